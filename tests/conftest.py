@@ -1,0 +1,80 @@
+"""Shared fixtures: an isolated data directory with a small demo source database.
+
+The demo data is generated once per session (seed 7, ending at FROZEN_NOW) and
+copied into each test's own directory, so tests never share state.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+
+from tui_analytics.clock import FrozenClock
+from tui_analytics.config import Settings
+from tui_analytics.db import dispose_all, new_engine
+from tui_analytics.demo_data import DemoSpec, load_demo_data
+
+FROZEN_NOW = datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc)
+DEMO_SPEC = DemoSpec(users=300, items=40, activities=20_000, months=18, seed=7, end=FROZEN_NOW)
+
+POSTGRES_URL = os.environ.get("TUI_ANALYTICS_TEST_POSTGRES_URL")
+MYSQL_URL = os.environ.get("TUI_ANALYTICS_TEST_MYSQL_URL")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No test reads the developer's real configuration or data directory."""
+    for var in list(os.environ):
+        if var.startswith("TUI_ANALYTICS_") and not var.startswith("TUI_ANALYTICS_TEST_"):
+            monkeypatch.delenv(var, raising=False)
+    monkeypatch.delenv("DISABLE_AUTO_SYNC", raising=False)
+    monkeypatch.setenv("TUI_ANALYTICS_DATA_DIR", str(tmp_path / "default-data"))
+
+
+@pytest.fixture(scope="session")
+def demo_db_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A demo source database built once per test session (do not write to it)."""
+    path = tmp_path_factory.mktemp("demo-template") / "demo.sqlite3"
+    engine = new_engine(f"sqlite:///{path}")
+    load_demo_data(engine, DEMO_SPEC)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def frozen_clock() -> FrozenClock:
+    return FrozenClock(FROZEN_NOW)
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path, demo_db_template: Path) -> Path:
+    """A data directory holding a private copy of the demo database."""
+    directory = tmp_path / "data"
+    directory.mkdir()
+    shutil.copy(demo_db_template, directory / "demo.sqlite3")
+    return directory
+
+
+@pytest.fixture
+def settings(data_dir: Path) -> Settings:
+    """Settings on the private data directory: demo source, SQLite state, UTC."""
+    return Settings.for_dir(data_dir, timezone_name="UTC")
+
+
+@pytest.fixture
+def repository(settings: Settings, frozen_clock: FrozenClock):
+    from tui_analytics.repository import AdminAnalyticsOptimizedRepository
+
+    return AdminAnalyticsOptimizedRepository(settings.source_url, clock=frozen_clock)
+
+
+@pytest.fixture(autouse=True)
+def _dispose_engines():
+    yield
+    dispose_all()

@@ -1,0 +1,67 @@
+"""`tui-analytics demo-data`: fill a source database with synthetic analytics data."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from datetime import datetime
+
+from ..config import load_settings, mask_url
+from ..db import check_connection, get_engine
+from ..demo_data import DemoSpec, load_demo_data
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "demo-data",
+        help="fill a database with synthetic users, items and activities",
+        description="Create users, items and activities tables and fill them with realistic synthetic data. "
+        "Without --url, writes the configured source database (TUI_ANALYTICS_DATABASE_URL) or the embedded demo file.",
+    )
+    p.add_argument("--url", help="target SQLAlchemy URL (default: the configured source database)")
+    p.add_argument("--users", type=int, default=2000, help="number of users (default 2000)")
+    p.add_argument("--items", type=int, default=200, help="number of items (default 200)")
+    p.add_argument("--activities", type=int, default=100_000, help="number of activities (default 100000)")
+    p.add_argument("--months", type=int, default=18, help="months of history (default 18)")
+    p.add_argument("--seed", type=int, default=42, help="random seed: the same seed and --end give the same data")
+    p.add_argument("--end", help="newest activity time, ISO 8601 (default: now)")
+    p.add_argument("--replace", action="store_true", help="drop and regenerate existing tables")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
+    p.set_defaults(handler=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = load_settings(args.config)
+    url = args.url or settings.source_url
+    if settings.uses_demo_data and not args.url:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    end = None
+    if args.end:
+        try:
+            end = datetime.fromisoformat(args.end)
+        except ValueError:
+            raise ValueError(f"--end {args.end!r} is not an ISO 8601 date-time") from None
+    spec = DemoSpec(users=args.users, items=args.items, activities=args.activities,
+                    months=args.months, seed=args.seed, end=end)
+    spec.validate()
+    check_connection(url)
+    started = time.perf_counter()
+    last = [0.0]
+
+    def progress(stage: str, done: int, total: int) -> None:
+        now = time.perf_counter()
+        if args.quiet or (now - last[0] < 0.5 and done < total):
+            return
+        last[0] = now
+        print(f"\r{stage}: {done:,}/{total:,}   ", end="", file=sys.stderr, flush=True)
+
+    counts = load_demo_data(get_engine(url), spec, replace=args.replace, progress=progress)
+    elapsed = time.perf_counter() - started
+    if not args.quiet:
+        print("\r", end="", file=sys.stderr)
+    print(
+        f"wrote {counts['users']:,} users, {counts['items']:,} items, {counts['activities']:,} activities "
+        f"to {mask_url(url)} in {elapsed:.1f} s ({counts['activities'] / elapsed:,.0f} activities/s)"
+    )
+    return 0
