@@ -1,0 +1,201 @@
+"""CSV output: flattening, cell formatting and formula neutralisation.
+
+The rules (also in the README):
+- The header is the union of the (flattened) keys of all rows, in first-seen order.
+- Nested objects flatten to dot-notation columns: {"summary": {"totalUsers": 3}} -> `summary.totalUsers`.
+  An empty object is kept as the cell `{}` so its column does not vanish.
+- Lists (and tuples) are kept, JSON-encoded in one cell: ["a", 1] -> `["a", 1]`.
+- None is an empty cell; booleans are `true`/`false`; datetimes are ISO 8601 with offset
+  (naive ones are UTC); numbers are written as numbers.
+- Quoting is RFC 4180 by the csv module: quotes doubled, fields with commas, quotes or
+  line breaks quoted, rows end in CRLF.
+- A text cell that starts with `=`, `+`, `-`, `@`, tab or carriage return, and is not a
+  plain number, gets a leading `'` (OWASP CSV injection advice), so a spreadsheet shows
+  it as text instead of running it. `-5` and `1e-3` stay numbers; `-2+3` becomes `'-2+3`.
+  Header cells follow the same rule.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Any, TextIO
+
+from ..errors import TuiAnalyticsError
+
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+BOM = "\ufeff"
+
+
+class ExportDataError(TuiAnalyticsError, ValueError):
+    """Rows that cannot be written as asked (e.g. a streamed row with columns not in the header)."""
+
+
+def neutralise(text: str) -> str:
+    """Prefix `'` to text a spreadsheet would run as a formula; plain numbers pass unchanged."""
+    if text and text[0] in FORMULA_TRIGGERS and not _NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def _json_default(value: Any) -> Any:
+    from .jsonfmt import json_default
+
+    return json_default(value)
+
+
+def iso(value: datetime) -> str:
+    """ISO 8601 with an offset; naive datetimes are read as UTC (the source stores naive UTC)."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.isoformat()
+
+
+def cell_text(value: Any) -> str:
+    """The text of one CSV cell, neutralised."""
+    kind = type(value)
+    if kind is str:
+        return neutralise(value)
+    if kind is int:
+        return str(value)
+    if value is None:
+        return ""
+    if kind is bool:
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value) if math.isfinite(value) else neutralise(repr(value))
+    if isinstance(value, Decimal):
+        return str(value) if value.is_finite() else neutralise(str(value))
+    if isinstance(value, int):  # int subclasses (IntEnum...)
+        return str(int(value))
+    if isinstance(value, datetime):
+        return neutralise(iso(value))
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return neutralise(
+            json.dumps(value, ensure_ascii=False, default=_json_default, separators=(", ", ": "))
+        )
+    if isinstance(value, Mapping):  # only an empty one gets here (flatten expands the rest)
+        return neutralise(json.dumps(value, ensure_ascii=False, default=_json_default))
+    if isinstance(value, bytes):
+        return neutralise(value.decode("utf-8", "replace"))
+    return neutralise(str(value))
+
+
+def flatten(row: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """Nested mappings to dot-notation keys; other values (lists included) as they are."""
+    out: dict[str, Any] = {}
+    _flatten_into(out, row, prefix)
+    return out
+
+
+def _flatten_into(out: dict[str, Any], row: Mapping[Any, Any], prefix: str) -> None:
+    for key, value in row.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping) and value:
+            _flatten_into(out, value, name + ".")
+        else:
+            out[name] = value
+
+
+def union_columns(rows: Iterable[Mapping[str, Any]]) -> list[str]:
+    """All keys of the (already flat) rows in first-seen order."""
+    seen: dict[str, None] = {}
+    for row in rows:
+        for key in row:
+            if key not in seen:
+                seen[key] = None
+    return list(seen)
+
+
+def _writer(stream: TextIO) -> Any:
+    # csv's default dialect is RFC 4180: "," separator, '"' doubled inside quotes, CRLF.
+    return csv.writer(stream, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+
+
+def rows_to_csv(
+    rows: Iterable[Mapping[str, Any]],
+    *,
+    columns: Iterable[str] | None = None,
+    bom: bool = False,
+) -> tuple[str, int]:
+    """The CSV text of rows held in memory, and the number of rows.
+
+    `columns` is the header used when there are no rows at all (so an empty export still
+    names its columns); otherwise the header is the union of the rows' keys.
+    """
+    flat = [flatten(row) for row in rows]
+    header = union_columns(flat) if flat else list(columns or ())
+    buffer = io.StringIO(newline="")
+    if bom:
+        buffer.write(BOM)
+    if header:
+        writer = _writer(buffer)
+        writer.writerow([neutralise(name) for name in header])
+        for row in flat:
+            writer.writerow([cell_text(row.get(name)) for name in header])
+    return buffer.getvalue(), len(flat)
+
+
+class CsvStreamWriter:
+    """Writes rows one by one to a text stream opened with newline="" (constant memory).
+
+    A stream cannot look ahead, so the header is `columns` when given, else the
+    first row's keys; a later row with a column not in the header is an error
+    rather than a silently dropped value.
+    """
+
+    def __init__(self, stream: TextIO, columns: Iterable[str] | None = None, *, bom: bool = False) -> None:
+        self._stream = stream
+        self._writer = _writer(stream)
+        self._header: list[str] | None = list(columns) if columns is not None else None
+        self._known: frozenset[str] = frozenset(self._header or ())
+        self._bom = bom
+        self._started = False
+        self.rows = 0
+
+    def _start(self) -> None:
+        self._started = True
+        if self._bom:
+            self._stream.write(BOM)
+        if self._header:
+            self._writer.writerow([neutralise(name) for name in self._header])
+
+    def write(self, row: Mapping[str, Any]) -> None:
+        flat = flatten(row)
+        if self._header is None:
+            self._header = list(flat)
+            self._known = frozenset(self._header)
+        if not self._started:
+            self._start()
+        if not self._known.issuperset(flat):
+            extra = sorted(set(flat) - self._known)
+            raise ExportDataError(
+                f"row {self.rows + 1} has column(s) not in the CSV header: {', '.join(extra)}"
+            )
+        self._writer.writerow([cell_text(flat.get(name)) for name in self._header])
+        self.rows += 1
+
+    def write_all(self, rows: Iterable[Mapping[str, Any]]) -> int:
+        for row in rows:
+            self.write(row)
+        return self.rows
+
+    def finish(self) -> int:
+        """Write the header even when no row came; returns the row count."""
+        if not self._started:
+            self._start()
+        return self.rows
+
+
+def read_cells(text: str) -> Iterator[list[str]]:
+    """Parse CSV text back into lists of cells (tests, previews)."""
+    return csv.reader(io.StringIO(text.removeprefix(BOM), newline=""))

@@ -1,0 +1,293 @@
+"""Writing export files: atomic saves and file names that stay inside their directory.
+
+A save writes a temp file in the target's directory, fsyncs it and renames it over
+the target, then fsyncs the directory: a crash leaves the old file or the whole new
+one, never a partial one. On any error (or Ctrl-C) the temp file is removed. Temp
+files are hidden (`.name.XXXX.tui-tmp`); one orphaned by a hard kill (SIGKILL, power
+loss) is removed by the next save into that directory once it is an hour old.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+import time
+import unicodedata
+from contextlib import suppress
+from pathlib import Path
+from types import TracebackType
+from typing import IO
+
+from ..errors import ExportOptionsError
+from .jsonfmt import dumps
+from .options import EXTENSIONS, ExportResult
+
+TEMP_SUFFIX = ".tui-tmp"
+STALE_TEMP_SECONDS = 3600
+MAX_NAME_BYTES = 200
+
+# Windows device names are reserved with any extension (CON.csv opens the console).
+_DEVICE_NAMES = frozenset(
+    ["CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"]
+    + [f"{port}{n}" for port in ("COM", "LPT") for n in (*"123456789", "¹", "²", "³")]
+)
+_FORBIDDEN_CHARS = set('<>:"/\\|?*')
+_UNSAFE_RUN = re.compile(r"[^\w.\-]+")
+
+
+def _is_device_name(name: str) -> bool:
+    return name.split(".", 1)[0].rstrip(" ").upper() in _DEVICE_NAMES
+
+
+def check_filename(name: str) -> str:
+    """A user-typed file name, unchanged if it is a plain name; else ExportOptionsError.
+
+    Rejected: empty names, paths (`/`, `\\`, `..`, absolute, drive letters), NUL and
+    other control characters, characters Windows forbids, hidden names (leading dot),
+    trailing dots or spaces, device names (CON, NUL, COM1...), over-long names.
+    """
+    if not isinstance(name, str) or not name.strip():
+        raise ExportOptionsError("the file name is empty")
+    shown = name.encode("unicode_escape").decode("ascii")
+    if "\x00" in name:
+        raise ExportOptionsError(f"the file name {shown!r} contains a NUL character")
+    if "/" in name or "\\" in name or name in (".", ".."):
+        raise ExportOptionsError(
+            f"the file name {shown!r} is a path; give a plain name (the file stays in the export directory)"
+        )
+    if any(unicodedata.category(ch) == "Cc" for ch in name):
+        raise ExportOptionsError(f"the file name {shown!r} contains control characters")
+    bad = sorted(_FORBIDDEN_CHARS.intersection(name))
+    if bad:
+        raise ExportOptionsError(f"the file name {shown!r} contains {' '.join(bad)}, which file systems forbid")
+    if name.startswith("."):
+        raise ExportOptionsError(f"the file name {shown!r} starts with a dot (hidden file)")
+    if name != name.rstrip(". "):
+        raise ExportOptionsError(f"the file name {shown!r} ends with a dot or space")
+    if name != name.lstrip():
+        raise ExportOptionsError(f"the file name {shown!r} starts with a space")
+    if _is_device_name(name):
+        raise ExportOptionsError(f"the file name {shown!r} is a reserved device name")
+    if len(name.encode("utf-8")) > MAX_NAME_BYTES:
+        raise ExportOptionsError(f"the file name is longer than {MAX_NAME_BYTES} bytes")
+    return name
+
+
+def safe_filename(text: str, *, default: str = "export", max_bytes: int = 120) -> str:
+    """A safe file-name stem made from free text (template names, dataset labels).
+
+    Letters, digits, `.`, `_` and `-` are kept; every other run becomes `-`; leading
+    dots and dashes go; device names get a `_` prefix. Never empty, never a path.
+    """
+    text = unicodedata.normalize("NFKC", str(text or ""))
+    stem = _UNSAFE_RUN.sub("-", text).strip(".-_ ")
+    stem = re.sub(r"-{2,}", "-", stem)
+    while len(stem.encode("utf-8")) > max_bytes:
+        stem = stem[:-1]
+    stem = stem.rstrip(".-_ ")
+    if not stem:
+        stem = default
+    if _is_device_name(stem):
+        stem = "_" + stem
+    return stem
+
+
+def name_with_extension(name: str, extension: str) -> str:
+    """`name` ending in `extension` (`.csv`, `.json.gz`); a bare `.csv` on a gzip result gains `.gz`."""
+    lowered = name.lower()
+    if lowered.endswith(extension):
+        return name
+    base = extension.removesuffix(".gz")
+    if extension.endswith(".gz") and lowered.endswith(base):
+        return name + ".gz"
+    return name + extension
+
+
+def resolve_inside(directory: Path | str, name: str) -> Path:
+    """directory/name after `check_filename`, proven to stay inside directory (symlinks resolved)."""
+    directory = Path(directory)
+    target = directory / check_filename(name)
+    root = directory.resolve()
+    if target.resolve().parent != root:
+        raise ExportOptionsError(f"the file name {name!r} would leave the directory {directory}")
+    return target
+
+
+def _umask() -> int:
+    # os.umask can only be read by setting it, which races with other threads; Linux
+    # shows it in /proc.
+    with suppress(OSError, ValueError):
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    return 0o022
+
+
+def _fsync_directory(directory: Path) -> None:
+    # Makes the rename itself durable. Not possible on Windows; harmless to skip there.
+    with suppress(OSError, AttributeError):
+        fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def _numbered(path: Path, n: int) -> Path:
+    name = path.name
+    for ext in sorted((e + z for e in EXTENSIONS.values() for z in (".gz", "")), key=len, reverse=True):
+        if name.lower().endswith(ext) and len(name) > len(ext):
+            return path.with_name(f"{name[: -len(ext)]}-{n}{name[-len(ext):]}")
+    return path.with_name(f"{name}-{n}")
+
+
+class AtomicFile:
+    """`with AtomicFile(path) as fh: fh.write(...)`: the file appears whole at exit, or not at all.
+
+    overwrite=True replaces an existing file (like `>` in a shell). overwrite=False
+    never replaces one: with unique=True it picks `name-2.csv`, `name-3.csv`...,
+    otherwise it raises FileExistsError. The final path is `.path` after exit.
+    """
+
+    def __init__(self, path: Path | str, *, overwrite: bool = True, unique: bool = False) -> None:
+        self.path = Path(path)
+        self._overwrite = overwrite and not unique
+        self._unique = unique
+        self._tmp: str | None = None
+        self._fh: IO[bytes] | None = None
+
+    def __enter__(self) -> IO[bytes]:
+        directory = self.path.parent
+        directory.mkdir(parents=True, exist_ok=True)
+        remove_stale_temps(directory)
+        fd, self._tmp = tempfile.mkstemp(dir=directory, prefix=f".{self.path.name}.", suffix=TEMP_SUFFIX)
+        try:
+            with suppress(OSError, AttributeError):
+                os.fchmod(fd, 0o666 & ~_umask())  # what open() would give, not mkstemp's 0600
+            self._fh = os.fdopen(fd, "wb")
+        except BaseException:
+            os.close(fd)
+            self._discard()
+            raise
+        return self._fh
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        fh = self._fh
+        assert fh is not None
+        if exc_type is not None:  # the writer failed or was interrupted: no file, no litter
+            with suppress(OSError):
+                fh.close()
+            self._discard()
+            return
+        try:
+            fh.flush()
+            os.fsync(fh.fileno())
+            fh.close()
+            self._publish()
+        except BaseException:
+            with suppress(OSError):
+                fh.close()
+            self._discard()
+            raise
+        _fsync_directory(self.path.parent)
+
+    def _discard(self) -> None:
+        if self._tmp:
+            with suppress(FileNotFoundError):
+                os.unlink(self._tmp)
+            self._tmp = None
+
+    def _publish(self) -> None:
+        assert self._tmp is not None
+        if self._overwrite:
+            os.replace(self._tmp, self.path)
+            self._tmp = None
+            return
+        first = self.path
+        for n in range(1, 1000):
+            candidate = first if n == 1 else _numbered(first, n)
+            try:
+                _link_no_clobber(self._tmp, candidate)
+            except FileExistsError:
+                if not self._unique:
+                    raise
+                continue
+            self.path = candidate
+            self._discard()
+            return
+        raise FileExistsError(f"no free file name like {first}")
+
+
+def _link_no_clobber(src: str, dst: Path) -> None:
+    # A hard link fails if dst exists, so two savers can never replace each other's
+    # file. File systems without hard links fall back to check-then-rename.
+    try:
+        os.link(src, dst)
+    except FileExistsError:
+        raise
+    except OSError:
+        if dst.exists():
+            raise FileExistsError(str(dst)) from None
+        os.replace(src, dst)
+
+
+def remove_stale_temps(directory: Path | str, older_than: float = STALE_TEMP_SECONDS) -> int:
+    """Delete temp files a killed writer left behind (only ours, only old ones)."""
+    removed = 0
+    cutoff = time.time() - older_than
+    with suppress(OSError):
+        for entry in os.scandir(directory):
+            if entry.name.startswith(".") and entry.name.endswith(TEMP_SUFFIX):
+                with suppress(OSError):
+                    if entry.stat(follow_symlinks=False).st_mtime < cutoff:
+                        os.unlink(entry.path)
+                        removed += 1
+    return removed
+
+
+def write_atomic(path: Path | str, data: bytes, *, overwrite: bool = True, unique: bool = False) -> Path:
+    """Write bytes atomically; returns the final path."""
+    writer = AtomicFile(path, overwrite=overwrite, unique=unique)
+    with writer as fh:
+        fh.write(data)
+    return writer.path
+
+
+def sidecar_path(path: Path) -> Path:
+    """Where a CSV export's metadata goes: `<file>.meta.json` beside it."""
+    return path.with_name(path.name + ".meta.json")
+
+
+def save_export(
+    result: ExportResult,
+    directory: Path | str,
+    name: str | None = None,
+    *,
+    overwrite: bool = False,
+) -> Path:
+    """Save an export in `directory` atomically and return the file's path.
+
+    `name` is an operator's file name (checked by `check_filename`, the extension
+    added if missing); by default the result's own timestamped name. An existing
+    file is never replaced unless `overwrite`: the name gains `-2`, `-3`...
+    CSV metadata (include_metadata) goes beside it as `<file>.meta.json`.
+    Blocking: call it from a thread (`await asyncio.to_thread(save_export, ...)`).
+    """
+    extension = EXTENSIONS.get(result.format, "") + (".gz" if result.compressed else "")
+    if name is None:
+        filename = result.filename
+    else:
+        filename = name_with_extension(check_filename(name.strip() if isinstance(name, str) else name), extension)
+    target = resolve_inside(directory, filename)
+    path = write_atomic(target, result.to_bytes(), overwrite=overwrite, unique=not overwrite)
+    if result.metadata is not None and result.format == "csv":
+        try:
+            write_atomic(sidecar_path(path), (dumps(result.metadata) + "\n").encode("utf-8"))
+        except BaseException:
+            with suppress(OSError):
+                path.unlink()
+            raise
+    return path
