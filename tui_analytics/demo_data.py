@@ -115,23 +115,29 @@ def generate_activities(
     action_cum = list(itertools.accumulate(ACTION_WEIGHTS))
     hour_cum = list(itertools.accumulate(HOUR_WEIGHTS))
     next_id = 1
-    end_limit = end
     for ds, count, n_signed in zip(day_starts, counts, signed):
         if count <= 0:
             continue
         n_signed = max(n_signed, 1)
         hours = rng.choices(range(24), cum_weights=hour_cum, k=count)
-        secs = sorted(h * 3600 + rng.randrange(3600) for h in hours)
+        # The last day ends at `end`: later draws move to a random earlier second.
+        limit = min(86_399, int((end - ds).total_seconds()))
+        secs = sorted(
+            s if s <= limit else rng.randrange(limit + 1)
+            for s in (h * 3600 + rng.randrange(3600) for h in hours)
+        )
         picks = rng.choices(item_order, cum_weights=item_cum, k=count)
         acts = rng.choices(ACTIONS, cum_weights=action_cum, k=count)
         for s, item_id, action in zip(secs, picks, acts):
             moment = ds + timedelta(seconds=s)
-            if moment > end_limit:
-                moment = end_limit
             # Power users: early sign-ups are picked more often (random()**1.4).
             user_id = int(n_signed * rng.random() ** 1.4) + 1
             yield (next_id, user_id, item_id, action, moment)
             next_id += 1
+
+
+def _sqlite_ts(value: Any) -> Any:
+    return value.strftime("%Y-%m-%d %H:%M:%S.%f") if isinstance(value, datetime) else value
 
 
 def _batched(rows: Iterator[tuple[Any, ...]], size: int) -> Iterator[list[tuple[Any, ...]]]:
@@ -173,6 +179,10 @@ def _insert(engine: Engine, table: Any, rows: Iterator[tuple[Any, ...]], columns
                         progress(n)
         else:
             mark = "?" if dialect == "sqlite" else "%s"
+            if dialect == "sqlite":
+                # Store timestamps exactly as SQLAlchemy's DateTime does on SQLite, so
+                # string comparisons against bound datetimes are exact.
+                rows = (tuple(_sqlite_ts(v) for v in row) for row in rows)
             sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
             done = 0
             for batch in _batched(rows, 20_000):
