@@ -1,0 +1,1 @@
+"""Performance suite: `python -m benchmarks [--size small|large] [--json PATH]`."""
