@@ -47,8 +47,10 @@ def bare_queries() -> dict[str, tuple[str, dict]]:
         "recent_activity": (
             "SELECT a.created_at, a.user_id, u.name, a.action, a.item_id, i.name FROM activities a "
             "JOIN users u ON u.id = a.user_id JOIN items i ON i.id = a.item_id "
-            "ORDER BY a.created_at DESC, a.id DESC LIMIT 20",
-            {},
+            "ORDER BY a.created_at DESC, a.id DESC LIMIT :n",
+            # A bound LIMIT: with a literal `LIMIT 20` SQLite 3.40 plans a scan of users
+            # first and takes ~1.7 s on 1M rows instead of <1 ms.
+            {"n": 20},
         ),
     }
 
