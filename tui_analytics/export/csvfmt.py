@@ -149,12 +149,20 @@ class CsvStreamWriter:
     """Writes rows one by one to a text stream opened with newline="" (constant memory).
 
     A stream cannot look ahead, so the header is `columns` when given, else the
-    first row's keys; a later row with a column not in the header is an error
+    first row's keys (`empty_columns` when no row comes); a later row with a column not in the header is an error
     rather than a silently dropped value.
     """
 
-    def __init__(self, stream: TextIO, columns: Iterable[str] | None = None, *, bom: bool = False) -> None:
+    def __init__(
+        self,
+        stream: TextIO,
+        columns: Iterable[str] | None = None,
+        *,
+        bom: bool = False,
+        empty_columns: Iterable[str] = (),
+    ) -> None:
         self._stream = stream
+        self._empty_columns = list(empty_columns)
         self._writer = _writer(stream)
         self._header: list[str] | None = list(columns) if columns is not None else None
         self._known: frozenset[str] = frozenset(self._header or ())
@@ -190,8 +198,10 @@ class CsvStreamWriter:
         return self.rows
 
     def finish(self) -> int:
-        """Write the header even when no row came; returns the row count."""
+        """Write the header even when no row came (`empty_columns`); returns the row count."""
         if not self._started:
+            if self._header is None:
+                self._header = self._empty_columns
             self._start()
         return self.rows
 

@@ -1,0 +1,149 @@
+"""`tui-analytics export DATASET`: write one dataset to a file or stdout.
+
+Recent activity streams from a server-side cursor straight into the file, so a
+million-row export runs in constant memory. The file is written atomically
+(temp file + rename); Ctrl-C or SIGTERM leaves neither a partial file nor a temp.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from ..config import load_settings
+from ..daterange import DateRange
+from ..errors import ExportOptionsError
+from ..export import DATASETS, FORMATS, AnalyticsExportService, ExportOptions, check_export_options
+
+# Progress appears once an export has run this long, then at most this often.
+PROGRESS_AFTER = 1.0
+PROGRESS_EVERY_TTY = 0.5
+PROGRESS_EVERY_LOG = 5.0
+
+_LIMIT_HELP = (
+    "how much: months for user-growth (default 12), days for activity-trends (default 7), "
+    "rows for top-items (default 10) and recent-activity (default: every row in the range)"
+)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "export",
+        help="export a dataset as CSV or JSON",
+        description="Export one dataset. Without -o the file goes to the export directory and its path "
+        "is printed; -o PATH writes there (atomically); -o - writes to stdout.",
+    )
+    p.add_argument("dataset", metavar="DATASET", help=" | ".join(DATASETS))
+    p.add_argument("--format", default="csv", metavar="FORMAT", help=f"{' | '.join(FORMATS)} (default csv)")
+    p.add_argument("--from", dest="date_from", metavar="DATE", help="start of the period, ISO date or date-time (inclusive)")
+    p.add_argument("--to", dest="date_to", metavar="DATE", help="end of the period (a date includes that whole day)")
+    p.add_argument("--limit", type=int, metavar="N", help=_LIMIT_HELP)
+    p.add_argument("--metadata", action="store_true",
+                   help="add a metadata block (JSON: in the file; CSV: beside it as FILE.meta.json)")
+    p.add_argument("--gzip", action="store_true", help="gzip the output (.gz added to generated names)")
+    p.add_argument("--excel", action="store_true", help="CSV for Excel: start with a UTF-8 byte order mark")
+    p.add_argument("-o", "--output", metavar="PATH", help="file or directory to write, or - for stdout")
+    p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
+    p.set_defaults(handler=run)
+
+
+class Progress:
+    """Rows and bytes on stderr for long exports: a live line on a terminal, a line every few seconds otherwise."""
+
+    def __init__(self, enabled: bool) -> None:
+        self._enabled = enabled
+        self._tty = sys.stderr.isatty()
+        self._started = time.monotonic()
+        self._last = self._started
+        self.shown = False
+
+    def __call__(self, rows: int, size: int) -> None:
+        if not self._enabled:
+            return
+        now = time.monotonic()
+        every = PROGRESS_EVERY_TTY if self._tty else PROGRESS_EVERY_LOG
+        if now - self._started < PROGRESS_AFTER or now - self._last < every:
+            return
+        self._last = now
+        self.shown = True
+        text = f"exported {rows:,} rows ({size / 1e6:,.1f} MB, {now - self._started:,.0f} s)"
+        if self._tty:
+            print(f"\r{text}   ", end="", file=sys.stderr, flush=True)
+        else:
+            print(text, file=sys.stderr, flush=True)
+
+    def done(self, rows: int, size: int, where: str) -> None:
+        if not self.shown:
+            return
+        elapsed = time.monotonic() - self._started
+        end = "\r" if self._tty else ""
+        print(f"{end}exported {rows:,} rows ({size / 1e6:,.1f} MB) in {elapsed:,.1f} s to {where}   ",
+              file=sys.stderr, flush=True)
+
+
+@contextmanager
+def _sigterm_interrupts() -> Iterator[None]:
+    # SIGTERM's default action kills without cleanup; as KeyboardInterrupt it unwinds
+    # through the atomic writer, which removes its temp file.
+    if threading.current_thread() is not threading.main_thread() or not hasattr(signal, "SIGTERM"):
+        yield
+        return
+
+    def interrupt(signum: int, frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def run(args: argparse.Namespace) -> int:
+    dataset = args.dataset
+    if dataset not in DATASETS:
+        raise ExportOptionsError(f"unknown dataset {dataset!r}: use one of {', '.join(DATASETS)}")
+    options = check_export_options(
+        ExportOptions(
+            format=args.format,
+            date_range=DateRange.parse(args.date_from, args.date_to),
+            include_metadata=args.metadata,
+            compression=args.gzip,
+            excel_bom=args.excel,
+        )
+    )
+    if args.limit is not None and dataset == "comprehensive":
+        raise ExportOptionsError("--limit does not apply to the comprehensive report")
+    settings = load_settings(args.config)
+    service = AnalyticsExportService(settings=settings)
+    progress = Progress(enabled=not args.quiet)
+    to_stdout = args.output == "-"
+    destination: Any
+    if to_stdout:
+        sys.stdout.flush()
+        destination = sys.stdout.buffer
+    elif args.output:
+        destination = Path(args.output)
+    else:
+        destination = None
+    with _sigterm_interrupts():
+        result = service.write_file(
+            dataset, destination, options, size=args.limit, on_progress=progress,
+        )
+    where = "stdout" if result.path is None else str(result.path)
+    progress.done(result.rows, result.size, where)
+    if to_stdout:
+        if result.metadata is not None and options.format == "csv":
+            # stdout holds the CSV itself; its metadata goes to stderr as one JSON line.
+            print(json.dumps({"metadata": result.metadata}), file=sys.stderr)
+    elif args.output is None or Path(args.output).expanduser().is_dir():
+        print(result.path)
+    return 0

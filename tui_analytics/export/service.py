@@ -1,0 +1,310 @@
+"""AnalyticsExportService: the seed's export service, as coroutines over the repository.
+
+Each export validates its options, then fetches and renders in a worker thread
+(`asyncio.to_thread`), so the event loop never waits on SQL or serialisation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Any
+
+from ..clock import SYSTEM_CLOCK, Clock
+from ..config import Settings, load_settings
+from ..errors import ExportOptionsError
+from .csvfmt import rows_to_csv
+from .files import AtomicFile, save_export, sidecar_path, write_atomic
+from .jsonfmt import build_metadata, document, dumps
+from .options import (
+    CONTENT_TYPES,
+    DATASET_COLUMNS,
+    DATASETS,
+    SECTION_KEYS,
+    ExportOptions,
+    ExportResult,
+    build_filename,
+    check_count,
+    check_export_options,
+    validate_export_options,
+)
+from .stream import ProgressFn, stream_rows
+
+if TYPE_CHECKING:
+    from ..repository import AdminAnalyticsOptimizedRepository
+
+# Sizes used when a caller gives none: months, days, rows, rows (as in the seed's examples).
+DEFAULT_SIZES = {"user-growth": 12, "activity-trends": 7, "top-items": 10, "recent-activity": 20}
+# What the comprehensive report holds when not told otherwise.
+COMPREHENSIVE_SIZES = {"user-growth": 12, "activity-trends": 30, "top-items": 10, "recent-activity": 100}
+
+
+@dataclass(frozen=True)
+class FileExport:
+    """Where a file export went: `path` (None for a stream such as stdout), rows, bytes, metadata."""
+
+    path: Path | None
+    rows: int
+    size: int
+    metadata: dict[str, Any] | None
+    metadata_path: Path | None
+
+
+class AnalyticsExportService:
+    """Exports analytics datasets as CSV or JSON (optionally gzip), in memory or to files.
+
+    With no repository it opens the configured source (`sources.open_source`) on
+    first use, in a worker thread. Settings are read when the service is created.
+    """
+
+    def __init__(
+        self,
+        repository: AdminAnalyticsOptimizedRepository | None = None,
+        *,
+        settings: Settings | None = None,
+        clock: Clock | None = None,
+    ) -> None:
+        if settings is None and repository is None:
+            settings = load_settings()
+        self._settings = settings
+        self._repository = repository
+        self._clock: Clock = clock or getattr(repository, "clock", None) or SYSTEM_CLOCK
+        self._lock = threading.Lock()
+
+    # -- configuration -------------------------------------------------------
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings()
+        return self._settings
+
+    @property
+    def export_dir(self) -> Path:
+        """Where `save` and file exports without a path put their files."""
+        return self.settings.resolved_export_dir
+
+    @property
+    def repository(self) -> AdminAnalyticsOptimizedRepository:
+        """The repository, opened on first use (blocking: may create the demo database)."""
+        with self._lock:
+            if self._repository is None:
+                from ..sources import open_source
+
+                self._repository = open_source(self.settings, clock=self._clock)
+            return self._repository
+
+    def validate_export_options(self, options: Any) -> bool:
+        """True when the format is known (csv, json) and the date range starts before it ends."""
+        return validate_export_options(options)
+
+    # -- the seed's exports ----------------------------------------------------
+
+    async def export_user_growth_trends(self, months: int = 12, options: ExportOptions | None = None) -> ExportResult:
+        """New and total users per month, for the last `months` months (or the date range)."""
+        return await self.export_dataset("user-growth", options, months)
+
+    async def export_activity_trends(self, days: int = 7, options: ExportOptions | None = None) -> ExportResult:
+        """Activities and active users per day, for the last `days` days (or the date range)."""
+        return await self.export_dataset("activity-trends", options, days)
+
+    async def export_top_items(self, limit: int = 10, options: ExportOptions | None = None) -> ExportResult:
+        """The `limit` most-interacted items."""
+        return await self.export_dataset("top-items", options, limit)
+
+    async def export_recent_activity(self, limit: int = 20, options: ExportOptions | None = None) -> ExportResult:
+        """The newest `limit` activities, newest first. For millions of rows use `export_to_file`."""
+        return await self.export_dataset("recent-activity", options, limit)
+
+    async def export_comprehensive_report(self, options: ExportOptions | None = None) -> ExportResult:
+        """Summary plus every dataset in one file (CSV: one table with a `section` column)."""
+        return await self.export_dataset("comprehensive", options)
+
+    async def export_dataset(
+        self, dataset: str, options: ExportOptions | None = None, size: int | None = None
+    ) -> ExportResult:
+        """Any dataset by id (`user-growth` ... `comprehensive`); `size` is months/days/rows."""
+        options = self._checked(dataset, options, size)
+        return await asyncio.to_thread(self.render, dataset, options, size)
+
+    async def save(self, result: ExportResult, name: str | None = None, directory: Path | str | None = None) -> Path:
+        """Save a result in the export directory (or `directory`), atomically; see `save_export`."""
+        return await asyncio.to_thread(save_export, result, directory or self.export_dir, name)
+
+    async def export_to_file(
+        self,
+        dataset: str,
+        destination: Path | str | None = None,
+        options: ExportOptions | None = None,
+        *,
+        size: int | None = None,
+        on_progress: ProgressFn | None = None,
+    ) -> FileExport:
+        """Write an export straight to a file, streaming recent activity in constant memory."""
+        options = self._checked(dataset, options, size)
+        return await asyncio.to_thread(
+            self.write_file, dataset, destination, options, size=size, on_progress=on_progress
+        )
+
+    # -- blocking work (runs in worker threads; the CLI calls it directly) ------
+
+    def _checked(self, dataset: str, options: ExportOptions | None, size: int | None) -> ExportOptions:
+        if dataset not in DATASETS:
+            raise ExportOptionsError(f"unknown dataset {dataset!r}: use one of {', '.join(DATASETS)}")
+        options = check_export_options(options if options is not None else ExportOptions())
+        if size is not None:
+            check_count(size, _SIZE_NAMES.get(dataset, "size"))
+        return options
+
+    def fetch(self, dataset: str, options: ExportOptions, size: int | None = None) -> Any:
+        """The dataset's rows (a dict of sections for `comprehensive`), from the repository."""
+        repo = self.repository
+        rng = options.date_range
+        if dataset == "comprehensive":
+            sizes = dict(COMPREHENSIVE_SIZES)
+            return {
+                "summary": repo.summary(date_range=rng),
+                "userGrowth": repo.user_growth(sizes["user-growth"], date_range=rng),
+                "activityTrends": repo.activity_trends(sizes["activity-trends"], date_range=rng),
+                "topItems": repo.top_items(sizes["top-items"], date_range=rng),
+                "recentActivity": repo.recent_activity(sizes["recent-activity"], date_range=rng),
+            }
+        size = size if size is not None else DEFAULT_SIZES[dataset]
+        method: Callable[..., list[dict[str, Any]]] = {
+            "user-growth": repo.user_growth,
+            "activity-trends": repo.activity_trends,
+            "top-items": repo.top_items,
+            "recent-activity": repo.recent_activity,
+        }[dataset]
+        return method(size, date_range=rng)
+
+    def render(self, dataset: str, options: ExportOptions, size: int | None = None) -> ExportResult:
+        """Fetch and render one export in memory (blocking)."""
+        options = self._checked(dataset, options, size)
+        return render_export(dataset, self.fetch(dataset, options, size), options, self._clock.now())
+
+    def write_file(
+        self,
+        dataset: str,
+        destination: Path | str | IO[bytes] | None,
+        options: ExportOptions,
+        *,
+        size: int | None = None,
+        on_progress: ProgressFn | None = None,
+        overwrite: bool = True,
+    ) -> FileExport:
+        """Write an export to a path (atomically), to an open binary stream, or (None) into the
+        export directory under its generated name (never replacing a file). Recent activity
+        is streamed from the database row by row; the other datasets are small aggregates.
+        A directory as destination gets the generated name inside it.
+        """
+        options = self._checked(dataset, options, size)
+        now = self._clock.now()
+        unique = False
+        if destination is None:
+            destination = self.export_dir / build_filename(dataset, now, options)
+            unique = True
+        elif isinstance(destination, (str, Path)):
+            destination = Path(destination).expanduser()
+            if destination.is_dir():
+                destination = destination / build_filename(dataset, now, options)
+                unique = True
+        if isinstance(destination, Path):
+            atomic = AtomicFile(destination, overwrite=overwrite and not unique, unique=unique)
+            with atomic as fh:
+                rows, size_written, metadata = self._write_to(fh, dataset, options, size, now, on_progress)
+            path: Path | None = atomic.path
+        else:
+            rows, size_written, metadata = self._write_to(destination, dataset, options, size, now, on_progress)
+            path = None
+        meta_path = None
+        if path is not None and metadata is not None and options.format == "csv":
+            try:
+                meta_path = write_atomic(sidecar_path(path), (dumps(metadata) + "\n").encode("utf-8"))
+            except BaseException:
+                path.unlink(missing_ok=True)  # all or nothing: no export without its metadata
+                raise
+        return FileExport(path, rows, size_written, metadata, meta_path)
+
+    def _write_to(
+        self,
+        sink: IO[bytes],
+        dataset: str,
+        options: ExportOptions,
+        size: int | None,
+        now: datetime,
+        on_progress: ProgressFn | None,
+    ) -> tuple[int, int, dict[str, Any] | None]:
+        if dataset == "recent-activity":
+            rows = self.repository.iter_recent_activity(size, date_range=options.date_range)
+            return stream_rows(
+                rows, sink, options, generated_at=now,
+                empty_columns=DATASET_COLUMNS["recent-activity"], on_progress=on_progress,
+            )
+        result = render_export(dataset, self.fetch(dataset, options, size), options, now)
+        data = result.to_bytes()
+        sink.write(data)
+        sink.flush()
+        if on_progress is not None:
+            on_progress(result.record_count, len(data))
+        return result.record_count, len(data), result.metadata
+
+
+_SIZE_NAMES = {"user-growth": "months", "activity-trends": "days", "top-items": "limit", "recent-activity": "limit"}
+
+
+def comprehensive_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The comprehensive report as one table: a `section` column, then `<section>.<column>` columns."""
+    rows: list[dict[str, Any]] = [{"section": "summary", "summary": report.get("summary", {})}]
+    for key in SECTION_KEYS.values():
+        if key == "summary":
+            continue
+        rows.extend({"section": key, key: row} for row in report.get(key, []))
+    return rows
+
+
+def render_export(dataset: str, data: Any, options: ExportOptions, when: datetime) -> ExportResult:
+    """Turn fetched data into an ExportResult (CSV or JSON text, gzip bytes when compressed)."""
+    if dataset == "comprehensive":
+        table = comprehensive_rows(data)
+        count = len(table)
+    else:
+        table = data
+        count = len(data)
+    metadata = None
+    if options.include_metadata:
+        metadata = build_metadata(
+            generated_at=when, date_range=options.date_range, total_records=count, export_format=options.format
+        )
+    if options.format == "csv":
+        text, _ = rows_to_csv(table, columns=_empty_header(dataset), bom=options.excel_bom)
+    else:
+        text = dumps(document(data, metadata)) + "\n"
+    payload: str | bytes = text
+    if options.compression:
+        payload = gzip.compress(text.encode("utf-8"), mtime=int(when.timestamp()))
+    size = len(payload) if isinstance(payload, bytes) else len(text.encode("utf-8"))
+    return ExportResult(
+        data=payload,
+        filename=build_filename(dataset, when, options),
+        content_type=CONTENT_TYPES[options.format],
+        size=size,
+        timestamp=when,
+        dataset=dataset,
+        format=options.format,
+        record_count=count,
+        metadata=metadata,
+        content_encoding="gzip" if options.compression else None,
+    )
+
+
+def _empty_header(dataset: str) -> tuple[str, ...]:
+    if dataset == "comprehensive":
+        return ("section",) + tuple(f"summary.{c}" for c in DATASET_COLUMNS["summary"])
+    return DATASET_COLUMNS[dataset]
+
