@@ -1,0 +1,150 @@
+"""The six jobs: what each run fetches and which cache keys it fills.
+
+Each job is a coroutine on the event loop; every query goes through
+`ctx.query(...)`, which runs the repository method in a worker thread. Cache
+keys begin with the job id so `invalidate_cache("user-growth*")` matches them.
+A dataset whose refresh fails keeps its last good value, marked stale, and the
+run fails with the error; the job's other datasets are still refreshed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from .. import scheduling
+from ..errors import TuiAnalyticsError
+from .metrics import process_memory
+from .models import JobSpec
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .processor import AnalyticsBackgroundProcessor
+
+
+class JobError(Exception):
+    """A run failed; the message is what the Jobs pane shows."""
+
+
+# cache key -> (repository method, keyword arguments)
+DATASETS: dict[str, tuple[str, dict[str, Any]]] = {
+    "user-growth:12": ("user_growth", {"months": 12}),
+    "activity-trends:7": ("activity_trends", {"days": 7}),
+    "activity-trends:30": ("activity_trends", {"days": 30}),
+    "activity-trends:summary": ("summary", {}),
+    "top-items:10": ("top_items", {"limit": 10}),
+    "recent-activity:20": ("recent_activity", {"limit": 20}),
+}
+
+PERFORMANCE_KEY = "performance-metrics"
+
+
+def describe(exc: BaseException) -> str:
+    """One line for an exception, with any database password masked."""
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+    if isinstance(exc, TuiAnalyticsError) and text:
+        return text  # already written for an operator (and masked)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+async def warm(ctx: "AnalyticsBackgroundProcessor", job_id: str) -> dict[str, Any]:
+    """Refresh every dataset key of a job; one failing dataset does not stop the others."""
+    keys = [key for key in DATASETS if key.startswith(job_id + ":")]
+    ttl = ctx.ttl_for(job_id)
+    rows: dict[str, int] = {}
+    errors: list[str] = []
+    for key in keys:
+        method, kwargs = DATASETS[key]
+        try:
+            value = await ctx.query(method, **kwargs)
+        except Exception as exc:  # recorded on the run and on the stale entry
+            message = ctx.describe_error(exc)
+            ctx.cache.mark_failed(key, message)
+            errors.append(message if len(keys) == 1 else f"{key}: {message}")
+            continue
+        ctx.cache.set(key, value, ttl=ttl)
+        rows[key] = len(value) if isinstance(value, (list, dict)) else 1
+    if errors:
+        raise JobError("; ".join(errors))
+    return {"keys": keys, "rows": rows}
+
+
+async def performance_metrics(ctx: "AnalyticsBackgroundProcessor") -> dict[str, Any]:
+    """Measure, not invent: DB round trip, cache counters, loop lag, memory, scheduler state."""
+    await ctx.apply_cache_requests()
+    error: str | None = None
+    try:
+        latency: float | None = round(float(await ctx.query("ping")), 2)
+    except Exception as exc:
+        latency, error = None, ctx.describe_error(exc)
+    stats = ctx.cache.stats()
+    lag = ctx.lag_probe.snapshot() if ctx.lag_probe.running else {"lastMs": await ctx.lag_probe.sample()}
+    memory = await asyncio.to_thread(process_memory)
+    value: dict[str, Any] = {
+        "measuredAt": ctx.clock.now().isoformat(),
+        "databaseLatencyMs": latency,
+        "databaseError": error,
+        "cacheSize": stats.size,
+        "cacheMaxSize": stats.maxsize,
+        "cacheHits": stats.hits,
+        "cacheMisses": stats.misses,
+        "cacheHitRate": None if stats.hit_rate is None else round(stats.hit_rate, 4),
+        "cacheStaleEntries": stats.stale,
+        "eventLoopLagMs": lag.get("lastMs"),
+        "eventLoopLagMeanMs": lag.get("meanMs"),
+        "eventLoopLagMaxMs": lag.get("maxSinceLastMs", lag.get("lastMs")),
+        "memoryRssMb": memory["rssMb"],
+        "schedulerState": scheduling.state() if not ctx.auto_sync_disabled else "disabled",
+        "jobsRunning": ctx.running_job_count(),
+    }
+    ctx.cache.set(PERFORMANCE_KEY, value, ttl=ctx.ttl_for("performance-metrics"))
+    ctx.latest_performance = value
+    if error:
+        raise JobError(f"database ping failed: {error}")
+    return value
+
+
+async def cache_cleanup(ctx: "AnalyticsBackgroundProcessor") -> dict[str, Any]:
+    """Drop expired cache entries and old history rows; stamps last_cleanup only on success."""
+    expired = ctx.cache.expire()
+    pruned = await ctx.prune_history()
+    ctx.last_cleanup = ctx.clock.now()
+    return {"expired": expired, "prunedRuns": pruned}
+
+
+async def _user_growth(ctx: "AnalyticsBackgroundProcessor") -> dict[str, Any]:
+    return await warm(ctx, "user-growth")
+
+
+async def _activity_trends(ctx: "AnalyticsBackgroundProcessor") -> dict[str, Any]:
+    return await warm(ctx, "activity-trends")
+
+
+async def _top_items(ctx: "AnalyticsBackgroundProcessor") -> dict[str, Any]:
+    return await warm(ctx, "top-items")
+
+
+async def _recent_activity(ctx: "AnalyticsBackgroundProcessor") -> dict[str, Any]:
+    return await warm(ctx, "recent-activity")
+
+
+def _keys(job_id: str) -> tuple[str, ...]:
+    return tuple(k for k in DATASETS if k.startswith(job_id + ":"))
+
+
+# The seed's six jobs, in its order. `stagger_s` spreads the first runs after
+# start so six queries do not hit the database in the same instant.
+JOBS: tuple[JobSpec, ...] = (
+    JobSpec("user-growth", "User Growth Aggregation", _user_growth, _keys("user-growth"), 4.0),
+    JobSpec("activity-trends", "Activity Trends Aggregation", _activity_trends, _keys("activity-trends"), 3.0),
+    JobSpec("top-items", "Top Items Ranking", _top_items, _keys("top-items"), 5.0),
+    JobSpec("recent-activity", "Recent Activity Update", _recent_activity, _keys("recent-activity"), 2.0),
+    JobSpec("performance-metrics", "Performance Metrics Update", performance_metrics, (PERFORMANCE_KEY,), 1.0),
+    JobSpec("cache-cleanup", "Cache Cleanup", cache_cleanup, (), 0.0),
+)
+
+JOBS_BY_ID = {spec.id: spec for spec in JOBS}
+
+
+def known_keys() -> list[str]:
+    """Every cache key the jobs write, sorted."""
+    return sorted(key for spec in JOBS for key in spec.keys)

@@ -1,0 +1,93 @@
+"""The processor's public records: JobStatus, JobMetrics, JobRun, and the job catalogue entry JobSpec."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Awaitable, Callable, Literal
+
+# JobStatus.status values, as in the seed.
+SCHEDULED = "scheduled"
+RUNNING = "running"
+COMPLETED = "completed"
+FAILED = "failed"
+# Extra outcomes a JobRun (and a job_runs row) can have.
+SKIPPED = "skipped"
+INTERRUPTED = "interrupted"
+
+MANUAL = "manual"
+SCHEDULED_TRIGGER = "scheduled"
+
+StatusName = Literal["running", "completed", "failed", "scheduled"]
+RunOutcome = Literal["running", "completed", "failed", "skipped", "interrupted"]
+
+
+@dataclass(frozen=True)
+class JobStatus:
+    """One job as the Jobs pane shows it. The first seven fields are the seed's JobStatus.
+
+    `status` is 'scheduled' until the first run, then 'running', 'completed' or
+    'failed'. A skipped run does not change it (the job is still running); it
+    shows in `skipped_runs`, `last_skipped` and the history.
+    """
+
+    id: str
+    name: str
+    status: StatusName
+    last_run: datetime | None
+    next_run: datetime | None
+    duration_ms: float | None
+    error: str | None = None
+    interval_s: float = 0.0
+    runs: int = 0
+    failed_runs: int = 0
+    skipped_runs: int = 0
+    average_duration_ms: float | None = None
+    last_skipped: datetime | None = None
+    recent_durations_ms: tuple[float, ...] = ()
+
+
+@dataclass(frozen=True)
+class JobMetrics:
+    """Aggregate counts over every job's executions (skips are not executions)."""
+
+    total_jobs: int
+    successful_jobs: int
+    failed_jobs: int
+    average_job_duration_ms: float
+    last_cleanup: datetime | None
+    skipped_jobs: int = 0
+
+
+@dataclass(frozen=True)
+class JobRun:
+    """One attempt to run a job, as recorded in the `job_runs` table."""
+
+    job_id: str
+    trigger: str  # 'scheduled' | 'manual'
+    status: RunOutcome
+    started_at: datetime
+    finished_at: datetime | None = None
+    duration_ms: float | None = None
+    error: str | None = None
+    scheduled_for: datetime | None = None
+    detail: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def ok(self) -> bool:
+        return self.status == COMPLETED
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    """A job in the catalogue: what it is called and what one run does.
+
+    `run(ctx)` is a coroutine; its blocking work goes to threads. `keys` are the
+    cache keys it writes (used to answer "what would this pattern match").
+    """
+
+    id: str
+    name: str
+    run: Callable[[Any], Awaitable[dict[str, Any]]]
+    keys: tuple[str, ...] = ()
+    stagger_s: float = 0.0

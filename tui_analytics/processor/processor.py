@@ -1,0 +1,471 @@
+"""AnalyticsBackgroundProcessor: six recurring jobs that pre-warm the analytics cache.
+
+The jobs run on the shared APScheduler scheduler of the running asyncio loop
+(see `scheduling`). Each run is a coroutine on that loop whose queries go to
+worker threads, so the dashboard keeps drawing while the database works.
+
+A run is skipped, and the skip recorded, when the same job is still running,
+whoever started either one: APScheduler's `max_instances=1` catches a scheduled
+run that overlaps a scheduled one (reported to us as EVENT_JOB_MAX_INSTANCES),
+and the running flag checked in `_execute` catches every other overlap.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import logging
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any, Iterable
+
+from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, EVENT_JOB_SUBMITTED, JobEvent
+from apscheduler.jobstores.base import JobLookupError
+
+from .. import scheduling
+from ..cache import AnalyticsCache, CacheEntry
+from ..clock import SYSTEM_CLOCK, Clock
+from ..config import Settings, load_settings
+from ..errors import UnknownJobError
+from ..events import (CACHE_CHANGED, JOB_FAILED, JOB_FINISHED, JOB_SKIPPED, JOB_STARTED, SCHEDULER_STATE,
+                      EventBus, ServiceEvent, default_bus)
+from . import requests
+from .history import JobHistory
+from .jobs import JOBS, describe
+from .metrics import LoopLagProbe
+from .models import (COMPLETED, FAILED, INTERRUPTED, MANUAL, RUNNING, SCHEDULED, SCHEDULED_TRIGGER, SKIPPED,
+                     JobMetrics, JobRun, JobSpec, JobStatus)
+
+log = logging.getLogger(__name__)
+
+RECENT_RUNS = 30  # durations kept per job for the sparkline
+_instance_ids = itertools.count(1)
+
+
+@dataclass
+class _JobState:
+    """Mutable bookkeeping for one job (guarded by the processor's lock)."""
+
+    status: str = SCHEDULED
+    last_run: datetime | None = None
+    duration_ms: float | None = None
+    error: str | None = None
+    runs: int = 0
+    failed: int = 0
+    skipped: int = 0
+    duration_sum_ms: float = 0.0
+    last_skipped: datetime | None = None
+    recent: deque[float] = field(default_factory=lambda: deque(maxlen=RECENT_RUNS))
+    task: asyncio.Task[Any] | None = None  # the run in progress
+    due: datetime | None = None  # scheduled time of the run APScheduler just submitted
+
+
+class AnalyticsBackgroundProcessor:
+    """Schedules the six jobs, runs them, and keeps their statuses, metrics and history.
+
+    Every dependency can be passed in (tests, the dashboard); by default the
+    configuration is read now (`load_settings()`), the source repository is
+    opened on the first query (in a thread) and the state database is opened
+    here. `autostart` schedules the jobs on the running loop, or on the first
+    loop the processor is used from, unless DISABLE_AUTO_SYNC is set.
+    """
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        repository: Any | None = None,
+        clock: Clock | None = None,
+        bus: EventBus | None = None,
+        state_engine: Any | None = None,
+        cache: AnalyticsCache | None = None,
+        jobs: Iterable[JobSpec] = JOBS,
+        autostart: bool = True,
+        probe_loop_lag: bool = True,
+    ) -> None:
+        self.settings = settings or load_settings()
+        self.clock: Clock = clock or SYSTEM_CLOCK
+        self.bus = bus or default_bus()
+        self.auto_sync_disabled = self.settings.disable_auto_sync
+        self._repository = repository
+        self._repository_lock = threading.Lock()
+        if state_engine is None:
+            from ..state import open_state
+
+            state_engine = open_state(self.settings)
+        self.state_engine = state_engine
+        self.history = JobHistory(state_engine, self.settings.history_retention)
+        self.cache = cache or AnalyticsCache(clock=self.clock)
+        self.cache.on_change = self._cache_changed
+        self.lag_probe = LoopLagProbe()
+        self._probe_loop_lag = probe_loop_lag
+        self.specs: dict[str, JobSpec] = {spec.id: spec for spec in jobs}
+        self._lock = threading.RLock()
+        self._jobs = {job_id: _JobState() for job_id in self.specs}
+        self.last_cleanup: datetime | None = None
+        self.latest_performance: dict[str, Any] | None = None
+        self._token = f"analytics-{next(_instance_ids)}"
+        self._wanted = False  # jobs should be scheduled (start()/restart() called, stop() not)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._scheduler: scheduling.LoopScheduler | None = None
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._restore()
+        if autostart:
+            self.start()
+
+    # lifecycle ---------------------------------------------------------------
+
+    def start(self) -> None:
+        """Schedule the jobs on the running loop, or on the first loop this processor is used from."""
+        self._wanted = True
+        self._ensure_attached()
+
+    def stop(self) -> None:
+        """Unschedule every job and stop probing. Runs in progress finish and are recorded."""
+        self._wanted = False
+        self._detach()
+        self._publish(SCHEDULER_STATE, "processor", state="stopped")
+
+    def restart(self) -> None:
+        """Stop, then schedule every job again with fresh next-run times."""
+        self.stop()
+        self.start()
+        self._publish(SCHEDULER_STATE, "processor", state="started")
+
+    @property
+    def scheduled(self) -> bool:
+        """True when this processor's jobs are on a live scheduler."""
+        return self._scheduler is not None and self._scheduler.running
+
+    def _ensure_attached(self) -> None:
+        loop = scheduling._running_loop()
+        if loop is None or not self._wanted:
+            return
+        if self._loop is loop and (self.auto_sync_disabled or self.scheduled):
+            return
+        self._attach(loop)
+
+    def _attach(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._detach()
+        self._loop = loop
+        if self._probe_loop_lag:
+            self.lag_probe.start()
+        if self.auto_sync_disabled:
+            log.info("DISABLE_AUTO_SYNC is set: no job scheduled; manual triggers still work")
+            return
+        scheduler = scheduling.get_scheduler()
+        scheduler.add_listener(self._on_scheduler_event, EVENT_JOB_MAX_INSTANCES | EVENT_JOB_SUBMITTED | EVENT_JOB_MISSED)
+        now = datetime.now(timezone.utc)  # APScheduler runs on real time, whatever clock we were given
+        for spec in self.specs.values():
+            interval = self.settings.interval(spec.id)
+            first = now + timedelta(seconds=min(spec.stagger_s, interval) if spec.stagger_s > 0 else interval)
+            scheduler.add_job(
+                self._scheduled_run, "interval", seconds=interval, args=[spec.id],
+                id=self._aps_id(spec.id), name=spec.name, next_run_time=first, replace_existing=True,
+                max_instances=1, coalesce=True, misfire_grace_time=None,
+            )
+        self._scheduler = scheduler
+
+    def _detach(self) -> None:
+        scheduler, self._scheduler = self._scheduler, None
+        self.lag_probe.stop()
+        if scheduler is None:
+            return
+        try:
+            scheduler.remove_listener(self._on_scheduler_event)
+        except ValueError:
+            pass
+        for job_id in self.specs:
+            try:
+                scheduler.remove_job(self._aps_id(job_id))
+            except (JobLookupError, RuntimeError):  # gone already, or its loop closed
+                pass
+
+    def _aps_id(self, job_id: str) -> str:
+        return f"{self._token}:{job_id}"
+
+    # running jobs -------------------------------------------------------------
+
+    async def trigger_job(self, job_id: str) -> JobRun:
+        """Run a job now and wait for it; skipped (and recorded) if it is already running.
+
+        A failing run does not raise: the returned JobRun (and the job's status)
+        says 'failed' with the error. An unknown id raises UnknownJobError.
+        """
+        self._spec(job_id)
+        self._ensure_attached()
+        return await self._execute(job_id, MANUAL)
+
+    async def _scheduled_run(self, job_id: str) -> None:
+        with self._lock:
+            due, self._jobs[job_id].due = self._jobs[job_id].due, None
+        try:
+            await self._execute(job_id, SCHEDULED_TRIGGER, due)
+        except asyncio.CancelledError:
+            # The loop is closing (or the scheduler shut down): the run is already
+            # recorded as interrupted; APScheduler would only log it as a crash.
+            pass
+
+    def _spec(self, job_id: str) -> JobSpec:
+        spec = self.specs.get(job_id)
+        if spec is None:
+            raise UnknownJobError(f"unknown job {job_id!r}; known jobs: {', '.join(self.specs)}")
+        return spec
+
+    def _is_running(self, state: _JobState) -> bool:
+        task = state.task
+        # A run whose loop closed under it can never finish; do not let it block the job forever.
+        return task is not None and not task.done() and not task.get_loop().is_closed()
+
+    async def _execute(self, job_id: str, trigger: str, scheduled_for: datetime | None = None) -> JobRun:
+        spec = self._spec(job_id)
+        state = self._jobs[job_id]
+        with self._lock:
+            busy = self._is_running(state)
+            if not busy:
+                state.task = asyncio.current_task()
+                state.status = RUNNING
+        if busy:
+            return await self._record_skip(job_id, trigger, scheduled_for)
+        started = self.clock.now()
+        t0 = self.clock.monotonic()
+        run = JobRun(job_id, trigger, RUNNING, started, scheduled_for=scheduled_for)
+        self._publish(JOB_STARTED, job_id, trigger=trigger)
+        row_id = await self._history(self.history.start, run)
+        outcome, error, detail = COMPLETED, None, {}
+        try:
+            detail = await spec.run(self) or {}
+        except asyncio.CancelledError:
+            outcome, error = INTERRUPTED, "cancelled (the event loop is shutting down)"
+            raise
+        except Exception as exc:  # error isolation: this run fails, nothing else does
+            outcome, error = FAILED, self.describe_error(exc)
+            log.warning("job %s failed: %s", job_id, error)
+        finally:
+            duration = max(0.0, (self.clock.monotonic() - t0) * 1000.0)
+            run = JobRun(job_id, trigger, outcome, started, self.clock.now(), duration, error, scheduled_for, detail)
+            self._finish(job_id, run)
+            if outcome == INTERRUPTED:
+                self._write_history_now(row_id, run)  # cannot await while being cancelled
+        if row_id:
+            await self._history(self.history.finish, row_id, run)
+        else:
+            await self._history(self.history.add, run)
+        return run
+
+    def _finish(self, job_id: str, run: JobRun) -> None:
+        state = self._jobs[job_id]
+        with self._lock:
+            state.task = None
+            if run.status == INTERRUPTED:
+                state.status = FAILED
+                state.error = run.error
+                return
+            state.status = run.status
+            state.last_run = run.started_at
+            state.duration_ms = run.duration_ms
+            state.error = run.error
+            state.runs += 1
+            state.failed += run.status == FAILED
+            state.duration_sum_ms += run.duration_ms or 0.0
+            state.recent.append(run.duration_ms or 0.0)
+        kind = JOB_FINISHED if run.status == COMPLETED else JOB_FAILED
+        self._publish(kind, job_id, trigger=run.trigger, duration_ms=run.duration_ms, error=run.error)
+
+    async def _record_skip(self, job_id: str, trigger: str, scheduled_for: datetime | None) -> JobRun:
+        now = self.clock.now()
+        run = JobRun(job_id, trigger, SKIPPED, now, now, 0.0, f"skipped: {job_id} is still running", scheduled_for)
+        with self._lock:
+            state = self._jobs[job_id]
+            state.skipped += 1
+            state.last_skipped = now
+        log.info("%s run of %s skipped: the previous run is still in progress", trigger, job_id)
+        self._publish(JOB_SKIPPED, job_id, trigger=trigger, reason=run.error)
+        await self._history(self.history.add, run)
+        return run
+
+    def _on_scheduler_event(self, event: JobEvent) -> None:
+        # Called by APScheduler on the loop thread, for every job on the shared scheduler.
+        prefix = self._token + ":"
+        if not event.job_id.startswith(prefix):
+            return
+        job_id = event.job_id[len(prefix):]
+        if job_id not in self._jobs:
+            return
+        run_times = getattr(event, "scheduled_run_times", None) or [None]
+        if event.code == EVENT_JOB_SUBMITTED:
+            with self._lock:
+                self._jobs[job_id].due = run_times[-1]
+        else:  # max instances reached (or missed): the scheduled run is not made; say so
+            self._spawn(self._record_skip(job_id, SCHEDULED_TRIGGER, run_times[-1]))
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.get_running_loop().create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    # what jobs use ---------------------------------------------------------------
+
+    async def get_repository(self) -> Any:
+        """The source repository, opened on first use in a thread (it may build the demo database)."""
+        if self._repository is None:
+            await asyncio.to_thread(self._open_repository)
+        return self._repository
+
+    def _open_repository(self) -> None:
+        with self._repository_lock:
+            if self._repository is None:
+                from ..sources import open_source
+
+                self._repository = open_source(self.settings, clock=self.clock)
+
+    async def query(self, method: str, **kwargs: Any) -> Any:
+        """Call a repository method in a worker thread."""
+        repository = await self.get_repository()
+        return await asyncio.to_thread(getattr(repository, method), **kwargs)
+
+    def describe_error(self, exc: BaseException) -> str:
+        """One line for an error, database passwords masked."""
+        from sqlalchemy.exc import SQLAlchemyError
+
+        if isinstance(exc, SQLAlchemyError):
+            from ..db import describe_error
+
+            return describe_error(self.settings.source_url, exc)
+        return describe(exc)
+
+    def ttl_for(self, job_id: str) -> float:
+        """How long a job's cache entries live: two intervals and a minute, so one late run never empties them."""
+        return 2 * self.settings.interval(job_id) + 60.0
+
+    def running_job_count(self) -> int:
+        with self._lock:
+            return sum(1 for s in self._jobs.values() if self._is_running(s))
+
+    async def prune_history(self) -> int:
+        cutoff = self.history.interrupted_cutoff(self.clock.now(), self.settings.query_timeout)
+        await self._history(self.history.mark_interrupted, cutoff)
+        return int(await self._history(self.history.prune) or 0)
+
+    async def apply_cache_requests(self) -> list[requests.CacheRequest]:
+        """Apply `tui-analytics cache clear|invalidate` requests made by other processes."""
+        pending = await self._history(requests.pending, self.state_engine, self._request_seq) or []
+        for request in pending:
+            if request.op == "clear":
+                self.cache.clear()
+            else:
+                self.cache.invalidate(request.pattern)
+            self._request_seq = max(self._request_seq, request.seq)
+        return pending
+
+    async def _history(self, fn: Any, *args: Any) -> Any:
+        # History is a record, not the job: a state-database hiccup is logged, never fails a run.
+        try:
+            return await asyncio.to_thread(fn, *args)
+        except Exception:
+            log.exception("job history write failed")
+            return None
+
+    def _write_history_now(self, row_id: int | None, run: JobRun) -> None:
+        try:
+            self.history.finish(row_id, run) if row_id else self.history.add(run)
+        except Exception:
+            log.exception("job history write failed")
+
+    def _restore(self) -> None:
+        """Statuses, counts, durations and last_cleanup from the history (one bounded read)."""
+        cutoff = self.history.interrupted_cutoff(self.clock.now(), self.settings.query_timeout)
+        self.history.mark_interrupted(cutoff)
+        totals = self.history.restore(self.specs, recent=RECENT_RUNS)
+        for job_id, t in totals.items():
+            state = self._jobs[job_id]
+            state.runs, state.failed, state.skipped = t.runs, t.failed, t.skipped
+            state.duration_sum_ms, state.last_skipped = t.duration_sum_ms, t.last_skipped
+            state.recent.extend(t.recent_durations_ms)
+            if t.last_run is not None:
+                state.status = t.last_run.status
+                state.last_run = t.last_run.started_at
+                state.duration_ms = t.last_run.duration_ms
+                state.error = t.last_run.error
+        self.last_cleanup = self.history.last_cleanup()
+        self._request_seq = requests.latest_seq(self.state_engine)
+
+    # reading ----------------------------------------------------------------------
+
+    def get_job_statuses(self) -> list[JobStatus]:
+        """The six jobs, in the seed's order."""
+        self._ensure_attached()
+        return [self.get_job_status(job_id) for job_id in self.specs]
+
+    def get_job_status(self, job_id: str) -> JobStatus:
+        spec = self._spec(job_id)
+        next_run = None
+        scheduler = self._scheduler
+        if scheduler is not None and scheduler.running:
+            job = scheduler.get_job(self._aps_id(job_id))
+            next_run = job.next_run_time.astimezone(timezone.utc) if job and job.next_run_time else None
+        with self._lock:
+            s = self._jobs[job_id]
+            return JobStatus(
+                id=spec.id, name=spec.name, status=s.status, last_run=s.last_run, next_run=next_run,  # type: ignore[arg-type]
+                duration_ms=s.duration_ms, error=s.error, interval_s=self.settings.interval(job_id),
+                runs=s.runs, failed_runs=s.failed, skipped_runs=s.skipped,
+                average_duration_ms=(s.duration_sum_ms / s.runs) if s.runs else None,
+                last_skipped=s.last_skipped, recent_durations_ms=tuple(s.recent),
+            )
+
+    def get_job_metrics(self) -> JobMetrics:
+        with self._lock:
+            states = list(self._jobs.values())
+            total = sum(s.runs for s in states)
+            failed = sum(s.failed for s in states)
+            duration = sum(s.duration_sum_ms for s in states)
+            return JobMetrics(
+                total_jobs=total, successful_jobs=total - failed, failed_jobs=failed,
+                average_job_duration_ms=duration / total if total else 0.0,
+                last_cleanup=self.last_cleanup, skipped_jobs=sum(s.skipped for s in states),
+            )
+
+    async def get_recent_runs(self, job_id: str | None = None, limit: int = 50) -> list[JobRun]:
+        """History rows, newest first (from the state database, in a thread)."""
+        if job_id is not None:
+            self._spec(job_id)
+        return await asyncio.to_thread(self.history.recent, job_id, limit)
+
+    def scheduler_state(self) -> str:
+        """'disabled' (DISABLE_AUTO_SYNC), 'stopped', 'running' or 'paused'."""
+        if self.auto_sync_disabled:
+            return "disabled"
+        if not self.scheduled:
+            return scheduling.STOPPED
+        return scheduling.state(self._loop)
+
+    # cache ------------------------------------------------------------------------
+
+    def get_cached(self, key: str) -> CacheEntry | None:
+        """A cached dataset with its age and stale mark (counts as a cache hit or miss)."""
+        return self.cache.read(key)
+
+    def get_cache_entries(self, pattern: str = "*") -> list[CacheEntry]:
+        """Entries for listings (key, age, expiry, stale, error); does not touch hit counts."""
+        return self.cache.entries(pattern)
+
+    async def clear_cache(self) -> int:
+        """Empty the cache; returns how many entries were removed."""
+        return self.cache.clear()
+
+    async def invalidate_cache(self, pattern: str, *, dry_run: bool = False) -> int:
+        """Remove the keys matching a glob (`user-growth*`); returns how many. `dry_run` removes nothing."""
+        if not pattern:
+            raise ValueError("empty cache pattern; use '*' to match every key")
+        return len(self.cache.invalidate(pattern, dry_run=dry_run))
+
+    def _cache_changed(self, action: str, keys: list[str]) -> None:
+        self._publish(CACHE_CHANGED, action, keys=keys, size=len(self.cache))
+
+    # -------------------------------------------------------------------------------
+
+    def _publish(self, kind: str, subject: str, **detail: Any) -> None:
+        self.bus.publish(ServiceEvent(kind, subject, detail, self.clock.now()))
