@@ -41,7 +41,7 @@ PERFORMANCE_KEY = "performance-metrics"
 def describe(exc: BaseException) -> str:
     """One line for an exception, with any database password masked."""
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    if isinstance(exc, TuiAnalyticsError) and text:
+    if isinstance(exc, (TuiAnalyticsError, JobError)) and text:
         return text  # already written for an operator (and masked)
     return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 

@@ -70,6 +70,8 @@ class AnalyticsBackgroundProcessor:
     opened on the first query (in a thread) and the state database is opened
     here. `autostart` schedules the jobs on the running loop, or on the first
     loop the processor is used from, unless DISABLE_AUTO_SYNC is set.
+    `warm_on_start` runs the data jobs a few seconds after scheduling (staggered)
+    so the dashboard fills at once; without it each first run is one interval away.
     """
 
     def __init__(
@@ -83,6 +85,7 @@ class AnalyticsBackgroundProcessor:
         cache: AnalyticsCache | None = None,
         jobs: Iterable[JobSpec] = JOBS,
         autostart: bool = True,
+        warm_on_start: bool = True,
         probe_loop_lag: bool = True,
     ) -> None:
         self.settings = settings or load_settings()
@@ -101,6 +104,7 @@ class AnalyticsBackgroundProcessor:
         self.cache.on_change = self._cache_changed
         self.lag_probe = LoopLagProbe()
         self._probe_loop_lag = probe_loop_lag
+        self._warm_on_start = warm_on_start
         self.specs: dict[str, JobSpec] = {spec.id: spec for spec in jobs}
         self._lock = threading.RLock()
         self._jobs = {job_id: _JobState() for job_id in self.specs}
@@ -160,7 +164,8 @@ class AnalyticsBackgroundProcessor:
         now = datetime.now(timezone.utc)  # APScheduler runs on real time, whatever clock we were given
         for spec in self.specs.values():
             interval = self.settings.interval(spec.id)
-            first = now + timedelta(seconds=min(spec.stagger_s, interval) if spec.stagger_s > 0 else interval)
+            warm = self._warm_on_start and spec.stagger_s > 0
+            first = now + timedelta(seconds=min(spec.stagger_s, interval) if warm else interval)
             scheduler.add_job(
                 self._scheduled_run, "interval", seconds=interval, args=[spec.id],
                 id=self._aps_id(spec.id), name=spec.name, next_run_time=first, replace_existing=True,
