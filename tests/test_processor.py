@@ -232,3 +232,18 @@ def test_fake_repository_matches_the_real_signatures() -> None:
         assert list(inspect.signature(getattr(FakeRepository, name)).parameters) == list(
             inspect.signature(getattr(Real, name)).parameters
         ), name
+
+
+async def test_a_cancelled_run_is_recorded_and_does_not_block_the_next(make_processor, fake_repo) -> None:
+    processor = make_processor(fake_repo)
+    gate = fake_repo.block("top_items")
+    run = asyncio.create_task(processor.trigger_job("top-items"))
+    await wait_until(lambda: fake_repo.entered["top_items"].is_set())
+    run.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await run
+    gate.set()
+    status = processor.get_job_status("top-items")
+    assert status.status == "failed" and "cancelled" in status.error
+    assert processor.history.recent("top-items")[0].status == "interrupted"
+    assert (await processor.trigger_job("top-items")).status == "completed"

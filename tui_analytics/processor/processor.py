@@ -238,9 +238,10 @@ class AnalyticsBackgroundProcessor:
         t0 = self.clock.monotonic()
         run = JobRun(job_id, trigger, RUNNING, started, scheduled_for=scheduled_for)
         self._publish(JOB_STARTED, job_id, trigger=trigger)
-        row_id = await self._history(self.history.start, run)
+        row_id: int | None = None
         outcome, error, detail = COMPLETED, None, {}
         try:
+            row_id = await self._history(self.history.start, run)
             detail = await spec.run(self) or {}
         except asyncio.CancelledError:
             outcome, error = INTERRUPTED, "cancelled (the event loop is shutting down)"
