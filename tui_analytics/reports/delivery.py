@@ -1,0 +1,161 @@
+"""E-mail delivery of generated reports with smtplib (blocking: call from a thread).
+
+The outcome is recorded per recipient: a server that refuses one address still
+delivers to the others, and a failed delivery never touches the saved report.
+Passwords from the SMTP URL never appear in outcomes or logs.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import smtplib
+import ssl
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+from typing import Sequence
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from ..config import SmtpSettings
+from ..errors import ConfigError
+
+SENT = "sent"
+PARTIAL = "partial"
+FAILED = "failed"
+NOT_SENT = "not-sent"  # no SMTP settings: the report is saved, not mailed
+NO_RECIPIENTS = "no-recipients"
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    """`status` is one of sent, partial, failed, not-sent, no-recipients; `recipients` maps address -> 'sent' or the error."""
+
+    status: str
+    recipients: dict[str, str] = field(default_factory=dict)
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, object]:
+        return {"status": self.status, "recipients": dict(self.recipients), "error": self.error}
+
+
+@dataclass(frozen=True)
+class SmtpTarget:
+    host: str
+    port: int
+    use_ssl: bool
+    starttls: bool
+    username: str | None
+    password: str | None
+
+
+def parse_smtp_url(url: str) -> SmtpTarget:
+    """smtp://[user[:pass]@]host[:port][?starttls=true] or smtps://... (implicit TLS)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        raise ConfigError("the SMTP URL must look like smtp://user:pass@host:587?starttls=true or smtps://host:465")
+    query = {k.lower(): v[-1].lower() for k, v in parse_qs(parts.query).items()}
+    use_ssl = parts.scheme == "smtps"
+    try:
+        port = parts.port or (465 if use_ssl else 25)
+    except ValueError:
+        raise ConfigError("the SMTP URL has an invalid port") from None
+    return SmtpTarget(
+        host=parts.hostname,
+        port=port,
+        use_ssl=use_ssl,
+        starttls=query.get("starttls") in ("1", "true", "yes", "on"),
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+    )
+
+
+def build_message(
+    sender: str, recipients: Sequence[str], subject: str, body: str, attachment: Path, content_type: str
+) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = ", ".join(recipients)
+    message["Subject"] = subject
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(domain="tui-analytics")
+    message.set_content(body)
+    maintype, subtype = _mime_type(attachment, content_type)
+    message.add_attachment(
+        attachment.read_bytes(), maintype=maintype, subtype=subtype, filename=attachment.name
+    )
+    return message
+
+
+def _mime_type(path: Path, content_type: str) -> tuple[str, str]:
+    if path.name.endswith(".gz"):
+        return "application", "gzip"
+    mime = (content_type or mimetypes.guess_type(path.name)[0] or "application/octet-stream").split(";")[0].strip()
+    maintype, _, subtype = mime.partition("/")
+    return maintype or "application", subtype or "octet-stream"
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, smtplib.SMTPResponseException):
+        text = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
+        return f"{exc.smtp_code} {text}".strip()
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+
+
+def send_report(
+    smtp: SmtpSettings | None,
+    recipients: Sequence[str],
+    *,
+    subject: str,
+    body: str,
+    attachment: Path,
+    content_type: str,
+) -> DeliveryResult:
+    """Mail the report file to every recipient; never raises for delivery problems."""
+    if not recipients:
+        return DeliveryResult(NO_RECIPIENTS)
+    if smtp is None:
+        return DeliveryResult(NOT_SENT, {r: "not sent: no SMTP server configured" for r in recipients})
+    try:
+        target = parse_smtp_url(smtp.url)
+        message = build_message(smtp.sender, recipients, subject, body, attachment, content_type)
+    except (ConfigError, OSError, ValueError) as exc:
+        return _all_failed(recipients, str(exc))
+    try:
+        refused = _send(target, smtp, message, recipients)
+    except smtplib.SMTPRecipientsRefused as exc:
+        outcome = {r: f"refused: {_describe_refusal(exc.recipients.get(r))}" for r in recipients}
+        return DeliveryResult(FAILED, outcome, "every recipient was refused")
+    except (smtplib.SMTPException, OSError, ssl.SSLError) as exc:
+        return _all_failed(recipients, _describe(exc))
+    outcome = {
+        r: (f"refused: {_describe_refusal(refused[r])}" if r in refused else SENT) for r in recipients
+    }
+    status = SENT if not refused else (FAILED if len(refused) >= len(recipients) else PARTIAL)
+    return DeliveryResult(status, outcome)
+
+
+def _describe_refusal(value: object) -> str:
+    if isinstance(value, tuple) and len(value) == 2:
+        code, text = value
+        text = text.decode("utf-8", "replace") if isinstance(text, bytes) else str(text)
+        return f"{code} {text}"
+    return "refused by the server"
+
+
+def _all_failed(recipients: Sequence[str], error: str) -> DeliveryResult:
+    return DeliveryResult(FAILED, {r: f"failed: {error}" for r in recipients}, error)
+
+
+def _send(target: SmtpTarget, smtp: SmtpSettings, message: EmailMessage, recipients: Sequence[str]) -> dict:
+    context = ssl.create_default_context()
+    client_cls = smtplib.SMTP_SSL if target.use_ssl else smtplib.SMTP
+    kwargs = {"context": context} if target.use_ssl else {}
+    with client_cls(target.host, target.port, timeout=smtp.timeout, **kwargs) as client:
+        client.ehlo_or_helo_if_needed()
+        if target.starttls:
+            client.starttls(context=context)
+            client.ehlo()
+        if target.username:
+            client.login(target.username, target.password or "")
+        return client.send_message(message, from_addr=smtp.sender, to_addrs=list(recipients))

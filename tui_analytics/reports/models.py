@@ -1,0 +1,147 @@
+"""The reports service's value types: templates, generated reports, history rows, statistics."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+from .cron import SCHEDULE_CRONS
+
+SCHEDULES = ("daily", "weekly", "monthly", "quarterly", "custom")
+FORMATS = ("csv", "json")
+# What a template can contain. "comprehensive" is every dataset plus the summary
+# (the export service's comprehensive report); "performance" adds the live
+# performance metrics (database latency, memory, cache, scheduler).
+DATASETS = (
+    "user-growth",
+    "activity-trends",
+    "top-items",
+    "recent-activity",
+    "summary",
+    "comprehensive",
+    "performance",
+)
+TRIGGERS = ("manual", "scheduled", "catch-up")
+RUN_STATUSES = ("running", "completed", "failed", "interrupted")
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+@dataclass(frozen=True)
+class ReportTemplate:
+    """A report definition: what to put in it, when to make it, who receives it.
+
+    `timezone` None means the configured zone; `cron` None means the schedule's
+    standard expression (see `effective_cron`). `next_generation` is computed from
+    the cron in that zone (None when inactive).
+    """
+
+    id: str
+    name: str
+    description: str
+    schedule: str
+    format: str
+    include_metadata: bool
+    recipients: list[str]
+    last_generated: datetime | None = None
+    next_generation: datetime | None = None
+    is_active: bool = True
+    cron: str | None = None
+    timezone: str | None = None
+    datasets: list[str] = field(default_factory=list)
+    is_default: bool = False
+    created_at: datetime | None = None
+
+    @property
+    def effective_cron(self) -> str:
+        """The cron expression the scheduler uses: the template's own, or its schedule's."""
+        return self.cron or SCHEDULE_CRONS[self.schedule]
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        for key in ("last_generated", "next_generation", "created_at"):
+            data[key] = _iso(data[key])
+        data["effective_cron"] = self.effective_cron
+        return data
+
+
+@dataclass(frozen=True)
+class GeneratedReport:
+    """One generated report file. `data` is the file's content (str, or bytes when binary)."""
+
+    filename: str
+    size: int
+    data: str | bytes
+    content_type: str
+    path: str
+    template_id: str
+    run_id: int
+    generated_at: datetime
+    date_range: str
+    trigger: str = "manual"
+    delivery: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self, include_data: bool = False) -> dict[str, Any]:
+        data = asdict(self)
+        data["generated_at"] = _iso(self.generated_at)
+        if not include_data:
+            data.pop("data")
+        return data
+
+
+@dataclass(frozen=True)
+class ScheduledReport:
+    """One row of the report history (a generation, good or failed).
+
+    status: running | completed | failed | interrupted; trigger: manual | scheduled
+    | catch-up; delivery_status: sent | partial | failed | not-sent (no SMTP
+    configured) | no-recipients | None (no file to send); delivery maps each
+    recipient to "sent" or the error.
+    """
+
+    id: int
+    template_id: str
+    template_name: str
+    trigger: str
+    status: str
+    scheduled_for: datetime | None
+    started_at: datetime
+    finished_at: datetime | None
+    duration_ms: float | None
+    filename: str | None
+    path: str | None
+    size: int | None
+    content_type: str | None
+    error: str | None
+    delivery_status: str | None
+    delivery: dict[str, str] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        for key in ("scheduled_for", "started_at", "finished_at"):
+            data[key] = _iso(data[key])
+        return data
+
+
+@dataclass(frozen=True)
+class ReportStatistics:
+    """Counts over templates and the report history (failed includes interrupted)."""
+
+    total_templates: int
+    active_templates: int
+    total_reports: int
+    successful_reports: int
+    failed_reports: int
+    running_reports: int = 0
+
+    def __getitem__(self, key: str) -> int:
+        # The seed returned a plain object; allow stats["total_reports"] too.
+        if key not in self.__dataclass_fields__:
+            raise KeyError(key)
+        return getattr(self, key)
+
+    def to_dict(self) -> dict[str, int]:
+        return asdict(self)

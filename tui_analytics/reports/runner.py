@@ -1,0 +1,184 @@
+"""One report generation: record it, build it, save it atomically, mail it, record the outcome.
+
+The history row is written before any work starts (status 'running'), so a crash
+leaves evidence that the next start turns into 'interrupted'. All blocking work
+(SQL, rendering, files, SMTP) runs in worker threads.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from datetime import datetime, timedelta, timezone, tzinfo
+from pathlib import Path
+from typing import Any, Callable
+
+from ..clock import Clock
+from ..config import Settings
+from ..daterange import DateRange
+from ..events import REPORT_FAILED, REPORT_FINISHED, REPORT_STARTED
+from ..export import safe_filename, save_export
+from ..export.options import EXTENSIONS
+from .delivery import send_report
+from .generation import PerformanceSource, build_report
+from .models import GeneratedReport, ReportTemplate
+from .periods import default_period
+from .store import RunStore, TemplateStore
+
+log = logging.getLogger(__name__)
+
+
+def describe(exc: BaseException) -> str:
+    """One line for the history and the notification."""
+    text = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+    text = " ".join(text.split())
+    return text or type(exc).__name__
+
+
+def period_text(date_range: DateRange, tz: tzinfo) -> str:
+    """'2026-01-14' for one day, '2026-01-05_2026-01-11' for longer (local dates, end inclusive)."""
+    first = date_range.start_utc.astimezone(tz).date()
+    last = (date_range.end_utc - timedelta(microseconds=1)).astimezone(tz).date()
+    return first.isoformat() if first >= last else f"{first.isoformat()}_{last.isoformat()}"
+
+
+def report_filename(template: ReportTemplate, date_range: DateRange, tz: tzinfo, when: datetime) -> str:
+    """`<template-name>_<period>_<UTC stamp>.<ext>`; the name part is made safe (never a path)."""
+    stem = safe_filename(template.name.lower(), default=safe_filename(template.id, default="report"), max_bytes=80)
+    stamp = when.astimezone(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    return f"{stem}_{period_text(date_range, tz)}_{stamp}{EXTENSIONS.get(template.format, '')}"
+
+
+class ReportRunner:
+    """Makes reports for the service; see the module docstring."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        clock: Clock,
+        runs: RunStore,
+        templates: TemplateStore,
+        publish: Callable[..., None],
+        *,
+        export_service: Any = None,
+        repository: Any = None,
+        performance: PerformanceSource | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.runs = runs
+        self.templates = templates
+        self.publish = publish
+        self.export_service = export_service
+        self._repository = repository
+        self.performance = performance
+        self._lock = threading.Lock()
+        self.scheduler_state: Callable[[], str] = lambda: "unknown"
+
+    @property
+    def report_dir(self) -> Path:
+        return self.settings.resolved_report_dir
+
+    def repository(self) -> Any:
+        """The source repository: injected, the export service's, or opened now (blocking)."""
+        with self._lock:
+            if self._repository is None:
+                if self.export_service is None:
+                    from ..export import AnalyticsExportService
+
+                    self.export_service = AnalyticsExportService(settings=self.settings, clock=self.clock)
+                self._repository = self.export_service.repository
+            return self._repository
+
+    async def generate(
+        self,
+        template: ReportTemplate,
+        tz: tzinfo,
+        date_range: DateRange | None,
+        trigger: str,
+        scheduled_for: datetime | None,
+    ) -> GeneratedReport:
+        started = self.clock.now()
+        run_id = await asyncio.to_thread(
+            self.runs.start, template.id, template.name, trigger, scheduled_for, started
+        )
+        self.publish(REPORT_STARTED, template.id, run_id=run_id, trigger=trigger, name=template.name)
+        try:
+            rng = date_range or default_period(template.schedule, template.effective_cron, tz, scheduled_for or started)
+            rng.validate()
+            state = self.scheduler_state()
+            result = await asyncio.to_thread(self._build, template, rng, started, state)
+            filename = report_filename(template, rng, tz, started)
+            path = await asyncio.to_thread(save_export, result, self.report_dir, filename)
+            # The report exists from here on: record it before mailing it, so a
+            # crash during delivery does not turn a saved report into a failure.
+            await asyncio.to_thread(
+                self.runs.finish,
+                run_id,
+                status="completed",
+                finished_at=self.clock.now(),
+                filename=path.name,
+                path=str(path),
+                size=result.size,
+                content_type=result.content_type,
+                delivery={"status": "pending", "recipients": {}},
+            )
+            delivery = await asyncio.to_thread(self._deliver, template, path, result.content_type, rng, tz)
+            finished = self.clock.now()
+            await asyncio.to_thread(self.runs.finish, run_id, finished_at=finished, delivery=delivery.to_dict())
+            await asyncio.to_thread(self.templates.update, template.id, {"last_generated": finished})
+        except asyncio.CancelledError:
+            self._record_failure(run_id, "interrupted", "interrupted: the generation was cancelled")
+            raise
+        except Exception as exc:
+            message = describe(exc)
+            await asyncio.to_thread(self._record_failure, run_id, "failed", message)
+            log.warning("report %s failed: %s", template.id, message)
+            self.publish(REPORT_FAILED, template.id, run_id=run_id, trigger=trigger, error=message, name=template.name)
+            exc.run_id = run_id  # type: ignore[attr-defined]
+            raise
+        report = GeneratedReport(
+            filename=path.name,
+            size=result.size,
+            data=result.data,
+            content_type=result.content_type,
+            path=str(path),
+            template_id=template.id,
+            run_id=run_id,
+            generated_at=started,
+            date_range=rng.label(),
+            trigger=trigger,
+            delivery=delivery.to_dict(),
+        )
+        self.publish(
+            REPORT_FINISHED, template.id, run_id=run_id, trigger=trigger, name=template.name,
+            filename=path.name, path=str(path), size=result.size, delivery=delivery.status,
+        )
+        return report
+
+    def _build(self, template: ReportTemplate, rng: DateRange, when: datetime, state: str) -> Any:
+        return build_report(
+            self.repository(), template, rng, when, performance=self.performance, scheduler_state=state
+        )
+
+    def _deliver(self, template: ReportTemplate, path: Path, content_type: str, rng: DateRange, tz: tzinfo) -> Any:
+        period = period_text(rng, tz).replace("_", " to ")
+        body = (
+            f"{template.name}\n{template.description}\n\n"
+            f"Period: {period} ({tz})\nFile: {path.name}\n\n-- tui-analytics\n"
+        )
+        return send_report(
+            self.settings.smtp,
+            template.recipients,
+            subject=f"{template.name}: {period}",
+            body=body,
+            attachment=path,
+            content_type=content_type,
+        )
+
+    def _record_failure(self, run_id: int, status: str, message: str) -> None:
+        try:
+            self.runs.finish(run_id, status=status, finished_at=self.clock.now(), error=message)
+        except Exception:  # the database itself may be what failed; the log keeps the story
+            log.exception("could not record the outcome of report run %s", run_id)

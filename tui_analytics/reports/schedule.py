@@ -1,0 +1,194 @@
+"""The report jobs in the shared APScheduler scheduler (one job per active template).
+
+A job's trigger is a CroniterTrigger, so it fires when croniter says (crontab(5)
+semantics, the template's zone). When it fires, the job asks the service to
+serve the template's latest due slot; the slot claim makes that idempotent.
+Jobs are added on the running event loop; a service created outside one
+attaches on the first loop it is used from.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from typing import TYPE_CHECKING, Any, Coroutine
+
+from apscheduler.schedulers.base import STATE_PAUSED
+
+from .. import scheduling
+from ..errors import TemplateValidationError, UnknownTemplateError
+from .cron import CroniterTrigger
+from .models import ReportTemplate
+
+if TYPE_CHECKING:
+    from .service import AnalyticsScheduledReportsService
+
+log = logging.getLogger(__name__)
+
+JOB_PREFIX = "report:"
+
+
+def job_id(template_id: str) -> str:
+    return JOB_PREFIX + template_id
+
+
+class ReportSchedule:
+    """Keeps the scheduler's report jobs in step with the active templates."""
+
+    def __init__(self, service: "AnalyticsScheduledReportsService", scheduler: Any = None) -> None:
+        self.service = service
+        self._injected = scheduler
+        self._scheduler: Any = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._wanted = False
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._lock = threading.RLock()
+        service.runner.scheduler_state = lambda: self.state
+
+    # -- state -------------------------------------------------------------------
+
+    @property
+    def attached(self) -> bool:
+        loop = self._loop
+        return (
+            self._scheduler is not None
+            and loop is not None
+            and not loop.is_closed()
+            and bool(getattr(self._scheduler, "running", False))
+        )
+
+    @property
+    def state(self) -> str:
+        if not self._wanted:
+            return "disabled" if self.service.auto_sync_disabled else "stopped"
+        if not self.attached:
+            return "pending"
+        return "paused" if getattr(self._scheduler, "state", None) == STATE_PAUSED else "running"
+
+    def scheduled_ids(self) -> list[str]:
+        """Template ids that have a job now."""
+        if not self.attached:
+            return []
+        return sorted(j.id[len(JOB_PREFIX):] for j in self._scheduler.get_jobs() if j.id.startswith(JOB_PREFIX))
+
+    # -- lifecycle ---------------------------------------------------------------
+
+    def start(self, explicit: bool = False) -> bool:
+        """Want the jobs scheduled; schedules them now if a loop is running. True when attached."""
+        with self._lock:
+            self._wanted = True
+            if explicit:
+                self._detach()  # restart: re-add every job and catch up again
+        return self.ensure_attached()
+
+    def ensure_attached(self) -> bool:
+        """Attach to the running loop's scheduler if wanted and not yet there (cheap when attached)."""
+        if not self._wanted:
+            return False
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return False
+        with self._lock:
+            if self.attached and self._loop is loop:
+                return True
+            self._detach()
+            scheduler = self._injected if self._injected is not None else scheduling.get_scheduler()
+            self._scheduler, self._loop = scheduler, loop
+            for template in self.service.get_report_templates_unattached():
+                self._add(template)
+            self._spawn(self.service.catch_up())
+        return True
+
+    def stop(self) -> None:
+        with self._lock:
+            self._wanted = False
+            self._detach()
+
+    def _detach(self) -> None:
+        scheduler, self._scheduler, self._loop = self._scheduler, None, None
+        if scheduler is None:
+            return
+        try:
+            for job in scheduler.get_jobs():
+                if job.id.startswith(JOB_PREFIX):
+                    scheduler.remove_job(job.id)
+        except Exception:  # a scheduler already shut down with its loop has nothing to remove
+            log.debug("could not remove report jobs", exc_info=True)
+
+    # -- jobs --------------------------------------------------------------------
+
+    def sync(self, template: ReportTemplate) -> None:
+        """Add, replace or remove the template's job after it changed."""
+        with self._lock:
+            if not self.attached:
+                return
+            if template.is_active:
+                self._add(template)
+            else:
+                self.unschedule(template.id)
+
+    def unschedule(self, template_id: str) -> None:
+        with self._lock:
+            if self._scheduler is None:
+                return
+            try:
+                if self._scheduler.get_job(job_id(template_id)) is not None:
+                    self._scheduler.remove_job(job_id(template_id))
+            except Exception:
+                log.debug("could not remove the job of %s", template_id, exc_info=True)
+
+    def _add(self, template: ReportTemplate) -> None:
+        if not template.is_active:
+            return
+        try:
+            trigger = CroniterTrigger(template.effective_cron, self.service.timezone_of(template))
+        except TemplateValidationError as exc:  # a row edited by hand: skip it, keep the others
+            log.error("report template %s is not scheduled: %s", template.id, exc)
+            return
+        self._scheduler.add_job(
+            self._fire,
+            trigger=trigger,
+            args=[template.id],
+            id=job_id(template.id),
+            name=f"Report: {template.name}",
+            replace_existing=True,
+            **scheduling.JOB_DEFAULTS,
+        )
+
+    async def _fire(self, template_id: str) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
+        try:
+            try:
+                template = await asyncio.to_thread(self.service.get_report_template, template_id)
+            except UnknownTemplateError:
+                self.unschedule(template_id)  # deleted by another process
+                return
+            await self.service.serve_slot(template, "scheduled")
+        except Exception:
+            log.exception("scheduled report %s failed", template_id)
+        finally:
+            if task is not None:
+                self._tasks.discard(task)
+
+    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+        assert self._loop is not None
+        task = self._loop.create_task(coro, name="tui-analytics report catch-up")
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("report catch-up failed: %s", task.exception())
+
+    async def wait_idle(self) -> None:
+        current = asyncio.current_task()
+        while True:
+            pending = [t for t in self._tasks if t is not current and not t.done()]
+            if not pending:
+                return
+            await asyncio.gather(*pending, return_exceptions=True)

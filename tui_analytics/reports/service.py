@@ -1,0 +1,346 @@
+"""AnalyticsScheduledReportsService: templates, generation, history and the report schedule.
+
+Templates and history live in the state database, so they survive restarts.
+Each active template has one job in the shared scheduler (scheduling.py) with a
+croniter trigger. A job, a catch-up pass and `run_due_reports` all serve a fire
+time ("slot") the same way: the template's latest fire time at or before the
+clock's now, claimed with a compare-and-set on `last_scheduled_for`, so a slot is
+made once however many callers (or processes) race for it. At start the service
+makes each missed slot once, as a catch-up (systemd's Persistent=true), never for
+a template created (or rescheduled) after that slot.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from datetime import timezone, tzinfo
+from typing import Any, Mapping
+
+from ..clock import SYSTEM_CLOCK, Clock
+from ..config import Settings, load_settings
+from ..daterange import DateRange
+from ..errors import ExportOptionsError, UnknownTemplateError
+from ..events import (
+    REPORT_FAILED,
+    REPORT_FINISHED,
+    REPORT_STARTED,
+    TEMPLATES_CHANGED,
+    EventBus,
+    ServiceEvent,
+    default_bus,
+)
+from .cron import as_tz, previous_fire_time
+from .generation import PerformanceSource
+from .models import GeneratedReport, ReportStatistics, ReportTemplate, ScheduledReport
+from .runner import ReportRunner
+from .schedule import ReportSchedule
+from .store import RunStore, TemplateStore
+from .templates import (
+    SCHEDULE_FIELDS,
+    canonical_fields,
+    check_known,
+    default_rows,
+    new_template_id,
+    normalise_new,
+    sort_key,
+    to_template,
+    validate_whole,
+)
+
+log = logging.getLogger(__name__)
+
+
+class AnalyticsScheduledReportsService:
+    """The seed's scheduled reports service. Everything is injectable for tests and embedding.
+
+    Without `settings` the configuration is read now (environment and TOML), as
+    the seed reads DISABLE_AUTO_SYNC during construction. With auto sync on, the
+    report jobs are scheduled on the running event loop (or on the first loop the
+    service is used from) and missed runs are caught up once.
+    """
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        *,
+        clock: Clock | None = None,
+        bus: EventBus | None = None,
+        export_service: Any = None,
+        state_engine: Any = None,
+        scheduler: Any = None,
+        repository: Any = None,
+        performance: PerformanceSource | None = None,
+        auto_start: bool | None = None,
+    ) -> None:
+        from ..state import open_state
+
+        self.settings = settings if settings is not None else load_settings()
+        self.clock: Clock = clock or SYSTEM_CLOCK
+        self.bus = bus or default_bus()
+        self.engine = state_engine if state_engine is not None else open_state(self.settings)
+        self._templates = TemplateStore(self.engine)
+        self._runs = RunStore(self.engine)
+        self._lock = threading.RLock()
+        self.auto_sync_disabled = bool(self.settings.disable_auto_sync)
+        self.runner = ReportRunner(
+            self.settings, self.clock, self._runs, self._templates, self._publish,
+            export_service=export_service, repository=repository, performance=performance,
+        )
+        self.schedule = ReportSchedule(self, scheduler)
+        now = self.clock.now()
+        if self._templates.seed_defaults(default_rows(now), now):
+            log.info("created the default report templates")
+        interrupted = self._runs.mark_interrupted(now)
+        if interrupted:
+            log.warning("%d report generation(s) were interrupted by the last shutdown", interrupted)
+        self._runs.prune(self.settings.history_retention)
+        if auto_start if auto_start is not None else not self.auto_sync_disabled:
+            self.schedule.start()
+
+    # -- events ----------------------------------------------------------------
+
+    def _publish(self, kind: str, subject: str, **detail: Any) -> None:
+        self.bus.publish(ServiceEvent(kind, subject, detail, self.clock.now()))
+
+    # -- templates -------------------------------------------------------------
+
+    def default_timezone(self) -> tzinfo:
+        return self.settings.tz
+
+    def timezone_of(self, template: ReportTemplate) -> tzinfo:
+        return as_tz(template.timezone) if template.timezone else self.settings.tz
+
+    def get_report_templates(self) -> list[ReportTemplate]:
+        """Every template, defaults first; `next_generation` is the next fire time (active ones)."""
+        self.schedule.ensure_attached()
+        return self.get_report_templates_unattached()
+
+    def get_report_templates_unattached(self) -> list[ReportTemplate]:
+        """get_report_templates without attaching to the running loop (the schedule's own use)."""
+        now = self.clock.now()
+        tz = self.settings.tz
+        return sorted((to_template(row, tz, now) for row in self._templates.load_all()), key=sort_key)
+
+    def get_report_template(self, template_id: str) -> ReportTemplate:
+        row = self._templates.get(template_id)
+        if row is None:
+            raise UnknownTemplateError(f"unknown report template {template_id!r}")
+        return to_template(row, self.settings.tz, self.clock.now())
+
+    def create_report_template(self, data: Mapping[str, Any] | None = None, /, **fields: Any) -> ReportTemplate:
+        """Validate and store a new template (id `custom-<hex>`); schedules it when active.
+
+        Fields: name, description, schedule ('daily'|'weekly'|'monthly'|'quarterly',
+        or 'custom' with a cron), format ('csv'|'json'), include_metadata,
+        recipients, is_active, cron, timezone, datasets. Raises
+        TemplateValidationError (a ValueError) and saves nothing on bad input.
+        """
+        clean = normalise_new(canonical_fields(data, fields))
+        now = self.clock.now()
+        with self._lock:
+            template_id = new_template_id()
+            while self._templates.get(template_id) is not None:  # 48 random bits; belt and braces
+                template_id = new_template_id()
+            self._templates.insert(
+                {**clean, "id": template_id, "is_default": False, "created_at": now, "updated_at": now}
+            )
+        template = self.get_report_template(template_id)
+        self.schedule.sync(template)
+        self._publish(TEMPLATES_CHANGED, template_id, action="created")
+        return template
+
+    def update_report_template(
+        self, template_id: str, changes: Mapping[str, Any] | None = None, /, **fields: Any
+    ) -> ReportTemplate:
+        """Change some fields of a template; the whole result is validated before anything is saved."""
+        updates = canonical_fields(changes, fields)
+        check_known(updates, updating=True)
+        with self._lock:
+            row = self._templates.get(template_id)
+            if row is None:
+                raise UnknownTemplateError(f"unknown report template {template_id!r}")
+            current = {key: row[key] for key in (
+                "name", "description", "schedule", "format", "include_metadata", "recipients",
+                "is_active", "cron", "timezone", "datasets")}
+            clean = validate_whole({**current, **updates})
+            values = {key: clean[key] for key in updates}
+            now = self.clock.now()
+            values["updated_at"] = now
+            reschedules = any(clean[k] != current[k] for k in SCHEDULE_FIELDS) or (
+                clean["is_active"] and not current["is_active"]
+            )
+            if reschedules:
+                # Fire times before this change belong to the old schedule: no catch-up for them.
+                values["last_scheduled_for"] = max(now, row["last_scheduled_for"] or now)
+            self._templates.update(template_id, values)
+        template = self.get_report_template(template_id)
+        self.schedule.sync(template)
+        self._publish(TEMPLATES_CHANGED, template_id, action="updated", fields=sorted(updates))
+        return template
+
+    def delete_report_template(self, template_id: str) -> bool:
+        """Delete a template and unschedule it; False when there was no such template.
+
+        Its history stays (the rows name the template); a deleted default is not recreated.
+        """
+        self.schedule.unschedule(template_id)
+        with self._lock:
+            deleted = self._templates.delete(template_id)
+        if deleted:
+            self._publish(TEMPLATES_CHANGED, template_id, action="deleted")
+        return deleted
+
+    # -- generation ------------------------------------------------------------
+
+    def _resolve(self, template: ReportTemplate | str | None, template_id: str | None) -> ReportTemplate:
+        if isinstance(template, ReportTemplate):
+            return template
+        key = template if isinstance(template, str) else template_id
+        if not key:
+            raise UnknownTemplateError("generate_report needs a template (a ReportTemplate or its id)")
+        return self.get_report_template(key)
+
+    async def generate_report(
+        self,
+        template: ReportTemplate | str | None = None,
+        date_range: DateRange | None = None,
+        *,
+        template_id: str | None = None,
+    ) -> GeneratedReport:
+        """Make one report now (recorded as 'manual') and return it; raises if it fails (also recorded).
+
+        Without a date range, the last complete period of the template's schedule.
+        """
+        self.schedule.ensure_attached()
+        resolved = self._resolve(template, template_id)
+        if date_range is not None and not isinstance(date_range, DateRange):
+            raise ExportOptionsError(f"date_range must be a DateRange, got {type(date_range).__name__}")
+        return await self.runner.generate(resolved, self.timezone_of(resolved), date_range, "manual", None)
+
+    async def serve_slot(self, template: ReportTemplate, trigger: str) -> int | None:
+        """Make the template's latest due fire time if nobody has; returns the run id or None."""
+        if not template.is_active:
+            return None
+        tz = self.timezone_of(template)
+        slot = previous_fire_time(template.effective_cron, tz, self.clock.now())
+        if slot is not None:
+            # In UTC: Python never calls an ambiguous local time equal to (or ordered
+            # reliably against) another zone's time (PEP 495).
+            slot = slot.astimezone(timezone.utc)
+        if slot is None or (template.created_at is not None and slot <= template.created_at):
+            return None
+        if not await asyncio.to_thread(self._templates.claim_slot, template.id, slot):
+            return None
+        try:
+            report = await self.runner.generate(template, tz, None, trigger, slot)
+            return report.run_id
+        except Exception as exc:  # recorded and published by the runner; one failure stops nothing else
+            return getattr(exc, "run_id", None)
+
+    async def run_due_reports(self, trigger: str = "scheduled") -> list[ScheduledReport]:
+        """Serve every active template's due fire time once; returns the history rows made.
+
+        The scheduler does this per template at each fire time; tests call it after
+        moving a FrozenClock, and the start-up catch-up calls it with 'catch-up'.
+        """
+        templates = await asyncio.to_thread(self.get_report_templates_unattached)
+        run_ids = []
+        for template in templates:
+            run_id = await self.serve_slot(template, trigger)
+            if run_id is not None:
+                run_ids.append(run_id)
+        if not run_ids:
+            return []
+        return [r for r in await asyncio.to_thread(self.get_scheduled_reports) if r.id in run_ids]
+
+    async def catch_up(self) -> list[ScheduledReport]:
+        """Make each fire time missed while the app was down, once (recorded as 'catch-up')."""
+        return await self.run_due_reports("catch-up")
+
+    # -- history ---------------------------------------------------------------
+
+    def get_scheduled_reports(self, limit: int | None = None, template_id: str | None = None) -> list[ScheduledReport]:
+        """The report history, newest first (every generation: manual, scheduled, catch-up)."""
+        return [_history_row(row) for row in self._runs.list(limit, template_id)]
+
+    def get_report_statistics(self) -> ReportStatistics:
+        rows = self._templates.load_all()
+        counts = self._runs.count_by_status()
+        completed = counts.get("completed", 0)
+        failed = counts.get("failed", 0) + counts.get("interrupted", 0)
+        return ReportStatistics(
+            total_templates=len(rows),
+            active_templates=sum(1 for r in rows if r["is_active"]),
+            total_reports=completed + failed,
+            successful_reports=completed,
+            failed_reports=failed,
+            running_reports=counts.get("running", 0),
+        )
+
+    # -- lifecycle -------------------------------------------------------------
+
+    @property
+    def scheduler_state(self) -> str:
+        """'running', 'stopped', 'disabled' (DISABLE_AUTO_SYNC) or 'pending' (waiting for an event loop)."""
+        return self.schedule.state
+
+    def stop(self) -> None:
+        """Unschedule every report (running generations finish). Manual generation still works."""
+        self.schedule.stop()
+
+    def restart(self) -> None:
+        """Schedule the active templates again (on the running loop, or the next one used)."""
+        self.schedule.start(explicit=True)
+
+    async def wait_idle(self) -> None:
+        """Wait for the catch-up pass and scheduled generations started so far (tests, shutdown)."""
+        await self.schedule.wait_idle()
+
+
+def _history_row(row: dict[str, Any]) -> ScheduledReport:
+    delivery = row.get("delivery") or {}
+    started, finished = row["started_at"], row["finished_at"]
+    return ScheduledReport(
+        id=int(row["id"]),
+        template_id=row["template_id"],
+        template_name=row["template_name"],
+        trigger=row["trigger"],
+        status=row["status"],
+        scheduled_for=row["scheduled_for"],
+        started_at=started,
+        finished_at=finished,
+        duration_ms=(finished - started).total_seconds() * 1000.0 if finished and started else None,
+        filename=row["filename"],
+        path=row["path"],
+        size=row["size"],
+        content_type=row["content_type"],
+        error=row["error"],
+        delivery_status=delivery.get("status"),
+        delivery=dict(delivery.get("recipients") or {}),
+    )
+
+
+_instance: AnalyticsScheduledReportsService | None = None
+_instance_lock = threading.Lock()
+
+
+def get_analytics_scheduled_reports_service() -> AnalyticsScheduledReportsService:
+    """The process-wide service, created on first use with the configuration as it is now."""
+    global _instance
+    with _instance_lock:
+        if _instance is None:
+            _instance = AnalyticsScheduledReportsService()
+        service = _instance
+    service.schedule.ensure_attached()
+    return service
+
+
+def stop_analytics_scheduled_reports() -> None:
+    """Stop the singleton and forget it: the next get creates a new one (reading the configuration again)."""
+    global _instance
+    with _instance_lock:
+        service, _instance = _instance, None
+    if service is not None:
+        service.stop()

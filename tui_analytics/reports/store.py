@@ -1,0 +1,192 @@
+"""Report templates and report history in the state database (SQLAlchemy Core).
+
+Blocking: every method runs SQL. The service calls the small template writes
+directly (the API is synchronous, as in the seed) and history writes from threads.
+Timestamps are stored as naive UTC (schema.py) and returned aware.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any, Iterable
+
+from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from ..schema import app_meta, report_runs, report_templates
+
+SEEDED_KEY = "reports.default_templates_seeded"
+
+
+def to_db(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value
+    return value.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def from_db(value: datetime | None) -> datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+class TemplateStore:
+    """CRUD on report_templates, plus the once-only seeding of the default templates."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def load_all(self) -> list[dict[str, Any]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(report_templates).order_by(report_templates.c.created_at, report_templates.c.id))
+            return [self._row(r._mapping) for r in rows]
+
+    def get(self, template_id: str) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(report_templates).where(report_templates.c.id == template_id)).first()
+        return self._row(row._mapping) if row is not None else None
+
+    @staticmethod
+    def _row(mapping: Any) -> dict[str, Any]:
+        row = dict(mapping)
+        for key in ("created_at", "updated_at", "last_generated", "last_scheduled_for"):
+            row[key] = from_db(row.get(key))
+        row["recipients"] = list(row.get("recipients") or [])
+        row["datasets"] = list(row.get("datasets") or [])
+        row["is_active"] = bool(row["is_active"])
+        row["include_metadata"] = bool(row["include_metadata"])
+        row["is_default"] = bool(row["is_default"])
+        return row
+
+    def seed_defaults(self, defaults: Iterable[dict[str, Any]], now: datetime) -> bool:
+        """Insert the default templates unless they were seeded before; True when seeded now.
+
+        The app_meta marker (not the rows) remembers the seeding, so a deleted
+        default stays deleted. Two processes starting at once: the marker's
+        primary key lets only one of them commit.
+        """
+        with self.engine.connect() as conn:
+            if conn.execute(select(app_meta.c.value).where(app_meta.c.key == SEEDED_KEY)).first():
+                return False
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(app_meta).values(key=SEEDED_KEY, value=now.isoformat()))
+                existing = set(conn.execute(select(report_templates.c.id)).scalars())
+                for row in defaults:
+                    if row["id"] not in existing:
+                        conn.execute(insert(report_templates).values(**self._to_db(row)))
+        except IntegrityError:
+            return False
+        return True
+
+    @staticmethod
+    def _to_db(values: dict[str, Any]) -> dict[str, Any]:
+        out = dict(values)
+        for key in ("created_at", "updated_at", "last_generated", "last_scheduled_for"):
+            if key in out:
+                out[key] = to_db(out[key])
+        return out
+
+    def insert(self, values: dict[str, Any]) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(insert(report_templates).values(**self._to_db(values)))
+
+    def update(self, template_id: str, values: dict[str, Any]) -> bool:
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(report_templates).where(report_templates.c.id == template_id).values(**self._to_db(values))
+            )
+        return result.rowcount > 0
+
+    def delete(self, template_id: str) -> bool:
+        with self.engine.begin() as conn:
+            result = conn.execute(delete(report_templates).where(report_templates.c.id == template_id))
+        return result.rowcount > 0
+
+    def claim_slot(self, template_id: str, slot: datetime) -> bool:
+        """Mark a fire time as served; True only for the one caller that moved it forward.
+
+        A compare-and-set, so a fire time is served once even when a catch-up and
+        the scheduler, or two processes sharing the state database, race for it.
+        """
+        slot_db = to_db(slot)
+        col = report_templates.c.last_scheduled_for
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(report_templates)
+                .where(and_(report_templates.c.id == template_id, or_(col.is_(None), col < slot_db)))
+                .values(last_scheduled_for=slot_db)
+            )
+        return result.rowcount == 1
+
+
+class RunStore:
+    """The report history (report_runs): one row per generation, written before it starts."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def start(
+        self, template_id: str, template_name: str, trigger: str, scheduled_for: datetime | None, started_at: datetime
+    ) -> int:
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                insert(report_runs).values(
+                    template_id=template_id,
+                    template_name=template_name,
+                    trigger=trigger,
+                    scheduled_for=to_db(scheduled_for),
+                    started_at=to_db(started_at),
+                    status="running",
+                )
+            )
+            return int(result.inserted_primary_key[0])
+
+    def finish(self, run_id: int, **values: Any) -> None:
+        values = {k: to_db(v) if isinstance(v, datetime) else v for k, v in values.items()}
+        with self.engine.begin() as conn:
+            conn.execute(update(report_runs).where(report_runs.c.id == run_id).values(**values))
+
+    def mark_interrupted(self, now: datetime) -> int:
+        """Runs left 'running' by a process that died: now 'interrupted'. Returns how many."""
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(report_runs)
+                .where(report_runs.c.status == "running")
+                .values(status="interrupted", finished_at=to_db(now), error="interrupted: the app stopped during generation")
+            )
+        return result.rowcount
+
+    def list(self, limit: int | None = None, template_id: str | None = None) -> list[dict[str, Any]]:
+        query = select(report_runs).order_by(report_runs.c.started_at.desc(), report_runs.c.id.desc())
+        if template_id is not None:
+            query = query.where(report_runs.c.template_id == template_id)
+        if limit is not None:
+            query = query.limit(limit)
+        with self.engine.connect() as conn:
+            rows = [dict(r._mapping) for r in conn.execute(query)]
+        for row in rows:
+            for key in ("scheduled_for", "started_at", "finished_at"):
+                row[key] = from_db(row[key])
+        return rows
+
+    def count_by_status(self) -> dict[str, int]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(report_runs.c.status, func.count()).group_by(report_runs.c.status))
+            return {status: int(count) for status, count in rows}
+
+    def prune(self, keep: int) -> int:
+        """Keep the newest `keep` finished runs; never deletes a running one."""
+        with self.engine.begin() as conn:
+            cutoff = conn.execute(
+                select(report_runs.c.id).order_by(report_runs.c.id.desc()).offset(keep).limit(1)
+            ).scalar()
+            if cutoff is None:
+                return 0
+            result = conn.execute(
+                delete(report_runs).where(and_(report_runs.c.id <= cutoff, report_runs.c.status != "running"))
+            )
+        return result.rowcount

@@ -1,0 +1,179 @@
+"""The default templates and the conversions between template rows, fields and ReportTemplate."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, tzinfo
+from typing import Any, Mapping
+
+from ..errors import TemplateValidationError
+from .cron import as_tz, next_fire_time
+from .models import ReportTemplate
+from .validation import EDITABLE_FIELDS, validate_fields
+
+# Datasets of a template created without a list, by schedule (as the defaults).
+DATASETS_BY_SCHEDULE: dict[str, list[str]] = {
+    "daily": ["activity-trends", "recent-activity"],
+    "weekly": ["user-growth"],
+    "monthly": ["comprehensive"],
+    "quarterly": ["comprehensive", "performance"],
+    "custom": ["comprehensive"],
+}
+
+DEFAULT_TEMPLATES: tuple[dict[str, Any], ...] = (
+    {
+        "id": "daily-activity-summary",
+        "name": "Daily Activity Summary",
+        "description": "The previous day's activity: the day's totals and its newest activities.",
+        "schedule": "daily",
+        "format": "csv",
+        "datasets": ["activity-trends", "recent-activity"],
+    },
+    {
+        "id": "weekly-user-growth",
+        "name": "Weekly User Growth Report",
+        "description": "New and total users for the previous week (Monday to Sunday).",
+        "schedule": "weekly",
+        "format": "csv",
+        "datasets": ["user-growth"],
+    },
+    {
+        "id": "monthly-comprehensive",
+        "name": "Monthly Comprehensive Analytics",
+        "description": "Summary, user growth, activity trends, top items and recent activity for the previous month.",
+        "schedule": "monthly",
+        "format": "json",
+        "datasets": ["comprehensive"],
+    },
+    {
+        "id": "quarterly-performance",
+        "name": "Quarterly Performance Review",
+        "description": "Every dataset for the previous quarter, with database, cache and scheduler performance.",
+        "schedule": "quarterly",
+        "format": "csv",
+        "datasets": ["comprehensive", "performance"],
+    },
+)
+DEFAULT_IDS = tuple(t["id"] for t in DEFAULT_TEMPLATES)
+
+# The seed's camelCase spellings, accepted as aliases.
+_ALIASES = {"includeMetadata": "include_metadata", "isActive": "is_active"}
+READ_ONLY_FIELDS = ("id", "last_generated", "next_generation", "created_at", "is_default", "lastGenerated", "nextGeneration")
+SCHEDULE_FIELDS = ("schedule", "cron", "timezone")
+
+
+def default_rows(now: datetime) -> list[dict[str, Any]]:
+    """The four default templates as report_templates rows."""
+    return [
+        {
+            **t,
+            "cron": None,
+            "timezone": None,
+            "include_metadata": True,
+            "recipients": [],
+            "is_active": True,
+            "is_default": True,
+            "created_at": now,
+            "updated_at": now,
+        }
+        for t in DEFAULT_TEMPLATES
+    ]
+
+
+def new_template_id() -> str:
+    return f"custom-{uuid.uuid4().hex[:12]}"
+
+
+def canonical_fields(data: Mapping[str, Any] | None, fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Merge a positional mapping and keyword fields, with camelCase aliases renamed."""
+    merged: dict[str, Any] = {}
+    for source in (data or {}, fields):
+        for key, value in source.items():
+            merged[_ALIASES.get(key, key)] = value
+    return merged
+
+
+def check_known(fields: Mapping[str, Any], *, updating: bool) -> None:
+    for key in fields:
+        if key in READ_ONLY_FIELDS:
+            if updating:
+                raise TemplateValidationError(f"{key} cannot be changed")
+            raise TemplateValidationError(f"{key} is set by the service, not by the caller")
+        if key not in EDITABLE_FIELDS:
+            raise TemplateValidationError(f"unknown template field {key!r} (editable: {', '.join(EDITABLE_FIELDS)})")
+
+
+def normalise_new(fields: dict[str, Any]) -> dict[str, Any]:
+    """The validated fields of a new template, with defaults filled in."""
+    check_known(fields, updating=False)
+    if fields.get("schedule") in (None, ""):
+        if not fields.get("cron"):
+            raise TemplateValidationError("schedule is required (daily, weekly, monthly, quarterly, or custom with a cron)")
+        fields = {**fields, "schedule": "custom"}
+    if "name" not in fields:
+        raise TemplateValidationError("name must not be empty")
+    full = {
+        "description": "",
+        "format": "csv",
+        "include_metadata": True,
+        "recipients": [],
+        "is_active": True,
+        "cron": None,
+        "timezone": None,
+        **fields,
+    }
+    if full.get("datasets") is None:
+        full.pop("datasets", None)
+    clean = validate_whole(full)
+    clean.setdefault("datasets", list(DATASETS_BY_SCHEDULE[clean["schedule"]]))
+    return clean
+
+
+def validate_whole(fields: dict[str, Any]) -> dict[str, Any]:
+    """Every field checked, then the rules that join fields."""
+    clean = validate_fields(fields)
+    if clean.get("schedule") == "custom" and not clean.get("cron"):
+        raise TemplateValidationError("schedule 'custom' needs a cron expression")
+    return clean
+
+
+def to_template(row: Mapping[str, Any], default_tz: tzinfo, now: datetime | None) -> ReportTemplate:
+    """A ReportTemplate from a stored row; next_generation from its cron when active and `now` is given."""
+    template = ReportTemplate(
+        id=row["id"],
+        name=row["name"],
+        description=row.get("description") or "",
+        schedule=row["schedule"],
+        format=row["format"],
+        include_metadata=bool(row["include_metadata"]),
+        recipients=list(row.get("recipients") or []),
+        last_generated=row.get("last_generated"),
+        next_generation=None,
+        is_active=bool(row["is_active"]),
+        cron=row.get("cron"),
+        timezone=row.get("timezone"),
+        datasets=list(row.get("datasets") or []),
+        is_default=bool(row.get("is_default")),
+        created_at=row.get("created_at"),
+    )
+    if template.is_active and now is not None:
+        try:
+            tz = as_tz(template.timezone) if template.timezone else default_tz
+            nxt = next_fire_time(template.effective_cron, tz, now)
+        except (TemplateValidationError, ValueError):
+            nxt = None  # a row edited by hand into nonsense: shown without a next run, not a crash
+        template = _with(template, next_generation=nxt)
+    return template
+
+
+def _with(template: ReportTemplate, **changes: Any) -> ReportTemplate:
+    from dataclasses import replace
+
+    return replace(template, **changes)
+
+
+def sort_key(template: ReportTemplate) -> tuple[Any, ...]:
+    """Defaults first in the seed's order, then custom templates by creation."""
+    order = DEFAULT_IDS.index(template.id) if template.id in DEFAULT_IDS else len(DEFAULT_IDS)
+    created = template.created_at.timestamp() if template.created_at else 0.0
+    return (order, created, template.id)

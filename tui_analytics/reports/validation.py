@@ -1,0 +1,176 @@
+"""Validation of report template fields, usable one field at a time (the editor) or whole.
+
+Every check raises TemplateValidationError (a ValueError) with one line that names
+the field and says what is wrong; the service validates everything before it
+writes anything, so a rejected template leaves no trace.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Callable, Iterable, Mapping
+
+from ..errors import TemplateValidationError
+from .cron import as_tz, normalise_cron
+from .models import DATASETS, FORMATS, SCHEDULES
+
+MAX_NAME = 200
+MAX_DESCRIPTION = 2000
+MAX_RECIPIENTS = 100
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+# RFC 5321/5322 dot-atom local part and a dotted DNS domain (ASCII only: sending
+# to non-ASCII addresses needs SMTPUTF8, which we do not assume).
+_LOCAL = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+_EMAIL = re.compile(rf"({_LOCAL})@((?:{_LABEL}\.)+[A-Za-z]{{2,63}})")
+
+
+def _text(field: str, value: Any) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise TemplateValidationError(f"{field} must be text, got {type(value).__name__}")
+    return value
+
+
+def validate_name(value: Any) -> str:
+    name = _text("name", value).strip()
+    if not name:
+        raise TemplateValidationError("name must not be empty")
+    if _CONTROL.search(name):
+        raise TemplateValidationError("name must not contain line breaks or control characters")
+    if len(name) > MAX_NAME:
+        raise TemplateValidationError(f"name is too long ({len(name)} characters; at most {MAX_NAME})")
+    return name
+
+
+def validate_description(value: Any) -> str:
+    text = _text("description", value).strip()
+    if len(text) > MAX_DESCRIPTION:
+        raise TemplateValidationError(f"description is too long ({len(text)} characters; at most {MAX_DESCRIPTION})")
+    return text
+
+
+def validate_schedule(value: Any) -> str:
+    schedule = _text("schedule", value).strip().lower()
+    if schedule not in SCHEDULES:
+        raise TemplateValidationError(
+            f"unknown schedule {value!r} (use one of: {', '.join(SCHEDULES)})"
+        )
+    return schedule
+
+
+def validate_format(value: Any) -> str:
+    fmt = _text("format", value).strip().lower()
+    if fmt not in FORMATS:
+        raise TemplateValidationError(f"unknown format {value!r} (use one of: {', '.join(FORMATS)})")
+    return fmt
+
+
+def validate_cron(value: Any) -> str | None:
+    """The normalised expression, or None when empty (the schedule's standard cron applies)."""
+    text = _text("cron", value).strip()
+    return normalise_cron(text) if text else None
+
+
+def validate_timezone(value: Any) -> str | None:
+    """An IANA zone name, or None when empty (the configured zone applies)."""
+    name = _text("timezone", value).strip()
+    if not name or name.lower() == "local":
+        return None
+    as_tz(name)  # raises TemplateValidationError with the reason
+    return name
+
+
+def validate_email(value: Any) -> str:
+    """One address, e.g. 'ops@example.com'; refuses anything that could add a mail header."""
+    if not isinstance(value, str):
+        raise TemplateValidationError(f"e-mail address must be text, got {type(value).__name__}")
+    if _CONTROL.search(value):
+        raise TemplateValidationError(
+            f"e-mail address {value!r} contains a line break or control character"
+        )
+    address = value.strip()
+    match = _EMAIL.fullmatch(address)
+    if not match or len(address) > 254 or len(match.group(1)) > 64:
+        raise TemplateValidationError(f"invalid e-mail address {address!r} (expected name@example.com)")
+    return address
+
+
+def validate_recipients(value: Any) -> list[str]:
+    """A list of addresses (or one string separated by commas/semicolons); duplicates dropped."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        if _CONTROL.search(value):
+            raise TemplateValidationError(f"recipients {value!r} contain a line break or control character")
+        items: Iterable[Any] = [part for part in re.split(r"[,;]", value) if part.strip()]
+    elif isinstance(value, (list, tuple)):
+        items = value
+    else:
+        raise TemplateValidationError(f"recipients must be a list of e-mail addresses, got {type(value).__name__}")
+    out: list[str] = []
+    seen: set[str] = set()
+    for item in items:
+        address = validate_email(item)
+        if address.lower() not in seen:
+            seen.add(address.lower())
+            out.append(address)
+    if len(out) > MAX_RECIPIENTS:
+        raise TemplateValidationError(f"too many recipients ({len(out)}; at most {MAX_RECIPIENTS})")
+    return out
+
+
+def validate_datasets(value: Any) -> list[str]:
+    if isinstance(value, str):
+        value = [part.strip() for part in value.split(",") if part.strip()]
+    if not isinstance(value, (list, tuple)) or not value:
+        raise TemplateValidationError(f"datasets must be a non-empty list (choose from: {', '.join(DATASETS)})")
+    out: list[str] = []
+    for item in value:
+        name = _text("dataset", item).strip().lower()
+        if name not in DATASETS:
+            raise TemplateValidationError(f"unknown dataset {item!r} (use any of: {', '.join(DATASETS)})")
+        if name not in out:
+            out.append(name)
+    return out
+
+
+def validate_bool(field: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    raise TemplateValidationError(f"{field} must be true or false, got {value!r}")
+
+
+_VALIDATORS: dict[str, Callable[[Any], Any]] = {
+    "name": validate_name,
+    "description": validate_description,
+    "schedule": validate_schedule,
+    "format": validate_format,
+    "cron": validate_cron,
+    "timezone": validate_timezone,
+    "recipients": validate_recipients,
+    "datasets": validate_datasets,
+    "include_metadata": lambda v: validate_bool("include_metadata", v),
+    "is_active": lambda v: validate_bool("is_active", v),
+}
+EDITABLE_FIELDS = tuple(_VALIDATORS)
+
+
+def validate_field(name: str, value: Any) -> Any:
+    """Check one field (as the editor does on each change); returns the normalised value."""
+    validator = _VALIDATORS.get(name)
+    if validator is None:
+        raise TemplateValidationError(
+            f"unknown template field {name!r} (editable: {', '.join(EDITABLE_FIELDS)})"
+        )
+    return validator(value)
+
+
+def validate_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
+    """Normalise every given field, then check the rules that join fields."""
+    out = {name: validate_field(name, value) for name, value in fields.items()}
+    if out.get("schedule") == "custom" and "cron" in out and not out["cron"]:
+        raise TemplateValidationError("schedule 'custom' needs a cron expression")
+    return out
