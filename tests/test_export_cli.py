@@ -162,3 +162,16 @@ def test_progress_goes_to_stderr_not_into_the_data(env, capsys, monkeypatch):
     assert len(rows_of(captured.out)) == DEMO_ACTIVITIES + 1
     assert main(["export", "recent-activity", "-q", "-o", "-"]) == 0
     assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+async def test_streamed_output_equals_the_in_memory_export(env, capsys, fmt, repository):
+    from tui_analytics import AnalyticsExportService, ExportOptions
+
+    assert main(["export", "recent-activity", "--format", fmt, "--limit", "500", "-o", "-"]) == 0
+    streamed = capsys.readouterr().out
+    result = await AnalyticsExportService(repository).export_recent_activity(500, ExportOptions(format=fmt))
+    if fmt == "csv":
+        assert streamed == result.data
+    else:
+        assert json.loads(streamed) == json.loads(result.data)

@@ -390,3 +390,25 @@ async def test_date_range_on_the_demo_database(service, repository):
     assert len(rows) == expected > 0
     stamps = [datetime.fromisoformat(r[0]) for r in rows]
     assert min(stamps) >= rng.start_utc and max(stamps) < rng.end_utc
+
+
+async def test_export_to_file_streams_into_the_export_dir(service, settings):
+    progress = []
+    options = ExportOptions(include_metadata=True, compression=True)
+    first = await service.export_to_file("recent-activity", None, options, on_progress=lambda r, b: progress.append(r))
+    second = await service.export_to_file("recent-activity", None, options)
+    assert first.path.parent == settings.resolved_export_dir
+    assert first.path.name == "recent-activity_20260115T120000Z.csv.gz"
+    assert second.path.name == "recent-activity_20260115T120000Z-2.csv.gz"  # never replaces a file
+    rows = csv_rows(gzip.decompress(first.path.read_bytes()).decode())
+    assert first.rows == len(rows) - 1 == 20_000
+    assert first.size == first.path.stat().st_size
+    assert progress[-1] == 20_000 and progress[0] == 10_000
+    assert json.loads(first.metadata_path.read_text())["totalRecords"] == 20_000
+
+
+async def test_export_to_file_writes_small_datasets_to_a_given_path(service, tmp_path):
+    target = tmp_path / "reports" / "growth.json"
+    done = await service.export_to_file("user-growth", target, ExportOptions(format="json"), size=3)
+    assert done.path == target and done.rows == 3 and done.metadata_path is None
+    assert [r["month"] for r in json.loads(target.read_text())] == ["2025-11", "2025-12", "2026-01"]

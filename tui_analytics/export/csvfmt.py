@@ -21,8 +21,9 @@ import csv
 import io
 import json
 import math
+import operator
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any, TextIO
@@ -90,6 +91,21 @@ def cell_text(value: Any) -> str:
     return neutralise(str(value))
 
 
+_FLAT_TYPES = frozenset({str, int, float, bool, type(None)})
+_TRIGGER_SET = frozenset(FORMULA_TRIGGERS)
+
+
+def _fast_cell(value: Any) -> Any:
+    # cell_text for the common types without its chain of checks; the csv module
+    # writes an int with str() itself.
+    kind = type(value)
+    if kind is str:
+        return neutralise(value) if value and value[0] in _TRIGGER_SET else value
+    if kind is int:
+        return value
+    return cell_text(value)
+
+
 def flatten(row: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     """Nested mappings to dot-notation keys; other values (lists included) as they are."""
     out: dict[str, Any] = {}
@@ -97,10 +113,15 @@ def flatten(row: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     return out
 
 
+# Types that are never mappings: checked by identity first because the
+# isinstance(..., Mapping) ABC check dominates the cost of a million-row export.
+_LEAF_TYPES = frozenset({str, int, float, bool, type(None), list, tuple, datetime, date, Decimal})
+
+
 def _flatten_into(out: dict[str, Any], row: Mapping[Any, Any], prefix: str) -> None:
     for key, value in row.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping) and value:
+        name = f"{prefix}{key}" if prefix or type(key) is not str else key
+        if type(value) not in _LEAF_TYPES and isinstance(value, Mapping) and value:
             _flatten_into(out, value, name + ".")
         else:
             out[name] = value
@@ -145,6 +166,13 @@ def rows_to_csv(
     return buffer.getvalue(), len(flat)
 
 
+def _row_getter(header: list[str]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    if len(header) == 1:
+        key = header[0]
+        return lambda row: (row[key],)
+    return operator.itemgetter(*header)  # type: ignore[return-value]
+
+
 class CsvStreamWriter:
     """Writes rows one by one to a text stream opened with newline="" (constant memory).
 
@@ -166,6 +194,7 @@ class CsvStreamWriter:
         self._writer = _writer(stream)
         self._header: list[str] | None = list(columns) if columns is not None else None
         self._known: frozenset[str] = frozenset(self._header or ())
+        self._getter: Callable[[Mapping[str, Any]], tuple[Any, ...]] | None = None
         self._bom = bom
         self._started = False
         self.rows = 0
@@ -178,18 +207,27 @@ class CsvStreamWriter:
             self._writer.writerow([neutralise(name) for name in self._header])
 
     def write(self, row: Mapping[str, Any]) -> None:
-        flat = flatten(row)
+        if type(row) is dict and _FLAT_TYPES.issuperset(map(type, row.values())):
+            flat: Mapping[str, Any] = row  # already flat: the usual case, skip the copy
+        else:
+            flat = flatten(row)
         if self._header is None:
             self._header = list(flat)
             self._known = frozenset(self._header)
+        if self._getter is None:
+            self._getter = _row_getter(self._header)
         if not self._started:
             self._start()
-        if not self._known.issuperset(flat):
-            extra = sorted(set(flat) - self._known)
-            raise ExportDataError(
-                f"row {self.rows + 1} has column(s) not in the CSV header: {', '.join(extra)}"
-            )
-        self._writer.writerow([cell_text(flat.get(name)) for name in self._header])
+        if flat.keys() == self._known:  # every column present: one C-level lookup
+            self._writer.writerow(map(_fast_cell, self._getter(flat)))
+        else:
+            if not self._known.issuperset(flat):
+                extra = sorted(set(flat) - self._known)
+                raise ExportDataError(
+                    f"row {self.rows + 1} has column(s) not in the CSV header: {', '.join(extra)}"
+                )
+            get = flat.get
+            self._writer.writerow([_fast_cell(get(name)) for name in self._header])
         self.rows += 1
 
     def write_all(self, rows: Iterable[Mapping[str, Any]]) -> int:

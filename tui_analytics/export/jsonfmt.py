@@ -63,7 +63,7 @@ def build_metadata(
 ) -> dict[str, Any]:
     """The metadata block DESIGN.md names: generatedAt, dateRange, totalRecords, exportFormat, version."""
     return {
-        "generatedAt": generated_at.astimezone(timezone.utc).isoformat(),
+        "generatedAt": generated_at.astimezone(timezone.utc).isoformat(timespec="seconds"),
         "dateRange": date_range.label() if date_range is not None else None,
         "totalRecords": total_records,
         "exportFormat": export_format,

@@ -33,7 +33,7 @@ from .options import (
     check_export_options,
     validate_export_options,
 )
-from .stream import ProgressFn, stream_rows
+from .stream import GZIP_LEVEL, ProgressFn, stream_rows
 
 if TYPE_CHECKING:
     from ..repository import AdminAnalyticsOptimizedRepository
@@ -287,7 +287,7 @@ def render_export(dataset: str, data: Any, options: ExportOptions, when: datetim
         text = dumps(document(data, metadata)) + "\n"
     payload: str | bytes = text
     if options.compression:
-        payload = gzip.compress(text.encode("utf-8"), mtime=int(when.timestamp()))
+        payload = gzip.compress(text.encode("utf-8"), compresslevel=GZIP_LEVEL, mtime=int(when.timestamp()))
     size = len(payload) if isinstance(payload, bytes) else len(text.encode("utf-8"))
     return ExportResult(
         data=payload,

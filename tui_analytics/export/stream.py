@@ -19,6 +19,8 @@ from .options import ExportOptions
 ProgressFn = Callable[[int, int], None]  # (rows written, bytes written)
 
 PROGRESS_EVERY_ROWS = 10_000
+# gzip(1)'s default level: 9 took 2 s longer on a million-row export for a 1.6% smaller file.
+GZIP_LEVEL = 6
 
 
 class _CountingSink(io.RawIOBase):
@@ -60,7 +62,7 @@ def stream_rows(
     raw: IO[bytes] = counter  # type: ignore[assignment]
     zipper: gzip.GzipFile | None = None
     if options.compression:
-        zipper = gzip.GzipFile(fileobj=raw, mode="wb", mtime=int(generated_at.timestamp()))
+        zipper = gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=GZIP_LEVEL, mtime=int(generated_at.timestamp()))
         raw = zipper  # type: ignore[assignment]
     text = io.TextIOWrapper(raw, encoding="utf-8", newline="", write_through=False)  # type: ignore[arg-type]
     writer: CsvStreamWriter | JsonStreamWriter
