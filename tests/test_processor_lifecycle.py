@@ -196,3 +196,16 @@ async def test_cache_requests_from_other_processes(make_processor, fake_repo, fr
     applied = await processor.apply_cache_requests()
     assert [r.op for r in applied] == ["clear"] and applied[0].seq == early.seq + 2
     assert processor.get_cache_entries() == []
+
+
+async def test_pause_holds_scheduled_runs_until_resume(make_processor, fake_repo) -> None:
+    processor = make_processor(fake_repo)
+    assert processor.toggle_scheduler() == "paused"
+    scheduling.fire_now(processor._aps_id("recent-activity"))
+    await asyncio.sleep(0.1)
+    assert fake_repo.calls == []  # due, but the scheduler is paused
+    assert (await processor.trigger_job("user-growth")).status == "completed"  # manual runs still work
+    assert processor.resume_scheduler() == "running"
+    await wait_until(lambda: processor.get_job_status("recent-activity").status == "completed")
+    assert processor.pause_scheduler() == "paused"
+    processor.resume_scheduler()

@@ -16,8 +16,6 @@ import asyncio
 import itertools
 import logging
 import threading
-from collections import deque
-from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable
 
@@ -32,34 +30,16 @@ from ..errors import UnknownJobError
 from ..events import (CACHE_CHANGED, JOB_FAILED, JOB_FINISHED, JOB_SKIPPED, JOB_STARTED, SCHEDULER_STATE,
                       EventBus, ServiceEvent, default_bus)
 from . import requests
+from .book import RECENT_RUNS, JobBook
 from .history import JobHistory
 from .jobs import JOBS, describe
 from .metrics import LoopLagProbe
-from .models import (COMPLETED, FAILED, INTERRUPTED, MANUAL, RUNNING, SCHEDULED, SCHEDULED_TRIGGER, SKIPPED,
-                     JobMetrics, JobRun, JobSpec, JobStatus)
+from .models import (COMPLETED, FAILED, INTERRUPTED, MANUAL, RUNNING, SCHEDULED_TRIGGER, SKIPPED, JobMetrics,
+                     JobRun, JobSpec, JobStatus)
 
 log = logging.getLogger(__name__)
 
-RECENT_RUNS = 30  # durations kept per job for the sparkline
 _instance_ids = itertools.count(1)
-
-
-@dataclass
-class _JobState:
-    """Mutable bookkeeping for one job (guarded by the processor's lock)."""
-
-    status: str = SCHEDULED
-    last_run: datetime | None = None
-    duration_ms: float | None = None
-    error: str | None = None
-    runs: int = 0
-    failed: int = 0
-    skipped: int = 0
-    duration_sum_ms: float = 0.0
-    last_skipped: datetime | None = None
-    recent: deque[float] = field(default_factory=lambda: deque(maxlen=RECENT_RUNS))
-    task: asyncio.Task[Any] | None = None  # the run in progress
-    due: datetime | None = None  # scheduled time of the run APScheduler just submitted
 
 
 class AnalyticsBackgroundProcessor:
@@ -106,8 +86,7 @@ class AnalyticsBackgroundProcessor:
         self._probe_loop_lag = probe_loop_lag
         self._warm_on_start = warm_on_start
         self.specs: dict[str, JobSpec] = {spec.id: spec for spec in jobs}
-        self._lock = threading.RLock()
-        self._jobs = {job_id: _JobState() for job_id in self.specs}
+        self.book = JobBook(self.specs)
         self.last_cleanup: datetime | None = None
         self.latest_performance: dict[str, Any] | None = None
         self._token = f"analytics-{next(_instance_ids)}"
@@ -204,8 +183,7 @@ class AnalyticsBackgroundProcessor:
         return await self._execute(job_id, MANUAL)
 
     async def _scheduled_run(self, job_id: str) -> None:
-        with self._lock:
-            due, self._jobs[job_id].due = self._jobs[job_id].due, None
+        due = self.book.take_due(job_id)
         try:
             await self._execute(job_id, SCHEDULED_TRIGGER, due)
         except asyncio.CancelledError:
@@ -219,20 +197,9 @@ class AnalyticsBackgroundProcessor:
             raise UnknownJobError(f"unknown job {job_id!r}; known jobs: {', '.join(self.specs)}")
         return spec
 
-    def _is_running(self, state: _JobState) -> bool:
-        task = state.task
-        # A run whose loop closed under it can never finish; do not let it block the job forever.
-        return task is not None and not task.done() and not task.get_loop().is_closed()
-
     async def _execute(self, job_id: str, trigger: str, scheduled_for: datetime | None = None) -> JobRun:
         spec = self._spec(job_id)
-        state = self._jobs[job_id]
-        with self._lock:
-            busy = self._is_running(state)
-            if not busy:
-                state.task = asyncio.current_task()
-                state.status = RUNNING
-        if busy:
+        if not self.book.try_start(job_id, asyncio.current_task()):
             return await self._record_skip(job_id, trigger, scheduled_for)
         started = self.clock.now()
         t0 = self.clock.monotonic()
@@ -252,7 +219,7 @@ class AnalyticsBackgroundProcessor:
         finally:
             duration = max(0.0, (self.clock.monotonic() - t0) * 1000.0)
             run = JobRun(job_id, trigger, outcome, started, self.clock.now(), duration, error, scheduled_for, detail)
-            self._finish(job_id, run)
+            self._finish(run)
             if outcome == INTERRUPTED:
                 self._write_history_now(row_id, run)  # cannot await while being cancelled
         if row_id:
@@ -261,32 +228,17 @@ class AnalyticsBackgroundProcessor:
             await self._history(self.history.add, run)
         return run
 
-    def _finish(self, job_id: str, run: JobRun) -> None:
-        state = self._jobs[job_id]
-        with self._lock:
-            state.task = None
-            if run.status == INTERRUPTED:
-                state.status = FAILED
-                state.error = run.error
-                return
-            state.status = run.status
-            state.last_run = run.started_at
-            state.duration_ms = run.duration_ms
-            state.error = run.error
-            state.runs += 1
-            state.failed += run.status == FAILED
-            state.duration_sum_ms += run.duration_ms or 0.0
-            state.recent.append(run.duration_ms or 0.0)
+    def _finish(self, run: JobRun) -> None:
+        self.book.finish(run)
+        if run.status == INTERRUPTED:
+            return
         kind = JOB_FINISHED if run.status == COMPLETED else JOB_FAILED
-        self._publish(kind, job_id, trigger=run.trigger, duration_ms=run.duration_ms, error=run.error)
+        self._publish(kind, run.job_id, trigger=run.trigger, duration_ms=run.duration_ms, error=run.error)
 
     async def _record_skip(self, job_id: str, trigger: str, scheduled_for: datetime | None) -> JobRun:
         now = self.clock.now()
         run = JobRun(job_id, trigger, SKIPPED, now, now, 0.0, f"skipped: {job_id} is still running", scheduled_for)
-        with self._lock:
-            state = self._jobs[job_id]
-            state.skipped += 1
-            state.last_skipped = now
+        self.book.skipped(job_id, now)
         log.info("%s run of %s skipped: the previous run is still in progress", trigger, job_id)
         self._publish(JOB_SKIPPED, job_id, trigger=trigger, reason=run.error)
         await self._history(self.history.add, run)
@@ -298,12 +250,11 @@ class AnalyticsBackgroundProcessor:
         if not event.job_id.startswith(prefix):
             return
         job_id = event.job_id[len(prefix):]
-        if job_id not in self._jobs:
+        if job_id not in self.book:
             return
         run_times = getattr(event, "scheduled_run_times", None) or [None]
         if event.code == EVENT_JOB_SUBMITTED:
-            with self._lock:
-                self._jobs[job_id].due = run_times[-1]
+            self.book.set_due(job_id, run_times[-1])
         else:  # max instances reached (or missed): the scheduled run is not made; say so
             self._spawn(self._record_skip(job_id, SCHEDULED_TRIGGER, run_times[-1]))
 
@@ -347,8 +298,7 @@ class AnalyticsBackgroundProcessor:
         return 2 * self.settings.interval(job_id) + 60.0
 
     def running_job_count(self) -> int:
-        with self._lock:
-            return sum(1 for s in self._jobs.values() if self._is_running(s))
+        return self.book.running_count()
 
     async def prune_history(self) -> int:
         cutoff = self.history.interrupted_cutoff(self.clock.now(), self.settings.query_timeout)
@@ -384,17 +334,7 @@ class AnalyticsBackgroundProcessor:
         """Statuses, counts, durations and last_cleanup from the history (one bounded read)."""
         cutoff = self.history.interrupted_cutoff(self.clock.now(), self.settings.query_timeout)
         self.history.mark_interrupted(cutoff)
-        totals = self.history.restore(self.specs, recent=RECENT_RUNS)
-        for job_id, t in totals.items():
-            state = self._jobs[job_id]
-            state.runs, state.failed, state.skipped = t.runs, t.failed, t.skipped
-            state.duration_sum_ms, state.last_skipped = t.duration_sum_ms, t.last_skipped
-            state.recent.extend(t.recent_durations_ms)
-            if t.last_run is not None:
-                state.status = t.last_run.status
-                state.last_run = t.last_run.started_at
-                state.duration_ms = t.last_run.duration_ms
-                state.error = t.last_run.error
+        self.book.restore(self.history.restore(self.specs, recent=RECENT_RUNS))
         self.last_cleanup = self.history.last_cleanup()
         self._request_seq = requests.latest_seq(self.state_engine)
 
@@ -412,27 +352,11 @@ class AnalyticsBackgroundProcessor:
         if scheduler is not None and scheduler.running:
             job = scheduler.get_job(self._aps_id(job_id))
             next_run = job.next_run_time.astimezone(timezone.utc) if job and job.next_run_time else None
-        with self._lock:
-            s = self._jobs[job_id]
-            return JobStatus(
-                id=spec.id, name=spec.name, status=s.status, last_run=s.last_run, next_run=next_run,  # type: ignore[arg-type]
-                duration_ms=s.duration_ms, error=s.error, interval_s=self.settings.interval(job_id),
-                runs=s.runs, failed_runs=s.failed, skipped_runs=s.skipped,
-                average_duration_ms=(s.duration_sum_ms / s.runs) if s.runs else None,
-                last_skipped=s.last_skipped, recent_durations_ms=tuple(s.recent),
-            )
+        return self.book.status(spec, next_run, self.settings.interval(job_id))
 
     def get_job_metrics(self) -> JobMetrics:
-        with self._lock:
-            states = list(self._jobs.values())
-            total = sum(s.runs for s in states)
-            failed = sum(s.failed for s in states)
-            duration = sum(s.duration_sum_ms for s in states)
-            return JobMetrics(
-                total_jobs=total, successful_jobs=total - failed, failed_jobs=failed,
-                average_job_duration_ms=duration / total if total else 0.0,
-                last_cleanup=self.last_cleanup, skipped_jobs=sum(s.skipped for s in states),
-            )
+        """Executions (completed + failed) over all jobs, their average duration, the last cleanup."""
+        return self.book.metrics(self.last_cleanup)
 
     async def get_recent_runs(self, job_id: str | None = None, limit: int = 50) -> list[JobRun]:
         """History rows, newest first (from the state database, in a thread)."""
@@ -447,6 +371,21 @@ class AnalyticsBackgroundProcessor:
         if not self.scheduled:
             return scheduling.STOPPED
         return scheduling.state(self._loop)
+
+    def pause_scheduler(self) -> str:
+        """Pause the shared scheduler (report jobs too: it is one scheduler); returns scheduler_state()."""
+        scheduling.pause(self._loop)
+        return self.scheduler_state()
+
+    def resume_scheduler(self) -> str:
+        """Resume it; runs that fell due while paused happen once now."""
+        scheduling.resume(self._loop)
+        return self.scheduler_state()
+
+    def toggle_scheduler(self) -> str:
+        """The dashboard's `p` key: pause when running, resume when paused."""
+        scheduling.toggle_pause(self._loop)
+        return self.scheduler_state()
 
     # cache ------------------------------------------------------------------------
 

@@ -1,0 +1,129 @@
+"""Per-job bookkeeping: what each job is doing, its counters and recent durations.
+
+Thread-safe: runs update it on the event loop while the dashboard, thread
+workers or the CLI read statuses and metrics from anywhere.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Iterable
+
+from .history import JobTotals
+from .models import FAILED, INTERRUPTED, RUNNING, SCHEDULED, JobMetrics, JobRun, JobSpec, JobStatus
+
+RECENT_RUNS = 30  # durations kept per job for the sparkline
+
+
+@dataclass
+class _JobState:
+    status: str = SCHEDULED
+    last_run: datetime | None = None
+    duration_ms: float | None = None
+    error: str | None = None
+    runs: int = 0
+    failed: int = 0
+    skipped: int = 0
+    duration_sum_ms: float = 0.0
+    last_skipped: datetime | None = None
+    recent: deque[float] = field(default_factory=lambda: deque(maxlen=RECENT_RUNS))
+    task: asyncio.Task[Any] | None = None  # the run in progress
+    due: datetime | None = None  # scheduled time of the run APScheduler just submitted
+
+
+def _busy(state: _JobState) -> bool:
+    task = state.task
+    # A run whose loop closed under it can never finish; it must not block the job forever.
+    return task is not None and not task.done() and not task.get_loop().is_closed()
+
+
+class JobBook:
+    """The live state of every job, restored from history at start."""
+
+    def __init__(self, job_ids: Iterable[str]) -> None:
+        self._lock = threading.RLock()
+        self._jobs = {job_id: _JobState() for job_id in job_ids}
+
+    def __contains__(self, job_id: object) -> bool:
+        return job_id in self._jobs
+
+    def restore(self, totals: dict[str, JobTotals]) -> None:
+        with self._lock:
+            for job_id, t in totals.items():
+                s = self._jobs[job_id]
+                s.runs, s.failed, s.skipped = t.runs, t.failed, t.skipped
+                s.duration_sum_ms, s.last_skipped = t.duration_sum_ms, t.last_skipped
+                s.recent.extend(t.recent_durations_ms)
+                if t.last_run is not None:
+                    s.status, s.last_run = t.last_run.status, t.last_run.started_at
+                    s.duration_ms, s.error = t.last_run.duration_ms, t.last_run.error
+
+    def try_start(self, job_id: str, task: asyncio.Task[Any] | None) -> bool:
+        """Mark the job running for `task`; False (and nothing changed) if it is already running."""
+        with self._lock:
+            state = self._jobs[job_id]
+            if _busy(state):
+                return False
+            state.task, state.status = task, RUNNING
+            return True
+
+    def finish(self, run: JobRun) -> None:
+        with self._lock:
+            s = self._jobs[run.job_id]
+            s.task = None
+            if run.status == INTERRUPTED:  # not an execution: no counters, but say what happened
+                s.status, s.error = FAILED, run.error
+                return
+            s.status, s.last_run, s.duration_ms, s.error = run.status, run.started_at, run.duration_ms, run.error
+            s.runs += 1
+            s.failed += run.status == FAILED
+            s.duration_sum_ms += run.duration_ms or 0.0
+            s.recent.append(run.duration_ms or 0.0)
+
+    def skipped(self, job_id: str, when: datetime) -> None:
+        with self._lock:
+            s = self._jobs[job_id]
+            s.skipped += 1
+            s.last_skipped = when
+
+    def set_due(self, job_id: str, due: datetime | None) -> None:
+        with self._lock:
+            self._jobs[job_id].due = due
+
+    def take_due(self, job_id: str) -> datetime | None:
+        with self._lock:
+            s = self._jobs[job_id]
+            due, s.due = s.due, None
+            return due
+
+    def running_count(self) -> int:
+        with self._lock:
+            return sum(1 for s in self._jobs.values() if _busy(s))
+
+    def status(self, spec: JobSpec, next_run: datetime | None, interval: float) -> JobStatus:
+        with self._lock:
+            s = self._jobs[spec.id]
+            return JobStatus(
+                id=spec.id, name=spec.name, status=s.status, last_run=s.last_run,  # type: ignore[arg-type]
+                next_run=next_run, duration_ms=s.duration_ms, error=s.error, interval_s=interval,
+                runs=s.runs, failed_runs=s.failed, skipped_runs=s.skipped,
+                average_duration_ms=(s.duration_sum_ms / s.runs) if s.runs else None,
+                last_skipped=s.last_skipped, recent_durations_ms=tuple(s.recent),
+            )
+
+    def metrics(self, last_cleanup: datetime | None) -> JobMetrics:
+        with self._lock:
+            states = list(self._jobs.values())
+            total = sum(s.runs for s in states)
+            failed = sum(s.failed for s in states)
+            duration = sum(s.duration_sum_ms for s in states)
+            return JobMetrics(
+                total_jobs=total, successful_jobs=total - failed, failed_jobs=failed,
+                average_job_duration_ms=duration / total if total else 0.0,
+                last_cleanup=last_cleanup, skipped_jobs=sum(s.skipped for s in states),
+            )
+
