@@ -253,3 +253,26 @@ def test_created_outside_a_loop_it_attaches_to_the_first_loop_used(berlin):
     state, ids = asyncio.run(main())
     assert state == "running" and len(ids) == 4
     assert service.scheduler_state == "pending"  # that loop is gone; the next one is used
+
+
+def test_singleton_reads_the_configuration_when_created(monkeypatch, tmp_path):
+    from tui_analytics import (
+        get_analytics_scheduled_reports_service,
+        stop_analytics_scheduled_reports,
+    )
+
+    monkeypatch.setenv("TUI_ANALYTICS_DATA_DIR", str(tmp_path / "single"))
+    try:
+        first = get_analytics_scheduled_reports_service()
+        assert get_analytics_scheduled_reports_service() is first
+        assert first.scheduler_state == "pending"  # no loop yet; attaches on first use from one
+        custom = first.create_report_template(name="Kept", schedule="monthly", format="json")
+        stop_analytics_scheduled_reports()
+        assert first.scheduler_state == "stopped"
+        monkeypatch.setenv("DISABLE_AUTO_SYNC", "true")
+        second = get_analytics_scheduled_reports_service()
+        assert second is not first
+        assert second.auto_sync_disabled and second.scheduler_state == "disabled"
+        assert custom.id in {t.id for t in second.get_report_templates()}
+    finally:
+        stop_analytics_scheduled_reports()

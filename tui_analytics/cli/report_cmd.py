@@ -1,0 +1,192 @@
+"""`tui-analytics report list|run|history|create|delete|cron`: scheduled reports from the shell.
+
+The CLI never schedules and never catches up missed runs (that is the
+dashboard's job); `report run` makes one report now and records it as manual.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+from datetime import datetime, timezone
+from typing import Any
+
+from ..config import load_settings
+from ..daterange import DateRange
+from ..errors import UnknownTemplateError
+from ..reports import (
+    DATASETS,
+    FORMATS,
+    SCHEDULES,
+    AnalyticsScheduledReportsService,
+    describe_cron,
+    next_fire_times,
+)
+from ..reports.cron import as_tz
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("report", help="scheduled report templates and history",
+                       description="List, run, create and delete report templates; show the report history.")
+    rs = p.add_subparsers(dest="report_command", metavar="ACTION", required=True)
+
+    ls = rs.add_parser("list", help="list the report templates")
+    ls.add_argument("--json", action="store_true", help="print JSON")
+    ls.set_defaults(handler=cmd_list)
+
+    run = rs.add_parser("run", help="generate a report now")
+    run.add_argument("template_id", metavar="ID")
+    run.add_argument("--from", dest="date_from", metavar="DATE", help="start of the period (default: the schedule's last period)")
+    run.add_argument("--to", dest="date_to", metavar="DATE", help="end of the period (a date includes that whole day)")
+    run.add_argument("--json", action="store_true", help="print the result as JSON")
+    run.set_defaults(handler=cmd_run)
+
+    hist = rs.add_parser("history", help="the report history, newest first")
+    hist.add_argument("--template", metavar="ID", help="only this template's reports")
+    hist.add_argument("--limit", type=int, default=50, metavar="N", help="at most N rows (default 50)")
+    hist.add_argument("--json", action="store_true", help="print JSON")
+    hist.set_defaults(handler=cmd_history)
+
+    create = rs.add_parser("create", help="create a report template")
+    create.add_argument("--name", required=True)
+    create.add_argument("--description", default="")
+    create.add_argument("--schedule", help=" | ".join(SCHEDULES) + " (custom needs --cron)")
+    create.add_argument("--cron", help="a crontab(5) expression, e.g. '30 6 * * 1-5' (overrides the schedule's time)")
+    create.add_argument("--timezone", help="IANA zone for the cron (default: the configured zone)")
+    create.add_argument("--format", default="csv", help=" | ".join(FORMATS))
+    create.add_argument("--dataset", dest="datasets", action="append", metavar="NAME",
+                        help=f"repeatable: {', '.join(DATASETS)} (default: by schedule)")
+    create.add_argument("--recipient", dest="recipients", action="append", default=[], metavar="EMAIL",
+                        help="repeatable: who receives the report by e-mail")
+    create.add_argument("--no-metadata", action="store_true", help="no metadata block")
+    create.add_argument("--inactive", action="store_true", help="create it paused")
+    create.add_argument("--json", action="store_true", help="print the template as JSON")
+    create.set_defaults(handler=cmd_create)
+
+    delete = rs.add_parser("delete", help="delete a report template (its history stays)")
+    delete.add_argument("template_id", metavar="ID")
+    delete.set_defaults(handler=cmd_delete)
+
+    cron = rs.add_parser("cron", help="explain a cron expression and show its next fire times")
+    cron.add_argument("expression")
+    cron.add_argument("--timezone", help="IANA zone (default: the configured zone)")
+    cron.add_argument("-n", type=int, default=5, help="how many fire times (default 5)")
+    cron.set_defaults(handler=cmd_cron)
+
+
+def _service(args: argparse.Namespace) -> AnalyticsScheduledReportsService:
+    return AnalyticsScheduledReportsService(load_settings(args.config), auto_start=False)
+
+
+def _when(value: datetime | None, tz: Any = None) -> str:
+    if value is None:
+        return "-"
+    return value.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z") if tz else value.astimezone().strftime("%Y-%m-%d %H:%M %Z")
+
+
+def _print_json(value: Any) -> None:
+    json.dump(value, sys.stdout, indent=2, default=str)
+    sys.stdout.write("\n")
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> None:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
+    print("  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip())
+    for row in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    service = _service(args)
+    templates = service.get_report_templates()
+    if args.json:
+        _print_json([t.to_dict() for t in templates])
+        return 0
+    rows = []
+    for t in templates:
+        tz = service.timezone_of(t)
+        rows.append([
+            t.id, t.name, t.schedule if not t.cron else f"{t.schedule} ({t.cron})", t.format,
+            "yes" if t.is_active else "no", _when(t.next_generation, tz), _when(t.last_generated, tz),
+            str(len(t.recipients)),
+        ])
+    _table(["ID", "NAME", "SCHEDULE", "FORMAT", "ACTIVE", "NEXT", "LAST", "RECIPIENTS"], rows)
+    return 0
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    service = _service(args)
+    template = service.get_report_template(args.template_id)
+    date_range = DateRange.parse(args.date_from, args.date_to)
+    report = asyncio.run(service.generate_report(template=template, date_range=date_range))
+    if args.json:
+        _print_json(report.to_dict())
+        return 0
+    print(report.path)
+    delivery = report.delivery.get("status")
+    if delivery not in (None, "no-recipients"):
+        print(f"delivery: {delivery}", file=sys.stderr)
+    return 0
+
+
+def cmd_history(args: argparse.Namespace) -> int:
+    if args.limit < 1:
+        raise ValueError("--limit must be at least 1")
+    service = _service(args)
+    if args.template:
+        service.get_report_template(args.template)  # an unknown id is an error, not an empty list
+    rows = service.get_scheduled_reports(limit=args.limit, template_id=args.template)
+    if args.json:
+        _print_json([r.to_dict() for r in rows])
+        return 0
+    _table(
+        ["ID", "TEMPLATE", "TRIGGER", "STATUS", "STARTED", "MS", "DELIVERY", "FILE / ERROR"],
+        [
+            [
+                str(r.id), r.template_id, r.trigger, r.status, _when(r.started_at),
+                f"{r.duration_ms:.0f}" if r.duration_ms is not None else "-",
+                r.delivery_status or "-", r.filename or (r.error or "-"),
+            ]
+            for r in rows
+        ],
+    )
+    return 0
+
+
+def cmd_create(args: argparse.Namespace) -> int:
+    service = _service(args)
+    template = service.create_report_template(
+        name=args.name,
+        description=args.description,
+        schedule=args.schedule,
+        format=args.format,
+        include_metadata=not args.no_metadata,
+        recipients=args.recipients,
+        is_active=not args.inactive,
+        cron=args.cron,
+        timezone=args.timezone,
+        datasets=args.datasets,
+    )
+    if args.json:
+        _print_json(template.to_dict())
+    else:
+        print(template.id)
+    return 0
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    if not _service(args).delete_report_template(args.template_id):
+        raise UnknownTemplateError(f"unknown report template {args.template_id!r}")
+    return 0
+
+
+def cmd_cron(args: argparse.Namespace) -> int:
+    if args.n < 1:
+        raise ValueError("-n must be at least 1")
+    tz = as_tz(args.timezone) if args.timezone else load_settings(args.config).tz
+    print(describe_cron(args.expression))
+    for moment in next_fire_times(args.expression, tz, datetime.now(timezone.utc), args.n):
+        print(moment.isoformat())
+    return 0
