@@ -39,11 +39,16 @@ class LoopLagProbe:
 
     def stop(self) -> None:
         task, self._task = self._task, None
-        if task is not None and not task.done():
-            try:
+        if task is None or task.done():
+            return
+        loop = task.get_loop()
+        try:
+            if _running_loop() is loop:
                 task.cancel()
-            except RuntimeError:  # its loop is already closed
-                pass
+            else:  # Task.cancel is not thread-safe: hand it to the task's own loop
+                loop.call_soon_threadsafe(task.cancel)
+        except RuntimeError:  # its loop is already closed; the task will never run again
+            pass
 
     async def _probe(self) -> None:
         loop = asyncio.get_running_loop()
@@ -77,6 +82,13 @@ class LoopLagProbe:
             "maxMs": round(max(samples), 2),
             "maxSinceLastMs": round(peak, 2),
         }
+
+
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
 
 
 def process_memory() -> dict[str, float | None]:
