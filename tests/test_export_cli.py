@@ -175,3 +175,9 @@ async def test_streamed_output_equals_the_in_memory_export(env, capsys, fmt, rep
         assert streamed == result.data
     else:
         assert json.loads(streamed) == json.loads(result.data)
+
+
+def test_gzip_to_stdout_round_trips(env, capsysbinary):
+    assert main(["export", "recent-activity", "--gzip", "--limit", "1000", "-o", "-"]) == 0
+    rows = rows_of(gzip.decompress(capsysbinary.readouterr().out).decode("utf-8"))
+    assert len(rows) == 1001 and rows[0][0] == "timestamp"

@@ -128,6 +128,8 @@ def run(args: argparse.Namespace) -> int:
     to_stdout = args.output == "-"
     destination: Any
     if to_stdout:
+        if options.compression and sys.stdout.isatty():
+            raise ExportOptionsError("refusing to write gzip data to a terminal; redirect it or use -o PATH")
         sys.stdout.flush()
         destination = sys.stdout.buffer
     elif args.output:
