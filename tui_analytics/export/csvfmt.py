@@ -167,6 +167,8 @@ def rows_to_csv(
 
 
 def _row_getter(header: list[str]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    if not header:
+        return lambda row: ()
     if len(header) == 1:
         key = header[0]
         return lambda row: (row[key],)
@@ -177,8 +179,8 @@ class CsvStreamWriter:
     """Writes rows one by one to a text stream opened with newline="" (constant memory).
 
     A stream cannot look ahead, so the header is `columns` when given, else the
-    first row's keys (`empty_columns` when no row comes); a later row with a column not in the header is an error
-    rather than a silently dropped value.
+    first row's keys (`empty_columns` when no row comes); a later row with a
+    column not in the header is an error rather than a silently dropped value.
     """
 
     def __init__(
@@ -218,6 +220,9 @@ class CsvStreamWriter:
             self._getter = _row_getter(self._header)
         if not self._started:
             self._start()
+        if not self._header and not flat:  # no columns at all: nothing to write (as rows_to_csv)
+            self.rows += 1
+            return
         if flat.keys() == self._known:  # every column present: one C-level lookup
             self._writer.writerow(map(_fast_cell, self._getter(flat)))
         else:
