@@ -1,0 +1,35 @@
+"""`tui-analytics` with no command: the dashboard."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+from ..config import load_settings
+
+
+def _log_to_file(data_dir: Path, verbose: bool) -> None:
+    """Send logging to a file: anything written to stderr would draw over the screen."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    handler = logging.FileHandler(data_dir / "dashboard.log", encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if verbose else logging.INFO)
+
+
+def run_dashboard(args: argparse.Namespace) -> int:
+    """Open the dashboard; returns the exit code."""
+    settings = load_settings(getattr(args, "config", None))
+    _log_to_file(settings.data_dir, bool(getattr(args, "verbose", False)))
+    from ..ui import build_app
+
+    app = build_app(settings)
+    app.run()
+    return int(app.return_code or 0)
+
+
+__all__ = ["run_dashboard"]

@@ -1,0 +1,286 @@
+"""What each key does. Mixed into the main screen, where the bindings live.
+
+Every service call runs in a worker (`exit_on_error=False`) and reports its
+outcome as a notification; a failure never closes the app. Failures the
+services also publish as events (a failed job or report) are notified once,
+by the event handler in the app.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from textual import work
+
+from ..errors import TemplateValidationError
+from . import format as fmt
+from .screens import ConfirmDialog, ExportDialog, ExportRequest, HelpScreen, InvalidateDialog, TemplateDialog, TemplateForm
+from .screens.template import form_values
+
+if TYPE_CHECKING:
+    from .services import DashboardServices
+    from .widgets import AnalyticsPane, JobsPane, ReportsPane
+
+
+def describe(exc: BaseException) -> str:
+    """One line for an error shown to the operator."""
+    if isinstance(exc, KeyError) and exc.args:
+        return str(exc.args[0])
+    if isinstance(exc, OSError) and exc.filename:
+        return f"{exc.strerror or exc}: {exc.filename}"
+    return str(exc) or type(exc).__name__
+
+
+class ActionsMixin:
+    """The actions behind the keys (see keys.py)."""
+
+    if TYPE_CHECKING:
+        jobs: JobsPane
+        reports: ReportsPane
+        analytics: AnalyticsPane
+        active_pane: str
+        app: Any
+
+        def notify(self, message: str, *, title: str = "", severity: str = "information", timeout: float | None = None) -> None: ...
+        def show_activity(self, message: str, done: int | None = None, total: int | None = None) -> None: ...
+        def hide_activity(self) -> None: ...
+
+    def _ready(self) -> DashboardServices | None:
+        services: DashboardServices = self.app.services
+        if not services.ready:
+            self.notify("Still starting: the services are not ready yet.", severity="warning")
+            return None
+        return services
+
+    # -- jobs and cache ------------------------------------------------------------
+
+    def action_trigger_job(self) -> None:
+        job_id = self.jobs.selected_job
+        if self._ready() is not None and job_id is not None:
+            self._trigger(job_id)
+
+    @work(group="trigger", exit_on_error=False)
+    async def _trigger(self, job_id: str) -> None:
+        try:
+            run = await self.app.services.trigger_job(job_id)
+        except Exception as exc:
+            self.notify(f"{job_id}: {describe(exc)}", title="Trigger failed", severity="error")
+            return
+        if run.status == "skipped":
+            self.notify(f"{job_id} skipped: it is already running.", title="Skipped", severity="warning")
+        elif run.status == "completed":
+            self.notify(f"{job_id} completed in {fmt.duration_ms(run.duration_ms)}.", title="Job finished")
+        # 'failed' is notified once, from the JOB_FAILED event.
+
+    def action_clear_cache(self) -> None:
+        services = self._ready()
+        if services is None:
+            return
+        count = len(services.cache_keys("*"))
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._clear()
+
+        self.app.push_screen(
+            ConfirmDialog("Clear the cache?", f"Remove all {count} cached entries? The jobs fill them again on their "
+                          "next runs.", confirm_label="Clear"),
+            answered,
+        )
+
+    @work(group="cache", exit_on_error=False)
+    async def _clear(self) -> None:
+        try:
+            removed = await self.app.services.clear_cache()
+        except Exception as exc:
+            self.notify(describe(exc), title="Clear failed", severity="error")
+            return
+        self.notify(f"Removed {removed} cache entries.", title="Cache cleared")
+
+    def action_invalidate(self) -> None:
+        services = self._ready()
+        if services is None:
+            return
+        job_id = self.jobs.selected_job if self.active_pane == "jobs" else None
+        start = f"{job_id}*" if job_id else ""
+
+        def chosen(pattern: str | None) -> None:
+            if not pattern:
+                return
+            keys = services.cache_keys(pattern)
+
+            def answered(yes: bool | None) -> None:
+                if yes:
+                    self._invalidate(pattern)
+
+            self.app.push_screen(
+                ConfirmDialog("Invalidate?", f"Remove {len(keys)} key(s) matching {pattern!r}?", confirm_label="Invalidate"),
+                answered,
+            )
+
+        self.app.push_screen(InvalidateDialog(services.cache_keys, start), chosen)
+
+    @work(group="cache", exit_on_error=False)
+    async def _invalidate(self, pattern: str) -> None:
+        try:
+            removed = await self.app.services.invalidate_cache(pattern)
+        except Exception as exc:
+            self.notify(describe(exc), title="Invalidate failed", severity="error")
+            return
+        self.notify(f"Removed {removed} key(s) matching {pattern!r}.", title="Cache invalidated")
+
+    def action_toggle_scheduler(self) -> None:
+        services = self._ready()
+        if services is None:
+            return
+        before = services.scheduler_state()
+        if before not in ("running", "paused"):
+            why = "DISABLE_AUTO_SYNC is set" if before == "disabled" else "it is not running"
+            self.notify(f"Nothing to pause: {why}. Manual triggers (t) still work.", severity="warning")
+            return
+        state = services.toggle_scheduler()
+        self.app.refresh_panes("header", "jobs", "metrics")
+        if state == "paused":
+            self.notify("No job or report runs until you press p again; t still runs a job.", title="Scheduler paused")
+        else:
+            self.notify("Runs missed while paused happen once now.", title="Scheduler resumed")
+
+    # -- export -------------------------------------------------------------------
+
+    def action_export(self) -> None:
+        services = self._ready()
+        if services is None:
+            return
+
+        def chosen(request: ExportRequest | None) -> None:
+            if request is not None:
+                self._export(request)
+
+        self.app.push_screen(ExportDialog(services.export_dir), chosen)
+
+    @work(group="export", exit_on_error=False)
+    async def _export(self, request: ExportRequest) -> None:
+        label = request.dataset
+        self.show_activity(f"Exporting {label}…")
+
+        def progress(rows: int, size: int) -> None:  # called from the export's worker thread
+            self.app.call_from_thread(self.show_activity, f"Exporting {label}… {rows:,} rows, {fmt.size_bytes(size)}")
+
+        try:
+            result = await self.app.services.export(request, progress)
+        except Exception as exc:
+            self.notify(describe(exc), title=f"Export of {label} failed", severity="error", timeout=10)
+            return
+        finally:
+            self.hide_activity()
+        self.notify(f"{result.path}\n{result.rows:,} rows, {fmt.size_bytes(result.size)}", title="Export saved",
+                    timeout=10)
+
+    # -- report templates --------------------------------------------------------------
+
+    def _editor(self, template: Any | None, error: str | None = None, values: dict[str, Any] | None = None) -> None:
+        services = self.app.services
+        zone = getattr(services.settings.tz, "key", None) or str(services.settings.tz)
+
+        def saved(form: TemplateForm | None) -> None:
+            if form is not None:
+                self._save_template(template, form)
+
+        self.app.push_screen(
+            TemplateDialog(template=template, default_tz=zone, now=services.clock.now, error=error, values=values),
+            saved,
+        )
+
+    def action_new_template(self) -> None:
+        if self._ready() is not None:
+            self._editor(None)
+
+    def action_edit_template(self) -> None:
+        if self._ready() is None:
+            return
+        template = self.reports.selected_template
+        if template is None:
+            self.notify("No template selected (Reports pane, key 4).", severity="warning")
+            return
+        self._editor(template)
+
+    @work(group="templates", exit_on_error=False)
+    async def _save_template(self, template: Any | None, form: TemplateForm) -> None:
+        try:
+            saved = await self.app.services.save_template(form.template_id, form.fields)
+        except TemplateValidationError as exc:
+            # Refused by the service: reopen the editor with what was typed and why.
+            self._editor(template, str(exc), form_values(form.fields))
+            return
+        except Exception as exc:
+            self.notify(describe(exc), title="Template not saved", severity="error")
+            return
+        verb = "Created" if form.template_id is None else "Saved"
+        self.notify(f"{verb} {saved.name} ({saved.id}).", title="Template saved")
+        self.app.refresh_panes("reports")
+
+    def action_delete_template(self) -> None:
+        if self._ready() is None:
+            return
+        template = self.reports.selected_template
+        if template is None:
+            self.notify("No template selected (Reports pane, key 4).", severity="warning")
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self._delete_template(template)
+
+        self.app.push_screen(
+            ConfirmDialog(
+                "Delete template?",
+                f"Delete {template.name} ({template.id})? Its schedule stops; its history stays."
+                + (" A deleted default template is not created again." if getattr(template, "is_default", False) else ""),
+                confirm_label="Delete",
+            ),
+            answered,
+        )
+
+    @work(group="templates", exit_on_error=False)
+    async def _delete_template(self, template: Any) -> None:
+        try:
+            deleted = await self.app.services.delete_template(template.id)
+        except Exception as exc:
+            self.notify(describe(exc), title="Delete failed", severity="error")
+            return
+        if deleted:
+            self.notify(f"Deleted {template.name}.", title="Template deleted")
+        else:
+            self.notify(f"{template.id} was already gone.", severity="warning")
+        self.app.refresh_panes("reports")
+
+    def action_generate_report(self) -> None:
+        if self._ready() is None:
+            return
+        template = self.reports.selected_template
+        if template is None:
+            self.notify("No template selected (Reports pane, key 4).", severity="warning")
+            return
+        self._generate(template)
+
+    @work(group="reports", exit_on_error=False)
+    async def _generate(self, template: Any) -> None:
+        self.show_activity(f"Generating {template.name}…")
+        try:
+            report = await self.app.services.generate_report(template)
+        except Exception as exc:
+            if getattr(exc, "run_id", None) is None:  # not recorded, so no REPORT_FAILED event either
+                self.notify(describe(exc), title=f"{template.name} failed", severity="error", timeout=10)
+            return
+        finally:
+            self.hide_activity()
+        self.notify(f"{report.path}\n{fmt.size_bytes(report.size)}", title=f"{template.name} generated", timeout=10)
+        self.app.refresh_panes("reports")
+
+    # -- the rest -----------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        self.app.push_screen(HelpScreen())
+
+    def action_quit(self) -> None:
+        self.app.exit()

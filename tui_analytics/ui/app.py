@@ -1,0 +1,225 @@
+"""DashboardApp: hosts the scheduler on its loop, turns service events into pane refreshes.
+
+Life cycle: on mount the services are created in a worker thread (opening the
+source may first build the demo database, with progress shown), then the jobs
+and report schedules are attached to this loop's scheduler. Service events,
+published from any thread, arrive as messages; a one-second tick only redraws
+the clock and countdowns. On unmount the scheduler is shut down before the
+loop closes.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Callable
+
+from textual import work
+from textual.app import App
+
+from ..clock import SYSTEM_CLOCK, Clock
+from ..config import Settings
+from ..events import (CACHE_CHANGED, JOB_FAILED, JOB_FINISHED, JOB_SKIPPED, JOB_STARTED, REPORT_FAILED,
+                      REPORT_FINISHED, REPORT_STARTED, SCHEDULER_STATE, TEMPLATES_CHANGED, ServiceEvent)
+from .actions import describe
+from .commands import DashboardCommands
+from .messages import ServiceEventMessage, StartupProgress
+from .resources import stylesheets
+from .screen import MainScreen
+from .services import DashboardServices
+
+log = logging.getLogger(__name__)
+
+TICK_SECONDS = 1.0
+# Events coalesce for this long before the panes redraw, so a burst redraws once.
+REFRESH_DELAY = 0.05
+
+# Which panes an event makes stale.
+_PANES_FOR = {
+    JOB_STARTED: ("jobs", "metrics"),
+    JOB_FINISHED: ("jobs", "metrics", "analytics"),
+    JOB_FAILED: ("jobs", "metrics", "analytics"),
+    JOB_SKIPPED: ("jobs", "metrics"),
+    CACHE_CHANGED: ("metrics", "analytics"),
+    SCHEDULER_STATE: ("header", "jobs", "metrics", "reports"),
+    REPORT_STARTED: ("reports",),
+    REPORT_FINISHED: ("reports",),
+    REPORT_FAILED: ("reports",),
+    TEMPLATES_CHANGED: ("reports",),
+}
+
+
+class DashboardApp(App[None]):
+    """The tui-analytics dashboard. Build it with `build_app(settings, ...)`."""
+
+    TITLE = "tui-analytics"
+    CSS_PATH = stylesheets()
+    COMMANDS = App.COMMANDS | {DashboardCommands}
+    ENABLE_COMMAND_PALETTE = True
+
+    def __init__(self, services: DashboardServices, *, start_scheduler: bool = True) -> None:
+        super().__init__()
+        self.services = services
+        self.start_scheduler = start_scheduler
+        self.cursor_blink = True  # tests turn it off for stable screenshots
+        self._unsubscribe: list[Callable[[], None]] = []
+        self._dirty: set[str] = set()
+        self._attached = False
+        settings = services.settings
+        self.main_screen = MainScreen(
+            title=self.TITLE, database=services.database_label, demo=settings.uses_demo_data, tz=settings.tz
+        )
+
+    @property
+    def clock(self) -> Clock:
+        return self.services.clock
+
+    # -- life cycle ----------------------------------------------------------------
+
+    async def on_mount(self) -> None:
+        await self.push_screen(self.main_screen)
+        self.main_screen.header.set_time(self.clock.now())
+        self.main_screen.header.set_scheduler("starting")
+        self.set_interval(TICK_SECONDS, self._tick)
+        if self.services.ready:
+            self._services_ready()
+        else:
+            self.main_screen.show_activity("Opening the database…")
+            self._start_services()
+
+    @work(thread=True, exit_on_error=False, group="startup")
+    def _start_services(self) -> None:
+        def progress(stage: str, done: int, total: int) -> None:
+            self.post_message(StartupProgress(stage, done, total))
+
+        try:
+            self.services.create_missing(progress)
+        except Exception as exc:  # a bad URL or an unreachable server: say so and stay open
+            log.exception("start-up failed")
+            self.call_from_thread(self._startup_failed, describe(exc))
+            return
+        self.call_from_thread(self._services_ready)
+
+    def on_startup_progress(self, message: StartupProgress) -> None:
+        self.main_screen.show_activity(
+            f"First start: creating the demo database ({message.stage}, {message.done:,}/{message.total:,})…",
+            message.done, message.total,
+        )
+
+    def _startup_failed(self, message: str) -> None:
+        self.main_screen.show_activity(f"Cannot start: {message}")
+        self.main_screen.header.set_scheduler("stopped")
+        self.notify(message, title="Cannot open the database", severity="error", timeout=30)
+
+    def _services_ready(self) -> None:
+        self.main_screen.hide_activity()
+        for bus in self.services.buses():
+            self._unsubscribe.append(bus.subscribe(self._on_service_event))
+        if self.start_scheduler:
+            try:
+                self.services.attach()
+                self._attached = True
+            except Exception as exc:
+                log.exception("scheduling failed")
+                self.notify(describe(exc), title="Scheduler not started", severity="error", timeout=30)
+        if "processor" in self.services.created and self.services.settings.uses_demo_data:
+            self.notify("No database configured: showing the built-in demo data.", title="Demo data", timeout=6)
+        self.refresh_panes("header", "jobs", "metrics", "analytics", "reports")
+
+    def on_unmount(self) -> None:
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe.clear()
+        if self._attached:
+            self.services.detach()
+            self._attached = False
+
+    # -- events from the services ----------------------------------------------------
+
+    def _on_service_event(self, event: ServiceEvent) -> None:
+        """Runs in the publisher's thread: hand the event to the UI loop, nothing else."""
+        self.post_message(ServiceEventMessage(event))
+
+    def on_service_event_message(self, message: ServiceEventMessage) -> None:
+        event = message.event
+        self.refresh_panes(*_PANES_FOR.get(event.kind, ()))
+        detail = event.detail
+        if event.kind == JOB_FAILED:
+            self.notify(f"{event.subject}: {detail.get('error') or 'failed'}", title="Job failed", severity="error",
+                        timeout=8)
+        elif event.kind == REPORT_FAILED:
+            self.notify(f"{detail.get('name', event.subject)}: {detail.get('error') or 'failed'}",
+                        title="Report failed", severity="error", timeout=10)
+        elif event.kind == REPORT_FINISHED and detail.get("trigger") != "manual":
+            self.notify(f"{detail.get('name', event.subject)}: {detail.get('filename', '')}",
+                        title=f"Report generated ({detail.get('trigger', 'scheduled')})", timeout=6)
+
+    # -- redrawing ---------------------------------------------------------------------
+
+    def refresh_panes(self, *names: str) -> None:
+        """Mark panes stale; they redraw together a moment later (bursts of events redraw once)."""
+        if not names:
+            return
+        first = not self._dirty
+        self._dirty.update(names)
+        if first:
+            self.set_timer(REFRESH_DELAY, self._flush)
+
+    def _flush(self) -> None:
+        dirty, self._dirty = self._dirty, set()
+        screen = self.main_screen
+        if not screen.is_mounted:
+            return
+        services = self.services
+        now = self.clock.now()
+        state = services.scheduler_state()
+        if "header" in dirty:
+            screen.header.set_scheduler(state)
+        if not services.ready:
+            return
+        if "jobs" in dirty:
+            screen.jobs.show_jobs(services.job_statuses(), now, scheduler=state)
+        if "metrics" in dirty:
+            screen.metrics.show(services.metrics(), now)
+        if "analytics" in dirty:
+            screen.analytics.show(services.cache_entries(), now)
+        if "reports" in dirty:
+            self._load_reports()
+
+    @work(group="reports-view", exclusive=True, exit_on_error=False)
+    async def _load_reports(self) -> None:
+        import asyncio
+
+        try:
+            view = await asyncio.to_thread(self.services.reports_view)
+        except Exception as exc:
+            self.notify(describe(exc), title="Cannot read the reports", severity="error")
+            return
+        self.main_screen.reports.show(view, self.clock.now())
+
+    def _tick(self) -> None:
+        """Once a second: the clock and the countdowns, nothing that queries anything."""
+        now = self.clock.now()
+        screen = self.main_screen
+        if not screen.is_mounted:
+            return
+        screen.header.set_time(now)
+        screen.jobs.tick(now)
+        screen.analytics.tick(now)
+        screen.reports.tick(now)
+
+
+def build_app(
+    settings: Settings,
+    *,
+    clock: Clock | None = None,
+    processor: Any = None,
+    reports: Any = None,
+    export_service: Any = None,
+    start_scheduler: bool = True,
+) -> DashboardApp:
+    """The dashboard over `settings`. Services not passed in are created when the app starts
+    (in a worker thread). With `start_scheduler=False` nothing is scheduled (tests, screenshots)."""
+    services = DashboardServices(
+        settings, clock or SYSTEM_CLOCK, processor=processor, reports=reports, export_service=export_service
+    )
+    return DashboardApp(services, start_scheduler=start_scheduler)

@@ -1,0 +1,75 @@
+"""Every key of the dashboard, declared once.
+
+The app's BINDINGS, the footer, the `?` help screen and the command palette
+all read this list, so a key is never described in two places.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+
+@dataclass(frozen=True)
+class KeyGroup:
+    """A heading in the help screen and the bindings under it."""
+
+    title: str
+    bindings: tuple[Binding, ...]
+
+
+JOBS = KeyGroup(
+    "Jobs and cache",
+    (
+        Binding("t", "trigger_job", "Run", id="trigger", tooltip="Run the selected job now (skipped if it is already running). Jobs pane"),
+        Binding("c", "clear_cache", "Clear", id="clear-cache", tooltip="Clear the whole analytics cache (asks first)"),
+        Binding("i", "invalidate", "Invalidate", id="invalidate", tooltip="Invalidate cache keys matching a glob pattern such as user-growth*"),
+        Binding("p", "toggle_scheduler", "Pause", id="pause", tooltip="Pause or resume the scheduler (manual triggers still work)"),
+    ),
+)
+
+DATA = KeyGroup(
+    "Export and reports",
+    (
+        Binding("e", "export", "Export", id="export", tooltip="Export a dataset to a CSV or JSON file"),
+        Binding("n", "new_template", "New", id="new-template", tooltip="Create a report template"),
+        Binding("enter", "edit_template", "Edit", id="edit-template", show=False, tooltip="Edit the selected report template. Reports pane"),
+        Binding("d", "delete_template", "Delete", id="delete-template", tooltip="Delete the selected report template (asks first). Reports pane"),
+        Binding("g", "generate_report", "Generate", id="generate", tooltip="Generate the selected report template now. Reports pane"),
+    ),
+)
+
+NAVIGATION = KeyGroup(
+    "Moving around",
+    (
+        Binding("1", "show_pane('jobs')", "Jobs", id="pane-jobs", show=False, tooltip="Go to the Jobs pane"),
+        Binding("2", "show_pane('metrics')", "Metrics", id="pane-metrics", show=False, tooltip="Go to the Metrics pane"),
+        Binding("3", "show_pane('analytics')", "Analytics", id="pane-analytics", show=False, tooltip="Go to the Analytics pane"),
+        Binding("4", "show_pane('reports')", "Reports", id="pane-reports", show=False, tooltip="Go to the Reports pane"),
+        Binding("tab", "next_pane", "Next pane", id="next-pane", show=False, tooltip="Move to the next pane"),
+        Binding("shift+tab", "previous_pane", "Previous pane", id="previous-pane", show=False, tooltip="Move to the previous pane"),
+        Binding("question_mark", "help", "Help", id="help", key_display="?", tooltip="Show every key"),
+        Binding("ctrl+p", "app.command_palette", "Commands", id="palette", show=False, tooltip="Search every command"),
+        Binding("q", "quit", "Quit", id="quit", tooltip="Stop the scheduler and leave"),
+    ),
+)
+
+GROUPS: tuple[KeyGroup, ...] = (JOBS, DATA, NAVIGATION)
+
+# The app's BINDINGS. Tab / shift+tab are app bindings (not focus moves) so they
+# step between panes rather than between every focusable widget.
+BINDINGS: list[Binding] = [b for group in GROUPS for b in group.bindings]
+
+# Shown in the command palette (the palette itself and tab are not useful there).
+PALETTE_EXCLUDE = {"palette", "next-pane", "previous-pane"}
+
+
+def key_label(binding: Binding) -> str:
+    """How a key is written in help: `?`, `enter`, `shift+tab`."""
+    return binding.key_display or binding.key
+
+
+def palette_bindings() -> list[Binding]:
+    """The bindings offered in the command palette, in help order."""
+    return [b for b in BINDINGS if b.id not in PALETTE_EXCLUDE]

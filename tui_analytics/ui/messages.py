@@ -1,0 +1,45 @@
+"""Every message the dashboard passes around, in one place.
+
+Service events arrive from any thread (scheduler jobs, worker threads) and are
+posted to the app with `post_message`, which is thread-safe; the app turns
+them into pane refreshes on its own loop.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+from ..events import ServiceEvent
+
+
+@dataclass
+class ServiceEventMessage(Message):
+    """A ServiceEvent from the bus, delivered on the UI loop."""
+
+    event: ServiceEvent
+
+
+@dataclass
+class StartupProgress(Message):
+    """Progress while the demo database is created on first start."""
+
+    stage: str
+    done: int
+    total: int
+
+    def can_replace(self, message: Message) -> bool:
+        # Only the newest progress matters; a backlog would redraw stale numbers.
+        return isinstance(message, StartupProgress)
+
+
+@dataclass
+class ExportProgress(Message):
+    """Rows and bytes written so far by a running export."""
+
+    rows: int
+    size: int
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, ExportProgress)

@@ -1,0 +1,199 @@
+"""The main screen: header, the four panes (a grid when there is room, tabs when not), footer."""
+
+from __future__ import annotations
+
+from datetime import tzinfo
+from typing import TYPE_CHECKING
+
+from textual import events, on
+from textual.app import ComposeResult
+from textual.containers import Container, Vertical
+from textual.screen import Screen
+from textual.widget import Widget
+from textual.widgets import DataTable, Footer, Label, ProgressBar, Tab, Tabs
+
+from .actions import ActionsMixin
+from .keys import BINDINGS
+from .widgets import AnalyticsPane, JobsPane, MetricsPane, ReportsPane, StatusHeader
+from .widgets.pane import Pane
+
+if TYPE_CHECKING:
+    from .app import DashboardApp
+
+PANES = ("jobs", "metrics", "analytics", "reports")
+
+# Actions on a pane's selection. In the tabbed layout they work (and show in the
+# footer) only while their pane is shown, so a key never acts on a row out of sight.
+PANE_ACTIONS = {
+    "trigger_job": "jobs",
+    "edit_template": "reports",
+    "delete_template": "reports",
+    "generate_report": "reports",
+}
+
+# Width/height from which all four panes fit side by side; below either, one pane at a time.
+WIDE_FROM = 120
+TALL_FROM = 34
+
+
+class MainScreen(ActionsMixin, Screen[None]):
+    """Lays out the panes and moves between them; the key actions come from ActionsMixin.
+
+    The layout follows the terminal: the screen gets `-wide` / `-tall` classes from its
+    breakpoints and the stylesheet shows a 2x2 grid when both are set, else tabs.
+    """
+
+    BINDINGS = BINDINGS
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE_FROM, "-wide")]
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (TALL_FROM, "-tall")]
+
+    def __init__(self, *, title: str, database: str, demo: bool, tz: tzinfo) -> None:
+        super().__init__(id="main")
+        self._title = title
+        self._database = database
+        self._demo = demo
+        self._tz = tz
+        self.active_pane = "jobs"
+
+    if TYPE_CHECKING:
+
+        @property
+        def app(self) -> DashboardApp: ...
+
+    def compose(self) -> ComposeResult:
+        yield StatusHeader(self._title, self._database, demo=self._demo, tz=self._tz)
+        with Vertical(id="activity"):
+            yield Label("Starting…", id="activity-label")
+            yield ProgressBar(id="activity-progress", show_eta=False)
+        tabs = Tabs(*(Tab(f"{n + 1} {name.title()}", id=f"tab-{name}") for n, name in enumerate(PANES)), id="pane-tabs")
+        tabs.can_focus = False  # Tab and the number keys move between panes, not onto the tab bar
+        yield tabs
+        with Container(id="panes"):
+            yield JobsPane(tz=self._tz)
+            yield MetricsPane(tz=self._tz)
+            yield AnalyticsPane(tz=self._tz)
+            yield ReportsPane(tz=self._tz)
+        yield Footer(compact=True, show_command_palette=False)
+
+    def on_mount(self) -> None:
+        self._activate("jobs")
+        self.query_one("#jobs-table").focus()
+
+    # -- panes -----------------------------------------------------------------
+
+    @property
+    def jobs(self) -> JobsPane:
+        return self.query_one(JobsPane)
+
+    @property
+    def metrics(self) -> MetricsPane:
+        return self.query_one(MetricsPane)
+
+    @property
+    def analytics(self) -> AnalyticsPane:
+        return self.query_one(AnalyticsPane)
+
+    @property
+    def reports(self) -> ReportsPane:
+        return self.query_one(ReportsPane)
+
+    @property
+    def header(self) -> StatusHeader:
+        return self.query_one(StatusHeader)
+
+    def pane(self, name: str) -> Pane:
+        return self.query_one(f"#{name}", Pane)
+
+    def _stops(self) -> list[tuple[str, Widget]]:
+        """(pane, widget) for every focus stop, in pane order; hidden widgets are skipped."""
+        stops: list[tuple[str, Widget]] = []
+        for name in PANES:
+            stops.extend((name, widget) for widget in self.pane(name).focus_stops() if widget.display)
+        return stops
+
+    def _activate(self, name: str) -> None:
+        """Make `name` the pane shown in the tabbed layout (and highlighted in the grid)."""
+        self.active_pane = name
+        for pane_name in PANES:
+            self.pane(pane_name).set_class(pane_name == name, "-active")
+        tabs = self.query_one("#pane-tabs", Tabs)
+        if tabs.active != f"tab-{name}":
+            tabs.active = f"tab-{name}"
+        self.refresh_bindings()
+
+    @property
+    def is_grid(self) -> bool:
+        """True when all four panes are on screen (the wide and tall layout)."""
+        return self.has_class("-wide") and self.has_class("-tall")
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        pane = PANE_ACTIONS.get(action)
+        if pane is None or self.is_grid:
+            return True
+        return pane == self.active_pane
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self.refresh_bindings)  # the breakpoint classes change the footer
+
+    @on(DataTable.RowSelected, "#templates-table")
+    def _template_chosen(self) -> None:
+        # enter on the templates table (the table's own enter binding wins over the screen's)
+        self.action_edit_template()
+
+    def _focus(self, widget: Widget) -> None:
+        # A pane just made visible cannot take focus until after the next refresh.
+        self.call_after_refresh(widget.focus)
+
+    def action_show_pane(self, name: str) -> None:
+        """Number keys: show a pane and focus its first table."""
+        if name not in PANES:
+            return
+        self._activate(name)
+        stops = [w for pane, w in self._stops() if pane == name]
+        if stops:
+            self._focus(stops[0])
+
+    def _step(self, delta: int) -> None:
+        stops = self._stops()
+        if not stops:
+            return
+        widgets = [w for _, w in stops]
+        focused = self.focused
+        index = widgets.index(focused) if focused in widgets else -1
+        pane, widget = stops[(index + delta) % len(stops)]
+        self._activate(pane)
+        self._focus(widget)
+
+    def action_next_pane(self) -> None:
+        self._step(1)
+
+    def action_previous_pane(self) -> None:
+        self._step(-1)
+
+    @on(Tabs.TabActivated, "#pane-tabs")
+    def _tab_clicked(self, event: Tabs.TabActivated) -> None:
+        name = (event.tab.id or "").removeprefix("tab-")
+        if name in PANES and name != self.active_pane:
+            self.action_show_pane(name)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        # Focus moved by mouse or a dialog closing: keep the tab bar in step.
+        for ancestor in event.widget.ancestors_with_self:
+            if isinstance(ancestor, Pane) and ancestor.id in PANES:
+                if ancestor.id != self.active_pane:
+                    self._activate(ancestor.id)
+                break
+
+    # -- the activity strip (start-up, exports, reports) -------------------------------
+
+    def show_activity(self, message: str, done: int | None = None, total: int | None = None) -> None:
+        """A line above the footer saying what long work is under way, with a bar when the total is known."""
+        self.query_one("#activity").display = True
+        self.query_one("#activity-label", Label).update(message)
+        bar = self.query_one("#activity-progress", ProgressBar)
+        bar.display = total is not None
+        if total is not None:
+            bar.update(total=max(total, 1), progress=done or 0)
+
+    def hide_activity(self) -> None:
+        self.query_one("#activity").display = False

@@ -1,0 +1,46 @@
+"""What every dialog shares: escape cancels, a titled box, and a validator over core checks."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Generic, TypeVar
+
+from textual.binding import Binding
+from textual.screen import ModalScreen
+from textual.validation import ValidationResult, Validator
+from textual.widgets import Input
+
+ResultT = TypeVar("ResultT")
+
+
+class Dialog(ModalScreen[ResultT], Generic[ResultT]):
+    """A modal dialog; escape dismisses it with None (nothing happens)."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog-cancel", tooltip="Close without changes")]
+
+    def on_mount(self) -> None:
+        # Screenshot tests turn the blink off app-wide; each dialog's inputs follow.
+        blink = getattr(self.app, "cursor_blink", True)
+        for field in self.query(Input):
+            field.cursor_blink = blink
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class Raises(Validator):
+    """Valid when `check(value)` does not raise; the failure is the check's own one-line message.
+
+    Lets the dialogs reuse the services' validation (the same messages as the CLI).
+    """
+
+    def __init__(self, check: Callable[[str], Any]) -> None:
+        super().__init__()
+        self._check = check
+
+    def validate(self, value: str) -> ValidationResult:
+        try:
+            self._check(value)
+        except (ValueError, KeyError) as exc:
+            message = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+            return self.failure(message or type(exc).__name__)
+        return self.success()

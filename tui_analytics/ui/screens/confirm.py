@@ -1,0 +1,52 @@
+"""A yes/no question before a destructive action."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Static
+
+from .base import Dialog
+
+
+class ConfirmDialog(Dialog[bool]):
+    """Asks before clearing, invalidating or deleting; dismisses True only on a clear yes.
+
+    | Key | Does |
+    | --- | --- |
+    | `y` | confirm |
+    | `n`, `escape` | cancel |
+    """
+
+    BINDINGS = [
+        Binding("y", "confirm", "Yes", id="confirm-yes", tooltip="Go ahead"),
+        Binding("n", "cancel", "No", id="confirm-no", tooltip="Leave everything as it is"),
+    ]
+
+    def __init__(self, title: str, message: str, *, confirm_label: str = "Yes") -> None:
+        super().__init__()
+        self._title = title
+        self._message = message
+        self._confirm_label = confirm_label
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="confirm") as box:
+            box.border_title = self._title
+            yield Static(self._message, id="message", markup=False)
+            with Horizontal(classes="buttons"):
+                yield Button(f"{self._confirm_label} (y)", id="yes", variant="error")
+                yield Button("Cancel (n)", id="no")
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()  # the safe choice has focus: enter does not destroy
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        event.stop()
+        self.dismiss(event.button.id == "yes")
+
+    def action_confirm(self) -> None:
+        self.dismiss(True)
+
+    def action_cancel(self) -> None:
+        self.dismiss(False)

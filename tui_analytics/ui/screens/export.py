@@ -1,0 +1,177 @@
+"""`e`: what to export (dataset, format, period, size, name, metadata, gzip), validated as typed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Grid, Horizontal, Vertical
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static
+
+from ...daterange import DateRange
+from ...errors import ExportOptionsError
+from ...export.files import check_filename
+from ...export.options import ExportOptions, check_export_options
+from .base import Dialog, Raises
+
+DATASET_CHOICES = (
+    ("User growth (per month)", "user-growth"),
+    ("Activity trends (per day)", "activity-trends"),
+    ("Top items", "top-items"),
+    ("Recent activity (streamed)", "recent-activity"),
+    ("Comprehensive report", "comprehensive"),
+)
+
+# What the size field means per dataset, and its default (None: every row in the period).
+SIZE_HINTS = {
+    "user-growth": ("months", 12),
+    "activity-trends": ("days", 7),
+    "top-items": ("items", 10),
+    "recent-activity": ("rows", None),
+    "comprehensive": ("", None),
+}
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    """A validated export: the app runs it in a worker and reports the saved path."""
+
+    dataset: str
+    options: ExportOptions
+    size: int | None = None
+    filename: str | None = None
+
+
+def check_date(text: str) -> date | datetime | None:
+    """An ISO date (YYYY-MM-DD) or date-time, or None when empty; ExportOptionsError otherwise."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
+    except ValueError:
+        raise ExportOptionsError(f"{text!r} is not an ISO date (YYYY-MM-DD) or date-time") from None
+
+
+def check_size(text: str) -> int | None:
+    text = text.strip()
+    if not text:
+        return None
+    if not text.isdigit() or int(text) < 1:
+        raise ExportOptionsError(f"size must be a whole number of at least 1, got {text!r}")
+    return int(text)
+
+
+def check_name(text: str) -> str | None:
+    return check_filename(text.strip()) if text.strip() else None
+
+
+def build_request(
+    dataset: str, fmt: str, start: str, end: str, size: str, name: str, metadata: bool, gzip: bool
+) -> ExportRequest:
+    """The request the form describes; ExportOptionsError (one line) when anything is wrong."""
+    first, last = check_date(start), check_date(end)
+    date_range = None
+    if first is not None or last is not None:
+        if first is None or last is None:
+            raise ExportOptionsError("a date range needs both From and To (or leave both empty)")
+        date_range = DateRange(first, last)
+        date_range.validate()
+    options = check_export_options(
+        ExportOptions(format=fmt, date_range=date_range, include_metadata=metadata, compression=gzip)
+    )
+    return ExportRequest(dataset, options, check_size(size), check_name(name))
+
+
+class ExportDialog(Dialog[ExportRequest]):
+    """Dismisses with an ExportRequest, or None on escape. Errors show inline; nothing runs
+    until the form is valid."""
+
+    def __init__(self, export_dir: Path, *, dataset: str = "user-growth") -> None:
+        super().__init__()
+        self._export_dir = export_dir
+        self._dataset = dataset
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog", classes="export") as box:
+            box.border_title = "Export"
+            with Grid(classes="form"):
+                yield Label("Dataset")
+                yield Select(DATASET_CHOICES, value=self._dataset, allow_blank=False, id="dataset", compact=True)
+                yield Label("Format")
+                yield Select((("CSV", "csv"), ("JSON", "json")), value="csv", allow_blank=False, id="format",
+                             compact=True)
+                yield Label("From")
+                yield Input(placeholder="YYYY-MM-DD (empty: default period)", id="start", compact=True,
+                            validators=[Raises(check_date)], valid_empty=True)
+                yield Label("To")
+                yield Input(placeholder="YYYY-MM-DD (included)", id="end", compact=True,
+                            validators=[Raises(check_date)], valid_empty=True)
+                yield Label("Size")
+                yield Input(id="size", compact=True, validators=[Raises(check_size)], valid_empty=True)
+                yield Label("File name")
+                yield Input(placeholder="automatic: dataset_time.ext", id="name", compact=True,
+                            validators=[Raises(check_name)], valid_empty=True)
+                yield Label("")
+                yield Checkbox("Include metadata", value=True, id="metadata", compact=True)
+                yield Label("")
+                yield Checkbox("Compress (gzip)", value=False, id="gzip", compact=True)
+            yield Static(f"Saved in {self._export_dir}", id="where", classes="hint", markup=False)
+            yield Static("", id="error", classes="error", markup=False)
+            with Horizontal(classes="buttons"):
+                yield Button("Export", id="ok", variant="primary", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
+
+    def on_mount(self) -> None:
+        self._size_hint()
+        self.query_one("#dataset", Select).focus()
+
+    def _size_hint(self) -> None:
+        dataset = self.query_one("#dataset", Select).value
+        unit, default = SIZE_HINTS.get(str(dataset), ("", None))
+        size = self.query_one("#size", Input)
+        size.disabled = not unit
+        size.placeholder = (f"{unit} (default {default})" if default else f"{unit} (default: all in period)") if unit else "n/a"
+
+    @on(Select.Changed, "#dataset")
+    def _dataset_changed(self) -> None:
+        self._size_hint()
+        self._validate()
+
+    @on(Input.Changed)
+    @on(Checkbox.Changed)
+    @on(Select.Changed, "#format")
+    def _validate(self) -> ExportRequest | None:
+        """Show the first problem (or none); returns the request when the form is valid."""
+        error = self.query_one("#error", Static)
+        try:
+            request = self._request()
+        except ExportOptionsError as exc:
+            error.update(str(exc))
+            return None
+        error.update("")
+        return request
+
+    def _request(self) -> ExportRequest:
+        value = lambda selector: self.query_one(selector, Input).value  # noqa: E731 - tiny local helper
+        size = "" if self.query_one("#size", Input).disabled else value("#size")
+        return build_request(
+            str(self.query_one("#dataset", Select).value),
+            str(self.query_one("#format", Select).value),
+            value("#start"), value("#end"), size, value("#name"),
+            self.query_one("#metadata", Checkbox).value, self.query_one("#gzip", Checkbox).value,
+        )
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#ok")
+    def _submit(self) -> None:
+        request = self._validate()
+        if request is not None:
+            self.dismiss(request)
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.dismiss(None)

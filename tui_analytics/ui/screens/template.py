@@ -1,0 +1,207 @@
+"""`n` / `enter`: the report template editor, with inline validation and a cron preview."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from typing import Any, Callable
+
+from textual import on
+from textual.app import ComposeResult
+from textual.containers import Grid, Horizontal, Vertical
+from textual.widgets import Button, Checkbox, Input, Label, Select, Static
+
+from ...errors import TemplateValidationError
+from ...reports.cron import SCHEDULE_CRONS, as_tz, describe_cron, next_fire_times
+from ...reports.models import SCHEDULES
+from ...reports.validation import validate_field, validate_fields
+from .base import Dialog, Raises
+
+PREVIEW_COUNT = 5
+
+
+@dataclass(frozen=True)
+class TemplateForm:
+    """What the editor produced: `template_id` None for a new template; `fields` as the service takes them."""
+
+    template_id: str | None
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+def preview(cron: str, tz: tzinfo, now: datetime, count: int = PREVIEW_COUNT) -> tuple[str, list[datetime]]:
+    """(plain English, next fire times) for an expression; TemplateValidationError when it is bad."""
+    return describe_cron(cron), next_fire_times(cron, tz, now, count)
+
+
+def form_values(fields: dict[str, Any]) -> dict[str, Any]:
+    """Editor values (text fields as typed) from service fields, to reopen the form after a refused save."""
+    return {
+        "name": fields.get("name") or "", "description": fields.get("description") or "",
+        "schedule": fields.get("schedule") or "weekly", "cron": fields.get("cron") or "",
+        "timezone": fields.get("timezone") or "", "format": fields.get("format") or "csv",
+        "datasets": ", ".join(fields.get("datasets") or []), "recipients": ", ".join(fields.get("recipients") or []),
+        "include_metadata": bool(fields.get("include_metadata", True)), "is_active": bool(fields.get("is_active", True)),
+    }
+
+
+def _split(text: str) -> list[str]:
+    return [part.strip() for part in text.replace(";", ",").split(",") if part.strip()]
+
+
+class TemplateDialog(Dialog[TemplateForm]):
+    """Create (template None) or edit a template. Each field is checked as it is typed with the
+    reports service's own validators; the preview shows the schedule in words and its next five
+    fire times in the template's time zone."""
+
+    def __init__(
+        self,
+        *,
+        template: Any | None = None,
+        default_tz: str,
+        now: Callable[[], datetime],
+        error: str | None = None,
+        values: dict[str, Any] | None = None,
+    ) -> None:
+        super().__init__()
+        self._template = template
+        self._default_tz = default_tz
+        self._now = now
+        self._error = error
+        self._values = values or self._from_template(template)
+
+    @staticmethod
+    def _from_template(template: Any | None) -> dict[str, Any]:
+        if template is None:
+            return {"name": "", "description": "", "schedule": "weekly", "cron": "", "timezone": "", "format": "csv",
+                    "datasets": "", "recipients": "", "include_metadata": True, "is_active": True}
+        return {
+            "name": template.name, "description": template.description, "schedule": template.schedule,
+            "cron": template.cron or "", "timezone": template.timezone or "", "format": template.format,
+            "datasets": ", ".join(getattr(template, "datasets", []) or []),
+            "recipients": ", ".join(template.recipients), "include_metadata": template.include_metadata,
+            "is_active": template.is_active,
+        }
+
+    def compose(self) -> ComposeResult:
+        v = self._values
+        with Vertical(id="dialog", classes="template") as box:
+            box.border_title = f"Edit template {self._template.id}" if self._template else "New report template"
+            with Grid(classes="form"):
+                yield Label("Name")
+                yield Input(v["name"], id="name", compact=True, validators=[Raises(lambda s: validate_field("name", s))])
+                yield Label("Description")
+                yield Input(v["description"], id="description", compact=True,
+                            validators=[Raises(lambda s: validate_field("description", s))])
+                yield Label("Schedule")
+                yield Select([(s, s) for s in SCHEDULES], value=v["schedule"], allow_blank=False, id="schedule",
+                             compact=True)
+                yield Label("Cron")
+                yield Input(v["cron"], id="cron", compact=True, validators=[Raises(lambda s: validate_field("cron", s))])
+                yield Label("Time zone")
+                yield Input(v["timezone"], id="timezone", compact=True, placeholder=f"{self._default_tz} (configured)",
+                            validators=[Raises(lambda s: validate_field("timezone", s))])
+                yield Label("Format")
+                yield Select((("CSV", "csv"), ("JSON", "json")), value=v["format"], allow_blank=False, id="format",
+                             compact=True)
+                yield Label("Datasets")
+                yield Input(v["datasets"], id="datasets", compact=True, placeholder="default for the schedule",
+                            validators=[Raises(lambda s: validate_field("datasets", s) if s.strip() else None)])
+                yield Label("Recipients")
+                yield Input(v["recipients"], id="recipients", compact=True, placeholder="ops@example.com, …",
+                            validators=[Raises(lambda s: validate_field("recipients", s))])
+                yield Label("")
+                with Horizontal(classes="checks"):
+                    yield Checkbox("Include metadata", value=v["include_metadata"], id="include_metadata", compact=True)
+                    yield Checkbox("Active", value=v["is_active"], id="is_active", compact=True)
+            yield Static("", id="preview", classes="preview", markup=False)
+            yield Static(self._error or "", id="error", classes="error", markup=False)
+            with Horizontal(classes="buttons"):
+                yield Button("Save", id="ok", variant="primary", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
+
+    def on_mount(self) -> None:
+        self._refresh_preview()
+        self.query_one("#name", Input).focus()
+
+    # -- reading the form ----------------------------------------------------
+
+    def _fields(self) -> dict[str, Any]:
+        text = lambda name: self.query_one(f"#{name}", Input).value  # noqa: E731 - tiny local helper
+        fields: dict[str, Any] = {
+            "name": text("name"),
+            "description": text("description"),
+            "schedule": str(self.query_one("#schedule", Select).value),
+            "cron": text("cron").strip() or None,
+            "timezone": text("timezone").strip() or None,
+            "format": str(self.query_one("#format", Select).value),
+            "recipients": _split(text("recipients")),
+            "include_metadata": self.query_one("#include_metadata", Checkbox).value,
+            "is_active": self.query_one("#is_active", Checkbox).value,
+        }
+        datasets = _split(text("datasets"))
+        if datasets or self._template is not None:
+            fields["datasets"] = datasets or None
+        if fields.get("datasets") is None:
+            fields.pop("datasets", None)
+        return fields
+
+    def _effective_cron(self) -> str:
+        cron = self.query_one("#cron", Input).value.strip()
+        schedule = str(self.query_one("#schedule", Select).value)
+        return cron or SCHEDULE_CRONS.get(schedule, "")
+
+    def _zone(self) -> tzinfo:
+        return as_tz(self.query_one("#timezone", Input).value.strip() or self._default_tz)
+
+    # -- live feedback ---------------------------------------------------------
+
+    @on(Input.Changed)
+    @on(Select.Changed)
+    @on(Checkbox.Changed)
+    def _changed(self) -> None:
+        self._refresh_preview()
+        self._check()
+
+    def _refresh_preview(self) -> None:
+        box = self.query_one("#preview", Static)
+        schedule = str(self.query_one("#schedule", Select).value)
+        self.query_one("#cron", Input).placeholder = (
+            "required, e.g. 30 7 * * 1-5" if schedule == "custom" else f"{SCHEDULE_CRONS[schedule]} (standard)"
+        )
+        cron = self._effective_cron()
+        if not cron:
+            box.update("Preview: a custom schedule needs a cron expression.")
+            return
+        try:
+            zone = self._zone()
+            words, times = preview(cron, zone, self._now())
+        except (TemplateValidationError, ValueError) as exc:
+            box.update(f"Preview: {exc}")
+            return
+        listed = ", ".join(t.strftime("%a %Y-%m-%d %H:%M") for t in times)
+        box.update(f"{words} ({cron}, {getattr(zone, 'key', str(zone))})\nNext: {listed}")
+
+    def _check(self) -> dict[str, Any] | None:
+        """Validate the whole form; show the first problem; return clean fields or None."""
+        error = self.query_one("#error", Static)
+        try:
+            fields = self._fields()
+            validate_fields(fields)
+            if fields["schedule"] == "custom" and not fields["cron"]:
+                raise TemplateValidationError("schedule 'custom' needs a cron expression")
+        except TemplateValidationError as exc:
+            error.update(str(exc))
+            return None
+        error.update("")
+        return fields
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#ok")
+    def _submit(self) -> None:
+        fields = self._check()
+        if fields is not None:
+            self.dismiss(TemplateForm(self._template.id if self._template else None, fields))
+
+    @on(Button.Pressed, "#cancel")
+    def _cancel(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,182 @@
+"""The Analytics pane: the cached datasets, drawn, each with its age and a stale mark."""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+from typing import Any, Mapping
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.containers import Grid, Vertical
+from textual.widgets import Label, Static
+
+from .. import format as fmt
+from .chart import BarChart
+from .pane import Pane, StyledTable
+
+# Cache keys the pane reads (written by the processor's jobs).
+USER_GROWTH = "user-growth:12"
+ACTIVITY = ("activity-trends:30", "activity-trends:7")
+SUMMARY = "activity-trends:summary"
+TOP_ITEMS = "top-items:10"
+RECENT = "recent-activity:20"
+
+SECTIONS = {
+    "growth": ("New users per month", (USER_GROWTH,)),
+    "activity": ("Activities per day", ACTIVITY),
+    "top": ("Top items", (TOP_ITEMS,)),
+    "recent": ("Recent activity", (RECENT,)),
+}
+
+
+def pick(entries: Mapping[str, Any], keys: tuple[str, ...]) -> Any:
+    """The first cached entry among `keys` (a longer window first), or None."""
+    for key in keys:
+        entry = entries.get(key)
+        if entry is not None:
+            return entry
+    return None
+
+
+def _parse_ts(value: Any) -> datetime | None:
+    if isinstance(value, datetime):
+        return value
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+
+
+class AnalyticsPane(Pane):
+    """User growth and activity as bar charts; top items and recent activity as tables.
+
+    `show(entries, now)` takes cache entries (value, stored_at, stale, error) by key.
+    """
+
+    TITLE = "Analytics"
+    NUMBER = 3
+
+    def __init__(self, *, tz: tzinfo, id: str = "analytics") -> None:
+        super().__init__(id=id)
+        self._tz = tz
+        self._entries: dict[str, Any] = {}
+        self._now: datetime | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="summary", classes="detail")
+        with Grid(id="charts"):
+            with Vertical(classes="section"):
+                yield Label("", id="growth-title", classes="section-title")
+                yield BarChart(id="growth-chart", empty="waiting for the user-growth job")
+            with Vertical(classes="section"):
+                yield Label("", id="activity-title", classes="section-title")
+                yield BarChart(id="activity-chart", empty="waiting for the activity-trends job")
+        with Grid(id="tables"):
+            with Vertical(classes="section"):
+                yield Label("", id="top-title", classes="section-title")
+                top = StyledTable(id="top-table", cursor_type="row", classes="fill")
+                top.add_column("#", key="rank")
+                top.add_column("Item", key="name")
+                top.add_column("Hits", key="hits")
+                top.add_column("Users", key="users")
+                top.add_column("", key="category")
+                yield top
+            with Vertical(classes="section"):
+                yield Label("", id="recent-title", classes="section-title")
+                recent = StyledTable(id="recent-table", cursor_type="row", classes="fill")
+                recent.add_column("Age", key="age")
+                recent.add_column("User", key="user")
+                recent.add_column("Action", key="action")
+                recent.add_column("Item", key="item")
+                yield recent
+
+    def show(self, entries: Mapping[str, Any], now: datetime) -> None:
+        """Redraw from cache entries (missing keys show a waiting note)."""
+        self._entries = dict(entries)
+        self._now = now
+        growth = pick(entries, (USER_GROWTH,))
+        rows = list(growth.value) if growth is not None else []
+        self.query_one("#growth-chart", BarChart).set_points([(r["month"], r["newUsers"]) for r in rows])
+        activity = pick(entries, ACTIVITY)
+        rows = list(activity.value) if activity is not None else []
+        self.query_one("#activity-chart", BarChart).set_points([(r["date"][5:], r["activities"]) for r in rows])
+        self._fill_top(pick(entries, (TOP_ITEMS,)))
+        self._fill_recent(pick(entries, (RECENT,)), now)
+        self._show_summary(entries, growth)
+        self.tick(now)
+
+    def tick(self, now: datetime) -> None:
+        """Redraw ages (section titles and recent activity)."""
+        for name, (title, keys) in SECTIONS.items():
+            self.query_one(f"#{name}-title", Label).update(self._title(title, pick(self._entries, keys), now))
+        recent = pick(self._entries, (RECENT,))
+        table = self.query_one("#recent-table", StyledTable)
+        if recent is not None and table.row_count == len(recent.value):
+            for index, row in enumerate(recent.value):
+                table.update_cell(str(index), "age", self._age(row, now))
+
+    def _title(self, title: str, entry: Any, now: datetime) -> Text:
+        text = Text(title, style="bold")
+        if entry is None:
+            text.append(" · not loaded yet")
+            return text
+        text.append(f" · {fmt.age(entry.stored_at, now)}")
+        if entry.stale:
+            failed_at = getattr(entry, "failed_at", None)
+            note = f"⚠ STALE, refresh failed {fmt.clock_time(failed_at, self._tz)}" if failed_at else "⚠ STALE"
+            text.append(" ")
+            text.append_text(self.query_one("#top-table", StyledTable).tone(note, "warn"))
+        return text
+
+    def _age(self, row: Mapping[str, Any], now: datetime) -> str:
+        moment = _parse_ts(row.get("timestamp"))
+        return fmt.short_span((now - fmt.as_utc(moment)).total_seconds()) if moment else fmt.DASH
+
+    @staticmethod
+    def _room(table: StyledTable, fixed: int, columns: int) -> int:
+        """Characters left for the flexible columns once fixed ones and cell padding are placed."""
+        width = table.size.width or 36
+        return max(6, width - fixed - 2 * columns - 1)
+
+    def _fill_top(self, entry: Any) -> None:
+        table = self.query_one("#top-table", StyledTable)
+        table.clear()
+        rows = entry.value if entry is not None else []
+        name_room = self._room(table, 2 + 5 + 5, 4)
+        with_category = name_room >= 30
+        if with_category:
+            name_room -= 12
+        for row in rows:
+            table.add_row(
+                str(row["rank"]), fmt.truncate(row["name"], name_room), fmt.number(row["interactions"]),
+                fmt.number(row["uniqueUsers"]), fmt.truncate(row.get("category", ""), 10) if with_category else "",
+                key=str(row["rank"]),
+            )
+
+    def _fill_recent(self, entry: Any, now: datetime) -> None:
+        table = self.query_one("#recent-table", StyledTable)
+        table.clear()
+        room = self._room(table, 3 + 6, 4)
+        user_room = max(5, room * 2 // 5)
+        for index, row in enumerate(entry.value if entry is not None else []):
+            table.add_row(
+                self._age(row, now), fmt.truncate(row["userName"], user_room), row["action"],
+                fmt.truncate(row["itemName"], room - user_room), key=str(index),
+            )
+
+    def on_resize(self) -> None:
+        if self._now is not None:
+            self.call_after_refresh(self.show, self._entries, self._now)
+
+    def _show_summary(self, entries: Mapping[str, Any], growth: Any) -> None:
+        summary = entries.get(SUMMARY)
+        parts: list[str] = []
+        if summary is not None:
+            value = summary.value
+            parts.append(f"users {fmt.number(value.get('totalUsers'))}")
+            parts.append(f"active {fmt.number(value.get('activeUsers'))}")
+            parts.append(f"items {fmt.number(value.get('totalItems'))}")
+            parts.append(f"activities {fmt.number(value.get('totalActivities'))}")
+        elif growth is not None and growth.value:
+            parts.append(f"users {fmt.number(growth.value[-1]['totalUsers'])}")
+        self.query_one("#summary", Static).update(Text(" · ".join(parts) or "Waiting for the first job runs…"))

@@ -1,0 +1,89 @@
+"""A small vertical bar chart drawn with block characters (eighths of a cell)."""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+from rich.text import Text
+from textual.widget import Widget
+
+from ..format import number
+
+_EIGHTHS = " ▁▂▃▄▅▆▇█"
+
+
+def bar_rows(values: Sequence[float], rows: int, bar_width: int = 1, gap: int = 0) -> list[str]:
+    """Text rows (top first) drawing one bar per value, scaled so the largest fills `rows`.
+
+    A positive value always shows at least one eighth, so small days do not vanish.
+    """
+    top = max((v for v in values), default=0) or 1
+    levels = [0 if v <= 0 else max(1, round(v / top * rows * 8)) for v in values]
+    lines = []
+    for row in range(rows):
+        from_bottom = rows - 1 - row
+        cells = []
+        for level in levels:
+            fill = min(8, max(0, level - from_bottom * 8))
+            cells.append(_EIGHTHS[fill] * bar_width + " " * gap)
+        lines.append("".join(cells).rstrip() if gap else "".join(cells))
+    return lines
+
+
+class BarChart(Widget):
+    """Bars for a series of (label, value) points, with the peak on the y axis and the first
+    and last labels under the bars. The newest points win when the width is short.
+
+    | Component class | What |
+    | --- | --- |
+    | `barchart--bar` | the bars |
+    | `barchart--axis` | axis labels |
+    | `barchart--empty` | the "no data" text |
+    """
+
+    COMPONENT_CLASSES = {"barchart--bar", "barchart--axis", "barchart--empty"}
+
+    DEFAULT_CSS = """
+    BarChart { height: 1fr; min-height: 3; }
+    """
+
+    def __init__(self, *, empty: str = "no data yet", id: str | None = None, classes: str | None = None) -> None:
+        super().__init__(id=id, classes=classes)
+        self._points: list[tuple[str, float]] = []
+        self._empty = empty
+
+    @property
+    def points(self) -> list[tuple[str, float]]:
+        return list(self._points)
+
+    def set_points(self, points: Sequence[tuple[str, float]], *, empty: str | None = None) -> None:
+        self._points = [(str(label), float(value or 0)) for label, value in points]
+        if empty is not None:
+            self._empty = empty
+        self.refresh()
+
+    def render(self) -> Text:
+        width, height = self.content_size.width, self.content_size.height
+        axis = self.get_component_rich_style("barchart--axis", partial=True)
+        if not self._points or width < 4 or height < 2:
+            return Text(self._empty, style=self.get_component_rich_style("barchart--empty", partial=True))
+        peak = max(v for _, v in self._points)
+        gutter = len(number(peak)) + 1
+        room = max(1, width - gutter)
+        points = self._points[-room:]
+        slot = room // len(points)
+        gap = 1 if slot >= 2 else 0
+        bar_width = max(1, min(4, slot - gap))
+        rows = bar_rows([v for _, v in points], height - 1, bar_width, gap)
+        bar = self.get_component_rich_style("barchart--bar", partial=True)
+        text = Text(no_wrap=True, overflow="crop")
+        for index, line in enumerate(rows):
+            label = number(peak) if index == 0 else ("0" if index == len(rows) - 1 else "")
+            text.append(label.rjust(gutter - 1) + " ", style=axis)
+            text.append(line, style=bar)
+            text.append("\n")
+        first, last = points[0][0], points[-1][0]
+        span = len(points) * (bar_width + gap) - gap
+        footer = first if len(points) == 1 else first + last.rjust(max(1, span - len(first)))
+        text.append(" " * gutter + footer, style=axis)
+        return text

@@ -1,0 +1,138 @@
+"""The Jobs pane: one row per background job, with a live next-run countdown."""
+
+from __future__ import annotations
+
+from datetime import datetime, tzinfo
+from typing import Any, Sequence
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.widgets import DataTable, Static
+
+from .. import format as fmt
+from .pane import Pane, StyledTable
+
+# status -> tone (a component class of StyledTable, coloured in the stylesheet)
+STATUS_TONES = {"running": "busy", "completed": "good", "failed": "bad", "scheduled": "muted"}
+
+COLUMNS = (
+    ("job", "Job"),
+    ("status", "Status"),
+    ("last", "Last run"),
+    ("next", "Next run"),
+    ("took", "Took"),
+    ("trend", "Trend"),
+    ("error", "Error"),
+)
+
+
+class JobsPane(Pane):
+    """The six jobs: status (colour and symbol), last run, next run countdown, duration, trend, error.
+
+    `show_jobs()` redraws everything (on job events); `tick()` only redraws the
+    countdowns (once a second).
+    """
+
+    TITLE = "Jobs"
+    NUMBER = 1
+
+    def __init__(self, *, tz: tzinfo, id: str = "jobs") -> None:
+        super().__init__(id=id)
+        self._tz = tz
+        self._jobs: dict[str, Any] = {}
+        self._schedule_state = "running"
+
+    def compose(self) -> ComposeResult:
+        table = StyledTable(id="jobs-table", cursor_type="row", zebra_stripes=False)
+        for key, label in COLUMNS:
+            table.add_column(label, key=key)
+        yield table
+        yield Static("", id="job-detail", classes="detail")
+
+    @property
+    def table(self) -> StyledTable:
+        return self.query_one("#jobs-table", StyledTable)
+
+    @property
+    def selected_job(self) -> str | None:
+        """The id of the job under the cursor."""
+        table = self.table
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key
+        return str(key.value)
+
+    def show_jobs(self, jobs: Sequence[Any], now: datetime, *, scheduler: str = "running") -> None:
+        """Redraw every row from the processor's JobStatus list."""
+        self._schedule_state = scheduler
+        table = self.table
+        selected = self.selected_job
+        self._jobs = {job.id: job for job in jobs}
+        if list(self._jobs) != [str(k.value) for k in table.rows]:
+            table.clear()
+            for job in jobs:
+                table.add_row(*self._cells(job, now), key=job.id)
+            if selected in self._jobs:
+                table.move_cursor(row=list(self._jobs).index(selected))
+        else:
+            for job in jobs:
+                for (column, _), cell in zip(COLUMNS, self._cells(job, now)):
+                    table.update_cell(job.id, column, cell)
+        self._show_detail()
+
+    def tick(self, now: datetime) -> None:
+        """Redraw the countdown column only."""
+        table = self.table
+        for job_id, job in self._jobs.items():
+            table.update_cell(job_id, "next", self._next_cell(job, now))
+
+    def _cells(self, job: Any, now: datetime) -> list[Any]:
+        table = self.table
+        status = str(job.status)
+        error = job.error or ""
+        durations = list(getattr(job, "recent_durations_ms", ()) or ())
+        return [
+            job.id,
+            table.tone(fmt.status_label(status), STATUS_TONES.get(status)),
+            fmt.recent_time(job.last_run, self._tz, now),
+            self._next_cell(job, now),
+            fmt.duration_ms(job.duration_ms),
+            table.tone(fmt.sparkline(durations, 8), "muted"),
+            table.tone(fmt.truncate(error, 28), "bad") if error else "",
+        ]
+
+    def _next_cell(self, job: Any, now: datetime) -> Any:
+        if job.status == "running":
+            return self.table.tone("running…", "busy")
+        if self._schedule_state == "paused":
+            return self.table.tone(f"{fmt.STATUS_SYMBOLS['paused']} paused", "warn")
+        if job.next_run is None:
+            return self.table.tone("manual", "muted")
+        return fmt.countdown(job.next_run, now)
+
+    def _show_detail(self) -> None:
+        job = self._jobs.get(self.selected_job or "")
+        detail = self.query_one("#job-detail", Static)
+        if job is None:
+            detail.update("")
+            return
+        parts = [f"{job.name}"]
+        interval = getattr(job, "interval_s", 0) or 0
+        if interval:
+            parts.append(f"every {fmt.span(interval)}")
+        runs = getattr(job, "runs", None)
+        if runs is not None:
+            parts.append(
+                f"{runs} runs, {getattr(job, 'failed_runs', 0)} failed, {getattr(job, 'skipped_runs', 0)} skipped"
+            )
+        average = getattr(job, "average_duration_ms", None)
+        if average is not None:
+            parts.append(f"avg {fmt.duration_ms(average)}")
+        text = " · ".join(parts)
+        if job.error:
+            text += f"\nerror: {job.error}"
+        detail.update(Text(text))
+        detail.set_class(bool(job.error), "-error")
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_detail()

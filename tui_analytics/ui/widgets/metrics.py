@@ -1,0 +1,102 @@
+"""The Metrics pane: job counters, cache, event-loop lag, database latency, memory."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from typing import Any, Mapping
+
+from textual.app import ComposeResult
+
+from .. import format as fmt
+from .pane import Pane, StyledTable
+
+
+@dataclass(frozen=True)
+class MetricsView:
+    """What the Metrics pane shows; every part may be missing while the app starts."""
+
+    jobs: Any = None  # JobMetrics
+    cache: Any = None  # CacheStats (size, maxsize, hits, misses, stale, hit_rate)
+    performance: Mapping[str, Any] | None = None  # the performance-metrics job's last value
+    scheduler: str = "stopped"
+
+
+def _ms(value: Any) -> str:
+    return fmt.DASH if value is None else f"{float(value):.1f} ms"
+
+
+class MetricsPane(Pane):
+    """Label/value rows; failures and stale entries are toned so they stand out."""
+
+    TITLE = "Metrics"
+    NUMBER = 2
+
+    def __init__(self, *, tz: tzinfo, id: str = "metrics") -> None:
+        super().__init__(id=id)
+        self._tz = tz
+
+    def compose(self) -> ComposeResult:
+        table = StyledTable(id="metrics-table", show_header=False, cursor_type="none", classes="fill")
+        table.add_column("Metric", key="name")
+        table.add_column("Value", key="value")
+        yield table
+
+    def show(self, view: MetricsView, now: datetime) -> None:
+        table = self.query_one("#metrics-table", StyledTable)
+        rows: list[tuple[str, Any]] = []
+        jobs, cache, perf = view.jobs, view.cache, view.performance or {}
+        if jobs is not None:
+            runs = table.tone(f"{fmt.number(jobs.total_jobs)} (", None)
+            runs.append_text(table.tone(f"{fmt.number(jobs.successful_jobs)} ok", "good" if jobs.successful_jobs else None))
+            runs.append(", ")
+            runs.append_text(table.tone(f"{fmt.number(jobs.failed_jobs)} failed", "bad" if jobs.failed_jobs else None))
+            runs.append(f", {fmt.number(getattr(jobs, 'skipped_jobs', 0))} skipped)")
+            rows += [
+                ("Job runs", runs),
+                ("Average duration", fmt.duration_ms(jobs.average_job_duration_ms if jobs.total_jobs else None)),
+                ("Last cleanup", self._when(jobs.last_cleanup, now)),
+            ]
+        if cache is not None:
+            entries = table.tone(f"{cache.size} / {cache.maxsize}", None)
+            if cache.stale:
+                entries.append_text(table.tone(f", {cache.stale} stale", "warn"))
+            rows += [
+                ("Cache entries", entries),
+                ("Cache hit rate", f"{fmt.percent(cache.hit_rate)} ({cache.hits}/{cache.hits + cache.misses} reads)"
+                 if cache.hits + cache.misses else "no reads yet"),
+            ]
+        latency = perf.get("databaseLatencyMs")
+        db_error = perf.get("databaseError")
+        rows += [
+            ("Event-loop lag", self._lag(perf)),
+            ("DB latency", table.tone(f"failed: {fmt.truncate(db_error, 30)}", "bad") if db_error else _ms(latency)),
+            ("Memory (RSS)", fmt.DASH if perf.get("memoryRssMb") is None else f"{perf['memoryRssMb']:.1f} MiB"),
+            ("Scheduler", table.tone(view.scheduler, "warn" if view.scheduler == "paused" else None)),
+            ("Measured", fmt.age(_parse(perf.get("measuredAt")), now) if perf else "not yet"),
+        ]
+        table.clear()
+        for index, (name, value) in enumerate(rows):
+            table.add_row(name, value, key=str(index))
+
+    def _when(self, moment: datetime | None, now: datetime) -> str:
+        if moment is None:
+            return "never"
+        return f"{fmt.short_datetime(moment, self._tz, now)} ({fmt.age(moment, now)})"
+
+    @staticmethod
+    def _lag(perf: Mapping[str, Any]) -> str:
+        last = perf.get("eventLoopLagMs")
+        if last is None:
+            return fmt.DASH
+        peak = perf.get("eventLoopLagMaxMs")
+        return _ms(last) + (f" (max {_ms(peak)})" if peak is not None else "")
+
+
+def _parse(value: Any) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
