@@ -223,6 +223,18 @@ def test_validation_matrix_on_update_changes_nothing(settings, frozen_clock, cha
     assert service.get_report_template("daily-activity-summary") == before
 
 
+def test_preview_schedule_for_the_editor(berlin_settings, frozen_clock):
+    service = make(berlin_settings, frozen_clock)
+    weekly = service.preview_schedule("weekly", n=2)
+    assert [t.astimezone(timezone.utc) for t in weekly] == [
+        datetime(2026, 1, 19, 8, tzinfo=timezone.utc), datetime(2026, 1, 26, 8, tzinfo=timezone.utc)
+    ]
+    tokyo = service.preview_schedule("custom", cron="0 7 * * 1-5", timezone_name="Asia/Tokyo", n=1)
+    assert tokyo[0].isoformat() == "2026-01-16T07:00:00+09:00"
+    with pytest.raises(TemplateValidationError, match="needs a cron"):
+        service.preview_schedule("custom")
+
+
 def test_update_refuses_read_only_fields(settings, frozen_clock):
     service = make(settings, frozen_clock)
     with pytest.raises(TemplateValidationError, match="id cannot be changed"):

@@ -15,23 +15,15 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from datetime import timezone, tzinfo
+from datetime import datetime, timezone, tzinfo
 from typing import Any, Mapping
 
 from ..clock import SYSTEM_CLOCK, Clock
 from ..config import Settings, load_settings
 from ..daterange import DateRange
 from ..errors import ExportOptionsError, UnknownTemplateError
-from ..events import (
-    REPORT_FAILED,
-    REPORT_FINISHED,
-    REPORT_STARTED,
-    TEMPLATES_CHANGED,
-    EventBus,
-    ServiceEvent,
-    default_bus,
-)
-from .cron import as_tz, previous_fire_time
+from ..events import TEMPLATES_CHANGED, EventBus, ServiceEvent, default_bus
+from .cron import SCHEDULE_CRONS, as_tz, next_fire_times, previous_fire_time
 from .generation import PerformanceSource
 from .models import GeneratedReport, ReportStatistics, ReportTemplate, ScheduledReport
 from .runner import ReportRunner
@@ -191,6 +183,18 @@ class AnalyticsScheduledReportsService:
         if deleted:
             self._publish(TEMPLATES_CHANGED, template_id, action="deleted")
         return deleted
+
+    def preview_schedule(
+        self, schedule: str = "daily", cron: str | None = None, timezone_name: str | None = None, n: int = 5
+    ) -> list[datetime]:
+        """The next `n` fire times a template with these fields would have (the editor's preview).
+
+        Uses the service's clock and configured zone; raises TemplateValidationError
+        for a bad schedule, cron or zone.
+        """
+        clean = validate_whole({"schedule": schedule, "cron": cron, "timezone": timezone_name})
+        tz = as_tz(clean["timezone"]) if clean["timezone"] else self.settings.tz
+        return next_fire_times(clean["cron"] or SCHEDULE_CRONS[clean["schedule"]], tz, self.clock.now(), n)
 
     # -- generation ------------------------------------------------------------
 
