@@ -98,9 +98,6 @@ class AnalyticsScheduledReportsService:
 
     # -- templates -------------------------------------------------------------
 
-    def default_timezone(self) -> tzinfo:
-        return self.settings.tz
-
     def timezone_of(self, template: ReportTemplate) -> tzinfo:
         return as_tz(template.timezone) if template.timezone else self.settings.tz
 
