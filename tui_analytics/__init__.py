@@ -37,9 +37,11 @@ _EXPORTS = {
     "AnalyticsBackgroundProcessor": "processor",
     "JobStatus": "processor",
     "JobMetrics": "processor",
+    "JobRun": "processor",
     "get_analytics_background_processor": "processor",
     "stop_analytics_background_processor": "processor",
     "AnalyticsCache": "cache",
+    "CacheEntry": "cache",
     # export
     "AnalyticsExportService": "export",
     "ExportOptions": "export",
