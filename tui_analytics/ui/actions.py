@@ -41,9 +41,13 @@ class ActionsMixin:
         active_pane: str
         app: Any
 
-        def notify(self, message: str, *, title: str = "", severity: str = "information", timeout: float | None = None) -> None: ...
         def show_activity(self, message: str, done: int | None = None, total: int | None = None) -> None: ...
         def hide_activity(self) -> None: ...
+
+    def notify(self, message: str, *, title: str = "", severity: Any = "information", timeout: float | None = None,
+               markup: bool = False) -> None:
+        """Like Widget.notify, but plain text by default: errors quote paths and SQL with brackets."""
+        self.app.notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     def _ready(self) -> DashboardServices | None:
         services: DashboardServices = self.app.services
@@ -156,7 +160,7 @@ class ActionsMixin:
             if request is not None:
                 self._export(request)
 
-        self.app.push_screen(ExportDialog(services.export_dir), chosen)
+        self.app.push_screen(ExportDialog(services.export_dir_label), chosen)
 
     @work(group="export", exit_on_error=False)
     async def _export(self, request: ExportRequest) -> None:

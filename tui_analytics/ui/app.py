@@ -69,6 +69,11 @@ class DashboardApp(App[None]):
             title=self.TITLE, database=services.database_label, demo=settings.uses_demo_data, tz=settings.tz
         )
 
+    def notify(self, message: str, *, title: str = "", severity: Any = "information", timeout: float | None = None,
+               markup: bool = False) -> None:
+        """Plain text by default: messages quote errors, paths and SQL, which may hold brackets."""
+        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
     @property
     def clock(self) -> Clock:
         return self.services.clock
@@ -77,6 +82,7 @@ class DashboardApp(App[None]):
 
     async def on_mount(self) -> None:
         await self.push_screen(self.main_screen)
+        self.main_screen.header.set_database(self.services.database_label, demo=self.services.settings.uses_demo_data)
         self.main_screen.header.set_time(self.clock.now())
         self.main_screen.header.set_scheduler("starting")
         self.set_interval(TICK_SECONDS, self._tick)

@@ -59,6 +59,9 @@ class DashboardServices:
     reports: Any = None
     export_service: Any = None
     created: list[str] = field(default_factory=list)
+    # Display-only overrides (screenshots show a typical path, not a temporary one).
+    shown_database: str | None = None
+    shown_export_dir: str | None = None
 
     @property
     def ready(self) -> bool:
@@ -67,7 +70,11 @@ class DashboardServices:
     @property
     def database_label(self) -> str:
         """The source database for the header, password masked."""
-        return mask_url(self.settings.source_url)
+        return self.shown_database or mask_url(self.settings.source_url)
+
+    @property
+    def export_dir_label(self) -> str:
+        return self.shown_export_dir or str(self.export_dir)
 
     # -- start and stop --------------------------------------------------------
 

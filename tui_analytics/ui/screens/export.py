@@ -90,7 +90,7 @@ class ExportDialog(Dialog[ExportRequest]):
     """Dismisses with an ExportRequest, or None on escape. Errors show inline; nothing runs
     until the form is valid."""
 
-    def __init__(self, export_dir: Path, *, dataset: str = "user-growth") -> None:
+    def __init__(self, export_dir: Path | str, *, dataset: str = "user-growth") -> None:
         super().__init__()
         self._export_dir = export_dir
         self._dataset = dataset

@@ -16,7 +16,7 @@ from .base import Dialog
 def help_table() -> Table:
     """The keys by group: key, what it does (the binding's tooltip)."""
     table = Table(box=None, show_header=False, padding=(0, 1), expand=True)
-    table.add_column("key", no_wrap=True, min_width=9)
+    table.add_column("key", no_wrap=True, width=10)
     table.add_column("does", ratio=1)
     for index, group in enumerate(GROUPS):
         if index:
@@ -43,3 +43,6 @@ class HelpScreen(Dialog[None]):
             box.border_title = "Keys"
             box.border_subtitle = "escape closes"
             yield Static(help_table(), id="help-keys")
+
+    def on_mount(self) -> None:
+        self.query_one("#dialog").focus()  # arrows and page keys scroll the list

@@ -29,11 +29,11 @@ class InvalidateDialog(Dialog[str]):
         with Vertical(id="dialog", classes="invalidate") as box:
             box.border_title = "Invalidate cache keys"
             yield Label("Glob pattern (* any text, ? one character), e.g. user-growth*")
-            yield Input(self._pattern, placeholder="user-growth*", id="pattern")
+            yield Input(self._pattern, placeholder="user-growth*", id="pattern", compact=True)
             yield Static("", id="matches", markup=False)
             with Horizontal(classes="buttons"):
-                yield Button("Invalidate…", id="ok", variant="warning")
-                yield Button("Cancel", id="cancel")
+                yield Button("Invalidate…", id="ok", variant="warning", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
 
     def on_mount(self) -> None:
         self._show(self._pattern)

@@ -68,6 +68,8 @@ class TemplateDialog(Dialog[TemplateForm]):
         self._now = now
         self._error = error
         self._values = values or self._from_template(template)
+        self._initial: dict[str, Any] | None = None
+        self._dirty = error is not None
 
     @staticmethod
     def _from_template(template: Any | None) -> dict[str, Any]:
@@ -122,6 +124,7 @@ class TemplateDialog(Dialog[TemplateForm]):
     def on_mount(self) -> None:
         self._refresh_preview()
         self.query_one("#name", Input).focus()
+        self._initial = self._fields()
 
     # -- reading the form ----------------------------------------------------
 
@@ -160,7 +163,10 @@ class TemplateDialog(Dialog[TemplateForm]):
     @on(Checkbox.Changed)
     def _changed(self) -> None:
         self._refresh_preview()
-        self._check()
+        # Check once something differs from how the form opened (not while it is being built).
+        if self._initial is not None and (self._dirty or self._fields() != self._initial):
+            self._dirty = True
+            self._check()
 
     def _refresh_preview(self) -> None:
         box = self.query_one("#preview", Static)

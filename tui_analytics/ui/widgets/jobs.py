@@ -24,6 +24,10 @@ COLUMNS = (
     ("trend", "Trend"),
     ("error", "Error"),
 )
+# Width the columns before Error take (with cell padding); below this plus a little
+# room the Error column is left out and errors show in the line under the table.
+FIXED_WIDTH = 76
+ERROR_MIN = 16
 
 
 class JobsPane(Pane):
@@ -41,10 +45,11 @@ class JobsPane(Pane):
         self._tz = tz
         self._jobs: dict[str, Any] = {}
         self._schedule_state = "running"
+        self._now: datetime | None = None
 
     def compose(self) -> ComposeResult:
         table = StyledTable(id="jobs-table", cursor_type="row", zebra_stripes=False)
-        for key, label in COLUMNS:
+        for key, label in COLUMNS[:-1]:
             table.add_column(label, key=key)
         yield table
         yield Static("", id="job-detail", classes="detail")
@@ -62,23 +67,43 @@ class JobsPane(Pane):
         key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key
         return str(key.value)
 
+    def _error_room(self) -> int:
+        """Characters for the Error column, 0 when the pane is too narrow for it."""
+        room = (self.table.size.width or self.size.width) - FIXED_WIDTH - 2
+        return room if room >= ERROR_MIN else 0
+
+    def _columns(self) -> list[str]:
+        return [str(key.value) for key in self.table.columns]
+
     def show_jobs(self, jobs: Sequence[Any], now: datetime, *, scheduler: str = "running") -> None:
         """Redraw every row from the processor's JobStatus list."""
         self._schedule_state = scheduler
+        self._now = now
         table = self.table
         selected = self.selected_job
         self._jobs = {job.id: job for job in jobs}
+        wanted = [key for key, _ in COLUMNS] if self._error_room() else [key for key, _ in COLUMNS[:-1]]
+        if wanted != self._columns():
+            table.clear(columns=True)
+            for key, label in COLUMNS:
+                if key in wanted:
+                    table.add_column(label, key=key)
         if list(self._jobs) != [str(k.value) for k in table.rows]:
             table.clear()
             for job in jobs:
-                table.add_row(*self._cells(job, now), key=job.id)
+                table.add_row(*self._cells(job, now, wanted), key=job.id)
             if selected in self._jobs:
                 table.move_cursor(row=list(self._jobs).index(selected))
         else:
             for job in jobs:
-                for (column, _), cell in zip(COLUMNS, self._cells(job, now)):
+                for column, cell in zip(wanted, self._cells(job, now, wanted)):
                     table.update_cell(job.id, column, cell)
         self._show_detail()
+
+    def on_resize(self) -> None:
+        if self._jobs and self._now is not None:
+            self.call_after_refresh(self.show_jobs, list(self._jobs.values()), self._now,
+                                    scheduler=self._schedule_state)
 
     def tick(self, now: datetime) -> None:
         """Redraw the countdown column only."""
@@ -86,7 +111,7 @@ class JobsPane(Pane):
         for job_id, job in self._jobs.items():
             table.update_cell(job_id, "next", self._next_cell(job, now))
 
-    def _cells(self, job: Any, now: datetime) -> list[Any]:
+    def _cells(self, job: Any, now: datetime, columns: list[str]) -> list[Any]:
         table = self.table
         status = str(job.status)
         error = job.error or ""
@@ -98,8 +123,8 @@ class JobsPane(Pane):
             self._next_cell(job, now),
             fmt.duration_ms(job.duration_ms),
             table.tone(fmt.sparkline(durations, 8), "muted"),
-            table.tone(fmt.truncate(error, 28), "bad") if error else "",
-        ]
+            table.tone(fmt.truncate(error, self._error_room()), "bad") if error else "",
+        ][: len(columns)]
 
     def _next_cell(self, job: Any, now: datetime) -> Any:
         if job.status == "running":
@@ -131,8 +156,12 @@ class JobsPane(Pane):
         text = " · ".join(parts)
         if job.error:
             text += f"\nerror: {job.error}"
+        else:
+            failing = [other.id for other in self._jobs.values() if other.status == "failed"]
+            if failing:
+                text += f"\n{fmt.STATUS_SYMBOLS['failed']} failed: {', '.join(failing)} (select to read the error)"
         detail.update(Text(text))
-        detail.set_class(bool(job.error), "-error")
+        detail.set_class(bool(job.error) or "failed:" in text, "-error")
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._show_detail()

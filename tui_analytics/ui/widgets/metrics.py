@@ -51,9 +51,10 @@ class MetricsPane(Pane):
             runs.append_text(table.tone(f"{fmt.number(jobs.successful_jobs)} ok", "good" if jobs.successful_jobs else None))
             runs.append(", ")
             runs.append_text(table.tone(f"{fmt.number(jobs.failed_jobs)} failed", "bad" if jobs.failed_jobs else None))
-            runs.append(f", {fmt.number(getattr(jobs, 'skipped_jobs', 0))} skipped)")
+            runs.append(")")
             rows += [
                 ("Job runs", runs),
+                ("Skipped runs", fmt.number(getattr(jobs, "skipped_jobs", 0))),
                 ("Average duration", fmt.duration_ms(jobs.average_job_duration_ms if jobs.total_jobs else None)),
                 ("Last cleanup", self._when(jobs.last_cleanup, now)),
             ]

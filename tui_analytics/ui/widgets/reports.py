@@ -15,6 +15,7 @@ from .pane import Pane, StyledTable
 
 RUN_TONES = {"completed": "good", "failed": "bad", "interrupted": "bad", "running": "busy"}
 DELIVERY_TONES = {"sent": "good", "partial": "warn", "failed": "bad"}
+DELIVERY_LABELS = {"no-recipients": "no one", "not-sent": "not sent", "pending": "sending"}
 
 
 @dataclass(frozen=True)
@@ -53,8 +54,8 @@ class ReportsPane(Pane):
         yield Static("", id="template-detail", classes="detail")
         yield Label("History", id="history-title", classes="section-title")
         history = StyledTable(id="history-table", cursor_type="row", classes="fill")
-        for key, label in (("when", "When"), ("template", "Template"), ("trigger", "Trigger"), ("status", "Status"),
-                           ("size", "Size"), ("file", "File"), ("delivery", "Delivery")):
+        for key, label in (("when", "When"), ("template", "Template"), ("status", "Status"), ("size", "Size"),
+                           ("delivery", "Delivery"), ("file", "File")):
             history.add_column(label, key=key)
         yield history
         yield Static("No reports yet. Press g to generate the selected template now.", id="history-empty",
@@ -120,20 +121,33 @@ class ReportsPane(Pane):
     def _fill_history(self, history: Sequence[Any], now: datetime) -> None:
         table = self.query_one("#history-table", StyledTable)
         table.clear()
+        rows = []
         for run in history:
             delivery = run.delivery_status or fmt.DASH
+            rows.append((run, fmt.short_datetime(run.started_at, self._tz, now), fmt.status_label(run.status),
+                         fmt.size_bytes(run.size), DELIVERY_LABELS.get(delivery, delivery)))
+        # When, Status, Size and Delivery keep their width; Template and File share the rest.
+        fixed = sum(max((len(row[i]) for row in rows), default=4) for i in (1, 2, 3, 4))
+        width = table.size.width or self.size.width or 76
+        room = max(16, width - fixed - 2 * 6 - 1)
+        name_room = max(8, room * 2 // 5)
+        for run, when, status, size, delivery in rows:
+            outcome = run.filename or run.error or fmt.DASH
             table.add_row(
-                fmt.short_datetime(run.started_at, self._tz, now),
-                fmt.truncate(run.template_name, 26),
-                run.trigger,
-                table.tone(fmt.status_label(run.status), RUN_TONES.get(run.status)),
-                fmt.size_bytes(run.size),
-                fmt.truncate(run.filename or (run.error or fmt.DASH), 40),
-                table.tone(delivery, DELIVERY_TONES.get(delivery)),
+                when,
+                fmt.truncate(run.template_name, name_room),
+                table.tone(status, RUN_TONES.get(run.status)),
+                size,
+                table.tone(delivery, DELIVERY_TONES.get(run.delivery_status or "")),
+                table.tone(fmt.truncate(outcome, room - name_room), None if run.filename else "bad"),
                 key=str(run.id),
             )
         self.query_one("#history-empty").display = not history
         table.display = bool(history)
+
+    def on_resize(self) -> None:
+        if self._now is not None:
+            self.call_after_refresh(self._fill_history, self._view.history, self._now)
 
     def _show_detail(self) -> None:
         template = self.selected_template

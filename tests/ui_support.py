@@ -1,0 +1,61 @@
+"""Helpers for the dashboard tests (not collected: no test_ prefix)."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from textual.pilot import Pilot
+
+from tui_analytics.ui.app import DashboardApp
+
+
+async def settle(pilot: Pilot[Any], rounds: int = 3) -> None:
+    """Let workers finish and the coalesced pane refresh (50 ms) run."""
+    app = pilot.app
+    for _ in range(rounds):
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.08)
+
+
+async def until(pilot: Pilot[Any], condition: Any, timeout: float = 10.0) -> None:
+    """Wait (in small steps) until condition() is true; fail after `timeout` seconds."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {getattr(condition, '__name__', condition)}")
+        await pilot.pause(0.05)
+
+
+def notes(app: DashboardApp) -> list[tuple[str, str, str]]:
+    """(severity, title, message) of every notification so far."""
+    return [(n.severity, n.title, n.message) for n in app._notifications]
+
+
+def cell(table: Any, row_key: str, column_key: str) -> str:
+    return str(table.get_cell(row_key, column_key))
+
+
+class GatedRepository:
+    """Wraps a repository so one method waits until `release` is set (a job that is still running)."""
+
+    def __init__(self, inner: Any, method: str) -> None:
+        self.inner = inner
+        self.method = method
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self.inner, name)
+        if name != self.method:
+            return value
+
+        def gated(*args: Any, **kwargs: Any) -> Any:
+            self.entered.set()
+            self.release.wait(10)
+            return value(*args, **kwargs)
+
+        return gated
