@@ -21,8 +21,7 @@ from sqlalchemy.sql.functions import FunctionElement
 from .clock import SYSTEM_CLOCK, Clock
 from .config import mask_url
 from .daterange import DateRange
-from .db import describe_error, get_engine
-from .errors import DatabaseError
+from .db import get_engine, query_error
 from .schema import activities, items, users
 
 # Default window for datasets that would otherwise scan all history.
@@ -135,7 +134,7 @@ class AdminAnalyticsOptimizedRepository:
             with self.engine.connect() as conn:
                 return list(conn.execute(stmt))
         except SQLAlchemyError as exc:
-            raise DatabaseError(f"query failed on {describe_error(self._url, exc)}") from None
+            raise query_error(self._url, exc) from None
 
     def _window(self, default_start: datetime, date_range: DateRange | None) -> tuple[datetime, datetime]:
         """[start, end) as aware UTC: the default window ending now, clipped to the range."""
@@ -312,7 +311,7 @@ class AdminAnalyticsOptimizedRepository:
                 for row in result:
                     yield self._recent_row(row)
         except SQLAlchemyError as exc:
-            raise DatabaseError(f"query failed on {describe_error(self._url, exc)}") from None
+            raise query_error(self._url, exc) from None
 
     def summary(self, date_range: DateRange | None = None) -> dict[str, Any]:
         """Headline figures: totalUsers, activeUsers, totalItems, totalActivities, newUsers, actions.
@@ -355,7 +354,7 @@ class AdminAnalyticsOptimizedRepository:
                     "actions": {r.action: int(r.n) for r in conn.execute(by_action)},
                 }
         except SQLAlchemyError as exc:
-            raise DatabaseError(f"query failed on {describe_error(self._url, exc)}") from None
+            raise query_error(self._url, exc) from None
         result["periodStart"] = _iso(act_start)
         result["periodEnd"] = _iso(end)
         return result

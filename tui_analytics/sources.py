@@ -8,7 +8,7 @@ from typing import Callable
 
 from .clock import SYSTEM_CLOCK, Clock
 from .config import Settings
-from .db import check_connection, check_source_schema, new_engine
+from .db import check_connection, check_source_schema, new_engine, set_query_timeout
 from .demo_data import DemoSpec, load_demo_data
 from .repository import AdminAnalyticsOptimizedRepository
 
@@ -57,6 +57,7 @@ def open_source(
     if settings.uses_demo_data:
         ensure_demo_database(settings, on_progress)
     url = settings.source_url
+    set_query_timeout(url, settings.query_timeout)  # no analytics query may run for ever
     if check:
         engine = check_connection(url)
         check_source_schema(engine, url)
