@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from tui_analytics.clock import FrozenClock
 from tui_analytics.config import Settings
 from tui_analytics.daterange import DateRange
+from tui_analytics.db import dispose_all
 from tui_analytics.errors import TemplateValidationError, UnknownTemplateError
 from tui_analytics.events import (
     REPORT_FAILED,
@@ -373,6 +374,7 @@ def test_interrupted_runs_are_marked_at_start(settings, frozen_clock):
     service = make(settings, frozen_clock)
     runs = RunStore(service.engine)
     run_id = runs.start("daily-activity-summary", "Daily Activity Summary", "scheduled", None, frozen_clock.now())
+    dispose_all()  # this process ends (its state database locks go with it)
     make(settings, frozen_clock)  # the next start
     row = next(h for h in service.get_scheduled_reports() if h.id == run_id)
     assert row.status == "interrupted" and "interrupted" in row.error

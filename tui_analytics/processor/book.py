@@ -57,6 +57,7 @@ class JobBook:
                 s = self._jobs[job_id]
                 s.runs, s.failed, s.skipped = t.runs, t.failed, t.skipped
                 s.duration_sum_ms, s.last_skipped = t.duration_sum_ms, t.last_skipped
+                s.recent.clear()  # restore is also a re-sync (a read-only dashboard following another process)
                 s.recent.extend(t.recent_durations_ms)
                 if t.last_run is not None:
                     s.status, s.last_run = t.last_run.status, t.last_run.started_at
@@ -99,6 +100,11 @@ class JobBook:
             s = self._jobs[job_id]
             due, s.due = s.due, None
             return due
+
+    def running_tasks(self) -> list[asyncio.Task[Any]]:
+        """The tasks of the runs in progress (to cancel them when quitting)."""
+        with self._lock:
+            return [s.task for s in self._jobs.values() if s.task is not None and _busy(s)]
 
     def running_count(self) -> int:
         with self._lock:

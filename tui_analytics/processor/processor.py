@@ -8,6 +8,10 @@ A run is skipped, and the skip recorded, when the same job is still running,
 whoever started either one: APScheduler's `max_instances=1` catches a scheduled
 run that overlaps a scheduled one (reported to us as EVENT_JOB_MAX_INSTANCES),
 and the running flag checked in `_execute` catches every other overlap.
+
+Only one process schedules per state database (locking.py): a processor that
+cannot take the scheduler lock runs read-only (no jobs scheduled; manual
+triggers still work) until the holder exits, and `lock_holder()` says who it is.
 """
 
 from __future__ import annotations
@@ -22,11 +26,13 @@ from typing import Any, Iterable
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, EVENT_JOB_SUBMITTED, JobEvent
 from apscheduler.jobstores.base import JobLookupError
 
-from .. import scheduling
+from .. import locking, scheduling
 from ..cache import AnalyticsCache, CacheEntry
 from ..clock import SYSTEM_CLOCK, Clock
 from ..config import Settings, load_settings
 from ..errors import UnknownJobError
+from ..querylimits import to_thread_interruptible
+from ..retry import RetryPolicy, retry_async
 from ..events import (CACHE_CHANGED, JOB_FAILED, JOB_FINISHED, JOB_SKIPPED, JOB_STARTED, SCHEDULER_STATE,
                       EventBus, ServiceEvent, default_bus)
 from . import requests
@@ -67,6 +73,8 @@ class AnalyticsBackgroundProcessor:
         autostart: bool = True,
         warm_on_start: bool = True,
         probe_loop_lag: bool = True,
+        scheduler_lock: locking.SchedulerLock | None = None,
+        retry: RetryPolicy | None = None,
     ) -> None:
         self.settings = settings or load_settings()
         self.clock: Clock = clock or SYSTEM_CLOCK
@@ -77,8 +85,12 @@ class AnalyticsBackgroundProcessor:
         if state_engine is None:
             from ..state import open_state
 
-            state_engine = open_state(self.settings)
+            state_engine = open_state(self.settings, self.clock)
         self.state_engine = state_engine
+        self.retry = retry or RetryPolicy()
+        self.retries = 0  # transient failures retried since start (Metrics pane)
+        self.lease = locking.Lease(self.settings.resolved_state_url, self._lock_changed, scheduler_lock)
+        self._read_only = False
         self.history = JobHistory(state_engine, self.settings.history_retention)
         self.cache = cache or AnalyticsCache(clock=self.clock)
         self.cache.on_change = self._cache_changed
@@ -105,10 +117,18 @@ class AnalyticsBackgroundProcessor:
         self._wanted = True
         self._ensure_attached()
 
-    def stop(self) -> None:
-        """Unschedule every job and stop probing. Runs in progress finish and are recorded."""
+    def stop(self, *, interrupt: bool = False) -> None:
+        """Unschedule every job, stop probing and give up the scheduler lock.
+
+        Runs in progress finish and are recorded; with `interrupt` (quitting) they
+        are cancelled instead, their queries stopped, and recorded as interrupted.
+        """
         self._wanted = False
         self._detach()
+        self.lease.drop()
+        if interrupt:
+            for task in self.book.running_tasks():
+                locking._cancel(task)
         self._publish(SCHEDULER_STATE, "processor", state="stopped")
 
     def restart(self) -> None:
@@ -126,7 +146,7 @@ class AnalyticsBackgroundProcessor:
         loop = scheduling._running_loop()
         if loop is None or not self._wanted:
             return
-        if self._loop is loop and (self.auto_sync_disabled or self.scheduled):
+        if self._loop is loop and (self.auto_sync_disabled or self.scheduled or self._read_only):
             return
         self._attach(loop)
 
@@ -137,6 +157,13 @@ class AnalyticsBackgroundProcessor:
             self.lag_probe.start()
         if self.auto_sync_disabled:
             log.info("DISABLE_AUTO_SYNC is set: no job scheduled; manual triggers still work")
+            return
+        if not self.lease.claim():
+            self._read_only = True
+            holder = self.lease.holder()
+            shown = holder.describe() if holder else "another process"
+            log.warning("read-only: %s schedules the jobs on this state database", shown)
+            self._publish(SCHEDULER_STATE, "processor", state="read-only", holder=shown)
             return
         scheduler = scheduling.get_scheduler()
         scheduler.add_listener(self._on_scheduler_event, EVENT_JOB_MAX_INSTANCES | EVENT_JOB_SUBMITTED | EVENT_JOB_MISSED)
@@ -154,6 +181,7 @@ class AnalyticsBackgroundProcessor:
 
     def _detach(self) -> None:
         scheduler, self._scheduler = self._scheduler, None
+        self._read_only = False
         self.lag_probe.stop()
         if scheduler is None:
             return
@@ -169,6 +197,34 @@ class AnalyticsBackgroundProcessor:
 
     def _aps_id(self, job_id: str) -> str:
         return f"{self._token}:{job_id}"
+
+    def _lock_changed(self, held: bool) -> None:
+        # On the loop (locking.SchedulerLock.watch): the holder exited, or our lock session died.
+        loop = scheduling._running_loop()
+        if not self._wanted or loop is None or self.auto_sync_disabled:
+            return
+        if held:
+            log.info("the scheduler lock is ours now: scheduling the jobs")
+            self._attach(loop)
+            self._publish(SCHEDULER_STATE, "processor", state="started")
+        else:
+            self._detach()
+            self._loop = loop
+            self._read_only = True
+            self._publish(SCHEDULER_STATE, "processor", state="read-only", holder="unknown (lock lost)")
+
+    @property
+    def read_only(self) -> bool:
+        """True when another process holds the scheduler lock: nothing is scheduled here."""
+        return self._read_only
+
+    def lock_holder(self) -> locking.LockHolder | None:
+        """Who schedules on this state database (this process, another one, or None). Blocking on PostgreSQL."""
+        return self.lease.holder()
+
+    def claim_scheduler(self) -> bool:
+        """Try to take the scheduler lock now (blocking: call from a worker before `start()` on the loop)."""
+        return self.auto_sync_disabled is False and self.lease.claim()
 
     # running jobs -------------------------------------------------------------
 
@@ -279,9 +335,19 @@ class AnalyticsBackgroundProcessor:
                 self._repository = open_source(self.settings, clock=self.clock)
 
     async def query(self, method: str, **kwargs: Any) -> Any:
-        """Call a repository method in a worker thread."""
-        repository = await self.get_repository()
-        return await asyncio.to_thread(getattr(repository, method), **kwargs)
+        """Call a repository method in a worker thread; transient failures retry the whole call.
+
+        Cancelling the caller (the app quits) stops the thread's statement too.
+        """
+
+        async def unit() -> Any:
+            repository = await self.get_repository()
+            return await to_thread_interruptible(getattr(repository, method), **kwargs)
+
+        return await retry_async(unit, self.retry, what=f"{method} query", on_retry=self._count_retry)
+
+    def _count_retry(self, _attempt: int, _exc: BaseException) -> None:
+        self.retries += 1
 
     def describe_error(self, exc: BaseException) -> str:
         """One line for an error, database passwords masked."""
@@ -338,6 +404,14 @@ class AnalyticsBackgroundProcessor:
         self.last_cleanup = self.history.last_cleanup()
         self._request_seq = requests.latest_seq(self.state_engine)
 
+    def sync_from_state(self) -> None:
+        """Reload statuses, counts and durations from the run history (blocking).
+
+        A read-only dashboard calls this from a worker to follow the process that schedules.
+        """
+        self.book.restore(self.history.restore(self.specs, recent=RECENT_RUNS))
+        self.last_cleanup = self.history.last_cleanup()
+
     # reading ----------------------------------------------------------------------
 
     def get_job_statuses(self) -> list[JobStatus]:
@@ -365,9 +439,11 @@ class AnalyticsBackgroundProcessor:
         return await asyncio.to_thread(self.history.recent, job_id, limit)
 
     def scheduler_state(self) -> str:
-        """'disabled' (DISABLE_AUTO_SYNC), 'stopped', 'running' or 'paused'."""
+        """'disabled' (DISABLE_AUTO_SYNC), 'read-only' (another process schedules), 'stopped', 'running' or 'paused'."""
         if self.auto_sync_disabled:
             return "disabled"
+        if self._read_only:
+            return "read-only"
         if not self.scheduled:
             return scheduling.STOPPED
         return scheduling.state(self._loop)

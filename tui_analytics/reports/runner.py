@@ -2,7 +2,9 @@
 
 The history row is written before any work starts (status 'running'), so a crash
 leaves evidence that the next start turns into 'interrupted'. All blocking work
-(SQL, rendering, files, SMTP) runs in worker threads.
+(SQL, rendering, files, SMTP) runs in worker threads. Fetching and rendering is
+one unit, retried whole after a transient database failure; cancelling a
+generation (quitting) stops its query and records it as interrupted.
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from ..clock import Clock
 from ..config import Settings
 from ..daterange import DateRange
 from ..events import REPORT_FAILED, REPORT_FINISHED, REPORT_STARTED
+from ..querylimits import to_thread_interruptible
+from ..retry import RetryPolicy, retry_async
 from ..export import safe_filename, save_export
 from ..export.options import EXTENSIONS
 from .delivery import send_report
@@ -64,8 +68,11 @@ class ReportRunner:
         export_service: Any = None,
         repository: Any = None,
         performance: PerformanceSource | None = None,
+        retry: RetryPolicy | None = None,
     ) -> None:
         self.settings = settings
+        self.retry = retry or RetryPolicy()
+        self._running: set[asyncio.Task[Any]] = set()
         self.clock = clock
         self.runs = runs
         self.templates = templates
@@ -99,6 +106,32 @@ class ReportRunner:
         trigger: str,
         scheduled_for: datetime | None,
     ) -> GeneratedReport:
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)
+        try:
+            return await self._generate(template, tz, date_range, trigger, scheduled_for)
+        finally:
+            if task is not None:
+                self._running.discard(task)
+
+    def cancel_running(self) -> int:
+        """Cancel every generation in progress (quitting); each is recorded as interrupted."""
+        from ..locking import _cancel
+
+        tasks = [t for t in self._running if not t.done()]
+        for task in tasks:
+            _cancel(task)
+        return len(tasks)
+
+    async def _generate(
+        self,
+        template: ReportTemplate,
+        tz: tzinfo,
+        date_range: DateRange | None,
+        trigger: str,
+        scheduled_for: datetime | None,
+    ) -> GeneratedReport:
         started = self.clock.now()
         run_id = await asyncio.to_thread(
             self.runs.start, template.id, template.name, trigger, scheduled_for, started
@@ -108,7 +141,10 @@ class ReportRunner:
             rng = date_range or default_period(template.schedule, template.effective_cron, tz, scheduled_for or started)
             rng.validate()
             state = self.scheduler_state()
-            result = await asyncio.to_thread(self._build, template, rng, started, state)
+            result = await retry_async(
+                lambda: to_thread_interruptible(self._build, template, rng, started, state),
+                self.retry, what=f"report {template.id}",
+            )
             filename = report_filename(template, rng, tz, started)
             path = await asyncio.to_thread(save_export, result, self.report_dir, filename)
             # The report exists from here on: record it before mailing it, so a
@@ -117,6 +153,7 @@ class ReportRunner:
                 self.runs.finish,
                 run_id,
                 status="completed",
+                error=None,  # a peer may have marked this live run interrupted; it was not
                 finished_at=self.clock.now(),
                 filename=path.name,
                 path=str(path),
@@ -128,12 +165,14 @@ class ReportRunner:
             finished = self.clock.now()
             await asyncio.to_thread(self.runs.finish, run_id, finished_at=finished, delivery=delivery.to_dict())
             await asyncio.to_thread(self.templates.update, template.id, {"last_generated": finished})
+            await asyncio.to_thread(self._prune)
         except asyncio.CancelledError:
             self._record_failure(run_id, "interrupted", "interrupted: the generation was cancelled")
             raise
         except Exception as exc:
             message = describe(exc)
             await asyncio.to_thread(self._record_failure, run_id, "failed", message)
+            await asyncio.to_thread(self._prune)
             log.warning("report %s failed: %s", template.id, message)
             self.publish(REPORT_FAILED, template.id, run_id=run_id, trigger=trigger, error=message, name=template.name)
             exc.run_id = run_id  # type: ignore[attr-defined]
@@ -176,6 +215,13 @@ class ReportRunner:
             attachment=path,
             content_type=content_type,
         )
+
+    def _prune(self) -> None:
+        # The history stays within its retention while the app runs for weeks, not only at start.
+        try:
+            self.runs.prune(self.settings.history_retention)
+        except Exception:
+            log.exception("could not prune the report history")
 
     def _record_failure(self, run_id: int, status: str, message: str) -> None:
         try:

@@ -4,7 +4,9 @@ A job's trigger is a CroniterTrigger, so it fires when croniter says (crontab(5)
 semantics, the template's zone). When it fires, the job asks the service to
 serve the template's latest due slot; the slot claim makes that idempotent.
 Jobs are added on the running event loop; a service created outside one
-attaches on the first loop it is used from.
+attaches on the first loop it is used from. Nothing is scheduled (and nothing
+caught up) unless this process holds the state database's scheduler lock; a
+read-only schedule takes over when the lock frees.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from typing import TYPE_CHECKING, Any, Coroutine
 
 from apscheduler.schedulers.base import STATE_PAUSED
 
-from .. import scheduling
+from .. import locking, scheduling
 from ..errors import TemplateValidationError, UnknownTemplateError
 from .cron import CroniterTrigger
 from .models import ReportTemplate
@@ -36,9 +38,14 @@ def job_id(template_id: str) -> str:
 class ReportSchedule:
     """Keeps the scheduler's report jobs in step with the active templates."""
 
-    def __init__(self, service: "AnalyticsScheduledReportsService", scheduler: Any = None) -> None:
+    def __init__(
+        self, service: "AnalyticsScheduledReportsService", scheduler: Any = None,
+        lock: locking.SchedulerLock | None = None,
+    ) -> None:
         self.service = service
         self._injected = scheduler
+        self.lease = locking.Lease(service.settings.resolved_state_url, self._lock_changed, lock)
+        self._read_only_loop: asyncio.AbstractEventLoop | None = None
         self._scheduler: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wanted = False
@@ -59,9 +66,16 @@ class ReportSchedule:
         )
 
     @property
+    def read_only(self) -> bool:
+        loop = self._read_only_loop
+        return self._wanted and loop is not None and not loop.is_closed()
+
+    @property
     def state(self) -> str:
         if not self._wanted:
             return "disabled" if self.service.auto_sync_disabled else "stopped"
+        if self.read_only:
+            return "read-only"
         if not self.attached:
             return "pending"
         return "paused" if getattr(self._scheduler, "state", None) == STATE_PAUSED else "running"
@@ -93,7 +107,15 @@ class ReportSchedule:
         with self._lock:
             if self.attached and self._loop is loop:
                 return True
+            if self._read_only_loop is loop:
+                return False  # the lock watcher calls _lock_changed when the holder goes
             self._detach()
+            if not self.lease.claim():
+                self._read_only_loop = loop
+                holder = self.lease.holder()
+                log.warning("reports read-only: %s schedules them on this state database",
+                            holder.describe() if holder else "another process")
+                return False
             scheduler = self._injected if self._injected is not None else scheduling.get_scheduler()
             self._scheduler, self._loop = scheduler, loop
             for template in self.service.get_report_templates_unattached():
@@ -105,8 +127,23 @@ class ReportSchedule:
         with self._lock:
             self._wanted = False
             self._detach()
+        self.lease.drop()
+
+    def _lock_changed(self, held: bool) -> None:
+        # On the loop: the holder exited (take over, catching up what it missed) or our lock was lost.
+        with self._lock:
+            if not self._wanted:
+                return
+            if held:
+                self._read_only_loop = None
+                self.ensure_attached()
+            else:
+                loop = self._loop
+                self._detach()
+                self._read_only_loop = loop
 
     def _detach(self) -> None:
+        self._read_only_loop = None
         scheduler, self._scheduler, self._loop = self._scheduler, None, None
         if scheduler is None:
             return

@@ -8,6 +8,10 @@ clock's now, claimed with a compare-and-set on `last_scheduled_for`, so a slot i
 made once however many callers (or processes) race for it. At start the service
 makes each missed slot once, as a catch-up (systemd's Persistent=true), never for
 a template created (or rescheduled) after that slot.
+
+Only the process holding the scheduler lock of the state database schedules and
+catches up (locking.py); another one runs read-only and `lock_holder()` says who
+schedules. Generating, editing and reading work everywhere.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from datetime import datetime, timezone, tzinfo
+from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any, Mapping
 
 from ..clock import SYSTEM_CLOCK, Clock
@@ -23,6 +27,8 @@ from ..config import Settings, load_settings
 from ..daterange import DateRange
 from ..errors import ExportOptionsError, UnknownTemplateError
 from ..events import TEMPLATES_CHANGED, EventBus, ServiceEvent, default_bus
+from ..locking import LockHolder, SchedulerLock
+from ..retry import RetryPolicy
 from .cron import SCHEDULE_CRONS, as_tz, next_fire_times, previous_fire_time
 from .generation import PerformanceSource
 from .models import GeneratedReport, ReportStatistics, ReportTemplate, ScheduledReport
@@ -65,13 +71,15 @@ class AnalyticsScheduledReportsService:
         repository: Any = None,
         performance: PerformanceSource | None = None,
         auto_start: bool | None = None,
+        scheduler_lock: SchedulerLock | None = None,
+        retry: RetryPolicy | None = None,
     ) -> None:
-        from ..state import open_state
+        from ..state import STALE_RUN_SECONDS, open_state
 
         self.settings = settings if settings is not None else load_settings()
         self.clock: Clock = clock or SYSTEM_CLOCK
         self.bus = bus or default_bus()
-        self.engine = state_engine if state_engine is not None else open_state(self.settings)
+        self.engine = state_engine if state_engine is not None else open_state(self.settings, self.clock)
         self._templates = TemplateStore(self.engine)
         self._runs = RunStore(self.engine)
         self._lock = threading.RLock()
@@ -79,12 +87,14 @@ class AnalyticsScheduledReportsService:
         self.runner = ReportRunner(
             self.settings, self.clock, self._runs, self._templates, self._publish,
             export_service=export_service, repository=repository, performance=performance,
+            retry=retry,
         )
-        self.schedule = ReportSchedule(self, scheduler)
+        self.schedule = ReportSchedule(self, scheduler, scheduler_lock)
         now = self.clock.now()
         if self._templates.seed_defaults(default_rows(now), now):
             log.info("created the default report templates")
-        interrupted = self._runs.mark_interrupted(now)
+        # Younger running rows may be another live process's (state.open_state marks them when alone).
+        interrupted = self._runs.mark_interrupted(now, started_before=now - timedelta(seconds=STALE_RUN_SECONDS))
         if interrupted:
             log.warning("%d report generation(s) were interrupted by the last shutdown", interrupted)
         self._runs.prune(self.settings.history_retention)
@@ -284,12 +294,32 @@ class AnalyticsScheduledReportsService:
 
     @property
     def scheduler_state(self) -> str:
-        """'running', 'stopped', 'disabled' (DISABLE_AUTO_SYNC) or 'pending' (waiting for an event loop)."""
+        """'running', 'paused', 'stopped', 'disabled' (DISABLE_AUTO_SYNC), 'read-only' (another
+        process schedules) or 'pending' (waiting for an event loop)."""
         return self.schedule.state
 
-    def stop(self) -> None:
-        """Unschedule every report (running generations finish). Manual generation still works."""
+    @property
+    def read_only(self) -> bool:
+        """True when another process holds the scheduler lock: no report is scheduled here."""
+        return self.schedule.read_only
+
+    def lock_holder(self) -> LockHolder | None:
+        """Who schedules reports on this state database (blocking on PostgreSQL)."""
+        return self.schedule.lease.holder()
+
+    def claim_scheduler(self) -> bool:
+        """Try to take the scheduler lock now (blocking: call from a worker before `restart()`)."""
+        return not self.auto_sync_disabled and self.schedule.lease.claim()
+
+    def stop(self, *, interrupt: bool = False) -> None:
+        """Unschedule every report and give up the scheduler lock. Manual generation still works.
+
+        Running generations finish; with `interrupt` (quitting) they are cancelled
+        and recorded as interrupted, with nothing half-written.
+        """
         self.schedule.stop()
+        if interrupt:
+            self.runner.cancel_running()
 
     def restart(self) -> None:
         """Schedule the active templates again (on the running loop, or the next one used)."""

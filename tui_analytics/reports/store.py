@@ -150,12 +150,19 @@ class RunStore:
         with self.engine.begin() as conn:
             conn.execute(update(report_runs).where(report_runs.c.id == run_id).values(**values))
 
-    def mark_interrupted(self, now: datetime) -> int:
-        """Runs left 'running' by a process that died: now 'interrupted'. Returns how many."""
+    def mark_interrupted(self, now: datetime, started_before: datetime | None = None) -> int:
+        """Runs left 'running' by a process that died: now 'interrupted'. Returns how many.
+
+        With `started_before`, only runs older than that: younger ones may belong
+        to another live process sharing the state database.
+        """
+        where = report_runs.c.status == "running"
+        if started_before is not None:
+            where = and_(where, report_runs.c.started_at < to_db(started_before))
         with self.engine.begin() as conn:
             result = conn.execute(
                 update(report_runs)
-                .where(report_runs.c.status == "running")
+                .where(where)
                 .values(status="interrupted", finished_at=to_db(now), error="interrupted: the app stopped during generation")
             )
         return result.rowcount
