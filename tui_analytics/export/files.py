@@ -3,15 +3,19 @@
 A save writes a temp file in the target's directory, fsyncs it and renames it over
 the target, then fsyncs the directory: a crash leaves the old file or the whole new
 one, never a partial one. On any error (or Ctrl-C) the temp file is removed. Temp
-files are hidden (`.name.XXXX.tui-tmp`); one orphaned by a hard kill (SIGKILL, power
-loss) is removed by the next save into that directory once it is an hour old.
+files are hidden (`.name.<host>-<pid>.XXXX.tui-tmp`); one orphaned by a hard kill
+(SIGKILL, power loss) is removed by the next save into that directory (or the next
+start of the services): at once when its writer was a process of this host that is
+gone, otherwise once it is an hour old (a writer on another host may still be alive).
 """
 
 from __future__ import annotations
 
 import os
 import re
+import socket
 import tempfile
+import zlib
 import time
 import unicodedata
 from contextlib import suppress
@@ -161,7 +165,12 @@ class AtomicFile:
         directory = self.path.parent
         directory.mkdir(parents=True, exist_ok=True)
         remove_stale_temps(directory)
-        fd, self._tmp = tempfile.mkstemp(dir=directory, prefix=f".{self.path.name}.", suffix=TEMP_SUFFIX)
+        try:
+            fd, self._tmp = tempfile.mkstemp(
+                dir=directory, prefix=f".{self.path.name[:100]}.{_owner_tag()}.", suffix=TEMP_SUFFIX
+            )
+        except OSError as exc:
+            raise _with_path(exc, self.path) from None
         try:
             with suppress(OSError, AttributeError):
                 os.fchmod(fd, 0o666 & ~_umask())  # what open() would give, not mkstemp's 0600
@@ -181,16 +190,20 @@ class AtomicFile:
             with suppress(OSError):
                 fh.close()
             self._discard()
+            if isinstance(exc, OSError) and not exc.filename:  # say which file the disk refused
+                raise _with_path(exc, self.path) from None
             return
         try:
             fh.flush()
             os.fsync(fh.fileno())
             fh.close()
             self._publish()
-        except BaseException:
+        except BaseException as failure:
             with suppress(OSError):
                 fh.close()
             self._discard()
+            if isinstance(failure, OSError) and not failure.filename:
+                raise _with_path(failure, self.path) from None
             raise
         _fsync_directory(self.path.parent)
 
@@ -234,15 +247,45 @@ def _link_no_clobber(src: str, dst: Path) -> None:
         os.replace(src, dst)
 
 
+def _with_path(exc: OSError, path: Path) -> OSError:
+    """The same error naming the target file (ENOSPC from a write names none)."""
+    return type(exc)(exc.errno, exc.strerror or str(exc), str(path))
+
+
+def _host_tag() -> str:
+    return format(zlib.crc32(socket.gethostname().encode("utf-8")) & 0xFFFF, "04x")
+
+
+def _owner_tag() -> str:
+    return f"{_host_tag()}-{os.getpid()}"
+
+
+def _writer_is_gone(name: str) -> bool:
+    """True when a temp file's writer was a process on this host that no longer exists."""
+    parts = name[: -len(TEMP_SUFFIX)].rsplit(".", 2)
+    host, _, pid = parts[1].partition("-") if len(parts) == 3 else ("", "", "")
+    if host != _host_tag() or not pid.isdigit():
+        return False
+    if int(pid) == os.getpid():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # exists, owned by someone else
+        return False
+    return False
+
+
 def remove_stale_temps(directory: Path | str, older_than: float = STALE_TEMP_SECONDS) -> int:
-    """Delete temp files a killed writer left behind (only ours, only old ones)."""
+    """Delete temp files a killed writer left behind (only ours: dead writers', or old ones)."""
     removed = 0
     cutoff = time.time() - older_than
     with suppress(OSError):
         for entry in os.scandir(directory):
             if entry.name.startswith(".") and entry.name.endswith(TEMP_SUFFIX):
                 with suppress(OSError):
-                    if entry.stat(follow_symlinks=False).st_mtime < cutoff:
+                    if _writer_is_gone(entry.name) or entry.stat(follow_symlinks=False).st_mtime < cutoff:
                         os.unlink(entry.path)
                         removed += 1
     return removed

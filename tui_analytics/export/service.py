@@ -2,12 +2,15 @@
 
 Each export validates its options, then fetches and renders in a worker thread
 (`asyncio.to_thread`), so the event loop never waits on SQL or serialisation.
+Cancelling an export (the app quits) stops its query; the atomic writer then
+leaves no file and no temp behind, and the log says what was interrupted.
 """
 
 from __future__ import annotations
 
 import asyncio
 import gzip
+import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -18,8 +21,9 @@ from typing import IO, TYPE_CHECKING, Any
 from ..clock import SYSTEM_CLOCK, Clock
 from ..config import Settings, load_settings
 from ..errors import ExportOptionsError
+from ..querylimits import to_thread_interruptible
 from .csvfmt import rows_to_csv
-from .files import AtomicFile, save_export, sidecar_path, write_atomic
+from .files import AtomicFile, remove_stale_temps, save_export, sidecar_path, write_atomic
 from .jsonfmt import build_metadata, document, dumps
 from .options import (
     CONTENT_TYPES,
@@ -37,6 +41,8 @@ from .stream import GZIP_LEVEL, ProgressFn, stream_rows
 
 if TYPE_CHECKING:
     from ..repository import AdminAnalyticsOptimizedRepository
+
+log = logging.getLogger(__name__)
 
 # Sizes used when a caller gives none: months, days, rows, rows (as in the seed's examples).
 DEFAULT_SIZES = {"user-growth": 12, "activity-trends": 7, "top-items": 10, "recent-activity": 20}
@@ -75,6 +81,8 @@ class AnalyticsExportService:
         self._repository = repository
         self._clock: Clock = clock or getattr(repository, "clock", None) or SYSTEM_CLOCK
         self._lock = threading.Lock()
+        if settings is not None:
+            remove_stale_temps(settings.resolved_export_dir)  # a save killed mid-way left its temp file
 
     # -- configuration -------------------------------------------------------
 
@@ -130,7 +138,7 @@ class AnalyticsExportService:
     ) -> ExportResult:
         """Any dataset by id (`user-growth` ... `comprehensive`); `size` is months/days/rows."""
         options = self._checked(dataset, options, size)
-        return await asyncio.to_thread(self.render, dataset, options, size)
+        return await self._interruptible(dataset, self.render, dataset, options, size)
 
     async def save(self, result: ExportResult, name: str | None = None, directory: Path | str | None = None) -> Path:
         """Save a result in the export directory (or `directory`), atomically; see `save_export`."""
@@ -147,9 +155,16 @@ class AnalyticsExportService:
     ) -> FileExport:
         """Write an export straight to a file, streaming recent activity in constant memory."""
         options = self._checked(dataset, options, size)
-        return await asyncio.to_thread(
-            self.write_file, dataset, destination, options, size=size, on_progress=on_progress
+        return await self._interruptible(
+            dataset, self.write_file, dataset, destination, options, size=size, on_progress=on_progress
         )
+
+    async def _interruptible(self, dataset: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+        try:
+            return await to_thread_interruptible(fn, *args, **kwargs)
+        except asyncio.CancelledError:
+            log.warning("export of %s interrupted: nothing was written", dataset)
+            raise
 
     # -- blocking work (runs in worker threads; the CLI calls it directly) ------
 

@@ -27,6 +27,7 @@ from ..config import Settings, load_settings
 from ..daterange import DateRange
 from ..errors import ExportOptionsError, UnknownTemplateError
 from ..events import TEMPLATES_CHANGED, EventBus, ServiceEvent, default_bus
+from ..export.files import remove_stale_temps
 from ..locking import LockHolder, SchedulerLock
 from ..retry import RetryPolicy
 from .cron import SCHEDULE_CRONS, as_tz, next_fire_times, previous_fire_time
@@ -98,6 +99,7 @@ class AnalyticsScheduledReportsService:
         if interrupted:
             log.warning("%d report generation(s) were interrupted by the last shutdown", interrupted)
         self._runs.prune(self.settings.history_retention)
+        remove_stale_temps(self.settings.resolved_report_dir)  # a save killed mid-way left its temp file
         if auto_start if auto_start is not None else not self.auto_sync_disabled:
             self.schedule.start()
 
