@@ -113,6 +113,14 @@ class Settings:
     job_intervals: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_INTERVALS))
 
     @classmethod
+    def __post_init__(self) -> None:
+        # Whatever prints or logs later, these passwords are masked (redact.py).
+        from .redact import register_url
+
+        for url in (self.database_url, self.state_url, self.smtp.url if self.smtp else None):
+            register_url(url)
+
+    @classmethod
     def for_dir(cls, data_dir: Path | str, **changes: Any) -> "Settings":
         """Settings rooted in one directory, nothing read from the environment (tests, demos)."""
         return replace(cls(data_dir=Path(data_dir)), **changes)

@@ -24,7 +24,6 @@ import re
 import threading
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, unquote, urlsplit
 
 from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.engine import Engine, make_url
@@ -32,8 +31,10 @@ from sqlalchemy.exc import (ArgumentError, DBAPIError, DisconnectionError, Inter
                             OperationalError, SQLAlchemyError)
 
 from . import querylimits
-from .config import _SECRET_QUERY_KEYS, mask_url
+from .config import mask_url
 from .errors import DatabaseError, SourceSchemaError
+from .redact import redact as redact_known
+from .redact import url_secrets
 
 _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
@@ -219,26 +220,11 @@ def dispose_all() -> None:
         _engines.clear()
 
 
-def url_secrets(url: str) -> list[str]:
-    """The password and secret-looking query values of a URL, raw and decoded (for redaction)."""
-    try:
-        parts = urlsplit(url)
-        password = parts.password
-    except ValueError:
-        return []
-    found = [password] if password else []
-    found += [v for k, v in parse_qsl(parts.query, keep_blank_values=False) if _SECRET_QUERY_KEYS.search(k)]
-    out: set[str] = set()
-    for value in found:
-        out.update({value, unquote(value)})
-    return sorted((v for v in out if len(v) >= 3), key=len, reverse=True)
-
-
 def redact(text: str, url: str) -> str:
-    """`text` with every secret of `url` replaced by ***."""
+    """`text` with every secret of `url` (and any known one) replaced by ***."""
     for secret in url_secrets(url):
         text = text.replace(secret, "***")
-    return text
+    return redact_known(text)
 
 
 def describe_error(url: str, exc: BaseException) -> str:

@@ -1,7 +1,10 @@
 """The `tui-analytics` command: the dashboard, plus sub-commands for scripts and servers.
 
 Each sub-command group lives in its own module with a `register(subparsers)`
-function; errors print one line and exit non-zero.
+function; errors print one line and exit non-zero: usage mistakes too (argparse
+would print its usage block first), and unexpected exceptions (the traceback
+only with -v). Every line printed for an error, and every log record, goes
+through `redact`, so no password reaches the terminal or a log file.
 """
 
 from __future__ import annotations
@@ -10,9 +13,11 @@ import argparse
 import importlib
 import logging
 import sys
-from typing import Sequence
+import traceback
+from typing import NoReturn, Sequence
 
 from ..errors import TuiAnalyticsError
+from ..redact import install_log_redaction, redact
 
 # Modules that add sub-commands, in help order.
 _COMMAND_MODULES = ("demo", "export_cmd", "report_cmd", "jobs_cmd", "cache_cmd")
@@ -21,8 +26,15 @@ EXIT_ERROR = 1
 EXIT_USAGE = 2
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, but a usage mistake is one line (what is wrong, and where to look)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {redact(message)} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="tui-analytics",
         description="Terminal dashboard for an application's analytics. With no command, opens the dashboard.",
     )
@@ -45,13 +57,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def fail(message: str, code: int = EXIT_ERROR) -> int:
     """Print one error line to stderr and return the exit code."""
-    print(f"tui-analytics: error: {message}", file=sys.stderr)
+    print(f"tui-analytics: error: {redact(message)}", file=sys.stderr)
     return code
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    install_log_redaction()
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, stream=sys.stderr)
     handler = getattr(args, "handler", None)
     try:
@@ -68,4 +81,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         message = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
         if isinstance(exc, OSError) and not isinstance(exc, TuiAnalyticsError):
             message = f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc)
-        return fail(message or type(exc).__name__)
+        return fail(" ".join((message or type(exc).__name__).split()))
+    except Exception as exc:  # a bug: one line for the operator, the traceback only when asked for
+        if args.verbose:
+            print(redact("".join(traceback.format_exception(exc))), file=sys.stderr, end="")
+        text = " ".join(str(exc).split())[:300]
+        return fail(f"unexpected {type(exc).__name__}{': ' + text if text else ''} (run with -v for the traceback)")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import json
 from datetime import datetime
 from typing import Any
@@ -77,8 +78,10 @@ def run_status(args: argparse.Namespace) -> int:
     processor = _processor(args)
     statuses = processor.get_job_statuses()
     metrics = processor.get_job_metrics()
+    holder = processor.lock_holder()  # who schedules on this state database, if anyone
     if args.json:
         print(json.dumps({
+            "scheduler": {"holder": dataclasses.asdict(holder) if holder else None},
             "jobs": [status_dict(s) for s in statuses],
             "metrics": {
                 "totalJobs": metrics.total_jobs, "successfulJobs": metrics.successful_jobs,
@@ -95,6 +98,8 @@ def run_status(args: argparse.Namespace) -> int:
     print(f"\n{metrics.total_jobs} runs, {metrics.successful_jobs} completed, {metrics.failed_jobs} failed, "
           f"{metrics.skipped_jobs} skipped; average {_ms(metrics.average_job_duration_ms)}; "
           f"last cleanup {_when(metrics.last_cleanup)}")
+    print(f"scheduler: {holder.describe()} schedules the jobs" if holder
+          else "scheduler: no running process schedules the jobs on this state database")
     return 0
 
 
