@@ -332,8 +332,18 @@ async def test_failed_runs_are_recorded_and_counted_and_do_not_stop_others(setti
     service = make(settings, frozen_clock, bus)
     daily = service.get_report_template("daily-activity-summary")
     await service.generate_report(template=daily)
-    with pytest.raises(ValueError, match="must be before end"):
+    with pytest.raises(ValueError, match="must be before end"):  # bad input: refused, nothing recorded
         await service.generate_report(template=daily, date_range=DateRange(date(2026, 1, 10), date(2026, 1, 1)))
+    assert len(service.get_scheduled_reports()) == 1
+
+    class EmptyRepository:  # a failure during generation is recorded
+        def __getattr__(self, name):
+            def empty(*args, **kwargs):
+                raise ValueError("limit must be a positive whole number, got 0")
+            return empty
+
+    with pytest.raises(ValueError, match="positive whole number"):
+        await make(settings, frozen_clock, bus, repository=EmptyRepository()).generate_report(template=daily)
 
     class BrokenRepository:
         def __getattr__(self, name):
@@ -351,7 +361,7 @@ async def test_failed_runs_are_recorded_and_counted_and_do_not_stop_others(setti
         ("daily-activity-summary", "completed"),
     ]
     assert history[0].error == "source database is down"
-    assert "must be before end" in history[1].error
+    assert "positive whole number" in history[1].error
     assert history[1].filename is None and history[1].finished_at is not None
     stats = service.get_report_statistics()
     assert (stats.total_reports, stats.successful_reports, stats.failed_reports) == (3, 1, 2)

@@ -11,6 +11,7 @@ gone, otherwise once it is an hour old (a writer on another host may still be al
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import socket
@@ -163,7 +164,10 @@ class AtomicFile:
 
     def __enter__(self) -> IO[bytes]:
         directory = self.path.parent
-        directory.mkdir(parents=True, exist_ok=True)
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+        except FileExistsError:  # the "directory" is a file: say so, not "File exists"
+            raise NotADirectoryError(errno.ENOTDIR, "Not a directory", str(directory)) from None
         remove_stale_temps(directory)
         try:
             fd, self._tmp = tempfile.mkstemp(

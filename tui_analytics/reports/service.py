@@ -230,6 +230,8 @@ class AnalyticsScheduledReportsService:
         resolved = self._resolve(template, template_id)
         if date_range is not None and not isinstance(date_range, DateRange):
             raise ExportOptionsError(f"date_range must be a DateRange, got {type(date_range).__name__}")
+        if date_range is not None:
+            date_range.validate()  # bad input: refused before anything is recorded
         return await self.runner.generate(resolved, self.timezone_of(resolved), date_range, "manual", None)
 
     async def serve_slot(self, template: ReportTemplate, trigger: str) -> int | None:
