@@ -14,6 +14,7 @@ import logging
 import re
 import threading
 import traceback
+from typing import Mapping
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 MASK = "***"
@@ -50,6 +51,15 @@ def register_url(url: str | None) -> None:
     if secrets:
         with _lock:
             _known.update(secrets)
+
+
+def register_environment(env: Mapping[str, str] | None = None) -> None:
+    """Register the URLs configured in the environment (before anything can fail and print them)."""
+    import os
+
+    env = os.environ if env is None else env
+    for name in ("TUI_ANALYTICS_DATABASE_URL", "TUI_ANALYTICS_STATE_URL", "TUI_ANALYTICS_SMTP_URL"):
+        register_url(env.get(name))
 
 
 def redact(text: str) -> str:

@@ -17,7 +17,7 @@ import traceback
 from typing import NoReturn, Sequence
 
 from ..errors import TuiAnalyticsError
-from ..redact import install_log_redaction, redact
+from ..redact import install_log_redaction, redact, register_environment
 
 # Modules that add sub-commands, in help order.
 _COMMAND_MODULES = ("demo", "export_cmd", "report_cmd", "jobs_cmd", "cache_cmd")
@@ -62,6 +62,7 @@ def fail(message: str, code: int = EXIT_ERROR) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    register_environment()
     parser = build_parser()
     args = parser.parse_args(argv)
     install_log_redaction()
