@@ -184,3 +184,31 @@ def test_redact_masks_every_spelling(text) -> None:
 
     register_url(SMTP_URL)
     assert leaks(redact(text)) == []
+
+
+@pytest.mark.skipif(not __import__("shutil").which("tmux"), reason="needs tmux")
+def test_dashboard_screen_and_log_never_show_a_password(tmp_path) -> None:
+    import shlex
+    import time
+    import uuid
+
+    session = f"tui-canary-{uuid.uuid4().hex[:8]}"
+    data_dir = tmp_path / "dash"
+    data_dir.mkdir()
+    env = " ".join(f"{k}={shlex.quote(v)}" for k, v in {
+        "TUI_ANALYTICS_DATA_DIR": str(data_dir), "TUI_ANALYTICS_DATABASE_URL": DB_URL,
+        "TUI_ANALYTICS_SMTP_URL": SMTP_URL, "TUI_ANALYTICS_TIMEZONE": "UTC"}.items())
+    command = f"env {env} {shlex.quote(sys.executable)} -c 'from tui_analytics.cli import main; main()'; sleep 60"
+    subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40", command], check=True)
+    screen = ""
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and "Connection refused" not in screen:
+            time.sleep(0.5)
+            screen = subprocess.run(["tmux", "capture-pane", "-p", "-J", "-t", session],
+                                    capture_output=True, text=True).stdout
+    finally:
+        subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
+    assert "Connection refused" in screen and "***" in screen, screen
+    assert leaks(screen) == []
+    assert files_leaking(data_dir) == {}  # dashboard.log and the state database
