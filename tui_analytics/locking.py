@@ -171,19 +171,20 @@ class SchedulerLock:
         loop = asyncio.get_running_loop()
         task = self._watchers.get(loop)
         if task is None or task.done():
-            self._watchers[loop] = loop.create_task(self._watch(), name="tui-analytics scheduler lock")
+            self._watchers[loop] = loop.create_task(self._watch(self.held), name="tui-analytics scheduler lock")
 
-    async def _watch(self) -> None:
+    async def _watch(self, told: bool) -> None:
+        # `told`: the state the services last acted on (a refresh by anyone else may change `held`).
         while True:
             await asyncio.sleep(self.refresh_interval)
-            before = self.held
             try:
-                after = await asyncio.to_thread(self.refresh)
+                held = await asyncio.to_thread(self.refresh)
             except Exception:
                 log.exception("scheduler lock refresh failed")
                 continue
-            if after != before:
-                self.notify(after)
+            if held != told:
+                told = held
+                self.notify(held)
 
     def holder(self) -> LockHolder | None:
         """Who holds the lock now: this process, another one, or None when it is free or unknown."""
