@@ -146,11 +146,11 @@ def test_two_processes_make_each_scheduled_report_once_and_the_second_names_the_
 
 
 def test_the_second_process_takes_over_when_the_first_exits(settings) -> None:
-    first = Worker("scheduler", str(settings.data_dir), "1")
+    first = Worker("scheduler", str(settings.data_dir), "4")
     second = None
     try:
         a = json.loads(first.wait_for("READY").split(" ", 1)[1])
-        second = Worker("scheduler", str(settings.data_dir), "5")
+        second = Worker("scheduler", str(settings.data_dir), "8")
         b = json.loads(second.wait_for("READY").split(" ", 1)[1])
         assert not a["readOnly"] and b["readOnly"]
         first.wait_for("DONE", 30)
