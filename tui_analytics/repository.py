@@ -12,7 +12,7 @@ import time
 from datetime import date, datetime, timedelta, timezone
 from typing import Any, Iterator
 
-from sqlalchemy import ColumnElement, String, distinct, func, select
+from sqlalchemy import ColumnElement, String, distinct, func, select, type_coerce
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.compiler import compiles
@@ -22,7 +22,13 @@ from .clock import SYSTEM_CLOCK, Clock
 from .config import mask_url
 from .daterange import DateRange
 from .db import get_engine, query_error
+from .recentstream import Columns, RecentActivityStream, column_dicts, recent_columns
 from .schema import activities, items, users
+
+# Rows per fetch from SQLite, whatever batch_size says: there is no round trip to
+# save, and a batch that fits in the CPU cache is faster to reshape (1M-row export:
+# 5000 rows per fetch cost 1.4 s over the bare fetch, 256 rows 0.5 s).
+SQLITE_BATCH_ROWS = 256
 
 # Default window for datasets that would otherwise scan all history.
 DEFAULT_WINDOW_DAYS = 30
@@ -263,7 +269,9 @@ class AdminAnalyticsOptimizedRepository:
     def _recent_stmt(self, limit: int | None, date_range: DateRange | None) -> Any:
         stmt = (
             select(
-                activities.c.created_at,
+                # The stored value as the driver gives it (SQLite: text), converted in bulk
+                # by recentstream.iso_column rather than parsed into a datetime per row.
+                type_coerce(activities.c.created_at, String).label("created_at"),
                 activities.c.user_id,
                 users.c.name.label("user_name"),
                 activities.c.action,
@@ -282,35 +290,41 @@ class AdminAnalyticsOptimizedRepository:
             stmt = stmt.limit(limit)
         return stmt
 
-    @staticmethod
-    def _recent_row(r: Any) -> dict[str, Any]:
-        return {
-            "timestamp": _iso(r.created_at),
-            "userId": int(r.user_id),
-            "userName": r.user_name,
-            "action": r.action,
-            "itemId": int(r.item_id),
-            "itemName": r.item_name,
-        }
-
     def recent_activity(self, limit: int = 20, date_range: DateRange | None = None) -> list[dict[str, Any]]:
         """The newest activities, newest first: {timestamp, userId, userName, action, itemId, itemName}."""
         _positive("limit", limit)
-        return [self._recent_row(r) for r in self._rows(self._recent_stmt(limit, date_range))]
+        return list(column_dicts(recent_columns(self._rows(self._recent_stmt(limit, date_range)))))
 
     def iter_recent_activity(
         self, limit: int | None = None, date_range: DateRange | None = None, batch_size: int = 5000
-    ) -> Iterator[dict[str, Any]]:
-        """Like recent_activity, streamed from a server-side cursor in constant memory (exports)."""
+    ) -> RecentActivityStream:
+        """Like recent_activity, streamed from a server-side cursor in constant memory (exports).
+
+        The result iterates row dicts; the CSV exporter reads its `column_batches()` instead.
+        """
+        return RecentActivityStream(self._recent_batches(limit, date_range, batch_size))
+
+    def _recent_batches(self, limit: int | None, date_range: DateRange | None, batch_size: int) -> Iterator[Columns]:
         if limit is not None:
             _positive("limit", limit)
         stmt = self._recent_stmt(limit, date_range)
+        driver_error = self.engine.dialect.loaded_dbapi.Error
         try:
             with self.engine.connect() as conn:
-                result = conn.execution_options(stream_results=True, yield_per=batch_size).execute(stmt)
-                for row in result:
-                    yield self._recent_row(row)
-        except SQLAlchemyError as exc:
+                if conn.dialect.name == "sqlite":
+                    # sqlite3 steps lazily, so its own cursor streams. Reading it directly
+                    # skips a SQLAlchemy Row per row (a fifth of a 1M-row export); no column
+                    # of this statement has a result processor (created_at is coerced to text).
+                    result = conn.execute(stmt)
+                    cursor = result.cursor
+                    while rows := cursor.fetchmany(min(batch_size, SQLITE_BATCH_ROWS)):
+                        yield recent_columns(rows)
+                    result.close()
+                else:  # a server-side cursor
+                    result = conn.execution_options(stream_results=True, yield_per=batch_size).execute(stmt)
+                    for part in result.partitions():
+                        yield recent_columns(part)
+        except (SQLAlchemyError, driver_error) as exc:
             raise query_error(self._url, exc) from None
 
     def summary(self, date_range: DateRange | None = None) -> dict[str, Any]:

