@@ -156,3 +156,27 @@ def test_stream_rows_batch_path_equals_row_path(repository):
         outputs.append((sink.getvalue(), result[:2], calls))
     assert outputs[0] == outputs[1]
     assert outputs[0][2] == [PROGRESS_EVERY_ROWS, PROGRESS_EVERY_ROWS + 5077]
+
+
+@pytest.mark.parametrize(
+    "batch",
+    [
+        [["a", "b"], [1, 2]],  # plain: joined directly
+        [["a,b", "c"], [1, 2]],
+        [['say "hi"', "x"], [1, 2]],
+        [["line\nbreak", "x"], [1, 2]],
+        [["carriage\rreturn", "x"], [1, 2]],
+        [["nul\x00", "x"], [1, 2]],
+        [["", ""], ["", ""]],  # empty fields, two columns
+        [[" lead", "trail "], ["\u2028", "é"]],
+        [[10**30, -1], [0, 7]],
+        [["=cmd", "ok"], ["-5", "@x"]],
+    ],
+)
+def test_plain_and_quoted_columns_match_the_csv_module(batch):
+    names = ["a", "b"]
+    assert by_columns(names, [batch]) == by_rows(names, [batch])
+
+
+def test_a_lone_empty_field_is_quoted_as_the_csv_module_does():
+    assert by_columns(["a"], [[["", "x"]]]) == by_rows(["a"], [[["", "x"]]])
