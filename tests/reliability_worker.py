@@ -11,7 +11,8 @@ mid-query), then waits to be killed or told to quit. Modes:
   job               a job run paused in its query
   edits             template edits in a loop, printing `EDIT n` after each commit
   scheduler SECONDS a dashboard-like process: processor + reports scheduled on a loop
-  quit MODE         a running job and a running export; SIGTERM quits (MODE: stop | cancel)
+  quit MODE         a job, an export and a report stuck in endless queries; SIGTERM quits
+                    (MODE stop: as the dashboard does; cancel: only asyncio.run's clean-up)
 """
 
 from __future__ import annotations
@@ -194,6 +195,9 @@ def mode_quit(data_dir: str, how: str) -> None:
         def user_growth(self, *args: Any, **kwargs: Any) -> Any:
             self._rows(text(RUNAWAY))
 
+        def activity_trends(self, *args: Any, **kwargs: Any) -> Any:
+            self._rows(text(RUNAWAY))
+
         def iter_recent_activity(self, *args: Any, **kwargs: Any) -> Any:
             with self.engine.connect() as conn:
                 yield from ({"n": n} for (n,) in conn.execute(text(RUNAWAY)))
@@ -209,7 +213,8 @@ def mode_quit(data_dir: str, how: str) -> None:
         exporter = AnalyticsExportService(repo, settings=settings)
         job = asyncio.create_task(processor.trigger_job("user-growth"))
         export = asyncio.create_task(exporter.export_to_file("recent-activity", None, ExportOptions()))
-        while querylimits.active_count() < 2:
+        report = asyncio.create_task(reports.generate_report("daily-activity-summary"))
+        while querylimits.active_count() < 3:
             await asyncio.sleep(0.02)
         say("READY running")
         await quit_now.wait()
@@ -219,7 +224,7 @@ def mode_quit(data_dir: str, how: str) -> None:
             export.cancel()
         # "cancel": nothing explicit; asyncio.run cancels the tasks as it closes the loop
         say("QUITTING")
-        del job
+        del job, report
 
     asyncio.run(main())
     say("EXITED")
