@@ -41,6 +41,12 @@ _EXPORTS = {
     "get_analytics_background_processor": "processor",
     "stop_analytics_background_processor": "processor",
     "AnalyticsCache": "cache",
+    # reliability: one scheduler per state database, retries, event-loop stalls
+    "SchedulerLock": "locking",
+    "LockHolder": "locking",
+    "RetryPolicy": "retry",
+    "StallMonitor": "stall",
+    "Stall": "stall",
     "CacheEntry": "cache",
     # export
     "AnalyticsExportService": "export",
