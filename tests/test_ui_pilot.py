@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, Select, Static
 
-from tests.ui_support import GatedRepository, cell, notes, settle, until
+from tests.test_ui_support import GatedRepository, cell, notes, settle, until
 from tui_analytics import scheduling
 from tui_analytics.ui.sample import FailingRepository, app_for, sample_services
 from tui_analytics.ui.screens import ConfirmDialog, ExportDialog, HelpScreen, InvalidateDialog, TemplateDialog

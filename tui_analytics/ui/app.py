@@ -170,6 +170,11 @@ class DashboardApp(App[None]):
         if first:
             self.set_timer(REFRESH_DELAY, self._flush)
 
+    @property
+    def is_quiet(self) -> bool:
+        """True when no pane waits to be redrawn and no worker runs (tests and screenshots wait for this)."""
+        return self.services.ready and not self._dirty and not any(w.is_running for w in self.workers)
+
     def _flush(self) -> None:
         dirty, self._dirty = self._dirty, set()
         screen = self.main_screen
@@ -200,13 +205,14 @@ class DashboardApp(App[None]):
         except Exception as exc:
             self.notify(describe(exc), title="Cannot read the reports", severity="error")
             return
-        self.main_screen.reports.show(view, self.clock.now())
+        if self.main_screen.is_mounted and self.is_running:  # the app may be closing meanwhile
+            self.main_screen.reports.show(view, self.clock.now())
 
     def _tick(self) -> None:
         """Once a second: the clock and the countdowns, nothing that queries anything."""
         now = self.clock.now()
         screen = self.main_screen
-        if not screen.is_mounted:
+        if not screen.is_mounted or not self.is_running:
             return
         screen.header.set_time(now)
         screen.jobs.tick(now)

@@ -74,21 +74,10 @@ class AnalyticsPane(Pane):
         with Grid(id="tables"):
             with Vertical(classes="section"):
                 yield Label("", id="top-title", classes="section-title")
-                top = StyledTable(id="top-table", cursor_type="row", classes="fill")
-                top.add_column("#", key="rank")
-                top.add_column("Item", key="name")
-                top.add_column("Hits", key="hits")
-                top.add_column("Users", key="users")
-                top.add_column("", key="category")
-                yield top
+                yield StyledTable(id="top-table", cursor_type="row", classes="fill")
             with Vertical(classes="section"):
                 yield Label("", id="recent-title", classes="section-title")
-                recent = StyledTable(id="recent-table", cursor_type="row", classes="fill")
-                recent.add_column("Age", key="age")
-                recent.add_column("User", key="user")
-                recent.add_column("Action", key="action")
-                recent.add_column("Item", key="item")
-                yield recent
+                yield StyledTable(id="recent-table", cursor_type="row", classes="fill")
 
     def show(self, entries: Mapping[str, Any], now: datetime) -> None:
         """Redraw from cache entries (missing keys show a waiting note)."""
@@ -140,33 +129,34 @@ class AnalyticsPane(Pane):
 
     def _fill_top(self, entry: Any) -> None:
         table = self.query_one("#top-table", StyledTable)
-        table.clear()
         rows = entry.value if entry is not None else []
         name_room = self._room(table, 2 + 5 + 5, 4)
         with_category = name_room >= 30
         if with_category:
             name_room -= 12
-        for row in rows:
-            table.add_row(
-                str(row["rank"]), fmt.truncate(row["name"], name_room), fmt.number(row["interactions"]),
-                fmt.number(row["uniqueUsers"]), fmt.truncate(row.get("category", ""), 10) if with_category else "",
-                key=str(row["rank"]),
-            )
+        columns = [("rank", "#"), ("name", "Item"), ("hits", "Hits"), ("users", "Users")]
+        if with_category:
+            columns.append(("category", "Category"))
+        table.refill(columns, (
+            (str(row["rank"]), [str(row["rank"]), fmt.truncate(row["name"], name_room), fmt.number(row["interactions"]),
+                                fmt.number(row["uniqueUsers"]), fmt.truncate(row.get("category", ""), 10)][: len(columns)])
+            for row in rows
+        ))
 
     def _fill_recent(self, entry: Any, now: datetime) -> None:
         table = self.query_one("#recent-table", StyledTable)
-        table.clear()
         room = self._room(table, 3 + 6, 4)
         user_room = max(5, room * 2 // 5)
-        for index, row in enumerate(entry.value if entry is not None else []):
-            table.add_row(
-                self._age(row, now), fmt.truncate(row["userName"], user_room), row["action"],
-                fmt.truncate(row["itemName"], room - user_room), key=str(index),
-            )
+        columns = [("age", "Age"), ("user", "User"), ("action", "Action"), ("item", "Item")]
+        table.refill(columns, (
+            (str(index), [self._age(row, now), fmt.truncate(row["userName"], user_room), row["action"],
+                          fmt.truncate(row["itemName"], room - user_room)])
+            for index, row in enumerate(entry.value if entry is not None else [])
+        ), min_widths={"age": 3})
 
-    def on_resize(self) -> None:
+    def relayout(self) -> None:
         if self._now is not None:
-            self.call_after_refresh(self.show, self._entries, self._now)
+            self.show(self._entries, self._now)
 
     def _show_summary(self, entries: Mapping[str, Any], growth: Any) -> None:
         summary = entries.get(SUMMARY)

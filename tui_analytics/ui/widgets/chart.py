@@ -65,7 +65,9 @@ class BarChart(Widget):
     def render(self) -> Text:
         width, height = self.content_size.width, self.content_size.height
         axis = self.get_component_rich_style("barchart--axis", partial=True)
-        if not self._points or width < 4 or height < 2:
+        if height < 3:
+            return Text("")  # no room for a chart worth reading
+        if not self._points or width < 4:
             return Text(self._empty, style=self.get_component_rich_style("barchart--empty", partial=True))
         peak = max(v for _, v in self._points)
         gutter = len(number(peak)) + 1

@@ -7,9 +7,10 @@ from typing import Any, Sequence
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Label, Static
 
 from .. import format as fmt
+from .chart import BarChart
 from .pane import Pane, StyledTable
 
 # status -> tone (a component class of StyledTable, coloured in the stylesheet)
@@ -53,6 +54,8 @@ class JobsPane(Pane):
             table.add_column(label, key=key)
         yield table
         yield Static("", id="job-detail", classes="detail")
+        yield Label("", id="job-chart-title", classes="section-title")
+        yield BarChart(id="job-chart", empty="no runs yet")
 
     @property
     def table(self) -> StyledTable:
@@ -72,38 +75,20 @@ class JobsPane(Pane):
         room = (self.table.size.width or self.size.width) - FIXED_WIDTH - 2
         return room if room >= ERROR_MIN else 0
 
-    def _columns(self) -> list[str]:
-        return [str(key.value) for key in self.table.columns]
-
     def show_jobs(self, jobs: Sequence[Any], now: datetime, *, scheduler: str = "running") -> None:
         """Redraw every row from the processor's JobStatus list."""
         self._schedule_state = scheduler
         self._now = now
-        table = self.table
-        selected = self.selected_job
         self._jobs = {job.id: job for job in jobs}
-        wanted = [key for key, _ in COLUMNS] if self._error_room() else [key for key, _ in COLUMNS[:-1]]
-        if wanted != self._columns():
-            table.clear(columns=True)
-            for key, label in COLUMNS:
-                if key in wanted:
-                    table.add_column(label, key=key)
-        if list(self._jobs) != [str(k.value) for k in table.rows]:
-            table.clear()
-            for job in jobs:
-                table.add_row(*self._cells(job, now, wanted), key=job.id)
-            if selected in self._jobs:
-                table.move_cursor(row=list(self._jobs).index(selected))
-        else:
-            for job in jobs:
-                for column, cell in zip(wanted, self._cells(job, now, wanted)):
-                    table.update_cell(job.id, column, cell)
+        columns = list(COLUMNS) if self._error_room() else list(COLUMNS[:-1])
+        self.table.refill(columns, ((job.id, self._cells(job, now, columns)) for job in jobs),
+                          min_widths={"next": 10})
+        self.table.styles.height = len(jobs) + 1  # rows + header, without waiting for the table's idle pass
         self._show_detail()
 
-    def on_resize(self) -> None:
+    def relayout(self) -> None:
         if self._jobs and self._now is not None:
-            self.call_after_refresh(self.show_jobs, list(self._jobs.values()), self._now,
-                                    scheduler=self._schedule_state)
+            self.show_jobs(list(self._jobs.values()), self._now, scheduler=self._schedule_state)
 
     def tick(self, now: datetime) -> None:
         """Redraw the countdown column only."""
@@ -111,7 +96,7 @@ class JobsPane(Pane):
         for job_id, job in self._jobs.items():
             table.update_cell(job_id, "next", self._next_cell(job, now))
 
-    def _cells(self, job: Any, now: datetime, columns: list[str]) -> list[Any]:
+    def _cells(self, job: Any, now: datetime, columns: list[tuple[str, str]]) -> list[Any]:
         table = self.table
         status = str(job.status)
         error = job.error or ""
@@ -140,6 +125,7 @@ class JobsPane(Pane):
         detail = self.query_one("#job-detail", Static)
         if job is None:
             detail.update("")
+            self.query_one("#job-chart", BarChart).set_points([])
             return
         parts = [f"{job.name}"]
         interval = getattr(job, "interval_s", 0) or 0
@@ -153,6 +139,12 @@ class JobsPane(Pane):
         average = getattr(job, "average_duration_ms", None)
         if average is not None:
             parts.append(f"avg {fmt.duration_ms(average)}")
+        durations = list(getattr(job, "recent_durations_ms", ()) or ())
+        self.query_one("#job-chart-title", Label).update(
+            f"{job.id}: duration of the last {len(durations)} runs (ms)" if durations else f"{job.id}: no runs yet")
+        points = [("oldest" if i == 0 else ("latest" if i == len(durations) - 1 else ""), d)
+                  for i, d in enumerate(durations)]
+        self.query_one("#job-chart", BarChart).set_points(points)
         text = " · ".join(parts)
         if job.error:
             text += f"\nerror: {job.error}"

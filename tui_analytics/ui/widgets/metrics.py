@@ -37,10 +37,7 @@ class MetricsPane(Pane):
         self._tz = tz
 
     def compose(self) -> ComposeResult:
-        table = StyledTable(id="metrics-table", show_header=False, cursor_type="none", classes="fill")
-        table.add_column("Metric", key="name")
-        table.add_column("Value", key="value")
-        yield table
+        yield StyledTable(id="metrics-table", show_header=False, cursor_type="none", classes="fill")
 
     def show(self, view: MetricsView, now: datetime) -> None:
         table = self.query_one("#metrics-table", StyledTable)
@@ -76,9 +73,8 @@ class MetricsPane(Pane):
             ("Scheduler", table.tone(view.scheduler, "warn" if view.scheduler == "paused" else None)),
             ("Measured", fmt.age(_parse(perf.get("measuredAt")), now) if perf else "not yet"),
         ]
-        table.clear()
-        for index, (name, value) in enumerate(rows):
-            table.add_row(name, value, key=str(index))
+        table.refill([("name", "Metric"), ("value", "Value")],
+                     ((str(index), [name, value]) for index, (name, value) in enumerate(rows)))
 
     def _when(self, moment: datetime | None, now: datetime) -> str:
         if moment is None:

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any, Iterable, Sequence
+
+from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
+from textual import events
 from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import DataTable
@@ -22,6 +26,21 @@ class Pane(Vertical):
     def __init__(self, *, id: str) -> None:
         super().__init__(id=id, classes="pane")
         self.border_title = f"{self.NUMBER} {self.TITLE}"
+        self._laid_out_width = -1
+
+    def on_resize(self, event: events.Resize) -> None:
+        # Column widths follow the pane's width; redraw only when the width really changed
+        # (a layout pass that keeps the size must not refill the tables).
+        if event.size.width != self._laid_out_width:
+            self._laid_out_width = event.size.width
+            self.call_after_refresh(self._relayout_if_mounted)
+
+    def _relayout_if_mounted(self) -> None:
+        if self.is_mounted and self.app.is_running:
+            self.relayout()
+
+    def relayout(self) -> None:
+        """Redraw what depends on the pane's width (the panes with tables override this)."""
 
     def focus_stops(self) -> list[Widget]:
         return [w for w in self.query("DataTable, .focus-stop") if w.focusable or w.can_focus]
@@ -45,6 +64,39 @@ class StyledTable(DataTable):
     DEFAULT_CSS = """
     StyledTable { height: auto; max-height: 100%; }
     """
+
+    def refill(
+        self,
+        columns: Sequence[tuple[str, str]],
+        rows: Iterable[tuple[str, Sequence[Any]]],
+        min_widths: dict[str, int] | None = None,
+        follow_top: bool = False,
+    ) -> None:
+        """Replace columns and rows, keeping the cursor on the same row key when it is still there.
+
+        Column widths are measured here and fixed (`min_widths` leaves room for cells a
+        tick rewrites later): DataTable otherwise sizes columns on its next idle, so a
+        screen drawn in between shows label-wide columns; and an auto column only
+        ever grows, keeping the width of text that is gone. With `follow_top` a cursor
+        on the first row stays there (newest-first lists follow new entries).
+        """
+        selected = None
+        if self.row_count and not (follow_top and self.cursor_row == 0):
+            selected = self.coordinate_to_cell_key((self.cursor_row, 0)).row_key.value
+        rows = [(key, list(cells)) for key, cells in rows]
+        widths = {key: max(cell_len(label), (min_widths or {}).get(key, 0)) for key, label in columns}
+        for _, cells in rows:
+            for (key, _), value in zip(columns, cells):
+                length = value.cell_len if isinstance(value, Text) else cell_len(str(value))
+                widths[key] = max(widths[key], length)
+        self.clear(columns=True)
+        for key, label in columns:
+            self.add_column(label, key=key, width=widths[key])
+        for key, cells in rows:
+            self.add_row(*cells, key=key)
+        keys = [key for key, _ in rows]
+        if selected in keys:
+            self.move_cursor(row=keys.index(selected), animate=False)
 
     def tone(self, text: str, tone: str | None) -> Text:
         """The text in one of the tones (`good`, `bad`, `busy`, `muted`, `warn`), or plain."""

@@ -15,6 +15,10 @@ from .pane import Pane, StyledTable
 
 RUN_TONES = {"completed": "good", "failed": "bad", "interrupted": "bad", "running": "busy"}
 DELIVERY_TONES = {"sent": "good", "partial": "warn", "failed": "bad"}
+TEMPLATE_COLUMNS = [("name", "Template"), ("schedule", "Schedule"), ("next", "Next"), ("recipients", "Recipients"),
+                    ("active", "On")]
+HISTORY_COLUMNS = [("when", "When"), ("template", "Template"), ("status", "Status"), ("size", "Size"),
+                   ("delivery", "Delivery"), ("file", "File")]
 DELIVERY_LABELS = {"no-recipients": "no one", "not-sent": "not sent", "pending": "sending"}
 
 
@@ -45,19 +49,11 @@ class ReportsPane(Pane):
 
     def compose(self) -> ComposeResult:
         yield Label("Templates", classes="section-title")
-        templates = StyledTable(id="templates-table", cursor_type="row")
-        for key, label in (("name", "Template"), ("schedule", "Schedule"), ("next", "Next"),
-                           ("recipients", "Recipients"), ("active", "On")):
-            templates.add_column(label, key=key)
-        yield templates
+        yield StyledTable(id="templates-table", cursor_type="row")
         yield Static("No report templates yet. Press n to create one.", id="templates-empty", classes="empty")
         yield Static("", id="template-detail", classes="detail")
         yield Label("History", id="history-title", classes="section-title")
-        history = StyledTable(id="history-table", cursor_type="row", classes="fill")
-        for key, label in (("when", "When"), ("template", "Template"), ("status", "Status"), ("size", "Size"),
-                           ("delivery", "Delivery"), ("file", "File")):
-            history.add_column(label, key=key)
-        yield history
+        yield StyledTable(id="history-table", cursor_type="row", classes="fill")
         yield Static("No reports yet. Press g to generate the selected template now.", id="history-empty",
                      classes="empty")
 
@@ -75,17 +71,12 @@ class ReportsPane(Pane):
         return next((t for t in self._view.templates if t.id == key), None)
 
     def show(self, view: ReportsView, now: datetime) -> None:
-        selected = self.selected_template
         self._view = view
         self._now = now
         table = self.templates_table
-        table.clear()
-        for template in view.templates:
-            table.add_row(*self._template_cells(template, view, now), key=template.id)
-        if selected is not None:
-            ids = [t.id for t in view.templates]
-            if selected.id in ids:
-                table.move_cursor(row=ids.index(selected.id))
+        table.refill(TEMPLATE_COLUMNS, ((t.id, self._template_cells(t, view, now)) for t in view.templates))
+        # An explicit height (rows + header): `auto` waits for the table's idle pass to measure itself.
+        table.styles.height = len(view.templates) + 1
         self.query_one("#templates-empty").display = not view.templates
         table.display = bool(view.templates)
         self._fill_history(view.history, now)
@@ -120,34 +111,36 @@ class ReportsPane(Pane):
 
     def _fill_history(self, history: Sequence[Any], now: datetime) -> None:
         table = self.query_one("#history-table", StyledTable)
-        table.clear()
         rows = []
         for run in history:
             delivery = run.delivery_status or fmt.DASH
             rows.append((run, fmt.short_datetime(run.started_at, self._tz, now), fmt.status_label(run.status),
                          fmt.size_bytes(run.size), DELIVERY_LABELS.get(delivery, delivery)))
         # When, Status, Size and Delivery keep their width; Template and File share the rest.
-        fixed = sum(max((len(row[i]) for row in rows), default=4) for i in (1, 2, 3, 4))
+        labels = dict(HISTORY_COLUMNS)
+        fixed = sum(max([len(labels[key])] + [len(row[i]) for row in rows])
+                    for i, key in ((1, "when"), (2, "status"), (3, "size"), (4, "delivery")))
         width = table.size.width or self.size.width or 76
         room = max(16, width - fixed - 2 * 6 - 1)
         name_room = max(8, room * 2 // 5)
-        for run, when, status, size, delivery in rows:
-            outcome = run.filename or run.error or fmt.DASH
-            table.add_row(
+        table.refill(HISTORY_COLUMNS, (
+            (str(run.id), [
                 when,
                 fmt.truncate(run.template_name, name_room),
                 table.tone(status, RUN_TONES.get(run.status)),
                 size,
                 table.tone(delivery, DELIVERY_TONES.get(run.delivery_status or "")),
-                table.tone(fmt.truncate(outcome, room - name_room), None if run.filename else "bad"),
-                key=str(run.id),
-            )
+                table.tone(fmt.truncate(run.filename or run.error or fmt.DASH, room - name_room),
+                           None if run.filename else "bad"),
+            ])
+            for run, when, status, size, delivery in rows
+        ), follow_top=True)
         self.query_one("#history-empty").display = not history
         table.display = bool(history)
 
-    def on_resize(self) -> None:
+    def relayout(self) -> None:
         if self._now is not None:
-            self.call_after_refresh(self._fill_history, self._view.history, self._now)
+            self._fill_history(self._view.history, self._now)
 
     def _show_detail(self) -> None:
         template = self.selected_template
