@@ -116,14 +116,17 @@ def _listen(engine: Engine, url: str, backend: str, path: Path | None) -> None:
     event.listen(engine, "checkout", lambda conn, _rec, _proxy: querylimits.register(conn, backend))
     event.listen(engine, "checkin", lambda conn, _rec: querylimits.unregister(conn))
     if backend == "sqlite":
-        event.listen(
-            engine, "before_cursor_execute",
-            lambda conn, *_a: querylimits.statement_started(conn.connection.dbapi_connection, _query_timeouts.get(url)),
-        )
-        event.listen(
-            engine, "after_cursor_execute",
-            lambda conn, *_a: querylimits.statement_finished(conn.connection.dbapi_connection),
-        )
+        def started(conn: Any, *_args: Any) -> None:
+            limit = _query_timeouts.get(url)
+            if limit:
+                querylimits.statement_started(conn.connection.dbapi_connection, limit)
+
+        def finished(conn: Any, *_args: Any) -> None:
+            if _query_timeouts.get(url):
+                querylimits.statement_finished(conn.connection.dbapi_connection)
+
+        event.listen(engine, "before_cursor_execute", started)
+        event.listen(engine, "after_cursor_execute", finished)
 
 
 def _file_identity(path: Path) -> tuple[int, int] | None:

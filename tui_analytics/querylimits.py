@@ -48,10 +48,9 @@ def register(dbapi_conn: Any, backend: str) -> None:
     """A connection was checked out by the current thread (pool 'checkout' event)."""
     ident = threading.get_ident()
     with _cond:
+        if ident in _cancelled_threads:  # refused before it is registered: the pool takes it back
+            raise InterruptedError("the work was cancelled")
         _active[id(dbapi_conn)] = _Active(dbapi_conn, backend, ident)
-        cancelled = ident in _cancelled_threads
-    if cancelled:
-        raise InterruptedError("the work was cancelled")
 
 
 def unregister(dbapi_conn: Any) -> None:
