@@ -71,7 +71,7 @@ async def test_services_of_a_second_instance_are_read_only_until_the_holder_goes
         reports_a.get_report_templates()  # attaches on this loop
         reports_b.get_report_templates()
         assert len(own_jobs(a._token)) == 6 and own_jobs(b._token) == []
-        assert len(report_jobs()) == 4  # only A's report jobs
+        assert len(report_jobs()) == 4  # only A's report jobs (one per active template)
         assert (b.read_only, b.scheduler_state(), reports_b.read_only, reports_b.scheduler_state) == (
             True, "read-only", True, "read-only")
         assert not a.read_only and a.scheduler_state() == "running"
@@ -106,9 +106,11 @@ async def test_a_cli_style_service_never_marks_a_live_generation_interrupted(set
 
 
 def _seed_templates_days_ago(settings, days: int = 3) -> None:
-    """Default templates created `days` ago, so the daily report is due once now."""
+    """Default templates created `days` ago, only the daily one active: exactly one report is due now."""
     clock = FrozenClock(datetime.now(timezone.utc) - timedelta(days=days))
-    AnalyticsScheduledReportsService(settings, clock=clock, auto_start=False)
+    service = AnalyticsScheduledReportsService(settings, clock=clock, auto_start=False)
+    for template_id in ("weekly-user-growth", "monthly-comprehensive", "quarterly-performance"):
+        service.update_report_template(template_id, is_active=False)
     dispose_all()
 
 
