@@ -3,6 +3,8 @@
 Prints `FRAME <time.monotonic()>` once the app has drawn its first full frame
 (headless: the compositor renders, nothing is written to a terminal), then exits.
 CLOCK_MONOTONIC is system-wide on Linux, so the parent subtracts its own spawn time.
+Also prints `PHASE <name> <time.monotonic()>` for: interpreter up, app built
+(imports done), first frame (any content), services ready.
 
 - bare: a Textual app with a Header, a DataTable of six rows and a Footer; full
   at its first frame.
@@ -12,10 +14,13 @@ CLOCK_MONOTONIC is system-wide on Linux, so the parent subtracts its own spawn t
 
 from __future__ import annotations
 
-import asyncio
-import sys
 import time
-from typing import Any, Callable
+
+STARTED = time.monotonic()  # the interpreter is up; nothing of ours imported yet
+
+import asyncio  # noqa: E402
+import sys  # noqa: E402
+from typing import Any, Callable  # noqa: E402
 
 SIZE = (160, 48)
 GIVE_UP_S = 120.0
@@ -58,11 +63,15 @@ def _dashboard() -> tuple[Any, Callable[[Any], bool]]:
 
 def main(mode: str) -> int:
     app, full = {"bare": _bare, "dashboard": _dashboard}[mode]()
+    phases = {"interpreter": STARTED, "built": time.monotonic()}
     stamps: list[float] = []
 
     async def pilot(pilot: Any) -> None:
+        phases["first-frame"] = time.monotonic()  # the autopilot starts after the first frame
         deadline = time.monotonic() + GIVE_UP_S
         while not full(app):
+            if "services" not in phases and getattr(getattr(app, "services", None), "ready", False):
+                phases["services"] = time.monotonic()
             if time.monotonic() > deadline:
                 app.exit(return_code=2)
                 return
@@ -78,6 +87,8 @@ def main(mode: str) -> int:
     if not stamps:
         print(f"{mode}: no full frame within {GIVE_UP_S:.0f} s (return code {app.return_code})", file=sys.stderr)
         return 1
+    for name, stamp in phases.items():
+        print(f"PHASE {name} {stamp:.6f}")
     print(f"FRAME {stamps[0]:.6f}", flush=True)
     return 0
 
