@@ -8,8 +8,10 @@ the export run in worker threads, and all of them share one GIL.
 from __future__ import annotations
 
 import asyncio
+import gc
 import time
 from pathlib import Path
+from typing import Any
 
 from tui_analytics.export import AnalyticsExportService, ExportOptions
 
@@ -24,6 +26,33 @@ async def _probe(samples: list[float], stop: asyncio.Event) -> None:
         started = time.perf_counter()
         await asyncio.sleep(PROBE_S)
         samples.append(max(0.0, time.perf_counter() - started - PROBE_S) * 1000.0)
+
+
+class _FullCollections:
+    """Durations (ms) of the garbage collector's full (generation 2) collections while installed.
+
+    A full collection holds the GIL for its whole run, so it stalls the loop like
+    blocking work would; the table shows the longest one next to the lag figures.
+    """
+
+    def __init__(self) -> None:
+        self.pauses: list[float] = []
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, Any]) -> None:
+        if info.get("generation") != 2:
+            return
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.pauses.append((time.perf_counter() - self._started) * 1000.0)
+
+    def __enter__(self) -> "_FullCollections":
+        gc.callbacks.append(self)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        gc.callbacks.remove(self)
 
 
 async def _one_run(url: str, data_dir: Path, rows: int) -> tuple[list[float], int]:
@@ -57,8 +86,11 @@ def run(ctx: Context) -> list[Row]:
     rows = ctx.size.lag_export_rows
     stats: dict[str, list[float]] = {"p50": [], "p99": [], "max": []}
     refreshes = []
+    gc_pauses: list[float] = []
     for n in range(ctx.child_repeat):
-        samples, done = asyncio.run(_one_run(ctx.urls[db], ctx.workdir / f"lag-{n}", rows))
+        with _FullCollections() as collections:
+            samples, done = asyncio.run(_one_run(ctx.urls[db], ctx.workdir / f"lag-{n}", rows))
+        gc_pauses.append(max(collections.pauses, default=0.0))
         stats["p50"].append(percentile(samples, 50))
         stats["p99"].append(percentile(samples, 99))
         stats["max"].append(max(samples))
@@ -70,4 +102,5 @@ def run(ctx: Context) -> list[Row]:
         Row(f"loop lag p50 ({where})", p50, "ms", extra=extra),
         Row(f"loop lag p99 ({where})", p99, "ms", target="<=16ms", ok=check(p99, 16.0)),
         Row(f"loop lag max ({where})", peak, "ms", target="<=50ms", ok=check(peak, 50.0)),
+        Row("  longest full GC pause in those runs", median(gc_pauses), "ms", extra={"runs": gc_pauses}),
     ]
