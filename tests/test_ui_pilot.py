@@ -241,7 +241,7 @@ async def test_n_refuses_a_bad_cron_then_creates_the_template(services) -> None:
         await pilot.press(*"61 * * * *")
         await pilot.pause()
         assert "minute value 61 is out of range" in static_text(dialog.query_one("#error"))
-        assert "out of range" in static_text(dialog.query_one("#preview"))
+        assert "none until the schedule is valid" in static_text(dialog.query_one("#preview"))
         await pilot.press("enter")
         assert app.screen is dialog
         assert len(services.reports.get_report_templates()) == 4
@@ -476,3 +476,44 @@ async def test_an_unreachable_database_is_reported_and_the_app_stays_up(tmp_path
         assert isinstance(app.screen, MainScreen)
         assert any("not ready" in n[2] for n in notes(app))
         await pilot.press("q")
+
+
+async def test_a_second_dashboard_is_read_only_and_names_the_holder(settings) -> None:
+    from tui_analytics import locking
+
+    other = locking.SchedulerLock(settings.resolved_state_url)  # another dashboard holds the lock
+    locking.set_program("other dashboard")
+    try:
+        assert other.join("other")
+    finally:
+        locking.set_program("")
+    try:
+        services = sample_services(settings, shown_paths=False, processor_options={"warm_on_start": False})
+        app = app_for(services, start_scheduler=True)
+        async with app.run_test(size=WIDE, notifications=True) as pilot:
+            await settle(pilot)
+            assert services.processor.read_only
+            assert "◌ scheduler read-only" in static_text(app.screen.header.query_one("#scheduler"))
+            warning = [n for n in notes(app) if n[1] == "Read-only"]
+            assert warning and "other dashboard (pid" in warning[0][2]
+            await pilot.press("p")
+            assert any("Nothing to pause" in n[2] and "other dashboard" in n[2] for n in notes(app))
+            await pilot.press("t")  # manual work still runs here
+            await settle(pilot)
+            assert services.processor.get_job_status("user-growth").runs == 13
+    finally:
+        other.leave("other")
+        other.release()
+
+
+async def test_after_q_no_key_opens_anything(services) -> None:
+    from tui_analytics.ui.keys import BINDINGS
+
+    app = app_for(services)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        screen = app.screen
+        assert screen.check_action("export", ())
+        app.exit()  # the keys already typed after q are still dispatched while the app shuts down
+        assert not any(screen.check_action(b.action, ()) for b in BINDINGS if "." not in b.action)
+    assert app.return_code == 0

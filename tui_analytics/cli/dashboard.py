@@ -25,8 +25,10 @@ def run_dashboard(args: argparse.Namespace) -> int:
     """Open the dashboard; returns the exit code."""
     settings = load_settings(getattr(args, "config", None))
     _log_to_file(settings.data_dir, bool(getattr(args, "verbose", False)))
+    from .. import locking
     from ..ui import build_app
 
+    locking.set_program("dashboard")  # how other processes name us when we hold the scheduler lock
     app = build_app(settings)
     app.run()
     return int(app.return_code or 0)

@@ -139,7 +139,10 @@ class ActionsMixin:
             return
         before = services.scheduler_state()
         if before not in ("running", "paused"):
-            why = "DISABLE_AUTO_SYNC is set" if before == "disabled" else "it is not running"
+            why = {
+                "disabled": "DISABLE_AUTO_SYNC is set",
+                "read-only": f"{self.app.lock_holder or 'another process'} schedules on this state database",
+            }.get(before, "the scheduler is not running")
             self.notify(f"Nothing to pause: {why}. Manual triggers (t) still work.", severity="warning")
             return
         state = services.toggle_scheduler()
@@ -177,7 +180,8 @@ class ActionsMixin:
             return
         finally:
             self.hide_activity()
-        self.notify(f"{result.path}\n{result.rows:,} rows, {fmt.size_bytes(result.size)}", title="Export saved",
+        rows = f"{result.rows:,} row" + ("" if result.rows == 1 else "s")
+        self.notify(f"{result.path}\n{rows}, {fmt.size_bytes(result.size)}", title="Export saved",
                     timeout=10)
 
     # -- report templates --------------------------------------------------------------

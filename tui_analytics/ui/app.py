@@ -64,10 +64,17 @@ class DashboardApp(App[None]):
         self._unsubscribe: list[Callable[[], None]] = []
         self._dirty: set[str] = set()
         self._attached = False
+        self.lock_holder: str | None = None  # who schedules, when this dashboard is read-only
+        self.quitting = False
         settings = services.settings
         self.main_screen = MainScreen(
             title=self.TITLE, database=services.database_label, demo=settings.uses_demo_data, tz=settings.tz
         )
+
+    def exit(self, *args: Any, **kwargs: Any) -> None:
+        """Quit. Keys typed after `q` (while the app shuts down) do nothing: see MainScreen.check_action."""
+        self.quitting = True
+        super().exit(*args, **kwargs)
 
     def notify(self, message: str, *, title: str = "", severity: Any = "information", timeout: float | None = None,
                markup: bool = False) -> None:
@@ -98,7 +105,7 @@ class DashboardApp(App[None]):
             self.post_message(StartupProgress(stage, done, total))
 
         try:
-            self.services.create_missing(progress)
+            self.services.create_missing(progress, schedule=self.start_scheduler)
         except Exception as exc:  # a bad URL or an unreachable server: say so and stay open
             log.exception("start-up failed")
             self.call_from_thread(self._startup_failed, describe(exc))
@@ -155,6 +162,13 @@ class DashboardApp(App[None]):
         elif event.kind == REPORT_FAILED:
             self.notify(f"{detail.get('name', event.subject)}: {detail.get('error') or 'failed'}",
                         title="Report failed", severity="error", timeout=10)
+        elif event.kind == SCHEDULER_STATE and detail.get("state") == "read-only":
+            self.lock_holder = str(detail.get("holder") or "another process")
+            self.notify(f"{self.lock_holder} schedules the jobs and reports on this state database. This dashboard "
+                        "shows them and can still run jobs (t), export (e) and generate reports (g).",
+                        title="Read-only", severity="warning", timeout=12)
+        elif event.kind == SCHEDULER_STATE and detail.get("state") == "started":
+            self.lock_holder = None
         elif event.kind == REPORT_FINISHED and detail.get("trigger") != "manual":
             self.notify(f"{detail.get('name', event.subject)}: {detail.get('filename', '')}",
                         title=f"Report generated ({detail.get('trigger', 'scheduled')})", timeout=6)
@@ -190,7 +204,7 @@ class DashboardApp(App[None]):
         if "jobs" in dirty:
             screen.jobs.show_jobs(services.job_statuses(), now, scheduler=state)
         if "metrics" in dirty:
-            screen.metrics.show(services.metrics(), now)
+            screen.metrics.show(services.metrics(), now, holder=self.lock_holder)
         if "analytics" in dirty:
             screen.analytics.show(services.cache_entries(), now)
         if "reports" in dirty:

@@ -127,6 +127,8 @@ class MainScreen(ActionsMixin, Screen[None]):
         return self.has_class("-wide") and self.has_class("-tall")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if getattr(self.app, "quitting", False):
+            return False  # shutting down: a key typed after q must not open a dialog
         pane = PANE_ACTIONS.get(action)
         if pane is None or self.is_grid:
             return True

@@ -18,6 +18,7 @@ from .. import scheduling
 from ..clock import SYSTEM_CLOCK, Clock
 from ..config import Settings, mask_url
 from ..events import EventBus, default_bus
+from ..querylimits import to_thread_interruptible
 from .widgets.metrics import MetricsView
 from .widgets.reports import ReportsView
 
@@ -80,7 +81,8 @@ class DashboardServices:
 
     def create_missing(self, on_progress: ProgressFn | None = None, *, schedule: bool = True) -> None:
         """Open the source (creating the demo database on first start) and create the services
-        not passed in. Blocking: run it in a worker thread. Nothing is scheduled here; `attach`
+        not passed in; with `schedule`, also try to take the scheduler lock (blocking on a server
+        state database). Blocking: run it in a worker thread. Nothing is scheduled here; `attach`
         does that on the event loop."""
         from ..sources import open_source
 
@@ -107,6 +109,8 @@ class DashboardServices:
                 performance=performance_source(self.processor), auto_start=False,
             )
             self.created.append("reports")
+        if schedule and hasattr(self.processor, "claim_scheduler"):
+            self.processor.claim_scheduler()  # False: another process schedules; we run read-only
 
     def attach(self) -> None:
         """Schedule the jobs and the report templates on the running loop (call on the UI loop)."""
@@ -114,12 +118,13 @@ class DashboardServices:
         self.reports.restart()
 
     def detach(self) -> None:
-        """Unschedule what `attach` scheduled and shut the loop's scheduler down (on the UI loop)."""
+        """Unschedule what `attach` scheduled, cancel work still running (it is recorded as
+        interrupted) and shut the loop's scheduler down (on the UI loop, when quitting)."""
         for name, service in (("processor", self.processor), ("reports", self.reports)):
             if service is None:
                 continue
             try:
-                service.stop()
+                service.stop(interrupt=True)
             except Exception:  # shutting down: log, keep going
                 log.exception("stopping the %s failed", name)
         scheduling.shutdown_scheduler()
@@ -138,13 +143,18 @@ class DashboardServices:
         return self.processor.get_job_statuses() if self.processor is not None else []
 
     def scheduler_state(self) -> str:
-        """running, paused, stopped or disabled (DISABLE_AUTO_SYNC)."""
+        """running, paused, stopped, read-only (another process schedules) or disabled (DISABLE_AUTO_SYNC)."""
         if self.processor is None:
             return "starting"
         state = self.processor.scheduler_state()
         if state == "stopped":
             return scheduling.state()
         return state
+
+    def lock_holder(self) -> str | None:
+        """Who schedules when this dashboard is read-only (blocking on a server state database)."""
+        holder = self.processor.lock_holder() if hasattr(self.processor, "lock_holder") else None
+        return holder.describe() if holder is not None else None
 
     def metrics(self) -> MetricsView:
         if self.processor is None:
@@ -199,7 +209,9 @@ class DashboardServices:
         return await self.processor.invalidate_cache(pattern)
 
     def toggle_scheduler(self) -> str:
-        """Pause or resume the shared scheduler (on the UI loop); returns the new state."""
+        """Pause or resume the shared scheduler, report jobs included (on the UI loop); returns the new state."""
+        if hasattr(self.processor, "toggle_scheduler"):
+            return self.processor.toggle_scheduler()
         return scheduling.toggle_pause()
 
     async def save_template(self, template_id: str | None, fields: dict[str, Any]) -> Any:
@@ -223,7 +235,8 @@ class DashboardServices:
             destination = resolve_inside(self.export_dir, name_with_extension(request.filename, extension_for(request.options)))
             await asyncio.to_thread(self.export_dir.mkdir, parents=True, exist_ok=True)
         # A typed name never replaces an existing file (FileExistsError); generated names are unique.
-        return await asyncio.to_thread(
+        # Interruptible: quitting mid-export stops the query instead of waiting for it.
+        return await to_thread_interruptible(
             self.export_service.write_file, request.dataset, destination, request.options,
             size=request.size, on_progress=on_progress, overwrite=False,
         )

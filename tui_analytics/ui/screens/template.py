@@ -181,8 +181,9 @@ class TemplateDialog(Dialog[TemplateForm]):
         try:
             zone = self._zone()
             words, times = preview(cron, zone, self._now())
-        except (TemplateValidationError, ValueError) as exc:
-            box.update(f"Preview: {exc}")
+        except (TemplateValidationError, ValueError):
+            box.update("Preview: none until the schedule is valid (see below).")
+            self._check()  # say why, even before any edit
             return
         listed = ", ".join(t.strftime("%a %Y-%m-%d %H:%M") for t in times)
         box.update(f"{words} ({cron}, {getattr(zone, 'key', str(zone))})\nNext: {listed}")

@@ -86,6 +86,9 @@ class BarChart(Widget):
             text.append("\n")
         first, last = points[0][0], points[-1][0]
         span = len(points) * (bar_width + gap) - gap
-        footer = first if len(points) == 1 else first + last.rjust(max(1, span - len(first)))
+        if len(points) == 1 or len(first) + 1 + len(last) > span:
+            footer = last.rjust(span) if len(points) > 1 else first  # no room for both: the newest
+        else:
+            footer = first + last.rjust(span - len(first))
         text.append(" " * gutter + footer, style=axis)
         return text

@@ -79,11 +79,12 @@ class StatusHeader(Horizontal):
         self.query_one("#clock", Label).update(local.strftime("%H:%M:%S ") + (local.tzname() or ""))
 
     def set_scheduler(self, state: str) -> None:
-        """`running`, `paused`, `stopped`, `starting` or `disabled` (auto sync off)."""
+        """`running`, `paused`, `stopped`, `starting`, `read-only` (another process schedules) or
+        `disabled` (auto sync off)."""
         label = self.query_one("#scheduler", Label)
-        symbol = {"running": STATUS_SYMBOLS["running"], "paused": STATUS_SYMBOLS["paused"]}.get(state, "○")
+        symbol = {"running": STATUS_SYMBOLS["running"], "paused": STATUS_SYMBOLS["paused"], "read-only": "◌"}.get(state, "○")
         label.update(f"{symbol} scheduler {state}")
-        label.set_class(state == "paused", "-paused")
+        label.set_class(state in ("paused", "read-only"), "-paused")
         label.set_class(state not in ("running", "paused"), "-stopped")
 
     def set_database(self, database: str, *, demo: bool) -> None:

@@ -39,30 +39,26 @@ class MetricsPane(Pane):
     def compose(self) -> ComposeResult:
         yield StyledTable(id="metrics-table", show_header=False, cursor_type="none", classes="fill")
 
-    def show(self, view: MetricsView, now: datetime) -> None:
+    def show(self, view: MetricsView, now: datetime, *, holder: str | None = None) -> None:
         table = self.query_one("#metrics-table", StyledTable)
         rows: list[tuple[str, Any]] = []
         jobs, cache, perf = view.jobs, view.cache, view.performance or {}
         if jobs is not None:
-            runs = table.tone(f"{fmt.number(jobs.total_jobs)} (", None)
-            runs.append_text(table.tone(f"{fmt.number(jobs.successful_jobs)} ok", "good" if jobs.successful_jobs else None))
-            runs.append(", ")
-            runs.append_text(table.tone(f"{fmt.number(jobs.failed_jobs)} failed", "bad" if jobs.failed_jobs else None))
-            runs.append(")")
             rows += [
-                ("Job runs", runs),
+                ("Successful runs", table.tone(fmt.number(jobs.successful_jobs), "good" if jobs.successful_jobs else None)),
+                ("Failed runs", table.tone(fmt.number(jobs.failed_jobs), "bad" if jobs.failed_jobs else None)),
                 ("Skipped runs", fmt.number(getattr(jobs, "skipped_jobs", 0))),
-                ("Average duration", fmt.duration_ms(jobs.average_job_duration_ms if jobs.total_jobs else None)),
+                ("Avg duration", fmt.duration_ms(jobs.average_job_duration_ms if jobs.total_jobs else None)),
                 ("Last cleanup", self._when(jobs.last_cleanup, now)),
             ]
         if cache is not None:
             entries = table.tone(f"{cache.size} / {cache.maxsize}", None)
             if cache.stale:
                 entries.append_text(table.tone(f", {cache.stale} stale", "warn"))
+            reads = cache.hits + cache.misses
             rows += [
                 ("Cache entries", entries),
-                ("Cache hit rate", f"{fmt.percent(cache.hit_rate)} ({cache.hits}/{cache.hits + cache.misses} reads)"
-                 if cache.hits + cache.misses else "no reads yet"),
+                ("Cache hit rate", f"{fmt.percent(cache.hit_rate)} ({cache.hits}/{reads})" if reads else "no reads yet"),
             ]
         latency = perf.get("databaseLatencyMs")
         db_error = perf.get("databaseError")
@@ -70,7 +66,8 @@ class MetricsPane(Pane):
             ("Event-loop lag", self._lag(perf)),
             ("DB latency", table.tone(f"failed: {fmt.truncate(db_error, 30)}", "bad") if db_error else _ms(latency)),
             ("Memory (RSS)", fmt.DASH if perf.get("memoryRssMb") is None else f"{perf['memoryRssMb']:.1f} MiB"),
-            ("Scheduler", table.tone(view.scheduler, "warn" if view.scheduler == "paused" else None)),
+            ("Scheduler", table.tone(view.scheduler, "warn" if view.scheduler in ("paused", "read-only") else None)),
+            *([("Scheduled by", fmt.truncate(holder, 40))] if holder and view.scheduler == "read-only" else []),
             ("Measured", fmt.age(_parse(perf.get("measuredAt")), now) if perf else "not yet"),
         ]
         table.refill([("name", "Metric"), ("value", "Value")],
@@ -79,7 +76,7 @@ class MetricsPane(Pane):
     def _when(self, moment: datetime | None, now: datetime) -> str:
         if moment is None:
             return "never"
-        return f"{fmt.short_datetime(moment, self._tz, now)} ({fmt.age(moment, now)})"
+        return f"{fmt.short_datetime(moment, self._tz, now)}, {fmt.short_span((now - fmt.as_utc(moment)).total_seconds())} ago"
 
     @staticmethod
     def _lag(perf: Mapping[str, Any]) -> str:
@@ -87,7 +84,7 @@ class MetricsPane(Pane):
         if last is None:
             return fmt.DASH
         peak = perf.get("eventLoopLagMaxMs")
-        return _ms(last) + (f" (max {_ms(peak)})" if peak is not None else "")
+        return _ms(last) + (f", max {float(peak):.1f}" if peak is not None else "")
 
 
 def _parse(value: Any) -> datetime | None:

@@ -19,6 +19,7 @@ TEMPLATE_COLUMNS = [("name", "Template"), ("schedule", "Schedule"), ("next", "Ne
                     ("active", "On")]
 HISTORY_COLUMNS = [("when", "When"), ("template", "Template"), ("status", "Status"), ("size", "Size"),
                    ("delivery", "Delivery"), ("file", "File")]
+NARROW = 70  # history table width below which Size and Delivery move to the line under it
 DELIVERY_LABELS = {"no-recipients": "no one", "not-sent": "not sent", "pending": "sending"}
 
 
@@ -56,6 +57,7 @@ class ReportsPane(Pane):
         yield StyledTable(id="history-table", cursor_type="row", classes="fill")
         yield Static("No reports yet. Press g to generate the selected template now.", id="history-empty",
                      classes="empty")
+        yield Static("", id="history-detail", classes="detail")
 
     @property
     def templates_table(self) -> StyledTable:
@@ -74,9 +76,7 @@ class ReportsPane(Pane):
         self._view = view
         self._now = now
         table = self.templates_table
-        table.refill(TEMPLATE_COLUMNS, ((t.id, self._template_cells(t, view, now)) for t in view.templates))
-        # An explicit height (rows + header): `auto` waits for the table's idle pass to measure itself.
-        table.styles.height = len(view.templates) + 1
+        self._fill_templates()
         self.query_one("#templates-empty").display = not view.templates
         table.display = bool(view.templates)
         self._fill_history(view.history, now)
@@ -98,48 +98,95 @@ class ReportsPane(Pane):
             return fmt.DASH
         return fmt.short_datetime(template.next_generation, self._tz, now)
 
-    def _template_cells(self, template: Any, view: ReportsView, now: datetime) -> list[Any]:
+    def _template_cells(self, template: Any, view: ReportsView, now: datetime, name_room: int,
+                        schedule_room: int) -> list[Any]:
         table = self.templates_table
         schedule = view.schedules.get(template.id) or template.schedule
         return [
-            fmt.truncate(template.name, 22),
-            fmt.truncate(schedule, 18),
+            fmt.truncate(template.name, name_room),
+            fmt.truncate(schedule, schedule_room),
             self._next(template, now),
             fmt.join_recipients(template.recipients, 16),
             table.tone("✓", "good") if template.is_active else table.tone("○", "muted"),
         ]
 
+    def _fill_templates(self) -> None:
+        view, now = self._view, self._now or datetime.now().astimezone()
+        table = self.templates_table
+        # Next (12), Recipients (up to 16), On (2) and cell padding are fixed; name and schedule share the rest.
+        width = table.size.width or self.size.width or 76
+        columns = TEMPLATE_COLUMNS if width >= NARROW else [c for c in TEMPLATE_COLUMNS if c[0] != "recipients"]
+        recipients = max([10] + [len(fmt.join_recipients(t.recipients, 16)) for t in view.templates])
+        fixed = 12 + 2 + (recipients if width >= NARROW else 0)
+        room = max(20, width - fixed - 2 * len(columns) - 1)
+        name_room = max(10, room * 11 // 20)
+        keys = [key for key, _ in columns]
+        table.refill(columns, (
+            (t.id, [cell for (key, _), cell in zip(TEMPLATE_COLUMNS, self._template_cells(
+                t, view, now, name_room, room - name_room)) if key in keys])
+            for t in view.templates))
+        # An explicit height (rows + header): `auto` waits for the table's idle pass to measure itself.
+        table.styles.height = len(view.templates) + 1
+
     def _fill_history(self, history: Sequence[Any], now: datetime) -> None:
         table = self.query_one("#history-table", StyledTable)
+        width = table.size.width or self.size.width or 76
+        # Below NARROW the Size and Delivery columns go; the line under the table shows them.
+        columns = HISTORY_COLUMNS if width >= NARROW else [c for c in HISTORY_COLUMNS if c[0] not in ("size", "delivery")]
+        keys = [key for key, _ in columns]
         rows = []
         for run in history:
             delivery = run.delivery_status or fmt.DASH
-            rows.append((run, fmt.short_datetime(run.started_at, self._tz, now), fmt.status_label(run.status),
-                         fmt.size_bytes(run.size), DELIVERY_LABELS.get(delivery, delivery)))
-        # When, Status, Size and Delivery keep their width; Template and File share the rest.
-        labels = dict(HISTORY_COLUMNS)
-        fixed = sum(max([len(labels[key])] + [len(row[i]) for row in rows])
-                    for i, key in ((1, "when"), (2, "status"), (3, "size"), (4, "delivery")))
-        width = table.size.width or self.size.width or 76
-        room = max(16, width - fixed - 2 * 6 - 1)
+            rows.append((run, {"when": fmt.short_datetime(run.started_at, self._tz, now),
+                               "status": fmt.status_label(run.status), "size": fmt.size_bytes(run.size),
+                               "delivery": DELIVERY_LABELS.get(delivery, delivery)}))
+        # The short columns keep their width; Template and File share the rest.
+        labels = dict(columns)
+        fixed = sum(max([len(labels[key])] + [len(cells[key]) for _, cells in rows])
+                    for key in ("when", "status", "size", "delivery") if key in keys)
+        room = max(16, width - fixed - 2 * len(columns) - 1)
         name_room = max(8, room * 2 // 5)
-        table.refill(HISTORY_COLUMNS, (
-            (str(run.id), [
-                when,
-                fmt.truncate(run.template_name, name_room),
-                table.tone(status, RUN_TONES.get(run.status)),
-                size,
-                table.tone(delivery, DELIVERY_TONES.get(run.delivery_status or "")),
-                table.tone(fmt.truncate(run.filename or run.error or fmt.DASH, room - name_room),
-                           None if run.filename else "bad"),
-            ])
-            for run, when, status, size, delivery in rows
-        ), follow_top=True)
+
+        def cells(run: Any, short: dict[str, str]) -> list[Any]:
+            out = {
+                **short,
+                "template": fmt.truncate(run.template_name, name_room),
+                "status": table.tone(short["status"], RUN_TONES.get(run.status)),
+                "delivery": table.tone(short["delivery"], DELIVERY_TONES.get(run.delivery_status or "")),
+                "file": table.tone(fmt.truncate(run.filename or run.error or fmt.DASH, room - name_room),
+                                   None if run.filename else "bad"),
+            }
+            return [out[key] for key in keys]
+
+        table.refill(columns, ((str(run.id), cells(run, short)) for run, short in rows), follow_top=True)
         self.query_one("#history-empty").display = not history
         table.display = bool(history)
+        self._show_run()
+
+    def _show_run(self) -> None:
+        """The line under the history: the highlighted run in full (path, size, delivery, error)."""
+        table = self.query_one("#history-table", StyledTable)
+        detail = self.query_one("#history-detail", Static)
+        runs = {str(run.id): run for run in self._view.history}
+        run = None
+        if table.row_count:
+            run = runs.get(str(table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value))
+        if run is None:
+            detail.update("")
+            return
+        delivery = run.delivery_status or "not delivered"
+        if run.delivery:
+            delivery += " (" + ", ".join(f"{who}: {what}" for who, what in run.delivery.items()) + ")"
+        where = run.path or run.filename or ""
+        text = f"{run.template_name} · {run.trigger} · {fmt.size_bytes(run.size)} · {delivery}"
+        text += f" · {where}" if where else ""
+        text += f" · error: {run.error}" if run.error else ""
+        detail.update(Text(text))
+        detail.set_class(bool(run.error), "-error")
 
     def relayout(self) -> None:
         if self._now is not None:
+            self._fill_templates()
             self._fill_history(self._view.history, self._now)
 
     def _show_detail(self) -> None:
@@ -164,3 +211,5 @@ class ReportsPane(Pane):
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.data_table.id == "templates-table":
             self._show_detail()
+        elif event.data_table.id == "history-table":
+            self._show_run()
