@@ -181,7 +181,8 @@ class ActionsMixin:
         finally:
             self.hide_activity()
         rows = f"{result.rows:,} row" + ("" if result.rows == 1 else "s")
-        self.notify(f"{result.path}\n{rows}, {fmt.size_bytes(result.size)}", title="Export saved",
+        self.notify(f"{self.app.services.display_path(result.path)}\n{rows}, {fmt.size_bytes(result.size)}",
+                    title="Export saved",
                     timeout=10)
 
     # -- report templates --------------------------------------------------------------
@@ -282,7 +283,8 @@ class ActionsMixin:
             return
         finally:
             self.hide_activity()
-        self.notify(f"{report.path}\n{fmt.size_bytes(report.size)}", title=f"{template.name} generated", timeout=10)
+        self.notify(f"{self.app.services.display_path(report.path)}\n{fmt.size_bytes(report.size)}",
+                    title=f"{template.name} generated", timeout=10)
         self.app.refresh_panes("reports")
 
     # -- the rest -----------------------------------------------------------------------

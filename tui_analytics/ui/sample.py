@@ -173,6 +173,7 @@ def sample_services(
     if shown_paths:
         services.shown_database = f"sqlite:///{SHOWN_DATA_DIR}/demo.sqlite3"
         services.shown_export_dir = f"{SHOWN_DATA_DIR}/exports"
+        services.shown_data_dir = SHOWN_DATA_DIR
     fill_cache(services, plain, stale=failures)
     return services
 
@@ -190,6 +191,7 @@ def app_for(services: DashboardServices, *, start_scheduler: bool = False) -> Da
                     export_service=services.export_service, start_scheduler=start_scheduler)
     app.services.shown_database = services.shown_database
     app.services.shown_export_dir = services.shown_export_dir
+    app.services.shown_data_dir = services.shown_data_dir
     app.cursor_blink = False
     return app
 

@@ -63,6 +63,7 @@ class DashboardServices:
     # Display-only overrides (screenshots show a typical path, not a temporary one).
     shown_database: str | None = None
     shown_export_dir: str | None = None
+    shown_data_dir: str | None = None
 
     @property
     def ready(self) -> bool:
@@ -75,7 +76,16 @@ class DashboardServices:
 
     @property
     def export_dir_label(self) -> str:
-        return self.shown_export_dir or str(self.export_dir)
+        return self.shown_export_dir or self.display_path(self.export_dir)
+
+    def display_path(self, path: str | Path) -> str:
+        """A path as shown on screen: under the data directory as the screenshots show it, else with ~ for home."""
+        text = str(path)
+        data_dir = str(self.settings.data_dir)
+        if self.shown_data_dir and text.startswith(data_dir):
+            return self.shown_data_dir + text[len(data_dir):]
+        home = str(Path.home())
+        return "~" + text[len(home):] if home not in ("", "/") and text.startswith(home + "/") else text
 
     # -- start and stop --------------------------------------------------------
 
@@ -190,11 +200,13 @@ class DashboardServices:
                 schedules[template.id] = describe_cron(template.effective_cron)
             except ValueError:
                 schedules[template.id] = template.effective_cron
+        history = self.reports.get_scheduled_reports(HISTORY_ROWS)
         return ReportsView(
             templates=templates,
-            history=self.reports.get_scheduled_reports(HISTORY_ROWS),
+            history=history,
             statistics=self.reports.get_report_statistics(),
             schedules=schedules,
+            paths={run.id: self.display_path(run.path) for run in history if run.path},
         )
 
     # -- doing ---------------------------------------------------------------------

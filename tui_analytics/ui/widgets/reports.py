@@ -31,6 +31,7 @@ class ReportsView:
     history: Sequence[Any] = ()
     statistics: Any = None
     schedules: dict[str, str] = field(default_factory=dict)  # template id -> plain English
+    paths: dict[int, str] = field(default_factory=dict)  # history run id -> file path as shown
 
 
 class ReportsPane(Pane):
@@ -177,7 +178,7 @@ class ReportsPane(Pane):
         delivery = run.delivery_status or "not delivered"
         if run.delivery:
             delivery += " (" + ", ".join(f"{who}: {what}" for who, what in run.delivery.items()) + ")"
-        where = run.path or run.filename or ""
+        where = self._view.paths.get(run.id) or run.path or run.filename or ""
         text = f"{run.template_name} · {run.trigger} · {fmt.size_bytes(run.size)} · {delivery}"
         text += f" · {where}" if where else ""
         text += f" · error: {run.error}" if run.error else ""
