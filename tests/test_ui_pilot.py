@@ -108,7 +108,7 @@ async def test_a_failing_job_is_notified_and_its_data_marked_stale(settings) -> 
         assert "✗ failed" in cell(screen.query_one("#jobs-table"), "top-items", "status")
         assert "STALE" in str(screen.query_one("#top-title").render())
         assert screen.query_one("#top-table").row_count == 10  # the last good value stays on screen
-        assert "database is locked" in static_text(screen.query_one("#job-detail"))
+        assert "database is locked" in static_text(screen.query_one("#job-error"))
         # the app keeps running: another job still works
         await pilot.press("up", "t")
         await settle(pilot)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from importlib import resources
+from importlib import util
 from pathlib import Path
 
 STYLESHEETS = ("dashboard.tcss", "dialogs.tcss")
@@ -15,12 +15,16 @@ def styles_dir() -> Path:
     package (see pyproject.toml); an editable install or a plain checkout has
     them in styles/ next to the package.
     """
+    # styles/ has no __init__.py, so it installs as a namespace package: read its
+    # search locations (resources.files() gives a MultiplexedPath there, not a folder).
     try:
-        folder = Path(str(resources.files("tui_analytics.styles")))
+        spec = util.find_spec("tui_analytics.styles")
+    except ModuleNotFoundError:
+        spec = None
+    for location in (spec.submodule_search_locations or []) if spec else []:
+        folder = Path(location)
         if (folder / STYLESHEETS[0]).is_file():
             return folder
-    except (ModuleNotFoundError, TypeError):
-        pass
     return Path(__file__).resolve().parents[2] / "styles"
 
 

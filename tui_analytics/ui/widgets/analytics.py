@@ -105,16 +105,18 @@ class AnalyticsPane(Pane):
                 table.update_cell(str(index), "age", self._age(row, now))
 
     def _title(self, title: str, entry: Any, now: datetime) -> Text:
+        """`Title ⚠ STALE · 2m ago · refresh failed 12:00:05`: the stale mark first, so a narrow pane keeps it."""
         text = Text(title, style="bold")
         if entry is None:
             text.append(" · not loaded yet")
             return text
-        text.append(f" · {fmt.age(entry.stored_at, now)}")
         if entry.stale:
-            failed_at = getattr(entry, "failed_at", None)
-            note = f"⚠ STALE, refresh failed {fmt.clock_time(failed_at, self._tz)}" if failed_at else "⚠ STALE"
             text.append(" ")
-            text.append_text(self.query_one("#top-table", StyledTable).tone(note, "warn"))
+            text.append_text(self.query_one("#top-table", StyledTable).tone("⚠ STALE", "warn"))
+        text.append(f" · {fmt.age(entry.stored_at, now)}")
+        failed_at = getattr(entry, "failed_at", None)
+        if entry.stale and failed_at:
+            text.append(f" · refresh failed {fmt.clock_time(failed_at, self._tz)}")
         return text
 
     def _age(self, row: Mapping[str, Any], now: datetime) -> str:

@@ -51,20 +51,27 @@ class BarChart(Widget):
         super().__init__(id=id, classes=classes)
         self._points: list[tuple[str, float]] = []
         self._empty = empty
+        self._title = ""
 
     @property
     def points(self) -> list[tuple[str, float]]:
         return list(self._points)
 
-    def set_points(self, points: Sequence[tuple[str, float]], *, empty: str | None = None) -> None:
+    def set_points(self, points: Sequence[tuple[str, float]], *, empty: str | None = None, title: str = "") -> None:
+        """New data; `title` is drawn as the first line when there is room for it and a chart."""
         self._points = [(str(label), float(value or 0)) for label, value in points]
         if empty is not None:
             self._empty = empty
+        self._title = title
         self.refresh()
 
     def render(self) -> Text:
         width, height = self.content_size.width, self.content_size.height
         axis = self.get_component_rich_style("barchart--axis", partial=True)
+        title = Text()
+        if self._title and self._points:
+            height -= 1
+            title = Text(self._title + "\n", style=axis)
         if height < 3:
             return Text("")  # no room for a chart worth reading
         if not self._points or width < 4:
@@ -79,6 +86,7 @@ class BarChart(Widget):
         rows = bar_rows([v for _, v in points], height - 1, bar_width, gap)
         bar = self.get_component_rich_style("barchart--bar", partial=True)
         text = Text(no_wrap=True, overflow="crop")
+        text.append_text(title)
         for index, line in enumerate(rows):
             label = number(peak) if index == 0 else ("0" if index == len(rows) - 1 else "")
             text.append(label.rjust(gutter - 1) + " ", style=axis)

@@ -7,7 +7,7 @@ from typing import Any, Sequence
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.widgets import DataTable, Label, Static
+from textual.widgets import DataTable, Static
 
 from .. import format as fmt
 from .chart import BarChart
@@ -53,8 +53,8 @@ class JobsPane(Pane):
         for key, label in COLUMNS[:-1]:
             table.add_column(label, key=key)
         yield table
-        yield Static("", id="job-detail", classes="detail")
-        yield Label("", id="job-chart-title", classes="section-title")
+        yield Static("", id="job-detail", classes="detail one-line")
+        yield Static("", id="job-error", classes="detail problem")
         yield BarChart(id="job-chart", empty="no runs yet")
 
     @property
@@ -121,11 +121,15 @@ class JobsPane(Pane):
         return fmt.countdown(job.next_run, now)
 
     def _show_detail(self) -> None:
+        """Under the table: the selected job's numbers, its error (or which jobs failed), its durations."""
         job = self._jobs.get(self.selected_job or "")
         detail = self.query_one("#job-detail", Static)
+        problem = self.query_one("#job-error", Static)
+        chart = self.query_one("#job-chart", BarChart)
         if job is None:
             detail.update("")
-            self.query_one("#job-chart", BarChart).set_points([])
+            problem.update("")
+            chart.set_points([])
             return
         parts = [f"{job.name}"]
         interval = getattr(job, "interval_s", 0) or 0
@@ -139,21 +143,18 @@ class JobsPane(Pane):
         average = getattr(job, "average_duration_ms", None)
         if average is not None:
             parts.append(f"avg {fmt.duration_ms(average)}")
-        durations = list(getattr(job, "recent_durations_ms", ()) or ())
-        self.query_one("#job-chart-title", Label).update(
-            f"{job.id}: duration of the last {len(durations)} runs (ms)" if durations else f"{job.id}: no runs yet")
-        points = [("oldest" if i == 0 else ("latest" if i == len(durations) - 1 else ""), d)
-                  for i, d in enumerate(durations)]
-        self.query_one("#job-chart", BarChart).set_points(points)
-        text = " · ".join(parts)
+        detail.update(Text(" · ".join(parts)))
         if job.error:
-            text += f"\nerror: {job.error}"
+            problem.update(Text(f"error: {job.error}"))
         else:
             failing = [other.id for other in self._jobs.values() if other.status == "failed"]
-            if failing:
-                text += f"\n{fmt.STATUS_SYMBOLS['failed']} failed: {', '.join(failing)} (select to read the error)"
-        detail.update(Text(text))
-        detail.set_class(bool(job.error) or "failed:" in text, "-error")
+            note = f"{fmt.STATUS_SYMBOLS['failed']} failed: {', '.join(failing)} (select it to read the error)"
+            problem.update(Text(note) if failing else "")
+        durations = list(getattr(job, "recent_durations_ms", ()) or ())
+        points = [("oldest" if i == 0 else ("latest" if i == len(durations) - 1 else ""), d)
+                  for i, d in enumerate(durations)]
+        chart.set_points(points, title=f"{job.id}: duration of the last {len(durations)} runs (ms)",
+                         empty=f"{job.id}: no runs yet")
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._show_detail()
