@@ -1,8 +1,14 @@
-"""Cache read latency: AnalyticsCache.read() of a present key, as the dashboard's panes do it."""
+"""Cache read latency: AnalyticsCache.read() of a present key, as the dashboard's panes do it.
+
+Measured in this thread's CPU time, batch by batch: on a shared machine a batch
+during which the process was descheduled would otherwise count the wait as
+latency. The wall-clock median is kept in the JSON for comparison.
+"""
 
 from __future__ import annotations
 
 import time
+from typing import Any, Callable
 
 from cachetools import TLRUCache
 
@@ -10,19 +16,17 @@ from tui_analytics.cache import AnalyticsCache
 
 from .common import Context, Row, check, median
 
-READS_PER_BATCH = 10_000
-BATCHES = 50
+READS_PER_BATCH = 5_000
+BATCHES = 100
 
 
-def _per_read_us(read, key: str) -> float:
-    """Median over batches of the mean time of one read, in microseconds."""
-    per_batch = []
-    for _ in range(BATCHES):
-        started = time.perf_counter()
-        for _ in range(READS_PER_BATCH):
-            read(key)
-        per_batch.append((time.perf_counter() - started) / READS_PER_BATCH * 1e6)
-    return median(per_batch)
+def _batch(read: Callable[[str], Any], key: str) -> tuple[float, float]:
+    """(thread CPU, wall) microseconds per read over one batch."""
+    cpu, wall = time.thread_time(), time.perf_counter()
+    for _ in range(READS_PER_BATCH):
+        read(key)
+    return ((time.thread_time() - cpu) / READS_PER_BATCH * 1e6,
+            (time.perf_counter() - wall) / READS_PER_BATCH * 1e6)
 
 
 def run(ctx: Context) -> list[Row]:
@@ -34,6 +38,14 @@ def run(ctx: Context) -> list[Row]:
     bare = TLRUCache(maxsize=256, ttu=lambda _k, _v, now: now + 600, timer=time.monotonic)
     for n in range(50):
         bare[f"job-{n}:value"] = n
-    _per_read_us(cache.read, key)  # warm-up
-    mine, base = _per_read_us(cache.read, key), _per_read_us(bare.get, key)
-    return [Row("cache read (median)", mine, "us", base, "<=2us", check(mine, 2.0))]
+    _batch(cache.read, key)  # warm-up
+    _batch(bare.get, key)
+    found: dict[str, list[float]] = {"cpu": [], "wall": [], "bare_cpu": [], "bare_wall": []}
+    for _ in range(BATCHES):  # alternated, so both see the same machine
+        for prefix, read in (("", cache.read), ("bare_", bare.get)):
+            cpu, wall = _batch(read, key)
+            found[prefix + "cpu"].append(cpu)
+            found[prefix + "wall"].append(wall)
+    mine, base = median(found["cpu"]), median(found["bare_cpu"])
+    extra = {"wall_us": median(found["wall"]), "bare_wall_us": median(found["bare_wall"])}
+    return [Row("cache read (median, CPU time)", mine, "us", base, "<=2us", check(mine, 2.0), extra=extra)]
