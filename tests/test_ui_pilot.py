@@ -517,3 +517,21 @@ async def test_after_q_no_key_opens_anything(services) -> None:
         app.exit()  # the keys already typed after q are still dispatched while the app shuts down
         assert not any(screen.check_action(b.action, ()) for b in BINDINGS if "." not in b.action)
     assert app.return_code == 0
+
+
+async def test_no_color_draws_in_grey_and_keeps_every_meaning(settings, monkeypatch) -> None:
+    import re
+
+    from tui_analytics.ui.sample import sample_app
+
+    monkeypatch.setenv("NO_COLOR", "1")
+    app = sample_app(settings, failed_job=True)
+    assert app.no_color
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        svg = app.export_screenshot()
+    window_frame = {"ff5f57", "febc2e", "28c840", "c5c8c6"}  # the SVG's window buttons and title, not the app
+    colours = set(re.findall(r"#([0-9a-f]{6})", svg)) - window_frame
+    assert colours and all(c[0:2] == c[2:4] == c[4:6] for c in colours), sorted(colours)[:10]
+    for meaning in ("✗ failed", "✓ completed", "⚠ STALE", "DEMO DATA", "scheduler stopped"):
+        assert meaning.replace(" ", "&#160;") in svg or meaning in svg, meaning

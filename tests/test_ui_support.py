@@ -7,22 +7,11 @@ from typing import Any
 
 from textual.pilot import Pilot
 
+from tui_analytics.ui import screenshots
 from tui_analytics.ui.app import DashboardApp
 
 
-async def settle(pilot: Pilot[Any], rounds: int = 3) -> None:
-    """Let workers finish and the coalesced pane refresh (50 ms) run, until the app is quiet
-    twice in a row (then the tables have had an idle pass to size themselves)."""
-    app = pilot.app
-    quiet = 0
-    for _ in range(200):
-        await pilot.pause()
-        await app.workers.wait_for_complete()
-        await pilot.pause(0.06)
-        quiet = quiet + 1 if getattr(app, "is_quiet", True) else 0
-        if quiet >= rounds:
-            return
-    raise AssertionError("the dashboard never became quiet")
+settle = screenshots.settle  # wait until the app is quiet: workers done, panes redrawn
 
 
 async def until(pilot: Pilot[Any], condition: Any, timeout: float = 10.0) -> None:
