@@ -5,10 +5,12 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+import pytest
 from textual.pilot import Pilot
 
 from tui_analytics.ui import screenshots
 from tui_analytics.ui.app import DashboardApp
+from tui_analytics.ui.sample import sample_services
 
 
 settle = screenshots.settle  # wait until the app is quiet: workers done, panes redrawn
@@ -23,6 +25,16 @@ async def until(pilot: Pilot[Any], condition: Any, timeout: float = 10.0) -> Non
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out waiting for {getattr(condition, '__name__', condition)}")
         await pilot.pause(0.05)
+
+
+@pytest.fixture
+def services(settings):
+    """Real services over the sample data (frozen clock, job history, a filled cache); no scheduler."""
+    return sample_services(settings, shown_paths=False)
+
+
+def static_text(widget: Any) -> str:
+    return str(widget.render())
 
 
 def notes(app: DashboardApp) -> list[tuple[str, str, str]]:

@@ -15,6 +15,7 @@ from textual import work
 from ..errors import TemplateValidationError
 from . import format as fmt
 from .screens import ConfirmDialog, ExportDialog, ExportRequest, HelpScreen, InvalidateDialog, TemplateDialog, TemplateForm
+from .messages import ExportProgress
 from .screens.template import form_values
 
 if TYPE_CHECKING:
@@ -170,16 +171,20 @@ class ActionsMixin:
         label = request.dataset
         self.show_activity(f"Exporting {label}…")
 
-        def progress(rows: int, size: int) -> None:  # called from the export's worker thread
-            self.app.call_from_thread(self.show_activity, f"Exporting {label}… {rows:,} rows, {fmt.size_bytes(size)}")
+        def progress(rows: int, size: int) -> None:
+            # Called in the export's thread: post (thread-safe, never waits), do not touch widgets.
+            self.app.post_message(ExportProgress(label, rows, size))
 
+        self.app.exports_running += 1
         try:
             result = await self.app.services.export(request, progress)
         except Exception as exc:
             self.notify(describe(exc), title=f"Export of {label} failed", severity="error", timeout=10)
             return
         finally:
-            self.hide_activity()
+            self.app.exports_running -= 1
+            if not self.app.exports_running:
+                self.hide_activity()
         rows = f"{result.rows:,} row" + ("" if result.rows == 1 else "s")
         self.notify(f"{self.app.services.display_path(result.path)}\n{rows}, {fmt.size_bytes(result.size)}",
                     title="Export saved",

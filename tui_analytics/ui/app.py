@@ -22,7 +22,8 @@ from ..events import (CACHE_CHANGED, JOB_FAILED, JOB_FINISHED, JOB_SKIPPED, JOB_
                       REPORT_FINISHED, REPORT_STARTED, SCHEDULER_STATE, TEMPLATES_CHANGED, ServiceEvent)
 from .actions import describe
 from .commands import DashboardCommands
-from .messages import ServiceEventMessage, StartupProgress
+from . import format as fmt
+from .messages import ExportProgress, ServiceEventMessage, StartupProgress
 from .resources import stylesheets
 from .screen import MainScreen
 from .services import DashboardServices
@@ -66,6 +67,7 @@ class DashboardApp(App[None]):
         self._attached = False
         self.lock_holder: str | None = None  # who schedules, when this dashboard is read-only
         self.quitting = False
+        self.exports_running = 0
         settings = services.settings
         self.main_screen = MainScreen(
             title=self.TITLE, database=services.database_label, demo=settings.uses_demo_data, tz=settings.tz
@@ -117,6 +119,12 @@ class DashboardApp(App[None]):
             f"First start: creating the demo database ({message.stage}, {message.done:,}/{message.total:,})…",
             message.done, message.total,
         )
+
+    def on_export_progress(self, message: ExportProgress) -> None:
+        if not self.exports_running:
+            return  # a late message from an export that has finished: its strip is already gone
+        self.main_screen.show_activity(
+            f"Exporting {message.dataset}… {message.rows:,} rows, {fmt.size_bytes(message.size)}")
 
     def _startup_failed(self, message: str) -> None:
         self.main_screen.show_activity(f"Cannot start: {message}")

@@ -38,6 +38,7 @@ class StartupProgress(Message):
 class ExportProgress(Message):
     """Rows and bytes written so far by a running export."""
 
+    dataset: str
     rows: int
     size: int
 

@@ -117,7 +117,8 @@ class JobsPane(Pane):
         if self._schedule_state == "paused":
             return self.table.tone(f"{fmt.STATUS_SYMBOLS['paused']} paused", "warn")
         if job.next_run is None:
-            return self.table.tone("manual", "muted")
+            # read-only: another process schedules it; otherwise only manual runs (t) happen
+            return self.table.tone("elsewhere" if self._schedule_state == "read-only" else "manual", "muted")
         return fmt.countdown(job.next_run, now)
 
     def _show_detail(self) -> None:
