@@ -180,3 +180,11 @@ def test_plain_and_quoted_columns_match_the_csv_module(batch):
 
 def test_a_lone_empty_field_is_quoted_as_the_csv_module_does():
     assert by_columns(["a"], [[["", "x"]]]) == by_rows(["a"], [[["", "x"]]])
+
+
+def test_row_dicts_use_the_column_names():
+    from tui_analytics.recentstream import column_dicts
+
+    columns = [["t"], [1], ["u"], ["view"], [2], ["i"]]
+    assert list(column_dicts(columns)) == [dict(zip(RECENT_COLUMNS, ["t", 1, "u", "view", 2, "i"]))]
+    assert list(list(column_dicts(columns))[0]) == list(RECENT_COLUMNS)  # key order too

