@@ -4,7 +4,9 @@ Prints `FRAME <time.monotonic()>` once the app has drawn its first full frame
 (headless: the compositor renders, nothing is written to a terminal), then exits.
 CLOCK_MONOTONIC is system-wide on Linux, so the parent subtracts its own spawn time.
 Also prints `PHASE <name> <time.monotonic()>` for: interpreter up, app built
-(imports done), first frame (any content), services ready.
+(imports done), first frame (any content), services ready; and `GC <ms>`, how
+long one full garbage collection takes once the app is up (it holds the GIL, so
+the loop stalls for as long).
 
 - bare: a Textual app with a Header, a DataTable of six rows and a Footer; full
   at its first frame.
@@ -19,6 +21,7 @@ import time
 STARTED = time.monotonic()  # the interpreter is up; nothing of ours imported yet
 
 import asyncio  # noqa: E402
+import gc  # noqa: E402
 import sys  # noqa: E402
 from typing import Any, Callable  # noqa: E402
 
@@ -81,6 +84,10 @@ def main(mode: str) -> int:
         app.call_after_refresh(lambda: drawn.done() or drawn.set_result(time.monotonic()))
         app.refresh()
         stamps.append(await drawn)
+        # How long a full garbage collection stalls this app's loop now that it is up.
+        started = time.perf_counter()
+        gc.collect()
+        phases["gc-ms"] = (time.perf_counter() - started) * 1000.0
         app.exit()
 
     app.run(headless=True, size=SIZE, auto_pilot=pilot)
@@ -88,7 +95,7 @@ def main(mode: str) -> int:
         print(f"{mode}: no full frame within {GIVE_UP_S:.0f} s (return code {app.return_code})", file=sys.stderr)
         return 1
     for name, stamp in phases.items():
-        print(f"PHASE {name} {stamp:.6f}")
+        print(f"PHASE {name} {stamp:.6f}" if name != "gc-ms" else f"GC {stamp:.3f}")
     print(f"FRAME {stamps[0]:.6f}", flush=True)
     return 0
 
