@@ -204,3 +204,20 @@ async def test_help_lists_every_key_and_the_palette_runs_them(services) -> None:
         assert {b.id for b in palette_bindings()} >= {
             "trigger", "clear-cache", "invalidate", "pause", "export", "new-template", "edit-template",
             "delete-template", "generate", "help", "quit"}
+
+
+async def test_escape_leaves_every_form_without_side_effects(services) -> None:
+    app = app_for(services)
+    export_dir = services.settings.resolved_export_dir
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        before = [(t.id, t.name, t.recipients) for t in services.reports.get_report_templates()]
+        await pilot.press("4", "n", *"Half typed", "escape")
+        await pilot.press("enter")
+        assert isinstance(app.screen, TemplateDialog)  # enter on the table opens the editor...
+        await pilot.press(*" changed", "escape")  # ...and escape drops the edit
+        await pilot.press("e", "escape", "d", "escape", "c", "escape", "i", "escape", "question_mark", "escape")
+        await settle(pilot)
+        assert isinstance(app.screen, MainScreen)
+        assert [(t.id, t.name, t.recipients) for t in services.reports.get_report_templates()] == before
+        assert len(services.processor.cache) == 6 and not export_dir.exists()

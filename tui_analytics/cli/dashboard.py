@@ -29,7 +29,7 @@ def run_dashboard(args: argparse.Namespace) -> int:
     from ..ui import build_app
 
     locking.set_program("dashboard")  # how other processes name us when we hold the scheduler lock
-    app = build_app(settings)
+    app = build_app(settings, watch_stalls=True)
     app.run()
     return int(app.return_code or 0)
 

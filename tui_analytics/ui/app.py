@@ -18,6 +18,7 @@ from textual.app import App
 
 from ..clock import SYSTEM_CLOCK, Clock
 from ..config import Settings
+from ..stall import StallMonitor
 from ..events import (CACHE_CHANGED, JOB_FAILED, JOB_FINISHED, JOB_SKIPPED, JOB_STARTED, REPORT_FAILED,
                       REPORT_FINISHED, REPORT_STARTED, SCHEDULER_STATE, TEMPLATES_CHANGED, ServiceEvent)
 from .actions import describe
@@ -57,10 +58,12 @@ class DashboardApp(App[None]):
     COMMANDS = App.COMMANDS | {DashboardCommands}
     ENABLE_COMMAND_PALETTE = True
 
-    def __init__(self, services: DashboardServices, *, start_scheduler: bool = True) -> None:
+    def __init__(self, services: DashboardServices, *, start_scheduler: bool = True, watch_stalls: bool = False) -> None:
         super().__init__()
         self.services = services
         self.start_scheduler = start_scheduler
+        # Log which callback held the event loop for more than 100 ms (the CLI turns this on).
+        self._stalls: StallMonitor | None = StallMonitor() if watch_stalls else None
         self.cursor_blink = True  # tests turn it off for stable screenshots
         self._unsubscribe: list[Callable[[], None]] = []
         self._dirty: set[str] = set()
@@ -76,6 +79,8 @@ class DashboardApp(App[None]):
     def exit(self, *args: Any, **kwargs: Any) -> None:
         """Quit. Keys typed after `q` (while the app shuts down) do nothing: see MainScreen.check_action."""
         self.quitting = True
+        if self._stalls is not None:
+            self._stalls.stop()  # Textual's own shutdown (joining its input thread) is not a stall worth logging
         super().exit(*args, **kwargs)
 
     def notify(self, message: str, *, title: str = "", severity: Any = "information", timeout: float | None = None,
@@ -95,6 +100,8 @@ class DashboardApp(App[None]):
         self.main_screen.header.set_time(self.clock.now())
         self.main_screen.header.set_scheduler("starting")
         self.set_interval(TICK_SECONDS, self._tick)
+        if self._stalls is not None:
+            self._stalls.start()
         if self.services.ready:
             self._services_ready()
         else:
@@ -147,6 +154,8 @@ class DashboardApp(App[None]):
         self.refresh_panes("header", "jobs", "metrics", "analytics", "reports")
 
     def on_unmount(self) -> None:
+        if self._stalls is not None:
+            self._stalls.stop()
         for unsubscribe in self._unsubscribe:
             unsubscribe()
         self._unsubscribe.clear()
@@ -250,10 +259,12 @@ def build_app(
     reports: Any = None,
     export_service: Any = None,
     start_scheduler: bool = True,
+    watch_stalls: bool = False,
 ) -> DashboardApp:
     """The dashboard over `settings`. Services not passed in are created when the app starts
-    (in a worker thread). With `start_scheduler=False` nothing is scheduled (tests, screenshots)."""
+    (in a worker thread). With `start_scheduler=False` nothing is scheduled (tests, screenshots);
+    `watch_stalls` logs what held the event loop (see stall.py)."""
     services = DashboardServices(
         settings, clock or SYSTEM_CLOCK, processor=processor, reports=reports, export_service=export_service
     )
-    return DashboardApp(services, start_scheduler=start_scheduler)
+    return DashboardApp(services, start_scheduler=start_scheduler, watch_stalls=watch_stalls)
