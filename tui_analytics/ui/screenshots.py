@@ -61,6 +61,16 @@ async def _custom_cron(pilot: Any) -> None:
     dialog.query_one("#recipients", Input).value = "ops@example.com"
 
 
+async def _crowded(pilot: Any) -> None:
+    """The editor at its tallest: a three-line preview and an error (the body scrolls, the buttons stay)."""
+    dialog = pilot.app.screen
+    dialog.query_one("#schedule", Select).value = "custom"
+    dialog.query_one("#cron", Input).value = "*/5 0-23 * * 1-5"
+    dialog.query_one("#timezone", Input).value = "America/Argentina/ComodRivadavia"
+    dialog.query_one("#recipients", Input).value = "ops@example.com, not an address"
+    dialog.query_one("#recipients", Input).focus()
+
+
 @dataclass(frozen=True)
 class Scene:
     """One screenshot: terminal size, keys pressed, optional setup; `readme` scenes go to screenshots/."""
@@ -94,6 +104,8 @@ SCENES: tuple[Scene, ...] = (
     Scene("template-new-80x24", (80, 24), ("4", "n"), about="n: a new template"),
     Scene("template-bad-cron-80x24", (80, 24), ("4", "down", "enter"), setup=_bad_cron,
           about="enter: editing a template, with a bad cron"),
+    Scene("template-crowded-80x24", (80, 24), ("4", "n"), setup=_crowded,
+          about="a long preview and an error: the form scrolls, the buttons stay"),
     Scene("template-preview-160x50", (160, 50), ("4", "n"), setup=_custom_cron, readme=True,
           about="a custom cron in words and its next five runs"),
     Scene("invalidate-80x24", (80, 24), ("down", "i"), readme=True, about="i: keys matching a pattern"),

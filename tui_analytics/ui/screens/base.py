@@ -7,7 +7,8 @@ from typing import Any, Callable, Generic, TypeVar
 from textual.binding import Binding
 from textual.screen import ModalScreen
 from textual.validation import ValidationResult, Validator
-from textual.widgets import Input
+from textual.containers import VerticalScroll
+from textual.widgets import Checkbox, Input
 
 ResultT = TypeVar("ResultT")
 
@@ -25,6 +26,24 @@ class Dialog(ModalScreen[ResultT], Generic[ResultT]):
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def dialog_body() -> VerticalScroll:
+    """The part of a dialog above its buttons. It scrolls when the terminal is too short (80x24
+    with a long preview or error), so the buttons, docked below it, always stay in sight."""
+    return VerticalScroll(classes="body", can_focus=False)
+
+
+class Toggle(Checkbox):
+    """A Checkbox whose glyph says its state: `▐X▌` on, `▐ ▌` off.
+
+    Textual's Checkbox always draws an X and shows the state only by colour, which
+    NO_COLOR (and some palettes) erase.
+    """
+
+    @property
+    def BUTTON_INNER(self) -> str:  # type: ignore[override]  # a class constant in Checkbox
+        return "X" if self.value else " "
 
 
 class Raises(Validator):

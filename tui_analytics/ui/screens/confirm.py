@@ -7,7 +7,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 
-from .base import Dialog
+from .base import Dialog, dialog_body
 
 
 class ConfirmDialog(Dialog[bool]):
@@ -33,8 +33,9 @@ class ConfirmDialog(Dialog[bool]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="confirm") as box:
             box.border_title = self._title
-            yield Static(self._message, id="message", markup=False)
-            with Horizontal(classes="buttons"):
+            with dialog_body():
+                yield Static(self._message, id="message", markup=False)
+            with Horizontal(classes="buttons"):  # docked below the body: always in sight
                 yield Button(f"{self._confirm_label} (y)", id="yes", variant="error")
                 yield Button("Cancel (n)", id="no")
 

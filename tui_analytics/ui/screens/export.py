@@ -15,7 +15,7 @@ from ...daterange import DateRange
 from ...errors import ExportOptionsError
 from ...export.files import check_filename
 from ...export.options import ExportOptions, check_export_options
-from .base import Dialog, Raises
+from .base import Dialog, Raises, Toggle, dialog_body
 
 DATASET_CHOICES = (
     ("User growth (per month)", "user-growth"),
@@ -98,30 +98,33 @@ class ExportDialog(Dialog[ExportRequest]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="export") as box:
             box.border_title = "Export"
-            with Grid(classes="form"):
-                yield Label("Dataset")
-                yield Select(DATASET_CHOICES, value=self._dataset, allow_blank=False, id="dataset", compact=True)
-                yield Label("Format")
-                yield Select((("CSV", "csv"), ("JSON", "json")), value="csv", allow_blank=False, id="format",
-                             compact=True)
-                yield Label("From")
-                yield Input(placeholder="YYYY-MM-DD (empty: default period)", id="start", compact=True,
-                            validators=[Raises(check_date)], valid_empty=True)
-                yield Label("To")
-                yield Input(placeholder="YYYY-MM-DD (included)", id="end", compact=True,
-                            validators=[Raises(check_date)], valid_empty=True)
-                yield Label("Size")
-                yield Input(id="size", compact=True, validators=[Raises(check_size)], valid_empty=True)
-                yield Label("File name")
-                yield Input(placeholder="automatic: dataset_time.ext", id="name", compact=True,
-                            validators=[Raises(check_name)], valid_empty=True)
-                yield Label("")
-                yield Checkbox("Include metadata", value=True, id="metadata", compact=True)
-                yield Label("")
-                yield Checkbox("Compress (gzip)", value=False, id="gzip", compact=True)
-            yield Static(f"Saved in {self._export_dir}", id="where", classes="hint", markup=False)
-            yield Static("", id="error", classes="error", markup=False)
-            with Horizontal(classes="buttons"):
+            with dialog_body():
+                with Grid(classes="form"):
+                    yield Label("Dataset")
+                    yield Select(DATASET_CHOICES, value=self._dataset, allow_blank=False, id="dataset", compact=True)
+                    yield Label("Format")
+                    yield Select((("CSV", "csv"), ("JSON", "json")), value="csv", allow_blank=False, id="format",
+                                 compact=True)
+                    yield Label("From")
+                    yield Input(placeholder="YYYY-MM-DD (empty: default period)", id="start", compact=True,
+                                validators=[Raises(check_date)], valid_empty=True)
+                    yield Label("To")
+                    yield Input(placeholder="YYYY-MM-DD (included)", id="end", compact=True,
+                                validators=[Raises(check_date)], valid_empty=True)
+                    yield Label("Size")
+                    yield Input(id="size", compact=True, validators=[Raises(check_size)], valid_empty=True)
+                    yield Label("File name")
+                    yield Input(placeholder="automatic: dataset_time.ext", id="name", compact=True,
+                                validators=[Raises(check_name)], valid_empty=True)
+                    yield Label("")
+                    yield Toggle("Include metadata", value=True, id="metadata", compact=True)
+                    yield Label("")
+                    yield Toggle("Compress (gzip)", value=False, id="gzip", compact=True)
+                yield Static(f"Saved in {self._export_dir}", id="where", classes="hint", markup=False)
+                error = Static("", id="error", classes="error", markup=False)
+                error.display = False  # shown with a problem; no blank line otherwise (80x24 has none to spare)
+                yield error
+            with Horizontal(classes="buttons"):  # docked below the body: always in sight
                 yield Button("Export", id="ok", variant="primary", compact=True)
                 yield Button("Cancel", id="cancel", compact=True)
 
@@ -151,8 +154,10 @@ class ExportDialog(Dialog[ExportRequest]):
             request = self._request()
         except ExportOptionsError as exc:
             error.update(str(exc))
+            error.display = True
             return None
         error.update("")
+        error.display = False
         return request
 
     def _request(self) -> ExportRequest:

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Static
 
-from .base import Dialog
+from .base import Dialog, dialog_body
 
 MAX_LISTED = 12
 
@@ -28,10 +28,11 @@ class InvalidateDialog(Dialog[str]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="invalidate") as box:
             box.border_title = "Invalidate cache keys"
-            yield Label("Glob pattern (* any text, ? one character), e.g. user-growth*")
-            yield Input(self._pattern, placeholder="user-growth*", id="pattern", compact=True)
-            yield Static("", id="matches", markup=False)
-            with Horizontal(classes="buttons"):
+            with dialog_body():
+                yield Label("Glob pattern (* any text, ? one character), e.g. user-growth*")
+                yield Input(self._pattern, placeholder="user-growth*", id="pattern", compact=True)
+                yield Static("", id="matches", markup=False)
+            with Horizontal(classes="buttons"):  # docked below the body: always in sight
                 yield Button("Invalidate…", id="ok", variant="warning", compact=True)
                 yield Button("Cancel", id="cancel", compact=True)
 

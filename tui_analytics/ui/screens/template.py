@@ -15,7 +15,7 @@ from ...errors import TemplateValidationError
 from ...reports.cron import SCHEDULE_CRONS, as_tz, describe_cron, next_fire_times
 from ...reports.models import SCHEDULES
 from ...reports.validation import validate_field, validate_fields
-from .base import Dialog, Raises
+from .base import Dialog, Raises, Toggle, dialog_body
 
 PREVIEW_COUNT = 5
 
@@ -88,36 +88,39 @@ class TemplateDialog(Dialog[TemplateForm]):
         v = self._values
         with Vertical(id="dialog", classes="template") as box:
             box.border_title = f"Edit template {self._template.id}" if self._template else "New report template"
-            with Grid(classes="form"):
-                yield Label("Name")
-                yield Input(v["name"], id="name", compact=True, validators=[Raises(lambda s: validate_field("name", s))])
-                yield Label("Description")
-                yield Input(v["description"], id="description", compact=True,
-                            validators=[Raises(lambda s: validate_field("description", s))])
-                yield Label("Schedule")
-                yield Select([(s, s) for s in SCHEDULES], value=v["schedule"], allow_blank=False, id="schedule",
-                             compact=True)
-                yield Label("Cron")
-                yield Input(v["cron"], id="cron", compact=True, validators=[Raises(lambda s: validate_field("cron", s))])
-                yield Label("Time zone")
-                yield Input(v["timezone"], id="timezone", compact=True, placeholder=f"{self._default_tz} (configured)",
-                            validators=[Raises(lambda s: validate_field("timezone", s))])
-                yield Label("Format")
-                yield Select((("CSV", "csv"), ("JSON", "json")), value=v["format"], allow_blank=False, id="format",
-                             compact=True)
-                yield Label("Datasets")
-                yield Input(v["datasets"], id="datasets", compact=True, placeholder="default for the schedule",
-                            validators=[Raises(lambda s: validate_field("datasets", s) if s.strip() else None)])
-                yield Label("Recipients")
-                yield Input(v["recipients"], id="recipients", compact=True, placeholder="ops@example.com, …",
-                            validators=[Raises(lambda s: validate_field("recipients", s))])
-                yield Label("")
-                with Horizontal(classes="checks"):
-                    yield Checkbox("Include metadata", value=v["include_metadata"], id="include_metadata", compact=True)
-                    yield Checkbox("Active", value=v["is_active"], id="is_active", compact=True)
-            yield Static("", id="preview", classes="preview", markup=False)
-            yield Static(self._error or "", id="error", classes="error", markup=False)
-            with Horizontal(classes="buttons"):
+            with dialog_body():
+                with Grid(classes="form"):
+                    yield Label("Name")
+                    yield Input(v["name"], id="name", compact=True, validators=[Raises(lambda s: validate_field("name", s))])
+                    yield Label("Description")
+                    yield Input(v["description"], id="description", compact=True,
+                                validators=[Raises(lambda s: validate_field("description", s))])
+                    yield Label("Schedule")
+                    yield Select([(s, s) for s in SCHEDULES], value=v["schedule"], allow_blank=False, id="schedule",
+                                 compact=True)
+                    yield Label("Cron")
+                    yield Input(v["cron"], id="cron", compact=True, validators=[Raises(lambda s: validate_field("cron", s))])
+                    yield Label("Time zone")
+                    yield Input(v["timezone"], id="timezone", compact=True, placeholder=f"{self._default_tz} (configured)",
+                                validators=[Raises(lambda s: validate_field("timezone", s))])
+                    yield Label("Format")
+                    yield Select((("CSV", "csv"), ("JSON", "json")), value=v["format"], allow_blank=False, id="format",
+                                 compact=True)
+                    yield Label("Datasets")
+                    yield Input(v["datasets"], id="datasets", compact=True, placeholder="default for the schedule",
+                                validators=[Raises(lambda s: validate_field("datasets", s) if s.strip() else None)])
+                    yield Label("Recipients")
+                    yield Input(v["recipients"], id="recipients", compact=True, placeholder="ops@example.com, …",
+                                validators=[Raises(lambda s: validate_field("recipients", s))])
+                    yield Label("")
+                    with Horizontal(classes="checks"):
+                        yield Toggle("Include metadata", value=v["include_metadata"], id="include_metadata", compact=True)
+                        yield Toggle("Active", value=v["is_active"], id="is_active", compact=True)
+                yield Static("", id="preview", classes="preview", markup=False)
+                error = Static(self._error or "", id="error", classes="error", markup=False)
+                error.display = bool(self._error)  # shown with a problem; no blank line otherwise (80x24 has none to spare)
+                yield error
+            with Horizontal(classes="buttons"):  # docked below the body: always in sight
                 yield Button("Save", id="ok", variant="primary", compact=True)
                 yield Button("Cancel", id="cancel", compact=True)
 
@@ -198,8 +201,10 @@ class TemplateDialog(Dialog[TemplateForm]):
                 raise TemplateValidationError("schedule 'custom' needs a cron expression")
         except TemplateValidationError as exc:
             error.update(str(exc))
+            error.display = True
             return None
         error.update("")
+        error.display = False
         return fields
 
     @on(Input.Submitted)
