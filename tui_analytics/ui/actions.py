@@ -14,11 +14,16 @@ from textual import work
 
 from ..errors import TemplateValidationError
 from . import format as fmt
-from .screens import ConfirmDialog, ExportDialog, ExportRequest, HelpScreen, InvalidateDialog, TemplateDialog, TemplateForm
 from .messages import ExportProgress
-from .screens.template import form_values
+from .screens.confirm import ConfirmDialog
+from .screens.help import HelpScreen
+from .screens.invalidate import InvalidateDialog
 
+# The export and template dialogs import the export and reports packages (and SQLAlchemy):
+# they are imported when their key is first pressed, so start-up does not pay for them.
 if TYPE_CHECKING:
+    from .screens.export import ExportRequest
+    from .screens.template import TemplateForm
     from .services import DashboardServices
     from .widgets import AnalyticsPane, JobsPane, ReportsPane
 
@@ -159,6 +164,7 @@ class ActionsMixin:
         services = self._ready()
         if services is None:
             return
+        from .screens.export import ExportDialog
 
         def chosen(request: ExportRequest | None) -> None:
             if request is not None:
@@ -193,6 +199,8 @@ class ActionsMixin:
     # -- report templates --------------------------------------------------------------
 
     def _editor(self, template: Any | None, error: str | None = None, values: dict[str, Any] | None = None) -> None:
+        from .screens.template import TemplateDialog
+
         services = self.app.services
         zone = getattr(services.settings.tz, "key", None) or str(services.settings.tz)
 
@@ -223,6 +231,8 @@ class ActionsMixin:
         try:
             saved = await self.app.services.save_template(form.template_id, form.fields)
         except TemplateValidationError as exc:
+            from .screens.template import form_values
+
             # Refused by the service: reopen the editor with what was typed and why.
             self._editor(template, str(exc), form_values(form.fields))
             return

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
 
-from .. import scheduling
 from ..clock import SYSTEM_CLOCK, Clock
 from ..config import Settings, mask_url
 from ..events import EventBus, default_bus
@@ -130,6 +129,8 @@ class DashboardServices:
     def detach(self) -> None:
         """Unschedule what `attach` scheduled, cancel work still running (it is recorded as
         interrupted) and shut the loop's scheduler down (on the UI loop, when quitting)."""
+        from .. import scheduling
+
         for name, service in (("processor", self.processor), ("reports", self.reports)):
             if service is None:
                 continue
@@ -158,6 +159,8 @@ class DashboardServices:
             return "starting"
         state = self.processor.scheduler_state()
         if state == "stopped":
+            from .. import scheduling  # imported by the processor already: free here
+
             return scheduling.state()
         return state
 
@@ -224,6 +227,8 @@ class DashboardServices:
         """Pause or resume the shared scheduler, report jobs included (on the UI loop); returns the new state."""
         if hasattr(self.processor, "toggle_scheduler"):
             return self.processor.toggle_scheduler()
+        from .. import scheduling
+
         return scheduling.toggle_pause()
 
     async def save_template(self, template_id: str | None, fields: dict[str, Any]) -> Any:
