@@ -51,6 +51,9 @@ class ReportSchedule:
         self._wanted = False
         self._tasks: set[asyncio.Task[Any]] = set()
         self._lock = threading.RLock()
+        # Template ids synced while the jobs are being added after attaching (None otherwise).
+        self._synced: set[str] | None = None
+        self._attachments = 0  # counts attaches, so a late job-adding task of an earlier one does nothing
         service.runner.scheduler_state = lambda: self.state
 
     # -- state -------------------------------------------------------------------
@@ -118,10 +121,24 @@ class ReportSchedule:
                 return False
             scheduler = self._injected if self._injected is not None else scheduling.get_scheduler()
             self._scheduler, self._loop = scheduler, loop
-            for template in self.service.get_report_templates_unattached():
-                self._add(template)
-            self._spawn(self.service.catch_up())
+            self._synced = set()
+            self._attachments += 1
+            self._spawn(self._add_active_then_catch_up(self._attachments))
         return True
+
+    async def _add_active_then_catch_up(self, attachment: int) -> None:
+        """Add a job per active template, then catch up. Reading the templates is a state-database
+        query, so it runs in a thread: attaching happens on the (UI) event loop."""
+        templates = await asyncio.to_thread(self.service.get_report_templates_unattached)
+        with self._lock:
+            if attachment != self._attachments or not self.attached:  # stopped or re-attached meanwhile
+                return
+            synced = self._synced or set()
+            for template in templates:
+                if template.id not in synced:  # changed since the read: sync() has its job right
+                    self._add(template)
+            self._synced = None
+        await self.service.catch_up()
 
     def stop(self) -> None:
         with self._lock:
@@ -161,6 +178,8 @@ class ReportSchedule:
         with self._lock:
             if not self.attached:
                 return
+            if self._synced is not None:
+                self._synced.add(template.id)
             if template.is_active:
                 self._add(template)
             else:
@@ -170,6 +189,8 @@ class ReportSchedule:
         with self._lock:
             if self._scheduler is None:
                 return
+            if self._synced is not None:
+                self._synced.add(template_id)
             try:
                 if self._scheduler.get_job(job_id(template_id)) is not None:
                     self._scheduler.remove_job(job_id(template_id))
