@@ -341,3 +341,27 @@ async def test_no_color_draws_in_grey_and_keeps_every_meaning(settings, monkeypa
     assert colours and all(c[0:2] == c[2:4] == c[4:6] for c in colours), sorted(colours)[:10]
     for meaning in ("✗ failed", "✓ completed", "⚠ STALE", "DEMO DATA", "scheduler stopped"):
         assert meaning.replace(" ", "&#160;") in svg or meaning in svg, meaning
+
+
+async def test_metrics_show_how_often_and_how_long_the_loop_stalled(services) -> None:
+    import time
+
+    from tui_analytics.ui import build_app
+
+    app = build_app(services.settings, clock=services.clock, processor=services.processor, reports=services.reports,
+                    export_service=services.export_service, start_scheduler=False, watch_stalls=True)
+    app.cursor_blink = False
+
+    def stalls_row() -> str:
+        table = app.screen.query_one("#metrics-table")
+        rows = [[str(c) for c in table.get_row_at(n)] for n in range(table.row_count)]
+        return next(value for name, value in rows if name == "Loop stalls")
+
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        before = stalls_row()  # "none", unless a busy machine already stalled the start-up
+        seen = 0 if before == "none" else int(before.split(",")[0])
+        time.sleep(0.3)  # hold the loop (the test runs on the app's loop), as a blocking call would
+        await until(pilot, lambda: stalls_row() != before)
+        count, worst = stalls_row().split(", worst ")
+        assert int(count) == seen + 1 and 250 <= int(worst.removesuffix(" ms")) < 1000

@@ -26,7 +26,7 @@ from ..events import (CACHE_CHANGED, JOB_FAILED, JOB_FINISHED, JOB_SKIPPED, JOB_
 from .actions import describe
 from .commands import DashboardCommands
 from . import format as fmt
-from .messages import ExportProgress, ServiceEventMessage, StartupProgress
+from .messages import ExportProgress, LoopStalled, ServiceEventMessage, StartupProgress
 from .resources import stylesheets
 from .screen import MainScreen
 from .services import DashboardServices
@@ -67,7 +67,8 @@ class DashboardApp(App[None]):
         self.start_scheduler = start_scheduler
         self.freeze_gc = freeze_gc  # gc.freeze() once the services this app created are up
         # Log which callback held the event loop for more than 100 ms (the CLI turns this on).
-        self._stalls: StallMonitor | None = StallMonitor() if watch_stalls else None
+        self._stalls: StallMonitor | None = StallMonitor(on_stall=self._stalled) if watch_stalls else None
+        self.worst_stall_ms = 0.0
         self.cursor_blink = True  # tests turn it off for stable screenshots
         self._unsubscribe: list[Callable[[], None]] = []
         self._dirty: set[str] = set()
@@ -143,6 +144,21 @@ class DashboardApp(App[None]):
             return  # a late message from an export that has finished: its strip is already gone
         self.main_screen.show_activity(
             f"Exporting {message.dataset}… {message.rows:,} rows, {fmt.size_bytes(message.size)}")
+
+    def _stalled(self, stall: Any) -> None:
+        """In the watchdog thread: remember the worst, tell the loop (post_message is thread-safe)."""
+        self.worst_stall_ms = max(self.worst_stall_ms, stall.duration_ms)
+        self.post_message(LoopStalled(stall.duration_ms))
+
+    def on_loop_stalled(self, message: LoopStalled) -> None:
+        self.refresh_panes("metrics")
+
+    @property
+    def stall_summary(self) -> tuple[int, float] | None:
+        """(stalls seen, worst in ms) while the stall monitor runs; None when it is off."""
+        if self._stalls is None:
+            return None
+        return self._stalls.count, self.worst_stall_ms
 
     def _startup_failed(self, message: str) -> None:
         self.main_screen.show_activity(f"Cannot start: {message}")
@@ -254,7 +270,7 @@ class DashboardApp(App[None]):
         if "jobs" in dirty:
             screen.jobs.show_jobs(services.job_statuses(), now, scheduler=state)
         if "metrics" in dirty:
-            screen.metrics.show(services.metrics(), now, holder=self.lock_holder)
+            screen.metrics.show(services.metrics(), now, holder=self.lock_holder, stalls=self.stall_summary)
         if "analytics" in dirty:
             screen.analytics.show(services.cache_entries(), now)
         if "reports" in dirty:

@@ -44,3 +44,13 @@ class ExportProgress(Message):
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, ExportProgress)
+
+
+@dataclass
+class LoopStalled(Message):
+    """The stall monitor saw a callback hold the event loop (posted from its watchdog thread)."""
+
+    duration_ms: float
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, LoopStalled)  # the Metrics pane reads the totals, not each stall

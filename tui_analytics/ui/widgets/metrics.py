@@ -39,7 +39,9 @@ class MetricsPane(Pane):
     def compose(self) -> ComposeResult:
         yield StyledTable(id="metrics-table", show_header=False, cursor_type="none", classes="fill")
 
-    def show(self, view: MetricsView, now: datetime, *, holder: str | None = None) -> None:
+    def show(self, view: MetricsView, now: datetime, *, holder: str | None = None,
+             stalls: tuple[int, float] | None = None) -> None:
+        """Redraw; `stalls` is (count, worst ms) from the stall monitor, None when it is off."""
         table = self.query_one("#metrics-table", StyledTable)
         rows: list[tuple[str, Any]] = []
         jobs, cache, perf = view.jobs, view.cache, view.performance or {}
@@ -64,6 +66,7 @@ class MetricsPane(Pane):
         db_error = perf.get("databaseError")
         rows += [
             ("Event-loop lag", self._lag(perf)),
+            *([("Loop stalls", self._stalls(table, *stalls))] if stalls is not None else []),
             ("DB latency", table.tone(f"failed: {fmt.truncate(db_error, 30)}", "bad") if db_error else _ms(latency)),
             ("Memory (RSS)", fmt.DASH if perf.get("memoryRssMb") is None else f"{perf['memoryRssMb']:.1f} MiB"),
             ("Scheduler", table.tone(view.scheduler, "warn" if view.scheduler in ("paused", "read-only") else None)),
@@ -77,6 +80,13 @@ class MetricsPane(Pane):
         if moment is None:
             return "never"
         return f"{fmt.short_datetime(moment, self._tz, now)}, {fmt.short_span((now - fmt.as_utc(moment)).total_seconds())} ago"
+
+    @staticmethod
+    def _stalls(table: StyledTable, count: int, worst_ms: float) -> Any:
+        """How often a callback held the loop over the monitor's threshold (100 ms), and the worst."""
+        if not count:
+            return "none"
+        return table.tone(f"{count}, worst {worst_ms:.0f} ms", "warn")
 
     @staticmethod
     def _lag(perf: Mapping[str, Any]) -> str:
