@@ -71,6 +71,8 @@ async def test_services_of_a_second_instance_are_read_only_until_the_holder_goes
         reports_a.get_report_templates()  # attaches on this loop
         reports_b.get_report_templates()
         assert len(own_jobs(a._token)) == 6 and own_jobs(b._token) == []
+        # The schedule reads its templates in a worker thread, then adds the jobs.
+        await wait_until(lambda: len(report_jobs()) == 4, timeout=5)
         assert len(report_jobs()) == 4  # only A's report jobs (one per active template)
         assert (b.read_only, b.scheduler_state(), reports_b.read_only, reports_b.scheduler_state) == (
             True, "read-only", True, "read-only")
