@@ -213,16 +213,22 @@ class ActionsMixin:
             saved,
         )
 
+    def _selected_template(self) -> Any | None:
+        """The template the Reports pane has selected, once the services are ready; else say why."""
+        if self._ready() is None:
+            return None
+        template = self.reports.selected_template
+        if template is None:
+            self.notify("No template selected (Reports pane, key 4).", severity="warning")
+        return template
+
     def action_new_template(self) -> None:
         if self._ready() is not None:
             self._editor(None)
 
     def action_edit_template(self) -> None:
-        if self._ready() is None:
-            return
-        template = self.reports.selected_template
+        template = self._selected_template()
         if template is None:
-            self.notify("No template selected (Reports pane, key 4).", severity="warning")
             return
         self._editor(template)
 
@@ -244,11 +250,8 @@ class ActionsMixin:
         self.app.refresh_panes("reports")
 
     def action_delete_template(self) -> None:
-        if self._ready() is None:
-            return
-        template = self.reports.selected_template
+        template = self._selected_template()
         if template is None:
-            self.notify("No template selected (Reports pane, key 4).", severity="warning")
             return
 
         def answered(yes: bool | None) -> None:
@@ -279,11 +282,8 @@ class ActionsMixin:
         self.app.refresh_panes("reports")
 
     def action_generate_report(self) -> None:
-        if self._ready() is None:
-            return
-        template = self.reports.selected_template
+        template = self._selected_template()
         if template is None:
-            self.notify("No template selected (Reports pane, key 4).", severity="warning")
             return
         self._generate(template)
 
