@@ -16,8 +16,10 @@ calls over the joined text gives the same strings at a fraction of the cost.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any
+
+from .timestamps import iso
 
 # Column names of recent activity (export headers and dict keys), in order.
 RECENT_COLUMNS = ("timestamp", "userId", "userName", "action", "itemId", "itemName")
@@ -32,11 +34,6 @@ _STR = frozenset({str})
 _INT = frozenset({int})
 
 
-def iso(moment: datetime) -> str:
-    """ISO 8601 with an offset; naive datetimes are UTC (the source stores naive UTC)."""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.isoformat()
 
 
 def _stored_shape(values: Sequence[str]) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, Iterator
 
 from sqlalchemy import ColumnElement, String, bindparam, distinct, func, select, type_coerce
@@ -25,6 +25,7 @@ from .daterange import DateRange
 from .db import get_engine, query_error
 from .recentstream import Columns, RecentActivityStream, column_dicts, recent_columns
 from .schema import activities, items, users
+from .timestamps import iso, to_db
 
 # Rows per fetch from SQLite, whatever batch_size says: there is no round trip to
 # save, and a batch that fits in the CPU cache is faster to reshape (1M-row export:
@@ -94,16 +95,6 @@ def _day_mysql(el: Any, compiler: Any, **kw: Any) -> str:
     return _mysql_format("%Y-%m-%d", el, compiler, **kw)
 
 
-def _naive_utc(moment: datetime) -> datetime:
-    return moment.astimezone(timezone.utc).replace(tzinfo=None)
-
-
-def _iso(moment: datetime) -> str:
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.isoformat()
-
-
 def _add_months(year: int, month: int, delta: int) -> tuple[int, int]:
     index = year * 12 + (month - 1) + delta
     return index // 12, index % 12 + 1
@@ -114,7 +105,7 @@ def _newest_floor(limit: int, date_range: DateRange | None) -> Any:
     column = activities.c.created_at
     newest = select(column.label("t")).order_by(column.desc()).limit(limit)
     if date_range is not None:
-        newest = newest.where((column >= _naive_utc(date_range.start_utc)) & (column < _naive_utc(date_range.end_utc)))
+        newest = newest.where((column >= to_db(date_range.start_utc)) & (column < to_db(date_range.end_utc)))
     window = newest.subquery("newest")
     return select(func.min(window.c.t))
 
@@ -142,7 +133,7 @@ def _recent_statement(limit: int | None, date_range: DateRange | None, newest_fi
     column = activities.c.created_at
     in_range = None
     if date_range is not None:
-        in_range = (column >= _naive_utc(date_range.start_utc)) & (column < _naive_utc(date_range.end_utc))
+        in_range = (column >= to_db(date_range.start_utc)) & (column < to_db(date_range.end_utc))
         stmt = stmt.where(in_range)
     if limit is not None and newest_first_window:
         # MariaDB/MySQL drive this join from `users` or `items` and sort every
@@ -199,7 +190,7 @@ class AdminAnalyticsOptimizedRepository:
         return start, end
 
     def _where_range(self, column: ColumnElement[Any], start: datetime, end: datetime) -> Any:
-        return (column >= _naive_utc(start)) & (column < _naive_utc(end))
+        return (column >= to_db(start)) & (column < to_db(end))
 
     # -- datasets ----------------------------------------------------------
 
@@ -231,7 +222,7 @@ class AdminAnalyticsOptimizedRepository:
             .group_by(bucket)
             .order_by(bucket)
         )
-        before = self._rows(select(func.count()).where(users.c.created_at < _naive_utc(start)))[0][0]
+        before = self._rows(select(func.count()).where(users.c.created_at < to_db(start)))[0][0]
         counts = {row.m: int(row.n) for row in per_month}
         out = []
         total = int(before)
@@ -394,7 +385,7 @@ class AdminAnalyticsOptimizedRepository:
             end = self.clock.now()
             start = None
             act_start = end - timedelta(days=DEFAULT_WINDOW_DAYS)
-        total_users = select(func.count()).select_from(users).where(users.c.created_at < _naive_utc(end))
+        total_users = select(func.count()).select_from(users).where(users.c.created_at < to_db(end))
         new_users = select(func.count()).select_from(users).where(
             self._where_range(users.c.created_at, act_start, end)
         )
@@ -422,8 +413,8 @@ class AdminAnalyticsOptimizedRepository:
                 }
         except SQLAlchemyError as exc:
             raise query_error(self._url, exc) from None
-        result["periodStart"] = _iso(act_start)
-        result["periodEnd"] = _iso(end)
+        result["periodStart"] = iso(act_start)
+        result["periodEnd"] = iso(end)
         return result
 
     def ping(self) -> float:

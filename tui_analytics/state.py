@@ -14,6 +14,7 @@ from .config import Settings
 from .db import describe_error, get_engine
 from .errors import DatabaseError
 from .schema import job_runs, report_runs, state_metadata
+from .timestamps import to_db
 
 log = logging.getLogger(__name__)
 
@@ -48,7 +49,7 @@ def recover_interrupted(engine: Engine, *, alone: bool, now: datetime) -> dict[s
     otherwise only runs older than STALE_RUN_SECONDS are, so a dashboard starting
     never marks a report another live process is making.
     """
-    naive_now = now.astimezone(timezone.utc).replace(tzinfo=None)
+    naive_now = to_db(now)
     cutoff = naive_now - timedelta(seconds=STALE_RUN_SECONDS)
     counts: dict[str, int] = {}
     try:

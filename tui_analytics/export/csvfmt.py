@@ -24,11 +24,12 @@ import math
 import operator
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TextIO
 
 from ..errors import TuiAnalyticsError
+from ..timestamps import iso
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
@@ -52,11 +53,6 @@ def _json_default(value: Any) -> Any:
     return json_default(value)
 
 
-def iso(value: datetime) -> str:
-    """ISO 8601 with an offset; naive datetimes are read as UTC (the source stores naive UTC)."""
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.isoformat()
 
 
 def cell_text(value: Any) -> str:

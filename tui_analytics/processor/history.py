@@ -9,25 +9,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Iterable
 
 from sqlalchemy import Engine, delete, func, insert, select, update
 
 from ..schema import job_runs
+from ..timestamps import from_db, to_db
 from .models import COMPLETED, FAILED, INTERRUPTED, RUNNING, SKIPPED, JobRun
 
 log = logging.getLogger(__name__)
-
-
-def _naive(dt: datetime | None) -> datetime | None:
-    if dt is None:
-        return None
-    return dt.astimezone(timezone.utc).replace(tzinfo=None) if dt.tzinfo else dt
-
-
-def _aware(dt: datetime | None) -> datetime | None:
-    return None if dt is None else (dt.replace(tzinfo=timezone.utc) if dt.tzinfo is None else dt)
 
 
 @dataclass
@@ -68,9 +59,9 @@ class JobHistory:
         return {
             "job_id": run.job_id,
             "trigger": run.trigger,
-            "scheduled_for": _naive(run.scheduled_for),
-            "started_at": _naive(run.started_at),
-            "finished_at": _naive(run.finished_at),
+            "scheduled_for": to_db(run.scheduled_for),
+            "started_at": to_db(run.started_at),
+            "finished_at": to_db(run.finished_at),
             "duration_ms": run.duration_ms,
             "status": run.status,
             "error": (run.error or None) and run.error[:2000],
@@ -89,9 +80,9 @@ class JobHistory:
         m = row._mapping  # type: ignore[attr-defined]
         return JobRun(
             job_id=m["job_id"], trigger=m["trigger"], status=m["status"],
-            started_at=_aware(m["started_at"]),  # type: ignore[arg-type]
-            finished_at=_aware(m["finished_at"]), duration_ms=m["duration_ms"],
-            error=m["error"], scheduled_for=_aware(m["scheduled_for"]),
+            started_at=from_db(m["started_at"]),  # type: ignore[arg-type]
+            finished_at=from_db(m["finished_at"]), duration_ms=m["duration_ms"],
+            error=m["error"], scheduled_for=from_db(m["scheduled_for"]),
         )
 
     def restore(self, job_ids: Iterable[str], recent: int = 30) -> dict[str, JobTotals]:
@@ -114,7 +105,7 @@ class JobHistory:
                         t.failed += int(count)
                 elif status == SKIPPED:
                     t.skipped += int(count)
-                    t.last_skipped = _aware(latest)
+                    t.last_skipped = from_db(latest)
             for job_id, t in totals.items():
                 rows = conn.execute(
                     select(job_runs)
@@ -133,14 +124,14 @@ class JobHistory:
             value = conn.execute(
                 select(func.max(c.finished_at)).where(c.job_id == job_id, c.status == COMPLETED)
             ).scalar()
-        return _aware(value)
+        return from_db(value)
 
     def mark_interrupted(self, older_than: datetime) -> int:
         """Rows still 'running' that started before `older_than` belong to a process that died."""
         with self.engine.begin() as conn:
             result = conn.execute(
                 update(job_runs)
-                .where(job_runs.c.status == RUNNING, job_runs.c.started_at < _naive(older_than))
+                .where(job_runs.c.status == RUNNING, job_runs.c.started_at < to_db(older_than))
                 .values(status=INTERRUPTED, error="the process stopped before the run finished")
             )
             return int(result.rowcount or 0)

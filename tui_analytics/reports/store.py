@@ -7,7 +7,7 @@ Timestamps are stored as naive UTC (schema.py) and returned aware.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Any, Iterable
 
 from sqlalchemy import and_, delete, func, insert, or_, select, update
@@ -15,22 +15,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from ..schema import app_meta, report_runs, report_templates
+from ..timestamps import from_db, to_db
 
 SEEDED_KEY = "reports.default_templates_seeded"
-
-
-def to_db(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        return value
-    return value.astimezone(timezone.utc).replace(tzinfo=None)
-
-
-def from_db(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
 
 
 class TemplateStore:
