@@ -17,8 +17,16 @@ import traceback
 from dataclasses import asdict
 from pathlib import Path
 
-from . import cache_cases, demodata_cases, export_cases, lag_cases, refresh_cases, repository_cases, startup_cases
-from .common import SIZES, Context, Row, database, label, print_table
+from benchmarks import (
+    cache_cases,
+    demodata_cases,
+    export_cases,
+    lag_cases,
+    refresh_cases,
+    repository_cases,
+    startup_cases,
+)
+from benchmarks.common import SIZES, Context, Row, database, label, print_table
 
 CASES = {
     "demo-data": demodata_cases.run,

@@ -8,13 +8,13 @@ latency. The wall-clock median is kept in the JSON for comparison.
 from __future__ import annotations
 
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from cachetools import TLRUCache
 
-from tui_analytics.cache import AnalyticsCache
-
-from .common import Context, Row, check, median
+from benchmarks.common import Context, Row, check, median
+from tui_analytics.processor.cache import AnalyticsCache
 
 READS_PER_BATCH = 5_000
 BATCHES = 100

@@ -9,13 +9,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from tui_analytics.db import new_engine
-from tui_analytics.demo_data import DemoSpec, load_demo_data
+from tui_analytics.data.db import new_engine
+from tui_analytics.data.demo_data import DemoSpec, load_demo_data
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE_DIR = Path(__file__).parent / ".cache"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .common import Context, Row, build_database, label
+from benchmarks.common import Context, Row, build_database, label
 
 
 def run(ctx: Context) -> list[Row]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .common import Context, Row, check, child_env, db_path, label, median, run_child
+from benchmarks.common import Context, Row, check, child_env, db_path, label, median, run_child
 
 # The repository's recent-activity query, written by hand (same joins, order and bound LIMIT).
 BARE_SQL = (

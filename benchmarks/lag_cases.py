@@ -13,10 +13,9 @@ import time
 from pathlib import Path
 from typing import Any
 
+from benchmarks.common import Context, Row, check, label, median, percentile
+from benchmarks.refresh_cases import full_refresh, make_processor
 from tui_analytics.export import AnalyticsExportService, ExportOptions
-
-from .common import Context, Row, check, label, median, percentile
-from .refresh_cases import full_refresh, make_processor
 
 PROBE_S = 0.001
 
@@ -47,7 +46,7 @@ class _FullCollections:
         else:
             self.pauses.append((time.perf_counter() - self._started) * 1000.0)
 
-    def __enter__(self) -> "_FullCollections":
+    def __enter__(self) -> _FullCollections:
         gc.callbacks.append(self)
         return self
 

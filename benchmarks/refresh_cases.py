@@ -7,13 +7,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tui_analytics.clock import FrozenClock
-from tui_analytics.config import Settings
+from benchmarks.common import END, Context, Row, check, label, median
+from benchmarks.repository_cases import bare_queries, run_bare
+from tui_analytics.data.config import Settings
+from tui_analytics.data.repository import AdminAnalyticsOptimizedRepository
 from tui_analytics.processor import JOBS, AnalyticsBackgroundProcessor
-from tui_analytics.repository import AdminAnalyticsOptimizedRepository
-
-from .common import END, Context, Row, check, label, median
-from .repository_cases import bare_queries, run_bare
+from tui_analytics.runtime.clock import FrozenClock
 
 # What the six jobs fetch from the source (processor/jobs.py DATASETS, plus the ping).
 JOB_QUERIES = ("user_growth", "activity_trends", "activity_trends_30", "summary", "top_items", "recent_activity", "ping")
@@ -30,7 +29,7 @@ def make_processor(url: str, data_dir: Path) -> AnalyticsBackgroundProcessor:
 
 
 async def full_refresh(processor: AnalyticsBackgroundProcessor) -> None:
-    """Trigger every job in the seed's order and wait for each; a failed run fails the case."""
+    """Trigger every job in the documented order and wait for each; a failed run fails the case."""
     for spec in JOBS:
         run = await processor.trigger_job(spec.id)
         if run.status != "completed":

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy import text
 
-from tui_analytics.clock import FrozenClock
-from tui_analytics.repository import AdminAnalyticsOptimizedRepository
-
-from .common import END, Row, check, median, paired
+from benchmarks.common import END, Row, check, median, paired
+from tui_analytics.data.repository import AdminAnalyticsOptimizedRepository
+from tui_analytics.runtime.clock import FrozenClock
 
 Statements = list[tuple[str, dict[str, Any]]]
 
@@ -100,7 +100,7 @@ def run(url: str, tag: str, repeat: int) -> tuple[list[Row], dict[str, float]]:
     rows, medians = [], {}
     with repo.engine.connect() as conn:
         for name, call in repository_calls(repo).items():
-            bare_s, mine_s = paired(lambda: run_bare(conn, bare[name]), call, repeat)
+            bare_s, mine_s = paired(lambda query=bare[name]: run_bare(conn, query), call, repeat)
             base, mine = median(bare_s), median(mine_s)
             medians[name] = mine
             rows.append(Row(f"repo {name} @{tag}", mine * 1000, "ms", base * 1000, "<=1.2x", check(mine / base, 1.2)))

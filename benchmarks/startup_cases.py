@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from .common import Context, Row, check, child_env, median, run_child
+from benchmarks.common import Context, Row, check, child_env, median, run_child
 
 
 def _frame_after_spawn(mode: str, env: dict[str, str]) -> tuple[float, dict[str, float]]:

@@ -23,7 +23,8 @@ STARTED = time.monotonic()  # the interpreter is up; nothing of ours imported ye
 import asyncio  # noqa: E402
 import gc  # noqa: E402
 import sys  # noqa: E402
-from typing import Any, Callable  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from typing import Any  # noqa: E402
 
 SIZE = (160, 48)
 GIVE_UP_S = 120.0
@@ -48,7 +49,7 @@ def _bare() -> tuple[Any, Callable[[Any], bool]]:
 
 
 def _dashboard() -> tuple[Any, Callable[[Any], bool]]:
-    from tui_analytics.config import load_settings
+    from tui_analytics.data.config import load_settings
     from tui_analytics.ui import build_app
 
     def full(app: Any) -> bool:

@@ -1,28 +1,25 @@
 """Shared fixtures: an isolated data directory with a small demo source database.
 
 The demo data is generated once per session (seed 7, ending at FROZEN_NOW) and
-copied into each test's own directory, so tests never share state.
+copied into each test's own directory, so tests never share state. The constants
+(FROZEN_NOW, DEMO_SPEC, the database URLs) are in tests/support/constants.py; helpers
+are in tests/support/, and each folder's conftest.py holds the fixtures of that folder.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
-from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
-from tui_analytics.clock import FrozenClock
-from tui_analytics.config import Settings
-from tui_analytics.db import dispose_all, new_engine
-from tui_analytics.demo_data import DemoSpec, load_demo_data
+from tui_analytics.runtime.clock import FrozenClock
+from tui_analytics.data.config import Settings
+from tui_analytics.data.db import dispose_all, new_engine
+from tui_analytics.data.demo_data import load_demo_data
 
-FROZEN_NOW = datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc)
-DEMO_SPEC = DemoSpec(users=300, items=40, activities=20_000, months=18, seed=7, end=FROZEN_NOW)
-
-POSTGRES_URL = os.environ.get("TUI_ANALYTICS_TEST_POSTGRES_URL")
-MYSQL_URL = os.environ.get("TUI_ANALYTICS_TEST_MYSQL_URL")
+from tests.support.constants import DEMO_SPEC, FROZEN_NOW
 
 
 @pytest.fixture(autouse=True)
@@ -69,7 +66,7 @@ def settings(data_dir: Path) -> Settings:
 
 @pytest.fixture
 def repository(settings: Settings, frozen_clock: FrozenClock):
-    from tui_analytics.repository import AdminAnalyticsOptimizedRepository
+    from tui_analytics.data.repository import AdminAnalyticsOptimizedRepository
 
     return AdminAnalyticsOptimizedRepository(settings.source_url, clock=frozen_clock)
 

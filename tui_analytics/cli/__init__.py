@@ -14,10 +14,11 @@ import importlib
 import logging
 import sys
 import traceback
-from typing import NoReturn, Sequence
+from collections.abc import Sequence
+from typing import NoReturn
 
-from ..errors import TuiAnalyticsError
-from ..redact import install_log_redaction, redact, register_environment
+from ..runtime.errors import TuiAnalyticsError, one_line
+from ..runtime.redact import install_log_redaction, redact, register_environment
 
 # Modules that add sub-commands, in help order.
 _COMMAND_MODULES = ("demo", "export_cmd", "report_cmd", "jobs_cmd", "cache_cmd")
@@ -79,12 +80,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         return 0
     except (TuiAnalyticsError, ValueError, KeyError, OSError) as exc:
-        message = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
-        if isinstance(exc, OSError) and not isinstance(exc, TuiAnalyticsError):
-            message = f"{exc.strerror or exc}: {exc.filename}" if exc.filename else str(exc)
-        return fail(" ".join((message or type(exc).__name__).split()))
+        return fail(one_line(exc))
     except Exception as exc:  # a bug: one line for the operator, the traceback only when asked for
         if args.verbose:
             print(redact("".join(traceback.format_exception(exc))), file=sys.stderr, end="")
-        text = " ".join(str(exc).split())[:300]
-        return fail(f"unexpected {type(exc).__name__}{': ' + text if text else ''} (run with -v for the traceback)")
+        return fail(f"unexpected {one_line(exc, with_type=True)[:300]} (run with -v for the traceback)")

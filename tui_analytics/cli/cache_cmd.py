@@ -12,12 +12,17 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import TYPE_CHECKING
 
-from ..cache import matches
-from ..config import load_settings, mask_url
+from ..data.config import Settings, mask_url
 from ..processor import known_keys
 from ..processor import requests as cache_requests
-from ..clock import SYSTEM_CLOCK
+from ..processor.cache import matches
+from ..runtime.clock import SYSTEM_CLOCK
+from .common import services
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -40,14 +45,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     keys.set_defaults(handler=run_keys)
 
 
-def _engine(args: argparse.Namespace):  # type: ignore[no-untyped-def]
-    from ..state import open_state
-
-    settings = load_settings(args.config)
-    return settings, open_state(settings)
+def _engine(args: argparse.Namespace) -> tuple[Settings, Engine]:
+    root = services(args)
+    return root.settings, root.open_state()
 
 
-def _when_applied(settings) -> str:  # type: ignore[no-untyped-def]
+def _when_applied(settings: Settings) -> str:
     if settings.disable_auto_sync:
         return "DISABLE_AUTO_SYNC is set here, so processors apply it when their performance-metrics job is run"
     return f"running processors apply it within {settings.interval('performance-metrics'):g} s"

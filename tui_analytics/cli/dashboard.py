@@ -6,7 +6,7 @@ import argparse
 import logging
 from pathlib import Path
 
-from ..config import load_settings
+from ..data.config import load_settings
 
 
 def _log_to_file(data_dir: Path, verbose: bool) -> None:
@@ -25,7 +25,7 @@ def run_dashboard(args: argparse.Namespace) -> int:
     """Open the dashboard; returns the exit code."""
     settings = load_settings(getattr(args, "config", None))
     _log_to_file(settings.data_dir, bool(getattr(args, "verbose", False)))
-    from .. import locking
+    from ..data import locking
     from ..ui import build_app
 
     locking.set_program("dashboard")  # how other processes name us when we hold the scheduler lock

@@ -7,9 +7,9 @@ import sys
 import time
 from datetime import datetime
 
-from ..config import load_settings, mask_url
-from ..db import check_connection, get_engine
-from ..demo_data import DemoSpec, load_demo_data
+from ..data.config import load_settings, mask_url
+from ..data.db import check_connection, get_engine
+from ..data.demo_data import DemoSpec, load_demo_data
 
 
 def register(sub: argparse._SubParsersAction) -> None:

@@ -18,10 +18,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ..config import load_settings
-from ..daterange import DateRange
-from ..errors import ExportOptionsError
-from ..export import DATASETS, FORMATS, AnalyticsExportService, ExportOptions, check_export_options
+from ..data.daterange import DateRange
+from ..export import DATASETS, FORMATS, ExportOptions, check_export_options
+from ..runtime.errors import ExportOptionsError
+from .common import services
 
 # Progress appears once an export has run this long, then at most this often.
 PROGRESS_AFTER = 1.0
@@ -122,8 +122,7 @@ def run(args: argparse.Namespace) -> int:
     )
     if args.limit is not None and dataset == "comprehensive":
         raise ExportOptionsError("--limit does not apply to the comprehensive report")
-    settings = load_settings(args.config)
-    service = AnalyticsExportService(settings=settings)
+    service = services(args).export
     progress = Progress(enabled=not args.quiet)
     to_stdout = args.output == "-"
     destination: Any

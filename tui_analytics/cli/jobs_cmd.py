@@ -14,8 +14,8 @@ import json
 from datetime import datetime
 from typing import Any
 
-from ..config import load_settings
 from ..processor import JOBS, AnalyticsBackgroundProcessor, JobRun, JobStatus
+from .common import services
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -41,8 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _processor(args: argparse.Namespace) -> AnalyticsBackgroundProcessor:
-    # Nothing is scheduled from a short-lived command; DISABLE_AUTO_SYNC is irrelevant here.
-    return AnalyticsBackgroundProcessor(load_settings(args.config), autostart=False, probe_loop_lag=False)
+    return services(args).processor.open()
 
 
 def _iso(value: datetime | None) -> str | None:

@@ -13,9 +13,8 @@ import sys
 from datetime import datetime, timezone
 from typing import Any
 
-from ..config import load_settings
-from ..daterange import DateRange
-from ..errors import UnknownTemplateError
+from ..data.config import load_settings
+from ..data.daterange import DateRange
 from ..reports import (
     DATASETS,
     FORMATS,
@@ -25,6 +24,8 @@ from ..reports import (
     next_fire_times,
 )
 from ..reports.cron import as_tz
+from ..runtime.errors import UnknownTemplateError
+from .common import services
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -77,7 +78,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _service(args: argparse.Namespace) -> AnalyticsScheduledReportsService:
-    return AnalyticsScheduledReportsService(load_settings(args.config), auto_start=False)
+    return services(args).reports.open()
 
 
 def _when(value: datetime | None, tz: Any = None) -> str:

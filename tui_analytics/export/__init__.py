@@ -1,4 +1,4 @@
-"""Exports: the seed's AnalyticsExportService, CSV/JSON writers, atomic files and safe names.
+"""Exports: the AnalyticsExportService of docs/api.md, CSV/JSON writers, atomic files and safe names.
 
 No Textual here: the dashboard, the CLI and the reports service all use these.
 """

@@ -28,8 +28,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TextIO
 
-from ..errors import TuiAnalyticsError
-from ..timestamps import iso
+from ..data.timestamps import iso
+from ..runtime.errors import TuiAnalyticsError
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
@@ -200,7 +200,7 @@ def _row_getter(header: list[str]) -> Callable[[Mapping[str, Any]], tuple[Any, .
     if len(header) == 1:
         key = header[0]
         return lambda row: (row[key],)
-    return operator.itemgetter(*header)  # type: ignore[return-value]
+    return operator.itemgetter(*header)
 
 
 class CsvStreamWriter:

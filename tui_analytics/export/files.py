@@ -16,15 +16,15 @@ import os
 import re
 import socket
 import tempfile
-import zlib
 import time
 import unicodedata
+import zlib
 from contextlib import suppress
 from pathlib import Path
 from types import TracebackType
 from typing import IO
 
-from ..errors import ExportOptionsError
+from ..runtime.errors import ExportOptionsError
 from .jsonfmt import dumps
 from .options import EXTENSIONS, ExportResult
 

@@ -9,7 +9,7 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any, TextIO
 
-from ..daterange import DateRange
+from ..data.daterange import DateRange
 
 EXPORT_VERSION = "1.0"  # version of the export file layout, written in the metadata block
 
@@ -61,7 +61,7 @@ def build_metadata(
     total_records: int,
     export_format: str,
 ) -> dict[str, Any]:
-    """The metadata block DESIGN.md names: generatedAt, dateRange, totalRecords, exportFormat, version."""
+    """The metadata block docs/data.md describes: generatedAt, dateRange, totalRecords, exportFormat, version."""
     return {
         "generatedAt": generated_at.astimezone(timezone.utc).isoformat(timespec="seconds"),
         "dateRange": date_range.label() if date_range is not None else None,

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
 
-from ..daterange import DateRange
-from ..errors import ExportOptionsError
+from ..data.daterange import DateRange
+from ..runtime.errors import ExportOptionsError
 
 FORMATS = ("csv", "json")
 
@@ -33,7 +33,7 @@ SECTION_KEYS = {
     "recent-activity": "recentActivity",
 }
 
-# Column names per dataset, as DESIGN.md writes them. Used as the CSV header of an
+# Column names per dataset, as docs/data.md lists them. Used as the CSV header of an
 # empty result and of a streamed export (which cannot look ahead at all rows).
 DATASET_COLUMNS: dict[str, tuple[str, ...]] = {
     "user-growth": ("month", "newUsers", "totalUsers"),

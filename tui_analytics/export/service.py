@@ -1,4 +1,4 @@
-"""AnalyticsExportService: the seed's export service, as coroutines over the repository.
+"""AnalyticsExportService: the export service of docs/api.md, as coroutines over the repository.
 
 Each export validates its options, then fetches and renders in a worker thread
 (`asyncio.to_thread`), so the event loop never waits on SQL or serialisation.
@@ -18,10 +18,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from ..clock import SYSTEM_CLOCK, Clock
-from ..config import Settings, load_settings
-from ..errors import ExportOptionsError
-from ..querylimits import to_thread_interruptible
+from ..data.config import Settings, load_settings
+from ..data.querylimits import to_thread_interruptible
+from ..runtime.clock import SYSTEM_CLOCK, Clock
+from ..runtime.errors import ExportOptionsError
 from .csvfmt import rows_to_csv
 from .files import AtomicFile, remove_stale_temps, save_export, sidecar_path, write_atomic
 from .jsonfmt import build_metadata, document, dumps
@@ -40,11 +40,11 @@ from .options import (
 from .stream import GZIP_LEVEL, ProgressFn, stream_rows
 
 if TYPE_CHECKING:
-    from ..repository import AdminAnalyticsOptimizedRepository
+    from ..data.repository import AdminAnalyticsOptimizedRepository
 
 log = logging.getLogger(__name__)
 
-# Sizes used when a caller gives none: months, days, rows, rows (as in the seed's examples).
+# Sizes used when a caller gives none: months, days, rows, rows (as docs/api.md gives them).
 DEFAULT_SIZES = {"user-growth": 12, "activity-trends": 7, "top-items": 10, "recent-activity": 20}
 # What the comprehensive report holds when not told otherwise.
 COMPREHENSIVE_SIZES = {"user-growth": 12, "activity-trends": 30, "top-items": 10, "recent-activity": 100}
@@ -81,8 +81,18 @@ class AnalyticsExportService:
         self._repository = repository
         self._clock: Clock = clock or getattr(repository, "clock", None) or SYSTEM_CLOCK
         self._lock = threading.Lock()
-        if settings is not None:
-            remove_stale_temps(settings.resolved_export_dir)  # a save killed mid-way left its temp file
+        self._opened = False
+
+    def open(self) -> AnalyticsExportService:
+        """Remove temp files a killed save left in the export directory (blocking, once).
+
+        The composition root calls it at start; otherwise the first file export does.
+        """
+        with self._lock:
+            if not self._opened:
+                self._opened = True
+                remove_stale_temps(self.settings.resolved_export_dir)
+        return self
 
     # -- configuration -------------------------------------------------------
 
@@ -102,7 +112,7 @@ class AnalyticsExportService:
         """The repository, opened on first use (blocking: may create the demo database)."""
         with self._lock:
             if self._repository is None:
-                from ..sources import open_source
+                from ..data.sources import open_source
 
                 self._repository = open_source(self.settings, clock=self._clock)
             return self._repository
@@ -111,7 +121,7 @@ class AnalyticsExportService:
         """True when the format is known (csv, json) and the date range starts before it ends."""
         return validate_export_options(options)
 
-    # -- the seed's exports ----------------------------------------------------
+    # -- the exports of docs/api.md ---------------------------------------------
 
     async def export_user_growth_trends(self, months: int = 12, options: ExportOptions | None = None) -> ExportResult:
         """New and total users per month, for the last `months` months (or the date range)."""
@@ -219,6 +229,7 @@ class AnalyticsExportService:
         A directory as destination gets the generated name inside it.
         """
         options = self._checked(dataset, options, size)
+        self.open()
         now = self._clock.now()
         unique = False
         if destination is None:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import gzip
 import io
-from contextlib import closing
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import closing
 from datetime import datetime
 from typing import IO, Any
 
@@ -70,7 +70,7 @@ def stream_rows(
         raw = zipper  # type: ignore[assignment]
     # TextIOWrapper hands its encoder output on in 8 KiB pieces; a buffer in between
     # makes those 64 KiB writes, so the Python-level counting sink runs 8x less often.
-    buffered = io.BufferedWriter(raw, buffer_size=WRITE_BUFFER)  # type: ignore[arg-type]
+    buffered = io.BufferedWriter(raw, buffer_size=WRITE_BUFFER)
     text = io.TextIOWrapper(buffered, encoding="utf-8", newline="", write_through=False)
     writer: CsvStreamWriter | JsonStreamWriter
     if options.format == "csv":

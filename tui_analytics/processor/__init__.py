@@ -3,7 +3,6 @@
 from .jobs import JOBS, known_keys
 from .models import JobMetrics, JobRun, JobSpec, JobStatus
 from .processor import AnalyticsBackgroundProcessor
-from .singleton import get_analytics_background_processor, stop_analytics_background_processor
 
 __all__ = [
     "AnalyticsBackgroundProcessor",
@@ -12,7 +11,5 @@ __all__ = [
     "JobRun",
     "JobSpec",
     "JobStatus",
-    "get_analytics_background_processor",
     "known_keys",
-    "stop_analytics_background_processor",
 ]

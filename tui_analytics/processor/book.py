@@ -9,9 +9,10 @@ from __future__ import annotations
 import asyncio
 import threading
 from collections import deque
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any
 
 from .history import JobTotals
 from .models import FAILED, INTERRUPTED, RUNNING, SCHEDULED, JobMetrics, JobRun, JobSpec, JobStatus

@@ -8,14 +8,14 @@ UTC, as everywhere in the state database.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Iterable
 
 from sqlalchemy import Engine, delete, func, insert, select, update
 
-from ..schema import job_runs
-from ..timestamps import from_db, to_db
+from ..data.schema import job_runs
+from ..data.timestamps import from_db, to_db
 from .models import COMPLETED, FAILED, INTERRUPTED, RUNNING, SKIPPED, JobRun
 
 log = logging.getLogger(__name__)
@@ -37,15 +37,21 @@ class JobTotals:
 class JobHistory:
     """Reads and writes `job_runs`; `retention` bounds the number of rows kept."""
 
-    def __init__(self, engine: Engine, retention: int = 5000) -> None:
-        self.engine = engine
+    def __init__(self, engine: Engine | Callable[[], Engine], retention: int = 5000) -> None:
+        # A callable opens the state database on first use (constructors do no I/O).
+        self._engine = engine
         self.retention = max(10, int(retention))
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine if isinstance(self._engine, Engine) else self._engine()
 
     def start(self, run: JobRun) -> int:
         """Insert a run as 'running'; returns its row id."""
         with self.engine.begin() as conn:
-            result = conn.execute(insert(job_runs).values(**self._row(run)))
-            return int(result.inserted_primary_key[0])
+            key = conn.execute(insert(job_runs).values(**self._row(run))).inserted_primary_key
+            assert key is not None  # one row inserted
+            return int(key[0])
 
     def finish(self, row_id: int, run: JobRun) -> None:
         with self.engine.begin() as conn:

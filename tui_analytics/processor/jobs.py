@@ -12,9 +12,9 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING, Any
 
-from .. import scheduling
-from ..errors import TuiAnalyticsError
-from .metrics import process_memory
+from ..runtime import scheduling
+from ..runtime.errors import one_line
+from ..runtime.memory import process_memory
 from .models import JobSpec
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -39,14 +39,11 @@ PERFORMANCE_KEY = "performance-metrics"
 
 
 def describe(exc: BaseException) -> str:
-    """One line for an exception, with any database password masked."""
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
-    if isinstance(exc, (TuiAnalyticsError, JobError)) and text:
-        return text  # already written for an operator (and masked)
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+    """One line for an exception; a JobError is already written for an operator."""
+    return one_line(exc, with_type=not isinstance(exc, JobError))
 
 
-async def warm(ctx: "AnalyticsBackgroundProcessor", job_id: str) -> dict[str, Any]:
+async def warm(ctx: AnalyticsBackgroundProcessor, job_id: str) -> dict[str, Any]:
     """Refresh every dataset key of a job; one failing dataset does not stop the others."""
     keys = [key for key in DATASETS if key.startswith(job_id + ":")]
     ttl = ctx.ttl_for(job_id)
@@ -68,7 +65,7 @@ async def warm(ctx: "AnalyticsBackgroundProcessor", job_id: str) -> dict[str, An
     return {"keys": keys, "rows": rows}
 
 
-async def performance_metrics(ctx: "AnalyticsBackgroundProcessor") -> dict[str, Any]:
+async def performance_metrics(ctx: AnalyticsBackgroundProcessor) -> dict[str, Any]:
     """Measure, not invent: DB round trip, cache counters, loop lag, memory, scheduler state."""
     await ctx.apply_cache_requests()
     error: str | None = None
@@ -103,7 +100,7 @@ async def performance_metrics(ctx: "AnalyticsBackgroundProcessor") -> dict[str, 
     return value
 
 
-async def cache_cleanup(ctx: "AnalyticsBackgroundProcessor") -> dict[str, Any]:
+async def cache_cleanup(ctx: AnalyticsBackgroundProcessor) -> dict[str, Any]:
     """Drop expired cache entries and old history rows; stamps last_cleanup only on success."""
     expired = ctx.cache.expire()
     pruned = await ctx.prune_history()
@@ -111,19 +108,19 @@ async def cache_cleanup(ctx: "AnalyticsBackgroundProcessor") -> dict[str, Any]:
     return {"expired": expired, "prunedRuns": pruned}
 
 
-async def _user_growth(ctx: "AnalyticsBackgroundProcessor") -> dict[str, Any]:
+async def _user_growth(ctx: AnalyticsBackgroundProcessor) -> dict[str, Any]:
     return await warm(ctx, "user-growth")
 
 
-async def _activity_trends(ctx: "AnalyticsBackgroundProcessor") -> dict[str, Any]:
+async def _activity_trends(ctx: AnalyticsBackgroundProcessor) -> dict[str, Any]:
     return await warm(ctx, "activity-trends")
 
 
-async def _top_items(ctx: "AnalyticsBackgroundProcessor") -> dict[str, Any]:
+async def _top_items(ctx: AnalyticsBackgroundProcessor) -> dict[str, Any]:
     return await warm(ctx, "top-items")
 
 
-async def _recent_activity(ctx: "AnalyticsBackgroundProcessor") -> dict[str, Any]:
+async def _recent_activity(ctx: AnalyticsBackgroundProcessor) -> dict[str, Any]:
     return await warm(ctx, "recent-activity")
 
 
@@ -131,7 +128,7 @@ def _keys(job_id: str) -> tuple[str, ...]:
     return tuple(k for k in DATASETS if k.startswith(job_id + ":"))
 
 
-# The seed's six jobs, in its order. `stagger_s` spreads the first runs after
+# The six jobs, in the order docs/api.md lists them. `stagger_s` spreads the first runs after
 # start so six queries do not hit the database in the same instant.
 JOBS: tuple[JobSpec, ...] = (
     JobSpec("user-growth", "User Growth Aggregation", _user_growth, _keys("user-growth"), 4.0),

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Awaitable, Callable, Literal
+from typing import Any, Final, Literal
 
-# JobStatus.status values, as in the seed.
-SCHEDULED = "scheduled"
-RUNNING = "running"
-COMPLETED = "completed"
-FAILED = "failed"
+# JobStatus.status values, as docs/api.md defines them.
+SCHEDULED: Final = "scheduled"
+RUNNING: Final = "running"
+COMPLETED: Final = "completed"
+FAILED: Final = "failed"
 # Extra outcomes a JobRun (and a job_runs row) can have.
-SKIPPED = "skipped"
-INTERRUPTED = "interrupted"
+SKIPPED: Final = "skipped"
+INTERRUPTED: Final = "interrupted"
 
 MANUAL = "manual"
 SCHEDULED_TRIGGER = "scheduled"
@@ -24,7 +25,7 @@ RunOutcome = Literal["running", "completed", "failed", "skipped", "interrupted"]
 
 @dataclass(frozen=True)
 class JobStatus:
-    """One job as the Jobs pane shows it. The first seven fields are the seed's JobStatus.
+    """One job as the Jobs pane shows it. The first seven fields are the JobStatus of docs/api.md.
 
     `status` is 'scheduled' until the first run, then 'running', 'completed' or
     'failed'. A skipped run does not change it (the job is still running); it

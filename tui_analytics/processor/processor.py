@@ -20,28 +20,51 @@ import asyncio
 import itertools
 import logging
 import threading
+from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable
+from typing import Any
 
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, EVENT_JOB_SUBMITTED, JobEvent
 from apscheduler.jobstores.base import JobLookupError
 
-from .. import locking, scheduling
-from ..cache import AnalyticsCache, CacheEntry
-from ..clock import SYSTEM_CLOCK, Clock
-from ..config import Settings, load_settings
-from ..errors import UnknownJobError
-from ..querylimits import to_thread_interruptible
-from ..retry import RetryPolicy, retry_async
-from ..events import (CACHE_CHANGED, JOB_FAILED, JOB_FINISHED, JOB_SKIPPED, JOB_STARTED, SCHEDULER_STATE,
-                      EventBus, ServiceEvent, default_bus)
+from ..data import locking
+from ..data.config import Settings, load_settings
+from ..data.querylimits import to_thread_interruptible
+from ..runtime import scheduling
+from ..runtime.clock import SYSTEM_CLOCK, Clock
+from ..runtime.errors import UnknownJobError
+from ..runtime.events import (
+    CACHE_CHANGED,
+    JOB_FAILED,
+    JOB_FINISHED,
+    JOB_SKIPPED,
+    JOB_STARTED,
+    SCHEDULER_STATE,
+    EventBus,
+    ServiceEvent,
+    default_bus,
+)
+from ..runtime.retry import RetryPolicy, retry_async
 from . import requests
 from .book import RECENT_RUNS, JobBook
+from .cache import AnalyticsCache, CacheEntry
 from .history import JobHistory
 from .jobs import JOBS, describe
 from .metrics import LoopLagProbe
-from .models import (COMPLETED, FAILED, INTERRUPTED, MANUAL, RUNNING, SCHEDULED_TRIGGER, SKIPPED, JobMetrics,
-                     JobRun, JobSpec, JobStatus)
+from .models import (
+    COMPLETED,
+    FAILED,
+    INTERRUPTED,
+    MANUAL,
+    RUNNING,
+    SCHEDULED_TRIGGER,
+    SKIPPED,
+    JobMetrics,
+    JobRun,
+    JobSpec,
+    JobStatus,
+    RunOutcome,
+)
 
 log = logging.getLogger(__name__)
 
@@ -82,16 +105,15 @@ class AnalyticsBackgroundProcessor:
         self.auto_sync_disabled = self.settings.disable_auto_sync
         self._repository = repository
         self._repository_lock = threading.Lock()
-        if state_engine is None:
-            from ..state import open_state
-
-            state_engine = open_state(self.settings, self.clock)
-        self.state_engine = state_engine
+        self.state_engine: Any = state_engine  # opened by open() when not given
+        self._open_lock = threading.RLock()
+        self._opened = False
+        self._opening = False
         self.retry = retry or RetryPolicy()
         self.retries = 0  # transient failures retried since start (Metrics pane)
         self.lease = locking.Lease(self.settings.resolved_state_url, self._lock_changed, scheduler_lock)
         self._read_only = False
-        self.history = JobHistory(state_engine, self.settings.history_retention)
+        self.history = JobHistory(self._state, self.settings.history_retention)
         self.cache = cache or AnalyticsCache(clock=self.clock)
         self.cache.on_change = self._cache_changed
         self.lag_probe = LoopLagProbe()
@@ -106,16 +128,42 @@ class AnalyticsBackgroundProcessor:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._scheduler: scheduling.LoopScheduler | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._restore()
-        if autostart:
-            self.start()
+        self._request_seq = 0
+        # Scheduled by ensure_scheduled() on a running loop (no I/O here: see open()).
+        self._wanted = autostart
+
+    def open(self) -> AnalyticsBackgroundProcessor:
+        """Open the state database and restore statuses from the run history (blocking, once).
+
+        The composition root calls this in a worker thread; anything that needs the
+        state database calls it on first use otherwise.
+        """
+        with self._open_lock:
+            if self._opened or self._opening:
+                return self
+            self._opening = True
+            try:
+                if self.state_engine is None:
+                    from ..data.state import open_state
+
+                    self.state_engine = open_state(self.settings, self.clock)
+                self._restore()
+                self._opened = True
+            finally:
+                self._opening = False
+        return self
+
+    def _state(self) -> Any:
+        if not self._opened:
+            self.open()
+        return self.state_engine
 
     # lifecycle ---------------------------------------------------------------
 
     def start(self) -> None:
         """Schedule the jobs on the running loop, or on the first loop this processor is used from."""
         self._wanted = True
-        self._ensure_attached()
+        self.ensure_scheduled()
 
     def stop(self, *, interrupt: bool = False) -> None:
         """Unschedule every job, stop probing and give up the scheduler lock.
@@ -142,7 +190,8 @@ class AnalyticsBackgroundProcessor:
         """True when this processor's jobs are on a live scheduler."""
         return self._scheduler is not None and self._scheduler.running
 
-    def _ensure_attached(self) -> None:
+    def ensure_scheduled(self) -> None:
+        """Schedule the jobs on the running loop if they are wanted and not there yet (cheap when they are)."""
         loop = scheduling._running_loop()
         if loop is None or not self._wanted:
             return
@@ -224,6 +273,7 @@ class AnalyticsBackgroundProcessor:
 
     def claim_scheduler(self) -> bool:
         """Try to take the scheduler lock now (blocking: call from a worker before `start()` on the loop)."""
+        self.open()
         return self.auto_sync_disabled is False and self.lease.claim()
 
     # running jobs -------------------------------------------------------------
@@ -235,7 +285,9 @@ class AnalyticsBackgroundProcessor:
         says 'failed' with the error. An unknown id raises UnknownJobError.
         """
         self._spec(job_id)
-        self._ensure_attached()
+        if not self._opened:
+            await asyncio.to_thread(self.open)
+        self.ensure_scheduled()
         return await self._execute(job_id, MANUAL)
 
     async def _scheduled_run(self, job_id: str) -> None:
@@ -262,7 +314,9 @@ class AnalyticsBackgroundProcessor:
         run = JobRun(job_id, trigger, RUNNING, started, scheduled_for=scheduled_for)
         self._publish(JOB_STARTED, job_id, trigger=trigger)
         row_id: int | None = None
-        outcome, error, detail = COMPLETED, None, {}
+        outcome: RunOutcome = COMPLETED
+        error: str | None = None
+        detail: dict[str, Any] = {}
         try:
             row_id = await self._history(self.history.start, run)
             detail = await spec.run(self) or {}
@@ -330,7 +384,7 @@ class AnalyticsBackgroundProcessor:
     def _open_repository(self) -> None:
         with self._repository_lock:
             if self._repository is None:
-                from ..sources import open_source
+                from ..data.sources import open_source
 
                 self._repository = open_source(self.settings, clock=self.clock)
 
@@ -354,7 +408,7 @@ class AnalyticsBackgroundProcessor:
         from sqlalchemy.exc import SQLAlchemyError
 
         if isinstance(exc, SQLAlchemyError):
-            from ..db import describe_error
+            from ..data.db import describe_error
 
             return describe_error(self.settings.source_url, exc)
         return describe(exc)
@@ -373,7 +427,7 @@ class AnalyticsBackgroundProcessor:
 
     async def apply_cache_requests(self) -> list[requests.CacheRequest]:
         """Apply `tui-analytics cache clear|invalidate` requests made by other processes."""
-        pending = await self._history(requests.pending, self.state_engine, self._request_seq) or []
+        pending = await self._history(requests.pending, self._state(), self._request_seq) or []
         for request in pending:
             if request.op == "clear":
                 self.cache.clear()
@@ -402,7 +456,7 @@ class AnalyticsBackgroundProcessor:
         self.history.mark_interrupted(cutoff)
         self.book.restore(self.history.restore(self.specs, recent=RECENT_RUNS))
         self.last_cleanup = self.history.last_cleanup()
-        self._request_seq = requests.latest_seq(self.state_engine)
+        self._request_seq = requests.latest_seq(self._state())
 
     def sync_from_state(self) -> None:
         """Reload statuses, counts and durations from the run history (blocking).
@@ -415,8 +469,7 @@ class AnalyticsBackgroundProcessor:
     # reading ----------------------------------------------------------------------
 
     def get_job_statuses(self) -> list[JobStatus]:
-        """The six jobs, in the seed's order."""
-        self._ensure_attached()
+        """The six jobs, in their documented order (a pure read of memory)."""
         return [self.get_job_status(job_id) for job_id in self.specs]
 
     def get_job_status(self, job_id: str) -> JobStatus:

@@ -15,7 +15,7 @@ from datetime import datetime
 
 from sqlalchemy import Engine, insert, select, update
 
-from ..schema import app_meta
+from ..data.schema import app_meta
 
 KEY = "cache.requests"
 KEEP = 50  # requests kept in the row; a processor more than 50 behind just misses old ones

@@ -16,11 +16,7 @@ from .models import (
     ReportTemplate,
     ScheduledReport,
 )
-from .service import (
-    AnalyticsScheduledReportsService,
-    get_analytics_scheduled_reports_service,
-    stop_analytics_scheduled_reports,
-)
+from .service import AnalyticsScheduledReportsService
 from .templates import DEFAULT_IDS, DEFAULT_TEMPLATES
 from .validation import EDITABLE_FIELDS, validate_email, validate_field, validate_fields
 
@@ -40,10 +36,8 @@ __all__ = [
     "ReportTemplate",
     "ScheduledReport",
     "describe_cron",
-    "get_analytics_scheduled_reports_service",
     "next_fire_times",
     "previous_fire_time",
-    "stop_analytics_scheduled_reports",
     "validate_email",
     "validate_field",
     "validate_fields",

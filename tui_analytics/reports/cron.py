@@ -16,15 +16,15 @@ forward fires at the first instant after the gap (croniter's behaviour, and cron
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone, tzinfo
-from typing import Iterator
 
 from apscheduler.triggers.base import BaseTrigger
 from croniter import croniter
 from croniter.croniter import CroniterBadDateError, CroniterError
 
-from ..config import resolve_timezone
-from ..errors import ConfigError, TemplateValidationError
+from ..data.config import resolve_timezone
+from ..runtime.errors import ConfigError, TemplateValidationError
 
 SCHEDULE_CRONS: dict[str, str] = {
     "daily": "0 9 * * *",

@@ -10,15 +10,15 @@ from __future__ import annotations
 import mimetypes
 import smtplib
 import ssl
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
-from typing import Sequence
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from ..config import SmtpSettings
-from ..errors import ConfigError
+from ..data.config import SmtpSettings
+from ..runtime.errors import ConfigError
 
 SENT = "sent"
 PARTIAL = "partial"
@@ -149,9 +149,9 @@ def _all_failed(recipients: Sequence[str], error: str) -> DeliveryResult:
 
 def _send(target: SmtpTarget, smtp: SmtpSettings, message: EmailMessage, recipients: Sequence[str]) -> dict:
     context = ssl.create_default_context()
-    client_cls = smtplib.SMTP_SSL if target.use_ssl else smtplib.SMTP
-    kwargs = {"context": context} if target.use_ssl else {}
-    with client_cls(target.host, target.port, timeout=smtp.timeout, **kwargs) as client:
+    client = (smtplib.SMTP_SSL(target.host, target.port, timeout=smtp.timeout, context=context) if target.use_ssl
+              else smtplib.SMTP(target.host, target.port, timeout=smtp.timeout))
+    with client:
         client.ehlo_or_helo_if_needed()
         if target.starttls:
             client.starttls(context=context)

@@ -14,14 +14,17 @@ Blocking: call `build_report` from a worker thread.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, Callable
+from typing import Any, Protocol
 
-from ..daterange import DateRange
+from ..data.daterange import DateRange
 from ..export import CONTENT_TYPES, ExportOptions, ExportResult, build_metadata, rows_to_csv
 from ..export.jsonfmt import document, dumps
 from ..export.options import DATASET_COLUMNS, SECTION_KEYS
 from ..export.service import render_export
+from ..runtime.errors import one_line
+from ..runtime.memory import process_memory
 from .models import ReportTemplate
 
 log = logging.getLogger(__name__)
@@ -87,16 +90,25 @@ def fetch_sections(
     return out
 
 
-def default_performance(repository: Any, scheduler_state: str) -> dict[str, Any]:
-    """Performance figures measured now, plus the background processor's latest ones if it runs."""
-    from ..processor.metrics import process_memory
+class JobFigures(Protocol):
+    """What a report's performance section reads from the background processor."""
 
+    latest_performance: dict[str, Any] | None
+
+    def get_job_metrics(self) -> Any: ...
+
+
+def performance_figures(repository: Any, scheduler_state: str, jobs: JobFigures | None = None) -> dict[str, Any]:
+    """Performance figures measured now, plus the processor's latest ones when one is given.
+
+    The one place these figures are put together: reports and the dashboard's
+    Metrics pane both read them from here.
+    """
     figures: dict[str, Any] = {}
-    processor = _running_processor()
-    if processor is not None:
-        figures.update(getattr(processor, "latest_performance", None) or {})
+    if jobs is not None:
+        figures.update(jobs.latest_performance or {})
         try:
-            metrics = processor.get_job_metrics()
+            metrics = jobs.get_job_metrics()
             figures.update(
                 totalJobs=metrics.total_jobs,
                 successfulJobs=metrics.successful_jobs,
@@ -108,9 +120,9 @@ def default_performance(repository: Any, scheduler_state: str) -> dict[str, Any]
     try:
         figures["databaseLatencyMs"] = round(float(repository.ping()), 2)
         figures["databaseError"] = None
-    except Exception as exc:
+    except Exception as exc:  # a report says the database is down; it does not fail for it
         figures["databaseLatencyMs"] = None
-        figures["databaseError"] = str(exc)
+        figures["databaseError"] = one_line(exc)
     memory = process_memory()
     figures["memoryRssMb"] = memory.get("rssMb")
     figures["memoryVmsMb"] = memory.get("vmsMb")
@@ -118,13 +130,9 @@ def default_performance(repository: Any, scheduler_state: str) -> dict[str, Any]
     return figures
 
 
-def _running_processor() -> Any:
-    # Read the processor singleton if one exists; never create one for a report.
-    try:
-        from ..processor import singleton
-    except ImportError:
-        return None
-    return getattr(singleton, "_instance", None)
+def default_performance(repository: Any, scheduler_state: str) -> dict[str, Any]:
+    """Figures without a processor (a report made by a process that runs no jobs)."""
+    return performance_figures(repository, scheduler_state)
 
 
 def render_report(template: ReportTemplate, sections: dict[str, Any], date_range: DateRange, when: datetime) -> ExportResult:

@@ -138,7 +138,7 @@ class ReportStatistics:
     running_reports: int = 0
 
     def __getitem__(self, key: str) -> int:
-        # The seed returned a plain object; allow stats["total_reports"] too.
+        # Also readable as a mapping, as docs/api.md says: stats["total_reports"].
         if key not in self.__dataclass_fields__:
             raise KeyError(key)
         return getattr(self, key)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 
-from ..daterange import DateRange
+from ..data.daterange import DateRange
 from .cron import previous_fire_time
 
 

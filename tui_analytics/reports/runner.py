@@ -12,18 +12,20 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from ..clock import Clock
-from ..config import Settings
-from ..daterange import DateRange
-from ..events import REPORT_FAILED, REPORT_FINISHED, REPORT_STARTED
-from ..querylimits import to_thread_interruptible
-from ..retry import RetryPolicy, retry_async
+from ..data.config import Settings
+from ..data.daterange import DateRange
+from ..data.querylimits import to_thread_interruptible
 from ..export import safe_filename, save_export
 from ..export.options import EXTENSIONS
+from ..runtime.clock import Clock
+from ..runtime.errors import one_line
+from ..runtime.events import REPORT_FAILED, REPORT_FINISHED, REPORT_STARTED
+from ..runtime.retry import RetryPolicy, retry_async
 from .delivery import send_report
 from .generation import PerformanceSource, build_report
 from .models import GeneratedReport, ReportTemplate
@@ -33,11 +35,7 @@ from .store import RunStore, TemplateStore
 log = logging.getLogger(__name__)
 
 
-def describe(exc: BaseException) -> str:
-    """One line for the history and the notification."""
-    text = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
-    text = " ".join(text.split())
-    return text or type(exc).__name__
+describe = one_line  # one line for the history and the notification
 
 
 def period_text(date_range: DateRange, tz: tzinfo) -> str:
@@ -117,7 +115,7 @@ class ReportRunner:
 
     def cancel_running(self) -> int:
         """Cancel every generation in progress (quitting); each is recorded as interrupted."""
-        from ..locking import _cancel
+        from ..data.locking import _cancel
 
         tasks = [t for t in self._running if not t.done()]
         for task in tasks:

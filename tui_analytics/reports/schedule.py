@@ -14,12 +14,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from typing import TYPE_CHECKING, Any, Coroutine
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any
 
 from apscheduler.schedulers.base import STATE_PAUSED
 
-from .. import locking, scheduling
-from ..errors import TemplateValidationError, UnknownTemplateError
+from ..data import locking
+from ..runtime import scheduling
+from ..runtime.errors import TemplateValidationError, UnknownTemplateError
 from .cron import CroniterTrigger
 from .models import ReportTemplate
 
@@ -39,7 +41,7 @@ class ReportSchedule:
     """Keeps the scheduler's report jobs in step with the active templates."""
 
     def __init__(
-        self, service: "AnalyticsScheduledReportsService", scheduler: Any = None,
+        self, service: AnalyticsScheduledReportsService, scheduler: Any = None,
         lock: locking.SchedulerLock | None = None,
     ) -> None:
         self.service = service
@@ -91,6 +93,10 @@ class ReportSchedule:
 
     # -- lifecycle ---------------------------------------------------------------
 
+    def want(self) -> None:
+        """Mark the jobs as wanted without touching a loop or the lock (no I/O)."""
+        self._wanted = True
+
     def start(self, explicit: bool = False) -> bool:
         """Want the jobs scheduled; schedules them now if a loop is running. True when attached."""
         with self._lock:
@@ -129,7 +135,7 @@ class ReportSchedule:
     async def _add_active_then_catch_up(self, attachment: int) -> None:
         """Add a job per active template, then catch up. Reading the templates is a state-database
         query, so it runs in a thread: attaching happens on the (UI) event loop."""
-        templates = await asyncio.to_thread(self.service.get_report_templates_unattached)
+        templates = await asyncio.to_thread(self.service.get_report_templates)
         with self._lock:
             if attachment != self._attachments or not self.attached:  # stopped or re-attached meanwhile
                 return

@@ -19,17 +19,18 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone, tzinfo
-from typing import Any, Mapping
+from typing import Any
 
-from ..clock import SYSTEM_CLOCK, Clock
-from ..config import Settings, load_settings
-from ..daterange import DateRange
-from ..errors import ExportOptionsError, UnknownTemplateError
-from ..events import TEMPLATES_CHANGED, EventBus, ServiceEvent, default_bus
+from ..data.config import Settings, load_settings
+from ..data.daterange import DateRange
+from ..data.locking import LockHolder, SchedulerLock
 from ..export.files import remove_stale_temps
-from ..locking import LockHolder, SchedulerLock
-from ..retry import RetryPolicy
+from ..runtime.clock import SYSTEM_CLOCK, Clock
+from ..runtime.errors import ExportOptionsError, UnknownTemplateError
+from ..runtime.events import TEMPLATES_CHANGED, EventBus, ServiceEvent, default_bus
+from ..runtime.retry import RetryPolicy
 from .cron import SCHEDULE_CRONS, as_tz, next_fire_times, previous_fire_time
 from .generation import PerformanceSource
 from .models import GeneratedReport, ReportStatistics, ReportTemplate, ScheduledReport
@@ -52,10 +53,10 @@ log = logging.getLogger(__name__)
 
 
 class AnalyticsScheduledReportsService:
-    """The seed's scheduled reports service. Everything is injectable for tests and embedding.
+    """The scheduled reports service (docs/api.md). Everything is injectable for tests and embedding.
 
-    Without `settings` the configuration is read now (environment and TOML), as
-    the seed reads DISABLE_AUTO_SYNC during construction. With auto sync on, the
+    Without `settings` the configuration is read now (environment and TOML), so
+    DISABLE_AUTO_SYNC takes effect as it is during construction. With auto sync on, the
     report jobs are scheduled on the running event loop (or on the first loop the
     service is used from) and missed runs are caught up once.
     """
@@ -75,15 +76,15 @@ class AnalyticsScheduledReportsService:
         scheduler_lock: SchedulerLock | None = None,
         retry: RetryPolicy | None = None,
     ) -> None:
-        from ..state import STALE_RUN_SECONDS, open_state
-
         self.settings = settings if settings is not None else load_settings()
         self.clock: Clock = clock or SYSTEM_CLOCK
         self.bus = bus or default_bus()
-        self.engine = state_engine if state_engine is not None else open_state(self.settings, self.clock)
-        self._templates = TemplateStore(self.engine)
-        self._runs = RunStore(self.engine)
+        self.engine: Any = state_engine  # opened by open() when not given
+        self._templates = TemplateStore(self._state)
+        self._runs = RunStore(self._state)
         self._lock = threading.RLock()
+        self._opened = False
+        self._opening = False
         self.auto_sync_disabled = bool(self.settings.disable_auto_sync)
         self.runner = ReportRunner(
             self.settings, self.clock, self._runs, self._templates, self._publish,
@@ -91,17 +92,45 @@ class AnalyticsScheduledReportsService:
             retry=retry,
         )
         self.schedule = ReportSchedule(self, scheduler, scheduler_lock)
-        now = self.clock.now()
-        if self._templates.seed_defaults(default_rows(now), now):
-            log.info("created the default report templates")
-        # Younger running rows may be another live process's (state.open_state marks them when alone).
-        interrupted = self._runs.mark_interrupted(now, started_before=now - timedelta(seconds=STALE_RUN_SECONDS))
-        if interrupted:
-            log.warning("%d report generation(s) were interrupted by the last shutdown", interrupted)
-        self._runs.prune(self.settings.history_retention)
-        remove_stale_temps(self.settings.resolved_report_dir)  # a save killed mid-way left its temp file
         if auto_start if auto_start is not None else not self.auto_sync_disabled:
-            self.schedule.start()
+            self.schedule.want()  # scheduled on a running loop by ensure_scheduled(); no I/O here
+
+    def open(self) -> AnalyticsScheduledReportsService:
+        """Open the state database, create the default templates once, mark runs left 'running'
+        by a dead process as interrupted, prune the history and remove temp files a killed save
+        left (blocking, once). The composition root calls it in a worker thread; otherwise the
+        first call that reads or writes the state database does."""
+        from ..data.state import STALE_RUN_SECONDS, open_state
+
+        with self._lock:
+            if self._opened or self._opening:
+                return self
+            self._opening = True
+            try:
+                if self.engine is None:
+                    self.engine = open_state(self.settings, self.clock)
+                now = self.clock.now()
+                if self._templates.seed_defaults(default_rows(now), now):
+                    log.info("created the default report templates")
+                # Younger running rows may be another live process's (state.open_state marks them when alone).
+                interrupted = self._runs.mark_interrupted(now, started_before=now - timedelta(seconds=STALE_RUN_SECONDS))
+                if interrupted:
+                    log.warning("%d report generation(s) were interrupted by the last shutdown", interrupted)
+                self._runs.prune(self.settings.history_retention)
+                remove_stale_temps(self.settings.resolved_report_dir)  # a save killed mid-way left its temp file
+                self._opened = True
+            finally:
+                self._opening = False
+        return self
+
+    def _state(self) -> Any:
+        if not self._opened:
+            self.open()
+        return self.engine
+
+    def ensure_scheduled(self) -> bool:
+        """Schedule the active templates on the running loop if wanted and not there yet."""
+        return self.schedule.ensure_attached()
 
     # -- events ----------------------------------------------------------------
 
@@ -115,11 +144,6 @@ class AnalyticsScheduledReportsService:
 
     def get_report_templates(self) -> list[ReportTemplate]:
         """Every template, defaults first; `next_generation` is the next fire time (active ones)."""
-        self.schedule.ensure_attached()
-        return self.get_report_templates_unattached()
-
-    def get_report_templates_unattached(self) -> list[ReportTemplate]:
-        """get_report_templates without attaching to the running loop (the schedule's own use)."""
         now = self.clock.now()
         tz = self.settings.tz
         return sorted((to_template(row, tz, now) for row in self._templates.load_all()), key=sort_key)
@@ -226,6 +250,8 @@ class AnalyticsScheduledReportsService:
 
         Without a date range, the last complete period of the template's schedule.
         """
+        if not self._opened:
+            await asyncio.to_thread(self.open)
         self.schedule.ensure_attached()
         resolved = self._resolve(template, template_id)
         if date_range is not None and not isinstance(date_range, DateRange):
@@ -260,7 +286,7 @@ class AnalyticsScheduledReportsService:
         The scheduler does this per template at each fire time; tests call it after
         moving a FrozenClock, and the start-up catch-up calls it with 'catch-up'.
         """
-        templates = await asyncio.to_thread(self.get_report_templates_unattached)
+        templates = await asyncio.to_thread(self.get_report_templates)
         run_ids = []
         for template in templates:
             run_id = await self.serve_slot(template, trigger)
@@ -355,27 +381,3 @@ def _history_row(row: dict[str, Any]) -> ScheduledReport:
         delivery_status=delivery.get("status"),
         delivery=dict(delivery.get("recipients") or {}),
     )
-
-
-_instance: AnalyticsScheduledReportsService | None = None
-_instance_lock = threading.Lock()
-
-
-def get_analytics_scheduled_reports_service() -> AnalyticsScheduledReportsService:
-    """The process-wide service, created on first use with the configuration as it is now."""
-    global _instance
-    with _instance_lock:
-        if _instance is None:
-            _instance = AnalyticsScheduledReportsService()
-        service = _instance
-    service.schedule.ensure_attached()
-    return service
-
-
-def stop_analytics_scheduled_reports() -> None:
-    """Stop the singleton and forget it: the next get creates a new one (reading the configuration again)."""
-    global _instance
-    with _instance_lock:
-        service, _instance = _instance, None
-    if service is not None:
-        service.stop()

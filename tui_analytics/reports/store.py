@@ -1,30 +1,39 @@
 """Report templates and report history in the state database (SQLAlchemy Core).
 
 Blocking: every method runs SQL. The service calls the small template writes
-directly (the API is synchronous, as in the seed) and history writes from threads.
+directly (the API is synchronous, docs/api.md) and history writes from threads.
 Timestamps are stored as naive UTC (schema.py) and returned aware.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from ..schema import app_meta, report_runs, report_templates
-from ..timestamps import from_db, to_db
+from ..data.schema import app_meta, report_runs, report_templates
+from ..data.timestamps import from_db, to_db
 
 SEEDED_KEY = "reports.default_templates_seeded"
 
 
-class TemplateStore:
-    """CRUD on report_templates, plus the once-only seeding of the default templates."""
+class _StateUser:
+    """Holds the state engine, or a callable that opens it on first use (constructors do no I/O)."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, engine: Engine | Callable[[], Engine]) -> None:
+        self._engine = engine
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine if isinstance(self._engine, Engine) else self._engine()
+
+
+class TemplateStore(_StateUser):
+    """CRUD on report_templates, plus the once-only seeding of the default templates."""
 
     def load_all(self) -> list[dict[str, Any]]:
         with self.engine.connect() as conn:
@@ -110,11 +119,8 @@ class TemplateStore:
         return result.rowcount == 1
 
 
-class RunStore:
+class RunStore(_StateUser):
     """The report history (report_runs): one row per generation, written before it starts."""
-
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
 
     def start(
         self, template_id: str, template_name: str, trigger: str, scheduled_for: datetime | None, started_at: datetime
@@ -130,7 +136,7 @@ class RunStore:
                     status="running",
                 )
             )
-            return int(result.inserted_primary_key[0])
+            return _inserted_id(result)
 
     def finish(self, run_id: int, **values: Any) -> None:
         values = {k: to_db(v) if isinstance(v, datetime) else v for k, v in values.items()}
@@ -184,3 +190,10 @@ class RunStore:
                 delete(report_runs).where(and_(report_runs.c.id <= cutoff, report_runs.c.status != "running"))
             )
         return result.rowcount
+
+
+def _inserted_id(result: Any) -> int:
+    """The primary key of the row an INSERT made (every insert here makes exactly one)."""
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])

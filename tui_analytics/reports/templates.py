@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Mapping
 from datetime import datetime, tzinfo
-from typing import Any, Mapping
+from typing import Any
 
-from ..errors import TemplateValidationError
+from ..runtime.errors import TemplateValidationError
 from .cron import as_tz, next_fire_time
 from .models import ReportTemplate
 from .validation import EDITABLE_FIELDS, validate_fields
@@ -56,7 +57,7 @@ DEFAULT_TEMPLATES: tuple[dict[str, Any], ...] = (
 )
 DEFAULT_IDS = tuple(t["id"] for t in DEFAULT_TEMPLATES)
 
-# The seed's camelCase spellings, accepted as aliases.
+# The camelCase spellings docs/api.md mentions (includeMetadata, isActive), accepted as aliases.
 _ALIASES = {"includeMetadata": "include_metadata", "isActive": "is_active"}
 READ_ONLY_FIELDS = ("id", "last_generated", "next_generation", "created_at", "is_default", "lastGenerated", "nextGeneration")
 SCHEDULE_FIELDS = ("schedule", "cron", "timezone")
@@ -173,7 +174,7 @@ def _with(template: ReportTemplate, **changes: Any) -> ReportTemplate:
 
 
 def sort_key(template: ReportTemplate) -> tuple[Any, ...]:
-    """Defaults first in the seed's order, then custom templates by creation."""
+    """Defaults first in their documented order, then custom templates by creation."""
     order = DEFAULT_IDS.index(template.id) if template.id in DEFAULT_IDS else len(DEFAULT_IDS)
     created = template.created_at.timestamp() if template.created_at else 0.0
     return (order, created, template.id)

@@ -8,9 +8,10 @@ writes anything, so a rejected template leaves no trace.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
-from ..errors import TemplateValidationError
+from ..runtime.errors import TemplateValidationError
 from .cron import as_tz, normalise_cron
 from .models import DATASETS, FORMATS, SCHEDULES
 

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual import work
 
-from ..errors import TemplateValidationError
+from ..runtime.errors import TemplateValidationError, one_line
 from . import format as fmt
 from .messages import ExportProgress
 from .screens.confirm import ConfirmDialog
@@ -28,13 +28,7 @@ if TYPE_CHECKING:
     from .widgets import AnalyticsPane, JobsPane, ReportsPane
 
 
-def describe(exc: BaseException) -> str:
-    """One line for an error shown to the operator."""
-    if isinstance(exc, KeyError) and exc.args:
-        return str(exc.args[0])
-    if isinstance(exc, OSError) and exc.filename:
-        return f"{exc.strerror or exc}: {exc.filename}"
-    return str(exc) or type(exc).__name__
+describe = one_line  # one line for an error shown to the operator
 
 
 class ActionsMixin:

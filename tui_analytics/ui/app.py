@@ -18,10 +18,10 @@ from typing import Any, Callable
 from textual import work
 from textual.app import App
 
-from ..clock import SYSTEM_CLOCK, Clock
-from ..config import Settings
-from ..stall import StallMonitor
-from ..events import (CACHE_CHANGED, JOB_FAILED, JOB_FINISHED, JOB_SKIPPED, JOB_STARTED, REPORT_FAILED,
+from ..runtime.clock import SYSTEM_CLOCK, Clock
+from ..data.config import Settings
+from ..runtime.stall import StallMonitor
+from ..runtime.events import (CACHE_CHANGED, JOB_FAILED, JOB_FINISHED, JOB_SKIPPED, JOB_STARTED, REPORT_FAILED,
                       REPORT_FINISHED, REPORT_STARTED, SCHEDULER_STATE, TEMPLATES_CHANGED, ServiceEvent)
 from .actions import describe
 from .commands import DashboardCommands
@@ -29,6 +29,7 @@ from . import format as fmt
 from .messages import ExportProgress, LoopStalled, ServiceEventMessage, StartupProgress
 from .resources import stylesheets
 from .screen import MainScreen
+from ..wiring import Services
 from .services import DashboardServices
 
 log = logging.getLogger(__name__)
@@ -121,7 +122,7 @@ class DashboardApp(App[None]):
             self.post_message(StartupProgress(stage, done, total))
 
         try:
-            self.services.create_missing(progress, schedule=self.start_scheduler)
+            self.services.open(progress, schedule=self.start_scheduler)
         except Exception as exc:  # a bad URL or an unreachable server: say so and stay open
             log.exception("start-up failed")
             self.call_from_thread(self._startup_failed, describe(exc))
@@ -304,16 +305,13 @@ def build_app(
     settings: Settings,
     *,
     clock: Clock | None = None,
-    processor: Any = None,
-    reports: Any = None,
-    export_service: Any = None,
+    services: Services | None = None,
     start_scheduler: bool = True,
     watch_stalls: bool = False,
 ) -> DashboardApp:
-    """The dashboard over `settings`. Services not passed in are created when the app starts
-    (in a worker thread). With `start_scheduler=False` nothing is scheduled (tests, screenshots);
-    `watch_stalls` logs what held the event loop (see stall.py)."""
-    services = DashboardServices(
-        settings, clock or SYSTEM_CLOCK, processor=processor, reports=reports, export_service=export_service
-    )
-    return DashboardApp(services, start_scheduler=start_scheduler, watch_stalls=watch_stalls)
+    """The dashboard over `settings`, or over `services` built by the caller (tests, screenshots).
+    Services not built yet are created and opened when the app starts (in a worker thread). With
+    `start_scheduler=False` nothing is scheduled (tests, screenshots); `watch_stalls` logs what
+    held the event loop (see runtime/stall.py)."""
+    root = services if services is not None else Services(settings, clock=clock or SYSTEM_CLOCK)
+    return DashboardApp(DashboardServices(root), start_scheduler=start_scheduler, watch_stalls=watch_stalls)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from textual.message import Message
 
-from ..events import ServiceEvent
+from ..runtime.events import ServiceEvent
 
 
 @dataclass

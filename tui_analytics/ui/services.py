@@ -1,9 +1,9 @@
-"""The dashboard's view of the three services: what it reads, what its keys call.
+"""The dashboard's view of the services: what it reads, what its keys call.
 
-The processor, reports and export services are used as DESIGN.md defines them;
-this adapter only gathers what each pane needs and keeps blocking calls
-(state and source databases, files) clearly marked so the app runs them in
-workers. No Textual here.
+The services come from the composition root (`wiring.Services`) and are used
+through their protocols (`wiring.protocols`); this adapter only gathers what
+each pane needs and keeps blocking calls (state and source databases, files)
+clearly marked so the app runs them in workers. No Textual here.
 """
 
 from __future__ import annotations
@@ -12,14 +12,23 @@ import asyncio
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-from ..clock import SYSTEM_CLOCK, Clock
-from ..config import Settings, mask_url
-from ..events import EventBus, default_bus
-from ..querylimits import to_thread_interruptible
+from ..data.config import Settings, mask_url
+from ..data.querylimits import to_thread_interruptible
+from ..runtime.clock import Clock
+from ..runtime.events import EventBus, default_bus
+from ..wiring import Services
 from .widgets.metrics import MetricsView
 from .widgets.reports import ReportsView
+
+if TYPE_CHECKING:
+    from ..export.service import FileExport
+    from ..processor.cache import CacheEntry
+    from ..processor.models import JobRun, JobStatus
+    from ..reports.models import GeneratedReport, ReportTemplate
+    from ..wiring.protocols import ExportService, ProcessorService, ReportsService
+    from .screens.export import ExportRequest
 
 log = logging.getLogger(__name__)
 
@@ -27,46 +36,44 @@ HISTORY_ROWS = 50
 ProgressFn = Callable[[str, int, int], None]
 
 
-def performance_source(processor: Any) -> Callable[[Any, str], dict[str, Any]]:
-    """The reports service's `performance` hook, reading this dashboard's processor
-    (the default hook only finds the process-wide singleton)."""
-
-    def figures(repository: Any, scheduler_state: str) -> dict[str, Any]:
-        from ..processor.metrics import process_memory
-
-        out: dict[str, Any] = dict(getattr(processor, "latest_performance", None) or {})
-        metrics = processor.get_job_metrics()
-        out.update(totalJobs=metrics.total_jobs, successfulJobs=metrics.successful_jobs,
-                   failedJobs=metrics.failed_jobs, averageJobDurationMs=metrics.average_job_duration_ms)
-        try:
-            out["databaseLatencyMs"], out["databaseError"] = round(float(repository.ping()), 2), None
-        except Exception as exc:  # a report says the database is down; it does not fail for it
-            out["databaseLatencyMs"], out["databaseError"] = None, str(exc)
-        out["memoryRssMb"] = process_memory().get("rssMb")
-        out["schedulerState"] = scheduler_state
-        return out
-
-    return figures
-
-
 @dataclass
 class DashboardServices:
-    """The services one dashboard uses, created here unless passed in (tests pass their own)."""
+    """The services one dashboard uses, from one composition root (tests pass a prepared one)."""
 
-    settings: Settings
-    clock: Clock = SYSTEM_CLOCK
-    processor: Any = None
-    reports: Any = None
-    export_service: Any = None
-    created: list[str] = field(default_factory=list)
+    root: Services
     # Display-only overrides (screenshots show a typical path, not a temporary one).
     shown_database: str | None = None
     shown_export_dir: str | None = None
     shown_data_dir: str | None = None
+    ready: bool = field(default=False)
+
+    def __post_init__(self) -> None:
+        # Services passed in already built and opened (tests, screenshots) need no start-up worker.
+        self.ready = self.ready or all(self.root.built(name) is not None for name in ("processor", "export", "reports"))
 
     @property
-    def ready(self) -> bool:
-        return self.processor is not None and self.reports is not None and self.export_service is not None
+    def settings(self) -> Settings:
+        return self.root.settings
+
+    @property
+    def clock(self) -> Clock:
+        return self.root.clock
+
+    @property
+    def processor(self) -> ProcessorService:
+        return self.root.processor
+
+    @property
+    def reports(self) -> ReportsService:
+        return self.root.reports
+
+    @property
+    def export_service(self) -> ExportService:
+        return self.root.export
+
+    @property
+    def created(self) -> list[str]:
+        return self.root.created
 
     @property
     def database_label(self) -> str:
@@ -88,102 +95,69 @@ class DashboardServices:
 
     # -- start and stop --------------------------------------------------------
 
-    def create_missing(self, on_progress: ProgressFn | None = None, *, schedule: bool = True) -> None:
-        """Open the source (creating the demo database on first start) and create the services
-        not passed in; with `schedule`, also try to take the scheduler lock (blocking on a server
-        state database). Blocking: run it in a worker thread. Nothing is scheduled here; `attach`
+    def open(self, on_progress: ProgressFn | None = None, *, schedule: bool = True) -> None:
+        """Open the databases and the services (creating the demo database on first start);
+        with `schedule`, also try to take the scheduler lock (blocking on a server state
+        database). Blocking: run it in a worker thread. Nothing is scheduled here; `attach`
         does that on the event loop."""
-        from ..sources import open_source
-
-        repository = None
-        if self.processor is None or self.export_service is None or self.reports is None:
-            repository = open_source(self.settings, clock=self.clock, on_progress=on_progress)
-        if self.processor is None:
-            from ..processor import AnalyticsBackgroundProcessor
-
-            self.processor = AnalyticsBackgroundProcessor(
-                self.settings, repository=repository, clock=self.clock, autostart=False
-            )
-            self.created.append("processor")
-        if self.export_service is None:
-            from ..export import AnalyticsExportService
-
-            self.export_service = AnalyticsExportService(repository, settings=self.settings, clock=self.clock)
-            self.created.append("export")
-        if self.reports is None:
-            from ..reports import AnalyticsScheduledReportsService
-
-            self.reports = AnalyticsScheduledReportsService(
-                self.settings, clock=self.clock, export_service=self.export_service, repository=repository,
-                performance=performance_source(self.processor), auto_start=False,
-            )
-            self.created.append("reports")
-        if schedule and hasattr(self.processor, "claim_scheduler"):
-            self.processor.claim_scheduler()  # False: another process schedules; we run read-only
+        self.root.open(on_progress)
+        if schedule:
+            self.root.claim_scheduler()  # False: another process schedules; we run read-only
+        self.ready = True
 
     def attach(self) -> None:
         """Schedule the jobs and the report templates on the running loop (call on the UI loop)."""
-        self.processor.start()
-        self.reports.restart()
+        self.root.start()
 
     def detach(self) -> None:
         """Unschedule what `attach` scheduled, cancel work still running (it is recorded as
         interrupted) and shut the loop's scheduler down (on the UI loop, when quitting)."""
-        from .. import scheduling
-
-        for name, service in (("processor", self.processor), ("reports", self.reports)):
-            if service is None:
-                continue
-            try:
-                service.stop(interrupt=True)
-            except Exception:  # shutting down: log, keep going
-                log.exception("stopping the %s failed", name)
-        scheduling.shutdown_scheduler()
+        self.root.stop(interrupt=True)
 
     def buses(self) -> list[EventBus]:
         """Every bus the services publish on (scheduler state goes to the default bus)."""
         found: list[EventBus] = []
-        for bus in (getattr(self.processor, "bus", None), getattr(self.reports, "bus", None), default_bus()):
-            if bus is not None and all(bus is not b for b in found):
+        for bus in (self.processor.bus, self.reports.bus, default_bus()):
+            if all(bus is not b for b in found):
                 found.append(bus)
         return found
 
     # -- reading (in memory: fine on the UI loop) -----------------------------------
 
-    def job_statuses(self) -> list[Any]:
-        return self.processor.get_job_statuses() if self.processor is not None else []
+    def job_statuses(self) -> list[JobStatus]:
+        return self.processor.get_job_statuses() if self.ready else []
 
     def scheduler_state(self) -> str:
         """running, paused, stopped, read-only (another process schedules) or disabled (DISABLE_AUTO_SYNC)."""
-        if self.processor is None:
+        if not self.ready:
             return "starting"
         state = self.processor.scheduler_state()
         if state == "stopped":
-            from .. import scheduling  # imported by the processor already: free here
+            from ..runtime import scheduling  # imported by the processor already: free here
 
             return scheduling.state()
         return state
 
     def lock_holder(self) -> str | None:
         """Who schedules when this dashboard is read-only (blocking on a server state database)."""
-        holder = self.processor.lock_holder() if hasattr(self.processor, "lock_holder") else None
+        holder = self.processor.lock_holder()
         return holder.describe() if holder is not None else None
 
     def metrics(self) -> MetricsView:
-        if self.processor is None:
+        if not self.ready:
             return MetricsView(scheduler=self.scheduler_state())
         processor = self.processor
-        performance = getattr(processor, "latest_performance", None)
-        return MetricsView(processor.get_job_metrics(), processor.cache.stats(), performance, self.scheduler_state())
+        return MetricsView(processor.get_job_metrics(), processor.cache.stats(), processor.latest_performance,
+                           self.scheduler_state())
 
-    def cache_entries(self) -> dict[str, Any]:
+    def cache_entries(self) -> dict[str, CacheEntry]:
         """Cache entries by key (read without counting as cache hits)."""
-        if self.processor is None:
+        if not self.ready:
             return {}
         return {entry.key: entry for entry in self.processor.get_cache_entries("*")}
 
     def cache_keys(self, pattern: str) -> list[str]:
-        if self.processor is None or not pattern:
+        if not self.ready or not pattern:
             return []
         return [entry.key for entry in self.processor.get_cache_entries(pattern)]
 
@@ -214,7 +188,7 @@ class DashboardServices:
 
     # -- doing ---------------------------------------------------------------------
 
-    async def trigger_job(self, job_id: str) -> Any:
+    async def trigger_job(self, job_id: str) -> JobRun:
         return await self.processor.trigger_job(job_id)
 
     async def clear_cache(self) -> int:
@@ -225,13 +199,9 @@ class DashboardServices:
 
     def toggle_scheduler(self) -> str:
         """Pause or resume the shared scheduler, report jobs included (on the UI loop); returns the new state."""
-        if hasattr(self.processor, "toggle_scheduler"):
-            return self.processor.toggle_scheduler()
-        from .. import scheduling
+        return self.processor.toggle_scheduler()
 
-        return scheduling.toggle_pause()
-
-    async def save_template(self, template_id: str | None, fields: dict[str, Any]) -> Any:
+    async def save_template(self, template_id: str | None, fields: dict[str, Any]) -> ReportTemplate:
         if template_id is None:
             return await asyncio.to_thread(self.reports.create_report_template, **fields)
         return await asyncio.to_thread(self.reports.update_report_template, template_id, **fields)
@@ -239,10 +209,10 @@ class DashboardServices:
     async def delete_template(self, template_id: str) -> bool:
         return await asyncio.to_thread(self.reports.delete_report_template, template_id)
 
-    async def generate_report(self, template: Any) -> Any:
+    async def generate_report(self, template: ReportTemplate) -> GeneratedReport:
         return await self.reports.generate_report(template)
 
-    async def export(self, request: Any, on_progress: Callable[[int, int], None] | None = None) -> Any:
+    async def export(self, request: ExportRequest, on_progress: Callable[[int, int], None] | None = None) -> FileExport:
         """Write the export into the export directory; returns the service's FileExport."""
         from ..export.files import name_with_extension, resolve_inside
         from ..export.options import extension_for

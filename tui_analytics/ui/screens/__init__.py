@@ -35,4 +35,12 @@ def __getattr__(name: str) -> Any:
     return getattr(import_module(f".{module}", __name__), name)
 
 
-__all__ = sorted(_MODULES)
+__all__ = [
+    "ConfirmDialog",
+    "ExportDialog",
+    "ExportRequest",
+    "HelpScreen",
+    "InvalidateDialog",
+    "TemplateDialog",
+    "TemplateForm",
+]

@@ -10,6 +10,8 @@ from textual.validation import ValidationResult, Validator
 from textual.containers import VerticalScroll
 from textual.widgets import Checkbox, Input
 
+from ...runtime.errors import one_line
+
 ResultT = TypeVar("ResultT")
 
 
@@ -60,6 +62,5 @@ class Raises(Validator):
         try:
             self._check(value)
         except (ValueError, KeyError) as exc:
-            message = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
-            return self.failure(message or type(exc).__name__)
+            return self.failure(one_line(exc))
         return self.success()

@@ -11,8 +11,8 @@ from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
-from ...daterange import DateRange
-from ...errors import ExportOptionsError
+from ...data.daterange import DateRange
+from ...runtime.errors import ExportOptionsError
 from ...export.files import check_filename
 from ...export.options import ExportOptions, check_export_options
 from .base import Dialog, Raises, Toggle, dialog_body

@@ -11,7 +11,7 @@ from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
-from ...errors import TemplateValidationError
+from ...runtime.errors import TemplateValidationError
 from ...reports.cron import SCHEDULE_CRONS, as_tz, describe_cron, next_fire_times
 from ...reports.models import SCHEDULES
 from ...reports.validation import validate_field, validate_fields

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
-from typing import Any, Callable, Sequence
+from typing import Any, Sequence
 
 from rich.text import Text
 from textual.app import ComposeResult

@@ -1,0 +1,100 @@
+"""Settings from environment and TOML; URL masking; the core does not import Textual."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tui_analytics.data.config import DEFAULT_INTERVALS, load_settings, mask_url
+from tui_analytics.runtime.errors import ConfigError
+
+
+def test_defaults_work_with_nothing_set(tmp_path):
+    s = load_settings(env={})
+    assert s.uses_demo_data and s.database_url is None
+    assert s.source_url.startswith("sqlite:///") and s.source_url.endswith("demo.sqlite3")
+    assert "tui-analytics" in str(s.data_dir)
+    assert s.disable_auto_sync is False
+    assert s.job_intervals == DEFAULT_INTERVALS
+
+
+def test_environment_overrides_toml(tmp_path):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('database_url = "sqlite:///from-file.db"\ntimezone = "Europe/Berlin"\n[jobs]\ntop-items = 60\n')
+    env = {"TUI_ANALYTICS_DATABASE_URL": "sqlite:///from-env.db", "TUI_ANALYTICS_DATA_DIR": str(tmp_path),
+           "DISABLE_AUTO_SYNC": "true"}
+    s = load_settings(cfg, env=env)
+    assert s.database_url == "sqlite:///from-env.db"
+    assert s.timezone_name == "Europe/Berlin" and str(s.tz) == "Europe/Berlin"
+    assert s.interval("top-items") == 60 and s.interval("user-growth") == 600
+    assert s.disable_auto_sync is True
+    assert s.resolved_export_dir == tmp_path / "exports"
+
+
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        ({"TUI_ANALYTICS_TIMEZONE": "Mars/Olympus"}, "unknown time zone"),
+        ({"DISABLE_AUTO_SYNC": "maybe"}, "DISABLE_AUTO_SYNC must be true or false"),
+        ({"TUI_ANALYTICS_DATABASE_URL": "not a url"}, "not a database URL"),
+        ({"TUI_ANALYTICS_INTERVAL_TOP_ITEMS": "0"}, "at least 1"),
+        ({"TUI_ANALYTICS_HISTORY_RETENTION": "lots"}, "must be a number"),
+    ],
+)
+def test_bad_configuration_is_one_clear_line(env, message):
+    with pytest.raises(ConfigError, match=message) as info:
+        load_settings(env=env)
+    assert "\n" not in str(info.value)
+
+
+def test_bad_toml(tmp_path):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("database_url = ")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_settings(bad, env={})
+    unknown = tmp_path / "unknown.toml"
+    unknown.write_text('colour = "blue"\n')
+    with pytest.raises(ConfigError, match="unknown setting"):
+        load_settings(unknown, env={})
+    with pytest.raises(ConfigError, match="not found"):
+        load_settings(tmp_path / "missing.toml", env={})
+
+
+@pytest.mark.parametrize(
+    "url, secret",
+    [
+        ("postgresql://app:hunter2@db:5432/analytics", "hunter2"),
+        ("mysql+pymysql://app:p%40ss@db/x?charset=utf8mb4", "p%40ss"),
+        ("postgresql://db/x?user=app&password=hunter2", "hunter2"),
+        ("smtp://mailer:tok3n@smtp.example.com:587?starttls=true", "tok3n"),
+    ],
+)
+def test_mask_url_hides_passwords(url, secret):
+    masked = mask_url(url)
+    assert secret not in masked and "***" in masked
+
+
+def test_mask_url_leaves_plain_urls_alone():
+    assert mask_url("sqlite:////var/lib/x.db") == "sqlite:////var/lib/x.db"
+    assert mask_url("postgresql://app@db/x") == "postgresql://app@db/x"
+
+
+def test_core_does_not_import_textual():
+    core = [
+        "tui_analytics", "tui_analytics.data.config", "tui_analytics.data.repository", "tui_analytics.data.demo_data",
+        "tui_analytics.data.sources", "tui_analytics.data.state", "tui_analytics.cli",
+    ]
+    for optional in ("processor", "cache", "scheduling", "export", "reports"):
+        if (Path(__file__).resolve().parents[2] / "tui_analytics" / optional).exists() or (
+            Path(__file__).resolve().parents[2] / "tui_analytics" / f"{optional}.py"
+        ).exists():
+            core.append(f"tui_analytics.{optional}")
+    code = "import sys\n" + "".join(f"import {m}\n" for m in core) + (
+        "bad = [m for m in sys.modules if m == 'textual' or m.startswith('textual.')]\n"
+        "print(','.join(bad))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "", f"core imported Textual: {out.stdout}"

@@ -1,0 +1,52 @@
+"""The same seeded demo data on SQLite, PostgreSQL and MariaDB gives the same datasets."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from tui_analytics.data.daterange import DateRange
+from tui_analytics.data.db import new_engine
+from tui_analytics.data.demo_data import load_demo_data
+from tui_analytics.data.repository import AdminAnalyticsOptimizedRepository
+
+from tests.support.constants import DEMO_SPEC, MYSQL_URL, POSTGRES_URL
+
+ENGINES = [
+    pytest.param(POSTGRES_URL, id="postgresql", marks=pytest.mark.skipif(
+        not POSTGRES_URL, reason="TUI_ANALYTICS_TEST_POSTGRES_URL is not set (.ci/run sets it)")),
+    pytest.param(MYSQL_URL, id="mariadb", marks=pytest.mark.skipif(
+        not MYSQL_URL, reason="TUI_ANALYTICS_TEST_MYSQL_URL is not set (.ci/run sets it)")),
+]
+
+
+@pytest.mark.parametrize("url", ENGINES)
+def test_same_datasets_as_sqlite(url, repository, frozen_clock):
+    engine = new_engine(url)
+    try:
+        load_demo_data(engine, DEMO_SPEC, replace=True)
+        other = AdminAnalyticsOptimizedRepository(engine, clock=frozen_clock)
+        december = DateRange(date(2025, 12, 1), date(2025, 12, 31))
+        for rng in (None, december):
+            assert other.user_growth(12, rng) == repository.user_growth(12, rng)
+            assert other.activity_trends(30, rng) == repository.activity_trends(30, rng)
+            assert other.top_items(10, rng) == repository.top_items(10, rng)
+            assert other.recent_activity(50, rng) == repository.recent_activity(50, rng)
+            assert other.summary(rng) == repository.summary(rng)
+        assert list(other.iter_recent_activity(limit=300, batch_size=50)) == repository.recent_activity(300)
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("url", ENGINES)
+def test_refuses_to_overwrite_without_replace(url):
+    from tui_analytics.runtime.errors import DatabaseError
+
+    engine = new_engine(url)
+    try:
+        load_demo_data(engine, DEMO_SPEC, replace=True)
+        with pytest.raises(DatabaseError, match="--replace"):
+            load_demo_data(engine, DEMO_SPEC)
+    finally:
+        engine.dispose()

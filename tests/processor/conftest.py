@@ -1,0 +1,36 @@
+"""Fixtures of the processor tests: a FakeRepository on the frozen clock, and a processor factory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tui_analytics.runtime.clock import FrozenClock
+from tui_analytics.runtime.events import EventBus
+from tui_analytics.processor import AnalyticsBackgroundProcessor
+
+from tests.support.processor_fakes import FakeRepository
+
+
+@pytest.fixture
+def fake_repo(frozen_clock: FrozenClock) -> FakeRepository:
+    return FakeRepository(frozen_clock)
+
+
+@pytest.fixture
+def make_processor(settings, frozen_clock):  # type: ignore[no-untyped-def]
+    """Build processors on the test's settings with a frozen clock and a private bus; stopped afterwards."""
+    made: list[AnalyticsBackgroundProcessor] = []
+
+    def make(repository: Any = None, **kwargs: Any) -> AnalyticsBackgroundProcessor:
+        kwargs.setdefault("clock", frozen_clock)
+        kwargs.setdefault("bus", EventBus())
+        kwargs.setdefault("warm_on_start", False)
+        processor = AnalyticsBackgroundProcessor(kwargs.pop("settings", settings), repository=repository, **kwargs)
+        made.append(processor)
+        return processor
+
+    yield make
+    for processor in made:
+        processor.stop()

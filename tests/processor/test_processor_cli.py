@@ -1,0 +1,86 @@
+"""`tui-analytics jobs ...` and `tui-analytics cache ...`."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tui_analytics.cli import main
+from tui_analytics.processor import requests as cache_requests
+
+from tests.support.processor_fakes import ALL_JOBS
+
+
+@pytest.fixture
+def cli_env(monkeypatch, data_dir):  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("TUI_ANALYTICS_DATA_DIR", str(data_dir))
+    return data_dir
+
+
+def test_jobs_run_then_status_shows_the_recorded_runs(cli_env, capsys) -> None:
+    assert main(["jobs", "run", "user-growth", "top-items"]) == 0
+    out = capsys.readouterr().out
+    assert "user-growth" in out and "top-items" in out and out.count("completed") == 2
+    assert main(["jobs", "status", "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    by_id = {job["id"]: job for job in data["jobs"]}
+    assert list(by_id) == ALL_JOBS
+    assert by_id["user-growth"]["status"] == "completed" and by_id["user-growth"]["runs"] == 1
+    assert by_id["user-growth"]["durationMs"] > 0 and by_id["user-growth"]["lastRun"]
+    assert by_id["recent-activity"]["status"] == "scheduled" and by_id["recent-activity"]["lastRun"] is None
+    assert data["metrics"]["totalJobs"] == 2 and data["metrics"]["failedJobs"] == 0
+    assert main(["jobs", "status"]) == 0
+    table = capsys.readouterr().out
+    assert table.splitlines()[0].split()[:3] == ["JOB", "STATUS", "LAST"]
+    assert "2 runs, 2 completed, 0 failed" in table
+    assert main(["jobs", "history", "top-items", "--json"]) == 0
+    runs = json.loads(capsys.readouterr().out)
+    assert [(r["jobId"], r["trigger"], r["status"]) for r in runs] == [("top-items", "manual", "completed")]
+
+
+def test_jobs_run_all_and_unknown_ids(cli_env, capsys) -> None:
+    assert main(["jobs", "run", "all", "--json"]) == 0
+    assert [r["status"] for r in json.loads(capsys.readouterr().out)] == ["completed"] * 6
+    assert main(["jobs", "run", "top-items", "user_growth"]) == 1
+    captured = capsys.readouterr()
+    assert "unknown job 'user_growth'" in captured.err and "user-growth" in captured.err
+    assert captured.out == ""  # nothing ran: ids are checked first
+
+
+def test_jobs_run_exits_1_when_a_run_fails(monkeypatch, tmp_path, capsys) -> None:
+    monkeypatch.setenv("TUI_ANALYTICS_DATA_DIR", str(tmp_path / "d"))
+    monkeypatch.setenv("TUI_ANALYTICS_DATABASE_URL", "postgresql://u:hunter2@127.0.0.1:1/x")
+    assert main(["jobs", "run", "top-items"]) == 1
+    out = capsys.readouterr().out
+    assert "failed" in out and "hunter2" not in out
+
+
+def test_cache_invalidate_dry_run_lists_matching_keys_and_requests_nothing(cli_env, capsys) -> None:
+    assert main(["cache", "invalidate", "activity-trends*", "--dry-run"]) == 0
+    assert capsys.readouterr().out.split() == ["activity-trends:30", "activity-trends:7", "activity-trends:summary"]
+    assert not (cli_env / "state.sqlite3").exists() or _requests(cli_env) == []
+
+
+def test_cache_invalidate_and_clear_leave_requests_for_running_processors(cli_env, capsys) -> None:
+    assert main(["cache", "invalidate", "user-growth*", "--json"]) == 0
+    reply = json.loads(capsys.readouterr().out)
+    assert reply["matched"] == ["user-growth:12"] and reply["requested"]
+    assert main(["cache", "clear"]) == 0
+    assert "within 30 s" in capsys.readouterr().out
+    assert [(r.op, r.pattern) for r in _requests(cli_env)] == [("invalidate", "user-growth*"), ("clear", "*")]
+
+
+def test_cache_invalidate_with_a_pattern_that_matches_nothing(cli_env, capsys) -> None:
+    assert main(["cache", "invalidate", "user_growth*"]) == 1
+    out = capsys.readouterr().out
+    assert "no cache key matches 'user_growth*'" in out and "user-growth:12" in out
+    assert main(["cache", "keys", "--json"]) == 0
+    assert "performance-metrics" in json.loads(capsys.readouterr().out)
+
+
+def _requests(data_dir):  # type: ignore[no-untyped-def]
+    from tui_analytics.data.config import Settings
+    from tui_analytics.data.state import open_state
+
+    return cache_requests.pending(open_state(Settings.for_dir(data_dir)), 0)

@@ -1,0 +1,60 @@
+"""Helpers for the dashboard tests (no tests here; the `services` fixture is in tests/ui/conftest.py)."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+from textual.pilot import Pilot
+
+from tui_analytics.ui.app import DashboardApp
+from tests.support import screenshots
+
+
+settle = screenshots.settle  # wait until the app is quiet: workers done, panes redrawn
+
+
+async def until(pilot: Pilot[Any], condition: Any, timeout: float = 30.0) -> None:
+    """Wait (in small steps) until condition() is true; fail after `timeout` seconds (a hang guard, not a speed check)."""
+    import time
+
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {getattr(condition, '__name__', condition)}")
+        await pilot.pause(0.05)
+
+
+def static_text(widget: Any) -> str:
+    return str(widget.render())
+
+
+def notes(app: DashboardApp) -> list[tuple[str, str, str]]:
+    """(severity, title, message) of every notification so far."""
+    return [(n.severity, n.title, n.message) for n in app._notifications]
+
+
+def cell(table: Any, row_key: str, column_key: str) -> str:
+    return str(table.get_cell(row_key, column_key))
+
+
+class GatedRepository:
+    """Wraps a repository so one method waits until `release` is set (a job that is still running)."""
+
+    def __init__(self, inner: Any, method: str) -> None:
+        self.inner = inner
+        self.method = method
+        self.entered = threading.Event()
+        self.release = threading.Event()
+
+    def __getattr__(self, name: str) -> Any:
+        value = getattr(self.inner, name)
+        if name != self.method:
+            return value
+
+        def gated(*args: Any, **kwargs: Any) -> Any:
+            self.entered.set()
+            self.release.wait(10)
+            return value(*args, **kwargs)
+
+        return gated

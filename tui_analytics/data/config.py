@@ -1,0 +1,287 @@
+"""Settings: read from environment variables and an optional TOML file.
+
+Environment variables win over the file. Each service calls `load_settings()`
+when it is created, so a restarted singleton sees the environment as it is now.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import tzinfo
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ..runtime.errors import ConfigError
+
+ENV_PREFIX = "TUI_ANALYTICS_"
+APP_NAME = "tui-analytics"
+
+# TOML key -> environment variable. Keys in the file are the variable names
+# without the prefix, lower-case (`database_url = "..."`).
+_KEYS = {
+    "database_url": "TUI_ANALYTICS_DATABASE_URL",
+    "state_url": "TUI_ANALYTICS_STATE_URL",
+    "data_dir": "TUI_ANALYTICS_DATA_DIR",
+    "export_dir": "TUI_ANALYTICS_EXPORT_DIR",
+    "report_dir": "TUI_ANALYTICS_REPORT_DIR",
+    "timezone": "TUI_ANALYTICS_TIMEZONE",
+    "smtp_url": "TUI_ANALYTICS_SMTP_URL",
+    "smtp_from": "TUI_ANALYTICS_SMTP_FROM",
+    "smtp_timeout": "TUI_ANALYTICS_SMTP_TIMEOUT",
+    "history_retention": "TUI_ANALYTICS_HISTORY_RETENTION",
+    "query_timeout": "TUI_ANALYTICS_QUERY_TIMEOUT",
+    "disable_auto_sync": "DISABLE_AUTO_SYNC",
+}
+
+JOB_IDS = (
+    "user-growth",
+    "activity-trends",
+    "top-items",
+    "recent-activity",
+    "performance-metrics",
+    "cache-cleanup",
+)
+
+DEFAULT_INTERVALS: dict[str, float] = {
+    "user-growth": 600.0,
+    "activity-trends": 300.0,
+    "top-items": 900.0,
+    "recent-activity": 120.0,
+    "performance-metrics": 30.0,
+    "cache-cleanup": 3600.0,
+}
+
+_SECRET_QUERY_KEYS = re.compile(r"pass|pwd|secret|token|key|auth", re.IGNORECASE)
+
+
+def mask_url(url: str | None) -> str:
+    """The URL with any password (userinfo or query string) replaced by `***`."""
+    if not url:
+        return ""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<unparseable URL>"
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, host = netloc.rsplit("@", 1)
+        user = userinfo.split(":", 1)[0]
+        netloc = f"{user}:***@{host}" if ":" in userinfo else f"{user}@{host}"
+    query = parts.query
+    if query:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        query = urlencode(
+            [(k, "***" if _SECRET_QUERY_KEYS.search(k) else v) for k, v in pairs], safe="*"
+        )
+    if netloc == parts.netloc and query == parts.query:
+        return url  # nothing secret; urlunsplit would drop the empty host of sqlite:////path
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Where report e-mails go. `url` is smtp://user:pass@host:port or smtps://...; starttls via ?starttls=true."""
+
+    url: str
+    sender: str
+    timeout: float = 30.0
+
+    @property
+    def masked(self) -> str:
+        return mask_url(self.url)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable. Build with `load_settings()`; tests use `Settings.for_dir(path)`."""
+
+    data_dir: Path
+    database_url: str | None = None
+    state_url: str | None = None
+    export_dir: Path | None = None
+    report_dir: Path | None = None
+    timezone_name: str = "local"
+    smtp: SmtpSettings | None = None
+    disable_auto_sync: bool = False
+    history_retention: int = 5000
+    query_timeout: float = 60.0
+    job_intervals: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_INTERVALS))
+
+    def __post_init__(self) -> None:
+        # Whatever prints or logs later, these passwords are masked (redact.py).
+        from ..runtime.redact import register_url
+
+        for url in (self.database_url, self.state_url, self.smtp.url if self.smtp else None):
+            register_url(url)
+
+    @classmethod
+    def for_dir(cls, data_dir: Path | str, **changes: Any) -> Settings:
+        """Settings rooted in one directory, nothing read from the environment (tests, demos)."""
+        return replace(cls(data_dir=Path(data_dir)), **changes)
+
+    @property
+    def uses_demo_data(self) -> bool:
+        """True when no source database is configured: the embedded demo database is used."""
+        return not self.database_url
+
+    @property
+    def demo_database_path(self) -> Path:
+        return self.data_dir / "demo.sqlite3"
+
+    @property
+    def source_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.demo_database_path}"
+
+    @property
+    def resolved_state_url(self) -> str:
+        return self.state_url or f"sqlite:///{self.data_dir / 'state.sqlite3'}"
+
+    @property
+    def resolved_export_dir(self) -> Path:
+        return self.export_dir or self.data_dir / "exports"
+
+    @property
+    def resolved_report_dir(self) -> Path:
+        return self.report_dir or self.data_dir / "reports"
+
+    @property
+    def tz(self) -> tzinfo:
+        """The configured time zone (local when unset)."""
+        return resolve_timezone(self.timezone_name)
+
+    def interval(self, job_id: str) -> float:
+        return float(self.job_intervals.get(job_id, DEFAULT_INTERVALS[job_id]))
+
+
+def resolve_timezone(name: str | None) -> tzinfo:
+    """A tzinfo for an IANA name, or the machine's local zone for '' / 'local'."""
+    if not name or name.lower() == "local":
+        from datetime import datetime
+
+        local = datetime.now().astimezone().tzinfo
+        tz_env = os.environ.get("TZ")
+        if tz_env:
+            try:
+                return ZoneInfo(tz_env.lstrip(":"))
+            except (ZoneInfoNotFoundError, ValueError):
+                pass
+        try:
+            link = os.path.realpath("/etc/localtime")
+            if "zoneinfo/" in link:
+                return ZoneInfo(link.split("zoneinfo/", 1)[1])
+        except (OSError, ZoneInfoNotFoundError, ValueError):
+            pass
+        assert local is not None
+        return local
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"unknown time zone {name!r} (use an IANA name such as Europe/Berlin)") from None
+
+
+def _default_data_dir() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(APP_NAME, appauthor=False))
+
+
+def _parse_bool(name: str, value: Any) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("", "0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be true or false, got {value!r}")
+
+
+def _parse_number(name: str, value: Any, *, minimum: float) -> float:
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{name} must be a number, got {value!r}") from None
+    if number != number or number < minimum:
+        raise ConfigError(f"{name} must be at least {minimum:g}, got {value!r}")
+    return number
+
+
+def _check_url(name: str, url: str) -> str:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        make_url(url)
+    except ArgumentError:
+        raise ConfigError(f"{name} is not a database URL: {mask_url(url)}") from None
+    return url
+
+
+def read_toml(path: Path | str) -> dict[str, Any]:
+    """The settings table of a TOML file (top level, or a [tui-analytics] table)."""
+    path = Path(path)
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    return data.get(APP_NAME, data)
+
+
+def load_settings(
+    config_path: Path | str | None = None, env: Mapping[str, str] | None = None
+) -> Settings:
+    """Settings from the TOML file (if given, or TUI_ANALYTICS_CONFIG) overlaid by the environment."""
+    env = os.environ if env is None else env
+    config_path = config_path or env.get(ENV_PREFIX + "CONFIG")
+    values: dict[str, Any] = {}
+    intervals = dict(DEFAULT_INTERVALS)
+    if config_path:
+        table = read_toml(config_path)
+        unknown = set(table) - set(_KEYS) - {"jobs"}
+        if unknown:
+            raise ConfigError(f"unknown setting(s) in {config_path}: {', '.join(sorted(unknown))}")
+        values.update({k: v for k, v in table.items() if k in _KEYS})
+        for job_id, seconds in (table.get("jobs") or {}).items():
+            if job_id not in DEFAULT_INTERVALS:
+                raise ConfigError(f"unknown job {job_id!r} in [jobs] of {config_path}")
+            intervals[job_id] = _parse_number(f"jobs.{job_id}", seconds, minimum=1)
+    for key, var in _KEYS.items():
+        if env.get(var, "") != "":
+            values[key] = env[var]
+    for job_id in DEFAULT_INTERVALS:
+        var = ENV_PREFIX + "INTERVAL_" + job_id.upper().replace("-", "_")
+        if env.get(var):
+            intervals[job_id] = _parse_number(var, env[var], minimum=1)
+
+    data_dir = Path(values["data_dir"]).expanduser() if values.get("data_dir") else _default_data_dir()
+    smtp = None
+    if values.get("smtp_url"):
+        smtp = SmtpSettings(
+            url=str(values["smtp_url"]),
+            sender=str(values.get("smtp_from") or "tui-analytics@localhost"),
+            timeout=_parse_number("TUI_ANALYTICS_SMTP_TIMEOUT", values.get("smtp_timeout", 30), minimum=1),
+        )
+    timezone_name = str(values.get("timezone") or "local")
+    resolve_timezone(timezone_name)  # fail now, with a clear message, not at the first report
+    return Settings(
+        data_dir=data_dir,
+        database_url=_check_url("TUI_ANALYTICS_DATABASE_URL", values["database_url"]) if values.get("database_url") else None,
+        state_url=_check_url("TUI_ANALYTICS_STATE_URL", values["state_url"]) if values.get("state_url") else None,
+        export_dir=Path(values["export_dir"]).expanduser() if values.get("export_dir") else None,
+        report_dir=Path(values["report_dir"]).expanduser() if values.get("report_dir") else None,
+        timezone_name=timezone_name,
+        smtp=smtp,
+        disable_auto_sync=_parse_bool("DISABLE_AUTO_SYNC", values.get("disable_auto_sync", False)),
+        history_retention=int(_parse_number("TUI_ANALYTICS_HISTORY_RETENTION", values.get("history_retention", 5000), minimum=10)),
+        query_timeout=_parse_number("TUI_ANALYTICS_QUERY_TIMEOUT", values.get("query_timeout", 60), minimum=1),
+        job_intervals=intervals,
+    )

@@ -1,0 +1,83 @@
+"""DateRange: the period an export, report or dataset is limited to."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+
+from ..runtime.errors import ExportOptionsError
+
+
+def _as_utc(value: date | datetime, *, end: bool) -> datetime:
+    # A bare date means the whole day: as a start, its midnight; as an end, the
+    # next midnight, so `DateRange(date(2025,1,1), date(2025,1,31))` covers January.
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+    if isinstance(value, date):
+        moment = datetime.combine(value, time.min, tzinfo=timezone.utc)
+        return moment + timedelta(days=1) if end else moment
+    raise ExportOptionsError(f"date range bounds must be dates or datetimes, got {type(value).__name__}")
+
+
+@dataclass(frozen=True)
+class DateRange:
+    """A period from `start` (inclusive) to `end` (exclusive for datetimes; a date end includes that day).
+
+    Naive datetimes are read as UTC.
+    """
+
+    start: date | datetime
+    end: date | datetime
+
+    @property
+    def start_utc(self) -> datetime:
+        """Inclusive lower bound, aware UTC."""
+        return _as_utc(self.start, end=False)
+
+    @property
+    def end_utc(self) -> datetime:
+        """Exclusive upper bound, aware UTC."""
+        return _as_utc(self.end, end=True)
+
+    def is_valid(self) -> bool:
+        """True when start comes before end."""
+        try:
+            return self.start_utc < self.end_utc
+        except ExportOptionsError:
+            return False
+
+    def validate(self) -> None:
+        """Raise ExportOptionsError unless start comes before end."""
+        if self.start_utc >= self.end_utc:
+            raise ExportOptionsError(
+                f"date range start {self.start.isoformat()} must be before end {self.end.isoformat()}"
+            )
+
+    def label(self) -> str:
+        """`start/end` in ISO 8601, as used in export metadata."""
+        return f"{self.start.isoformat()}/{self.end.isoformat()}"
+
+    @classmethod
+    def parse(cls, start: str | None, end: str | None) -> DateRange | None:
+        """Build a range from two ISO strings (CLI and dialogs); None when both are empty."""
+        if not start and not end:
+            return None
+        if not start or not end:
+            raise ExportOptionsError("a date range needs both --from and --to")
+        rng = cls(_parse_point(start, "from"), _parse_point(end, "to"))
+        rng.validate()
+        return rng
+
+
+def _parse_point(text: str, which: str) -> date | datetime:
+    text = text.strip()
+    try:
+        if len(text) == 10:
+            return date.fromisoformat(text)
+        return datetime.fromisoformat(text)
+    except ValueError:
+        raise ExportOptionsError(
+            f"'{which}' date {text!r} is not an ISO date (YYYY-MM-DD) or date-time"
+        ) from None

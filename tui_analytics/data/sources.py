@@ -1,0 +1,64 @@
+"""Opening the source database, creating the embedded demo database on first use."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+
+from ..runtime.clock import SYSTEM_CLOCK, Clock
+from .config import Settings
+from .db import check_connection, check_source_schema, new_engine, set_query_timeout
+from .demo_data import DemoSpec, load_demo_data
+from .repository import AdminAnalyticsOptimizedRepository
+
+log = logging.getLogger(__name__)
+
+# The demo database the dashboard creates when nothing is configured.
+FIRST_START_DEMO = DemoSpec(users=2000, items=200, activities=100_000)
+
+_demo_lock = threading.Lock()
+
+
+def ensure_demo_database(settings: Settings, on_progress: Callable[[str, int, int], None] | None = None) -> bool:
+    """Create the demo database if it is missing; True when it was created now."""
+    path = settings.demo_database_path
+    with _demo_lock:
+        if path.exists() and path.stat().st_size > 0:
+            return False
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".partial")
+        tmp.unlink(missing_ok=True)
+        # Build into a side file, then rename: a crash never leaves a half-filled demo DB.
+        engine = new_engine(f"sqlite:///{tmp}")
+        try:
+            load_demo_data(engine, FIRST_START_DEMO, progress=on_progress)
+        finally:
+            engine.dispose()
+        for suffix in ("-wal", "-shm"):
+            tmp.with_name(tmp.name + suffix).unlink(missing_ok=True)
+        tmp.replace(path)
+        log.info("created demo database %s", path)
+        return True
+
+
+def open_source(
+    settings: Settings,
+    *,
+    clock: Clock = SYSTEM_CLOCK,
+    on_progress: Callable[[str, int, int], None] | None = None,
+    check: bool = True,
+) -> AdminAnalyticsOptimizedRepository:
+    """The repository for the configured source (the demo database when none is configured).
+
+    With `check`, the connection and the three tables are verified first, so a
+    bad URL or an empty database is one clear DatabaseError, not a traceback later.
+    """
+    if settings.uses_demo_data:
+        ensure_demo_database(settings, on_progress)
+    url = settings.source_url
+    set_query_timeout(url, settings.query_timeout)  # no analytics query may run for ever
+    if check:
+        engine = check_connection(url)
+        check_source_schema(engine, url)
+    return AdminAnalyticsOptimizedRepository(url, clock=clock)

@@ -1,0 +1,76 @@
+"""The state database: report templates, report history, job run history."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..runtime.clock import Clock
+from ..runtime.errors import DatabaseError
+from .config import Settings
+from .db import describe_error, get_engine
+from .schema import job_runs, report_runs, state_metadata
+from .timestamps import to_db
+
+log = logging.getLogger(__name__)
+
+# A run this old cannot still be alive in another process (each query is limited
+# by the query timeout; a report is a handful of queries and one e-mail).
+STALE_RUN_SECONDS = 3600.0
+
+
+def open_state(settings: Settings, clock: Clock | None = None) -> Engine:
+    """The state engine with every table created (idempotent).
+
+    The first call in a process also registers it as a user of the database
+    (locking.join_presence) and marks runs that a dead process left 'running'.
+    """
+    url = settings.resolved_state_url
+    engine = get_engine(url)
+    try:
+        state_metadata.create_all(engine)
+    except SQLAlchemyError as exc:
+        raise DatabaseError(f"cannot open the state database {describe_error(url, exc)}") from None
+    from .locking import join_presence
+
+    now = clock.now() if clock is not None else datetime.now(timezone.utc)
+    def recover(alone: bool) -> None:
+        recover_interrupted(engine, alone=alone, now=now)
+
+    join_presence(url, recover)
+    return engine
+
+
+def recover_interrupted(engine: Engine, *, alone: bool, now: datetime) -> dict[str, int]:
+    """Mark runs left 'running' by a process that died as 'interrupted'; returns counts per table.
+
+    `alone` (no other live process uses this database) makes every such run dead;
+    otherwise only runs older than STALE_RUN_SECONDS are, so a dashboard starting
+    never marks a report another live process is making.
+    """
+    naive_now = to_db(now)
+    assert naive_now is not None
+    cutoff = naive_now - timedelta(seconds=STALE_RUN_SECONDS)
+    counts: dict[str, int] = {}
+    try:
+        with engine.begin() as conn:
+            for name, table, values in (
+                ("job_runs", job_runs, {"error": "the process stopped before the run finished"}),
+                ("report_runs", report_runs,
+                 {"error": "interrupted: the app stopped during generation", "finished_at": naive_now}),
+            ):
+                where = table.c.status == "running"
+                if not alone:
+                    where = where & (table.c.started_at < cutoff)
+                result = conn.execute(update(table).where(where).values(status="interrupted", **values))
+                counts[name] = int(result.rowcount or 0)
+    except SQLAlchemyError as exc:  # recovery is a courtesy; the services still start
+        log.warning("could not mark interrupted runs: %s", describe_error(str(engine.url), exc))
+        return {}
+    if any(counts.values()):
+        log.warning("marked runs interrupted by a stopped process: %s", counts)
+    return counts

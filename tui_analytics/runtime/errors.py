@@ -1,0 +1,68 @@
+"""Error types shared by every layer.
+
+Each error's message is one line an operator can act on; URLs in messages are
+already masked by the code that raises them.
+"""
+
+from __future__ import annotations
+
+
+class TuiAnalyticsError(Exception):
+    """Base of every error this package raises on purpose."""
+
+
+class ConfigError(TuiAnalyticsError, ValueError):
+    """A configuration value (environment, TOML file, option) is invalid."""
+
+
+class DatabaseError(TuiAnalyticsError):
+    """A database cannot be reached or used; the message names it with its password masked."""
+
+
+class SourceSchemaError(DatabaseError):
+    """The source database lacks the tables or columns the analytics need."""
+
+
+class _KeyErrorMessage(KeyError):
+    # KeyError.__str__ shows repr(arg), which wraps the message in quotes.
+    def __str__(self) -> str:  # pragma: no cover - trivial
+        return str(self.args[0]) if self.args else ""
+
+
+class UnknownJobError(TuiAnalyticsError, _KeyErrorMessage):
+    """A job id that is not one of the processor's jobs."""
+
+
+class UnknownTemplateError(TuiAnalyticsError, _KeyErrorMessage):
+    """A report template id that does not exist."""
+
+
+class ExportOptionsError(TuiAnalyticsError, ValueError):
+    """Export options that cannot be honoured (unknown format, bad date range, bad path)."""
+
+
+class TemplateValidationError(TuiAnalyticsError, ValueError):
+    """A report template field is invalid; nothing was saved."""
+
+
+def one_line(exc: BaseException, *, with_type: bool = False) -> str:
+    """The one line an operator sees for an error (dashboard, CLI, history, logs).
+
+    A KeyError shows its message without quotes, an OSError names its file, and
+    whitespace (a multi-line driver message) is folded to single spaces. With
+    `with_type`, an error not raised on purpose by this package is prefixed by
+    its type ("ZeroDivisionError: division by zero"), since its text alone may
+    not say what failed.
+    """
+    if isinstance(exc, KeyError) and exc.args:
+        text = str(exc.args[0])
+    elif isinstance(exc, OSError) and not isinstance(exc, TuiAnalyticsError) and exc.filename:
+        text = f"{exc.strerror or exc}: {exc.filename}"
+    else:
+        text = str(exc)
+    text = " ".join(text.split())
+    if not text:
+        return type(exc).__name__
+    if with_type and not isinstance(exc, TuiAnalyticsError):
+        return f"{type(exc).__name__}: {text}"
+    return text

@@ -1,0 +1,10 @@
+"""The composition root: the one place that wires settings, databases and services.
+
+The dashboard, every CLI command, the Python API singletons and the test
+scenes build their services here (`Services`), and talk to them through the
+seams in `protocols`.
+"""
+
+from .services import Services
+
+__all__ = ["Services"]

@@ -1,0 +1,164 @@
+"""`Services`: settings -> source and state databases -> processor, export, reports.
+
+Building is free of I/O: constructing `Services` and reading a service property
+only creates objects. `open()` does the blocking work (the source database,
+created with demo data on a first start; the state database; each service's own
+start-up housekeeping) and belongs in a worker thread. `start()` schedules on
+the running event loop; `stop()` undoes it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from ..data.config import Settings
+from ..runtime.clock import SYSTEM_CLOCK, Clock
+
+if TYPE_CHECKING:
+    from ..data.repository import AdminAnalyticsOptimizedRepository
+    from ..export import AnalyticsExportService
+    from ..processor import AnalyticsBackgroundProcessor
+    from ..reports import AnalyticsScheduledReportsService
+    from ..runtime.events import EventBus
+
+log = logging.getLogger(__name__)
+
+ProgressFn = Callable[[str, int, int], None]
+
+
+class Services:
+    """The services of one process (or one test), wired once over one `Settings`.
+
+    Anything passed in is used as given (tests wrap the repository, share a
+    state engine, pass a fake); the rest is created on first use. Services
+    imported lazily: a CLI command that exports never imports the scheduler.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        bus: EventBus | None = None,
+        repository: AdminAnalyticsOptimizedRepository | None = None,
+        state_engine: Any = None,
+        processor: AnalyticsBackgroundProcessor | None = None,
+        export: AnalyticsExportService | None = None,
+        reports: AnalyticsScheduledReportsService | None = None,
+        processor_options: dict[str, Any] | None = None,
+        reports_options: dict[str, Any] | None = None,
+    ) -> None:
+        self.settings = settings
+        self.clock: Clock = clock or SYSTEM_CLOCK
+        self.bus = bus
+        self.repository = repository
+        self.state_engine = state_engine
+        self._processor = processor
+        self._export = export
+        self._reports = reports
+        self.created: list[str] = []  # services built here rather than passed in
+        self._processor_options = dict(processor_options or {})
+        self._reports_options = dict(reports_options or {})
+
+    # -- the services (built on first use, no I/O) ---------------------------------
+
+    @property
+    def processor(self) -> AnalyticsBackgroundProcessor:
+        if self._processor is None:
+            from ..processor import AnalyticsBackgroundProcessor
+
+            self._processor = AnalyticsBackgroundProcessor(
+                self.settings, repository=self.repository, clock=self.clock, bus=self.bus,
+                state_engine=self.state_engine, **self._processor_options,
+            )
+            self.created.append("processor")
+        return self._processor
+
+    @property
+    def export(self) -> AnalyticsExportService:
+        if self._export is None:
+            from ..export import AnalyticsExportService
+
+            self._export = AnalyticsExportService(self.repository, settings=self.settings, clock=self.clock)
+            self.created.append("export")
+        return self._export
+
+    @property
+    def reports(self) -> AnalyticsScheduledReportsService:
+        if self._reports is None:
+            from ..reports import AnalyticsScheduledReportsService
+
+            self._reports = AnalyticsScheduledReportsService(
+                self.settings, clock=self.clock, bus=self.bus, export_service=self.export,
+                repository=self.repository, state_engine=self.state_engine,
+                performance=self._performance, **self._reports_options,
+            )
+            self.created.append("reports")
+        return self._reports
+
+    def built(self, name: str) -> Any:
+        """The service called `name` ('processor', 'export', 'reports') if it was built, else None."""
+        return {"processor": self._processor, "export": self._export, "reports": self._reports}[name]
+
+    def forget(self, name: str) -> Any:
+        """Drop a service (the API's stop_*); returns it. The next read builds a new one."""
+        service = self.built(name)
+        setattr(self, f"_{name}", None)
+        return service
+
+    def _performance(self, repository: Any, scheduler_state: str) -> dict[str, Any]:
+        # A report's performance section reads this process's processor, if it has one.
+        from ..reports.generation import performance_figures
+
+        return performance_figures(repository, scheduler_state, self._processor)
+
+    # -- opening, scheduling, stopping ------------------------------------------------
+
+    def open(self, on_progress: ProgressFn | None = None) -> Services:
+        """Open the source (creating the demo database on a first start) and the state database,
+        then run each service's start-up housekeeping. Blocking: call from a worker thread."""
+        from ..data.sources import open_source
+
+        if self.repository is None and (self._processor is None or self._export is None or self._reports is None):
+            self.repository = open_source(self.settings, clock=self.clock, on_progress=on_progress)
+        self.open_state()
+        self.processor.open()
+        self.export.open()
+        self.reports.open()
+        return self
+
+    def open_state(self) -> Any:
+        """The state database's engine, opened (tables created) on first use. Blocking."""
+        from ..data.state import open_state
+
+        if self.state_engine is None:
+            self.state_engine = open_state(self.settings, self.clock)
+        return self.state_engine
+
+    def claim_scheduler(self) -> bool:
+        """Try to take the state database's scheduler lock for this process (blocking).
+        False: another process schedules, and this one runs read-only."""
+        return self.processor.claim_scheduler()
+
+    def start(self) -> None:
+        """Schedule the jobs and the report templates on the running loop (call on that loop)."""
+        self.processor.start()
+        self.reports.restart()
+
+    def stop(self, *, interrupt: bool = False) -> None:
+        """Unschedule everything this process scheduled; with `interrupt`, cancel running work
+        (recorded as interrupted) and shut the loop's scheduler down (quitting)."""
+        from ..runtime import scheduling
+
+        for name in ("processor", "reports"):
+            service = self.built(name)
+            if service is None:
+                continue
+            try:
+                service.stop(interrupt=interrupt)
+            except Exception:  # shutting down: log, keep going
+                log.exception("stopping the %s failed", name)
+        if interrupt:
+            scheduling.shutdown_scheduler()
