@@ -6,11 +6,10 @@ from typing import Any
 
 import pytest
 
+from tests.support.processor_fakes import FakeRepository
+from tui_analytics.processor import AnalyticsBackgroundProcessor
 from tui_analytics.runtime.clock import FrozenClock
 from tui_analytics.runtime.events import EventBus
-from tui_analytics.processor import AnalyticsBackgroundProcessor
-
-from tests.support.processor_fakes import FakeRepository
 
 
 @pytest.fixture
@@ -29,6 +28,9 @@ def make_processor(settings, frozen_clock):  # type: ignore[no-untyped-def]
         kwargs.setdefault("warm_on_start", False)
         processor = AnalyticsBackgroundProcessor(kwargs.pop("settings", settings), repository=repository, **kwargs)
         made.append(processor)
+        # What the composition root does: open (I/O), then schedule on the running loop if wanted.
+        processor.open()
+        processor.ensure_scheduled()
         return processor
 
     yield make

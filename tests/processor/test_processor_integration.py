@@ -8,10 +8,9 @@ import dataclasses
 import threading
 import time
 
-from tui_analytics.processor.metrics import LoopLagProbe
-
 from tests.support.processor_fakes import ALL_JOBS
 from tests.support.waiting import wait_until
+from tui_analytics.processor.metrics import LoopLagProbe
 
 
 class Ticker:

@@ -64,7 +64,7 @@ def test_kill_during_export_into_the_export_dir_leaves_no_litter_after_restart(s
     export_dir = settings.resolved_export_dir
     assert temp_litter(export_dir)
     worker.kill9()
-    AnalyticsExportService(settings=settings)  # the next start of the services
+    AnalyticsExportService(settings=settings).open()  # the next start of the services
     assert list(export_dir.iterdir()) == []  # no partial export, no temp
 
 
@@ -76,7 +76,7 @@ def test_kill_during_report_generation(settings, worker_factory, mode) -> None:
     if mode == "report-write":
         assert temp_litter(report_dir)
     worker.kill9()
-    service = AnalyticsScheduledReportsService(settings, auto_start=False)  # restart
+    service = AnalyticsScheduledReportsService(settings, auto_start=False).open()  # restart
     history = service.get_scheduled_reports()
     assert [(h.template_id, h.status) for h in history] == [("daily-activity-summary", "interrupted")]
     assert "interrupted" in history[0].error and history[0].path is None
@@ -91,7 +91,7 @@ def test_kill_during_a_job_run_is_recorded_as_interrupted(settings, worker_facto
     worker = worker_factory("job", str(settings.data_dir))
     worker.wait_for("READY")
     worker.kill9()
-    processor = AnalyticsBackgroundProcessor(settings, autostart=False, probe_loop_lag=False)
+    processor = AnalyticsBackgroundProcessor(settings, autostart=False, probe_loop_lag=False).open()
     runs = processor.history.recent("user-growth")
     assert [(r.status, r.trigger) for r in runs] == [("interrupted", "manual")]
     assert "stopped before the run finished" in runs[0].error
@@ -109,7 +109,7 @@ def test_kill_during_template_edits_loses_no_acknowledged_edit(settings, worker_
     state_db = settings.data_dir / "state.sqlite3"
     with sqlite3.connect(state_db) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    service = AnalyticsScheduledReportsService(settings, auto_start=False)
+    service = AnalyticsScheduledReportsService(settings, auto_start=False).open()
     template = service.get_report_template(template_id)
     n = int(re.fullmatch(r"edit-(\d+)", template.description).group(1))  # type: ignore[union-attr]
     assert n >= acknowledged  # nothing acknowledged was lost (n may be one ahead: committed, not yet printed)

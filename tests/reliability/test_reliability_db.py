@@ -18,19 +18,17 @@ from typing import Any
 import pytest
 from sqlalchemy import text
 
-from tui_analytics.runtime.clock import FrozenClock
+from tests.support.constants import DEMO_SPEC
+from tests.support.reliability import TcpProxy, needs_postgres, private_pg_database, terminate_backends, wait_for_query
+from tests.support.waiting import without_hanging
 from tui_analytics.data.config import Settings
 from tui_analytics.data.db import new_engine
 from tui_analytics.data.demo_data import load_demo_data
-from tui_analytics.runtime.events import EventBus
-from tui_analytics.processor import AnalyticsBackgroundProcessor
 from tui_analytics.data.repository import AdminAnalyticsOptimizedRepository
+from tui_analytics.processor import AnalyticsBackgroundProcessor
+from tui_analytics.runtime.clock import FrozenClock
+from tui_analytics.runtime.events import EventBus
 from tui_analytics.runtime.retry import RetryPolicy
-
-from tests.support.constants import DEMO_SPEC
-from tests.support.reliability import (TcpProxy, needs_postgres, private_pg_database, terminate_backends,
-                                       wait_for_query)
-from tests.support.waiting import without_hanging
 
 FAST_RETRY = RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05)
 KEY = "user-growth:12"

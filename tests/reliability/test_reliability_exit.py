@@ -14,12 +14,11 @@ import time
 
 import pytest
 
+from tests.support.reliability import Worker, temp_litter
+from tests.support.waiting import HANG_GUARD
 from tui_analytics.processor import AnalyticsBackgroundProcessor
 from tui_analytics.reports import AnalyticsScheduledReportsService
 from tui_analytics.runtime.stall import StallMonitor
-
-from tests.support.reliability import Worker, temp_litter
-from tests.support.waiting import HANG_GUARD
 
 
 def hog_the_loop() -> None:
@@ -75,7 +74,7 @@ def test_quitting_during_a_job_a_report_and_an_export(settings, how, sig) -> Non
     if sig == signal.SIGTERM:
         assert code == 0 and "EXITED" in worker.lines
     assert "export of recent-activity interrupted" in err
-    processor = AnalyticsBackgroundProcessor(settings, autostart=False, probe_loop_lag=False)
+    processor = AnalyticsBackgroundProcessor(settings, autostart=False, probe_loop_lag=False).open()
     runs = processor.history.recent("user-growth")
     assert [(r.status, r.trigger) for r in runs] == [("interrupted", "manual")]
     reports = AnalyticsScheduledReportsService(settings, auto_start=False).get_scheduled_reports()

@@ -206,12 +206,12 @@ def apis(settings, frozen_clock, tmp_path) -> Apis:
     (tmp_path / "scratch").mkdir()
     (tmp_path / "scratch" / "a-file").write_text("not a directory\n")
     bus = EventBus()
-    exports = AnalyticsExportService(settings=settings, clock=frozen_clock)
+    exports = AnalyticsExportService(settings=settings, clock=frozen_clock).open()
     return Apis(
         settings,
-        AnalyticsScheduledReportsService(settings, clock=frozen_clock, bus=bus, export_service=exports, auto_start=False),
+        AnalyticsScheduledReportsService(settings, clock=frozen_clock, bus=bus, export_service=exports, auto_start=False).open(),
         exports,
-        AnalyticsBackgroundProcessor(settings, clock=frozen_clock, bus=bus, autostart=False, probe_loop_lag=False),
+        AnalyticsBackgroundProcessor(settings, clock=frozen_clock, bus=bus, autostart=False, probe_loop_lag=False).open(),
         tmp_path / "scratch",
     )
 

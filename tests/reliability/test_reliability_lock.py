@@ -96,13 +96,13 @@ async def test_a_cli_style_service_never_marks_a_live_generation_interrupted(set
     worker = Worker("report-build", str(settings.data_dir))
     try:
         worker.wait_for("READY")  # another process is generating: its run is 'running'
-        AnalyticsScheduledReportsService(settings, auto_start=False)  # `tui-analytics report list` starting up
-        AnalyticsBackgroundProcessor(settings, autostart=False, probe_loop_lag=False)
-        service = AnalyticsScheduledReportsService(settings, auto_start=False)
+        AnalyticsScheduledReportsService(settings, auto_start=False).open()  # `tui-analytics report list` starting up
+        AnalyticsBackgroundProcessor(settings, autostart=False, probe_loop_lag=False).open()
+        service = AnalyticsScheduledReportsService(settings, auto_start=False).open()
         assert [h.status for h in service.get_scheduled_reports()] == ["running"]
         worker.kill9()
         dispose_all()  # this process ends too; the next start is alone
-        service = AnalyticsScheduledReportsService(settings, auto_start=False)
+        service = AnalyticsScheduledReportsService(settings, auto_start=False).open()
         assert [h.status for h in service.get_scheduled_reports()] == ["interrupted"]
     finally:
         worker.close()

@@ -29,7 +29,11 @@ def berlin(settings: Settings) -> Settings:
 
 def make(settings, clock, **kw) -> AnalyticsScheduledReportsService:
     kw.setdefault("auto_start", False)
-    return AnalyticsScheduledReportsService(settings, clock=clock, bus=EventBus(), **kw)
+    service = AnalyticsScheduledReportsService(settings, clock=clock, bus=EventBus(), **kw)
+    # What the composition root does: open (I/O), then schedule on the running loop if wanted.
+    service.open()
+    service.ensure_scheduled()
+    return service
 
 
 # -- periods ------------------------------------------------------------------
@@ -231,7 +235,7 @@ def test_disable_auto_sync_schedules_nothing_but_manual_runs_work(berlin):
 
     async def main():
         assert service.scheduler_state == "disabled"
-        service.get_report_templates()  # would attach if scheduling were wanted
+        assert service.ensure_scheduled() is False  # would attach if scheduling were wanted
         assert service.schedule.scheduled_ids() == []
         report = await service.generate_report("weekly-user-growth")
         assert report.size > 0
@@ -246,7 +250,9 @@ def test_created_outside_a_loop_it_attaches_to_the_first_loop_used(berlin):
     assert service.scheduler_state == "pending"
 
     async def main():
-        service.get_report_templates()
+        service.get_report_templates()  # a getter: reads, never schedules
+        assert service.scheduler_state == "pending"
+        service.ensure_scheduled()
         await service.wait_idle()
         return service.scheduler_state, service.schedule.scheduled_ids()
 

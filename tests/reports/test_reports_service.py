@@ -42,7 +42,7 @@ def bus() -> EventBus:
 
 def make(settings: Settings, clock: FrozenClock, bus: EventBus | None = None, **kw) -> AnalyticsScheduledReportsService:
     kw.setdefault("auto_start", False)
-    return AnalyticsScheduledReportsService(settings, clock=clock, bus=bus or EventBus(), **kw)
+    return AnalyticsScheduledReportsService(settings, clock=clock, bus=bus or EventBus(), **kw).open()
 
 
 def good_fields(**changes):

@@ -89,7 +89,7 @@ def mode_export_dir(data_dir: str) -> None:
 def _report_service(data_dir: str) -> Any:
     from tui_analytics.reports import AnalyticsScheduledReportsService
 
-    return AnalyticsScheduledReportsService(settings_for(data_dir), auto_start=False)
+    return AnalyticsScheduledReportsService(settings_for(data_dir), auto_start=False).open()
 
 
 def mode_report_build(data_dir: str) -> None:
@@ -158,7 +158,7 @@ def mode_scheduler(data_dir: str, seconds: str) -> None:
 
     async def main() -> None:
         processor = AnalyticsBackgroundProcessor(settings, autostart=False, warm_on_start=False, probe_loop_lag=False)
-        reports = AnalyticsScheduledReportsService(settings, auto_start=False)
+        reports = AnalyticsScheduledReportsService(settings, auto_start=False).open()
         processor.start()
         reports.restart()
         await asyncio.sleep(0.3)
@@ -188,9 +188,8 @@ def mode_scheduler(data_dir: str, seconds: str) -> None:
 def mode_quit(data_dir: str, how: str) -> None:
     """A job and an export both stuck in endless queries; SIGTERM quits the way the dashboard does."""
     from tui_analytics.data import querylimits
-    from tui_analytics.export import AnalyticsExportService, ExportOptions
-    from tui_analytics.processor import AnalyticsBackgroundProcessor
-    from tui_analytics.reports import AnalyticsScheduledReportsService
+    from tui_analytics.export import ExportOptions
+    from tui_analytics.wiring import Services
 
     class Endless(AdminAnalyticsOptimizedRepository):
         def user_growth(self, *args: Any, **kwargs: Any) -> Any:
@@ -209,9 +208,11 @@ def mode_quit(data_dir: str, how: str) -> None:
     async def main() -> None:
         quit_now = asyncio.Event()
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, quit_now.set)
-        processor = AnalyticsBackgroundProcessor(settings, repository=repo, autostart=False, probe_loop_lag=False)
-        reports = AnalyticsScheduledReportsService(settings, auto_start=False, repository=repo)
-        exporter = AnalyticsExportService(repo, settings=settings)
+        # Built and opened as the dashboard does, through the composition root.
+        root = Services(settings, repository=repo, processor_options={"autostart": False, "probe_loop_lag": False},
+                        reports_options={"auto_start": False})
+        await asyncio.to_thread(root.open)
+        processor, reports, exporter = root.processor, root.reports, root.export
         job = asyncio.create_task(processor.trigger_job("user-growth"))
         export = asyncio.create_task(exporter.export_to_file("recent-activity", None, ExportOptions()))
         report = asyncio.create_task(reports.generate_report("daily-activity-summary"))

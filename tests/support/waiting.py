@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any, Awaitable, Callable, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 
@@ -45,5 +46,5 @@ async def without_hanging(awaitable: Awaitable[T], what: str, timeout: float = H
     how fast something was."""
     try:
         return await asyncio.wait_for(awaitable, timeout)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         raise AssertionError(f"{what} did not finish within {timeout} s: it hangs") from None

@@ -105,7 +105,7 @@ class AnalyticsBackgroundProcessor:
         self.auto_sync_disabled = self.settings.disable_auto_sync
         self._repository = repository
         self._repository_lock = threading.Lock()
-        self.state_engine: Any = state_engine  # opened by open() when not given
+        self._state_engine: Any = state_engine  # opened by open() when not given
         self._open_lock = threading.RLock()
         self._opened = False
         self._opening = False
@@ -143,10 +143,10 @@ class AnalyticsBackgroundProcessor:
                 return self
             self._opening = True
             try:
-                if self.state_engine is None:
+                if self._state_engine is None:
                     from ..data.state import open_state
 
-                    self.state_engine = open_state(self.settings, self.clock)
+                    self._state_engine = open_state(self.settings, self.clock)
                 self._restore()
                 self._opened = True
             finally:
@@ -156,7 +156,12 @@ class AnalyticsBackgroundProcessor:
     def _state(self) -> Any:
         if not self._opened:
             self.open()
-        return self.state_engine
+        return self._state_engine
+
+    @property
+    def state_engine(self) -> Any:
+        """The state database's engine (opening the processor on first use)."""
+        return self._state()
 
     # lifecycle ---------------------------------------------------------------
 

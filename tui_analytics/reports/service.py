@@ -79,7 +79,7 @@ class AnalyticsScheduledReportsService:
         self.settings = settings if settings is not None else load_settings()
         self.clock: Clock = clock or SYSTEM_CLOCK
         self.bus = bus or default_bus()
-        self.engine: Any = state_engine  # opened by open() when not given
+        self._engine: Any = state_engine  # opened by open() when not given
         self._templates = TemplateStore(self._state)
         self._runs = RunStore(self._state)
         self._lock = threading.RLock()
@@ -107,8 +107,8 @@ class AnalyticsScheduledReportsService:
                 return self
             self._opening = True
             try:
-                if self.engine is None:
-                    self.engine = open_state(self.settings, self.clock)
+                if self._engine is None:
+                    self._engine = open_state(self.settings, self.clock)
                 now = self.clock.now()
                 if self._templates.seed_defaults(default_rows(now), now):
                     log.info("created the default report templates")
@@ -126,7 +126,12 @@ class AnalyticsScheduledReportsService:
     def _state(self) -> Any:
         if not self._opened:
             self.open()
-        return self.engine
+        return self._engine
+
+    @property
+    def engine(self) -> Any:
+        """The state database's engine (opening the service on first use)."""
+        return self._state()
 
     def ensure_scheduled(self) -> bool:
         """Schedule the active templates on the running loop if wanted and not there yet."""

@@ -14,7 +14,7 @@ from textual import work
 
 from ..runtime.errors import TemplateValidationError, one_line
 from . import format as fmt
-from .messages import ExportProgress
+from .messages import ExportFinished, ExportProgress, ExportStarted, SchedulerStateChanged
 from .screens.confirm import ConfirmDialog
 from .screens.help import HelpScreen
 from .screens.invalidate import InvalidateDialog
@@ -22,35 +22,50 @@ from .screens.invalidate import InvalidateDialog
 # The export and template dialogs import the export and reports packages (and SQLAlchemy):
 # they are imported when their key is first pressed, so start-up does not pay for them.
 if TYPE_CHECKING:
+    from textual import getters
+    from textual.notifications import SeverityLevel
+    from textual.screen import Screen
+
+    from ..reports.models import ReportTemplate
+    from .app import DashboardApp
     from .screens.export import ExportRequest
     from .screens.template import TemplateForm
     from .services import DashboardServices
     from .widgets import AnalyticsPane, JobsPane, ReportsPane
 
+    _Host = Screen[None]  # the mixin is type-checked as the screen it is mixed into
+else:
+    _Host = object
+
 
 describe = one_line  # one line for an error shown to the operator
 
 
-class ActionsMixin:
+class ActionsMixin(_Host):
     """The actions behind the keys (see keys.py)."""
 
     if TYPE_CHECKING:
-        jobs: JobsPane
-        reports: ReportsPane
-        analytics: AnalyticsPane
+        # Textual's way to type `self.app` as this app (a descriptor; the app module imports this one).
+        app = getters.app(DashboardApp)
         active_pane: str
-        app: Any
 
+        # What the screen provides (MainScreen defines these).
+        @property
+        def jobs(self) -> JobsPane: ...
+        @property
+        def reports(self) -> ReportsPane: ...
+        @property
+        def analytics(self) -> AnalyticsPane: ...
         def show_activity(self, message: str, done: int | None = None, total: int | None = None) -> None: ...
         def hide_activity(self) -> None: ...
 
-    def notify(self, message: str, *, title: str = "", severity: Any = "information", timeout: float | None = None,
-               markup: bool = False) -> None:
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
         """Like Widget.notify, but plain text by default: errors quote paths and SQL with brackets."""
         self.app.notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     def _ready(self) -> DashboardServices | None:
-        services: DashboardServices = self.app.services
+        services = self.app.services
         if not services.ready:
             self.notify("Still starting: the services are not ready yet.", severity="warning")
             return None
@@ -137,16 +152,16 @@ class ActionsMixin:
         services = self._ready()
         if services is None:
             return
-        before = services.scheduler_state()
-        if before not in ("running", "paused"):
+        shown = self.app.state
+        if shown.scheduler not in ("running", "paused"):
             why = {
                 "disabled": "DISABLE_AUTO_SYNC is set",
-                "read-only": f"{self.app.lock_holder or 'another process'} schedules on this state database",
-            }.get(before, "the scheduler is not running")
+                "read-only": f"{shown.lock_holder or 'another process'} schedules on this state database",
+            }.get(shown.scheduler, "the scheduler is not running")
             self.notify(f"Nothing to pause: {why}. Manual triggers (t) still work.", severity="warning")
             return
         state = services.toggle_scheduler()
-        self.app.refresh_panes("header", "jobs", "metrics")
+        self.app.post_message(SchedulerStateChanged())  # the app reads the new state and redraws
         if state == "paused":
             self.notify("No job or report runs until you press p again; t still runs a job.", title="Scheduler paused")
         else:
@@ -175,24 +190,26 @@ class ActionsMixin:
             # Called in the export's thread: post (thread-safe, never waits), do not touch widgets.
             self.app.post_message(ExportProgress(label, rows, size))
 
-        self.app.exports_running += 1
+        # The app counts running exports, and hides the strip when the last one ends.
+        self.app.post_message(ExportStarted(label))
         try:
             result = await self.app.services.export(request, progress)
         except Exception as exc:
             self.notify(describe(exc), title=f"Export of {label} failed", severity="error", timeout=10)
             return
         finally:
-            self.app.exports_running -= 1
-            if not self.app.exports_running:
-                self.hide_activity()
+            self.app.post_message(ExportFinished(label))
+        # The service writes into the export directory here, never to a stream: there is a path.
+        where = self.app.services.display_path(result.path) if result.path is not None else label
         rows = f"{result.rows:,} row" + ("" if result.rows == 1 else "s")
-        self.notify(f"{self.app.services.display_path(result.path)}\n{rows}, {fmt.size_bytes(result.size)}",
+        self.notify(f"{where}\n{rows}, {fmt.size_bytes(result.size)}",
                     title="Export saved",
                     timeout=10)
 
     # -- report templates --------------------------------------------------------------
 
-    def _editor(self, template: Any | None, error: str | None = None, values: dict[str, Any] | None = None) -> None:
+    def _editor(self, template: ReportTemplate | None, error: str | None = None,
+                values: dict[str, Any] | None = None) -> None:
         from .screens.template import TemplateDialog
 
         services = self.app.services
@@ -207,7 +224,7 @@ class ActionsMixin:
             saved,
         )
 
-    def _selected_template(self) -> Any | None:
+    def _selected_template(self) -> ReportTemplate | None:
         """The template the Reports pane has selected, once the services are ready; else say why."""
         if self._ready() is None:
             return None
@@ -227,7 +244,7 @@ class ActionsMixin:
         self._editor(template)
 
     @work(group="templates", exit_on_error=False)
-    async def _save_template(self, template: Any | None, form: TemplateForm) -> None:
+    async def _save_template(self, template: ReportTemplate | None, form: TemplateForm) -> None:
         try:
             saved = await self.app.services.save_template(form.template_id, form.fields)
         except TemplateValidationError as exc:
@@ -256,14 +273,14 @@ class ActionsMixin:
             ConfirmDialog(
                 "Delete template?",
                 f"Delete {template.name} ({template.id})? Its schedule stops; its history stays."
-                + (" A deleted default template is not created again." if getattr(template, "is_default", False) else ""),
+                + (" A deleted default template is not created again." if template.is_default else ""),
                 confirm_label="Delete",
             ),
             answered,
         )
 
     @work(group="templates", exit_on_error=False)
-    async def _delete_template(self, template: Any) -> None:
+    async def _delete_template(self, template: ReportTemplate) -> None:
         try:
             deleted = await self.app.services.delete_template(template.id)
         except Exception as exc:
@@ -282,7 +299,7 @@ class ActionsMixin:
         self._generate(template)
 
     @work(group="reports", exit_on_error=False)
-    async def _generate(self, template: Any) -> None:
+    async def _generate(self, template: ReportTemplate) -> None:
         self.show_activity(f"Generating {template.name}…")
         try:
             report = await self.app.services.generate_report(template)

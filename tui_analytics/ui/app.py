@@ -7,16 +7,25 @@ and report schedules are attached to this loop's scheduler. Service events,
 published from any thread, arrive as messages; a one-second tick only redraws
 the clock and countdowns. On unmount the scheduler is shut down before the
 loop closes.
+
+What the dashboard knows between redraws (the scheduler's state, who holds its
+lock, running exports, loop stalls) is a DashboardState (state.py) that this
+app owns and changes only in its message handlers; workers and listeners post
+messages (messages.py) instead of changing it.
+
+Methods here must not reuse the name of a Textual method (`App._flush`,
+`MessagePump._attach`, ...): Textual calls those itself, with its own arguments.
 """
 
 from __future__ import annotations
 
 import gc
 import logging
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from textual import work
 from textual.app import App
+from textual.notifications import SeverityLevel
 
 from ..runtime.clock import SYSTEM_CLOCK, Clock
 from ..data.config import Settings
@@ -26,11 +35,16 @@ from ..runtime.events import (CACHE_CHANGED, JOB_FAILED, JOB_FINISHED, JOB_SKIPP
 from .actions import describe
 from .commands import DashboardCommands
 from . import format as fmt
-from .messages import ExportProgress, LoopStalled, ServiceEventMessage, StartupProgress
+from .messages import (ExportFinished, ExportProgress, ExportStarted, LoopStalled, SchedulerStateChanged,
+                       ServiceEventMessage, ServicesReady, StartupFailed, StartupProgress)
 from .resources import stylesheets
 from .screen import MainScreen
 from ..wiring import Services
 from .services import DashboardServices
+from .state import DashboardState
+
+if TYPE_CHECKING:
+    from ..runtime.stall import Stall
 
 log = logging.getLogger(__name__)
 
@@ -69,14 +83,14 @@ class DashboardApp(App[None]):
         self.freeze_gc = freeze_gc  # gc.freeze() once the services this app created are up
         # Log which callback held the event loop for more than 100 ms (the CLI turns this on).
         self._stalls: StallMonitor | None = StallMonitor(on_stall=self._stalled) if watch_stalls else None
-        self.worst_stall_ms = 0.0
+        # Read by the header and the panes; changed only by the message handlers below.
+        self.state = DashboardState(watching_stalls=watch_stalls)
         self.cursor_blink = True  # tests turn it off for stable screenshots
         self._unsubscribe: list[Callable[[], None]] = []
         self._dirty: set[str] = set()
         self._attached = False
-        self.lock_holder: str | None = None  # who schedules, when this dashboard is read-only
+        self._shown = False  # the panes were filled once the services were ready (ServicesReady handled)
         self.quitting = False
-        self.exports_running = 0
         settings = services.settings
         self.main_screen = MainScreen(
             title=self.TITLE, database=services.database_label, demo=settings.uses_demo_data, tz=settings.tz
@@ -89,8 +103,8 @@ class DashboardApp(App[None]):
             self._stalls.stop()  # Textual's own shutdown (joining its input thread) is not a stall worth logging
         super().exit(*args, **kwargs)
 
-    def notify(self, message: str, *, title: str = "", severity: Any = "information", timeout: float | None = None,
-               markup: bool = False) -> None:
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
         """Plain text by default: messages quote errors, paths and SQL, which may hold brackets."""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
@@ -104,12 +118,12 @@ class DashboardApp(App[None]):
         await self.push_screen(self.main_screen)
         self.main_screen.header.set_database(self.services.database_label, demo=self.services.settings.uses_demo_data)
         self.main_screen.header.set_time(self.clock.now())
-        self.main_screen.header.set_scheduler("starting")
+        self.main_screen.header.set_scheduler(self.state.scheduler)
         self.set_interval(TICK_SECONDS, self._tick)
         if self._stalls is not None:
             self._stalls.start()
         if self.services.ready:
-            self._services_ready()
+            self.post_message(ServicesReady())
         else:
             self.main_screen.show_activity("Opening the database…")
             # After the first frame: the worker's imports (SQLAlchemy, APScheduler, the services)
@@ -125,14 +139,14 @@ class DashboardApp(App[None]):
             self.services.open(progress, schedule=self.start_scheduler)
         except Exception as exc:  # a bad URL or an unreachable server: say so and stay open
             log.exception("start-up failed")
-            self.call_from_thread(self._startup_failed, describe(exc))
+            self.post_message(StartupFailed(describe(exc)))
             return
         try:  # the Reports pane's first content, read here rather than in one more worker after
             view = self.services.reports_view()
         except Exception:  # shown (with its error) by the usual reload
             log.exception("reading the reports failed")
             view = None
-        self.call_from_thread(self._services_ready, view, True)
+        self.post_message(ServicesReady(view, started_here=True))
 
     def on_startup_progress(self, message: StartupProgress) -> None:
         self.main_screen.show_activity(
@@ -140,33 +154,42 @@ class DashboardApp(App[None]):
             message.done, message.total,
         )
 
+    # -- exports (the export worker posts these) ------------------------------------------
+
+    def on_export_started(self, message: ExportStarted) -> None:
+        self.state.export_started()
+
     def on_export_progress(self, message: ExportProgress) -> None:
-        if not self.exports_running:
+        if not self.state.exports_running:
             return  # a late message from an export that has finished: its strip is already gone
         self.main_screen.show_activity(
             f"Exporting {message.dataset}… {message.rows:,} rows, {fmt.size_bytes(message.size)}")
 
-    def _stalled(self, stall: Any) -> None:
-        """In the watchdog thread: remember the worst, tell the loop (post_message is thread-safe)."""
-        self.worst_stall_ms = max(self.worst_stall_ms, stall.duration_ms)
+    def on_export_finished(self, message: ExportFinished) -> None:
+        if self.state.export_finished():
+            self.main_screen.hide_activity()
+
+    # -- loop stalls ---------------------------------------------------------------------
+
+    def _stalled(self, stall: Stall) -> None:
+        """In the watchdog thread: tell the loop (post_message is thread-safe), nothing else."""
         self.post_message(LoopStalled(stall.duration_ms))
 
     def on_loop_stalled(self, message: LoopStalled) -> None:
+        self.state.loop_stalled(message.duration_ms)
         self.refresh_panes("metrics")
 
-    @property
-    def stall_summary(self) -> tuple[int, float] | None:
-        """(stalls seen, worst in ms) while the stall monitor runs; None when it is off."""
-        if self._stalls is None:
-            return None
-        return self._stalls.count, self.worst_stall_ms
+    # -- start-up outcome --------------------------------------------------------------------
 
-    def _startup_failed(self, message: str) -> None:
-        self.main_screen.show_activity(f"Cannot start: {message}")
-        self.main_screen.header.set_scheduler("stopped")
-        self.notify(message, title="Cannot open the database", severity="error", timeout=30)
+    def on_startup_failed(self, message: StartupFailed) -> None:
+        self.state.scheduler_changed("stopped")
+        self.main_screen.show_activity(f"Cannot start: {message.error}")
+        self.main_screen.header.set_scheduler(self.state.scheduler)
+        self.notify(message.error, title="Cannot open the database", severity="error", timeout=30)
 
-    def _services_ready(self, reports_view: Any = None, started_here: bool = False) -> None:
+    def on_services_ready(self, message: ServicesReady) -> None:
+        reports_view, started_here = message.reports_view, message.started_here
+        self._shown = True
         self.main_screen.hide_activity()
         for bus in self.services.buses():
             self._unsubscribe.append(bus.subscribe(self._on_service_event))
@@ -174,16 +197,18 @@ class DashboardApp(App[None]):
             if started_here:
                 # Attaching starts the warm-up runs at once (threads that hold the GIL and post
                 # events): draw the filled panes first, then schedule.
-                self.call_after_refresh(self._attach)
+                self.call_after_refresh(self._schedule_services)
             else:
-                self._attach()
+                self._schedule_services()
         if "processor" in self.services.created and self.services.settings.uses_demo_data:
             self.notify("No database configured: showing the built-in demo data.", title="Demo data", timeout=6)
+        # The scheduler's state as scheduling (if done just above) left it; its events follow as messages.
+        self.state.scheduler_changed(self.services.scheduler_state())
         # Draw now, not after the coalescing delay: this is the frame the operator waits for.
         self._dirty.update(("header", "jobs", "metrics", "analytics"))
         if reports_view is None:
             self._dirty.add("reports")
-        self._flush()
+        self._redraw_dirty()
         if reports_view is not None:
             self.main_screen.reports.show(reports_view, self.clock.now())
         if started_here and self.freeze_gc:
@@ -193,7 +218,8 @@ class DashboardApp(App[None]):
             # lag budget; frozen, it only walks what was made since.
             gc.freeze()
 
-    def _attach(self) -> None:
+    def _schedule_services(self) -> None:
+        """Schedule the jobs and report templates on this loop (once; not while quitting)."""
         if self.quitting or self._attached:
             return
         try:
@@ -217,7 +243,20 @@ class DashboardApp(App[None]):
 
     def _on_service_event(self, event: ServiceEvent) -> None:
         """Runs in the publisher's thread: hand the event to the UI loop, nothing else."""
-        self.post_message(ServiceEventMessage(event))
+        if event.kind == SCHEDULER_STATE:
+            reported, holder = event.detail.get("state"), event.detail.get("holder")
+            self.post_message(SchedulerStateChanged(str(reported) if reported else None, str(holder) if holder else None))
+        else:
+            self.post_message(ServiceEventMessage(event))
+
+    def on_scheduler_state_changed(self, message: SchedulerStateChanged) -> None:
+        state = self.state
+        state.scheduler_changed(self.services.scheduler_state(), reported=message.reported, holder=message.holder)
+        self.refresh_panes(*_PANES_FOR[SCHEDULER_STATE])
+        if message.reported == "read-only":
+            self.notify(f"{state.lock_holder} schedules the jobs and reports on this state database. This dashboard "
+                        "shows them and can still run jobs (t), export (e) and generate reports (g).",
+                        title="Read-only", severity="warning", timeout=12)
 
     def on_service_event_message(self, message: ServiceEventMessage) -> None:
         event = message.event
@@ -229,13 +268,6 @@ class DashboardApp(App[None]):
         elif event.kind == REPORT_FAILED:
             self.notify(f"{detail.get('name', event.subject)}: {detail.get('error') or 'failed'}",
                         title="Report failed", severity="error", timeout=10)
-        elif event.kind == SCHEDULER_STATE and detail.get("state") == "read-only":
-            self.lock_holder = str(detail.get("holder") or "another process")
-            self.notify(f"{self.lock_holder} schedules the jobs and reports on this state database. This dashboard "
-                        "shows them and can still run jobs (t), export (e) and generate reports (g).",
-                        title="Read-only", severity="warning", timeout=12)
-        elif event.kind == SCHEDULER_STATE and detail.get("state") == "started":
-            self.lock_holder = None
         elif event.kind == REPORT_FINISHED and detail.get("trigger") != "manual":
             self.notify(f"{detail.get('name', event.subject)}: {detail.get('filename', '')}",
                         title=f"Report generated ({detail.get('trigger', 'scheduled')})", timeout=6)
@@ -249,29 +281,30 @@ class DashboardApp(App[None]):
         first = not self._dirty
         self._dirty.update(names)
         if first:
-            self.set_timer(REFRESH_DELAY, self._flush)
+            self.set_timer(REFRESH_DELAY, self._redraw_dirty)
 
     @property
     def is_quiet(self) -> bool:
         """True when no pane waits to be redrawn and no worker runs (tests and screenshots wait for this)."""
-        return self.services.ready and not self._dirty and not any(w.is_running for w in self.workers)
+        return self._shown and not self._dirty and not any(w.is_running for w in self.workers)
 
-    def _flush(self) -> None:
+    def _redraw_dirty(self) -> None:
+        """Redraw the panes marked stale (see refresh_panes)."""
         dirty, self._dirty = self._dirty, set()
         screen = self.main_screen
         if not screen.is_mounted:
             return
         services = self.services
         now = self.clock.now()
-        state = services.scheduler_state()
+        state = self.state
         if "header" in dirty:
-            screen.header.set_scheduler(state)
+            screen.header.set_scheduler(state.scheduler)
         if not services.ready:
             return
         if "jobs" in dirty:
-            screen.jobs.show_jobs(services.job_statuses(), now, scheduler=state)
+            screen.jobs.show_jobs(services.job_statuses(), now, scheduler=state.scheduler)
         if "metrics" in dirty:
-            screen.metrics.show(services.metrics(), now, holder=self.lock_holder, stalls=self.stall_summary)
+            screen.metrics.show(services.metrics(), now, state)
         if "analytics" in dirty:
             screen.analytics.show(services.cache_entries(), now)
         if "reports" in dirty:

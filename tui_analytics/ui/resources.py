@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from importlib import util
-from pathlib import Path
+from pathlib import Path, PurePath
 
 STYLESHEETS = ("dashboard.tcss", "dialogs.tcss")
 
@@ -28,7 +28,7 @@ def styles_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "styles"
 
 
-def stylesheets() -> list[str | Path]:
-    """The app's CSS_PATH, in cascade order."""
+def stylesheets() -> list[str | PurePath]:
+    """The app's CSS_PATH, in cascade order (typed as App.CSS_PATH takes it)."""
     folder = styles_dir()
     return [folder / name for name in STYLESHEETS]

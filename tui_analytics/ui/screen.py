@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import tzinfo
-from typing import TYPE_CHECKING
+from typing import ClassVar
 
 from textual import events, on
 from textual.app import ComposeResult
+from textual.binding import BindingType
 from textual.containers import Container, Vertical
 from textual.screen import Screen
 from textual.widget import Widget
@@ -16,9 +17,6 @@ from .actions import ActionsMixin
 from .keys import BINDINGS
 from .widgets import AnalyticsPane, JobsPane, MetricsPane, ReportsPane, StatusHeader
 from .widgets.pane import Pane
-
-if TYPE_CHECKING:
-    from .app import DashboardApp
 
 PANES = ("jobs", "metrics", "analytics", "reports")
 
@@ -43,7 +41,7 @@ class MainScreen(ActionsMixin, Screen[None]):
     breakpoints and the stylesheet shows a 2x2 grid when both are set, else tabs.
     """
 
-    BINDINGS = BINDINGS
+    BINDINGS: ClassVar[list[BindingType]] = [*BINDINGS]  # keys.py's list, as Textual types BINDINGS
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE_FROM, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (TALL_FROM, "-tall")]
 
@@ -54,11 +52,6 @@ class MainScreen(ActionsMixin, Screen[None]):
         self._demo = demo
         self._tz = tz
         self.active_pane = "jobs"
-
-    if TYPE_CHECKING:
-
-        @property
-        def app(self) -> DashboardApp: ...
 
     def compose(self) -> ComposeResult:
         yield StatusHeader(self._title, self._database, demo=self._demo, tz=self._tz)
@@ -127,7 +120,7 @@ class MainScreen(ActionsMixin, Screen[None]):
         return self.has_class("-wide") and self.has_class("-tall")
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if getattr(self.app, "quitting", False):
+        if self.app.quitting:
             return False  # shutting down: a key typed after q must not open a dialog
         pane = PANE_ACTIONS.get(action)
         if pane is None or self.is_grid:

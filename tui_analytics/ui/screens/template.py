@@ -13,7 +13,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from ...runtime.errors import TemplateValidationError
 from ...reports.cron import SCHEDULE_CRONS, as_tz, describe_cron, next_fire_times
-from ...reports.models import SCHEDULES
+from ...reports.models import SCHEDULES, ReportTemplate
 from ...reports.validation import validate_field, validate_fields
 from .base import Dialog, Raises, Toggle, dialog_body
 
@@ -56,7 +56,7 @@ class TemplateDialog(Dialog[TemplateForm]):
     def __init__(
         self,
         *,
-        template: Any | None = None,
+        template: ReportTemplate | None = None,
         default_tz: str,
         now: Callable[[], datetime],
         error: str | None = None,
@@ -72,14 +72,14 @@ class TemplateDialog(Dialog[TemplateForm]):
         self._dirty = error is not None
 
     @staticmethod
-    def _from_template(template: Any | None) -> dict[str, Any]:
+    def _from_template(template: ReportTemplate | None) -> dict[str, Any]:
         if template is None:
             return {"name": "", "description": "", "schedule": "weekly", "cron": "", "timezone": "", "format": "csv",
                     "datasets": "", "recipients": "", "include_metadata": True, "is_active": True}
         return {
             "name": template.name, "description": template.description, "schedule": template.schedule,
             "cron": template.cron or "", "timezone": template.timezone or "", "format": template.format,
-            "datasets": ", ".join(getattr(template, "datasets", []) or []),
+            "datasets": ", ".join(template.datasets),
             "recipients": ", ".join(template.recipients), "include_metadata": template.include_metadata,
             "is_active": template.is_active,
         }

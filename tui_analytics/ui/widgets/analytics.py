@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, tzinfo
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -13,6 +13,9 @@ from textual.widgets import Label, Static
 from .. import format as fmt
 from .chart import BarChart
 from .pane import Pane, StyledTable
+
+if TYPE_CHECKING:  # the processor package loads SQLAlchemy: not before the first frame
+    from ...processor.cache import CacheEntry
 
 # Cache keys the pane reads (written by the processor's jobs).
 USER_GROWTH = "user-growth:12"
@@ -29,7 +32,7 @@ SECTIONS = {
 }
 
 
-def pick(entries: Mapping[str, Any], keys: tuple[str, ...]) -> Any:
+def pick(entries: Mapping[str, CacheEntry], keys: tuple[str, ...]) -> CacheEntry | None:
     """The first cached entry among `keys` (a longer window first), or None."""
     for key in keys:
         entry = entries.get(key)
@@ -59,7 +62,7 @@ class AnalyticsPane(Pane):
     def __init__(self, *, tz: tzinfo, id: str = "analytics") -> None:
         super().__init__(id=id)
         self._tz = tz
-        self._entries: dict[str, Any] = {}
+        self._entries: dict[str, CacheEntry] = {}
         self._now: datetime | None = None
 
     def compose(self) -> ComposeResult:
@@ -79,7 +82,7 @@ class AnalyticsPane(Pane):
                 yield Label("", id="recent-title", classes="section-title")
                 yield StyledTable(id="recent-table", cursor_type="row", classes="fill")
 
-    def show(self, entries: Mapping[str, Any], now: datetime) -> None:
+    def show(self, entries: Mapping[str, CacheEntry], now: datetime) -> None:
         """Redraw from cache entries (missing keys show a waiting note)."""
         self._entries = dict(entries)
         self._now = now
@@ -104,7 +107,7 @@ class AnalyticsPane(Pane):
             for index, row in enumerate(recent.value):
                 table.update_cell(str(index), "age", self._age(row, now))
 
-    def _title(self, title: str, entry: Any, now: datetime) -> Text:
+    def _title(self, title: str, entry: CacheEntry | None, now: datetime) -> Text:
         """`Title ⚠ STALE · 2m ago · refresh failed 12:00:05`: the stale mark first, so a narrow pane keeps it."""
         text = Text(title, style="bold")
         if entry is None:
@@ -114,9 +117,8 @@ class AnalyticsPane(Pane):
             text.append(" ")
             text.append_text(self.query_one("#top-table", StyledTable).tone("⚠ STALE", "warn"))
         text.append(f" · {fmt.age(entry.stored_at, now)}")
-        failed_at = getattr(entry, "failed_at", None)
-        if entry.stale and failed_at:
-            text.append(f" · refresh failed {fmt.clock_time(failed_at, self._tz)}")
+        if entry.stale and entry.failed_at:
+            text.append(f" · refresh failed {fmt.clock_time(entry.failed_at, self._tz)}")
         return text
 
     def _age(self, row: Mapping[str, Any], now: datetime) -> str:
@@ -129,7 +131,7 @@ class AnalyticsPane(Pane):
         width = table.size.width or 36
         return max(6, width - fixed - 2 * columns - 1)
 
-    def _fill_top(self, entry: Any) -> None:
+    def _fill_top(self, entry: CacheEntry | None) -> None:
         table = self.query_one("#top-table", StyledTable)
         rows = entry.value if entry is not None else []
         name_room = self._room(table, 2 + 5 + 5, 4)
@@ -145,7 +147,7 @@ class AnalyticsPane(Pane):
             for row in rows
         ))
 
-    def _fill_recent(self, entry: Any, now: datetime) -> None:
+    def _fill_recent(self, entry: CacheEntry | None, now: datetime) -> None:
         table = self.query_one("#recent-table", StyledTable)
         room = self._room(table, 3 + 6, 4)
         user_room = max(5, room * 2 // 5)
@@ -160,7 +162,7 @@ class AnalyticsPane(Pane):
         if self._now is not None:
             self.show(self._entries, self._now)
 
-    def _show_summary(self, entries: Mapping[str, Any], growth: Any) -> None:
+    def _show_summary(self, entries: Mapping[str, CacheEntry], growth: CacheEntry | None) -> None:
         summary = entries.get(SUMMARY)
         parts: list[str] = []
         if summary is not None:

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 from datetime import datetime, tzinfo
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Static
 
 from .. import format as fmt
 from .chart import BarChart
 from .pane import Pane, StyledTable
+
+if TYPE_CHECKING:  # the processor package loads SQLAlchemy: not before the first frame
+    from ...processor.models import JobStatus
 
 # status -> tone (a component class of StyledTable, coloured in the stylesheet)
 STATUS_TONES = {"running": "busy", "completed": "good", "failed": "bad", "scheduled": "muted"}
@@ -44,7 +48,7 @@ class JobsPane(Pane):
     def __init__(self, *, tz: tzinfo, id: str = "jobs") -> None:
         super().__init__(id=id)
         self._tz = tz
-        self._jobs: dict[str, Any] = {}
+        self._jobs: dict[str, JobStatus] = {}
         self._schedule_state = "running"
         self._now: datetime | None = None
 
@@ -67,7 +71,7 @@ class JobsPane(Pane):
         table = self.table
         if not table.row_count:
             return None
-        key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key
+        key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key
         return str(key.value)
 
     def _error_room(self) -> int:
@@ -75,7 +79,7 @@ class JobsPane(Pane):
         room = (self.table.size.width or self.size.width) - FIXED_WIDTH - 2
         return room if room >= ERROR_MIN else 0
 
-    def show_jobs(self, jobs: Sequence[Any], now: datetime, *, scheduler: str = "running") -> None:
+    def show_jobs(self, jobs: Sequence[JobStatus], now: datetime, *, scheduler: str = "running") -> None:
         """Redraw every row from the processor's JobStatus list."""
         self._schedule_state = scheduler
         self._now = now
@@ -96,12 +100,12 @@ class JobsPane(Pane):
         for job_id, job in self._jobs.items():
             table.update_cell(job_id, "next", self._next_cell(job, now))
 
-    def _cells(self, job: Any, now: datetime, columns: list[tuple[str, str]]) -> list[Any]:
+    def _cells(self, job: JobStatus, now: datetime, columns: list[tuple[str, str]]) -> list[str | Text]:
         table = self.table
         status = str(job.status)
         error = job.error or ""
-        durations = list(getattr(job, "recent_durations_ms", ()) or ())
-        return [
+        durations = list(job.recent_durations_ms)
+        cells: list[str | Text] = [
             job.id,
             table.tone(fmt.status_label(status), STATUS_TONES.get(status)),
             fmt.recent_time(job.last_run, self._tz, now),
@@ -109,9 +113,10 @@ class JobsPane(Pane):
             fmt.duration_ms(job.duration_ms),
             table.tone(fmt.sparkline(durations, 8), "muted"),
             table.tone(fmt.truncate(error, self._error_room()), "bad") if error else "",
-        ][: len(columns)]
+        ]
+        return cells[: len(columns)]
 
-    def _next_cell(self, job: Any, now: datetime) -> Any:
+    def _next_cell(self, job: JobStatus, now: datetime) -> str | Text:
         if job.status == "running":
             return self.table.tone("running…", "busy")
         if self._schedule_state == "paused":
@@ -133,17 +138,11 @@ class JobsPane(Pane):
             chart.set_points([])
             return
         parts = [f"{job.name}"]
-        interval = getattr(job, "interval_s", 0) or 0
-        if interval:
-            parts.append(f"every {fmt.span(interval)}")
-        runs = getattr(job, "runs", None)
-        if runs is not None:
-            parts.append(
-                f"{runs} runs, {getattr(job, 'failed_runs', 0)} failed, {getattr(job, 'skipped_runs', 0)} skipped"
-            )
-        average = getattr(job, "average_duration_ms", None)
-        if average is not None:
-            parts.append(f"avg {fmt.duration_ms(average)}")
+        if job.interval_s:
+            parts.append(f"every {fmt.span(job.interval_s)}")
+        parts.append(f"{job.runs} runs, {job.failed_runs} failed, {job.skipped_runs} skipped")
+        if job.average_duration_ms is not None:
+            parts.append(f"avg {fmt.duration_ms(job.average_duration_ms)}")
         detail.update(Text(" · ".join(parts)))
         if job.error:
             problem.update(Text(f"error: {job.error}"))
@@ -151,7 +150,7 @@ class JobsPane(Pane):
             failing = [other.id for other in self._jobs.values() if other.status == "failed"]
             note = f"{fmt.STATUS_SYMBOLS['failed']} failed: {', '.join(failing)} (select it to read the error)"
             problem.update(Text(note) if failing else "")
-        durations = list(getattr(job, "recent_durations_ms", ()) or ())
+        durations = list(job.recent_durations_ms)
         points = [("oldest" if i == 0 else ("latest" if i == len(durations) - 1 else ""), d)
                   for i, d in enumerate(durations)]
         chart.set_points(points, title=f"{job.id}: duration of the last {len(durations)} runs (ms)",

@@ -4,20 +4,32 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
+from rich.text import Text
 from textual.app import ComposeResult
 
 from .. import format as fmt
 from .pane import Pane, StyledTable
 
+# Types only: importing the processor package at run time would load SQLAlchemy and
+# APScheduler before the first frame.
+if TYPE_CHECKING:
+    from ...processor.cache import CacheStats
+    from ...processor.models import JobMetrics
+    from ..state import DashboardState
+
 
 @dataclass(frozen=True)
 class MetricsView:
-    """What the Metrics pane shows; every part may be missing while the app starts."""
+    """What the services report for the Metrics pane; every part may be missing while the app starts.
 
-    jobs: Any = None  # JobMetrics
-    cache: Any = None  # CacheStats (size, maxsize, hits, misses, stale, hit_rate)
+    `scheduler` is the state the services reported when read; the pane shows the dashboard's
+    own (DashboardState.scheduler), which the app keeps in step with the scheduler's events.
+    """
+
+    jobs: JobMetrics | None = None
+    cache: CacheStats | None = None
     performance: Mapping[str, Any] | None = None  # the performance-metrics job's last value
     scheduler: str = "stopped"
 
@@ -39,17 +51,17 @@ class MetricsPane(Pane):
     def compose(self) -> ComposeResult:
         yield StyledTable(id="metrics-table", show_header=False, cursor_type="none", classes="fill")
 
-    def show(self, view: MetricsView, now: datetime, *, holder: str | None = None,
-             stalls: tuple[int, float] | None = None) -> None:
-        """Redraw; `stalls` is (count, worst ms) from the stall monitor, None when it is off."""
+    def show(self, view: MetricsView, now: datetime, state: DashboardState) -> None:
+        """Redraw from the services' figures and the dashboard's state (scheduler, lock holder, loop stalls)."""
         table = self.query_one("#metrics-table", StyledTable)
-        rows: list[tuple[str, Any]] = []
+        rows: list[tuple[str, str | Text]] = []
         jobs, cache, perf = view.jobs, view.cache, view.performance or {}
+        scheduler, holder, stalls = state.scheduler, state.lock_holder, state.stall_summary
         if jobs is not None:
             rows += [
                 ("Successful runs", table.tone(fmt.number(jobs.successful_jobs), "good" if jobs.successful_jobs else None)),
                 ("Failed runs", table.tone(fmt.number(jobs.failed_jobs), "bad" if jobs.failed_jobs else None)),
-                ("Skipped runs", fmt.number(getattr(jobs, "skipped_jobs", 0))),
+                ("Skipped runs", fmt.number(jobs.skipped_jobs)),
                 ("Avg duration", fmt.duration_ms(jobs.average_job_duration_ms if jobs.total_jobs else None)),
                 ("Last cleanup", self._when(jobs.last_cleanup, now)),
             ]
@@ -69,8 +81,8 @@ class MetricsPane(Pane):
             *([("Loop stalls", self._stalls(table, *stalls))] if stalls is not None else []),
             ("DB latency", table.tone(f"failed: {fmt.truncate(db_error, 30)}", "bad") if db_error else _ms(latency)),
             ("Memory (RSS)", fmt.DASH if perf.get("memoryRssMb") is None else f"{perf['memoryRssMb']:.1f} MiB"),
-            ("Scheduler", table.tone(view.scheduler, "warn" if view.scheduler in ("paused", "read-only") else None)),
-            *([("Scheduled by", fmt.truncate(holder, 40))] if holder and view.scheduler == "read-only" else []),
+            ("Scheduler", table.tone(scheduler, "warn" if scheduler in ("paused", "read-only") else None)),
+            *([("Scheduled by", fmt.truncate(holder, 40))] if holder and scheduler == "read-only" else []),
             ("Measured", fmt.age(_parse(perf.get("measuredAt")), now) if perf else "not yet"),
         ]
         table.refill([("name", "Metric"), ("value", "Value")],
@@ -82,7 +94,7 @@ class MetricsPane(Pane):
         return f"{fmt.short_datetime(moment, self._tz, now)}, {fmt.short_span((now - fmt.as_utc(moment)).total_seconds())} ago"
 
     @staticmethod
-    def _stalls(table: StyledTable, count: int, worst_ms: float) -> Any:
+    def _stalls(table: StyledTable, count: int, worst_ms: float) -> str | Text:
         """How often a callback held the loop over the monitor's threshold (100 ms), and the worst."""
         if not count:
             return "none"

@@ -9,6 +9,7 @@ from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.containers import Vertical
+from textual.coordinate import Coordinate
 from textual.widget import Widget
 from textual.widgets import DataTable
 
@@ -82,7 +83,7 @@ class StyledTable(DataTable):
         """
         selected = None
         if self.row_count and not (follow_top and self.cursor_row == 0):
-            selected = self.coordinate_to_cell_key((self.cursor_row, 0)).row_key.value
+            selected = self.coordinate_to_cell_key(Coordinate(self.cursor_row, 0)).row_key.value
         rows = [(key, list(cells)) for key, cells in rows]
         widths = {key: max(cell_len(label), (min_widths or {}).get(key, 0)) for key, label in columns}
         for _, cells in rows:

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
-from typing import Any, Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Label, Static
 
 from .. import format as fmt
 from .pane import Pane, StyledTable
+
+if TYPE_CHECKING:  # the reports package loads SQLAlchemy and APScheduler: not before the first frame
+    from ...reports.models import ReportStatistics, ReportTemplate, ScheduledReport
 
 RUN_TONES = {"completed": "good", "failed": "bad", "interrupted": "bad", "running": "busy"}
 DELIVERY_TONES = {"sent": "good", "partial": "warn", "failed": "bad"}
@@ -27,9 +31,9 @@ DELIVERY_LABELS = {"no-recipients": "no one", "not-sent": "not sent", "pending":
 class ReportsView:
     """Templates, history (newest first) and statistics, as read by a worker."""
 
-    templates: Sequence[Any] = ()
-    history: Sequence[Any] = ()
-    statistics: Any = None
+    templates: Sequence[ReportTemplate] = ()
+    history: Sequence[ScheduledReport] = ()
+    statistics: ReportStatistics | None = None
     schedules: dict[str, str] = field(default_factory=dict)  # template id -> plain English
     paths: dict[int, str] = field(default_factory=dict)  # history run id -> file path as shown
 
@@ -65,12 +69,12 @@ class ReportsPane(Pane):
         return self.query_one("#templates-table", StyledTable)
 
     @property
-    def selected_template(self) -> Any | None:
+    def selected_template(self) -> ReportTemplate | None:
         """The template under the cursor, or None when there are none."""
         table = self.templates_table
         if not table.row_count or not self._view.templates:
             return None
-        key = str(table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value)
+        key = str(table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value)
         return next((t for t in self._view.templates if t.id == key), None)
 
     def show(self, view: ReportsView, now: datetime) -> None:
@@ -94,13 +98,13 @@ class ReportsPane(Pane):
         self._now = now
         self._show_detail()
 
-    def _next(self, template: Any, now: datetime) -> str:
+    def _next(self, template: ReportTemplate, now: datetime) -> str:
         if not template.is_active or template.next_generation is None:
             return fmt.DASH
         return fmt.short_datetime(template.next_generation, self._tz, now)
 
-    def _template_cells(self, template: Any, view: ReportsView, now: datetime, name_room: int,
-                        schedule_room: int) -> list[Any]:
+    def _template_cells(self, template: ReportTemplate, view: ReportsView, now: datetime, name_room: int,
+                        schedule_room: int) -> list[str | Text]:
         table = self.templates_table
         schedule = view.schedules.get(template.id) or template.schedule
         return [
@@ -129,7 +133,7 @@ class ReportsPane(Pane):
         # An explicit height (rows + header): `auto` waits for the table's idle pass to measure itself.
         table.styles.height = len(view.templates) + 1
 
-    def _fill_history(self, history: Sequence[Any], now: datetime) -> None:
+    def _fill_history(self, history: Sequence[ScheduledReport], now: datetime) -> None:
         table = self.query_one("#history-table", StyledTable)
         width = table.size.width or self.size.width or 76
         # Below NARROW the Size and Delivery columns go; the line under the table shows them.
@@ -148,8 +152,8 @@ class ReportsPane(Pane):
         room = max(16, width - fixed - 2 * len(columns) - 1)
         name_room = max(8, room * 2 // 5)
 
-        def cells(run: Any, short: dict[str, str]) -> list[Any]:
-            out = {
+        def cells(run: ScheduledReport, short: dict[str, str]) -> list[str | Text]:
+            out: dict[str, str | Text] = {
                 **short,
                 "template": fmt.truncate(run.template_name, name_room),
                 "status": table.tone(short["status"], RUN_TONES.get(run.status)),
@@ -171,7 +175,7 @@ class ReportsPane(Pane):
         runs = {str(run.id): run for run in self._view.history}
         run = None
         if table.row_count:
-            run = runs.get(str(table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value))
+            run = runs.get(str(table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value))
         if run is None:
             detail.update("")
             return
@@ -202,7 +206,7 @@ class ReportsPane(Pane):
                     f"({fmt.countdown(template.next_generation, self._now)})")
         else:
             when = "inactive" if not template.is_active else "no next run"
-        datasets = ", ".join(getattr(template, "datasets", []) or []) or "default datasets"
+        datasets = ", ".join(template.datasets) or "default datasets"
         recipients = ", ".join(template.recipients) or "no recipients"
         detail.update(Text(
             f"{template.id} · {template.format.upper()} · {schedule} ({template.effective_cron}) · {when} · "

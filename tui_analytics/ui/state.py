@@ -1,0 +1,61 @@
+"""DashboardState: what the dashboard knows between redraws, with one owner.
+
+The app owns the one DashboardState and changes it only in its message handlers
+(on the UI loop). Workers, the service listeners and the stall watchdog never
+touch it: they post a message (messages.py) and the handler updates it.
+
+| Message | Changes |
+| --- | --- |
+| `ServicesReady`, `SchedulerStateChanged` | `scheduler`, `lock_holder` |
+| `StartupFailed` | `scheduler` |
+| `ExportStarted`, `ExportFinished` | `exports_running` |
+| `LoopStalled` | `stall_count`, `worst_stall_ms` |
+
+The header and the panes read it when they redraw. No Textual here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass
+class DashboardState:
+    """The scheduler as the dashboard shows it, who holds its lock, running exports and loop stalls."""
+
+    # running, paused, stopped, read-only (another process schedules), disabled (DISABLE_AUTO_SYNC),
+    # or starting until the services are open.
+    scheduler: str = "starting"
+    lock_holder: str | None = None  # who schedules, while this dashboard is read-only
+    exports_running: int = 0
+    watching_stalls: bool = False  # the stall monitor runs (the Metrics pane shows stalls only then)
+    stall_count: int = 0
+    worst_stall_ms: float = 0.0
+
+    @property
+    def stall_summary(self) -> tuple[int, float] | None:
+        """(stalls seen, worst in ms) while the stall monitor runs; None when it is off."""
+        return (self.stall_count, self.worst_stall_ms) if self.watching_stalls else None
+
+    # -- changes (called by the app's message handlers only) ---------------------------
+
+    def scheduler_changed(self, state: str, *, reported: str | None = None, holder: str | None = None) -> None:
+        """The scheduler is in `state` now. `reported` is what a scheduler event said: with
+        'read-only' it names the lock's `holder`; 'started' means this dashboard schedules again."""
+        self.scheduler = state
+        if reported == "read-only":
+            self.lock_holder = holder or "another process"
+        elif reported == "started":
+            self.lock_holder = None
+
+    def export_started(self) -> None:
+        self.exports_running += 1
+
+    def export_finished(self) -> bool:
+        """One export ended (saved, failed or cancelled); True when none is left running."""
+        self.exports_running = max(0, self.exports_running - 1)
+        return not self.exports_running
+
+    def loop_stalled(self, duration_ms: float) -> None:
+        self.stall_count += 1
+        self.worst_stall_ms = max(self.worst_stall_ms, duration_ms)
