@@ -13,6 +13,8 @@ from tui_analytics.data.repository import AdminAnalyticsOptimizedRepository
 
 from tests.support.constants import DEMO_SPEC, MYSQL_URL, POSTGRES_URL
 
+pytestmark = pytest.mark.slow  # loads the demo data into PostgreSQL and MariaDB
+
 ENGINES = [
     pytest.param(POSTGRES_URL, id="postgresql", marks=pytest.mark.skipif(
         not POSTGRES_URL, reason="TUI_ANALYTICS_TEST_POSTGRES_URL is not set (.ci/run sets it)")),

@@ -11,7 +11,6 @@ from sqlalchemy import select
 
 from tui_analytics.data.daterange import DateRange
 from tui_analytics.runtime.errors import DatabaseError, ExportOptionsError
-from tui_analytics.data.repository import AdminAnalyticsOptimizedRepository
 from tui_analytics.data.schema import activities, items, users
 
 from tests.support.constants import FROZEN_NOW

@@ -88,6 +88,7 @@ cell_values = st.recursive(
 rows_strategy = st.lists(st.dictionaries(keys, cell_values, max_size=5), max_size=6)
 
 
+@pytest.mark.slow  # 300 generated tables
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 @given(rows_strategy)
 def test_round_trip_through_csv_reader(rows):

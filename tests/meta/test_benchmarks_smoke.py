@@ -8,6 +8,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.slow  # runs the benchmark suite in a subprocess
+
 ROOT = Path(__file__).resolve().parents[2]
 
 # One prefix per case line the table must show.

@@ -30,6 +30,8 @@ from tui_analytics.runtime.clock import FrozenClock
 from tui_analytics.runtime.events import EventBus
 from tui_analytics.runtime.retry import RetryPolicy
 
+pytestmark = pytest.mark.slow  # database faults, PostgreSQL through a proxy and private databases
+
 FAST_RETRY = RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05)
 KEY = "user-growth:12"
 RUNAWAY = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"

@@ -26,6 +26,8 @@ from tui_analytics.reports import AnalyticsScheduledReportsService
 
 from tests.support.reliability import temp_litter
 
+pytestmark = pytest.mark.slow  # full and unwritable disks (tmpfs and read-only mounts where allowed)
+
 
 def _mount(path: Path, options: str) -> bool:
     if os.geteuid() != 0 or not shutil.which("mount"):

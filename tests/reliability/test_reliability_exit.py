@@ -20,6 +20,8 @@ from tui_analytics.processor import AnalyticsBackgroundProcessor
 from tui_analytics.reports import AnalyticsScheduledReportsService
 from tui_analytics.runtime.stall import StallMonitor
 
+pytestmark = pytest.mark.slow  # worker subprocesses quit with signals mid-query
+
 
 def hog_the_loop() -> None:
     time.sleep(0.3)  # blocking work on the event loop by mistake

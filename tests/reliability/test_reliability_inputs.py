@@ -27,6 +27,8 @@ from tui_analytics.processor import AnalyticsBackgroundProcessor
 from tui_analytics.reports import AnalyticsScheduledReportsService
 from tui_analytics.data.schema import app_meta, job_runs, report_runs, report_templates
 
+pytestmark = pytest.mark.slow  # the bad-input matrix through the API and the CLI
+
 
 @dataclass
 class Apis:

@@ -4,7 +4,6 @@ takes over when the holder goes, and never marks a live process's work as interr
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import subprocess
@@ -26,6 +25,8 @@ from tui_analytics.data.schema import job_runs, report_runs
 from tests.support.waiting import wait_until
 from tests.support.processor_fakes import FakeRepository
 from tests.support.reliability import Worker, needs_postgres, private_pg_database, terminate_backends
+
+pytestmark = pytest.mark.slow  # scheduler processes side by side, PostgreSQL locks
 
 
 def own_jobs(token: str) -> list[str]:
@@ -69,8 +70,9 @@ async def test_services_of_a_second_instance_are_read_only_until_the_holder_goes
                                      bus=bus_b, scheduler_lock=lock_b, warm_on_start=False)
     reports_b = AnalyticsScheduledReportsService(settings, clock=frozen_clock, bus=bus_b, scheduler_lock=lock_b)
     try:
-        reports_a.get_report_templates()  # attaches on this loop
-        reports_b.get_report_templates()
+        for service in (a, reports_a, b, reports_b):  # A starts first, then B, as two processes would
+            service.open()
+            service.ensure_scheduled()
         assert len(own_jobs(a._token)) == 6 and own_jobs(b._token) == []
         # The schedule reads its templates in a worker thread, then adds the jobs.
         await wait_until(lambda: len(report_jobs()) == 4, timeout=5)
@@ -234,8 +236,9 @@ async def test_a_processor_that_loses_its_postgres_lock_goes_read_only(settings,
         b = AnalyticsBackgroundProcessor(s, repository=FakeRepository(frozen_clock), clock=frozen_clock, bus=EventBus(),
                                          scheduler_lock=lock_b, warm_on_start=False)
         try:
-            a.get_job_statuses()
-            b.get_job_statuses()
+            for processor in (a, b):
+                processor.open()
+                processor.ensure_scheduled()
             assert not a.read_only and b.read_only
             holding = "pid IN (SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND objid = 1 AND granted)"
             assert terminate_backends(url.rsplit("/", 1)[1], holding) == 1

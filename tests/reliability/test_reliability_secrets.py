@@ -17,6 +17,8 @@ import pytest
 
 from tui_analytics.runtime.redact import install_log_redaction, redact
 
+pytestmark = pytest.mark.slow  # CLI subprocesses and a dashboard in tmux
+
 # Characters that must be percent-encoded in a URL, so both spellings are looked for.
 DB_PASSWORD = "Db:Canary/7f3a@pw"
 DB_QUERY_SECRET = "DbQueryCanary91c2"

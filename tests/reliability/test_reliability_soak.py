@@ -39,6 +39,8 @@ from tui_analytics.runtime.retry import RetryPolicy
 from tui_analytics.data.schema import job_runs, report_runs
 from tui_analytics.runtime.stall import StallMonitor
 
+pytestmark = pytest.mark.slow  # thousands of scheduler cycles
+
 CYCLES = int(os.environ.get("TUI_ANALYTICS_SOAK_CYCLES", "2000"))
 WARMUP = min(300, CYCLES // 4)
 STEP = 30.0

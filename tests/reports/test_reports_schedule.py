@@ -115,6 +115,7 @@ async def test_a_rescheduled_template_does_not_catch_up_the_old_schedule(berlin)
     assert made[0].scheduled_for == datetime(2026, 1, 17, 9, tzinfo=UTC)
 
 
+@pytest.mark.slow  # a week of report slots across the DST change
 async def test_a_dst_week_in_berlin_makes_one_daily_report_per_day(berlin):
     # 26 Oct 2025: clocks go back at 03:00 CEST; 02:30 happens twice that night.
     clock = FrozenClock(datetime(2025, 10, 21, 12, tzinfo=UTC))

@@ -16,6 +16,8 @@ from tests.support.sample import app_for
 from tui_analytics.ui.screens import ConfirmDialog, ExportDialog, InvalidateDialog, TemplateDialog
 from tui_analytics.ui.screens.base import Toggle
 
+pytestmark = pytest.mark.slow  # every dialog at several terminal sizes, driven with Pilot
+
 # (keys that open the dialog, its type, the ids of its buttons)
 DIALOGS = [
     (("e",), ExportDialog, ("ok", "cancel")),

@@ -8,6 +8,7 @@ clock; the scheduler is not started except where pause/resume needs it.
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import Input
 
 from tests.support.ui import GatedRepository, cell, notes, settle, static_text, until
@@ -15,6 +16,8 @@ from tui_analytics.runtime import scheduling
 from tests.support.sample import FailingRepository, app_for, sample_services
 from tui_analytics.ui.screens import ConfirmDialog, InvalidateDialog
 from tui_analytics.ui.screen import MainScreen
+
+pytestmark = pytest.mark.slow  # the whole dashboard driven with Pilot, seconds per test
 
 WIDE = (160, 50)
 NARROW = (80, 24)

@@ -9,12 +9,15 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+import pytest
 from textual.widgets import Input, Select
 
 from tests.support.ui import cell, notes, settle, static_text, until
 from tests.support.sample import app_for
 from tui_analytics.ui.screens import ConfirmDialog, ExportDialog, HelpScreen, TemplateDialog
 from tui_analytics.ui.screen import MainScreen
+
+pytestmark = pytest.mark.slow  # the whole dashboard driven with Pilot, seconds per test
 
 WIDE = (160, 50)
 NARROW = (80, 24)

@@ -15,6 +15,8 @@ import pytest
 from tests.support.screenshots import SCENES, Scene, prepare
 from tests.support.sample import sample_app
 
+pytestmark = pytest.mark.slow  # 21 full-dashboard screenshots compared with SVGs
+
 
 @pytest.mark.parametrize("scene", SCENES, ids=[scene.name for scene in SCENES])
 def test_scene(snap_compare, settings, scene: Scene) -> None:

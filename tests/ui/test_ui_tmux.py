@@ -64,6 +64,11 @@ def dashboard(data_dir: Path, width: int, height: int) -> Terminal:
     return Terminal(command, width, height)
 
 
+def job_row(screen: str, job_id: str) -> str:
+    """The Jobs table's row of `job_id` on the screen ("" if it is not shown)."""
+    return next((line for line in screen.splitlines() if job_id in line and "│" in line), "")
+
+
 def manual_runs(data_dir: Path, job_id: str) -> list[str]:
     with sqlite3.connect(data_dir / "state.sqlite3") as conn:
         return [row[0] for row in conn.execute(
@@ -82,9 +87,10 @@ def test_first_start_live_panes_a_triggered_job_and_a_clean_quit(tmp_path) -> No
         term.wait_for(lambda s: "New users per month ·" in s and "ago" in s, what="analytics from the first job runs")
 
         term.keys("Down", "Down", "t")  # top-items
-        screen = term.wait_for(lambda s: "top-items completed in" in s, what="the job's completion notice")
-        row = next(line for line in screen.splitlines() if "top-items" in line and "│" in line)
-        assert "✓ completed" in row
+        term.wait_for(lambda s: "top-items completed in" in s, what="the job's completion notice")
+        # The notice and the table are drawn separately: wait for the row too, rather than expecting
+        # both in the same capture (on a loaded machine the row can be drawn a moment later).
+        term.wait_for(lambda s: "✓ completed" in job_row(s, "top-items"), what="the top-items row to show the run")
 
         term.keys("?")
         term.wait_for(lambda s: "Keys" in s and "Invalidate cache keys matching" in s, what="the help screen")
@@ -121,6 +127,7 @@ def test_small_terminal_tabs_number_keys_and_a_dialog(tmp_path, demo_db_template
         term.keys("c")
         term.wait_for(lambda s: "Clear the cache?" in s, what="the confirm dialog")
         term.keys("n")
+        term.wait_for(lambda s: "Clear the cache?" not in s, what="the confirm dialog to close")
         # q and more keys in one burst: the keys after q must not open a dialog on a closing app
         subprocess.run(["tmux", "send-keys", "-t", term.name, "q", "e", "n"], check=True)
         screen = term.wait_for(lambda s: "EXIT=" in s, what="exit")

@@ -21,25 +21,46 @@ from __future__ import annotations
 
 import gc
 import logging
-from typing import TYPE_CHECKING, Any, Callable
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import App
 from textual.notifications import SeverityLevel
 
-from ..runtime.clock import SYSTEM_CLOCK, Clock
 from ..data.config import Settings
+from ..runtime.clock import SYSTEM_CLOCK, Clock
+from ..runtime.events import (
+    CACHE_CHANGED,
+    JOB_FAILED,
+    JOB_FINISHED,
+    JOB_SKIPPED,
+    JOB_STARTED,
+    REPORT_FAILED,
+    REPORT_FINISHED,
+    REPORT_STARTED,
+    SCHEDULER_STATE,
+    TEMPLATES_CHANGED,
+    ServiceEvent,
+)
 from ..runtime.stall import StallMonitor
-from ..runtime.events import (CACHE_CHANGED, JOB_FAILED, JOB_FINISHED, JOB_SKIPPED, JOB_STARTED, REPORT_FAILED,
-                      REPORT_FINISHED, REPORT_STARTED, SCHEDULER_STATE, TEMPLATES_CHANGED, ServiceEvent)
+from ..wiring import Services
+from . import format as fmt
 from .actions import describe
 from .commands import DashboardCommands
-from . import format as fmt
-from .messages import (ExportFinished, ExportProgress, ExportStarted, LoopStalled, SchedulerStateChanged,
-                       ServiceEventMessage, ServicesReady, StartupFailed, StartupProgress)
+from .messages import (
+    ExportFinished,
+    ExportProgress,
+    ExportStarted,
+    LoopStalled,
+    SchedulerStateChanged,
+    ServiceEventMessage,
+    ServicesReady,
+    StartupFailed,
+    StartupProgress,
+)
 from .resources import stylesheets
 from .screen import MainScreen
-from ..wiring import Services
 from .services import DashboardServices
 from .state import DashboardState
 
@@ -200,7 +221,7 @@ class DashboardApp(App[None]):
                 self.call_after_refresh(self._schedule_services)
             else:
                 self._schedule_services()
-        if "processor" in self.services.created and self.services.settings.uses_demo_data:
+        if self.services.opened_demo_data:
             self.notify("No database configured: showing the built-in demo data.", title="Demo data", timeout=6)
         # The scheduler's state as scheduling (if done just above) left it; its events follow as messages.
         self.state.scheduler_changed(self.services.scheduler_state())

@@ -5,8 +5,8 @@ Pure functions (no Textual), so they are tested directly and shared by every pan
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone, tzinfo
-from typing import Iterable, Sequence
 
 DASH = "—"
 

@@ -22,9 +22,11 @@ class KeyGroup:
 JOBS = KeyGroup(
     "Jobs and cache",
     (
-        Binding("t", "trigger_job", "Run", id="trigger", tooltip="Run the selected job now (skipped if it is already running). Jobs pane"),
+        Binding("t", "trigger_job", "Run", id="trigger",
+                tooltip="Run the selected job now (skipped if it is already running). Jobs pane"),
         Binding("c", "clear_cache", "Clear", id="clear-cache", tooltip="Clear the whole analytics cache (asks first)"),
-        Binding("i", "invalidate", "Invalidate", id="invalidate", tooltip="Invalidate cache keys matching a glob pattern such as user-growth*"),
+        Binding("i", "invalidate", "Invalidate", id="invalidate",
+                tooltip="Invalidate cache keys matching a glob pattern such as user-growth*"),
         Binding("p", "toggle_scheduler", "Pause", id="pause", tooltip="Pause or resume the scheduler (manual triggers still work)"),
     ),
 )
@@ -34,9 +36,12 @@ DATA = KeyGroup(
     (
         Binding("e", "export", "Export", id="export", tooltip="Export a dataset to a CSV or JSON file"),
         Binding("n", "new_template", "New", id="new-template", tooltip="Create a report template"),
-        Binding("enter", "edit_template", "Edit", id="edit-template", show=False, tooltip="Edit the selected report template. Reports pane"),
-        Binding("d", "delete_template", "Delete", id="delete-template", tooltip="Delete the selected report template (asks first). Reports pane"),
-        Binding("g", "generate_report", "Generate", id="generate", tooltip="Generate the selected report template now. Reports pane"),
+        Binding("enter", "edit_template", "Edit", id="edit-template", show=False,
+                tooltip="Edit the selected report template. Reports pane"),
+        Binding("d", "delete_template", "Delete", id="delete-template",
+                tooltip="Delete the selected report template (asks first). Reports pane"),
+        Binding("g", "generate_report", "Generate", id="generate",
+                tooltip="Generate the selected report template now. Reports pane"),
     ),
 )
 

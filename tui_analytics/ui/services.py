@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from ..data.config import Settings, mask_url
 from ..data.querylimits import to_thread_interruptible
@@ -72,8 +73,9 @@ class DashboardServices:
         return self.root.export
 
     @property
-    def created(self) -> list[str]:
-        return self.root.created
+    def opened_demo_data(self) -> bool:
+        """True when this dashboard opened the built-in demo database itself (nothing configured)."""
+        return self.root.opened_source and self.settings.uses_demo_data
 
     @property
     def database_label(self) -> str:

@@ -58,7 +58,7 @@ class Services:
         self._processor = processor
         self._export = export
         self._reports = reports
-        self.created: list[str] = []  # services built here rather than passed in
+        self.opened_source = False  # open() opened the source itself (it was not passed in)
         self._processor_options = dict(processor_options or {})
         self._reports_options = dict(reports_options or {})
 
@@ -73,7 +73,6 @@ class Services:
                 self.settings, repository=self.repository, clock=self.clock, bus=self.bus,
                 state_engine=self.state_engine, **self._processor_options,
             )
-            self.created.append("processor")
         return self._processor
 
     @property
@@ -82,7 +81,6 @@ class Services:
             from ..export import AnalyticsExportService
 
             self._export = AnalyticsExportService(self.repository, settings=self.settings, clock=self.clock)
-            self.created.append("export")
         return self._export
 
     @property
@@ -95,7 +93,6 @@ class Services:
                 repository=self.repository, state_engine=self.state_engine,
                 performance=self._performance, **self._reports_options,
             )
-            self.created.append("reports")
         return self._reports
 
     def built(self, name: str) -> Any:
@@ -123,6 +120,7 @@ class Services:
 
         if self.repository is None and (self._processor is None or self._export is None or self._reports is None):
             self.repository = open_source(self.settings, clock=self.clock, on_progress=on_progress)
+            self.opened_source = True
         self.open_state()
         self.processor.open()
         self.export.open()

@@ -12,9 +12,9 @@ from textual.containers import Grid, Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from ...data.daterange import DateRange
-from ...runtime.errors import ExportOptionsError
 from ...export.files import check_filename
 from ...export.options import ExportOptions, check_export_options
+from ...runtime.errors import ExportOptionsError
 from .base import Dialog, Raises, Toggle, dialog_body
 
 DATASET_CHOICES = (

@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
-from typing import Any, Callable
+from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
-from ...runtime.errors import TemplateValidationError
 from ...reports.cron import SCHEDULE_CRONS, as_tz, describe_cron, next_fire_times
 from ...reports.models import SCHEDULES, ReportTemplate
 from ...reports.validation import validate_field, validate_fields
+from ...runtime.errors import TemplateValidationError
 from .base import Dialog, Raises, Toggle, dialog_body
 
 PREVIEW_COUNT = 5
