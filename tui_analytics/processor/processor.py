@@ -44,6 +44,7 @@ from ..runtime.events import (
     ServiceEvent,
     default_bus,
 )
+from ..runtime.once import Once
 from ..runtime.retry import RetryPolicy, retry_async
 from . import requests
 from .book import RECENT_RUNS, JobBook
@@ -106,9 +107,7 @@ class AnalyticsBackgroundProcessor:
         self._repository = repository
         self._repository_lock = threading.Lock()
         self._state_engine: Any = state_engine  # opened by open() when not given
-        self._open_lock = threading.RLock()
-        self._opened = False
-        self._opening = False
+        self._opening = Once(self._open_state)
         self.retry = retry or RetryPolicy()
         self.retries = 0  # transient failures retried since start (Metrics pane)
         self.lease = locking.Lease(self.settings.resolved_state_url, self._lock_changed, scheduler_lock)
@@ -138,24 +137,18 @@ class AnalyticsBackgroundProcessor:
         The composition root calls this in a worker thread; anything that needs the
         state database calls it on first use otherwise.
         """
-        with self._open_lock:
-            if self._opened or self._opening:
-                return self
-            self._opening = True
-            try:
-                if self._state_engine is None:
-                    from ..data.state import open_state
-
-                    self._state_engine = open_state(self.settings, self.clock)
-                self._restore()
-                self._opened = True
-            finally:
-                self._opening = False
+        self._opening()
         return self
 
+    def _open_state(self) -> None:
+        if self._state_engine is None:
+            from ..data.state import open_state
+
+            self._state_engine = open_state(self.settings, self.clock)
+        self._restore()
+
     def _state(self) -> Any:
-        if not self._opened:
-            self.open()
+        self._opening()
         return self._state_engine
 
     @property
@@ -290,7 +283,7 @@ class AnalyticsBackgroundProcessor:
         says 'failed' with the error. An unknown id raises UnknownJobError.
         """
         self._spec(job_id)
-        if not self._opened:
+        if not self._opening.done:
             await asyncio.to_thread(self.open)
         self.ensure_scheduled()
         return await self._execute(job_id, MANUAL)

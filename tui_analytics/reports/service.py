@@ -30,6 +30,7 @@ from ..export.files import remove_stale_temps
 from ..runtime.clock import SYSTEM_CLOCK, Clock
 from ..runtime.errors import ExportOptionsError, UnknownTemplateError
 from ..runtime.events import TEMPLATES_CHANGED, EventBus, ServiceEvent, default_bus
+from ..runtime.once import Once
 from ..runtime.retry import RetryPolicy
 from .cron import SCHEDULE_CRONS, as_tz, next_fire_times, previous_fire_time
 from .generation import PerformanceSource
@@ -83,8 +84,7 @@ class AnalyticsScheduledReportsService:
         self._templates = TemplateStore(self._state)
         self._runs = RunStore(self._state)
         self._lock = threading.RLock()
-        self._opened = False
-        self._opening = False
+        self._opening = Once(self._open_state)
         self.auto_sync_disabled = bool(self.settings.disable_auto_sync)
         self.runner = ReportRunner(
             self.settings, self.clock, self._runs, self._templates, self._publish,
@@ -100,32 +100,26 @@ class AnalyticsScheduledReportsService:
         by a dead process as interrupted, prune the history and remove temp files a killed save
         left (blocking, once). The composition root calls it in a worker thread; otherwise the
         first call that reads or writes the state database does."""
-        from ..data.state import STALE_RUN_SECONDS, open_state
-
-        with self._lock:
-            if self._opened or self._opening:
-                return self
-            self._opening = True
-            try:
-                if self._engine is None:
-                    self._engine = open_state(self.settings, self.clock)
-                now = self.clock.now()
-                if self._templates.seed_defaults(default_rows(now), now):
-                    log.info("created the default report templates")
-                # Younger running rows may be another live process's (state.open_state marks them when alone).
-                interrupted = self._runs.mark_interrupted(now, started_before=now - timedelta(seconds=STALE_RUN_SECONDS))
-                if interrupted:
-                    log.warning("%d report generation(s) were interrupted by the last shutdown", interrupted)
-                self._runs.prune(self.settings.history_retention)
-                remove_stale_temps(self.settings.resolved_report_dir)  # a save killed mid-way left its temp file
-                self._opened = True
-            finally:
-                self._opening = False
+        self._opening()
         return self
 
+    def _open_state(self) -> None:
+        from ..data.state import STALE_RUN_SECONDS, open_state
+
+        if self._engine is None:
+            self._engine = open_state(self.settings, self.clock)
+        now = self.clock.now()
+        if self._templates.seed_defaults(default_rows(now), now):
+            log.info("created the default report templates")
+        # Younger running rows may be another live process's (state.open_state marks them when alone).
+        interrupted = self._runs.mark_interrupted(now, started_before=now - timedelta(seconds=STALE_RUN_SECONDS))
+        if interrupted:
+            log.warning("%d report generation(s) were interrupted by the last shutdown", interrupted)
+        self._runs.prune(self.settings.history_retention)
+        remove_stale_temps(self.settings.resolved_report_dir)  # a save killed mid-way left its temp file
+
     def _state(self) -> Any:
-        if not self._opened:
-            self.open()
+        self._opening()
         return self._engine
 
     @property
@@ -255,7 +249,7 @@ class AnalyticsScheduledReportsService:
 
         Without a date range, the last complete period of the template's schedule.
         """
-        if not self._opened:
+        if not self._opening.done:
             await asyncio.to_thread(self.open)
         self.schedule.ensure_attached()
         resolved = self._resolve(template, template_id)
