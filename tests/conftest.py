@@ -14,12 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from tui_analytics.runtime.clock import FrozenClock
+from tests.support.constants import DEMO_SPEC, FROZEN_NOW
 from tui_analytics.data.config import Settings
 from tui_analytics.data.db import dispose_all, new_engine
 from tui_analytics.data.demo_data import load_demo_data
-
-from tests.support.constants import DEMO_SPEC, FROZEN_NOW
+from tui_analytics.runtime.clock import FrozenClock
 
 
 @pytest.fixture(autouse=True)

@@ -6,12 +6,11 @@ from datetime import date
 
 import pytest
 
+from tests.support.constants import DEMO_SPEC, MYSQL_URL, POSTGRES_URL
 from tui_analytics.data.daterange import DateRange
 from tui_analytics.data.db import new_engine
 from tui_analytics.data.demo_data import load_demo_data
 from tui_analytics.data.repository import AdminAnalyticsOptimizedRepository
-
-from tests.support.constants import DEMO_SPEC, MYSQL_URL, POSTGRES_URL
 
 pytestmark = pytest.mark.slow  # loads the demo data into PostgreSQL and MariaDB
 

@@ -9,11 +9,10 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import select
 
-from tui_analytics.data.daterange import DateRange
-from tui_analytics.runtime.errors import DatabaseError, ExportOptionsError
-from tui_analytics.data.schema import activities, items, users
-
 from tests.support.constants import FROZEN_NOW
+from tui_analytics.data.daterange import DateRange
+from tui_analytics.data.schema import activities, items, users
+from tui_analytics.runtime.errors import DatabaseError, ExportOptionsError
 
 
 @pytest.fixture

@@ -14,11 +14,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tui_analytics.data.recentstream import RECENT_COLUMNS, RecentActivityStream, int_column, iso, iso_column
 from tui_analytics.export import ExportOptions
 from tui_analytics.export.csvfmt import CsvStreamWriter
 from tui_analytics.export.stream import PROGRESS_EVERY_ROWS, stream_rows
-from tui_analytics.data.recentstream import RECENT_COLUMNS, RecentActivityStream, int_column, iso, iso_column
-
 
 
 def slow_iso(value):
@@ -152,7 +151,7 @@ def test_stream_rows_batch_path_equals_row_path(repository):
         rows = stream if batched else (row for row in stream)  # a plain generator takes the row path
         calls = []
         sink = io.BytesIO()
-        result = stream_rows(rows, sink, options, generated_at=when, on_progress=lambda n, b: calls.append(n))
+        result = stream_rows(rows, sink, options, generated_at=when, on_progress=lambda n, b, calls=calls: calls.append(n))
         outputs.append((sink.getvalue(), result[:2], calls))
     assert outputs[0] == outputs[1]
     assert outputs[0][2] == [PROGRESS_EVERY_ROWS, PROGRESS_EVERY_ROWS + 5077]

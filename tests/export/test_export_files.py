@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from tui_analytics.runtime.errors import ExportOptionsError
 from tui_analytics.export import files
 from tui_analytics.export.files import (
     TEMP_SUFFIX,
@@ -24,6 +23,7 @@ from tui_analytics.export.files import (
     write_atomic,
 )
 from tui_analytics.export.options import ExportResult
+from tui_analytics.runtime.errors import ExportOptionsError
 
 WHEN = datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc)
 

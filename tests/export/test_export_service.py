@@ -17,10 +17,10 @@ import pytest
 
 from tui_analytics import AnalyticsExportService, DateRange, ExportOptions, ExportResult
 from tui_analytics.data.db import new_engine
-from tui_analytics.runtime.errors import ExportOptionsError
-from tui_analytics.export import CONTENT_TYPES, DATASETS
 from tui_analytics.data.repository import AdminAnalyticsOptimizedRepository
 from tui_analytics.data.schema import activities, items, source_metadata, users
+from tui_analytics.export import CONTENT_TYPES, DATASETS
+from tui_analytics.runtime.errors import ExportOptionsError
 
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc)
 SECTIONS = ["summary", "userGrowth", "activityTrends", "topItems", "recentActivity"]

@@ -6,12 +6,11 @@ import asyncio
 
 import pytest
 
+from tests.support.processor_fakes import ALL_JOBS, FakeRepository, Recorder
+from tests.support.waiting import wait_until
 from tui_analytics import UnknownJobError
 from tui_analytics.runtime.errors import DatabaseError
 from tui_analytics.runtime.events import CACHE_CHANGED, JOB_FAILED, JOB_FINISHED, JOB_SKIPPED, JOB_STARTED
-
-from tests.support.processor_fakes import ALL_JOBS, FakeRepository, Recorder
-from tests.support.waiting import wait_until
 
 
 async def test_six_jobs_start_scheduled_with_the_seed_names(make_processor, fake_repo) -> None:

@@ -6,10 +6,9 @@ import json
 
 import pytest
 
+from tests.support.processor_fakes import ALL_JOBS
 from tui_analytics.cli import main
 from tui_analytics.processor import requests as cache_requests
-
-from tests.support.processor_fakes import ALL_JOBS
 
 
 @pytest.fixture

@@ -9,16 +9,15 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from tui_analytics.runtime import scheduling
-from tui_analytics.runtime.events import JOB_SKIPPED
+from tests.support.processor_fakes import ALL_JOBS, Recorder
+from tests.support.waiting import wait_until
 from tui_analytics.api import get_analytics_background_processor, stop_analytics_background_processor
+from tui_analytics.data.schema import job_runs
 from tui_analytics.processor import AnalyticsBackgroundProcessor
 from tui_analytics.processor import requests as cache_requests
 from tui_analytics.processor.models import JobRun
-from tui_analytics.data.schema import job_runs
-
-from tests.support.waiting import wait_until
-from tests.support.processor_fakes import ALL_JOBS, Recorder
+from tui_analytics.runtime import scheduling
+from tui_analytics.runtime.events import JOB_SKIPPED
 
 
 def own_jobs(processor: AnalyticsBackgroundProcessor) -> list[str]:

@@ -15,12 +15,11 @@ import sqlite3
 import pytest
 from sqlalchemy import func, select
 
+from tests.support.reliability import Worker, temp_litter
+from tui_analytics.data.schema import job_runs, report_runs
 from tui_analytics.export import AnalyticsExportService
 from tui_analytics.processor import AnalyticsBackgroundProcessor
 from tui_analytics.reports import AnalyticsScheduledReportsService
-from tui_analytics.data.schema import job_runs, report_runs
-
-from tests.support.reliability import Worker, temp_litter
 
 pytestmark = pytest.mark.slow  # worker subprocesses killed mid-write, then restarted
 

@@ -12,19 +12,19 @@ import errno
 import os
 import shutil
 import subprocess
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
+from tests.support.reliability import temp_litter
 from tui_analytics.data.daterange import DateRange
 from tui_analytics.export import AnalyticsExportService, ExportOptions
 from tui_analytics.export import files as export_files
 from tui_analytics.reports import AnalyticsScheduledReportsService
-
-from tests.support.reliability import temp_litter
 
 pytestmark = pytest.mark.slow  # full and unwritable disks (tmpfs and read-only mounts where allowed)
 
@@ -176,8 +176,8 @@ async def test_report_into_a_broken_directory_is_recorded_failed(settings, froze
 
 
 async def test_full_state_disk_does_not_stop_the_jobs(settings, frozen_clock, disk, tmp_path) -> None:
-    from tui_analytics.runtime.events import EventBus
     from tui_analytics.processor import AnalyticsBackgroundProcessor
+    from tui_analytics.runtime.events import EventBus
 
     d = disk("full", "state", "4m")
     if not d.mounted:

@@ -11,21 +11,22 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
 from tui_analytics.data.config import load_settings
 from tui_analytics.data.daterange import DateRange
-from tui_analytics.runtime.events import EventBus
+from tui_analytics.data.schema import app_meta, job_runs, report_runs, report_templates
 from tui_analytics.export import AnalyticsExportService, ExportOptions, ExportResult
 from tui_analytics.processor import AnalyticsBackgroundProcessor
 from tui_analytics.reports import AnalyticsScheduledReportsService
-from tui_analytics.data.schema import app_meta, job_runs, report_runs, report_templates
+from tui_analytics.runtime.events import EventBus
 
 pytestmark = pytest.mark.slow  # the bad-input matrix through the API and the CLI
 

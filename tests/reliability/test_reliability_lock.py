@@ -13,18 +13,17 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import func, select
 
-from tui_analytics.data import locking
-from tui_analytics.runtime import scheduling
-from tui_analytics.runtime.clock import FrozenClock
-from tui_analytics.data.db import dispose_all
-from tui_analytics.runtime.events import SCHEDULER_STATE, EventBus
-from tui_analytics.processor import AnalyticsBackgroundProcessor
-from tui_analytics.reports import AnalyticsScheduledReportsService
-from tui_analytics.data.schema import job_runs, report_runs
-
-from tests.support.waiting import wait_until
 from tests.support.processor_fakes import FakeRepository
 from tests.support.reliability import Worker, needs_postgres, private_pg_database, terminate_backends
+from tests.support.waiting import wait_until
+from tui_analytics.data import locking
+from tui_analytics.data.db import dispose_all
+from tui_analytics.data.schema import job_runs, report_runs
+from tui_analytics.processor import AnalyticsBackgroundProcessor
+from tui_analytics.reports import AnalyticsScheduledReportsService
+from tui_analytics.runtime import scheduling
+from tui_analytics.runtime.clock import FrozenClock
+from tui_analytics.runtime.events import SCHEDULER_STATE, EventBus
 
 pytestmark = pytest.mark.slow  # scheduler processes side by side, PostgreSQL locks
 

@@ -103,10 +103,10 @@ def test_services_logs_and_tracebacks_never_show_a_password(settings, frozen_clo
     from dataclasses import replace
 
     from tui_analytics.data.config import SmtpSettings, mask_url
-    from tui_analytics.runtime.events import EventBus
     from tui_analytics.export import AnalyticsExportService, ExportOptions
     from tui_analytics.processor import AnalyticsBackgroundProcessor
     from tui_analytics.reports import AnalyticsScheduledReportsService
+    from tui_analytics.runtime.events import EventBus
     from tui_analytics.runtime.retry import RetryPolicy
 
     log_file = tmp_path / "dashboard.log"
@@ -161,7 +161,7 @@ def test_services_logs_and_tracebacks_never_show_a_password(settings, frozen_clo
 
 
 def test_an_unexpected_error_with_a_password_in_it_is_redacted(capsys, monkeypatch, settings) -> None:
-    from tui_analytics.cli import main, jobs_cmd
+    from tui_analytics.cli import jobs_cmd, main
 
     def explode(args: Any) -> int:
         raise RuntimeError(f"driver echoed {DB_URL} and {SMTP_PASSWORD}")

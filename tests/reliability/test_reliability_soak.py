@@ -29,14 +29,14 @@ import pytest
 from croniter import croniter
 from sqlalchemy import func, select
 
-from tui_analytics.runtime.errors import DatabaseError
-from tui_analytics.runtime.events import JOB_FAILED, JOB_FINISHED, JOB_SKIPPED, EventBus
+from tui_analytics.data.repository import AdminAnalyticsOptimizedRepository
+from tui_analytics.data.schema import job_runs, report_runs
 from tui_analytics.export import AnalyticsExportService, ExportOptions
 from tui_analytics.processor import AnalyticsBackgroundProcessor
 from tui_analytics.reports import AnalyticsScheduledReportsService
-from tui_analytics.data.repository import AdminAnalyticsOptimizedRepository
+from tui_analytics.runtime.errors import DatabaseError
+from tui_analytics.runtime.events import JOB_FAILED, JOB_FINISHED, JOB_SKIPPED, EventBus
 from tui_analytics.runtime.retry import RetryPolicy
-from tui_analytics.data.schema import job_runs, report_runs
 from tui_analytics.runtime.stall import StallMonitor
 
 pytestmark = pytest.mark.slow  # thousands of scheduler cycles

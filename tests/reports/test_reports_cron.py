@@ -8,7 +8,6 @@ from zoneinfo import ZoneInfo
 import pytest
 from apscheduler.triggers.cron import CronTrigger
 
-from tui_analytics.runtime.errors import TemplateValidationError
 from tui_analytics.reports.cron import (
     SCHEDULE_CRONS,
     CroniterTrigger,
@@ -17,6 +16,7 @@ from tui_analytics.reports.cron import (
     normalise_cron,
     previous_fire_time,
 )
+from tui_analytics.runtime.errors import TemplateValidationError
 
 BERLIN = ZoneInfo("Europe/Berlin")
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc)  # a Thursday

@@ -10,10 +10,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from tui_analytics.runtime.clock import FrozenClock
 from tui_analytics.data.config import Settings
 from tui_analytics.data.daterange import DateRange
 from tui_analytics.data.db import dispose_all
+from tui_analytics.data.schema import report_runs, report_templates
+from tui_analytics.export.csvfmt import read_cells
+from tui_analytics.reports import AnalyticsScheduledReportsService, ReportTemplate
+from tui_analytics.reports.store import RunStore
+from tui_analytics.runtime.clock import FrozenClock
 from tui_analytics.runtime.errors import TemplateValidationError, UnknownTemplateError
 from tui_analytics.runtime.events import (
     REPORT_FAILED,
@@ -22,10 +26,6 @@ from tui_analytics.runtime.events import (
     TEMPLATES_CHANGED,
     EventBus,
 )
-from tui_analytics.export.csvfmt import read_cells
-from tui_analytics.reports import AnalyticsScheduledReportsService, ReportTemplate
-from tui_analytics.reports.store import RunStore
-from tui_analytics.data.schema import report_runs, report_templates
 
 DEFAULT_IDS = ["daily-activity-summary", "weekly-user-growth", "monthly-comprehensive", "quarterly-performance"]
 
@@ -261,7 +261,7 @@ async def test_generate_each_default_writes_its_file_and_records_it(settings, fr
     for template in service.get_report_templates():
         reports[template.id] = await service.generate_report(template=template)
     report_dir = settings.resolved_report_dir
-    for template_id, report in reports.items():
+    for report in reports.values():
         path = Path(report.path)
         assert path.parent == report_dir and path.exists()
         assert path.stat().st_size == report.size

@@ -13,16 +13,16 @@ import sys
 import threading
 import time
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from tui_analytics.data.db import normalise_url
-
 from tests.support.constants import POSTGRES_URL
+from tui_analytics.data.db import normalise_url
 
 REPO = Path(__file__).resolve().parents[2]
 WORKER = Path(__file__).resolve().parent / "reliability_worker.py"

@@ -148,9 +148,9 @@ def mode_edits(data_dir: str) -> None:
 def mode_scheduler(data_dir: str, seconds: str) -> None:
     """Like the dashboard: both services on one loop; fires every report job repeatedly; reports its view."""
     from tui_analytics.data import locking
-    from tui_analytics.runtime import scheduling
     from tui_analytics.processor import AnalyticsBackgroundProcessor
     from tui_analytics.reports import AnalyticsScheduledReportsService
+    from tui_analytics.runtime import scheduling
 
     locking.set_program(f"test scheduler {os.getpid()}")
     locking.SchedulerLock.refresh_interval = 0.2

@@ -9,13 +9,14 @@ job on a timer or measures anything real.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from tui_analytics.runtime.clock import FrozenClock
 from tui_analytics.data.config import Settings
 from tui_analytics.data.demo_data import DemoSpec, load_demo_data
+from tui_analytics.runtime.clock import FrozenClock
 from tui_analytics.ui.app import DashboardApp, build_app
 from tui_analytics.ui.services import DashboardServices
 from tui_analytics.wiring import Services

@@ -7,9 +7,8 @@ from typing import Any
 
 from textual.pilot import Pilot
 
-from tui_analytics.ui.app import DashboardApp
 from tests.support import screenshots
-
+from tui_analytics.ui.app import DashboardApp
 
 settle = screenshots.settle  # wait until the app is quiet: workers done, panes redrawn
 

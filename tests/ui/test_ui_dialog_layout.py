@@ -11,8 +11,8 @@ import pytest
 from textual.geometry import Region
 from textual.widgets import Button, Input, Select
 
-from tests.support.ui import settle
 from tests.support.sample import app_for
+from tests.support.ui import settle
 from tui_analytics.ui.screens import ConfirmDialog, ExportDialog, InvalidateDialog, TemplateDialog
 from tui_analytics.ui.screens.base import Toggle
 

@@ -11,11 +11,11 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Input
 
+from tests.support.sample import FailingRepository, app_for, sample_services
 from tests.support.ui import GatedRepository, cell, notes, settle, static_text, until
 from tui_analytics.runtime import scheduling
-from tests.support.sample import FailingRepository, app_for, sample_services
-from tui_analytics.ui.screens import ConfirmDialog, InvalidateDialog
 from tui_analytics.ui.screen import MainScreen
+from tui_analytics.ui.screens import ConfirmDialog, InvalidateDialog
 
 pytestmark = pytest.mark.slow  # the whole dashboard driven with Pilot, seconds per test
 

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, Select
 
-from tests.support.ui import cell, notes, settle, static_text, until
 from tests.support.sample import app_for
-from tui_analytics.ui.screens import ConfirmDialog, ExportDialog, HelpScreen, TemplateDialog
+from tests.support.ui import cell, notes, settle, static_text, until
 from tui_analytics.ui.screen import MainScreen
+from tui_analytics.ui.screens import ConfirmDialog, ExportDialog, HelpScreen, TemplateDialog
 
 pytestmark = pytest.mark.slow  # the whole dashboard driven with Pilot, seconds per test
 

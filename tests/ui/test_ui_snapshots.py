@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.screenshots import SCENES, Scene, prepare
 from tests.support.sample import sample_app
+from tests.support.screenshots import SCENES, Scene, prepare
 
 pytestmark = pytest.mark.slow  # 21 full-dashboard screenshots compared with SVGs
 
