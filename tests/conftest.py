@@ -74,3 +74,9 @@ def repository(settings: Settings, frozen_clock: FrozenClock):
 def _dispose_engines():
     yield
     dispose_all()
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slow tests first (stable order otherwise): with two workers, the quick ones then fill
+    the gaps at the end instead of one long test running alone."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

@@ -12,7 +12,8 @@ from tui_analytics.data.db import new_engine
 from tui_analytics.data.demo_data import load_demo_data
 from tui_analytics.data.repository import AdminAnalyticsOptimizedRepository
 
-pytestmark = pytest.mark.slow  # loads the demo data into PostgreSQL and MariaDB
+# loads the demo data into PostgreSQL and MariaDB; one xdist worker runs every test that uses the shared servers.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("database-servers")]
 
 ENGINES = [
     pytest.param(POSTGRES_URL, id="postgresql", marks=pytest.mark.skipif(

@@ -30,7 +30,8 @@ from tui_analytics.runtime.clock import FrozenClock
 from tui_analytics.runtime.events import EventBus
 from tui_analytics.runtime.retry import RetryPolicy
 
-pytestmark = pytest.mark.slow  # database faults, PostgreSQL through a proxy and private databases
+# database faults, PostgreSQL through a proxy and private databases; one xdist worker runs every test that uses the shared servers.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("database-servers")]
 
 FAST_RETRY = RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05)
 KEY = "user-growth:12"

@@ -25,7 +25,8 @@ from tui_analytics.runtime import scheduling
 from tui_analytics.runtime.clock import FrozenClock
 from tui_analytics.runtime.events import SCHEDULER_STATE, EventBus
 
-pytestmark = pytest.mark.slow  # scheduler processes side by side, PostgreSQL locks
+# scheduler processes side by side, PostgreSQL locks; one xdist worker runs every test that uses the shared servers.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("database-servers")]
 
 
 def own_jobs(token: str) -> list[str]:
