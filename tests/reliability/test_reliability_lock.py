@@ -121,11 +121,11 @@ def _seed_templates_days_ago(settings, days: int = 3) -> None:
 
 def test_two_processes_make_each_scheduled_report_once_and_the_second_names_the_first(settings) -> None:
     _seed_templates_days_ago(settings)
-    first = Worker("scheduler", str(settings.data_dir), "4")
+    first = Worker("scheduler", str(settings.data_dir), "first")
     second = None
     try:
         a = json.loads(first.wait_for("READY").split(" ", 1)[1])
-        second = Worker("scheduler", str(settings.data_dir), "2")
+        second = Worker("scheduler", str(settings.data_dir), "second")
         b = json.loads(second.wait_for("READY").split(" ", 1)[1])
         assert (a["readOnly"], a["state"], a["reportsState"]) == (False, "running", "running")
         assert (b["readOnly"], b["state"], b["reportsReadOnly"], b["reportsState"]) == (True, "read-only", True, "read-only")
@@ -138,8 +138,10 @@ def test_two_processes_make_each_scheduled_report_once_and_the_second_names_the_
         assert f"scheduler: test scheduler {a['pid']} (pid {a['pid']}" in status.stdout, status.stdout + status.stderr
         manual = subprocess.run(cmd + ["report", "run", "weekly-user-growth"], capture_output=True, text=True, env=env, timeout=60)
         assert manual.returncode == 0, manual.stderr
-        done_b = json.loads(second.wait_for("DONE", 30).split(" ", 1)[1])
-        done_a = json.loads(first.wait_for("DONE", 30).split(" ", 1)[1])
+        (settings.data_dir / "second.stop").touch()
+        done_b = json.loads(second.wait_for("DONE").split(" ", 1)[1])
+        (settings.data_dir / "first.stop").touch()
+        done_a = json.loads(first.wait_for("DONE").split(" ", 1)[1])
         assert done_b["fired"] == 0 and done_b["readOnly"]  # nothing scheduled in the read-only process
         assert done_a["fired"] > 10
     finally:
@@ -153,16 +155,19 @@ def test_two_processes_make_each_scheduled_report_once_and_the_second_names_the_
 
 
 def test_the_second_process_takes_over_when_the_first_exits(settings) -> None:
-    first = Worker("scheduler", str(settings.data_dir), "4")
+    first = Worker("scheduler", str(settings.data_dir), "first")
     second = None
     try:
         a = json.loads(first.wait_for("READY").split(" ", 1)[1])
-        second = Worker("scheduler", str(settings.data_dir), "8")
+        second = Worker("scheduler", str(settings.data_dir), "second")
         b = json.loads(second.wait_for("READY").split(" ", 1)[1])
         assert not a["readOnly"] and b["readOnly"]
-        first.wait_for("DONE", 30)
+        (settings.data_dir / "first.stop").touch()
+        first.wait_for("DONE")
         assert first.finish()[0] == 0
-        done_b = json.loads(second.wait_for("DONE", 30).split(" ", 1)[1])
+        second.wait_for("TOOK-OVER")  # the lock freed: the read-only process schedules now
+        (settings.data_dir / "second.stop").touch()
+        done_b = json.loads(second.wait_for("DONE").split(" ", 1)[1])
         assert not done_b["readOnly"] and done_b["state"] == "running" and done_b["fired"] > 0
     finally:
         first.close()

@@ -10,7 +10,8 @@ mid-query), then waits to be killed or told to quit. Modes:
   report-write      a report generation paused while its file is half written
   job               a job run paused in its query
   edits             template edits in a loop, printing `EDIT n` after each commit
-  scheduler SECONDS a dashboard-like process: processor + reports scheduled on a loop
+  scheduler NAME    a dashboard-like process: processor + reports scheduled on a loop, until
+                    DATA_DIR/NAME.stop exists
   quit MODE         a job, an export and a report stuck in endless queries; SIGTERM quits
                     (MODE stop: as the dashboard does; cancel: only asyncio.run's clean-up)
 """
@@ -145,22 +146,30 @@ def mode_edits(data_dir: str) -> None:
         say("EDIT", n)
 
 
-def mode_scheduler(data_dir: str, seconds: str) -> None:
-    """Like the dashboard: both services on one loop; fires every report job repeatedly; reports its view."""
+# A scheduler worker makes at least this many loop turns before it heeds its stop file.
+MIN_TURNS = 20
+
+
+def mode_scheduler(data_dir: str, name: str) -> None:
+    """Like the dashboard: both services on one loop; fires every report job repeatedly; reports its view.
+
+    It runs until the test creates `<data_dir>/<name>.stop` (and it has made MIN_TURNS turns),
+    never for a length of time: a busy machine slows it down, it does not cut it short.
+    It says TOOK-OVER when it starts scheduling after having been read-only.
+    """
     from tui_analytics.data import locking
-    from tui_analytics.processor import AnalyticsBackgroundProcessor
-    from tui_analytics.reports import AnalyticsScheduledReportsService
     from tui_analytics.runtime import scheduling
+    from tui_analytics.wiring import Services
 
     locking.set_program(f"test scheduler {os.getpid()}")
     locking.SchedulerLock.refresh_interval = 0.2
     settings = settings_for(data_dir)
 
     async def main() -> None:
-        processor = AnalyticsBackgroundProcessor(settings, autostart=False, warm_on_start=False, probe_loop_lag=False)
-        reports = AnalyticsScheduledReportsService(settings, auto_start=False).open()
-        processor.start()
-        reports.restart()
+        root = Services(settings, processor_options={"warm_on_start": False, "probe_loop_lag": False})
+        await asyncio.to_thread(root.open)  # as the dashboard does: open in a thread, then schedule
+        root.start()
+        processor, reports = root.processor, root.reports
         await asyncio.sleep(0.3)
         holder = processor.lock_holder()
         say("READY", json.dumps({
@@ -168,14 +177,19 @@ def mode_scheduler(data_dir: str, seconds: str) -> None:
             "state": processor.scheduler_state(), "reportsState": reports.scheduler_state,
             "holder": holder.describe() if holder else None, "holderPid": holder.pid if holder else None,
         }))
-        deadline = time.monotonic() + float(seconds)
-        fired = 0
-        while time.monotonic() < deadline:
+        stop_file = Path(data_dir) / f"{name}.stop"
+        fired = turns = 0
+        read_only = processor.read_only
+        while not (stop_file.exists() and turns >= MIN_TURNS):
+            turns += 1
             scheduler = scheduling.current_scheduler()
             for job in scheduler.get_jobs() if scheduler else []:
                 if job.id.startswith("report:") or job.id.endswith(":performance-metrics"):
                     scheduling.fire_now(job.id)
                     fired += 1
+            if read_only and not processor.read_only:
+                read_only = False
+                say("TOOK-OVER", json.dumps({"fired": fired}))
             await asyncio.sleep(0.1)
             await reports.wait_idle()
         say("DONE", json.dumps({"fired": fired, "readOnly": processor.read_only, "state": processor.scheduler_state()}))
