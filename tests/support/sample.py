@@ -182,6 +182,21 @@ async def generate_sample_reports(services: DashboardServices, template_ids: tup
         await services.reports.generate_report(template_id)
 
 
+def record_notifications(app: DashboardApp) -> DashboardApp:
+    """Keep every notification the app shows, also after it timed out and left the screen
+    (a busy machine can take longer than a toast's timeout between the key and the check)."""
+    sent: list[tuple[str, str, str]] = []
+    show = app.notify
+
+    def notify(message: str, **options: Any) -> None:
+        sent.append((options.get("severity", "information"), options.get("title", ""), message))
+        show(message, **options)
+
+    app.notify = notify  # type: ignore[method-assign]
+    app.sent_notifications = sent  # type: ignore[attr-defined]
+    return app
+
+
 def app_for(services: DashboardServices, *, start_scheduler: bool = False) -> DashboardApp:
     """The dashboard over given services, cursor blink off."""
     app = build_app(services.settings, services=services.root, start_scheduler=start_scheduler)
@@ -189,7 +204,7 @@ def app_for(services: DashboardServices, *, start_scheduler: bool = False) -> Da
     app.services.shown_export_dir = services.shown_export_dir
     app.services.shown_data_dir = services.shown_data_dir
     app.cursor_blink = False
-    return app
+    return record_notifications(app)
 
 
 def sample_app(settings: Settings, *, failed_job: bool = False) -> DashboardApp:

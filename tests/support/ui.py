@@ -30,6 +30,9 @@ def static_text(widget: Any) -> str:
 
 def notes(app: DashboardApp) -> list[tuple[str, str, str]]:
     """(severity, title, message) of every notification so far."""
+    sent = getattr(app, "sent_notifications", None)
+    if sent is not None:
+        return list(sent)
     return [(n.severity, n.title, n.message) for n in app._notifications]
 
 

@@ -313,7 +313,7 @@ class DashboardApp(App[None]):
         """Redraw the panes marked stale (see refresh_panes)."""
         dirty, self._dirty = self._dirty, set()
         screen = self.main_screen
-        if not screen.is_mounted:
+        if not screen.is_mounted or not self.is_running:  # quitting: the panes are being torn down
             return
         services = self.services
         now = self.clock.now()
