@@ -8,6 +8,8 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -17,6 +19,7 @@ from tests.support.processor_fakes import FakeRepository
 from tests.support.reliability import Worker, needs_postgres, private_pg_database, terminate_backends
 from tests.support.waiting import wait_until
 from tui_analytics.data import locking
+from tui_analytics.data.config import Settings
 from tui_analytics.data.db import dispose_all
 from tui_analytics.data.schema import job_runs, report_runs
 from tui_analytics.processor import AnalyticsBackgroundProcessor
@@ -119,14 +122,26 @@ def _seed_templates_days_ago(settings, days: int = 3) -> None:
     dispose_all()
 
 
-def test_two_processes_make_each_scheduled_report_once_and_the_second_names_the_first(settings) -> None:
-    _seed_templates_days_ago(settings)
+@contextmanager
+def two_schedulers(settings: Settings) -> Iterator[tuple[Worker, dict, Worker, dict]]:
+    """A dashboard-like scheduler process, then a second one on the same data directory once the
+    first is ready; each with what it said when ready. Both are killed at the end if still running."""
     first = Worker("scheduler", str(settings.data_dir), "first")
     second = None
     try:
         a = json.loads(first.wait_for("READY").split(" ", 1)[1])
         second = Worker("scheduler", str(settings.data_dir), "second")
         b = json.loads(second.wait_for("READY").split(" ", 1)[1])
+        yield first, a, second, b
+    finally:
+        first.close()
+        if second is not None:
+            second.close()
+
+
+def test_two_processes_make_each_scheduled_report_once_and_the_second_names_the_first(settings) -> None:
+    _seed_templates_days_ago(settings)
+    with two_schedulers(settings) as (first, a, second, b):
         assert (a["readOnly"], a["state"], a["reportsState"]) == (False, "running", "running")
         assert (b["readOnly"], b["state"], b["reportsReadOnly"], b["reportsState"]) == (True, "read-only", True, "read-only")
         assert b["holderPid"] == a["pid"] and f"test scheduler {a['pid']}" in b["holder"]
@@ -144,10 +159,6 @@ def test_two_processes_make_each_scheduled_report_once_and_the_second_names_the_
         done_a = json.loads(first.wait_for("DONE").split(" ", 1)[1])
         assert done_b["fired"] == 0 and done_b["readOnly"]  # nothing scheduled in the read-only process
         assert done_a["fired"] > 10
-    finally:
-        first.close()
-        if second is not None:
-            second.close()
     service = AnalyticsScheduledReportsService(settings, auto_start=False)
     history = [(h.template_id, h.trigger, h.status) for h in service.get_scheduled_reports()]
     assert sorted(history) == [("daily-activity-summary", "catch-up", "completed"),
@@ -155,12 +166,7 @@ def test_two_processes_make_each_scheduled_report_once_and_the_second_names_the_
 
 
 def test_the_second_process_takes_over_when_the_first_exits(settings) -> None:
-    first = Worker("scheduler", str(settings.data_dir), "first")
-    second = None
-    try:
-        a = json.loads(first.wait_for("READY").split(" ", 1)[1])
-        second = Worker("scheduler", str(settings.data_dir), "second")
-        b = json.loads(second.wait_for("READY").split(" ", 1)[1])
+    with two_schedulers(settings) as (first, a, second, b):
         assert not a["readOnly"] and b["readOnly"]
         (settings.data_dir / "first.stop").touch()
         first.wait_for("DONE")
@@ -169,10 +175,6 @@ def test_the_second_process_takes_over_when_the_first_exits(settings) -> None:
         (settings.data_dir / "second.stop").touch()
         done_b = json.loads(second.wait_for("DONE").split(" ", 1)[1])
         assert not done_b["readOnly"] and done_b["state"] == "running" and done_b["fired"] > 0
-    finally:
-        first.close()
-        if second is not None:
-            second.close()
     engine = AnalyticsBackgroundProcessor(settings, autostart=False, probe_loop_lag=False).state_engine
     with engine.connect() as conn:
         scheduled = conn.execute(select(func.count()).select_from(job_runs).where(job_runs.c.trigger == "scheduled")).scalar()
