@@ -147,10 +147,9 @@ class DashboardServices:
 
     def metrics(self) -> MetricsView:
         if not self.ready:
-            return MetricsView(scheduler=self.scheduler_state())
+            return MetricsView()
         processor = self.processor
-        return MetricsView(processor.get_job_metrics(), processor.cache.stats(), processor.latest_performance,
-                           self.scheduler_state())
+        return MetricsView(processor.get_job_metrics(), processor.cache.stats(), processor.latest_performance)
 
     def cache_entries(self) -> dict[str, CacheEntry]:
         """Cache entries by key (read without counting as cache hits)."""

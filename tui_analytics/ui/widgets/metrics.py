@@ -25,14 +25,12 @@ if TYPE_CHECKING:
 class MetricsView:
     """What the services report for the Metrics pane; every part may be missing while the app starts.
 
-    `scheduler` is the state the services reported when read; the pane shows the dashboard's
-    own (DashboardState.scheduler), which the app keeps in step with the scheduler's events.
+    The scheduler's state is not here: the pane reads the dashboard's own (DashboardState).
     """
 
     jobs: JobMetrics | None = None
     cache: CacheStats | None = None
     performance: Mapping[str, Any] | None = None  # the performance-metrics job's last value
-    scheduler: str = "stopped"
 
 
 def _ms(value: Any) -> str:
