@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.engine import Engine
@@ -21,6 +23,28 @@ log = logging.getLogger(__name__)
 # A run this old cannot still be alive in another process (each query is limited
 # by the query timeout; a report is a handful of queries and one e-mail).
 STALE_RUN_SECONDS = 3600.0
+
+
+class StateUser:
+    """Base of the classes that read and write state tables (job history, report stores).
+
+    Holds the state engine, or a callable that opens it on first use, so that the
+    services owning these classes do no I/O when they are constructed.
+    """
+
+    def __init__(self, engine: Engine | Callable[[], Engine]) -> None:
+        self._engine = engine
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine if isinstance(self._engine, Engine) else self._engine()
+
+
+def inserted_id(result: Any) -> int:
+    """The primary key of the row an INSERT made (every insert into the state tables makes one)."""
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
 
 
 def open_state(settings: Settings, clock: Clock | None = None) -> Engine:

@@ -22,6 +22,7 @@ from ..data.config import Settings, load_settings
 from ..data.querylimits import to_thread_interruptible
 from ..runtime.clock import SYSTEM_CLOCK, Clock
 from ..runtime.errors import ExportOptionsError
+from ..runtime.once import Once
 from .csvfmt import rows_to_csv
 from .files import AtomicFile, remove_stale_temps, save_export, sidecar_path, write_atomic
 from .jsonfmt import build_metadata, document, dumps
@@ -81,17 +82,14 @@ class AnalyticsExportService:
         self._repository = repository
         self._clock: Clock = clock or getattr(repository, "clock", None) or SYSTEM_CLOCK
         self._lock = threading.Lock()
-        self._opened = False
+        self._opening = Once(lambda: remove_stale_temps(self.settings.resolved_export_dir))
 
     def open(self) -> AnalyticsExportService:
         """Remove temp files a killed save left in the export directory (blocking, once).
 
         The composition root calls it at start; otherwise the first file export does.
         """
-        with self._lock:
-            if not self._opened:
-                self._opened = True
-                remove_stale_temps(self.settings.resolved_export_dir)
+        self._opening()
         return self
 
     # -- configuration -------------------------------------------------------

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, delete, func, insert, select, update
 
 from ..data.schema import job_runs
+from ..data.state import StateUser, inserted_id
 from ..data.timestamps import from_db, to_db
 from .models import COMPLETED, FAILED, INTERRUPTED, RUNNING, SKIPPED, JobRun
 
@@ -34,24 +35,17 @@ class JobTotals:
     recent_durations_ms: list[float] = field(default_factory=list)  # oldest first
 
 
-class JobHistory:
+class JobHistory(StateUser):
     """Reads and writes `job_runs`; `retention` bounds the number of rows kept."""
 
     def __init__(self, engine: Engine | Callable[[], Engine], retention: int = 5000) -> None:
-        # A callable opens the state database on first use (constructors do no I/O).
-        self._engine = engine
+        super().__init__(engine)
         self.retention = max(10, int(retention))
-
-    @property
-    def engine(self) -> Engine:
-        return self._engine if isinstance(self._engine, Engine) else self._engine()
 
     def start(self, run: JobRun) -> int:
         """Insert a run as 'running'; returns its row id."""
         with self.engine.begin() as conn:
-            key = conn.execute(insert(job_runs).values(**self._row(run))).inserted_primary_key
-            assert key is not None  # one row inserted
-            return int(key[0])
+            return inserted_id(conn.execute(insert(job_runs).values(**self._row(run))))
 
     def finish(self, row_id: int, run: JobRun) -> None:
         with self.engine.begin() as conn:

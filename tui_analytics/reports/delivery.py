@@ -18,7 +18,7 @@ from pathlib import Path
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from ..data.config import SmtpSettings
-from ..runtime.errors import ConfigError
+from ..runtime.errors import ConfigError, one_line
 
 SENT = "sent"
 PARTIAL = "partial"
@@ -99,7 +99,7 @@ def _describe(exc: BaseException) -> str:
     if isinstance(exc, smtplib.SMTPResponseException):
         text = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
         return f"{exc.smtp_code} {text}".strip()
-    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return one_line(exc, with_type=True)
 
 
 def send_report(

@@ -86,7 +86,7 @@ def fetch_sections(
         elif name == "recent-activity":
             out[section_key(name)] = repository.recent_activity(recent, date_range=date_range)
         elif name == "performance":
-            out["performance"] = (performance or default_performance)(repository, scheduler_state)
+            out["performance"] = (performance or performance_figures)(repository, scheduler_state)
     return out
 
 
@@ -99,11 +99,9 @@ class JobFigures(Protocol):
 
 
 def performance_figures(repository: Any, scheduler_state: str, jobs: JobFigures | None = None) -> dict[str, Any]:
-    """Performance figures measured now, plus the processor's latest ones when one is given.
-
-    The one place these figures are put together: reports and the dashboard's
-    Metrics pane both read them from here.
-    """
+    """Performance figures measured now, plus the processor's latest ones when one is given
+    (without one: a report made by a process that runs no jobs). The composition root binds
+    `jobs` to its own processor for the reports service."""
     figures: dict[str, Any] = {}
     if jobs is not None:
         figures.update(jobs.latest_performance or {})
@@ -128,11 +126,6 @@ def performance_figures(repository: Any, scheduler_state: str, jobs: JobFigures 
     figures["memoryVmsMb"] = memory.get("vmsMb")
     figures["schedulerState"] = scheduler_state
     return figures
-
-
-def default_performance(repository: Any, scheduler_state: str) -> dict[str, Any]:
-    """Figures without a processor (a report made by a process that runs no jobs)."""
-    return performance_figures(repository, scheduler_state)
 
 
 def render_report(template: ReportTemplate, sections: dict[str, Any], date_range: DateRange, when: datetime) -> ExportResult:

@@ -35,7 +35,6 @@ from .store import RunStore, TemplateStore
 log = logging.getLogger(__name__)
 
 
-describe = one_line  # one line for the history and the notification
 
 
 def period_text(date_range: DateRange, tz: tzinfo) -> str:
@@ -168,7 +167,7 @@ class ReportRunner:
             self._record_failure(run_id, "interrupted", "interrupted: the generation was cancelled")
             raise
         except Exception as exc:
-            message = describe(exc)
+            message = one_line(exc)
             await asyncio.to_thread(self._record_failure, run_id, "failed", message)
             await asyncio.to_thread(self._prune)
             log.warning("report %s failed: %s", template.id, message)

@@ -7,32 +7,21 @@ Timestamps are stored as naive UTC (schema.py) and returned aware.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, delete, func, insert, or_, select, update
-from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from ..data.schema import app_meta, report_runs, report_templates
+from ..data.state import StateUser, inserted_id
 from ..data.timestamps import from_db, to_db
 
 SEEDED_KEY = "reports.default_templates_seeded"
 
 
-class _StateUser:
-    """Holds the state engine, or a callable that opens it on first use (constructors do no I/O)."""
-
-    def __init__(self, engine: Engine | Callable[[], Engine]) -> None:
-        self._engine = engine
-
-    @property
-    def engine(self) -> Engine:
-        return self._engine if isinstance(self._engine, Engine) else self._engine()
-
-
-class TemplateStore(_StateUser):
+class TemplateStore(StateUser):
     """CRUD on report_templates, plus the once-only seeding of the default templates."""
 
     def load_all(self) -> list[dict[str, Any]]:
@@ -119,7 +108,7 @@ class TemplateStore(_StateUser):
         return result.rowcount == 1
 
 
-class RunStore(_StateUser):
+class RunStore(StateUser):
     """The report history (report_runs): one row per generation, written before it starts."""
 
     def start(
@@ -136,7 +125,7 @@ class RunStore(_StateUser):
                     status="running",
                 )
             )
-            return _inserted_id(result)
+            return inserted_id(result)
 
     def finish(self, run_id: int, **values: Any) -> None:
         values = {k: to_db(v) if isinstance(v, datetime) else v for k, v in values.items()}
@@ -190,10 +179,3 @@ class RunStore(_StateUser):
                 delete(report_runs).where(and_(report_runs.c.id <= cutoff, report_runs.c.status != "running"))
             )
         return result.rowcount
-
-
-def _inserted_id(result: Any) -> int:
-    """The primary key of the row an INSERT made (every insert here makes exactly one)."""
-    key = result.inserted_primary_key
-    assert key is not None
-    return int(key[0])

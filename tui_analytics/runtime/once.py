@@ -14,7 +14,7 @@ class Once:
     runs it again: a database that was down at start is tried again on the next use.
     """
 
-    def __init__(self, step: Callable[[], None]) -> None:
+    def __init__(self, step: Callable[[], object]) -> None:
         self._step = step
         self._lock = threading.RLock()
         self._running = False

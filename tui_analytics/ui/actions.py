@@ -38,7 +38,6 @@ else:
     _Host = object
 
 
-describe = one_line  # one line for an error shown to the operator
 
 
 class ActionsMixin(_Host):
@@ -83,7 +82,7 @@ class ActionsMixin(_Host):
         try:
             run = await self.app.services.trigger_job(job_id)
         except Exception as exc:
-            self.notify(f"{job_id}: {describe(exc)}", title="Trigger failed", severity="error")
+            self.notify(f"{job_id}: {one_line(exc)}", title="Trigger failed", severity="error")
             return
         if run.status == "skipped":
             self.notify(f"{job_id} skipped: it is already running.", title="Skipped", severity="warning")
@@ -112,7 +111,7 @@ class ActionsMixin(_Host):
         try:
             removed = await self.app.services.clear_cache()
         except Exception as exc:
-            self.notify(describe(exc), title="Clear failed", severity="error")
+            self.notify(one_line(exc), title="Clear failed", severity="error")
             return
         self.notify(f"Removed {removed} cache entries.", title="Cache cleared")
 
@@ -144,7 +143,7 @@ class ActionsMixin(_Host):
         try:
             removed = await self.app.services.invalidate_cache(pattern)
         except Exception as exc:
-            self.notify(describe(exc), title="Invalidate failed", severity="error")
+            self.notify(one_line(exc), title="Invalidate failed", severity="error")
             return
         self.notify(f"Removed {removed} key(s) matching {pattern!r}.", title="Cache invalidated")
 
@@ -195,7 +194,7 @@ class ActionsMixin(_Host):
         try:
             result = await self.app.services.export(request, progress)
         except Exception as exc:
-            self.notify(describe(exc), title=f"Export of {label} failed", severity="error", timeout=10)
+            self.notify(one_line(exc), title=f"Export of {label} failed", severity="error", timeout=10)
             return
         finally:
             self.app.post_message(ExportFinished(label))
@@ -254,7 +253,7 @@ class ActionsMixin(_Host):
             self._editor(template, str(exc), form_values(form.fields))
             return
         except Exception as exc:
-            self.notify(describe(exc), title="Template not saved", severity="error")
+            self.notify(one_line(exc), title="Template not saved", severity="error")
             return
         verb = "Created" if form.template_id is None else "Saved"
         self.notify(f"{verb} {saved.name} ({saved.id}).", title="Template saved")
@@ -284,7 +283,7 @@ class ActionsMixin(_Host):
         try:
             deleted = await self.app.services.delete_template(template.id)
         except Exception as exc:
-            self.notify(describe(exc), title="Delete failed", severity="error")
+            self.notify(one_line(exc), title="Delete failed", severity="error")
             return
         if deleted:
             self.notify(f"Deleted {template.name}.", title="Template deleted")
@@ -305,7 +304,7 @@ class ActionsMixin(_Host):
             report = await self.app.services.generate_report(template)
         except Exception as exc:
             if getattr(exc, "run_id", None) is None:  # not recorded, so no REPORT_FAILED event either
-                self.notify(describe(exc), title=f"{template.name} failed", severity="error", timeout=10)
+                self.notify(one_line(exc), title=f"{template.name} failed", severity="error", timeout=10)
             return
         finally:
             self.hide_activity()

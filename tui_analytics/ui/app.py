@@ -30,6 +30,7 @@ from textual.notifications import SeverityLevel
 
 from ..data.config import Settings
 from ..runtime.clock import SYSTEM_CLOCK, Clock
+from ..runtime.errors import one_line
 from ..runtime.events import (
     CACHE_CHANGED,
     JOB_FAILED,
@@ -46,7 +47,6 @@ from ..runtime.events import (
 from ..runtime.stall import StallMonitor
 from ..wiring import Services
 from . import format as fmt
-from .actions import describe
 from .commands import DashboardCommands
 from .messages import (
     ExportFinished,
@@ -160,7 +160,7 @@ class DashboardApp(App[None]):
             self.services.open(progress, schedule=self.start_scheduler)
         except Exception as exc:  # a bad URL or an unreachable server: say so and stay open
             log.exception("start-up failed")
-            self.post_message(StartupFailed(describe(exc)))
+            self.post_message(StartupFailed(one_line(exc)))
             return
         try:  # the Reports pane's first content, read here rather than in one more worker after
             view = self.services.reports_view()
@@ -248,7 +248,7 @@ class DashboardApp(App[None]):
             self._attached = True
         except Exception as exc:
             log.exception("scheduling failed")
-            self.notify(describe(exc), title="Scheduler not started", severity="error", timeout=30)
+            self.notify(one_line(exc), title="Scheduler not started", severity="error", timeout=30)
 
     def on_unmount(self) -> None:
         if self._stalls is not None:
@@ -338,7 +338,7 @@ class DashboardApp(App[None]):
         try:
             view = await asyncio.to_thread(self.services.reports_view)
         except Exception as exc:
-            self.notify(describe(exc), title="Cannot read the reports", severity="error")
+            self.notify(one_line(exc), title="Cannot read the reports", severity="error")
             return
         if self.main_screen.is_mounted and self.is_running:  # the app may be closing meanwhile
             self.main_screen.reports.show(view, self.clock.now())
