@@ -19,6 +19,7 @@ from pathlib import Path
 
 from benchmarks import (
     cache_cases,
+    cli_cases,
     demodata_cases,
     export_cases,
     lag_cases,
@@ -35,6 +36,7 @@ CASES = {
     "lag": lag_cases.run,
     "export": export_cases.run,
     "startup": startup_cases.run,
+    "cli": cli_cases.run,
     "cache": cache_cases.run,
 }
 

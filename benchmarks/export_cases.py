@@ -50,13 +50,14 @@ def _one(ctx: Context, rows: int) -> dict[str, list[float]]:
 def run(ctx: Context) -> list[Row]:
     out: list[Row] = []
     peaks = {}
-    for rows in ctx.size.export_rows:
+    # The fixed start-up weighs most on the small export; the big one is the streaming loop itself.
+    for rows, limit in zip(ctx.size.export_rows, (1.25, 1.1)):
         found = _one(ctx, rows)
         cli, bare = median(found["cli_s"]), median(found["bare_s"])
         peaks[rows] = median(found["cli_mb"])
         tag = label(rows)
-        out.append(Row(f"export csv {tag} rows (CLI vs bare loop)", cli, "s", bare, "<=1.3x", check(cli / bare, 1.3),
-                       extra=found))
+        out.append(Row(f"export csv {tag} rows (CLI vs bare loop)", cli, "s", bare, f"<={limit}x",
+                       check(cli / bare, limit), extra=found))
         out.append(Row(f"export csv {tag} rows peak RSS", peaks[rows], "MB", median(found["bare_mb"])))
     small, big = ctx.size.export_rows
     growth = peaks[big] / peaks[small]

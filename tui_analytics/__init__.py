@@ -6,8 +6,7 @@ the package stays cheap and never pulls in Textual.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from .runtime.lazy import lazy_exports
 
 __version__ = "0.1.0"
 
@@ -64,17 +63,4 @@ _EXPORTS = {
     "Services": "wiring",
 }
 
-__all__ = sorted(_EXPORTS)
-
-
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'tui_analytics' has no attribute {name!r}")
-    value = getattr(importlib.import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return __all__
+__all__, __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

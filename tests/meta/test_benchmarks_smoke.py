@@ -32,6 +32,8 @@ EXPECTED = [
     "export peak RSS 20k/5k rows",
     "start-up to first full frame",
     "cache read",
+    "tui-analytics --help (vs bare argparse)",
+    "tui-analytics --version (vs bare argparse)",
 ]
 
 

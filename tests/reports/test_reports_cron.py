@@ -9,13 +9,13 @@ import pytest
 from apscheduler.triggers.cron import CronTrigger
 
 from tui_analytics.reports.cron import (
-    SCHEDULE_CRONS,
     CroniterTrigger,
     describe_cron,
     next_fire_times,
     normalise_cron,
     previous_fire_time,
 )
+from tui_analytics.reports.models import SCHEDULE_CRONS
 from tui_analytics.runtime.errors import TemplateValidationError
 
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -15,9 +15,7 @@ import json
 from typing import TYPE_CHECKING
 
 from ..data.config import Settings, mask_url
-from ..processor import known_keys
-from ..processor import requests as cache_requests
-from ..processor.cache import matches
+from ..processor.jobs import known_keys
 from ..runtime.clock import SYSTEM_CLOCK
 from .common import services
 
@@ -57,6 +55,8 @@ def _when_applied(settings: Settings) -> str:
 
 
 def run_clear(args: argparse.Namespace) -> int:
+    from ..processor import requests as cache_requests
+
     settings, engine = _engine(args)
     request = cache_requests.post(engine, "clear", "*", SYSTEM_CLOCK.now())
     if args.json:
@@ -70,9 +70,13 @@ def run_clear(args: argparse.Namespace) -> int:
 def run_invalidate(args: argparse.Namespace) -> int:
     if not args.pattern:
         raise ValueError("empty cache pattern; use '*' to match every key")
+    from ..processor.cache import matches
+
     matched = [key for key in known_keys() if matches(key, args.pattern)]
     requested = None
     if matched and not args.dry_run:
+        from ..processor import requests as cache_requests
+
         settings, engine = _engine(args)
         requested = cache_requests.post(engine, "invalidate", args.pattern, SYSTEM_CLOCK.now())
     if args.json:

@@ -8,8 +8,6 @@ import time
 from datetime import datetime
 
 from ..data.config import load_settings, mask_url
-from ..data.db import check_connection, get_engine
-from ..data.demo_data import DemoSpec, load_demo_data
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -32,6 +30,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..data.db import check_connection, get_engine
+    from ..data.demo_data import DemoSpec, load_demo_data
+
     settings = load_settings(args.config)
     url = args.url or settings.source_url
     if settings.uses_demo_data and not args.url:

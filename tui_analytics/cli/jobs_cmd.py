@@ -8,14 +8,17 @@ this process, against the configured database, and records them there too.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import dataclasses
 import json
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..processor import JOBS, AnalyticsBackgroundProcessor, JobRun, JobStatus
+from ..processor.jobs import JOBS
 from .common import services
+
+if TYPE_CHECKING:
+    from ..processor.models import JobRun, JobStatus
+    from ..processor.processor import AnalyticsBackgroundProcessor
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -110,6 +113,8 @@ def run_jobs(args: argparse.Namespace) -> int:
 
     async def run_all() -> list[JobRun]:
         return [await processor.trigger_job(job_id) for job_id in ids]
+
+    import asyncio
 
     runs = asyncio.run(run_all())
     if args.json:

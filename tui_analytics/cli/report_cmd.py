@@ -7,25 +7,19 @@ dashboard's job); `report run` makes one report now and records it as manual.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import sys
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..data.config import load_settings
 from ..data.daterange import DateRange
-from ..reports import (
-    DATASETS,
-    FORMATS,
-    SCHEDULES,
-    AnalyticsScheduledReportsService,
-    describe_cron,
-    next_fire_times,
-)
-from ..reports.cron import as_tz
+from ..reports.models import DATASETS, FORMATS, SCHEDULES
 from ..runtime.errors import UnknownTemplateError
 from .common import services
+
+if TYPE_CHECKING:
+    from ..reports.service import AnalyticsScheduledReportsService
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -121,6 +115,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     service = _service(args)
     template = service.get_report_template(args.template_id)
     date_range = DateRange.parse(args.date_from, args.date_to)
+    import asyncio
+
     report = asyncio.run(service.generate_report(template=template, date_range=date_range))
     if args.json:
         _print_json(report.to_dict())
@@ -184,6 +180,8 @@ def cmd_delete(args: argparse.Namespace) -> int:
 
 
 def cmd_cron(args: argparse.Namespace) -> int:
+    from ..reports.cron import as_tz, describe_cron, next_fire_times
+
     if args.n < 1:
         raise ValueError("-n must be at least 1")
     tz = as_tz(args.timezone) if args.timezone else load_settings(args.config).tz

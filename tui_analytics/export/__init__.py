@@ -1,61 +1,70 @@
 """Exports: the AnalyticsExportService of docs/api.md, CSV/JSON writers, atomic files and safe names.
 
 No Textual here: the dashboard, the CLI and the reports service all use these.
+
+Names load on first use (runtime.lazy): importing one submodule does not import them all.
 """
 
 from __future__ import annotations
 
-from .csvfmt import ExportDataError, flatten, neutralise, rows_to_csv
-from .files import (
-    AtomicFile,
-    check_filename,
-    remove_stale_temps,
-    resolve_inside,
-    safe_filename,
-    save_export,
-    sidecar_path,
-    write_atomic,
-)
-from .jsonfmt import EXPORT_VERSION, build_metadata
-from .options import (
-    CONTENT_TYPES,
-    DATASETS,
-    FORMATS,
-    ExportOptions,
-    ExportResult,
-    build_filename,
-    check_export_options,
-    extension_for,
-    validate_export_options,
-)
-from .service import AnalyticsExportService, FileExport, comprehensive_rows, render_export
+from typing import TYPE_CHECKING
 
-__all__ = [
-    "CONTENT_TYPES",
-    "DATASETS",
-    "EXPORT_VERSION",
-    "FORMATS",
-    "AnalyticsExportService",
-    "AtomicFile",
-    "ExportDataError",
-    "ExportOptions",
-    "ExportResult",
-    "FileExport",
-    "build_filename",
-    "build_metadata",
-    "check_export_options",
-    "check_filename",
-    "comprehensive_rows",
-    "extension_for",
-    "flatten",
-    "neutralise",
-    "remove_stale_temps",
-    "render_export",
-    "resolve_inside",
-    "rows_to_csv",
-    "safe_filename",
-    "save_export",
-    "sidecar_path",
-    "validate_export_options",
-    "write_atomic",
-]
+from ..runtime.lazy import lazy_exports
+
+if TYPE_CHECKING:  # the names as the type checker sees them
+    from .csvfmt import ExportDataError, flatten, neutralise, rows_to_csv
+    from .files import (
+        AtomicFile,
+        check_filename,
+        remove_stale_temps,
+        resolve_inside,
+        safe_filename,
+        save_export,
+        sidecar_path,
+        write_atomic,
+    )
+    from .jsonfmt import EXPORT_VERSION, build_metadata
+    from .options import (
+        CONTENT_TYPES,
+        DATASETS,
+        FORMATS,
+        ExportOptions,
+        ExportResult,
+        build_filename,
+        check_export_options,
+        extension_for,
+        validate_export_options,
+    )
+    from .service import AnalyticsExportService, FileExport, comprehensive_rows, render_export
+
+_EXPORTS = {
+    "ExportDataError": "csvfmt",
+    "flatten": "csvfmt",
+    "neutralise": "csvfmt",
+    "rows_to_csv": "csvfmt",
+    "AtomicFile": "files",
+    "check_filename": "files",
+    "remove_stale_temps": "files",
+    "resolve_inside": "files",
+    "safe_filename": "files",
+    "save_export": "files",
+    "sidecar_path": "files",
+    "write_atomic": "files",
+    "EXPORT_VERSION": "jsonfmt",
+    "build_metadata": "jsonfmt",
+    "CONTENT_TYPES": "options",
+    "DATASETS": "options",
+    "FORMATS": "options",
+    "ExportOptions": "options",
+    "ExportResult": "options",
+    "build_filename": "options",
+    "check_export_options": "options",
+    "extension_for": "options",
+    "validate_export_options": "options",
+    "AnalyticsExportService": "service",
+    "FileExport": "service",
+    "comprehensive_rows": "service",
+    "render_export": "service",
+}
+
+__all__, __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -1,15 +1,27 @@
-"""The background processor: six jobs that pre-warm the analytics cache, their statuses and history."""
+"""The background processor: six jobs that pre-warm the analytics cache, their statuses and history.
 
-from .jobs import JOBS, known_keys
-from .models import JobMetrics, JobRun, JobSpec, JobStatus
-from .processor import AnalyticsBackgroundProcessor
+Names load on first use (runtime.lazy): importing one submodule does not import them all.
+"""
 
-__all__ = [
-    "AnalyticsBackgroundProcessor",
-    "JOBS",
-    "JobMetrics",
-    "JobRun",
-    "JobSpec",
-    "JobStatus",
-    "known_keys",
-]
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..runtime.lazy import lazy_exports
+
+if TYPE_CHECKING:  # the names as the type checker sees them
+    from .jobs import JOBS, known_keys
+    from .models import JobMetrics, JobRun, JobSpec, JobStatus
+    from .processor import AnalyticsBackgroundProcessor
+
+_EXPORTS = {
+    "JOBS": "jobs",
+    "known_keys": "jobs",
+    "JobMetrics": "models",
+    "JobRun": "models",
+    "JobSpec": "models",
+    "JobStatus": "models",
+    "AnalyticsBackgroundProcessor": "processor",
+}
+
+__all__, __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

@@ -9,10 +9,8 @@ run fails with the error; the job's other datasets are still refreshed.
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING, Any
 
-from ..runtime import scheduling
 from ..runtime.errors import one_line
 from ..runtime.memory import process_memory
 from .models import JobSpec
@@ -65,6 +63,13 @@ async def warm(ctx: AnalyticsBackgroundProcessor, job_id: str) -> dict[str, Any]
     return {"keys": keys, "rows": rows}
 
 
+def _scheduler_state() -> str:
+    # Imported here: listing the jobs (the CLI's --help) must not load APScheduler.
+    from ..runtime import scheduling
+
+    return scheduling.state()
+
+
 async def performance_metrics(ctx: AnalyticsBackgroundProcessor) -> dict[str, Any]:
     """Measure, not invent: DB round trip, cache counters, loop lag, memory, scheduler state."""
     await ctx.apply_cache_requests()
@@ -75,6 +80,8 @@ async def performance_metrics(ctx: AnalyticsBackgroundProcessor) -> dict[str, An
         latency, error = None, ctx.describe_error(exc)
     stats = ctx.cache.stats()
     lag = ctx.lag_probe.snapshot() if ctx.lag_probe.running else {"lastMs": await ctx.lag_probe.sample()}
+    import asyncio  # here, not at the top: listing the jobs (the CLI's --help) must stay cheap
+
     memory = await asyncio.to_thread(process_memory)
     value: dict[str, Any] = {
         "measuredAt": ctx.clock.now().isoformat(),
@@ -90,7 +97,7 @@ async def performance_metrics(ctx: AnalyticsBackgroundProcessor) -> dict[str, An
         "eventLoopLagMeanMs": lag.get("meanMs"),
         "eventLoopLagMaxMs": lag.get("maxSinceLastMs", lag.get("lastMs")),
         "memoryRssMb": memory["rssMb"],
-        "schedulerState": scheduling.state() if not ctx.auto_sync_disabled else "disabled",
+        "schedulerState": _scheduler_state() if not ctx.auto_sync_disabled else "disabled",
         "jobsRunning": ctx.running_job_count(),
     }
     ctx.cache.set(PERFORMANCE_KEY, value, ttl=ctx.ttl_for("performance-metrics"))

@@ -26,13 +26,6 @@ from croniter.croniter import CroniterBadDateError, CroniterError
 from ..data.config import resolve_timezone
 from ..runtime.errors import ConfigError, TemplateValidationError
 
-SCHEDULE_CRONS: dict[str, str] = {
-    "daily": "0 9 * * *",
-    "weekly": "0 9 * * 1",
-    "monthly": "0 9 1 * *",
-    "quarterly": "0 9 1 1,4,7,10 *",
-}
-
 # crontab(5) nicknames; @reboot has no fire times, so it is refused.
 _MACROS = {
     "@yearly": "0 0 1 1 *",

@@ -6,7 +6,13 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .cron import SCHEDULE_CRONS
+# The cron line behind each named schedule (crontab(5) fields, in the template's zone).
+SCHEDULE_CRONS: dict[str, str] = {
+    "daily": "0 9 * * *",
+    "weekly": "0 9 * * 1",
+    "monthly": "0 9 1 * *",
+    "quarterly": "0 9 1 1,4,7,10 *",
+}
 
 SCHEDULES = ("daily", "weekly", "monthly", "quarterly", "custom")
 FORMATS = ("csv", "json")

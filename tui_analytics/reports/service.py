@@ -32,9 +32,9 @@ from ..runtime.errors import ExportOptionsError, UnknownTemplateError
 from ..runtime.events import TEMPLATES_CHANGED, EventBus, ServiceEvent, default_bus
 from ..runtime.once import Once
 from ..runtime.retry import RetryPolicy
-from .cron import SCHEDULE_CRONS, as_tz, next_fire_times, previous_fire_time
+from .cron import as_tz, next_fire_times, previous_fire_time
 from .generation import PerformanceSource
-from .models import GeneratedReport, ReportStatistics, ReportTemplate, ScheduledReport
+from .models import SCHEDULE_CRONS, GeneratedReport, ReportStatistics, ReportTemplate, ScheduledReport
 from .runner import ReportRunner
 from .schedule import ReportSchedule
 from .store import RunStore, TemplateStore

@@ -12,8 +12,8 @@ from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
-from ...reports.cron import SCHEDULE_CRONS, as_tz, describe_cron, next_fire_times
-from ...reports.models import SCHEDULES, ReportTemplate
+from ...reports.cron import as_tz, describe_cron, next_fire_times
+from ...reports.models import SCHEDULE_CRONS, SCHEDULES, ReportTemplate
 from ...reports.validation import validate_field, validate_fields
 from ...runtime.errors import TemplateValidationError
 from .base import Dialog, Raises, Toggle, dialog_body
