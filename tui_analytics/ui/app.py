@@ -19,8 +19,11 @@ Methods here must not reuse the name of a Textual method (`App._flush`,
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 import logging
+import signal
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -70,6 +73,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 1.0
+# Signals that end the dashboard the way `q` does (see DashboardApp._handle_signals).
+TERMINATING_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
 # Events coalesce for this long before the panes redraw, so a burst redraws once.
 REFRESH_DELAY = 0.05
 
@@ -136,6 +141,7 @@ class DashboardApp(App[None]):
     # -- life cycle ----------------------------------------------------------------
 
     async def on_mount(self) -> None:
+        self._handle_signals()
         await self.push_screen(self.main_screen)
         self.main_screen.header.set_database(self.services.database_label, demo=self.services.settings.uses_demo_data)
         self.main_screen.header.set_time(self.clock.now())
@@ -150,6 +156,22 @@ class DashboardApp(App[None]):
             # After the first frame: the worker's imports (SQLAlchemy, APScheduler, the services)
             # hold the GIL, and the operator should see the dashboard's frame while they run.
             self.call_after_refresh(self._start_services)
+
+    def _handle_signals(self) -> None:
+        """SIGTERM, SIGHUP (the SSH session dropped) and SIGINT quit like `q`.
+
+        Left to their defaults they kill the process before Textual leaves the alternate screen
+        and restores the terminal's modes: the operator's shell would stay invisible.
+        """
+        loop = asyncio.get_running_loop()
+        for sig in TERMINATING_SIGNALS:
+            # Not available off the main thread (tests run apps there too) or on every platform.
+            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+                loop.add_signal_handler(sig, self._terminated_by, sig)
+
+    def _terminated_by(self, sig: signal.Signals) -> None:
+        log.warning("%s received: quitting (running work is recorded as interrupted)", sig.name)
+        self.exit(return_code=128 + int(sig))
 
     @work(thread=True, exit_on_error=False, group="startup")
     def _start_services(self) -> None:
@@ -251,6 +273,10 @@ class DashboardApp(App[None]):
             self.notify(one_line(exc), title="Scheduler not started", severity="error", timeout=30)
 
     def on_unmount(self) -> None:
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop = asyncio.get_running_loop()
+            for sig in TERMINATING_SIGNALS:
+                loop.remove_signal_handler(sig)
         if self._stalls is not None:
             self._stalls.stop()
         for unsubscribe in self._unsubscribe:
