@@ -8,6 +8,7 @@ by the event handler in the app.
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any
 
 from textual import work
@@ -15,7 +16,7 @@ from textual import work
 from ..runtime.errors import TemplateValidationError, one_line
 from . import format as fmt
 from .messages import ExportFinished, ExportProgress, ExportStarted, SchedulerStateChanged
-from .screens.confirm import ConfirmDialog
+from .screens.confirm import ConfirmDialog, QuitDialog
 from .screens.help import HelpScreen
 from .screens.invalidate import InvalidateDialog
 
@@ -37,7 +38,7 @@ if TYPE_CHECKING:
 else:
     _Host = object
 
-
+log = logging.getLogger(__name__)
 
 
 class ActionsMixin(_Host):
@@ -318,4 +319,15 @@ class ActionsMixin(_Host):
         self.app.push_screen(HelpScreen())
 
     def action_quit(self) -> None:
-        self.app.exit()
+        lost = self.app.in_flight()
+        if not lost:
+            self.app.exit()
+            return
+        log.info("quit asked while running: %s", "; ".join(lost))
+
+        def answered(quit_now: bool | None) -> None:
+            if quit_now:
+                log.warning("quit with work in flight: %s", "; ".join(lost))
+                self.app.exit()
+
+        self.app.push_screen(QuitDialog(lost), answered)

@@ -200,17 +200,34 @@ class DashboardApp(App[None]):
     # -- exports (the export worker posts these) ------------------------------------------
 
     def on_export_started(self, message: ExportStarted) -> None:
-        self.state.export_started()
+        self.state.export_started(message.dataset)
 
     def on_export_progress(self, message: ExportProgress) -> None:
         if not self.state.exports_running:
             return  # a late message from an export that has finished: its strip is already gone
+        self.state.export_progress(message.dataset, message.rows)
         self.main_screen.show_activity(
             f"Exporting {message.dataset}… {message.rows:,} rows, {fmt.size_bytes(message.size)}")
 
     def on_export_finished(self, message: ExportFinished) -> None:
         if self.state.export_finished():
             self.main_screen.hide_activity()
+
+    def in_flight(self) -> list[str]:
+        """What quitting now would cut short, one phrase each ("" when nothing runs)."""
+        lost = []
+        state = self.state
+        if state.exports_running:
+            rows = f", {state.export_rows:,} rows written so far" if state.export_rows else ""
+            more = f" and {state.exports_running - 1} more" if state.exports_running > 1 else ""
+            lost.append(f"the export of {state.export_label}{rows}{more} (its file is discarded)")
+        reports = sum(1 for w in self.workers if w.group == "reports" and w.is_running)
+        if reports:
+            lost.append(f"{reports} report generation{'s' if reports > 1 else ''} (recorded as interrupted)")
+        jobs = [s.id for s in self.services.job_statuses() if s.status == "running"]
+        if jobs:
+            lost.append(f"the run of {', '.join(jobs)} (recorded as interrupted)")
+        return lost
 
     # -- loop stalls ---------------------------------------------------------------------
 

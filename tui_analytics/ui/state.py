@@ -8,7 +8,7 @@ touch it: they post a message (messages.py) and the handler updates it.
 | --- | --- |
 | `ServicesReady`, `SchedulerStateChanged` | `scheduler`, `lock_holder` |
 | `StartupFailed` | `scheduler` |
-| `ExportStarted`, `ExportFinished` | `exports_running` |
+| `ExportStarted`, `ExportProgress`, `ExportFinished` | `exports_running`, `export_label`, `export_rows` |
 | `LoopStalled` | `stall_count`, `worst_stall_ms` |
 
 The header and the panes read it when they redraw. No Textual here.
@@ -28,6 +28,8 @@ class DashboardState:
     scheduler: str = "starting"
     lock_holder: str | None = None  # who schedules, while this dashboard is read-only
     exports_running: int = 0
+    export_label: str = ""  # the dataset of the latest export still running
+    export_rows: int = 0  # rows it has written so far
     watching_stalls: bool = False  # the stall monitor runs (the Metrics pane shows stalls only then)
     stall_count: int = 0
     worst_stall_ms: float = 0.0
@@ -48,8 +50,12 @@ class DashboardState:
         elif reported == "started":
             self.lock_holder = None
 
-    def export_started(self) -> None:
+    def export_started(self, label: str) -> None:
         self.exports_running += 1
+        self.export_label, self.export_rows = label, 0
+
+    def export_progress(self, label: str, rows: int) -> None:
+        self.export_label, self.export_rows = label, rows
 
     def export_finished(self) -> bool:
         """One export ended (saved, failed or cancelled); True when none is left running."""

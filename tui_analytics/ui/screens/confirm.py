@@ -51,3 +51,14 @@ class ConfirmDialog(Dialog[bool]):
 
     def action_cancel(self) -> None:
         self.dismiss(False)
+
+
+class QuitDialog(ConfirmDialog):
+    """Asked by `q` while work is in flight; a second `q` (or `y`) quits."""
+
+    BINDINGS = [Binding("q", "confirm", "Quit", id="confirm-quit", tooltip="Quit and cut the work short")]
+
+    def __init__(self, lost: list[str]) -> None:
+        super().__init__("Quit while work is running?",
+                         "Quitting now stops:\n" + "\n".join(f"• {item}" for item in lost)
+                         + "\n\nPress q again to quit, n to stay.", confirm_label="Quit")
