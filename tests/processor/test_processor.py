@@ -238,3 +238,19 @@ async def test_a_cancelled_run_is_recorded_and_does_not_block_the_next(make_proc
     assert status.status == "failed" and "cancelled" in status.error
     assert processor.history.recent("top-items")[0].status == "interrupted"
     assert (await processor.trigger_job("top-items")).status == "completed"
+
+
+async def test_one_cause_failing_every_dataset_is_said_once(make_processor, fake_repo) -> None:
+    processor = make_processor(fake_repo)
+    for method in ("activity_trends", "summary"):
+        fake_repo.fail[method] = RuntimeError("database is locked")
+    result = await processor.trigger_job("activity-trends")
+    assert result.error == "RuntimeError: database is locked"  # not once per dataset key
+
+
+async def test_different_causes_are_each_said_with_their_keys(make_processor, fake_repo) -> None:
+    processor = make_processor(fake_repo)
+    fake_repo.fail["activity_trends"] = RuntimeError("timeout")
+    fake_repo.fail["summary"] = RuntimeError("locked")
+    result = await processor.trigger_job("activity-trends")
+    assert result.error == "activity-trends:7, activity-trends:30: RuntimeError: timeout; activity-trends:summary: RuntimeError: locked"

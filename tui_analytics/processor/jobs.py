@@ -46,7 +46,7 @@ async def warm(ctx: AnalyticsBackgroundProcessor, job_id: str) -> dict[str, Any]
     keys = [key for key in DATASETS if key.startswith(job_id + ":")]
     ttl = ctx.ttl_for(job_id)
     rows: dict[str, int] = {}
-    errors: list[str] = []
+    failed: dict[str, list[str]] = {}  # message -> the keys that failed with it
     for key in keys:
         method, kwargs = DATASETS[key]
         try:
@@ -54,12 +54,15 @@ async def warm(ctx: AnalyticsBackgroundProcessor, job_id: str) -> dict[str, Any]
         except Exception as exc:  # recorded on the run and on the stale entry
             message = ctx.describe_error(exc)
             ctx.cache.mark_failed(key, message)
-            errors.append(message if len(keys) == 1 else f"{key}: {message}")
+            failed.setdefault(message, []).append(key)
             continue
         ctx.cache.set(key, value, ttl=ttl)
         rows[key] = len(value) if isinstance(value, (list, dict)) else 1
-    if errors:
-        raise JobError("; ".join(errors))
+    if failed:
+        # One cause (a locked or unreachable database) fails every key alike: say it once.
+        if len(failed) == 1 and len(next(iter(failed.values()))) == len(keys):
+            raise JobError(next(iter(failed)))
+        raise JobError("; ".join(f"{', '.join(which)}: {message}" for message, which in failed.items()))
     return {"keys": keys, "rows": rows}
 
 

@@ -318,6 +318,11 @@ class ActionsMixin(_Host):
     def action_help(self) -> None:
         self.app.push_screen(HelpScreen())
 
+    def action_messages(self) -> None:
+        from .screens.messages import MessagesScreen
+
+        self.app.push_screen(MessagesScreen(self.app.state.notifications, self.app.services.settings.tz))
+
     def action_quit(self) -> None:
         lost = self.app.in_flight()
         if not lost:

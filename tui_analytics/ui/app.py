@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import App
-from textual.notifications import SeverityLevel
+from textual.notifications import Notify, SeverityLevel
 
 from ..data.config import Settings
 from ..runtime.clock import SYSTEM_CLOCK, Clock
@@ -75,6 +75,9 @@ log = logging.getLogger(__name__)
 TICK_SECONDS = 1.0
 # Signals that end the dashboard the way `q` does (see DashboardApp._handle_signals).
 TERMINATING_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
+# Toasts on screen at once (below 34 lines, and above); every notification stays in the history (`m`).
+MAX_TOASTS_SMALL = 2
+MAX_TOASTS = 4
 # Events coalesce for this long before the panes redraw, so a burst redraws once.
 REFRESH_DELAY = 0.05
 
@@ -133,6 +136,24 @@ class DashboardApp(App[None]):
                timeout: float | None = None, markup: bool = False) -> None:
         """Plain text by default: messages quote errors, paths and SQL, which may hold brackets."""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
+
+    def _on_notify(self, event: Notify) -> None:
+        """Every notification goes into the history (`m`); the screen shows a few, each once.
+
+        Textual stacks every toast: eight quick `t` presses stacked four, and a burst of failures
+        covered half of an 80x24 screen. The same text already showing is not shown again, and
+        the oldest toast makes room for a new one beyond the limit.
+        """
+        event.prevent_default()  # Textual would also run App._on_notify: it is called below, when wanted
+        new = event.notification
+        self.state.notified(self.clock.now(), new.severity, new.title, new.message)
+        showing = list(self._notifications)
+        if any(n.title == new.title and n.message == new.message for n in showing):
+            return
+        limit = MAX_TOASTS_SMALL if self.size.height < 34 else MAX_TOASTS
+        for old in showing[: max(0, len(showing) - limit + 1)]:
+            self._unnotify(old, refresh=False)
+        super()._on_notify(event)
 
     @property
     def clock(self) -> Clock:
@@ -224,9 +245,11 @@ class DashboardApp(App[None]):
         reports = sum(1 for w in self.workers if w.group == "reports" and w.is_running)
         if reports:
             lost.append(f"{reports} report generation{'s' if reports > 1 else ''} (recorded as interrupted)")
-        jobs = [s.id for s in self.services.job_statuses() if s.status == "running"]
-        if jobs:
-            lost.append(f"the run of {', '.join(jobs)} (recorded as interrupted)")
+        # Jobs the operator started with `t` and waits for. Scheduled runs are not asked about: they
+        # run every few seconds, take milliseconds, and the next start refreshes the cache anyway.
+        if any(w.group == "trigger" and w.is_running for w in self.workers):
+            jobs = [s.id for s in self.services.job_statuses() if s.status == "running"]
+            lost.append(f"the run of {', '.join(jobs) or 'a job'} you started (recorded as interrupted)")
         return lost
 
     # -- loop stalls ---------------------------------------------------------------------

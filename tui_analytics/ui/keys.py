@@ -55,6 +55,8 @@ NAVIGATION = KeyGroup(
         Binding("tab", "next_pane", "Next pane", id="next-pane", show=False, tooltip="Move to the next pane"),
         Binding("shift+tab", "previous_pane", "Previous pane", id="previous-pane", show=False, tooltip="Move to the previous pane"),
         Binding("question_mark", "help", "Help", id="help", key_display="?", tooltip="Show every key"),
+        Binding("m", "messages", "Messages", id="messages", show=False,
+                tooltip="Notification history: every message and error in full, newest first"),
         Binding("ctrl+p", "app.command_palette", "Commands", id="palette", show=False, tooltip="Search every command"),
         Binding("q", "quit", "Quit", id="quit", tooltip="Stop the scheduler and leave"),
     ),

@@ -10,13 +10,18 @@ touch it: they post a message (messages.py) and the handler updates it.
 | `StartupFailed` | `scheduler` |
 | `ExportStarted`, `ExportProgress`, `ExportFinished` | `exports_running`, `export_label`, `export_rows` |
 | `LoopStalled` | `stall_count`, `worst_stall_ms` |
+| `Notify` (Textual's) | `notifications` |
 
 The header and the panes read it when they redraw. No Textual here.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections import deque
+from dataclasses import dataclass, field
+from datetime import datetime
+
+NOTIFICATION_HISTORY = 100
 
 
 @dataclass
@@ -33,6 +38,8 @@ class DashboardState:
     watching_stalls: bool = False  # the stall monitor runs (the Metrics pane shows stalls only then)
     stall_count: int = 0
     worst_stall_ms: float = 0.0
+    # (when, severity, title, message) of recent notifications, newest last (the `m` screen)
+    notifications: deque[tuple[datetime, str, str, str]] = field(default_factory=lambda: deque(maxlen=NOTIFICATION_HISTORY))
 
     @property
     def stall_summary(self) -> tuple[int, float] | None:
@@ -61,6 +68,9 @@ class DashboardState:
         """One export ended (saved, failed or cancelled); True when none is left running."""
         self.exports_running = max(0, self.exports_running - 1)
         return not self.exports_running
+
+    def notified(self, when: datetime, severity: str, title: str, message: str) -> None:
+        self.notifications.append((when, severity, title, message))
 
     def loop_stalled(self, duration_ms: float) -> None:
         self.stall_count += 1

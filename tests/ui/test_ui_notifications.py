@@ -1,0 +1,67 @@
+"""Toasts: a few at a time, each text once; every notification stays readable in the history (`m`)."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from rich.console import Console
+
+from tests.support.sample import app_for
+from tests.support.ui import settle
+from tui_analytics.ui.screens.messages import MessagesScreen
+
+pytestmark = pytest.mark.slow  # the whole dashboard driven with Pilot
+
+NARROW = (80, 24)
+WIDE = (160, 50)
+
+
+def showing(app) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+@pytest.mark.parametrize(("size", "limit"), [(NARROW, 2), (WIDE, 4)])
+async def test_at_most_a_few_toasts_show_and_the_newest_win(services, size, limit) -> None:
+    app = app_for(services)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        app.clear_notifications()
+        for n in range(8):
+            app.notify(f"message {n}")
+        await pilot.pause()
+        assert showing(app) == [f"message {n}" for n in range(8 - limit, 8)]
+
+
+async def test_the_same_text_showing_is_not_stacked_again(services) -> None:
+    app = app_for(services)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        app.clear_notifications()
+        for _ in range(3):
+            app.notify("top-items skipped: it is already running.", title="Skipped", severity="warning")
+        await pilot.pause()
+        assert showing(app) == ["top-items skipped: it is already running."]
+
+
+async def test_m_shows_every_notification_whole_newest_first(services) -> None:
+    app = app_for(services)
+    long_error = "cannot connect to postgresql://app:***@db.example/analytics: " + "x" * 300 + " END"
+    async with app.run_test(size=NARROW) as pilot:
+        await settle(pilot)
+        for n in range(5):
+            app.notify(f"message {n}")
+        app.notify(long_error, title="Job failed", severity="error")
+        await pilot.pause()
+        await pilot.press("m")
+        await pilot.pause()
+        assert isinstance(app.screen, MessagesScreen)
+        console = Console(width=400, record=True, file=io.StringIO())
+        console.print(app.screen.table)
+        text = console.export_text()
+        assert "END" in text and "x" * 300 in text  # whole, not cut
+        assert all(f"message {n}" in text for n in range(5))
+        assert text.index("Job failed") < text.index("message 4") < text.index("message 0")
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, MessagesScreen)
