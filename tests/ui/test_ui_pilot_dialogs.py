@@ -215,12 +215,33 @@ async def test_escape_leaves_every_form_without_side_effects(services) -> None:
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot)
         before = [(t.id, t.name, t.recipients) for t in services.reports.get_report_templates()]
-        await pilot.press("4", "n", *"Half typed", "escape")
+        await pilot.press("4", "n", *"Half typed", "escape", "y")  # escape asks before discarding
         await pilot.press("enter")
         assert isinstance(app.screen, TemplateDialog)  # enter on the table opens the editor...
-        await pilot.press(*" changed", "escape")  # ...and escape drops the edit
+        await pilot.press(*" changed", "escape", "y")  # ...and escape, confirmed, drops the edit
         await pilot.press("e", "escape", "d", "escape", "c", "escape", "i", "escape", "question_mark", "escape")
         await settle(pilot)
         assert isinstance(app.screen, MainScreen)
         assert [(t.id, t.name, t.recipients) for t in services.reports.get_report_templates()] == before
         assert len(services.processor.cache) == 6 and not export_dir.exists()
+
+
+async def test_escape_in_the_template_editor_asks_before_discarding_what_was_typed(services) -> None:
+    app = app_for(services)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        dialog = await _open_new_template(pilot)
+        await pilot.press("escape")  # nothing typed: closes at once
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+        dialog = await _open_new_template(pilot)
+        await pilot.press(*"Ops digest", "escape")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("n")  # keep editing: the text is still there
+        await pilot.pause()
+        assert app.screen is dialog and dialog.query_one("#name", Input).value == "Ops digest"
+        await pilot.press("escape", "y")
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+        assert len(services.reports.get_report_templates()) == 4  # nothing saved

@@ -17,6 +17,7 @@ from ...reports.models import SCHEDULE_CRONS, SCHEDULES, ReportTemplate
 from ...reports.validation import validate_field, validate_fields
 from ...runtime.errors import TemplateValidationError
 from .base import Dialog, Raises, Toggle, dialog_body
+from .confirm import ConfirmDialog
 
 PREVIEW_COUNT = 5
 
@@ -217,4 +218,17 @@ class TemplateDialog(Dialog[TemplateForm]):
 
     @on(Button.Pressed, "#cancel")
     def _cancel(self) -> None:
-        self.dismiss(None)
+        self.action_cancel()
+
+    def action_cancel(self) -> None:
+        """Escape or Cancel: close at once when nothing was changed, else ask before discarding."""
+        if self._initial is None or self._fields() == self._initial:
+            self.dismiss(None)
+            return
+
+        def answered(discard: bool | None) -> None:
+            if discard:
+                self.dismiss(None)
+
+        self.app.push_screen(ConfirmDialog("Discard changes?", "What you changed in this template will be lost.",
+                                           confirm_label="Discard"), answered)
