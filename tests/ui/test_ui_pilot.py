@@ -140,7 +140,7 @@ async def test_i_lists_matching_keys_live_then_confirms(services) -> None:
         field = dialog.query_one("#pattern", Input)
         assert field.value == "activity-trends*"
         listing = static_text(dialog.query_one("#matches"))
-        assert "3 key(s)" in listing and "activity-trends:summary" in listing
+        assert "3 keys would be removed" in listing and "activity-trends:summary" in listing
         field.value = ""
         await pilot.press(*"nothing*")
         await pilot.pause()
@@ -153,7 +153,7 @@ async def test_i_lists_matching_keys_live_then_confirms(services) -> None:
         await pilot.press("y")
         await settle(pilot)
         assert cache.keys("top-*") == [] and len(cache) == 5
-        assert ("information", "Cache invalidated", "Removed 1 key(s) matching 'top-*'.") in notes(app)
+        assert ("information", "Cache invalidated", "Removed 1 key matching 'top-*'.") in notes(app)
         await pilot.press("i", "escape")
         assert isinstance(app.screen, MainScreen) and len(cache) == 5
 
@@ -172,6 +172,7 @@ async def test_p_pauses_and_resumes_the_scheduler_and_quit_shuts_it_down(setting
         await settle(pilot)
         assert scheduling.state() == "paused"
         assert "⏸ scheduler paused" in static_text(app.screen.header.query_one("#scheduler"))
+        assert app.screen.active_bindings["p"].binding.description == "Resume"  # the footer says what p does now
         assert "paused" in cell(app.screen.query_one("#jobs-table"), "user-growth", "next")
         await pilot.press("t")  # manual triggers still work while paused
         await settle(pilot)
@@ -179,6 +180,7 @@ async def test_p_pauses_and_resumes_the_scheduler_and_quit_shuts_it_down(setting
         await pilot.press("p")
         await settle(pilot)
         assert scheduling.state() == "running"
+        assert app.screen.active_bindings["p"].binding.description == "Pause"
         assert [n[1] for n in notes(app)].count("Scheduler paused") == 1
         await pilot.press("q")
         await pilot.pause()

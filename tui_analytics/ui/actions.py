@@ -133,7 +133,8 @@ class ActionsMixin(_Host):
                     self._invalidate(pattern)
 
             self.app.push_screen(
-                ConfirmDialog("Invalidate?", f"Remove {len(keys)} key(s) matching {pattern!r}?", confirm_label="Invalidate"),
+                ConfirmDialog("Invalidate?", f"Remove {fmt.plural(len(keys), 'key')} matching {pattern!r}?",
+                              confirm_label="Invalidate"),
                 answered,
             )
 
@@ -146,7 +147,7 @@ class ActionsMixin(_Host):
         except Exception as exc:
             self.notify(one_line(exc), title="Invalidate failed", severity="error")
             return
-        self.notify(f"Removed {removed} key(s) matching {pattern!r}.", title="Cache invalidated")
+        self.notify(f"Removed {fmt.plural(removed, 'key')} matching {pattern!r}.", title="Cache invalidated")
 
     def action_toggle_scheduler(self) -> None:
         services = self._ready()

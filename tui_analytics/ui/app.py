@@ -137,6 +137,10 @@ class DashboardApp(App[None]):
         """Plain text by default: messages quote errors, paths and SQL, which may hold brackets."""
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
+    def action_help_quit(self) -> None:
+        """ctrl+c (Textual's hint; our notifications are plain text, so it is written without markup)."""
+        self.notify("Press q to quit the dashboard.", title="Do you want to quit?")
+
     def _on_notify(self, event: Notify) -> None:
         """Every notification goes into the history (`m`); the screen shows a few, each once.
 
@@ -166,7 +170,7 @@ class DashboardApp(App[None]):
         await self.push_screen(self.main_screen)
         self.main_screen.header.set_database(self.services.database_label, demo=self.services.settings.uses_demo_data)
         self.main_screen.header.set_time(self.clock.now())
-        self.main_screen.header.set_scheduler(self.state.scheduler)
+        self.main_screen.show_scheduler(self.state.scheduler)
         self.set_interval(TICK_SECONDS, self._tick)
         if self._stalls is not None:
             self._stalls.start()
@@ -267,7 +271,7 @@ class DashboardApp(App[None]):
     def on_startup_failed(self, message: StartupFailed) -> None:
         self.state.scheduler_changed("stopped")
         self.main_screen.show_activity(f"Cannot start: {message.error}")
-        self.main_screen.header.set_scheduler(self.state.scheduler)
+        self.main_screen.show_scheduler(self.state.scheduler)
         self.notify(message.error, title="Cannot open the database", severity="error", timeout=30)
 
     def on_services_ready(self, message: ServicesReady) -> None:
@@ -385,7 +389,7 @@ class DashboardApp(App[None]):
         now = self.clock.now()
         state = self.state
         if "header" in dirty:
-            screen.header.set_scheduler(state.scheduler)
+            screen.show_scheduler(state.scheduler)
         if not services.ready:
             return
         if "jobs" in dirty:
@@ -393,7 +397,8 @@ class DashboardApp(App[None]):
         if "metrics" in dirty:
             screen.metrics.show(services.metrics(), now, state)
         if "analytics" in dirty:
-            screen.analytics.show(services.cache_entries(), now)
+            ran = any(s.last_run is not None for s in services.job_statuses())
+            screen.analytics.show(services.cache_entries(), now, jobs_have_run=ran)
         if "reports" in dirty:
             self._load_reports()
 

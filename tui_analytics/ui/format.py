@@ -92,6 +92,11 @@ def short_span(seconds: float) -> str:
     return f"{seconds}s"
 
 
+def plural(count: int, noun: str) -> str:
+    """'1 run', '2 runs', '1,200 runs' (nouns that take an s)."""
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
 def countdown(target: datetime | None, now: datetime) -> str:
     """`in 4m 05s`, `due` when the time has come, or a dash."""
     if target is None:

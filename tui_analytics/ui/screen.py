@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import tzinfo
 from typing import ClassVar
 
@@ -71,6 +72,16 @@ class MainScreen(ActionsMixin, Screen[None]):
     def on_mount(self) -> None:
         self._activate("jobs")
         self.query_one("#jobs-table").focus()
+
+    def show_scheduler(self, state: str) -> None:
+        """The header's scheduler state, and the footer's `p` saying what it will do now."""
+        self.header.set_scheduler(state)
+        wanted = "Resume" if state == "paused" else "Pause"
+        # Textual keeps one description per binding; swap in a copy that says what p does next.
+        current = self._bindings.key_to_bindings.get("p", [])
+        if current and current[0].description != wanted:
+            self._bindings.key_to_bindings["p"] = [replace(b, description=wanted) for b in current]
+            self.refresh_bindings()
 
     # -- panes -----------------------------------------------------------------
 

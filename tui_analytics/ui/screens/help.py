@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
@@ -13,22 +14,25 @@ from ..keys import GROUPS, key_label
 from .base import Dialog
 
 
-def help_table() -> Table:
-    """The keys by group: key, what it does (the binding's tooltip)."""
+def _keys_table(rows: list[tuple[str, str]]) -> Table:
     table = Table(box=None, show_header=False, padding=(0, 1), expand=True)
     table.add_column("key", no_wrap=True, width=10)
     table.add_column("does", ratio=1)
-    for index, group in enumerate(GROUPS):
-        if index:
-            table.add_row("", "")
-        table.add_row(Text(group.title, style="bold underline"), "")
-        for binding in group.bindings:
-            table.add_row(Text(key_label(binding), style="bold"), binding.tooltip or binding.description)
-    table.add_row("", "")
-    table.add_row(Text("In dialogs", style="bold underline"), "")
-    table.add_row(Text("escape", style="bold"), "Close the dialog without changes")
-    table.add_row(Text("tab", style="bold"), "Next field")
+    for key, does in rows:
+        table.add_row(Text(key, style="bold"), Text(does))
     return table
+
+
+def help_table() -> Group:
+    """The keys by group: key, what it does (the binding's tooltip). Each group's title is a
+    line of its own (in the narrow key column it was cut to "Jobs and …")."""
+    sections: list[Text | Table] = []
+    groups = [(g.title, [(key_label(b), b.tooltip or b.description) for b in g.bindings]) for g in GROUPS]
+    groups.append(("In dialogs", [("escape", "Close the dialog without changes"), ("tab", "Next field")]))
+    for index, (title, rows) in enumerate(groups):
+        sections.append(Text(("\n" if index else "") + title, style="bold underline"))
+        sections.append(_keys_table(rows))
+    return Group(*sections)
 
 
 class HelpScreen(Dialog[None]):

@@ -9,6 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Static
 
+from .. import format as fmt
 from .base import Dialog, dialog_body
 
 MAX_LISTED = 12
@@ -29,7 +30,9 @@ class InvalidateDialog(Dialog[str]):
         with Vertical(id="dialog", classes="invalidate") as box:
             box.border_title = "Invalidate cache keys"
             with dialog_body():
-                yield Label("Glob pattern (* any text, ? one character), e.g. user-growth*")
+                # Two short lines: one long line was cut at the dialog's width, losing the example's `*`.
+                yield Label("Glob pattern: * matches any text, ? one character.\nFor example: user-growth*",
+                            id="pattern-hint", markup=False)
                 yield Input(self._pattern, placeholder="user-growth*", id="pattern", compact=True)
                 yield Static("", id="matches", markup=False)
             with Horizontal(classes="buttons"):  # docked below the body: always in sight
@@ -57,7 +60,7 @@ class InvalidateDialog(Dialog[str]):
         else:
             listed = "\n".join(f"  {key}" for key in matches[:MAX_LISTED])
             more = f"\n  … and {len(matches) - MAX_LISTED} more" if len(matches) > MAX_LISTED else ""
-            box.update(f"{len(matches)} key(s) would be removed:\n{listed}{more}")
+            box.update(f"{fmt.plural(len(matches), 'key')} would be removed:\n{listed}{more}")
 
     @on(Input.Submitted, "#pattern")
     @on(Button.Pressed, "#ok")

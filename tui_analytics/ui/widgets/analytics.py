@@ -64,6 +64,7 @@ class AnalyticsPane(Pane):
         super().__init__(id=id)
         self._tz = tz
         self._entries: dict[str, CacheEntry] = {}
+        self._jobs_have_run = False
         self._now: datetime | None = None
 
     def compose(self) -> ComposeResult:
@@ -83,8 +84,10 @@ class AnalyticsPane(Pane):
                 yield Label("", id="recent-title", classes="section-title")
                 yield StyledTable(id="recent-table", cursor_type="row", classes="fill")
 
-    def show(self, entries: Mapping[str, CacheEntry], now: datetime) -> None:
-        """Redraw from cache entries (missing keys show a waiting note)."""
+    def show(self, entries: Mapping[str, CacheEntry], now: datetime, *, jobs_have_run: bool = False) -> None:
+        """Redraw from cache entries (missing keys show a waiting note). `jobs_have_run`: the cache
+        was filled before, so an empty one was cleared rather than not filled yet."""
+        self._jobs_have_run = jobs_have_run
         self._entries = dict(entries)
         self._now = now
         growth = pick(entries, (USER_GROWTH,))
@@ -174,4 +177,6 @@ class AnalyticsPane(Pane):
             parts.append(f"activities {fmt.number(value.get('totalActivities'))}")
         elif growth is not None and growth.value:
             parts.append(f"users {fmt.number(growth.value[-1]['totalUsers'])}")
-        self.query_one("#summary", Static).update(Text(" · ".join(parts) or "Waiting for the first job runs…"))
+        empty = ("Cache empty: the next job runs refill it (t runs the selected job now)." if self._jobs_have_run
+                 else "Waiting for the first job runs…")
+        self.query_one("#summary", Static).update(Text(" · ".join(parts) or empty))

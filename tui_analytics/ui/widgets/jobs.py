@@ -141,7 +141,7 @@ class JobsPane(Pane):
         parts = [f"{job.name}"]
         if job.interval_s:
             parts.append(f"every {fmt.span(job.interval_s)}")
-        parts.append(f"{job.runs} runs, {job.failed_runs} failed, {job.skipped_runs} skipped")
+        parts.append(f"{fmt.plural(job.runs, 'run')}, {job.failed_runs} failed, {job.skipped_runs} skipped")
         if job.average_duration_ms is not None:
             parts.append(f"avg {fmt.duration_ms(job.average_duration_ms)}")
         detail.update(Text(" · ".join(parts)))
@@ -154,7 +154,7 @@ class JobsPane(Pane):
         durations = list(job.recent_durations_ms)
         points = [("oldest" if i == 0 else ("latest" if i == len(durations) - 1 else ""), d)
                   for i, d in enumerate(durations)]
-        chart.set_points(points, title=f"{job.id}: duration of the last {len(durations)} runs (ms)",
+        chart.set_points(points, title=f"{job.id}: duration of the last {fmt.plural(len(durations), 'run')} (ms)",
                          empty=f"{job.id}: no runs yet")
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:

@@ -57,7 +57,7 @@ class ReportsPane(Pane):
     def compose(self) -> ComposeResult:
         yield Label("Templates", classes="section-title")
         yield StyledTable(id="templates-table", cursor_type="row")
-        yield Static("No report templates yet. Press n to create one.", id="templates-empty", classes="empty")
+        yield Static("Loading the templates…", id="templates-empty", classes="empty")  # until the first show()
         yield Static("", id="template-detail", classes="detail")
         yield Label("History", id="history-title", classes="section-title")
         yield StyledTable(id="history-table", cursor_type="row", classes="fill")
@@ -83,14 +83,16 @@ class ReportsPane(Pane):
         self._now = now
         table = self.templates_table
         self._fill_templates()
-        self.query_one("#templates-empty").display = not view.templates
+        empty = self.query_one("#templates-empty", Static)
+        empty.update("No report templates yet. Press n to create one.")
+        empty.display = not view.templates
         table.display = bool(view.templates)
         self._fill_history(view.history, now)
         self._show_detail()
         stats = view.statistics
         title = "History"
         if stats is not None:
-            title += (f" · {stats.total_reports} reports, {stats.successful_reports} ok, "
+            title += (f" · {fmt.plural(stats.total_reports, 'report')}, {stats.successful_reports} ok, "
                       f"{stats.failed_reports} failed · {stats.active_templates}/{stats.total_templates} templates active")
         self.query_one("#history-title", Label).update(title)
 
