@@ -212,9 +212,11 @@ async def test_tab_and_number_keys_move_between_panes_at_80x24(services) -> None
         await pilot.press("2")
         await pilot.pause()
         assert screen.active_pane == "metrics"
-        # template keys act only where the templates are on screen
+        # a template key on another tab shows the Reports pane first, then asks about its selection
         await pilot.press("d")
-        assert isinstance(app.screen, MainScreen)
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog) and screen.active_pane == "reports"
+        await pilot.press("n")
         await pilot.press("1", "t")
         await settle(pilot)
         assert services.processor.get_job_status("user-growth").runs == 13

@@ -55,6 +55,8 @@ NAVIGATION = KeyGroup(
         Binding("tab", "next_pane", "Next pane", id="next-pane", show=False, tooltip="Move to the next pane"),
         Binding("shift+tab", "previous_pane", "Previous pane", id="previous-pane", show=False, tooltip="Move to the previous pane"),
         Binding("question_mark", "help", "Help", id="help", key_display="?", tooltip="Show every key"),
+        Binding("v", "view_detail", "Details", id="details", show=False,
+                tooltip="The selected job, template or report run in full (error, path, recipients); y copies it"),
         Binding("m", "messages", "Messages", id="messages", show=False,
                 tooltip="Notification history: every message and error in full, newest first"),
         Binding("ctrl+p", "app.command_palette", "Commands", id="palette", show=False, tooltip="Search every command"),
@@ -64,9 +66,23 @@ NAVIGATION = KeyGroup(
 
 GROUPS: tuple[KeyGroup, ...] = (JOBS, DATA, NAVIGATION)
 
+# Actions on a pane's selection. In the tabbed layout they show in the footer only while their
+# pane is shown; typed on another tab they still work, through ELSEWHERE.
+PANE_ACTIONS = {
+    "trigger_job": "jobs",
+    "edit_template": "reports",
+    "delete_template": "reports",
+    "generate_report": "reports",
+}
+
 # The app's BINDINGS. Tab / shift+tab are app bindings (not focus moves) so they
 # step between panes rather than between every focusable widget.
 BINDINGS: list[Binding] = [b for group in GROUPS for b in group.bindings]
+
+# Hidden twins of the pane keys: Textual tries a key's bindings in order, and the first is off while
+# its pane is out of sight, so the twin shows that pane and acts there (never on a row out of sight).
+ELSEWHERE: list[Binding] = [Binding(b.key, f"from_elsewhere({b.action!r})", show=False)
+                            for b in BINDINGS if b.action in PANE_ACTIONS]
 
 # Shown in the command palette (the palette itself and tab are not useful there).
 PALETTE_EXCLUDE = {"palette", "next-pane", "previous-pane"}

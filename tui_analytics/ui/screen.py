@@ -15,20 +15,11 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Label, ProgressBar, Tab, Tabs
 
 from .actions import ActionsMixin
-from .keys import BINDINGS
+from .keys import BINDINGS, ELSEWHERE, PANE_ACTIONS
 from .widgets import AnalyticsPane, JobsPane, MetricsPane, ReportsPane, StatusHeader
 from .widgets.pane import Pane
 
 PANES = ("jobs", "metrics", "analytics", "reports")
-
-# Actions on a pane's selection. In the tabbed layout they work (and show in the
-# footer) only while their pane is shown, so a key never acts on a row out of sight.
-PANE_ACTIONS = {
-    "trigger_job": "jobs",
-    "edit_template": "reports",
-    "delete_template": "reports",
-    "generate_report": "reports",
-}
 
 # Width/height from which all four panes fit side by side; below either, one pane at a time.
 WIDE_FROM = 120
@@ -42,7 +33,9 @@ class MainScreen(ActionsMixin, Screen[None]):
     breakpoints and the stylesheet shows a 2x2 grid when both are set, else tabs.
     """
 
-    BINDINGS: ClassVar[list[BindingType]] = [*BINDINGS]  # keys.py's list, as Textual types BINDINGS
+    # keys.py's list, as Textual types BINDINGS; the hidden twins come after, so they act only when the
+    # pane's own binding is off (its pane is not shown).
+    BINDINGS: ClassVar[list[BindingType]] = [*BINDINGS, *ELSEWHERE]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE_FROM, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (TALL_FROM, "-tall")]
 
@@ -138,6 +131,14 @@ class MainScreen(ActionsMixin, Screen[None]):
             return True
         return pane == self.active_pane
 
+    def action_from_elsewhere(self, action: str) -> None:
+        """A pane's key typed on another tab: show that pane, then act on its selection in sight."""
+        pane = PANE_ACTIONS.get(action)
+        if pane is None:
+            return
+        self.action_show_pane(pane)
+        getattr(self, f"action_{action}")()
+
     def on_resize(self) -> None:
         self.call_after_refresh(self.refresh_bindings)  # the breakpoint classes change the footer
 
@@ -145,6 +146,22 @@ class MainScreen(ActionsMixin, Screen[None]):
     def _template_chosen(self) -> None:
         # enter on the templates table (the table's own enter binding wins over the screen's)
         self.action_edit_template()
+
+    def action_view_detail(self) -> None:
+        """`v`: the selection of the pane in front (the focused one in the grid) in full."""
+        from .screens.detail import DetailScreen
+
+        found = self.pane(self.active_pane).detail()
+        if found is None:
+            self.notify("Nothing here to show in full: select a job (1) or a template or report run (4).",
+                        severity="warning")
+            return
+        self.app.push_screen(DetailScreen(*found))
+
+    @on(DataTable.RowSelected, "#jobs-table, #history-table")
+    def _row_chosen(self) -> None:
+        # enter on a job or a report run: read it in full
+        self.action_view_detail()
 
     def _focus(self, widget: Widget) -> None:
         # A pane just made visible cannot take focus until after the next refresh.

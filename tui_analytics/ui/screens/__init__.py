@@ -13,6 +13,7 @@ from ...runtime.lazy import lazy_exports
 
 if TYPE_CHECKING:
     from .confirm import ConfirmDialog, QuitDialog
+    from .detail import DetailScreen
     from .export import ExportDialog, ExportRequest
     from .help import HelpScreen
     from .invalidate import InvalidateDialog
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 _EXPORTS = {
     "ConfirmDialog": "confirm",
     "QuitDialog": "confirm",
+    "DetailScreen": "detail",
     "ExportDialog": "export",
     "ExportRequest": "export",
     "HelpScreen": "help",

@@ -138,13 +138,7 @@ class JobsPane(Pane):
             problem.update("")
             chart.set_points([])
             return
-        parts = [f"{job.name}"]
-        if job.interval_s:
-            parts.append(f"every {fmt.span(job.interval_s)}")
-        parts.append(f"{fmt.plural(job.runs, 'run')}, {job.failed_runs} failed, {job.skipped_runs} skipped")
-        if job.average_duration_ms is not None:
-            parts.append(f"avg {fmt.duration_ms(job.average_duration_ms)}")
-        detail.update(Text(" · ".join(parts)))
+        detail.update(Text(" · ".join(self._facts(job))))
         if job.error:
             problem.update(Text(f"error: {job.error}"))
         else:
@@ -156,6 +150,31 @@ class JobsPane(Pane):
                   for i, d in enumerate(durations)]
         chart.set_points(points, title=f"{job.id}: duration of the last {fmt.plural(len(durations), 'run')} (ms)",
                          empty=f"{job.id}: no runs yet")
+
+    @staticmethod
+    def _facts(job: JobStatus) -> list[str]:
+        """What the line under the table says about a job (the detail view says it line by line)."""
+        parts = [f"{job.name}"]
+        if job.interval_s:
+            parts.append(f"every {fmt.span(job.interval_s)}")
+        parts.append(f"{fmt.plural(job.runs, 'run')}, {job.failed_runs} failed, {job.skipped_runs} skipped")
+        if job.average_duration_ms is not None:
+            parts.append(f"avg {fmt.duration_ms(job.average_duration_ms)}")
+        return parts
+
+    def detail(self) -> tuple[str, list[str]] | None:
+        job = self._jobs.get(self.selected_job or "")
+        if job is None:
+            return None
+        lines = [*self._facts(job), f"status: {job.status}"]
+        now = self._now
+        if job.last_run is not None and now is not None:
+            lines.append(f"last run: {fmt.short_datetime(job.last_run, self._tz, now)}"
+                         + (f", took {fmt.duration_ms(job.duration_ms)}" if job.duration_ms is not None else ""))
+        if job.next_run is not None and now is not None:
+            lines.append(f"next run: {fmt.short_datetime(job.next_run, self._tz, now)} ({fmt.countdown(job.next_run, now)})")
+        lines.append(f"error: {job.error}" if job.error else "no error")
+        return f"Job {job.id}", lines
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         self._show_detail()

@@ -44,6 +44,11 @@ class Pane(Vertical):
     def relayout(self) -> None:
         """Redraw what depends on the pane's width (the panes with tables override this)."""
 
+    def detail(self) -> tuple[str, list[str]] | None:
+        """The selected row in full, for the detail view (`v`): a title and its lines; None when
+        nothing is selected (or the pane has no rows to show in full)."""
+        return None
+
     def focus_stops(self) -> list[Widget]:
         return [w for w in self.query("DataTable, .focus-stop") if w.focusable or w.can_focus]
 

@@ -173,24 +173,39 @@ class ReportsPane(Pane):
 
     def _show_run(self) -> None:
         """The line under the history: the highlighted run in full (path, size, delivery, error)."""
-        table = self.query_one("#history-table", StyledTable)
         detail = self.query_one("#history-detail", Static)
-        runs = {str(run.id): run for run in self._view.history}
-        run = None
-        if table.row_count:
-            run = runs.get(str(table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value))
+        run = self._selected_run()
         if run is None:
             detail.update("")
             return
+        detail.update(Text(" · ".join(self._run_facts(run))))
+        detail.set_class(bool(run.error), "-error")
+
+    def _selected_run(self) -> ScheduledReport | None:
+        table = self.query_one("#history-table", StyledTable)
+        if not table.row_count:
+            return None
+        key = str(table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value)
+        return next((run for run in self._view.history if str(run.id) == key), None)
+
+    def _run_facts(self, run: ScheduledReport) -> list[str]:
+        """What the line under the history says about a run (the detail view says it line by line)."""
         delivery = run.delivery_status or "not delivered"
         if run.delivery:
             delivery += " (" + ", ".join(f"{who}: {what}" for who, what in run.delivery.items()) + ")"
         where = self._view.paths.get(run.id) or run.path or run.filename or ""
-        text = f"{run.template_name} · {run.trigger} · {fmt.size_bytes(run.size)} · {delivery}"
-        text += f" · {where}" if where else ""
-        text += f" · error: {run.error}" if run.error else ""
-        detail.update(Text(text))
-        detail.set_class(bool(run.error), "-error")
+        facts = [run.template_name, run.trigger, fmt.size_bytes(run.size), delivery]
+        facts += [where] if where else []
+        facts += [f"error: {run.error}"] if run.error else []
+        return facts
+
+    def detail(self) -> tuple[str, list[str]] | None:
+        """The focused table's selection: a history run, else the selected template."""
+        if self.query_one("#history-table", StyledTable).has_focus:
+            run = self._selected_run()
+            return None if run is None else (f"Report run {run.id}", self._run_facts(run))
+        template = self.selected_template
+        return None if template is None else (f"Template {template.name}", self._template_facts(template))
 
     def relayout(self) -> None:
         if self._now is not None:
@@ -203,6 +218,10 @@ class ReportsPane(Pane):
         if template is None:
             detail.update("")
             return
+        detail.update(Text(" · ".join(self._template_facts(template))))
+
+    def _template_facts(self, template: ReportTemplate) -> list[str]:
+        """What the line under the templates says (the detail view says it line by line)."""
         schedule = self._view.schedules.get(template.id) or template.schedule
         if template.is_active and template.next_generation is not None and self._now is not None:
             when = (f"next {fmt.short_datetime(template.next_generation, self._tz, self._now)} "
@@ -211,10 +230,7 @@ class ReportsPane(Pane):
             when = "inactive" if not template.is_active else "no next run"
         datasets = ", ".join(template.datasets) or "default datasets"
         recipients = ", ".join(template.recipients) or "no recipients"
-        detail.update(Text(
-            f"{template.id} · {template.format.upper()} · {schedule} ({template.effective_cron}) · {when} · "
-            f"{datasets} · {recipients}"
-        ))
+        return [template.id, template.format.upper(), f"{schedule} ({template.effective_cron})", when, datasets, recipients]
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.data_table.id == "templates-table":
