@@ -29,6 +29,7 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
             monkeypatch.delenv(var, raising=False)
     monkeypatch.delenv("DISABLE_AUTO_SYNC", raising=False)
     monkeypatch.setenv("TUI_ANALYTICS_DATA_DIR", str(tmp_path / "default-data"))
+    monkeypatch.setenv("TUI_ANALYTICS_LOG_DIR", str(tmp_path / "default-logs"))  # not the platform's log folder
 
 
 @pytest.fixture(scope="session")

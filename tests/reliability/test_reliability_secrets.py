@@ -203,7 +203,7 @@ def test_dashboard_screen_and_log_never_show_a_password(tmp_path) -> None:
     data_dir = tmp_path / "dash"
     data_dir.mkdir()
     env = " ".join(f"{k}={shlex.quote(v)}" for k, v in {
-        "TUI_ANALYTICS_DATA_DIR": str(data_dir), "TUI_ANALYTICS_DATABASE_URL": DB_URL,
+        "TUI_ANALYTICS_DATA_DIR": str(data_dir), "TUI_ANALYTICS_LOG_DIR": str(data_dir), "TUI_ANALYTICS_DATABASE_URL": DB_URL,
         "TUI_ANALYTICS_SMTP_URL": SMTP_URL, "TUI_ANALYTICS_TIMEZONE": "UTC"}.items())
     command = f"env {env} {shlex.quote(sys.executable)} -c 'from tui_analytics.cli import main; main()'; sleep 60"
     subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40", command], check=True)

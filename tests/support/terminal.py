@@ -66,8 +66,8 @@ class Terminal:
 
 def dashboard(data_dir: Path, width: int, height: int) -> Terminal:
     # COLUMNS/LINES win over the terminal's size in Python; the tmux server may carry stale ones.
-    env = {"TUI_ANALYTICS_DATA_DIR": str(data_dir), "TUI_ANALYTICS_TIMEZONE": "UTC", "TERM": "xterm-256color",
-           "COLUMNS": str(width), "LINES": str(height)}
+    env = {"TUI_ANALYTICS_DATA_DIR": str(data_dir), "TUI_ANALYTICS_LOG_DIR": str(data_dir),
+           "TUI_ANALYTICS_TIMEZONE": "UTC", "TERM": "xterm-256color", "COLUMNS": str(width), "LINES": str(height)}
     assignments = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items())
     command = (f"cd {shlex.quote(str(Path(__file__).resolve().parents[2]))} && env {assignments} "
                f"{shlex.quote(sys.executable)} -m tui_analytics; echo EXIT=$?; sleep 60")

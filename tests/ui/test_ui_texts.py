@@ -85,3 +85,14 @@ def test_counts_are_singular_for_one() -> None:
     assert fmt.plural(1, "run") == "1 run"
     assert fmt.plural(2, "report") == "2 reports"
     assert fmt.plural(1200, "run") == "1,200 runs"
+
+
+async def test_help_says_where_the_log_is(services) -> None:
+    app = app_for(services)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+        log_line = static_text(app.screen.query_one("#help-log"))
+        assert services.settings.dashboard_log == services.settings.data_dir / "dashboard.log"
+        assert f"Log: {app.services.display_path(services.settings.dashboard_log)} (rotated" in log_line

@@ -4,18 +4,23 @@ from __future__ import annotations
 
 import argparse
 import logging
+from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
 from ..data.config import load_settings
 
+# The log rotates at this size, keeping this many old files (a dashboard left open for weeks).
+LOG_BYTES = 1_000_000
+LOG_BACKUPS = 3
 
-def _log_to_file(data_dir: Path, verbose: bool) -> None:
+
+def _log_to_file(path: Path, verbose: bool) -> None:
     """Send logging to a file: anything written to stderr would draw over the screen."""
-    data_dir.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)
-    handler = logging.FileHandler(data_dir / "dashboard.log", encoding="utf-8")
+    handler = RotatingFileHandler(path, maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
@@ -24,7 +29,7 @@ def _log_to_file(data_dir: Path, verbose: bool) -> None:
 def run_dashboard(args: argparse.Namespace) -> int:
     """Open the dashboard; returns the exit code."""
     settings = load_settings(getattr(args, "config", None))
-    _log_to_file(settings.data_dir, bool(getattr(args, "verbose", False)))
+    _log_to_file(settings.dashboard_log, bool(getattr(args, "verbose", False)))
     from ..data import locking
     from ..ui import build_app
 

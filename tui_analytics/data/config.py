@@ -30,6 +30,7 @@ _KEYS = {
     "data_dir": "TUI_ANALYTICS_DATA_DIR",
     "export_dir": "TUI_ANALYTICS_EXPORT_DIR",
     "report_dir": "TUI_ANALYTICS_REPORT_DIR",
+    "log_dir": "TUI_ANALYTICS_LOG_DIR",
     "timezone": "TUI_ANALYTICS_TIMEZONE",
     "smtp_url": "TUI_ANALYTICS_SMTP_URL",
     "smtp_from": "TUI_ANALYTICS_SMTP_FROM",
@@ -106,6 +107,7 @@ class Settings:
     state_url: str | None = None
     export_dir: Path | None = None
     report_dir: Path | None = None
+    log_dir: Path | None = None
     timezone_name: str = "local"
     smtp: SmtpSettings | None = None
     disable_auto_sync: bool = False
@@ -122,8 +124,8 @@ class Settings:
 
     @classmethod
     def for_dir(cls, data_dir: Path | str, **changes: Any) -> Settings:
-        """Settings rooted in one directory, nothing read from the environment (tests, demos)."""
-        return replace(cls(data_dir=Path(data_dir)), **changes)
+        """Settings rooted in one directory (the log too), nothing read from the environment (tests, demos)."""
+        return replace(cls(data_dir=Path(data_dir), log_dir=Path(data_dir)), **changes)
 
     @property
     def uses_demo_data(self) -> bool:
@@ -149,6 +151,21 @@ class Settings:
     @property
     def resolved_report_dir(self) -> Path:
         return self.report_dir or self.data_dir / "reports"
+
+    @property
+    def resolved_log_dir(self) -> Path:
+        """Where the dashboard's log goes: the configured folder, or the platform's log folder
+        (~/.local/state/tui-analytics/log on Linux)."""
+        if self.log_dir is not None:
+            return self.log_dir
+        from platformdirs import user_log_dir
+
+        return Path(user_log_dir(APP_NAME, appauthor=False))
+
+    @property
+    def dashboard_log(self) -> Path:
+        """The dashboard's log file (rotated; `serve` and the CLI log to stderr)."""
+        return self.resolved_log_dir / "dashboard.log"
 
     @property
     def tz(self) -> tzinfo:
@@ -278,6 +295,7 @@ def load_settings(
         state_url=_check_url("TUI_ANALYTICS_STATE_URL", values["state_url"]) if values.get("state_url") else None,
         export_dir=Path(values["export_dir"]).expanduser() if values.get("export_dir") else None,
         report_dir=Path(values["report_dir"]).expanduser() if values.get("report_dir") else None,
+        log_dir=Path(values["log_dir"]).expanduser() if values.get("log_dir") else None,
         timezone_name=timezone_name,
         smtp=smtp,
         disable_auto_sync=_parse_bool("DISABLE_AUTO_SYNC", values.get("disable_auto_sync", False)),

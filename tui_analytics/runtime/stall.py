@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 import threading
 import time
@@ -27,6 +28,10 @@ log = logging.getLogger(__name__)
 
 DEFAULT_THRESHOLD = 0.1
 STACK_FRAMES = 20
+# Frames of the product's own code a stall's log record names (innermost last); the full stack
+# stays on the Stall. Forty lines of asyncio and Textual per stall filled the log and said little.
+LOGGED_FRAMES = 3
+_OUR_CODE = f"{os.sep}tui_analytics{os.sep}"
 
 
 @dataclass(frozen=True)
@@ -43,7 +48,11 @@ class Stall:
         return self.stack[-1].strip().splitlines()[0] if self.stack else "unknown"
 
     def describe(self) -> str:
-        return f"event loop stalled {self.duration_ms:.0f} ms at {self.where}\n" + "".join(self.stack)
+        """One line, then the innermost frames of our own code (`file:line in function: source`)."""
+        ours = [frame for frame in self.stack if _OUR_CODE in frame][-LOGGED_FRAMES:]
+        lines = [f"event loop stalled {self.duration_ms:.0f} ms at {self.where}"]
+        lines += ["  via " + ": ".join(part.strip() for part in frame.strip().splitlines()) for frame in ours]
+        return "\n".join(lines)
 
 
 class StallMonitor:

@@ -317,7 +317,8 @@ class ActionsMixin(_Host):
     # -- the rest -----------------------------------------------------------------------
 
     def action_help(self) -> None:
-        self.app.push_screen(HelpScreen())
+        services = self.app.services
+        self.app.push_screen(HelpScreen(services.display_path(services.settings.dashboard_log)))
 
     def action_messages(self) -> None:
         from .screens.messages import MessagesScreen

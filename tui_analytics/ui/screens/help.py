@@ -36,17 +36,22 @@ def help_table() -> Group:
 
 
 class HelpScreen(Dialog[None]):
-    """The key reference; escape, `?` or `q` closes it."""
+    """The key reference, and where the log is; escape, `?` or `q` closes it."""
 
     BINDINGS = [
         Binding("question_mark,q", "cancel", "Close", id="help-close", tooltip="Close the help"),
     ]
+
+    def __init__(self, log: str) -> None:
+        super().__init__()
+        self._log = log
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="dialog", classes="help") as box:
             box.border_title = "Keys"
             box.border_subtitle = "escape closes"
             yield Static(help_table(), id="help-keys")
+            yield Static(Text(f"\nLog: {self._log} (rotated; -v for debug detail)"), id="help-log")
 
     def on_mount(self) -> None:
         self.query_one("#dialog").focus()  # arrows and page keys scroll the list
