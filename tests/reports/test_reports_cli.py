@@ -52,7 +52,8 @@ def test_list_create_run_history_delete(cli_env, capsys):
 def test_errors_are_one_line_and_exit_non_zero(cli_env, capsys):
     assert main(["report", "delete", "custom-missing"]) == 1
     err = capsys.readouterr().err
-    assert err.strip() == "tui-analytics: error: unknown report template 'custom-missing'"
+    assert err.strip() == ("tui-analytics: error: unknown report template 'custom-missing'; use one of: "
+                           "daily-activity-summary, weekly-user-growth, monthly-comprehensive, quarterly-performance")
     assert main(["report", "create", "--name", "x", "--schedule", "daily", "--recipient", "a@x.com\r\nBcc: y"]) == 1
     err = capsys.readouterr().err
     assert "line break" in err and len(err.strip().splitlines()) == 1

@@ -151,7 +151,8 @@ def test_unknown_template_is_a_key_error_with_a_plain_message(settings, frozen_c
     with pytest.raises(UnknownTemplateError) as info:
         service.update_report_template("custom-nope", name="x")
     assert isinstance(info.value, KeyError)
-    assert str(info.value) == "unknown report template 'custom-nope'"
+    assert str(info.value) == ("unknown report template 'custom-nope'; use one of: daily-activity-summary, "
+                               "monthly-comprehensive, quarterly-performance, weekly-user-growth")
     assert service.delete_report_template("custom-nope") is False
 
 

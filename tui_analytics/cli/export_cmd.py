@@ -20,7 +20,7 @@ from typing import Any
 
 from ..data.daterange import DateRange
 from ..export import DATASETS, FORMATS, ExportOptions, check_export_options
-from ..runtime.errors import ExportOptionsError
+from ..runtime.errors import ExportOptionsError, unknown
 from .common import services
 
 # Progress appears once an export has run this long, then at most this often.
@@ -110,7 +110,7 @@ def _sigterm_interrupts() -> Iterator[None]:
 def run(args: argparse.Namespace) -> int:
     dataset = args.dataset
     if dataset not in DATASETS:
-        raise ExportOptionsError(f"unknown dataset {dataset!r}: use one of {', '.join(DATASETS)}")
+        raise ExportOptionsError(unknown("dataset", dataset, DATASETS))
     options = check_export_options(
         ExportOptions(
             format=args.format,

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from ..data.config import load_settings
 from ..data.daterange import DateRange
 from ..reports.models import DATASETS, FORMATS, SCHEDULES
-from ..runtime.errors import UnknownTemplateError
+from ..runtime.errors import UnknownTemplateError, unknown
 from .common import services
 
 if TYPE_CHECKING:
@@ -174,8 +174,10 @@ def cmd_create(args: argparse.Namespace) -> int:
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
-    if not _service(args).delete_report_template(args.template_id):
-        raise UnknownTemplateError(f"unknown report template {args.template_id!r}")
+    service = _service(args)
+    if not service.delete_report_template(args.template_id):
+        ids = [t.id for t in service.get_report_templates()]
+        raise UnknownTemplateError(unknown("report template", args.template_id, ids))
     return 0
 
 

@@ -21,7 +21,7 @@ from typing import IO, TYPE_CHECKING, Any
 from ..data.config import Settings, load_settings
 from ..data.querylimits import to_thread_interruptible
 from ..runtime.clock import SYSTEM_CLOCK, Clock
-from ..runtime.errors import ExportOptionsError
+from ..runtime.errors import ExportOptionsError, unknown
 from ..runtime.once import Once
 from .csvfmt import rows_to_csv
 from .files import AtomicFile, remove_stale_temps, save_export, sidecar_path, write_atomic
@@ -178,7 +178,7 @@ class AnalyticsExportService:
 
     def _checked(self, dataset: str, options: ExportOptions | None, size: int | None) -> ExportOptions:
         if dataset not in DATASETS:
-            raise ExportOptionsError(f"unknown dataset {dataset!r}: use one of {', '.join(DATASETS)}")
+            raise ExportOptionsError(unknown("dataset", dataset, DATASETS))
         options = check_export_options(options if options is not None else ExportOptions())
         if size is not None:
             check_count(size, _SIZE_NAMES.get(dataset, "size"))

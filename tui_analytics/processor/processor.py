@@ -32,7 +32,7 @@ from ..data.config import Settings, load_settings
 from ..data.querylimits import to_thread_interruptible
 from ..runtime import scheduling
 from ..runtime.clock import SYSTEM_CLOCK, Clock
-from ..runtime.errors import UnknownJobError
+from ..runtime.errors import UnknownJobError, unknown
 from ..runtime.events import (
     CACHE_CHANGED,
     JOB_FAILED,
@@ -300,7 +300,7 @@ class AnalyticsBackgroundProcessor:
     def _spec(self, job_id: str) -> JobSpec:
         spec = self.specs.get(job_id)
         if spec is None:
-            raise UnknownJobError(f"unknown job {job_id!r}; known jobs: {', '.join(self.specs)}")
+            raise UnknownJobError(unknown("job", job_id, self.specs))
         return spec
 
     async def _execute(self, job_id: str, trigger: str, scheduled_for: datetime | None = None) -> JobRun:

@@ -28,7 +28,7 @@ from ..data.daterange import DateRange
 from ..data.locking import LockHolder, SchedulerLock
 from ..export.files import remove_stale_temps
 from ..runtime.clock import SYSTEM_CLOCK, Clock
-from ..runtime.errors import ExportOptionsError, UnknownTemplateError
+from ..runtime.errors import ExportOptionsError, UnknownTemplateError, unknown
 from ..runtime.events import TEMPLATES_CHANGED, EventBus, ServiceEvent, default_bus
 from ..runtime.once import Once
 from ..runtime.retry import RetryPolicy
@@ -150,8 +150,12 @@ class AnalyticsScheduledReportsService:
     def get_report_template(self, template_id: str) -> ReportTemplate:
         row = self._templates.get(template_id)
         if row is None:
-            raise UnknownTemplateError(f"unknown report template {template_id!r}")
+            raise self._unknown_template(template_id)
         return to_template(row, self.settings.tz, self.clock.now())
+
+    def _unknown_template(self, template_id: str) -> UnknownTemplateError:
+        ids = [row["id"] for row in self._templates.load_all()]
+        return UnknownTemplateError(unknown("report template", template_id, ids))
 
     def create_report_template(self, data: Mapping[str, Any] | None = None, /, **fields: Any) -> ReportTemplate:
         """Validate and store a new template (id `custom-<hex>`); schedules it when active.
@@ -184,7 +188,7 @@ class AnalyticsScheduledReportsService:
         with self._lock:
             row = self._templates.get(template_id)
             if row is None:
-                raise UnknownTemplateError(f"unknown report template {template_id!r}")
+                raise self._unknown_template(template_id)
             current = {key: row[key] for key in (
                 "name", "description", "schedule", "format", "include_metadata", "recipients",
                 "is_active", "cron", "timezone", "datasets")}

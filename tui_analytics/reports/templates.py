@@ -107,12 +107,20 @@ def check_known(fields: Mapping[str, Any], *, updating: bool) -> None:
 def normalise_new(fields: dict[str, Any]) -> dict[str, Any]:
     """The validated fields of a new template, with defaults filled in."""
     check_known(fields, updating=False)
+    missing: list[str] = []
     if fields.get("schedule") in (None, ""):
         if not fields.get("cron"):
-            raise TemplateValidationError("schedule is required (daily, weekly, monthly, quarterly, or custom with a cron)")
-        fields = {**fields, "schedule": "custom"}
+            missing.append("schedule is required (daily, weekly, monthly, quarterly, or custom with a cron)")
+        else:
+            fields = {**fields, "schedule": "custom"}
     if "name" not in fields:
-        raise TemplateValidationError("name must not be empty")
+        missing.append("name must not be empty")
+    if missing:  # and whatever else is wrong with the fields given, in the same line
+        try:
+            validate_fields({key: value for key, value in fields.items() if key != "schedule"})
+        except TemplateValidationError as exc:
+            missing.append(str(exc))
+        raise TemplateValidationError("; ".join(missing))
     full = {
         "description": "",
         "format": "csv",

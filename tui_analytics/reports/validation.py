@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from ..runtime.errors import TemplateValidationError
+from ..runtime.errors import TemplateValidationError, unknown
 from .cron import as_tz, normalise_cron
 from .models import DATASETS, FORMATS, SCHEDULES
 
@@ -132,7 +132,7 @@ def validate_datasets(value: Any) -> list[str]:
     for item in value:
         name = _text("dataset", item).strip().lower()
         if name not in DATASETS:
-            raise TemplateValidationError(f"unknown dataset {item!r} (use any of: {', '.join(DATASETS)})")
+            raise TemplateValidationError(unknown("dataset", item, DATASETS))
         if name not in out:
             out.append(name)
     return out
@@ -170,8 +170,17 @@ def validate_field(name: str, value: Any) -> Any:
 
 
 def validate_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
-    """Normalise every given field, then check the rules that join fields."""
-    out = {name: validate_field(name, value) for name, value in fields.items()}
+    """Normalise every given field, then check the rules that join fields. Every bad field is
+    named in the one error, so fixing the first does not meet a second on the next try."""
+    out: dict[str, Any] = {}
+    problems: list[str] = []
+    for name, value in fields.items():
+        try:
+            out[name] = validate_field(name, value)
+        except TemplateValidationError as exc:
+            problems.append(str(exc))
+    if problems:
+        raise TemplateValidationError("; ".join(problems))
     if out.get("schedule") == "custom" and "cron" in out and not out["cron"]:
         raise TemplateValidationError("schedule 'custom' needs a cron expression")
     return out

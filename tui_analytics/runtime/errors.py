@@ -6,6 +6,9 @@ already masked by the code that raises them.
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Iterable
+
 
 class TuiAnalyticsError(Exception):
     """Base of every error this package raises on purpose."""
@@ -43,6 +46,16 @@ class ExportOptionsError(TuiAnalyticsError, ValueError):
 
 class TemplateValidationError(TuiAnalyticsError, ValueError):
     """A report template field is invalid; nothing was saved."""
+
+
+def unknown(kind: str, name: object, choices: Iterable[str]) -> str:
+    """"unknown dataset 'user-grwoth' (did you mean 'user-growth'?); use one of: ..." for a name
+    that is not one of `choices` (the closest few suggested, when any is close)."""
+    known = list(choices)
+    close = difflib.get_close_matches(str(name).lower(), known, n=2, cutoff=0.6)
+    hint = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
+    listed = f"; use one of: {', '.join(known)}" if len(known) <= 12 else ""
+    return f"unknown {kind} {name!r}{hint}{listed}"
 
 
 def one_line(exc: BaseException, *, with_type: bool = False) -> str:

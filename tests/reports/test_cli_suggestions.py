@@ -1,0 +1,41 @@
+"""A mistyped dataset, job or template id is answered with the close matches (one line, exit 1)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tui_analytics.cli import main
+from tui_analytics.runtime.errors import unknown
+
+
+@pytest.fixture
+def cli_env(monkeypatch, data_dir):
+    monkeypatch.setenv("TUI_ANALYTICS_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("TUI_ANALYTICS_TIMEZONE", "UTC")
+    return data_dir
+
+
+@pytest.mark.parametrize(("argv", "suggested"), [
+    (["export", "user-grwoth"], "'user-growth'"),
+    (["jobs", "run", "top-itmes"], "'top-items'"),
+    (["report", "run", "weekly-user-grwth"], "'weekly-user-growth'"),
+    (["report", "delete", "daily-activity-sumary"], "'daily-activity-summary'"),
+    (["report", "create", "--name", "z", "--schedule", "daily", "--dataset", "top-itmes"], "'top-items'"),
+])
+def test_a_typo_gets_a_did_you_mean(cli_env, capsys, argv, suggested):
+    assert main(argv) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert f"(did you mean {suggested}?)" in err
+
+
+def test_nothing_close_suggests_nothing_and_lists_the_choices():
+    message = unknown("dataset", "zzz", ["user-growth", "top-items"])
+    assert message == "unknown dataset 'zzz'; use one of: user-growth, top-items"
+
+
+def test_every_problem_of_a_new_template_is_said_at_once(cli_env, capsys):
+    assert main(["report", "create", "--name", "z", "--dataset", "top-itmes", "--format", "xml"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1
+    assert "schedule is required" in err and "(did you mean 'top-items'?)" in err and "xml" in err
