@@ -27,7 +27,7 @@ def test_list_create_run_history_delete(cli_env, capsys):
     assert [t["id"] for t in listed] == [
         "daily-activity-summary", "weekly-user-growth", "monthly-comprehensive", "quarterly-performance"
     ]
-    assert listed[1]["effective_cron"] == "0 9 * * 1" and listed[1]["next_generation"]
+    assert listed[1]["effectiveCron"] == "0 9 * * 1" and listed[1]["nextGeneration"]
 
     assert main(["report", "create", "--name", "Ops top items", "--schedule", "daily", "--dataset", "top-items",
                  "--recipient", "ops@example.com", "--format", "json"]) == 0
@@ -43,7 +43,7 @@ def test_list_create_run_history_delete(cli_env, capsys):
     assert result["delivery"]["status"] == "not-sent"
 
     history = run_json(capsys, "report", "history", "--json")
-    assert [(h["template_id"], h["trigger"], h["status"]) for h in history] == [(new_id, "manual", "completed")]
+    assert [(h["templateId"], h["trigger"], h["status"]) for h in history] == [(new_id, "manual", "completed")]
 
     assert main(["report", "delete", new_id]) == 0
     assert new_id not in [t["id"] for t in run_json(capsys, "report", "list", "--json")]

@@ -6,6 +6,21 @@ import argparse
 from typing import Any
 
 from ..data.config import load_settings
+
+
+def camel_keys(value: Any) -> Any:
+    """`value` with every dict key in camelCase (`template_id` -> `templateId`), recursively: all
+    the CLI's JSON speaks one key style, the one of the exported files and `jobs --json`."""
+    if isinstance(value, dict):
+        return {_camel(str(key)): camel_keys(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [camel_keys(item) for item in value]
+    return value
+
+
+def _camel(key: str) -> str:
+    head, *rest = key.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
 from ..wiring import Services
 
 

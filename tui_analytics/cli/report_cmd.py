@@ -16,7 +16,7 @@ from ..data.config import load_settings
 from ..data.daterange import DateRange
 from ..reports.models import DATASETS, FORMATS, SCHEDULES
 from ..runtime.errors import UnknownTemplateError, unknown
-from .common import services
+from .common import camel_keys, services
 
 if TYPE_CHECKING:
     from ..reports.service import AnalyticsScheduledReportsService
@@ -82,7 +82,7 @@ def _when(value: datetime | None, tz: Any = None) -> str:
 
 
 def _print_json(value: Any) -> None:
-    json.dump(value, sys.stdout, indent=2, default=str)
+    json.dump(camel_keys(value), sys.stdout, indent=2, default=str)
     sys.stdout.write("\n")
 
 
