@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from ..data.config import load_settings
+from ..wiring import Services
 
 
 def camel_keys(value: Any) -> Any:
@@ -21,7 +22,6 @@ def camel_keys(value: Any) -> Any:
 def _camel(key: str) -> str:
     head, *rest = key.split("_")
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
-from ..wiring import Services
 
 
 def services(args: argparse.Namespace, **options: Any) -> Services:

@@ -32,7 +32,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     ls.set_defaults(handler=cmd_list)
 
     run = rs.add_parser("run", help="generate a report now")
-    run.add_argument("template_id", metavar="ID")
+    run.add_argument("template_id", metavar="ID", help="the template's id (report list shows them)")
     run.add_argument("--from", dest="date_from", metavar="DATE", help="start of the period (default: the schedule's last period)")
     run.add_argument("--to", dest="date_to", metavar="DATE", help="end of the period (a date includes that whole day)")
     run.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -45,8 +45,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     hist.set_defaults(handler=cmd_history)
 
     create = rs.add_parser("create", help="create a report template")
-    create.add_argument("--name", required=True)
-    create.add_argument("--description", default="")
+    create.add_argument("--name", required=True, help="the template's name (unique; shown in lists and file names)")
+    create.add_argument("--description", default="", help="a line saying what the report is for")
     create.add_argument("--schedule", help=" | ".join(SCHEDULES) + " (custom needs --cron)")
     create.add_argument("--cron", help="a crontab(5) expression, e.g. '30 6 * * 1-5' (overrides the schedule's time)")
     create.add_argument("--timezone", help="IANA zone for the cron (default: the configured zone)")
@@ -61,11 +61,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     create.set_defaults(handler=cmd_create)
 
     delete = rs.add_parser("delete", help="delete a report template (its history stays)")
-    delete.add_argument("template_id", metavar="ID")
+    delete.add_argument("template_id", metavar="ID", help="the template's id (report list shows them)")
     delete.set_defaults(handler=cmd_delete)
 
     cron = rs.add_parser("cron", help="explain a cron expression and show its next fire times")
-    cron.add_argument("expression")
+    cron.add_argument("expression", help="five crontab(5) fields, e.g. '30 6 * * 1-5', or @daily, @weekly ...")
     cron.add_argument("--timezone", help="IANA zone (default: the configured zone)")
     cron.add_argument("-n", type=int, default=5, help="how many fire times (default 5)")
     cron.set_defaults(handler=cmd_cron)
