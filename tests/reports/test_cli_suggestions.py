@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tui_analytics.cli import main
@@ -39,3 +41,14 @@ def test_every_problem_of_a_new_template_is_said_at_once(cli_env, capsys):
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1
     assert "schedule is required" in err and "(did you mean 'top-items'?)" in err and "xml" in err
+
+
+def test_a_second_template_with_a_taken_name_is_refused_naming_the_first(cli_env, capsys):
+    assert main(["report", "create", "--name", "Ops digest", "--schedule", "daily"]) == 0
+    first = capsys.readouterr().out.strip()
+    assert main(["report", "create", "--name", " ops DIGEST ", "--schedule", "weekly"]) == 1
+    err = capsys.readouterr().err.strip()
+    assert err == f"tui-analytics: error: a template named 'Ops digest' exists already: {first}"
+    assert main(["report", "list", "--json"]) == 0
+    names = [t["name"] for t in json.loads(capsys.readouterr().out)]
+    assert names.count("Ops digest") == 1

@@ -28,7 +28,7 @@ from ..data.daterange import DateRange
 from ..data.locking import LockHolder, SchedulerLock
 from ..export.files import remove_stale_temps
 from ..runtime.clock import SYSTEM_CLOCK, Clock
-from ..runtime.errors import ExportOptionsError, UnknownTemplateError, unknown
+from ..runtime.errors import ExportOptionsError, TemplateValidationError, UnknownTemplateError, unknown
 from ..runtime.events import TEMPLATES_CHANGED, EventBus, ServiceEvent, default_bus
 from ..runtime.once import Once
 from ..runtime.retry import RetryPolicy
@@ -168,6 +168,7 @@ class AnalyticsScheduledReportsService:
         clean = normalise_new(canonical_fields(data, fields))
         now = self.clock.now()
         with self._lock:
+            self._refuse_taken_name(clean["name"])
             template_id = new_template_id()
             while self._templates.get(template_id) is not None:  # 48 random bits; belt and braces
                 template_id = new_template_id()
@@ -193,6 +194,8 @@ class AnalyticsScheduledReportsService:
                 "name", "description", "schedule", "format", "include_metadata", "recipients",
                 "is_active", "cron", "timezone", "datasets")}
             clean = validate_whole({**current, **updates})
+            if "name" in updates:
+                self._refuse_taken_name(clean["name"], template_id)
             values = {key: clean[key] for key in updates}
             now = self.clock.now()
             values["updated_at"] = now
@@ -207,6 +210,13 @@ class AnalyticsScheduledReportsService:
         self.schedule.sync(template)
         self._publish(TEMPLATES_CHANGED, template_id, action="updated", fields=sorted(updates))
         return template
+
+    def _refuse_taken_name(self, name: str, own_id: str | None = None) -> None:
+        """Two templates with one name cannot be told apart in lists, history and file names."""
+        wanted = name.casefold()
+        for row in self._templates.load_all():
+            if row["id"] != own_id and str(row["name"]).strip().casefold() == wanted:
+                raise TemplateValidationError(f"a template named {row['name']!r} exists already: {row['id']}")
 
     def delete_report_template(self, template_id: str) -> bool:
         """Delete a template and unschedule it; False when there was no such template.
