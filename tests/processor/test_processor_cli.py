@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
 from tests.support.processor_fakes import ALL_JOBS
 from tui_analytics.cli import main
+from tui_analytics.data.locking import scheduler_lock
 from tui_analytics.processor import requests as cache_requests
 
 
@@ -66,8 +68,19 @@ def test_cache_invalidate_and_clear_leave_requests_for_running_processors(cli_en
     reply = json.loads(capsys.readouterr().out)
     assert reply["matched"] == ["user-growth:12"] and reply["requested"]
     assert main(["cache", "clear"]) == 0
-    assert "within 30 s" in capsys.readouterr().out
+    assert "no dashboard or serve process is scheduling on this state database" in capsys.readouterr().out
     assert [(r.op, r.pattern) for r in _requests(cli_env)] == [("invalidate", "user-growth*"), ("clear", "*")]
+
+
+def test_cache_clear_names_the_process_that_will_apply_it(cli_env, capsys) -> None:
+    lock = scheduler_lock(f"sqlite:///{cli_env / 'state.sqlite3'}")
+    assert lock.try_acquire()  # as a running dashboard holds it
+    try:
+        assert main(["cache", "clear"]) == 0
+    finally:
+        lock.release()
+    out = capsys.readouterr().out
+    assert f"(pid {os.getpid()} on " in out and "applies it within 30 s" in out
 
 
 def test_cache_invalidate_with_a_pattern_that_matches_nothing(cli_env, capsys) -> None:

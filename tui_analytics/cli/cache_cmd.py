@@ -49,9 +49,16 @@ def _engine(args: argparse.Namespace) -> tuple[Settings, Engine]:
 
 
 def _when_applied(settings: Settings) -> str:
+    """Who will apply a cache request: the cache lives in the process that schedules the jobs."""
+    from ..data.locking import scheduler_lock
+
+    holder = scheduler_lock(settings.resolved_state_url).holder()
+    if holder is None:
+        return ("no dashboard or serve process is scheduling on this state database now, so there is no cache to "
+                "change; the next one to start begins with an empty cache")
     if settings.disable_auto_sync:
-        return "DISABLE_AUTO_SYNC is set here, so processors apply it when their performance-metrics job is run"
-    return f"running processors apply it within {settings.interval('performance-metrics'):g} s"
+        return f"{holder.describe()} applies it when its performance-metrics job is run (DISABLE_AUTO_SYNC is set here)"
+    return f"{holder.describe()} applies it within {settings.interval('performance-metrics'):g} s"
 
 
 def run_clear(args: argparse.Namespace) -> int:
