@@ -9,6 +9,7 @@ by the event handler in the app.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from textual import work
@@ -210,7 +211,7 @@ class ActionsMixin(_Host):
     # -- report templates --------------------------------------------------------------
 
     def _editor(self, template: ReportTemplate | None, error: str | None = None,
-                values: dict[str, Any] | None = None) -> None:
+                values: dict[str, Any] | None = None, focus: str = "name") -> None:
         from .screens.template import TemplateDialog
 
         services = self.app.services
@@ -221,9 +222,20 @@ class ActionsMixin(_Host):
                 self._save_template(template, form)
 
         self.app.push_screen(
-            TemplateDialog(template=template, default_tz=zone, now=services.clock.now, error=error, values=values),
+            TemplateDialog(template=template, default_tz=zone, now=services.clock.now, error=error, values=values,
+                           focus=focus),
             saved,
         )
+
+    @property
+    def templates(self) -> Sequence[ReportTemplate]:
+        return self.reports.templates
+
+    def edit_recipients(self, template_id: str) -> None:
+        """The palette's "Edit recipients of <template>": the editor, in its recipients field."""
+        template = next((t for t in self.reports.templates if t.id == template_id), None)
+        if template is not None:
+            self._editor(template, focus="recipients")
 
     def _selected_template(self) -> ReportTemplate | None:
         """The template the Reports pane has selected, once the services are ready; else say why."""

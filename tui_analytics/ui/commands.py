@@ -1,35 +1,49 @@
-"""The command palette (ctrl+p): every key's action, found by name, from the same list as the keys."""
+"""The command palette (ctrl+p): every key's action, found by the words an operator would type,
+from the same list as the keys; plus "Edit recipients of <template>" for each template."""
 
 from __future__ import annotations
 
 from functools import partial
+from typing import Any
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from .keys import key_label, palette_bindings
+from .keys import PALETTE_WORDS, key_label, palette_bindings
 
 
 class DashboardCommands(Provider):
     """One command per binding in keys.py, run on the main screen (where the bindings live)."""
 
-    def _commands(self) -> list[tuple[str, str, str]]:
-        """(title, help, action) for each binding."""
-        return [
-            (f"{binding.description} ({key_label(binding)})", binding.tooltip, binding.action)
+    def _commands(self) -> list[tuple[str, str, str, Any]]:
+        """(title, help, words to match, what to run) for each binding and each template's recipients."""
+        commands: list[tuple[str, str, str, Any]] = [
+            (f"{binding.description} ({key_label(binding)})", binding.tooltip, PALETTE_WORDS.get(binding.id or "", ""),
+             partial(self._run, binding.action))
             for binding in palette_bindings()
         ]
+        screen = self._main()
+        for template in getattr(screen, "templates", ()):
+            commands.append((f"Edit recipients of {template.name}", ", ".join(template.recipients) or "no recipients yet",
+                             "recipients e-mail email send to", partial(self._recipients, template.id)))
+        return commands
+
+    def _main(self) -> Any:
+        return getattr(self.app, "main_screen", None) or self.screen
 
     async def _run(self, action: str) -> None:
-        screen = getattr(self.app, "main_screen", None) or self.screen
-        await screen.run_action(action)
+        await self._main().run_action(action)
+
+    async def _recipients(self, template_id: str) -> None:
+        self._main().edit_recipients(template_id)
 
     async def discover(self) -> Hits:
-        for title, help_text, action in self._commands():
-            yield DiscoveryHit(title, partial(self._run, action), help=help_text)
+        for title, help_text, _words, run in self._commands():
+            yield DiscoveryHit(title, run, help=help_text)
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
-        for title, help_text, action in self._commands():
-            score = max(matcher.match(title), matcher.match(help_text))
+        for title, help_text, words, run in self._commands():
+            # The name and the operator's words rank above a word met in passing in a description.
+            score = max(matcher.match(title), matcher.match(words), matcher.match(help_text) * 0.7)
             if score > 0:
-                yield Hit(score, matcher.highlight(title), partial(self._run, action), help=help_text)
+                yield Hit(score, matcher.highlight(title), run, help=help_text)

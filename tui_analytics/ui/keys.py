@@ -84,6 +84,23 @@ BINDINGS: list[Binding] = [b for group in GROUPS for b in group.bindings]
 ELSEWHERE: list[Binding] = [Binding(b.key, f"from_elsewhere({b.action!r})", show=False)
                             for b in BINDINGS if b.action in PANE_ACTIONS]
 
+# The words an operator types into the palette for each action, beyond its name and tooltip.
+PALETTE_WORDS = {
+    "trigger": "trigger run start refresh job now",
+    "clear-cache": "clear empty flush wipe cache",
+    "invalidate": "invalidate forget remove evict expire cache keys pattern",
+    "pause": "pause resume stop start hold scheduler",
+    "export": "export download save file csv json dataset",
+    "new-template": "new create add template report schedule",
+    "edit-template": "edit change modify schedule template",
+    "delete-template": "delete remove template",
+    "generate": "generate send make run report now",
+    "details": "details why failed error errors full path view show",
+    "messages": "messages notifications errors why failed history log",
+    "help": "help keys shortcuts bindings",
+    "quit": "quit exit leave close",
+}
+
 # Shown in the command palette (the palette itself and tab are not useful there).
 PALETTE_EXCLUDE = {"palette", "next-pane", "previous-pane"}
 

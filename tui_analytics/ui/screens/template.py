@@ -63,8 +63,10 @@ class TemplateDialog(Dialog[TemplateForm]):
         now: Callable[[], datetime],
         error: str | None = None,
         values: dict[str, Any] | None = None,
+        focus: str = "name",
     ) -> None:
         super().__init__()
+        self._focus_field = focus
         self._template = template
         self._default_tz = default_tz
         self._now = now
@@ -128,7 +130,7 @@ class TemplateDialog(Dialog[TemplateForm]):
 
     def on_mount(self) -> None:
         self._refresh_preview()
-        self.query_one("#name", Input).focus()
+        self.query_one(f"#{self._focus_field}", Input).focus()
         self._initial = self._fields()
 
     # -- reading the form ----------------------------------------------------

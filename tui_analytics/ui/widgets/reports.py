@@ -66,6 +66,11 @@ class ReportsPane(Pane):
         yield Static("", id="history-detail", classes="detail")
 
     @property
+    def templates(self) -> Sequence[ReportTemplate]:
+        """The templates shown (the palette offers to edit each one's recipients)."""
+        return self._view.templates
+
+    @property
     def templates_table(self) -> StyledTable:
         return self.query_one("#templates-table", StyledTable)
 
