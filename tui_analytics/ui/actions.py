@@ -181,7 +181,9 @@ class ActionsMixin(_Host):
             if request is not None:
                 self._export(request)
 
-        self.app.push_screen(ExportDialog(services.export_dir_label), chosen)
+        tz = services.settings.tz
+        today = lambda: services.clock.now().astimezone(tz).date()  # noqa: E731 - the operator's today
+        self.app.push_screen(ExportDialog(services.export_dir_label, today=today), chosen)
 
     @work(group="export", exit_on_error=False)
     async def _export(self, request: ExportRequest) -> None:

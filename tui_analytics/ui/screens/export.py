@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from textual import on
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
@@ -33,6 +35,37 @@ SIZE_HINTS = {
     "recent-activity": ("rows", None),
     "comprehensive": ("", None),
 }
+
+
+# The period presets: (label, key). Keys 1-6 pick them when the focus is not in a text field.
+PERIODS = (
+    ("Default period", ""),
+    ("Today", "today"),
+    ("Last 7 days", "7d"),
+    ("Last 30 days", "30d"),
+    ("This month", "this-month"),
+    ("Last month", "last-month"),
+    ("All time", "all"),
+    ("Custom (From / To)", "custom"),
+)
+EPOCH = date(1970, 1, 1)
+
+
+def period_dates(period: str, today: date) -> tuple[date, date] | None:
+    """From and To (both included) of a preset, for `today` in the operator's zone; None for the
+    default period and for custom dates."""
+    if period == "today":
+        return today, today
+    if period in ("7d", "30d"):
+        return today - timedelta(days=int(period[:-1]) - 1), today
+    if period == "this-month":
+        return today.replace(day=1), today
+    if period == "last-month":
+        last = today.replace(day=1) - timedelta(days=1)
+        return last.replace(day=1), last
+    if period == "all":
+        return EPOCH, today
+    return None
 
 
 @dataclass(frozen=True)
@@ -88,16 +121,25 @@ def build_request(
 
 class ExportDialog(Dialog[ExportRequest]):
     """Dismisses with an ExportRequest, or None on escape. Errors show inline; nothing runs
-    until the form is valid."""
+    until the form is valid. A period preset (keys 1-6, or the Period list) fills From and To;
+    ctrl+s exports from any field."""
 
-    def __init__(self, export_dir: Path | str, *, dataset: str = "user-growth") -> None:
+    BINDINGS = [
+        *(Binding(str(n), f"period({key!r})", label, show=False) for n, (label, key) in enumerate(PERIODS[1:7], 1)),
+        Binding("ctrl+s", "submit", "Export", id="export-submit", tooltip="Export with these settings"),
+    ]
+
+    def __init__(self, export_dir: Path | str, *, dataset: str = "user-growth",
+                 today: Callable[[], date] | None = None) -> None:
         super().__init__()
         self._export_dir = export_dir
         self._dataset = dataset
+        self._today = today or date.today
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="export") as box:
             box.border_title = "Export"
+            box.border_subtitle = "1-6 period · ctrl+s export · esc cancel"
             with dialog_body():
                 with Grid(classes="form"):
                     yield Label("Dataset")
@@ -105,6 +147,8 @@ class ExportDialog(Dialog[ExportRequest]):
                     yield Label("Format")
                     yield Select((("CSV", "csv"), ("JSON", "json")), value="csv", allow_blank=False, id="format",
                                  compact=True)
+                    yield Label("Period")
+                    yield Select(PERIODS, value="", allow_blank=False, id="period", compact=True)
                     yield Label("From")
                     yield Input(placeholder="YYYY-MM-DD (empty: default period)", id="start", compact=True,
                                 validators=[Raises(check_date)], valid_empty=True)
@@ -144,9 +188,40 @@ class ExportDialog(Dialog[ExportRequest]):
         self._size_hint()
         self._validate()
 
+    @on(Select.Changed, "#period")
+    def _period_chosen(self, event: Select.Changed) -> None:
+        dates = period_dates(str(event.value), self._today())
+        if dates is None:
+            if event.value == "":
+                self._fill("", "")
+            return
+        self._fill(dates[0].isoformat(), dates[1].isoformat())
+
+    def _fill(self, start: str, end: str) -> None:
+        self.query_one("#start", Input).value = start
+        self.query_one("#end", Input).value = end
+
+    @on(Input.Changed, "#start, #end")
+    def _dates_typed(self) -> None:
+        """From or To edited by hand (not as the period wrote them): the period is now custom."""
+        period = self.query_one("#period", Select)
+        dates = period_dates(str(period.value), self._today())
+        shown = (self.query_one("#start", Input).value, self.query_one("#end", Input).value)
+        written = ("", "") if period.value == "" else (dates[0].isoformat(), dates[1].isoformat()) if dates else None
+        if written is not None and shown != written:
+            with self.prevent(Select.Changed):
+                period.value = "custom"
+
+    def action_period(self, key: str) -> None:
+        self.query_one("#period", Select).value = key
+
+    def action_submit(self) -> None:
+        self._submit()
+
     @on(Input.Changed)
     @on(Checkbox.Changed)
     @on(Select.Changed, "#format")
+    @on(Select.Changed, "#period")
     def _validate(self) -> ExportRequest | None:
         """Show the first problem (or none); returns the request when the form is valid."""
         error = self.query_one("#error", Static)
