@@ -1,0 +1,120 @@
+"""`tui-analytics serve`: the jobs and the report schedule without a screen (systemd, a container).
+
+It is the dashboard minus the screen, through the same composition root:
+`Services.open()` in a worker thread, `claim_scheduler()`, `start()` on the
+loop, and on SIGTERM/SIGINT `stop(interrupt=True)`, which cancels running work
+(recorded as interrupted) as quitting the dashboard does. If another process
+holds the scheduler lock, it says who in one line and exits 1: a second
+scheduler would only sit read-only. Each event of the services is one log line
+on stderr (see `serve_log`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import socket
+from typing import TYPE_CHECKING, Any
+
+from ..data.config import load_settings, mask_url
+from ..runtime.errors import TuiAnalyticsError
+
+if TYPE_CHECKING:
+    from ..wiring import Services
+
+log = logging.getLogger("tui_analytics.serve")
+
+PROGRAM = "serve"  # how other processes name us when we hold the scheduler lock
+
+
+class CannotServe(TuiAnalyticsError):
+    """serve cannot schedule here (the lock is held, or scheduling is disabled)."""
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    serve = sub.add_parser(
+        "serve", help="run the jobs and scheduled reports without a screen (for systemd or a container)",
+        description="Run the six jobs and the report schedule in the foreground, without a screen, logging one "
+                    "line per event to stderr. SIGTERM or SIGINT stops it (exit 0). Exits 1 when another "
+                    "process already schedules on the state database.",
+    )
+    serve.set_defaults(handler=run_serve)
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    from .serve_log import log_to_stderr
+
+    log_to_stderr(verbose=bool(getattr(args, "verbose", False)))
+    settings = load_settings(getattr(args, "config", None))
+    from ..data import locking
+    from ..wiring import Services
+
+    locking.set_program(PROGRAM)
+    root = Services(settings)
+    # asyncio.run cancels what is left and waits for it: the interrupted runs are recorded by then.
+    code = asyncio.run(_serve(root))
+    log.info("stopped")
+    return code
+
+
+async def _serve(root: Services) -> int:
+    from .serve_log import EventLogger
+
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, _stop_on, stopping, signum)
+    await asyncio.to_thread(root.open, _progress())
+    if not await asyncio.to_thread(root.claim_scheduler):
+        raise CannotServe(_why_not(root))
+    unsubscribe = [bus.subscribe(EventLogger(log)) for bus in root.buses()]
+    try:
+        root.start()
+        settings = root.settings
+        log.info("scheduling %d jobs and %d report templates from %s, state %s (pid %d on %s)",
+                 len(root.processor.specs), await asyncio.to_thread(_active_templates, root),
+                 mask_url(settings.source_url), mask_url(settings.resolved_state_url), os.getpid(), socket.gethostname())
+        await stopping.wait()
+    finally:
+        root.stop(interrupt=True)
+        for undo in unsubscribe:
+            undo()
+    return 0
+
+
+def _stop_on(stopping: asyncio.Event, signum: int) -> None:
+    if not stopping.is_set():
+        log.info("%s received: stopping (running work is interrupted)", signal.Signals(signum).name)
+    stopping.set()
+
+
+def _progress() -> Any:
+    said: set[str] = set()
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if stage not in said:  # one line per stage, not one per batch
+            said.add(stage)
+            log.info("first start: creating the demo database (%s)", stage)
+
+    return progress
+
+
+def _why_not(root: Services) -> str:
+    """One line: why this process cannot schedule (blocking on a server state database)."""
+    processor = root.processor
+    if processor.auto_sync_disabled:
+        return "DISABLE_AUTO_SYNC is set: serve has nothing to schedule"
+    holder = processor.lock_holder()
+    if holder is not None:
+        return (f"the scheduler lock is held by {holder.describe()}: it already schedules the jobs and reports "
+                "on this state database")
+    error = processor.lease.lock.last_error if processor.lease.lock is not None else None
+    return f"cannot take the scheduler lock{': ' + error if error else ''}"
+
+
+def _active_templates(root: Services) -> int:
+    return sum(1 for template in root.reports.get_report_templates() if template.is_active)
+
