@@ -6,6 +6,7 @@ import json
 import os
 import select
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -26,6 +27,13 @@ def cli_env(data_dir: Path, **extra: str) -> dict[str, str]:
     return {**env, "TUI_ANALYTICS_DATA_DIR": str(data_dir), "TUI_ANALYTICS_TIMEZONE": "UTC", **extra}
 
 
+def free_port() -> int:
+    """A TCP port nobody listens on right now (the OS picks it)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
 def cli(data_dir: Path, *args: str, timeout: float = WAIT) -> subprocess.CompletedProcess[str]:
     """A `tui-analytics` command run to its end."""
     return subprocess.run([sys.executable, "-m", "tui_analytics", *args], cwd=str(REPO), env=cli_env(data_dir),
@@ -42,10 +50,10 @@ def job_statuses(data_dir: Path) -> dict[str, Any]:
 class Serve:
     """A running `tui-analytics serve`; its stderr (the log) is read line by line as it comes."""
 
-    def __init__(self, data_dir: Path, *args: str) -> None:
+    def __init__(self, data_dir: Path, *args: str, env: dict[str, str] | None = None) -> None:
         self.data_dir = data_dir
         self.proc = subprocess.Popen([sys.executable, "-m", "tui_analytics", "serve", *args], cwd=str(REPO),
-                                     env=cli_env(data_dir), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                                     env=cli_env(data_dir, **(env or {})), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.lines: list[str] = []
 
     def wait_for_line(self, text: str, timeout: float = WAIT) -> str:

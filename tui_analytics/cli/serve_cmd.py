@@ -41,12 +41,19 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "line per event to stderr. SIGTERM or SIGINT stops it (exit 0). Exits 1 when another "
                     "process already schedules on the state database.",
     )
+    serve.add_argument("--metrics-port", type=int, metavar="PORT",
+                       help="serve Prometheus metrics on http://HOST:PORT/metrics (off by default)")
+    serve.add_argument("--metrics-host", default="127.0.0.1", metavar="HOST",
+                       help="the address the metrics endpoint listens on (default 127.0.0.1: this machine only)")
     serve.set_defaults(handler=run_serve)
 
 
 def run_serve(args: argparse.Namespace) -> int:
     from .serve_log import log_to_stderr
 
+    port = args.metrics_port
+    if port is not None and not 0 < port < 65536:
+        raise ValueError(f"--metrics-port must be between 1 and 65535, got {port}")
     log_to_stderr(verbose=bool(getattr(args, "verbose", False)))
     settings = load_settings(getattr(args, "config", None))
     from ..data import locking
@@ -55,12 +62,12 @@ def run_serve(args: argparse.Namespace) -> int:
     locking.set_program(PROGRAM)
     root = Services(settings)
     # asyncio.run cancels what is left and waits for it: the interrupted runs are recorded by then.
-    code = asyncio.run(_serve(root))
+    code = asyncio.run(_serve(root, args.metrics_host, port))
     log.info("stopped")
     return code
 
 
-async def _serve(root: Services) -> int:
+async def _serve(root: Services, metrics_host: str = "127.0.0.1", metrics_port: int | None = None) -> int:
     from .serve_log import EventLogger
 
     stopping = asyncio.Event()
@@ -71,7 +78,11 @@ async def _serve(root: Services) -> int:
     if not await asyncio.to_thread(root.claim_scheduler):
         raise CannotServe(_why_not(root))
     unsubscribe = [bus.subscribe(EventLogger(log)) for bus in root.buses()]
+    metrics = None
     try:
+        if metrics_port is not None:
+            metrics = await asyncio.to_thread(_start_metrics, root, metrics_host, metrics_port)
+            unsubscribe += [bus.subscribe(metrics.metrics) for bus in root.buses()]
         root.start()
         settings = root.settings
         log.info("scheduling %d jobs and %d report templates from %s, state %s (pid %d on %s)",
@@ -82,6 +93,8 @@ async def _serve(root: Services) -> int:
         root.stop(interrupt=True)
         for undo in unsubscribe:
             undo()
+        if metrics is not None:
+            metrics.close()
     return 0
 
 
@@ -118,3 +131,16 @@ def _why_not(root: Services) -> str:
 def _active_templates(root: Services) -> int:
     return sum(1 for template in root.reports.get_report_templates() if template.is_active)
 
+
+def _start_metrics(root: Services, host: str, port: int) -> Any:
+    """The metrics endpoint, listening, its series primed from the state database (blocking)."""
+    from .serve_metrics import MetricsEndpoint
+
+    endpoint = MetricsEndpoint(root, host, port)
+    try:
+        endpoint.metrics.prime()
+    except BaseException:
+        endpoint.close()
+        raise
+    log.info("metrics on http://%s:%d/metrics", endpoint.host, endpoint.port)
+    return endpoint
