@@ -7,15 +7,18 @@ read what it did through `jobs status --json` (the state database), as an operat
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import signal
 import socket
+import subprocess
+import sys
 import threading
 
 import pytest
 from sqlalchemy import text
 
-from tests.support.serving import Serve, cli, job_statuses
+from tests.support.serving import REPO, WAIT, Serve, cli, cli_env, job_statuses
 from tests.support.waiting import wait_until, without_hanging
 from tui_analytics.cli.serve_cmd import _serve
 from tui_analytics.cli.serve_log import describe
@@ -117,3 +120,28 @@ def test_an_event_is_one_plain_line() -> None:
     event = ServiceEvent("job.failed", "top-items", {"trigger": "scheduled", "duration_ms": 12.345,
                                                     "error": "boom:\n  line two", "keys": ["a", "b"], "none": None})
     assert describe(event) == "job.failed top-items trigger=scheduled duration_ms=12.3 error='boom: line two'"
+
+
+def test_a_password_in_a_database_url_never_reaches_the_log(tmp_path) -> None:
+    env_dir = tmp_path / "data"
+    done = subprocess.run([sys.executable, "-m", "tui_analytics", "serve"], cwd=str(REPO), capture_output=True, text=True,
+                          env=cli_env(env_dir, TUI_ANALYTICS_DATABASE_URL="postgresql://ops:s3cret-pw@127.0.0.1:1/app"),
+                          timeout=WAIT)
+    assert done.returncode == 1
+    assert "s3cret-pw" not in done.stderr and "postgresql://ops:***@127.0.0.1:1/app" in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1
+
+
+async def test_a_stop_while_opening_exits_0_and_schedules_nothing(settings, caplog) -> None:
+    class StoppedWhileOpening(Services):
+        def open(self, on_progress=None):  # type: ignore[no-untyped-def]
+            os.kill(os.getpid(), signal.SIGTERM)  # serve's handler is on the loop already
+            return super().open(on_progress)
+
+    caplog.set_level(logging.INFO, logger="tui_analytics.serve")
+    root = StoppedWhileOpening(settings, processor_options={"probe_loop_lag": False})
+    assert await without_hanging(_serve(root), "serve told to stop while opening") == 0
+    assert root.processor.lock_holder() is None and not root.processor.scheduled
+    said = [record.getMessage() for record in caplog.records if record.name == "tui_analytics.serve"]
+    assert "SIGTERM received: stopping (running work is interrupted)" in said
+    assert not any(message.startswith("scheduling ") for message in said), said  # it never started

@@ -75,6 +75,8 @@ async def _serve(root: Services, metrics_host: str = "127.0.0.1", metrics_port: 
     for signum in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(signum, _stop_on, stopping, signum)
     await asyncio.to_thread(root.open, _progress())
+    if stopping.is_set():  # told to stop while opening (a first start builds the demo database)
+        return 0
     if not await asyncio.to_thread(root.claim_scheduler):
         raise CannotServe(_why_not(root))
     unsubscribe = [bus.subscribe(EventLogger(log)) for bus in root.buses()]
