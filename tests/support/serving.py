@@ -80,6 +80,8 @@ class Serve:
         def warmed() -> dict[str, Any] | None:
             status = job_statuses(self.data_dir)
             jobs = {job["id"]: job for job in status["jobs"]}
+            failed = {j: jobs[j]["error"] for j in WARMED if jobs[j]["status"] == "failed"}
+            assert not failed, f"warm-up runs failed: {failed}"  # say so now, not at the deadline
             return status if all(jobs[j]["lastRun"] and jobs[j]["status"] == "completed" for j in WARMED) else None
 
         return poll_until(warmed, timeout=WAIT, interval=0.5)

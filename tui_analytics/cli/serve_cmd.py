@@ -68,12 +68,22 @@ def run_serve(args: argparse.Namespace) -> int:
 
 
 async def _serve(root: Services, metrics_host: str = "127.0.0.1", metrics_port: int | None = None) -> int:
-    from .serve_log import EventLogger
-
+    """Serve until SIGTERM or SIGINT; returns the exit code (raises CannotServe: exit 1)."""
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
+    signals = (signal.SIGTERM, signal.SIGINT)
+    for signum in signals:
         loop.add_signal_handler(signum, _stop_on, stopping, signum)
+    try:
+        return await _run(root, stopping, metrics_host, metrics_port)
+    finally:
+        for signum in signals:
+            loop.remove_signal_handler(signum)
+
+
+async def _run(root: Services, stopping: asyncio.Event, metrics_host: str, metrics_port: int | None) -> int:
+    from .serve_log import EventLogger
+
     await asyncio.to_thread(root.open, _progress())
     if stopping.is_set():  # told to stop while opening (a first start builds the demo database)
         return 0
