@@ -145,3 +145,25 @@ async def test_a_stop_while_opening_exits_0_and_schedules_nothing(settings, capl
     said = [record.getMessage() for record in caplog.records if record.name == "tui_analytics.serve"]
     assert "SIGTERM received: stopping (running work is interrupted)" in said
     assert not any(message.startswith("scheduling ") for message in said), said  # it never started
+
+
+def test_a_failed_run_is_one_line_not_two(capsys) -> None:
+    from tui_analytics.cli.serve_log import EventLogger, log_to_stderr
+
+    root = logging.getLogger()
+    saved = (list(root.handlers), root.level, logging.getLogger("tui_analytics").level)
+    try:
+        log_to_stderr(verbose=False)
+        logging.getLogger("tui_analytics.processor.processor").warning("job %s failed: %s", "top-items", "boom")
+        logging.getLogger("tui_analytics.reports.runner").warning("report %s failed: %s", "weekly", "disk full")
+        EventLogger(logging.getLogger("tui_analytics.serve"))(ServiceEvent("job.failed", "top-items", {"error": "boom"}))
+        logging.getLogger("tui_analytics.processor.processor").warning("read-only: someone schedules")
+    finally:
+        root.handlers[:] = saved[0]
+        root.setLevel(saved[1])
+        logging.getLogger("tui_analytics").setLevel(saved[2])
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split(" ", 2)[2] for line in lines] == [
+        "tui_analytics.serve: job.failed top-items error=boom",
+        "tui_analytics.processor.processor: read-only: someone schedules",  # other warnings stay
+    ]

@@ -21,13 +21,35 @@ WARNING_KINDS = (JOB_FAILED, REPORT_FAILED)
 LEFT_OUT = frozenset({"keys", "fields"})
 
 
-def log_to_stderr(verbose: bool) -> None:
+# The services' own warnings for a failed run, which the job.failed / report.failed event line says
+# again with more detail: (logger, how the message starts).
+RESTATED = (("tui_analytics.processor.processor", "job "), ("tui_analytics.reports.runner", "report "))
+
+
+class _NotRestated(logging.Filter):
+    """Drops a service's 'job X failed: ...' warning: its event line follows (one line per event)."""
+
+    def __init__(self, events: bool) -> None:
+        super().__init__()
+        self.events = events
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.events:
+            return True
+        message = record.getMessage()
+        return not any(record.name == name and message.startswith(start) and " failed: " in message
+                       for name, start in RESTATED)
+
+
+def log_to_stderr(verbose: bool, *, events: bool = True) -> None:
     """Replace the root handlers with one plain stderr handler: the package at INFO (DEBUG with -v),
-    libraries at WARNING (APScheduler would add two lines to every run)."""
+    libraries at WARNING (APScheduler would add two lines to every run). With `events`, the
+    services' failure warnings that an event line restates are left out."""
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)
     handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(_NotRestated(events))
     formatter = logging.Formatter(FORMAT, datefmt="%Y-%m-%dT%H:%M:%SZ")
     formatter.converter = time.gmtime
     handler.setFormatter(formatter)

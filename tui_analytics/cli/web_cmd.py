@@ -57,7 +57,7 @@ def run_web(args: argparse.Namespace) -> int:
     from .serve_log import log_to_stderr
 
     _check_free(args.host, args.port)
-    log_to_stderr(verbose=bool(getattr(args, "verbose", False)))
+    log_to_stderr(verbose=bool(getattr(args, "verbose", False)), events=False)
     server = _server_class()(dashboard_command(args), host=args.host, port=args.port, title="tui-analytics",
                              public_url=args.public_url.rstrip("/") if args.public_url else None)
     server.serve()
