@@ -87,8 +87,10 @@ def test_metrics_port_out_of_range_is_refused_before_anything_starts(data_dir, m
     from tui_analytics.cli import main
 
     monkeypatch.setenv("TUI_ANALYTICS_DATA_DIR", str(data_dir))
-    assert main(["serve", "--metrics-port", "70000"]) == 1
-    assert "--metrics-port must be between 1 and 65535, got 70000" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exited:
+        main(["serve", "--metrics-port", "70000"])
+    assert exited.value.code == 2  # a usage error
+    assert "argument --metrics-port: a port is between 1 and 65535, got 70000" in capsys.readouterr().err
     assert not (data_dir / "state.sqlite3").exists()
 
 

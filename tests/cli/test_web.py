@@ -61,8 +61,10 @@ def test_the_dashboard_shows_in_a_browser(data_dir) -> None:
 def test_web_refuses_a_public_url_without_a_scheme(capsys) -> None:
     from tui_analytics.cli import main
 
-    assert main(["web", "--public-url", "analytics.example.com"]) == 1
-    assert "--public-url must start with http:// or https://" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exited:
+        main(["web", "--public-url", "analytics.example.com"])
+    assert exited.value.code == 2  # a usage error
+    assert "argument --public-url: must start with http:// or https://, got 'analytics.example.com'" in capsys.readouterr().err
 
 
 def test_web_on_a_port_in_use_is_one_line_and_exit_1(capsys) -> None:
@@ -77,3 +79,26 @@ def test_web_on_a_port_in_use_is_one_line_and_exit_1(capsys) -> None:
         assert main(["web", "--port", str(port)]) == 1
     assert capsys.readouterr().err.strip().splitlines()[-1] == (
         f"tui-analytics: error: cannot listen on 127.0.0.1:{port}: Address already in use")
+
+
+@pytest.mark.slow
+def test_behind_a_proxy_the_page_uses_the_public_url(data_dir) -> None:
+    port = free_port()
+    web = subprocess.Popen([sys.executable, "-m", "tui_analytics", "web", "--port", str(port),
+                            "--public-url", "https://analytics.example.com/"], cwd=str(REPO), env=cli_env(data_dir),
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        poll_until(lambda: _answers(url) or web.poll() is not None, timeout=WAIT)
+        with urllib.request.urlopen(url, timeout=30) as response:
+            page = response.read().decode()
+        web.terminate()
+        _, log = web.communicate(timeout=WAIT)
+    finally:
+        if web.poll() is None:
+            web.kill()
+            web.communicate(timeout=30)
+    # the browser opens its terminal's WebSocket and loads the assets through the proxy, over TLS
+    assert 'data-session-websocket-url="wss://analytics.example.com/ws"' in page
+    assert 'src="https://analytics.example.com/static/js/textual.js"' in page
+    assert web.returncode == 0 and "serving the dashboard on https://analytics.example.com (no authentication" in log

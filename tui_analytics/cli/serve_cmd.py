@@ -41,19 +41,28 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "line per event to stderr. SIGTERM or SIGINT stops it (exit 0). Exits 1 when another "
                     "process already schedules on the state database.",
     )
-    serve.add_argument("--metrics-port", type=int, metavar="PORT",
+    serve.add_argument("--metrics-port", type=port_number, metavar="PORT",
                        help="serve Prometheus metrics on http://HOST:PORT/metrics (off by default)")
     serve.add_argument("--metrics-host", default="127.0.0.1", metavar="HOST",
                        help="the address the metrics endpoint listens on (default 127.0.0.1: this machine only)")
     serve.set_defaults(handler=run_serve)
 
 
+def port_number(text: str) -> int:
+    """argparse type: a TCP port, 1-65535 (a usage error otherwise, exit 2)."""
+    try:
+        port = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 < port < 65536:
+        raise argparse.ArgumentTypeError(f"a port is between 1 and 65535, got {port}")
+    return port
+
+
 def run_serve(args: argparse.Namespace) -> int:
     from .serve_log import log_to_stderr
 
     port = args.metrics_port
-    if port is not None and not 0 < port < 65536:
-        raise ValueError(f"--metrics-port must be between 1 and 65535, got {port}")
     log_to_stderr(verbose=bool(getattr(args, "verbose", False)))
     settings = load_settings(getattr(args, "config", None))
     from ..data import locking

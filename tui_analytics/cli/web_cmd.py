@@ -18,6 +18,7 @@ import sys
 from typing import Any
 
 from ..runtime.errors import TuiAnalyticsError
+from .serve_cmd import port_number
 
 log = logging.getLogger("tui_analytics.web")
 
@@ -32,11 +33,18 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "authenticates (see the README).",
     )
     web.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1: this machine only)")
-    web.add_argument("--port", type=int, default=8000, help="the port to listen on (default 8000)")
-    web.add_argument("--public-url", metavar="URL",
+    web.add_argument("--port", type=port_number, default=8000, help="the port to listen on (default 8000)")
+    web.add_argument("--public-url", type=public_url, metavar="URL",
                      help="the address browsers use, when it is not http://HOST:PORT (behind a reverse proxy: "
                           "https://analytics.example.com)")
     web.set_defaults(handler=run_web)
+
+
+def public_url(text: str) -> str:
+    """argparse type: an http(s) address without a trailing slash (the page appends its paths)."""
+    if not text.startswith(("http://", "https://")):
+        raise argparse.ArgumentTypeError(f"must start with http:// or https://, got {text!r}")
+    return text.rstrip("/")
 
 
 def dashboard_command(args: argparse.Namespace) -> str:
@@ -50,16 +58,12 @@ def dashboard_command(args: argparse.Namespace) -> str:
 
 
 def run_web(args: argparse.Namespace) -> int:
-    if not 0 < args.port < 65536:
-        raise ValueError(f"--port must be between 1 and 65535, got {args.port}")
-    if args.public_url and not args.public_url.startswith(("http://", "https://")):
-        raise ValueError(f"--public-url must start with http:// or https://, got {args.public_url!r}")
     from .serve_log import log_to_stderr
 
     _check_free(args.host, args.port)
     log_to_stderr(verbose=bool(getattr(args, "verbose", False)), events=False)
     server = _server_class()(dashboard_command(args), host=args.host, port=args.port, title="tui-analytics",
-                             public_url=args.public_url.rstrip("/") if args.public_url else None)
+                             public_url=args.public_url)
     server.serve()
     log.info("stopped")
     return 0
