@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import urllib.request
 from typing import Any
 
@@ -113,3 +114,26 @@ def test_each_event_counts_once_under_its_outcome(settings) -> None:
     assert _sample(metrics, "tui_analytics_report_runs_total", template="weekly-user-growth", outcome="failed") == 1
     assert _sample(metrics, "tui_analytics_job_last_success_timestamp_seconds", job="top-items") is not None
     assert _sample(metrics, "tui_analytics_job_last_success_timestamp_seconds", job="user-growth") is None
+
+
+async def test_cache_and_scheduler_state_are_read_at_each_scrape(settings) -> None:
+    root = Services(settings, processor_options={"probe_loop_lag": False, "warm_on_start": False})
+    metrics = ServeMetrics(root)
+    assert _sample(metrics, "tui_analytics_scheduler_state", state="stopped") == 1
+    assert _sample(metrics, "tui_analytics_cache_entries") == 0
+    root.processor.cache.set("top-items:10", [1, 2, 3])
+    root.processor.get_cached("top-items:10")
+    root.processor.get_cached("user-growth:12")
+    assert _sample(metrics, "tui_analytics_cache_entries") == 1
+    assert _sample(metrics, "tui_analytics_cache_hits_total") == 1 and _sample(metrics, "tui_analytics_cache_misses_total") == 1
+    assert _sample(metrics, "tui_analytics_cache_hit_ratio") == 0.5
+    await asyncio.to_thread(root.open)
+    assert await asyncio.to_thread(root.claim_scheduler)
+    root.start()
+    try:
+        assert _sample(metrics, "tui_analytics_scheduler_state", state="running") == 1
+        root.processor.toggle_scheduler()
+        assert _sample(metrics, "tui_analytics_scheduler_state", state="paused") == 1
+        assert _sample(metrics, "tui_analytics_scheduler_state", state="running") == 0
+    finally:
+        root.stop(interrupt=True)
