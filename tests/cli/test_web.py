@@ -11,6 +11,7 @@ import urllib.request
 
 import pytest
 
+from tests.support.browser import WAIT as FIRST_START
 from tests.support.browser import browser, wait_for_text, why_no_browser
 from tests.support.serving import REPO, WAIT, cli_env, free_port, job_statuses
 from tests.support.waiting import poll_until
@@ -34,7 +35,7 @@ def test_the_dashboard_shows_in_a_browser(data_dir) -> None:
                            env=cli_env(data_dir), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     url = f"http://127.0.0.1:{port}/"
     try:
-        poll_until(lambda: _answers(url) or web.poll() is not None, timeout=WAIT)
+        poll_until(lambda: _answers(url) or web.poll() is not None, timeout=FIRST_START)
         assert web.poll() is None, web.communicate()
         with browser() as driver:
             driver.get(url)

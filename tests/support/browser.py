@@ -21,7 +21,7 @@ from typing import Any
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMEDRIVER = Path("/usr/bin/chromedriver")
-WAIT = 120.0  # a hang guard (first start builds the demo database), not a speed check
+WAIT = 300.0  # a hang guard (a dashboard's first start, on a machine under heavy load), not a speed check
 
 
 def why_no_browser() -> str | None:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import time
@@ -17,6 +19,7 @@ from tests.support.waiting import poll_until
 
 REPO = Path(__file__).resolve().parents[2]
 WAIT = 120.0  # a hang guard for a loaded machine, never a speed check
+FIRST_RUNS = 300.0  # start-up (imports, opening) and the warm-up runs, on a machine under heavy load
 # The jobs that run once a few seconds after start (warm-up); cache-cleanup waits a whole interval.
 WARMED = ("user-growth", "activity-trends", "top-items", "recent-activity", "performance-metrics")
 
@@ -56,7 +59,7 @@ class Serve:
                                      env=cli_env(data_dir, **(env or {})), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.lines: list[str] = []
 
-    def wait_for_line(self, text: str, timeout: float = WAIT) -> str:
+    def wait_for_line(self, text: str, timeout: float = FIRST_RUNS) -> str:
         """The first log line containing `text` (earlier lines are kept in `lines`)."""
         for line in self.lines:
             if text in line:
@@ -74,17 +77,44 @@ class Serve:
                     return line.rstrip("\n")
         raise AssertionError(f"serve never logged {text!r}; exit={self.proc.poll()}; log={self.lines[-30:]}")
 
-    def wait_until_warmed(self) -> dict[str, Any]:
-        """Poll the state database (as `jobs status --json`) until every warm-up job has completed once."""
+    def finished_runs(self) -> dict[str, str]:
+        """{job id: status} of each job's latest finished run, read from the state database directly
+        (cheap: a poll that started a `jobs status` process each time would load a busy machine more)."""
+        path = self.data_dir / "state.sqlite3"
+        if not path.exists():
+            return {}
+        try:
+            with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)) as db:
+                rows = db.execute("SELECT job_id, status FROM job_runs WHERE status IN ('completed', 'failed') "
+                                  "ORDER BY started_at, id").fetchall()
+        except sqlite3.OperationalError:  # not created yet, or busy: ask again
+            return {}
+        return dict(rows)
 
-        def warmed() -> dict[str, Any] | None:
-            status = job_statuses(self.data_dir)
-            jobs = {job["id"]: job for job in status["jobs"]}
-            failed = {j: jobs[j]["error"] for j in WARMED if jobs[j]["status"] == "failed"}
-            assert not failed, f"warm-up runs failed: {failed}"  # say so now, not at the deadline
-            return status if all(jobs[j]["lastRun"] and jobs[j]["status"] == "completed" for j in WARMED) else None
+    def wait_until_warmed(self) -> dict[str, str]:
+        """Wait until every warm-up job has completed once (as the state database records it)."""
 
-        return poll_until(warmed, timeout=WAIT, interval=0.5)
+        def warmed() -> dict[str, str] | None:
+            runs = self.finished_runs()
+            failed = {job: status for job, status in runs.items() if job in WARMED and status != "completed"}
+            assert not failed, f"warm-up runs failed: {failed}; log={self.drain()[-30:]}"  # say so now
+            return runs if all(runs.get(job) == "completed" for job in WARMED) else None
+
+        try:
+            return poll_until(warmed, timeout=FIRST_RUNS, interval=0.25)
+        except AssertionError as exc:
+            raise AssertionError(f"{exc}; runs={self.finished_runs()}; exit={self.proc.poll()}; "
+                                 f"log={self.drain()[-30:]}") from None
+
+    def drain(self) -> list[str]:
+        """The log lines so far, without waiting for more."""
+        assert self.proc.stderr is not None
+        while select.select([self.proc.stderr], [], [], 0)[0]:
+            line = self.proc.stderr.readline()
+            if not line:
+                break
+            self.lines.append(line.rstrip("\n"))
+        return self.lines
 
     def stop(self, signum: int = signal.SIGTERM, timeout: float = WAIT) -> tuple[int, str]:
         """Send `signum` and wait for the exit; returns (exit code, the whole log)."""

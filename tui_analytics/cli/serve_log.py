@@ -16,6 +16,7 @@ from typing import Any
 from ..runtime.events import JOB_FAILED, REPORT_FAILED, ServiceEvent
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+HANDLER_NAME = "tui-analytics stderr"
 WARNING_KINDS = (JOB_FAILED, REPORT_FAILED)
 # Details too long or too noisy for one line (cache.changed lists every key it touched).
 LEFT_OUT = frozenset({"keys", "fields"})
@@ -49,6 +50,7 @@ def log_to_stderr(verbose: bool, *, events: bool = True) -> None:
     for handler in list(root.handlers):
         root.removeHandler(handler)
     handler = logging.StreamHandler(sys.stderr)
+    handler.set_name(HANDLER_NAME)
     handler.addFilter(_NotRestated(events))
     formatter = logging.Formatter(FORMAT, datefmt="%Y-%m-%dT%H:%M:%SZ")
     formatter.converter = time.gmtime
