@@ -137,3 +137,12 @@ def test_no_module_outside_the_root_constructs_a_service() -> None:
         "cli/demo.py", "data/db.py", "data/lock_backends.py", "data/repository.py", "data/sources.py",
         "data/state.py", "reports/runner.py", "wiring/services.py",
     ], places
+
+
+def test_buses_lists_each_bus_the_services_publish_on_once(settings: Settings) -> None:
+    from tui_analytics.runtime.events import EventBus, default_bus
+
+    assert Services(settings).buses() == [default_bus()]  # the services' and the scheduler's are one
+    own = EventBus()
+    buses = Services(settings, bus=own).buses()
+    assert len(buses) == 2 and buses[0] is own and buses[1] is default_bus()

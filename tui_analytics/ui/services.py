@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from ..data.config import Settings, mask_url
 from ..data.querylimits import to_thread_interruptible
 from ..runtime.clock import Clock
-from ..runtime.events import EventBus, default_bus
+from ..runtime.events import EventBus
 from ..wiring import Services
 from .widgets.metrics import MetricsView
 from .widgets.reports import ReportsView
@@ -118,11 +118,7 @@ class DashboardServices:
 
     def buses(self) -> list[EventBus]:
         """Every bus the services publish on (scheduler state goes to the default bus)."""
-        found: list[EventBus] = []
-        for bus in (self.processor.bus, self.reports.bus, default_bus()):
-            if all(bus is not b for b in found):
-                found.append(bus)
-        return found
+        return self.root.buses()
 
     # -- reading (in memory: fine on the UI loop) -----------------------------------
 

@@ -105,6 +105,16 @@ class Services:
         setattr(self, f"_{name}", None)
         return service
 
+    def buses(self) -> list[EventBus]:
+        """Every bus the services publish on, once each (the scheduler's state goes to the default bus)."""
+        from ..runtime.events import default_bus
+
+        found: list[EventBus] = []
+        for bus in (self.processor.bus, self.reports.bus, default_bus()):
+            if all(bus is not b for b in found):
+                found.append(bus)
+        return found
+
     def _performance(self, repository: Any, scheduler_state: str) -> dict[str, Any]:
         # A report's performance section reads this process's processor, if it has one.
         from ..reports.generation import performance_figures

@@ -1,0 +1,139 @@
+"""`tui-analytics serve --metrics-port`: Prometheus metrics, scraped over HTTP as Prometheus would."""
+
+from __future__ import annotations
+
+import asyncio
+import urllib.request
+from typing import Any
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.support.serving import Serve, cli, free_port
+from tests.support.waiting import poll_until
+from tui_analytics.cli.serve_metrics import ServeMetrics
+from tui_analytics.runtime.events import JOB_FAILED, JOB_FINISHED, JOB_SKIPPED, REPORT_FAILED, ServiceEvent
+from tui_analytics.wiring import Services
+
+Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
+
+
+def scrape(port: int) -> Samples:
+    """Every sample on /metrics, by (name, sorted labels)."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=30) as response:
+        assert response.status == 200
+        page = response.read().decode()
+    return {(sample.name, tuple(sorted(sample.labels.items()))): sample.value
+            for family in text_string_to_metric_families(page) for sample in family.samples}
+
+
+def value(samples: Samples, name: str, **labels: str) -> float:
+    return samples[(name, tuple(sorted(labels.items())))]
+
+
+@pytest.mark.slow
+def test_metrics_exist_and_move_when_a_job_runs(data_dir) -> None:
+    port = free_port()
+    # performance-metrics every second: a job run to watch the series move, without waiting long
+    serve = Serve(data_dir, "--metrics-port", str(port), env={"TUI_ANALYTICS_INTERVAL_PERFORMANCE_METRICS": "1"})
+    try:
+        serve.wait_for_line(f"metrics on http://127.0.0.1:{port}/metrics")
+        serve.wait_until_warmed()
+        before = scrape(port)
+        for job in ("user-growth", "top-items", "performance-metrics", "cache-cleanup"):
+            for outcome in ("completed", "failed", "skipped"):
+                assert ("tui_analytics_job_runs_total", (("job", job), ("outcome", outcome))) in before
+        assert value(before, "tui_analytics_job_runs_total", job="top-items", outcome="completed") >= 1
+        assert value(before, "tui_analytics_job_duration_seconds_count", job="top-items") >= 1
+        assert value(before, "tui_analytics_job_duration_seconds_sum", job="top-items") > 0
+        assert value(before, "tui_analytics_job_last_success_timestamp_seconds", job="top-items") > 0
+        assert value(before, "tui_analytics_cache_entries") >= 7  # every dataset the warm-up cached
+        assert ("tui_analytics_cache_hit_ratio", ()) in before and ("tui_analytics_cache_hits_total", ()) in before
+        assert value(before, "tui_analytics_report_runs_total", template="daily-activity-summary", outcome="completed") == 0
+        assert value(before, "tui_analytics_scheduler_state", state="running") == 1
+        assert value(before, "tui_analytics_scheduler_state", state="paused") == 0
+
+        def moved() -> Samples | None:
+            now = scrape(port)
+            runs = "tui_analytics_job_runs_total", (("job", "performance-metrics"), ("outcome", "completed"))
+            return now if now[runs] > before[runs] else None
+
+        after = poll_until(moved, timeout=120, interval=0.2)
+        job = {"job": "performance-metrics"}
+        assert (value(after, "tui_analytics_job_duration_seconds_count", **job)
+                > value(before, "tui_analytics_job_duration_seconds_count", **job))
+        assert (value(after, "tui_analytics_job_last_success_timestamp_seconds", **job)
+                > value(before, "tui_analytics_job_last_success_timestamp_seconds", **job))
+        code, log = serve.stop()
+    finally:
+        serve.close()
+    assert code == 0 and "Traceback" not in log
+
+
+@pytest.mark.slow
+def test_metrics_port_in_use_is_one_line_and_exit_1(data_dir) -> None:
+    port = free_port()
+    first = Serve(data_dir.parent / "other", "--metrics-port", str(port))
+    try:
+        first.wait_for_line(f"metrics on http://127.0.0.1:{port}/metrics")
+        second = cli(data_dir, "serve", "--metrics-port", str(port))
+        first.stop()
+    finally:
+        first.close()
+    assert second.returncode == 1
+    assert second.stderr.splitlines()[-1].startswith(f"tui-analytics: error: cannot serve metrics on 127.0.0.1:{port}: ")
+
+
+def test_metrics_port_out_of_range_is_refused_before_anything_starts(data_dir, monkeypatch, capsys) -> None:
+    from tui_analytics.cli import main
+
+    monkeypatch.setenv("TUI_ANALYTICS_DATA_DIR", str(data_dir))
+    with pytest.raises(SystemExit) as exited:
+        main(["serve", "--metrics-port", "70000"])
+    assert exited.value.code == 2  # a usage error
+    assert "argument --metrics-port: a port is between 1 and 65535, got 70000" in capsys.readouterr().err
+    assert not (data_dir / "state.sqlite3").exists()
+
+
+def _sample(metrics: ServeMetrics, name: str, **labels: str) -> Any:
+    return metrics.registry.get_sample_value(name, labels)
+
+
+def test_each_event_counts_once_under_its_outcome(settings) -> None:
+    metrics = ServeMetrics(Services(settings))
+    metrics(ServiceEvent(JOB_FINISHED, "top-items", {"duration_ms": 250.0}))
+    metrics(ServiceEvent(JOB_FAILED, "top-items", {"duration_ms": 1500.0, "error": "boom"}))
+    metrics(ServiceEvent(JOB_SKIPPED, "top-items", {"reason": "still running"}))
+    metrics(ServiceEvent(REPORT_FAILED, "weekly-user-growth", {"error": "disk full"}))
+    for outcome in ("completed", "failed", "skipped"):
+        assert _sample(metrics, "tui_analytics_job_runs_total", job="top-items", outcome=outcome) == 1
+    assert _sample(metrics, "tui_analytics_job_runs_total", job="user-growth", outcome="completed") == 0
+    assert _sample(metrics, "tui_analytics_job_duration_seconds_count", job="top-items") == 2  # a skip has no duration
+    assert _sample(metrics, "tui_analytics_job_duration_seconds_sum", job="top-items") == pytest.approx(1.75)
+    assert _sample(metrics, "tui_analytics_job_duration_seconds_bucket", job="top-items", le="0.25") == 1
+    assert _sample(metrics, "tui_analytics_report_runs_total", template="weekly-user-growth", outcome="failed") == 1
+    assert _sample(metrics, "tui_analytics_job_last_success_timestamp_seconds", job="top-items") is not None
+    assert _sample(metrics, "tui_analytics_job_last_success_timestamp_seconds", job="user-growth") is None
+
+
+async def test_cache_and_scheduler_state_are_read_at_each_scrape(settings) -> None:
+    root = Services(settings, processor_options={"probe_loop_lag": False, "warm_on_start": False})
+    metrics = ServeMetrics(root)
+    assert _sample(metrics, "tui_analytics_scheduler_state", state="stopped") == 1
+    assert _sample(metrics, "tui_analytics_cache_entries") == 0
+    root.processor.cache.set("top-items:10", [1, 2, 3])
+    root.processor.get_cached("top-items:10")
+    root.processor.get_cached("user-growth:12")
+    assert _sample(metrics, "tui_analytics_cache_entries") == 1
+    assert _sample(metrics, "tui_analytics_cache_hits_total") == 1 and _sample(metrics, "tui_analytics_cache_misses_total") == 1
+    assert _sample(metrics, "tui_analytics_cache_hit_ratio") == 0.5
+    await asyncio.to_thread(root.open)
+    assert await asyncio.to_thread(root.claim_scheduler)
+    root.start()
+    try:
+        assert _sample(metrics, "tui_analytics_scheduler_state", state="running") == 1
+        root.processor.toggle_scheduler()
+        assert _sample(metrics, "tui_analytics_scheduler_state", state="paused") == 1
+        assert _sample(metrics, "tui_analytics_scheduler_state", state="running") == 0
+    finally:
+        root.stop(interrupt=True)

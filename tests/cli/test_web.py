@@ -1,0 +1,105 @@
+"""`tui-analytics web`: the dashboard in a real headless browser (chromium through chromedriver).
+
+Skipped, with the reason, where chromium or chromedriver is not installed (.ci/run installs them).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import urllib.request
+
+import pytest
+
+from tests.support.browser import WAIT as FIRST_START
+from tests.support.browser import browser, wait_for_text, why_no_browser
+from tests.support.serving import REPO, WAIT, cli_env, free_port, job_statuses
+from tests.support.waiting import poll_until
+
+
+def _answers(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+@pytest.mark.slow
+def test_the_dashboard_shows_in_a_browser(data_dir) -> None:
+    reason = why_no_browser()
+    if reason:
+        pytest.skip(reason)
+    port = free_port()
+    web = subprocess.Popen([sys.executable, "-m", "tui_analytics", "web", "--port", str(port)], cwd=str(REPO),
+                           env=cli_env(data_dir), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        poll_until(lambda: _answers(url) or web.poll() is not None, timeout=FIRST_START)
+        assert web.poll() is None, web.communicate()
+        with browser() as driver:
+            driver.get(url)
+            text = wait_for_text(driver, lambda t: "1 Jobs" in t and "tui-analytics" in t, what="the Jobs pane")
+            assert "2 Metrics" in text and "q Quit" in text
+            # the browser's dashboard runs the jobs: a warm-up run shows as completed in the browser
+            wait_for_text(driver, lambda t: "top-items" in t and "✓ completed" in t, what="a completed job")
+            holder = job_statuses(data_dir)["scheduler"]["holder"]
+            assert holder is not None and holder["program"] == "dashboard"
+            # stopped while the tab is still open: the session's dashboard is told to quit first
+            web.terminate()
+            _, log = web.communicate(timeout=WAIT)
+    finally:
+        if web.poll() is None:
+            web.kill()
+            web.communicate(timeout=30)
+    assert web.returncode == 0, log
+    assert "Traceback" not in log
+    assert f"serving the dashboard on http://127.0.0.1:{port} (no authentication" in log
+    assert "closing 1 open session(s)" in log and "session closed" in log
+    assert job_statuses(data_dir)["scheduler"]["holder"] is None  # that dashboard quit and gave the lock back
+
+
+def test_web_refuses_a_public_url_without_a_scheme(capsys) -> None:
+    from tui_analytics.cli import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(["web", "--public-url", "analytics.example.com"])
+    assert exited.value.code == 2  # a usage error
+    assert "argument --public-url: must start with http:// or https://, got 'analytics.example.com'" in capsys.readouterr().err
+
+
+def test_web_on_a_port_in_use_is_one_line_and_exit_1(capsys) -> None:
+    import socket
+
+    from tui_analytics.cli import main
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen(1)
+        port = taken.getsockname()[1]
+        assert main(["web", "--port", str(port)]) == 1
+    assert capsys.readouterr().err.strip().splitlines()[-1] == (
+        f"tui-analytics: error: cannot listen on 127.0.0.1:{port}: Address already in use")
+
+
+@pytest.mark.slow
+def test_behind_a_proxy_the_page_uses_the_public_url(data_dir) -> None:
+    port = free_port()
+    web = subprocess.Popen([sys.executable, "-m", "tui_analytics", "web", "--port", str(port),
+                            "--public-url", "https://analytics.example.com/"], cwd=str(REPO), env=cli_env(data_dir),
+                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    url = f"http://127.0.0.1:{port}/"
+    try:
+        poll_until(lambda: _answers(url) or web.poll() is not None, timeout=WAIT)
+        with urllib.request.urlopen(url, timeout=30) as response:
+            page = response.read().decode()
+        web.terminate()
+        _, log = web.communicate(timeout=WAIT)
+    finally:
+        if web.poll() is None:
+            web.kill()
+            web.communicate(timeout=30)
+    # the browser opens its terminal's WebSocket and loads the assets through the proxy, over TLS
+    assert 'data-session-websocket-url="wss://analytics.example.com/ws"' in page
+    assert 'src="https://analytics.example.com/static/js/textual.js"' in page
+    assert web.returncode == 0 and "serving the dashboard on https://analytics.example.com (no authentication" in log

@@ -1,0 +1,88 @@
+"""serve's log: one plain line per record on stderr, one record per service event.
+
+Plain on purpose: no colours or cursor codes whatever stderr is (the journal, a
+container log, a terminal), UTC timestamps, `key=value` details. Every record
+goes through the redaction the CLI installs (runtime/redact.py), so a password
+in a URL or an error message shows as ***.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from typing import Any
+
+from ..runtime.events import JOB_FAILED, REPORT_FAILED, ServiceEvent
+
+FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+HANDLER_NAME = "tui-analytics stderr"
+WARNING_KINDS = (JOB_FAILED, REPORT_FAILED)
+# Details too long or too noisy for one line (cache.changed lists every key it touched).
+LEFT_OUT = frozenset({"keys", "fields"})
+
+
+# The services' own warnings for a failed run, which the job.failed / report.failed event line says
+# again with more detail: (logger, how the message starts).
+RESTATED = (("tui_analytics.processor.processor", "job "), ("tui_analytics.reports.runner", "report "))
+
+
+class _NotRestated(logging.Filter):
+    """Drops a service's 'job X failed: ...' warning: its event line follows (one line per event)."""
+
+    def __init__(self, events: bool) -> None:
+        super().__init__()
+        self.events = events
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.events:
+            return True
+        message = record.getMessage()
+        return not any(record.name == name and message.startswith(start) and " failed: " in message
+                       for name, start in RESTATED)
+
+
+def log_to_stderr(verbose: bool, *, events: bool = True) -> None:
+    """Replace the root handlers with one plain stderr handler: the package at INFO (DEBUG with -v),
+    libraries at WARNING (APScheduler would add two lines to every run). With `events`, the
+    services' failure warnings that an event line restates are left out."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        root.removeHandler(handler)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.set_name(HANDLER_NAME)
+    handler.addFilter(_NotRestated(events))
+    formatter = logging.Formatter(FORMAT, datefmt="%Y-%m-%dT%H:%M:%SZ")
+    formatter.converter = time.gmtime
+    handler.setFormatter(formatter)
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    logging.getLogger("tui_analytics").setLevel(logging.DEBUG if verbose else logging.INFO)
+
+
+def describe(event: ServiceEvent) -> str:
+    """`job.finished top-items trigger=scheduled duration_ms=12.3`: the kind, the subject, the details."""
+    parts = [event.kind, event.subject] if event.subject else [event.kind]
+    for key, value in event.detail.items():
+        if key in LEFT_OUT or value is None or value == "":
+            continue
+        parts.append(f"{key}={_value(value)}")
+    return " ".join(parts)
+
+
+def _value(value: Any) -> str:
+    if isinstance(value, float):
+        return f"{value:.1f}"
+    text = " ".join(str(value).split())  # one line, whatever the error said
+    return repr(text) if " " in text else text
+
+
+class EventLogger:
+    """A bus listener that logs each event as one line (failures as warnings). Thread-safe: logging is."""
+
+    def __init__(self, logger: logging.Logger) -> None:
+        self.logger = logger
+
+    def __call__(self, event: ServiceEvent) -> None:
+        level = logging.WARNING if event.kind in WARNING_KINDS else logging.INFO
+        self.logger.log(level, "%s", describe(event))

@@ -1,0 +1,122 @@
+"""serve's Prometheus metrics: job and report runs, durations, the cache, the scheduler's state.
+
+A private `CollectorRegistry` (not prometheus_client's global one, which would also
+export this process's Python internals and keep state between tests), fed two ways:
+the services' events on the bus (counters and the duration histogram: a run counts
+once, when it ends) and, at each scrape, a read of the processor (cache and scheduler
+state, which change without an event of their own: hits, expiries). prometheus_client
+is imported here only, when `--metrics-port` asks for it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics, start_http_server
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+from ..runtime.errors import TuiAnalyticsError
+from ..runtime.events import JOB_FAILED, JOB_FINISHED, JOB_SKIPPED, REPORT_FAILED, REPORT_FINISHED, ServiceEvent
+
+if TYPE_CHECKING:
+    from ..wiring import Services
+
+log = logging.getLogger(__name__)
+
+PREFIX = "tui_analytics"
+JOB_OUTCOMES = {JOB_FINISHED: "completed", JOB_FAILED: "failed", JOB_SKIPPED: "skipped"}
+REPORT_OUTCOMES = {REPORT_FINISHED: "completed", REPORT_FAILED: "failed"}
+# The scheduler states a scrape can see (processor.scheduler_state()); one of them is 1.
+SCHEDULER_STATES = ("running", "paused", "stopped", "read-only", "disabled")
+# Job durations run from a few milliseconds (cache cleanup) to minutes (a large source).
+DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 300.0)
+
+
+class ServeMetrics:
+    """The registry and what feeds it. Built without I/O; `prime()` reads the state database once
+    (blocking), and the instance itself is the bus listener (thread-safe: prometheus_client is)."""
+
+    def __init__(self, root: Services) -> None:
+        self.root = root
+        # No `_created` series beside each counter: they double the page and no dashboard reads them.
+        disable_created_metrics()
+        self.registry = CollectorRegistry()
+        self.job_runs = Counter(f"{PREFIX}_job_runs", "Job runs that ended, by job and outcome (since serve started)",
+                                ["job", "outcome"], registry=self.registry)
+        self.job_duration = Histogram(f"{PREFIX}_job_duration_seconds", "Duration of completed and failed job runs",
+                                      ["job"], buckets=DURATION_BUCKETS, registry=self.registry)
+        self.last_success = Gauge(f"{PREFIX}_job_last_success_timestamp_seconds",
+                                  "When each job last completed (Unix time)", ["job"], registry=self.registry)
+        self.report_runs = Counter(f"{PREFIX}_report_runs", "Report generations that ended, by template and outcome "
+                                   "(since serve started)", ["template", "outcome"], registry=self.registry)
+        self.registry.register(_ProcessorCollector(root))
+        for job_id in root.processor.specs:  # every series exists from the first scrape, at 0
+            for outcome in JOB_OUTCOMES.values():
+                self.job_runs.labels(job_id, outcome)
+            self.job_duration.labels(job_id)
+
+    def prime(self) -> None:
+        """Last successes from the run history, report series for the known templates (blocking)."""
+        for status in self.root.processor.get_job_statuses():
+            if status.status == "completed" and status.last_run is not None:
+                self.last_success.labels(status.id).set(status.last_run.timestamp())
+        for template in self.root.reports.get_report_templates():
+            for outcome in REPORT_OUTCOMES.values():
+                self.report_runs.labels(template.id, outcome)
+
+    def __call__(self, event: ServiceEvent) -> None:
+        if event.kind in JOB_OUTCOMES:
+            self.job_runs.labels(event.subject, JOB_OUTCOMES[event.kind]).inc()
+            duration_ms = event.detail.get("duration_ms")
+            if event.kind != JOB_SKIPPED and isinstance(duration_ms, int | float):
+                self.job_duration.labels(event.subject).observe(duration_ms / 1000.0)
+            if event.kind == JOB_FINISHED:
+                self.last_success.labels(event.subject).set(event.at.timestamp())
+        elif event.kind in REPORT_OUTCOMES:
+            self.report_runs.labels(event.subject, REPORT_OUTCOMES[event.kind]).inc()
+
+
+class _ProcessorCollector(Collector):
+    """Read at each scrape (in the HTTP server's thread): pure in-memory reads of the processor."""
+
+    def __init__(self, root: Services) -> None:
+        self.root = root
+
+    def collect(self) -> Iterator[Any]:
+        processor = self.root.processor
+        stats = processor.cache.stats()
+        yield GaugeMetricFamily(f"{PREFIX}_cache_entries", "Datasets in the analytics cache", value=stats.size)
+        yield GaugeMetricFamily(f"{PREFIX}_cache_max_entries", "The analytics cache's capacity", value=stats.maxsize)
+        yield GaugeMetricFamily(f"{PREFIX}_cache_stale_entries", "Cached datasets whose last refresh failed",
+                                value=stats.stale)
+        yield CounterMetricFamily(f"{PREFIX}_cache_hits", "Cache reads that found a dataset", value=stats.hits)
+        yield CounterMetricFamily(f"{PREFIX}_cache_misses", "Cache reads that found nothing", value=stats.misses)
+        rate = stats.hit_rate
+        yield GaugeMetricFamily(f"{PREFIX}_cache_hit_ratio", "Hits over reads, 0..1 (NaN before the first read)",
+                                value=float("nan") if rate is None else rate)
+        state = processor.scheduler_state()
+        family = GaugeMetricFamily(f"{PREFIX}_scheduler_state", "The scheduler's state: 1 for the current one",
+                                   labels=["state"])
+        for name in SCHEDULER_STATES:
+            family.add_metric([name], 1.0 if name == state else 0.0)
+        yield family
+
+
+class MetricsEndpoint:
+    """`http://host:port/metrics` in a daemon thread, until `close()`."""
+
+    def __init__(self, root: Services, host: str, port: int) -> None:
+        self.metrics = ServeMetrics(root)
+        try:
+            self._server, self._thread = start_http_server(port, addr=host, registry=self.metrics.registry)
+        except OSError as exc:
+            raise TuiAnalyticsError(f"cannot serve metrics on {host}:{port}: {exc.strerror or exc}") from exc
+        self.host, self.port = host, int(self._server.server_address[1])
+
+    def close(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)

@@ -1,0 +1,124 @@
+"""`tui-analytics web`: the dashboard in a browser, through textual-serve.
+
+textual-serve is a small web server: each browser tab that opens the page starts
+its own dashboard process (`python -m tui_analytics`, with this process's
+configuration) and relays its terminal over a WebSocket. It has no
+authentication of its own, so it listens on 127.0.0.1 unless told otherwise;
+the README shows how to put it behind a reverse proxy that authenticates.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import shlex
+import socket
+import sys
+from typing import Any
+
+from ..runtime.errors import TuiAnalyticsError
+from .serve_cmd import port_number
+
+log = logging.getLogger("tui_analytics.web")
+
+SESSION_CLOSE_SECONDS = 10.0  # how long a stop waits for the open sessions' dashboards to quit
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    web = sub.add_parser(
+        "web", help="serve the dashboard to a web browser (textual-serve; no authentication of its own)",
+        description="Serve the dashboard on http://HOST:PORT/: each browser tab runs its own dashboard. There is no "
+                    "authentication: keep the default 127.0.0.1, or put it behind a reverse proxy that "
+                    "authenticates (see the README).",
+    )
+    web.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1: this machine only)")
+    web.add_argument("--port", type=port_number, default=8000, help="the port to listen on (default 8000)")
+    web.add_argument("--public-url", type=public_url, metavar="URL",
+                     help="the address browsers use, when it is not http://HOST:PORT (behind a reverse proxy: "
+                          "https://analytics.example.com)")
+    web.set_defaults(handler=run_web)
+
+
+def public_url(text: str) -> str:
+    """argparse type: an http(s) address without a trailing slash (the page appends its paths)."""
+    if not text.startswith(("http://", "https://")):
+        raise argparse.ArgumentTypeError(f"must start with http:// or https://, got {text!r}")
+    return text.rstrip("/")
+
+
+def dashboard_command(args: argparse.Namespace) -> str:
+    """The shell command each browser session runs: this Python, this configuration."""
+    argv = [sys.executable, "-m", "tui_analytics"]
+    if getattr(args, "config", None):
+        argv += ["--config", str(args.config)]
+    if getattr(args, "verbose", False):
+        argv.append("-v")
+    return shlex.join(argv)
+
+
+def run_web(args: argparse.Namespace) -> int:
+    from .serve_log import log_to_stderr
+
+    _check_free(args.host, args.port)
+    log_to_stderr(verbose=bool(getattr(args, "verbose", False)), events=False)
+    server = _server_class()(dashboard_command(args), host=args.host, port=args.port, title="tui-analytics",
+                             public_url=args.public_url)
+    server.serve()
+    log.info("stopped")
+    return 0
+
+
+def _check_free(host: str, port: int) -> None:
+    """Fail with one line before anything starts when the address cannot be listened on
+    (aiohttp would say so only after announcing the server, in a longer message)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        family, kind, proto, _, address = infos[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as aiohttp binds
+            probe.bind(address)
+    except OSError as exc:
+        raise TuiAnalyticsError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
+
+
+def _server_class() -> Any:
+    """textual-serve's Server with plain logging (ours) instead of its banner and Rich handler."""
+    from textual_serve.server import Server
+
+    class DashboardServer(Server):
+        def __init__(self, *args: Any, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.sessions: set[asyncio.Task[Any]] = set()
+
+        def initialize_logging(self) -> None:
+            pass  # log_to_stderr has set up logging already
+
+        async def on_startup(self, app: Any) -> None:
+            log.info("serving the dashboard on %s (no authentication: anyone who can reach it can use the dashboard)",
+                     self.public_url)
+
+        async def handle_websocket(self, request: Any) -> Any:
+            task = asyncio.current_task()
+            assert task is not None  # aiohttp runs each request in its own task
+            self.sessions.add(task)
+            try:
+                log.info("session opened from %s", request.remote)
+                return await super().handle_websocket(request)
+            finally:
+                self.sessions.discard(task)
+                log.info("session closed")
+
+        async def on_shutdown(self, app: Any) -> None:
+            # aiohttp would wait for open sessions (a browser tab left open) until its timeout. Cancelling
+            # one closes its WebSocket and tells its dashboard to quit (textual-serve's own clean-up);
+            # waiting for that here lets each dashboard finish its interrupted work and free the lock.
+            sessions = list(self.sessions)
+            if sessions:
+                log.info("closing %d open session(s)", len(sessions))
+            for task in sessions:
+                task.cancel()
+            if sessions:
+                await asyncio.wait(sessions, timeout=SESSION_CLOSE_SECONDS)
+
+    return DashboardServer
