@@ -12,7 +12,6 @@ on stderr (see `serve_log`).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import os
 import signal
@@ -23,6 +22,8 @@ from ..data.config import load_settings, mask_url
 from ..runtime.errors import TuiAnalyticsError
 
 if TYPE_CHECKING:
+    import asyncio
+
     from ..wiring import Services
 
 log = logging.getLogger("tui_analytics.serve")
@@ -70,6 +71,8 @@ def run_serve(args: argparse.Namespace) -> int:
 
     locking.set_program(PROGRAM)
     root = Services(settings)
+    import asyncio  # here, not at the top: --help must not pay for it
+
     # asyncio.run cancels what is left and waits for it: the interrupted runs are recorded by then.
     code = asyncio.run(_serve(root, args.metrics_host, port))
     log.info("stopped")
@@ -78,6 +81,8 @@ def run_serve(args: argparse.Namespace) -> int:
 
 async def _serve(root: Services, metrics_host: str = "127.0.0.1", metrics_port: int | None = None) -> int:
     """Serve until SIGTERM or SIGINT; returns the exit code (raises CannotServe: exit 1)."""
+    import asyncio
+
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
     signals = (signal.SIGTERM, signal.SIGINT)
@@ -91,6 +96,8 @@ async def _serve(root: Services, metrics_host: str = "127.0.0.1", metrics_port: 
 
 
 async def _run(root: Services, stopping: asyncio.Event, metrics_host: str, metrics_port: int | None) -> int:
+    import asyncio
+
     from .serve_log import EventLogger
 
     await asyncio.to_thread(root.open, _progress())

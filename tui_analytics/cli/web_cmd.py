@@ -10,7 +10,6 @@ the README shows how to put it behind a reverse proxy that authenticates.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import shlex
 import socket
@@ -84,6 +83,8 @@ def _check_free(host: str, port: int) -> None:
 
 def _server_class() -> Any:
     """textual-serve's Server with plain logging (ours) instead of its banner and Rich handler."""
+    import asyncio
+
     from textual_serve.server import Server
 
     class DashboardServer(Server):
