@@ -141,7 +141,8 @@ def _fsync_directory(directory: Path) -> None:
             os.close(fd)
 
 
-def _numbered(path: Path, n: int) -> Path:
+def numbered(path: Path, n: int) -> Path:
+    """`name-2.csv` for `name.csv` (n=2): the names a save that never replaces tries in turn."""
     name = path.name
     for ext in sorted((e + z for e in EXTENSIONS.values() for z in (".gz", "")), key=len, reverse=True):
         if name.lower().endswith(ext) and len(name) > len(ext):
@@ -244,7 +245,7 @@ class AtomicFile:
             return
         first = self.path
         for n in range(1, 1000):
-            candidate = first if n == 1 else _numbered(first, n)
+            candidate = first if n == 1 else numbered(first, n)
             try:
                 _link_no_clobber(self._tmp, candidate)
             except FileExistsError:
