@@ -3,6 +3,7 @@ from the raw rows in plain Python (not by the repository's SQL)."""
 
 from __future__ import annotations
 
+import sqlite3
 from collections import Counter, defaultdict
 from datetime import date, datetime, timedelta, timezone
 
@@ -154,6 +155,8 @@ def test_missing_tables_is_a_clear_error(tmp_path):
     from tui_analytics.data.sources import open_source
 
     empty = tmp_path / "empty.sqlite3"
+    with sqlite3.connect(empty) as conn:  # a database, but not the analytics one
+        conn.execute("CREATE TABLE other (a INTEGER)")
     settings = Settings.for_dir(tmp_path, database_url=f"sqlite:///{empty}")
     with pytest.raises(DatabaseError, match="no users, items, activities table"):
         open_source(settings)

@@ -414,6 +414,7 @@ async def test_export_to_file_streams_into_the_export_dir(service, settings):
 
 async def test_export_to_file_writes_small_datasets_to_a_given_path(service, tmp_path):
     target = tmp_path / "reports" / "growth.json"
+    target.parent.mkdir()  # a path's directory must exist (as for a shell redirect)
     done = await service.export_to_file("user-growth", target, ExportOptions(format="json"), size=3)
     assert done.path == target and done.rows == 3 and done.metadata_path is None
     assert [r["month"] for r in json.loads(target.read_text())] == ["2025-11", "2025-12", "2026-01"]

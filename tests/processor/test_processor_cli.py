@@ -85,8 +85,10 @@ def test_cache_clear_names_the_process_that_will_apply_it(cli_env, capsys) -> No
 
 def test_cache_invalidate_with_a_pattern_that_matches_nothing(cli_env, capsys) -> None:
     assert main(["cache", "invalidate", "user_growth*"]) == 1
-    out = capsys.readouterr().out
-    assert "no cache key matches 'user_growth*'" in out and "user-growth:12" in out
+    out = capsys.readouterr()
+    assert out.out == ""  # an error goes to stderr, one line
+    assert out.err.startswith("tui-analytics: error: no cache key matches 'user_growth*'")
+    assert "user-growth:12" in out.err and out.err.count("\n") == 1
     assert main(["cache", "keys", "--json"]) == 0
     assert "performance-metrics" in json.loads(capsys.readouterr().out)
 

@@ -78,6 +78,7 @@ def test_kill_during_report_generation(settings, worker_factory, mode) -> None:
         assert temp_litter(report_dir)
     worker.kill9()
     service = AnalyticsScheduledReportsService(settings, auto_start=False).open()  # restart
+    assert service.claim_scheduler()  # the process that schedules recovers what the dead one left
     history = service.get_scheduled_reports()
     assert [(h.template_id, h.status) for h in history] == [("daily-activity-summary", "interrupted")]
     assert "interrupted" in history[0].error and history[0].path is None
@@ -93,6 +94,7 @@ def test_kill_during_a_job_run_is_recorded_as_interrupted(settings, worker_facto
     worker.wait_for("READY")
     worker.kill9()
     processor = AnalyticsBackgroundProcessor(settings, autostart=False, probe_loop_lag=False).open()
+    assert processor.claim_scheduler()  # the process that schedules recovers what the dead one left
     runs = processor.history.recent("user-growth")
     assert [(r.status, r.trigger) for r in runs] == [("interrupted", "manual")]
     assert "stopped before the run finished" in runs[0].error

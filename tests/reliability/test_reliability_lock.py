@@ -108,6 +108,8 @@ async def test_a_cli_style_service_never_marks_a_live_generation_interrupted(set
         worker.kill9()
         dispose_all()  # this process ends too; the next start is alone
         service = AnalyticsScheduledReportsService(settings, auto_start=False).open()
+        assert [h.status for h in service.get_scheduled_reports()] == ["running"]  # a reader never writes
+        assert service.claim_scheduler()  # the next process that schedules
         assert [h.status for h in service.get_scheduled_reports()] == ["interrupted"]
     finally:
         worker.close()

@@ -386,7 +386,7 @@ def test_interrupted_runs_are_marked_at_start(settings, frozen_clock):
     runs = RunStore(service.engine)
     run_id = runs.start("daily-activity-summary", "Daily Activity Summary", "scheduled", None, frozen_clock.now())
     dispose_all()  # this process ends (its state database locks go with it)
-    make(settings, frozen_clock)  # the next start
+    make(settings, frozen_clock).claim_scheduler()  # the next start of a process that schedules
     row = next(h for h in service.get_scheduled_reports() if h.id == run_id)
     assert row.status == "interrupted" and "interrupted" in row.error
     assert service.get_report_statistics().failed_reports == 1

@@ -91,9 +91,8 @@ def run_invalidate(args: argparse.Namespace) -> int:
                           "dryRun": args.dry_run, "requested": requested is not None,
                           "seq": requested.seq if requested else None}))
         return 0 if matched else 1
-    if not matched:
-        print(f"no cache key matches {args.pattern!r}; the keys are: {', '.join(known_keys())}")
-        return 1
+    if not matched:  # an error: one line on stderr, exit 1 (main prints it)
+        raise ValueError(f"no cache key matches {args.pattern!r}; the keys are: {', '.join(known_keys())}")
     print("\n".join(matched))
     if requested is not None:
         print(f"invalidation requested (#{requested.seq}); {_when_applied(settings)}")

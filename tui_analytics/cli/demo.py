@@ -7,7 +7,9 @@ import sys
 import time
 from datetime import datetime
 
-from ..data.config import load_settings, mask_url
+from ..data.config import Settings, load_settings, mask_url
+
+STATE_TABLES = frozenset({"report_templates", "report_runs", "job_runs"})
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -29,6 +31,29 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(handler=run)
 
 
+def _refuse_state_database(settings: Settings, url: str) -> None:
+    from ..data.dbfiles import own_database, sqlite_path
+
+    path = sqlite_path(url)
+    if path is not None and own_database(settings, path) == "the state database":
+        raise ValueError(f"refusing to write demo data into the state database ({path})")
+
+
+def _refuse_state_tables(url: str) -> None:
+    # Another data directory's state database (or a server one) is recognised by its tables.
+    from sqlalchemy import inspect
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from ..data.db import get_engine
+
+    try:
+        present = set(inspect(get_engine(url)).get_table_names())
+    except SQLAlchemyError:
+        return  # load_demo_data reports the database's own error
+    if present & STATE_TABLES:
+        raise ValueError(f"refusing to write demo data into {mask_url(url)}: it is a tui-analytics state database")
+
+
 def run(args: argparse.Namespace) -> int:
     from ..data.db import check_connection, get_engine
     from ..data.demo_data import DemoSpec, load_demo_data
@@ -46,7 +71,9 @@ def run(args: argparse.Namespace) -> int:
     spec = DemoSpec(users=args.users, items=args.items, activities=args.activities,
                     months=args.months, seed=args.seed, end=end)
     spec.validate()
+    _refuse_state_database(settings, url)
     check_connection(url)
+    _refuse_state_tables(url)
     started = time.perf_counter()
     last = [0.0]
 

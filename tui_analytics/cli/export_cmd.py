@@ -141,9 +141,9 @@ def run(args: argparse.Namespace) -> int:
         )
     where = "stdout" if result.path is None else str(result.path)
     progress.done(result.rows, result.size, where)
-    if to_stdout:
+    if to_stdout or result.in_place:
         if result.metadata is not None and options.format == "csv":
-            # stdout holds the CSV itself; its metadata goes to stderr as one JSON line.
+            # stdout (or a device, a FIFO) holds the CSV itself; its metadata goes to stderr as one JSON line.
             print(json.dumps({"metadata": result.metadata}), file=sys.stderr)
     elif args.output is None or Path(args.output).expanduser().is_dir():
         print(result.path)

@@ -47,6 +47,7 @@ from .config import mask_url
 _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
 _query_timeouts: dict[str, float] = {}  # normalised URL -> seconds per statement
+_read_only: set[str] = set()  # normalised URLs of sources: opened read-only, never created
 _dispose_hooks: list[Any] = []
 
 CONNECT_TIMEOUT = 10  # seconds; a host that drops packets must not hang a job for minutes
@@ -66,6 +67,13 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+def _sqlite_read_only_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    # journal_mode and synchronous would need write access; the file keeps the mode it has.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
@@ -76,17 +84,42 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def get_engine(url: str) -> Engine:
-    """The shared engine for a URL, created on first use."""
+    """The shared engine for a URL, created on first use (read-only if `set_read_only` said so)."""
     url = normalise_url(url)
     with _lock:
         engine = _engines.get(url)
         if engine is None:
-            engine = _create(url)
+            engine = _create(url, read_only=url in _read_only)
             _engines[url] = engine
         return engine
 
 
-def _create(url: str) -> Engine:
+def set_read_only(url: str) -> None:
+    """Open this database read-only from now on (a source: the product only reads it).
+
+    An SQLite file is then opened with `mode=ro`: a missing file is an error, never
+    created with its directories, and nothing can write into it. An engine already
+    made for the URL in this process is replaced at the next `get_engine`.
+    """
+    url = normalise_url(url)
+    with _lock:
+        if url in _read_only:
+            return
+        _read_only.add(url)
+        engine = _engines.pop(url, None)
+    if engine is not None:
+        engine.dispose()
+
+
+def _read_only_sqlite(path: Path) -> Any:
+    import sqlite3
+    from urllib.parse import quote
+
+    uri = f"file:{quote(str(path.absolute()))}?mode=ro"
+    return lambda: sqlite3.connect(uri, uri=True, check_same_thread=False, timeout=10)
+
+
+def _create(url: str, *, read_only: bool = False) -> Engine:
     parsed = make_url(url)
     backend = parsed.get_backend_name()
     kwargs: dict[str, Any] = {"pool_pre_ping": True}
@@ -94,7 +127,10 @@ def _create(url: str) -> Engine:
     if backend == "sqlite":
         if parsed.database and parsed.database != ":memory:" and not parsed.database.startswith("file:"):
             path = Path(parsed.database).expanduser()
-            path.parent.mkdir(parents=True, exist_ok=True)
+            if read_only:
+                kwargs["creator"] = _read_only_sqlite(path)
+            else:
+                path.parent.mkdir(parents=True, exist_ok=True)
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 10}
     else:
         kwargs.update(pool_size=5, max_overflow=5, pool_recycle=1800)
@@ -110,13 +146,13 @@ def _create(url: str) -> Engine:
         raise DatabaseError(f"bad database URL {describe_error(url, exc)}") from None
     except TypeError as exc:  # a driver that does not take connect_timeout
         raise DatabaseError(f"bad database URL {mask_url(url)}: {exc}") from None
-    _listen(engine, url, backend, path)
+    _listen(engine, url, backend, path, read_only="creator" in kwargs)
     return engine
 
 
-def _listen(engine: Engine, url: str, backend: str, path: Path | None) -> None:
+def _listen(engine: Engine, url: str, backend: str, path: Path | None, *, read_only: bool = False) -> None:
     if backend == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "connect", _sqlite_read_only_pragmas if read_only else _sqlite_pragmas)
         if path is not None:
             _watch_sqlite_file(engine, path)
     else:
@@ -212,7 +248,7 @@ def query_timeout(url: str) -> float | None:
 
 
 def new_engine(url: str) -> Engine:
-    """A private engine (not shared), for one-off work such as building a database file."""
+    """A private read-write engine (not shared), for one-off work such as building a database file."""
     return _create(normalise_url(url))
 
 

@@ -51,12 +51,30 @@ class DemoSpec:
     end: datetime | None = None
 
     def validate(self) -> None:
-        for name in ("users", "items", "activities", "months"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"--{name} must be at least 1")
+        """ValueError for anything out of range, before a single row is written."""
+        for name, most in LIMITS.items():
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise ValueError(f"--{name} must be a whole number")
+            if not 1 <= value <= most:
+                raise ValueError(f"--{name} must be between 1 and {most:,}, got {value:,}")
+        try:
+            end = _end_of(self)
+            start = end - timedelta(days=round(self.months * 30.44))
+            # Generation walks day by day up to the day after the end, and the items predate the start.
+            end + timedelta(days=2)
+            start - timedelta(days=91)
+        except (OverflowError, ValueError):
+            shown = self.end.isoformat() if self.end is not None else "now"
+            raise ValueError(
+                f"--end {shown} with --months {self.months} is out of range: the data must fit between the years 1 and 9999"
+            ) from None
 
 
 Progress = Callable[[str, int, int], None]
+
+# Upper bounds of a DemoSpec (the lower bound is 1): a typo must not start hours of work.
+LIMITS = {"users": 10_000_000, "items": 1_000_000, "activities": 1_000_000_000, "months": 1200}
 
 
 def _end_of(spec: DemoSpec) -> datetime:

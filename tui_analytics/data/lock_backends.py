@@ -173,7 +173,10 @@ def backend_for(state_url: str, key: int) -> Any:
         if not database or database == ":memory:" or database.startswith("file:") or os.name == "nt":
             return LocalBackend()
         suffix = ".scheduler.lock" if key == SCHEDULER_KEY else ".presence.lock"
-        return FileBackend(Path(database).expanduser().with_name(Path(database).name + suffix))
+        # Beside the real file: two data directories reaching one state file through a
+        # symlink (of the file or of a directory) must meet on one lock.
+        real = Path(os.path.realpath(Path(database).expanduser()))
+        return FileBackend(real.with_name(real.name + suffix))
     if kind in ("postgresql", "mysql", "mariadb"):
         return ServerBackend(url, key)
     return LocalBackend()

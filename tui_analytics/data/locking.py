@@ -238,14 +238,24 @@ class Lease:
     """One service's use of the scheduler lock: claim it when scheduling, drop it when stopping.
 
     `on_change(held)` runs on the event loop when the lock is gained (the holder
-    exited) or lost (its database session was killed).
+    exited) or lost (its database session was killed). `on_claimed()` runs once when
+    a claim first succeeds (again after a drop): the housekeeping only the process
+    that schedules does, such as marking runs a dead process left 'running'.
     """
 
-    def __init__(self, state_url: str, on_change: Callable[[bool], None], lock: SchedulerLock | None = None) -> None:
+    def __init__(
+        self,
+        state_url: str,
+        on_change: Callable[[bool], None],
+        lock: SchedulerLock | None = None,
+        on_claimed: Callable[[], None] | None = None,
+    ) -> None:
         self._state_url = state_url
         self._on_change = on_change
         self.lock = lock
         self._unsubscribe: Callable[[], None] | None = None
+        self._on_claimed = on_claimed
+        self._claimed = False
 
     def claim(self) -> bool:
         """Join the lock (taking it when free) and watch it from the running loop; True when we may schedule."""
@@ -254,11 +264,19 @@ class Lease:
         if self._unsubscribe is None:
             self._unsubscribe = self.lock.subscribe(self._on_change)
         held = self.lock.join(self)
+        if held and not self._claimed:
+            self._claimed = True
+            if self._on_claimed is not None:
+                try:
+                    self._on_claimed()
+                except Exception:  # housekeeping: scheduling goes on without it
+                    log.exception("start-up housekeeping of the scheduler failed")
         if _running_loop() is not None:
             self.lock.watch()
         return held
 
     def drop(self) -> None:
+        self._claimed = False
         if self.lock is None:
             return
         if self._unsubscribe is not None:
@@ -282,17 +300,22 @@ class Lease:
 _presence: dict[str, Any] = {}
 
 
-def join_presence(state_url: str, recover: Callable[[bool], None]) -> None:
+_alone: dict[str, bool] = {}
+_alone_told: dict[str, set[str]] = {}
+
+
+def join_presence(state_url: str) -> bool:
     """Register this process as a user of the state database (once per process and URL).
 
-    `recover(alone)` runs first: `alone` is True when no other live process uses
-    the database, so every run still marked 'running' is dead. Never raises for
-    the lock itself: without it, recovery only trusts age.
+    Returns (and `was_alone` tells later) whether no other live process used the
+    database when this one joined: then every run still marked 'running' is dead,
+    which the process that takes the scheduler lock uses to recover them. Never
+    raises for the lock itself: without it, recovery only trusts age.
     """
     key = normalise_url(state_url)
     with _registry_lock:
         if key in _presence:
-            return
+            return _alone.get(key, False)
         backend = backend_for(state_url, PRESENCE_KEY)
         _presence[key] = backend
     # MySQL has no shared named locks, and an in-memory database has no peers: never "alone" there.
@@ -302,14 +325,25 @@ def join_presence(state_url: str, recover: Callable[[bool], None]) -> None:
         alone = can_tell and backend.acquire(shared=False)
     except Exception:
         log.debug("presence lock unavailable", exc_info=True)
-    try:
-        recover(alone)
-    finally:
-        if can_tell:
-            try:
-                _share(backend, alone)
-            except Exception:
-                log.debug("presence lock unavailable", exc_info=True)
+    _alone[key] = bool(alone)
+    if can_tell:
+        try:
+            _share(backend, alone)
+        except Exception:
+            log.debug("presence lock unavailable", exc_info=True)
+    return bool(alone)
+
+
+def was_alone(state_url: str, what: str) -> bool:
+    """Whether this process was the only user of the state database when it joined, told once
+    per `what` (a table): afterwards runs marked 'running' may be this process's own, live."""
+    key = normalise_url(state_url)
+    with _registry_lock:
+        told = _alone_told.setdefault(key, set())
+        if what in told:
+            return False
+        told.add(what)
+        return _alone.get(key, False)
 
 
 def _share(backend: Any, exclusive: bool) -> None:
@@ -328,6 +362,8 @@ def release_all() -> None:
         locks, presence = list(_locks.values()), list(_presence.values())
         _locks.clear()
         _presence.clear()
+        _alone.clear()
+        _alone_told.clear()
     for lock in locks:
         lock.release()
     for backend in presence:

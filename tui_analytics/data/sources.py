@@ -7,8 +7,10 @@ import threading
 from collections.abc import Callable
 
 from ..runtime.clock import SYSTEM_CLOCK, Clock
+from ..runtime.errors import DatabaseError
 from .config import Settings
-from .db import check_connection, check_source_schema, new_engine, set_query_timeout
+from .db import check_connection, check_source_schema, new_engine, set_query_timeout, set_read_only
+from .dbfiles import sqlite_path
 from .demo_data import DemoSpec, load_demo_data
 from .repository import AdminAnalyticsOptimizedRepository
 
@@ -54,9 +56,17 @@ def open_source(
     With `check`, the connection and the three tables are verified first, so a
     bad URL or an empty database is one clear DatabaseError, not a traceback later.
     """
+    url = settings.source_url
     if settings.uses_demo_data:
         ensure_demo_database(settings, on_progress)
-    url = settings.source_url
+    else:
+        # A configured source is only read: opened read-only, never created (a typo in a
+        # path must not leave an empty database and its directories behind).
+        set_read_only(url)
+        path = sqlite_path(url)
+        if path is not None and not path.is_file():
+            what = "is not a file" if path.exists() else "does not exist"
+            raise DatabaseError(f"the source database {path} {what} (a source is opened read-only, never created)")
     set_query_timeout(url, settings.query_timeout)  # no analytics query may run for ever
     if check:
         engine = check_connection(url)

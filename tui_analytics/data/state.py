@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import update
@@ -48,10 +48,13 @@ def inserted_id(result: Any) -> int:
 
 
 def open_state(settings: Settings, clock: Clock | None = None) -> Engine:
-    """The state engine with every table created (idempotent).
+    """The state engine with every table created (idempotent; only reads once they exist).
 
     The first call in a process also registers it as a user of the database
-    (locking.join_presence) and marks runs that a dead process left 'running'.
+    (locking.join_presence). Nothing is written here: a read command (`report list`)
+    works while another process holds the database's write lock. Runs a dead process
+    left 'running' are marked by the process that takes the scheduler lock
+    (`recover_interrupted`, called by the services when they claim it).
     """
     url = settings.resolved_state_url
     engine = get_engine(url)
@@ -61,20 +64,19 @@ def open_state(settings: Settings, clock: Clock | None = None) -> Engine:
         raise DatabaseError(f"cannot open the state database {describe_error(url, exc)}") from None
     from .locking import join_presence
 
-    now = clock.now() if clock is not None else datetime.now(timezone.utc)
-    def recover(alone: bool) -> None:
-        recover_interrupted(engine, alone=alone, now=now)
-
-    join_presence(url, recover)
+    join_presence(url)
     return engine
 
 
-def recover_interrupted(engine: Engine, *, alone: bool, now: datetime) -> dict[str, int]:
+def recover_interrupted(
+    engine: Engine, *, alone: bool, now: datetime, tables: tuple[str, ...] = ("job_runs", "report_runs")
+) -> dict[str, int]:
     """Mark runs left 'running' by a process that died as 'interrupted'; returns counts per table.
 
-    `alone` (no other live process uses this database) makes every such run dead;
-    otherwise only runs older than STALE_RUN_SECONDS are, so a dashboard starting
-    never marks a report another live process is making.
+    `alone` (no other live process used this database when this one joined) makes
+    every such run dead; otherwise only runs older than STALE_RUN_SECONDS are, so a
+    dashboard starting never marks a report another live process is making. Called by
+    the process that takes the scheduler lock, never by a read command.
     """
     naive_now = to_db(now)
     assert naive_now is not None
@@ -87,6 +89,8 @@ def recover_interrupted(engine: Engine, *, alone: bool, now: datetime) -> dict[s
                 ("report_runs", report_runs,
                  {"error": "interrupted: the app stopped during generation", "finished_at": naive_now}),
             ):
+                if name not in tables:
+                    continue
                 where = table.c.status == "running"
                 if not alone:
                     where = where & (table.c.started_at < cutoff)

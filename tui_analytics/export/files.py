@@ -15,11 +15,13 @@ import errno
 import os
 import re
 import socket
+import stat
 import tempfile
 import time
 import unicodedata
 import zlib
-from contextlib import suppress
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from types import TracebackType
 from typing import IO
@@ -139,7 +141,8 @@ def _fsync_directory(directory: Path) -> None:
             os.close(fd)
 
 
-def _numbered(path: Path, n: int) -> Path:
+def numbered(path: Path, n: int) -> Path:
+    """`name-2.csv` for `name.csv` (n=2): the names a save that never replaces tries in turn."""
     name = path.name
     for ext in sorted((e + z for e in EXTENSIONS.values() for z in (".gz", "")), key=len, reverse=True):
         if name.lower().endswith(ext) and len(name) > len(ext):
@@ -153,21 +156,38 @@ class AtomicFile:
     overwrite=True replaces an existing file (like `>` in a shell). overwrite=False
     never replaces one: with unique=True it picks `name-2.csv`, `name-3.csv`...,
     otherwise it raises FileExistsError. The final path is `.path` after exit.
+    A symlink is written through: its target is replaced atomically, the link stays.
+    Anything else that is not a regular file (a device, a FIFO) is never replaced:
+    ExportOptionsError (write into those with `write_in_place`). make_dirs=False
+    (an operator's -o path) creates no directory, as a shell redirect creates none.
     """
 
-    def __init__(self, path: Path | str, *, overwrite: bool = True, unique: bool = False) -> None:
+    def __init__(
+        self, path: Path | str, *, overwrite: bool = True, unique: bool = False, make_dirs: bool = True
+    ) -> None:
         self.path = Path(path)
         self._overwrite = overwrite and not unique
         self._unique = unique
+        self._make_dirs = make_dirs
         self._tmp: str | None = None
         self._fh: IO[bytes] | None = None
 
     def __enter__(self) -> IO[bytes]:
+        if self.path.is_symlink():
+            self.path = Path(os.path.realpath(self.path))
+        if is_special_file(self.path):
+            raise ExportOptionsError(f"refusing to replace {self.path}: it is not a regular file")
         directory = self.path.parent
-        try:
-            directory.mkdir(parents=True, exist_ok=True)
-        except FileExistsError:  # the "directory" is a file: say so, not "File exists"
-            raise NotADirectoryError(errno.ENOTDIR, "Not a directory", str(directory)) from None
+        if not self._make_dirs:
+            if not directory.is_dir():
+                if directory.exists():
+                    raise NotADirectoryError(errno.ENOTDIR, "Not a directory", str(directory))
+                raise FileNotFoundError(errno.ENOENT, "No such directory", str(directory))
+        else:
+            try:
+                directory.mkdir(parents=True, exist_ok=True)
+            except FileExistsError:  # the "directory" is a file: say so, not "File exists"
+                raise NotADirectoryError(errno.ENOTDIR, "Not a directory", str(directory)) from None
         remove_stale_temps(directory)
         try:
             fd, self._tmp = tempfile.mkstemp(
@@ -225,7 +245,7 @@ class AtomicFile:
             return
         first = self.path
         for n in range(1, 1000):
-            candidate = first if n == 1 else _numbered(first, n)
+            candidate = first if n == 1 else numbered(first, n)
             try:
                 _link_no_clobber(self._tmp, candidate)
             except FileExistsError:
@@ -236,6 +256,30 @@ class AtomicFile:
             self._discard()
             return
         raise FileExistsError(f"no free file name like {first}")
+
+
+def is_special_file(path: Path | str) -> bool:
+    """True for something that exists and is neither a regular file nor a directory
+    (a device, a FIFO, a socket), symlinks followed."""
+    try:
+        mode = os.stat(path).st_mode
+    except (OSError, ValueError):
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
+@contextmanager
+def write_in_place(path: Path | str) -> Iterator[IO[bytes]]:
+    """Open a device or FIFO for writing, as a shell redirect does: no temp file, no rename,
+    the node itself stays (`/dev/null` stays a device). A write error names the path
+    (`/dev/full`: "No space left on device: /dev/full")."""
+    try:
+        with open(path, "wb") as fh:
+            yield fh
+    except OSError as exc:
+        if exc.filename:
+            raise
+        raise _with_path(exc, Path(path)) from None
 
 
 def _link_no_clobber(src: str, dst: Path) -> None:
@@ -314,12 +358,14 @@ def save_export(
     name: str | None = None,
     *,
     overwrite: bool = False,
+    unique: bool | None = None,
 ) -> Path:
     """Save an export in `directory` atomically and return the file's path.
 
     `name` is an operator's file name (checked by `check_filename`, the extension
     added if missing); by default the result's own timestamped name. An existing
-    file is never replaced unless `overwrite`: the name gains `-2`, `-3`...
+    file is never replaced unless `overwrite`: the name gains `-2`, `-3`... (with
+    unique=False: FileExistsError instead, so a caller that recorded the name keeps it).
     CSV metadata (include_metadata) goes beside it as `<file>.meta.json`.
     Blocking: call it from a thread (`await asyncio.to_thread(save_export, ...)`).
     """
@@ -329,7 +375,8 @@ def save_export(
     else:
         filename = name_with_extension(check_filename(name.strip() if isinstance(name, str) else name), extension)
     target = resolve_inside(directory, filename)
-    path = write_atomic(target, result.to_bytes(), overwrite=overwrite, unique=not overwrite)
+    unique = (not overwrite) if unique is None else unique
+    path = write_atomic(target, result.to_bytes(), overwrite=overwrite, unique=unique)
     if result.metadata is not None and result.format == "csv":
         try:
             write_atomic(sidecar_path(path), (dumps(result.metadata) + "\n").encode("utf-8"))

@@ -24,7 +24,15 @@ from ..runtime.clock import SYSTEM_CLOCK, Clock
 from ..runtime.errors import ExportOptionsError, unknown
 from ..runtime.once import Once
 from .csvfmt import rows_to_csv
-from .files import AtomicFile, remove_stale_temps, save_export, sidecar_path, write_atomic
+from .files import (
+    AtomicFile,
+    is_special_file,
+    remove_stale_temps,
+    save_export,
+    sidecar_path,
+    write_atomic,
+    write_in_place,
+)
 from .jsonfmt import build_metadata, document, dumps
 from .options import (
     CONTENT_TYPES,
@@ -60,6 +68,7 @@ class FileExport:
     size: int
     metadata: dict[str, Any] | None
     metadata_path: Path | None
+    in_place: bool = False  # written into a device or FIFO: no metadata file beside it
 
 
 class AnalyticsExportService:
@@ -225,11 +234,17 @@ class AnalyticsExportService:
         export directory under its generated name (never replacing a file). Recent activity
         is streamed from the database row by row; the other datasets are small aggregates.
         A directory as destination gets the generated name inside it.
+
+        A path is treated as a shell redirect treats it: a device or FIFO is written into
+        in place (never replaced), a symlink is written through to its target (atomically
+        there), and a missing directory is an error (never created). The state and source
+        databases are refused (ExportOptionsError) before anything is written.
         """
         options = self._checked(dataset, options, size)
         self.open()
         now = self._clock.now()
         unique = False
+        chosen = False  # a path the caller named (not the export directory's generated name)
         if destination is None:
             destination = self.export_dir / build_filename(dataset, now, options)
             unique = True
@@ -238,15 +253,27 @@ class AnalyticsExportService:
             if destination.is_dir():
                 destination = destination / build_filename(dataset, now, options)
                 unique = True
-        if isinstance(destination, Path):
-            atomic = AtomicFile(destination, overwrite=overwrite and not unique, unique=unique)
+            chosen = True
+        if isinstance(destination, Path) and chosen:
+            self._refuse_own_database(destination)
+        in_place = isinstance(destination, Path) and is_special_file(destination)
+        if isinstance(destination, Path) and in_place:
+            with write_in_place(destination) as fh:
+                rows, size_written, metadata = self._write_to(fh, dataset, options, size, now, on_progress)
+            path: Path | None = destination
+        elif isinstance(destination, Path):
+            atomic = AtomicFile(
+                destination, overwrite=overwrite and not unique, unique=unique, make_dirs=not chosen
+            )
             with atomic as fh:
                 rows, size_written, metadata = self._write_to(fh, dataset, options, size, now, on_progress)
-            path: Path | None = atomic.path
+            path = atomic.path
         else:
             rows, size_written, metadata = self._write_to(destination, dataset, options, size, now, on_progress)
             path = None
         meta_path = None
+        if in_place:
+            return FileExport(path, rows, size_written, metadata, None, in_place=True)
         if path is not None and metadata is not None and options.format == "csv":
             try:
                 meta_path = write_atomic(sidecar_path(path), (dumps(metadata) + "\n").encode("utf-8"))
@@ -254,6 +281,13 @@ class AnalyticsExportService:
                 path.unlink(missing_ok=True)  # all or nothing: no export without its metadata
                 raise
         return FileExport(path, rows, size_written, metadata, meta_path)
+
+    def _refuse_own_database(self, destination: Path) -> None:
+        from ..data.dbfiles import own_database
+
+        what = own_database(self.settings, destination)
+        if what is not None:
+            raise ExportOptionsError(f"refusing to overwrite {what} ({destination})")
 
     def _write_to(
         self,

@@ -110,7 +110,9 @@ class AnalyticsBackgroundProcessor:
         self._opening = Once(self._open_state)
         self.retry = retry or RetryPolicy()
         self.retries = 0  # transient failures retried since start (Metrics pane)
-        self.lease = locking.Lease(self.settings.resolved_state_url, self._lock_changed, scheduler_lock)
+        self.lease = locking.Lease(
+            self.settings.resolved_state_url, self._lock_changed, scheduler_lock, on_claimed=self.recover
+        )
         self._read_only = False
         self.history = JobHistory(self._state, self.settings.history_retention)
         self.cache = cache or AnalyticsCache(clock=self.clock)
@@ -448,10 +450,18 @@ class AnalyticsBackgroundProcessor:
         except Exception:
             log.exception("job history write failed")
 
+    def recover(self) -> None:
+        """Mark runs a dead process left 'running' as interrupted (blocking). Only the process
+        that takes the scheduler lock does this (Lease's on_claimed): a read command never writes."""
+        from ..data.state import recover_interrupted
+
+        now = self.clock.now()
+        alone = locking.was_alone(self.settings.resolved_state_url, "job_runs")
+        recover_interrupted(self.state_engine, alone=alone, now=now, tables=("job_runs",))
+        self.history.mark_interrupted(self.history.interrupted_cutoff(now, self.settings.query_timeout))
+
     def _restore(self) -> None:
         """Statuses, counts, durations and last_cleanup from the history (one bounded read)."""
-        cutoff = self.history.interrupted_cutoff(self.clock.now(), self.settings.query_timeout)
-        self.history.mark_interrupted(cutoff)
         self.book.restore(self.history.restore(self.specs, recent=RECENT_RUNS))
         self.last_cleanup = self.history.last_cleanup()
         self._request_seq = requests.latest_seq(self._state())

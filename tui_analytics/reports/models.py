@@ -29,7 +29,7 @@ DATASETS = (
     "performance",
 )
 TRIGGERS = ("manual", "scheduled", "catch-up")
-RUN_STATUSES = ("running", "completed", "failed", "interrupted")
+RUN_STATUSES = ("running", "writing", "completed", "failed", "interrupted")
 
 
 def _iso(value: datetime | None) -> str | None:

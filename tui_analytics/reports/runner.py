@@ -1,7 +1,9 @@
 """One report generation: record it, build it, save it atomically, mail it, record the outcome.
 
-The history row is written before any work starts (status 'running'), so a crash
-leaves evidence that the next start turns into 'interrupted'. All blocking work
+The history row is written before any work starts (status 'running'), then names
+the file before it is saved ('writing'), then says 'completed': a crash leaves
+evidence that the next process to take the scheduler lock turns into 'interrupted'
+(keeping a file that was saved whole, since saves are atomic). All blocking work
 (SQL, rendering, files, SMTP) runs in worker threads. Fetching and rendering is
 one unit, retried whole after a transient database failure; cancelling a
 generation (quitting) stops its query and records it as interrupted.
@@ -21,6 +23,7 @@ from ..data.config import Settings
 from ..data.daterange import DateRange
 from ..data.querylimits import to_thread_interruptible
 from ..export import safe_filename, save_export
+from ..export.files import numbered
 from ..export.options import EXTENSIONS
 from ..runtime.clock import Clock
 from ..runtime.errors import one_line
@@ -130,6 +133,7 @@ class ReportRunner:
         scheduled_for: datetime | None,
     ) -> GeneratedReport:
         started = self.clock.now()
+        saved: Path | None = None
         run_id = await asyncio.to_thread(
             self.runs.start, template.id, template.name, trigger, scheduled_for, started
         )
@@ -143,7 +147,8 @@ class ReportRunner:
                 self.retry, what=f"report {template.id}",
             )
             filename = report_filename(template, rng, tz, started)
-            path = await asyncio.to_thread(save_export, result, self.report_dir, filename)
+            path = await asyncio.to_thread(self._save, run_id, result, filename)
+            saved = path
             # The report exists from here on: record it before mailing it, so a
             # crash during delivery does not turn a saved report into a failure.
             await asyncio.to_thread(
@@ -164,11 +169,11 @@ class ReportRunner:
             await asyncio.to_thread(self.templates.update, template.id, {"last_generated": finished})
             await asyncio.to_thread(self._prune)
         except asyncio.CancelledError:
-            self._record_failure(run_id, "interrupted", "interrupted: the generation was cancelled")
+            self._record_failure(run_id, "interrupted", "interrupted: the generation was cancelled", saved)
             raise
         except Exception as exc:
             message = one_line(exc)
-            await asyncio.to_thread(self._record_failure, run_id, "failed", message)
+            await asyncio.to_thread(self._record_failure, run_id, "failed", message, saved)
             await asyncio.to_thread(self._prune)
             log.warning("report %s failed: %s", template.id, message)
             self.publish(REPORT_FAILED, template.id, run_id=run_id, trigger=trigger, error=message, name=template.name)
@@ -220,8 +225,28 @@ class ReportRunner:
         except Exception:
             log.exception("could not prune the report history")
 
-    def _record_failure(self, run_id: int, status: str, message: str) -> None:
+    def _save(self, run_id: int, result: Any, filename: str) -> Path:
+        """Record the file's name ('writing'), then save it atomically; never replaces a file.
+
+        The row names the file before it exists, so a kill between the two leaves a
+        'writing' row (resolved at the next start), never a file without its history.
+        """
+        first = self.report_dir / filename
+        for n in range(1, 1000):
+            candidate = first if n == 1 else numbered(first, n)
+            if candidate.exists():
+                continue
+            self.runs.writing(run_id, candidate, result.size, result.content_type)
+            try:
+                return save_export(result, self.report_dir, candidate.name, overwrite=False, unique=False)
+            except FileExistsError:  # another writer took the name in between: the next one
+                continue
+        raise FileExistsError(f"no free file name like {first}")
+
+    def _record_failure(self, run_id: int, status: str, message: str, saved: Path | None = None) -> None:
+        # The name recorded while 'writing' stays only if the file was saved.
+        kept = {} if saved is not None else {"filename": None, "path": None, "size": None}
         try:
-            self.runs.finish(run_id, status=status, finished_at=self.clock.now(), error=message)
+            self.runs.finish(run_id, status=status, finished_at=self.clock.now(), error=message, **kept)
         except Exception:  # the database itself may be what failed; the log keeps the story
             log.exception("could not record the outcome of report run %s", run_id)

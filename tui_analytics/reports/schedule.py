@@ -46,7 +46,9 @@ class ReportSchedule:
     ) -> None:
         self.service = service
         self._injected = scheduler
-        self.lease = locking.Lease(service.settings.resolved_state_url, self._lock_changed, lock)
+        self.lease = locking.Lease(
+            service.settings.resolved_state_url, self._lock_changed, lock, on_claimed=service.recover
+        )
         self._read_only_loop: asyncio.AbstractEventLoop | None = None
         self._scheduler: Any = None
         self._loop: asyncio.AbstractEventLoop | None = None

@@ -104,19 +104,32 @@ class AnalyticsScheduledReportsService:
         return self
 
     def _open_state(self) -> None:
-        from ..data.state import STALE_RUN_SECONDS, open_state
+        from ..data.state import open_state
 
         if self._engine is None:
             self._engine = open_state(self.settings, self.clock)
         now = self.clock.now()
+        # Reads only once seeded: a read command must not need the state database's write lock.
         if self._templates.seed_defaults(default_rows(now), now):
             log.info("created the default report templates")
-        # Younger running rows may be another live process's (state.open_state marks them when alone).
-        interrupted = self._runs.mark_interrupted(now, started_before=now - timedelta(seconds=STALE_RUN_SECONDS))
+        remove_stale_temps(self.settings.resolved_report_dir)  # a save killed mid-way left its temp file
+
+    def recover(self) -> None:
+        """What the process that takes the scheduler lock does once (blocking): runs a dead process
+        left 'running' or 'writing' become 'interrupted' (a 'writing' run keeps its file when the
+        file is there: saves are atomic, so it is whole), and the history is pruned."""
+        from ..data.locking import was_alone
+        from ..data.state import STALE_RUN_SECONDS
+
+        now = self.clock.now()
+        # Younger rows may be another live process's, unless nobody else used the database at our start.
+        alone = was_alone(self.settings.resolved_state_url, "report_runs")
+        interrupted = self._runs.mark_interrupted(
+            now, started_before=None if alone else now - timedelta(seconds=STALE_RUN_SECONDS)
+        )
         if interrupted:
             log.warning("%d report generation(s) were interrupted by the last shutdown", interrupted)
         self._runs.prune(self.settings.history_retention)
-        remove_stale_temps(self.settings.resolved_report_dir)  # a save killed mid-way left its temp file
 
     def _state(self) -> Any:
         self._opening()
@@ -330,7 +343,7 @@ class AnalyticsScheduledReportsService:
             total_reports=completed + failed,
             successful_reports=completed,
             failed_reports=failed,
-            running_reports=counts.get("running", 0),
+            running_reports=counts.get("running", 0) + counts.get("writing", 0),
         )
 
     # -- lifecycle -------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import and_, delete, func, insert, or_, select, update
@@ -109,7 +110,11 @@ class TemplateStore(StateUser):
 
 
 class RunStore(StateUser):
-    """The report history (report_runs): one row per generation, written before it starts."""
+    """The report history (report_runs): one row per generation, written before it starts.
+
+    A generation goes 'running' -> 'writing' (the file's name recorded, then the file
+    saved) -> 'completed' (or 'failed' / 'interrupted').
+    """
 
     def start(
         self, template_id: str, template_name: str, trigger: str, scheduled_for: datetime | None, started_at: datetime
@@ -132,22 +137,39 @@ class RunStore(StateUser):
         with self.engine.begin() as conn:
             conn.execute(update(report_runs).where(report_runs.c.id == run_id).values(**values))
 
-    def mark_interrupted(self, now: datetime, started_before: datetime | None = None) -> int:
-        """Runs left 'running' by a process that died: now 'interrupted'. Returns how many.
+    def writing(self, run_id: int, path: Path, size: int, content_type: str) -> None:
+        """The run is about to write `path`: recorded first, so a kill between the file and the
+        history leaves a row that names the file ('writing'), never a file nobody recorded."""
+        self.finish(run_id, status="writing", filename=path.name, path=str(path), size=size, content_type=content_type)
 
+    def mark_interrupted(self, now: datetime, started_before: datetime | None = None) -> int:
+        """Runs left 'running' or 'writing' by a process that died: now 'interrupted'. Returns how many.
+
+        A 'writing' run whose file is there keeps it (files are saved atomically, so it
+        is whole; it was not delivered); one whose file is not there loses the name.
         With `started_before`, only runs older than that: younger ones may belong
         to another live process sharing the state database.
         """
-        where = report_runs.c.status == "running"
+        where: Any = report_runs.c.status.in_(("running", "writing"))
         if started_before is not None:
             where = and_(where, report_runs.c.started_at < to_db(started_before))
+        done = to_db(now)
+        count = 0
         with self.engine.begin() as conn:
-            result = conn.execute(
-                update(report_runs)
-                .where(where)
-                .values(status="interrupted", finished_at=to_db(now), error="interrupted: the app stopped during generation")
-            )
-        return result.rowcount
+            rows = conn.execute(select(report_runs.c.id, report_runs.c.status, report_runs.c.path).where(where)).all()
+            for run_id, status, path in rows:
+                values: dict[str, Any] = {"status": "interrupted", "finished_at": done,
+                                          "error": "interrupted: the app stopped during generation"}
+                if status == "writing" and path and Path(path).is_file():
+                    values["error"] = "interrupted after the file was saved: it is complete but was not delivered"
+                else:
+                    values.update(filename=None, path=None, size=None)
+                conn.execute(
+                    update(report_runs).where(and_(report_runs.c.id == run_id, report_runs.c.status == status))
+                    .values(**values)
+                )
+                count += 1
+        return count
 
     def list(self, limit: int | None = None, template_id: str | None = None) -> list[dict[str, Any]]:
         query = select(report_runs).order_by(report_runs.c.started_at.desc(), report_runs.c.id.desc())
@@ -176,6 +198,8 @@ class RunStore(StateUser):
             if cutoff is None:
                 return 0
             result = conn.execute(
-                delete(report_runs).where(and_(report_runs.c.id <= cutoff, report_runs.c.status != "running"))
+                delete(report_runs).where(
+                    and_(report_runs.c.id <= cutoff, report_runs.c.status.not_in(("running", "writing")))
+                )
             )
         return result.rowcount
