@@ -14,11 +14,12 @@ import importlib
 import logging
 import sys
 import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import NoReturn
 
 from ..runtime.errors import TuiAnalyticsError, one_line
-from ..runtime.redact import install_log_redaction, redact, register_environment
+from ..runtime.redact import RedactingWriter, install_log_redaction, redact, register_environment
 
 # Modules that add sub-commands, in help order.
 _COMMAND_MODULES = ("demo", "export_cmd", "report_cmd", "jobs_cmd", "cache_cmd")
@@ -63,6 +64,13 @@ def fail(message: str, code: int = EXIT_ERROR) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # Ctrl-C while the command modules (SQLAlchemy, Textual) still load
+        return fail("interrupted", 130)
+
+
+def _main(argv: Sequence[str] | None) -> int:
     register_environment()
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -74,7 +82,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .dashboard import run_dashboard
 
             return run_dashboard(args)
-        return int(handler(args) or 0)
+        with _redacted_output():
+            return int(handler(args) or 0)
     except KeyboardInterrupt:
         return fail("interrupted", 130)
     except BrokenPipeError:
@@ -85,3 +94,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.verbose:
             print(redact("".join(traceback.format_exception(exc))), file=sys.stderr, end="")
         return fail(f"unexpected {one_line(exc, with_type=True)[:300]} (run with -v for the traceback)")
+
+
+@contextmanager
+def _redacted_output() -> Iterator[None]:
+    """Every line a command prints goes through `redact` (tables, JSON, messages alike)."""
+    stdout, stderr = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = RedactingWriter(stdout), RedactingWriter(stderr)
+    try:
+        yield
+    finally:
+        for wrapper in (sys.stdout, sys.stderr):
+            try:
+                wrapper.flush()
+            except (OSError, ValueError):  # a closed pipe: nothing more can be shown
+                pass
+        sys.stdout, sys.stderr = stdout, stderr

@@ -61,27 +61,28 @@ _SECRET_QUERY_KEYS = re.compile(r"pass|pwd|secret|token|key|auth", re.IGNORECASE
 
 
 def mask_url(url: str | None) -> str:
-    """The URL with any password (userinfo or query string) replaced by `***`."""
+    """The URL with any password (userinfo or query string) replaced by `***`.
+
+    A password with an unencoded `?`, `#`, `/` or `@` is masked whole (everything between
+    `://user:` and the last `@`), and any known secret left in the result is masked too.
+    """
+    from ..runtime.redact import redact, userinfo
+
     if not url:
         return ""
+    info = userinfo(url)
+    if info is not None:
+        start, end, _user, _password = info
+        url = url[:start] + "***" + url[end:]
     try:
         parts = urlsplit(url)
     except ValueError:
         return "<unparseable URL>"
-    netloc = parts.netloc
-    if "@" in netloc:
-        userinfo, host = netloc.rsplit("@", 1)
-        user = userinfo.split(":", 1)[0]
-        netloc = f"{user}:***@{host}" if ":" in userinfo else f"{user}@{host}"
-    query = parts.query
-    if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        query = urlencode(
-            [(k, "***" if _SECRET_QUERY_KEYS.search(k) else v) for k, v in pairs], safe="*"
-        )
-    if netloc == parts.netloc and query == parts.query:
-        return url  # nothing secret; urlunsplit would drop the empty host of sqlite:////path
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    if any(_SECRET_QUERY_KEYS.search(k) for k, _v in pairs):  # else as it is: urlunsplit drops sqlite:////'s empty host
+        query = urlencode([(k, "***" if _SECRET_QUERY_KEYS.search(k) else v) for k, v in pairs], safe="*")
+        url = urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
+    return redact(url)
 
 
 @dataclass(frozen=True)

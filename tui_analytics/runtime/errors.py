@@ -1,10 +1,13 @@
 """Error types shared by every layer.
 
 Each error's message is one line an operator can act on; URLs in messages are
-already masked by the code that raises them.
+already masked by the code that raises them, and `one_line` masks any known
+password again.
 """
 
 from __future__ import annotations
+
+from .redact import redact
 
 
 class TuiAnalyticsError(Exception):
@@ -52,15 +55,17 @@ def one_line(exc: BaseException, *, with_type: bool = False) -> str:
     whitespace (a multi-line driver message) is folded to single spaces. With
     `with_type`, an error not raised on purpose by this package is prefixed by
     its type ("ZeroDivisionError: division by zero"), since its text alone may
-    not say what failed.
+    not say what failed. Passwords are masked (`redact`): whatever raised the
+    error (a driver, an SMTP server) may have echoed one.
     """
+
     if isinstance(exc, KeyError) and exc.args:
         text = str(exc.args[0])
     elif isinstance(exc, OSError) and not isinstance(exc, TuiAnalyticsError) and exc.filename:
         text = f"{exc.strerror or exc}: {exc.filename}"
     else:
         text = str(exc)
-    text = " ".join(text.split())
+    text = redact(" ".join(text.split()))
     if not text:
         return type(exc).__name__
     if with_type and not isinstance(exc, TuiAnalyticsError):
