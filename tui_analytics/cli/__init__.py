@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
 import sys
-import traceback
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import NoReturn
@@ -40,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="tui-analytics",
         description="Terminal dashboard for an application's analytics. With no command, opens the dashboard.",
     )
-    parser.add_argument("--config", metavar="PATH", help="TOML settings file (environment variables win)")
+    parser.add_argument("--config", metavar="PATH", type=_not_empty, help="TOML settings file (environment variables win)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail to the log file / stderr")
     from .. import __version__
 
@@ -57,6 +55,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _not_empty(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must not be empty")
+    return text
+
+
 def fail(message: str, code: int = EXIT_ERROR) -> int:
     """Print one error line to stderr and return the exit code."""
     print(f"tui-analytics: error: {redact(message)}", file=sys.stderr)
@@ -71,6 +75,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
+    import logging  # here, not at the top: the less Python loads before main(), the
+    import traceback  # shorter the moment a Ctrl-C would still print a traceback
+
     register_environment()
     parser = build_parser()
     args = parser.parse_args(argv)

@@ -14,7 +14,7 @@ import argparse
 import json
 from typing import TYPE_CHECKING
 
-from ..data.config import Settings, mask_url
+from ..data.config import Settings, mask_url, shorten
 from ..processor import known_keys
 from ..processor import requests as cache_requests
 from ..processor.cache import matches
@@ -81,7 +81,7 @@ def run_invalidate(args: argparse.Namespace) -> int:
                           "seq": requested.seq if requested else None}))
         return 0 if matched else 1
     if not matched:
-        print(f"no cache key matches {args.pattern!r}; the keys are: {', '.join(known_keys())}")
+        print(f"no cache key matches {shorten(args.pattern)}; the keys are: {', '.join(known_keys())}")
         return 1
     print("\n".join(matched))
     if requested is not None:

@@ -10,6 +10,7 @@ from datetime import datetime
 from ..data.config import load_settings, mask_url
 from ..data.db import check_connection, get_engine
 from ..data.demo_data import DemoSpec, load_demo_data
+from .common import whole_number
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -20,11 +21,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "Without --url, writes the configured source database (TUI_ANALYTICS_DATABASE_URL) or the embedded demo file.",
     )
     p.add_argument("--url", help="target SQLAlchemy URL (default: the configured source database)")
-    p.add_argument("--users", type=int, default=2000, help="number of users (default 2000)")
-    p.add_argument("--items", type=int, default=200, help="number of items (default 200)")
-    p.add_argument("--activities", type=int, default=100_000, help="number of activities (default 100000)")
-    p.add_argument("--months", type=int, default=18, help="months of history (default 18)")
-    p.add_argument("--seed", type=int, default=42, help="random seed: the same seed and --end give the same data")
+    p.add_argument("--users", type=whole_number, default=2000, help="number of users (default 2000)")
+    p.add_argument("--items", type=whole_number, default=200, help="number of items (default 200)")
+    p.add_argument("--activities", type=whole_number, default=100_000, help="number of activities (default 100000)")
+    p.add_argument("--months", type=whole_number, default=18, help="months of history (default 18)")
+    p.add_argument("--seed", type=whole_number, default=42, help="random seed: the same seed and --end give the same data")
     p.add_argument("--end", help="newest activity time, ISO 8601 (default: now)")
     p.add_argument("--replace", action="store_true", help="drop and regenerate existing tables")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
@@ -33,6 +34,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = load_settings(args.config)
+    if args.url is not None and not args.url.strip():
+        raise ValueError("--url must not be empty (leave it out for the configured source database)")
     url = args.url or settings.source_url
     if settings.uses_demo_data and not args.url:
         settings.data_dir.mkdir(parents=True, exist_ok=True)

@@ -21,7 +21,7 @@ from typing import Any
 from ..data.daterange import DateRange
 from ..export import DATASETS, FORMATS, ExportOptions, check_export_options
 from ..runtime.errors import ExportOptionsError
-from .common import services
+from .common import services, whole_number
 
 # Progress appears once an export has run this long, then at most this often.
 PROGRESS_AFTER = 1.0
@@ -45,7 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", default="csv", metavar="FORMAT", help=f"{' | '.join(FORMATS)} (default csv)")
     p.add_argument("--from", dest="date_from", metavar="DATE", help="start of the period, ISO date or date-time (inclusive)")
     p.add_argument("--to", dest="date_to", metavar="DATE", help="end of the period (a date includes that whole day)")
-    p.add_argument("--limit", type=int, metavar="N", help=_LIMIT_HELP)
+    p.add_argument("--limit", type=whole_number, metavar="N", help=_LIMIT_HELP)
     p.add_argument("--metadata", action="store_true",
                    help="add a metadata block (JSON: in the file; CSV: beside it as FILE.meta.json)")
     p.add_argument("--gzip", action="store_true", help="gzip the output (.gz added to generated names)")

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from ..processor import JOBS, AnalyticsBackgroundProcessor, JobRun, JobStatus
-from .common import services
+from .common import services, whole_number
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -35,7 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     history = cmds.add_parser("history", help="recent runs, newest first")
     history.add_argument("id", nargs="?", metavar="ID", help="only this job")
-    history.add_argument("--limit", type=int, default=20, metavar="N", help="how many runs (default 20)")
+    history.add_argument("--limit", type=whole_number, default=20, metavar="N", help="how many runs (default 20)")
     history.add_argument("--json", action="store_true", help="print JSON")
     history.set_defaults(handler=run_history)
 

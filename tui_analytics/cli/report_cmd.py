@@ -25,7 +25,7 @@ from ..reports import (
 )
 from ..reports.cron import as_tz
 from ..runtime.errors import UnknownTemplateError
-from .common import services
+from .common import services, whole_number
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -46,7 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     hist = rs.add_parser("history", help="the report history, newest first")
     hist.add_argument("--template", metavar="ID", help="only this template's reports")
-    hist.add_argument("--limit", type=int, default=50, metavar="N", help="at most N rows (default 50)")
+    hist.add_argument("--limit", type=whole_number, default=50, metavar="N", help="at most N rows (default 50)")
     hist.add_argument("--json", action="store_true", help="print JSON")
     hist.set_defaults(handler=cmd_history)
 
@@ -73,7 +73,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     cron = rs.add_parser("cron", help="explain a cron expression and show its next fire times")
     cron.add_argument("expression")
     cron.add_argument("--timezone", help="IANA zone (default: the configured zone)")
-    cron.add_argument("-n", type=int, default=5, help="how many fire times (default 5)")
+    cron.add_argument("-n", type=whole_number, default=5, help="how many fire times (default 5)")
     cron.set_defaults(handler=cmd_cron)
 
 
@@ -157,6 +157,7 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def cmd_create(args: argparse.Namespace) -> int:
+    _check_timezone_option(args)
     service = _service(args)
     template = service.create_report_template(
         name=args.name,
@@ -183,9 +184,15 @@ def cmd_delete(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_timezone_option(args: argparse.Namespace) -> None:
+    if args.timezone is not None and not args.timezone.strip():
+        raise ValueError("--timezone must not be empty (leave it out for the configured zone)")
+
+
 def cmd_cron(args: argparse.Namespace) -> int:
-    if args.n < 1:
-        raise ValueError("-n must be at least 1")
+    _check_timezone_option(args)
+    if not 1 <= args.n <= 1000:
+        raise ValueError(f"-n must be between 1 and 1,000, got {args.n}")
     tz = as_tz(args.timezone) if args.timezone else load_settings(args.config).tz
     print(describe_cron(args.expression))
     for moment in next_fire_times(args.expression, tz, datetime.now(timezone.utc), args.n):

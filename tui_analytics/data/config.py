@@ -6,6 +6,7 @@ when it is created, so a restarted singleton sees the environment as it is now.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 import tomllib
@@ -56,6 +57,16 @@ DEFAULT_INTERVALS: dict[str, float] = {
     "performance-metrics": 30.0,
     "cache-cleanup": 3600.0,
 }
+
+# Bounds of the numeric settings (seconds, rows): beyond them the scheduler or SQLite overflows.
+MIN_INTERVAL = 1.0
+MAX_INTERVAL = 31 * 24 * 3600.0
+MAX_RETENTION = 10_000_000
+MAX_QUERY_TIMEOUT = 24 * 3600.0
+MAX_ZONE_NAME = 255  # the longest file name: every IANA name is far shorter
+
+# Keys whose TOML value must be a string.
+_TEXT_KEYS = frozenset(_KEYS) - {"smtp_timeout", "history_retention", "query_timeout", "disable_auto_sync"}
 
 _SECRET_QUERY_KEYS = re.compile(r"pass|pwd|secret|token|key|auth", re.IGNORECASE)
 
@@ -181,9 +192,18 @@ def resolve_timezone(name: str | None) -> tzinfo:
         assert local is not None
         return local
     try:
+        if len(name) > MAX_ZONE_NAME:
+            raise ValueError(name)
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"unknown time zone {name!r} (use an IANA name such as Europe/Berlin)") from None
+    # A directory of the zone database ("Europe") is an OSError, and so is a name too long for a file.
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ConfigError(f"unknown time zone {shorten(name)} (use an IANA name such as Europe/Berlin)") from None
+
+
+def shorten(value: object, limit: int = 60) -> str:
+    """repr(value), cut to `limit` characters: an error line quotes input without growing huge."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 5] + "...'" + f" ({len(str(value)):,} characters)"
 
 
 def _default_data_dir() -> Path:
@@ -200,16 +220,24 @@ def _parse_bool(name: str, value: Any) -> bool:
         return True
     if text in ("", "0", "false", "no", "off"):
         return False
-    raise ConfigError(f"{name} must be true or false, got {value!r}")
+    raise ConfigError(f"{name} must be true or false, got {shorten(value)}")
 
 
-def _parse_number(name: str, value: Any, *, minimum: float) -> float:
-    try:
+_ASCII_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+
+
+def _parse_number(name: str, value: Any, *, minimum: float, maximum: float, whole: bool = False) -> float:
+    """A finite number in [minimum, maximum] from a TOML number or a text of ASCII digits."""
+    if isinstance(value, str) and _ASCII_NUMBER.fullmatch(value.strip()):
         number = float(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{name} must be a number, got {value!r}") from None
-    if number != number or number < minimum:
-        raise ConfigError(f"{name} must be at least {minimum:g}, got {value!r}")
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = float(value) if abs(value) < 1e300 else math.inf
+    else:
+        raise ConfigError(f"{name} must be a number, got {shorten(value)}")
+    if not minimum <= number <= maximum:  # also NaN and infinity
+        raise ConfigError(f"{name} must be at least {minimum:,.10g} and at most {maximum:,.10g}, got {shorten(value)}")
+    if whole and not number.is_integer():
+        raise ConfigError(f"{name} must be a whole number, got {shorten(value)}")
     return number
 
 
@@ -231,10 +259,24 @@ def read_toml(path: Path | str) -> dict[str, Any]:
         with path.open("rb") as fh:
             data = tomllib.load(fh)
     except FileNotFoundError:
-        raise ConfigError(f"config file not found: {path}") from None
+        raise ConfigError(f"config file not found: {shorten(str(path))}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"config file {path} is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
-    return data.get(APP_NAME, data)
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {shorten(str(path))}: {exc.strerror or exc}") from None
+    table = data.get(APP_NAME, data)
+    if not isinstance(table, dict):
+        raise ConfigError(f"[{APP_NAME}] in {path} must be a table")
+    for key, value in table.items():
+        if key in _TEXT_KEYS and not isinstance(value, str):
+            raise ConfigError(f"{key} in {path} must be text (in quotes), got {shorten(value)}")
+        if key in _TEXT_KEYS and not value.strip():
+            raise ConfigError(f"{key} in {path} is empty: leave it out for the default")
+    if not isinstance(table.get("jobs", {}), dict):
+        raise ConfigError(f"jobs in {path} must be a table ([jobs] with one interval per job)")
+    return table
 
 
 def load_settings(
@@ -249,19 +291,19 @@ def load_settings(
         table = read_toml(config_path)
         unknown = set(table) - set(_KEYS) - {"jobs"}
         if unknown:
-            raise ConfigError(f"unknown setting(s) in {config_path}: {', '.join(sorted(unknown))}")
+            raise ConfigError(f"unknown setting(s) in {config_path}: {', '.join(shorten(k) for k in sorted(unknown))}")
         values.update({k: v for k, v in table.items() if k in _KEYS})
         for job_id, seconds in (table.get("jobs") or {}).items():
             if job_id not in DEFAULT_INTERVALS:
-                raise ConfigError(f"unknown job {job_id!r} in [jobs] of {config_path}")
-            intervals[job_id] = _parse_number(f"jobs.{job_id}", seconds, minimum=1)
+                raise ConfigError(f"unknown job {shorten(job_id)} in [jobs] of {config_path}")
+            intervals[job_id] = _parse_number(f"jobs.{job_id}", seconds, minimum=MIN_INTERVAL, maximum=MAX_INTERVAL)
     for key, var in _KEYS.items():
         if env.get(var, "") != "":
             values[key] = env[var]
     for job_id in DEFAULT_INTERVALS:
         var = ENV_PREFIX + "INTERVAL_" + job_id.upper().replace("-", "_")
         if env.get(var):
-            intervals[job_id] = _parse_number(var, env[var], minimum=1)
+            intervals[job_id] = _parse_number(var, env[var], minimum=MIN_INTERVAL, maximum=MAX_INTERVAL)
 
     data_dir = Path(values["data_dir"]).expanduser() if values.get("data_dir") else _default_data_dir()
     smtp = None
@@ -269,7 +311,7 @@ def load_settings(
         smtp = SmtpSettings(
             url=str(values["smtp_url"]),
             sender=str(values.get("smtp_from") or "tui-analytics@localhost"),
-            timeout=_parse_number("TUI_ANALYTICS_SMTP_TIMEOUT", values.get("smtp_timeout", 30), minimum=1),
+            timeout=_parse_number("TUI_ANALYTICS_SMTP_TIMEOUT", values.get("smtp_timeout", 30), minimum=1, maximum=3600),
         )
     timezone_name = str(values.get("timezone") or "local")
     resolve_timezone(timezone_name)  # fail now, with a clear message, not at the first report
@@ -282,7 +324,9 @@ def load_settings(
         timezone_name=timezone_name,
         smtp=smtp,
         disable_auto_sync=_parse_bool("DISABLE_AUTO_SYNC", values.get("disable_auto_sync", False)),
-        history_retention=int(_parse_number("TUI_ANALYTICS_HISTORY_RETENTION", values.get("history_retention", 5000), minimum=10)),
-        query_timeout=_parse_number("TUI_ANALYTICS_QUERY_TIMEOUT", values.get("query_timeout", 60), minimum=1),
+        history_retention=int(_parse_number("TUI_ANALYTICS_HISTORY_RETENTION", values.get("history_retention", 5000),
+                                            minimum=10, maximum=MAX_RETENTION, whole=True)),
+        query_timeout=_parse_number("TUI_ANALYTICS_QUERY_TIMEOUT", values.get("query_timeout", 60),
+                                    minimum=1, maximum=MAX_QUERY_TIMEOUT),
         job_intervals=intervals,
     )

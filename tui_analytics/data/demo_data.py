@@ -39,6 +39,10 @@ _LAST = ("Adams", "Berg", "Costa", "Dubois", "Evans", "Fischer", "Garcia", "Horv
          "Larsen", "Moreau", "Novak", "Okafor", "Petrov", "Rossi", "Silva", "Tanaka", "Varga", "Weber", "Yilmaz")
 
 
+# The most of each a demo database may hold: a century of history, rows a laptop can generate.
+LIMITS = {"users": 10_000_000, "items": 1_000_000, "activities": 1_000_000_000, "months": 1200}
+
+
 @dataclass(frozen=True)
 class DemoSpec:
     """What to generate. `end` is the newest possible activity; `months` of history before it."""
@@ -51,9 +55,21 @@ class DemoSpec:
     end: datetime | None = None
 
     def validate(self) -> None:
-        for name in ("users", "items", "activities", "months"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"--{name} must be at least 1")
+        for name, maximum in LIMITS.items():
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= maximum:
+                raise ValueError(f"--{name} must be a whole number between 1 and {maximum:,}, got {value!r}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2**63:
+            raise ValueError(f"--seed must be a whole number between 0 and {2**63 - 1}, got {self.seed!r}")
+        # The history, and the day after its end that the daily counts look at, must fit the calendar.
+        try:
+            end = _end_of(self)
+            _ = end - timedelta(days=round(self.months * 30.44)), end + timedelta(days=2)
+        except OverflowError:
+            raise ValueError(
+                f"--end {self.end.isoformat() if self.end else ''} leaves no room for {self.months} months "
+                "of history in the calendar (years 1 to 9999)"
+            ) from None
 
 
 Progress = Callable[[str, int, int], None]

@@ -44,7 +44,9 @@ class ExportDataError(TuiAnalyticsError, ValueError):
 
 # What a spreadsheet skips before it looks for a formula: NUL and other control characters
 # and spaces ("\x00=1+1" is evaluated by LibreOffice), so the trigger is looked for after them.
-_SKIPPED_LEAD = re.compile(r"[\x00-\x08\x0a-\x0c\x0e-\x20\x7f-\x9f\u00a0\u1680\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\ufeff]+")
+_SKIPPED_LEAD = re.compile(
+    r"[\x00-\x08\x0a-\x0c\x0e-\x20\x7f-\x9f\u00a0\u1680\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\ufeff]+"
+)
 
 
 def neutralise(text: str) -> str:

@@ -62,7 +62,9 @@ def one_line(exc: BaseException, *, with_type: bool = False) -> str:
     if isinstance(exc, KeyError) and exc.args:
         text = str(exc.args[0])
     elif isinstance(exc, OSError) and not isinstance(exc, TuiAnalyticsError) and exc.filename:
-        text = f"{exc.strerror or exc}: {exc.filename}"
+        name = str(exc.filename)
+        # A 5,000-character path would make a 5 KB "line": its start and end say enough.
+        text = f"{exc.strerror or exc}: {name if len(name) <= 120 else name[:60] + '...' + name[-40:]}"
     else:
         text = str(exc)
     text = redact(" ".join(text.split()))
