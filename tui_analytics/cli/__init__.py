@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import re
 import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -30,7 +31,7 @@ class OneLineParser(argparse.ArgumentParser):
     """argparse, but a usage mistake is one line (what is wrong, and where to look)."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {redact(message)} (see {self.prog} --help)\n")
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {clip(redact(message))} (see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -55,6 +56,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# An error line stays short enough to read: a quoted value over 60 characters is cut,
+# and so is the line beyond this length (its start and its end are kept).
+MAX_ERROR = 150
+_LONG_QUOTE = re.compile(r"'([^'\n]{60,})'")
+
+
+def clip(message: str) -> str:
+    """`message` with long quoted values and an overlong middle cut ("...")."""
+    message = _LONG_QUOTE.sub(lambda m: f"'{m[1][:40]}...' ({len(m[1]):,} characters)", message)
+    if len(message) > MAX_ERROR:
+        message = message[: MAX_ERROR - 60] + " ... " + message[-55:]
+    return message
+
+
 def _not_empty(text: str) -> str:
     if not text.strip():
         raise argparse.ArgumentTypeError("must not be empty")
@@ -63,7 +78,7 @@ def _not_empty(text: str) -> str:
 
 def fail(message: str, code: int = EXIT_ERROR) -> int:
     """Print one error line to stderr and return the exit code."""
-    print(f"tui-analytics: error: {redact(message)}", file=sys.stderr)
+    print(f"tui-analytics: error: {clip(redact(message))}", file=sys.stderr)
     return code
 
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from ..data.config import Settings, mask_url, shorten
 from ..processor import known_keys
 from ..processor import requests as cache_requests
-from ..processor.cache import matches
+from ..processor.cache import check_pattern, matches
 from ..runtime.clock import SYSTEM_CLOCK
 from .common import services
 
@@ -68,8 +68,7 @@ def run_clear(args: argparse.Namespace) -> int:
 
 
 def run_invalidate(args: argparse.Namespace) -> int:
-    if not args.pattern:
-        raise ValueError("empty cache pattern; use '*' to match every key")
+    check_pattern(args.pattern)
     matched = [key for key in known_keys() if matches(key, args.pattern)]
     requested = None
     if matched and not args.dry_run:

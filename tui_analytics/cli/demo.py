@@ -7,7 +7,7 @@ import sys
 import time
 from datetime import datetime
 
-from ..data.config import load_settings, mask_url
+from ..data.config import load_settings, mask_url, shorten
 from ..data.db import check_connection, get_engine
 from ..data.demo_data import DemoSpec, load_demo_data
 from .common import whole_number
@@ -40,11 +40,14 @@ def run(args: argparse.Namespace) -> int:
     if settings.uses_demo_data and not args.url:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     end = None
-    if args.end:
+    if args.end is not None:
         try:
+            # fromisoformat also reads non-ASCII digits and endless fractions of a second
+            if not args.end.isascii() or len(args.end) > 40:
+                raise ValueError(args.end)
             end = datetime.fromisoformat(args.end)
         except ValueError:
-            raise ValueError(f"--end {args.end!r} is not an ISO 8601 date-time") from None
+            raise ValueError(f"--end {shorten(args.end)} is not an ISO 8601 date-time") from None
     spec = DemoSpec(users=args.users, items=args.items, activities=args.activities,
                     months=args.months, seed=args.seed, end=end)
     spec.validate()

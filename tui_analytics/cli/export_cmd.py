@@ -122,6 +122,11 @@ def run(args: argparse.Namespace) -> int:
     )
     if args.limit is not None and dataset == "comprehensive":
         raise ExportOptionsError("--limit does not apply to the comprehensive report")
+    if args.output is not None and not args.output.strip():
+        raise ExportOptionsError("-o must not be empty (leave it out for the export directory, - for stdout)")
+    if args.output and args.output.endswith("/") and not Path(args.output).expanduser().is_dir():
+        # A shell's "> out/" fails the same way; Path() would drop the slash and write "out" instead.
+        raise ExportOptionsError(f"-o {args.output!r}: Not a directory")
     service = services(args).export
     progress = Progress(enabled=not args.quiet)
     to_stdout = args.output == "-"

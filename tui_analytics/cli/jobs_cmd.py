@@ -123,6 +123,8 @@ def run_jobs(args: argparse.Namespace) -> int:
 def run_history(args: argparse.Namespace) -> int:
     if args.limit < 1:
         raise ValueError(f"--limit must be at least 1, got {args.limit}")
+    if args.id is not None and not args.id.strip():
+        raise ValueError("the job id must not be empty (leave it out for every job)")
     processor = _processor(args)
     if args.id:
         processor._spec(args.id)

@@ -135,6 +135,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_history(args: argparse.Namespace) -> int:
     if args.limit < 1:
         raise ValueError("--limit must be at least 1")
+    if args.template is not None and not args.template.strip():
+        raise UnknownTemplateError("--template must not be empty (leave it out for every template)")
     service = _service(args)
     if args.template:
         service.get_report_template(args.template)  # an unknown id is an error, not an empty list

@@ -6,7 +6,6 @@ when it is created, so a restarted singleton sees the environment as it is now.
 
 from __future__ import annotations
 
-import math
 import os
 import re
 import tomllib
@@ -19,6 +18,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..runtime.errors import ConfigError
+from .config_values import check_dir, check_sender, check_smtp_url, parse_bool, parse_number, shorten
 
 ENV_PREFIX = "TUI_ANALYTICS_"
 APP_NAME = "tui-analytics"
@@ -200,45 +200,10 @@ def resolve_timezone(name: str | None) -> tzinfo:
         raise ConfigError(f"unknown time zone {shorten(name)} (use an IANA name such as Europe/Berlin)") from None
 
 
-def shorten(value: object, limit: int = 60) -> str:
-    """repr(value), cut to `limit` characters: an error line quotes input without growing huge."""
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 5] + "...'" + f" ({len(str(value)):,} characters)"
-
-
 def _default_data_dir() -> Path:
     from platformdirs import user_data_dir
 
     return Path(user_data_dir(APP_NAME, appauthor=False))
-
-
-def _parse_bool(name: str, value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("1", "true", "yes", "on"):
-        return True
-    if text in ("", "0", "false", "no", "off"):
-        return False
-    raise ConfigError(f"{name} must be true or false, got {shorten(value)}")
-
-
-_ASCII_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
-
-
-def _parse_number(name: str, value: Any, *, minimum: float, maximum: float, whole: bool = False) -> float:
-    """A finite number in [minimum, maximum] from a TOML number or a text of ASCII digits."""
-    if isinstance(value, str) and _ASCII_NUMBER.fullmatch(value.strip()):
-        number = float(value)
-    elif isinstance(value, (int, float)) and not isinstance(value, bool):
-        number = float(value) if abs(value) < 1e300 else math.inf
-    else:
-        raise ConfigError(f"{name} must be a number, got {shorten(value)}")
-    if not minimum <= number <= maximum:  # also NaN and infinity
-        raise ConfigError(f"{name} must be at least {minimum:,.10g} and at most {maximum:,.10g}, got {shorten(value)}")
-    if whole and not number.is_integer():
-        raise ConfigError(f"{name} must be a whole number, got {shorten(value)}")
-    return number
 
 
 def _check_url(name: str, url: str) -> str:
@@ -296,37 +261,41 @@ def load_settings(
         for job_id, seconds in (table.get("jobs") or {}).items():
             if job_id not in DEFAULT_INTERVALS:
                 raise ConfigError(f"unknown job {shorten(job_id)} in [jobs] of {config_path}")
-            intervals[job_id] = _parse_number(f"jobs.{job_id}", seconds, minimum=MIN_INTERVAL, maximum=MAX_INTERVAL)
+            intervals[job_id] = parse_number(f"jobs.{job_id}", seconds, minimum=MIN_INTERVAL, maximum=MAX_INTERVAL)
     for key, var in _KEYS.items():
         if env.get(var, "") != "":
             values[key] = env[var]
     for job_id in DEFAULT_INTERVALS:
         var = ENV_PREFIX + "INTERVAL_" + job_id.upper().replace("-", "_")
         if env.get(var):
-            intervals[job_id] = _parse_number(var, env[var], minimum=MIN_INTERVAL, maximum=MAX_INTERVAL)
+            intervals[job_id] = parse_number(var, env[var], minimum=MIN_INTERVAL, maximum=MAX_INTERVAL)
 
-    data_dir = Path(values["data_dir"]).expanduser() if values.get("data_dir") else _default_data_dir()
+    def directory(key: str) -> Path | None:
+        return check_dir(_KEYS[key], Path(values[key]).expanduser()) if values.get(key) else None
+
+    data_dir = directory("data_dir") or _default_data_dir()
+    # Read whether or not a server is set: a bad value is an error either way.
+    smtp_timeout = parse_number("TUI_ANALYTICS_SMTP_TIMEOUT", values.get("smtp_timeout", 30), minimum=1, maximum=3600)
+    sender = check_sender("TUI_ANALYTICS_SMTP_FROM", str(values.get("smtp_from") or "tui-analytics@localhost"))
     smtp = None
     if values.get("smtp_url"):
-        smtp = SmtpSettings(
-            url=str(values["smtp_url"]),
-            sender=str(values.get("smtp_from") or "tui-analytics@localhost"),
-            timeout=_parse_number("TUI_ANALYTICS_SMTP_TIMEOUT", values.get("smtp_timeout", 30), minimum=1, maximum=3600),
-        )
+        url = str(values["smtp_url"])
+        check_smtp_url("TUI_ANALYTICS_SMTP_URL", url, mask_url(url))
+        smtp = SmtpSettings(url=url, sender=sender, timeout=smtp_timeout)
     timezone_name = str(values.get("timezone") or "local")
     resolve_timezone(timezone_name)  # fail now, with a clear message, not at the first report
     return Settings(
         data_dir=data_dir,
         database_url=_check_url("TUI_ANALYTICS_DATABASE_URL", values["database_url"]) if values.get("database_url") else None,
         state_url=_check_url("TUI_ANALYTICS_STATE_URL", values["state_url"]) if values.get("state_url") else None,
-        export_dir=Path(values["export_dir"]).expanduser() if values.get("export_dir") else None,
-        report_dir=Path(values["report_dir"]).expanduser() if values.get("report_dir") else None,
+        export_dir=directory("export_dir"),
+        report_dir=directory("report_dir"),
         timezone_name=timezone_name,
         smtp=smtp,
-        disable_auto_sync=_parse_bool("DISABLE_AUTO_SYNC", values.get("disable_auto_sync", False)),
-        history_retention=int(_parse_number("TUI_ANALYTICS_HISTORY_RETENTION", values.get("history_retention", 5000),
+        disable_auto_sync=parse_bool("DISABLE_AUTO_SYNC", values.get("disable_auto_sync", False)),
+        history_retention=int(parse_number("TUI_ANALYTICS_HISTORY_RETENTION", values.get("history_retention", 5000),
                                             minimum=10, maximum=MAX_RETENTION, whole=True)),
-        query_timeout=_parse_number("TUI_ANALYTICS_QUERY_TIMEOUT", values.get("query_timeout", 60),
+        query_timeout=parse_number("TUI_ANALYTICS_QUERY_TIMEOUT", values.get("query_timeout", 60),
                                     minimum=1, maximum=MAX_QUERY_TIMEOUT),
         job_intervals=intervals,
     )

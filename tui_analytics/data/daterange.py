@@ -79,10 +79,14 @@ class DateRange:
 def _parse_point(text: str, which: str) -> date | datetime:
     text = text.strip()
     try:
+        # fromisoformat also reads non-ASCII digits and long runs of fractional digits
+        if not text.isascii() or len(text) > 40:
+            raise ValueError(text)
         if len(text) == 10:
             return date.fromisoformat(text)
         return datetime.fromisoformat(text)
     except ValueError:
+        shown = repr(text) if len(text) <= 40 else repr(text[:30] + "...")
         raise ExportOptionsError(
-            f"'{which}' date {text!r} is not an ISO date (YYYY-MM-DD) or date-time"
+            f"'{which}' date {shown} is not an ISO date (YYYY-MM-DD) or date-time"
         ) from None
