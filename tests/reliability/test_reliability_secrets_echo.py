@@ -79,6 +79,7 @@ class EchoingSmtp:
 
     def __init__(self) -> None:
         self.heard: list[bytes] = []
+        self.port = 0
 
     def __call__(self, server, session, envelope, mechanism, auth_data) -> AuthResult:
         self.heard.append(auth_data.password)
@@ -102,7 +103,7 @@ def smtp():
     controller = Controller(object(), hostname="127.0.0.1", port=port, authenticator=handler,
                             auth_require_tls=False)
     controller.start()
-    handler.port = port  # type: ignore[attr-defined]
+    handler.port = port
     yield handler
     controller.stop()
 
@@ -192,3 +193,63 @@ def test_echoed_passwords_from_toml_and_environment_never_show(case, postgres, s
     assert leaks(shown, secrets) == []
     assert leaks(log_file.read_bytes(), secrets) == []
     assert files_leaking(data_dir, secrets) == {}  # the state database (and its WAL), reports
+
+
+@pytest.mark.parametrize("case", ["hash", "at", "encoded"])
+async def test_the_dashboard_never_shows_an_echoed_password(case, postgres, smtp, tmp_path, monkeypatch,
+                                                           settings, capsys) -> None:
+    """The start-up failure on the echoing database (header, activity line, notification); then, on
+    the demo source, the failed job its run history recorded and the report history's detail line."""
+    import asyncio
+
+    from tests.support.sample import record_notifications
+    from tests.support.ui import notes, settle, static_text, until
+    from tui_analytics.data.config import load_settings
+    from tui_analytics.ui import build_app
+
+    db_pw, smtp_pw = canary("Dash", case), canary("DashSmtp", case)
+    secrets = spellings(db_pw, "analyst") | spellings(smtp_pw, "mailer")
+    secrets |= {s.replace(b" ", b"&#160;") for s in secrets}  # how the screenshot writes a space
+    monkeypatch.setenv("TUI_ANALYTICS_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("TUI_ANALYTICS_TIMEZONE", "UTC")
+    smtp_in_url = quote(smtp_pw, safe="") if case == "hash" else in_url(smtp_pw, case)
+    monkeypatch.setenv("TUI_ANALYTICS_SMTP_URL", f"smtp://mailer:{smtp_in_url}@127.0.0.1:{smtp.port}")
+    toml = tmp_path / "tui.toml"
+    toml.write_text(f'database_url = "postgresql://analyst:{in_url(db_pw, case)}@127.0.0.1:{postgres.port}/a"\n',
+                    encoding="utf-8")
+
+    def cli(*argv: str) -> int:
+        return main(list(argv))
+
+    # history to show: a job the echoing database failed, a delivery the SMTP server refused
+    assert await asyncio.to_thread(cli, "--config", str(toml), "jobs", "run", "top-items") == 1
+    assert await asyncio.to_thread(cli, "report", "create", "--name", "Mailed", "--schedule", "daily",
+                                   "--dataset", "top-items", "--recipient", "ops@example.com") == 0
+    template = capsys.readouterr().out.strip().splitlines()[-1]
+    assert await asyncio.to_thread(cli, "report", "run", template) == 0
+    assert smtp_pw.encode() in smtp.heard
+    screens: list[str] = []
+    failing = record_notifications(build_app(load_settings(toml), start_scheduler=False))
+    async with failing.run_test(size=(160, 50), notifications=True) as pilot:
+        await until(pilot, lambda: any(n[0] == "error" for n in notes(failing)))
+        await pilot.pause(0.2)
+        screens.append(failing.export_screenshot())
+    app = record_notifications(build_app(load_settings(), start_scheduler=False))
+    app.cursor_blink = False
+    async with app.run_test(size=(160, 50), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press("down", "down")  # top-items: its last error under the table
+        await settle(pilot)
+        screens.append(app.export_screenshot())
+        await pilot.press("4")
+        app.screen.query_one("#history-table").focus()  # the detail line names each recipient's outcome
+        await settle(pilot)
+        screens.append(app.export_screenshot())
+        # the detail line in full (a notification may cover part of it in the picture)
+        screens.append(static_text(app.screen.query_one("#history-detail")))
+    shown = "\n".join(screens + [" ".join(n) for n in notes(failing) + notes(app)]).encode()
+    # the refusal and the failed connection were shown, masked (with "@" the driver finds no server)
+    assert b"535" in shown and b"***" in shown
+    assert case == "at" or b"password authentication failed" in shown
+    assert leaks(shown, secrets) == []
+    assert files_leaking(settings.data_dir, secrets) == {}
