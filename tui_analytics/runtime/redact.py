@@ -2,19 +2,21 @@
 
 Every message that carries a URL is already masked where it is written
 (`config.mask_url`, `db.describe_error`). This module is the safety net under
-that: every log record (message and traceback) and every error line the CLI
-prints goes through `redact`, which masks URL userinfo passwords, secret-looking
+that, and the one place every stored or shown text passes through: `one_line`
+(every error line), the job and report histories (written and read), delivery
+outcomes, every log record (message and traceback) and every line the CLI
+prints go through `redact`. It masks URL userinfo passwords (up to the last `@`,
+so an unencoded `?`, `#`, `/` or `@` in one does not cut it short), secret-looking
 query parameters (`?password=`, `sslpassword`, `token`...) and any password of a
-configured URL wherever it appears (a driver may echo it in its own words).
+configured URL wherever it appears: a driver or an SMTP server may echo it in
+its own words, decoded or in base64.
 """
 
 from __future__ import annotations
 
 import base64
-import logging
 import re
 import threading
-import traceback
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -132,6 +134,9 @@ def install_log_redaction() -> None:
     A record factory, not a handler filter, so the dashboard's file handler and
     handlers added later are covered too.
     """
+    import logging  # here: the CLI imports this module first thing, and every import delays
+    import traceback  # the moment its Ctrl-C handling is in place
+
     global _installed
     with _lock:
         if _installed:
