@@ -279,3 +279,13 @@ def test_bad_value_is_one_line_and_changes_nothing(case, scratch, settings, monk
     assert len(line) < 200, line
     assert "Traceback" not in line and "unexpected" not in line, line
     assert digest(settings.data_dir, scratch) == before
+
+
+def test_a_config_file_that_is_not_utf8_is_one_line_naming_it(scratch, settings, capsys) -> None:
+    config = scratch.parent / "latin1.toml"
+    config.write_bytes('timezone = "Europe/Zürich"\n'.encode("latin-1"))
+    before = digest(settings.data_dir, scratch)
+    assert main(["--config", str(config), "jobs", "status"]) == 1
+    out = capsys.readouterr()
+    assert out.out == "" and out.err == f"tui-analytics: error: config file {config} is not UTF-8 text\n"
+    assert digest(settings.data_dir, scratch) == before

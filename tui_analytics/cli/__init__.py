@@ -31,7 +31,9 @@ class OneLineParser(argparse.ArgumentParser):
     """argparse, but a usage mistake is one line (what is wrong, and where to look)."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {clip(redact(message))} (see {self.prog} --help)\n")
+        prefix, suffix = f"{self.prog}: error: ", f" (see {self.prog} --help)"
+        text = clip(redact(message), MAX_LINE - len(prefix) - len(suffix))
+        self.exit(EXIT_USAGE, f"{prefix}{text}{suffix}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -56,17 +58,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-# An error line stays short enough to read: a quoted value over 60 characters is cut,
-# and so is the line beyond this length (its start and its end are kept).
-MAX_ERROR = 150
+# An error line stays under this many characters, prefix included: a quoted value over 60
+# characters is cut first, then the longest words (paths, URLs) in their middle.
+MAX_LINE = 199
 _LONG_QUOTE = re.compile(r"'([^'\n]{60,})'")
 
 
-def clip(message: str) -> str:
-    """`message` with long quoted values and an overlong middle cut ("...")."""
+def clip(message: str, room: int) -> str:
+    """`message` cut to `room` characters, keeping what says what is wrong ("..." marks the cuts)."""
     message = _LONG_QUOTE.sub(lambda m: f"'{m[1][:40]}...' ({len(m[1]):,} characters)", message)
-    if len(message) > MAX_ERROR:
-        message = message[: MAX_ERROR - 60] + " ... " + message[-55:]
+    words = message.split(" ")
+    while len(" ".join(words)) > room:
+        longest = max(range(len(words)), key=lambda i: len(words[i]))
+        word = words[longest]
+        if len(word) <= 24:
+            break
+        keep = max(20, len(word) - (len(" ".join(words)) - room) - 3)
+        words[longest] = word[: keep // 2] + "..." + word[len(word) - (keep - keep // 2):]
+    message = " ".join(words)
+    if len(message) > room:
+        message = message[: room - 3] + "..."
     return message
 
 
@@ -78,7 +89,8 @@ def _not_empty(text: str) -> str:
 
 def fail(message: str, code: int = EXIT_ERROR) -> int:
     """Print one error line to stderr and return the exit code."""
-    print(f"tui-analytics: error: {clip(redact(message))}", file=sys.stderr)
+    prefix = "tui-analytics: error: "
+    print(prefix + clip(redact(message), MAX_LINE - len(prefix)), file=sys.stderr)
     return code
 
 
