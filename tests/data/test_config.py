@@ -162,3 +162,11 @@ def test_a_config_file_that_is_not_utf8_is_named(tmp_path):
         load_settings(config, env={})
     with pytest.raises(ConfigError, match="cannot read config file .*: Is a directory"):
         load_settings(tmp_path, env={})
+
+
+def test_settings_built_in_python_refuse_an_interval_the_scheduler_cannot_add(tmp_path):
+    from tui_analytics.data.config import Settings
+
+    for seconds in (1e12, float("inf"), float("nan"), 0):
+        with pytest.raises(ConfigError, match="the interval of user-growth must"):
+            Settings.for_dir(tmp_path, job_intervals={"user-growth": seconds})

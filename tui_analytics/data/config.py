@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..runtime.errors import ConfigError
+from ..runtime.redact import redact, register_url, userinfo
 from .config_values import check_dir, check_sender, check_smtp_url, parse_bool, parse_number, shorten
 
 ENV_PREFIX = "TUI_ANALYTICS_"
@@ -77,8 +78,6 @@ def mask_url(url: str | None) -> str:
     A password with an unencoded `?`, `#`, `/` or `@` is masked whole (everything between
     `://user:` and the last `@`), and any known secret left in the result is masked too.
     """
-    from ..runtime.redact import redact, userinfo
-
     if not url:
         return ""
     info = userinfo(url)
@@ -127,10 +126,11 @@ class Settings:
 
     def __post_init__(self) -> None:
         # Whatever prints or logs later, these passwords are masked (redact.py).
-        from ..runtime.redact import register_url
-
         for url in (self.database_url, self.state_url, self.smtp.url if self.smtp else None):
             register_url(url)
+        # Settings built in Python skip load_settings: an interval APScheduler cannot add is refused here too.
+        for job_id, seconds in self.job_intervals.items():
+            parse_number(f"the interval of {job_id}", seconds, minimum=MIN_INTERVAL, maximum=MAX_INTERVAL)
 
     @classmethod
     def for_dir(cls, data_dir: Path | str, **changes: Any) -> Settings:
