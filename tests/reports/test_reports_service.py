@@ -168,6 +168,11 @@ BAD_CREATES = [
     ({"name": ""}, "name must not be empty"),
     ({"name": "   "}, "name must not be empty"),
     ({"name": "two\nlines"}, "line breaks"),
+    ({"name": "\u200b\u200c\u200d"}, "visible characters"),  # zero-width only
+    ({"name": "\ufeff \u2060\u00ad"}, "visible characters"),
+    ({"name": "invoice\u202etxt.exe"}, "bidirectional override"),  # shows as "invoiceexe.txt"
+    ({"name": "a\u2066b\u2069"}, "bidirectional override"),
+    ({"name": "Über café \u200d"}, None),  # accented letters, and a joiner among visible text, are fine
     ({"schedule": "hourly"}, "unknown schedule 'hourly'"),
     ({"schedule": None}, "schedule is required"),
     ({"schedule": "custom"}, "needs a cron expression"),

@@ -11,14 +11,14 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
+import re
 import sys
-import traceback
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import NoReturn
 
 from ..runtime.errors import TuiAnalyticsError, one_line
-from ..runtime.redact import install_log_redaction, redact, register_environment
+from ..runtime.redact import RedactingWriter, install_log_redaction, redact, register_environment
 
 # Modules that add sub-commands, in help order.
 _COMMAND_MODULES = ("demo", "export_cmd", "report_cmd", "jobs_cmd", "cache_cmd", "serve_cmd", "web_cmd")
@@ -31,7 +31,9 @@ class OneLineParser(argparse.ArgumentParser):
     """argparse, but a usage mistake is one line (what is wrong, and where to look)."""
 
     def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {redact(message)} (see {self.prog} --help)\n")
+        prefix, suffix = f"{self.prog}: error: ", f" (see {self.prog} --help)"
+        text = clip(redact(message), MAX_LINE - len(prefix) - len(suffix))
+        self.exit(EXIT_USAGE, f"{prefix}{text}{suffix}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -39,7 +41,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="tui-analytics",
         description="Terminal dashboard for an application's analytics. With no command, opens the dashboard.",
     )
-    parser.add_argument("--config", metavar="PATH", help="TOML settings file (environment variables win)")
+    parser.add_argument("--config", metavar="PATH", type=_not_empty, help="TOML settings file (environment variables win)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail to the log file / stderr")
     from .. import __version__
 
@@ -56,13 +58,53 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+# An error line stays under this many characters, prefix included: a quoted value over 60
+# characters is cut first, then the longest words (paths, URLs) in their middle.
+MAX_LINE = 199
+_LONG_QUOTE = re.compile(r"'([^'\n]{60,})'")
+
+
+def clip(message: str, room: int) -> str:
+    """`message` cut to `room` characters, keeping what says what is wrong ("..." marks the cuts)."""
+    message = _LONG_QUOTE.sub(lambda m: f"'{m[1][:40]}...' ({len(m[1]):,} characters)", message)
+    words = message.split(" ")
+    while len(" ".join(words)) > room:
+        longest = max(range(len(words)), key=lambda i: len(words[i]))
+        word = words[longest]
+        if len(word) <= 24:
+            break
+        keep = max(20, len(word) - (len(" ".join(words)) - room) - 3)
+        words[longest] = word[: keep // 2] + "..." + word[len(word) - (keep - keep // 2):]
+    message = " ".join(words)
+    if len(message) > room:
+        message = message[: room - 3] + "..."
+    return message
+
+
+def _not_empty(text: str) -> str:
+    if not text.strip():
+        raise argparse.ArgumentTypeError("must not be empty")
+    return text
+
+
 def fail(message: str, code: int = EXIT_ERROR) -> int:
     """Print one error line to stderr and return the exit code."""
-    print(f"tui-analytics: error: {redact(message)}", file=sys.stderr)
+    prefix = "tui-analytics: error: "
+    print(prefix + clip(redact(message), MAX_LINE - len(prefix)), file=sys.stderr)
     return code
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # Ctrl-C while the command modules (SQLAlchemy, Textual) still load
+        return fail("interrupted", 130)
+
+
+def _main(argv: Sequence[str] | None) -> int:
+    import logging  # here, not at the top: the less Python loads before main(), the
+    import traceback  # shorter the moment a Ctrl-C would still print a traceback
+
     register_environment()
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -74,7 +116,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from .dashboard import run_dashboard
 
             return run_dashboard(args)
-        return int(handler(args) or 0)
+        with _redacted_output():
+            return int(handler(args) or 0)
     except KeyboardInterrupt:
         return fail("interrupted", 130)
     except BrokenPipeError:
@@ -85,3 +128,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.verbose:
             print(redact("".join(traceback.format_exception(exc))), file=sys.stderr, end="")
         return fail(f"unexpected {one_line(exc, with_type=True)[:300]} (run with -v for the traceback)")
+
+
+@contextmanager
+def _redacted_output() -> Iterator[None]:
+    """Every line a command prints goes through `redact` (tables, JSON, messages alike)."""
+    stdout, stderr = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = RedactingWriter(stdout), RedactingWriter(stderr)
+    try:
+        yield
+    finally:
+        for wrapper in (sys.stdout, sys.stderr):
+            try:
+                wrapper.flush()
+            except (OSError, ValueError):  # a closed pipe: nothing more can be shown
+                pass
+        sys.stdout, sys.stderr = stdout, stderr

@@ -14,7 +14,7 @@ import argparse
 import json
 from typing import TYPE_CHECKING
 
-from ..data.config import Settings, mask_url
+from ..data.config import Settings, mask_url, shorten
 from ..processor.jobs import known_keys
 from ..runtime.clock import SYSTEM_CLOCK
 from .common import services
@@ -75,10 +75,9 @@ def run_clear(args: argparse.Namespace) -> int:
 
 
 def run_invalidate(args: argparse.Namespace) -> int:
-    if not args.pattern:
-        raise ValueError("empty cache pattern; use '*' to match every key")
-    from ..processor.cache import matches
+    from ..processor.cache import check_pattern, matches
 
+    check_pattern(args.pattern)
     matched = [key for key in known_keys() if matches(key, args.pattern)]
     requested = None
     if matched and not args.dry_run:
@@ -92,7 +91,7 @@ def run_invalidate(args: argparse.Namespace) -> int:
                           "seq": requested.seq if requested else None}))
         return 0 if matched else 1
     if not matched:  # an error: one line on stderr, exit 1 (main prints it)
-        raise ValueError(f"no cache key matches {args.pattern!r}; the keys are: {', '.join(known_keys())}")
+        raise ValueError(f"no cache key matches {shorten(args.pattern)}; the keys are: {', '.join(known_keys())}")
     print("\n".join(matched))
     if requested is not None:
         print(f"invalidation requested (#{requested.seq}); {_when_applied(settings)}")

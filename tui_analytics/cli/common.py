@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import re
 from typing import Any
 
-from ..data.config import load_settings
+from ..data.config import load_settings, shorten
 from ..wiring import Services
 
 
@@ -36,3 +37,17 @@ def services(args: argparse.Namespace, **options: Any) -> Services:
         reports_options={"auto_start": False, **options.pop("reports_options", {})},
         **options,
     )
+
+
+# Whole numbers in ASCII digits only: argparse's int() also reads "١٢" (Arabic-Indic digits).
+# Eighteen digits at most, so every accepted value also fits a 64-bit SQL integer.
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]{1,18}")
+
+
+def whole_number(text: str) -> int:
+    """argparse type for counts and limits; a bad value is a usage error (exit 2)."""
+    if not _WHOLE_NUMBER.fullmatch(text.strip()):
+        if re.fullmatch(r"[+-]?[0-9]+", text.strip()):
+            raise argparse.ArgumentTypeError(f"{shorten(text)} is too large")
+        raise argparse.ArgumentTypeError(f"{shorten(text)} is not a whole number (digits 0-9)")
+    return int(text)

@@ -7,7 +7,8 @@ import sys
 import time
 from datetime import datetime
 
-from ..data.config import Settings, load_settings, mask_url
+from ..data.config import Settings, load_settings, mask_url, shorten
+from .common import whole_number
 
 STATE_TABLES = frozenset({"report_templates", "report_runs", "job_runs"})
 
@@ -20,11 +21,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "Without --url, writes the configured source database (TUI_ANALYTICS_DATABASE_URL) or the embedded demo file.",
     )
     p.add_argument("--url", help="target SQLAlchemy URL (default: the configured source database)")
-    p.add_argument("--users", type=int, default=2000, help="number of users (default 2000)")
-    p.add_argument("--items", type=int, default=200, help="number of items (default 200)")
-    p.add_argument("--activities", type=int, default=100_000, help="number of activities (default 100000)")
-    p.add_argument("--months", type=int, default=18, help="months of history (default 18)")
-    p.add_argument("--seed", type=int, default=42, help="random seed: the same seed and --end give the same data")
+    p.add_argument("--users", type=whole_number, default=2000, help="number of users (default 2000)")
+    p.add_argument("--items", type=whole_number, default=200, help="number of items (default 200)")
+    p.add_argument("--activities", type=whole_number, default=100_000, help="number of activities (default 100000)")
+    p.add_argument("--months", type=whole_number, default=18, help="months of history (default 18)")
+    p.add_argument("--seed", type=whole_number, default=42, help="random seed: the same seed and --end give the same data")
     p.add_argument("--end", help="newest activity time, ISO 8601 (default: now)")
     p.add_argument("--replace", action="store_true", help="drop and regenerate existing tables")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress output")
@@ -59,15 +60,20 @@ def run(args: argparse.Namespace) -> int:
     from ..data.demo_data import DemoSpec, load_demo_data
 
     settings = load_settings(args.config)
+    if args.url is not None and not args.url.strip():
+        raise ValueError("--url must not be empty (leave it out for the configured source database)")
     url = args.url or settings.source_url
     if settings.uses_demo_data and not args.url:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     end = None
-    if args.end:
+    if args.end is not None:
         try:
+            # fromisoformat also reads non-ASCII digits and endless fractions of a second
+            if not args.end.isascii() or len(args.end) > 40:
+                raise ValueError(args.end)
             end = datetime.fromisoformat(args.end)
         except ValueError:
-            raise ValueError(f"--end {args.end!r} is not an ISO 8601 date-time") from None
+            raise ValueError(f"--end {shorten(args.end)} is not an ISO 8601 date-time") from None
     spec = DemoSpec(users=args.users, items=args.items, activities=args.activities,
                     months=args.months, seed=args.seed, end=end)
     spec.validate()

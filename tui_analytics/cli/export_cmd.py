@@ -21,7 +21,7 @@ from typing import Any
 from ..data.daterange import DateRange
 from ..export import DATASETS, FORMATS, ExportOptions, check_export_options
 from ..runtime.errors import ExportOptionsError, unknown
-from .common import services
+from .common import services, whole_number
 
 # Progress appears once an export has run this long, then at most this often.
 PROGRESS_AFTER = 1.0
@@ -45,7 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--format", default="csv", metavar="FORMAT", help=f"{' | '.join(FORMATS)} (default csv)")
     p.add_argument("--from", dest="date_from", metavar="DATE", help="start of the period, ISO date or date-time (inclusive)")
     p.add_argument("--to", dest="date_to", metavar="DATE", help="end of the period (a date includes that whole day)")
-    p.add_argument("--limit", type=int, metavar="N", help=_LIMIT_HELP)
+    p.add_argument("--limit", type=whole_number, metavar="N", help=_LIMIT_HELP)
     p.add_argument("--metadata", action="store_true",
                    help="add a metadata block (JSON: in the file; CSV: beside it as FILE.meta.json)")
     p.add_argument("--gzip", action="store_true", help="gzip the output (.gz added to generated names)")
@@ -122,6 +122,11 @@ def run(args: argparse.Namespace) -> int:
     )
     if args.limit is not None and dataset == "comprehensive":
         raise ExportOptionsError("--limit does not apply to the comprehensive report")
+    if args.output is not None and not args.output.strip():
+        raise ExportOptionsError("-o must not be empty (leave it out for the export directory, - for stdout)")
+    if args.output and args.output.endswith("/") and not Path(args.output).expanduser().is_dir():
+        # A shell's "> out/" fails the same way; Path() would drop the slash and write "out" instead.
+        raise ExportOptionsError(f"-o {args.output!r}: Not a directory")
     service = services(args).export
     progress = Progress(enabled=not args.quiet)
     to_stdout = args.output == "-"

@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ..processor.jobs import JOBS
-from .common import services
+from .common import services, whole_number
 
 if TYPE_CHECKING:
     from ..processor.models import JobRun, JobStatus
@@ -38,7 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     history = cmds.add_parser("history", help="recent runs, newest first")
     history.add_argument("id", nargs="?", metavar="ID", help="only this job")
-    history.add_argument("--limit", type=int, default=20, metavar="N", help="how many runs (default 20)")
+    history.add_argument("--limit", type=whole_number, default=20, metavar="N", help="how many runs (default 20)")
     history.add_argument("--json", action="store_true", help="print JSON")
     history.set_defaults(handler=run_history)
 
@@ -128,6 +128,8 @@ def run_jobs(args: argparse.Namespace) -> int:
 def run_history(args: argparse.Namespace) -> int:
     if args.limit < 1:
         raise ValueError(f"--limit must be at least 1, got {args.limit}")
+    if args.id is not None and not args.id.strip():
+        raise ValueError("the job id must not be empty (leave it out for every job)")
     processor = _processor(args)
     if args.id:
         processor._spec(args.id)

@@ -16,7 +16,7 @@ from ..data.config import load_settings
 from ..data.daterange import DateRange
 from ..reports.models import DATASETS, FORMATS, SCHEDULES
 from ..runtime.errors import UnknownTemplateError, unknown
-from .common import camel_keys, services
+from .common import camel_keys, services, whole_number
 
 if TYPE_CHECKING:
     from ..reports.service import AnalyticsScheduledReportsService
@@ -40,7 +40,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     hist = rs.add_parser("history", help="the report history, newest first")
     hist.add_argument("--template", metavar="ID", help="only this template's reports")
-    hist.add_argument("--limit", type=int, default=50, metavar="N", help="at most N rows (default 50)")
+    hist.add_argument("--limit", type=whole_number, default=50, metavar="N", help="at most N rows (default 50)")
     hist.add_argument("--json", action="store_true", help="print JSON")
     hist.set_defaults(handler=cmd_history)
 
@@ -67,7 +67,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     cron = rs.add_parser("cron", help="explain a cron expression and show its next fire times")
     cron.add_argument("expression", help="five crontab(5) fields, e.g. '30 6 * * 1-5', or @daily, @weekly ...")
     cron.add_argument("--timezone", help="IANA zone (default: the configured zone)")
-    cron.add_argument("-n", type=int, default=5, help="how many fire times (default 5)")
+    cron.add_argument("-n", type=whole_number, default=5, help="how many fire times (default 5)")
     cron.set_defaults(handler=cmd_cron)
 
 
@@ -131,6 +131,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_history(args: argparse.Namespace) -> int:
     if args.limit < 1:
         raise ValueError("--limit must be at least 1")
+    if args.template is not None and not args.template.strip():
+        raise UnknownTemplateError("--template must not be empty (leave it out for every template)")
     service = _service(args)
     if args.template:
         service.get_report_template(args.template)  # an unknown id is an error, not an empty list
@@ -153,6 +155,7 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 
 def cmd_create(args: argparse.Namespace) -> int:
+    _check_timezone_option(args)
     service = _service(args)
     template = service.create_report_template(
         name=args.name,
@@ -181,11 +184,17 @@ def cmd_delete(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check_timezone_option(args: argparse.Namespace) -> None:
+    if args.timezone is not None and not args.timezone.strip():
+        raise ValueError("--timezone must not be empty (leave it out for the configured zone)")
+
+
 def cmd_cron(args: argparse.Namespace) -> int:
     from ..reports.cron import as_tz, describe_cron, next_fire_times
 
-    if args.n < 1:
-        raise ValueError("-n must be at least 1")
+    _check_timezone_option(args)
+    if not 1 <= args.n <= 1000:
+        raise ValueError(f"-n must be between 1 and 1,000, got {args.n}")
     tz = as_tz(args.timezone) if args.timezone else load_settings(args.config).tz
     print(describe_cron(args.expression))
     for moment in next_fire_times(args.expression, tz, datetime.now(timezone.utc), args.n):

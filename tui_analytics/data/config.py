@@ -18,6 +18,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..runtime.errors import ConfigError
+from ..runtime.redact import redact, register_url, userinfo
+from .config_values import check_dir, check_sender, check_smtp_url, parse_bool, parse_number, shorten
 
 ENV_PREFIX = "TUI_ANALYTICS_"
 APP_NAME = "tui-analytics"
@@ -58,31 +60,40 @@ DEFAULT_INTERVALS: dict[str, float] = {
     "cache-cleanup": 3600.0,
 }
 
+# Bounds of the numeric settings (seconds, rows): beyond them the scheduler or SQLite overflows.
+MIN_INTERVAL = 1.0
+MAX_INTERVAL = 31 * 24 * 3600.0
+MAX_RETENTION = 10_000_000
+MAX_QUERY_TIMEOUT = 24 * 3600.0
+MAX_ZONE_NAME = 255  # the longest file name: every IANA name is far shorter
+
+# Keys whose TOML value must be a string.
+_TEXT_KEYS = frozenset(_KEYS) - {"smtp_timeout", "history_retention", "query_timeout", "disable_auto_sync"}
+
 _SECRET_QUERY_KEYS = re.compile(r"pass|pwd|secret|token|key|auth", re.IGNORECASE)
 
 
 def mask_url(url: str | None) -> str:
-    """The URL with any password (userinfo or query string) replaced by `***`."""
+    """The URL with any password (userinfo or query string) replaced by `***`.
+
+    A password with an unencoded `?`, `#`, `/` or `@` is masked whole (everything between
+    `://user:` and the last `@`), and any known secret left in the result is masked too.
+    """
     if not url:
         return ""
+    info = userinfo(url)
+    if info is not None:
+        start, end, _user, _password = info
+        url = url[:start] + "***" + url[end:]
     try:
         parts = urlsplit(url)
     except ValueError:
         return "<unparseable URL>"
-    netloc = parts.netloc
-    if "@" in netloc:
-        userinfo, host = netloc.rsplit("@", 1)
-        user = userinfo.split(":", 1)[0]
-        netloc = f"{user}:***@{host}" if ":" in userinfo else f"{user}@{host}"
-    query = parts.query
-    if query:
-        pairs = parse_qsl(query, keep_blank_values=True)
-        query = urlencode(
-            [(k, "***" if _SECRET_QUERY_KEYS.search(k) else v) for k, v in pairs], safe="*"
-        )
-    if netloc == parts.netloc and query == parts.query:
-        return url  # nothing secret; urlunsplit would drop the empty host of sqlite:////path
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    if any(_SECRET_QUERY_KEYS.search(k) for k, _v in pairs):  # else as it is: urlunsplit drops sqlite:////'s empty host
+        query = urlencode([(k, "***" if _SECRET_QUERY_KEYS.search(k) else v) for k, v in pairs], safe="*")
+        url = urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
+    return redact(url)
 
 
 @dataclass(frozen=True)
@@ -117,10 +128,11 @@ class Settings:
 
     def __post_init__(self) -> None:
         # Whatever prints or logs later, these passwords are masked (redact.py).
-        from ..runtime.redact import register_url
-
         for url in (self.database_url, self.state_url, self.smtp.url if self.smtp else None):
             register_url(url)
+        # Settings built in Python skip load_settings: an interval APScheduler cannot add is refused here too.
+        for job_id, seconds in self.job_intervals.items():
+            parse_number(f"the interval of {job_id}", seconds, minimum=MIN_INTERVAL, maximum=MAX_INTERVAL)
 
     @classmethod
     def for_dir(cls, data_dir: Path | str, **changes: Any) -> Settings:
@@ -197,36 +209,18 @@ def resolve_timezone(name: str | None) -> tzinfo:
         assert local is not None
         return local
     try:
+        if len(name) > MAX_ZONE_NAME:
+            raise ValueError(name)
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ConfigError(f"unknown time zone {name!r} (use an IANA name such as Europe/Berlin)") from None
+    # A directory of the zone database ("Europe") is an OSError, and so is a name too long for a file.
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ConfigError(f"unknown time zone {shorten(name)} (use an IANA name such as Europe/Berlin)") from None
 
 
 def _default_data_dir() -> Path:
     from platformdirs import user_data_dir
 
     return Path(user_data_dir(APP_NAME, appauthor=False))
-
-
-def _parse_bool(name: str, value: Any) -> bool:
-    if isinstance(value, bool):
-        return value
-    text = str(value).strip().lower()
-    if text in ("1", "true", "yes", "on"):
-        return True
-    if text in ("", "0", "false", "no", "off"):
-        return False
-    raise ConfigError(f"{name} must be true or false, got {value!r}")
-
-
-def _parse_number(name: str, value: Any, *, minimum: float) -> float:
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise ConfigError(f"{name} must be a number, got {value!r}") from None
-    if number != number or number < minimum:
-        raise ConfigError(f"{name} must be at least {minimum:g}, got {value!r}")
-    return number
 
 
 def _check_url(name: str, url: str) -> str:
@@ -247,10 +241,24 @@ def read_toml(path: Path | str) -> dict[str, Any]:
         with path.open("rb") as fh:
             data = tomllib.load(fh)
     except FileNotFoundError:
-        raise ConfigError(f"config file not found: {path}") from None
+        raise ConfigError(f"config file not found: {shorten(str(path))}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"config file {path} is not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
-    return data.get(APP_NAME, data)
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {shorten(str(path))}: {exc.strerror or exc}") from None
+    table = data.get(APP_NAME, data)
+    if not isinstance(table, dict):
+        raise ConfigError(f"[{APP_NAME}] in {path} must be a table")
+    for key, value in table.items():
+        if key in _TEXT_KEYS and not isinstance(value, str):
+            raise ConfigError(f"{key} in {path} must be text (in quotes), got {shorten(value)}")
+        if key in _TEXT_KEYS and not value.strip():
+            raise ConfigError(f"{key} in {path} is empty: leave it out for the default")
+    if not isinstance(table.get("jobs", {}), dict):
+        raise ConfigError(f"jobs in {path} must be a table ([jobs] with one interval per job)")
+    return table
 
 
 def load_settings(
@@ -265,41 +273,47 @@ def load_settings(
         table = read_toml(config_path)
         unknown = set(table) - set(_KEYS) - {"jobs"}
         if unknown:
-            raise ConfigError(f"unknown setting(s) in {config_path}: {', '.join(sorted(unknown))}")
+            raise ConfigError(f"unknown setting(s) in {config_path}: {', '.join(shorten(k) for k in sorted(unknown))}")
         values.update({k: v for k, v in table.items() if k in _KEYS})
         for job_id, seconds in (table.get("jobs") or {}).items():
             if job_id not in DEFAULT_INTERVALS:
-                raise ConfigError(f"unknown job {job_id!r} in [jobs] of {config_path}")
-            intervals[job_id] = _parse_number(f"jobs.{job_id}", seconds, minimum=1)
+                raise ConfigError(f"unknown job {shorten(job_id)} in [jobs] of {config_path}")
+            intervals[job_id] = parse_number(f"jobs.{job_id}", seconds, minimum=MIN_INTERVAL, maximum=MAX_INTERVAL)
     for key, var in _KEYS.items():
         if env.get(var, "") != "":
             values[key] = env[var]
     for job_id in DEFAULT_INTERVALS:
         var = ENV_PREFIX + "INTERVAL_" + job_id.upper().replace("-", "_")
         if env.get(var):
-            intervals[job_id] = _parse_number(var, env[var], minimum=1)
+            intervals[job_id] = parse_number(var, env[var], minimum=MIN_INTERVAL, maximum=MAX_INTERVAL)
 
-    data_dir = Path(values["data_dir"]).expanduser() if values.get("data_dir") else _default_data_dir()
+    def directory(key: str) -> Path | None:
+        return check_dir(_KEYS[key], Path(values[key]).expanduser()) if values.get(key) else None
+
+    data_dir = directory("data_dir") or _default_data_dir()
+    # Read whether or not a server is set: a bad value is an error either way.
+    smtp_timeout = parse_number("TUI_ANALYTICS_SMTP_TIMEOUT", values.get("smtp_timeout", 30), minimum=1, maximum=3600)
+    sender = check_sender("TUI_ANALYTICS_SMTP_FROM", str(values.get("smtp_from") or "tui-analytics@localhost"))
     smtp = None
     if values.get("smtp_url"):
-        smtp = SmtpSettings(
-            url=str(values["smtp_url"]),
-            sender=str(values.get("smtp_from") or "tui-analytics@localhost"),
-            timeout=_parse_number("TUI_ANALYTICS_SMTP_TIMEOUT", values.get("smtp_timeout", 30), minimum=1),
-        )
+        url = str(values["smtp_url"])
+        check_smtp_url("TUI_ANALYTICS_SMTP_URL", url, mask_url(url))
+        smtp = SmtpSettings(url=url, sender=sender, timeout=smtp_timeout)
     timezone_name = str(values.get("timezone") or "local")
     resolve_timezone(timezone_name)  # fail now, with a clear message, not at the first report
     return Settings(
         data_dir=data_dir,
         database_url=_check_url("TUI_ANALYTICS_DATABASE_URL", values["database_url"]) if values.get("database_url") else None,
         state_url=_check_url("TUI_ANALYTICS_STATE_URL", values["state_url"]) if values.get("state_url") else None,
-        export_dir=Path(values["export_dir"]).expanduser() if values.get("export_dir") else None,
-        report_dir=Path(values["report_dir"]).expanduser() if values.get("report_dir") else None,
-        log_dir=Path(values["log_dir"]).expanduser() if values.get("log_dir") else None,
+        export_dir=directory("export_dir"),
+        report_dir=directory("report_dir"),
+        log_dir=directory("log_dir"),
         timezone_name=timezone_name,
         smtp=smtp,
-        disable_auto_sync=_parse_bool("DISABLE_AUTO_SYNC", values.get("disable_auto_sync", False)),
-        history_retention=int(_parse_number("TUI_ANALYTICS_HISTORY_RETENTION", values.get("history_retention", 5000), minimum=10)),
-        query_timeout=_parse_number("TUI_ANALYTICS_QUERY_TIMEOUT", values.get("query_timeout", 60), minimum=1),
+        disable_auto_sync=parse_bool("DISABLE_AUTO_SYNC", values.get("disable_auto_sync", False)),
+        history_retention=int(parse_number("TUI_ANALYTICS_HISTORY_RETENTION", values.get("history_retention", 5000),
+                                            minimum=10, maximum=MAX_RETENTION, whole=True)),
+        query_timeout=parse_number("TUI_ANALYTICS_QUERY_TIMEOUT", values.get("query_timeout", 60),
+                                    minimum=1, maximum=MAX_QUERY_TIMEOUT),
         job_intervals=intervals,
     )

@@ -11,13 +11,18 @@ from ..runtime.errors import ExportOptionsError
 def _as_utc(value: date | datetime, *, end: bool) -> datetime:
     # A bare date means the whole day: as a start, its midnight; as an end, the
     # next midnight, so `DateRange(date(2025,1,1), date(2025,1,31))` covers January.
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            return value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
-    if isinstance(value, date):
-        moment = datetime.combine(value, time.min, tzinfo=timezone.utc)
-        return moment + timedelta(days=1) if end else moment
+    try:
+        if isinstance(value, datetime):
+            if value.tzinfo is None:
+                return value.replace(tzinfo=timezone.utc)
+            return value.astimezone(timezone.utc)
+        if isinstance(value, date):
+            moment = datetime.combine(value, time.min, tzinfo=timezone.utc)
+            return moment + timedelta(days=1) if end else moment
+    except OverflowError:  # 9999-12-31 as an end (the next midnight), or a UTC reading past year 9999
+        raise ExportOptionsError(
+            f"date {value.isoformat()} is out of range: the period must lie between the years 1 and 9999 (UTC)"
+        ) from None
     raise ExportOptionsError(f"date range bounds must be dates or datetimes, got {type(value).__name__}")
 
 
@@ -74,10 +79,14 @@ class DateRange:
 def _parse_point(text: str, which: str) -> date | datetime:
     text = text.strip()
     try:
+        # fromisoformat also reads non-ASCII digits and long runs of fractional digits
+        if not text.isascii() or len(text) > 40:
+            raise ValueError(text)
         if len(text) == 10:
             return date.fromisoformat(text)
         return datetime.fromisoformat(text)
     except ValueError:
+        shown = repr(text) if len(text) <= 40 else repr(text[:30] + "...")
         raise ExportOptionsError(
-            f"'{which}' date {text!r} is not an ISO date (YYYY-MM-DD) or date-time"
+            f"'{which}' date {shown} is not an ISO date (YYYY-MM-DD) or date-time"
         ) from None

@@ -39,6 +39,10 @@ _LAST = ("Adams", "Berg", "Costa", "Dubois", "Evans", "Fischer", "Garcia", "Horv
          "Larsen", "Moreau", "Novak", "Okafor", "Petrov", "Rossi", "Silva", "Tanaka", "Varga", "Weber", "Yilmaz")
 
 
+# The most of each a demo database may hold: a century of history, rows a laptop can generate.
+LIMITS = {"users": 10_000_000, "items": 1_000_000, "activities": 1_000_000_000, "months": 1200}
+
+
 @dataclass(frozen=True)
 class DemoSpec:
     """What to generate. `end` is the newest possible activity; `months` of history before it."""
@@ -52,22 +56,22 @@ class DemoSpec:
 
     def validate(self) -> None:
         """ValueError for anything out of range, before a single row is written."""
-        for name, most in LIMITS.items():
+        for name, maximum in LIMITS.items():
             value = getattr(self, name)
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise ValueError(f"--{name} must be a whole number")
-            if not 1 <= value <= most:
-                raise ValueError(f"--{name} must be between 1 and {most:,}, got {value:,}")
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= maximum:
+                raise ValueError(f"--{name} must be a whole number between 1 and {maximum:,}, got {value!r}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or not 0 <= self.seed < 2**63:
+            raise ValueError(f"--seed must be a whole number between 0 and {2**63 - 1}, got {self.seed!r}")
+        # The history must fit the calendar: generation walks day by day up to the day after the
+        # end, and the items predate the history's start by up to 91 days.
         try:
             end = _end_of(self)
             start = end - timedelta(days=round(self.months * 30.44))
-            # Generation walks day by day up to the day after the end, and the items predate the start.
-            end + timedelta(days=2)
-            start - timedelta(days=91)
+            _ = start - timedelta(days=91), end + timedelta(days=2)
         except (OverflowError, ValueError):
-            shown = self.end.isoformat() if self.end is not None else "now"
             raise ValueError(
-                f"--end {shown} with --months {self.months} is out of range: the data must fit between the years 1 and 9999"
+                f"--end {self.end.isoformat() if self.end else 'now'} leaves no room for {self.months} months "
+                "of history in the calendar (years 1 to 9999)"
             ) from None
 
 

@@ -12,7 +12,8 @@ The rules (also in the README):
 - A text cell that starts with `=`, `+`, `-`, `@`, tab or carriage return, and is not a
   plain number, gets a leading `'` (OWASP CSV injection advice), so a spreadsheet shows
   it as text instead of running it. `-5` and `1e-3` stay numbers; `-2+3` becomes `'-2+3`.
-  Header cells follow the same rule.
+  The same when NUL, other control characters or spaces come before the trigger
+  (`\x00=1+1` becomes `'\x00=1+1`): a spreadsheet skips them. Header cells follow the same rule.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from ..data.timestamps import iso
 from ..runtime.errors import TuiAnalyticsError
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_TRIGGER_SET = frozenset(FORMULA_TRIGGERS)
 _NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 BOM = "\ufeff"
 
@@ -40,11 +42,29 @@ class ExportDataError(TuiAnalyticsError, ValueError):
     """Rows that cannot be written as asked (e.g. a streamed row with columns not in the header)."""
 
 
+# What a spreadsheet skips before it looks for a formula: NUL and other control characters
+# and spaces ("\x00=1+1" is evaluated by LibreOffice), so the trigger is looked for after them.
+_SKIPPED_LEAD = re.compile(
+    r"[\x00-\x08\x0a-\x0c\x0e-\x20\x7f-\x9f\u00a0\u1680\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\ufeff]+"
+)
+
+
 def neutralise(text: str) -> str:
     """Prefix `'` to text a spreadsheet would run as a formula; plain numbers pass unchanged."""
-    if text and text[0] in FORMULA_TRIGGERS and not _NUMBER.fullmatch(text):
-        return "'" + text
+    if not text:
+        return text
+    if text[0] in _TRIGGER_SET:
+        return text if _NUMBER.fullmatch(text) else "'" + text
+    lead = _SKIPPED_LEAD.match(text)
+    if lead is not None and text[lead.end():lead.end() + 1] in _TRIGGER_SET:
+        rest = text[lead.end():]
+        return text if _NUMBER.fullmatch(rest) else "'" + text
     return text
+
+
+# Every first character after which a cell may need `neutralise`: a trigger, or a character
+# skipped before one. The fast paths test only this, and leave the rest to `neutralise`.
+_FIRST_CHARS = _TRIGGER_SET | {chr(c) for c in (*range(0x3001), 0xFEFF) if _SKIPPED_LEAD.match(chr(c))}
 
 
 def _json_default(value: Any) -> Any:
@@ -88,7 +108,6 @@ def cell_text(value: Any) -> str:
 
 
 _FLAT_TYPES = frozenset({str, int, float, bool, type(None)})
-_TRIGGER_SET = frozenset(FORMULA_TRIGGERS)
 
 
 def _fast_cell(value: Any) -> Any:
@@ -96,7 +115,7 @@ def _fast_cell(value: Any) -> Any:
     # writes an int with str() itself.
     kind = type(value)
     if kind is str:
-        return neutralise(value) if value and value[0] in _TRIGGER_SET else value
+        return neutralise(value) if value and value[0] in _FIRST_CHARS else value
     if kind is int:
         return value
     return cell_text(value)
@@ -108,7 +127,7 @@ _STR_ONLY = frozenset({str})
 # that is the first character or a newline followed by a trigger (a newline inside
 # a value can only add false alarms, which take the per-value path). One regex pass
 # over the joined column is 2.5x faster than six substring searches.
-_TRIGGER_AFTER_NEWLINE = re.compile("\n[" + re.escape("".join(FORMULA_TRIGGERS)) + "]")
+_TRIGGER_AFTER_NEWLINE = re.compile("\n[" + re.escape("".join(sorted(_FIRST_CHARS))) + "]")
 
 
 # What makes the csv module quote a field with this dialect: the delimiter, the quote
@@ -126,7 +145,7 @@ def _column_cells(column: Sequence[Any]) -> tuple[Sequence[Any], Sequence[str] |
         return column, list(map(str, column))
     if kinds == _STR_ONLY:
         joined = "\n".join(column)
-        if joined[:1] not in _TRIGGER_SET and not _TRIGGER_AFTER_NEWLINE.search(joined):
+        if joined[:1] not in _FIRST_CHARS and not _TRIGGER_AFTER_NEWLINE.search(joined):
             plain = joined.count("\n") == len(column) - 1 and not _QUOTED_CHARS.search(joined)
             return column, column if plain else None
     if not _FLAT_TYPES.issuperset(kinds):

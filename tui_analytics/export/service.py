@@ -190,7 +190,7 @@ class AnalyticsExportService:
             raise ExportOptionsError(unknown("dataset", dataset, DATASETS))
         options = check_export_options(options if options is not None else ExportOptions())
         if size is not None:
-            check_count(size, _SIZE_NAMES.get(dataset, "size"))
+            check_count(size, _SIZE_NAMES.get(dataset, "size"), maximum=_SIZE_MAXIMUMS.get(dataset, 1_000_000_000))
         return options
 
     def fetch(self, dataset: str, options: ExportOptions, size: int | None = None) -> Any:
@@ -314,6 +314,8 @@ class AnalyticsExportService:
 
 
 _SIZE_NAMES = {"user-growth": "months", "activity-trends": "days", "top-items": "limit", "recent-activity": "limit"}
+# A century back at most: further, the dates run out of the calendar (year 1).
+_SIZE_MAXIMUMS = {"user-growth": 1200, "activity-trends": 36_600}
 
 
 def comprehensive_rows(report: dict[str, Any]) -> list[dict[str, Any]]:

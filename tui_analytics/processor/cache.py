@@ -72,6 +72,18 @@ class CacheStats:
         return self.hits / reads if reads else None
 
 
+MAX_PATTERN = 200  # far longer than any key; a longer glob is a mistake (or an attack on fnmatch)
+
+
+def check_pattern(pattern: str) -> str:
+    """The glob, or ValueError when it is empty or too long."""
+    if not pattern:
+        raise ValueError("empty cache pattern; use '*' to match every key")
+    if len(pattern) > MAX_PATTERN:
+        raise ValueError(f"cache pattern is too long ({len(pattern):,} characters; at most {MAX_PATTERN})")
+    return pattern
+
+
 def matches(key: str, pattern: str) -> bool:
     """Glob match, case-sensitive on every platform (`fnmatch` folds case on Windows)."""
     return fnmatch.fnmatchcase(key, pattern)

@@ -17,6 +17,7 @@ from sqlalchemy import Engine, delete, func, insert, select, update
 from ..data.schema import job_runs
 from ..data.state import StateUser, inserted_id
 from ..data.timestamps import from_db, to_db
+from ..runtime.redact import redact
 from .models import COMPLETED, FAILED, INTERRUPTED, RUNNING, SKIPPED, JobRun
 
 log = logging.getLogger(__name__)
@@ -64,7 +65,8 @@ class JobHistory(StateUser):
             "finished_at": to_db(run.finished_at),
             "duration_ms": run.duration_ms,
             "status": run.status,
-            "error": (run.error or None) and run.error[:2000],
+            # Whatever produced the error (a driver, a job) may have echoed a password.
+            "error": (run.error or None) and redact(run.error)[:2000],
         }
 
     def recent(self, job_id: str | None = None, limit: int = 50) -> list[JobRun]:
@@ -82,7 +84,7 @@ class JobHistory(StateUser):
             job_id=m["job_id"], trigger=m["trigger"], status=m["status"],
             started_at=from_db(m["started_at"]),  # type: ignore[arg-type]
             finished_at=from_db(m["finished_at"]), duration_ms=m["duration_ms"],
-            error=m["error"], scheduled_for=from_db(m["scheduled_for"]),
+            error=m["error"] and redact(m["error"]), scheduled_for=from_db(m["scheduled_for"]),
         )
 
     def restore(self, job_ids: Iterable[str], recent: int = 30) -> dict[str, JobTotals]:

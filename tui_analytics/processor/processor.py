@@ -48,7 +48,7 @@ from ..runtime.once import Once
 from ..runtime.retry import RetryPolicy, retry_async
 from . import requests
 from .book import RECENT_RUNS, JobBook
-from .cache import AnalyticsCache, CacheEntry
+from .cache import AnalyticsCache, CacheEntry, check_pattern
 from .history import JobHistory
 from .jobs import JOBS, describe
 from .metrics import LoopLagProbe
@@ -540,9 +540,7 @@ class AnalyticsBackgroundProcessor:
 
     async def invalidate_cache(self, pattern: str, *, dry_run: bool = False) -> int:
         """Remove the keys matching a glob (`user-growth*`); returns how many. `dry_run` removes nothing."""
-        if not pattern:
-            raise ValueError("empty cache pattern; use '*' to match every key")
-        return len(self.cache.invalidate(pattern, dry_run=dry_run))
+        return len(self.cache.invalidate(check_pattern(pattern), dry_run=dry_run))
 
     def _cache_changed(self, action: str, keys: list[str]) -> None:
         self._publish(CACHE_CHANGED, action, keys=keys, size=len(self.cache))

@@ -2,7 +2,7 @@
 
 The outcome is recorded per recipient: a server that refuses one address still
 delivers to the others, and a failed delivery never touches the saved report.
-Passwords from the SMTP URL never appear in outcomes or logs.
+Passwords from the SMTP URL never appear in outcomes or logs, even echoed by the server.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from ..data.config import SmtpSettings
 from ..runtime.errors import ConfigError, one_line
+from ..runtime.redact import redact_value
 
 SENT = "sent"
 PARTIAL = "partial"
@@ -34,6 +35,11 @@ class DeliveryResult:
     status: str
     recipients: dict[str, str] = field(default_factory=dict)
     error: str | None = None
+
+    def __post_init__(self) -> None:
+        # An SMTP server may echo the credentials it was sent ("535 bad credentials: u pass").
+        object.__setattr__(self, "recipients", redact_value(self.recipients))
+        object.__setattr__(self, "error", redact_value(self.error))
 
     def to_dict(self) -> dict[str, object]:
         return {"status": self.status, "recipients": dict(self.recipients), "error": self.error}

@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from ..data.schema import app_meta, report_runs, report_templates
 from ..data.state import StateUser, inserted_id
 from ..data.timestamps import from_db, to_db
+from ..runtime.redact import redact_value
 
 SEEDED_KEY = "reports.default_templates_seeded"
 
@@ -133,7 +134,9 @@ class RunStore(StateUser):
             return inserted_id(result)
 
     def finish(self, run_id: int, **values: Any) -> None:
+        # An error or a delivery outcome may carry a password a driver or an SMTP server echoed.
         values = {k: to_db(v) if isinstance(v, datetime) else v for k, v in values.items()}
+        values.update({k: redact_value(values[k]) for k in ("error", "delivery") if k in values})
         with self.engine.begin() as conn:
             conn.execute(update(report_runs).where(report_runs.c.id == run_id).values(**values))
 
@@ -182,6 +185,8 @@ class RunStore(StateUser):
         for row in rows:
             for key in ("scheduled_for", "started_at", "finished_at"):
                 row[key] = from_db(row[key])
+            for key in ("error", "delivery"):  # rows written before masking covered them
+                row[key] = redact_value(row.get(key))
         return rows
 
     def count_by_status(self) -> dict[str, int]:

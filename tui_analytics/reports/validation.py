@@ -20,6 +20,12 @@ MAX_DESCRIPTION = 2000
 MAX_RECIPIENTS = 100
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f\u2028\u2029]")
+# Bidi embeddings, overrides and isolates reorder the text around them (U+202E shows
+# "evil\u202Etxt.exe" as "evilexe.txt"); zero-width and other format characters show nothing.
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u2060-\u2064\u3164\ufe00-\ufe0f\ufeff\uffa0]"
+)
 # RFC 5321/5322 dot-atom local part and a dotted DNS domain (ASCII only: sending
 # to non-ASCII addresses needs SMTPUTF8, which we do not assume).
 _LOCAL = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
@@ -41,6 +47,10 @@ def validate_name(value: Any) -> str:
         raise TemplateValidationError("name must not be empty")
     if _CONTROL.search(name):
         raise TemplateValidationError("name must not contain line breaks or control characters")
+    if _BIDI.search(name):
+        raise TemplateValidationError("name must not contain bidirectional override characters (U+202A-U+202E, U+2066-U+2069)")
+    if not _INVISIBLE.sub("", name).strip():
+        raise TemplateValidationError("name must contain visible characters (not only zero-width or format characters)")
     if len(name) > MAX_NAME:
         raise TemplateValidationError(f"name is too long ({len(name)} characters; at most {MAX_NAME})")
     return name

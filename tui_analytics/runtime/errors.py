@@ -1,13 +1,16 @@
 """Error types shared by every layer.
 
 Each error's message is one line an operator can act on; URLs in messages are
-already masked by the code that raises them.
+already masked by the code that raises them, and `one_line` masks any known
+password again.
 """
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable
+
+from .redact import redact
 
 
 class TuiAnalyticsError(Exception):
@@ -65,15 +68,19 @@ def one_line(exc: BaseException, *, with_type: bool = False) -> str:
     whitespace (a multi-line driver message) is folded to single spaces. With
     `with_type`, an error not raised on purpose by this package is prefixed by
     its type ("ZeroDivisionError: division by zero"), since its text alone may
-    not say what failed.
+    not say what failed. Passwords are masked (`redact`): whatever raised the
+    error (a driver, an SMTP server) may have echoed one.
     """
+
     if isinstance(exc, KeyError) and exc.args:
         text = str(exc.args[0])
     elif isinstance(exc, OSError) and not isinstance(exc, TuiAnalyticsError) and exc.filename:
-        text = f"{exc.strerror or exc}: {exc.filename}"
+        name = str(exc.filename)
+        # A 5,000-character path would make a 5 KB "line": its start and end say enough.
+        text = f"{exc.strerror or exc}: {name if len(name) <= 120 else name[:60] + '...' + name[-40:]}"
     else:
         text = str(exc)
-    text = " ".join(text.split())
+    text = redact(" ".join(text.split()))
     if not text:
         return type(exc).__name__
     if with_type and not isinstance(exc, TuiAnalyticsError):

@@ -2,24 +2,30 @@
 
 Every message that carries a URL is already masked where it is written
 (`config.mask_url`, `db.describe_error`). This module is the safety net under
-that: every log record (message and traceback) and every error line the CLI
-prints goes through `redact`, which masks URL userinfo passwords, secret-looking
+that, and the one place every stored or shown text passes through: `one_line`
+(every error line), the job and report histories (written and read), delivery
+outcomes, every log record (message and traceback) and every line the CLI
+prints go through `redact`. It masks URL userinfo passwords (up to the last `@`,
+so an unencoded `?`, `#`, `/` or `@` in one does not cut it short), secret-looking
 query parameters (`?password=`, `sslpassword`, `token`...) and any password of a
-configured URL wherever it appears (a driver may echo it in its own words).
+configured URL wherever it appears: a driver or an SMTP server may echo it in
+its own words, decoded or in base64.
 """
 
 from __future__ import annotations
 
-import logging
+import base64
 import re
 import threading
-import traceback
 from collections.abc import Mapping
+from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 MASK = "***"
 _SECRET_KEY = r"[\w.-]*(?:pass|pwd|secret|token|key|auth)[\w.-]*"
-_USERINFO = re.compile(r"(?P<pre>[a-z][\w+.-]*://[^/\s:@'\"]*:)(?P<secret>[^@\s'\"]+)(?P<post>@)", re.IGNORECASE)
+# The password runs to the last "@" of the URL: an unencoded "@", "?", "#", "/" or "%" in it
+# must not end the match early and leave the rest of the password in the text.
+_USERINFO = re.compile(r"(?P<pre>[a-z][\w+.-]*://[^/?#\s:@'\"]*:)(?P<secret>[^\s'\"]+)(?P<post>@)", re.IGNORECASE)
 _QUERY = re.compile(rf"(?P<pre>[?&;\s]{_SECRET_KEY}=)(?P<secret>[^&\s'\"]+)", re.IGNORECASE)
 
 _known: set[str] = set()
@@ -27,20 +33,55 @@ _lock = threading.Lock()
 _installed = False
 
 
+def userinfo(url: str) -> tuple[int, int, str, str] | None:
+    """Where the password of `scheme://user:password@host...` lies: (start, end, user, password),
+    url[start:end] being the password; None when the URL has no password.
+
+    When the URL does not parse (urlsplit ends the host part at the first `/`, `?` or `#`,
+    so a password with one of those unencoded leaves no userinfo or no host), whatever
+    sits between `://user:` and the last `@` is taken as the password.
+    """
+    scheme_end = url.find("://")
+    if scheme_end < 1 or not re.fullmatch(r"[a-z][\w+.-]*", url[:scheme_end], re.IGNORECASE):
+        return None
+    begin = scheme_end + 3
+    try:
+        netloc = urlsplit(url).netloc
+    except ValueError:
+        netloc = ""
+    # urlsplit's reading when it finds a userinfo and a host after it, else the last "@".
+    before, at_sign, host = netloc.rpartition("@")
+    at = begin + len(before) if at_sign and host else url.rfind("@")
+    user, colon, password = url[begin:at].partition(":") if at > begin else ("", "", "")
+    if not colon or re.search(r"[/?#@\s]", user):
+        return None
+    return begin + len(user) + 1, at, user, password
+
+
 def url_secrets(url: str | None) -> list[str]:
-    """The password and secret-looking query values of a URL, raw and decoded, longest first."""
+    """The password and secret-looking query values of a URL, longest first.
+
+    Each raw and percent-decoded; also the pieces of a password with an unencoded `@`
+    (SQLAlchemy splits at the first `@` and a driver then names the rest as the host),
+    and the base64 of SMTP AUTH PLAIN (a server may echo what it was sent).
+    """
     if not url:
         return []
+    found: list[str] = []
+    info = userinfo(url)
+    if info is not None and info[3]:
+        found += [info[3], *info[3].split("@")]
     try:
-        parts = urlsplit(url)
-        password = parts.password
+        query = urlsplit(url).query
     except ValueError:
-        return []
-    found = [password] if password else []
-    found += [v for k, v in parse_qsl(parts.query) if re.fullmatch(_SECRET_KEY, k, re.IGNORECASE)]
+        query = ""
+    found += [v for k, v in parse_qsl(query) if re.fullmatch(_SECRET_KEY, k, re.IGNORECASE)]
     out: set[str] = set()
     for value in found:
         out.update({value, unquote(value)})
+    if info is not None and info[3]:
+        plain = f"\0{unquote(info[2])}\0{unquote(info[3])}".encode()
+        out.add(base64.b64encode(plain).decode())
     # Very short values ("x") would mask half of every message; the patterns still catch them in URLs.
     return sorted((v for v in out if len(v) >= 3), key=len, reverse=True)
 
@@ -76,12 +117,26 @@ def redact(text: str) -> str:
     return text
 
 
+def redact_value(value: Any) -> Any:
+    """`value` with `redact` applied to every text in it (dicts and lists walked)."""
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, dict):
+        return {key: redact_value(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(redact_value(item) for item in value)
+    return value
+
+
 def install_log_redaction() -> None:
     """Redact every log record from now on, whichever handler writes it (idempotent).
 
     A record factory, not a handler filter, so the dashboard's file handler and
     handlers added later are covered too.
     """
+    import logging  # here: the CLI imports this module first thing, and every import delays
+    import traceback  # the moment its Ctrl-C handling is in place
+
     global _installed
     with _lock:
         if _installed:
@@ -101,3 +156,34 @@ def install_log_redaction() -> None:
         return record
 
     logging.setLogRecordFactory(factory)
+
+
+class RedactingWriter:
+    """A text stream that passes each line through `redact` before writing it on.
+
+    The CLI puts one over stdout and stderr while a command runs, so no table,
+    JSON or message it prints can show a password, whichever code printed it.
+    Text is held until a newline or a flush (a password never straddles a line).
+    Binary writes (`.buffer`, an export to stdout) go straight through: exported
+    data is the data.
+    """
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self._pending = ""
+
+    def write(self, text: str) -> int:
+        self._pending += text
+        if "\n" in self._pending:
+            complete, _, self._pending = self._pending.rpartition("\n")
+            self._stream.write(redact(complete + "\n"))
+        return len(text)
+
+    def flush(self) -> None:
+        if self._pending:
+            text, self._pending = self._pending, ""
+            self._stream.write(redact(text))
+        self._stream.flush()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
