@@ -45,12 +45,12 @@ def test_another_state_database_is_refused_by_its_tables(env, tmp_path, capsys):
 
 
 @pytest.mark.parametrize("args, expect", [
-    (["--end", "9999-12-31"], "out of range"),
-    (["--end", "9999-12-31T23:59:59-01:00"], "out of range"),
-    (["--end", "0001-01-05"], "out of range"),
-    (["--months", "100000"], "--months must be between 1 and"),
-    (["--users", "0"], "--users must be between 1 and"),
-    (["--activities", "99999999999999"], "--activities must be between 1 and"),
+    (["--end", "9999-12-31"], "leaves no room for 18 months of history"),
+    (["--end", "9999-12-31T23:59:59-01:00"], "leaves no room for 18 months of history"),
+    (["--end", "0001-01-05"], "leaves no room for 18 months of history"),
+    (["--months", "100000"], "--months must be a whole number between 1 and"),
+    (["--users", "0"], "--users must be a whole number between 1 and"),
+    (["--activities", "99999999999999"], "--activities must be a whole number between 1 and"),
 ])
 def test_out_of_range_values_are_refused_before_anything_is_written(env, tmp_path, capsys, args, expect):
     target = tmp_path / "target.db"

@@ -124,7 +124,10 @@ async def test_unknown_job_is_a_keyerror_naming_the_known_ids(make_processor, fa
     with pytest.raises(KeyError) as info:
         await processor.trigger_job("user_growth")
     assert isinstance(info.value, UnknownJobError)
-    assert "user_growth" in str(info.value) and "user-growth" in str(info.value) and "cache-cleanup" in str(info.value)
+    assert str(info.value) == "unknown job 'user_growth' (did you mean 'user-growth'?)"
+    with pytest.raises(UnknownJobError) as info:
+        await processor.trigger_job("nightly")  # nothing close: the known ids are listed
+    assert "cache-cleanup" in str(info.value) and "user-growth" in str(info.value)
     assert fake_repo.calls == []
 
 

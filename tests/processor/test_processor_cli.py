@@ -88,7 +88,7 @@ def test_cache_invalidate_with_a_pattern_that_matches_nothing(cli_env, capsys) -
     out = capsys.readouterr()
     assert out.out == ""  # an error goes to stderr, one line
     assert out.err.startswith("tui-analytics: error: no cache key matches 'user_growth*'")
-    assert "user-growth:12" in out.err and out.err.count("\n") == 1
+    assert "(did you mean 'user-growth*' or 'user-growth:12'?)" in out.err and out.err.count("\n") == 1
     assert main(["cache", "keys", "--json"]) == 0
     assert "performance-metrics" in json.loads(capsys.readouterr().out)
 

@@ -11,6 +11,7 @@ which of the keys the jobs write a pattern matches.
 from __future__ import annotations
 
 import argparse
+import difflib
 import json
 from typing import TYPE_CHECKING
 
@@ -91,7 +92,11 @@ def run_invalidate(args: argparse.Namespace) -> int:
                           "seq": requested.seq if requested else None}))
         return 0 if matched else 1
     if not matched:  # an error: one line on stderr, exit 1 (main prints it)
-        raise ValueError(f"no cache key matches {shorten(args.pattern)}; the keys are: {', '.join(known_keys())}")
+        keys = known_keys()
+        # A pattern close to a key, or to a job's prefix with its `*`, is most likely a typo of it.
+        close = difflib.get_close_matches(args.pattern, sorted({*keys, *(k.split(":")[0] + "*" for k in keys)}), n=2)
+        hint = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
+        raise ValueError(f"no cache key matches {shorten(args.pattern)}{hint}; `tui-analytics cache keys` lists them")
     print("\n".join(matched))
     if requested is not None:
         print(f"invalidation requested (#{requested.seq}); {_when_applied(settings)}")

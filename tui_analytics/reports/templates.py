@@ -110,7 +110,7 @@ def normalise_new(fields: dict[str, Any]) -> dict[str, Any]:
     missing: list[str] = []
     if fields.get("schedule") in (None, ""):
         if not fields.get("cron"):
-            missing.append("schedule is required (daily, weekly, monthly, quarterly, or custom with a cron)")
+            missing.append("schedule is required (daily, weekly, monthly, quarterly or custom)")
         else:
             fields = {**fields, "schedule": "custom"}
     if "name" not in fields:

@@ -56,9 +56,10 @@ def unknown(kind: str, name: object, choices: Iterable[str]) -> str:
     that is not one of `choices` (the closest few suggested, when any is close)."""
     known = list(choices)
     close = difflib.get_close_matches(str(name).lower(), known, n=2, cutoff=0.6)
-    hint = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
+    if close:  # the likely fix alone: the line stays short enough to be read whole
+        return f"unknown {kind} {name!r} (did you mean {' or '.join(repr(c) for c in close)}?)"
     listed = f"; use one of: {', '.join(known)}" if len(known) <= 12 else ""
-    return f"unknown {kind} {name!r}{hint}{listed}"
+    return f"unknown {kind} {name!r}{listed}"
 
 
 def one_line(exc: BaseException, *, with_type: bool = False) -> str:
