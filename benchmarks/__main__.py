@@ -22,6 +22,7 @@ from benchmarks import (
     demodata_cases,
     export_cases,
     lag_cases,
+    output_cases,
     refresh_cases,
     repository_cases,
     startup_cases,
@@ -36,6 +37,7 @@ CASES = {
     "export": export_cases.run,
     "startup": startup_cases.run,
     "cache": cache_cases.run,
+    "output": output_cases.run,
 }
 
 

@@ -32,6 +32,8 @@ EXPECTED = [
     "export peak RSS 20k/5k rows",
     "start-up to first full frame",
     "cache read",
+    "terminal output 160x50",
+    "terminal output 80x24",
 ]
 
 
