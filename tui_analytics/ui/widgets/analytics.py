@@ -13,7 +13,7 @@ from textual.widgets import Label, Static
 
 from .. import format as fmt
 from .chart import BarChart
-from .pane import Pane, StyledTable
+from .pane import Pane, StyledTable, show
 
 if TYPE_CHECKING:  # the processor package loads SQLAlchemy: not before the first frame
     from ...processor.cache import CacheEntry
@@ -101,12 +101,12 @@ class AnalyticsPane(Pane):
     def tick(self, now: datetime) -> None:
         """Redraw ages (section titles and recent activity)."""
         for name, (title, keys) in SECTIONS.items():
-            self.query_one(f"#{name}-title", Label).update(self._title(title, pick(self._entries, keys), now))
+            show(self.query_one(f"#{name}-title", Label), self._title(title, pick(self._entries, keys), now))
         recent = pick(self._entries, (RECENT,))
         table = self.query_one("#recent-table", StyledTable)
         if recent is not None and table.row_count == len(recent.value):
             for index, row in enumerate(recent.value):
-                table.update_cell(str(index), "age", self._age(row, now))
+                table.set_cell(str(index), "age", self._age(row, now))
 
     def _title(self, title: str, entry: CacheEntry | None, now: datetime) -> Text:
         """`Title ⚠ STALE · 2m ago · refresh failed 12:00:05`: the stale mark first, so a narrow pane keeps it."""
@@ -174,4 +174,4 @@ class AnalyticsPane(Pane):
             parts.append(f"activities {fmt.number(value.get('totalActivities'))}")
         elif growth is not None and growth.value:
             parts.append(f"users {fmt.number(growth.value[-1]['totalUsers'])}")
-        self.query_one("#summary", Static).update(Text(" · ".join(parts) or "Waiting for the first job runs…"))
+        show(self.query_one("#summary", Static), " · ".join(parts) or "Waiting for the first job runs…")

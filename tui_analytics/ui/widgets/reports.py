@@ -13,7 +13,7 @@ from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Label, Static
 
 from .. import format as fmt
-from .pane import Pane, StyledTable
+from .pane import Pane, StyledTable, show
 
 if TYPE_CHECKING:  # the reports package loads SQLAlchemy and APScheduler: not before the first frame
     from ...reports.models import ReportStatistics, ReportTemplate, ScheduledReport
@@ -92,7 +92,7 @@ class ReportsPane(Pane):
         if stats is not None:
             title += (f" · {stats.total_reports} reports, {stats.successful_reports} ok, "
                       f"{stats.failed_reports} failed · {stats.active_templates}/{stats.total_templates} templates active")
-        self.query_one("#history-title", Label).update(title)
+        show(self.query_one("#history-title", Label), title)
 
     def tick(self, now: datetime) -> None:
         """Redraw the selected template's countdown."""
@@ -178,7 +178,7 @@ class ReportsPane(Pane):
         if table.row_count:
             run = runs.get(str(table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value))
         if run is None:
-            detail.update("")
+            show(detail, "")
             return
         delivery = run.delivery_status or "not delivered"
         if run.delivery:
@@ -187,7 +187,7 @@ class ReportsPane(Pane):
         text = f"{run.template_name} · {run.trigger} · {fmt.size_bytes(run.size)} · {delivery}"
         text += f" · {where}" if where else ""
         text += f" · error: {run.error}" if run.error else ""
-        detail.update(Text(text))
+        show(detail, text)
         detail.set_class(bool(run.error), "-error")
 
     def relayout(self) -> None:
@@ -199,7 +199,7 @@ class ReportsPane(Pane):
         template = self.selected_template
         detail = self.query_one("#template-detail", Static)
         if template is None:
-            detail.update("")
+            show(detail, "")
             return
         schedule = self._view.schedules.get(template.id) or template.schedule
         if template.is_active and template.next_generation is not None and self._now is not None:
@@ -209,7 +209,7 @@ class ReportsPane(Pane):
             when = "inactive" if not template.is_active else "no next run"
         datasets = ", ".join(template.datasets) or "default datasets"
         recipients = ", ".join(template.recipients) or "no recipients"
-        detail.update(Text(
+        show(detail, (
             f"{template.id} · {template.format.upper()} · {schedule} ({template.effective_cron}) · {when} · "
             f"{datasets} · {recipients}"
         ))
