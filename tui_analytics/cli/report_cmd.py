@@ -25,6 +25,7 @@ from ..reports import (
 )
 from ..reports.cron import as_tz
 from ..runtime.errors import UnknownTemplateError
+from ..runtime.printable import printable
 from .common import services
 
 
@@ -93,6 +94,7 @@ def _print_json(value: Any) -> None:
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> None:
+    rows = [[printable(cell) for cell in row] for row in rows]  # names and errors: never terminal commands
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
     print("  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip())
     for row in rows:
