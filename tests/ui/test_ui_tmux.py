@@ -13,6 +13,7 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,17 +28,26 @@ FIRST_START = 300.0  # builds the full demo database before the first frame
 class Terminal:
     """One tmux session running a command; `screen()` is what a person would see."""
 
-    def __init__(self, command: str, width: int, height: int) -> None:
+    def __init__(self, command: str, width: int, height: int, *, private: bool = False,
+                 setup: tuple[str, ...] = ()) -> None:
+        """`private`: on a tmux server of its own (no configuration file), so `setup` (tmux commands run
+        with the session's start) can change server options without touching anyone else's sessions."""
         self.name = f"tui-test-{uuid.uuid4().hex[:8]}"
-        subprocess.run(["tmux", "new-session", "-d", "-s", self.name, "-x", str(width), "-y", str(height), command],
-                       check=True)
+        self.private = private
+        self.tmux = ["tmux", "-L", self.name, "-f", "/dev/null"] if private else ["tmux"]
+        extra = [part for command_ in setup for part in (";", *command_.split())]
+        subprocess.run([*self.tmux, "new-session", "-d", "-s", self.name, "-x", str(width), "-y", str(height), command,
+                        *extra], check=True)
+
+    def run(self, *args: str) -> str:
+        return subprocess.run([*self.tmux, *args], capture_output=True, text=True).stdout
 
     def screen(self) -> str:
-        return subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True).stdout
+        return self.run("capture-pane", "-p", "-t", self.name)
 
     def keys(self, *keys: str, literal: bool = False) -> None:
         for key in keys:  # one at a time, as typed: a burst can arrive as one escape sequence
-            subprocess.run(["tmux", "send-keys", "-t", self.name, *(["-l"] if literal else []), key], check=True)
+            subprocess.run([*self.tmux, "send-keys", "-t", self.name, *(["-l"] if literal else []), key], check=True)
             time.sleep(0.15)
 
     def wait_for(self, check: Callable[[str], bool], timeout: float = WAIT, what: str = "") -> str:
@@ -51,17 +61,18 @@ class Terminal:
         raise AssertionError(f"timed out waiting for {what or check}; the screen was:\n{screen}")
 
     def close(self) -> None:
-        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+        subprocess.run([*self.tmux, "kill-server" if self.private else "kill-session", *([] if self.private else
+                        ["-t", self.name])], capture_output=True)
 
 
-def dashboard(data_dir: Path, width: int, height: int) -> Terminal:
+def dashboard(data_dir: Path, width: int, height: int, **terminal: Any) -> Terminal:
     # COLUMNS/LINES win over the terminal's size in Python; the tmux server may carry stale ones.
     env = {"TUI_ANALYTICS_DATA_DIR": str(data_dir), "TUI_ANALYTICS_TIMEZONE": "UTC", "TERM": "xterm-256color",
            "COLUMNS": str(width), "LINES": str(height)}
     assignments = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items())
     command = (f"cd {shlex.quote(str(Path(__file__).resolve().parents[2]))} && env {assignments} "
                f"{shlex.quote(sys.executable)} -m tui_analytics; echo EXIT=$?; sleep 60")
-    return Terminal(command, width, height)
+    return Terminal(command, width, height, **terminal)
 
 
 def job_row(screen: str, job_id: str) -> str:
@@ -131,6 +142,45 @@ def test_small_terminal_tabs_number_keys_and_a_dialog(tmp_path, demo_db_template
         # q and more keys in one burst: the keys after q must not open a dialog on a closing app
         subprocess.run(["tmux", "send-keys", "-t", term.name, "q", "e", "n"], check=True)
         screen = term.wait_for(lambda s: "EXIT=" in s, what="exit")
+        assert "EXIT=0" in screen and "Traceback" not in screen
+    finally:
+        term.close()
+
+
+# Names an attacker puts in the source: set the title, erase the screen, write the clipboard, and markup.
+TITLE, CLEAR, CLIPBOARD = "\x1b]2;PWNED\x07", "\x1b[2J", "\x1b]52;c;cHduZWQ=\x07"
+HOSTILE = [f"{TITLE}Title", f"{CLEAR}Wipe", f"{CLIPBOARD}Clip", "Poster [/x] edition", "[@click=app.quit]bye"]
+
+
+def test_names_full_of_escape_sequences_leave_the_terminal_alone(tmp_path, demo_db_template) -> None:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    source = data_dir / "demo.sqlite3"
+    shutil.copy(demo_db_template, source)
+    with sqlite3.connect(source) as conn:  # the most popular items and the most recent users
+        top = [row[0] for row in conn.execute(
+            "SELECT item_id FROM activities GROUP BY item_id ORDER BY count(*) DESC LIMIT ?", (len(HOSTILE),))]
+        recent = list(dict.fromkeys(row[0] for row in conn.execute(
+            "SELECT user_id FROM activities ORDER BY created_at DESC LIMIT 50")))
+        for item_id, user_id, name in zip(top, recent, HOSTILE):
+            conn.execute("UPDATE items SET name = ? WHERE id = ?", (name, item_id))
+            conn.execute("UPDATE users SET name = ? WHERE id = ?", (name, user_id))
+    # A tmux server of its own, with the clipboard open to applications (OSC 52 would fill a buffer).
+    term = dashboard(data_dir, 160, 50, private=True,
+                     setup=("set-option -s set-clipboard on", "select-pane -T untouched-title"))
+    try:
+        # Recent activity (names cut to its narrow columns) shows them escaped.
+        screen = term.wait_for(lambda s: "\\x1b]2;PWNE" in s and "scheduler running" in s,
+                               what="recent activity with the hostile names, shown escaped")
+        assert "Poster [/x]" in screen and "\\x1b[2JWipe" in screen and "\\x1b]5" in screen
+        clock = term.wait_for(lambda s: s != screen, what="a tick")  # a few seconds of redraws
+        for title in ("1 Jobs", "2 Metrics", "3 Analytics", "4 Reports"):
+            assert title in clock, title  # not erased
+        assert "EXIT=" not in clock  # still running
+        assert term.run("display-message", "-p", "-t", term.name, "#{pane_title}").strip() == "untouched-title"
+        assert term.run("list-buffers") == ""  # nothing reached the clipboard
+        term.keys("q")
+        screen = term.wait_for(lambda s: "EXIT=" in s, what="the app to exit")
         assert "EXIT=0" in screen and "Traceback" not in screen
     finally:
         term.close()
