@@ -77,3 +77,17 @@ async def test_a_tick_repaints_only_the_cells_whose_text_changed(services, monke
         assert {job: cell(jobs, job, "next") for job in before} != before
         assert set(seen.whole) <= {"clock", "growth-title", "activity-title", "top-title", "recent-title",
                                    "template-detail"}
+
+
+async def test_recent_activity_fits_its_pane_when_ages_run_to_hundreds_of_days(services) -> None:
+    """A horizontal scrollbar under the table was the one line repainted on every layout pass."""
+    app = app_for(services)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        entries = services.cache_entries()  # as cached now, shown 400 days on (the cache would expire them)
+        app.main_screen.analytics.show(entries, services.clock.now() + timedelta(days=400))
+        await settle(pilot)
+        table = app.main_screen.query_one("#recent-table", StyledTable)
+        assert cell(table, "0", "age").endswith("d") and len(cell(table, "0", "age")) == 4  # e.g. 400d
+        assert table.virtual_size.width <= table.scrollable_content_region.width
+        assert not table.show_horizontal_scrollbar

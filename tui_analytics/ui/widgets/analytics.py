@@ -150,13 +150,19 @@ class AnalyticsPane(Pane):
 
     def _fill_recent(self, entry: CacheEntry | None, now: datetime) -> None:
         table = self.query_one("#recent-table", StyledTable)
-        room = self._room(table, 3 + 6, 4)
+        rows = list(entry.value if entry is not None else [])
+        ages = [self._age(row, now) for row in rows]
+        actions = [fmt.truncate(row["action"], 12) for row in rows]
+        # Age and Action take what their cells need (ages reach `323d`): counted as 3 and 6, a longer
+        # one made the table wider than the pane, with a horizontal scrollbar under it.
+        fixed = max([3, *map(len, ages)]) + max([6, *map(len, actions)])
+        room = self._room(table, fixed, 4)
         user_room = max(5, room * 2 // 5)
         columns = [("age", "Age"), ("user", "User"), ("action", "Action"), ("item", "Item")]
         table.refill(columns, (
-            (str(index), [self._age(row, now), fmt.truncate(row["userName"], user_room), row["action"],
+            (str(index), [age, fmt.truncate(row["userName"], user_room), action,
                           fmt.truncate(row["itemName"], room - user_room)])
-            for index, row in enumerate(entry.value if entry is not None else [])
+            for index, (row, age, action) in enumerate(zip(rows, ages, actions))
         ), min_widths={"age": 3})
 
     def relayout(self) -> None:
