@@ -170,9 +170,9 @@ def test_names_full_of_escape_sequences_leave_the_terminal_alone(tmp_path, demo_
                      setup=("set-option -s set-clipboard on", "select-pane -T untouched-title"))
     try:
         # Recent activity (names cut to its narrow columns) shows them escaped.
-        screen = term.wait_for(lambda s: "\\x1b]2;PWNE" in s and "scheduler running" in s,
+        screen = term.wait_for(lambda s: "\\x1b]2;PW" in s and "scheduler running" in s,
                                what="recent activity with the hostile names, shown escaped")
-        assert "Poster [/x]" in screen and "\\x1b[2JWipe" in screen and "\\x1b]5" in screen
+        assert "Poster [/" in screen and "\\x1b[2JWipe" in screen and "\\x1b]5" in screen
         clock = term.wait_for(lambda s: s != screen, what="a tick")  # a few seconds of redraws
         for title in ("1 Jobs", "2 Metrics", "3 Analytics", "4 Reports"):
             assert title in clock, title  # not erased
