@@ -23,6 +23,7 @@ from benchmarks import (
     demodata_cases,
     export_cases,
     lag_cases,
+    output_cases,
     refresh_cases,
     repository_cases,
     startup_cases,
@@ -38,6 +39,7 @@ CASES = {
     "startup": startup_cases.run,
     "cli": cli_cases.run,
     "cache": cache_cases.run,
+    "output": output_cases.run,
 }
 
 

@@ -34,6 +34,8 @@ EXPECTED = [
     "cache read",
     "tui-analytics --help (vs bare argparse)",
     "tui-analytics --version (vs bare argparse)",
+    "terminal output 160x50",
+    "terminal output 80x24",
 ]
 
 

@@ -13,6 +13,7 @@ import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 WAIT = 120.0
 FIRST_START = 300.0  # builds the full demo database before the first frame
@@ -21,17 +22,26 @@ FIRST_START = 300.0  # builds the full demo database before the first frame
 class Terminal:
     """One tmux session running a command; `screen()` is what a person would see."""
 
-    def __init__(self, command: str, width: int, height: int) -> None:
+    def __init__(self, command: str, width: int, height: int, *, private: bool = False,
+                 setup: tuple[str, ...] = ()) -> None:
+        """`private`: on a tmux server of its own (no configuration file), so `setup` (tmux commands run
+        with the session's start) can change server options without touching anyone else's sessions."""
         self.name = f"tui-test-{uuid.uuid4().hex[:8]}"
-        subprocess.run(["tmux", "new-session", "-d", "-s", self.name, "-x", str(width), "-y", str(height), command],
-                       check=True)
+        self.private = private
+        self.tmux = ["tmux", "-L", self.name, "-f", "/dev/null"] if private else ["tmux"]
+        extra = [part for command_ in setup for part in (";", *command_.split())]
+        subprocess.run([*self.tmux, "new-session", "-d", "-s", self.name, "-x", str(width), "-y", str(height), command,
+                        *extra], check=True)
+
+    def run(self, *args: str) -> str:
+        return subprocess.run([*self.tmux, *args], capture_output=True, text=True).stdout
 
     def screen(self) -> str:
-        return subprocess.run(["tmux", "capture-pane", "-p", "-t", self.name], capture_output=True, text=True).stdout
+        return self.run("capture-pane", "-p", "-t", self.name)
 
     def keys(self, *keys: str, literal: bool = False) -> None:
         for key in keys:  # one at a time, as typed: a burst can arrive as one escape sequence
-            subprocess.run(["tmux", "send-keys", "-t", self.name, *(["-l"] if literal else []), key], check=True)
+            subprocess.run([*self.tmux, "send-keys", "-t", self.name, *(["-l"] if literal else []), key], check=True)
             time.sleep(0.15)
 
     def wait_for(self, check: Callable[[str], bool], timeout: float = WAIT, what: str = "") -> str:
@@ -46,8 +56,7 @@ class Terminal:
 
     def pane(self, fmt: str) -> str:
         """A tmux format of the pane, e.g. `#{alternate_on}` or `#{pane_title}`."""
-        return subprocess.run(["tmux", "display-message", "-p", "-t", self.name, fmt],
-                              capture_output=True, text=True).stdout.strip()
+        return self.run("display-message", "-p", "-t", self.name, fmt).strip()
 
     def app_pid(self, timeout: float = WAIT) -> int:
         """The pid of the Python process the pane's shell started."""
@@ -61,14 +70,15 @@ class Terminal:
         raise AssertionError("the dashboard process did not start")
 
     def close(self) -> None:
-        subprocess.run(["tmux", "kill-session", "-t", self.name], capture_output=True)
+        subprocess.run([*self.tmux, "kill-server" if self.private else "kill-session", *([] if self.private else
+                        ["-t", self.name])], capture_output=True)
 
 
-def dashboard(data_dir: Path, width: int, height: int) -> Terminal:
+def dashboard(data_dir: Path, width: int, height: int, **terminal: Any) -> Terminal:
     # COLUMNS/LINES win over the terminal's size in Python; the tmux server may carry stale ones.
     env = {"TUI_ANALYTICS_DATA_DIR": str(data_dir), "TUI_ANALYTICS_LOG_DIR": str(data_dir),
            "TUI_ANALYTICS_TIMEZONE": "UTC", "TERM": "xterm-256color", "COLUMNS": str(width), "LINES": str(height)}
     assignments = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items())
     command = (f"cd {shlex.quote(str(Path(__file__).resolve().parents[2]))} && env {assignments} "
                f"{shlex.quote(sys.executable)} -m tui_analytics; echo EXIT=$?; sleep 60")
-    return Terminal(command, width, height)
+    return Terminal(command, width, height, **terminal)

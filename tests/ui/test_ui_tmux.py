@@ -86,3 +86,42 @@ def test_small_terminal_tabs_number_keys_and_a_dialog(tmp_path, demo_db_template
         assert "EXIT=0" in screen and "Traceback" not in screen
     finally:
         term.close()
+
+
+# Names an attacker puts in the source: set the title, erase the screen, write the clipboard, and markup.
+TITLE, CLEAR, CLIPBOARD = "\x1b]2;PWNED\x07", "\x1b[2J", "\x1b]52;c;cHduZWQ=\x07"
+HOSTILE = [f"{TITLE}Title", f"{CLEAR}Wipe", f"{CLIPBOARD}Clip", "Poster [/x] edition", "[@click=app.quit]bye"]
+
+
+def test_names_full_of_escape_sequences_leave_the_terminal_alone(tmp_path, demo_db_template) -> None:
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    source = data_dir / "demo.sqlite3"
+    shutil.copy(demo_db_template, source)
+    with sqlite3.connect(source) as conn:  # the most popular items and the most recent users
+        top = [row[0] for row in conn.execute(
+            "SELECT item_id FROM activities GROUP BY item_id ORDER BY count(*) DESC LIMIT ?", (len(HOSTILE),))]
+        recent = list(dict.fromkeys(row[0] for row in conn.execute(
+            "SELECT user_id FROM activities ORDER BY created_at DESC LIMIT 50")))
+        for item_id, user_id, name in zip(top, recent, HOSTILE):
+            conn.execute("UPDATE items SET name = ? WHERE id = ?", (name, item_id))
+            conn.execute("UPDATE users SET name = ? WHERE id = ?", (name, user_id))
+    # A tmux server of its own, with the clipboard open to applications (OSC 52 would fill a buffer).
+    term = dashboard(data_dir, 160, 50, private=True,
+                     setup=("set-option -s set-clipboard on", "select-pane -T untouched-title"))
+    try:
+        # Recent activity (names cut to its narrow columns) shows them escaped.
+        screen = term.wait_for(lambda s: "\\x1b]2;PW" in s and "scheduler running" in s,
+                               what="recent activity with the hostile names, shown escaped")
+        assert "Poster [/" in screen and "\\x1b[2JWipe" in screen and "\\x1b]5" in screen
+        clock = term.wait_for(lambda s: s != screen, what="a tick")  # a few seconds of redraws
+        for title in ("1 Jobs", "2 Metrics", "3 Analytics", "4 Reports"):
+            assert title in clock, title  # not erased
+        assert "EXIT=" not in clock  # still running
+        assert term.run("display-message", "-p", "-t", term.name, "#{pane_title}").strip() == "untouched-title"
+        assert term.run("list-buffers") == ""  # nothing reached the clipboard
+        term.keys("q")
+        screen = term.wait_for(lambda s: "EXIT=" in s, what="the app to exit")
+        assert "EXIT=0" in screen and "Traceback" not in screen
+    finally:
+        term.close()

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ..processor.jobs import JOBS
+from ..runtime.printable import printable
 from .common import services, whole_number
 
 if TYPE_CHECKING:
@@ -96,7 +97,7 @@ def run_status(args: argparse.Namespace) -> int:
           f"{'FAILED':>6} {'SKIPPED':>7}  ERROR")
     for s in statuses:
         print(f"{s.id:<20} {s.status:<10} {_when(s.last_run):<19} {_ms(s.duration_ms):>10} "
-              f"{_ms(s.average_duration_ms):>10} {s.runs:>6} {s.failed_runs:>6} {s.skipped_runs:>7}  {s.error or ''}")
+              f"{_ms(s.average_duration_ms):>10} {s.runs:>6} {s.failed_runs:>6} {s.skipped_runs:>7}  {printable(s.error or '')}")
     print(f"\n{metrics.total_jobs} runs, {metrics.successful_jobs} completed, {metrics.failed_jobs} failed, "
           f"{metrics.skipped_jobs} skipped; average {_ms(metrics.average_job_duration_ms)}; "
           f"last cleanup {_when(metrics.last_cleanup)}")
@@ -121,7 +122,7 @@ def run_jobs(args: argparse.Namespace) -> int:
         print(json.dumps([run_dict(r) for r in runs], indent=2))
     else:
         for r in runs:
-            print(f"{r.job_id:<20} {r.status:<10} {_ms(r.duration_ms):>10}  {r.error or ''}".rstrip())
+            print(f"{r.job_id:<20} {r.status:<10} {_ms(r.duration_ms):>10}  {printable(r.error or '')}".rstrip())
     return 0 if all(r.status == "completed" for r in runs) else 1
 
 
@@ -141,5 +142,5 @@ def run_history(args: argparse.Namespace) -> int:
         print("no runs recorded yet")
     for r in runs:
         print(f"{_when(r.started_at):<19}  {r.job_id:<20} {r.trigger:<9} {r.status:<11} "
-              f"{_ms(r.duration_ms):>10}  {r.error or ''}".rstrip())
+              f"{_ms(r.duration_ms):>10}  {printable(r.error or '')}".rstrip())
     return 0

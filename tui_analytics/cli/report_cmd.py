@@ -16,6 +16,7 @@ from ..data.config import load_settings
 from ..data.daterange import DateRange
 from ..reports.models import DATASETS, FORMATS, SCHEDULES
 from ..runtime.errors import UnknownTemplateError, unknown
+from ..runtime.printable import printable
 from .common import camel_keys, services, whole_number
 
 if TYPE_CHECKING:
@@ -87,6 +88,7 @@ def _print_json(value: Any) -> None:
 
 
 def _table(headers: list[str], rows: list[list[str]]) -> None:
+    rows = [[printable(cell) for cell in row] for row in rows]  # names and errors: never terminal commands
     widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
     print("  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip())
     for row in rows:

@@ -47,6 +47,7 @@ from ..runtime.events import (
     TEMPLATES_CHANGED,
     ServiceEvent,
 )
+from ..runtime.printable import printable
 from ..runtime.stall import StallMonitor
 from ..wiring import Services
 from . import format as fmt
@@ -134,7 +135,9 @@ class DashboardApp(App[None]):
 
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
                timeout: float | None = None, markup: bool = False) -> None:
-        """Plain text by default: messages quote errors, paths and SQL, which may hold brackets."""
+        """Plain text by default: messages quote errors, paths, SQL and names from the data, which may
+        hold brackets; their control characters are shown escaped, never sent to the terminal."""
+        message, title = printable(message, newlines=True), printable(title)
         super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
     def action_help_quit(self) -> None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone, tzinfo
 
+from ..runtime.printable import printable
+
 DASH = "—"
 
 # Status -> (symbol, word). The symbol carries the meaning without colour (NO_COLOR).
@@ -164,8 +166,9 @@ def sparkline(values: Sequence[float], width: int = 8) -> str:
 
 
 def truncate(text: str, width: int) -> str:
-    """One line, at most `width` characters, with an ellipsis when cut."""
-    line = " ".join(str(text).split())
+    """One line, at most `width` characters, with an ellipsis when cut; control characters are
+    escaped first (see runtime/printable.py), so the cut counts what is shown."""
+    line = printable(" ".join(str(text).split()))
     if len(line) <= width:
         return line
     return line[: max(0, width - 1)] + "…"

@@ -17,7 +17,7 @@ from textual.widgets import DataTable, Footer, Label, ProgressBar, Tab, Tabs
 from .actions import ActionsMixin
 from .keys import BINDINGS, ELSEWHERE, PANE_ACTIONS
 from .widgets import AnalyticsPane, JobsPane, MetricsPane, ReportsPane, StatusHeader
-from .widgets.pane import Pane
+from .widgets.pane import Pane, show
 
 PANES = ("jobs", "metrics", "analytics", "reports")
 
@@ -212,7 +212,7 @@ class MainScreen(ActionsMixin, Screen[None]):
     def show_activity(self, message: str, done: int | None = None, total: int | None = None) -> None:
         """A line above the footer saying what long work is under way, with a bar when the total is known."""
         self.query_one("#activity").display = True
-        self.query_one("#activity-label", Label).update(message)
+        show(self.query_one("#activity-label", Label), message)  # quotes errors: literal
         bar = self.query_one("#activity-progress", ProgressBar)
         bar.display = total is not None
         if total is not None:

@@ -7,6 +7,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 
+from ...runtime.printable import printable
 from .base import Dialog, dialog_body
 
 
@@ -34,7 +35,7 @@ class ConfirmDialog(Dialog[bool]):
         with Vertical(id="dialog", classes="confirm") as box:
             box.border_title = self._title
             with dialog_body():
-                yield Static(self._message, id="message", markup=False)
+                yield Static(printable(self._message, newlines=True), id="message", markup=False)
             with Horizontal(classes="buttons"):  # docked below the body: always in sight
                 yield Button(f"{self._confirm_label} (y)", id="yes", variant="error")
                 yield Button("Cancel (n)", id="no")

@@ -13,6 +13,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from ...runtime.printable import printable
 from .base import Dialog
 
 
@@ -27,7 +28,7 @@ class DetailScreen(Dialog[None]):
     def __init__(self, title: str, lines: list[str]) -> None:
         super().__init__()
         self._title = title
-        self.text = "\n".join(lines)
+        self.text = "\n".join(printable(line) for line in lines)  # names and errors come from the data
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="dialog", classes="help") as box:

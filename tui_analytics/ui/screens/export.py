@@ -89,12 +89,16 @@ def check_date(text: str) -> date | datetime | None:
         raise ExportOptionsError(f"{text!r} is not an ISO date (YYYY-MM-DD) or date-time") from None
 
 
+MAX_SIZE_DIGITS = 9
+
+
 def check_size(text: str) -> int | None:
     text = text.strip()
     if not text:
         return None
-    if not text.isdigit() or int(text) < 1:
-        raise ExportOptionsError(f"size must be a whole number of at least 1, got {text!r}")
+    # isdigit() is also true for '²' and '١٢', which int() refuses or reads as another number.
+    if not (text.isascii() and text.isdigit()) or len(text) > MAX_SIZE_DIGITS or int(text) < 1:
+        raise ExportOptionsError(f"size must be a whole number from 1 to {'9' * MAX_SIZE_DIGITS}, got {text[:20]!r}")
     return int(text)
 
 
@@ -111,8 +115,11 @@ def build_request(
     if first is not None or last is not None:
         if first is None or last is None:
             raise ExportOptionsError("a date range needs both From and To (or leave both empty)")
-        date_range = DateRange(first, last)
-        date_range.validate()
+        try:
+            date_range = DateRange(first, last)
+            date_range.validate()
+        except OverflowError:  # the day after 9999-12-31 (To is inclusive) does not exist
+            raise ExportOptionsError("the period is out of range: To must be before 9999-12-31") from None
     options = check_export_options(
         ExportOptions(format=fmt, date_range=date_range, include_metadata=metadata, compression=gzip)
     )

@@ -14,7 +14,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from ...reports.cron import as_tz, describe_cron, next_fire_times
 from ...reports.models import SCHEDULE_CRONS, SCHEDULES, ReportTemplate
-from ...reports.validation import validate_field, validate_fields
+from ...reports.validation import validate_field, validate_fields, validate_timezone
 from ...runtime.errors import TemplateValidationError
 from .base import Dialog, Raises, Toggle, dialog_body
 from .confirm import ConfirmDialog
@@ -161,7 +161,9 @@ class TemplateDialog(Dialog[TemplateForm]):
         return cron or SCHEDULE_CRONS.get(schedule, "")
 
     def _zone(self) -> tzinfo:
-        return as_tz(self.query_one("#timezone", Input).value.strip() or self._default_tz)
+        """The zone typed (checked like the service checks it), else the configured one."""
+        typed = self.query_one("#timezone", Input).value.strip()
+        return as_tz(validate_timezone(typed) or self._default_tz)
 
     # -- live feedback ---------------------------------------------------------
 

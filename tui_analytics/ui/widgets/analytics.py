@@ -13,7 +13,7 @@ from textual.widgets import Label, Static
 
 from .. import format as fmt
 from .chart import BarChart
-from .pane import Pane, StyledTable
+from .pane import Pane, StyledTable, show
 
 if TYPE_CHECKING:  # the processor package loads SQLAlchemy: not before the first frame
     from ...processor.cache import CacheEntry
@@ -104,12 +104,12 @@ class AnalyticsPane(Pane):
     def tick(self, now: datetime) -> None:
         """Redraw ages (section titles and recent activity)."""
         for name, (title, keys) in SECTIONS.items():
-            self.query_one(f"#{name}-title", Label).update(self._title(title, pick(self._entries, keys), now))
+            show(self.query_one(f"#{name}-title", Label), self._title(title, pick(self._entries, keys), now))
         recent = pick(self._entries, (RECENT,))
         table = self.query_one("#recent-table", StyledTable)
         if recent is not None and table.row_count == len(recent.value):
             for index, row in enumerate(recent.value):
-                table.update_cell(str(index), "age", self._age(row, now))
+                table.set_cell(str(index), "age", self._age(row, now))
 
     def _title(self, title: str, entry: CacheEntry | None, now: datetime) -> Text:
         """`Title ⚠ STALE · 2m ago · refresh failed 12:00:05`: the stale mark first, so a narrow pane keeps it."""
@@ -153,13 +153,19 @@ class AnalyticsPane(Pane):
 
     def _fill_recent(self, entry: CacheEntry | None, now: datetime) -> None:
         table = self.query_one("#recent-table", StyledTable)
-        room = self._room(table, 3 + 6, 4)
+        rows = list(entry.value if entry is not None else [])
+        ages = [self._age(row, now) for row in rows]
+        actions = [fmt.truncate(row["action"], 12) for row in rows]
+        # Age and Action take what their cells need (ages reach `323d`): counted as 3 and 6, a longer
+        # one made the table wider than the pane, with a horizontal scrollbar under it.
+        fixed = max([3, *map(len, ages)]) + max([6, *map(len, actions)])
+        room = self._room(table, fixed, 4)
         user_room = max(5, room * 2 // 5)
         columns = [("age", "Age"), ("user", "User"), ("action", "Action"), ("item", "Item")]
         table.refill(columns, (
-            (str(index), [self._age(row, now), fmt.truncate(row["userName"], user_room), row["action"],
+            (str(index), [age, fmt.truncate(row["userName"], user_room), action,
                           fmt.truncate(row["itemName"], room - user_room)])
-            for index, row in enumerate(entry.value if entry is not None else [])
+            for index, (row, age, action) in enumerate(zip(rows, ages, actions))
         ), min_widths={"age": 3})
 
     def relayout(self) -> None:
@@ -179,4 +185,4 @@ class AnalyticsPane(Pane):
             parts.append(f"users {fmt.number(growth.value[-1]['totalUsers'])}")
         empty = ("Cache empty: the next job runs refill it (t runs the selected job now)." if self._jobs_have_run
                  else "Waiting for the first job runs…")
-        self.query_one("#summary", Static).update(Text(" · ".join(parts) or empty))
+        show(self.query_one("#summary", Static), " · ".join(parts) or empty)

@@ -59,11 +59,13 @@ class BarChart(Widget):
 
     def set_points(self, points: Sequence[tuple[str, float]], *, empty: str | None = None, title: str = "") -> None:
         """New data; `title` is drawn as the first line when there is room for it and a chart."""
+        drawn = (self._points, self._empty, self._title)
         self._points = [(str(label), float(value or 0)) for label, value in points]
         if empty is not None:
             self._empty = empty
         self._title = title
-        self.refresh()
+        if (self._points, self._empty, self._title) != drawn:  # the same chart again: nothing to repaint
+            self.refresh()
 
     def render(self) -> Text:
         width, height = self.content_size.width, self.content_size.height

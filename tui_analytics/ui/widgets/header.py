@@ -10,7 +10,9 @@ from textual.containers import Horizontal
 from textual.widget import Widget
 from textual.widgets import Label
 
+from ...runtime.printable import printable
 from ..format import STATUS_SYMBOLS
+from .pane import show
 
 
 class TailLabel(Widget):
@@ -23,11 +25,13 @@ class TailLabel(Widget):
 
     def __init__(self, text: str, *, id: str | None = None) -> None:
         super().__init__(id=id)
-        self._text = text
+        self._text = printable(text)
 
     def update(self, text: str) -> None:
-        self._text = text
-        self.refresh()
+        text = printable(text)
+        if text != self._text:
+            self._text = text
+            self.refresh()
 
     def render(self) -> Text:
         width = self.content_size.width
@@ -76,14 +80,14 @@ class StatusHeader(Horizontal):
 
     def set_time(self, now: datetime) -> None:
         local = now.astimezone(self._tz)
-        self.query_one("#clock", Label).update(local.strftime("%H:%M:%S ") + (local.tzname() or ""))
+        show(self.query_one("#clock", Label), local.strftime("%H:%M:%S ") + (local.tzname() or ""))
 
     def set_scheduler(self, state: str) -> None:
         """`running`, `paused`, `stopped`, `starting`, `read-only` (another process schedules) or
         `disabled` (auto sync off)."""
         label = self.query_one("#scheduler", Label)
         symbol = {"running": STATUS_SYMBOLS["running"], "paused": STATUS_SYMBOLS["paused"], "read-only": "◌"}.get(state, "○")
-        label.update(f"{symbol} scheduler {state}")
+        show(label, f"{symbol} scheduler {state}")
         label.set_class(state in ("paused", "read-only"), "-paused")
         label.set_class(state not in ("running", "paused"), "-stopped")
 

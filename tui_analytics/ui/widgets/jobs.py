@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Static
 
 from .. import format as fmt
 from .chart import BarChart
-from .pane import Pane, StyledTable
+from .pane import Pane, StyledTable, show
 
 if TYPE_CHECKING:  # the processor package loads SQLAlchemy: not before the first frame
     from ...processor.models import JobStatus
@@ -99,7 +99,7 @@ class JobsPane(Pane):
         """Redraw the countdown column only."""
         table = self.table
         for job_id, job in self._jobs.items():
-            table.update_cell(job_id, "next", self._next_cell(job, now))
+            table.set_cell(job_id, "next", self._next_cell(job, now))
 
     def _cells(self, job: JobStatus, now: datetime, columns: list[tuple[str, str]]) -> list[str | Text]:
         table = self.table
@@ -134,17 +134,17 @@ class JobsPane(Pane):
         problem = self.query_one("#job-error", Static)
         chart = self.query_one("#job-chart", BarChart)
         if job is None:
-            detail.update("")
-            problem.update("")
+            show(detail, "")
+            show(problem, "")
             chart.set_points([])
             return
-        detail.update(Text(" · ".join(self._facts(job))))
+        show(detail, " · ".join(self._facts(job)))
         if job.error:
-            problem.update(Text(f"error: {job.error}"))
+            show(problem, f"error: {job.error}")
         else:
             failing = [other.id for other in self._jobs.values() if other.status == "failed"]
             note = f"{fmt.STATUS_SYMBOLS['failed']} failed: {', '.join(failing)} (select it to read the error)"
-            problem.update(Text(note) if failing else "")
+            show(problem, note if failing else "")
         durations = list(job.recent_durations_ms)
         points = [("oldest" if i == 0 else ("latest" if i == len(durations) - 1 else ""), d)
                   for i, d in enumerate(durations)]

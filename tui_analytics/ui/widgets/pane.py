@@ -12,7 +12,58 @@ from textual import events
 from textual.containers import Vertical
 from textual.coordinate import Coordinate
 from textual.widget import Widget
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Static
+from textual.widgets.data_table import CellType, ColumnKey, RowKey
+
+from ...runtime.printable import printable
+
+_MISSING = object()
+
+
+def literal(value: Any) -> Any:
+    """A cell as it is shown: a string becomes Text (DataTable would read it as Rich markup, so a
+    name like `[/x]` would crash the dashboard) and control characters are escaped (a name from
+    the data must not send terminal commands). Text cells keep their style."""
+    if isinstance(value, Text):
+        plain = value.plain
+        safe = printable(plain)
+        return value if safe == plain else Text(safe, style=value.style)
+    if isinstance(value, str):
+        return Text(printable(value))
+    return value
+
+
+def show(widget: Static, content: str | Text) -> bool:
+    """`widget.update(content)` unless it already shows exactly that (a tick redraws only what
+    changed: over SSH every repaint is bytes on the wire). Returns True when it changed.
+
+    The screen's layout is redone only when the new text can change the widget's size: a
+    layout pass repaints every scrollbar on the screen, which a clock tick must not do."""
+    if isinstance(content, str):
+        content = Text(printable(content, newlines=True))
+    before = widget.content
+    if before == content:
+        return False
+    widget.update(content, layout=_resizes(widget, str(before), content.plain))
+    return True
+
+
+def _resizes(widget: Widget, before: str, after: str) -> bool:
+    """Whether `after` may take another size than `before` in `widget` (lines at its width, or
+    its width when that follows the content)."""
+    styles = widget.styles
+    if styles.width is None or styles.width.is_auto:
+        return cell_len(before) != cell_len(after) or before.count("\n") != after.count("\n")
+    if styles.height is not None and styles.height.is_cells:
+        return False
+    width = widget.content_region.width
+    if not width:
+        return True
+
+    def lines(text: str) -> int:
+        return sum(max(1, -(-cell_len(line) // width)) for line in text.split("\n"))
+
+    return lines(before) != lines(after)
 
 
 class Pane(Vertical):
@@ -72,6 +123,8 @@ class StyledTable(DataTable):
     StyledTable { height: auto; max-height: 100%; }
     """
 
+    _filled: tuple[Any, ...] | None = None  # what refill() drew last
+
     def refill(
         self,
         columns: Sequence[tuple[str, str]],
@@ -90,7 +143,11 @@ class StyledTable(DataTable):
         selected = None
         if self.row_count and not (follow_top and self.cursor_row == 0):
             selected = self.coordinate_to_cell_key(Coordinate(self.cursor_row, 0)).row_key.value
-        rows = [(key, list(cells)) for key, cells in rows]
+        rows = [(key, [literal(cell) for cell in cells]) for key, cells in rows]
+        filled = (list(columns), rows, dict(min_widths or {}))
+        if filled == self._filled and self.row_count == len(rows):
+            return  # the same table again (an event that changed nothing shown): no repaint
+        self._filled = filled
         widths = {key: max(cell_len(label), (min_widths or {}).get(key, 0)) for key, label in columns}
         for _, cells in rows:
             for (key, _), value in zip(columns, cells):
@@ -105,9 +162,33 @@ class StyledTable(DataTable):
         if selected in keys:
             self.move_cursor(row=keys.index(selected), animate=False)
 
+    def add_row(self, *cells: CellType, height: int | None = 1, key: str | None = None,
+                label: Any = None) -> RowKey:
+        return super().add_row(*(literal(cell) for cell in cells), height=height, key=key, label=label)
+
+    def update_cell(self, row_key: RowKey | str, column_key: Any, value: CellType, *,
+                    update_width: bool = False) -> None:
+        super().update_cell(row_key, column_key, literal(value), update_width=update_width)
+
+    def set_cell(self, row_key: str, column_key: str, value: CellType) -> bool:
+        """Change one cell and repaint only that cell; nothing at all when it already shows `value`.
+
+        For per-second changes (countdowns, ages): DataTable.update_cell repaints the whole
+        table, which over SSH is every row, the header and the scrollbar written again each
+        second. Returns True when the cell changed."""
+        value = literal(value)
+        row = self._data.get(RowKey(row_key))
+        if row is None or row.get(ColumnKey(column_key), _MISSING) == value:
+            return False
+        row[ColumnKey(column_key)] = value
+        self._filled = None  # the table no longer shows what refill() drew
+        self._update_count += 1  # DataTable's render caches are keyed on this count
+        self.refresh_coordinate(Coordinate(self.get_row_index(row_key), self.get_column_index(column_key)))
+        return True
+
     def tone(self, text: str, tone: str | None) -> Text:
         """The text in one of the tones (`good`, `bad`, `busy`, `muted`, `warn`), or plain."""
         if not tone:
-            return Text(text)
+            return Text(printable(text))
         style = self.get_component_rich_style(f"tone--{tone}", partial=True)
-        return Text(text, style=style if isinstance(style, Style) else "")
+        return Text(printable(text), style=style if isinstance(style, Style) else "")

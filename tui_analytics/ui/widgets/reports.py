@@ -13,7 +13,7 @@ from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Label, Static
 
 from .. import format as fmt
-from .pane import Pane, StyledTable
+from .pane import Pane, StyledTable, show
 
 if TYPE_CHECKING:  # the reports package loads SQLAlchemy and APScheduler: not before the first frame
     from ...reports.models import ReportStatistics, ReportTemplate, ScheduledReport
@@ -99,7 +99,7 @@ class ReportsPane(Pane):
         if stats is not None:
             title += (f" · {fmt.plural(stats.total_reports, 'report')}, {stats.successful_reports} ok, "
                       f"{stats.failed_reports} failed · {stats.active_templates}/{stats.total_templates} templates active")
-        self.query_one("#history-title", Label).update(title)
+        show(self.query_one("#history-title", Label), title)
 
     def tick(self, now: datetime) -> None:
         """Redraw the selected template's countdown."""
@@ -181,9 +181,9 @@ class ReportsPane(Pane):
         detail = self.query_one("#history-detail", Static)
         run = self._selected_run()
         if run is None:
-            detail.update("")
+            show(detail, "")
             return
-        detail.update(Text(" · ".join(self._run_facts(run))))
+        show(detail, " · ".join(self._run_facts(run)))
         detail.set_class(bool(run.error), "-error")
 
     def _selected_run(self) -> ScheduledReport | None:
@@ -221,9 +221,9 @@ class ReportsPane(Pane):
         template = self.selected_template
         detail = self.query_one("#template-detail", Static)
         if template is None:
-            detail.update("")
+            show(detail, "")
             return
-        detail.update(Text(" · ".join(self._template_facts(template))))
+        show(detail, " · ".join(self._template_facts(template)))
 
     def _template_facts(self, template: ReportTemplate) -> list[str]:
         """What the line under the templates says (the detail view says it line by line)."""
