@@ -5,7 +5,7 @@ No Textual here: the dashboard, the CLI and scripts use the same service.
 
 from __future__ import annotations
 
-from .cron import SCHEDULE_CRONS, CroniterTrigger, describe_cron, next_fire_times, previous_fire_time
+from .cron import SCHEDULE_CRONS, CrontabTrigger, describe_cron, next_fire_times, previous_fire_time
 from .delivery import DeliveryResult
 from .models import (
     DATASETS,
@@ -29,7 +29,7 @@ __all__ = [
     "SCHEDULES",
     "SCHEDULE_CRONS",
     "AnalyticsScheduledReportsService",
-    "CroniterTrigger",
+    "CrontabTrigger",
     "DeliveryResult",
     "GeneratedReport",
     "ReportStatistics",

@@ -2,7 +2,7 @@
 
 Templates and history live in the state database, so they survive restarts.
 Each active template has one job in the shared scheduler (scheduling.py) with a
-croniter trigger. A job, a catch-up pass and `run_due_reports` all serve a fire
+crontab trigger (`cron.CrontabTrigger`). A job, a catch-up pass and `run_due_reports` all serve a fire
 time ("slot") the same way: the template's latest fire time at or before the
 clock's now, claimed with a compare-and-set on `last_scheduled_for`, so a slot is
 made once however many callers (or processes) race for it. At start the service
