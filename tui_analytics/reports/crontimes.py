@@ -44,45 +44,61 @@ def _steady(tz: tzinfo, day: date) -> timedelta | None:
     return offsets.pop() if len(offsets) == 1 else None
 
 
-def _change_instant(tz: tzinfo, wall: datetime, before: timedelta, after: timedelta) -> datetime:
-    """The UTC instant (a whole minute) at which a gap containing `wall` opens: clocks jump there."""
-    low, high = wall - after, wall - before  # in UTC: still the old offset at `low`, already the new at `high`
-    while high - low > _MINUTE:
+@lru_cache(maxsize=1024)
+def _change(tz: tzinfo, day: date) -> tuple[datetime, timedelta, timedelta]:
+    """(naive UTC instant of the clock change, offset before, offset after) on a day that has one."""
+    midnight = datetime(day.year, day.month, day.day)
+    low, high = midnight - timedelta(days=1), midnight + timedelta(days=2)
+    before, after = _utc_offset(tz, low), _utc_offset(tz, high)
+    while high - low > _MINUTE:  # whole minutes: every change since 1970 falls on one
         middle = low + (high - low) // 2
         middle -= timedelta(seconds=middle.second, microseconds=middle.microsecond)
         if middle <= low:
             break
-        if middle.replace(tzinfo=timezone.utc).astimezone(tz).utcoffset() == after:
-            high = middle
-        else:
+        if _utc_offset(tz, middle) == before:
             low = middle
-    return high
+        else:
+            high = middle
+    return high, before, after
 
 
-def _instants(spec: CronSpec, tz: tzinfo, wall: datetime) -> list[datetime]:
-    """The naive UTC instants at which `spec` fires for one matching wall time."""
-    first, second = _offset(tz, wall, 0), _offset(tz, wall, 1)
-    if first == second:
-        return [wall - first]
-    if first > second:  # a fold: clocks went back, the wall time happens twice
-        return [wall - first, wall - second] if spec.wildcard else [wall - first]
+def _utc_offset(tz: tzinfo, utc: datetime) -> timedelta:
+    return utc.replace(tzinfo=timezone.utc).astimezone(tz).utcoffset() or timedelta(0)
+
+
+def _instants(wildcard: bool, change: tuple[datetime, timedelta, timedelta], wall: datetime) -> list[datetime]:
+    """The naive UTC instants at which a job fires for one matching wall time on a day the clocks change."""
+    instant, before, after = change
+    if wall < instant + min(before, after):  # before the change (and before any repeat)
+        return [wall - before]
+    if wall >= instant + max(before, after):  # after it
+        return [wall - after]
+    if after < before:  # a fold: clocks went back, the wall time happens twice
+        return [wall - before, wall - after] if wildcard else [wall - before]
     # A gap: clocks went forward over this wall time.
-    return [] if spec.wildcard else [_change_instant(tz, wall, first, second)]
+    return [] if wildcard else [instant]
 
 
 def day_instants(spec: CronSpec, tz: tzinfo, day: date) -> list[datetime]:
     """Every instant (naive UTC, sorted) fired for the wall times of local `day`."""
     if not spec.matches_day(day):
         return []
+    midnight = datetime(day.year, day.month, day.day)
+    times = _times_of_day(spec.hours, spec.minutes)
     steady = _steady(tz, day)
+    if steady is not None:  # the usual day: one offset, plain arithmetic
+        base = midnight - steady
+        return [base + t for t in times]
+    change = _change(tz, day)
     out: list[datetime] = []
-    for hour in sorted(spec.hours):
-        for minute in sorted(spec.minutes):
-            wall = datetime(day.year, day.month, day.day, hour, minute)
-            out.extend([wall - steady] if steady is not None else _instants(spec, tz, wall))
-    if steady is None:
-        out = sorted(set(out))  # a fixed-time job's gap minutes all fire at the one change instant
-    return out
+    for t in times:
+        out.extend(_instants(spec.wildcard, change, midnight + t))
+    return sorted(set(out))  # a fixed-time job's gap minutes all fire at the one change instant
+
+
+@lru_cache(maxsize=256)
+def _times_of_day(hours: frozenset[int], minutes: frozenset[int]) -> list[timedelta]:
+    return [timedelta(hours=h, minutes=m) for h in sorted(hours) for m in sorted(minutes)]
 
 
 def _day_start(tz: tzinfo, day: date) -> datetime:
@@ -111,16 +127,17 @@ def fire_times(spec: CronSpec, tz: tzinfo, start: datetime, forward: bool = True
         for instant in instants:
             if (instant > origin) if forward else (instant <= origin):
                 pending.append(instant)
-        pending.sort(reverse=not forward)
-        if forward:
-            horizon = _day_start(tz, day + step)
-            ready = [i for i in pending if i < horizon]
-        else:
-            horizon = _day_start(tz, day) + 2 * _SLACK  # every later day's instants are after this
-            ready = [i for i in pending if i > horizon]
-        for instant in ready:
-            yield instant.replace(tzinfo=timezone.utc).astimezone(tz)
-        pending = pending[len(ready):]
+        if pending:
+            pending.sort(reverse=not forward)
+            if forward:
+                horizon = _day_start(tz, day + step)
+                ready = [i for i in pending if i < horizon]
+            else:
+                horizon = _day_start(tz, day) + 2 * _SLACK  # every earlier day's instants are before this
+                ready = [i for i in pending if i > horizon]
+            for instant in ready:
+                yield instant.replace(tzinfo=timezone.utc).astimezone(tz)
+            pending = pending[len(ready):]
         try:
             day += step
         except OverflowError:  # the calendar ends (year 1 or 9999)
