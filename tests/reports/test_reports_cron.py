@@ -259,6 +259,29 @@ def test_bad_cron_expressions_are_refused_with_the_reason(expr, fragment):
         describe_cron(expr)
 
 
+@pytest.mark.parametrize("schedule, cron, warns", [
+    ("weekly", "0 9 * * 3-3", False),
+    ("weekly", "0 9 * * *", True),  # a weekly report made every day
+    ("weekly", "30 6 * * 1-5", True),
+    ("daily", "30 6 * * *", False),
+    ("daily", "0 9,17 * * *", True),
+    ("daily", "0 9 * * 1-5", True),
+    ("monthly", "0 7 1 * *", False),
+    ("monthly", "0 7 1 * 1", True),
+    ("quarterly", "0 9 1 2,5,8,11 *", False),
+    ("quarterly", "0 9 1 1,2,3 *", True),
+    ("custom", "* * * * *", False),
+])
+def test_a_schedule_whose_cron_disagrees_is_named(schedule, cron, warns):
+    from tui_analytics.reports.crondescribe import schedule_mismatch
+    from tui_analytics.reports.cronspec import parse_cron
+
+    warning = schedule_mismatch(schedule, parse_cron(cron))
+    assert (warning is not None) == warns
+    if warning:
+        assert warning.startswith(f"a {schedule} report covers the previous ")
+
+
 def test_nicknames_and_spacing_are_normalised():
     assert normalise_cron("  0   9 * * 1 \n") == "0 9 * * 1"
     assert normalise_cron("@daily") == "0 0 * * *"

@@ -63,3 +63,28 @@ def describe(spec: CronSpec) -> str:
         verb = "is" if len(spec.days) == 1 else "are"
         return f"{when}, on {days} of the month that {verb} also {weekdays} (both must hold)"
     return f"{when}, on {days} of the month and on any day that is {weekdays}"
+
+
+_PERIODS = {"daily": "the previous day", "weekly": "the previous week", "monthly": "the previous month",
+            "quarterly": "the previous quarter"}
+
+
+def schedule_mismatch(schedule: str, spec: CronSpec) -> str | None:
+    """A warning when a template's own cron does not fire as its schedule's period assumes
+    (a weekly report made every day covers the same week seven times), else None."""
+    if schedule not in _PERIODS:
+        return None
+    once_a_day = len(spec.hours) * len(spec.minutes) == 1
+    every_day = spec.days_and and len(spec.days) == 31 and len(spec.weekdays) == 7 and len(spec.months) == 12
+    one_weekday = spec.days_and and len(spec.days) == 31 and len(spec.weekdays) == 1 and len(spec.months) == 12
+    one_day = spec.days_and and len(spec.days) == 1 and len(spec.weekdays) == 7
+    fits = {
+        "daily": every_day,
+        "weekly": one_weekday,
+        "monthly": one_day and len(spec.months) == 12,
+        "quarterly": one_day and len(spec.months) == 4 and {(m - min(spec.months)) % 3 for m in spec.months} == {0},
+    }[schedule]
+    if once_a_day and fits:
+        return None
+    runs = describe(spec) + (", every day" if every_day else "")
+    return f"a {schedule} report covers {_PERIODS[schedule]}, but this cron runs: {runs} (choose custom, or a cron that fits)"
