@@ -176,6 +176,19 @@ async def test_the_scheduler_job_fires_when_cron_would(berlin, cron, fires):
     scheduling.shutdown_scheduler()
 
 
+async def test_a_stored_cron_this_version_refuses_stops_nothing_else(berlin):
+    # Older versions accepted `*/61` (it fired hourly); such a row is kept, shown, and not run.
+    clock = FrozenClock(datetime(2026, 1, 15, 12, tzinfo=UTC))
+    service = make(berlin, clock)
+    old = service.create_report_template(name="Old", cron="0 * * * *", datasets=["summary"])
+    service._templates.update(old.id, {"cron": "*/61 * * * *"})
+    listed = {t.id: t for t in service.get_report_templates()}
+    assert listed[old.id].next_generation is None
+    clock.set(datetime(2026, 1, 16, 8, 30, tzinfo=UTC))
+    made = await service.run_due_reports()
+    assert [r.template_id for r in made] == ["daily-activity-summary"]
+
+
 async def test_a_failing_report_does_not_stop_the_others_in_a_pass(berlin):
     clock = FrozenClock(datetime(2026, 1, 15, 12, tzinfo=UTC))
     service = make(berlin, clock)

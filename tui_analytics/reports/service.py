@@ -28,7 +28,7 @@ from ..data.daterange import DateRange
 from ..data.locking import LockHolder, SchedulerLock
 from ..export.files import remove_stale_temps
 from ..runtime.clock import SYSTEM_CLOCK, Clock
-from ..runtime.errors import ExportOptionsError, UnknownTemplateError
+from ..runtime.errors import ExportOptionsError, TemplateValidationError, UnknownTemplateError
 from ..runtime.events import TEMPLATES_CHANGED, EventBus, ServiceEvent, default_bus
 from ..runtime.once import Once
 from ..runtime.retry import RetryPolicy
@@ -263,8 +263,14 @@ class AnalyticsScheduledReportsService:
         """Make the template's latest due fire time if nobody has; returns the run id or None."""
         if not template.is_active:
             return None
-        tz = self.timezone_of(template)
-        slot = previous_fire_time(template.effective_cron, tz, self.clock.now())
+        try:
+            tz = self.timezone_of(template)
+            slot = previous_fire_time(template.effective_cron, tz, self.clock.now())
+        except TemplateValidationError as exc:
+            # A stored line this version refuses (an older one accepted `*/61`, `5/10`, `L`):
+            # not scheduled (see ReportSchedule._add); the other templates are still served.
+            log.error("report template %s has no fire times: %s", template.id, exc)
+            return None
         if slot is not None:
             # In UTC: Python never calls an ambiguous local time equal to (or ordered
             # reliably against) another zone's time (PEP 495).
