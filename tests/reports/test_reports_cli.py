@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import pytest
@@ -63,8 +64,62 @@ def test_errors_are_one_line_and_exit_non_zero(cli_env, capsys):
     assert "before" in capsys.readouterr().err
 
 
-def test_cron_explains_an_expression(cli_env, capsys):
+@pytest.fixture
+def local_utc(monkeypatch):
+    """This machine's local zone pinned to UTC (the CLI shows it beside the cron's zone)."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_cron_explains_an_expression(cli_env, capsys, local_utc):
     assert main(["report", "cron", "0 9 * * 1", "--timezone", "Europe/Berlin", "-n", "2"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "At 09:00, only on Monday"
-    assert len(lines) == 3 and all(line.endswith(("+01:00", "+02:00")) for line in lines[1:])
+    assert len(lines) == 3 and all(line.startswith("Mon ") and " 09:00 CE" in line for line in lines[1:])
+    assert all(line.endswith(("(08:00 UTC here)", "(07:00 UTC here)")) for line in lines[1:])
+
+
+def cron_output(capsys, *argv: str) -> list[str]:
+    assert main(["report", "cron", *argv]) == 0
+    return capsys.readouterr().out.splitlines()
+
+
+def test_cron_after_a_given_time_prints_what_debian_cron_does(cli_env, capsys, local_utc):
+    assert cron_output(capsys, "0 9 * * 3-3", "--after", "2026-01-01", "-n", "3") == [
+        "At 09:00, only on Wednesday",
+        "Wed 2026-01-07 09:00 UTC",
+        "Wed 2026-01-14 09:00 UTC",
+        "Wed 2026-01-21 09:00 UTC",
+    ]
+    assert cron_output(capsys, "0 0 */2 * 1", "--after", "2026-01-06", "-n", "3") == [
+        "At 00:00, on days 1, 3, 5, …, 31 of the month that are also a Monday (both must hold)",
+        "Mon 2026-01-19 00:00 UTC",
+        "Mon 2026-02-09 00:00 UTC",
+        "Mon 2026-02-23 00:00 UTC",
+    ]
+    assert cron_output(capsys, "0 * * * *", "--timezone", "Europe/Berlin", "--after", "2026-10-25T01:30", "-n", "3") == [
+        "Every hour",
+        "Sun 2026-10-25 02:00 CEST  (00:00 UTC here)",
+        "Sun 2026-10-25 02:00 CET  (01:00 UTC here)",
+        "Sun 2026-10-25 03:00 CET  (02:00 UTC here)",
+    ]
+    # An offset in --after is honoured: 00:30 UTC is 02:30 CEST, so the next is 02:00 CET.
+    assert cron_output(capsys, "0 * * * *", "--timezone", "Europe/Berlin", "--after", "2026-10-25T00:30+00:00",
+                       "-n", "1")[1] == "Sun 2026-10-25 02:00 CET  (01:00 UTC here)"
+
+
+def test_cron_refuses_what_cron_would_read_differently(cli_env, capsys):
+    for line, reason in [("*/61 * * * *", "minute step 61 must be between 1 and 60"),
+                         ("0 9 1-31/32 * *", "day of month step 32 must be between 1 and 31"),
+                         ("0 9 L * *", "'L' (last) is not crontab(5) syntax")]:
+        assert main(["report", "cron", line]) == 1
+        err = capsys.readouterr().err
+        assert reason in err and len(err.strip().splitlines()) == 1
+    with pytest.raises(SystemExit) as usage:
+        main(["report", "cron", "0 9 * * *", "--after", "tomorrow"])
+    assert usage.value.code == 2
+    err = capsys.readouterr().err
+    assert "not an ISO date or time: 'tomorrow'" in err and len(err.strip().splitlines()) == 1

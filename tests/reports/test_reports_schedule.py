@@ -140,6 +140,55 @@ async def test_a_dst_week_in_berlin_makes_one_daily_report_per_day(berlin):
     assert [d.astimezone(BERLIN).hour for d in dailies] == [9] * 8
 
 
+async def test_a_single_weekday_range_runs_once_a_week(berlin):
+    # `3-3` is Wednesday alone (croniter 7 read it as every day).
+    clock = FrozenClock(datetime(2026, 1, 5, 12, tzinfo=UTC))  # a Monday
+    service = make(berlin, clock)
+    for template in service.get_report_templates():
+        service.update_report_template(template.id, is_active=False)
+    weekly = service.create_report_template(name="Wednesdays", cron="0 9 * * 3-3", datasets=["summary"])
+    assert weekly.next_generation == datetime(2026, 1, 7, 9, tzinfo=BERLIN)
+    end = datetime(2026, 1, 26, 12, tzinfo=UTC)
+    while clock.now() < end:
+        clock.advance(timedelta(hours=2))
+        await service.run_due_reports()
+    made = sorted(h.scheduled_for.astimezone(BERLIN) for h in service.get_scheduled_reports())
+    assert made == [datetime(2026, 1, d, 9, tzinfo=BERLIN) for d in (7, 14, 21)]
+
+
+@pytest.mark.parametrize("cron, fires", [
+    ("0 9 * * 3-3", ["2026-01-07 09:00", "2026-01-14 09:00", "2026-01-21 09:00"]),
+    ("0 0 */2 * 1", ["2026-01-19 00:00", "2026-02-09 00:00", "2026-02-23 00:00"]),  # odd days that are Mondays
+])
+async def test_the_scheduler_job_fires_when_cron_would(berlin, cron, fires):
+    clock = FrozenClock(datetime(2026, 1, 6, 12, tzinfo=UTC))
+    service = make(berlin, clock, auto_start=True)
+    await service.wait_idle()
+    template = service.create_report_template(name="Mine", cron=cron, datasets=["summary"])
+    job = scheduling.current_scheduler().get_job(job_id(template.id))
+    # APScheduler asks its trigger with the real time; the chain from the fake now is what it would follow.
+    fire, seen = job.trigger.get_next_fire_time(None, clock.now()), []
+    while len(seen) < 3:
+        seen.append(fire.astimezone(BERLIN).strftime("%Y-%m-%d %H:%M"))
+        fire = job.trigger.get_next_fire_time(fire, fire)
+    assert seen == fires
+    service.stop()
+    scheduling.shutdown_scheduler()
+
+
+async def test_a_stored_cron_this_version_refuses_stops_nothing_else(berlin):
+    # Older versions accepted `*/61` (it fired hourly); such a row is kept, shown, and not run.
+    clock = FrozenClock(datetime(2026, 1, 15, 12, tzinfo=UTC))
+    service = make(berlin, clock)
+    old = service.create_report_template(name="Old", cron="0 * * * *", datasets=["summary"])
+    service._templates.update(old.id, {"cron": "*/61 * * * *"})
+    listed = {t.id: t for t in service.get_report_templates()}
+    assert listed[old.id].next_generation is None
+    clock.set(datetime(2026, 1, 16, 8, 30, tzinfo=UTC))
+    made = await service.run_due_reports()
+    assert [r.template_id for r in made] == ["daily-activity-summary"]
+
+
 async def test_a_failing_report_does_not_stop_the_others_in_a_pass(berlin):
     clock = FrozenClock(datetime(2026, 1, 15, 12, tzinfo=UTC))
     service = make(berlin, clock)

@@ -42,6 +42,23 @@ def test_times_are_shown_in_the_configured_zone() -> None:
     assert fmt.clock_time(naive, berlin) == "12:00:00"
 
 
+def test_a_schedule_time_carries_its_zone_and_the_local_time_when_it_differs() -> None:
+    from zoneinfo import ZoneInfo
+
+    berlin, utc = ZoneInfo("Europe/Berlin"), timezone.utc
+    now = datetime(2026, 12, 1, 12, tzinfo=utc)
+    moment = datetime(2026, 12, 2, 5, 30, tzinfo=utc)  # 06:30 in Berlin
+    assert fmt.zoned_datetime(moment, berlin, now) == "Dec 02 06:30 CET"
+    assert fmt.with_local(moment, berlin, utc, now) == "Dec 02 06:30 CET (05:30 UTC)"
+    assert fmt.with_local(moment, berlin, berlin, now) == "Dec 02 06:30 CET"
+    late = datetime(2026, 12, 2, 23, 30, tzinfo=utc)  # already Thursday in Berlin
+    assert fmt.with_local(late, berlin, utc, now) == "Dec 03 00:30 CET (Dec 02 23:30 UTC)"
+    # The two 02:00s of the fall-back night read differently.
+    first, second = datetime(2026, 10, 25, 0, tzinfo=utc), datetime(2026, 10, 25, 1, tzinfo=utc)
+    assert fmt.zoned_datetime(first, berlin) != fmt.zoned_datetime(second, berlin)
+    assert fmt.zoned_datetime(None, berlin) == fmt.DASH
+
+
 def test_sparkline_scales_between_min_and_max() -> None:
     assert fmt.sparkline([1, 2, 3, 4, 5, 6, 7, 8]) == "▁▂▃▄▅▆▇█"
     assert fmt.sparkline([5, 5, 5]) == "▁▁▁"

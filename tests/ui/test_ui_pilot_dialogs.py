@@ -226,6 +226,47 @@ async def test_escape_leaves_every_form_without_side_effects(services) -> None:
         assert len(services.processor.cache) == 6 and not export_dir.exists()
 
 
+async def test_a_berlin_template_reads_the_same_time_with_its_zone_everywhere(services) -> None:
+    # The dashboard's zone is UTC; the template's is Berlin: 06:30 CET is 05:30 UTC.
+    services.reports.create_report_template(name="Ops weekday", cron="30 6 * * 1-5", timezone="Europe/Berlin")
+    app = app_for(services)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        table = app.screen.query_one("#templates-table")
+        template = next(t for t in services.reports.get_report_templates() if t.name == "Ops weekday")
+        assert cell(table, template.id, "next") == "Jan 16 06:30 CET"
+        await pilot.press("4", *["down"] * 4)
+        await pilot.pause()
+        detail = static_text(app.screen.query_one("#template-detail"))
+        assert "At 06:30, Monday through Friday (30 6 * * 1-5) · next Jan 16 06:30 CET (05:30 UTC)" in detail
+        history = app.screen.query_one("#history-table")
+        await pilot.press("g")
+        await settle(pilot)
+        run = services.reports.get_scheduled_reports()[0]
+        assert cell(history, str(run.id), "when") == "12:00 UTC"  # the run's time, in the dashboard's zone
+        await pilot.press("enter")
+        await settle(pilot, rounds=1)
+        dialog = app.screen
+        assert isinstance(dialog, TemplateDialog)
+        preview = static_text(dialog.query_one("#preview"))
+        assert "Next: Fri 2026-01-16 06:30 CET (05:30 UTC), Mon 2026-01-19 06:30 CET (05:30 UTC)" in preview
+        assert "Note:" not in preview
+
+
+async def test_the_editor_warns_when_the_schedule_and_its_cron_disagree(services) -> None:
+    app = app_for(services)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        dialog = await _open_new_template(pilot)
+        dialog.query_one("#cron", Input).value = "0 9 * * *"  # the schedule says weekly
+        await pilot.pause()
+        preview = static_text(dialog.query_one("#preview"))
+        assert "Note: a weekly report covers the previous week, but this cron runs: At 09:00, every day" in preview
+        dialog.query_one("#cron", Input).value = "0 9 * * 3-3"
+        await pilot.pause()
+        assert "Note:" not in static_text(dialog.query_one("#preview"))
+
+
 async def test_escape_in_the_template_editor_asks_before_discarding_what_was_typed(services) -> None:
     app = app_for(services)
     async with app.run_test(size=WIDE) as pilot:

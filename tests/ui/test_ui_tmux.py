@@ -32,7 +32,7 @@ def test_first_start_live_panes_a_triggered_job_and_a_clean_quit(tmp_path) -> No
     term = dashboard(data_dir, 120, 40)
     try:
         # first start: the demo database is built with progress, then the panes fill
-        screen = term.wait_for(lambda s: "scheduler running" in s and "Daily Activity Su" in s,
+        screen = term.wait_for(lambda s: "scheduler running" in s and "Daily Activ" in s,
                                timeout=FIRST_START, what="the running dashboard")
         for title in ("1 Jobs", "2 Metrics", "3 Analytics", "4 Reports", "DEMO DATA", "Templates"):
             assert title in screen, title

@@ -69,7 +69,27 @@ def register(sub: argparse._SubParsersAction) -> None:
     cron.add_argument("expression", help="five crontab(5) fields, e.g. '30 6 * * 1-5', or @daily, @weekly ...")
     cron.add_argument("--timezone", help="IANA zone (default: the configured zone)")
     cron.add_argument("-n", type=whole_number, default=5, help="how many fire times (default 5)")
+    cron.add_argument("--after", metavar="TIME", type=_moment,
+                      help="list fire times after this ISO date or time (default: now); without an offset it is "
+                           "read in the zone")
     cron.set_defaults(handler=cmd_cron)
+
+
+def _moment(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO date or time: {text!r} (e.g. 2026-10-25T01:30)") from None
+
+
+def _fire_line(moment: datetime, tz: Any) -> str:
+    """A fire time in the cron's zone, labelled, with this machine's local time beside it when that differs."""
+    shown = moment.astimezone(tz).strftime("%a %Y-%m-%d %H:%M %Z")
+    here = moment.astimezone()
+    if here.utcoffset() != moment.astimezone(tz).utcoffset() or here.tzname() != moment.astimezone(tz).tzname():
+        pattern = "%H:%M %Z" if here.date() == moment.astimezone(tz).date() else "%a %Y-%m-%d %H:%M %Z"
+        shown += f"  ({here.strftime(pattern)} here)"
+    return shown
 
 
 def _service(args: argparse.Namespace) -> AnalyticsScheduledReportsService:
@@ -198,7 +218,10 @@ def cmd_cron(args: argparse.Namespace) -> int:
     if not 1 <= args.n <= 1000:
         raise ValueError(f"-n must be between 1 and 1,000, got {args.n}")
     tz = as_tz(args.timezone) if args.timezone else load_settings(args.config).tz
+    after = args.after or datetime.now(timezone.utc)
+    if after.tzinfo is None:
+        after = after.replace(tzinfo=tz)
     print(describe_cron(args.expression))
-    for moment in next_fire_times(args.expression, tz, datetime.now(timezone.utc), args.n):
-        print(moment.isoformat())
+    for moment in next_fire_times(args.expression, tz, after, args.n):
+        print(_fire_line(moment, tz))
     return 0

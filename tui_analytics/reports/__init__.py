@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from ..runtime.lazy import lazy_exports
 
 if TYPE_CHECKING:  # the names as the type checker sees them
-    from .cron import CroniterTrigger, describe_cron, next_fire_times, previous_fire_time
+    from .cron import CrontabTrigger, describe_cron, next_fire_times, previous_fire_time
     from .delivery import DeliveryResult
     from .models import (
         DATASETS,
@@ -30,7 +30,7 @@ if TYPE_CHECKING:  # the names as the type checker sees them
 
 _EXPORTS = {
     "SCHEDULE_CRONS": "models",
-    "CroniterTrigger": "cron",
+    "CrontabTrigger": "cron",
     "describe_cron": "cron",
     "next_fire_times": "cron",
     "previous_fire_time": "cron",

@@ -1,7 +1,7 @@
 """The report jobs in the shared APScheduler scheduler (one job per active template).
 
-A job's trigger is a CroniterTrigger, so it fires when croniter says (crontab(5)
-semantics, the template's zone). When it fires, the job asks the service to
+A job's trigger is a CrontabTrigger, so it fires when Debian cron would (crontab(5)
+fields, cron(8) across clock changes, the template's zone). When it fires, the job asks the service to
 serve the template's latest due slot; the slot claim makes that idempotent.
 Jobs are added on the running event loop; a service created outside one
 attaches on the first loop it is used from. Nothing is scheduled (and nothing
@@ -22,7 +22,7 @@ from apscheduler.schedulers.base import STATE_PAUSED
 from ..data import locking
 from ..runtime import scheduling
 from ..runtime.errors import TemplateValidationError, UnknownTemplateError
-from .cron import CroniterTrigger
+from .cron import CrontabTrigger
 from .models import ReportTemplate
 
 if TYPE_CHECKING:
@@ -209,7 +209,7 @@ class ReportSchedule:
         if not template.is_active:
             return
         try:
-            trigger = CroniterTrigger(template.effective_cron, self.service.timezone_of(template))
+            trigger = CrontabTrigger(template.effective_cron, self.service.timezone_of(template))
         except TemplateValidationError as exc:  # a row edited by hand: skip it, keep the others
             log.error("report template %s is not scheduled: %s", template.id, exc)
             return

@@ -2,7 +2,7 @@
 
 Templates and history live in the state database, so they survive restarts.
 Each active template has one job in the shared scheduler (scheduling.py) with a
-croniter trigger. A job, a catch-up pass and `run_due_reports` all serve a fire
+crontab trigger (`cron.CrontabTrigger`). A job, a catch-up pass and `run_due_reports` all serve a fire
 time ("slot") the same way: the template's latest fire time at or before the
 clock's now, claimed with a compare-and-set on `last_scheduled_for`, so a slot is
 made once however many callers (or processes) race for it. At start the service
@@ -290,8 +290,14 @@ class AnalyticsScheduledReportsService:
         """Make the template's latest due fire time if nobody has; returns the run id or None."""
         if not template.is_active:
             return None
-        tz = self.timezone_of(template)
-        slot = previous_fire_time(template.effective_cron, tz, self.clock.now())
+        try:
+            tz = self.timezone_of(template)
+            slot = previous_fire_time(template.effective_cron, tz, self.clock.now())
+        except TemplateValidationError as exc:
+            # A stored line this version refuses (an older one accepted `*/61`, `5/10`, `L`):
+            # not scheduled (see ReportSchedule._add); the other templates are still served.
+            log.error("report template %s has no fire times: %s", template.id, exc)
+            return None
         if slot is not None:
             # In UTC: Python never calls an ambiguous local time equal to (or ordered
             # reliably against) another zone's time (PEP 495).

@@ -60,6 +60,26 @@ def short_datetime(moment: datetime | None, tz: tzinfo, now: datetime | None = N
     return local.strftime("%Y-%m-%d %H:%M")
 
 
+def zoned_datetime(moment: datetime | None, tz: tzinfo, now: datetime | None = None) -> str:
+    """`short_datetime` with the zone's abbreviation at that moment: `Dec 02 06:30 CET`."""
+    if moment is None:
+        return DASH
+    return f"{short_datetime(moment, tz, now)} {as_utc(moment).astimezone(tz).strftime('%Z')}"
+
+
+def with_local(moment: datetime | None, tz: tzinfo, here: tzinfo, now: datetime | None = None) -> str:
+    """A time in `tz`, labelled, and in `here` beside it when that reads differently:
+    `Dec 02 06:30 CET (05:30 UTC)`."""
+    if moment is None:
+        return DASH
+    shown = zoned_datetime(moment, tz, now)
+    there, local = as_utc(moment).astimezone(tz), as_utc(moment).astimezone(here)
+    if (there.utcoffset(), there.tzname()) == (local.utcoffset(), local.tzname()):
+        return shown
+    local_text = local.strftime("%H:%M %Z") if local.date() == there.date() else zoned_datetime(moment, here, now)
+    return f"{shown} ({local_text})"
+
+
 def recent_time(moment: datetime | None, tz: tzinfo, now: datetime) -> str:
     """`HH:MM:SS` for today, else like `short_datetime`."""
     if moment is None:

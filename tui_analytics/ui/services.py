@@ -169,7 +169,12 @@ class DashboardServices:
 
         templates = self.reports.get_report_templates()
         schedules: dict[str, str] = {}
+        zones = {}
         for template in templates:
+            try:
+                zones[template.id] = self.reports.timezone_of(template)
+            except ValueError:  # a zone edited by hand into the row: shown in the configured zone
+                pass
             try:
                 schedules[template.id] = describe_cron(template.effective_cron)
             except ValueError:
@@ -180,6 +185,7 @@ class DashboardServices:
             history=history,
             statistics=self.reports.get_report_statistics(),
             schedules=schedules,
+            zones=zones,
             paths={run.id: self.display_path(run.path) for run in history if run.path},
         )
 

@@ -8,7 +8,7 @@ types are imported only for type checking, so importing this module is free.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
@@ -61,6 +61,7 @@ class ReportsService(Protocol):
     def bus(self) -> EventBus: ...
 
     def get_report_templates(self) -> list[ReportTemplate]: ...
+    def timezone_of(self, template: ReportTemplate) -> tzinfo: ...
     def get_report_template(self, template_id: str) -> ReportTemplate: ...
     def create_report_template(self, data: Mapping[str, Any] | None = None, /, **fields: Any) -> ReportTemplate: ...
     def update_report_template(

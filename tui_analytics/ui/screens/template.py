@@ -13,6 +13,8 @@ from textual.containers import Grid, Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
 from ...reports.cron import as_tz, describe_cron, next_fire_times
+from ...reports.crondescribe import schedule_mismatch
+from ...reports.cronspec import parse_cron
 from ...reports.models import SCHEDULE_CRONS, SCHEDULES, ReportTemplate
 from ...reports.validation import validate_field, validate_fields, validate_timezone
 from ...runtime.errors import TemplateValidationError
@@ -33,6 +35,15 @@ class TemplateForm:
 def preview(cron: str, tz: tzinfo, now: datetime, count: int = PREVIEW_COUNT) -> tuple[str, list[datetime]]:
     """(plain English, next fire times) for an expression; TemplateValidationError when it is bad."""
     return describe_cron(cron), next_fire_times(cron, tz, now, count)
+
+
+def fire_label(moment: datetime, zone: tzinfo, here: tzinfo) -> str:
+    """`Wed 2026-12-02 06:30 CET`, with the configured zone's time beside it when that reads differently."""
+    there, local = moment.astimezone(zone), moment.astimezone(here)
+    shown = there.strftime("%a %Y-%m-%d %H:%M %Z")
+    if (there.utcoffset(), there.tzname()) != (local.utcoffset(), local.tzname()):
+        shown += local.strftime(" (%H:%M %Z)" if local.date() == there.date() else " (%a %H:%M %Z)")
+    return shown
 
 
 def form_values(fields: dict[str, Any]) -> dict[str, Any]:
@@ -194,8 +205,16 @@ class TemplateDialog(Dialog[TemplateForm]):
             box.update("Preview: none until the schedule is valid (see below).")
             self._check()  # say why, even before any edit
             return
-        listed = ", ".join(t.strftime("%a %Y-%m-%d %H:%M") for t in times)
-        box.update(f"{words} ({cron}, {getattr(zone, 'key', str(zone))})\nNext: {listed}")
+        try:
+            here = as_tz(self._default_tz)
+        except ValueError:  # a configured zone with no IANA name: show the template's zone alone
+            here = zone
+        listed = ", ".join(fire_label(t, zone, here) for t in times)
+        text = f"{words} ({cron}, {getattr(zone, 'key', str(zone))})\nNext: {listed}"
+        if self.query_one("#cron", Input).value.strip():
+            warning = schedule_mismatch(schedule, parse_cron(cron))
+            text += f"\nNote: {warning}" if warning else ""
+        box.update(text)
 
     def _check(self) -> dict[str, Any] | None:
         """Validate the whole form; show the first problem; return clean fields or None."""

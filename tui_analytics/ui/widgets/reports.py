@@ -36,6 +36,7 @@ class ReportsView:
     history: Sequence[ScheduledReport] = ()
     statistics: ReportStatistics | None = None
     schedules: dict[str, str] = field(default_factory=dict)  # template id -> plain English
+    zones: dict[str, tzinfo] = field(default_factory=dict)  # template id -> the zone its cron runs in
     paths: dict[int, str] = field(default_factory=dict)  # history run id -> file path as shown
 
 
@@ -106,10 +107,14 @@ class ReportsPane(Pane):
         self._now = now
         self._show_detail()
 
+    def _zone(self, template: ReportTemplate) -> tzinfo:
+        return self._view.zones.get(template.id, self._tz)
+
     def _next(self, template: ReportTemplate, now: datetime) -> str:
+        """The next run in the template's own zone, labelled (the detail line adds the local time)."""
         if not template.is_active or template.next_generation is None:
             return fmt.DASH
-        return fmt.short_datetime(template.next_generation, self._tz, now)
+        return fmt.zoned_datetime(template.next_generation, self._zone(template), now)
 
     def _template_cells(self, template: ReportTemplate, view: ReportsView, now: datetime, name_room: int,
                         schedule_room: int) -> list[str | Text]:
@@ -126,11 +131,12 @@ class ReportsPane(Pane):
     def _fill_templates(self) -> None:
         view, now = self._view, self._now or datetime.now().astimezone()
         table = self.templates_table
-        # Next (12), Recipients (up to 16), On (2) and cell padding are fixed; name and schedule share the rest.
+        # Next, Recipients (up to 16), On (2) and cell padding are fixed; name and schedule share the rest.
         width = table.size.width or self.size.width or 76
         columns = TEMPLATE_COLUMNS if width >= NARROW else [c for c in TEMPLATE_COLUMNS if c[0] != "recipients"]
         recipients = max([10] + [len(fmt.join_recipients(t.recipients, 16)) for t in view.templates])
-        fixed = 12 + 2 + (recipients if width >= NARROW else 0)
+        next_width = max([4] + [len(self._next(t, now)) for t in view.templates])
+        fixed = next_width + 2 + (recipients if width >= NARROW else 0)
         room = max(20, width - fixed - 2 * len(columns) - 1)
         name_room = max(10, room * 11 // 20)
         keys = [key for key, _ in columns]
@@ -150,7 +156,7 @@ class ReportsPane(Pane):
         rows = []
         for run in history:
             delivery = run.delivery_status or fmt.DASH
-            rows.append((run, {"when": fmt.short_datetime(run.started_at, self._tz, now),
+            rows.append((run, {"when": fmt.zoned_datetime(run.started_at, self._tz, now),
                                "status": fmt.status_label(run.status), "size": fmt.size_bytes(run.size),
                                "delivery": DELIVERY_LABELS.get(delivery, delivery)}))
         # The short columns keep their width; Template and File share the rest.
@@ -229,7 +235,7 @@ class ReportsPane(Pane):
         """What the line under the templates says (the detail view says it line by line)."""
         schedule = self._view.schedules.get(template.id) or template.schedule
         if template.is_active and template.next_generation is not None and self._now is not None:
-            when = (f"next {fmt.short_datetime(template.next_generation, self._tz, self._now)} "
+            when = (f"next {fmt.with_local(template.next_generation, self._zone(template), self._tz, self._now)} "
                     f"({fmt.countdown(template.next_generation, self._now)})")
         else:
             when = "inactive" if not template.is_active else "no next run"
