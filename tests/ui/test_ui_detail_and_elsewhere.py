@@ -68,3 +68,16 @@ async def test_enter_on_the_metrics_tab_opens_the_selected_template(services) ->
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, TemplateDialog)
+
+
+async def test_a_number_key_from_a_focused_table_focuses_the_new_panes_table(services) -> None:
+    app = app_for(services)
+    async with app.run_test(size=NARROW) as pilot:
+        await settle(pilot)
+        await pilot.press("g")  # from the Jobs tab: shows Reports (its templates table takes the focus), generates
+        await settle(pilot)
+        assert app.focused is not None and app.focused.id == "templates-table"
+        await pilot.press("1", "down")
+        await pilot.pause()
+        assert app.focused is not None and app.focused.id == "jobs-table"  # was None: arrows went nowhere
+        assert app.screen.jobs.selected_job == "activity-trends"

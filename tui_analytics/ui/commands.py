@@ -44,6 +44,6 @@ class DashboardCommands(Provider):
         matcher = self.matcher(query)
         for title, help_text, words, run in self._commands():
             # The name and the operator's words rank above a word met in passing in a description.
-            score = max(matcher.match(title), matcher.match(words), matcher.match(help_text) * 0.7)
+            score = max(matcher.match(title), matcher.match(words) * 0.95, matcher.match(help_text) * 0.7)
             if score > 0:
                 yield Hit(score, matcher.highlight(title), run, help=help_text)

@@ -88,7 +88,7 @@ ELSEWHERE: list[Binding] = [Binding(b.key, f"from_elsewhere({b.action!r})", show
 PALETTE_WORDS = {
     "trigger": "trigger run start refresh job now",
     "clear-cache": "clear empty flush wipe cache",
-    "invalidate": "invalidate forget remove evict expire cache keys pattern",
+    "invalidate": "invalidate forget remove evict cache keys pattern",
     "pause": "pause resume stop start hold scheduler",
     "export": "export download save file csv json dataset",
     "new-template": "new create add template report schedule",

@@ -171,6 +171,9 @@ class MainScreen(ActionsMixin, Screen[None]):
         """Number keys: show a pane and focus its first table."""
         if name not in PANES:
             return
+        # Let go of a widget in the pane about to be hidden first: Textual clears the focus of a
+        # widget it hides, and doing so after the new pane's table took focus left nothing focused.
+        self.set_focus(None)
         self._activate(name)
         stops = [w for pane, w in self._stops() if pane == name]
         if stops:
