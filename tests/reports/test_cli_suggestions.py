@@ -52,3 +52,17 @@ def test_a_second_template_with_a_taken_name_is_refused_naming_the_first(cli_env
     assert main(["report", "list", "--json"]) == 0
     names = [t["name"] for t in json.loads(capsys.readouterr().out)]
     assert names.count("Ops digest") == 1
+
+
+def test_a_missing_schedule_is_said_alone_when_the_rest_is_fine(cli_env, capsys):
+    assert main(["report", "create", "--name", "Trial weekly", "--recipient", "x@example.com"]) == 1
+    assert capsys.readouterr().err.strip() == (
+        "tui-analytics: error: schedule is required (daily, weekly, monthly, quarterly or custom)")
+
+
+def test_report_cron_json(cli_env, capsys):
+    assert main(["report", "cron", "0 9 * * 3-3", "--timezone", "Europe/Berlin", "--after", "2026-12-01",
+                 "-n", "2", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {
+        "expression": "0 9 * * 3-3", "description": "At 09:00, only on Wednesday", "timezone": "Europe/Berlin",
+        "fireTimes": ["2026-12-02T09:00:00+01:00", "2026-12-09T09:00:00+01:00"]}

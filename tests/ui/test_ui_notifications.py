@@ -47,21 +47,24 @@ async def test_the_same_text_showing_is_not_stacked_again(services) -> None:
 async def test_m_shows_every_notification_whole_newest_first(services) -> None:
     app = app_for(services)
     long_error = "cannot connect to postgresql://app:***@db.example/analytics: " + "x" * 300 + " END"
+    long_path = "/srv/reports/" + "weekly-user-growth-report_2026-11-23_2026-11-29_20261130T090000Z" * 3 + ".csv"
     async with app.run_test(size=NARROW) as pilot:
         await settle(pilot)
         for n in range(5):
             app.notify(f"message {n}")
         app.notify(long_error, title="Job failed", severity="error")
+        app.notify(long_path, title="Report generated")
         await pilot.pause()
         await pilot.press("m")
         await pilot.pause()
         assert isinstance(app.screen, MessagesScreen)
-        console = Console(width=400, record=True, file=io.StringIO())
+        console = Console(width=80, record=True, file=io.StringIO())
         console.print(app.screen.table)
         text = console.export_text()
-        assert "END" in text and "x" * 300 in text  # whole, not cut
+        flat = "".join(text.split())
+        assert "END" in flat and "x" * 300 in flat and long_path in flat  # whole, not cut (folded at the width)
         assert all(f"message {n}" in text for n in range(5))
-        assert text.index("Job failed") < text.index("message 4") < text.index("message 0")
+        assert text.index("Report generated") < text.index("Job failed") < text.index("message 4") < text.index("message 0")
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, MessagesScreen)

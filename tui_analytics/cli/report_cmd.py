@@ -72,6 +72,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     cron.add_argument("--after", metavar="TIME", type=_moment,
                       help="list fire times after this ISO date or time (default: now); without an offset it is "
                            "read in the zone")
+    cron.add_argument("--json", action="store_true", help="print the description and the fire times as JSON")
     cron.set_defaults(handler=cmd_cron)
 
 
@@ -221,7 +222,13 @@ def cmd_cron(args: argparse.Namespace) -> int:
     after = args.after or datetime.now(timezone.utc)
     if after.tzinfo is None:
         after = after.replace(tzinfo=tz)
+    times = next_fire_times(args.expression, tz, after, args.n)
+    if args.json:
+        zone = getattr(tz, "key", None) or str(tz)
+        _print_json({"expression": args.expression, "description": describe_cron(args.expression), "timezone": zone,
+                     "fire_times": [moment.isoformat() for moment in times]})
+        return 0
     print(describe_cron(args.expression))
-    for moment in next_fire_times(args.expression, tz, after, args.n):
+    for moment in times:
         print(_fire_line(moment, tz))
     return 0

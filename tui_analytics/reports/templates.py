@@ -117,7 +117,7 @@ def normalise_new(fields: dict[str, Any]) -> dict[str, Any]:
         missing.append("name must not be empty")
     if missing:  # and whatever else is wrong with the fields given, in the same line
         try:
-            validate_fields({key: value for key, value in fields.items() if key != "schedule"})
+            validate_fields({key: value for key, value in fields.items() if key != "schedule" and value is not None})
         except TemplateValidationError as exc:
             missing.append(str(exc))
         raise TemplateValidationError("; ".join(missing))

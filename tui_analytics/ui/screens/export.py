@@ -40,12 +40,12 @@ SIZE_HINTS = {
 # The period presets: (label, key). Keys 1-6 pick them when the focus is not in a text field.
 PERIODS = (
     ("Default period", ""),
-    ("Today", "today"),
-    ("Last 7 days", "7d"),
-    ("Last 30 days", "30d"),
-    ("This month", "this-month"),
-    ("Last month", "last-month"),
-    ("All time", "all"),
+    ("1 Today", "today"),
+    ("2 Last 7 days", "7d"),
+    ("3 Last 30 days", "30d"),
+    ("4 This month", "this-month"),
+    ("5 Last month", "last-month"),
+    ("6 All time", "all"),
     ("Custom (From / To)", "custom"),
 )
 EPOCH = date(1970, 1, 1)

@@ -32,7 +32,7 @@ def history_table(entries: Iterable[tuple[datetime, str, str, str]], tz: tzinfo)
     for when, severity, title, message in reversed(rows):
         head = Text(title or severity.capitalize(), style=_STYLES.get(severity, "bold"))
         table.add_row(Text(when.astimezone(tz).strftime("%H:%M:%S"), style="dim"), head)
-        table.add_row("", Text(message))
+        table.add_row("", Text(message, overflow="fold"))  # a path has no spaces to wrap at: fold it, never cut
     return table
 
 

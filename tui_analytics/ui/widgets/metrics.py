@@ -57,10 +57,14 @@ class MetricsPane(Pane):
         jobs, cache, perf = view.jobs, view.cache, view.performance or {}
         scheduler, holder, stalls = state.scheduler, state.lock_holder, state.stall_summary
         if jobs is not None:
+            # One row for the three counts: the pane must fit the grid's 12 lines without a scrollbar.
+            runs = table.tone(f"{fmt.number(jobs.successful_jobs)} ✓", "good" if jobs.successful_jobs else None)
+            runs.append_text(Text(" · "))
+            runs.append_text(table.tone(f"{fmt.number(jobs.failed_jobs)} ✗", "bad" if jobs.failed_jobs else None))
+            if jobs.skipped_jobs:
+                runs.append_text(Text(f" · {fmt.number(jobs.skipped_jobs)} skipped"))
             rows += [
-                ("Successful runs", table.tone(fmt.number(jobs.successful_jobs), "good" if jobs.successful_jobs else None)),
-                ("Failed runs", table.tone(fmt.number(jobs.failed_jobs), "bad" if jobs.failed_jobs else None)),
-                ("Skipped runs", fmt.number(jobs.skipped_jobs)),
+                ("Runs", runs),
                 ("Avg duration", fmt.duration_ms(jobs.average_job_duration_ms if jobs.total_jobs else None)),
                 ("Last cleanup", self._when(jobs.last_cleanup, now)),
             ]
