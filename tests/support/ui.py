@@ -60,3 +60,17 @@ class GatedRepository:
             return value(*args, **kwargs)
 
         return gated
+
+
+def gated_services(settings: Any, method: str) -> tuple[Any, GatedRepository]:
+    """Sample services whose repository holds `method` until the gate's `release` is set."""
+    from tests.support.sample import sample_services
+
+    gates: list[GatedRepository] = []
+
+    def wrap(repository: Any) -> GatedRepository:
+        gates.append(GatedRepository(repository, method))
+        return gates[0]
+
+    services = sample_services(settings, wrap=wrap, shown_paths=False)
+    return services, gates[0]

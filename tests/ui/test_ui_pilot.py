@@ -12,7 +12,7 @@ import pytest
 from textual.widgets import Input
 
 from tests.support.sample import FailingRepository, app_for, sample_services
-from tests.support.ui import GatedRepository, cell, notes, settle, static_text, until
+from tests.support.ui import cell, gated_services, notes, settle, static_text, until
 from tui_analytics.runtime import scheduling
 from tui_analytics.ui.screen import MainScreen
 from tui_analytics.ui.screens import ConfirmDialog, InvalidateDialog
@@ -58,23 +58,17 @@ async def test_t_runs_the_selected_job(services) -> None:
 
 
 async def test_t_on_a_running_job_says_it_was_skipped(settings) -> None:
-    gate: list[GatedRepository] = []
-
-    def slow(repository):
-        gate.append(GatedRepository(repository, "user_growth"))
-        return gate[0]
-
-    services = sample_services(settings, wrap=slow, shown_paths=False)
+    services, gate = gated_services(settings, "user_growth")
     app = app_for(services)
     async with app.run_test(size=WIDE, notifications=True) as pilot:
         await settle(pilot)
         await pilot.press("t")  # user-growth, held in its query
-        await until(pilot, gate[0].entered.is_set)
+        await until(pilot, gate.entered.is_set)
         await pilot.pause(0.1)
         assert "running" in cell(app.screen.query_one("#jobs-table"), "user-growth", "status")
         await pilot.press("t")
         await until(pilot, lambda: any(n[1] == "Skipped" for n in notes(app)))
-        gate[0].release.set()
+        gate.release.set()
         await settle(pilot)
         assert ("warning", "Skipped", "user-growth skipped: it is already running.") in notes(app)
         status = services.processor.get_job_status("user-growth")

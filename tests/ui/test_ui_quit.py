@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.sample import app_for, sample_services
-from tests.support.ui import GatedRepository, settle, static_text, until
+from tests.support.sample import app_for
+from tests.support.ui import gated_services, settle, static_text, until
 from tui_analytics.ui.messages import ExportProgress, ExportStarted
 from tui_analytics.ui.screens.confirm import QuitDialog
 
@@ -25,19 +25,13 @@ async def test_q_with_nothing_running_quits_at_once(services) -> None:
 
 
 async def test_q_during_a_job_run_asks_names_the_job_and_a_second_q_quits(settings) -> None:
-    gate: list[GatedRepository] = []
-
-    def slow(repository):
-        gate.append(GatedRepository(repository, "user_growth"))
-        return gate[0]
-
-    services = sample_services(settings, wrap=slow, shown_paths=False)
+    services, gate = gated_services(settings, "user_growth")
     app = app_for(services)
     try:
         async with app.run_test(size=WIDE) as pilot:
             await settle(pilot)
             await pilot.press("t")  # user-growth, held in its query
-            await until(pilot, gate[0].entered.is_set)
+            await until(pilot, gate.entered.is_set)
             await until(pilot, lambda: services.processor.get_job_status("user-growth").status == "running")
             await pilot.press("q")
             await until(pilot, lambda: isinstance(app.screen, QuitDialog))
@@ -51,7 +45,7 @@ async def test_q_during_a_job_run_asks_names_the_job_and_a_second_q_quits(settin
             await pilot.press("q")  # the second q confirms
             await until(pilot, lambda: app.quitting)
     finally:
-        gate[0].release.set()
+        gate.release.set()
 
 
 async def test_q_during_an_export_says_the_file_is_discarded(services) -> None:
