@@ -6,7 +6,7 @@ import pytest
 from textual.command import CommandList, CommandPalette
 from textual.widgets import Input
 
-from tests.support.sample import app_for
+from tests.support.sample import app_for, sample_services
 from tests.support.ui import settle, until
 from tui_analytics.ui.screens.template import TemplateDialog
 
@@ -56,3 +56,13 @@ async def test_edit_recipients_from_the_palette_opens_the_editor_in_that_field(s
         dialog = app.screen
         assert dialog.query_one("#name", Input).value == "Weekly User Growth Report"
         assert app.focused is dialog.query_one("#recipients", Input)
+
+
+async def test_the_palette_says_resume_while_paused(settings) -> None:
+    services = sample_services(settings, shown_paths=False, processor_options={"warm_on_start": False})
+    app = app_for(services, start_scheduler=True)
+    async with app.run_test(size=NARROW) as pilot:
+        await settle(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        assert (await first_hit(pilot, "resume")).startswith("Resume (p)")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from functools import partial
 from typing import Any
 
+from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from .keys import PALETTE_WORDS, key_label, palette_bindings
@@ -16,16 +17,23 @@ class DashboardCommands(Provider):
 
     def _commands(self) -> list[tuple[str, str, str, Any]]:
         """(title, help, words to match, what to run) for each binding and each template's recipients."""
+        screen = self._main()
         commands: list[tuple[str, str, str, Any]] = [
-            (f"{binding.description} ({key_label(binding)})", binding.tooltip, PALETTE_WORDS.get(binding.id or "", ""),
-             partial(self._run, binding.action))
+            (f"{self._description(screen, binding)} ({key_label(binding)})", binding.tooltip,
+             PALETTE_WORDS.get(binding.id or "", ""), partial(self._run, binding.action))
             for binding in palette_bindings()
         ]
-        screen = self._main()
         for template in getattr(screen, "templates", ()):
             commands.append((f"Edit recipients of {template.name}", ", ".join(template.recipients) or "no recipients yet",
                              "recipients e-mail email send to", partial(self._recipients, template.id)))
         return commands
+
+    @staticmethod
+    def _description(screen: Any, binding: Binding) -> str:
+        """What the key says now (the screen swaps some, e.g. `p` says Resume while paused)."""
+        current = getattr(screen, "_bindings", None)
+        shown = current.key_to_bindings.get(binding.key, []) if current is not None else []
+        return shown[0].description if shown and shown[0].action == binding.action else binding.description
 
     def _main(self) -> Any:
         return getattr(self.app, "main_screen", None) or self.screen
