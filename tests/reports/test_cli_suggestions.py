@@ -66,3 +66,20 @@ def test_report_cron_json(cli_env, capsys):
     assert json.loads(capsys.readouterr().out) == {
         "expression": "0 9 * * 3-3", "description": "At 09:00, only on Wednesday", "timezone": "Europe/Berlin",
         "fireTimes": ["2026-12-02T09:00:00+01:00", "2026-12-09T09:00:00+01:00"]}
+
+
+def test_report_run_and_delete_take_a_templates_name(cli_env, capsys):
+    assert main(["report", "run", "weekly user growth report"]) == 0  # the name, case aside
+    assert "weekly-user-growth-report_" in capsys.readouterr().out
+    assert main(["report", "delete", "Daily Activity Summary"]) == 0
+    assert main(["report", "list", "--json"]) == 0
+    assert "daily-activity-summary" not in [t["id"] for t in json.loads(capsys.readouterr().out)]
+
+
+def test_jobs_history_has_a_header_row(cli_env, capsys):
+    assert main(["jobs", "run", "top-items"]) == 0
+    capsys.readouterr()
+    assert main(["jobs", "history"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].split() == ["STARTED", "JOB", "TRIGGER", "STATUS", "DURATION", "ERROR"]
+    assert "top-items" in lines[1]

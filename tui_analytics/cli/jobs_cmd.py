@@ -140,6 +140,8 @@ def run_history(args: argparse.Namespace) -> int:
         return 0
     if not runs:
         print("no runs recorded yet")
+        return 0
+    print(f"{'STARTED':<19}  {'JOB':<20} {'TRIGGER':<9} {'STATUS':<11} {'DURATION':>10}  ERROR")
     for r in runs:
         print(f"{_when(r.started_at):<19}  {r.job_id:<20} {r.trigger:<9} {r.status:<11} "
               f"{_ms(r.duration_ms):>10}  {printable(r.error or '')}".rstrip())

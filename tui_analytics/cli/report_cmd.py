@@ -33,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     ls.set_defaults(handler=cmd_list)
 
     run = rs.add_parser("run", help="generate a report now")
-    run.add_argument("template_id", metavar="ID", help="the template's id (report list shows them)")
+    run.add_argument("template_id", metavar="ID", help="the template's id or its name (report list shows them)")
     run.add_argument("--from", dest="date_from", metavar="DATE", help="start of the period (default: the schedule's last period)")
     run.add_argument("--to", dest="date_to", metavar="DATE", help="end of the period (a date includes that whole day)")
     run.add_argument("--json", action="store_true", help="print the result as JSON")
@@ -62,7 +62,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     create.set_defaults(handler=cmd_create)
 
     delete = rs.add_parser("delete", help="delete a report template (its history stays)")
-    delete.add_argument("template_id", metavar="ID", help="the template's id (report list shows them)")
+    delete.add_argument("template_id", metavar="ID", help="the template's id or its name (report list shows them)")
     delete.set_defaults(handler=cmd_delete)
 
     cron = rs.add_parser("cron", help="explain a cron expression and show its next fire times")
@@ -134,9 +134,18 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _template_id(service: AnalyticsScheduledReportsService, given: str) -> str:
+    """The id of the template `given` names: its id, or its name (names are unique, case aside)."""
+    templates = service.get_report_templates()
+    if any(t.id == given for t in templates):
+        return given
+    named = [t.id for t in templates if t.name.strip().casefold() == given.strip().casefold()]
+    return named[0] if named else given  # an unknown one is answered by the service, with suggestions
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     service = _service(args)
-    template = service.get_report_template(args.template_id)
+    template = service.get_report_template(_template_id(service, args.template_id))
     date_range = DateRange.parse(args.date_from, args.date_to)
     import asyncio
 
@@ -201,7 +210,7 @@ def cmd_create(args: argparse.Namespace) -> int:
 
 def cmd_delete(args: argparse.Namespace) -> int:
     service = _service(args)
-    if not service.delete_report_template(args.template_id):
+    if not service.delete_report_template(_template_id(service, args.template_id)):
         ids = [t.id for t in service.get_report_templates()]
         raise UnknownTemplateError(unknown("report template", args.template_id, ids))
     return 0
