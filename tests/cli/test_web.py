@@ -5,15 +5,13 @@ Skipped, with the reason, where chromium or chromedriver is not installed (.ci/r
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import urllib.request
 
 import pytest
 
 from tests.support.browser import WAIT as FIRST_START
 from tests.support.browser import browser, wait_for_text, why_no_browser
-from tests.support.serving import REPO, WAIT, cli_env, free_port, job_statuses
+from tests.support.serving import WAIT, Serve, free_port, job_statuses
 from tests.support.waiting import poll_until
 
 
@@ -31,12 +29,11 @@ def test_the_dashboard_shows_in_a_browser(data_dir) -> None:
     if reason:
         pytest.skip(reason)
     port = free_port()
-    web = subprocess.Popen([sys.executable, "-m", "tui_analytics", "web", "--port", str(port)], cwd=str(REPO),
-                           env=cli_env(data_dir), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    web = Serve(data_dir, "--port", str(port), command="web")
     url = f"http://127.0.0.1:{port}/"
     try:
-        poll_until(lambda: _answers(url) or web.poll() is not None, timeout=FIRST_START)
-        assert web.poll() is None, web.communicate()
+        poll_until(lambda: _answers(url) or web.proc.poll() is not None, timeout=FIRST_START)
+        assert web.proc.poll() is None, web.proc.communicate()
         with browser() as driver:
             driver.get(url)
             text = wait_for_text(driver, lambda t: "1 Jobs" in t and "tui-analytics" in t, what="the Jobs pane")
@@ -46,13 +43,10 @@ def test_the_dashboard_shows_in_a_browser(data_dir) -> None:
             holder = job_statuses(data_dir)["scheduler"]["holder"]
             assert holder is not None and holder["program"] == "dashboard"
             # stopped while the tab is still open: the session's dashboard is told to quit first
-            web.terminate()
-            _, log = web.communicate(timeout=WAIT)
+            code, log = web.stop()
     finally:
-        if web.poll() is None:
-            web.kill()
-            web.communicate(timeout=30)
-    assert web.returncode == 0, log
+        web.close()
+    assert code == 0, log
     assert "Traceback" not in log
     assert f"serving the dashboard on http://127.0.0.1:{port} (no authentication" in log
     assert "closing 1 open session(s)" in log and "session closed" in log
@@ -85,21 +79,16 @@ def test_web_on_a_port_in_use_is_one_line_and_exit_1(capsys) -> None:
 @pytest.mark.slow
 def test_behind_a_proxy_the_page_uses_the_public_url(data_dir) -> None:
     port = free_port()
-    web = subprocess.Popen([sys.executable, "-m", "tui_analytics", "web", "--port", str(port),
-                            "--public-url", "https://analytics.example.com/"], cwd=str(REPO), env=cli_env(data_dir),
-                           stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    web = Serve(data_dir, "--port", str(port), "--public-url", "https://analytics.example.com/", command="web")
     url = f"http://127.0.0.1:{port}/"
     try:
-        poll_until(lambda: _answers(url) or web.poll() is not None, timeout=WAIT)
+        poll_until(lambda: _answers(url) or web.proc.poll() is not None, timeout=WAIT)
         with urllib.request.urlopen(url, timeout=30) as response:
             page = response.read().decode()
-        web.terminate()
-        _, log = web.communicate(timeout=WAIT)
+        code, log = web.stop()
     finally:
-        if web.poll() is None:
-            web.kill()
-            web.communicate(timeout=30)
+        web.close()
     # the browser opens its terminal's WebSocket and loads the assets through the proxy, over TLS
     assert 'data-session-websocket-url="wss://analytics.example.com/ws"' in page
     assert 'src="https://analytics.example.com/static/js/textual.js"' in page
-    assert web.returncode == 0 and "serving the dashboard on https://analytics.example.com (no authentication" in log
+    assert code == 0 and "serving the dashboard on https://analytics.example.com (no authentication" in log

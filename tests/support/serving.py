@@ -51,11 +51,12 @@ def job_statuses(data_dir: Path) -> dict[str, Any]:
 
 
 class Serve:
-    """A running `tui-analytics serve`; its stderr (the log) is read line by line as it comes."""
+    """A running `tui-analytics serve` (or `command`, e.g. `web`); its stderr (the log) is read line by
+    line as it comes."""
 
-    def __init__(self, data_dir: Path, *args: str, env: dict[str, str] | None = None) -> None:
+    def __init__(self, data_dir: Path, *args: str, env: dict[str, str] | None = None, command: str = "serve") -> None:
         self.data_dir = data_dir
-        self.proc = subprocess.Popen([sys.executable, "-m", "tui_analytics", "serve", *args], cwd=str(REPO),
+        self.proc = subprocess.Popen([sys.executable, "-m", "tui_analytics", command, *args], cwd=str(REPO),
                                      env=cli_env(data_dir, **(env or {})), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.lines: list[str] = []
 
