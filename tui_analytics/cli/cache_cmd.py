@@ -11,13 +11,13 @@ which of the keys the jobs write a pattern matches.
 from __future__ import annotations
 
 import argparse
-import difflib
 import json
 from typing import TYPE_CHECKING
 
 from ..data.config import Settings, mask_url, shorten
 from ..processor.jobs import known_keys
 from ..runtime.clock import SYSTEM_CLOCK
+from ..runtime.errors import did_you_mean
 from .common import services
 
 if TYPE_CHECKING:
@@ -94,8 +94,7 @@ def run_invalidate(args: argparse.Namespace) -> int:
     if not matched:  # an error: one line on stderr, exit 1 (main prints it)
         keys = known_keys()
         # A pattern close to a key, or to a job's prefix with its `*`, is most likely a typo of it.
-        close = difflib.get_close_matches(args.pattern, sorted({*keys, *(k.split(":")[0] + "*" for k in keys)}), n=2)
-        hint = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
+        hint = did_you_mean(args.pattern, sorted({*keys, *(k.split(":")[0] + "*" for k in keys)}))
         raise ValueError(f"no cache key matches {shorten(args.pattern)}{hint}; `tui-analytics cache keys` lists them")
     print("\n".join(matched))
     if requested is not None:

@@ -51,13 +51,19 @@ class TemplateValidationError(TuiAnalyticsError, ValueError):
     """A report template field is invalid; nothing was saved."""
 
 
+def did_you_mean(typed: str, choices: Iterable[str]) -> str:
+    """" (did you mean 'user-growth'?)" with the closest one or two of `choices`, or "" when none is close."""
+    close = difflib.get_close_matches(typed, list(choices), n=2, cutoff=0.6)
+    return f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
+
+
 def unknown(kind: str, name: object, choices: Iterable[str]) -> str:
     """"unknown dataset 'user-grwoth' (did you mean 'user-growth'?); use one of: ..." for a name
     that is not one of `choices` (the closest few suggested, when any is close)."""
     known = list(choices)
-    close = difflib.get_close_matches(str(name).lower(), known, n=2, cutoff=0.6)
-    if close:  # the likely fix alone: the line stays short enough to be read whole
-        return f"unknown {kind} {name!r} (did you mean {' or '.join(repr(c) for c in close)}?)"
+    hint = did_you_mean(str(name).lower(), known)
+    if hint:  # the likely fix alone: the line stays short enough to be read whole
+        return f"unknown {kind} {name!r}{hint}"
     listed = f"; use one of: {', '.join(known)}" if len(known) <= 12 else ""
     return f"unknown {kind} {name!r}{listed}"
 
