@@ -212,10 +212,11 @@ class ExportDialog(Dialog[ExportRequest]):
     def _dates_typed(self) -> None:
         """From or To edited by hand (not as the period wrote them): the period is now custom."""
         period = self.query_one("#period", Select)
+        if period.value == "custom":
+            return
         dates = period_dates(str(period.value), self._today())
-        shown = (self.query_one("#start", Input).value, self.query_one("#end", Input).value)
-        written = ("", "") if period.value == "" else (dates[0].isoformat(), dates[1].isoformat()) if dates else None
-        if written is not None and shown != written:
+        written = (dates[0].isoformat(), dates[1].isoformat()) if dates else ("", "")  # the default period: empty
+        if (self.query_one("#start", Input).value, self.query_one("#end", Input).value) != written:
             with self.prevent(Select.Changed):
                 period.value = "custom"
 
