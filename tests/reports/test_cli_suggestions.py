@@ -81,5 +81,5 @@ def test_jobs_history_has_a_header_row(cli_env, capsys):
     capsys.readouterr()
     assert main(["jobs", "history"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].split() == ["STARTED", "JOB", "TRIGGER", "STATUS", "DURATION", "ERROR"]
+    assert lines[0].split() == ["STARTED", "JOB", "TRIGGER", "STATUS", "DURATION", "BY", "ERROR"]
     assert "top-items" in lines[1]

@@ -73,7 +73,7 @@ def run_dict(r: JobRun) -> dict[str, Any]:
     return {
         "jobId": r.job_id, "trigger": r.trigger, "status": r.status, "scheduledFor": _iso(r.scheduled_for),
         "startedAt": _iso(r.started_at), "finishedAt": _iso(r.finished_at), "durationMs": r.duration_ms,
-        "error": r.error,
+        "error": r.error, "origin": r.origin,
     }
 
 
@@ -107,7 +107,8 @@ def run_status(args: argparse.Namespace) -> int:
 
 
 def run_jobs(args: argparse.Namespace) -> int:
-    processor = _processor(args)
+    root = services(args)
+    processor = root.processor.open()
     ids = list(processor.specs) if args.ids == ["all"] else list(dict.fromkeys(args.ids))
     for job_id in ids:
         processor._spec(job_id)  # every id checked before anything runs
@@ -117,7 +118,8 @@ def run_jobs(args: argparse.Namespace) -> int:
 
     import asyncio
 
-    runs = asyncio.run(run_all())
+    with root.telling():  # running dashboards see these runs as they happen
+        runs = asyncio.run(run_all())
     if args.json:
         print(json.dumps([run_dict(r) for r in runs], indent=2))
     else:
@@ -141,8 +143,8 @@ def run_history(args: argparse.Namespace) -> int:
     if not runs:
         print("no runs recorded yet")
         return 0
-    print(f"{'STARTED':<19}  {'JOB':<20} {'TRIGGER':<9} {'STATUS':<11} {'DURATION':>10}  ERROR")
+    print(f"{'STARTED':<19}  {'JOB':<20} {'TRIGGER':<9} {'STATUS':<11} {'DURATION':>10}  {'BY':<34} ERROR")
     for r in runs:
         print(f"{_when(r.started_at):<19}  {r.job_id:<20} {r.trigger:<9} {r.status:<11} "
-              f"{_ms(r.duration_ms):>10}  {printable(r.error or '')}".rstrip())
+              f"{_ms(r.duration_ms):>10}  {printable(r.origin or '-'):<34} {printable(r.error or '')}".rstrip())
     return 0

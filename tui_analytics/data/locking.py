@@ -52,6 +52,11 @@ def _program_name() -> str:
     return " ".join(argv)
 
 
+def process_label() -> str:
+    """This process as history rows name it: "serve (pid 12 on db1)"."""
+    return f"{_program_name()} (pid {os.getpid()} on {socket.gethostname()})"
+
+
 @dataclass(frozen=True)
 class LockHolder:
     """Who holds the scheduler lock."""
@@ -91,7 +96,10 @@ class SchedulerLock:
     seconds and tells the subscribers, on the loop, when the lock was gained or lost.
     """
 
-    refresh_interval = 15.0
+    refresh_interval = 15.0  # checking a lock we hold is still ours
+    # Looking for a free lock while another process holds it: an attached dashboard notices a
+    # scheduler that went away (kill -9 included) within this, and takes over.
+    takeover_interval = 2.0
 
     def __init__(self, state_url: str) -> None:
         self.state_url = state_url
@@ -177,7 +185,7 @@ class SchedulerLock:
     async def _watch(self, told: bool) -> None:
         # `told`: the state the services last acted on (a refresh by anyone else may change `held`).
         while True:
-            await asyncio.sleep(self.refresh_interval)
+            await asyncio.sleep(self.refresh_interval if self.held else self.takeover_interval)
             try:
                 held = await asyncio.to_thread(self.refresh)
             except Exception:

@@ -121,6 +121,9 @@ job_runs = Table(
     Column("duration_ms", Float, nullable=True),
     Column("status", String(20), nullable=False),  # running | completed | failed | skipped | interrupted
     Column("error", Text, nullable=True),
+    # Which process made the run ("serve (pid 12 on db1)"); added after the first release, so
+    # open_state adds it to older databases (see state.add_missing_columns).
+    Column("origin", String(200), nullable=True),
     Index("ix_job_runs_job_started", "job_id", "started_at"),
 )
 
@@ -129,4 +132,49 @@ app_meta = Table(
     state_metadata,
     Column("key", String(100), primary_key=True),
     Column("value", Text, nullable=False),
+)
+
+# Values written as JSON text: MEDIUMTEXT on MySQL, whose TEXT stops at 64 KB.
+JsonText = Text().with_variant(Text(16_777_215), "mysql")
+
+# The channel between processes sharing a state database (data/channel.py): what changed,
+# what an attached dashboard or a shell asks the scheduling process to do, and the
+# scheduling process's cached analytics for dashboards that do not compute their own.
+channel_events = Table(
+    "channel_events",
+    state_metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("at", DateTime, nullable=False),
+    Column("origin", String(200), nullable=False),  # "host:pid" of the process that made the change
+    Column("kind", String(40), nullable=False),
+    Column("subject", String(200), nullable=False),
+    Column("detail", JsonText, nullable=True),
+)
+
+channel_commands = Table(
+    "channel_commands",
+    state_metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("at", DateTime, nullable=False),
+    Column("origin", String(200), nullable=False),
+    Column("op", String(20), nullable=False),  # trigger | clear | invalidate | pause | resume | generate
+    Column("argument", String(500), nullable=False),
+    Column("status", String(20), nullable=False),  # pending | running | done | failed | expired
+    Column("result", Text, nullable=True),
+    Column("done_at", DateTime, nullable=True),
+    Column("done_by", String(200), nullable=True),
+    Index("ix_channel_commands_status", "status", "id"),
+)
+
+cache_snapshot = Table(
+    "cache_snapshot",
+    state_metadata,
+    Column("key", String(200), primary_key=True),
+    Column("value", JsonText, nullable=False),
+    Column("stored_at", DateTime, nullable=False),
+    Column("expires_at", DateTime, nullable=False),
+    Column("ttl", Float, nullable=False),
+    Column("stale", Boolean, nullable=False, default=False),
+    Column("error", Text, nullable=True),
+    Column("failed_at", DateTime, nullable=True),
 )

@@ -60,12 +60,42 @@ def open_state(settings: Settings, clock: Clock | None = None) -> Engine:
     engine = get_engine(url)
     try:
         state_metadata.create_all(engine)
+        add_missing_columns(engine)
     except SQLAlchemyError as exc:
         raise DatabaseError(f"cannot open the state database {describe_error(url, exc)}") from None
     from .locking import join_presence
 
     join_presence(url)
     return engine
+
+
+def add_missing_columns(engine: Engine) -> list[str]:
+    """Add the nullable columns a newer release added to a state table that already exists.
+
+    `create_all` only creates missing tables; a state database made by an older release
+    would otherwise fail on the first query naming a new column. Returns "table.column"
+    for each column added (nothing is written when none is missing).
+    """
+    from sqlalchemy import inspect, text
+
+    inspector = inspect(engine)
+    present_tables = set(inspector.get_table_names())
+    added: list[str] = []
+    for table in state_metadata.sorted_tables:
+        if table.name not in present_tables:
+            continue
+        present = {c["name"] for c in inspector.get_columns(table.name)}
+        for column in table.columns:
+            if column.name in present or not column.nullable:
+                continue
+            kind = column.type.compile(dialect=engine.dialect)
+            quote = engine.dialect.identifier_preparer.quote
+            with engine.begin() as conn:
+                conn.execute(text(f"ALTER TABLE {quote(table.name)} ADD COLUMN {quote(column.name)} {kind}"))
+            added.append(f"{table.name}.{column.name}")
+    if added:
+        log.info("state database upgraded: added %s", ", ".join(added))
+    return added
 
 
 def recover_interrupted(

@@ -33,6 +33,7 @@ class _JobState:
     last_skipped: datetime | None = None
     recent: deque[float] = field(default_factory=lambda: deque(maxlen=RECENT_RUNS))
     task: asyncio.Task[Any] | None = None  # the run in progress
+    remote_running: bool = False  # the process we follow is running it (an attached dashboard)
     due: datetime | None = None  # scheduled time of the run APScheduler just submitted
 
 
@@ -61,8 +62,20 @@ class JobBook:
                 s.recent.clear()  # restore is also a re-sync (a read-only dashboard following another process)
                 s.recent.extend(t.recent_durations_ms)
                 if t.last_run is not None:
-                    s.status, s.last_run = t.last_run.status, t.last_run.started_at
+                    s.last_run = t.last_run.started_at
+                    if not (_busy(s) or s.remote_running):  # a run in progress says so until it ends
+                        s.status = t.last_run.status
                     s.duration_ms, s.error = t.last_run.duration_ms, t.last_run.error
+
+    def mark_remote(self, job_id: str, running: bool) -> None:
+        """The process this one follows started (or ended) a run of the job."""
+        with self._lock:
+            s = self._jobs.get(job_id)
+            if s is None:
+                return
+            s.remote_running = running
+            if running:
+                s.status = RUNNING
 
     def try_start(self, job_id: str, task: asyncio.Task[Any] | None) -> bool:
         """Mark the job running for `task`; False (and nothing changed) if it is already running."""

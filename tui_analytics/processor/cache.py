@@ -202,6 +202,23 @@ class AnalyticsCache:
         self._changed("stale", [key])
         return entry
 
+    def restore(self, entries: list[CacheEntry], *, replace_all: bool = False) -> None:
+        """Load entries as another process (or an earlier run) stored them, ages and stale marks kept.
+
+        Used for the first view from the state database's snapshot and by a dashboard showing
+        another process's cache. Entries live until their own `expires_at`; `replace_all` drops
+        every other entry first. Silent: it is not a change of this process's cache to tell anyone.
+        """
+        now = self._clock.now()
+        with self._lock:
+            if replace_all:
+                self._data.clear()
+            for entry in entries:
+                left = entry.expires_in(now)
+                if left > 0:
+                    # The TLRU timer counts the entry's life from now: give it what it has left.
+                    self._data[entry.key] = replace(entry, ttl=left)
+
     def invalidate(self, pattern: str, dry_run: bool = False) -> list[str]:
         """Remove the keys matching a glob; returns them (sorted). `dry_run` only lists."""
         with self._lock:

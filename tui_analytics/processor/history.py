@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, delete, func, insert, select, update
 
+from ..data.locking import process_label
 from ..data.schema import job_runs
 from ..data.state import StateUser, inserted_id
 from ..data.timestamps import from_db, to_db
@@ -67,6 +68,7 @@ class JobHistory(StateUser):
             "status": run.status,
             # Whatever produced the error (a driver, a job) may have echoed a password.
             "error": (run.error or None) and redact(run.error)[:2000],
+            "origin": process_label()[:200],
         }
 
     def recent(self, job_id: str | None = None, limit: int = 50) -> list[JobRun]:
@@ -85,6 +87,7 @@ class JobHistory(StateUser):
             started_at=from_db(m["started_at"]),  # type: ignore[arg-type]
             finished_at=from_db(m["finished_at"]), duration_ms=m["duration_ms"],
             error=m["error"] and redact(m["error"]), scheduled_for=from_db(m["scheduled_for"]),
+            origin=m.get("origin"),
         )
 
     def restore(self, job_ids: Iterable[str], recent: int = 30) -> dict[str, JobTotals]:

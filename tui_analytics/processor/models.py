@@ -73,6 +73,7 @@ class JobRun:
     error: str | None = None
     scheduled_for: datetime | None = None
     detail: dict[str, Any] = field(default_factory=dict, compare=False)
+    origin: str | None = field(default=None, compare=False)  # the process that made it (history rows)
 
     @property
     def ok(self) -> bool:

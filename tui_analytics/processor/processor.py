@@ -48,7 +48,7 @@ from ..runtime.once import Once
 from ..runtime.retry import RetryPolicy, retry_async
 from . import requests
 from .book import RECENT_RUNS, JobBook
-from .cache import AnalyticsCache, CacheEntry, check_pattern
+from .cache import AnalyticsCache, CacheEntry, CacheStats, check_pattern
 from .history import JobHistory
 from .jobs import JOBS, describe
 from .metrics import LoopLagProbe
@@ -124,6 +124,8 @@ class AnalyticsBackgroundProcessor:
         self.book = JobBook(self.specs)
         self.last_cleanup: datetime | None = None
         self.latest_performance: dict[str, Any] | None = None
+        # The scheduling process's status row while another process schedules (wiring/channel.py).
+        self.remote_status: dict[str, Any] | None = None
         self._token = f"analytics-{next(_instance_ids)}"
         self._wanted = False  # jobs should be scheduled (start()/restart() called, stop() not)
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -298,6 +300,10 @@ class AnalyticsBackgroundProcessor:
             # The loop is closing (or the scheduler shut down): the run is already
             # recorded as interrupted; APScheduler would only log it as a crash.
             pass
+
+    def check_job(self, job_id: str) -> None:
+        """UnknownJobError (with the closest id) unless `job_id` is one of the jobs."""
+        self._spec(job_id)
 
     def _spec(self, job_id: str) -> JobSpec:
         spec = self.specs.get(job_id)
@@ -487,7 +493,19 @@ class AnalyticsBackgroundProcessor:
         if scheduler is not None and scheduler.running:
             job = scheduler.get_job(self._aps_id(job_id))
             next_run = job.next_run_time.astimezone(timezone.utc) if job and job.next_run_time else None
+        elif self._read_only and self.remote_status:
+            next_run = _parse_time((self.remote_status.get("nextRuns") or {}).get(job_id))
         return self.book.status(spec, next_run, self.settings.interval(job_id))
+
+    def cache_stats(self) -> CacheStats:
+        """The cache counters of the process that schedules: ours, or the one we follow."""
+        remote = (self.remote_status or {}).get("cache") if self._read_only else None
+        if isinstance(remote, dict):
+            try:
+                return CacheStats(**{k: int(remote[k]) for k in ("size", "maxsize", "hits", "misses", "stale")})
+            except (KeyError, TypeError, ValueError):
+                pass
+        return self.cache.stats()
 
     def get_job_metrics(self) -> JobMetrics:
         """Executions (completed + failed) over all jobs, their average duration, the last cleanup."""
@@ -549,3 +567,11 @@ class AnalyticsBackgroundProcessor:
 
     def _publish(self, kind: str, subject: str, **detail: Any) -> None:
         self.bus.publish(ServiceEvent(kind, subject, detail, self.clock.now()))
+
+
+def _parse_time(text: Any) -> datetime | None:
+    try:
+        value = datetime.fromisoformat(str(text)) if text else None
+    except ValueError:
+        return None
+    return value.astimezone(timezone.utc) if value is not None and value.tzinfo else value

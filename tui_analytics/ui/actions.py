@@ -155,6 +155,9 @@ class ActionsMixin(_Host):
         if services is None:
             return
         shown = self.app.state
+        if services.attached:
+            self._toggle_remote()
+            return
         if shown.scheduler not in ("running", "paused"):
             why = {
                 "disabled": "DISABLE_AUTO_SYNC is set",
@@ -168,6 +171,17 @@ class ActionsMixin(_Host):
             self.notify("No job or report runs until you press p again; t still runs a job.", title="Scheduler paused")
         else:
             self.notify("Runs missed while paused happen once now.", title="Scheduler resumed")
+
+    @work(group="trigger", exit_on_error=False)
+    async def _toggle_remote(self) -> None:
+        try:
+            state = await self.app.services.toggle_remote_scheduler()
+        except Exception as exc:
+            self.notify(one_line(exc), title="Pause failed", severity="error")
+            return
+        self.app.refresh_panes("header", "jobs", "metrics")
+        where = self.app.services.attached_label() or "the scheduling process"
+        self.notify(f"{where.removeprefix('attached to ')}: scheduler {state}.", title=f"Scheduler {state}")
 
     # -- export -------------------------------------------------------------------
 

@@ -337,7 +337,7 @@ class DashboardApp(App[None]):
 
     def _on_service_event(self, event: ServiceEvent) -> None:
         """Runs in the publisher's thread: hand the event to the UI loop, nothing else."""
-        if event.kind == SCHEDULER_STATE:
+        if event.kind == SCHEDULER_STATE and not event.detail.get("remote"):
             reported, holder = event.detail.get("state"), event.detail.get("holder")
             self.post_message(SchedulerStateChanged(str(reported) if reported else None, str(holder) if holder else None))
         else:
@@ -345,12 +345,17 @@ class DashboardApp(App[None]):
 
     def on_scheduler_state_changed(self, message: SchedulerStateChanged) -> None:
         state = self.state
+        was = state.scheduler
+        gone = state.lock_holder
         state.scheduler_changed(self.services.scheduler_state(), reported=message.reported, holder=message.holder)
         self.refresh_panes(*_PANES_FOR[SCHEDULER_STATE])
         if message.reported == "read-only":
             self.notify(f"{state.lock_holder} schedules the jobs and reports on this state database. This dashboard "
-                        "shows them and can still run jobs (t), export (e) and generate reports (g).",
-                        title="Read-only", severity="warning", timeout=12)
+                        "shows what it does, live; t, c, i, p and g act there.",
+                        title="Attached", timeout=8)
+        elif was == "read-only" and state.scheduler in ("running", "paused"):
+            self.notify(f"{gone or 'The scheduling process'} stopped. This dashboard schedules the jobs and reports "
+                        "now.", title="Scheduler taken over", severity="warning", timeout=12)
 
     def on_service_event_message(self, message: ServiceEventMessage) -> None:
         event = message.event
@@ -392,7 +397,7 @@ class DashboardApp(App[None]):
         now = self.clock.now()
         state = self.state
         if "header" in dirty:
-            screen.show_scheduler(state.scheduler)
+            screen.show_scheduler(state.scheduler, services.attached_label() if services.ready else None)
         if not services.ready:
             return
         if "jobs" in dirty:

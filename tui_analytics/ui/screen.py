@@ -66,10 +66,11 @@ class MainScreen(ActionsMixin, Screen[None]):
         self._activate("jobs")
         self.query_one("#jobs-table").focus()
 
-    def show_scheduler(self, state: str) -> None:
-        """The header's scheduler state, and the footer's `p` saying what it will do now."""
-        self.header.set_scheduler(state)
-        wanted = "Resume" if state == "paused" else "Pause"
+    def show_scheduler(self, state: str, attached: str | None = None) -> None:
+        """The header's scheduler state (or whom this dashboard is attached to), and the footer's `p`
+        saying what it will do now."""
+        self.header.set_scheduler(state, attached)
+        wanted = "Resume" if state == "paused" or (attached or "").endswith("paused") else "Pause"
         # Textual keeps one description per binding; swap in a copy that says what p does next.
         current = self._bindings.key_to_bindings.get("p", [])
         if current and current[0].description != wanted:

@@ -103,9 +103,39 @@ class DashboardServices:
         database). Blocking: run it in a worker thread. Nothing is scheduled here; `attach`
         does that on the event loop."""
         self.root.open(on_progress)
-        if schedule:
-            self.root.claim_scheduler()  # False: another process schedules; we run read-only
+        # False: another process schedules, and this dashboard attaches to it.
+        claimed = self.root.claim_scheduler() if schedule else True
+        self.load_last_known(remote=not claimed)
         self.ready = True
+
+    def load_last_known(self, *, remote: bool) -> None:
+        """The last cached analytics from the state database (and, when another process schedules,
+        its status), so the first frame shows data with its age instead of waiting for the first
+        runs. Blocking; a failure only means an emptier first frame."""
+        try:
+            if remote:
+                self.root.channel.load_remote_state(cache=True)
+            else:
+                self.root.channel.restore_snapshot()
+        except Exception:
+            log.exception("could not read the last known state")
+
+    @property
+    def attached(self) -> bool:
+        """Another process schedules: this dashboard shows its truth and asks it to act."""
+        return self.ready and self.processor.read_only
+
+    def attached_label(self) -> str | None:
+        """"attached to serve on db1 (pid 4242)" (and "paused" when it is), or None when not attached."""
+        if not self.attached:
+            return None
+        status = self.root.channel.status or {}
+        holder = status.get("holder") or {}
+        if holder.get("pid"):
+            label = f"attached to {holder.get('program') or 'another process'} on {holder.get('host', '?')} (pid {holder['pid']})"
+        else:
+            label = "attached to another process"
+        return label + (" · paused" if status.get("state") == "paused" else "")
 
     def attach(self) -> None:
         """Schedule the jobs and the report templates on the running loop (call on the UI loop)."""
@@ -145,7 +175,7 @@ class DashboardServices:
         if not self.ready:
             return MetricsView()
         processor = self.processor
-        return MetricsView(processor.get_job_metrics(), processor.cache.stats(), processor.latest_performance)
+        return MetricsView(processor.get_job_metrics(), processor.cache_stats(), processor.latest_performance)
 
     def cache_entries(self) -> dict[str, CacheEntry]:
         """Cache entries by key (read without counting as cache hits)."""
@@ -191,18 +221,43 @@ class DashboardServices:
 
     # -- doing ---------------------------------------------------------------------
 
+    # Attached, each action is a command the scheduling process runs (wiring/channel.py): the
+    # job runs there, with its cache and its history, and every dashboard sees the result.
+
     async def trigger_job(self, job_id: str) -> JobRun:
-        return await self.processor.trigger_job(job_id)
+        if not self.attached:
+            return await self.processor.trigger_job(job_id)
+        from datetime import datetime
+
+        from ..processor.models import JobRun
+
+        self.processor.check_job(job_id)  # an unknown id fails here, before anything is asked
+        answer = (await self.root.channel.request("trigger", job_id)).result or {}
+        started = answer.get("startedAt")
+        return JobRun(job_id, "manual", answer.get("status", "completed"),
+                      datetime.fromisoformat(started) if started else self.clock.now(),
+                      duration_ms=answer.get("durationMs"), error=answer.get("error"))
 
     async def clear_cache(self) -> int:
-        return await self.processor.clear_cache()
+        if not self.attached:
+            return await self.processor.clear_cache()
+        return int(((await self.root.channel.request("clear")).result or {}).get("removed", 0))
 
     async def invalidate_cache(self, pattern: str) -> int:
-        return await self.processor.invalidate_cache(pattern)
+        if not self.attached:
+            return await self.processor.invalidate_cache(pattern)
+        return int(((await self.root.channel.request("invalidate", pattern)).result or {}).get("removed", 0))
 
     def toggle_scheduler(self) -> str:
         """Pause or resume the shared scheduler, report jobs included (on the UI loop); returns the new state."""
         return self.processor.toggle_scheduler()
+
+    async def toggle_remote_scheduler(self) -> str:
+        """Attached: ask the scheduling process to pause (or resume, when it is paused); its new state."""
+        paused = (self.root.channel.status or {}).get("state") == "paused"
+        answer = (await self.root.channel.request("resume" if paused else "pause")).result or {}
+        await asyncio.to_thread(self.root.channel.load_remote_state, cache=False)
+        return str(answer.get("state", "unknown"))
 
     async def save_template(self, template_id: str | None, fields: dict[str, Any]) -> ReportTemplate:
         if template_id is None:
@@ -213,7 +268,16 @@ class DashboardServices:
         return await asyncio.to_thread(self.reports.delete_report_template, template_id)
 
     async def generate_report(self, template: ReportTemplate) -> GeneratedReport:
-        return await self.reports.generate_report(template)
+        if not self.attached:
+            return await self.reports.generate_report(template)
+        from ..reports.models import GeneratedReport
+
+        answer = (await self.root.channel.request("generate", template.id)).result or {}
+        return GeneratedReport(
+            filename=str(answer.get("filename", "")), size=int(answer.get("size") or 0), data="",
+            content_type="", path=str(answer.get("path", "")), template_id=template.id,
+            run_id=int(answer.get("runId") or 0), generated_at=self.clock.now(), date_range="",
+        )
 
     async def export(self, request: ExportRequest, on_progress: Callable[[int, int], None] | None = None) -> FileExport:
         """Write the export into the export directory; returns the service's FileExport."""

@@ -9,6 +9,7 @@ the running event loop; `stop()` undoes it.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -17,11 +18,14 @@ from ..data.config import Settings
 from ..runtime.clock import SYSTEM_CLOCK, Clock
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from ..data.repository import AdminAnalyticsOptimizedRepository
     from ..export import AnalyticsExportService
     from ..processor import AnalyticsBackgroundProcessor
     from ..reports import AnalyticsScheduledReportsService
     from ..runtime.events import EventBus
+    from .channel import Channel
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +62,7 @@ class Services:
         self._processor = processor
         self._export = export
         self._reports = reports
+        self._channel: Channel | None = None
         self.opened_source = False  # open() opened the source itself (it was not passed in)
         self._processor_options = dict(processor_options or {})
         self._reports_options = dict(reports_options or {})
@@ -94,6 +99,26 @@ class Services:
                 performance=self._performance, **self._reports_options,
             )
         return self._reports
+
+    @property
+    def channel(self) -> Channel:
+        """This process's end of the state database's channel (wiring/channel.py)."""
+        if self._channel is None:
+            from .channel import Channel
+
+            self._channel = Channel(self)
+        return self._channel
+
+    @contextlib.contextmanager
+    def telling(self) -> Iterator[Channel]:
+        """For a short command: what the services do inside is written to the channel, so running
+        dashboards and the scheduling process see it (flushed on the way out; blocking)."""
+        channel = self.channel
+        channel.tell()
+        try:
+            yield channel
+        finally:
+            channel.close()
 
     def built(self, name: str) -> Any:
         """The service called `name` ('processor', 'export', 'reports') if it was built, else None."""
@@ -150,10 +175,16 @@ class Services:
         False: another process schedules, and this one runs read-only."""
         return self.processor.claim_scheduler()
 
-    def start(self) -> None:
-        """Schedule the jobs and the report templates on the running loop (call on that loop)."""
+    def start(self, *, follow: bool = True) -> None:
+        """Schedule the jobs and the report templates on the running loop (call on that loop);
+        with `follow`, also tell the channel what happens here and follow the other processes."""
+        import asyncio
+
         self.processor.start()
         self.reports.restart()
+        if follow:
+            self.channel.tell()
+            self.channel.follow(asyncio.get_running_loop())
 
     def stop(self, *, interrupt: bool = False) -> None:
         """Unschedule everything this process scheduled; with `interrupt`, cancel running work
@@ -168,5 +199,7 @@ class Services:
                 service.stop(interrupt=interrupt)
             except Exception:  # shutting down: log, keep going
                 log.exception("stopping the %s failed", name)
+        if self._channel is not None:
+            self._channel.close()  # after the services: their last events (runs interrupted) go out too
         if interrupt:
             scheduling.shutdown_scheduler()

@@ -82,12 +82,12 @@ class StatusHeader(Horizontal):
         local = now.astimezone(self._tz)
         show(self.query_one("#clock", Label), local.strftime("%H:%M:%S ") + (local.tzname() or ""))
 
-    def set_scheduler(self, state: str) -> None:
+    def set_scheduler(self, state: str, attached: str | None = None) -> None:
         """`running`, `paused`, `stopped`, `starting`, `read-only` (another process schedules) or
-        `disabled` (auto sync off)."""
+        `disabled` (auto sync off); `attached` names the process scheduling instead of this one."""
         label = self.query_one("#scheduler", Label)
         symbol = {"running": STATUS_SYMBOLS["running"], "paused": STATUS_SYMBOLS["paused"], "read-only": "◌"}.get(state, "○")
-        show(label, f"{symbol} scheduler {state}")
+        show(label, f"{symbol} {printable(attached)}" if attached else f"{symbol} scheduler {state}")
         label.set_class(state in ("paused", "read-only"), "-paused")
         label.set_class(state not in ("running", "paused"), "-stopped")
 

@@ -83,7 +83,9 @@ class MetricsPane(Pane):
             *([("Loop stalls", self._stalls(table, *stalls))] if stalls is not None else []),
             ("DB latency", table.tone(f"failed: {fmt.truncate(db_error, 30)}", "bad") if db_error else _ms(latency)),
             ("Memory (RSS)", fmt.DASH if perf.get("memoryRssMb") is None else f"{perf['memoryRssMb']:.1f} MiB"),
-            ("Scheduler", table.tone(scheduler, "warn" if scheduler in ("paused", "read-only") else None)),
+            # read-only: another process schedules and this dashboard shows its figures (attached).
+            ("Scheduler", table.tone("attached" if scheduler == "read-only" else scheduler,
+                                     "warn" if scheduler == "paused" else None)),
             *([("Scheduled by", fmt.truncate(holder, 40))] if holder and scheduler == "read-only" else []),
             ("Measured", fmt.age(_parse(perf.get("measuredAt")), now) if perf else "not yet"),
         ]

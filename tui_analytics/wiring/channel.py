@@ -1,0 +1,377 @@
+"""One process's end of the state-database channel (data/channel.py): tell, follow, obey.
+
+- **Tell** (every process): the services' events go into `channel_events`, written by a
+  background thread in batches. The process that schedules also keeps the cache snapshot
+  and its status row current, so other processes can show its truth.
+- **Follow** (long-lived processes): a Watcher reads the others' events. Job events
+  re-read the run history; an attached dashboard (another process schedules) also
+  re-reads that process's cache snapshot and status. Each followed event is published
+  again on the local bus, marked `remote`, so the dashboard redraws as for its own.
+- **Obey** (the scheduling process): commands that attached dashboards and shells post
+  (run a job, clear the cache, pause, generate a report) are claimed and run here, on
+  the loop, and answered in the command row.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import asdict
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from ..data import channel
+from ..runtime.events import (
+    CACHE_CHANGED,
+    JOB_FAILED,
+    JOB_FINISHED,
+    JOB_SKIPPED,
+    JOB_STARTED,
+    REPORT_FAILED,
+    REPORT_FINISHED,
+    REPORT_STARTED,
+    SCHEDULER_STATE,
+    TEMPLATES_CHANGED,
+    ServiceEvent,
+)
+
+if TYPE_CHECKING:
+    from ..data.channel_watch import Watcher
+    from .services import Services
+
+log = logging.getLogger(__name__)
+
+SHARED = {JOB_STARTED, JOB_FINISHED, JOB_FAILED, JOB_SKIPPED, CACHE_CHANGED, SCHEDULER_STATE,
+          REPORT_STARTED, REPORT_FINISHED, REPORT_FAILED, TEMPLATES_CHANGED}
+JOB_EVENTS = {JOB_STARTED, JOB_FINISHED, JOB_FAILED, JOB_SKIPPED}
+COALESCE_SECONDS = 0.05  # a burst of events (a job filling six keys) is one write
+COMMAND_POLL_SECONDS = 0.25  # how often a dashboard waiting for its command's answer looks
+
+
+class Channel:
+    """The channel for the services of one process. Built without I/O; `tell()`, `follow()` start it."""
+
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.origin = channel.origin_id()
+        self._pending: list[tuple[str, str, dict[str, Any]]] = []
+        self._snapshot_keys: set[str] = set()
+        self._snapshot_cleared = False
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._writer: threading.Thread | None = None
+        self._closing = False
+        self._unsubscribe: list[Callable[[], None]] = []
+        self.watcher: Watcher | None = None
+        self.loop: asyncio.AbstractEventLoop | None = None
+        self.status: dict[str, Any] | None = None  # the scheduling process's, when another process schedules
+        self.last_seen: datetime | None = None  # when we last heard from the channel (the header's "live" hint)
+
+    @property
+    def engine(self) -> Any:
+        return self.services.open_state()
+
+    # -- who we are -------------------------------------------------------------------------
+
+    def scheduling(self) -> bool:
+        """True when this process holds the scheduler lock and has its jobs scheduled."""
+        processor = self.services.built("processor")
+        return processor is not None and processor.scheduled and not processor.read_only
+
+    def attached(self) -> bool:
+        """True when another process schedules and this one shows that process's truth."""
+        processor = self.services.built("processor")
+        return processor is not None and processor.read_only
+
+    # -- telling ----------------------------------------------------------------------------
+
+    def tell(self) -> None:
+        """Write this process's service events into the channel from now on (idempotent)."""
+        if self._unsubscribe:
+            return
+        for bus in self.services.buses():
+            self._unsubscribe.append(bus.subscribe(self._on_local_event))
+        self._closing = False
+        self._writer = threading.Thread(target=self._write_loop, name="tui-analytics channel writer", daemon=True)
+        self._writer.start()
+
+    def _on_local_event(self, event: ServiceEvent) -> None:
+        # In the publisher's thread: queue, nothing else.
+        if event.kind not in SHARED or event.detail.get("remote"):
+            return
+        detail = {k: v for k, v in event.detail.items() if k != "keys" or len(v) <= 20}
+        with self._lock:
+            self._pending.append((event.kind, event.subject, detail))
+            if event.kind == CACHE_CHANGED and self.scheduling():
+                keys = event.detail.get("keys") or []
+                if event.subject == "clear":
+                    self._snapshot_cleared = True
+                    self._snapshot_keys.clear()
+                else:
+                    self._snapshot_keys.update(keys)
+        self._wake.set()
+
+    def _write_loop(self) -> None:
+        while True:
+            self._wake.wait()
+            if self._closing and not self._pending:
+                return
+            self._wake.clear()
+            threading.Event().wait(COALESCE_SECONDS)
+            try:
+                self.flush()
+            except Exception as exc:  # the channel is a courtesy: the work itself is done and recorded
+                log.warning("could not write to the state database's channel: %s", exc)
+            if self._closing:
+                return
+
+    def flush(self) -> None:
+        """Write what is queued now (blocking): events, then the snapshot and status if we schedule."""
+        with self._lock:
+            pending, self._pending = self._pending, []
+            keys, self._snapshot_keys = self._snapshot_keys, set()
+            cleared, self._snapshot_cleared = self._snapshot_cleared, False
+        if not pending and not keys and not cleared:
+            return
+        engine = self.engine
+        now = self.services.clock.now()
+        if self.scheduling():
+            self._write_snapshot(engine, keys, cleared)
+            channel.write_status(engine, self.current_status(now))
+            if any(kind == SCHEDULER_STATE for kind, _, _ in pending):
+                self._obey()  # we may have just taken over: run what attached dashboards asked meanwhile
+        if pending:
+            # Events last: a follower woken by them finds the snapshot and status already written.
+            channel.post_events(engine, pending, now, self.origin)
+
+    def _write_snapshot(self, engine: Any, keys: set[str], cleared: bool) -> None:
+        cache = self.services.processor.cache
+        if cleared:
+            channel.clear_snapshot(engine)
+        present, gone = [], []
+        for key in sorted(keys):
+            entry = cache.peek(key)
+            if entry is None:
+                gone.append(key)
+            else:
+                present.append(channel.SnapshotEntry(entry.key, entry.value, entry.stored_at, entry.expires_at,
+                                                     entry.ttl, entry.stale, entry.error, entry.failed_at))
+        channel.write_snapshot(engine, present, gone)
+
+    def current_status(self, now: datetime) -> dict[str, Any]:
+        """What attached dashboards show about this process: who, state, next runs, cache counters."""
+        from ..data.locking import LockHolder, scheduler_lock
+
+        processor = self.services.processor
+        lock = scheduler_lock(self.services.settings.resolved_state_url)
+        holder = lock.me if lock.held else LockHolder.mine()
+        stats = processor.cache.stats()
+        return {
+            "holder": asdict(holder),
+            "origin": self.origin,
+            "state": processor.scheduler_state(),
+            "nextRuns": {s.id: s.next_run.isoformat() for s in processor.get_job_statuses() if s.next_run},
+            "cache": {"size": stats.size, "maxsize": stats.maxsize, "hits": stats.hits, "misses": stats.misses,
+                      "stale": stats.stale},
+            "writtenAt": now.isoformat(),
+        }
+
+    def publish_status(self) -> None:
+        """Write the status row now (blocking), when this process schedules."""
+        if self.scheduling():
+            channel.write_status(self.engine, self.current_status(self.services.clock.now()))
+
+    def save_whole_snapshot(self) -> None:
+        """Replace the snapshot with every entry of this process's cache (blocking; on taking over)."""
+        if not self.scheduling():
+            return
+        cache = self.services.processor.cache
+        with self._lock:
+            self._snapshot_keys.update(cache.keys())
+        self._wake.set()
+
+    # -- following ----------------------------------------------------------------------------
+
+    def follow(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Follow the others' events from a thread; commands are run on `loop` (idempotent)."""
+        from ..data.channel_watch import Watcher
+
+        self.loop = loop
+        if self.watcher is None:
+            self.watcher = Watcher(self.engine, self.on_events)
+        self.watcher.start()
+
+    def on_events(self, events: list[channel.ChannelEvent]) -> None:
+        """In the watcher's thread: act on the others' events, then tell the local listeners."""
+        self.last_seen = self.services.clock.now()
+        theirs = [e for e in events if e.origin != self.origin]
+        if not theirs:
+            return
+        kinds = {e.kind for e in theirs}
+        processor = self.services.processor
+        if any(e.kind == channel.COMMAND_EVENT for e in theirs) and self.scheduling():
+            self._obey()
+        attached = self.attached()
+        if kinds & JOB_EVENTS:
+            # The last word on each job in this batch: started (still running there) or ended.
+            running = {e.subject: e.kind == JOB_STARTED for e in theirs if e.kind in JOB_EVENTS}
+            for job_id, now_running in running.items():
+                if not now_running:
+                    processor.book.mark_remote(job_id, False)
+            processor.sync_from_state()
+            for job_id, now_running in running.items():
+                if now_running and attached:
+                    processor.book.mark_remote(job_id, True)
+        if attached:
+            self.load_remote_state(cache=CACHE_CHANGED in kinds or bool(kinds & JOB_EVENTS))
+        if TEMPLATES_CHANGED in kinds and self.scheduling() and self.loop is not None:
+            # Another process created, edited or deleted a template: schedule what the table now says.
+            self.loop.call_soon_threadsafe(self._reschedule_reports)
+        for e in theirs:
+            if e.kind in SHARED:
+                self._republish(e)
+
+    def _republish(self, e: channel.ChannelEvent) -> None:
+        detail = dict(e.detail, remote=e.origin)
+        bus = self.services.reports.bus if e.kind.startswith(("report.", "templates.")) else processor_bus(self.services)
+        bus.publish(ServiceEvent(e.kind, e.subject, detail, e.at))
+
+    def _reschedule_reports(self) -> None:
+        reports = self.services.built("reports")
+        if reports is not None:
+            reports.restart()
+
+    def load_remote_state(self, *, cache: bool = True) -> None:
+        """Read the scheduling process's status and (with `cache`) its cache snapshot (blocking)."""
+        self.status = channel.read_status(self.engine)
+        self.services.processor.remote_status = self.status
+        if cache:
+            self._load_snapshot(replace_all=True)
+
+    def restore_snapshot(self) -> None:
+        """Fill this process's empty cache from the snapshot the last scheduling process left (blocking):
+        the first frame shows the last known analytics, with their age, until the jobs refresh them."""
+        self._load_snapshot(replace_all=False)
+
+    def _load_snapshot(self, *, replace_all: bool) -> None:
+        from ..processor.cache import CacheEntry
+        from ..processor.jobs import PERFORMANCE_KEY
+
+        processor = self.services.processor
+        now = self.services.clock.now()
+        entries = [CacheEntry(e.key, e.value, e.stored_at, e.expires_at, e.ttl, e.stale, e.error, e.failed_at)
+                   for e in channel.read_snapshot(self.engine) if e.expires_at > now]
+        if not replace_all:
+            entries = [e for e in entries if processor.cache.peek(e.key) is None]
+        processor.cache.restore(entries, replace_all=replace_all)
+        performance = next((e.value for e in entries if e.key == PERFORMANCE_KEY), None)
+        if isinstance(performance, dict) and (replace_all or processor.latest_performance is None):
+            processor.latest_performance = performance
+
+    # -- obeying (the scheduling process) ------------------------------------------------------------
+
+    def _obey(self) -> None:
+        from ..data.locking import LockHolder
+
+        loop = self.loop
+        if loop is None:
+            return
+        by = LockHolder.mine().describe()
+        for command in channel.claim_commands(self.engine, by, self.services.clock.now()):
+            log.info("running %s for %s", " ".join(filter(None, (command.op, command.argument))), command.origin)
+            asyncio.run_coroutine_threadsafe(self._run_command(command), loop)
+
+    async def _run_command(self, command: channel.Command) -> None:
+        from ..runtime.errors import one_line
+
+        try:
+            result = await self.execute(command.op, command.argument)
+            ok = True
+        except Exception as exc:  # answered, never raised into the loop
+            ok, result = False, {"error": one_line(exc)}
+        try:
+            await asyncio.to_thread(channel.finish_command, self.engine, command.id, ok, result,
+                                    self.services.clock.now())
+        except Exception:
+            log.exception("could not answer command %s", command.id)
+
+    async def execute(self, op: str, argument: str) -> dict[str, Any]:
+        """Do what a command asks, here (on the loop); returns its answer."""
+        processor = self.services.processor
+        if op == "trigger":
+            run = await processor.trigger_job(argument)
+            return {"status": run.status, "error": run.error, "durationMs": run.duration_ms,
+                    "startedAt": run.started_at.isoformat()}
+        if op == "clear":
+            return {"removed": await processor.clear_cache()}
+        if op == "invalidate":
+            return {"removed": await processor.invalidate_cache(argument)}
+        if op == "pause":
+            return {"state": processor.pause_scheduler()}
+        if op == "resume":
+            return {"state": processor.resume_scheduler()}
+        if op == "generate":
+            report = await self.services.reports.generate_report(template_id=argument)
+            return {"path": report.path, "size": report.size, "filename": report.filename, "runId": report.run_id}
+        raise ValueError(f"unknown command {op!r}")
+
+    # -- asking (an attached dashboard, a shell) -------------------------------------------------------
+
+    async def request(self, op: str, argument: str = "", *, timeout: float = 900.0) -> channel.Command:
+        """Post a command and wait for the scheduling process's answer (or give up after `timeout` s).
+
+        Raises RuntimeError with a one-line reason when it fails, expires or nobody answers.
+        """
+        engine = self.engine
+        command_id = await asyncio.to_thread(channel.post_command, engine, op, argument,
+                                             self.services.clock.now(), self.origin)
+        deadline = self.services.clock.monotonic() + timeout
+        while True:
+            await asyncio.sleep(COMMAND_POLL_SECONDS)
+            command = await asyncio.to_thread(channel.read_command, engine, command_id)
+            if command is None:
+                raise RuntimeError("the command was removed from the state database")
+            if command.status == "done":
+                return command
+            if command.status in ("failed", "expired"):
+                raise RuntimeError(str((command.result or {}).get("error") or command.status))
+            if self.services.clock.monotonic() > deadline:
+                raise RuntimeError(f"no answer from the scheduling process within {timeout:g} s")
+            if command.status == "pending" and self.scheduling():
+                # We took over scheduling meanwhile: claim what is pending (ours too) and run it here.
+                await asyncio.to_thread(self._obey)
+
+    # -- stopping ---------------------------------------------------------------------------
+
+    def close(self) -> None:
+        """Stop following, write what is queued, stop telling (blocking, short)."""
+        if self.watcher is not None:
+            self.watcher.stop()
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+        self._unsubscribe.clear()
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            self._closing = True
+            self._wake.set()
+            writer.join(timeout=5.0)
+        try:
+            self.flush()
+        except Exception as exc:
+            log.warning("could not write to the state database's channel: %s", exc)
+
+
+def processor_bus(services: Services) -> Any:
+    return services.processor.bus
+
+
+def remote_age(status: dict[str, Any] | None, now: datetime) -> timedelta | None:
+    """How old a status row is (None without one)."""
+    if not status or not status.get("writtenAt"):
+        return None
+    try:
+        return now - datetime.fromisoformat(status["writtenAt"])
+    except (TypeError, ValueError):
+        return None
