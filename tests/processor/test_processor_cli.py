@@ -10,7 +10,6 @@ import pytest
 from tests.support.processor_fakes import ALL_JOBS
 from tui_analytics.cli import main
 from tui_analytics.data.locking import scheduler_lock
-from tui_analytics.processor import requests as cache_requests
 
 
 @pytest.fixture
@@ -60,27 +59,31 @@ def test_jobs_run_exits_1_when_a_run_fails(monkeypatch, tmp_path, capsys) -> Non
 def test_cache_invalidate_dry_run_lists_matching_keys_and_requests_nothing(cli_env, capsys) -> None:
     assert main(["cache", "invalidate", "activity-trends*", "--dry-run"]) == 0
     assert capsys.readouterr().out.split() == ["activity-trends:30", "activity-trends:7", "activity-trends:summary"]
-    assert not (cli_env / "state.sqlite3").exists() or _requests(cli_env) == []
+    assert not (cli_env / "state.sqlite3").exists() or _commands(cli_env) == []
 
 
-def test_cache_invalidate_and_clear_leave_requests_for_running_processors(cli_env, capsys) -> None:
+def test_cache_clear_with_nobody_scheduling_posts_nothing(cli_env, capsys) -> None:
     assert main(["cache", "invalidate", "user-growth*", "--json"]) == 0
     reply = json.loads(capsys.readouterr().out)
-    assert reply["matched"] == ["user-growth:12"] and reply["requested"]
+    assert reply["matched"] == ["user-growth:12"] and reply["requested"] is False
     assert main(["cache", "clear"]) == 0
     assert "no dashboard or serve process is scheduling on this state database" in capsys.readouterr().out
-    assert [(r.op, r.pattern) for r in _requests(cli_env)] == [("invalidate", "user-growth*"), ("clear", "*")]
+    assert _commands(cli_env) == []  # nobody to run it: a stale command must not fire at the next start
 
 
-def test_cache_clear_names_the_process_that_will_apply_it(cli_env, capsys) -> None:
+def test_cache_clear_asks_the_process_that_schedules(cli_env, capsys, monkeypatch) -> None:
+    from tui_analytics.cli import cache_cmd
+
+    monkeypatch.setattr(cache_cmd, "WAIT_SECONDS", 0.0)  # nobody answers in this test: do not wait
     lock = scheduler_lock(f"sqlite:///{cli_env / 'state.sqlite3'}")
     assert lock.try_acquire()  # as a running dashboard holds it
     try:
-        assert main(["cache", "clear"]) == 0
+        assert main(["cache", "clear", "--json"]) == 0
     finally:
         lock.release()
-    out = capsys.readouterr().out
-    assert f"(pid {os.getpid()} on " in out and "applies it within 30 s" in out
+    reply = json.loads(capsys.readouterr().out)
+    assert reply["requested"] and not reply["applied"] and f"(pid {os.getpid()} on " in reply["by"]
+    assert [(c.op, c.status) for c in _commands(cli_env)] == [("clear", "pending")]
 
 
 def test_cache_invalidate_with_a_pattern_that_matches_nothing(cli_env, capsys) -> None:
@@ -93,8 +96,11 @@ def test_cache_invalidate_with_a_pattern_that_matches_nothing(cli_env, capsys) -
     assert "performance-metrics" in json.loads(capsys.readouterr().out)
 
 
-def _requests(data_dir):  # type: ignore[no-untyped-def]
+def _commands(data_dir):  # type: ignore[no-untyped-def]
+    from tui_analytics.data import channel
     from tui_analytics.data.config import Settings
     from tui_analytics.data.state import open_state
 
-    return cache_requests.pending(open_state(Settings.for_dir(data_dir)), 0)
+    engine = open_state(Settings.for_dir(data_dir))
+    found = [channel.read_command(engine, i) for i in range(1, 20)]
+    return [c for c in found if c is not None]

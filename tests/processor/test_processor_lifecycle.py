@@ -14,7 +14,6 @@ from tests.support.waiting import wait_until
 from tui_analytics.api import get_analytics_background_processor, stop_analytics_background_processor
 from tui_analytics.data.schema import job_runs
 from tui_analytics.processor import AnalyticsBackgroundProcessor
-from tui_analytics.processor import requests as cache_requests
 from tui_analytics.processor.models import JobRun
 from tui_analytics.runtime import scheduling
 from tui_analytics.runtime.events import JOB_SKIPPED
@@ -179,22 +178,6 @@ async def test_runs_left_running_by_a_dead_process_become_interrupted(make_proce
     make_processor(fake_repo)
     statuses = {r.job_id: r.status for r in processor.history.recent()}
     assert statuses == {"top-items": "interrupted", "user-growth": "running"}
-
-
-async def test_cache_requests_from_other_processes(make_processor, fake_repo, frozen_clock) -> None:
-    early = cache_requests.post(make_processor(fake_repo).state_engine, "clear", "*", frozen_clock.now())
-    processor = make_processor(fake_repo)  # created after that request: it is not replayed
-    for job_id in ALL_JOBS[:4]:
-        await processor.trigger_job(job_id)
-    assert await processor.apply_cache_requests() == []
-    cache_requests.post(processor.state_engine, "invalidate", "activity-trends*", frozen_clock.now())
-    await processor.trigger_job("performance-metrics")  # applies pending requests first
-    assert [e.key for e in processor.get_cache_entries()] == [
-        "performance-metrics", "recent-activity:20", "top-items:10", "user-growth:12"]
-    cache_requests.post(processor.state_engine, "clear", "*", frozen_clock.now())
-    applied = await processor.apply_cache_requests()
-    assert [r.op for r in applied] == ["clear"] and applied[0].seq == early.seq + 2
-    assert processor.get_cache_entries() == []
 
 
 async def test_pause_holds_scheduled_runs_until_resume(make_processor, fake_repo) -> None:

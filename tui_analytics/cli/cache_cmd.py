@@ -1,40 +1,40 @@
-"""`tui-analytics cache clear|invalidate|keys`: reach the analytics cache of running processes.
+"""`tui-analytics cache clear|invalidate|keys`: reach the analytics cache of the scheduling process.
 
-The cache lives in the memory of each running processor (the dashboard's, a
-script's), so a shell command cannot empty it directly. These commands leave a
-request in the state database instead; every processor using the same state
-database applies it at its next performance-metrics run (every 30 s by
-default, or whatever that job's interval is). `--dry-run` and `keys` only show
-which of the keys the jobs write a pattern matches.
+The cache lives in the memory of the process that schedules the jobs (a dashboard
+or `serve`), so a shell command cannot empty it directly. These commands post a
+command on the state database's channel instead; the scheduling process runs it
+within about a second and answers, and every attached dashboard redraws. With no
+process scheduling there is no cache to change, and nothing is posted.
+`--dry-run` and `keys` only show which of the keys the jobs write a pattern matches.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-from typing import TYPE_CHECKING
+import time
+from typing import Any
 
-from ..data.config import Settings, mask_url, shorten
+from ..data.config import shorten
 from ..processor.jobs import known_keys
 from ..runtime.clock import SYSTEM_CLOCK
 from ..runtime.errors import did_you_mean
 from .common import services
 
-if TYPE_CHECKING:
-    from sqlalchemy.engine import Engine
+WAIT_SECONDS = 10.0  # how long the command waits for the scheduling process's answer
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     cache = sub.add_parser(
-        "cache", help="clear or invalidate the analytics cache of running dashboards",
+        "cache", help="clear or invalidate the analytics cache of the scheduling process",
         description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     cmds = cache.add_subparsers(dest="cache_command", metavar="COMMAND", required=True)
-    clear = cmds.add_parser("clear", help="ask running processors to empty their cache")
+    clear = cmds.add_parser("clear", help="ask the scheduling process to empty its cache")
     clear.add_argument("--json", action="store_true", help="print JSON")
     clear.set_defaults(handler=run_clear)
-    inv = cmds.add_parser("invalidate", help="ask running processors to drop the keys matching a glob")
+    inv = cmds.add_parser("invalidate", help="ask the scheduling process to drop the keys matching a glob")
     inv.add_argument("pattern", metavar="PATTERN", help="glob over cache keys, e.g. 'user-growth*' (quote it)")
     inv.add_argument("--dry-run", action="store_true", help="only list the keys the pattern matches")
     inv.add_argument("--json", action="store_true", help="print JSON")
@@ -44,34 +44,45 @@ def register(sub: argparse._SubParsersAction) -> None:
     keys.set_defaults(handler=run_keys)
 
 
-def _engine(args: argparse.Namespace) -> tuple[Settings, Engine]:
-    root = services(args)
-    return root.settings, root.open_state()
+NOBODY = ("no dashboard or serve process is scheduling on this state database now, so there is no cache to "
+          "change; the next one to start begins from the last snapshot and refreshes it")
 
 
-def _when_applied(settings: Settings) -> str:
-    """Who will apply a cache request: the cache lives in the process that schedules the jobs."""
+def _ask(args: argparse.Namespace, op: str, pattern: str) -> dict[str, Any]:
+    """Post `op` for the scheduling process and wait a little for its answer (blocking)."""
+    from ..data import channel
     from ..data.locking import scheduler_lock
 
+    root = services(args)
+    settings = root.settings
     holder = scheduler_lock(settings.resolved_state_url).holder()
     if holder is None:
-        return ("no dashboard or serve process is scheduling on this state database now, so there is no cache to "
-                "change; the next one to start begins with an empty cache")
-    if settings.disable_auto_sync:
-        return f"{holder.describe()} applies it when its performance-metrics job is run (DISABLE_AUTO_SYNC is set here)"
-    return f"{holder.describe()} applies it within {settings.interval('performance-metrics'):g} s"
+        return {"requested": False, "applied": False, "message": NOBODY}
+    engine = root.open_state()
+    command_id = channel.post_command(engine, op, pattern, SYSTEM_CLOCK.now())
+    deadline = time.monotonic() + WAIT_SECONDS
+    command = channel.read_command(engine, command_id)
+    while command is not None and command.status in ("pending", "running") and time.monotonic() < deadline:
+        time.sleep(0.1)
+        command = channel.read_command(engine, command_id)
+    reply: dict[str, Any] = {"requested": True, "id": command_id, "by": holder.describe()}
+    if command is not None and command.status == "done":
+        removed = int((command.result or {}).get("removed", 0))
+        return {**reply, "applied": True, "removed": removed,
+                "message": f"{holder.describe()} removed {removed} cache entr{'y' if removed == 1 else 'ies'}"}
+    if command is not None and command.status in ("failed", "expired"):
+        raise RuntimeError(f"{holder.describe()} could not do it: {(command.result or {}).get('error', command.status)}")
+    return {**reply, "applied": False,
+            "message": f"requested (#{command_id}); {holder.describe()} has not answered within {WAIT_SECONDS:g} s "
+                       f"and runs it when it next looks"}
 
 
 def run_clear(args: argparse.Namespace) -> int:
-    from ..processor import requests as cache_requests
-
-    settings, engine = _engine(args)
-    request = cache_requests.post(engine, "clear", "*", SYSTEM_CLOCK.now())
+    reply = _ask(args, "clear", "*")
     if args.json:
-        print(json.dumps({"op": "clear", "requested": True, "seq": request.seq}))
+        print(json.dumps({"op": "clear", **reply}))
     else:
-        print(f"cache clear requested (#{request.seq}) in {mask_url(settings.resolved_state_url)}; "
-              f"{_when_applied(settings)}")
+        print(reply["message"])
     return 0
 
 
@@ -80,16 +91,12 @@ def run_invalidate(args: argparse.Namespace) -> int:
 
     check_pattern(args.pattern)
     matched = [key for key in known_keys() if matches(key, args.pattern)]
-    requested = None
+    reply: dict[str, Any] = {"requested": False}
     if matched and not args.dry_run:
-        from ..processor import requests as cache_requests
-
-        settings, engine = _engine(args)
-        requested = cache_requests.post(engine, "invalidate", args.pattern, SYSTEM_CLOCK.now())
+        reply = _ask(args, "invalidate", args.pattern)
     if args.json:
         print(json.dumps({"op": "invalidate", "pattern": args.pattern, "matched": matched,
-                          "dryRun": args.dry_run, "requested": requested is not None,
-                          "seq": requested.seq if requested else None}))
+                          "dryRun": args.dry_run, **reply}))
         return 0 if matched else 1
     if not matched:  # an error: one line on stderr, exit 1 (main prints it)
         keys = known_keys()
@@ -97,8 +104,8 @@ def run_invalidate(args: argparse.Namespace) -> int:
         hint = did_you_mean(args.pattern, sorted({*keys, *(k.split(":")[0] + "*" for k in keys)}))
         raise ValueError(f"no cache key matches {shorten(args.pattern)}{hint}; `tui-analytics cache keys` lists them")
     print("\n".join(matched))
-    if requested is not None:
-        print(f"invalidation requested (#{requested.seq}); {_when_applied(settings)}")
+    if "message" in reply:
+        print(reply["message"])
     return 0
 
 

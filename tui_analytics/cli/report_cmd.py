@@ -7,6 +7,7 @@ dashboard's job); `report run` makes one report now and records it as manual.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import sys
 from datetime import datetime, timezone
@@ -20,6 +21,8 @@ from ..runtime.printable import printable
 from .common import camel_keys, services, whole_number
 
 if TYPE_CHECKING:
+    from collections.abc import Iterator
+
     from ..reports.service import AnalyticsScheduledReportsService
 
 
@@ -97,6 +100,15 @@ def _service(args: argparse.Namespace) -> AnalyticsScheduledReportsService:
     return services(args).reports.open()
 
 
+@contextlib.contextmanager
+def _telling(args: argparse.Namespace) -> Iterator[AnalyticsScheduledReportsService]:
+    """The reports service, with what it does told to the other processes on the state database:
+    the scheduling one reschedules a changed template, running dashboards redraw."""
+    root = services(args)
+    with root.telling():
+        yield root.reports.open()
+
+
 def _when(value: datetime | None, tz: Any = None) -> str:
     if value is None:
         return "-"
@@ -144,12 +156,12 @@ def _template_id(service: AnalyticsScheduledReportsService, given: str) -> str:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    service = _service(args)
-    template = service.get_report_template(_template_id(service, args.template_id))
-    date_range = DateRange.parse(args.date_from, args.date_to)
     import asyncio
 
-    report = asyncio.run(service.generate_report(template=template, date_range=date_range))
+    with _telling(args) as service:
+        template = service.get_report_template(_template_id(service, args.template_id))
+        date_range = DateRange.parse(args.date_from, args.date_to)
+        report = asyncio.run(service.generate_report(template=template, date_range=date_range))
     if args.json:
         _print_json(report.to_dict())
         return 0
@@ -188,8 +200,17 @@ def cmd_history(args: argparse.Namespace) -> int:
 
 def cmd_create(args: argparse.Namespace) -> int:
     _check_timezone_option(args)
-    service = _service(args)
-    template = service.create_report_template(
+    with _telling(args) as service:
+        template = _create(service, args)
+    if args.json:
+        _print_json(template.to_dict())
+    else:
+        print(template.id)
+    return 0
+
+
+def _create(service: AnalyticsScheduledReportsService, args: argparse.Namespace) -> Any:
+    return service.create_report_template(
         name=args.name,
         description=args.description,
         schedule=args.schedule,
@@ -201,18 +222,13 @@ def cmd_create(args: argparse.Namespace) -> int:
         timezone=args.timezone,
         datasets=args.datasets,
     )
-    if args.json:
-        _print_json(template.to_dict())
-    else:
-        print(template.id)
-    return 0
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
-    service = _service(args)
-    if not service.delete_report_template(_template_id(service, args.template_id)):
-        ids = [t.id for t in service.get_report_templates()]
-        raise UnknownTemplateError(unknown("report template", args.template_id, ids))
+    with _telling(args) as service:
+        if not service.delete_report_template(_template_id(service, args.template_id)):
+            ids = [t.id for t in service.get_report_templates()]
+            raise UnknownTemplateError(unknown("report template", args.template_id, ids))
     return 0
 
 

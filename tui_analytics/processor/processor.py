@@ -46,7 +46,6 @@ from ..runtime.events import (
 )
 from ..runtime.once import Once
 from ..runtime.retry import RetryPolicy, retry_async
-from . import requests
 from .book import RECENT_RUNS, JobBook
 from .cache import AnalyticsCache, CacheEntry, CacheStats, check_pattern
 from .history import JobHistory
@@ -131,7 +130,6 @@ class AnalyticsBackgroundProcessor:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._scheduler: scheduling.LoopScheduler | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
-        self._request_seq = 0
         # Scheduled by ensure_scheduled() on a running loop (no I/O here: see open()).
         self._wanted = autostart
 
@@ -431,17 +429,6 @@ class AnalyticsBackgroundProcessor:
         await self._history(self.history.mark_interrupted, cutoff)
         return int(await self._history(self.history.prune) or 0)
 
-    async def apply_cache_requests(self) -> list[requests.CacheRequest]:
-        """Apply `tui-analytics cache clear|invalidate` requests made by other processes."""
-        pending = await self._history(requests.pending, self._state(), self._request_seq) or []
-        for request in pending:
-            if request.op == "clear":
-                self.cache.clear()
-            else:
-                self.cache.invalidate(request.pattern)
-            self._request_seq = max(self._request_seq, request.seq)
-        return pending
-
     async def _history(self, fn: Any, *args: Any) -> Any:
         # History is a record, not the job: a state-database hiccup is logged, never fails a run.
         try:
@@ -470,7 +457,6 @@ class AnalyticsBackgroundProcessor:
         """Statuses, counts, durations and last_cleanup from the history (one bounded read)."""
         self.book.restore(self.history.restore(self.specs, recent=RECENT_RUNS))
         self.last_cleanup = self.history.last_cleanup()
-        self._request_seq = requests.latest_seq(self._state())
 
     def sync_from_state(self) -> None:
         """Reload statuses, counts and durations from the run history (blocking).

@@ -87,15 +87,17 @@ class Channel:
 
     # -- telling ----------------------------------------------------------------------------
 
-    def tell(self) -> None:
-        """Write this process's service events into the channel from now on (idempotent)."""
+    def tell(self, *, background: bool = True) -> None:
+        """Write this process's service events into the channel from now on (idempotent); without
+        `background` they wait for `flush()` (tests, which decide when a write happens)."""
         if self._unsubscribe:
             return
         for bus in self.services.buses():
             self._unsubscribe.append(bus.subscribe(self._on_local_event))
         self._closing = False
-        self._writer = threading.Thread(target=self._write_loop, name="tui-analytics channel writer", daemon=True)
-        self._writer.start()
+        if background:
+            self._writer = threading.Thread(target=self._write_loop, name="tui-analytics channel writer", daemon=True)
+            self._writer.start()
 
     def _on_local_event(self, event: ServiceEvent) -> None:
         # In the publisher's thread: queue, nothing else.
@@ -194,14 +196,16 @@ class Channel:
 
     # -- following ----------------------------------------------------------------------------
 
-    def follow(self, loop: asyncio.AbstractEventLoop) -> None:
-        """Follow the others' events from a thread; commands are run on `loop` (idempotent)."""
+    def follow(self, loop: asyncio.AbstractEventLoop, *, background: bool = True) -> None:
+        """Follow the others' events; commands are run on `loop` (idempotent). Without `background`
+        nothing looks until `self.watcher.check()` is called (tests)."""
         from ..data.channel_watch import Watcher
 
         self.loop = loop
         if self.watcher is None:
             self.watcher = Watcher(self.engine, self.on_events)
-        self.watcher.start()
+        if background:
+            self.watcher.start()
 
     def on_events(self, events: list[channel.ChannelEvent]) -> None:
         """In the watcher's thread: act on the others' events, then tell the local listeners."""
