@@ -216,3 +216,20 @@ async def test_sending_never_blocks_the_event_loop(make_services, frozen_clock):
         gate.set()
         assert root.alerts.drain(10)
         assert len(slow.delivered(event="job-failed")) == 1
+
+
+async def test_no_secret_reaches_the_alert_the_records_or_the_log(make_services, hook, frozen_clock, caplog):
+    repo = FakeRepository(frozen_clock)
+    url = hook.url("/hook/tok-4711-path")
+    repo.fail["top_items"] = RuntimeError(
+        f"posting to {url} with hdr-s3cret-value failed; db postgresql://app:db-pass-77@db.example/x said no")
+    with caplog.at_level("DEBUG"):
+        root = await make_services(target("ops", url, secret="hdr-s3cret-value"), repository=repo,
+                                   database_url="postgresql://app:db-pass-77@db.example/x")
+        await run(root)
+    sent = hook.received[0]
+    assert sent.headers["x-tui-analytics-secret"] == "hdr-s3cret-value"  # sent to the target, and only there
+    shown = repr(sent.body) + repr(root.alerts.store.recent()) + repr(root.alerts.store.open_incidents()) + caplog.text
+    for secret in ("tok-4711-path", "hdr-s3cret-value", "db-pass-77"):
+        assert secret not in shown
+    assert "posting to *** with *** failed; db postgresql://app:***@db.example/x said no" in sent.body["text"]
