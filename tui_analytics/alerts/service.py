@@ -182,7 +182,8 @@ class AlertService:
 
     def _success(self, subject: str, at: datetime) -> None:
         incident = self.store.get(subject)
-        if incident is None or not self.store.close(incident):
+        # A success from before the incident opened (queued behind it, or another process's) ends nothing.
+        if incident is None or at < incident.opened_at or not self.store.close(incident):
             return
         told = [t for t in self.targets if t.name in incident.notified and t.wants(on.RECOVERED)]
         if told:
