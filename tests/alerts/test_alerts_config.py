@@ -71,7 +71,6 @@ def test_two_webhooks_to_one_host_get_distinct_names(tmp_path):
         ('[[alerts]]\nurl = "ftp://x.example/secret-path"\non = ["job-failed"]\n', r"alerts\[1\]\.url must start with http"),
         ('[[alerts]]\nurl = "https://"\non = ["job-failed"]\n', r"alerts\[1\]\.url needs a host name"),
         ('[[alerts]]\nurl = "https://x.example"\non = ["job-failed"]\ncolour = 1\n', r"unknown key\(s\) in alerts\[1\]"),
-        ('[[alerts]]\nemail = ["ops@example.com"]\non = ["job-failed"]\n', r"alerts\[1\]\.email .* needs the SMTP settings"),
         (SMTP + '[[alerts]]\nemail = ["not an address"]\non = ["job-failed"]\n', r"alerts\[1\]\.email must be an e-mail"),
         (SMTP + '[[alerts]]\nemail = "ops@example.com"\nslack = true\non = ["job-failed"]\n',
          r"alerts\[1\]\.slack .* applies to a webhook"),
@@ -103,3 +102,17 @@ def test_a_secret_is_never_quoted_back(tmp_path):
 def test_the_grace_comes_from_the_environment_too(tmp_path):
     s = settings_from(tmp_path, "alert_grace = 4\n", env={"TUI_ANALYTICS_ALERT_GRACE": "2.5"})
     assert s.alert_grace == 2.5 and s.alerts == ()
+
+
+def test_the_short_example_reads_without_smtp_settings(tmp_path):
+    s = settings_from(tmp_path, '''
+[[alerts]]
+url = "https://hooks.example.com/T0/B0"      # webhook: JSON POST (slack = true for {"text": ...})
+on = ["job-failed", "job-late", "report-failed", "recovered"]
+[[alerts]]
+email = ["ops@example.com"]                  # through the SMTP settings
+on = ["report-failed"]
+''')
+    assert [(t.kind, sorted(t.on)) for t in s.alerts] == [
+        ("webhook", ["job-failed", "job-late", "recovered", "report-failed"]), ("email", ["report-failed"])]
+    assert s.smtp is None and s.alert_grace == 3

@@ -85,6 +85,19 @@ async def test_a_mail_server_that_refuses_everyone_is_recorded_not_retried(make_
     assert waits.delays == [] and mailbox.envelopes == []
 
 
+async def test_an_email_target_without_smtp_settings_is_accepted_and_its_deliveries_say_why(make_services, frozen_clock,
+                                                                                           waits):
+    repo = FakeRepository(frozen_clock)
+    repo.fail["top_items"] = RuntimeError("boom")
+    root = await make_services(target("ops mail", email=("ops@example.com",)), repository=repo)
+    assert root.settings.smtp is None
+    await root.processor.trigger_job("top-items")
+    assert root.alerts.drain(10)
+    delivery = root.alerts.last_alert().deliveries[0]
+    assert (delivery.status, delivery.attempts, delivery.error) == ("failed", 1, "no SMTP server configured (smtp_url)")
+    assert waits.delays == []
+
+
 async def test_the_smtp_password_is_in_no_alert_row_or_log(make_services, mail, frozen_clock, caplog):
     """The server wants no AUTH, so login fails; the error and the log name no password."""
     mailbox, smtp = mail

@@ -65,12 +65,13 @@ class AlertTarget:
         return event in self.on
 
 
-def parse_alerts(value: Any, path: object, *, has_smtp: bool, env: Mapping[str, str] | None = None) -> tuple[AlertTarget, ...]:
-    """The targets of the file's `alerts` value (an array of tables)."""
+def parse_alerts(value: Any, path: object, *, env: Mapping[str, str] | None = None) -> tuple[AlertTarget, ...]:
+    """The targets of the file's `alerts` value (an array of tables). An e-mail target without SMTP
+    settings is accepted, as a report's recipients are: its deliveries fail, saying so."""
     env = os.environ if env is None else env
     if not isinstance(value, list) or not all(isinstance(entry, dict) for entry in value):
         raise ConfigError(f"alerts in {path} must be an array of tables ([[alerts]] entries), got {shorten(value)}")
-    targets = [_target(entry, f"alerts[{index}]", path, has_smtp, env) for index, entry in enumerate(value, 1)]
+    targets = [_target(entry, f"alerts[{index}]", path, env) for index, entry in enumerate(value, 1)]
     return _unique_names(targets, path)
 
 
@@ -79,7 +80,7 @@ def parse_grace(name: str, value: Any) -> float:
     return parse_number(name, value, minimum=1, maximum=MAX_GRACE)
 
 
-def _target(entry: dict[str, Any], key: str, path: object, has_smtp: bool, env: Mapping[str, str]) -> AlertTarget:
+def _target(entry: dict[str, Any], key: str, path: object, env: Mapping[str, str]) -> AlertTarget:
     unknown = sorted(set(entry) - _KEYS)
     if unknown:
         raise ConfigError(f"unknown key(s) in {key} of {path}: {', '.join(shorten(k) for k in unknown)} "
@@ -93,8 +94,6 @@ def _target(entry: dict[str, Any], key: str, path: object, has_smtp: bool, env: 
         url = _url(url, f"{key}.url")
         addresses: tuple[str, ...] = ()
     else:
-        if not has_smtp:
-            raise ConfigError(f"{key}.email in {path} needs the SMTP settings (smtp_url) to send through")
         addresses = _addresses(email, f"{key}.email")
         for option in ("slack", "secret", "secret_env", "secret_header"):
             if option in entry:

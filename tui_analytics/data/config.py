@@ -310,7 +310,7 @@ def load_settings(
         smtp = SmtpSettings(url=url, sender=sender, timeout=smtp_timeout)
     timezone_name = str(values.get("timezone") or "local")
     resolve_timezone(timezone_name)  # fail now, with a clear message, not at the first report
-    alerts = parse_alerts(table["alerts"], config_path, has_smtp=smtp is not None, env=env) if "alerts" in table else ()
+    alerts = parse_alerts(table["alerts"], config_path, env=env) if "alerts" in table else ()
     return Settings(
         data_dir=data_dir,
         database_url=_check_url("TUI_ANALYTICS_DATABASE_URL", values["database_url"]) if values.get("database_url") else None,
