@@ -103,7 +103,8 @@ def run_status(args: argparse.Namespace) -> int:
     if not targets:
         print("no [[alerts]] targets configured: nothing is sent")
     for t in targets:
-        print(f"{printable(t.name)}: {t.kind} {printable(t.where)} on {', '.join(sorted(t.on))}")
+        unsent = " (no smtp_url: its alerts cannot be sent)" if t.kind == "email" and root.settings.smtp is None else ""
+        print(f"{printable(t.name)}: {t.kind} {printable(t.where)} on {', '.join(sorted(t.on))}{unsent}")
     print(f"a job is late after {root.settings.alert_grace:g} of its intervals without a successful run")
     print()
     if incidents:
