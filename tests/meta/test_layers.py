@@ -20,7 +20,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "tui_analytics"
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("faces", ("tui_analytics.ui", "tui_analytics.cli", "tui_analytics.api", "tui_analytics.__main__")),
     ("composition", ("tui_analytics.wiring",)),
-    ("services", ("tui_analytics.processor", "tui_analytics.export", "tui_analytics.reports")),
+    ("services", ("tui_analytics.processor", "tui_analytics.export", "tui_analytics.reports", "tui_analytics.alerts")),
     ("data", ("tui_analytics.data",)),
     ("runtime", ("tui_analytics.runtime",)),
 ]
@@ -114,6 +114,8 @@ def test_every_import_follows_the_layers() -> None:
         ("data/extra.py", "from ..processor import JOBS\n", "data imports services"),
         ("runtime/extra.py", "from ..data.config import Settings\n", "runtime imports data"),
         ("processor/extra.py", "from ..reports import DATASETS\n", "service tui_analytics.processor imports service"),
+        ("processor/extra.py", "from ..alerts import AlertService\n", "service tui_analytics.processor imports service"),
+        ("alerts/extra.py", "from ..processor import JOBS\n", "service tui_analytics.alerts imports service"),
         ("export/extra.py", "def f():\n    from ..ui import build_app\n", "services imports faces"),
         ("reports/extra.py", "from rich.text import Text\n", "services module imports rich.text"),
         ("ui/extra.py", "from ..cli import main\n", "face tui_analytics.ui imports face tui_analytics.cli"),
@@ -132,6 +134,7 @@ def test_a_forbidden_import_is_caught(module: str, code: str, expected: str) -> 
         ("reports/extra.py", "from ..export import ExportOptions\n"),
         ("cli/extra.py", "from ..ui import build_app\nfrom ..wiring import Services\n"),
         ("wiring/extra.py", "from ..processor import JOBS\n"),
+        ("alerts/extra.py", "from ..data.schema import job_runs\nfrom ..runtime.events import JOB_FAILED\n"),
     ],
 )
 def test_an_allowed_import_passes(module: str, code: str) -> None:

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import os
 import re
+from dataclasses import replace
 from pathlib import Path
 
 from tui_analytics.data.config import Settings
@@ -146,3 +147,19 @@ def test_buses_lists_each_bus_the_services_publish_on_once(settings: Settings) -
     own = EventBus()
     buses = Services(settings, bus=own).buses()
     assert len(buses) == 2 and buses[0] is own and buses[1] is default_bus()
+
+
+def test_alerts_are_built_without_io_and_listen_wherever_a_service_publishes(tmp_path: Path) -> None:
+    from tui_analytics.data.alert_targets import AlertTarget
+    from tui_analytics.runtime.events import EventBus
+
+    settings = replace(fresh_settings(tmp_path),
+                       alerts=(AlertTarget("ops", frozenset({"job-failed"}), url="http://127.0.0.1:9/hook"),))
+    bus = EventBus()
+    root = Services(settings, bus=bus, processor_options={"probe_loop_lag": False})
+    assert Services(fresh_settings(tmp_path)).alerts is None  # no target: no service, nothing listening
+    alerts = root.alerts
+    assert alerts is not None and root.alerts is alerts
+    root.processor, root.reports  # noqa: B018 - building them is what connects the alerts
+    assert bus._listeners == [alerts._on_event]  # one bus shared by both services: listened to once
+    assert not settings.data_dir.exists()  # no database opened, no file written

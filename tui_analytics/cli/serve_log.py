@@ -13,22 +13,24 @@ import sys
 import time
 from typing import Any
 
-from ..runtime.events import JOB_FAILED, REPORT_FAILED, ServiceEvent
+from ..runtime.events import ALERT_FAILED, JOB_FAILED, REPORT_FAILED, ServiceEvent
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 HANDLER_NAME = "tui-analytics stderr"
-WARNING_KINDS = (JOB_FAILED, REPORT_FAILED)
+WARNING_KINDS = (JOB_FAILED, REPORT_FAILED, ALERT_FAILED)
 # Details too long or too noisy for one line (cache.changed lists every key it touched).
 LEFT_OUT = frozenset({"keys", "fields"})
 
 
-# The services' own warnings for a failed run, which the job.failed / report.failed event line says
-# again with more detail: (logger, how the message starts).
-RESTATED = (("tui_analytics.processor.processor", "job "), ("tui_analytics.reports.runner", "report "))
+# The services' own lines that an event line says again with more detail: a failed run (job.failed,
+# report.failed), an alert sent or not (alert.sent, alert.failed): (logger, how it starts, what it holds).
+RESTATED = (("tui_analytics.processor.processor", "job ", " failed: "),
+            ("tui_analytics.reports.runner", "report ", " failed: "),
+            ("tui_analytics.alerts.service", "alert ", " to "))
 
 
 class _NotRestated(logging.Filter):
-    """Drops a service's 'job X failed: ...' warning: its event line follows (one line per event)."""
+    """Drops a service's line that its event line restates (one line per event)."""
 
     def __init__(self, events: bool) -> None:
         super().__init__()
@@ -38,8 +40,8 @@ class _NotRestated(logging.Filter):
         if not self.events:
             return True
         message = record.getMessage()
-        return not any(record.name == name and message.startswith(start) and " failed: " in message
-                       for name, start in RESTATED)
+        return not any(record.name == name and message.startswith(start) and holds in message
+                       for name, start, holds in RESTATED)
 
 
 def log_to_stderr(verbose: bool, *, events: bool = True) -> None:

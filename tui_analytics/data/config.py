@@ -18,7 +18,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..runtime.errors import ConfigError
-from ..runtime.redact import redact, register_url, userinfo
+from ..runtime.redact import redact, register_secret, register_url, userinfo
+from .alert_targets import AlertTarget, parse_alerts, parse_grace
 from .config_values import check_dir, check_sender, check_smtp_url, parse_bool, parse_number, shorten
 
 ENV_PREFIX = "TUI_ANALYTICS_"
@@ -40,6 +41,7 @@ _KEYS = {
     "history_retention": "TUI_ANALYTICS_HISTORY_RETENTION",
     "query_timeout": "TUI_ANALYTICS_QUERY_TIMEOUT",
     "disable_auto_sync": "DISABLE_AUTO_SYNC",
+    "alert_grace": "TUI_ANALYTICS_ALERT_GRACE",
 }
 
 JOB_IDS = (
@@ -68,7 +70,7 @@ MAX_QUERY_TIMEOUT = 24 * 3600.0
 MAX_ZONE_NAME = 255  # the longest file name: every IANA name is far shorter
 
 # Keys whose TOML value must be a string.
-_TEXT_KEYS = frozenset(_KEYS) - {"smtp_timeout", "history_retention", "query_timeout", "disable_auto_sync"}
+_TEXT_KEYS = frozenset(_KEYS) - {"smtp_timeout", "history_retention", "query_timeout", "disable_auto_sync", "alert_grace"}
 
 _SECRET_QUERY_KEYS = re.compile(r"pass|pwd|secret|token|key|auth", re.IGNORECASE)
 
@@ -125,11 +127,17 @@ class Settings:
     history_retention: int = 5000
     query_timeout: float = 60.0
     job_intervals: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_INTERVALS))
+    alerts: tuple[AlertTarget, ...] = ()  # the [[alerts]] targets (alert_targets.py)
+    alert_grace: float = 3.0  # a job is late after this many of its intervals without a successful run
 
     def __post_init__(self) -> None:
         # Whatever prints or logs later, these passwords are masked (redact.py).
         for url in (self.database_url, self.state_url, self.smtp.url if self.smtp else None):
             register_url(url)
+        for target in self.alerts:  # a webhook URL's path or query is often its credential: masked whole
+            register_url(target.url)
+            register_secret(target.url)
+            register_secret(target.secret)
         # Settings built in Python skip load_settings: an interval APScheduler cannot add is refused here too.
         for job_id, seconds in self.job_intervals.items():
             parse_number(f"the interval of {job_id}", seconds, minimum=MIN_INTERVAL, maximum=MAX_INTERVAL)
@@ -268,10 +276,11 @@ def load_settings(
     env = os.environ if env is None else env
     config_path = config_path or env.get(ENV_PREFIX + "CONFIG")
     values: dict[str, Any] = {}
+    table: dict[str, Any] = {}
     intervals = dict(DEFAULT_INTERVALS)
     if config_path:
         table = read_toml(config_path)
-        unknown = set(table) - set(_KEYS) - {"jobs"}
+        unknown = set(table) - set(_KEYS) - {"jobs", "alerts"}
         if unknown:
             raise ConfigError(f"unknown setting(s) in {config_path}: {', '.join(shorten(k) for k in sorted(unknown))}")
         values.update({k: v for k, v in table.items() if k in _KEYS})
@@ -301,6 +310,7 @@ def load_settings(
         smtp = SmtpSettings(url=url, sender=sender, timeout=smtp_timeout)
     timezone_name = str(values.get("timezone") or "local")
     resolve_timezone(timezone_name)  # fail now, with a clear message, not at the first report
+    alerts = parse_alerts(table["alerts"], config_path, env=env) if "alerts" in table else ()
     return Settings(
         data_dir=data_dir,
         database_url=_check_url("TUI_ANALYTICS_DATABASE_URL", values["database_url"]) if values.get("database_url") else None,
@@ -316,4 +326,6 @@ def load_settings(
         query_timeout=parse_number("TUI_ANALYTICS_QUERY_TIMEOUT", values.get("query_timeout", 60),
                                     minimum=1, maximum=MAX_QUERY_TIMEOUT),
         job_intervals=intervals,
+        alerts=alerts,
+        alert_grace=parse_grace("TUI_ANALYTICS_ALERT_GRACE", values.get("alert_grace", 3)),
     )

@@ -178,3 +178,37 @@ cache_snapshot = Table(
     Column("error", Text, nullable=True),
     Column("failed_at", DateTime, nullable=True),
 )
+
+# Alerts (tui_analytics/alerts): one row per open incident, so whichever process sees a job or
+# report fail first alerts, once, and a restart or another process does not alert again.
+alert_incidents = Table(
+    "alert_incidents",
+    state_metadata,
+    Column("subject", String(150), primary_key=True),  # job:<job id> | report:<template id>
+    Column("incident_id", String(40), nullable=False),  # closes this incident, not a later one
+    Column("kind", String(20), nullable=False),  # the event that opened it: job-failed | job-late | report-failed
+    Column("name", String(200), nullable=False),
+    Column("opened_at", DateTime, nullable=False),
+    Column("updated_at", DateTime, nullable=False),
+    Column("failures", Integer, nullable=False, default=0),
+    Column("last_error", Text, nullable=True),
+    Column("notified", Text, nullable=False),  # JSON list of the target names told about it
+    Column("revision", Integer, nullable=False, default=0),  # compare-and-set for `notified`
+)
+
+# Every alert sent to every target: 'pending' until the last attempt, then 'sent' or 'failed'.
+alert_deliveries = Table(
+    "alert_deliveries",
+    state_metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("alert_id", String(40), nullable=False),  # the targets of one alert share it
+    Column("at", DateTime, nullable=False),
+    Column("subject", String(150), nullable=False),
+    Column("kind", String(20), nullable=False),  # job-failed | job-late | report-failed | recovered | test
+    Column("target", String(100), nullable=False),
+    Column("status", String(20), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("error", Text, nullable=True),
+    Column("finished_at", DateTime, nullable=True),
+    Index("ix_alert_deliveries_subject", "subject", "id"),
+)

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
-from urllib.parse import parse_qs, unquote, urlsplit
 
 from ..data.config import SmtpSettings
-from ..runtime.errors import ConfigError, one_line
+from ..data.smtp import describe_smtp_error, parse_smtp_url, send_message
+from ..runtime.errors import ConfigError
 from ..runtime.redact import redact_value
 
 SENT = "sent"
@@ -43,37 +43,6 @@ class DeliveryResult:
 
     def to_dict(self) -> dict[str, object]:
         return {"status": self.status, "recipients": dict(self.recipients), "error": self.error}
-
-
-@dataclass(frozen=True)
-class SmtpTarget:
-    host: str
-    port: int
-    use_ssl: bool
-    starttls: bool
-    username: str | None
-    password: str | None
-
-
-def parse_smtp_url(url: str) -> SmtpTarget:
-    """smtp://[user[:pass]@]host[:port][?starttls=true] or smtps://... (implicit TLS)."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
-        raise ConfigError("the SMTP URL must look like smtp://user:pass@host:587?starttls=true or smtps://host:465")
-    query = {k.lower(): v[-1].lower() for k, v in parse_qs(parts.query).items()}
-    use_ssl = parts.scheme == "smtps"
-    try:
-        port = parts.port or (465 if use_ssl else 25)
-    except ValueError:
-        raise ConfigError("the SMTP URL has an invalid port") from None
-    return SmtpTarget(
-        host=parts.hostname,
-        port=port,
-        use_ssl=use_ssl,
-        starttls=query.get("starttls") in ("1", "true", "yes", "on"),
-        username=unquote(parts.username) if parts.username else None,
-        password=unquote(parts.password) if parts.password else None,
-    )
 
 
 def build_message(
@@ -101,13 +70,6 @@ def _mime_type(path: Path, content_type: str) -> tuple[str, str]:
     return maintype or "application", subtype or "octet-stream"
 
 
-def _describe(exc: BaseException) -> str:
-    if isinstance(exc, smtplib.SMTPResponseException):
-        text = exc.smtp_error.decode("utf-8", "replace") if isinstance(exc.smtp_error, bytes) else str(exc.smtp_error)
-        return f"{exc.smtp_code} {text}".strip()
-    return one_line(exc, with_type=True)
-
-
 def send_report(
     smtp: SmtpSettings | None,
     recipients: Sequence[str],
@@ -123,17 +85,17 @@ def send_report(
     if smtp is None:
         return DeliveryResult(NOT_SENT, {r: "not sent: no SMTP server configured" for r in recipients})
     try:
-        target = parse_smtp_url(smtp.url)
+        parse_smtp_url(smtp.url)  # a bad URL fails every recipient with one clear line
         message = build_message(smtp.sender, recipients, subject, body, attachment, content_type)
     except (ConfigError, OSError, ValueError) as exc:
         return _all_failed(recipients, str(exc))
     try:
-        refused = _send(target, smtp, message, recipients)
+        refused = send_message(smtp, message, recipients)
     except smtplib.SMTPRecipientsRefused as exc:
         outcome = {r: f"refused: {_describe_refusal(exc.recipients.get(r))}" for r in recipients}
         return DeliveryResult(FAILED, outcome, "every recipient was refused")
     except (smtplib.SMTPException, OSError, ssl.SSLError) as exc:
-        return _all_failed(recipients, _describe(exc))
+        return _all_failed(recipients, describe_smtp_error(exc))
     outcome = {
         r: (f"refused: {_describe_refusal(refused[r])}" if r in refused else SENT) for r in recipients
     }
@@ -151,17 +113,3 @@ def _describe_refusal(value: object) -> str:
 
 def _all_failed(recipients: Sequence[str], error: str) -> DeliveryResult:
     return DeliveryResult(FAILED, {r: f"failed: {error}" for r in recipients}, error)
-
-
-def _send(target: SmtpTarget, smtp: SmtpSettings, message: EmailMessage, recipients: Sequence[str]) -> dict:
-    context = ssl.create_default_context()
-    client = (smtplib.SMTP_SSL(target.host, target.port, timeout=smtp.timeout, context=context) if target.use_ssl
-              else smtplib.SMTP(target.host, target.port, timeout=smtp.timeout))
-    with client:
-        client.ehlo_or_helo_if_needed()
-        if target.starttls:
-            client.starttls(context=context)
-            client.ehlo()
-        if target.username:
-            client.login(target.username, target.password or "")
-        return client.send_message(message, from_addr=smtp.sender, to_addrs=list(recipients))

@@ -26,6 +26,8 @@ REPORT_STARTED = "report.started"
 REPORT_FINISHED = "report.finished"
 REPORT_FAILED = "report.failed"
 TEMPLATES_CHANGED = "templates.changed"
+ALERT_SENT = "alert.sent"  # an alert reached a target (subject: job:<id> or report:<id>)
+ALERT_FAILED = "alert.failed"  # a target could not be reached, retries spent
 
 
 @dataclass(frozen=True)

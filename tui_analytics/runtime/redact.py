@@ -94,6 +94,13 @@ def register_url(url: str | None) -> None:
             _known.update(secrets)
 
 
+def register_secret(value: str | None) -> None:
+    """Remember a secret that is not part of a URL (a webhook's secret header) so it is masked everywhere."""
+    if value and len(value) >= 3:
+        with _lock:
+            _known.add(value)
+
+
 def register_environment(env: Mapping[str, str] | None = None) -> None:
     """Register the URLs configured in the environment (before anything can fail and print them)."""
     import os

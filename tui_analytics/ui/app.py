@@ -35,6 +35,8 @@ from ..data.config import Settings
 from ..runtime.clock import SYSTEM_CLOCK, Clock
 from ..runtime.errors import one_line
 from ..runtime.events import (
+    ALERT_FAILED,
+    ALERT_SENT,
     CACHE_CHANGED,
     JOB_FAILED,
     JOB_FINISHED,
@@ -94,6 +96,8 @@ _PANES_FOR = {
     REPORT_FINISHED: ("reports",),
     REPORT_FAILED: ("reports",),
     TEMPLATES_CHANGED: ("reports",),
+    ALERT_SENT: ("jobs", "metrics"),
+    ALERT_FAILED: ("jobs", "metrics"),
 }
 
 
@@ -367,6 +371,9 @@ class DashboardApp(App[None]):
         elif event.kind == REPORT_FAILED:
             self.notify(f"{detail.get('name', event.subject)}: {detail.get('error') or 'failed'}",
                         title="Report failed", severity="error", timeout=10)
+        elif event.kind == ALERT_FAILED:
+            self.notify(f"{detail.get('event', 'alert')} {event.subject.partition(':')[2]} to {detail.get('target')}: "
+                        f"{detail.get('error') or 'failed'}", title="Alert not delivered", severity="warning", timeout=10)
         elif event.kind == REPORT_FINISHED and detail.get("trigger") != "manual":
             self.notify(f"{detail.get('name', event.subject)}: {detail.get('filename', '')}",
                         title=f"Report generated ({detail.get('trigger', 'scheduled')})", timeout=6)
@@ -401,7 +408,7 @@ class DashboardApp(App[None]):
         if not services.ready:
             return
         if "jobs" in dirty:
-            screen.jobs.show_jobs(services.job_statuses(), now, scheduler=state.scheduler)
+            screen.jobs.show_jobs(services.job_statuses(), now, scheduler=state.scheduler, alerts=services.job_alerts())
         if "metrics" in dirty:
             screen.metrics.show(services.metrics(), now, state)
         if "analytics" in dirty:

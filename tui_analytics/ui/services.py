@@ -24,11 +24,12 @@ from .widgets.metrics import MetricsView
 from .widgets.reports import ReportsView
 
 if TYPE_CHECKING:
+    from ..alerts.models import AlertSummary
     from ..export.service import FileExport
     from ..processor.cache import CacheEntry
     from ..processor.models import JobRun, JobStatus
     from ..reports.models import GeneratedReport, ReportTemplate
-    from ..wiring.protocols import ExportService, ProcessorService, ReportsService
+    from ..wiring.protocols import AlertsService, ExportService, ProcessorService, ReportsService
     from .screens.export import ExportRequest
 
 log = logging.getLogger(__name__)
@@ -67,6 +68,11 @@ class DashboardServices:
     @property
     def reports(self) -> ReportsService:
         return self.root.reports
+
+    @property
+    def alerts(self) -> AlertsService | None:
+        """The alert service, None when no [[alerts]] target is configured."""
+        return self.root.alerts
 
     @property
     def export_service(self) -> ExportService:
@@ -175,7 +181,17 @@ class DashboardServices:
         if not self.ready:
             return MetricsView()
         processor = self.processor
-        return MetricsView(processor.get_job_metrics(), processor.cache_stats(), processor.latest_performance)
+        alerts = self.alerts
+        return MetricsView(processor.get_job_metrics(), processor.cache_stats(), processor.latest_performance,
+                           alerts_configured=alerts is not None,
+                           last_alert=alerts.last_alert() if alerts is not None else None)
+
+    def job_alerts(self) -> dict[str, AlertSummary | None] | None:
+        """The last alert about each job (None when no alert target is configured)."""
+        alerts = self.alerts
+        if alerts is None or not self.ready:
+            return None
+        return {job_id: alerts.last_alert(f"job:{job_id}") for job_id in (s.id for s in self.job_statuses())}
 
     def cache_entries(self) -> dict[str, CacheEntry]:
         """Cache entries by key (read without counting as cache hits)."""

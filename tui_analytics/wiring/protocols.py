@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from ..alerts.models import AlertSummary
     from ..data.daterange import DateRange
     from ..data.locking import LockHolder
     from ..export.options import ExportOptions, ExportResult
@@ -83,6 +84,12 @@ class ReportsService(Protocol):
     def get_report_statistics(self) -> ReportStatistics: ...
     def restart(self) -> None: ...
     def stop(self, *, interrupt: bool = False) -> None: ...
+
+
+class AlertsService(Protocol):
+    """The alert service as the dashboard reads it (memory only)."""
+
+    def last_alert(self, subject: str | None = None) -> AlertSummary | None: ...
 
 
 class ExportService(Protocol):

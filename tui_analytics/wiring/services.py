@@ -20,6 +20,7 @@ from ..runtime.clock import SYSTEM_CLOCK, Clock
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
+    from ..alerts import AlertService
     from ..data.repository import AdminAnalyticsOptimizedRepository
     from ..export import AnalyticsExportService
     from ..processor import AnalyticsBackgroundProcessor
@@ -53,6 +54,7 @@ class Services:
         reports: AnalyticsScheduledReportsService | None = None,
         processor_options: dict[str, Any] | None = None,
         reports_options: dict[str, Any] | None = None,
+        alerts_options: dict[str, Any] | None = None,
     ) -> None:
         self.settings = settings
         self.clock: Clock = clock or SYSTEM_CLOCK
@@ -64,8 +66,11 @@ class Services:
         self._reports = reports
         self._channel: Channel | None = None
         self.opened_source = False  # open() opened the source itself (it was not passed in)
+        self._alerts: AlertService | None = None
+        self._alerted_buses: list[EventBus] = []  # the buses the alert service listens to
         self._processor_options = dict(processor_options or {})
         self._reports_options = dict(reports_options or {})
+        self._alerts_options = dict(alerts_options or {})
 
     # -- the services (built on first use, no I/O) ---------------------------------
 
@@ -78,6 +83,7 @@ class Services:
                 self.settings, repository=self.repository, clock=self.clock, bus=self.bus,
                 state_engine=self.state_engine, **self._processor_options,
             )
+        self._alert_on(self._processor.bus)
         return self._processor
 
     @property
@@ -98,6 +104,7 @@ class Services:
                 repository=self.repository, state_engine=self.state_engine,
                 performance=self._performance, **self._reports_options,
             )
+        self._alert_on(self._reports.bus)
         return self._reports
 
     @property
@@ -119,6 +126,24 @@ class Services:
             yield channel
         finally:
             channel.close()
+
+    @property
+    def alerts(self) -> AlertService | None:
+        """The alert service, when the settings name `[[alerts]]` targets (else None: nothing listens)."""
+        if self._alerts is None and self.settings.alerts:
+            from ..alerts import AlertService
+
+            self._alerts = AlertService(self.settings, clock=self.clock, bus=self.bus, state_engine=self.open_state,
+                                        **self._alerts_options)
+        return self._alerts
+
+    def _alert_on(self, bus: EventBus) -> None:
+        # Whichever process runs a job or a report alerts about it: the dashboard, serve, a CLI
+        # run, a script. So the alert service listens from the moment a service exists.
+        alerts = self.alerts
+        if alerts is not None and all(bus is not b for b in self._alerted_buses):
+            self._alerted_buses.append(bus)
+            alerts.watch(bus)
 
     def built(self, name: str) -> Any:
         """The service called `name` ('processor', 'export', 'reports') if it was built, else None."""
@@ -160,6 +185,8 @@ class Services:
         self.processor.open()
         self.export.open()
         self.reports.open()
+        if self.alerts is not None:
+            self.alerts.open()
         return self
 
     def open_state(self) -> Any:
@@ -185,6 +212,10 @@ class Services:
         if follow:
             self.channel.tell()
             self.channel.follow(asyncio.get_running_loop())
+        if self.alerts is not None:
+            processor = self.processor
+            self.alerts.start(lambda: [(s.id, s.interval_s) for s in processor.get_job_statuses()],
+                              lambda: processor.scheduler_state() == "running")
 
     def stop(self, *, interrupt: bool = False) -> None:
         """Unschedule everything this process scheduled; with `interrupt`, cancel running work
@@ -201,5 +232,11 @@ class Services:
                 log.exception("stopping the %s failed", name)
         if self._channel is not None:
             self._channel.close()  # after the services: their last events (runs interrupted) go out too
+        if self._alerts is not None:
+            # Quitting: no more retries (each queued alert still gets its attempt, in its thread).
+            if interrupt:
+                self._alerts.close()
+            else:
+                self._alerts.stop()
         if interrupt:
             scheduling.shutdown_scheduler()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING
 
@@ -16,6 +16,7 @@ from .chart import BarChart
 from .pane import Pane, StyledTable, show
 
 if TYPE_CHECKING:  # the processor package loads SQLAlchemy: not before the first frame
+    from ...alerts.models import AlertSummary
     from ...processor.models import JobStatus
 
 # status -> tone (a component class of StyledTable, coloured in the stylesheet)
@@ -52,6 +53,7 @@ class JobsPane(Pane):
         self._jobs: dict[str, JobStatus] = {}
         self._schedule_state = "running"
         self._now: datetime | None = None
+        self._alerts: Mapping[str, AlertSummary | None] | None = None  # None: no alert target configured
 
     def compose(self) -> ComposeResult:
         table = StyledTable(id="jobs-table", cursor_type="row", zebra_stripes=False)
@@ -80,9 +82,11 @@ class JobsPane(Pane):
         room = (self.table.size.width or self.size.width) - FIXED_WIDTH - 2
         return room if room >= ERROR_MIN else 0
 
-    def show_jobs(self, jobs: Sequence[JobStatus], now: datetime, *, scheduler: str = "running") -> None:
-        """Redraw every row from the processor's JobStatus list."""
+    def show_jobs(self, jobs: Sequence[JobStatus], now: datetime, *, scheduler: str = "running",
+                  alerts: Mapping[str, AlertSummary | None] | None = None) -> None:
+        """Redraw every row from the processor's JobStatus list (`alerts`: each job's last alert, for `v`)."""
         self._schedule_state = scheduler
+        self._alerts = alerts
         self._now = now
         self._jobs = {job.id: job for job in jobs}
         columns = list(COLUMNS) if self._error_room() else list(COLUMNS[:-1])
@@ -93,7 +97,7 @@ class JobsPane(Pane):
 
     def relayout(self) -> None:
         if self._jobs and self._now is not None:
-            self.show_jobs(list(self._jobs.values()), self._now, scheduler=self._schedule_state)
+            self.show_jobs(list(self._jobs.values()), self._now, scheduler=self._schedule_state, alerts=self._alerts)
 
     def tick(self, now: datetime) -> None:
         """Redraw the countdown column only."""
@@ -174,6 +178,12 @@ class JobsPane(Pane):
         if job.next_run is not None and now is not None:
             lines.append(f"next run: {fmt.short_datetime(job.next_run, self._tz, now)} ({fmt.countdown(job.next_run, now)})")
         lines.append(f"error: {job.error}" if job.error else "no error")
+        if self._alerts is not None:
+            alert = self._alerts.get(job.id)
+            if alert is None:
+                lines.append("last alert: none sent about this job")
+            elif now is not None:
+                lines.append(f"last alert: {fmt.short_datetime(alert.at, self._tz, now)}, {alert.describe()}")
         return f"Job {job.id}", lines
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:

@@ -16,6 +16,7 @@ from .pane import Pane, StyledTable
 # Types only: importing the processor package at run time would load SQLAlchemy and
 # APScheduler before the first frame.
 if TYPE_CHECKING:
+    from ...alerts.models import AlertSummary
     from ...processor.cache import CacheStats
     from ...processor.models import JobMetrics
     from ..state import DashboardState
@@ -31,6 +32,8 @@ class MetricsView:
     jobs: JobMetrics | None = None
     cache: CacheStats | None = None
     performance: Mapping[str, Any] | None = None  # the performance-metrics job's last value
+    alerts_configured: bool = False  # [[alerts]] targets exist: the pane says how the last alert went
+    last_alert: AlertSummary | None = None
 
 
 def _ms(value: Any) -> str:
@@ -87,6 +90,7 @@ class MetricsPane(Pane):
             ("Scheduler", table.tone("attached" if scheduler == "read-only" else scheduler,
                                      "warn" if scheduler == "paused" else None)),
             *([("Scheduled by", fmt.truncate(holder, 40))] if holder and scheduler == "read-only" else []),
+            *([("Last alert", self._alert(table, view.last_alert, now))] if view.alerts_configured else []),
             ("Measured", fmt.age(_parse(perf.get("measuredAt")), now) if perf else "not yet"),
         ]
         table.refill([("name", "Metric"), ("value", "Value")],
@@ -96,6 +100,21 @@ class MetricsPane(Pane):
         if moment is None:
             return "never"
         return f"{fmt.short_datetime(moment, self._tz, now)}, {fmt.short_span((now - fmt.as_utc(moment)).total_seconds())} ago"
+
+    def _alert(self, table: StyledTable, alert: AlertSummary | None, now: datetime) -> str | Text:
+        """When the last alert went out and whether it arrived: `09:14, 3m ago · delivered`."""
+        if alert is None:
+            return "none sent"
+        sent = sum(d.delivered for d in alert.deliveries)
+        total = len(alert.deliveries)
+        status, tone = {
+            "sent": ("delivered", "good"),
+            "pending": ("sending…", "busy"),
+            "partial": (f"{sent}/{total} delivered", "warn"),
+        }.get(alert.status, ("NOT delivered", "bad"))
+        text = table.tone(f"{self._when(alert.at, now)} · ", None)
+        text.append_text(table.tone(status, tone))
+        return text
 
     @staticmethod
     def _stalls(table: StyledTable, count: int, worst_ms: float) -> str | Text:

@@ -1,0 +1,324 @@
+"""AlertService: turns job and report events into one alert per incident, sent off the event loop.
+
+It listens on the services' event bus (the processor and the reports service publish
+`job.failed`, `job.finished`, `report.failed`, `report.finished`), so whichever
+process ran the work alerts, and the processor knows nothing of alerts. The bus
+listener only queues the event: the incident is opened or closed in the state
+database by a worker thread, and each target sends in a thread of its own (a slow or
+failing target holds up neither the jobs nor the other targets). The process that
+schedules also checks, every few seconds, for jobs without a successful run for
+longer than their grace period (`check_late`, on the injected clock).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import socket
+import threading
+from collections.abc import Callable, Iterable
+from dataclasses import replace
+from datetime import datetime
+from typing import Any
+
+from ..data import alert_targets as on
+from ..data.alert_targets import AlertTarget
+from ..data.config import Settings
+from ..runtime.clock import SYSTEM_CLOCK, Clock
+from ..runtime.events import (
+    ALERT_FAILED,
+    ALERT_SENT,
+    JOB_FAILED,
+    JOB_FINISHED,
+    REPORT_FAILED,
+    REPORT_FINISHED,
+    EventBus,
+    ServiceEvent,
+    default_bus,
+)
+from . import messages
+from .incidents import IncidentStore
+from .models import TEST, Alert, AlertSummary, Delivery, summarise
+from .senders import Wait, deliver
+from .worker import SerialWorker
+
+log = logging.getLogger(__name__)
+
+WATCHED = (JOB_FAILED, JOB_FINISHED, REPORT_FAILED, REPORT_FINISHED)
+CHECK_SECONDS = 30.0  # how often the scheduling process looks for late jobs (less for shorter intervals)
+REMEMBERED = 500  # deliveries kept in memory for the screen
+
+
+class AlertService:
+    """The alerts of one process. Constructing it does no I/O; `open()` reads the last alerts."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        clock: Clock | None = None,
+        bus: EventBus | None = None,
+        state_engine: Any = None,
+        wait: Wait | None = None,
+        host: str | None = None,
+    ) -> None:
+        self.settings = settings
+        self.targets: tuple[AlertTarget, ...] = settings.alerts
+        self.clock: Clock = clock or SYSTEM_CLOCK
+        self.bus = bus or default_bus()
+        self._state_engine = state_engine  # an Engine, a function that opens one, or None: opened on first use
+        self.store = IncidentStore(self._state)
+        self.host = host if host is not None else socket.gethostname()
+        self._closing = threading.Event()
+        self._wait: Wait = wait or self._closing.wait
+        self._lock = threading.Lock()
+        self._work = SerialWorker("alerts")
+        self._senders: dict[str, SerialWorker] = {}
+        self._known: dict[tuple[str, str], Delivery] = {}
+        self._summaries: dict[str, AlertSummary] = {}
+        self._baseline: dict[str, datetime] = {}
+        self._watch_since: datetime | None = None
+        self._task: asyncio.Task[None] | None = None
+        self.retries = 0  # attempts after the first, over every delivery of this process
+
+    def _state(self) -> Any:
+        engine = self._state_engine
+        if engine is None:
+            from ..data.state import open_state
+
+            engine = self._state_engine = open_state(self.settings, self.clock)
+        return engine() if callable(engine) else engine
+
+    # -- reading (memory only: fine on the event loop) --------------------------------
+
+    def last_alert(self, subject: str | None = None) -> AlertSummary | None:
+        """The newest alert about `subject` (`job:<id>`, `report:<id>`), or of all when None."""
+        with self._lock:
+            return self._summaries.get(subject or "")
+
+    # -- opening and following the state database (blocking) -----------------------------
+
+    def open(self) -> AlertService:
+        """Read the last alerts (any process's) and keep the delivery log within the retention."""
+        self.refresh()
+        try:
+            self.store.prune(self.settings.history_retention)
+        except Exception:
+            log.exception("could not prune the alert deliveries")
+        return self
+
+    def refresh(self) -> None:
+        """Reload the last alerts from the state database (another process may have sent some)."""
+        try:
+            rows = self.store.recent(REMEMBERED)
+        except Exception:
+            log.exception("could not read the alert deliveries")
+            return
+        with self._lock:
+            self._known = {(d.alert_id, d.target): d for d in reversed(rows)}
+            self._summaries = summarise(list(self._known.values()))
+
+    def _remember(self, deliveries: Iterable[Delivery]) -> None:
+        with self._lock:
+            for delivery in deliveries:
+                self._known.pop((delivery.alert_id, delivery.target), None)
+                self._known[(delivery.alert_id, delivery.target)] = delivery
+            while len(self._known) > REMEMBERED:
+                self._known.pop(next(iter(self._known)))
+            self._summaries = summarise(list(self._known.values()))
+
+    # -- events -> incidents -------------------------------------------------------
+
+    def watch(self, bus: EventBus) -> Callable[[], None]:
+        """Listen to a bus's job and report events; returns the function that stops listening."""
+        return bus.subscribe(self._on_event)
+
+    def _on_event(self, event: ServiceEvent) -> None:
+        # In the publisher's thread (often the event loop): queue, nothing else. Events relayed from
+        # another process (wiring/channel.py marks them `remote`) are that process's to alert about.
+        if event.kind in WATCHED and not event.detail.get("remote"):
+            self._work.submit(self._guarded, self.handle, event)
+
+    def handle(self, event: ServiceEvent) -> None:
+        """Open, add to or close the incident the event is about, and send what that calls for (blocking)."""
+        detail = event.detail
+        if event.kind == JOB_FAILED:
+            self._failure(f"job:{event.subject}", on.JOB_FAILED, event.subject, detail.get("error"), event.at)
+        elif event.kind == REPORT_FAILED:
+            name = str(detail.get("name") or event.subject)
+            self._failure(f"report:{event.subject}", on.REPORT_FAILED, name, detail.get("error"), event.at)
+        elif event.kind == JOB_FINISHED:
+            self._success(f"job:{event.subject}", event.at)
+        elif event.kind == REPORT_FINISHED:
+            self._success(f"report:{event.subject}", event.at)
+
+    def _guarded(self, fn: Callable[..., Any], *args: Any) -> None:
+        try:
+            fn(*args)
+        except Exception:  # the state database may be what failed: logged, never raised into a job
+            log.exception("alert handling failed")
+
+    def _failure(self, subject: str, kind: str, name: str, error: Any, at: datetime, *, counts: bool = True) -> None:
+        error = str(error) if error else None
+        wanting = [t for t in self.targets if t.wants(kind)]
+        incident = self.store.get(subject)
+        if incident is None:
+            if not wanting:
+                return  # nobody to tell: no incident either
+            opened = self.store.open(subject, kind, name, at, error, [t.name for t in wanting], failures=int(counts))
+            if opened is not None:
+                self._send(messages.build(kind, subject, name, at, host=self.host, error=error, since=at,
+                                          failures=opened.failures), wanting)
+                return
+            incident = self.store.get(subject)  # another process opened it a moment ago
+            if incident is None:
+                return
+        if counts:
+            self.store.note_failure(incident, at, error)
+        # An incident opened by one event (late) may concern targets that only want the other (failed).
+        new = [t for t in wanting if t.name not in incident.notified]
+        if new and self.store.add_notified(incident, [t.name for t in new]):
+            self._send(messages.build(kind, subject, incident.name, at, host=self.host, error=error,
+                                      since=incident.opened_at, failures=incident.failures + int(counts)), new)
+
+    def _success(self, subject: str, at: datetime) -> None:
+        incident = self.store.get(subject)
+        # A success from before the incident opened (queued behind it, or another process's) ends nothing.
+        if incident is None or at < incident.opened_at or not self.store.close(incident):
+            return
+        told = [t for t in self.targets if t.name in incident.notified and t.wants(on.RECOVERED)]
+        if told:
+            self._send(messages.build(on.RECOVERED, subject, incident.name, at, host=self.host,
+                                      since=incident.opened_at, failures=incident.failures), told)
+
+    # -- late jobs ----------------------------------------------------------------------
+
+    def check_late(self, jobs: Iterable[tuple[str, float]], *, running: bool = True) -> list[str]:
+        """Alert for each job (id, interval in seconds) without a successful run for more than
+        `alert_grace` intervals; returns the late ones (blocking). Time stops while the scheduler
+        does not run (paused, read-only, stopped): a job is not late for runs nobody was to make."""
+        now = self.clock.now()
+        jobs = list(jobs)
+        if not running:
+            self._baseline = {job_id: now for job_id, _ in jobs}
+            return []
+        if not any(t.wants(on.JOB_LATE) for t in self.targets):
+            return []
+        successes = self.store.last_successes()
+        grace = self.settings.alert_grace
+        late: list[str] = []
+        for job_id, interval in jobs:
+            since = self._baseline.setdefault(job_id, self._watch_since or now)
+            last = successes.get(job_id)
+            if last is not None and last > since:
+                since = last
+            waited = (now - since).total_seconds()
+            if waited > grace * interval:
+                late.append(job_id)
+                error = (f"no successful run for {messages.span(waited)} "
+                         f"(late after {grace:g} × {messages.span(interval)})")
+                self._failure(f"job:{job_id}", on.JOB_LATE, job_id, error, now, counts=False)
+        return late
+
+    def start(self, jobs: Callable[[], Iterable[tuple[str, float]]], running: Callable[[], bool]) -> None:
+        """Look for late jobs every few seconds on the running loop (the checks run in the worker)."""
+        self.stop()
+        self._watch_since = self.clock.now()
+        self._task = asyncio.get_running_loop().create_task(self._watch(jobs, running))
+
+    async def _watch(self, jobs: Callable[[], Iterable[tuple[str, float]]], running: Callable[[], bool]) -> None:
+        while True:
+            listed = list(jobs())
+            shortest = min((interval for _, interval in listed), default=CHECK_SECONDS)
+            await asyncio.sleep(min(CHECK_SECONDS, max(1.0, shortest)))
+            try:
+                listed, is_running = list(jobs()), running()
+                self._work.submit(self._guarded, self._periodic, listed, is_running)
+            except Exception:
+                log.exception("the late-job check failed")
+
+    def _periodic(self, jobs: list[tuple[str, float]], running: bool) -> None:
+        self.check_late(jobs, running=running)
+        self.refresh()
+
+    def stop(self) -> None:
+        """Stop looking for late jobs (alerts already queued are still sent)."""
+        task, self._task = self._task, None
+        if task is not None and not task.done():
+            task.cancel()
+
+    def close(self) -> None:
+        """Quitting: stop the late check, and stop retrying (each queued alert gets one more attempt)."""
+        self.stop()
+        self._closing.set()
+
+    def drain(self, timeout: float = 30.0) -> bool:
+        """Wait until every queued event is handled and every alert sent or given up (tests, the CLI)."""
+        import time
+
+        deadline = time.monotonic() + timeout
+        while True:
+            workers = [self._work, *list(self._senders.values())]
+            if all(w.idle for w in workers):
+                return True
+            for worker in workers:
+                if not worker.wait_idle(max(0.0, deadline - time.monotonic())):
+                    return False
+
+    # -- sending ----------------------------------------------------------------------------
+
+    def _sender(self, target: AlertTarget) -> SerialWorker:
+        with self._lock:
+            worker = self._senders.get(target.name)
+            if worker is None:
+                worker = self._senders[target.name] = SerialWorker(f"alerts to {target.name}")
+            return worker
+
+    def _send(self, alert: Alert, targets: list[AlertTarget]) -> None:
+        try:
+            pending = self.store.add_pending(alert, [t.name for t in targets])
+        except Exception:  # recorded or not, the alert goes out
+            log.exception("could not record the alert")
+            pending = [Delivery(alert.id, alert.at, alert.subject, alert.kind, t.name, "pending") for t in targets]
+        self._remember(pending)
+        for target, row in zip(targets, pending):
+            self._sender(target).submit(self._guarded, self._deliver, target, alert, row)
+
+    def _deliver(self, target: AlertTarget, alert: Alert, row: Delivery) -> Delivery:
+        outcome = deliver(target, alert, self.settings.smtp, self._wait)
+        delivery = replace(row, status=outcome.status, attempts=outcome.attempts, error=outcome.error,
+                           finished_at=self.clock.now())
+        with self._lock:
+            self.retries += max(0, outcome.attempts - 1)
+        try:
+            self.store.finish(delivery)
+        except Exception:
+            log.exception("could not record the alert's delivery")
+        self._remember([delivery])
+        tries = f"{outcome.attempts} attempt{'s' if outcome.attempts != 1 else ''}"
+        if delivery.delivered:
+            log.info("alert %s %s sent to %s (%s)", alert.kind, alert.subject, target.name, tries)
+        else:
+            log.warning("alert %s %s to %s failed after %s: %s", alert.kind, alert.subject, target.name, tries,
+                        outcome.error)
+        self.bus.publish(ServiceEvent(
+            ALERT_SENT if delivery.delivered else ALERT_FAILED, alert.subject,
+            {"event": alert.kind, "target": target.name, "attempts": outcome.attempts, "error": outcome.error},
+            self.clock.now(),
+        ))
+        return delivery
+
+    def send_test(self, timeout: float = 120.0) -> list[Delivery]:
+        """A test alert to every target, each recorded like any alert; waits for the outcomes (blocking)."""
+        now = self.clock.now()
+        results: dict[str, Delivery] = {}
+        alerts = [(target, messages.build(TEST, "test:alerts", target.name, now, host=self.host))
+                  for target in self.targets]
+        for target, alert in alerts:
+            self._send(alert, [target])
+        self.drain(timeout)
+        with self._lock:
+            for target, alert in alerts:
+                results[target.name] = self._known.get((alert.id, target.name)) or Delivery(
+                    alert.id, now, alert.subject, alert.kind, target.name, "pending")
+        return [results[t.name] for t in self.targets]

@@ -1,0 +1,121 @@
+"""`tui-analytics alerts test|status`: the [[alerts]] targets of the configuration from a shell.
+
+Alerts are sent by whichever process runs the work (the dashboard, serve, jobs run,
+report run): one when a job or a report starts failing or a job is late, one
+"recovered" when it succeeds again. `test` sends a test alert to every target now;
+`status` shows the targets, the open incidents and the last deliveries.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from ..runtime.printable import printable
+from .common import services, whole_number
+
+if TYPE_CHECKING:
+    from ..alerts.models import Delivery
+    from ..data.alert_targets import AlertTarget
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    alerts = sub.add_parser(
+        "alerts", help="send a test alert; show alert targets, open incidents and deliveries",
+        description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    cmds = alerts.add_subparsers(dest="alerts_command", metavar="COMMAND", required=True)
+    test = cmds.add_parser("test", help="send a test alert to every target now; exits 1 if one is not delivered",
+                           description="Send a test alert to every [[alerts]] target (retried as real alerts are) "
+                                       "and say, per target, whether it was delivered.")
+    test.add_argument("--json", action="store_true", help="print JSON")
+    test.set_defaults(handler=run_test)
+    status = cmds.add_parser("status", help="the targets, the open incidents and the last deliveries")
+    status.add_argument("--limit", type=whole_number, default=10, metavar="N", help="how many deliveries (default 10)")
+    status.add_argument("--json", action="store_true", help="print JSON")
+    status.set_defaults(handler=run_status)
+
+
+def _when(value: datetime | None) -> str:
+    return value.astimezone().strftime("%Y-%m-%d %H:%M:%S") if value else "-"
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def target_dict(target: AlertTarget) -> dict[str, Any]:
+    return {"name": target.name, "kind": target.kind, "where": target.where, "on": sorted(target.on),
+            "slack": target.slack, "attempts": target.attempts}
+
+
+def delivery_dict(d: Delivery) -> dict[str, Any]:
+    return {"at": _iso(d.at), "kind": d.kind, "subject": d.subject, "target": d.target, "status": d.status,
+            "attempts": d.attempts, "error": d.error, "finishedAt": _iso(d.finished_at)}
+
+
+def _print_deliveries(rows: list[Delivery]) -> None:
+    print(f"{'AT':<19}  {'EVENT':<13} {'ABOUT':<28} {'TARGET':<24} {'STATUS':<8} {'TRIES':>5}  ERROR")
+    for d in rows:
+        print(f"{_when(d.at):<19}  {d.kind:<13} {printable(d.subject)[:28]:<28} {printable(d.target)[:24]:<24} "
+              f"{d.status:<8} {d.attempts:>5}  {printable(d.error or '')}".rstrip())
+
+
+def run_test(args: argparse.Namespace) -> int:
+    root = services(args)
+    alerts = root.alerts
+    if alerts is None:
+        raise ValueError("no [[alerts]] targets in the configuration (see `tui-analytics alerts --help` and the README)")
+    root.open_state()
+    results = alerts.send_test()
+    if args.json:
+        print(json.dumps([delivery_dict(d) for d in results], indent=2))
+    else:
+        for d in results:
+            tries = f"{d.attempts} attempt{'s' if d.attempts != 1 else ''}"
+            outcome = f"delivered ({tries})" if d.delivered else f"NOT delivered after {tries}: {d.error or d.status}"
+            print(f"{printable(d.target)}: {outcome}")
+    return 0 if all(d.delivered for d in results) else 1
+
+
+def run_status(args: argparse.Namespace) -> int:
+    if args.limit < 1:
+        raise ValueError(f"--limit must be at least 1, got {args.limit}")
+    from ..alerts.incidents import IncidentStore
+
+    root = services(args)
+    store = IncidentStore(root.open_state())
+    incidents, deliveries = store.open_incidents(), store.recent(args.limit)
+    targets = root.settings.alerts
+    if args.json:
+        print(json.dumps({
+            "targets": [target_dict(t) for t in targets],
+            "graceIntervals": root.settings.alert_grace,
+            "incidents": [{"subject": i.subject, "kind": i.kind, "name": i.name, "since": _iso(i.opened_at),
+                           "failures": i.failures, "lastError": i.last_error, "told": sorted(i.notified)}
+                          for i in incidents],
+            "deliveries": [delivery_dict(d) for d in deliveries],
+        }, indent=2))
+        return 0
+    if not targets:
+        print("no [[alerts]] targets configured: nothing is sent")
+    for t in targets:
+        unsent = " (no smtp_url: its alerts cannot be sent)" if t.kind == "email" and root.settings.smtp is None else ""
+        print(f"{printable(t.name)}: {t.kind} {printable(t.where)} on {', '.join(sorted(t.on))}{unsent}")
+    print(f"a job is late after {root.settings.alert_grace:g} of its intervals without a successful run")
+    print()
+    if incidents:
+        for i in incidents:
+            print(f"open: {i.kind} {printable(i.subject)} since {_when(i.opened_at)}, {i.failures} failed run(s), "
+                  f"told {', '.join(sorted(i.notified)) or 'nobody'}; {printable(i.last_error or '')}".rstrip("; "))
+    else:
+        print("no open incident")
+    print()
+    if deliveries:
+        _print_deliveries(deliveries)
+    else:
+        print("no alert sent yet")
+    return 0
