@@ -29,7 +29,9 @@ class JobStatus:
 
     `status` is 'scheduled' until the first run, then 'running', 'completed' or
     'failed'. A skipped run does not change it (the job is still running); it
-    shows in `skipped_runs`, `last_skipped` and the history.
+    shows in `skipped_runs`, `last_skipped` and the history. `paused` is separate from
+    `status` (which keeps saying how the last run went); a paused job has no next_run.
+    `interval_s` is the interval in force (set at run time, or the configured one).
     """
 
     id: str
@@ -46,6 +48,7 @@ class JobStatus:
     average_duration_ms: float | None = None
     last_skipped: datetime | None = None
     recent_durations_ms: tuple[float, ...] = ()
+    paused: bool = False  # left out by the scheduler (`jobs pause`); manual triggers still run it
 
 
 @dataclass(frozen=True)
