@@ -21,6 +21,7 @@ SCHEDULED_TRIGGER = "scheduled"
 
 StatusName = Literal["running", "completed", "failed", "scheduled"]
 RunOutcome = Literal["running", "completed", "failed", "skipped", "interrupted"]
+RUN_OUTCOMES: tuple[str, ...] = ("completed", "failed", "skipped", "interrupted", "running")
 
 
 @dataclass(frozen=True)

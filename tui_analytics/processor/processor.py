@@ -505,11 +505,13 @@ class AnalyticsBackgroundProcessor(JobControlMixin):
         """Executions (completed + failed) over all jobs, their average duration, the last cleanup."""
         return self.book.metrics(self.last_cleanup)
 
-    async def get_recent_runs(self, job_id: str | None = None, limit: int = 50) -> list[JobRun]:
-        """History rows, newest first (from the state database, in a thread)."""
+    async def get_recent_runs(self, job_id: str | None = None, limit: int = 50, *, status: str | None = None,
+                              since: datetime | None = None) -> list[JobRun]:
+        """History rows, newest first (from the state database, in a thread); `status` (completed,
+        failed, skipped, interrupted, running) and `since` (started at or after) narrow them."""
         if job_id is not None:
             self._spec(job_id)
-        return await asyncio.to_thread(self.history.recent, job_id, limit)
+        return await asyncio.to_thread(lambda: self.history.recent(job_id, limit, status=status, since=since))
 
     def scheduler_state(self) -> str:
         """'disabled' (DISABLE_AUTO_SYNC), 'read-only' (another process schedules), 'stopped', 'running' or 'paused'."""
