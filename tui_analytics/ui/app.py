@@ -364,7 +364,10 @@ class DashboardApp(App[None]):
         elif event.kind == REPORT_FAILED:
             self.notify(f"{detail.get('name', event.subject)}: {detail.get('error') or 'failed'}",
                         title="Report failed", severity="error", timeout=10)
-        elif event.kind == REPORT_FINISHED and detail.get("trigger") != "manual":
+        elif event.kind == REPORT_FINISHED and detail.get("skipped") and detail.get("trigger") not in ("manual", "backfill"):
+            self.notify(f"{detail.get('name', event.subject)}: {detail['skipped']} (no file, no e-mail)",
+                        title=f"Report skipped ({detail.get('trigger', 'scheduled')})", timeout=6)
+        elif event.kind == REPORT_FINISHED and detail.get("trigger") not in ("manual", "backfill"):
             self.notify(f"{detail.get('name', event.subject)}: {detail.get('filename', '')}",
                         title=f"Report generated ({detail.get('trigger', 'scheduled')})", timeout=6)
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from textual import work
 
+from ..processor.jobsettings import describe_interval
 from ..runtime.errors import one_line
 from . import format as fmt
 
@@ -85,10 +86,11 @@ class ControlActionsMixin(_Host):
         except Exception as exc:
             self.notify(f"{job_id}: {one_line(exc)}", title="Interval not changed", severity="error")
             return
-        every = fmt.span(seconds if seconds is not None else services.configured_interval(job_id))
+        every = describe_interval(seconds if seconds is not None else services.configured_interval(job_id))
         which = " (the configured interval)" if seconds is None else ""
-        self.notify(f"{job_id} runs every {every}{which} from now on." + self._where_applied(),
-                    title="Interval changed")
+        status = next((s for s in services.job_statuses() if s.id == job_id), None)
+        when = " once z resumes it" if status is not None and status.paused else " from now on"
+        self.notify(f"{job_id} runs every {every}{which}{when}." + self._where_applied(), title="Interval changed")
         self.app.refresh_panes("jobs")
 
     # -- the palette's "Backfill <template>…" ----------------------------------------------
