@@ -32,7 +32,7 @@ def test_jobs_run_then_status_shows_the_recorded_runs(cli_env, capsys) -> None:
     assert data["metrics"]["totalJobs"] == 2 and data["metrics"]["failedJobs"] == 0
     assert main(["jobs", "status"]) == 0
     table = capsys.readouterr().out
-    assert table.splitlines()[0].split()[:3] == ["JOB", "STATUS", "LAST"]
+    assert table.splitlines()[0].split()[:4] == ["JOB", "STATUS", "SCHEDULE", "LAST"]
     assert "2 runs, 2 completed, 0 failed" in table
     assert main(["jobs", "history", "top-items", "--json"]) == 0
     runs = json.loads(capsys.readouterr().out)
@@ -104,3 +104,66 @@ def _commands(data_dir):  # type: ignore[no-untyped-def]
     engine = open_state(Settings.for_dir(data_dir))
     found = [channel.read_command(engine, i) for i in range(1, 20)]
     return [c for c in found if c is not None]
+
+
+def test_jobs_pause_resume_and_interval_are_stored_and_shown(cli_env, capsys) -> None:
+    assert main(["jobs", "pause", "top-items"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("top-items paused (manual runs still work); no dashboard or serve process schedules")
+    assert main(["jobs", "interval", "user-growth", "1h30m", "--json"]) == 0
+    reply = json.loads(capsys.readouterr().out)
+    assert (reply["id"], reply["intervalSeconds"], reply["paused"]) == ("user-growth", 5400, False)
+    assert main(["jobs", "status", "--json"]) == 0
+    by_id = {job["id"]: job for job in json.loads(capsys.readouterr().out)["jobs"]}
+    assert by_id["top-items"]["paused"] and not by_id["user-growth"]["paused"]
+    assert by_id["user-growth"]["intervalSeconds"] == 5400 and by_id["top-items"]["intervalSeconds"] == 900
+    assert main(["jobs", "status"]) == 0
+    rows = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()[1:7]}
+    assert "paused (15m)" in rows["top-items"] and "every 1h30m" in rows["user-growth"]
+    assert main(["jobs", "run", "top-items"]) == 0  # a paused job still runs by hand
+    assert "completed" in capsys.readouterr().out
+    assert main(["jobs", "interval", "top-items", "5m"]) == 0
+    assert "runs every 5m once resumed (it is paused)" in capsys.readouterr().out
+    assert main(["jobs", "resume", "top-items"]) == 0
+    assert main(["jobs", "interval", "user-growth", "default"]) == 0
+    assert "runs every 10m (the configured interval)" in capsys.readouterr().out.splitlines()[-1]
+    assert main(["jobs", "status", "--json"]) == 0
+    by_id = {job["id"]: job for job in json.loads(capsys.readouterr().out)["jobs"]}
+    assert not by_id["top-items"]["paused"] and by_id["top-items"]["intervalSeconds"] == 300
+
+
+def test_jobs_pause_names_the_process_that_applies_it(cli_env, capsys) -> None:
+    lock = scheduler_lock(f"sqlite:///{cli_env / 'state.sqlite3'}")
+    assert lock.try_acquire()
+    try:
+        assert main(["jobs", "pause", "cache-cleanup"]) == 0
+    finally:
+        lock.release()
+    assert f"(pid {os.getpid()} on " in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("argv", "says"), [
+    (["jobs", "pause", "top_items"], "unknown job 'top_items' (did you mean 'top-items'?)"),
+    (["jobs", "interval", "top-items", "5 mins"], "interval '5 mins' is not a length of time"),
+    (["jobs", "interval", "top-items", "0s"], "out of range: at least 1s and at most 31d"),
+    (["jobs", "interval", "top-items", "40d"], "out of range"),
+    (["jobs", "interval", "topitems", "5m"], "did you mean 'top-items'"),
+])
+def test_jobs_control_refuses_bad_input_in_one_line_and_stores_nothing(cli_env, capsys, argv, says) -> None:
+    assert main(argv) == 1
+    captured = capsys.readouterr()
+    assert captured.out == "" and says in captured.err and captured.err.count("\n") == 1
+    assert main(["jobs", "status", "--json"]) == 0
+    jobs = json.loads(capsys.readouterr().out)["jobs"]
+    assert not any(job["paused"] for job in jobs) and jobs[2]["intervalSeconds"] == 900
+
+
+def test_jobs_history_filters(cli_env, capsys) -> None:
+    assert main(["jobs", "run", "top-items", "user-growth"]) == 0
+    capsys.readouterr()
+    assert main(["jobs", "history", "--status", "completed", "--since", "2000-01-01", "--json"]) == 0
+    assert sorted(r["jobId"] for r in json.loads(capsys.readouterr().out)) == ["top-items", "user-growth"]
+    assert main(["jobs", "history", "top-items", "--status", "failed"]) == 0
+    assert capsys.readouterr().out.strip() == "no runs match these filters"
+    assert main(["jobs", "history", "--since", "2999-01-01T00:00", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == []

@@ -51,3 +51,31 @@ def whole_number(text: str) -> int:
             raise argparse.ArgumentTypeError(f"{shorten(text)} is too large")
         raise argparse.ArgumentTypeError(f"{shorten(text)} is not a whole number (digits 0-9)")
     return int(text)
+
+
+def check_choice(what: str, value: str, choices: tuple[str, ...]) -> str:
+    """`value` (case aside) if it is one of `choices`; else one line with the closest ("did you mean")."""
+    from ..runtime.errors import unknown
+
+    wanted = value.strip().lower()
+    if wanted not in choices:
+        raise ValueError(unknown(what, value, choices))
+    return wanted
+
+
+def since_moment(text: str, tz: Any) -> Any:
+    """`--since`: an ISO date (its midnight) or date-time, read in `tz` when it has no offset; as UTC."""
+    from datetime import date, datetime, time, timezone
+
+    raw = text.strip()
+    try:
+        if not raw.isascii() or len(raw) > 40:
+            raise ValueError(raw)
+        moment = (datetime.combine(date.fromisoformat(raw), time.min) if len(raw) == 10
+                  else datetime.fromisoformat(raw))
+    except ValueError:
+        raise ValueError(f"--since {shorten(text)} is not an ISO date (YYYY-MM-DD) or date-time "
+                         "(e.g. 2026-01-15 or 2026-01-15T09:30)") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=tz)
+    return moment.astimezone(timezone.utc)

@@ -1,8 +1,10 @@
-"""`tui-analytics jobs status|run|history`: the background jobs from a shell.
+"""`tui-analytics jobs status|run|history|pause|resume|interval`: the background jobs from a shell.
 
 `status` and `history` read the run history in the state database, so they
 show what the dashboard (or any other process) has run. `run` runs jobs in
 this process, against the configured database, and records them there too.
+`pause`, `resume` and `interval` store a job's settings in the state database;
+the process that schedules applies them at its next performance-metrics run.
 """
 
 from __future__ import annotations
@@ -13,9 +15,11 @@ import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from ..data.config import load_settings
 from ..processor.jobs import JOBS
+from ..processor.models import RUN_OUTCOMES
 from ..runtime.printable import printable
-from .common import services, whole_number
+from .common import check_choice, services, since_moment, whole_number
 
 if TYPE_CHECKING:
     from ..processor.models import JobRun, JobStatus
@@ -37,11 +41,32 @@ def register(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--json", action="store_true", help="print JSON")
     run.set_defaults(handler=run_jobs)
 
-    history = cmds.add_parser("history", help="recent runs, newest first")
+    history = cmds.add_parser("history", help="recent runs, newest first",
+                              description="Recent runs, newest first; the filters combine (all must hold).")
     history.add_argument("id", nargs="?", metavar="ID", help="only this job")
+    history.add_argument("--status", metavar="STATUS", help="only runs that ended so: " + ", ".join(RUN_OUTCOMES))
+    history.add_argument("--since", metavar="DATE", help="only runs started at or after this ISO date or date-time "
+                                                         "(without an offset: in the configured zone)")
     history.add_argument("--limit", type=whole_number, default=20, metavar="N", help="how many runs (default 20)")
     history.add_argument("--json", action="store_true", help="print JSON")
     history.set_defaults(handler=run_history)
+
+    where = ("Stored in the state database; the process that schedules (dashboard or serve) applies it "
+             "at its next performance-metrics run (30 s by default).")
+    pause = cmds.add_parser("pause", help="stop scheduling a job (manual runs still work)", description=where)
+    pause.add_argument("id", metavar="ID", help="the job")
+    pause.add_argument("--json", action="store_true", help="print JSON")
+    pause.set_defaults(handler=run_pause, paused=True)
+    resume = cmds.add_parser("resume", help="schedule a paused job again", description=where)
+    resume.add_argument("id", metavar="ID", help="the job")
+    resume.add_argument("--json", action="store_true", help="print JSON")
+    resume.set_defaults(handler=run_pause, paused=False)
+    interval = cmds.add_parser("interval", help="run a job every INTERVAL from now on", description=where)
+    interval.add_argument("id", metavar="ID", help="the job")
+    interval.add_argument("interval", metavar="INTERVAL",
+                          help="30s, 5m, 1h, 1d or 1h30m (1s to 31d); 'default' for the configured interval")
+    interval.add_argument("--json", action="store_true", help="print JSON")
+    interval.set_defaults(handler=run_interval)
 
 
 def _processor(args: argparse.Namespace) -> AnalyticsBackgroundProcessor:
@@ -65,7 +90,7 @@ def status_dict(s: JobStatus) -> dict[str, Any]:
         "id": s.id, "name": s.name, "status": s.status, "lastRun": _iso(s.last_run), "nextRun": _iso(s.next_run),
         "durationMs": s.duration_ms, "error": s.error, "intervalSeconds": s.interval_s, "runs": s.runs,
         "failedRuns": s.failed_runs, "skippedRuns": s.skipped_runs, "averageDurationMs": s.average_duration_ms,
-        "lastSkipped": _iso(s.last_skipped),
+        "lastSkipped": _iso(s.last_skipped), "paused": s.paused,
     }
 
 
@@ -93,17 +118,26 @@ def run_status(args: argparse.Namespace) -> int:
             },
         }, indent=2))
         return 0
-    print(f"{'JOB':<20} {'STATUS':<10} {'LAST RUN':<19} {'DURATION':>10} {'AVERAGE':>10} {'RUNS':>6} "
-          f"{'FAILED':>6} {'SKIPPED':>7}  ERROR")
+    print(f"{'JOB':<20} {'STATUS':<10} {'SCHEDULE':<15} {'LAST RUN':<19} {'DURATION':>10} {'AVERAGE':>10} "
+          f"{'RUNS':>6} {'FAILED':>6} {'SKIPPED':>7}  ERROR")
     for s in statuses:
-        print(f"{s.id:<20} {s.status:<10} {_when(s.last_run):<19} {_ms(s.duration_ms):>10} "
-              f"{_ms(s.average_duration_ms):>10} {s.runs:>6} {s.failed_runs:>6} {s.skipped_runs:>7}  {printable(s.error or '')}")
+        print(f"{s.id:<20} {s.status:<10} {_schedule(s):<15} {_when(s.last_run):<19} {_ms(s.duration_ms):>10} "
+              f"{_ms(s.average_duration_ms):>10} {s.runs:>6} {s.failed_runs:>6} {s.skipped_runs:>7}  "
+              f"{printable(s.error or '')}".rstrip())
     print(f"\n{metrics.total_jobs} runs, {metrics.successful_jobs} completed, {metrics.failed_jobs} failed, "
           f"{metrics.skipped_jobs} skipped; average {_ms(metrics.average_job_duration_ms)}; "
           f"last cleanup {_when(metrics.last_cleanup)}")
     print(f"scheduler: {holder.describe()} schedules the jobs" if holder
           else "scheduler: no running process schedules the jobs on this state database")
     return 0
+
+
+def _schedule(s: JobStatus) -> str:
+    """`every 5m`, or `paused (5m)`: how the scheduler treats the job."""
+    from ..processor.jobsettings import describe_interval
+
+    every = describe_interval(s.interval_s)
+    return f"paused ({every})" if s.paused else f"every {every}"
 
 
 def run_jobs(args: argparse.Namespace) -> int:
@@ -133,18 +167,67 @@ def run_history(args: argparse.Namespace) -> int:
         raise ValueError(f"--limit must be at least 1, got {args.limit}")
     if args.id is not None and not args.id.strip():
         raise ValueError("the job id must not be empty (leave it out for every job)")
+    status = check_choice("status", args.status, RUN_OUTCOMES) if args.status is not None else None
+    since = since_moment(args.since, load_settings(args.config).tz) if args.since is not None else None
     processor = _processor(args)
     if args.id:
         processor._spec(args.id)
-    runs = processor.history.recent(args.id, args.limit)
+    runs = processor.history.recent(args.id, args.limit, status=status, since=since)
     if args.json:
         print(json.dumps([run_dict(r) for r in runs], indent=2))
         return 0
     if not runs:
-        print("no runs recorded yet")
+        filtered = args.id or status or since
+        print("no runs match these filters" if filtered else "no runs recorded yet")
         return 0
     print(f"{'STARTED':<19}  {'JOB':<20} {'TRIGGER':<9} {'STATUS':<11} {'DURATION':>10}  {'BY':<34} ERROR")
     for r in runs:
         print(f"{_when(r.started_at):<19}  {r.job_id:<20} {r.trigger:<9} {r.status:<11} "
               f"{_ms(r.duration_ms):>10}  {printable(r.origin or '-'):<34} {printable(r.error or '')}".rstrip())
     return 0
+
+
+def _applied_by(processor: AnalyticsBackgroundProcessor) -> str:
+    """Who applies a stored setting: the process that schedules on this state database, if any."""
+    holder = processor.lock_holder()
+    if holder is None:
+        return "no dashboard or serve process schedules on this state database now; the next one to start applies it"
+    return f"{holder.describe()} applies it within {processor.interval('performance-metrics'):g} s"
+
+
+def _setting_reply(args: argparse.Namespace, processor: AnalyticsBackgroundProcessor, job_id: str, done: str) -> int:
+    status = processor.get_job_status(job_id)
+    applied = _applied_by(processor)
+    if args.json:
+        print(json.dumps({"id": job_id, "paused": status.paused, "intervalSeconds": status.interval_s,
+                          "appliedBy": applied}, indent=2))
+    else:
+        print(f"{job_id} {done}; {applied}")
+    return 0
+
+
+def run_pause(args: argparse.Namespace) -> int:
+    import asyncio
+
+    processor = _processor(args)
+    processor._spec(args.id)  # an unknown id: one line with the closest ids, nothing stored
+    change = processor.pause_job if args.paused else processor.resume_job
+    asyncio.run(change(args.id))
+    done = "paused (manual runs still work)" if args.paused else "resumed"
+    return _setting_reply(args, processor, args.id, done)
+
+
+def run_interval(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from ..processor.jobsettings import describe_interval, parse_interval
+
+    seconds = parse_interval(args.interval)  # checked before anything is opened or stored
+    processor = _processor(args)
+    processor._spec(args.id)
+    asyncio.run(processor.set_job_interval(args.id, seconds))
+    every = describe_interval(processor.interval(args.id))
+    done = f"runs every {every}" + (" (the configured interval)" if seconds is None else "")
+    if processor.is_paused(args.id):
+        done += " once resumed (it is paused)"
+    return _setting_reply(args, processor, args.id, done)

@@ -1,7 +1,8 @@
-"""`tui-analytics report list|run|history|create|delete|cron`: scheduled reports from the shell.
+"""`tui-analytics report list|run|backfill|history|create|update|delete|cron`: scheduled reports from the shell.
 
 The CLI never schedules and never catches up missed runs (that is the
-dashboard's job); `report run` makes one report now and records it as manual.
+dashboard's job); `report run` makes one report now and records it as manual,
+`report backfill` one per period of a range (report_backfill.py).
 """
 
 from __future__ import annotations
@@ -15,10 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 from ..data.config import load_settings
 from ..data.daterange import DateRange
-from ..reports.models import DATASETS, FORMATS, SCHEDULES
+from ..reports.models import RUN_STATUSES
 from ..runtime.errors import UnknownTemplateError, unknown
 from ..runtime.printable import printable
-from .common import camel_keys, services, whole_number
+from .common import camel_keys, check_choice, services, since_moment, whole_number
+from .report_edit import add_template_options, template_fields
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -42,27 +44,32 @@ def register(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--json", action="store_true", help="print the result as JSON")
     run.set_defaults(handler=cmd_run)
 
-    hist = rs.add_parser("history", help="the report history, newest first")
-    hist.add_argument("--template", metavar="ID", help="only this template's reports")
+    from .report_backfill import add_parser as add_backfill
+
+    add_backfill(rs)
+
+    hist = rs.add_parser("history", help="the report history, newest first",
+                         description="The report history, newest first; the filters combine (all must hold).")
+    hist.add_argument("--template", metavar="ID", help="only this template's reports (its id or its name)")
+    hist.add_argument("--status", metavar="STATUS", help="only runs with this status: " + ", ".join(RUN_STATUSES))
+    hist.add_argument("--since", metavar="DATE", help="only runs started at or after this ISO date or date-time "
+                                                      "(without an offset: in the configured zone)")
     hist.add_argument("--limit", type=whole_number, default=50, metavar="N", help="at most N rows (default 50)")
     hist.add_argument("--json", action="store_true", help="print JSON")
     hist.set_defaults(handler=cmd_history)
 
     create = rs.add_parser("create", help="create a report template")
-    create.add_argument("--name", required=True, help="the template's name (unique; shown in lists and file names)")
-    create.add_argument("--description", default="", help="a line saying what the report is for")
-    create.add_argument("--schedule", help=" | ".join(SCHEDULES) + " (custom needs --cron)")
-    create.add_argument("--cron", help="a crontab(5) expression, e.g. '30 6 * * 1-5' (overrides the schedule's time)")
-    create.add_argument("--timezone", help="IANA zone for the cron (default: the configured zone)")
-    create.add_argument("--format", default="csv", help=" | ".join(FORMATS))
-    create.add_argument("--dataset", dest="datasets", action="append", metavar="NAME",
-                        help=f"repeatable: {', '.join(DATASETS)} (default: by schedule)")
-    create.add_argument("--recipient", dest="recipients", action="append", default=[], metavar="EMAIL",
-                        help="repeatable: who receives the report by e-mail")
-    create.add_argument("--no-metadata", action="store_true", help="no metadata block")
-    create.add_argument("--inactive", action="store_true", help="create it paused")
+    add_template_options(create, creating=True)
     create.add_argument("--json", action="store_true", help="print the template as JSON")
     create.set_defaults(handler=cmd_create)
+
+    update = rs.add_parser("update", help="change some fields of a report template",
+                           description="Change the fields given; the others stay. The whole template is checked "
+                                       "before anything is saved.")
+    update.add_argument("template_id", metavar="ID", help="the template's id or its name (report list shows them)")
+    add_template_options(update, creating=False)
+    update.add_argument("--json", action="store_true", help="print the template as JSON")
+    update.set_defaults(handler=cmd_update)
 
     delete = rs.add_parser("delete", help="delete a report template (its history stays)")
     delete.add_argument("template_id", metavar="ID", help="the template's id or its name (report list shows them)")
@@ -146,7 +153,7 @@ def cmd_list(args: argparse.Namespace) -> int:
     return 0
 
 
-def _template_id(service: AnalyticsScheduledReportsService, given: str) -> str:
+def template_id(service: AnalyticsScheduledReportsService, given: str) -> str:
     """The id of the template `given` names: its id, or its name (names are unique, case aside)."""
     templates = service.get_report_templates()
     if any(t.id == given for t in templates):
@@ -159,11 +166,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     import asyncio
 
     with _telling(args) as service:
-        template = service.get_report_template(_template_id(service, args.template_id))
+        template = service.get_report_template(template_id(service, args.template_id))
         date_range = DateRange.parse(args.date_from, args.date_to)
         report = asyncio.run(service.generate_report(template=template, date_range=date_range))
     if args.json:
         _print_json(report.to_dict())
+        return 0
+    if report.status == "skipped":
+        print(f"skipped: the period {report.date_range} is empty (the template skips empty periods); "
+              "no file, no e-mail", file=sys.stderr)
         return 0
     print(report.path)
     delivery = report.delivery.get("status")
@@ -177,10 +188,14 @@ def cmd_history(args: argparse.Namespace) -> int:
         raise ValueError("--limit must be at least 1")
     if args.template is not None and not args.template.strip():
         raise UnknownTemplateError("--template must not be empty (leave it out for every template)")
+    status = check_choice("status", args.status, RUN_STATUSES) if args.status is not None else None
+    since = since_moment(args.since, load_settings(args.config).tz) if args.since is not None else None
     service = _service(args)
+    template = None
     if args.template:
-        service.get_report_template(args.template)  # an unknown id is an error, not an empty list
-    rows = service.get_scheduled_reports(limit=args.limit, template_id=args.template)
+        template = template_id(service, args.template)
+        service.get_report_template(template)  # an unknown one is an error (with suggestions), not an empty list
+    rows = service.get_scheduled_reports(limit=args.limit, template_id=template, status=status, since=since)
     if args.json:
         _print_json([r.to_dict() for r in rows])
         return 0
@@ -190,7 +205,7 @@ def cmd_history(args: argparse.Namespace) -> int:
             [
                 str(r.id), r.template_id, r.trigger, r.status, _when(r.started_at),
                 f"{r.duration_ms:.0f}" if r.duration_ms is not None else "-",
-                r.delivery_status or "-", r.filename or (r.error or "-"),
+                r.delivery_status or "-", r.filename or (r.error or "-"),  # a skipped run: "skipped: empty"
             ]
             for r in rows
         ],
@@ -201,7 +216,7 @@ def cmd_history(args: argparse.Namespace) -> int:
 def cmd_create(args: argparse.Namespace) -> int:
     _check_timezone_option(args)
     with _telling(args) as service:
-        template = _create(service, args)
+        template = service.create_report_template(**template_fields(args, creating=True))
     if args.json:
         _print_json(template.to_dict())
     else:
@@ -209,24 +224,23 @@ def cmd_create(args: argparse.Namespace) -> int:
     return 0
 
 
-def _create(service: AnalyticsScheduledReportsService, args: argparse.Namespace) -> Any:
-    return service.create_report_template(
-        name=args.name,
-        description=args.description,
-        schedule=args.schedule,
-        format=args.format,
-        include_metadata=not args.no_metadata,
-        recipients=args.recipients,
-        is_active=not args.inactive,
-        cron=args.cron,
-        timezone=args.timezone,
-        datasets=args.datasets,
-    )
+def cmd_update(args: argparse.Namespace) -> int:
+    _check_timezone_option(args)
+    fields = template_fields(args, creating=False)
+    if not fields:
+        raise ValueError("nothing to change: give at least one option (see report update --help)")
+    with _telling(args) as service:
+        template = service.update_report_template(template_id(service, args.template_id), **fields)
+    if args.json:
+        _print_json(template.to_dict())
+    else:
+        print(template.id)
+    return 0
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
     with _telling(args) as service:
-        if not service.delete_report_template(_template_id(service, args.template_id)):
+        if not service.delete_report_template(template_id(service, args.template_id)):
             ids = [t.id for t in service.get_report_templates()]
             raise UnknownTemplateError(unknown("report template", args.template_id, ids))
     return 0

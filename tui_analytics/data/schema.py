@@ -86,6 +86,9 @@ report_templates = Table(
     # The last fire time this template's schedule has been served for; catch-up
     # after downtime compares the schedule against it.
     Column("last_scheduled_for", DateTime, nullable=True),
+    # Added after the first release (state.add_missing_columns adds them to an older state database).
+    Column("skip_empty", Boolean, nullable=True, default=False),  # an empty period makes no file, no e-mail
+    Column("max_attachment_mb", Float, nullable=True),  # a larger file is mailed as its path (None: no cap)
 )
 
 report_runs = Table(
@@ -94,17 +97,21 @@ report_runs = Table(
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("template_id", String(100), nullable=False),
     Column("template_name", String(200), nullable=False),
-    Column("trigger", String(20), nullable=False),  # scheduled | manual | catch-up
+    Column("trigger", String(20), nullable=False),  # scheduled | manual | catch-up | backfill
     Column("scheduled_for", DateTime, nullable=True),
     Column("started_at", DateTime, nullable=False),
     Column("finished_at", DateTime, nullable=True),
-    Column("status", String(20), nullable=False),  # running | writing | completed | failed | interrupted
+    Column("status", String(20), nullable=False),  # running | writing | completed | failed | interrupted | skipped
     Column("filename", String(500), nullable=True),
     Column("path", Text, nullable=True),
     Column("size", BigInteger, nullable=True),
     Column("content_type", String(100), nullable=True),
     Column("error", Text, nullable=True),
     Column("delivery", JSON, nullable=True),  # {"status": ..., "recipients": {addr: outcome}}
+    # The period the report covers (naive UTC; added after the first release, see state.add_missing_columns):
+    # a backfill skips the periods a completed run already covers.
+    Column("period_start", DateTime, nullable=True),
+    Column("period_end", DateTime, nullable=True),
     Index("ix_report_runs_started", "started_at"),
     Index("ix_report_runs_template", "template_id", "started_at"),
 )
@@ -211,4 +218,15 @@ alert_deliveries = Table(
     Column("error", Text, nullable=True),
     Column("finished_at", DateTime, nullable=True),
     Index("ix_alert_deliveries_subject", "subject", "id"),
+)
+
+# Per-job overrides set at run time (`jobs pause|resume|interval`, the Jobs pane): the process that
+# schedules reads them at start and applies changes at its next poll (processor/jobsettings.py).
+job_settings = Table(
+    "job_settings",
+    state_metadata,
+    Column("job_id", String(50), primary_key=True),
+    Column("paused", Boolean, nullable=False, default=False),
+    Column("interval_s", Float, nullable=True),  # None: the configured interval
+    Column("updated_at", DateTime, nullable=False),
 )

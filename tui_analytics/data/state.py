@@ -51,7 +51,8 @@ def open_state(settings: Settings, clock: Clock | None = None) -> Engine:
     """The state engine with every table created (idempotent; only reads once they exist).
 
     The first call in a process also registers it as a user of the database
-    (locking.join_presence). Nothing is written here: a read command (`report list`)
+    (locking.join_presence). Nothing is written here once the tables are current (an
+    older database first gets the columns added since, data/upgrade.py): a read command (`report list`)
     works while another process holds the database's write lock. Runs a dead process
     left 'running' are marked by the process that takes the scheduler lock
     (`recover_interrupted`, called by the services when they claim it).

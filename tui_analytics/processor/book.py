@@ -124,7 +124,7 @@ class JobBook:
         with self._lock:
             return sum(1 for s in self._jobs.values() if _busy(s))
 
-    def status(self, spec: JobSpec, next_run: datetime | None, interval: float) -> JobStatus:
+    def status(self, spec: JobSpec, next_run: datetime | None, interval: float, *, paused: bool = False) -> JobStatus:
         with self._lock:
             s = self._jobs[spec.id]
             return JobStatus(
@@ -132,7 +132,7 @@ class JobBook:
                 next_run=next_run, duration_ms=s.duration_ms, error=s.error, interval_s=interval,
                 runs=s.runs, failed_runs=s.failed, skipped_runs=s.skipped,
                 average_duration_ms=(s.duration_sum_ms / s.runs) if s.runs else None,
-                last_skipped=s.last_skipped, recent_durations_ms=tuple(s.recent),
+                last_skipped=s.last_skipped, recent_durations_ms=tuple(s.recent), paused=paused,
             )
 
     def metrics(self, last_cleanup: datetime | None) -> JobMetrics:

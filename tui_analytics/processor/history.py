@@ -71,11 +71,16 @@ class JobHistory(StateUser):
             "origin": process_label()[:200],
         }
 
-    def recent(self, job_id: str | None = None, limit: int = 50) -> list[JobRun]:
-        """The newest runs first, of one job or of all."""
+    def recent(self, job_id: str | None = None, limit: int = 50, *, status: str | None = None,
+               since: datetime | None = None) -> list[JobRun]:
+        """The newest runs first, of one job or of all; `status` and `since` (started at or after) narrow them."""
         query = select(job_runs).order_by(job_runs.c.started_at.desc(), job_runs.c.id.desc()).limit(limit)
         if job_id is not None:
             query = query.where(job_runs.c.job_id == job_id)
+        if status is not None:
+            query = query.where(job_runs.c.status == status)
+        if since is not None:
+            query = query.where(job_runs.c.started_at >= to_db(since))
         with self.engine.connect() as conn:
             return [self._run(row) for row in conn.execute(query)]
 

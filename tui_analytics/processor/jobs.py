@@ -75,6 +75,7 @@ def _scheduler_state() -> str:
 
 async def performance_metrics(ctx: AnalyticsBackgroundProcessor) -> dict[str, Any]:
     """Measure, not invent: DB round trip, cache counters, loop lag, memory, scheduler state."""
+    await ctx.poll_requests()  # job settings changed by other processes (a missed channel event)
     error: str | None = None
     try:
         latency: float | None = round(float(await ctx.query("ping")), 2)

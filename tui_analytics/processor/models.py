@@ -21,6 +21,7 @@ SCHEDULED_TRIGGER = "scheduled"
 
 StatusName = Literal["running", "completed", "failed", "scheduled"]
 RunOutcome = Literal["running", "completed", "failed", "skipped", "interrupted"]
+RUN_OUTCOMES: tuple[str, ...] = ("completed", "failed", "skipped", "interrupted", "running")
 
 
 @dataclass(frozen=True)
@@ -29,7 +30,9 @@ class JobStatus:
 
     `status` is 'scheduled' until the first run, then 'running', 'completed' or
     'failed'. A skipped run does not change it (the job is still running); it
-    shows in `skipped_runs`, `last_skipped` and the history.
+    shows in `skipped_runs`, `last_skipped` and the history. `paused` is separate from
+    `status` (which keeps saying how the last run went); a paused job has no next_run.
+    `interval_s` is the interval in force (set at run time, or the configured one).
     """
 
     id: str
@@ -46,6 +49,7 @@ class JobStatus:
     average_duration_ms: float | None = None
     last_skipped: datetime | None = None
     recent_durations_ms: tuple[float, ...] = ()
+    paused: bool = False  # left out by the scheduler (`jobs pause`); manual triggers still run it
 
 
 @dataclass(frozen=True)

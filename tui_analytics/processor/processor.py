@@ -48,6 +48,7 @@ from ..runtime.once import Once
 from ..runtime.retry import RetryPolicy, retry_async
 from .book import RECENT_RUNS, JobBook
 from .cache import AnalyticsCache, CacheEntry, CacheStats, check_pattern
+from .control import POLL_JOB, JobControlMixin
 from .history import JobHistory
 from .jobs import JOBS, describe
 from .metrics import LoopLagProbe
@@ -71,7 +72,7 @@ log = logging.getLogger(__name__)
 _instance_ids = itertools.count(1)
 
 
-class AnalyticsBackgroundProcessor:
+class AnalyticsBackgroundProcessor(JobControlMixin):
     """Schedules the six jobs, runs them, and keeps their statuses, metrics and history.
 
     Every dependency can be passed in (tests, the dashboard); by default the
@@ -81,6 +82,7 @@ class AnalyticsBackgroundProcessor:
     loop the processor is used from, unless DISABLE_AUTO_SYNC is set.
     `warm_on_start` runs the data jobs a few seconds after scheduling (staggered)
     so the dashboard fills at once; without it each first run is one interval away.
+    Jobs can be paused and given other intervals at run time (control.py), in the state database.
     """
 
     def __init__(
@@ -121,6 +123,7 @@ class AnalyticsBackgroundProcessor:
         self._warm_on_start = warm_on_start
         self.specs: dict[str, JobSpec] = {spec.id: spec for spec in jobs}
         self.book = JobBook(self.specs)
+        self.job_settings = {}  # run-time overrides (paused, interval), read by open()
         self.last_cleanup: datetime | None = None
         self.latest_performance: dict[str, Any] | None = None
         # The scheduling process's status row while another process schedules (wiring/channel.py).
@@ -218,9 +221,11 @@ class AnalyticsBackgroundProcessor:
         scheduler.add_listener(self._on_scheduler_event, EVENT_JOB_MAX_INSTANCES | EVENT_JOB_SUBMITTED | EVENT_JOB_MISSED)
         now = datetime.now(timezone.utc)  # APScheduler runs on real time, whatever clock we were given
         for spec in self.specs.values():
-            interval = self.settings.interval(spec.id)
+            interval = self.interval(spec.id)
             warm = self._warm_on_start and spec.stagger_s > 0
-            first = now + timedelta(seconds=min(spec.stagger_s, interval) if warm else interval)
+            first: datetime | None = now + timedelta(seconds=min(spec.stagger_s, interval) if warm else interval)
+            if self.held_by_scheduler(spec.id):
+                first = None  # added paused (APScheduler's meaning of next_run_time=None)
             scheduler.add_job(
                 self._scheduled_run, "interval", seconds=interval, args=[spec.id],
                 id=self._aps_id(spec.id), name=spec.name, next_run_time=first, replace_existing=True,
@@ -292,6 +297,10 @@ class AnalyticsBackgroundProcessor:
 
     async def _scheduled_run(self, job_id: str) -> None:
         due = self.book.take_due(job_id)
+        if self.is_paused(job_id):  # paused since APScheduler submitted it, or the poll job (control.py)
+            if job_id == POLL_JOB:
+                await self.poll_requests()
+            return
         try:
             await self._execute(job_id, SCHEDULED_TRIGGER, due)
         except asyncio.CancelledError:
@@ -419,7 +428,7 @@ class AnalyticsBackgroundProcessor:
 
     def ttl_for(self, job_id: str) -> float:
         """How long a job's cache entries live: two intervals and a minute, so one late run never empties them."""
-        return 2 * self.settings.interval(job_id) + 60.0
+        return 2 * self.interval(job_id) + 60.0
 
     def running_job_count(self) -> int:
         return self.book.running_count()
@@ -457,6 +466,7 @@ class AnalyticsBackgroundProcessor:
         """Statuses, counts, durations and last_cleanup from the history (one bounded read)."""
         self.book.restore(self.history.restore(self.specs, recent=RECENT_RUNS))
         self.last_cleanup = self.history.last_cleanup()
+        self._load_job_settings()
 
     def sync_from_state(self) -> None:
         """Reload statuses, counts and durations from the run history (blocking).
@@ -465,6 +475,7 @@ class AnalyticsBackgroundProcessor:
         """
         self.book.restore(self.history.restore(self.specs, recent=RECENT_RUNS))
         self.last_cleanup = self.history.last_cleanup()
+        self._load_job_settings()
 
     # reading ----------------------------------------------------------------------
 
@@ -476,12 +487,13 @@ class AnalyticsBackgroundProcessor:
         spec = self._spec(job_id)
         next_run = None
         scheduler = self._scheduler
-        if scheduler is not None and scheduler.running:
+        paused = self.is_paused(job_id)
+        if scheduler is not None and scheduler.running and not paused:
             job = scheduler.get_job(self._aps_id(job_id))
             next_run = job.next_run_time.astimezone(timezone.utc) if job and job.next_run_time else None
         elif self._read_only and self.remote_status:
             next_run = _parse_time((self.remote_status.get("nextRuns") or {}).get(job_id))
-        return self.book.status(spec, next_run, self.settings.interval(job_id))
+        return self.book.status(spec, next_run, self.interval(job_id), paused=paused)
 
     def cache_stats(self) -> CacheStats:
         """The cache counters of the process that schedules: ours, or the one we follow."""
@@ -497,11 +509,13 @@ class AnalyticsBackgroundProcessor:
         """Executions (completed + failed) over all jobs, their average duration, the last cleanup."""
         return self.book.metrics(self.last_cleanup)
 
-    async def get_recent_runs(self, job_id: str | None = None, limit: int = 50) -> list[JobRun]:
-        """History rows, newest first (from the state database, in a thread)."""
+    async def get_recent_runs(self, job_id: str | None = None, limit: int = 50, *, status: str | None = None,
+                              since: datetime | None = None) -> list[JobRun]:
+        """History rows, newest first (from the state database, in a thread); `status` (completed,
+        failed, skipped, interrupted, running) and `since` (started at or after) narrow them."""
         if job_id is not None:
             self._spec(job_id)
-        return await asyncio.to_thread(self.history.recent, job_id, limit)
+        return await asyncio.to_thread(lambda: self.history.recent(job_id, limit, status=status, since=since))
 
     def scheduler_state(self) -> str:
         """'disabled' (DISABLE_AUTO_SYNC), 'read-only' (another process schedules), 'stopped', 'running' or 'paused'."""

@@ -35,6 +35,7 @@ class DeliveryResult:
     status: str
     recipients: dict[str, str] = field(default_factory=dict)
     error: str | None = None
+    note: str | None = None  # e.g. the file was over the template's cap and its path was sent instead
 
     def __post_init__(self) -> None:
         # An SMTP server may echo the credentials it was sent ("535 bad credentials: u pass").
@@ -42,11 +43,14 @@ class DeliveryResult:
         object.__setattr__(self, "error", redact_value(self.error))
 
     def to_dict(self) -> dict[str, object]:
-        return {"status": self.status, "recipients": dict(self.recipients), "error": self.error}
+        data: dict[str, object] = {"status": self.status, "recipients": dict(self.recipients), "error": self.error}
+        if self.note:
+            data["note"] = self.note
+        return data
 
 
 def build_message(
-    sender: str, recipients: Sequence[str], subject: str, body: str, attachment: Path, content_type: str
+    sender: str, recipients: Sequence[str], subject: str, body: str, attachment: Path | None, content_type: str
 ) -> EmailMessage:
     message = EmailMessage()
     message["From"] = sender
@@ -55,6 +59,8 @@ def build_message(
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain="tui-analytics")
     message.set_content(body)
+    if attachment is None:  # too large to attach: the body says where the file is
+        return message
     maintype, subtype = _mime_type(attachment, content_type)
     message.add_attachment(
         attachment.read_bytes(), maintype=maintype, subtype=subtype, filename=attachment.name
@@ -76,10 +82,12 @@ def send_report(
     *,
     subject: str,
     body: str,
-    attachment: Path,
+    attachment: Path | None,
     content_type: str,
+    note: str | None = None,
 ) -> DeliveryResult:
-    """Mail the report file to every recipient; never raises for delivery problems."""
+    """Mail the report file to every recipient (`attachment` None: a message without it, whose
+    body names the file); never raises for delivery problems. `note` is kept with the outcome."""
     if not recipients:
         return DeliveryResult(NO_RECIPIENTS)
     if smtp is None:
@@ -100,7 +108,7 @@ def send_report(
         r: (f"refused: {_describe_refusal(refused[r])}" if r in refused else SENT) for r in recipients
     }
     status = SENT if not refused else (FAILED if len(refused) >= len(recipients) else PARTIAL)
-    return DeliveryResult(status, outcome)
+    return DeliveryResult(status, outcome, note=note)
 
 
 def _describe_refusal(value: object) -> str:

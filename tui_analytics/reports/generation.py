@@ -183,6 +183,33 @@ def section_rows(sections: dict[str, Any]) -> list[dict[str, Any]]:
     return rows
 
 
+# Per section: the figures that say something happened in the period (a day or month the
+# repository fills in with zeros is not data). Performance is measured now, not in the period.
+_ACTIVITY_FIGURES = {
+    "userGrowth": ("newUsers",),
+    "activityTrends": ("activities", "activeUsers"),
+    "summary": ("totalActivities", "activeUsers", "newUsers"),
+}
+
+
+def is_empty(sections: dict[str, Any]) -> bool:
+    """True when no section holds data about the period: no activity, no new user, no row of a
+    list (top items, recent activity). A report of performance figures alone is never empty."""
+    seen = False
+    for key, value in sections.items():
+        if key == "performance":
+            continue
+        seen = True
+        figures = _ACTIVITY_FIGURES.get(key)
+        rows = [value] if isinstance(value, dict) else list(value or [])
+        if figures is None:
+            if rows:
+                return False
+        elif any(row.get(name) for row in rows for name in figures):
+            return False
+    return seen
+
+
 def build_report(
     repository: Any,
     template: ReportTemplate,
@@ -191,9 +218,12 @@ def build_report(
     *,
     performance: PerformanceSource | None = None,
     scheduler_state: str = "unknown",
-) -> ExportResult:
-    """Fetch and render one report (blocking)."""
+) -> ExportResult | None:
+    """Fetch and render one report (blocking); None when the template skips empty periods and
+    this one is empty (nothing rendered)."""
     sections = fetch_sections(
         repository, template.datasets, date_range, performance=performance, scheduler_state=scheduler_state
     )
+    if template.skip_empty and is_empty(sections):
+        return None
     return render_report(template, sections, date_range, when)

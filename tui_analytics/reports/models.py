@@ -28,8 +28,10 @@ DATASETS = (
     "comprehensive",
     "performance",
 )
-TRIGGERS = ("manual", "scheduled", "catch-up")
-RUN_STATUSES = ("running", "writing", "completed", "failed", "interrupted")
+TRIGGERS = ("manual", "scheduled", "catch-up", "backfill")
+RUN_STATUSES = ("running", "writing", "completed", "failed", "interrupted", "skipped")
+SKIPPED_EMPTY = "skipped: empty"  # the history's note for a period with no data (skip_empty)
+MAX_ATTACHMENT_MB = 1024.0  # the largest cap a template may set (mail servers refuse far less)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -60,6 +62,8 @@ class ReportTemplate:
     datasets: list[str] = field(default_factory=list)
     is_default: bool = False
     created_at: datetime | None = None
+    skip_empty: bool = False  # an empty period makes no file and no e-mail; the history says "skipped: empty"
+    max_attachment_mb: float | None = None  # a larger file is mailed as its path, not attached (None: no cap)
 
     @property
     def effective_cron(self) -> str:
@@ -89,6 +93,7 @@ class GeneratedReport:
     date_range: str
     trigger: str = "manual"
     delivery: dict[str, Any] = field(default_factory=dict)
+    status: str = "completed"  # or "skipped" (skip_empty and an empty period: no file, filename "")
 
     def to_dict(self, include_data: bool = False) -> dict[str, Any]:
         data = asdict(self)
@@ -102,10 +107,12 @@ class GeneratedReport:
 class ScheduledReport:
     """One row of the report history (a generation, good or failed).
 
-    status: running | completed | failed | interrupted; trigger: manual | scheduled
-    | catch-up; delivery_status: sent | partial | failed | not-sent (no SMTP
-    configured) | no-recipients | None (no file to send); delivery maps each
-    recipient to "sent" or the error.
+    status: running | writing | completed | failed | interrupted | skipped (an empty
+    period of a skip_empty template: error says "skipped: empty"); trigger: manual |
+    scheduled | catch-up | backfill; delivery_status: sent | partial | failed | not-sent
+    (no SMTP configured) | no-recipients | None (no file to send); delivery maps each
+    recipient to "sent" or the error; delivery_note says when the file was too large to
+    attach and its path was sent instead. period_start/period_end: what the report covers.
     """
 
     id: int
@@ -124,10 +131,13 @@ class ScheduledReport:
     error: str | None
     delivery_status: str | None
     delivery: dict[str, str] = field(default_factory=dict)
+    delivery_note: str | None = None
+    period_start: datetime | None = None
+    period_end: datetime | None = None
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
-        for key in ("scheduled_for", "started_at", "finished_at"):
+        for key in ("scheduled_for", "started_at", "finished_at", "period_start", "period_end"):
             data[key] = _iso(data[key])
         return data
 

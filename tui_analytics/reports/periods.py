@@ -48,3 +48,50 @@ def default_period(schedule: str, cron: str, tz: tzinfo, reference: datetime) ->
         # A cron that has not fired yet (or fires once): fall back to the previous day.
         return default_period("daily", cron, tz, reference)
     return DateRange(start, end)
+
+
+MAX_BACKFILL_PERIODS = 3660  # ten years of days: a typo in a year should not queue a million reports
+
+
+def periods_starting(schedule: str, cron: str, tz: tzinfo, first: date, last: date) -> list[DateRange]:
+    """Every period of the schedule that starts on a day from `first` to `last` (both included), in
+    `tz`, oldest first: each day (daily), Monday-Sunday week (weekly), month, quarter; for a custom
+    cron, the interval from each fire time to the next. Raises ValueError past MAX_BACKFILL_PERIODS."""
+    if first > last:
+        raise ValueError(f"--from {first.isoformat()} is after --to {last.isoformat()}")
+    out: list[DateRange] = []
+
+    def add(start: datetime, end: datetime) -> None:
+        if len(out) >= MAX_BACKFILL_PERIODS:
+            raise ValueError(f"more than {MAX_BACKFILL_PERIODS:,} {schedule} periods start between {first.isoformat()} "
+                             f"and {last.isoformat()}: backfill a shorter range at a time")
+        out.append(DateRange(start, end))
+
+    if schedule in ("daily", "weekly"):
+        step = 1 if schedule == "daily" else 7
+        day = first if schedule == "daily" else first + timedelta(days=-first.weekday() % 7)
+        while day <= last:
+            add(_midnight(day, tz), _midnight(day + timedelta(days=step), tz))
+            day += timedelta(days=step)
+    elif schedule in ("monthly", "quarterly"):
+        months = 1 if schedule == "monthly" else 3
+        start = date(first.year, first.month, 1)
+        if schedule == "quarterly":
+            start = date(first.year, 3 * ((first.month - 1) // 3) + 1, 1)
+        if start < first:
+            start = _shift_months(start, months)
+        while start <= last:
+            add(_midnight(start, tz), _midnight(_shift_months(start, months), tz))
+            start = _shift_months(start, months)
+    else:  # custom: from each fire time to the next
+        from .cron import next_fire_time
+
+        end_of_range = _midnight(last + timedelta(days=1), tz)
+        fire = next_fire_time(cron, tz, _midnight(first, tz) - timedelta(microseconds=1))
+        while fire is not None and fire < end_of_range:
+            following = next_fire_time(cron, tz, fire)
+            if following is None:
+                break
+            add(fire, following)
+            fire = following
+    return out

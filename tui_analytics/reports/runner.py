@@ -29,15 +29,15 @@ from ..runtime.clock import Clock
 from ..runtime.errors import one_line
 from ..runtime.events import REPORT_FAILED, REPORT_FINISHED, REPORT_STARTED
 from ..runtime.retry import RetryPolicy, retry_async
-from .delivery import send_report
+from .delivery import NO_RECIPIENTS, NOT_SENT, DeliveryResult, send_report
 from .generation import PerformanceSource, build_report
-from .models import GeneratedReport, ReportTemplate
+from .models import SKIPPED_EMPTY, GeneratedReport, ReportTemplate
 from .periods import default_period
 from .store import RunStore, TemplateStore
 
 log = logging.getLogger(__name__)
 
-
+MB = 1024 * 1024
 
 
 def period_text(date_range: DateRange, tz: tzinfo) -> str:
@@ -105,12 +105,14 @@ class ReportRunner:
         date_range: DateRange | None,
         trigger: str,
         scheduled_for: datetime | None,
+        *,
+        deliver: bool = True,
     ) -> GeneratedReport:
         task = asyncio.current_task()
         if task is not None:
             self._running.add(task)
         try:
-            return await self._generate(template, tz, date_range, trigger, scheduled_for)
+            return await self._generate(template, tz, date_range, trigger, scheduled_for, deliver)
         finally:
             if task is not None:
                 self._running.discard(task)
@@ -131,6 +133,7 @@ class ReportRunner:
         date_range: DateRange | None,
         trigger: str,
         scheduled_for: datetime | None,
+        deliver: bool = True,
     ) -> GeneratedReport:
         started = self.clock.now()
         saved: Path | None = None
@@ -141,11 +144,15 @@ class ReportRunner:
         try:
             rng = date_range or default_period(template.schedule, template.effective_cron, tz, scheduled_for or started)
             rng.validate()
+            period = {"period_start": rng.start_utc, "period_end": rng.end_utc}
+            await asyncio.to_thread(self.runs.finish, run_id, **period)
             state = self.scheduler_state()
             result = await retry_async(
                 lambda: to_thread_interruptible(self._build, template, rng, started, state),
                 self.retry, what=f"report {template.id}",
             )
+            if result is None:  # skip_empty, and nothing happened in the period: no file, no e-mail
+                return await self._skipped(template, run_id, trigger, rng)
             filename = report_filename(template, rng, tz, started)
             path = await asyncio.to_thread(self._save, run_id, result, filename)
             saved = path
@@ -163,7 +170,11 @@ class ReportRunner:
                 content_type=result.content_type,
                 delivery={"status": "pending", "recipients": {}},
             )
-            delivery = await asyncio.to_thread(self._deliver, template, path, result.content_type, rng, tz)
+            if deliver:
+                delivery = await asyncio.to_thread(self._deliver, template, path, result.content_type, rng, tz)
+            else:  # a backfill asked not to mail (the recipients had these periods, or should not get them all)
+                delivery = DeliveryResult(NO_RECIPIENTS if not template.recipients else NOT_SENT,
+                                          {r: "not sent: made without e-mail" for r in template.recipients})
             finished = self.clock.now()
             await asyncio.to_thread(self.runs.finish, run_id, finished_at=finished, delivery=delivery.to_dict())
             await asyncio.to_thread(self.templates.update, template.id, {"last_generated": finished})
@@ -198,6 +209,17 @@ class ReportRunner:
         )
         return report
 
+    async def _skipped(self, template: ReportTemplate, run_id: int, trigger: str, rng: DateRange) -> GeneratedReport:
+        finished = self.clock.now()
+        await asyncio.to_thread(self.runs.finish, run_id, status="skipped", error=SKIPPED_EMPTY, finished_at=finished)
+        await asyncio.to_thread(self._prune)
+        log.info("report %s skipped: the period %s is empty", template.id, rng.label())
+        self.publish(REPORT_FINISHED, template.id, run_id=run_id, trigger=trigger, name=template.name,
+                     filename=None, path=None, size=0, delivery=None, skipped=SKIPPED_EMPTY)
+        return GeneratedReport(filename="", size=0, data="", content_type="", path="", template_id=template.id,
+                               run_id=run_id, generated_at=finished, date_range=rng.label(), trigger=trigger,
+                               status="skipped")
+
     def _build(self, template: ReportTemplate, rng: DateRange, when: datetime, state: str) -> Any:
         return build_report(
             self.repository(), template, rng, when, performance=self.performance, scheduler_state=state
@@ -205,17 +227,24 @@ class ReportRunner:
 
     def _deliver(self, template: ReportTemplate, path: Path, content_type: str, rng: DateRange, tz: tzinfo) -> Any:
         period = period_text(rng, tz).replace("_", " to ")
+        size = path.stat().st_size
+        cap = template.max_attachment_mb
+        attach = cap is None or size <= cap * MB
+        where = f"File: {path.name}" if attach else (
+            f"The report is {size / MB:,.1f} MB, over this template's {cap:g} MB limit for attachments, so it is "
+            f"not attached. It was saved as:\n{path}")
         body = (
             f"{template.name}\n{template.description}\n\n"
-            f"Period: {period} ({tz})\nFile: {path.name}\n\n-- tui-analytics\n"
+            f"Period: {period} ({tz})\n{where}\n\n-- tui-analytics\n"
         )
         return send_report(
             self.settings.smtp,
             template.recipients,
             subject=f"{template.name}: {period}",
             body=body,
-            attachment=path,
+            attachment=path if attach else None,
             content_type=content_type,
+            note=None if attach else f"not attached: {size / MB:,.1f} MB is over {cap:g} MB; the path was sent",
         )
 
     def _prune(self) -> None:

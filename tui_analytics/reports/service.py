@@ -20,7 +20,7 @@ import asyncio
 import logging
 import threading
 from collections.abc import Mapping
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import Any
 
 from ..data.config import Settings, load_settings
@@ -32,6 +32,8 @@ from ..runtime.errors import ExportOptionsError, TemplateValidationError, Unknow
 from ..runtime.events import TEMPLATES_CHANGED, EventBus, ServiceEvent, default_bus
 from ..runtime.once import Once
 from ..runtime.retry import RetryPolicy
+from .backfill import BackfillResult, Progress
+from .backfill import backfill as run_backfill
 from .cron import as_tz, next_fire_times, previous_fire_time
 from .generation import PerformanceSource
 from .models import SCHEDULE_CRONS, GeneratedReport, ReportStatistics, ReportTemplate, ScheduledReport
@@ -175,7 +177,9 @@ class AnalyticsScheduledReportsService:
 
         Fields: name, description, schedule ('daily'|'weekly'|'monthly'|'quarterly',
         or 'custom' with a cron), format ('csv'|'json'), include_metadata,
-        recipients, is_active, cron, timezone, datasets. Raises
+        recipients, is_active, cron, timezone, datasets, skip_empty (an empty period
+        makes no file and no e-mail), max_attachment_mb (a larger report is mailed
+        as its path; None: no cap). Raises
         TemplateValidationError (a ValueError) and saves nothing on bad input.
         """
         clean = normalise_new(canonical_fields(data, fields))
@@ -205,7 +209,7 @@ class AnalyticsScheduledReportsService:
                 raise self._unknown_template(template_id)
             current = {key: row[key] for key in (
                 "name", "description", "schedule", "format", "include_metadata", "recipients",
-                "is_active", "cron", "timezone", "datasets")}
+                "is_active", "cron", "timezone", "datasets", "skip_empty", "max_attachment_mb")}
             clean = validate_whole({**current, **updates})
             if "name" in updates:
                 self._refuse_taken_name(clean["name"], template_id)
@@ -286,6 +290,24 @@ class AnalyticsScheduledReportsService:
             date_range.validate()  # bad input: refused before anything is recorded
         return await self.runner.generate(resolved, self.timezone_of(resolved), date_range, "manual", None)
 
+    async def backfill(
+        self,
+        template: ReportTemplate | str,
+        first: date,
+        last: date,
+        *,
+        force: bool = False,
+        deliver: bool = True,
+        on_progress: Progress | None = None,
+    ) -> BackfillResult:
+        """Make the report for every period of the template's schedule that starts from `first` to
+        `last` (dates, both included) and has ended, recorded as 'backfill'; periods a completed run
+        already covers are left alone unless `force`. See reports/backfill.py."""
+        if not self._opening.done:
+            await asyncio.to_thread(self.open)
+        resolved = self._resolve(template, None)
+        return await run_backfill(self, resolved, first, last, force=force, deliver=deliver, on_progress=on_progress)
+
     async def serve_slot(self, template: ReportTemplate, trigger: str) -> int | None:
         """Make the template's latest due fire time if nobody has; returns the run id or None."""
         if not template.is_active:
@@ -334,9 +356,11 @@ class AnalyticsScheduledReportsService:
 
     # -- history ---------------------------------------------------------------
 
-    def get_scheduled_reports(self, limit: int | None = None, template_id: str | None = None) -> list[ScheduledReport]:
-        """The report history, newest first (every generation: manual, scheduled, catch-up)."""
-        return [_history_row(row) for row in self._runs.list(limit, template_id)]
+    def get_scheduled_reports(self, limit: int | None = None, template_id: str | None = None, *,
+                              status: str | None = None, since: datetime | None = None) -> list[ScheduledReport]:
+        """The report history, newest first (every generation: manual, scheduled, catch-up, backfill);
+        `status` (see RUN_STATUSES) and `since` (started at or after) narrow it."""
+        return [_history_row(row) for row in self._runs.list(limit, template_id, status=status, since=since)]
 
     def get_report_statistics(self) -> ReportStatistics:
         rows = self._templates.load_all()
@@ -412,4 +436,7 @@ def _history_row(row: dict[str, Any]) -> ScheduledReport:
         error=row["error"],
         delivery_status=delivery.get("status"),
         delivery=dict(delivery.get("recipients") or {}),
+        delivery_note=delivery.get("note"),
+        period_start=row.get("period_start"),
+        period_end=row.get("period_end"),
     )

@@ -46,6 +46,7 @@ class TemplateStore(StateUser):
         row["is_active"] = bool(row["is_active"])
         row["include_metadata"] = bool(row["include_metadata"])
         row["is_default"] = bool(row["is_default"])
+        row["skip_empty"] = bool(row.get("skip_empty"))  # NULL in rows older than the column: off
         return row
 
     def seed_defaults(self, defaults: Iterable[dict[str, Any]], now: datetime) -> bool:
@@ -174,20 +175,37 @@ class RunStore(StateUser):
                 count += 1
         return count
 
-    def list(self, limit: int | None = None, template_id: str | None = None) -> list[dict[str, Any]]:
+    def list(self, limit: int | None = None, template_id: str | None = None, *, status: str | None = None,
+             since: datetime | None = None) -> list[dict[str, Any]]:
+        """History rows, newest first; each filter given narrows them (all must hold)."""
         query = select(report_runs).order_by(report_runs.c.started_at.desc(), report_runs.c.id.desc())
         if template_id is not None:
             query = query.where(report_runs.c.template_id == template_id)
+        if status is not None:
+            query = query.where(report_runs.c.status == status)
+        if since is not None:
+            query = query.where(report_runs.c.started_at >= to_db(since))
         if limit is not None:
             query = query.limit(limit)
         with self.engine.connect() as conn:
             rows = [dict(r._mapping) for r in conn.execute(query)]
         for row in rows:
-            for key in ("scheduled_for", "started_at", "finished_at"):
-                row[key] = from_db(row[key])
+            for key in ("scheduled_for", "started_at", "finished_at", "period_start", "period_end"):
+                row[key] = from_db(row.get(key))
             for key in ("error", "delivery"):  # rows written before masking covered them
                 row[key] = redact_value(row.get(key))
         return rows
+
+    def covered(self, template_id: str) -> set[tuple[datetime, datetime]]:
+        """The periods (start, end; aware UTC) a completed or skipped-empty run of the template covers."""
+        c = report_runs.c
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(c.period_start, c.period_end).where(
+                    c.template_id == template_id, c.status.in_(("completed", "skipped")), c.period_start.is_not(None)
+                )
+            ).all()
+        return {(from_db(start), from_db(end)) for start, end in rows}  # type: ignore[misc]
 
     def count_by_status(self) -> dict[str, int]:
         with self.engine.connect() as conn:

@@ -73,6 +73,8 @@ def default_rows(now: datetime) -> list[dict[str, Any]]:
             "include_metadata": True,
             "recipients": [],
             "is_active": True,
+            "skip_empty": False,
+            "max_attachment_mb": None,
             "is_default": True,
             "created_at": now,
             "updated_at": now,
@@ -129,6 +131,8 @@ def normalise_new(fields: dict[str, Any]) -> dict[str, Any]:
         "is_active": True,
         "cron": None,
         "timezone": None,
+        "skip_empty": False,
+        "max_attachment_mb": None,
         **fields,
     }
     if full.get("datasets") is None:
@@ -164,6 +168,8 @@ def to_template(row: Mapping[str, Any], default_tz: tzinfo, now: datetime | None
         datasets=list(row.get("datasets") or []),
         is_default=bool(row.get("is_default")),
         created_at=row.get("created_at"),
+        skip_empty=bool(row.get("skip_empty")),  # NULL in rows older than the column: off
+        max_attachment_mb=row.get("max_attachment_mb"),
     )
     if template.is_active and now is not None:
         try:

@@ -13,7 +13,7 @@ from typing import Any
 
 from ..runtime.errors import TemplateValidationError, unknown
 from .cron import as_tz, normalise_cron
-from .models import DATASETS, FORMATS, SCHEDULES
+from .models import DATASETS, FORMATS, MAX_ATTACHMENT_MB, SCHEDULES
 
 MAX_NAME = 200
 MAX_DESCRIPTION = 2000
@@ -154,6 +154,24 @@ def validate_bool(field: str, value: Any) -> bool:
     raise TemplateValidationError(f"{field} must be true or false, got {value!r}")
 
 
+def validate_max_attachment_mb(value: Any) -> float | None:
+    """Megabytes above which a report is mailed as its path: a number over 0 and at most 1,024,
+    or None / empty text for no cap. Text (the CLI, the editor) may say `none`."""
+    if value is None or (isinstance(value, str) and value.strip().lower() in ("", "none", "off")):
+        return None
+    number: float | None = None
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        number = float(value)
+    elif isinstance(value, str) and re.fullmatch(r"[0-9]{1,7}(\.[0-9]{1,3})?", value.strip()):
+        number = float(value)
+    if number is None or not 0 < number <= MAX_ATTACHMENT_MB:  # NaN fails too
+        shown = repr(value) if len(repr(value)) <= 30 else repr(value)[:27] + "..."
+        raise TemplateValidationError(
+            f"max_attachment_mb must be a number of megabytes over 0 and at most {MAX_ATTACHMENT_MB:,.0f} "
+            f"(or none for no cap), got {shown}")
+    return number
+
+
 _VALIDATORS: dict[str, Callable[[Any], Any]] = {
     "name": validate_name,
     "description": validate_description,
@@ -165,6 +183,8 @@ _VALIDATORS: dict[str, Callable[[Any], Any]] = {
     "datasets": validate_datasets,
     "include_metadata": lambda v: validate_bool("include_metadata", v),
     "is_active": lambda v: validate_bool("is_active", v),
+    "skip_empty": lambda v: validate_bool("skip_empty", v),
+    "max_attachment_mb": validate_max_attachment_mb,
 }
 EDITABLE_FIELDS = tuple(_VALIDATORS)
 

@@ -20,6 +20,7 @@ JOB_STARTED = "job.started"
 JOB_FINISHED = "job.finished"
 JOB_FAILED = "job.failed"
 JOB_SKIPPED = "job.skipped"
+JOB_SETTINGS = "job.settings"  # a job paused, resumed or given another interval
 CACHE_CHANGED = "cache.changed"
 SCHEDULER_STATE = "scheduler.state"
 REPORT_STARTED = "report.started"

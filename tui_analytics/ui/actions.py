@@ -338,6 +338,11 @@ class ActionsMixin(_Host):
             return
         finally:
             self.hide_activity()
+        if report.status == "skipped":
+            self.notify("Nothing happened in its period: no file, no e-mail (the template skips empty periods).",
+                        title=f"{template.name} skipped")
+            self.app.refresh_panes("reports")
+            return
         self.notify(f"{self.app.services.display_path(report.path)}\n{fmt.size_bytes(report.size)}",
                     title=f"{template.name} generated", timeout=10)
         self.app.refresh_panes("reports")

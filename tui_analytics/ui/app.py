@@ -40,6 +40,7 @@ from ..runtime.events import (
     CACHE_CHANGED,
     JOB_FAILED,
     JOB_FINISHED,
+    JOB_SETTINGS,
     JOB_SKIPPED,
     JOB_STARTED,
     REPORT_FAILED,
@@ -90,6 +91,7 @@ _PANES_FOR = {
     JOB_FINISHED: ("jobs", "metrics", "analytics"),
     JOB_FAILED: ("jobs", "metrics", "analytics"),
     JOB_SKIPPED: ("jobs", "metrics"),
+    JOB_SETTINGS: ("jobs",),
     CACHE_CHANGED: ("metrics", "analytics"),
     SCHEDULER_STATE: ("header", "jobs", "metrics", "reports"),
     REPORT_STARTED: ("reports",),
@@ -374,7 +376,10 @@ class DashboardApp(App[None]):
         elif event.kind == ALERT_FAILED:
             self.notify(f"{detail.get('event', 'alert')} {event.subject.partition(':')[2]} to {detail.get('target')}: "
                         f"{detail.get('error') or 'failed'}", title="Alert not delivered", severity="warning", timeout=10)
-        elif event.kind == REPORT_FINISHED and detail.get("trigger") != "manual":
+        elif event.kind == REPORT_FINISHED and detail.get("skipped") and detail.get("trigger") not in ("manual", "backfill"):
+            self.notify(f"{detail.get('name', event.subject)}: {detail['skipped']} (no file, no e-mail)",
+                        title=f"Report skipped ({detail.get('trigger', 'scheduled')})", timeout=6)
+        elif event.kind == REPORT_FINISHED and detail.get("trigger") not in ("manual", "backfill"):
             self.notify(f"{detail.get('name', event.subject)}: {detail.get('filename', '')}",
                         title=f"Report generated ({detail.get('trigger', 'scheduled')})", timeout=6)
 

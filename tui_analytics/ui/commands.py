@@ -1,5 +1,6 @@
 """The command palette (ctrl+p): every key's action, found by the words an operator would type,
-from the same list as the keys; plus "Edit recipients of <template>" for each template."""
+from the same list as the keys; plus "Edit recipients of <template>" and "Backfill <template>…"
+for each template."""
 
 from __future__ import annotations
 
@@ -26,6 +27,10 @@ class DashboardCommands(Provider):
         for template in getattr(screen, "templates", ()):
             commands.append((f"Edit recipients of {template.name}", ", ".join(template.recipients) or "no recipients yet",
                              "recipients e-mail email send to", partial(self._recipients, template.id)))
+            commands.append((f"Backfill {template.name}…",
+                             f"Make its report for every {template.schedule} period of a range of past days",
+                             "backfill fill missing past periods history regenerate catch up",
+                             partial(self._backfill, template.id)))
         return commands
 
     @staticmethod
@@ -43,6 +48,9 @@ class DashboardCommands(Provider):
 
     async def _recipients(self, template_id: str) -> None:
         self._main().edit_recipients(template_id)
+
+    async def _backfill(self, template_id: str) -> None:
+        self._main().backfill(template_id)
 
     async def discover(self) -> Hits:
         for title, help_text, _words, run in self._commands():

@@ -28,6 +28,10 @@ JOBS = KeyGroup(
         Binding("i", "invalidate", "Invalidate", id="invalidate",
                 tooltip="Invalidate cache keys matching a glob pattern such as user-growth*"),
         Binding("p", "toggle_scheduler", "Pause", id="pause", tooltip="Pause or resume the scheduler (manual triggers still work)"),
+        Binding("z", "toggle_job", "Pause job", id="pause-job", show=False,
+                tooltip="Pause or resume the selected job alone: the scheduler leaves it out, t still runs it. Jobs pane"),
+        Binding("s", "job_interval", "Interval", id="job-interval", show=False,
+                tooltip="Change how often the selected job runs (30s, 5m, 1h; kept across restarts). Jobs pane"),
     ),
 )
 
@@ -70,6 +74,8 @@ GROUPS: tuple[KeyGroup, ...] = (JOBS, DATA, NAVIGATION)
 # pane is shown; typed on another tab they still work, through ELSEWHERE.
 PANE_ACTIONS = {
     "trigger_job": "jobs",
+    "toggle_job": "jobs",
+    "job_interval": "jobs",
     "edit_template": "reports",
     "delete_template": "reports",
     "generate_report": "reports",
@@ -90,6 +96,8 @@ PALETTE_WORDS = {
     "clear-cache": "clear empty flush wipe cache",
     "invalidate": "invalidate forget remove evict cache keys pattern",
     "pause": "pause resume stop start hold scheduler",
+    "pause-job": "pause resume hold stop skip disable enable one job",
+    "job-interval": "interval every often frequency schedule period rate job minutes",
     "export": "export download save file csv json dataset",
     "new-template": "new create add template report schedule",
     "edit-template": "edit change modify schedule template",

@@ -15,6 +15,7 @@ from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Label, ProgressBar, Tab, Tabs
 
 from .actions import ActionsMixin
+from .control_actions import ControlActionsMixin
 from .keys import BINDINGS, ELSEWHERE, PANE_ACTIONS
 from .widgets import AnalyticsPane, JobsPane, MetricsPane, ReportsPane, StatusHeader
 from .widgets.pane import Pane, show
@@ -26,7 +27,7 @@ WIDE_FROM = 120
 TALL_FROM = 34
 
 
-class MainScreen(ActionsMixin, Screen[None]):
+class MainScreen(ControlActionsMixin, ActionsMixin, Screen[None]):
     """Lays out the panes and moves between them; the key actions come from ActionsMixin.
 
     The layout follows the terminal: the screen gets `-wide` / `-tall` classes from its

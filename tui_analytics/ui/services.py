@@ -12,6 +12,7 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from ..export.service import FileExport
     from ..processor.cache import CacheEntry
     from ..processor.models import JobRun, JobStatus
+    from ..reports.backfill import BackfillResult, Progress
     from ..reports.models import GeneratedReport, ReportTemplate
     from ..wiring.protocols import AlertsService, ExportService, ProcessorService, ReportsService
     from .screens.export import ExportRequest
@@ -263,6 +265,20 @@ class DashboardServices:
         if not self.attached:
             return await self.processor.invalidate_cache(pattern)
         return int(((await self.root.channel.request("invalidate", pattern)).result or {}).get("removed", 0))
+
+    async def set_job_paused(self, job_id: str, paused: bool) -> None:
+        """Pause or resume one job (stored in the state database; applied here when this process schedules)."""
+        await (self.processor.pause_job(job_id) if paused else self.processor.resume_job(job_id))
+
+    async def set_job_interval(self, job_id: str, seconds: float | None) -> None:
+        await self.processor.set_job_interval(job_id, seconds)
+
+    def configured_interval(self, job_id: str) -> float:
+        return self.settings.interval(job_id)
+
+    async def backfill(self, template: ReportTemplate, first: date, last: date, *, force: bool, deliver: bool,
+                       on_progress: Progress) -> BackfillResult:
+        return await self.reports.backfill(template, first, last, force=force, deliver=deliver, on_progress=on_progress)
 
     def toggle_scheduler(self) -> str:
         """Pause or resume the shared scheduler, report jobs included (on the UI loop); returns the new state."""

@@ -27,6 +27,7 @@ from ..runtime.events import (
     CACHE_CHANGED,
     JOB_FAILED,
     JOB_FINISHED,
+    JOB_SETTINGS,
     JOB_SKIPPED,
     JOB_STARTED,
     REPORT_FAILED,
@@ -43,7 +44,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SHARED = {JOB_STARTED, JOB_FINISHED, JOB_FAILED, JOB_SKIPPED, CACHE_CHANGED, SCHEDULER_STATE,
+SHARED = {JOB_STARTED, JOB_FINISHED, JOB_FAILED, JOB_SKIPPED, JOB_SETTINGS, CACHE_CHANGED, SCHEDULER_STATE,
           REPORT_STARTED, REPORT_FINISHED, REPORT_FAILED, TEMPLATES_CHANGED}
 JOB_EVENTS = {JOB_STARTED, JOB_FINISHED, JOB_FAILED, JOB_SKIPPED}
 COALESCE_SECONDS = 0.05  # a burst of events (a job filling six keys) is one write
@@ -230,6 +231,13 @@ class Channel:
                     processor.book.mark_remote(job_id, True)
         if attached:
             self.load_remote_state(cache=CACHE_CHANGED in kinds or bool(kinds & JOB_EVENTS))
+        if JOB_SETTINGS in kinds:
+            # A job paused, resumed or given another interval elsewhere: the scheduler applies it,
+            # an attached dashboard shows it.
+            if self.scheduling() and self.loop is not None:
+                asyncio.run_coroutine_threadsafe(processor.apply_job_settings(), self.loop)
+            else:
+                processor._load_job_settings()
         if TEMPLATES_CHANGED in kinds and self.scheduling() and self.loop is not None:
             # Another process created, edited or deleted a template: schedule what the table now says.
             self.loop.call_soon_threadsafe(self._reschedule_reports)

@@ -12,21 +12,27 @@ from typing import TYPE_CHECKING
 from ...runtime.lazy import lazy_exports
 
 if TYPE_CHECKING:
+    from .backfill import BackfillDialog, BackfillRequest
     from .confirm import ConfirmDialog, QuitDialog
     from .detail import DetailScreen
     from .export import ExportDialog, ExportRequest
     from .help import HelpScreen
+    from .interval import IntervalChoice, IntervalDialog
     from .invalidate import InvalidateDialog
     from .messages import MessagesScreen
     from .template import TemplateDialog, TemplateForm
 
 _EXPORTS = {
+    "BackfillDialog": "backfill",
+    "BackfillRequest": "backfill",
     "ConfirmDialog": "confirm",
     "QuitDialog": "confirm",
     "DetailScreen": "detail",
     "ExportDialog": "export",
     "ExportRequest": "export",
     "HelpScreen": "help",
+    "IntervalChoice": "interval",
+    "IntervalDialog": "interval",
     "InvalidateDialog": "invalidate",
     "MessagesScreen": "messages",
     "TemplateDialog": "template",

@@ -54,7 +54,15 @@ def form_values(fields: dict[str, Any]) -> dict[str, Any]:
         "timezone": fields.get("timezone") or "", "format": fields.get("format") or "csv",
         "datasets": ", ".join(fields.get("datasets") or []), "recipients": ", ".join(fields.get("recipients") or []),
         "include_metadata": bool(fields.get("include_metadata", True)), "is_active": bool(fields.get("is_active", True)),
+        "skip_empty": bool(fields.get("skip_empty", False)), "max_attachment_mb": _mb_text(fields.get("max_attachment_mb")),
     }
+
+
+def _mb_text(value: Any) -> str:
+    """The cap as the editor shows it: `5`, `0.5`, or empty for no cap."""
+    if value is None or value == "":
+        return ""
+    return f"{value:g}" if isinstance(value, (int, float)) else str(value)
 
 
 def _split(text: str) -> list[str]:
@@ -90,13 +98,15 @@ class TemplateDialog(Dialog[TemplateForm]):
     def _from_template(template: ReportTemplate | None) -> dict[str, Any]:
         if template is None:
             return {"name": "", "description": "", "schedule": "weekly", "cron": "", "timezone": "", "format": "csv",
-                    "datasets": "", "recipients": "", "include_metadata": True, "is_active": True}
+                    "datasets": "", "recipients": "", "include_metadata": True, "is_active": True, "skip_empty": False,
+                    "max_attachment_mb": ""}
         return {
             "name": template.name, "description": template.description, "schedule": template.schedule,
             "cron": template.cron or "", "timezone": template.timezone or "", "format": template.format,
             "datasets": ", ".join(template.datasets),
             "recipients": ", ".join(template.recipients), "include_metadata": template.include_metadata,
-            "is_active": template.is_active,
+            "is_active": template.is_active, "skip_empty": template.skip_empty,
+            "max_attachment_mb": _mb_text(template.max_attachment_mb),
         }
 
     def compose(self) -> ComposeResult:
@@ -127,10 +137,15 @@ class TemplateDialog(Dialog[TemplateForm]):
                     yield Label("Recipients")
                     yield Input(v["recipients"], id="recipients", compact=True, placeholder="ops@example.com, …",
                                 validators=[Raises(lambda s: validate_field("recipients", s))])
+                    yield Label("Attach ≤ MB")
+                    yield Input(v["max_attachment_mb"], id="max_attachment_mb", compact=True,
+                                placeholder="no limit (a larger report is mailed as its path)",
+                                validators=[Raises(lambda s: validate_field("max_attachment_mb", s))])
                     yield Label("")
                     with Horizontal(classes="checks"):
                         yield Toggle("Include metadata", value=v["include_metadata"], id="include_metadata", compact=True)
                         yield Toggle("Active", value=v["is_active"], id="is_active", compact=True)
+                        yield Toggle("Skip empty periods", value=v["skip_empty"], id="skip_empty", compact=True)
                 yield Static("", id="preview", classes="preview", markup=False)
                 error = Static(self._error or "", id="error", classes="error", markup=False)
                 error.display = bool(self._error)  # shown with a problem; no blank line otherwise (80x24 has none to spare)
@@ -158,6 +173,8 @@ class TemplateDialog(Dialog[TemplateForm]):
             "recipients": _split(text("recipients")),
             "include_metadata": self.query_one("#include_metadata", Checkbox).value,
             "is_active": self.query_one("#is_active", Checkbox).value,
+            "skip_empty": self.query_one("#skip_empty", Checkbox).value,
+            "max_attachment_mb": text("max_attachment_mb").strip() or None,
         }
         datasets = _split(text("datasets"))
         if datasets or self._template is not None:

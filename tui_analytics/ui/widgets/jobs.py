@@ -124,7 +124,7 @@ class JobsPane(Pane):
     def _next_cell(self, job: JobStatus, now: datetime) -> str | Text:
         if job.status == "running":
             return self.table.tone("running…", "busy")
-        if self._schedule_state == "paused":
+        if self._schedule_state == "paused" or job.paused:  # the whole scheduler, or this job alone (z)
             return self.table.tone(f"{fmt.STATUS_SYMBOLS['paused']} paused", "warn")
         if job.next_run is None:
             # read-only: another process schedules it; otherwise only manual runs (t) happen
@@ -159,6 +159,8 @@ class JobsPane(Pane):
     def _facts(job: JobStatus) -> list[str]:
         """What the line under the table says about a job (the detail view says it line by line)."""
         parts = [f"{job.name}"]
+        if job.paused:
+            parts.append("paused (z resumes)")
         if job.interval_s:
             parts.append(f"every {fmt.span(job.interval_s)}")
         parts.append(f"{fmt.plural(job.runs, 'run')}, {job.failed_runs} failed, {job.skipped_runs} skipped")

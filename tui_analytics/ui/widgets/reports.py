@@ -18,7 +18,7 @@ from .pane import Pane, StyledTable, show
 if TYPE_CHECKING:  # the reports package loads SQLAlchemy and APScheduler: not before the first frame
     from ...reports.models import ReportStatistics, ReportTemplate, ScheduledReport
 
-RUN_TONES = {"completed": "good", "failed": "bad", "interrupted": "bad", "running": "busy"}
+RUN_TONES = {"completed": "good", "failed": "bad", "interrupted": "bad", "running": "busy", "skipped": "muted"}
 DELIVERY_TONES = {"sent": "good", "partial": "warn", "failed": "bad"}
 TEMPLATE_COLUMNS = [("name", "Template"), ("schedule", "Schedule"), ("next", "Next"), ("recipients", "Recipients"),
                     ("active", "On")]
@@ -173,7 +173,7 @@ class ReportsPane(Pane):
                 "status": table.tone(short["status"], RUN_TONES.get(run.status)),
                 "delivery": table.tone(short["delivery"], DELIVERY_TONES.get(run.delivery_status or "")),
                 "file": table.tone(fmt.truncate(run.filename or run.error or fmt.DASH, room - name_room),
-                                   None if run.filename else "bad"),
+                                   None if run.filename else ("muted" if run.status == "skipped" else "bad")),
             }
             return [out[key] for key in keys]
 
@@ -190,7 +190,7 @@ class ReportsPane(Pane):
             show(detail, "")
             return
         show(detail, " · ".join(self._run_facts(run)))
-        detail.set_class(bool(run.error), "-error")
+        detail.set_class(bool(run.error) and run.status != "skipped", "-error")
 
     def _selected_run(self) -> ScheduledReport | None:
         table = self.query_one("#history-table", StyledTable)
@@ -206,8 +206,12 @@ class ReportsPane(Pane):
             delivery += " (" + ", ".join(f"{who}: {what}" for who, what in run.delivery.items()) + ")"
         where = self._view.paths.get(run.id) or run.path or run.filename or ""
         facts = [run.template_name, run.trigger, fmt.size_bytes(run.size), delivery]
+        facts += [run.delivery_note] if run.delivery_note else []
         facts += [where] if where else []
-        facts += [f"error: {run.error}"] if run.error else []
+        if run.status == "skipped":
+            facts.append(run.error or "skipped")  # "skipped: empty" is not an error
+        elif run.error:
+            facts.append(f"error: {run.error}")
         return facts
 
     def detail(self) -> tuple[str, list[str]] | None:
@@ -241,7 +245,12 @@ class ReportsPane(Pane):
             when = "inactive" if not template.is_active else "no next run"
         datasets = ", ".join(template.datasets) or "default datasets"
         recipients = ", ".join(template.recipients) or "no recipients"
-        return [template.id, template.format.upper(), f"{schedule} ({template.effective_cron})", when, datasets, recipients]
+        facts = [template.id, template.format.upper(), f"{schedule} ({template.effective_cron})", when, datasets, recipients]
+        if template.skip_empty:
+            facts.append("empty periods skipped")
+        if template.max_attachment_mb is not None:
+            facts.append(f"attached up to {template.max_attachment_mb:g} MB, larger sent as a path")
+        return facts
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         if event.data_table.id == "templates-table":

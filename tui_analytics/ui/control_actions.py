@@ -1,0 +1,137 @@
+"""What `z` (pause or resume one job), `s` (a job's interval) and the palette's "Backfill <template>…"
+do. Mixed into the main screen beside ActionsMixin; the same rules: every service call in a
+worker (`exit_on_error=False`), its outcome a notification."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from textual import work
+
+from ..processor.jobsettings import describe_interval
+from ..runtime.errors import one_line
+from . import format as fmt
+
+if TYPE_CHECKING:
+    from ..reports.backfill import BackfillItem
+    from ..reports.models import ReportTemplate
+    from .actions import ActionsMixin
+    from .screens.backfill import BackfillRequest
+    from .screens.interval import IntervalChoice
+
+    _Host = ActionsMixin  # type-checked as the screen's other actions, which it sits beside
+else:
+    _Host = object
+
+
+class ControlActionsMixin(_Host):
+    """Per-job control and backfill (see keys.py and commands.py)."""
+
+    def _where_applied(self) -> str:
+        """Said after a change: a read-only dashboard only stores it; the scheduling process applies it."""
+        state = self.app.state
+        if state.scheduler != "read-only":
+            return ""
+        every = fmt.span(self.app.services.settings.interval("performance-metrics"))
+        return f" {state.lock_holder or 'The process that schedules'} applies it within {every}."
+
+    # -- z: pause or resume the selected job ------------------------------------------
+
+    def action_toggle_job(self) -> None:
+        services = self._ready()
+        job_id = self.jobs.selected_job
+        if services is None or job_id is None:
+            return
+        status = next((s for s in services.job_statuses() if s.id == job_id), None)
+        if status is not None:
+            self._set_paused(job_id, not status.paused)
+
+    @work(group="job-settings", exit_on_error=False)
+    async def _set_paused(self, job_id: str, paused: bool) -> None:
+        try:
+            await self.app.services.set_job_paused(job_id, paused)
+        except Exception as exc:
+            self.notify(f"{job_id}: {one_line(exc)}", title="Not changed", severity="error")
+            return
+        if paused:
+            self.notify(f"{job_id} is left out by the scheduler until z resumes it; t still runs it."
+                        + self._where_applied(), title="Job paused")
+        else:
+            self.notify(f"{job_id} runs on its schedule again." + self._where_applied(), title="Job resumed")
+        self.app.refresh_panes("jobs")
+
+    # -- s: the selected job's interval ---------------------------------------------------
+
+    def action_job_interval(self) -> None:
+        services = self._ready()
+        job_id = self.jobs.selected_job
+        if services is None or job_id is None:
+            return
+        from .screens.interval import IntervalDialog
+
+        status = next((s for s in services.job_statuses() if s.id == job_id), None)
+        current = status.interval_s if status is not None else services.configured_interval(job_id)
+
+        def chosen(choice: IntervalChoice | None) -> None:
+            if choice is not None:
+                self._set_interval(job_id, choice.seconds)
+
+        self.app.push_screen(IntervalDialog(job_id, current, services.configured_interval(job_id)), chosen)
+
+    @work(group="job-settings", exit_on_error=False)
+    async def _set_interval(self, job_id: str, seconds: float | None) -> None:
+        services = self.app.services
+        try:
+            await services.set_job_interval(job_id, seconds)
+        except Exception as exc:
+            self.notify(f"{job_id}: {one_line(exc)}", title="Interval not changed", severity="error")
+            return
+        every = describe_interval(seconds if seconds is not None else services.configured_interval(job_id))
+        which = " (the configured interval)" if seconds is None else ""
+        status = next((s for s in services.job_statuses() if s.id == job_id), None)
+        when = " once z resumes it" if status is not None and status.paused else " from now on"
+        self.notify(f"{job_id} runs every {every}{which}{when}." + self._where_applied(), title="Interval changed")
+        self.app.refresh_panes("jobs")
+
+    # -- the palette's "Backfill <template>…" ----------------------------------------------
+
+    def backfill(self, template_id: str) -> None:
+        """Ask for a range of days, then make the template's report for each period in it."""
+        services = self._ready()
+        template = next((t for t in self.reports.templates if t.id == template_id), None)
+        if services is None or template is None:
+            return
+        from .screens.backfill import BackfillDialog
+
+        try:
+            tz = services.reports.timezone_of(template)
+        except ValueError:  # a zone edited by hand into the row: the configured one
+            tz = services.settings.tz
+
+        def chosen(request: BackfillRequest | None) -> None:
+            if request is not None:
+                self._backfill(template, request)
+
+        self.app.push_screen(BackfillDialog(template, tz, services.clock.now), chosen)
+
+    @work(group="reports", exit_on_error=False)  # the group `q` asks about: recorded as interrupted
+    async def _backfill(self, template: ReportTemplate, request: BackfillRequest) -> None:
+        self.show_activity(f"Backfilling {template.name}…")
+
+        def progress(done: int, total: int, item: BackfillItem) -> None:
+            # On the UI loop (the backfill is a coroutine here; its SQL and files go to threads).
+            self.show_activity(f"Backfilling {template.name}: {done}/{total} {item.period} {item.outcome}", done, total)
+            if item.outcome != "skipped: already made":
+                self.app.refresh_panes("reports")
+
+        try:
+            result = await self.app.services.backfill(template, request.first, request.last, force=request.force,
+                                                      deliver=request.deliver, on_progress=progress)
+        except Exception as exc:
+            self.notify(one_line(exc), title=f"Backfill of {template.name} failed", severity="error", timeout=10)
+            return
+        finally:
+            self.hide_activity()
+        self.notify(result.summary(), title=f"{template.name} backfilled",
+                    severity="warning" if result.failed else "information", timeout=10)
+        self.app.refresh_panes("reports")
