@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from ..runtime.errors import ConfigError
 from ..runtime.redact import redact, register_url, userinfo
 from .config_values import check_dir, check_sender, check_smtp_url, parse_bool, parse_number, shorten
+from .sourcemap import BUILTIN, SourceMapping, parse_source
 
 ENV_PREFIX = "TUI_ANALYTICS_"
 APP_NAME = "tui-analytics"
@@ -125,6 +126,8 @@ class Settings:
     history_retention: int = 5000
     query_timeout: float = 60.0
     job_intervals: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_INTERVALS))
+    # Where users, items and activities live in the source ([source] in the TOML file).
+    source: SourceMapping = BUILTIN
 
     def __post_init__(self) -> None:
         # Whatever prints or logs later, these passwords are masked (redact.py).
@@ -143,6 +146,11 @@ class Settings:
     def uses_demo_data(self) -> bool:
         """True when no source database is configured: the embedded demo database is used."""
         return not self.database_url
+
+    @property
+    def source_mapped(self) -> bool:
+        """True when a [source] mapping points some entity away from the built-in tables."""
+        return self.source.mapped
 
     @property
     def demo_database_path(self) -> Path:
@@ -261,6 +269,15 @@ def read_toml(path: Path | str) -> dict[str, Any]:
     return table
 
 
+def _source_of(table: dict[str, Any], path: Path | str) -> SourceMapping:
+    if "source" not in table:
+        return BUILTIN
+    try:
+        return parse_source(table["source"])
+    except ConfigError as exc:
+        raise ConfigError(f"{exc} in {shorten(str(path))}") from None
+
+
 def load_settings(
     config_path: Path | str | None = None, env: Mapping[str, str] | None = None
 ) -> Settings:
@@ -269,9 +286,10 @@ def load_settings(
     config_path = config_path or env.get(ENV_PREFIX + "CONFIG")
     values: dict[str, Any] = {}
     intervals = dict(DEFAULT_INTERVALS)
+    source = BUILTIN
     if config_path:
         table = read_toml(config_path)
-        unknown = set(table) - set(_KEYS) - {"jobs"}
+        unknown = set(table) - set(_KEYS) - {"jobs", "source"}
         if unknown:
             raise ConfigError(f"unknown setting(s) in {config_path}: {', '.join(shorten(k) for k in sorted(unknown))}")
         values.update({k: v for k, v in table.items() if k in _KEYS})
@@ -279,6 +297,7 @@ def load_settings(
             if job_id not in DEFAULT_INTERVALS:
                 raise ConfigError(f"unknown job {shorten(job_id)} in [jobs] of {config_path}")
             intervals[job_id] = parse_number(f"jobs.{job_id}", seconds, minimum=MIN_INTERVAL, maximum=MAX_INTERVAL)
+        source = _source_of(table, config_path)
     for key, var in _KEYS.items():
         if env.get(var, "") != "":
             values[key] = env[var]
@@ -299,6 +318,9 @@ def load_settings(
         url = str(values["smtp_url"])
         check_smtp_url("TUI_ANALYTICS_SMTP_URL", url, mask_url(url))
         smtp = SmtpSettings(url=url, sender=sender, timeout=smtp_timeout)
+    if source.mapped and not values.get("database_url"):
+        raise ConfigError(f"[source] in {shorten(str(config_path))} maps tables, but no database_url is set: "
+                          "the mapping describes your database, not the demo one")
     timezone_name = str(values.get("timezone") or "local")
     resolve_timezone(timezone_name)  # fail now, with a clear message, not at the first report
     return Settings(
@@ -316,4 +338,5 @@ def load_settings(
         query_timeout=parse_number("TUI_ANALYTICS_QUERY_TIMEOUT", values.get("query_timeout", 60),
                                     minimum=1, maximum=MAX_QUERY_TIMEOUT),
         job_intervals=intervals,
+        source=source,
     )
