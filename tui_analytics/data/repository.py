@@ -16,7 +16,8 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Iterator
-from datetime import datetime, time as clock_time, timedelta, timezone, tzinfo
+from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import time as clock_time
 from typing import Any
 
 from sqlalchemy import bindparam, distinct, func, literal_column, select
@@ -259,7 +260,7 @@ class AdminAnalyticsOptimizedRepository:
         acts = self.source.activities
         assert acts.time is not None
         column = acts.time.raw
-        newest = select(column.label("t")).select_from(acts.source).order_by(column.desc()).limit(limit)
+        newest = select(column.label("t")).select_from(acts.source).order_by(acts.time.order_expr.desc()).limit(limit)
         if bounds is not None:
             newest = newest.where(acts.time.within(*bounds))
         window = newest.subquery("newest")
@@ -276,7 +277,7 @@ class AdminAnalyticsOptimizedRepository:
         acts, users, items = source.activities, source.users, source.items
         stamp = acts.time
         assert stamp is not None
-        order = stamp.raw if stamp.compare_form in ("text", "epoch") and self.dialect == "sqlite" else stamp.expr
+        order = stamp.order_expr
         ties = [acts.col("id").desc()] if acts.has("id") else [acts.col("user_id").desc(), acts.col("item_id").desc()]
         stmt = (
             select(
@@ -397,7 +398,10 @@ class AdminAnalyticsOptimizedRepository:
         count_acts = select(func.count()).select_from(acts.source)
         if date_range is not None:
             count_acts = count_acts.where(in_window)
-        span = select(func.min(acts.time.expr), func.max(acts.time.expr)).select_from(acts.source)
+        # The oldest and newest stored values, each one ORDER BY ... LIMIT 1 (an index seek where there is one).
+        oldest = select(acts.time.raw).select_from(acts.source).where(acts.time.raw.is_not(None)).limit(1)
+        newest = oldest.order_by(acts.time.order_expr.desc())
+        oldest = oldest.order_by(acts.time.order_expr)
         try:
             with self.engine.connect() as conn:
                 if acts.has("action"):
@@ -408,7 +412,7 @@ class AdminAnalyticsOptimizedRepository:
                 else:
                     n = int(conn.execute(select(func.count()).select_from(acts.source).where(in_window)).scalar_one())
                     by_action = {DEFAULT_ACTION: n} if n else {}
-                first, last = conn.execute(span).one()
+                first, last = conn.execute(oldest).scalar(), conn.execute(newest).scalar()
                 result = {
                     "totalUsers": int(conn.execute(total_users).scalar_one()),
                     "activeUsers": int(conn.execute(active).scalar_one()),

@@ -21,7 +21,7 @@ import functools
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any
 
-from sqlalchemy import String, and_, bindparam, case, cast, func
+from sqlalchemy import Integer, String, and_, bindparam, case, cast, func
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
@@ -165,6 +165,19 @@ class TimeColumn:
             return UTC
         return self.stored.value_zone
 
+    @property
+    def order_expr(self) -> ColumnElement[Any]:
+        """What sorts the values in time order: the raw column where its order is the time's (so
+        an index serves ORDER BY ... LIMIT), a normalised form where it is not."""
+        stored = self.stored
+        if self.compare_form != "text":
+            return self.expr
+        if stored.suffix is None:  # offsets differ: UTC text, to the millisecond
+            return func.strftime("%Y-%m-%d %H:%M:%f", self.raw)
+        if stored.sep is None:
+            return func.replace(self.raw, "T", " ")
+        return self.raw
+
     # -- bounds ---------------------------------------------------------------------
 
     def _bind(self, moment: datetime) -> Any:
@@ -226,9 +239,14 @@ class TimeColumn:
     def _shifted(self, unit: str, shift: int) -> ColumnElement[str]:
         stored = self.stored
         expr, form = self.expr, self.compare_form
-        if self.dialect == "sqlite" and stored.form == "text" and stored.suffix:
-            # The wall time without its fixed suffix (any spelling of the offset), shifted below.
-            expr = func.substr(self.raw, 1, func.length(self.raw) - len(stored.suffix))
+        if self.dialect == "sqlite" and stored.form == "text" and stored.suffix is not None:
+            # The wall time to the second, without fraction or fixed suffix: SQLite's date functions
+            # round a fraction to the millisecond, which moves 23:59:59.9999 into the next day.
+            expr = func.substr(self.raw, 1, 19)
+        elif self.dialect == "sqlite" and stored.form == "epoch" and stored.numeric != "int":
+            # Whole seconds, rounded down (CAST truncates towards zero), for the same reason.
+            whole = cast(self.raw, Integer)
+            expr = whole - cast(self.raw < whole, Integer)
         return _Shifted(expr, form=form, unit=unit, shift=shift)
 
     def bucket(self, unit: str, zone: tzinfo, start: datetime, end: datetime) -> ColumnElement[str]:
