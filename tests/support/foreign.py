@@ -201,3 +201,22 @@ def reference(rows: Rows, zone: tzinfo) -> sqlite3.Connection:
 
 def iso_us(us: int) -> str:
     return (EPOCH + timedelta(microseconds=us)).isoformat()
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def write_config(path: Any, url: str, source: dict[str, Any], **settings: str) -> Any:
+    """A settings file with `database_url` and a [source] table (one [source.<entity>] per entity)."""
+    lines = [f"database_url = {_toml_value(url)}"] + [f"{k} = {_toml_value(v)}" for k, v in settings.items()]
+    lines.append("[source]")
+    lines += [f"{k} = {_toml_value(v)}" for k, v in source.items() if not isinstance(v, dict)]
+    for entity, table in source.items():
+        if isinstance(table, dict):
+            lines.append(f"[source.{entity}]")
+            lines += [f"{k} = {_toml_value(v)}" for k, v in table.items()]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
