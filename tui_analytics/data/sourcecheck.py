@@ -100,7 +100,7 @@ def _entity_report(conn: Connection, entity: Entity) -> EntityReport:
     report = EntityReport(entity.name, entity.mapping.describe())
     report.rows = int(conn.execute(select(func.count()).select_from(entity.source)).scalar_one())
     names = [c for c, col in entity.cols.items() if col is not None]
-    row = conn.execute(select(*(entity.cols[c] for c in names)).select_from(entity.source).limit(1)).first()  # type: ignore[misc]
+    row = conn.execute(select(*(entity.col(c) for c in names)).select_from(entity.source).limit(1)).first()
     if row is not None:
         report.sample = {name: _shown(value) for name, value in zip(names, row)}
     if entity.time is not None:
