@@ -158,7 +158,7 @@ class ExportDialog(Dialog[ExportRequest]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="export") as box:
             box.border_title = "Export"
-            box.border_subtitle = "1-6 period · ctrl+s export · esc cancel"
+            box.border_subtitle = f"1-{7 if self._data_ends else 6} period · ctrl+s export · esc cancel"
             with dialog_body():
                 with Grid(classes="form"):
                     yield Label("Dataset")

@@ -102,13 +102,17 @@ class AnalyticsPane(Pane):
         self._jobs_have_run = jobs_have_run
         self._entries = dict(entries)
         self._now = now
+        ended = data_end(entries)
         growth = pick(entries, (USER_GROWTH,))
         rows = list(growth.value) if growth is not None else []
-        self.query_one("#growth-chart", BarChart).set_points([(r["month"], r["newUsers"]) for r in rows])
+        if ended is not None and not any(r["newUsers"] for r in rows):  # say why, not 12 empty bars
+            self.query_one("#growth-chart", BarChart).set_points(
+                [], empty=f"no sign-ups lately: the data ends {self._day(ended)}")
+        else:
+            self.query_one("#growth-chart", BarChart).set_points([(r["month"], r["newUsers"]) for r in rows])
         activity = pick(entries, ACTIVITY)
         rows = list(activity.value) if activity is not None else []
-        ended = data_end(entries)
-        if ended is not None and not any(r["activities"] for r in rows):  # say why, not 30 empty bars
+        if ended is not None and not any(r["activities"] for r in rows):
             self.query_one("#activity-chart", BarChart).set_points(
                 [], empty=f"no activity lately: the data ends {self._day(ended)}")
         else:
@@ -202,8 +206,7 @@ class AnalyticsPane(Pane):
             parts.append(f"users {fmt.number(growth.value[-1]['totalUsers'])}")
         ended = data_end(entries)
         if ended is not None:
-            parts.append(f"no activity in the last 30 days: the data ends {self._day(ended)} "
-                         f"{fmt.clock_time(ended, self._tz)} (e exports its last 30 days)")
+            parts.append(f"nothing in the last 30 days: the data ends {self._day(ended)} (e exports its last 30 days)")
         empty = ("Cache empty: the next job runs refill it (t runs the selected job now)." if self._jobs_have_run
                  else "Waiting for the first job runs…")
         show(self.query_one("#summary", Static), " · ".join(parts) or empty)
