@@ -221,3 +221,21 @@ def test_daylight_saving_days_are_berlin_days(mapped: Any) -> None:
     # 2026-03-29 00:59:59 UTC is 01:59:59 CET, 01:00:00 UTC is 03:00 CEST: both on the 29th.
     day = db.execute("SELECT count(*) FROM events WHERE day = '2026-03-29'").fetchone()[0]
     assert rows[1]["activities"] == day
+
+
+def test_postgresql_own_zone_arithmetic_agrees(mapped: Any) -> None:
+    """A second opinion where the server has a zone database: PostgreSQL's AT TIME ZONE."""
+    repo, _db, storage = mapped
+    if storage.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    from sqlalchemy import text
+
+    rng = RANGES["berlin-days"]
+    start, end = rng.bounds(BERLIN)
+    with repo.engine.connect() as conn:
+        found = {d: (n, u) for d, n, u in conn.execute(text(
+            "SELECT to_char(occurred_at AT TIME ZONE 'Europe/Berlin', 'YYYY-MM-DD') d, count(*), "
+            f"count(DISTINCT account) FROM {foreign.PREFIX}events WHERE occurred_at >= :s AND occurred_at < :e "
+            "GROUP BY d"), {"s": start, "e": end})}
+    rows = repo.activity_trends(400, rng)
+    assert {r["date"]: (r["activities"], r["activeUsers"]) for r in rows if r["activities"]} == found

@@ -158,7 +158,7 @@ class ExportDialog(Dialog[ExportRequest]):
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="export") as box:
             box.border_title = "Export"
-            box.border_subtitle = f"1-{7 if self._data_ends else 6} period · ctrl+s export · esc cancel"
+            box.border_subtitle = "1-6 period · ctrl+s export · esc cancel"
             with dialog_body():
                 with Grid(classes="form"):
                     yield Label("Dataset")
@@ -198,7 +198,7 @@ class ExportDialog(Dialog[ExportRequest]):
             first, last = period_dates("data", self._today(), self._data_ends) or (None, None)
             self._fill(str(first), str(last))
             self.query_one("#where", Static).update(
-                f"Saved in {self._export_dir} · the data ends {self._data_ends.isoformat()}")
+                f"Saved in {self._export_dir} · the data ends {self._data_ends.isoformat()} (7: its last 30 days)")
         self.query_one("#dataset", Select).focus()
 
     def _size_hint(self) -> None:
