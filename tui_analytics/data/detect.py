@@ -122,7 +122,8 @@ def detect(
         raise SourceSchemaError(f"{where} holds values of different kinds ({', '.join(sorted(kinds))}); "
                                 "map a query that gives one kind")
     else:
-        kind = "real" if "real" in kinds else kinds.pop()
+        # Numbers of several kinds (integers and reals in one SQLite column): the widest decides.
+        kind = next((k for k in ("real", "decimal") if k in kinds), None) or kinds.pop()
         if kind == "native" and declared == "native-utc":
             kind = "native-utc"
     form = {"native": "native", "native-utc": "native", "aware": "aware", "text": "text"}.get(kind, "epoch")

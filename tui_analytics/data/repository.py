@@ -20,7 +20,7 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from datetime import time as clock_time
 from typing import Any
 
-from sqlalchemy import bindparam, distinct, func, literal_column, select
+from sqlalchemy import ColumnElement, bindparam, distinct, func, literal_column, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -30,7 +30,7 @@ from .daterange import DateRange
 from .db import get_engine, query_error
 from .recentstream import Columns, RecentActivityStream, column_dicts, ident, recent_columns
 from .sourcemap import BUILTIN, SourceMapping
-from .sourcetables import DEFAULT_ACTION, Source, resolve
+from .sourcetables import DEFAULT_ACTION, Entity, Source, resolve
 from .storedtime import plain_zone
 from .timestamps import iso
 
@@ -225,11 +225,8 @@ class AdminAnalyticsOptimizedRepository:
             .limit(limit)
             .subquery("ta_counts")
         )
-        stmt = (
-            select(counts, items.col("name").label("name"), items.col("category").label("category"))
-            .select_from(counts.outerjoin(items.source, items.col("id") == counts.c.item_id))
-            .order_by(counts.c.interactions.desc(), counts.c.item_id)
-        )
+        joined, names = _looked_up(counts, items, counts.c.item_id, {"name": "name", "category": "category"})
+        stmt = select(counts, *names).select_from(joined).order_by(counts.c.interactions.desc(), counts.c.item_id)
         return [
             {
                 "rank": rank,
@@ -279,20 +276,19 @@ class AdminAnalyticsOptimizedRepository:
         assert stamp is not None
         order = stamp.order_expr
         ties = [acts.col("id").desc()] if acts.has("id") else [acts.col("user_id").desc(), acts.col("item_id").desc()]
+        joined, (user_name,) = _looked_up(acts.source, users, acts.col("user_id"), {"user_name": "name"})
+        joined, (item_name,) = _looked_up(joined, items, acts.col("item_id"), {"item_name": "name"})
         stmt = (
             select(
                 # The stored value as the driver gives it, converted in bulk by StoredTime.iso_column.
                 stamp.raw.label("created_at"),
                 acts.col("user_id").label("user_id"),
-                users.col("name").label("user_name"),
+                user_name,
                 acts.col("action").label("action"),
                 acts.col("item_id").label("item_id"),
-                items.col("name").label("item_name"),
+                item_name,
             )
-            .select_from(
-                acts.source.outerjoin(users.source, users.col("id") == acts.col("user_id"))
-                .outerjoin(items.source, items.col("id") == acts.col("item_id"))
-            )
+            .select_from(joined)
             .order_by(order.desc(), *ties)
         )
         if bounds is not None:
@@ -434,6 +430,28 @@ class AdminAnalyticsOptimizedRepository:
         started = time.perf_counter()
         self._rows(select(1))
         return (time.perf_counter() - started) * 1000.0
+
+
+def _looked_up(
+    joined: Any, entity: Entity, key: ColumnElement[Any], wanted: dict[str, str]
+) -> tuple[Any, list[ColumnElement[Any]]]:
+    """Columns (label -> canonical) of the `entity` row whose id is `key`, NULL where there is none.
+
+    A mapped table is LEFT JOINed. A mapped query is read by one correlated subquery per
+    column instead: SQLite cannot merge a joined query on the right of a LEFT JOIN and would
+    build its whole result (every item) on each call; inside a scalar subquery it merges it and
+    looks the row up by key. Both keep activities whose user or item is missing.
+    """
+    def shown(canonical: str, label: str) -> ColumnElement[Any]:
+        if not entity.has(canonical):
+            return entity.col(canonical).label(label)
+        if entity.mapping.query is None:
+            return entity.col(canonical).label(label)
+        return select(entity.col(canonical)).where(entity.col("id") == key).limit(1).scalar_subquery().label(label)
+
+    if entity.mapping.query is None:
+        joined = joined.outerjoin(entity.source, entity.col("id") == key)
+    return joined, [shown(canonical, label) for label, canonical in wanted.items()]
 
 
 def _positive(name: str, value: int) -> None:

@@ -21,10 +21,11 @@ import functools
 from datetime import datetime, timedelta, timezone, tzinfo
 from typing import Any
 
-from sqlalchemy import Integer, String, and_, bindparam, case, cast, func
+from sqlalchemy import Integer, String, and_, bindparam, case, cast, func, literal_column
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import DateTime
 
 from .storedtime import UTC, StoredTime, epoch_seconds, local_naive, text_bound
@@ -38,7 +39,15 @@ class _Shifted(FunctionElement[str]):
     """A stored time moved by a fixed number of seconds and formatted as 'YYYY-MM-DD' or 'YYYY-MM'."""
 
     type = String()
-    inherit_cache = False  # the attributes below are part of the SQL
+    # The attributes are part of the SQL, so part of the cache key: a statement with these buckets
+    # is compiled once, not on every call (a fifth of a small dataset's time on SQLite).
+    _traverse_internals = [
+        *FunctionElement._traverse_internals,
+        ("form", InternalTraversal.dp_string),
+        ("unit", InternalTraversal.dp_string),
+        ("shift", InternalTraversal.dp_plain_obj),
+    ]
+    inherit_cache = True
 
     def __init__(self, expr: Any, *, form: str, unit: str, shift: int) -> None:
         super().__init__(expr)
@@ -47,13 +56,16 @@ class _Shifted(FunctionElement[str]):
 
 @compiles(_Shifted, "sqlite")
 def _shifted_sqlite(el: _Shifted, compiler: Any, **kw: Any) -> str:
-    fmt = "%Y-%m-%d" if el.unit == "day" else "%Y-%m"
     args = [compiler.process(el.clauses, **kw)]
     if el.form == "epoch":
         args.append("'unixepoch'")
     if el.shift:
         args.append(f"'{el.shift:+d} seconds'")
-    return f"strftime('{fmt}', {', '.join(args)})"
+    if el.form == "text" and not el.shift:  # the stored text starts with the date itself: no date arithmetic
+        return f"substr({args[0]}, 1, {10 if el.unit == 'day' else 7})"
+    # date() is a fifth faster than strftime('%Y-%m-%d') over a million rows; a month is its first 7 characters.
+    day = f"date({', '.join(args)})"
+    return day if el.unit == "day" else f"substr({day}, 1, 7)"
 
 
 @compiles(_Shifted, "postgresql")
@@ -239,10 +251,10 @@ class TimeColumn:
     def _shifted(self, unit: str, shift: int) -> ColumnElement[str]:
         stored = self.stored
         expr, form = self.expr, self.compare_form
-        if self.dialect == "sqlite" and stored.form == "text" and stored.suffix is not None:
+        if self.dialect == "sqlite" and stored.form == "text" and stored.suffix is not None and shift:
             # The wall time to the second, without fraction or fixed suffix: SQLite's date functions
             # round a fraction to the millisecond, which moves 23:59:59.9999 into the next day.
-            expr = func.substr(self.raw, 1, 19)
+            expr = func.substr(self.raw, literal_column("1"), literal_column("19"))
         elif self.dialect == "sqlite" and stored.form == "epoch" and stored.numeric != "int":
             # Whole seconds, rounded down (CAST truncates towards zero), for the same reason.
             whole = cast(self.raw, Integer)
