@@ -15,12 +15,11 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone, tzinfo
 from datetime import time as clock_time
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, distinct, func, literal_column, select
+from sqlalchemy import distinct, func, literal_column, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -28,16 +27,12 @@ from ..runtime.clock import SYSTEM_CLOCK, Clock
 from .config import mask_url
 from .daterange import DateRange
 from .db import get_engine, query_error
-from .recentstream import Columns, RecentActivityStream, column_dicts, ident, recent_columns
+from .recentquery import RecentActivityQueries, looked_up, positive
+from .recentstream import RecentActivityStream, column_dicts, ident, recent_columns
 from .sourcemap import BUILTIN, SourceMapping
-from .sourcetables import DEFAULT_ACTION, Entity, Source, resolve
+from .sourcetables import DEFAULT_ACTION, Source, resolve
 from .storedtime import plain_zone
 from .timestamps import iso
-
-# Rows per fetch from SQLite, whatever batch_size says: there is no round trip to
-# save, and a batch that fits in the CPU cache is faster to reshape (1M-row export:
-# 5000 rows per fetch cost 1.4 s over the bare fetch, 256 rows 0.5 s).
-SQLITE_BATCH_ROWS = 256
 
 # Default window for datasets that would otherwise scan all history.
 DEFAULT_WINDOW_DAYS = 30
@@ -45,7 +40,6 @@ DEFAULT_WINDOW_DAYS = 30
 # The label of a bucket column. GROUP BY and ORDER BY name it rather than repeat the
 # expression: its bound values would be new parameters there, which PostgreSQL rejects.
 BUCKET = "ta_bucket"
-_STATEMENTS_KEPT = 64
 
 
 def _add_months(year: int, month: int, delta: int) -> tuple[int, int]:
@@ -53,7 +47,7 @@ def _add_months(year: int, month: int, delta: int) -> tuple[int, int]:
     return index // 12, index % 12 + 1
 
 
-class AdminAnalyticsOptimizedRepository:
+class AdminAnalyticsOptimizedRepository(RecentActivityQueries):
     """Read-only analytics queries against the source database.
 
     `date_range` limits every dataset to [start, end); without one, trends use
@@ -87,10 +81,6 @@ class AdminAnalyticsOptimizedRepository:
     @property
     def url_masked(self) -> str:
         return mask_url(self._url)
-
-    @property
-    def dialect(self) -> str:
-        return self.engine.dialect.name
 
     @property
     def source(self) -> Source:
@@ -132,7 +122,7 @@ class AdminAnalyticsOptimizedRepository:
         the months of the range (at most the last `months` of them). Months are
         the reporting zone's.
         """
-        _positive("months", months)
+        positive("months", months)
         now = self._local(self.clock.now())
         y, m = _add_months(now.year, now.month, -(months - 1))
         start, end = self._window(self._midnight(datetime(y, m, 1).date()), date_range)
@@ -173,7 +163,7 @@ class AdminAnalyticsOptimizedRepository:
         days of the range (at most the last `days` of them). Empty days are 0.
         Days are the reporting zone's.
         """
-        _positive("days", days)
+        positive("days", days)
         today = self._local(self.clock.now()).date()
         start, end = self._window(self._midnight(today - timedelta(days=days - 1)), date_range)
         last_day = self._local(end - timedelta(microseconds=1)).date()
@@ -206,7 +196,7 @@ class AdminAnalyticsOptimizedRepository:
 
         Without a range, over the last 30 days.
         """
-        _positive("limit", limit)
+        positive("limit", limit)
         start, end = self._window(self.clock.now() - timedelta(days=DEFAULT_WINDOW_DAYS), date_range)
         source = self.source
         acts, items = source.activities, source.items
@@ -225,7 +215,7 @@ class AdminAnalyticsOptimizedRepository:
             .limit(limit)
             .subquery("ta_counts")
         )
-        joined, names = _looked_up(counts, items, counts.c.item_id, {"name": "name", "category": "category"})
+        joined, names = looked_up(counts, items, counts.c.item_id, {"name": "name", "category": "category"})
         stmt = select(counts, *names).select_from(joined).order_by(counts.c.interactions.desc(), counts.c.item_id)
         return [
             {
@@ -239,96 +229,11 @@ class AdminAnalyticsOptimizedRepository:
             for rank, r in enumerate(self._rows(stmt), start=1)
         ]
 
-    # -- recent activity -------------------------------------------------------
-
-    @property
-    def _needs_floor(self) -> bool:
-        # MariaDB/MySQL drive the recent-activity join from `users` or `items` and sort every
-        # activity (2-3 s on 1M rows): a floor on the time column, bound as a value found
-        # first (_newest_floor), lets the planner start from the few newest rows of the index.
-        stamp = self.source.activities.time
-        return self.dialect in ("mysql", "mariadb") and stamp is not None and stamp.compare_form != "text"
-
-    def _bounds(self, date_range: DateRange | None) -> tuple[datetime, datetime] | None:
-        return None if date_range is None else date_range.bounds(self.zone)
-
-    def _newest_floor(self, limit: int, bounds: tuple[datetime, datetime] | None) -> Any:
-        """The oldest of the newest `limit` activity times (NULL when there are none)."""
-        acts = self.source.activities
-        assert acts.time is not None
-        column = acts.time.raw
-        newest = select(column.label("t")).select_from(acts.source).order_by(acts.time.order_expr.desc()).limit(limit)
-        if bounds is not None:
-            newest = newest.where(acts.time.within(*bounds))
-        window = newest.subquery("newest")
-        return select(func.min(window.c.t))
-
-    def _recent_stmt(self, limit: int | None, bounds: tuple[datetime, datetime] | None) -> Any:
-        """The recent-activity query; kept per (limit, range), since building and hashing a new
-        statement took half of a 20-row call (the dashboard's)."""
-        key = (limit, bounds)
-        stmt = self._statements.get(key)
-        if stmt is not None:
-            return stmt
-        source = self.source
-        acts, users, items = source.activities, source.users, source.items
-        stamp = acts.time
-        assert stamp is not None
-        order = stamp.order_expr
-        ties = [acts.col("id").desc()] if acts.has("id") else [acts.col("user_id").desc(), acts.col("item_id").desc()]
-        joined, (user_name,) = _looked_up(acts.source, users, acts.col("user_id"), {"user_name": "name"})
-        joined, (item_name,) = _looked_up(joined, items, acts.col("item_id"), {"item_name": "name"})
-        stmt = (
-            select(
-                # The stored value as the driver gives it, converted in bulk by StoredTime.iso_column.
-                stamp.raw.label("created_at"),
-                acts.col("user_id").label("user_id"),
-                user_name,
-                acts.col("action").label("action"),
-                acts.col("item_id").label("item_id"),
-                item_name,
-            )
-            .select_from(joined)
-            .order_by(order.desc(), *ties)
-        )
-        if bounds is not None:
-            stmt = stmt.where(stamp.within(*bounds))
-        if limit is not None and self._needs_floor:
-            stmt = stmt.where(stamp.raw >= bindparam("newest_floor"))
-        if limit is not None:
-            stmt = stmt.limit(limit)
-        if len(self._statements) >= _STATEMENTS_KEPT:
-            self._statements.clear()
-        self._statements[key] = stmt
-        return stmt
-
-    def _recent_params(self, conn: Any, limit: int | None, bounds: tuple[datetime, datetime] | None
-                       ) -> dict[str, Any] | None:
-        """Bound values for the statement: the newest-rows floor where the dialect needs one.
-
-        None when there is nothing to return (no activity in range)."""
-        if limit is None or not self._needs_floor:
-            return {}
-        floor = conn.execute(self._newest_floor(limit, bounds)).scalar()
-        return None if floor is None else {"newest_floor": floor}
-
-    def _stamps(self) -> Any:
-        stamp = self.source.activities.time
-        assert stamp is not None
-        return stamp.stored.iso_column
-
-    def _recent_rows(self, limit: int, bounds: tuple[datetime, datetime] | None) -> list[Any]:
-        stmt = self._recent_stmt(limit, bounds)
-        try:
-            with self.engine.connect() as conn:
-                params = self._recent_params(conn, limit, bounds)
-                return [] if params is None else list(conn.execute(stmt, params).all())
-        except SQLAlchemyError as exc:
-            raise query_error(self._url, exc) from None
+    # -- recent activity (the queries are in recentquery.py) ------------------
 
     def recent_activity(self, limit: int = 20, date_range: DateRange | None = None) -> list[dict[str, Any]]:
         """The newest activities, newest first: {timestamp, userId, userName, action, itemId, itemName}."""
-        _positive("limit", limit)
+        positive("limit", limit)
         bounds = self._bounds(date_range)
         return list(column_dicts(recent_columns(self._recent_rows(limit, bounds), self._stamps())))
 
@@ -340,34 +245,6 @@ class AdminAnalyticsOptimizedRepository:
         The result iterates row dicts; the CSV exporter reads its `column_batches()` instead.
         """
         return RecentActivityStream(self._recent_batches(limit, date_range, batch_size))
-
-    def _recent_batches(self, limit: int | None, date_range: DateRange | None, batch_size: int) -> Iterator[Columns]:
-        if limit is not None:
-            _positive("limit", limit)
-        bounds = self._bounds(date_range)
-        stmt = self._recent_stmt(limit, bounds)
-        stamps = self._stamps()
-        driver_error = self.engine.dialect.loaded_dbapi.Error
-        try:
-            with self.engine.connect() as conn:
-                if conn.dialect.name == "sqlite":
-                    # sqlite3 steps lazily, so its own cursor streams. Reading it directly
-                    # skips a SQLAlchemy Row per row (a fifth of a 1M-row export); no column
-                    # of this statement has a result processor (its columns are untyped).
-                    result = conn.execute(stmt)
-                    cursor = result.cursor
-                    while rows := cursor.fetchmany(min(batch_size, SQLITE_BATCH_ROWS)):
-                        yield recent_columns(rows, stamps)
-                    result.close()
-                else:  # a server-side cursor
-                    params = self._recent_params(conn, limit, bounds)
-                    if params is None:
-                        return
-                    result = conn.execution_options(stream_results=True, yield_per=batch_size).execute(stmt, params)
-                    for part in result.partitions():
-                        yield recent_columns(part, stamps)
-        except (SQLAlchemyError, driver_error) as exc:
-            raise query_error(self._url, exc) from None
 
     # -- summary ---------------------------------------------------------------
 
@@ -430,30 +307,3 @@ class AdminAnalyticsOptimizedRepository:
         started = time.perf_counter()
         self._rows(select(1))
         return (time.perf_counter() - started) * 1000.0
-
-
-def _looked_up(
-    joined: Any, entity: Entity, key: ColumnElement[Any], wanted: dict[str, str]
-) -> tuple[Any, list[ColumnElement[Any]]]:
-    """Columns (label -> canonical) of the `entity` row whose id is `key`, NULL where there is none.
-
-    A mapped table is LEFT JOINed. A mapped query is read by one correlated subquery per
-    column instead: SQLite cannot merge a joined query on the right of a LEFT JOIN and would
-    build its whole result (every item) on each call; inside a scalar subquery it merges it and
-    looks the row up by key. Both keep activities whose user or item is missing.
-    """
-    def shown(canonical: str, label: str) -> ColumnElement[Any]:
-        if not entity.has(canonical):
-            return entity.col(canonical).label(label)
-        if entity.mapping.query is None:
-            return entity.col(canonical).label(label)
-        return select(entity.col(canonical)).where(entity.col("id") == key).limit(1).scalar_subquery().label(label)
-
-    if entity.mapping.query is None:
-        joined = joined.outerjoin(entity.source, entity.col("id") == key)
-    return joined, [shown(canonical, label) for label, canonical in wanted.items()]
-
-
-def _positive(name: str, value: int) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{name} must be a positive whole number, got {value!r}")
