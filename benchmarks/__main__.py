@@ -23,6 +23,7 @@ from benchmarks import (
     demodata_cases,
     export_cases,
     lag_cases,
+    mapped_cases,
     output_cases,
     refresh_cases,
     repository_cases,
@@ -33,6 +34,7 @@ from benchmarks.common import SIZES, Context, Row, database, label, print_table
 CASES = {
     "demo-data": demodata_cases.run,
     "repository": None,  # run per database below (it also feeds the growth rows)
+    "mapped": None,  # the same datasets on a mapped copy of each database
     "refresh": refresh_cases.run,
     "lag": lag_cases.run,
     "export": export_cases.run,
@@ -73,6 +75,14 @@ def _repository(ctx: Context) -> list[Row]:
     return rows
 
 
+def _mapped(ctx: Context) -> list[Row]:
+    rows: list[Row] = []
+    for activities, url in ctx.urls.items():
+        if activities in ctx.size.databases:
+            rows.extend(mapped_cases.run(url, activities, ctx.repeat))
+    return rows
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     parser.add_argument("--size", choices=list(SIZES), default="small",
@@ -97,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="tui-bench-") as tmp:
         ctx = Context(size, repeat, urls, Path(tmp))
         for name in wanted:
-            run = CASES[name] or _repository
+            run = CASES[name] or {"repository": _repository, "mapped": _mapped}[name]
             try:
                 rows.extend(run(ctx))
             except Exception as exc:

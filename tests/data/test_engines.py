@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -28,15 +29,19 @@ def test_same_datasets_as_sqlite(url, repository, frozen_clock):
     engine = new_engine(url)
     try:
         load_demo_data(engine, DEMO_SPEC, replace=True)
-        other = AdminAnalyticsOptimizedRepository(engine, clock=frozen_clock)
         december = DateRange(date(2025, 12, 1), date(2025, 12, 31))
-        for rng in (None, december):
-            assert other.user_growth(12, rng) == repository.user_growth(12, rng)
-            assert other.activity_trends(30, rng) == repository.activity_trends(30, rng)
-            assert other.top_items(10, rng) == repository.top_items(10, rng)
-            assert other.recent_activity(50, rng) == repository.recent_activity(50, rng)
-            assert other.summary(rng) == repository.summary(rng)
-        assert list(other.iter_recent_activity(limit=300, batch_size=50)) == repository.recent_activity(300)
+        # Sub-second sign-up times: MariaDB keeps them (DATETIME(6)), so this range agrees too.
+        split = DateRange(datetime(2025, 6, 1), datetime(2025, 6, 2, 11, 41, 17, 100000))
+        for zone in (timezone.utc, ZoneInfo("Europe/Berlin")):  # days in UTC, and in a zone with DST
+            other = AdminAnalyticsOptimizedRepository(engine, clock=frozen_clock, zone=zone)
+            mine = AdminAnalyticsOptimizedRepository(repository.engine, clock=frozen_clock, zone=zone)
+            for rng in (None, december, split):
+                assert other.user_growth(12, rng) == mine.user_growth(12, rng)
+                assert other.activity_trends(400, rng) == mine.activity_trends(400, rng)
+                assert other.top_items(10, rng) == mine.top_items(10, rng)
+                assert other.recent_activity(50, rng) == mine.recent_activity(50, rng)
+                assert other.summary(rng) == mine.summary(rng)
+            assert list(other.iter_recent_activity(limit=300, batch_size=50)) == mine.recent_activity(300)
     finally:
         engine.dispose()
 

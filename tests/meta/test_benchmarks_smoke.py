@@ -22,6 +22,8 @@ EXPECTED = [
     "repo top_items @20k",
     "repo recent_activity @20k",
     "repo summary @20k",
+    "mapped django-text top_items @20k",
+    "mapped epoch activity_trends @20k",
     "full refresh (6 jobs) @20k",
     "loop lag p50",
     "loop lag p99",

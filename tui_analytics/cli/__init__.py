@@ -21,7 +21,7 @@ from ..runtime.errors import TuiAnalyticsError, one_line
 from ..runtime.redact import RedactingWriter, install_log_redaction, redact, register_environment
 
 # Modules that add sub-commands, in help order.
-_COMMAND_MODULES = ("demo", "export_cmd", "report_cmd", "jobs_cmd", "cache_cmd", "alerts_cmd", "serve_cmd", "web_cmd")
+_COMMAND_MODULES = ("demo", "export_cmd", "report_cmd", "jobs_cmd", "cache_cmd", "alerts_cmd", "source_cmd", "serve_cmd", "web_cmd")
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2

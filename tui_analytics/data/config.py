@@ -21,6 +21,7 @@ from ..runtime.errors import ConfigError
 from ..runtime.redact import redact, register_secret, register_url, userinfo
 from .alert_targets import AlertTarget, parse_alerts, parse_grace
 from .config_values import check_dir, check_sender, check_smtp_url, parse_bool, parse_number, shorten
+from .sourcemap import BUILTIN, SourceMapping, parse_source
 
 ENV_PREFIX = "TUI_ANALYTICS_"
 APP_NAME = "tui-analytics"
@@ -129,6 +130,8 @@ class Settings:
     job_intervals: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_INTERVALS))
     alerts: tuple[AlertTarget, ...] = ()  # the [[alerts]] targets (alert_targets.py)
     alert_grace: float = 3.0  # a job is late after this many of its intervals without a successful run
+    # Where users, items and activities live in the source ([source] in the TOML file).
+    source: SourceMapping = BUILTIN
 
     def __post_init__(self) -> None:
         # Whatever prints or logs later, these passwords are masked (redact.py).
@@ -151,6 +154,11 @@ class Settings:
     def uses_demo_data(self) -> bool:
         """True when no source database is configured: the embedded demo database is used."""
         return not self.database_url
+
+    @property
+    def source_mapped(self) -> bool:
+        """True when a [source] mapping points some entity away from the built-in tables."""
+        return self.source.mapped
 
     @property
     def demo_database_path(self) -> Path:
@@ -269,6 +277,15 @@ def read_toml(path: Path | str) -> dict[str, Any]:
     return table
 
 
+def _source_of(table: dict[str, Any], path: Path | str) -> SourceMapping:
+    if "source" not in table:
+        return BUILTIN
+    try:
+        return parse_source(table["source"])
+    except ConfigError as exc:
+        raise ConfigError(f"{exc} in {shorten(str(path))}") from None
+
+
 def load_settings(
     config_path: Path | str | None = None, env: Mapping[str, str] | None = None
 ) -> Settings:
@@ -278,9 +295,10 @@ def load_settings(
     values: dict[str, Any] = {}
     table: dict[str, Any] = {}
     intervals = dict(DEFAULT_INTERVALS)
+    source = BUILTIN
     if config_path:
         table = read_toml(config_path)
-        unknown = set(table) - set(_KEYS) - {"jobs", "alerts"}
+        unknown = set(table) - set(_KEYS) - {"jobs", "alerts", "source"}
         if unknown:
             raise ConfigError(f"unknown setting(s) in {config_path}: {', '.join(shorten(k) for k in sorted(unknown))}")
         values.update({k: v for k, v in table.items() if k in _KEYS})
@@ -288,6 +306,7 @@ def load_settings(
             if job_id not in DEFAULT_INTERVALS:
                 raise ConfigError(f"unknown job {shorten(job_id)} in [jobs] of {config_path}")
             intervals[job_id] = parse_number(f"jobs.{job_id}", seconds, minimum=MIN_INTERVAL, maximum=MAX_INTERVAL)
+        source = _source_of(table, config_path)
     for key, var in _KEYS.items():
         if env.get(var, "") != "":
             values[key] = env[var]
@@ -308,6 +327,9 @@ def load_settings(
         url = str(values["smtp_url"])
         check_smtp_url("TUI_ANALYTICS_SMTP_URL", url, mask_url(url))
         smtp = SmtpSettings(url=url, sender=sender, timeout=smtp_timeout)
+    if source.mapped and not values.get("database_url"):
+        raise ConfigError(f"[source] in {shorten(str(config_path))} maps tables, but no database_url is set: "
+                          "the mapping describes your database, not the demo one")
     timezone_name = str(values.get("timezone") or "local")
     resolve_timezone(timezone_name)  # fail now, with a clear message, not at the first report
     alerts = parse_alerts(table["alerts"], config_path, env=env) if "alerts" in table else ()
@@ -328,4 +350,5 @@ def load_settings(
         job_intervals=intervals,
         alerts=alerts,
         alert_grace=parse_grace("TUI_ANALYTICS_ALERT_GRACE", values.get("alert_grace", 3)),
+        source=source,
     )

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, time, timedelta, timezone, tzinfo
 
 from ..runtime.errors import ExportOptionsError
 
 
-def _as_utc(value: date | datetime, *, end: bool) -> datetime:
-    # A bare date means the whole day: as a start, its midnight; as an end, the
+def _as_utc(value: date | datetime, *, end: bool, zone: tzinfo = timezone.utc) -> datetime:
+    # A bare date means the whole day in `zone`: as a start, its midnight; as an end, the
     # next midnight, so `DateRange(date(2025,1,1), date(2025,1,31))` covers January.
     try:
         if isinstance(value, datetime):
@@ -17,8 +17,8 @@ def _as_utc(value: date | datetime, *, end: bool) -> datetime:
                 return value.replace(tzinfo=timezone.utc)
             return value.astimezone(timezone.utc)
         if isinstance(value, date):
-            moment = datetime.combine(value, time.min, tzinfo=timezone.utc)
-            return moment + timedelta(days=1) if end else moment
+            day = value + timedelta(days=1) if end else value
+            return datetime.combine(day, time.min, tzinfo=zone).astimezone(timezone.utc)
     except OverflowError:  # 9999-12-31 as an end (the next midnight), or a UTC reading past year 9999
         raise ExportOptionsError(
             f"date {value.isoformat()} is out of range: the period must lie between the years 1 and 9999 (UTC)"
@@ -45,6 +45,18 @@ class DateRange:
     def end_utc(self) -> datetime:
         """Exclusive upper bound, aware UTC."""
         return _as_utc(self.end, end=True)
+
+    def bounds(self, zone: tzinfo = timezone.utc) -> tuple[datetime, datetime]:
+        """[start, end) as aware UTC, a bare date taken as that day in `zone` (the reporting zone).
+
+        ExportOptionsError unless start comes before end there.
+        """
+        start, end = _as_utc(self.start, end=False, zone=zone), _as_utc(self.end, end=True, zone=zone)
+        if start >= end:
+            raise ExportOptionsError(
+                f"date range start {self.start.isoformat()} must be before end {self.end.isoformat()}"
+            )
+        return start, end
 
     def is_valid(self) -> bool:
         """True when start comes before end."""

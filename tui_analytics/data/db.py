@@ -157,6 +157,8 @@ def _listen(engine: Engine, url: str, backend: str, path: Path | None, *, read_o
             _watch_sqlite_file(engine, path)
     else:
         event.listen(engine, "connect", lambda conn, _rec: _session_time_limit(conn, backend, url))
+        if backend in ("mysql", "mariadb"):
+            event.listen(engine, "connect", _mysql_utc_session)
     event.listen(engine, "checkout", lambda conn, _rec, _proxy: querylimits.register(conn, backend))
     event.listen(engine, "checkin", lambda conn, _rec: querylimits.unregister(conn))
     if backend == "sqlite":
@@ -202,6 +204,17 @@ def _watch_sqlite_file(engine: Engine, path: Path) -> None:
     event.listen(engine, "do_connect", before_connect)
     event.listen(engine, "connect", on_connect)
     event.listen(engine, "checkout", on_checkout)
+
+
+def _mysql_utc_session(dbapi_connection: Any, _record: Any) -> None:
+    # TIMESTAMP columns are instants that MySQL/MariaDB hand out in the session's zone (the
+    # server's by default): in UTC they read as the naive UTC values every other form becomes.
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("SET time_zone = '+00:00'")
+        dbapi_connection.commit()
+    finally:
+        cursor.close()
 
 
 def _session_time_limit(dbapi_connection: Any, backend: str, url: str) -> None:

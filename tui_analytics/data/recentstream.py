@@ -15,7 +15,7 @@ calls over the joined text gives the same strings at a fraction of the cost.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -62,19 +62,32 @@ def iso_column(values: Sequence[Any]) -> Sequence[str]:
     return [iso(datetime.fromisoformat(v) if isinstance(v, str) else v) for v in values]
 
 
-def int_column(values: Sequence[Any]) -> Sequence[int]:
+def ident(value: Any) -> Any:
+    """An id as an int where it is a whole number (drivers may return Decimal or str); a mapped
+    source's text ids (a UUID, a username) stay text."""
+    if value is None or isinstance(value, int):
+        return value
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return str(value)
+
+
+def int_column(values: Sequence[Any]) -> Sequence[Any]:
     """Ids as ints (drivers may return Decimal or str for some column types)."""
     if set(map(type, values)) <= _INT:
         return values
-    return [int(v) for v in values]
+    return [ident(v) for v in values]
 
 
-def recent_columns(rows: Sequence[Sequence[Any]]) -> Columns:
-    """Fetched rows (created_at, user_id, user_name, action, item_id, item_name) as final columns."""
+def recent_columns(rows: Sequence[Sequence[Any]],
+                   stamps: Callable[[Sequence[Any]], Sequence[Any]] = iso_column) -> Columns:
+    """Fetched rows (created_at, user_id, user_name, action, item_id, item_name) as final columns;
+    `stamps` turns the stored times of a batch into ISO text (StoredTime.iso_column)."""
     if not rows:
         return [[] for _ in RECENT_COLUMNS]
-    stamps, user_ids, user_names, actions, item_ids, item_names = zip(*rows)
-    return [iso_column(stamps), int_column(user_ids), user_names, actions, int_column(item_ids), item_names]
+    times, user_ids, user_names, actions, item_ids, item_names = zip(*rows)
+    return [stamps(times), int_column(user_ids), user_names, actions, int_column(item_ids), item_names]
 
 
 def column_dicts(columns: Columns) -> Iterator[dict[str, Any]]:

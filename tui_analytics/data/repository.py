@@ -1,99 +1,45 @@
 """AdminAnalyticsOptimizedRepository: the only code that queries the source database.
 
-Every dataset is aggregated in SQL (GROUP BY over the covering index on
-activities(created_at, item_id, user_id)); Python only fills empty buckets and
-renames columns. Methods are synchronous: services call them in worker threads.
-Buckets (days, months) are in UTC, which is how timestamps are stored.
+Every dataset is aggregated in SQL (GROUP BY over the activities' time column,
+where the covering index on (created_at, item_id, user_id) serves); Python only
+fills empty buckets and renames columns. Methods are synchronous: services call
+them in worker threads.
+
+The tables and columns come from the source mapping (`sourcemap.py`; the
+built-in schema without one), resolved against the database on first use
+(`sourcetables.py`). Range bounds are compared in each time column's stored
+form (`timesql.py`), and days and months are the reporting zone's (`zone`).
 """
 
 from __future__ import annotations
 
-import functools
+import threading
 import time
-from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import time as clock_time
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, bindparam, distinct, func, select, type_coerce
+from sqlalchemy import distinct, func, literal_column, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
 
 from ..runtime.clock import SYSTEM_CLOCK, Clock
 from .config import mask_url
 from .daterange import DateRange
 from .db import get_engine, query_error
-from .recentstream import Columns, RecentActivityStream, column_dicts, recent_columns
-from .schema import activities, items, users
-from .timestamps import iso, to_db
-
-# Rows per fetch from SQLite, whatever batch_size says: there is no round trip to
-# save, and a batch that fits in the CPU cache is faster to reshape (1M-row export:
-# 5000 rows per fetch cost 1.4 s over the bare fetch, 256 rows 0.5 s).
-SQLITE_BATCH_ROWS = 256
+from .recentquery import RecentActivityQueries, looked_up, positive
+from .recentstream import RecentActivityStream, column_dicts, ident, recent_columns
+from .sourcemap import BUILTIN, SourceMapping
+from .sourcetables import DEFAULT_ACTION, Source, resolve
+from .storedtime import plain_zone
+from .timestamps import iso
 
 # Default window for datasets that would otherwise scan all history.
 DEFAULT_WINDOW_DAYS = 30
 
-
-class _Bucket(FunctionElement[str]):
-    """A timestamp rendered as a 'YYYY-MM' or 'YYYY-MM-DD' string, portably."""
-
-    type = String()
-    inherit_cache = True
-
-
-class month_bucket(_Bucket):
-    name = "month_bucket"
-    inherit_cache = True
-
-
-class day_bucket(_Bucket):
-    name = "day_bucket"
-    inherit_cache = True
-
-
-# The format strings are SQL literals, not bound parameters: a bound format
-# makes PostgreSQL reject GROUP BY (the select expression and the group
-# expression would be different parameters).
-@compiles(month_bucket, "sqlite")
-def _month_sqlite(el: Any, compiler: Any, **kw: Any) -> str:
-    return "strftime('%%Y-%%m', %s)" % compiler.process(el.clauses, **kw)
-
-
-@compiles(day_bucket, "sqlite")
-def _day_sqlite(el: Any, compiler: Any, **kw: Any) -> str:
-    return "date(%s)" % compiler.process(el.clauses, **kw)
-
-
-@compiles(month_bucket, "postgresql")
-def _month_pg(el: Any, compiler: Any, **kw: Any) -> str:
-    return "to_char(%s, 'YYYY-MM')" % compiler.process(el.clauses, **kw)
-
-
-@compiles(day_bucket, "postgresql")
-def _day_pg(el: Any, compiler: Any, **kw: Any) -> str:
-    return "to_char(%s, 'YYYY-MM-DD')" % compiler.process(el.clauses, **kw)
-
-
-def _mysql_format(fmt: str, el: Any, compiler: Any, **kw: Any) -> str:
-    # PyMySQL uses the 'format' paramstyle, so a literal % must be doubled.
-    if compiler.dialect.paramstyle in ("format", "pyformat"):
-        fmt = fmt.replace("%", "%%")
-    return "DATE_FORMAT(%s, '%s')" % (compiler.process(el.clauses, **kw), fmt)
-
-
-@compiles(month_bucket, "mysql")
-@compiles(month_bucket, "mariadb")
-def _month_mysql(el: Any, compiler: Any, **kw: Any) -> str:
-    return _mysql_format("%Y-%m", el, compiler, **kw)
-
-
-@compiles(day_bucket, "mysql")
-@compiles(day_bucket, "mariadb")
-def _day_mysql(el: Any, compiler: Any, **kw: Any) -> str:
-    return _mysql_format("%Y-%m-%d", el, compiler, **kw)
+# The label of a bucket column. GROUP BY and ORDER BY name it rather than repeat the
+# expression: its bound values would be new parameters there, which PostgreSQL rejects.
+BUCKET = "ta_bucket"
 
 
 def _add_months(year: int, month: int, delta: int) -> tuple[int, int]:
@@ -101,61 +47,24 @@ def _add_months(year: int, month: int, delta: int) -> tuple[int, int]:
     return index // 12, index % 12 + 1
 
 
-def _newest_floor(limit: int, date_range: DateRange | None) -> Any:
-    """The oldest of the newest `limit` activity times (NULL when there are none)."""
-    column = activities.c.created_at
-    newest = select(column.label("t")).order_by(column.desc()).limit(limit)
-    if date_range is not None:
-        newest = newest.where((column >= to_db(date_range.start_utc)) & (column < to_db(date_range.end_utc)))
-    window = newest.subquery("newest")
-    return select(func.min(window.c.t))
-
-
-@functools.lru_cache(maxsize=64)
-def _recent_statement(limit: int | None, date_range: DateRange | None, newest_first_window: bool = False) -> Any:
-    """The recent-activity query; built once per (limit, range), since building and
-    hashing a new statement took half of a 20-row call (the dashboard's)."""
-    stmt = (
-        select(
-            # The stored value as the driver gives it (SQLite: text), converted in bulk
-            # by recentstream.iso_column rather than parsed into a datetime per row.
-            type_coerce(activities.c.created_at, String).label("created_at"),
-            activities.c.user_id,
-            users.c.name.label("user_name"),
-            activities.c.action,
-            activities.c.item_id,
-            items.c.name.label("item_name"),
-        )
-        .select_from(activities)
-        .join(users, users.c.id == activities.c.user_id)
-        .join(items, items.c.id == activities.c.item_id)
-        .order_by(activities.c.created_at.desc(), activities.c.id.desc())
-    )
-    column = activities.c.created_at
-    in_range = None
-    if date_range is not None:
-        in_range = (column >= to_db(date_range.start_utc)) & (column < to_db(date_range.end_utc))
-        stmt = stmt.where(in_range)
-    if limit is not None and newest_first_window:
-        # MariaDB/MySQL drive this join from `users` or `items` and sort every
-        # activity (2-3 s on 1M rows): (created_at, id) is not an index order there.
-        # A floor on created_at, bound as a value found first (see _newest_floor),
-        # lets the planner start from the few newest rows of the index.
-        stmt = stmt.where(column >= bindparam("newest_floor"))
-    if limit is not None:
-        stmt = stmt.limit(limit)
-    return stmt
-
-
-class AdminAnalyticsOptimizedRepository:
+class AdminAnalyticsOptimizedRepository(RecentActivityQueries):
     """Read-only analytics queries against the source database.
 
     `date_range` limits every dataset to [start, end); without one, trends use
     their own window (the last N months or days) and top items / summary use
-    the last 30 days for "active" figures.
+    the last 30 days for "active" figures. `mapping` says where the entities
+    live (the built-in tables by default); `zone` is the reporting zone whose
+    days and months the trends count, and in which a bare date of a range is a day.
     """
 
-    def __init__(self, engine_or_url: Engine | str, *, clock: Clock = SYSTEM_CLOCK) -> None:
+    def __init__(
+        self,
+        engine_or_url: Engine | str,
+        *,
+        clock: Clock = SYSTEM_CLOCK,
+        mapping: SourceMapping = BUILTIN,
+        zone: tzinfo = timezone.utc,
+    ) -> None:
         if isinstance(engine_or_url, str):
             self._url = engine_or_url
             self.engine = get_engine(engine_or_url)
@@ -163,14 +72,24 @@ class AdminAnalyticsOptimizedRepository:
             self.engine = engine_or_url
             self._url = engine_or_url.url.render_as_string(hide_password=False)
         self.clock = clock
+        self.mapping = mapping
+        self.zone = plain_zone(zone)
+        self._source: Source | None = None
+        self._lock = threading.Lock()
+        self._statements: dict[tuple[Any, ...], Any] = {}
 
     @property
     def url_masked(self) -> str:
         return mask_url(self._url)
 
     @property
-    def dialect(self) -> str:
-        return self.engine.dialect.name
+    def source(self) -> Source:
+        """The mapping resolved against the database (looked up on first use: blocking)."""
+        if self._source is None:
+            with self._lock:
+                if self._source is None:
+                    self._source = resolve(self.engine, self.mapping, self._url)
+        return self._source
 
     # -- helpers -----------------------------------------------------------
 
@@ -181,17 +100,18 @@ class AdminAnalyticsOptimizedRepository:
         except SQLAlchemyError as exc:
             raise query_error(self._url, exc) from None
 
-    def _window(self, default_start: datetime, date_range: DateRange | None) -> tuple[datetime, datetime]:
-        """[start, end) as aware UTC: the default window ending now, clipped to the range."""
-        end = self.clock.now()
-        start = default_start
-        if date_range is not None:
-            date_range.validate()
-            start, end = date_range.start_utc, date_range.end_utc
-        return start, end
+    def _midnight(self, day: Any) -> datetime:
+        """The start of a reporting-zone day, as aware UTC."""
+        return datetime.combine(day, clock_time.min, tzinfo=self.zone).astimezone(timezone.utc)
 
-    def _where_range(self, column: ColumnElement[Any], start: datetime, end: datetime) -> Any:
-        return (column >= to_db(start)) & (column < to_db(end))
+    def _local(self, moment: datetime) -> datetime:
+        return moment.astimezone(self.zone)
+
+    def _window(self, default_start: datetime, date_range: DateRange | None) -> tuple[datetime, datetime]:
+        """[start, end) as aware UTC: the default window ending now, or the range."""
+        if date_range is not None:
+            return date_range.bounds(self.zone)
+        return default_start, self.clock.now()
 
     # -- datasets ----------------------------------------------------------
 
@@ -199,35 +119,36 @@ class AdminAnalyticsOptimizedRepository:
         """New and cumulative users per month: {month, newUsers, totalUsers}.
 
         Without a range, the last `months` calendar months up to now; with one,
-        the months of the range (at most the last `months` of them).
+        the months of the range (at most the last `months` of them). Months are
+        the reporting zone's.
         """
-        _positive("months", months)
-        now = self.clock.now()
-        if date_range is not None:
-            date_range.validate()
-            start, end = date_range.start_utc, date_range.end_utc
-        else:
-            end = now
-            y, m = _add_months(now.year, now.month, -(months - 1))
-            start = datetime(y, m, 1, tzinfo=timezone.utc)
-        last = end - timedelta(microseconds=1)
+        positive("months", months)
+        now = self._local(self.clock.now())
+        y, m = _add_months(now.year, now.month, -(months - 1))
+        start, end = self._window(self._midnight(datetime(y, m, 1).date()), date_range)
+        last = self._local(end - timedelta(microseconds=1))
         # Cap to the last `months` months of the window.
         y, m = _add_months(last.year, last.month, -(months - 1))
-        start = max(start, datetime(y, m, 1, tzinfo=timezone.utc))
+        start = max(start, self._midnight(datetime(y, m, 1).date()))
         if start >= end:
             return []
-        bucket = month_bucket(users.c.created_at).label("m")
+        users = self.source.users
+        stamp = users.time
+        assert stamp is not None
+        bucket = stamp.bucket("month", self.zone, start, end).label(BUCKET)
         per_month = self._rows(
             select(bucket, func.count().label("n"))
-            .where(self._where_range(users.c.created_at, start, end))
-            .group_by(bucket)
-            .order_by(bucket)
+            .select_from(users.source)
+            .where(stamp.within(start, end))
+            .group_by(literal_column(BUCKET))
+            .order_by(literal_column(BUCKET))
         )
-        before = self._rows(select(func.count()).where(users.c.created_at < to_db(start)))[0][0]
-        counts = {row.m: int(row.n) for row in per_month}
+        before = self._rows(select(func.count()).select_from(users.source).where(stamp.before(start)))[0][0]
+        counts = {row[0]: int(row[1]) for row in per_month}
         out = []
         total = int(before)
-        y, m = start.year, start.month
+        first = self._local(start)
+        y, m = first.year, first.month
         while (y, m) <= (last.year, last.month):
             key = f"{y:04d}-{m:02d}"
             total += counts.get(key, 0)
@@ -240,27 +161,28 @@ class AdminAnalyticsOptimizedRepository:
 
         Without a range, the last `days` days including today; with one, the
         days of the range (at most the last `days` of them). Empty days are 0.
+        Days are the reporting zone's.
         """
-        _positive("days", days)
-        now = self.clock.now()
-        today = now.date()
-        start, end = self._window(
-            datetime.combine(today - timedelta(days=days - 1), datetime.min.time(), tzinfo=timezone.utc),
-            date_range,
-        )
-        last_day = (end - timedelta(microseconds=1)).date()
-        first_day = max(start.date(), last_day - timedelta(days=days - 1))
-        start = max(start, datetime.combine(first_day, datetime.min.time(), tzinfo=timezone.utc))
+        positive("days", days)
+        today = self._local(self.clock.now()).date()
+        start, end = self._window(self._midnight(today - timedelta(days=days - 1)), date_range)
+        last_day = self._local(end - timedelta(microseconds=1)).date()
+        first_day = max(self._local(start).date(), last_day - timedelta(days=days - 1))
+        start = max(start, self._midnight(first_day))
         if start >= end:
             return []
-        bucket = day_bucket(activities.c.created_at).label("d")
+        acts = self.source.activities
+        stamp = acts.time
+        assert stamp is not None
+        bucket = stamp.bucket("day", self.zone, start, end).label(BUCKET)
         rows = self._rows(
-            select(bucket, func.count().label("n"), func.count(distinct(activities.c.user_id)).label("u"))
-            .where(self._where_range(activities.c.created_at, start, end))
-            .group_by(bucket)
-            .order_by(bucket)
+            select(bucket, func.count().label("n"), func.count(distinct(acts.col("user_id"))).label("u"))
+            .select_from(acts.source)
+            .where(stamp.within(start, end))
+            .group_by(literal_column(BUCKET))
+            .order_by(literal_column(BUCKET))
         )
-        found = {str(r.d): (int(r.n), int(r.u)) for r in rows}
+        found = {str(r[0]): (int(r[1]), int(r[2])) for r in rows}
         out = []
         day = first_day
         while day <= last_day:
@@ -274,29 +196,31 @@ class AdminAnalyticsOptimizedRepository:
 
         Without a range, over the last 30 days.
         """
-        _positive("limit", limit)
+        positive("limit", limit)
         start, end = self._window(self.clock.now() - timedelta(days=DEFAULT_WINDOW_DAYS), date_range)
+        source = self.source
+        acts, items = source.activities, source.items
+        assert acts.time is not None
+        item_id = acts.col("item_id")
         counts = (
             select(
-                activities.c.item_id.label("item_id"),
+                item_id.label("item_id"),
                 func.count().label("interactions"),
-                func.count(distinct(activities.c.user_id)).label("unique_users"),
+                func.count(distinct(acts.col("user_id"))).label("unique_users"),
             )
-            .where(self._where_range(activities.c.created_at, start, end))
-            .group_by(activities.c.item_id)
-            .order_by(func.count().desc(), activities.c.item_id)
+            .select_from(acts.source)
+            .where(acts.time.within(start, end))
+            .group_by(item_id)
+            .order_by(func.count().desc(), item_id)
             .limit(limit)
-            .subquery()
+            .subquery("ta_counts")
         )
-        stmt = (
-            select(counts, items.c.name, items.c.category)
-            .join(items, items.c.id == counts.c.item_id)
-            .order_by(counts.c.interactions.desc(), counts.c.item_id)
-        )
+        joined, names = looked_up(counts, items, counts.c.item_id, {"name": "name", "category": "category"})
+        stmt = select(counts, *names).select_from(joined).order_by(counts.c.interactions.desc(), counts.c.item_id)
         return [
             {
                 "rank": rank,
-                "itemId": int(r.item_id),
+                "itemId": ident(r.item_id),
                 "name": r.name,
                 "category": r.category,
                 "interactions": int(r.interactions),
@@ -305,37 +229,13 @@ class AdminAnalyticsOptimizedRepository:
             for rank, r in enumerate(self._rows(stmt), start=1)
         ]
 
-    @property
-    def _needs_floor(self) -> bool:
-        return self.dialect in ("mysql", "mariadb")
-
-    def _recent_stmt(self, limit: int | None, date_range: DateRange | None) -> Any:
-        if date_range is not None:
-            date_range.validate()
-        return _recent_statement(limit, date_range, self._needs_floor)
-
-    def _recent_params(self, conn: Any, limit: int | None, date_range: DateRange | None) -> dict[str, Any] | None:
-        """Bound values for the statement: the newest-rows floor where the dialect needs one.
-
-        None when there is nothing to return (no activity in range)."""
-        if limit is None or not self._needs_floor:
-            return {}
-        floor = conn.execute(_newest_floor(limit, date_range)).scalar()
-        return None if floor is None else {"newest_floor": floor}
-
-    def _recent_rows(self, limit: int, date_range: DateRange | None) -> list[Any]:
-        stmt = self._recent_stmt(limit, date_range)
-        try:
-            with self.engine.connect() as conn:
-                params = self._recent_params(conn, limit, date_range)
-                return [] if params is None else list(conn.execute(stmt, params).all())
-        except SQLAlchemyError as exc:
-            raise query_error(self._url, exc) from None
+    # -- recent activity (the queries are in recentquery.py) ------------------
 
     def recent_activity(self, limit: int = 20, date_range: DateRange | None = None) -> list[dict[str, Any]]:
         """The newest activities, newest first: {timestamp, userId, userName, action, itemId, itemName}."""
-        _positive("limit", limit)
-        return list(column_dicts(recent_columns(self._recent_rows(limit, date_range))))
+        positive("limit", limit)
+        bounds = self._bounds(date_range)
+        return list(column_dicts(recent_columns(self._recent_rows(limit, bounds), self._stamps())))
 
     def iter_recent_activity(
         self, limit: int | None = None, date_range: DateRange | None = None, batch_size: int = 5000
@@ -346,76 +246,60 @@ class AdminAnalyticsOptimizedRepository:
         """
         return RecentActivityStream(self._recent_batches(limit, date_range, batch_size))
 
-    def _recent_batches(self, limit: int | None, date_range: DateRange | None, batch_size: int) -> Iterator[Columns]:
-        if limit is not None:
-            _positive("limit", limit)
-        stmt = self._recent_stmt(limit, date_range)
-        driver_error = self.engine.dialect.loaded_dbapi.Error
-        try:
-            with self.engine.connect() as conn:
-                if conn.dialect.name == "sqlite":
-                    # sqlite3 steps lazily, so its own cursor streams. Reading it directly
-                    # skips a SQLAlchemy Row per row (a fifth of a 1M-row export); no column
-                    # of this statement has a result processor (created_at is coerced to text).
-                    result = conn.execute(stmt)
-                    cursor = result.cursor
-                    while rows := cursor.fetchmany(min(batch_size, SQLITE_BATCH_ROWS)):
-                        yield recent_columns(rows)
-                    result.close()
-                else:  # a server-side cursor
-                    params = self._recent_params(conn, limit, date_range)
-                    if params is None:
-                        return
-                    result = conn.execution_options(stream_results=True, yield_per=batch_size).execute(stmt, params)
-                    for part in result.partitions():
-                        yield recent_columns(part)
-        except (SQLAlchemyError, driver_error) as exc:
-            raise query_error(self._url, exc) from None
+    # -- summary ---------------------------------------------------------------
 
     def summary(self, date_range: DateRange | None = None) -> dict[str, Any]:
-        """Headline figures: totalUsers, activeUsers, totalItems, totalActivities, newUsers, actions.
+        """Headline figures: totalUsers, activeUsers, totalItems, totalActivities, newUsers, actions,
+        and when the data starts and ends (firstActivity, lastActivity).
 
         With a range: users who signed up before its end, users active and
         activities within it. Without: all users and activities, active = last 30 days.
         """
         if date_range is not None:
-            date_range.validate()
-            start, end = date_range.start_utc, date_range.end_utc
-            act_start = start
+            start, end = date_range.bounds(self.zone)
+            act_start: datetime = start
         else:
             end = self.clock.now()
-            start = None
             act_start = end - timedelta(days=DEFAULT_WINDOW_DAYS)
-        total_users = select(func.count()).select_from(users).where(users.c.created_at < to_db(end))
-        new_users = select(func.count()).select_from(users).where(
-            self._where_range(users.c.created_at, act_start, end)
-        )
-        active = select(func.count(distinct(activities.c.user_id))).where(
-            self._where_range(activities.c.created_at, act_start, end)
-        )
-        acts = select(func.count()).select_from(activities)
-        if start is not None:
-            acts = acts.where(self._where_range(activities.c.created_at, start, end))
-        by_action = (
-            select(activities.c.action, func.count().label("n"))
-            .where(self._where_range(activities.c.created_at, act_start, end))
-            .group_by(activities.c.action)
-            .order_by(activities.c.action)
-        )
+        source = self.source
+        users, acts, items = source.users, source.activities, source.items
+        assert users.time is not None and acts.time is not None
+        in_window = acts.time.within(act_start, end)
+        total_users = select(func.count()).select_from(users.source).where(users.time.before(end))
+        new_users = select(func.count()).select_from(users.source).where(users.time.within(act_start, end))
+        active = select(func.count(distinct(acts.col("user_id")))).select_from(acts.source).where(in_window)
+        count_acts = select(func.count()).select_from(acts.source)
+        if date_range is not None:
+            count_acts = count_acts.where(in_window)
+        # The oldest and newest stored values, each one ORDER BY ... LIMIT 1 (an index seek where there is one).
+        oldest = select(acts.time.raw).select_from(acts.source).where(acts.time.raw.is_not(None)).limit(1)
+        newest = oldest.order_by(acts.time.order_expr.desc())
+        oldest = oldest.order_by(acts.time.order_expr)
         try:
             with self.engine.connect() as conn:
+                if acts.has("action"):
+                    action = acts.col("action").label("action")
+                    by_action = {r[0]: int(r[1]) for r in conn.execute(
+                        select(action, func.count()).select_from(acts.source).where(in_window)
+                        .group_by(action).order_by(action))}
+                else:
+                    n = int(conn.execute(select(func.count()).select_from(acts.source).where(in_window)).scalar_one())
+                    by_action = {DEFAULT_ACTION: n} if n else {}
+                first, last = conn.execute(oldest).scalar(), conn.execute(newest).scalar()
                 result = {
                     "totalUsers": int(conn.execute(total_users).scalar_one()),
                     "activeUsers": int(conn.execute(active).scalar_one()),
-                    "totalItems": int(conn.execute(select(func.count()).select_from(items)).scalar_one()),
-                    "totalActivities": int(conn.execute(acts).scalar_one()),
+                    "totalItems": int(conn.execute(select(func.count()).select_from(items.source)).scalar_one()),
+                    "totalActivities": int(conn.execute(count_acts).scalar_one()),
                     "newUsers": int(conn.execute(new_users).scalar_one()),
-                    "actions": {r.action: int(r.n) for r in conn.execute(by_action)},
+                    "actions": by_action,
                 }
         except SQLAlchemyError as exc:
             raise query_error(self._url, exc) from None
         result["periodStart"] = iso(act_start)
         result["periodEnd"] = iso(end)
+        result["firstActivity"] = acts.time.stored.iso(first)
+        result["lastActivity"] = acts.time.stored.iso(last)
         return result
 
     def ping(self) -> float:
@@ -423,8 +307,3 @@ class AdminAnalyticsOptimizedRepository:
         started = time.perf_counter()
         self._rows(select(1))
         return (time.perf_counter() - started) * 1000.0
-
-
-def _positive(name: str, value: int) -> None:
-    if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"{name} must be a positive whole number, got {value!r}")

@@ -53,8 +53,9 @@ def open_source(
 ) -> AdminAnalyticsOptimizedRepository:
     """The repository for the configured source (the demo database when none is configured).
 
-    With `check`, the connection and the three tables are verified first, so a
-    bad URL or an empty database is one clear DatabaseError, not a traceback later.
+    With `check`, the connection, the three tables (or the mapping's tables and
+    queries) and how their times are stored are verified first, so a bad URL, an
+    empty database or a wrong mapping is one clear DatabaseError, not a traceback later.
     """
     url = settings.source_url
     if settings.uses_demo_data:
@@ -68,7 +69,10 @@ def open_source(
             what = "is not a file" if path.exists() else "does not exist"
             raise DatabaseError(f"the source database {path} {what} (a source is opened read-only, never created)")
     set_query_timeout(url, settings.query_timeout)  # no analytics query may run for ever
+    repository = AdminAnalyticsOptimizedRepository(url, clock=clock, mapping=settings.source, zone=settings.tz)
     if check:
         engine = check_connection(url)
-        check_source_schema(engine, url)
-    return AdminAnalyticsOptimizedRepository(url, clock=clock)
+        if not settings.source.configured:
+            check_source_schema(engine, url)  # names every missing built-in table at once
+        _ = repository.source  # the mapping, checked against the database now: one clear error
+    return repository

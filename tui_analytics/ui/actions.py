@@ -195,9 +195,13 @@ class ActionsMixin(_Host):
             if request is not None:
                 self._export(request)
 
+        from .widgets.analytics import data_end
+
         tz = services.settings.tz
         today = lambda: services.clock.now().astimezone(tz).date()  # noqa: E731 - the operator's today
-        self.app.push_screen(ExportDialog(services.export_dir_label, today=today), chosen)
+        ended = data_end(services.cache_entries())
+        data_ends = ended.astimezone(tz).date() if ended is not None else None
+        self.app.push_screen(ExportDialog(services.export_dir_label, today=today, data_ends=data_ends), chosen)
 
     @work(group="export", exit_on_error=False)
     async def _export(self, request: ExportRequest) -> None:

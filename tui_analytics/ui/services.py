@@ -87,8 +87,10 @@ class DashboardServices:
 
     @property
     def database_label(self) -> str:
-        """The source database for the header, password masked."""
-        return self.shown_database or mask_url(self.settings.source_url)
+        """The source database for the header, password masked; "(mapped)" when [source] maps its tables
+        (the demo database has its DEMO DATA badge)."""
+        label = self.shown_database or mask_url(self.settings.source_url)
+        return f"{label} (mapped)" if self.settings.source_mapped else label
 
     @property
     def export_dir_label(self) -> str:

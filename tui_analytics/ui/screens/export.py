@@ -51,9 +51,16 @@ PERIODS = (
 EPOCH = date(1970, 1, 1)
 
 
-def period_dates(period: str, today: date) -> tuple[date, date] | None:
+def data_period(data_ends: date) -> tuple[str, str]:
+    """The preset offered when the source's data ends before the last 30 days: its last 30 days."""
+    return (f"7 Last 30 days of data (to {data_ends.isoformat()})", "data")
+
+
+def period_dates(period: str, today: date, data_ends: date | None = None) -> tuple[date, date] | None:
     """From and To (both included) of a preset, for `today` in the operator's zone; None for the
-    default period and for custom dates."""
+    default period and for custom dates. `data_ends`: the day the source's data ends ("data")."""
+    if period == "data" and data_ends is not None:
+        return data_ends - timedelta(days=29), data_ends
     if period == "today":
         return today, today
     if period in ("7d", "30d"):
@@ -133,15 +140,20 @@ class ExportDialog(Dialog[ExportRequest]):
 
     BINDINGS = [
         *(Binding(str(n), f"period({key!r})", label, show=False) for n, (label, key) in enumerate(PERIODS[1:7], 1)),
+        Binding("7", "period('data')", "Last 30 days of data", show=False),
         Binding("ctrl+s", "submit", "Export", id="export-submit", tooltip="Export with these settings"),
     ]
 
     def __init__(self, export_dir: Path | str, *, dataset: str = "user-growth",
-                 today: Callable[[], date] | None = None) -> None:
+                 today: Callable[[], date] | None = None, data_ends: date | None = None) -> None:
         super().__init__()
         self._export_dir = export_dir
         self._dataset = dataset
         self._today = today or date.today
+        # The source's data ends before the last 30 days (so the default period is empty): the
+        # dialog offers, and starts on, the last 30 days that have data.
+        self._data_ends = data_ends
+        self._periods = PERIODS if data_ends is None else (*PERIODS[:-1], data_period(data_ends), PERIODS[-1])
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="export") as box:
@@ -155,7 +167,8 @@ class ExportDialog(Dialog[ExportRequest]):
                     yield Select((("CSV", "csv"), ("JSON", "json")), value="csv", allow_blank=False, id="format",
                                  compact=True)
                     yield Label("Period")
-                    yield Select(PERIODS, value="", allow_blank=False, id="period", compact=True)
+                    yield Select(self._periods, value="data" if self._data_ends else "", allow_blank=False,
+                                 id="period", compact=True)
                     yield Label("From")
                     yield Input(placeholder="YYYY-MM-DD (empty: default period)", id="start", compact=True,
                                 validators=[Raises(check_date)], valid_empty=True)
@@ -181,6 +194,11 @@ class ExportDialog(Dialog[ExportRequest]):
 
     def on_mount(self) -> None:
         self._size_hint()
+        if self._data_ends is not None:
+            first, last = period_dates("data", self._today(), self._data_ends) or (None, None)
+            self._fill(str(first), str(last))
+            self.query_one("#where", Static).update(
+                f"Saved in {self._export_dir} · the data ends {self._data_ends.isoformat()} (7: its last 30 days)")
         self.query_one("#dataset", Select).focus()
 
     def _size_hint(self) -> None:
@@ -197,7 +215,7 @@ class ExportDialog(Dialog[ExportRequest]):
 
     @on(Select.Changed, "#period")
     def _period_chosen(self, event: Select.Changed) -> None:
-        dates = period_dates(str(event.value), self._today())
+        dates = period_dates(str(event.value), self._today(), self._data_ends)
         if dates is None:
             if event.value == "":
                 self._fill("", "")
@@ -214,14 +232,15 @@ class ExportDialog(Dialog[ExportRequest]):
         period = self.query_one("#period", Select)
         if period.value == "custom":
             return
-        dates = period_dates(str(period.value), self._today())
+        dates = period_dates(str(period.value), self._today(), self._data_ends)
         written = (dates[0].isoformat(), dates[1].isoformat()) if dates else ("", "")  # the default period: empty
         if (self.query_one("#start", Input).value, self.query_one("#end", Input).value) != written:
             with self.prevent(Select.Changed):
                 period.value = "custom"
 
     def action_period(self, key: str) -> None:
-        self.query_one("#period", Select).value = key
+        if any(key == value for _label, value in self._periods):  # "data" only when the data ended early
+            self.query_one("#period", Select).value = key
 
     def action_submit(self) -> None:
         self._submit()

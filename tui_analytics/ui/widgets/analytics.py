@@ -51,6 +51,18 @@ def _parse_ts(value: Any) -> datetime | None:
         return None
 
 
+def data_end(entries: Mapping[str, CacheEntry]) -> datetime | None:
+    """When the source's data ends, if that is before the default 30-day window, which is then
+    empty (someone else's database, or a copy of one, whose newest activity is months old)."""
+    summary = entries.get(SUMMARY)
+    if summary is None or not isinstance(summary.value, Mapping) or summary.value.get("activeUsers"):
+        return None
+    last, start = _parse_ts(summary.value.get("lastActivity")), _parse_ts(summary.value.get("periodStart"))
+    if last is None or start is None:
+        return None
+    return last if fmt.as_utc(last) < fmt.as_utc(start) else None
+
+
 class AnalyticsPane(Pane):
     """User growth and activity as bar charts; top items and recent activity as tables.
 
@@ -90,12 +102,21 @@ class AnalyticsPane(Pane):
         self._jobs_have_run = jobs_have_run
         self._entries = dict(entries)
         self._now = now
+        ended = data_end(entries)
         growth = pick(entries, (USER_GROWTH,))
         rows = list(growth.value) if growth is not None else []
-        self.query_one("#growth-chart", BarChart).set_points([(r["month"], r["newUsers"]) for r in rows])
+        if ended is not None and not any(r["newUsers"] for r in rows):  # say why, not 12 empty bars
+            self.query_one("#growth-chart", BarChart).set_points(
+                [], empty=f"no sign-ups lately: the data ends {self._day(ended)}")
+        else:
+            self.query_one("#growth-chart", BarChart).set_points([(r["month"], r["newUsers"]) for r in rows])
         activity = pick(entries, ACTIVITY)
         rows = list(activity.value) if activity is not None else []
-        self.query_one("#activity-chart", BarChart).set_points([(r["date"][5:], r["activities"]) for r in rows])
+        if ended is not None and not any(r["activities"] for r in rows):
+            self.query_one("#activity-chart", BarChart).set_points(
+                [], empty=f"no activity lately: the data ends {self._day(ended)}")
+        else:
+            self.query_one("#activity-chart", BarChart).set_points([(r["date"][5:], r["activities"]) for r in rows])
         self._fill_top(pick(entries, (TOP_ITEMS,)))
         self._fill_recent(pick(entries, (RECENT,)), now)
         self._show_summary(entries, growth)
@@ -183,6 +204,12 @@ class AnalyticsPane(Pane):
             parts.append(f"activities {fmt.number(value.get('totalActivities'))}")
         elif growth is not None and growth.value:
             parts.append(f"users {fmt.number(growth.value[-1]['totalUsers'])}")
+        ended = data_end(entries)
+        if ended is not None:
+            parts.append(f"nothing in the last 30 days: the data ends {self._day(ended)} (e exports its last 30 days)")
         empty = ("Cache empty: the next job runs refill it (t runs the selected job now)." if self._jobs_have_run
                  else "Waiting for the first job runs…")
         show(self.query_one("#summary", Static), " · ".join(parts) or empty)
+
+    def _day(self, moment: datetime) -> str:
+        return fmt.as_utc(moment).astimezone(self._tz).date().isoformat()
