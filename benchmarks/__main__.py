@@ -19,6 +19,7 @@ from pathlib import Path
 
 from benchmarks import (
     cache_cases,
+    channel_cases,
     cli_cases,
     demodata_cases,
     export_cases,
@@ -42,6 +43,7 @@ CASES = {
     "cli": cli_cases.run,
     "cache": cache_cases.run,
     "output": output_cases.run,
+    "channel": channel_cases.run,
 }
 
 
