@@ -284,8 +284,8 @@ async def test_an_unreachable_database_is_reported_and_the_app_stays_up(tmp_path
         await pilot.press("q")
 
 
-async def test_a_second_dashboard_is_read_only_and_names_the_holder(settings) -> None:
-    from tui_analytics.data import locking
+async def test_a_second_dashboard_attaches_and_names_the_holder(settings) -> None:
+    from tui_analytics.data import channel, locking
 
     other = locking.SchedulerLock(settings.resolved_state_url)  # another dashboard holds the lock
     locking.set_program("other dashboard")
@@ -299,14 +299,15 @@ async def test_a_second_dashboard_is_read_only_and_names_the_holder(settings) ->
         async with app.run_test(size=WIDE, notifications=True) as pilot:
             await settle(pilot)
             assert services.processor.read_only
-            assert "◌ scheduler read-only" in static_text(app.screen.header.query_one("#scheduler"))
-            warning = [n for n in notes(app) if n[1] == "Read-only"]
-            assert warning and "other dashboard (pid" in warning[0][2]
-            await pilot.press("p")
-            assert any("Nothing to pause" in n[2] and "other dashboard" in n[2] for n in notes(app))
-            await pilot.press("t")  # manual work still runs here
-            await settle(pilot)
-            assert services.processor.get_job_status("user-growth").runs == 13
+            assert "◌ attached to other dashboard (pid" in static_text(app.screen.header.query_one("#scheduler"))
+            told = [n for n in notes(app) if n[1] == "Attached"]
+            assert told and "other dashboard (pid" in told[0][2]
+            await pilot.press("p")  # asks the scheduling process, through the state database
+            await pilot.pause(0.3)
+            engine = services.root.open_state()
+            asked = channel.read_command(engine, 1)
+            assert asked is not None and (asked.op, asked.status) == ("pause", "pending")
+            app.exit()
     finally:
         other.leave("other")
         other.release()

@@ -60,7 +60,7 @@ def open_state(settings: Settings, clock: Clock | None = None) -> Engine:
     url = settings.resolved_state_url
     engine = get_engine(url)
     try:
-        state_metadata.create_all(engine)
+        _create_tables(engine)
         add_missing_columns(engine)
     except SQLAlchemyError as exc:
         raise DatabaseError(f"cannot open the state database {describe_error(url, exc)}") from None
@@ -68,6 +68,19 @@ def open_state(settings: Settings, clock: Clock | None = None) -> Engine:
 
     join_presence(url)
     return engine
+
+
+def _create_tables(engine: Engine) -> None:
+    # Several processes started together on a new state database (a shell loop, serve and a
+    # dashboard) race between "does the table exist" and CREATE TABLE: the loser sees "already
+    # exists". Looking again then finds every table the winner made.
+    for attempt in range(3):
+        try:
+            state_metadata.create_all(engine)
+            return
+        except SQLAlchemyError as exc:
+            if "already exists" not in str(exc) or attempt == 2:
+                raise
 
 
 def add_missing_columns(engine: Engine) -> list[str]:

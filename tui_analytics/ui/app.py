@@ -409,7 +409,7 @@ class DashboardApp(App[None]):
         now = self.clock.now()
         state = self.state
         if "header" in dirty:
-            screen.show_scheduler(state.scheduler, services.attached_label() if services.ready else None)
+            screen.show_scheduler(state.scheduler, services.attached_label(state.lock_holder) if services.ready else None)
         if not services.ready:
             return
         if "jobs" in dirty:

@@ -135,7 +135,7 @@ class DashboardServices:
         """Another process schedules: this dashboard shows its truth and asks it to act."""
         return self.ready and self.processor.read_only
 
-    def attached_label(self) -> str | None:
+    def attached_label(self, holder_text: str | None = None) -> str | None:
         """"attached to serve on db1 (pid 4242)" (and "paused" when it is), or None when not attached."""
         if not self.attached:
             return None
@@ -143,8 +143,8 @@ class DashboardServices:
         holder = status.get("holder") or {}
         if holder.get("pid"):
             label = f"attached to {holder.get('program') or 'another process'} on {holder.get('host', '?')} (pid {holder['pid']})"
-        else:
-            label = "attached to another process"
+        else:  # no status row yet (the scheduling process predates the channel, or has not written it)
+            label = f"attached to {holder_text or 'another process'}"
         return label + (" · paused" if status.get("state") == "paused" else "")
 
     def attach(self) -> None:

@@ -339,7 +339,8 @@ class Channel:
         engine = self.engine
         command_id = await asyncio.to_thread(channel.post_command, engine, op, argument,
                                              self.services.clock.now(), self.origin)
-        deadline = self.services.clock.monotonic() + timeout
+        posted = self.services.clock.monotonic()
+        deadline = posted + timeout
         while True:
             await asyncio.sleep(COMMAND_POLL_SECONDS)
             command = await asyncio.to_thread(channel.read_command, engine, command_id)
@@ -351,6 +352,10 @@ class Channel:
                 raise RuntimeError(str((command.result or {}).get("error") or command.status))
             if self.services.clock.monotonic() > deadline:
                 raise RuntimeError(f"no answer from the scheduling process within {timeout:g} s")
+            if command.status == "pending" and self.services.clock.monotonic() > posted + channel.COMMAND_LIFETIME_S:
+                # Nobody claims it (a scheduling process of an older version does not follow the channel).
+                raise RuntimeError(f"the scheduling process did not take the request within "
+                                   f"{channel.COMMAND_LIFETIME_S:g} s")
             if command.status == "pending" and self.scheduling():
                 # We took over scheduling meanwhile: claim what is pending (ours too) and run it here.
                 await asyncio.to_thread(self._obey)
