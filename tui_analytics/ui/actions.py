@@ -206,7 +206,10 @@ class ActionsMixin(_Host):
         # The service writes into the export directory here, never to a stream: there is a path.
         where = self.app.services.display_path(result.path) if result.path is not None else label
         rows = f"{result.rows:,} row" + ("" if result.rows == 1 else "s")
-        self.notify(f"{where}\n{rows}, {fmt.size_bytes(result.size)}",
+        from ..export.service import capped_note  # loaded with the export itself
+
+        note = capped_note(request.dataset, result.rows, request.size, more="a size")
+        self.notify(f"{where}\n{rows}, {fmt.size_bytes(result.size)}" + (f"\n{note}" if note else ""),
                     title="Export saved",
                     timeout=10)
 
