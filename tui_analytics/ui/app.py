@@ -65,6 +65,7 @@ from .messages import (
 )
 from .resources import stylesheets
 from .screen import MainScreen
+from .screens.detail import DetailScreen
 from .services import DashboardServices
 from .state import DashboardState
 
@@ -427,6 +428,8 @@ class DashboardApp(App[None]):
         screen.jobs.tick(now)
         screen.analytics.tick(now)
         screen.reports.tick(now)
+        if isinstance(self.screen, DetailScreen):  # its countdowns move with the panes'
+            self.screen.tick()
 
 
 def build_app(

@@ -151,12 +151,13 @@ class MainScreen(ActionsMixin, Screen[None]):
         """`v`: the selection of the pane in front (the focused one in the grid) in full."""
         from .screens.detail import DetailScreen
 
-        found = self.pane(self.active_pane).detail()
+        pane = self.pane(self.active_pane)
+        found = pane.detail()
         if found is None:
             self.notify("Nothing here to show in full: select a job (1) or a template or report run (4).",
                         severity="warning")
             return
-        self.app.push_screen(DetailScreen(*found))
+        self.app.push_screen(DetailScreen(*found, source=pane.detail))
 
     @on(DataTable.RowSelected, "#jobs-table, #history-table")
     def _row_chosen(self) -> None:

@@ -97,6 +97,7 @@ class JobsPane(Pane):
 
     def tick(self, now: datetime) -> None:
         """Redraw the countdown column only."""
+        self._now = now  # the detail view (v) reads its countdown from here
         table = self.table
         for job_id, job in self._jobs.items():
             table.set_cell(job_id, "next", self._next_cell(job, now))

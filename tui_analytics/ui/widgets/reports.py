@@ -212,7 +212,8 @@ class ReportsPane(Pane):
 
     def detail(self) -> tuple[str, list[str]] | None:
         """The focused table's selection: a history run, else the selected template."""
-        if self.query_one("#history-table", StyledTable).has_focus:
+        # The main screen's focus (kept while the detail view is in front, which reads this again).
+        if self.screen.focused is self.query_one("#history-table", StyledTable):
             run = self._selected_run()
             return None if run is None else (f"Report run {run.id}", self._run_facts(run))
         template = self.selected_template
