@@ -16,6 +16,7 @@ from textual.widgets import DataTable, Static
 from textual.widgets.data_table import CellType, ColumnKey, RowKey
 
 from ...runtime.printable import printable
+from .columns import cut, measure
 
 _MISSING = object()
 
@@ -131,6 +132,7 @@ class StyledTable(DataTable):
         rows: Iterable[tuple[str, Sequence[Any]]],
         min_widths: dict[str, int] | None = None,
         follow_top: bool = False,
+        widths: dict[str, int] | None = None,
     ) -> None:
         """Replace columns and rows, keeping the cursor on the same row key when it is still there.
 
@@ -138,24 +140,23 @@ class StyledTable(DataTable):
         tick rewrites later): DataTable otherwise sizes columns on its next idle, so a
         screen drawn in between shows label-wide columns; and an auto column only
         ever grows, keeping the width of text that is gone. With `follow_top` a cursor
-        on the first row stays there (newest-first lists follow new entries).
+        on the first row stays there (newest-first lists follow new entries). `widths` sets
+        some columns' widths (see columns.fit); their longer cells are cut with an ellipsis.
         """
         selected = None
         if self.row_count and not (follow_top and self.cursor_row == 0):
             selected = self.coordinate_to_cell_key(Coordinate(self.cursor_row, 0)).row_key.value
-        rows = [(key, [literal(cell) for cell in cells]) for key, cells in rows]
-        filled = (list(columns), rows, dict(min_widths or {}))
+        given = dict(widths or {})
+        rows = [(key, [cut(literal(cell), given[col]) if col in given else literal(cell)
+                       for (col, _), cell in zip(columns, cells)]) for key, cells in rows]
+        filled = (list(columns), rows, dict(min_widths or {}), given)
         if filled == self._filled and self.row_count == len(rows):
             return  # the same table again (an event that changed nothing shown): no repaint
         self._filled = filled
-        widths = {key: max(cell_len(label), (min_widths or {}).get(key, 0)) for key, label in columns}
-        for _, cells in rows:
-            for (key, _), value in zip(columns, cells):
-                length = value.cell_len if isinstance(value, Text) else cell_len(str(value))
-                widths[key] = max(widths[key], length)
+        measured = measure(columns, (cells for _, cells in rows), min_widths) | given
         self.clear(columns=True)
         for key, label in columns:
-            self.add_column(label, key=key, width=widths[key])
+            self.add_column(label, key=key, width=measured[key])
         for key, cells in rows:
             self.add_row(*cells, key=key)
         keys = [key for key, _ in rows]

@@ -189,7 +189,17 @@ class ReportsPane(Pane):
         if run is None:
             show(detail, "")
             return
-        show(detail, " · ".join(self._run_facts(run)))
+        # The facts on one line, then the file's path on lines of its own: its folder and its name
+        # (wrapped after the facts, the path lost its end at every width); an error wraps below.
+        width = detail.content_region.width or max(20, self.content_region.width)
+        facts = self._run_facts(run, with_path=False)
+        lines = [fmt.truncate(" · ".join(facts), width)]
+        where = self._where(run)
+        if where:
+            lines.extend(fmt.path_lines(where, width))
+        if run.error:
+            lines.append(f"error: {run.error}")
+        show(detail, "\n".join(lines))
         detail.set_class(bool(run.error), "-error")
 
     def _selected_run(self) -> ScheduledReport | None:
@@ -199,13 +209,18 @@ class ReportsPane(Pane):
         key = str(table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value)
         return next((run for run in self._view.history if str(run.id) == key), None)
 
-    def _run_facts(self, run: ScheduledReport) -> list[str]:
-        """What the line under the history says about a run (the detail view says it line by line)."""
+    def _where(self, run: ScheduledReport) -> str:
+        return self._view.paths.get(run.id) or run.path or run.filename or ""
+
+    def _run_facts(self, run: ScheduledReport, *, with_path: bool = True) -> list[str]:
+        """What the lines under the history say about a run (the detail view says it line by line)."""
         delivery = run.delivery_status or "not delivered"
         if run.delivery:
             delivery += " (" + ", ".join(f"{who}: {what}" for who, what in run.delivery.items()) + ")"
-        where = self._view.paths.get(run.id) or run.path or run.filename or ""
         facts = [run.template_name, run.trigger, fmt.size_bytes(run.size), delivery]
+        if not with_path:
+            return facts
+        where = self._where(run)
         facts += [where] if where else []
         facts += [f"error: {run.error}"] if run.error else []
         return facts
