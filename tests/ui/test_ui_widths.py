@@ -103,3 +103,8 @@ async def test_a_table_taller_than_its_pane_draws_no_lone_scrollbar_glyph(settin
         lines = screen_lines(app)
         edge = {lines[y][region.right - 1] for y in range(region.y, region.bottom)}
         assert not edge & BLOCKS, edge
+        table.focus()
+        await pilot.pause()
+        for _ in range(table.row_count):
+            await pilot.press("down")
+        assert table.cursor_row == table.row_count - 1 and table.scroll_y > 0  # still scrolls, by the keys
