@@ -57,6 +57,9 @@ NAVIGATION = KeyGroup(
         Binding("question_mark", "help", "Help", id="help", key_display="?", tooltip="Show every key"),
         Binding("v", "view_detail", "Details", id="details", show=False,
                 tooltip="The selected job, template or report run in full (error, path, recipients); y copies it"),
+        Binding("slash", "filter", "Filter", id="filter", key_display="/", show=False,
+                tooltip="Filter the rows of the Jobs, templates or history table by text (fail, a name, words "
+                        "of an error; status:failed, template:NAME); escape clears it"),
         Binding("m", "messages", "Messages", id="messages", show=False,
                 tooltip="Notification history: every message and error in full, newest first"),
         Binding("ctrl+p", "app.command_palette", "Commands", id="palette", show=False, tooltip="Search every command"),
@@ -81,7 +84,8 @@ BINDINGS: list[Binding] = [b for group in GROUPS for b in group.bindings]
 
 # Hidden twins of the pane keys: Textual tries a key's bindings in order, and the first is off while
 # its pane is out of sight, so the twin shows that pane and acts there (never on a row out of sight).
-ELSEWHERE: list[Binding] = [Binding(b.key, f"from_elsewhere({b.action!r})", show=False)
+# A twin has its binding's id, so a key remapped in the configuration ([keys]) moves both.
+ELSEWHERE: list[Binding] = [Binding(b.key, f"from_elsewhere({b.action!r})", show=False, id=b.id)
                             for b in BINDINGS if b.action in PANE_ACTIONS]
 
 # The words an operator types into the palette for each action, beyond its name and tooltip.
@@ -97,6 +101,7 @@ PALETTE_WORDS = {
     "generate": "generate send make run report now",
     "details": "details why failed error errors full path view show",
     "messages": "messages notifications errors why failed history log",
+    "filter": "filter search find rows failed status template history jobs",
     "help": "help keys shortcuts bindings",
     "quit": "quit exit leave close",
 }

@@ -164,6 +164,20 @@ class MainScreen(ActionsMixin, Screen[None]):
         # enter on a job or a report run: read it in full
         self.action_view_detail()
 
+    def action_filter(self) -> None:
+        """`/`: filter the focused table (Jobs, templates, history), or the pane's first one."""
+        focused = self.focused
+        for name in ("jobs", "reports"):
+            pane = self.pane(name)
+            if focused is not None and focused.id in pane.FILTERS:
+                pane.open_filter(focused.id)
+                return
+        pane = self.pane(self.active_pane)
+        if pane.FILTERS:
+            pane.open_filter(next(iter(pane.FILTERS)))
+            return
+        self.notify("/ filters the Jobs table (1) and the report templates and history (4).", severity="warning")
+
     def _focus(self, widget: Widget) -> None:
         # A pane just made visible cannot take focus until after the next refresh.
         self.call_after_refresh(widget.focus)

@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Static
 from .. import format as fmt
 from .chart import BarChart
 from .columns import fit, measure, total
+from .filter import FilterInput
 from .pane import Pane, StyledTable, show
 
 if TYPE_CHECKING:  # the processor package loads SQLAlchemy: not before the first frame
@@ -47,6 +48,7 @@ class JobsPane(Pane):
 
     TITLE = "Jobs"
     NUMBER = 1
+    FILTERS = {"jobs-table": "jobs"}
 
     def __init__(self, *, tz: tzinfo, id: str = "jobs") -> None:
         super().__init__(id=id)
@@ -56,6 +58,7 @@ class JobsPane(Pane):
         self._now: datetime | None = None
 
     def compose(self) -> ComposeResult:
+        yield FilterInput("jobs-table")
         table = StyledTable(id="jobs-table", cursor_type="row", zebra_stripes=False)
         for key, label in COLUMNS[:-1]:
             table.add_column(label, key=key)
@@ -89,6 +92,7 @@ class JobsPane(Pane):
         self._schedule_state = scheduler
         self._now = now
         self._jobs = {job.id: job for job in jobs}
+        jobs = self.filtered("jobs-table", jobs, self._fields)
         columns = list(COLUMNS)
         rows = [(job.id, self._cells(job, now)) for job in jobs]
         widths: dict[str, int] | None = None
@@ -103,6 +107,11 @@ class JobsPane(Pane):
         self.table.refill(columns, rows, min_widths=NEXT_MIN, widths=widths)
         self.table.styles.height = len(jobs) + 1  # rows + header, without waiting for the table's idle pass
         self._show_detail()
+
+    @staticmethod
+    def _fields(job: JobStatus) -> dict[str, str]:
+        """What `/` looks in: `fail`, `status:failed`, `top`, `locked` (from the error)."""
+        return {"id": job.id, "name": job.name, "status": str(job.status), "error": job.error or ""}
 
     def relayout(self) -> None:
         if self._jobs and self._now is not None:
@@ -148,7 +157,8 @@ class JobsPane(Pane):
         problem = self.query_one("#job-error", Static)
         chart = self.query_one("#job-chart", BarChart)
         if job is None:
-            show(detail, "")
+            active = self.row_filter("jobs-table")
+            show(detail, f"No job matches /{active.text} (/ changes it, escape in it clears it)." if active else "")
             show(problem, "")
             chart.set_points([])
             return

@@ -13,6 +13,7 @@ from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Label, Static
 
 from .. import format as fmt
+from .filter import FilterInput
 from .pane import Pane, StyledTable, show
 
 if TYPE_CHECKING:  # the reports package loads SQLAlchemy and APScheduler: not before the first frame
@@ -48,6 +49,7 @@ class ReportsPane(Pane):
 
     TITLE = "Reports"
     NUMBER = 4
+    FILTERS = {"templates-table": "templates", "history-table": "history"}
 
     def __init__(self, *, tz: tzinfo, id: str = "reports") -> None:
         super().__init__(id=id)
@@ -57,10 +59,12 @@ class ReportsPane(Pane):
 
     def compose(self) -> ComposeResult:
         yield Label("Templates", classes="section-title")
+        yield FilterInput("templates-table")
         yield StyledTable(id="templates-table", cursor_type="row")
         yield Static("Loading the templates…", id="templates-empty", classes="empty")  # until the first show()
         yield Static("", id="template-detail", classes="detail")
         yield Label("History", id="history-title", classes="section-title")
+        yield FilterInput("history-table")
         yield StyledTable(id="history-table", cursor_type="row", classes="fill")
         yield Static("No reports yet. Press g to generate the selected template now.", id="history-empty",
                      classes="empty")
@@ -140,12 +144,13 @@ class ReportsPane(Pane):
         room = max(20, width - fixed - 2 * len(columns) - 1)
         name_room = max(10, room * 11 // 20)
         keys = [key for key, _ in columns]
+        shown = self.filtered("templates-table", view.templates, self._template_fields)
         table.refill(columns, (
             (t.id, [cell for (key, _), cell in zip(TEMPLATE_COLUMNS, self._template_cells(
                 t, view, now, name_room, room - name_room)) if key in keys])
-            for t in view.templates))
+            for t in shown))
         # An explicit height (rows + header): `auto` waits for the table's idle pass to measure itself.
-        table.styles.height = len(view.templates) + 1
+        table.styles.height = len(shown) + 1
 
     def _fill_history(self, history: Sequence[ScheduledReport], now: datetime) -> None:
         table = self.query_one("#history-table", StyledTable)
@@ -153,6 +158,7 @@ class ReportsPane(Pane):
         # Below NARROW the Size and Delivery columns go; the line under the table shows them.
         columns = HISTORY_COLUMNS if width >= NARROW else [c for c in HISTORY_COLUMNS if c[0] not in ("size", "delivery")]
         keys = [key for key, _ in columns]
+        history = self.filtered("history-table", history, self._run_fields)
         rows = []
         for run in history:
             delivery = run.delivery_status or fmt.DASH
@@ -178,8 +184,8 @@ class ReportsPane(Pane):
             return [out[key] for key in keys]
 
         table.refill(columns, ((str(run.id), cells(run, short)) for run, short in rows), follow_top=True)
-        self.query_one("#history-empty").display = not history
-        table.display = bool(history)
+        self.query_one("#history-empty").display = not self._view.history
+        table.display = bool(self._view.history)
         self._show_run()
 
     def _show_run(self) -> None:
@@ -208,6 +214,20 @@ class ReportsPane(Pane):
             return None
         key = str(table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value)
         return next((run for run in self._view.history if str(run.id) == key), None)
+
+    def _template_fields(self, template: ReportTemplate) -> dict[str, str]:
+        """What `/` looks in on the templates: name, schedule, recipients; `status:inactive`."""
+        return {"template": f"{template.name} {template.id}", "id": template.id,
+                "schedule": f"{self._view.schedules.get(template.id, '')} {template.effective_cron} {template.schedule}",
+                "recipients": ", ".join(template.recipients), "format": template.format,
+                "datasets": ", ".join(template.datasets),
+                "status": "active" if template.is_active else "inactive"}
+
+    def _run_fields(self, run: ScheduledReport) -> dict[str, str]:
+        """What `/` looks in on the history: `template:weekly`, `status:failed`, `trigger:manual`, errors."""
+        return {"template": f"{run.template_name} {run.template_id}", "status": str(run.status),
+                "trigger": str(run.trigger), "delivery": run.delivery_status or "",
+                "file": self._where(run), "error": run.error or ""}
 
     def _where(self, run: ScheduledReport) -> str:
         return self._view.paths.get(run.id) or run.path or run.filename or ""
