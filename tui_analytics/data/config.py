@@ -125,6 +125,9 @@ class Settings:
     history_retention: int = 5000
     query_timeout: float = 60.0
     job_intervals: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_INTERVALS))
+    # [keys] of the TOML file: action id -> key(s), e.g. {"trigger": "r"}; the dashboard checks the
+    # ids and key names (it knows them) when it starts.
+    keys: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # Whatever prints or logs later, these passwords are masked (redact.py).
@@ -258,6 +261,13 @@ def read_toml(path: Path | str) -> dict[str, Any]:
             raise ConfigError(f"{key} in {path} is empty: leave it out for the default")
     if not isinstance(table.get("jobs", {}), dict):
         raise ConfigError(f"jobs in {path} must be a table ([jobs] with one interval per job)")
+    keys = table.get("keys", {})
+    if not isinstance(keys, dict):
+        raise ConfigError(f"keys in {path} must be a table ([keys] with one key per action, e.g. trigger = \"r\")")
+    for action, key in keys.items():
+        if not isinstance(key, str) or not key.strip():
+            raise ConfigError(f"keys.{str(action)[:60]} in {path} must be a key in quotes, such as \"r\" or \"ctrl+r\", "
+                              f"got {shorten(key)}")
     return table
 
 
@@ -269,9 +279,11 @@ def load_settings(
     config_path = config_path or env.get(ENV_PREFIX + "CONFIG")
     values: dict[str, Any] = {}
     intervals = dict(DEFAULT_INTERVALS)
+    keys: dict[str, str] = {}
     if config_path:
         table = read_toml(config_path)
-        unknown = set(table) - set(_KEYS) - {"jobs"}
+        keys = {str(action): str(key).strip() for action, key in (table.get("keys") or {}).items()}
+        unknown = set(table) - set(_KEYS) - {"jobs", "keys"}
         if unknown:
             raise ConfigError(f"unknown setting(s) in {config_path}: {', '.join(shorten(k) for k in sorted(unknown))}")
         values.update({k: v for k, v in table.items() if k in _KEYS})
@@ -316,4 +328,5 @@ def load_settings(
         query_timeout=parse_number("TUI_ANALYTICS_QUERY_TIMEOUT", values.get("query_timeout", 60),
                                     minimum=1, maximum=MAX_QUERY_TIMEOUT),
         job_intervals=intervals,
+        keys=keys,
     )

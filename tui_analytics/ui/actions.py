@@ -335,7 +335,7 @@ class ActionsMixin(_Host):
 
     def action_help(self) -> None:
         services = self.app.services
-        self.app.push_screen(HelpScreen(services.display_path(services.settings.dashboard_log)))
+        self.app.push_screen(HelpScreen(services.display_path(services.settings.dashboard_log), self.app.keymap))
 
     def action_messages(self) -> None:
         from .screens.messages import MessagesScreen

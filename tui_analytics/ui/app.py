@@ -52,6 +52,7 @@ from ..runtime.stall import StallMonitor
 from ..wiring import Services
 from . import format as fmt
 from .commands import DashboardCommands
+from .keys import BINDINGS, key_label
 from .messages import (
     ExportFinished,
     ExportProgress,
@@ -70,7 +71,10 @@ from .services import DashboardServices
 from .state import DashboardState
 
 if TYPE_CHECKING:
+    from textual.theme import Theme
+
     from ..runtime.stall import Stall
+    from .preferences import Preferences
 
 log = logging.getLogger(__name__)
 
@@ -107,9 +111,19 @@ class DashboardApp(App[None]):
     ENABLE_COMMAND_PALETTE = True
 
     def __init__(self, services: DashboardServices, *, start_scheduler: bool = True, watch_stalls: bool = False,
-                 freeze_gc: bool = True) -> None:
+                 freeze_gc: bool = True, keymap: dict[str, str] | None = None,
+                 preferences: Preferences | None = None) -> None:
         super().__init__()
         self.services = services
+        # Keys moved by the configuration's [keys] (checked by keymap.check_keymap): binding id -> keys.
+        self.keymap = dict(keymap or {})
+        # The theme chosen in the palette is remembered there (None: not remembered, tests).
+        self.preferences = preferences
+        if preferences is not None and preferences.theme:
+            if preferences.theme in self.available_themes:
+                self.theme = preferences.theme
+            else:
+                log.warning("the remembered theme %r is not available; using %r", preferences.theme, self.theme)
         self.start_scheduler = start_scheduler
         self.freeze_gc = freeze_gc  # gc.freeze() once the services this app created are up
         # Log which callback held the event loop for more than 100 ms (the CLI turns this on).
@@ -143,7 +157,8 @@ class DashboardApp(App[None]):
 
     def action_help_quit(self) -> None:
         """ctrl+c (Textual's hint; our notifications are plain text, so it is written without markup)."""
-        self.notify("Press q to quit the dashboard.", title="Do you want to quit?")
+        quit_key = key_label(next(b for b in BINDINGS if b.id == "quit"), self.keymap)
+        self.notify(f"Press {quit_key} to quit the dashboard.", title="Do you want to quit?")
 
     def _on_notify(self, event: Notify) -> None:
         """Every notification goes into the history (`m`); the screen shows a few, each once.
@@ -171,6 +186,10 @@ class DashboardApp(App[None]):
 
     async def on_mount(self) -> None:
         self._handle_signals()
+        if self.keymap:
+            self.set_keymap(self.keymap)
+        if self.preferences is not None:
+            self.theme_changed_signal.subscribe(self, self._theme_chosen)
         await self.push_screen(self.main_screen)
         self.main_screen.header.set_database(self.services.database_label, demo=self.services.settings.uses_demo_data)
         self.main_screen.header.set_time(self.clock.now())
@@ -185,6 +204,18 @@ class DashboardApp(App[None]):
             # After the first frame: the worker's imports (SQLAlchemy, APScheduler, the services)
             # hold the GIL, and the operator should see the dashboard's frame while they run.
             self.call_after_refresh(self._start_services)
+
+    def _theme_chosen(self, theme: Theme) -> None:
+        if self.preferences is not None and theme.name != self.preferences.theme:
+            self._remember_theme(theme.name)
+
+    @work(thread=True, exit_on_error=False, group="preferences")
+    def _remember_theme(self, name: str) -> None:
+        assert self.preferences is not None
+        problem = self.preferences.save_theme(name)
+        if problem is not None:
+            log.warning("theme not remembered: %s", problem)
+            self.call_from_thread(self.notify, problem, title="Theme not remembered", severity="warning")
 
     def _handle_signals(self) -> None:
         """SIGTERM, SIGHUP (the SSH session dropped) and SIGINT quit like `q`.
@@ -439,10 +470,14 @@ def build_app(
     services: Services | None = None,
     start_scheduler: bool = True,
     watch_stalls: bool = False,
+    keymap: dict[str, str] | None = None,
+    preferences: Preferences | None = None,
 ) -> DashboardApp:
     """The dashboard over `settings`, or over `services` built by the caller (tests, screenshots).
     Services not built yet are created and opened when the app starts (in a worker thread). With
     `start_scheduler=False` nothing is scheduled (tests, screenshots); `watch_stalls` logs what
-    held the event loop (see runtime/stall.py)."""
+    held the event loop (see runtime/stall.py); `keymap` moves keys (see keymap.check_keymap);
+    `preferences` remembers the theme (see preferences.py)."""
     root = services if services is not None else Services(settings, clock=clock or SYSTEM_CLOCK)
-    return DashboardApp(DashboardServices(root), start_scheduler=start_scheduler, watch_stalls=watch_stalls)
+    return DashboardApp(DashboardServices(root), start_scheduler=start_scheduler, watch_stalls=watch_stalls,
+                        keymap=keymap, preferences=preferences)

@@ -6,9 +6,11 @@ all read this list, so a key is never described in two places.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from textual.binding import Binding
+from textual.keys import format_key
 
 
 @dataclass(frozen=True)
@@ -110,9 +112,18 @@ PALETTE_WORDS = {
 PALETTE_EXCLUDE = {"palette", "next-pane", "previous-pane"}
 
 
-def key_label(binding: Binding) -> str:
-    """How a key is written in help: `?`, `enter`, `shift+tab`."""
-    return binding.key_display or binding.key
+def key_label(binding: Binding, keymap: Mapping[str, str] | None = None) -> str:
+    """How a key is written in help and the palette: `?`, `enter`, `shift+tab`; as remapped in
+    `keymap` (the `[keys]` of the configuration, see keymap.py) when it moves this binding."""
+    remapped = (keymap or {}).get(binding.id or "")
+    if remapped is None:
+        return binding.key_display or binding.key
+    return ", ".join(_display(key) for key in remapped.split(","))
+
+
+def _display(key: str) -> str:
+    *modifiers, base = key.split("+")
+    return "+".join([*modifiers, format_key(base) if len(base) > 1 else base])
 
 
 def palette_bindings() -> list[Binding]:
