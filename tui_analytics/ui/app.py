@@ -333,12 +333,20 @@ class DashboardApp(App[None]):
         self._redraw_dirty()
         if reports_view is not None:
             self.main_screen.reports.show(reports_view, self.clock.now())
+        # Once this frame is drawn: the dialogs' imports, off the loop (see warmup.py).
+        self.call_after_refresh(self._warm_dialogs)
         if started_here and self.freeze_gc:
             # Everything allocated so far (Textual, SQLAlchemy, the services, the caches' owners)
             # lives as long as the app. Freezing moves it out of the collector's generations, so
             # a full collection no longer walks it: it took 65-90 ms on the loop, over the 50 ms
             # lag budget; frozen, it only walks what was made since.
             gc.freeze()
+
+    @work(thread=True, exit_on_error=False, group="warm-up")
+    def _warm_dialogs(self) -> None:
+        from .warmup import warm_dialogs
+
+        warm_dialogs()
 
     def _schedule_services(self) -> None:
         """Schedule the jobs and report templates on this loop (once; not while quitting)."""
