@@ -34,11 +34,11 @@ GIVE_UP_S = 120.0
 
 
 def main(name: str) -> int:
+    import logging
+
     from tui_analytics.data.config import load_settings
     from tui_analytics.runtime.stall import StallMonitor
     from tui_analytics.ui import build_app
-
-    import logging
 
     logging.disable(logging.WARNING)  # the monitor logs each stall; the figure is printed below
     before, key, shows = DIALOGS[name]
@@ -92,7 +92,7 @@ def main(name: str) -> int:
         result["stall"] = max((s.duration_ms for s in stalls), default=0.0)
         if os.environ.get("BENCH_STALL_STACKS"):  # where the time went, for whoever tunes it
             for stall in stalls:
-                print(f"{stall.duration_ms:.0f} ms", *stall.stack[-12:], sep="\n", file=sys.stderr)
+                print(f"{stall.duration_ms:.0f} ms", *stall.stack, sep="\n", file=sys.stderr)
         app.exit()
 
     app.run(headless=True, size=(160, 48), auto_pilot=pilot)

@@ -344,9 +344,15 @@ class DashboardApp(App[None]):
 
     @work(thread=True, exit_on_error=False, group="warm-up")
     def _warm_dialogs(self) -> None:
-        from .warmup import warm_dialogs
+        from .warmup import dialog_widgets, register_styles, warm_dialogs
 
         warm_dialogs()
+        for widget in self.call_from_thread(dialog_widgets):
+            if self.quitting:
+                return
+            # One widget per turn of the loop: each parse is short, all at once was not.
+            took = self.call_from_thread(register_styles, self, widget)
+            log.debug("%s styles registered in %.1f ms", type(widget).__name__, took)
 
     def _schedule_services(self) -> None:
         """Schedule the jobs and report templates on this loop (once; not while quitting)."""

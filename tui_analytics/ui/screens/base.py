@@ -7,10 +7,11 @@ from typing import Any, Generic, TypeVar
 
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.segment import Segment
+from textual import events
 from textual.binding import Binding
+from textual.containers import VerticalScroll
 from textual.geometry import Size
 from textual.renderables.background_screen import BackgroundScreen
-from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.validation import ValidationResult, Validator
 from textual.widgets import Checkbox, Input
@@ -47,16 +48,36 @@ class Dialog(ModalScreen[ResultT], Generic[ResultT]):
         tinting each of its segments, again on every full update of the dialog: 30-50 ms a
         time at 160x48, the longest loop stall of opening a dialog. The backdrop does not need
         to follow the clock and countdowns while a dialog is in front."""
-        below = super().render()
-        if not isinstance(below, BackgroundScreen) or not self.size.area:
-            return below
-        if self._backdrop is None or self._backdrop[0] != self.size:
+        return self._backdrop_for(self.size) or super().render()
+
+    def _backdrop_for(self, size: Size) -> _Lines | None:
+        if self._backdrop is None or self._backdrop[0] != size:
+            stack = self.app.screen_stack
+            under = stack[stack.index(self) - 1] if self in stack and stack.index(self) > 0 else None
+            background = self.styles.background
+            if under is None or background.a >= 1 or not size.area:
+                return None
+            below = BackgroundScreen(under, background)
             console = self.app.console
-            options = console.options.update_dimensions(self.size.width, self.size.height)
-            self._backdrop = (self.size, _Lines(console.render_lines(below, options, pad=True)))
+            options = console.options.update_dimensions(size.width, size.height)
+            self._backdrop = (size, _Lines(console.render_lines(below, options, pad=True)))
         return self._backdrop[1]
 
+    _resumed = False
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        # Runs before Screen's own handler. On the first resume, just after the dialog was mounted
+        # (each widget styled as it mounted), Screen would match the stylesheet against every
+        # node again: 50-100 ms with the loop held for the template editor's fields. Later
+        # resumes (back from a dialog opened over this one) refresh as usual.
+        if not self._resumed:
+            self._resumed = True
+            event.refresh_styles = False
+
     def on_mount(self) -> None:
+        # The backdrop now, in the mount's turn of the loop, rather than in the first layout's
+        # (which also lays out and draws the whole dialog): two shorter holds of the loop.
+        self._backdrop_for(self.app.size)
         # Screenshot tests turn the blink off app-wide; each dialog's inputs follow.
         blink = getattr(self.app, "cursor_blink", True)
         for field in self.query(Input):
