@@ -7,12 +7,15 @@ from typing import Any, Generic, TypeVar
 
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.segment import Segment
+from rich.style import Style
 from textual import events
 from textual.binding import Binding
+from textual.color import Color
 from textual.containers import VerticalScroll
 from textual.geometry import Size
 from textual.renderables.background_screen import BackgroundScreen
 from textual.screen import ModalScreen
+from textual.strip import Strip
 from textual.validation import ValidationResult, Validator
 from textual.widgets import Checkbox, Input
 
@@ -32,6 +35,24 @@ class _Lines:
         for line in self.lines:
             yield from line
             yield newline
+
+
+def _tinted(strips: list[Strip], color: Color) -> list[list[Segment]]:
+    """The lines as Textual's BackgroundScreen tints them, each distinct style tinted once (a
+    screen has thousands of segments and a few dozen styles)."""
+    tinted: dict[Style | None, Style | None] = {}
+    lines = []
+    for strip in strips:
+        line = []
+        for text, style, control in strip:
+            if control:
+                line.append(Segment(text, style, control))
+                continue
+            if style not in tinted:
+                tinted[style] = next(iter(BackgroundScreen.process_segments([Segment(" ", style)], color))).style
+            line.append(Segment(text, tinted[style]))
+        lines.append(line)
+    return lines
 
 
 class Dialog(ModalScreen[ResultT], Generic[ResultT]):
@@ -57,10 +78,7 @@ class Dialog(ModalScreen[ResultT], Generic[ResultT]):
             background = self.styles.background
             if under is None or background.a >= 1 or not size.area:
                 return None
-            below = BackgroundScreen(under, background)
-            console = self.app.console
-            options = console.options.update_dimensions(size.width, size.height)
-            self._backdrop = (size, _Lines(console.render_lines(below, options, pad=True)))
+            self._backdrop = (size, _Lines(_tinted(under._compositor.render_strips(size), background)))
         return self._backdrop[1]
 
     _resumed = False
