@@ -181,3 +181,28 @@ def test_gzip_to_stdout_round_trips(env, capsysbinary):
     assert main(["export", "recent-activity", "--gzip", "--limit", "1000", "-o", "-"]) == 0
     rows = rows_of(gzip.decompress(capsysbinary.readouterr().out).decode("utf-8"))
     assert len(rows) == 1001 and rows[0][0] == "timestamp"
+
+
+def test_a_date_range_exports_every_day_and_month_of_it_not_the_default_size(env, capsys):
+    # January: 31 days, not the 7 activity-trends gives without a size (the range was cut silently).
+    assert main(["export", "activity-trends", "--from", "2025-12-01", "--to", "2025-12-31", "-o", "-"]) == 0
+    days = [row[0] for row in rows_of(capsys.readouterr().out)[1:]]
+    assert days[0] == "2025-12-01" and days[-1] == "2025-12-31" and len(days) == 31
+    assert main(["export", "user-growth", "--from", "2024-01-01", "--to", "2025-12-31", "-o", "-"]) == 0
+    months = [row[0] for row in rows_of(capsys.readouterr().out)[1:]]
+    assert months[0] == "2024-01" and months[-1] == "2025-12" and len(months) == 24
+    # An explicit size still caps: the last 3 days of the range.
+    assert main(["export", "activity-trends", "--from", "2025-12-01", "--to", "2025-12-31", "--limit", "3", "-o", "-"]) == 0
+    assert [row[0] for row in rows_of(capsys.readouterr().out)[1:]] == ["2025-12-29", "2025-12-30", "2025-12-31"]
+
+
+def test_top_items_says_when_it_stopped_at_the_default_number_of_rows(env, capsys):
+    assert main(["export", "top-items", "--from", "2025-12-01", "--to", "2025-12-31", "-o", "-"]) == 0
+    captured = capsys.readouterr()
+    assert len(rows_of(captured.out)) - 1 == 10
+    note = [line for line in captured.err.splitlines() if "note:" in line]
+    assert note == ["tui-analytics: note: top-items: wrote the top 10 items of the period, the default number; "
+                    "--limit N exports more"]
+    assert main(["export", "top-items", "--from", "2025-12-01", "--to", "2025-12-31", "--limit", "25", "-o", "-"]) == 0
+    captured = capsys.readouterr()
+    assert len(rows_of(captured.out)) - 1 == 25 and "note:" not in captured.err

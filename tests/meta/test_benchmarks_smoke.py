@@ -38,6 +38,10 @@ EXPECTED = [
     "tui-analytics --version (vs bare argparse)",
     "terminal output 160x50",
     "terminal output 80x24",
+    "first opening of export (e): longest loop stall",
+    "first opening of template (n): longest loop stall",
+    "first opening of palette (ctrl+p): longest loop stall",
+    "first opening of confirm (c): longest loop stall",
 ]
 
 

@@ -81,3 +81,41 @@ async def test_a_number_key_from_a_focused_table_focuses_the_new_panes_table(ser
         await pilot.pause()
         assert app.focused is not None and app.focused.id == "jobs-table"  # was None: arrows went nowhere
         assert app.screen.jobs.selected_job == "activity-trends"
+
+
+async def test_the_detail_view_counts_down_with_the_clock_instead_of_keeping_a_snapshot(services) -> None:
+    from datetime import timedelta
+
+    app = app_for(services)
+    async with app.run_test(size=NARROW) as pilot:
+        await settle(pilot)
+        await pilot.press("4", "v")  # the first template: "next Jan 16 09:00 UTC (in 21h 00m)"
+        await pilot.pause()
+        detail = app.screen
+        assert isinstance(detail, DetailScreen)
+        assert "(in 21h 00m)" in detail.text
+        services.clock.advance(timedelta(minutes=30))
+        app._tick()  # what the one-second timer does
+        await pilot.pause()
+        assert "(in 20h 30m)" in detail.text and "(in 21h 00m)" not in detail.text
+        assert "in 20h 30m" in str(detail.query_one("#detail-text").render())
+
+
+async def test_a_job_detail_shows_its_next_run_counting_down(services) -> None:
+    from dataclasses import replace
+    from datetime import timedelta
+
+    app = app_for(services)
+    async with app.run_test(size=NARROW) as pilot:
+        await settle(pilot)
+        now = services.clock.now()
+        jobs = [replace(job, next_run=now + timedelta(minutes=5)) for job in services.job_statuses()]
+        app.main_screen.jobs.show_jobs(jobs, now)
+        await pilot.press("v")
+        await pilot.pause()
+        detail = app.screen
+        assert isinstance(detail, DetailScreen) and "(in 5m 00s)" in detail.text
+        services.clock.advance(timedelta(seconds=70))
+        app._tick()
+        await pilot.pause()
+        assert "(in 3m 50s)" in detail.text

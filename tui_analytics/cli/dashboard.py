@@ -32,9 +32,12 @@ def run_dashboard(args: argparse.Namespace) -> int:
     _log_to_file(settings.dashboard_log, bool(getattr(args, "verbose", False)))
     from ..data import locking
     from ..ui import build_app
+    from ..ui.keymap import check_keymap
+    from ..ui.preferences import Preferences
 
+    keymap = check_keymap(settings.keys)  # a mistake in [keys] is one line here, before the screen opens
     locking.set_program("dashboard")  # how other processes name us when we hold the scheduler lock
-    app = build_app(settings, watch_stalls=True)
+    app = build_app(settings, watch_stalls=True, keymap=keymap, preferences=Preferences.load(settings.data_dir))
     app.run()
     return int(app.return_code or 0)
 

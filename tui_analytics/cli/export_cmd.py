@@ -30,7 +30,8 @@ PROGRESS_EVERY_LOG = 5.0
 
 _LIMIT_HELP = (
     "how much: months for user-growth (default 12), days for activity-trends (default 7), "
-    "rows for top-items (default 10) and recent-activity (default: every row in the range)"
+    "rows for top-items (default 10) and recent-activity (default: every row in the range); "
+    "with --from/--to, months and days default to the whole period"
 )
 
 
@@ -146,6 +147,11 @@ def run(args: argparse.Namespace) -> int:
         )
     where = "stdout" if result.path is None else str(result.path)
     progress.done(result.rows, result.size, where)
+    from ..export.service import capped_note
+
+    note = capped_note(dataset, result.rows, args.limit)
+    if note is not None and not args.quiet:
+        print(f"tui-analytics: note: {note}", file=sys.stderr)
     if to_stdout or result.in_place:
         if result.metadata is not None and options.format == "csv":
             # stdout (or a device, a FIFO) holds the CSV itself; its metadata goes to stderr as one JSON line.

@@ -132,6 +132,9 @@ class Settings:
     alert_grace: float = 3.0  # a job is late after this many of its intervals without a successful run
     # Where users, items and activities live in the source ([source] in the TOML file).
     source: SourceMapping = BUILTIN
+    # [keys] of the TOML file: action id -> key(s), e.g. {"trigger": "r"}; the dashboard checks the
+    # ids and key names (it knows them) when it starts.
+    keys: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         # Whatever prints or logs later, these passwords are masked (redact.py).
@@ -274,6 +277,13 @@ def read_toml(path: Path | str) -> dict[str, Any]:
             raise ConfigError(f"{key} in {path} is empty: leave it out for the default")
     if not isinstance(table.get("jobs", {}), dict):
         raise ConfigError(f"jobs in {path} must be a table ([jobs] with one interval per job)")
+    keys = table.get("keys", {})
+    if not isinstance(keys, dict):
+        raise ConfigError(f"keys in {path} must be a table ([keys] with one key per action, e.g. trigger = \"r\")")
+    for action, key in keys.items():
+        if not isinstance(key, str) or not key.strip():
+            raise ConfigError(f"keys.{str(action)[:60]} in {path} must be a key in quotes, such as \"r\" or \"ctrl+r\", "
+                              f"got {shorten(key)}")
     return table
 
 
@@ -296,9 +306,11 @@ def load_settings(
     table: dict[str, Any] = {}
     intervals = dict(DEFAULT_INTERVALS)
     source = BUILTIN
+    keys: dict[str, str] = {}
     if config_path:
         table = read_toml(config_path)
-        unknown = set(table) - set(_KEYS) - {"jobs", "alerts", "source"}
+        keys = {str(action): str(key).strip() for action, key in (table.get("keys") or {}).items()}
+        unknown = set(table) - set(_KEYS) - {"jobs", "alerts", "source", "keys"}
         if unknown:
             raise ConfigError(f"unknown setting(s) in {config_path}: {', '.join(shorten(k) for k in sorted(unknown))}")
         values.update({k: v for k, v in table.items() if k in _KEYS})
@@ -351,4 +363,5 @@ def load_settings(
         alerts=alerts,
         alert_grace=parse_grace("TUI_ANALYTICS_ALERT_GRACE", values.get("alert_grace", 3)),
         source=source,
+        keys=keys,
     )

@@ -14,11 +14,12 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from ..data.config import Settings, load_settings
+from ..data.daterange import DateRange
 from ..data.querylimits import to_thread_interruptible
 from ..runtime.clock import SYSTEM_CLOCK, Clock
 from ..runtime.errors import ExportOptionsError, unknown
@@ -198,7 +199,7 @@ class AnalyticsExportService:
         repo = self.repository
         rng = options.date_range
         if dataset == "comprehensive":
-            sizes = dict(COMPREHENSIVE_SIZES)
+            sizes = {name: default_size(name, rng, COMPREHENSIVE_SIZES[name]) for name in COMPREHENSIVE_SIZES}
             return {
                 "summary": repo.summary(date_range=rng),
                 "userGrowth": repo.user_growth(sizes["user-growth"], date_range=rng),
@@ -206,7 +207,7 @@ class AnalyticsExportService:
                 "topItems": repo.top_items(sizes["top-items"], date_range=rng),
                 "recentActivity": repo.recent_activity(sizes["recent-activity"], date_range=rng),
             }
-        size = size if size is not None else DEFAULT_SIZES[dataset]
+        size = size if size is not None else default_size(dataset, rng)
         method: Callable[..., list[dict[str, Any]]] = {
             "user-growth": repo.user_growth,
             "activity-trends": repo.activity_trends,
@@ -311,6 +312,29 @@ class AnalyticsExportService:
         if on_progress is not None:
             on_progress(result.record_count, len(data))
         return result.record_count, len(data), result.metadata
+
+
+def default_size(dataset: str, date_range: DateRange | None, default: int | None = None) -> int:
+    """The size used when none is given: months and days cover the whole date range when there is
+    one (a range of January exports every day of January, not the last 7), else the defaults."""
+    default = DEFAULT_SIZES[dataset] if default is None else default
+    if date_range is None or dataset not in ("user-growth", "activity-trends"):
+        return default
+    start, last = date_range.start_utc, date_range.end_utc - timedelta(microseconds=1)
+    if dataset == "user-growth":
+        months = (last.year - start.year) * 12 + (last.month - start.month) + 1
+        return max(1, min(months, _SIZE_MAXIMUMS[dataset]))
+    return max(1, min((last.date() - start.date()).days + 1, _SIZE_MAXIMUMS[dataset]))
+
+
+def capped_note(dataset: str, rows: int, size: int | None, more: str = "--limit N") -> str | None:
+    """One line when an export with no size stopped at its dataset's default number of rows (the top
+    10 items), saying how to get more; None when nothing may have been left out."""
+    if size is not None:
+        return None
+    if dataset == "top-items" and rows >= DEFAULT_SIZES["top-items"]:
+        return f"top-items: wrote the top {rows:,} items of the period, the default number; {more} exports more"
+    return None
 
 
 _SIZE_NAMES = {"user-growth": "months", "activity-trends": "days", "top-items": "limit", "recent-activity": "limit"}

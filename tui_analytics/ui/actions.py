@@ -224,7 +224,10 @@ class ActionsMixin(_Host):
         # The service writes into the export directory here, never to a stream: there is a path.
         where = self.app.services.display_path(result.path) if result.path is not None else label
         rows = f"{result.rows:,} row" + ("" if result.rows == 1 else "s")
-        self.notify(f"{where}\n{rows}, {fmt.size_bytes(result.size)}",
+        from ..export.service import capped_note  # loaded with the export itself
+
+        note = capped_note(request.dataset, result.rows, request.size, more="a size")
+        self.notify(f"{where}\n{rows}, {fmt.size_bytes(result.size)}" + (f"\n{note}" if note else ""),
                     title="Export saved",
                     timeout=10)
 
@@ -355,7 +358,7 @@ class ActionsMixin(_Host):
 
     def action_help(self) -> None:
         services = self.app.services
-        self.app.push_screen(HelpScreen(services.display_path(services.settings.dashboard_log)))
+        self.app.push_screen(HelpScreen(services.display_path(services.settings.dashboard_log), self.app.keymap))
 
     def action_messages(self) -> None:
         from .screens.messages import MessagesScreen

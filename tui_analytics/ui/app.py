@@ -55,6 +55,7 @@ from ..runtime.stall import StallMonitor
 from ..wiring import Services
 from . import format as fmt
 from .commands import DashboardCommands
+from .keys import BINDINGS, key_label
 from .messages import (
     ExportFinished,
     ExportProgress,
@@ -68,11 +69,15 @@ from .messages import (
 )
 from .resources import stylesheets
 from .screen import MainScreen
+from .screens.detail import DetailScreen
 from .services import DashboardServices
 from .state import DashboardState
 
 if TYPE_CHECKING:
+    from textual.theme import Theme
+
     from ..runtime.stall import Stall
+    from .preferences import Preferences
 
 log = logging.getLogger(__name__)
 
@@ -112,9 +117,19 @@ class DashboardApp(App[None]):
     ENABLE_COMMAND_PALETTE = True
 
     def __init__(self, services: DashboardServices, *, start_scheduler: bool = True, watch_stalls: bool = False,
-                 freeze_gc: bool = True) -> None:
+                 freeze_gc: bool = True, keymap: dict[str, str] | None = None,
+                 preferences: Preferences | None = None) -> None:
         super().__init__()
         self.services = services
+        # Keys moved by the configuration's [keys] (checked by keymap.check_keymap): binding id -> keys.
+        self.keymap = dict(keymap or {})
+        # The theme chosen in the palette is remembered there (None: not remembered, tests).
+        self.preferences = preferences
+        if preferences is not None and preferences.theme:
+            if preferences.theme in self.available_themes:
+                self.theme = preferences.theme
+            else:
+                log.warning("the remembered theme %r is not available; using %r", preferences.theme, self.theme)
         self.start_scheduler = start_scheduler
         self.freeze_gc = freeze_gc  # gc.freeze() once the services this app created are up
         # Log which callback held the event loop for more than 100 ms (the CLI turns this on).
@@ -148,7 +163,8 @@ class DashboardApp(App[None]):
 
     def action_help_quit(self) -> None:
         """ctrl+c (Textual's hint; our notifications are plain text, so it is written without markup)."""
-        self.notify("Press q to quit the dashboard.", title="Do you want to quit?")
+        quit_key = key_label(next(b for b in BINDINGS if b.id == "quit"), self.keymap)
+        self.notify(f"Press {quit_key} to quit the dashboard.", title="Do you want to quit?")
 
     def _on_notify(self, event: Notify) -> None:
         """Every notification goes into the history (`m`); the screen shows a few, each once.
@@ -176,6 +192,10 @@ class DashboardApp(App[None]):
 
     async def on_mount(self) -> None:
         self._handle_signals()
+        if self.keymap:
+            self.set_keymap(self.keymap)
+        if self.preferences is not None:
+            self.theme_changed_signal.subscribe(self, self._theme_chosen)
         await self.push_screen(self.main_screen)
         self.main_screen.header.set_database(self.services.database_label, demo=self.services.settings.uses_demo_data)
         self.main_screen.header.set_time(self.clock.now())
@@ -190,6 +210,18 @@ class DashboardApp(App[None]):
             # After the first frame: the worker's imports (SQLAlchemy, APScheduler, the services)
             # hold the GIL, and the operator should see the dashboard's frame while they run.
             self.call_after_refresh(self._start_services)
+
+    def _theme_chosen(self, theme: Theme) -> None:
+        if self.preferences is not None and theme.name != self.preferences.theme:
+            self._remember_theme(theme.name)
+
+    @work(thread=True, exit_on_error=False, group="preferences")
+    def _remember_theme(self, name: str) -> None:
+        assert self.preferences is not None
+        problem = self.preferences.save_theme(name)
+        if problem is not None:
+            log.warning("theme not remembered: %s", problem)
+            self.call_from_thread(self.notify, problem, title="Theme not remembered", severity="warning")
 
     def _handle_signals(self) -> None:
         """SIGTERM, SIGHUP (the SSH session dropped) and SIGINT quit like `q`.
@@ -307,12 +339,26 @@ class DashboardApp(App[None]):
         self._redraw_dirty()
         if reports_view is not None:
             self.main_screen.reports.show(reports_view, self.clock.now())
+        # Once this frame is drawn: the dialogs' imports, off the loop (see warmup.py).
+        self.call_after_refresh(self._warm_dialogs)
         if started_here and self.freeze_gc:
             # Everything allocated so far (Textual, SQLAlchemy, the services, the caches' owners)
             # lives as long as the app. Freezing moves it out of the collector's generations, so
             # a full collection no longer walks it: it took 65-90 ms on the loop, over the 50 ms
             # lag budget; frozen, it only walks what was made since.
             gc.freeze()
+
+    @work(thread=True, exit_on_error=False, group="warm-up")
+    def _warm_dialogs(self) -> None:
+        from .warmup import dialog_widgets, register_styles, warm_dialogs
+
+        warm_dialogs()
+        for widget in self.call_from_thread(dialog_widgets):
+            if self.quitting:
+                return
+            # One widget per turn of the loop: each parse is short, all at once was not.
+            took = self.call_from_thread(register_styles, self, widget)
+            log.debug("%s styles registered in %.1f ms", type(widget).__name__, took)
 
     def _schedule_services(self) -> None:
         """Schedule the jobs and report templates on this loop (once; not while quitting)."""
@@ -444,6 +490,8 @@ class DashboardApp(App[None]):
         screen.jobs.tick(now)
         screen.analytics.tick(now)
         screen.reports.tick(now)
+        if isinstance(self.screen, DetailScreen):  # its countdowns move with the panes'
+            self.screen.tick()
 
 
 def build_app(
@@ -453,10 +501,14 @@ def build_app(
     services: Services | None = None,
     start_scheduler: bool = True,
     watch_stalls: bool = False,
+    keymap: dict[str, str] | None = None,
+    preferences: Preferences | None = None,
 ) -> DashboardApp:
     """The dashboard over `settings`, or over `services` built by the caller (tests, screenshots).
     Services not built yet are created and opened when the app starts (in a worker thread). With
     `start_scheduler=False` nothing is scheduled (tests, screenshots); `watch_stalls` logs what
-    held the event loop (see runtime/stall.py)."""
+    held the event loop (see runtime/stall.py); `keymap` moves keys (see keymap.check_keymap);
+    `preferences` remembers the theme (see preferences.py)."""
     root = services if services is not None else Services(settings, clock=clock or SYSTEM_CLOCK)
-    return DashboardApp(DashboardServices(root), start_scheduler=start_scheduler, watch_stalls=watch_stalls)
+    return DashboardApp(DashboardServices(root), start_scheduler=start_scheduler, watch_stalls=watch_stalls,
+                        keymap=keymap, preferences=preferences)

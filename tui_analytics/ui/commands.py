@@ -20,7 +20,8 @@ class DashboardCommands(Provider):
         """(title, help, words to match, what to run) for each binding and each template's recipients."""
         screen = self._main()
         commands: list[tuple[str, str, str, Any]] = [
-            (f"{self._description(screen, binding)} ({key_label(binding)})", binding.tooltip,
+            (f"{self._description(screen, binding)} ({key_label(binding, getattr(self.app, 'keymap', None))})",
+             binding.tooltip,
              PALETTE_WORDS.get(binding.id or "", ""), partial(self._run, binding.action))
             for binding in palette_bindings()
         ]

@@ -194,6 +194,30 @@ def truncate(text: str, width: int) -> str:
     return line[: max(0, width - 1)] + "…"
 
 
+def truncate_path(path: str, width: int) -> str:
+    """A path in at most `width` characters, cut in its folders (`~/.local/…/reports/x.csv`) so the
+    file's name stays whole; only a name longer than `width` loses its beginning."""
+    line = printable(str(path))
+    if len(line) <= width:
+        return line
+    head, sep, name = line.rpartition("/")
+    if len(name) + 2 > width or not sep:
+        return "…" + line[len(line) - width + 1:]
+    room = width - len(name) - 2  # "…" and the "/" before the name
+    keep_start = room // 2
+    return head[:keep_start] + "…" + head[len(head) - (room - keep_start):] + "/" + name
+
+
+def path_lines(path: str, width: int) -> list[str]:
+    """A path on one line when it fits in `width`, else its folder (with the `/`) and its file name
+    on two, each cut (see truncate_path) only when it alone is too long."""
+    line = printable(str(path))
+    head, sep, name = line.rpartition("/")
+    if len(line) <= width or not sep:
+        return [truncate_path(line, width)]
+    return [truncate_path(head + sep, width), truncate_path(name, width)]
+
+
 def join_recipients(recipients: Iterable[str], width: int = 40) -> str:
     """`a@x, b@y (+3)` within about `width` characters, or a dash."""
     people = list(recipients)

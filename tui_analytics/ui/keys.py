@@ -6,9 +6,11 @@ all read this list, so a key is never described in two places.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from textual.binding import Binding
+from textual.keys import format_key
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,9 @@ NAVIGATION = KeyGroup(
         Binding("question_mark", "help", "Help", id="help", key_display="?", tooltip="Show every key"),
         Binding("v", "view_detail", "Details", id="details", show=False,
                 tooltip="The selected job, template or report run in full (error, path, recipients); y copies it"),
+        Binding("slash", "filter", "Filter", id="filter", key_display="/", show=False,
+                tooltip="Filter the rows of the Jobs, templates or history table by text (fail, a name, words "
+                        "of an error; status:failed, template:NAME); escape clears it"),
         Binding("m", "messages", "Messages", id="messages", show=False,
                 tooltip="Notification history: every message and error in full, newest first"),
         Binding("ctrl+p", "app.command_palette", "Commands", id="palette", show=False, tooltip="Search every command"),
@@ -87,7 +92,8 @@ BINDINGS: list[Binding] = [b for group in GROUPS for b in group.bindings]
 
 # Hidden twins of the pane keys: Textual tries a key's bindings in order, and the first is off while
 # its pane is out of sight, so the twin shows that pane and acts there (never on a row out of sight).
-ELSEWHERE: list[Binding] = [Binding(b.key, f"from_elsewhere({b.action!r})", show=False)
+# A twin has its binding's id, so a key remapped in the configuration ([keys]) moves both.
+ELSEWHERE: list[Binding] = [Binding(b.key, f"from_elsewhere({b.action!r})", show=False, id=b.id)
                             for b in BINDINGS if b.action in PANE_ACTIONS]
 
 # The words an operator types into the palette for each action, beyond its name and tooltip.
@@ -105,6 +111,7 @@ PALETTE_WORDS = {
     "generate": "generate send make run report now",
     "details": "details why failed error errors full path view show",
     "messages": "messages notifications errors why failed history log",
+    "filter": "filter search find rows failed status template history jobs",
     "help": "help keys shortcuts bindings",
     "quit": "quit exit leave close",
 }
@@ -113,9 +120,18 @@ PALETTE_WORDS = {
 PALETTE_EXCLUDE = {"palette", "next-pane", "previous-pane"}
 
 
-def key_label(binding: Binding) -> str:
-    """How a key is written in help: `?`, `enter`, `shift+tab`."""
-    return binding.key_display or binding.key
+def key_label(binding: Binding, keymap: Mapping[str, str] | None = None) -> str:
+    """How a key is written in help and the palette: `?`, `enter`, `shift+tab`; as remapped in
+    `keymap` (the `[keys]` of the configuration, see keymap.py) when it moves this binding."""
+    remapped = (keymap or {}).get(binding.id or "")
+    if remapped is None:
+        return binding.key_display or binding.key
+    return ", ".join(_display(key) for key in remapped.split(","))
+
+
+def _display(key: str) -> str:
+    *modifiers, base = key.split("+")
+    return "+".join([*modifiers, format_key(base) if len(base) > 1 else base])
 
 
 def palette_bindings() -> list[Binding]:

@@ -153,17 +153,32 @@ class MainScreen(ControlActionsMixin, ActionsMixin, Screen[None]):
         """`v`: the selection of the pane in front (the focused one in the grid) in full."""
         from .screens.detail import DetailScreen
 
-        found = self.pane(self.active_pane).detail()
+        pane = self.pane(self.active_pane)
+        found = pane.detail()
         if found is None:
             self.notify("Nothing here to show in full: select a job (1) or a template or report run (4).",
                         severity="warning")
             return
-        self.app.push_screen(DetailScreen(*found))
+        self.app.push_screen(DetailScreen(*found, source=pane.detail))
 
     @on(DataTable.RowSelected, "#jobs-table, #history-table")
     def _row_chosen(self) -> None:
         # enter on a job or a report run: read it in full
         self.action_view_detail()
+
+    def action_filter(self) -> None:
+        """`/`: filter the focused table (Jobs, templates, history), or the pane's first one."""
+        focused = self.focused
+        for name in ("jobs", "reports"):
+            pane = self.pane(name)
+            if focused is not None and focused.id in pane.FILTERS:
+                pane.open_filter(focused.id)
+                return
+        pane = self.pane(self.active_pane)
+        if pane.FILTERS:
+            pane.open_filter(next(iter(pane.FILTERS)))
+            return
+        self.notify("/ filters the Jobs table (1) and the report templates and history (4).", severity="warning")
 
     def _focus(self, widget: Widget) -> None:
         # A pane just made visible cannot take focus until after the next refresh.

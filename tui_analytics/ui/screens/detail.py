@@ -7,6 +7,8 @@ whole text to the clipboard (through the terminal, OSC 52); the mouse selection 
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -25,10 +27,28 @@ class DetailScreen(Dialog[None]):
         Binding("y", "copy", "Copy", id="detail-copy", tooltip="Copy the text to the clipboard"),
     ]
 
-    def __init__(self, title: str, lines: list[str]) -> None:
+    def __init__(self, title: str, lines: list[str],
+                 source: Callable[[], tuple[str, list[str]] | None] | None = None) -> None:
+        """`source` reads the selection again (the pane's `detail`): `tick()` redraws from it, so a
+        countdown shown here moves as it does in the pane instead of staying as it was when opened."""
         super().__init__()
         self._title = title
-        self.text = "\n".join(printable(line) for line in lines)  # names and errors come from the data
+        self._source = source
+        self.text = self._joined(lines)
+
+    @staticmethod
+    def _joined(lines: list[str]) -> str:
+        return "\n".join(printable(line) for line in lines)  # names and errors come from the data
+
+    def tick(self) -> None:
+        """Once a second (the app's tick, after the panes'): the same selection, read again."""
+        found = self._source() if self._source is not None else None
+        if found is None or found[0] != self._title:
+            return  # the selection went (or the pane redrew onto another row): keep what is shown
+        text = self._joined(found[1])
+        if text != self.text and self.is_mounted:
+            self.text = text
+            self.query_one("#detail-text", Static).update(Text(text))
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="dialog", classes="help") as box:

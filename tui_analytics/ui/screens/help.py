@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
@@ -23,11 +25,11 @@ def _keys_table(rows: list[tuple[str, str]]) -> Table:
     return table
 
 
-def help_table() -> Group:
+def help_table(keymap: Mapping[str, str] | None = None) -> Group:
     """The keys by group: key, what it does (the binding's tooltip). Each group's title is a
     line of its own (in the narrow key column it was cut to "Jobs and …")."""
     sections: list[Text | Table] = []
-    groups = [(g.title, [(key_label(b), b.tooltip or b.description) for b in g.bindings]) for g in GROUPS]
+    groups = [(g.title, [(key_label(b, keymap), b.tooltip or b.description) for b in g.bindings]) for g in GROUPS]
     groups.append(("In dialogs", [("escape", "Close the dialog without changes"), ("tab", "Next field")]))
     for index, (title, rows) in enumerate(groups):
         sections.append(Text(("\n" if index else "") + title, style="bold underline"))
@@ -42,15 +44,16 @@ class HelpScreen(Dialog[None]):
         Binding("question_mark,q", "cancel", "Close", id="help-close", tooltip="Close the help"),
     ]
 
-    def __init__(self, log: str) -> None:
+    def __init__(self, log: str, keymap: Mapping[str, str] | None = None) -> None:
         super().__init__()
         self._log = log
+        self._keymap = dict(keymap or {})
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="dialog", classes="help") as box:
             box.border_title = "Keys"
             box.border_subtitle = "escape closes"
-            yield Static(help_table(), id="help-keys")
+            yield Static(help_table(self._keymap), id="help-keys")
             yield Static(Text(f"\nLog: {self._log} (rotated; -v for debug detail)"), id="help-log")
 
     def on_mount(self) -> None:

@@ -13,6 +13,7 @@ from textual.widgets import Label, Static
 
 from .. import format as fmt
 from .chart import BarChart
+from .columns import fit, measure, total
 from .pane import Pane, StyledTable, show
 
 if TYPE_CHECKING:  # the processor package loads SQLAlchemy: not before the first frame
@@ -31,6 +32,12 @@ SECTIONS = {
     "top": ("Top items", (TOP_ITEMS,)),
     "recent": ("Recent activity", (RECENT,)),
 }
+
+TOP_COLUMNS = [("rank", "#"), ("name", "Item"), ("hits", "Hits"), ("users", "Users"), ("category", "Category")]
+RECENT_COLUMNS = [("age", "Age"), ("user", "User"), ("action", "Action"), ("item", "Item")]
+AGE_MIN = {"age": 3}  # ages a tick rewrites: `9s` becomes `10s`
+NAME_FLOORS = {("top", "name"): 6, ("recent", "user"): 5, ("recent", "item"): 6}  # cut no shorter
+TABLES_GUTTER = 2  # #tables' grid-gutter in the stylesheet
 
 
 def pick(entries: Mapping[str, CacheEntry], keys: tuple[str, ...]) -> CacheEntry | None:
@@ -117,8 +124,7 @@ class AnalyticsPane(Pane):
                 [], empty=f"no activity lately: the data ends {self._day(ended)}")
         else:
             self.query_one("#activity-chart", BarChart).set_points([(r["date"][5:], r["activities"]) for r in rows])
-        self._fill_top(pick(entries, (TOP_ITEMS,)))
-        self._fill_recent(pick(entries, (RECENT,)), now)
+        self._fill_tables(pick(entries, (TOP_ITEMS,)), pick(entries, (RECENT,)), now)
         self._show_summary(entries, growth)
         self.tick(now)
 
@@ -150,44 +156,46 @@ class AnalyticsPane(Pane):
         moment = _parse_ts(row.get("timestamp"))
         return fmt.short_span((now - fmt.as_utc(moment)).total_seconds()) if moment else fmt.DASH
 
-    @staticmethod
-    def _room(table: StyledTable, fixed: int, columns: int) -> int:
-        """Characters left for the flexible columns once fixed ones and cell padding are placed."""
-        width = table.size.width or 36
-        return max(6, width - fixed - 2 * columns - 1)
+    def _tables_room(self) -> int:
+        """Cells for the two tables side by side: the #tables grid's width less its gutter."""
+        grid = self.query_one("#tables", Grid)
+        return max(20, (grid.size.width or self.size.width - 4) - TABLES_GUTTER)
 
-    def _fill_top(self, entry: CacheEntry | None) -> None:
-        table = self.query_one("#top-table", StyledTable)
-        rows = entry.value if entry is not None else []
-        name_room = self._room(table, 2 + 5 + 5, 4)
-        with_category = name_room >= 30
-        if with_category:
-            name_room -= 12
-        columns = [("rank", "#"), ("name", "Item"), ("hits", "Hits"), ("users", "Users")]
-        if with_category:
-            columns.append(("category", "Category"))
-        table.refill(columns, (
-            (str(row["rank"]), [str(row["rank"]), fmt.truncate(row["name"], name_room), fmt.number(row["interactions"]),
-                                fmt.number(row["uniqueUsers"]), fmt.truncate(row.get("category", ""), 10)][: len(columns)])
-            for row in rows
-        ))
+    def _fill_tables(self, top: CacheEntry | None, recent: CacheEntry | None, now: datetime) -> None:
+        """Top items and recent activity, side by side, split by what their cells need.
 
-    def _fill_recent(self, entry: CacheEntry | None, now: datetime) -> None:
-        table = self.query_one("#recent-table", StyledTable)
-        rows = list(entry.value if entry is not None else [])
-        ages = [self._age(row, now) for row in rows]
-        actions = [fmt.truncate(row["action"], 12) for row in rows]
-        # Age and Action take what their cells need (ages reach `323d`): counted as 3 and 6, a longer
-        # one made the table wider than the pane, with a horizontal scrollbar under it.
-        fixed = max([3, *map(len, ages)]) + max([6, *map(len, actions)])
-        room = self._room(table, fixed, 4)
-        user_room = max(5, room * 2 // 5)
-        columns = [("age", "Age"), ("user", "User"), ("action", "Action"), ("item", "Item")]
-        table.refill(columns, (
-            (str(index), [age, fmt.truncate(row["userName"], user_room), action,
-                          fmt.truncate(row["itemName"], room - user_room)])
-            for index, (row, age, action) in enumerate(zip(rows, ages, actions))
-        ), min_widths={"age": 3})
+        Both tables' columns are measured; when together they are wider than the pane, the
+        longest names (item, user) are cut first, in whichever table they are, and the grid
+        gives each table the width its columns then take (no more equal halves)."""
+        top_rows = [(str(row["rank"]), [str(row["rank"]), row["name"], fmt.number(row["interactions"]),
+                                        fmt.number(row["uniqueUsers"]), fmt.truncate(row.get("category", ""), 12)])
+                    for row in (top.value if top is not None else [])]
+        recent_list = list(recent.value if recent is not None else [])
+        recent_rows = [(str(index), [self._age(row, now), row["userName"], fmt.truncate(row["action"], 12),
+                                     row["itemName"]])
+                       for index, row in enumerate(recent_list)]
+        room = self._tables_room()
+        recent_widths = measure(RECENT_COLUMNS, (cells for _, cells in recent_rows), AGE_MIN)
+        squeeze = [("top", "name"), ("recent", "user"), ("recent", "item")]
+        fitted: dict[tuple[str, str], int] = {}
+        top_columns = TOP_COLUMNS
+        for top_columns in (TOP_COLUMNS, TOP_COLUMNS[:-1]):  # the category only when nothing is cut for it
+            top_widths = measure(top_columns, (cells[: len(top_columns)] for _, cells in top_rows))
+            pool = {("top", k): w for k, w in top_widths.items()} | {("recent", k): w for k, w in recent_widths.items()}
+            fitted = fit(pool, room, squeeze, NAME_FLOORS)
+            if fitted == pool or len(top_columns) < len(TOP_COLUMNS):
+                break
+        top_width = total({k: w for k, w in fitted.items() if k[0] == "top"})
+        grid = self.query_one("#tables", Grid)
+        # Past the floors (a very narrow pane) the halves stay equal and each table scrolls sideways.
+        fits = top_width + total({k: w for k, w in fitted.items() if k[0] == "recent"}) <= room
+        grid.styles.grid_columns = f"{top_width} 1fr" if fits else "1fr 1fr"
+        self.query_one("#top-table", StyledTable).refill(
+            top_columns, ((key, cells[: len(top_columns)]) for key, cells in top_rows),
+            widths={"name": fitted[("top", "name")]})
+        self.query_one("#recent-table", StyledTable).refill(
+            RECENT_COLUMNS, recent_rows, min_widths=AGE_MIN,
+            widths={"user": fitted[("recent", "user")], "item": fitted[("recent", "item")]})
 
     def relayout(self) -> None:
         if self._now is not None:

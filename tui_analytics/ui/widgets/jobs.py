@@ -13,6 +13,8 @@ from textual.widgets import DataTable, Static
 
 from .. import format as fmt
 from .chart import BarChart
+from .columns import fit, measure, total
+from .filter import FilterInput
 from .pane import Pane, StyledTable, show
 
 if TYPE_CHECKING:  # the processor package loads SQLAlchemy: not before the first frame
@@ -31,10 +33,11 @@ COLUMNS = (
     ("trend", "Trend"),
     ("error", "Error"),
 )
-# Width the columns before Error take (with cell padding); below this plus a little
-# room the Error column is left out and errors show in the line under the table.
-FIXED_WIDTH = 76
+# The Error column shows only when a job has an error and at least this many characters fit;
+# otherwise errors show in the line under the table.
 ERROR_MIN = 16
+ERROR_CHARS = 500  # an error's first characters, on one line (the table cuts them to its room)
+NEXT_MIN = {"next": 10}  # room for the countdown a tick rewrites
 
 
 class JobsPane(Pane):
@@ -46,6 +49,7 @@ class JobsPane(Pane):
 
     TITLE = "Jobs"
     NUMBER = 1
+    FILTERS = {"jobs-table": "jobs"}
 
     def __init__(self, *, tz: tzinfo, id: str = "jobs") -> None:
         super().__init__(id=id)
@@ -56,6 +60,7 @@ class JobsPane(Pane):
         self._alerts: Mapping[str, AlertSummary | None] | None = None  # None: no alert target configured
 
     def compose(self) -> ComposeResult:
+        yield FilterInput("jobs-table")
         table = StyledTable(id="jobs-table", cursor_type="row", zebra_stripes=False)
         for key, label in COLUMNS[:-1]:
             table.add_column(label, key=key)
@@ -77,23 +82,40 @@ class JobsPane(Pane):
         key = table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key
         return str(key.value)
 
-    def _error_room(self) -> int:
-        """Characters for the Error column, 0 when the pane is too narrow for it."""
-        room = (self.table.size.width or self.size.width) - FIXED_WIDTH - 2
-        return room if room >= ERROR_MIN else 0
+    def _room(self) -> int:
+        """Cells the table may take: its own width once laid out, else the pane's inside."""
+        return self.table.size.width or max(0, self.size.width - 4)
 
     def show_jobs(self, jobs: Sequence[JobStatus], now: datetime, *, scheduler: str = "running",
                   alerts: Mapping[str, AlertSummary | None] | None = None) -> None:
-        """Redraw every row from the processor's JobStatus list (`alerts`: each job's last alert, for `v`)."""
+        """Redraw every row from the processor's JobStatus list (`alerts`: each job's last alert, for `v`).
+
+        Columns are as wide as their content; an error takes what the others leave (it is cut
+        there), and the Error column is left out when no job has one or too little is left."""
         self._schedule_state = scheduler
         self._alerts = alerts
         self._now = now
         self._jobs = {job.id: job for job in jobs}
-        columns = list(COLUMNS) if self._error_room() else list(COLUMNS[:-1])
-        self.table.refill(columns, ((job.id, self._cells(job, now, columns)) for job in jobs),
-                          min_widths={"next": 10})
+        jobs = self.filtered("jobs-table", jobs, self._fields)
+        columns = list(COLUMNS)
+        rows = [(job.id, self._cells(job, now)) for job in jobs]
+        widths: dict[str, int] | None = None
+        if any(job.error for job in jobs):
+            fitted = fit(measure(columns, (cells for _, cells in rows), NEXT_MIN), self._room(), ["error"],
+                         {"error": ERROR_MIN})
+            if total(fitted) <= self._room():
+                widths = {"error": fitted["error"]}
+        if widths is None:
+            columns = columns[:-1]
+            rows = [(key, cells[:-1]) for key, cells in rows]
+        self.table.refill(columns, rows, min_widths=NEXT_MIN, widths=widths)
         self.table.styles.height = len(jobs) + 1  # rows + header, without waiting for the table's idle pass
         self._show_detail()
+
+    @staticmethod
+    def _fields(job: JobStatus) -> dict[str, str]:
+        """What `/` looks in: `fail`, `status:failed`, `top`, `locked` (from the error)."""
+        return {"id": job.id, "name": job.name, "status": str(job.status), "error": job.error or ""}
 
     def relayout(self) -> None:
         if self._jobs and self._now is not None:
@@ -101,11 +123,12 @@ class JobsPane(Pane):
 
     def tick(self, now: datetime) -> None:
         """Redraw the countdown column only."""
+        self._now = now  # the detail view (v) reads its countdown from here
         table = self.table
         for job_id, job in self._jobs.items():
             table.set_cell(job_id, "next", self._next_cell(job, now))
 
-    def _cells(self, job: JobStatus, now: datetime, columns: list[tuple[str, str]]) -> list[str | Text]:
+    def _cells(self, job: JobStatus, now: datetime) -> list[str | Text]:
         table = self.table
         status = str(job.status)
         error = job.error or ""
@@ -117,9 +140,9 @@ class JobsPane(Pane):
             self._next_cell(job, now),
             fmt.duration_ms(job.duration_ms),
             table.tone(fmt.sparkline(durations, 8), "muted"),
-            table.tone(fmt.truncate(error, self._error_room()), "bad") if error else "",
+            table.tone(fmt.truncate(error, ERROR_CHARS), "bad") if error else "",
         ]
-        return cells[: len(columns)]
+        return cells
 
     def _next_cell(self, job: JobStatus, now: datetime) -> str | Text:
         if job.status == "running":
@@ -138,7 +161,8 @@ class JobsPane(Pane):
         problem = self.query_one("#job-error", Static)
         chart = self.query_one("#job-chart", BarChart)
         if job is None:
-            show(detail, "")
+            active = self.row_filter("jobs-table")
+            show(detail, f"No job matches /{active.text} (/ changes it, escape in it clears it)." if active else "")
             show(problem, "")
             chart.set_points([])
             return

@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, TypeVar
 
 from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual import events
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.coordinate import Coordinate
 from textual.widget import Widget
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Input, Static
 from textual.widgets.data_table import CellType, ColumnKey, RowKey
 
 from ...runtime.printable import printable
+from .columns import cut, measure
+from .filter import NO_FILTER, FilterInput, RowFilter
 
 _MISSING = object()
+T = TypeVar("T")
 
 
 def literal(value: Any) -> Any:
@@ -75,11 +79,86 @@ class Pane(Vertical):
 
     TITLE = ""
     NUMBER = 0
+    # Tables `/` filters (see filter.py): table id -> what its rows are, named in the title when
+    # the pane has more than one.
+    FILTERS: dict[str, str] = {}
+    BINDINGS = [Binding("escape", "clear_table_filter", "Clear filter", id="filter-clear-table", show=False,
+                        tooltip="Clear the focused table's filter")]
 
     def __init__(self, *, id: str) -> None:
         super().__init__(id=id, classes="pane")
         self.border_title = f"{self.NUMBER} {self.TITLE}"
         self._laid_out_width = -1
+        self._filters: dict[str, RowFilter] = {}
+        self._counts: dict[str, tuple[int, int]] = {}  # table id -> (rows shown, rows in all)
+
+    # -- filtering (`/`) -------------------------------------------------------------
+
+    def row_filter(self, table_id: str) -> RowFilter:
+        return self._filters.get(table_id, NO_FILTER)
+
+    def filtered(self, table_id: str, items: Sequence[T], fields: Callable[[T], dict[str, str]]) -> list[T]:
+        """The items whose row passes the table's filter (all of them without one); counts them
+        for the pane's title. The panes call this on every redraw, so a filter survives them."""
+        active = self.row_filter(table_id)
+        shown = [item for item in items if active.matches(fields(item))] if active else list(items)
+        self._counts[table_id] = (len(shown), len(items))
+        self._show_title()
+        return shown
+
+    def _show_title(self) -> None:
+        """`1 Jobs · /fail 1 of 6`: the active filters, and how many rows pass each."""
+        title = f"{self.NUMBER} {self.TITLE}"
+        for table_id, what in self.FILTERS.items():
+            active = self.row_filter(table_id)
+            if active:
+                shown, everything = self._counts.get(table_id, (0, 0))
+                label = f"{what} " if len(self.FILTERS) > 1 else ""
+                title += f" · {label}/{printable(active.text)} {shown} of {everything}"
+        if self.border_title != title:
+            self.border_title = title
+
+    def open_filter(self, table_id: str) -> None:
+        """`/` on one of the pane's tables: show its filter input, with the focus in it."""
+        field = self.query_one(f"#{table_id}-filter", FilterInput)
+        field.display = True
+        self.call_after_refresh(field.focus)
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if isinstance(event.input, FilterInput):
+            event.stop()
+            self._filters[event.input.table_id] = RowFilter.parse(event.value)
+            self.relayout()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if isinstance(event.input, FilterInput):  # enter: back to the rows, the filter kept
+            event.stop()
+            event.input.display = bool(event.input.value.strip())
+            self.query_one(f"#{event.input.table_id}").focus()
+
+    def on_filter_input_cleared(self, event: FilterInput.Cleared) -> None:
+        event.stop()
+        self.clear_filter(event.field.table_id)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "clear_table_filter":  # escape does nothing (and shows nothing) without a filter
+            focused = self.screen.focused
+            return focused is not None and bool(self.row_filter(focused.id or ""))
+        return True
+
+    def action_clear_table_filter(self) -> None:
+        focused = self.screen.focused
+        if focused is not None and focused.id in self.FILTERS:
+            self.clear_filter(focused.id)
+
+    def clear_filter(self, table_id: str) -> None:
+        field = self.query_one(f"#{table_id}-filter", FilterInput)
+        field.value = ""
+        field.display = False
+        self._filters.pop(table_id, None)
+        self.relayout()
+        self._show_title()
+        self.query_one(f"#{table_id}").focus()
 
     def on_resize(self, event: events.Resize) -> None:
         # Column widths follow the pane's width; redraw only when the width really changed
@@ -131,6 +210,7 @@ class StyledTable(DataTable):
         rows: Iterable[tuple[str, Sequence[Any]]],
         min_widths: dict[str, int] | None = None,
         follow_top: bool = False,
+        widths: dict[str, int] | None = None,
     ) -> None:
         """Replace columns and rows, keeping the cursor on the same row key when it is still there.
 
@@ -138,24 +218,23 @@ class StyledTable(DataTable):
         tick rewrites later): DataTable otherwise sizes columns on its next idle, so a
         screen drawn in between shows label-wide columns; and an auto column only
         ever grows, keeping the width of text that is gone. With `follow_top` a cursor
-        on the first row stays there (newest-first lists follow new entries).
+        on the first row stays there (newest-first lists follow new entries). `widths` sets
+        some columns' widths (see columns.fit); their longer cells are cut with an ellipsis.
         """
         selected = None
         if self.row_count and not (follow_top and self.cursor_row == 0):
             selected = self.coordinate_to_cell_key(Coordinate(self.cursor_row, 0)).row_key.value
-        rows = [(key, [literal(cell) for cell in cells]) for key, cells in rows]
-        filled = (list(columns), rows, dict(min_widths or {}))
+        given = dict(widths or {})
+        rows = [(key, [cut(literal(cell), given[col]) if col in given else literal(cell)
+                       for (col, _), cell in zip(columns, cells)]) for key, cells in rows]
+        filled = (list(columns), rows, dict(min_widths or {}), given)
         if filled == self._filled and self.row_count == len(rows):
             return  # the same table again (an event that changed nothing shown): no repaint
         self._filled = filled
-        widths = {key: max(cell_len(label), (min_widths or {}).get(key, 0)) for key, label in columns}
-        for _, cells in rows:
-            for (key, _), value in zip(columns, cells):
-                length = value.cell_len if isinstance(value, Text) else cell_len(str(value))
-                widths[key] = max(widths[key], length)
+        measured = measure(columns, (cells for _, cells in rows), min_widths) | given
         self.clear(columns=True)
         for key, label in columns:
-            self.add_column(label, key=key, width=widths[key])
+            self.add_column(label, key=key, width=measured[key])
         for key, cells in rows:
             self.add_row(*cells, key=key)
         keys = [key for key, _ in rows]

@@ -13,6 +13,7 @@ from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Label, Static
 
 from .. import format as fmt
+from .filter import FilterInput
 from .pane import Pane, StyledTable, show
 
 if TYPE_CHECKING:  # the reports package loads SQLAlchemy and APScheduler: not before the first frame
@@ -48,6 +49,7 @@ class ReportsPane(Pane):
 
     TITLE = "Reports"
     NUMBER = 4
+    FILTERS = {"templates-table": "templates", "history-table": "history"}
 
     def __init__(self, *, tz: tzinfo, id: str = "reports") -> None:
         super().__init__(id=id)
@@ -57,10 +59,12 @@ class ReportsPane(Pane):
 
     def compose(self) -> ComposeResult:
         yield Label("Templates", classes="section-title")
+        yield FilterInput("templates-table")
         yield StyledTable(id="templates-table", cursor_type="row")
         yield Static("Loading the templates…", id="templates-empty", classes="empty")  # until the first show()
         yield Static("", id="template-detail", classes="detail")
         yield Label("History", id="history-title", classes="section-title")
+        yield FilterInput("history-table")
         yield StyledTable(id="history-table", cursor_type="row", classes="fill")
         yield Static("No reports yet. Press g to generate the selected template now.", id="history-empty",
                      classes="empty")
@@ -140,12 +144,13 @@ class ReportsPane(Pane):
         room = max(20, width - fixed - 2 * len(columns) - 1)
         name_room = max(10, room * 11 // 20)
         keys = [key for key, _ in columns]
+        shown = self.filtered("templates-table", view.templates, self._template_fields)
         table.refill(columns, (
             (t.id, [cell for (key, _), cell in zip(TEMPLATE_COLUMNS, self._template_cells(
                 t, view, now, name_room, room - name_room)) if key in keys])
-            for t in view.templates))
+            for t in shown))
         # An explicit height (rows + header): `auto` waits for the table's idle pass to measure itself.
-        table.styles.height = len(view.templates) + 1
+        table.styles.height = len(shown) + 1
 
     def _fill_history(self, history: Sequence[ScheduledReport], now: datetime) -> None:
         table = self.query_one("#history-table", StyledTable)
@@ -153,6 +158,7 @@ class ReportsPane(Pane):
         # Below NARROW the Size and Delivery columns go; the line under the table shows them.
         columns = HISTORY_COLUMNS if width >= NARROW else [c for c in HISTORY_COLUMNS if c[0] not in ("size", "delivery")]
         keys = [key for key, _ in columns]
+        history = self.filtered("history-table", history, self._run_fields)
         rows = []
         for run in history:
             delivery = run.delivery_status or fmt.DASH
@@ -178,8 +184,8 @@ class ReportsPane(Pane):
             return [out[key] for key in keys]
 
         table.refill(columns, ((str(run.id), cells(run, short)) for run, short in rows), follow_top=True)
-        self.query_one("#history-empty").display = not history
-        table.display = bool(history)
+        self.query_one("#history-empty").display = not self._view.history
+        table.display = bool(self._view.history)
         self._show_run()
 
     def _show_run(self) -> None:
@@ -189,7 +195,19 @@ class ReportsPane(Pane):
         if run is None:
             show(detail, "")
             return
-        show(detail, " · ".join(self._run_facts(run)))
+        # The facts on one line, then the file's path on lines of its own: its folder and its name
+        # (wrapped after the facts, the path lost its end at every width); an error wraps below.
+        width = detail.content_region.width or max(20, self.content_region.width)
+        facts = self._run_facts(run, with_path=False)
+        lines = [fmt.truncate(" · ".join(facts), width)]
+        where = self._where(run)
+        if where:
+            lines.extend(fmt.path_lines(where, width))
+        if run.status == "skipped":
+            lines.append(run.error or "skipped")  # "skipped: empty" is not an error
+        elif run.error:
+            lines.append(f"error: {run.error}")
+        show(detail, "\n".join(lines))
         detail.set_class(bool(run.error) and run.status != "skipped", "-error")
 
     def _selected_run(self) -> ScheduledReport | None:
@@ -199,14 +217,33 @@ class ReportsPane(Pane):
         key = str(table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value)
         return next((run for run in self._view.history if str(run.id) == key), None)
 
-    def _run_facts(self, run: ScheduledReport) -> list[str]:
-        """What the line under the history says about a run (the detail view says it line by line)."""
+    def _template_fields(self, template: ReportTemplate) -> dict[str, str]:
+        """What `/` looks in on the templates: name, schedule, recipients; `status:inactive`."""
+        return {"template": f"{template.name} {template.id}", "id": template.id,
+                "schedule": f"{self._view.schedules.get(template.id, '')} {template.effective_cron} {template.schedule}",
+                "recipients": ", ".join(template.recipients), "format": template.format,
+                "datasets": ", ".join(template.datasets),
+                "status": "active" if template.is_active else "inactive"}
+
+    def _run_fields(self, run: ScheduledReport) -> dict[str, str]:
+        """What `/` looks in on the history: `template:weekly`, `status:failed`, `trigger:manual`, errors."""
+        return {"template": f"{run.template_name} {run.template_id}", "status": str(run.status),
+                "trigger": str(run.trigger), "delivery": run.delivery_status or "",
+                "file": self._where(run), "error": run.error or ""}
+
+    def _where(self, run: ScheduledReport) -> str:
+        return self._view.paths.get(run.id) or run.path or run.filename or ""
+
+    def _run_facts(self, run: ScheduledReport, *, with_path: bool = True) -> list[str]:
+        """What the lines under the history say about a run (the detail view says it line by line)."""
         delivery = run.delivery_status or "not delivered"
         if run.delivery:
             delivery += " (" + ", ".join(f"{who}: {what}" for who, what in run.delivery.items()) + ")"
-        where = self._view.paths.get(run.id) or run.path or run.filename or ""
         facts = [run.template_name, run.trigger, fmt.size_bytes(run.size), delivery]
         facts += [run.delivery_note] if run.delivery_note else []
+        if not with_path:
+            return facts
+        where = self._where(run)
         facts += [where] if where else []
         if run.status == "skipped":
             facts.append(run.error or "skipped")  # "skipped: empty" is not an error
@@ -216,7 +253,8 @@ class ReportsPane(Pane):
 
     def detail(self) -> tuple[str, list[str]] | None:
         """The focused table's selection: a history run, else the selected template."""
-        if self.query_one("#history-table", StyledTable).has_focus:
+        # The main screen's focus (kept while the detail view is in front, which reads this again).
+        if self.screen.focused is self.query_one("#history-table", StyledTable):
             run = self._selected_run()
             return None if run is None else (f"Report run {run.id}", self._run_facts(run))
         template = self.selected_template
