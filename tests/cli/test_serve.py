@@ -101,11 +101,14 @@ class Endless(AdminAnalyticsOptimizedRepository):
 @pytest.mark.slow
 async def test_sigterm_interrupts_a_running_job_and_records_it_interrupted(settings) -> None:
     repository = Endless(settings.source_url)
+    # The count is process-wide: statements of earlier tests in this worker that are still unwinding
+    # are not this test's business; this test checks its own runaway statement is stopped.
+    baseline = querylimits.active_count()
     root = Services(settings, repository=repository, processor_options={"probe_loop_lag": False})
     serving = asyncio.create_task(_serve(root))
     # user-growth's warm-up run (a few seconds after start) is in its endless query
     await wait_until(lambda: repository.started.is_set() or serving.done(), timeout=120)
-    await wait_until(lambda: querylimits.active_count() >= 1)
+    await wait_until(lambda: querylimits.active_count() >= baseline + 1)
     assert not serving.done(), serving
     os.kill(os.getpid(), signal.SIGTERM)  # serve's own handler takes it (installed on this loop)
     assert await without_hanging(serving, "serve after SIGTERM") == 0
@@ -115,7 +118,7 @@ async def test_sigterm_interrupts_a_running_job_and_records_it_interrupted(setti
         return bool(runs) and runs[0].status == "interrupted"
 
     await wait_until(interrupted, timeout=60)
-    await wait_until(lambda: querylimits.active_count() == 0, timeout=60)  # the query was stopped
+    await wait_until(lambda: querylimits.active_count() <= baseline, timeout=60)  # the query was stopped
 
 
 def test_an_event_is_one_plain_line() -> None:
