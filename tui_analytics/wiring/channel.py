@@ -19,7 +19,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import asdict
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ..data import channel
@@ -68,7 +68,6 @@ class Channel:
         self.watcher: Watcher | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self.status: dict[str, Any] | None = None  # the scheduling process's, when another process schedules
-        self.last_seen: datetime | None = None  # when we last heard from the channel (the header's "live" hint)
 
     @property
     def engine(self) -> Any:
@@ -210,7 +209,6 @@ class Channel:
 
     def on_events(self, events: list[channel.ChannelEvent]) -> None:
         """In the watcher's thread: act on the others' events, then tell the local listeners."""
-        self.last_seen = self.services.clock.now()
         theirs = [e for e in events if e.origin != self.origin]
         if not theirs:
             return
@@ -247,7 +245,7 @@ class Channel:
 
     def _republish(self, e: channel.ChannelEvent) -> None:
         detail = dict(e.detail, remote=e.origin)
-        bus = self.services.reports.bus if e.kind.startswith(("report.", "templates.")) else processor_bus(self.services)
+        bus = self.services.reports.bus if e.kind.startswith(("report.", "templates.")) else self.services.processor.bus
         bus.publish(ServiceEvent(e.kind, e.subject, detail, e.at))
 
     def _reschedule_reports(self) -> None:
@@ -379,16 +377,3 @@ class Channel:
         except Exception as exc:
             log.warning("could not write to the state database's channel: %s", exc)
 
-
-def processor_bus(services: Services) -> Any:
-    return services.processor.bus
-
-
-def remote_age(status: dict[str, Any] | None, now: datetime) -> timedelta | None:
-    """How old a status row is (None without one)."""
-    if not status or not status.get("writtenAt"):
-        return None
-    try:
-        return now - datetime.fromisoformat(status["writtenAt"])
-    except (TypeError, ValueError):
-        return None
