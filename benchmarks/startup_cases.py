@@ -36,7 +36,9 @@ def run(ctx: Context) -> list[Row]:
     times: dict[str, list[float]] = {"bare": [], "dashboard": []}
     phases: dict[str, dict[str, list[float]]] = {"bare": {}, "dashboard": {}}
     repeat = 5 if ctx.size.name != "smoke" else 1
-    for n in range(repeat + 1):  # round 0 creates the state database and warms .pyc files
+    # A data directory that has run before: every job ran once and the view was stored.
+    run_child(["-m", "benchmarks.startup_child", "prepare"], env, timeout=180.0)  # raises when it fails
+    for n in range(repeat + 1):  # round 0 warms .pyc files
         for mode in ("bare", "dashboard"):
             seconds, found = _frame_after_spawn(mode, env)
             if n:
@@ -49,9 +51,12 @@ def run(ctx: Context) -> list[Row]:
     for mode in extra:
         extra[mode]["full"] = round(median(times[mode]) * 1000, 1)
     gc_ms = {mode: extra[mode].pop("gc") for mode in extra}
+    live = extra["dashboard"].get("live")
     return [
         Row("start-up to first full frame (dashboard vs bare Textual)", dash * 1000, "ms", bare * 1000,
             "<=1.5x", check(dash / bare, 1.5), extra=extra),
+        # Not the target: when the open services' own data has replaced the last known view.
+        Row("  start-up to live panes (services open)", live or 0.0, "ms", bare * 1000),
         # Not a start-up figure: what one full GC costs the dashboard's loop once it runs (see lag).
         Row("  full GC pause in the running dashboard (vs bare app)", gc_ms["dashboard"], "ms", gc_ms["bare"]),
     ]

@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import Engine, delete, func, insert, select, text, update
 
+from .lastview import VIEW_KEY, SnapshotEntry
 from .schema import app_meta, cache_snapshot, channel_commands, channel_events
 from .state import inserted_id
 from .timestamps import from_db, to_db
@@ -170,18 +171,6 @@ def read_command(engine: Engine, command_id: int) -> Command | None:
 # -- the cache snapshot ------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class SnapshotEntry:
-    key: str
-    value: Any
-    stored_at: datetime
-    expires_at: datetime
-    ttl: float
-    stale: bool = False
-    error: str | None = None
-    failed_at: datetime | None = None
-
-
 def write_snapshot(engine: Engine, entries: Iterable[SnapshotEntry], gone: Iterable[str] = ()) -> None:
     """Replace the rows of `entries` and delete the keys in `gone`, in one transaction."""
     entries = list(entries)
@@ -222,13 +211,22 @@ def read_snapshot(engine: Engine) -> list[SnapshotEntry]:
 
 
 def write_status(engine: Engine, status: dict[str, Any]) -> None:
-    value = json.dumps(status, default=str)
+    write_meta(engine, STATUS_KEY, status)
+
+
+def write_view(engine: Engine, view: dict[str, Any]) -> None:
+    """The panes' last known view, read by starting dashboards (data/lastview.py)."""
+    write_meta(engine, VIEW_KEY, view)
+
+
+def write_meta(engine: Engine, key: str, document: dict[str, Any]) -> None:
+    value = json.dumps(document, default=str)
     with engine.begin() as conn:
         # Not "update, insert when no row changed": MySQL counts an unchanged row as not matched.
-        if conn.execute(select(app_meta.c.key).where(app_meta.c.key == STATUS_KEY)).first():
-            conn.execute(update(app_meta).where(app_meta.c.key == STATUS_KEY).values(value=value))
+        if conn.execute(select(app_meta.c.key).where(app_meta.c.key == key)).first():
+            conn.execute(update(app_meta).where(app_meta.c.key == key).values(value=value))
         else:
-            conn.execute(insert(app_meta).values(key=STATUS_KEY, value=value))
+            conn.execute(insert(app_meta).values(key=key, value=value))
 
 
 def read_status(engine: Engine) -> dict[str, Any] | None:

@@ -76,6 +76,7 @@ from .state import DashboardState
 if TYPE_CHECKING:
     from textual.theme import Theme
 
+    from ..data.lastview import LastView
     from ..runtime.stall import Stall
     from .preferences import Preferences
 
@@ -206,10 +207,24 @@ class DashboardApp(App[None]):
         if self.services.ready:
             self.post_message(ServicesReady())
         else:
-            self.main_screen.show_activity("Opening the database…")
+            self._show_first_view()
             # After the first frame: the worker's imports (SQLAlchemy, APScheduler, the services)
             # hold the GIL, and the operator should see the dashboard's frame while they run.
             self.call_after_refresh(self._start_services)
+
+    def _show_first_view(self) -> None:
+        """Before the services are open: the panes from the last known view, if there is one
+        (read before the loop started: see ui/lastview.py), so the first frame is a full one."""
+        first = self.services.first
+        if first is None:
+            self.main_screen.show_activity("Opening the database…")
+            return
+        self._dirty.update(("jobs", "metrics", "analytics", "reports"))
+        self._redraw_dirty()
+        when = first.written_at
+        self.main_screen.show_activity(
+            "Opening the database… showing the last known state"
+            + (f" ({when.astimezone(self.services.settings.tz):%H:%M:%S})" if when is not None else ""))
 
     def _theme_chosen(self, theme: Theme) -> None:
         if self.preferences is not None and theme.name != self.preferences.theme:
@@ -456,7 +471,7 @@ class DashboardApp(App[None]):
         state = self.state
         if "header" in dirty:
             screen.show_scheduler(state.scheduler, services.attached_label(state.lock_holder) if services.ready else None)
-        if not services.ready:
+        if not services.ready and services.first is None:
             return
         if "jobs" in dirty:
             screen.jobs.show_jobs(services.job_statuses(), now, scheduler=state.scheduler, alerts=services.job_alerts())
@@ -466,7 +481,10 @@ class DashboardApp(App[None]):
             ran = any(s.last_run is not None for s in services.job_statuses())
             screen.analytics.show(services.cache_entries(), now, jobs_have_run=ran)
         if "reports" in dirty:
-            self._load_reports()
+            if services.ready:
+                self._load_reports()
+            elif (view := services.first_reports_view()) is not None:
+                screen.reports.show(view, now)
 
     @work(group="reports-view", exclusive=True, exit_on_error=False)
     async def _load_reports(self) -> None:
@@ -503,12 +521,19 @@ def build_app(
     watch_stalls: bool = False,
     keymap: dict[str, str] | None = None,
     preferences: Preferences | None = None,
+    last_view: LastView | None = None,
 ) -> DashboardApp:
     """The dashboard over `settings`, or over `services` built by the caller (tests, screenshots).
     Services not built yet are created and opened when the app starts (in a worker thread). With
     `start_scheduler=False` nothing is scheduled (tests, screenshots); `watch_stalls` logs what
     held the event loop (see runtime/stall.py); `keymap` moves keys (see keymap.check_keymap);
-    `preferences` remembers the theme (see preferences.py)."""
+    `preferences` remembers the theme (see preferences.py); `last_view` (data/lastview.py) fills
+    the first frame until the services are open."""
     root = services if services is not None else Services(settings, clock=clock or SYSTEM_CLOCK)
-    return DashboardApp(DashboardServices(root), start_scheduler=start_scheduler, watch_stalls=watch_stalls,
+    dashboard_services = DashboardServices(root)
+    if last_view is not None and not dashboard_services.ready:
+        from .lastview import first_view
+
+        dashboard_services.first = first_view(last_view, root.clock.now())
+    return DashboardApp(dashboard_services, start_scheduler=start_scheduler, watch_stalls=watch_stalls,
                         keymap=keymap, preferences=preferences)

@@ -31,12 +31,13 @@ if TYPE_CHECKING:
     from ..processor.models import JobRun, JobStatus
     from ..reports.backfill import BackfillResult, Progress
     from ..reports.models import GeneratedReport, ReportTemplate
+    from ..reports.overview import ReportsOverview
     from ..wiring.protocols import AlertsService, ExportService, ProcessorService, ReportsService
+    from .lastview import FirstView
     from .screens.export import ExportRequest
 
 log = logging.getLogger(__name__)
 
-HISTORY_ROWS = 50
 ProgressFn = Callable[[str, int, int], None]
 
 
@@ -50,6 +51,8 @@ class DashboardServices:
     shown_export_dir: str | None = None
     shown_data_dir: str | None = None
     ready: bool = field(default=False)
+    # The last known view (ui/lastview.py): what the panes show until the services are open.
+    first: FirstView | None = None
 
     def __post_init__(self) -> None:
         # Services passed in already built and opened (tests, screenshots) need no start-up worker.
@@ -163,7 +166,9 @@ class DashboardServices:
     # -- reading (in memory: fine on the UI loop) -----------------------------------
 
     def job_statuses(self) -> list[JobStatus]:
-        return self.processor.get_job_statuses() if self.ready else []
+        if self.ready:
+            return self.processor.get_job_statuses()
+        return self.first.jobs if self.first is not None else []
 
     def scheduler_state(self) -> str:
         """running, paused, stopped, read-only (another process schedules) or disabled (DISABLE_AUTO_SYNC)."""
@@ -183,7 +188,7 @@ class DashboardServices:
 
     def metrics(self) -> MetricsView:
         if not self.ready:
-            return MetricsView()
+            return self.first.metrics if self.first is not None else MetricsView()
         processor = self.processor
         alerts = self.alerts
         return MetricsView(processor.get_job_metrics(), processor.cache_stats(), processor.latest_performance,
@@ -200,7 +205,7 @@ class DashboardServices:
     def cache_entries(self) -> dict[str, CacheEntry]:
         """Cache entries by key (read without counting as cache hits)."""
         if not self.ready:
-            return {}
+            return dict(self.first.entries) if self.first is not None else {}
         return {entry.key: entry for entry in self.processor.get_cache_entries("*")}
 
     def cache_keys(self, pattern: str) -> list[str]:
@@ -215,28 +220,33 @@ class DashboardServices:
     # -- reading (state database: blocking, call in a worker thread) ----------------
 
     def reports_view(self) -> ReportsView:
-        from ..reports.cron import describe_cron
+        from ..reports.overview import reports_overview
 
-        templates = self.reports.get_report_templates()
-        schedules: dict[str, str] = {}
+        return self.reports_view_of(reports_overview(self.reports))
+
+    def first_reports_view(self) -> ReportsView | None:
+        """The Reports pane's last known view (None when there is none)."""
+        first = self.first
+        return self.reports_view_of(first.reports) if first is not None and first.reports is not None else None
+
+    def reports_view_of(self, overview: ReportsOverview) -> ReportsView:
+        """The pane's view of an overview (read live, or the last known one): zones and paths as shown."""
+        from ..data.config import resolve_timezone
+
         zones = {}
-        for template in templates:
-            try:
-                zones[template.id] = self.reports.timezone_of(template)
-            except ValueError:  # a zone edited by hand into the row: shown in the configured zone
-                pass
-            try:
-                schedules[template.id] = describe_cron(template.effective_cron)
-            except ValueError:
-                schedules[template.id] = template.effective_cron
-        history = self.reports.get_scheduled_reports(HISTORY_ROWS)
+        for template in overview.templates:
+            if template.timezone:
+                try:
+                    zones[template.id] = resolve_timezone(template.timezone)
+                except ValueError:  # a zone edited by hand into the row: shown in the configured zone
+                    pass
         return ReportsView(
-            templates=templates,
-            history=history,
-            statistics=self.reports.get_report_statistics(),
-            schedules=schedules,
+            templates=overview.templates,
+            history=overview.history,
+            statistics=overview.statistics,
+            schedules=overview.schedules,
             zones=zones,
-            paths={run.id: self.display_path(run.path) for run in history if run.path},
+            paths={run.id: self.display_path(run.path) for run in overview.history if run.path},
         )
 
     # -- doing ---------------------------------------------------------------------

@@ -47,6 +47,7 @@ log = logging.getLogger(__name__)
 SHARED = {JOB_STARTED, JOB_FINISHED, JOB_FAILED, JOB_SKIPPED, JOB_SETTINGS, CACHE_CHANGED, SCHEDULER_STATE,
           REPORT_STARTED, REPORT_FINISHED, REPORT_FAILED, TEMPLATES_CHANGED}
 JOB_EVENTS = {JOB_STARTED, JOB_FINISHED, JOB_FAILED, JOB_SKIPPED}
+REPORT_EVENTS = {REPORT_STARTED, REPORT_FINISHED, REPORT_FAILED, TEMPLATES_CHANGED}
 COALESCE_SECONDS = 0.05  # a burst of events (a job filling six keys) is one write
 COMMAND_POLL_SECONDS = 0.25  # how often a dashboard waiting for its command's answer looks
 
@@ -68,6 +69,11 @@ class Channel:
         self.watcher: Watcher | None = None
         self.loop: asyncio.AbstractEventLoop | None = None
         self.status: dict[str, Any] | None = None  # the scheduling process's, when another process schedules
+        # The Reports part of the stored view (three queries), read again only after a report event:
+        # a count of those events, and the count the stored part was read at.
+        self._reports_part: dict[str, Any] | None = None
+        self._report_changes = 0
+        self._reports_read_at = -1
 
     @property
     def engine(self) -> Any:
@@ -101,6 +107,8 @@ class Channel:
 
     def _on_local_event(self, event: ServiceEvent) -> None:
         # In the publisher's thread: queue, nothing else.
+        if event.kind in REPORT_EVENTS:
+            self._report_changes += 1  # a report or template changed, here or (relayed) elsewhere
         if event.kind not in SHARED or event.detail.get("remote"):
             return
         detail = {k: v for k, v in event.detail.items() if k != "keys" or len(v) <= 20}
@@ -142,6 +150,7 @@ class Channel:
         if self.scheduling():
             self._write_snapshot(engine, keys, cleared)
             channel.write_status(engine, self.current_status(now))
+            channel.write_view(engine, self.current_view(now))
             if any(kind == SCHEDULER_STATE for kind, _, _ in pending):
                 self._obey()  # we may have just taken over: run what attached dashboards asked meanwhile
         if pending:
@@ -178,6 +187,28 @@ class Channel:
             "cache": {"size": stats.size, "maxsize": stats.maxsize, "hits": stats.hits, "misses": stats.misses,
                       "stale": stats.stale},
             "writtenAt": now.isoformat(),
+        }
+
+    def current_view(self, now: datetime) -> dict[str, Any]:
+        """What the Jobs, Metrics and Reports panes show, for the next dashboard's first frame
+        (data/lastview.py; the Analytics pane's part is the cache snapshot)."""
+        from ..data.lastview import VIEW_VERSION
+        from ..runtime.plain import to_plain
+
+        processor = self.services.processor
+        if self._reports_read_at != self._report_changes or self._reports_part is None:
+            from ..reports.overview import reports_overview
+
+            self._reports_read_at = self._report_changes  # before reading: a change meanwhile reads again
+            self._reports_part = to_plain(reports_overview(self.services.reports))
+        return {
+            "version": VIEW_VERSION,
+            "writtenAt": now.isoformat(),
+            "jobs": to_plain(processor.get_job_statuses()),
+            "jobMetrics": to_plain(processor.get_job_metrics()),
+            "cache": to_plain(processor.cache_stats()),
+            "performance": processor.latest_performance,
+            "reports": self._reports_part,
         }
 
     def publish_status(self) -> None:

@@ -86,6 +86,11 @@ class AnalyticsPane(Pane):
         self._jobs_have_run = False
         self._now: datetime | None = None
 
+    @property
+    def shown_keys(self) -> set[str]:
+        """The cache keys the pane shows now (its charts and tables may still say "no data")."""
+        return set(self._entries)
+
     def compose(self) -> ComposeResult:
         yield Static("", id="summary", classes="detail")
         with Grid(id="charts"):

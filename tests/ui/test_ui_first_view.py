@@ -1,0 +1,76 @@
+"""The first frame is a full frame: the panes from the last known view while the services open."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+
+from tests.support.ui import cell, settle, static_text, until
+from tui_analytics.data.config import Settings
+from tui_analytics.data.lastview import read_last_view
+from tui_analytics.runtime.clock import FrozenClock
+from tui_analytics.ui import build_app
+from tui_analytics.ui.services import DashboardServices
+from tui_analytics.wiring import Services
+
+WIDE = (160, 50)
+
+
+async def _ran_before(settings: Settings, clock: FrozenClock) -> None:
+    """What a data directory holds once a dashboard or `serve` has scheduled there: one job run."""
+    root = Services(settings, clock=clock, processor_options={"warm_on_start": False, "probe_loop_lag": False})
+    await asyncio.to_thread(root.open)
+    root.start(follow=False)
+    root.channel.tell(background=False)
+    await root.processor.trigger_job("top-items")
+    await asyncio.to_thread(root.channel.flush)
+    root.stop(interrupt=True)
+
+
+async def test_the_panes_show_the_last_known_view_until_the_services_are_open(settings, frozen_clock, monkeypatch):
+    await _ran_before(settings, frozen_clock)
+    frozen_clock.advance(30)
+    opening = threading.Event()
+    release = threading.Event()
+    real_open = DashboardServices.open
+
+    def slow_open(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        opening.set()
+        release.wait(30)
+        real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(DashboardServices, "open", slow_open)
+    app = build_app(settings, clock=frozen_clock, start_scheduler=False,
+                    last_view=read_last_view(settings.resolved_state_url))
+    async with app.run_test(size=WIDE) as pilot:
+        await until(pilot, opening.is_set)
+        screen = app.screen
+        assert not app.services.ready
+        jobs = screen.query_one("#jobs-table")
+        assert jobs.row_count == 6
+        assert cell(jobs, "top-items", "status").endswith("completed")
+        assert "top-items:10" in screen.query_one("#analytics").shown_keys
+        assert screen.query_one("#templates-table").row_count == 4
+        runs = [str(c) for c in screen.query_one("#metrics-table").get_row_at(0)]
+        assert runs[0] == "Runs" and runs[1].startswith("1 ✓")
+        activity = static_text(screen.query_one("#activity-label"))
+        assert activity.startswith("Opening the database… showing the last known state (")
+        release.set()
+        await until(pilot, lambda: app.services.ready)
+        await settle(pilot)
+        assert not screen.query_one("#activity").display
+        assert cell(screen.query_one("#jobs-table"), "top-items", "status").endswith("completed")
+
+
+async def test_without_a_last_view_the_panes_wait_as_before(settings, frozen_clock, monkeypatch):
+    release = threading.Event()
+    real_open = DashboardServices.open
+    monkeypatch.setattr(DashboardServices, "open", lambda self, *a, **k: (release.wait(30), real_open(self, *a, **k)))
+    app = build_app(settings, clock=frozen_clock, start_scheduler=False,
+                    last_view=read_last_view(settings.resolved_state_url))
+    async with app.run_test(size=WIDE) as pilot:
+        await pilot.pause()
+        assert app.screen.query_one("#jobs-table").row_count == 0
+        assert static_text(app.screen.query_one("#activity-label")) == "Opening the database…"
+        release.set()
+        await until(pilot, lambda: app.services.ready)

@@ -1,0 +1,79 @@
+"""Dataclasses to JSON-ready values and back, for views stored as text (data/lastview.py).
+
+Only what those views hold: nested dataclasses, lists, tuples, dicts, datetimes (ISO 8601
+with offset) and JSON scalars. Reading back takes the field types from the annotations,
+so a datetime comes back as a datetime and a tuple as a tuple; fields the text lacks keep
+their defaults and fields the class no longer has are ignored, so a view written by an
+older or newer release still reads (or fails with ValueError, never half-built).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from datetime import datetime
+from functools import cache
+from typing import Any, TypeVar, cast
+
+T = TypeVar("T")
+
+
+def to_plain(value: Any) -> Any:
+    """A value json.dumps can write: dataclasses become dicts, datetimes ISO strings, tuples lists."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [to_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {str(k): to_plain(v) for k, v in value.items()}
+    return value
+
+
+@cache
+def _hints(cls: Any) -> dict[str, Any]:
+    return typing.get_type_hints(cls)
+
+
+def from_plain(cls: type[T], data: Any) -> T:
+    """`cls` built from what to_plain wrote; ValueError when `data` does not fit it."""
+    if not isinstance(data, dict):
+        raise ValueError(f"{cls.__name__}: expected an object, got {type(data).__name__}")
+    hints = _hints(cast(Any, cls))
+    values = {}
+    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+        if f.name in data:
+            values[f.name] = _convert(hints[f.name], data[f.name], f"{cls.__name__}.{f.name}")
+    try:
+        return cls(**values)
+    except TypeError as exc:  # a required field is missing
+        raise ValueError(f"{cls.__name__}: {exc}") from None
+
+
+def _convert(hint: Any, value: Any, where: str) -> Any:
+    if value is None:
+        return None
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        options = [a for a in args if a is not type(None)]
+        return _convert(options[0], value, where) if len(options) == 1 else value
+    if hint is datetime:
+        if not isinstance(value, str):
+            raise ValueError(f"{where}: expected a date and time, got {value!r}")
+        try:
+            return datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError(f"{where}: not a date and time: {value!r}") from None
+    if dataclasses.is_dataclass(hint):
+        return from_plain(hint, value)  # type: ignore[arg-type]
+    if origin in (tuple, list):
+        if not isinstance(value, list):
+            raise ValueError(f"{where}: expected a list, got {type(value).__name__}")
+        inner = args[0] if args else Any
+        items = [_convert(inner, v, where) for v in value]
+        return tuple(items) if origin is tuple else items
+    if origin is dict and not isinstance(value, dict):
+        raise ValueError(f"{where}: expected an object, got {type(value).__name__}")
+    return value
