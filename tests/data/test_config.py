@@ -170,3 +170,27 @@ def test_settings_built_in_python_refuse_an_interval_the_scheduler_cannot_add(tm
     for seconds in (1e12, float("inf"), float("nan"), 0):
         with pytest.raises(ConfigError, match="the interval of user-growth must"):
             Settings.for_dir(tmp_path, job_intervals={"user-growth": seconds})
+
+
+@pytest.mark.parametrize("url", [
+    "sqlite:///x.db", "sqlite://", "sqlite:////abs/x", "postgresql://u:p@h:5432/db",
+    "postgresql+psycopg://u:p%40x@[::1]:5432/db?sslmode=require", "mysql+pymysql://root@127.0.0.1:3306/test",
+    "postgresql://u:p:q@h/db", "not a url", "://x", "pg:/x", "a b://x", "postgresql://u:p@h:abc/db",
+])
+def test_database_urls_are_checked_as_sqlalchemy_reads_them(url: str) -> None:
+    # The check runs without SQLAlchemy (settings load before every command): it must agree with it.
+    from sqlalchemy.engine import make_url
+
+    from tui_analytics.data.config import _check_url
+
+    try:
+        make_url(url)
+        accepted = True
+    except Exception:  # ArgumentError, or ValueError for a port that is not a number
+        accepted = False
+    try:
+        _check_url("TUI_ANALYTICS_DATABASE_URL", url)
+        ours = True
+    except ConfigError:
+        ours = False
+    assert ours == accepted

@@ -52,3 +52,24 @@ def test_export_imports_no_scheduler_screen_or_reports_service(tmp_path):
     assert not unwanted, sorted(unwanted)
     services = {"tui_analytics.reports.service", "tui_analytics.processor.processor", "tui_analytics.ui"} & modules
     assert not services, sorted(services)
+
+
+def test_the_dashboard_is_built_and_filled_before_sqlalchemy_or_the_scheduler_load(tmp_path):
+    """What the dashboard does before its first frame (settings with a database URL, the last known
+    view, the app) imports neither SQLAlchemy nor APScheduler: those load behind the first frame."""
+    script = (
+        "import sys\n"
+        "from tui_analytics.data.config import load_settings\n"
+        "from tui_analytics.data.lastview import read_last_view\n"
+        "from tui_analytics.ui import build_app\n"
+        "settings = load_settings()\n"
+        "build_app(settings, last_view=read_last_view(settings.resolved_state_url))\n"
+        "print(sorted({m.split('.')[0] for m in sys.modules} & {'sqlalchemy', 'apscheduler', 'croniter'}))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TUI_ANALYTICS_")}
+    env.update(TUI_ANALYTICS_DATA_DIR=str(tmp_path), TUI_ANALYTICS_DATABASE_URL="postgresql://u:secret@db:5432/app",
+               TUI_ANALYTICS_STATE_URL=f"sqlite:///{tmp_path}/state.sqlite3")
+    proc = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert proc.stdout.strip() == "[]"

@@ -197,20 +197,28 @@ class DashboardApp(App[None]):
             self.set_keymap(self.keymap)
         if self.preferences is not None:
             self.theme_changed_signal.subscribe(self, self._theme_chosen)
+        # The panes are filled from the main screen's own mount, so its first frame is a full one.
+        self.main_screen.when_mounted = self._main_screen_mounted
         await self.push_screen(self.main_screen)
-        self.main_screen.header.set_database(self.services.database_label, demo=self.services.settings.uses_demo_data)
-        self.main_screen.header.set_time(self.clock.now())
-        self.main_screen.show_scheduler(self.state.scheduler)
         self.set_interval(TICK_SECONDS, self._tick)
         if self._stalls is not None:
             self._stalls.start()
         if self.services.ready:
             self.post_message(ServicesReady())
         else:
-            self._show_first_view()
             # After the first frame: the worker's imports (SQLAlchemy, APScheduler, the services)
             # hold the GIL, and the operator should see the dashboard's frame while they run.
             self.call_after_refresh(self._start_services)
+
+    def _main_screen_mounted(self) -> None:
+        """The main screen's widgets exist and nothing is drawn yet: the header, and the panes from
+        the last known view if the services are not open (see _show_first_view)."""
+        header = self.main_screen.header
+        header.set_database(self.services.database_label, demo=self.services.settings.uses_demo_data)
+        header.set_time(self.clock.now())
+        self.main_screen.show_scheduler(self.state.scheduler)
+        if not self.services.ready:
+            self._show_first_view()
 
     def _show_first_view(self) -> None:
         """Before the services are open: the panes from the last known view, if there is one
@@ -220,7 +228,7 @@ class DashboardApp(App[None]):
             self.main_screen.show_activity("Opening the database…")
             return
         self._dirty.update(("jobs", "metrics", "analytics", "reports"))
-        self._redraw_dirty()
+        self._redraw_dirty(composing=True)
         when = first.written_at
         self.main_screen.show_activity(
             "Opening the database… showing the last known state"
@@ -460,11 +468,12 @@ class DashboardApp(App[None]):
         """True when no pane waits to be redrawn and no worker runs (tests and screenshots wait for this)."""
         return self._shown and not self._dirty and not any(w.is_running for w in self.workers)
 
-    def _redraw_dirty(self) -> None:
-        """Redraw the panes marked stale (see refresh_panes)."""
+    def _redraw_dirty(self, *, composing: bool = False) -> None:
+        """Redraw the panes marked stale (see refresh_panes); `composing`: from the main screen's
+        own mount, before its first frame (it does not count as mounted yet)."""
         dirty, self._dirty = self._dirty, set()
         screen = self.main_screen
-        if not screen.is_mounted or not self.is_running:  # quitting: the panes are being torn down
+        if not (screen.is_mounted or composing) or not self.is_running:  # quitting: panes torn down
             return
         services = self.services
         now = self.clock.now()

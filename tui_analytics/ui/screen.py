@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import tzinfo
 from typing import ClassVar
@@ -47,6 +48,8 @@ class MainScreen(ControlActionsMixin, ActionsMixin, Screen[None]):
         self._demo = demo
         self._tz = tz
         self.active_pane = "jobs"
+        # Called once the panes exist, before the first frame (the app fills them there).
+        self.when_mounted: Callable[[], None] | None = None
 
     def compose(self) -> ComposeResult:
         yield StatusHeader(self._title, self._database, demo=self._demo, tz=self._tz)
@@ -66,6 +69,8 @@ class MainScreen(ControlActionsMixin, ActionsMixin, Screen[None]):
     def on_mount(self) -> None:
         self._activate("jobs")
         self.query_one("#jobs-table").focus()
+        if self.when_mounted is not None:
+            self.when_mounted()
 
     def show_scheduler(self, state: str, attached: str | None = None) -> None:
         """The header's scheduler state (or whom this dashboard is attached to), and the footer's `p`
