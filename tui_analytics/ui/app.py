@@ -345,11 +345,13 @@ class DashboardApp(App[None]):
         for bus in self.services.buses():
             self._unsubscribe.append(bus.subscribe(self._on_service_event))
         if self.start_scheduler:
-            if started_here:
+            if started_here and self.services.first is None:
                 # Attaching starts the warm-up runs at once (threads that hold the GIL and post
                 # events): draw the filled panes first, then schedule.
                 self.call_after_refresh(self._schedule_services)
             else:
+                # The panes show the last known view already: schedule first, so the live frame
+                # has next runs and the scheduler's state rather than a moment of "stopped".
                 self._schedule_services()
         if self.services.opened_demo_data:
             self.notify("No database configured: showing the built-in demo data.", title="Demo data", timeout=6)

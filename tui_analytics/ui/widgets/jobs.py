@@ -150,8 +150,10 @@ class JobsPane(Pane):
         if self._schedule_state == "paused" or job.paused:  # the whole scheduler, or this job alone (z)
             return self.table.tone(f"{fmt.STATUS_SYMBOLS['paused']} paused", "warn")
         if job.next_run is None:
-            # read-only: another process schedules it; otherwise only manual runs (t) happen
-            return self.table.tone("elsewhere" if self._schedule_state == "read-only" else "manual", "muted")
+            # starting: not scheduled yet (the last known view); read-only: another process
+            # schedules it; otherwise only manual runs (t) happen
+            words = {"starting": fmt.DASH, "read-only": "elsewhere"}.get(self._schedule_state, "manual")
+            return self.table.tone(words, "muted")
         return fmt.countdown(job.next_run, now)
 
     def _show_detail(self) -> None:
