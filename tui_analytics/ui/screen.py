@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from dataclasses import replace
 from datetime import tzinfo
 from typing import ClassVar
@@ -51,6 +52,7 @@ class MainScreen(ControlActionsMixin, ActionsMixin, Screen[None]):
 
     def compose(self) -> ComposeResult:
         self._set_breakpoint_classes()
+        self._freeze_imports()
         yield StatusHeader(self._title, self._database, demo=self._demo, tz=self._tz)
         with Vertical(id="activity"):
             yield Label("Starting…", id="activity-label")
@@ -79,6 +81,19 @@ class MainScreen(ControlActionsMixin, ActionsMixin, Screen[None]):
         for dimension, breakpoints in ((width, self.HORIZONTAL_BREAKPOINTS), (height, self.VERTICAL_BREAKPOINTS)):
             classes.update(dict.fromkeys(self._get_breakpoint_classes(dimension, breakpoints), True))
         self.update_classes(classes, update=False)
+
+    def _freeze_imports(self) -> None:
+        """gc.freeze() what is loaded before the panes are built, when this app starts its own services.
+
+        Everything imported so far (Textual, our modules, the app) lives as long as the process;
+        left in the collector's generations, the full collection that the panes' allocations set
+        off walked all of it on the loop (15-25 ms of the first frame). DashboardApp freezes again
+        once its services are up (the same reasoning); apps over services built elsewhere (tests)
+        are not frozen, so a test process keeps collecting what its many apps leave behind.
+        """
+        app = self.app
+        if getattr(app, "freeze_gc", False) and not app.services.ready:
+            gc.freeze()
 
     def _on_screen_resume(self, event: events.ScreenResume) -> None:
         """The first resume (being pushed) does not restyle the tree: every widget was styled as it
