@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 import os
 import re
-from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -76,6 +75,8 @@ def check_smtp_url(name: str, url: str, masked: str) -> str:
 
 def check_sender(name: str, value: str) -> str:
     """An e-mail address, alone or with a display name ("Reports <reports@example.com>")."""
+    from email.utils import parseaddr  # the email package: only when a sender is configured
+
     display, address = parseaddr(value)
     if re.search(r"[\x00-\x1f\x7f]", value) or not _ADDRESS.fullmatch(address) or len(address) > 254:
         raise ConfigError(f"{name} must be an e-mail address such as reports@example.com, got {shorten(value)}")
