@@ -61,10 +61,12 @@ class MainScreen(ControlActionsMixin, ActionsMixin, Screen[None]):
         tabs.can_focus = False  # Tab and the number keys move between panes, not onto the tab bar
         yield tabs
         with Container(id="panes"):
-            yield JobsPane(tz=self._tz)
-            yield MetricsPane(tz=self._tz)
-            yield AnalyticsPane(tz=self._tz)
-            yield ReportsPane(tz=self._tz)
+            for pane in (JobsPane(tz=self._tz), MetricsPane(tz=self._tz), AnalyticsPane(tz=self._tz),
+                         ReportsPane(tz=self._tz)):
+                # Mounted with the class on_mount's _activate gives it: changed after the mount, the
+                # class restyled the pane's whole subtree once more.
+                pane.set_class(pane.id == self.active_pane, "-active", update=False)
+                yield pane
         yield Footer(compact=True, show_command_palette=False)
 
     def _set_breakpoint_classes(self) -> None:
