@@ -12,15 +12,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import tzinfo
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..runtime.errors import ConfigError
 from ..runtime.redact import redact, register_secret, register_url, userinfo
-from .alert_targets import AlertTarget, parse_alerts, parse_grace
-from .config_values import check_dir, check_sender, check_smtp_url, parse_bool, parse_number, shorten
+from .config_values import check_dir, check_sender, check_smtp_url, parse_bool, parse_grace, parse_number, shorten
 from .sourcemap import BUILTIN, SourceMapping, parse_source
+
+if TYPE_CHECKING:
+    from .alert_targets import AlertTarget
 
 ENV_PREFIX = "TUI_ANALYTICS_"
 APP_NAME = "tui-analytics"
@@ -348,7 +350,11 @@ def load_settings(
                           "the mapping describes your database, not the demo one")
     timezone_name = str(values.get("timezone") or "local")
     resolve_timezone(timezone_name)  # fail now, with a clear message, not at the first report
-    alerts = parse_alerts(table["alerts"], config_path, env=env) if "alerts" in table else ()
+    alerts: tuple[AlertTarget, ...] = ()
+    if "alerts" in table:
+        from .alert_targets import parse_alerts  # its URL, e-mail and header checks: only when alerts are set
+
+        alerts = parse_alerts(table["alerts"], config_path, env=env)
     return Settings(
         data_dir=data_dir,
         database_url=_check_url("TUI_ANALYTICS_DATABASE_URL", values["database_url"]) if values.get("database_url") else None,

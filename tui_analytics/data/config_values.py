@@ -41,6 +41,15 @@ def parse_bool(name: str, value: Any) -> bool:
     raise ConfigError(f"{name} must be true or false, got {shorten(value)}")
 
 
+MAX_GRACE = 1000.0  # intervals
+
+
+def parse_grace(name: str, value: Any) -> float:
+    """How many of a job's intervals may pass without a successful run before it is late (the
+    alerts' grace; here rather than in alert_targets.py, which loads only when alerts are set)."""
+    return parse_number(name, value, minimum=1, maximum=MAX_GRACE)
+
+
 def parse_number(name: str, value: Any, *, minimum: float, maximum: float, whole: bool = False) -> float:
     """A finite number in [minimum, maximum] from a TOML number or a text of ASCII digits."""
     if isinstance(value, str) and _ASCII_NUMBER.fullmatch(value.strip()):
