@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tui_analytics.data.config import DEFAULT_INTERVALS, load_settings, mask_url
+from tui_analytics.data.config import DEFAULT_INTERVALS, DEFAULT_SENDER, load_settings, mask_url
+from tui_analytics.data.config_values import check_sender
 from tui_analytics.runtime.errors import ConfigError
 
 
@@ -19,6 +20,11 @@ def test_defaults_work_with_nothing_set(tmp_path):
     assert "tui-analytics" in str(s.data_dir)
     assert s.disable_auto_sync is False
     assert s.job_intervals == DEFAULT_INTERVALS
+
+
+def test_the_default_sender_passes_the_check_it_skips():
+    # load_settings does not check the default sender (that would load the email package at start-up)
+    assert check_sender("TUI_ANALYTICS_SMTP_FROM", DEFAULT_SENDER) == DEFAULT_SENDER
 
 
 def test_environment_overrides_toml(tmp_path):

@@ -28,7 +28,6 @@ DEFAULT_SECRET_HEADER = "X-Tui-Analytics-Secret"
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_ATTEMPTS = 4
 MAX_ATTEMPTS = 10
-MAX_GRACE = 1000.0  # intervals
 
 _KEYS = frozenset({"name", "on", "url", "email", "slack", "secret", "secret_env", "secret_header", "timeout", "attempts"})
 _HEADER = re.compile(r"[A-Za-z0-9-]{1,64}")
@@ -73,11 +72,6 @@ def parse_alerts(value: Any, path: object, *, env: Mapping[str, str] | None = No
         raise ConfigError(f"alerts in {path} must be an array of tables ([[alerts]] entries), got {shorten(value)}")
     targets = [_target(entry, f"alerts[{index}]", path, env) for index, entry in enumerate(value, 1)]
     return _unique_names(targets, path)
-
-
-def parse_grace(name: str, value: Any) -> float:
-    """How many of a job's intervals may pass without a successful run before it is late."""
-    return parse_number(name, value, minimum=1, maximum=MAX_GRACE)
 
 
 def _target(entry: dict[str, Any], key: str, path: object, env: Mapping[str, str]) -> AlertTarget:

@@ -8,23 +8,25 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import tzinfo
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..runtime.errors import ConfigError
 from ..runtime.redact import redact, register_secret, register_url, userinfo
-from .alert_targets import AlertTarget, parse_alerts, parse_grace
-from .config_values import check_dir, check_sender, check_smtp_url, parse_bool, parse_number, shorten
+from .config_values import check_dir, check_sender, check_smtp_url, parse_bool, parse_grace, parse_number, shorten
 from .sourcemap import BUILTIN, SourceMapping, parse_source
+
+if TYPE_CHECKING:
+    from .alert_targets import AlertTarget
 
 ENV_PREFIX = "TUI_ANALYTICS_"
 APP_NAME = "tui-analytics"
+DEFAULT_SENDER = "tui-analytics@localhost"  # SMTP_FROM when none is configured
 
 # TOML key -> environment variable. Keys in the file are the variable names
 # without the prefix, lower-case (`database_url = "..."`).
@@ -264,6 +266,8 @@ def _check_url(name: str, url: str) -> str:
 
 def read_toml(path: Path | str) -> dict[str, Any]:
     """The settings table of a TOML file (top level, or a [tui-analytics] table)."""
+    import tomllib  # only when there is a file to read
+
     path = Path(path)
     try:
         with path.open("rb") as fh:
@@ -342,7 +346,9 @@ def load_settings(
     data_dir = directory("data_dir") or _default_data_dir()
     # Read whether or not a server is set: a bad value is an error either way.
     smtp_timeout = parse_number("TUI_ANALYTICS_SMTP_TIMEOUT", values.get("smtp_timeout", 30), minimum=1, maximum=3600)
-    sender = check_sender("TUI_ANALYTICS_SMTP_FROM", str(values.get("smtp_from") or "tui-analytics@localhost"))
+    sender = str(values.get("smtp_from") or DEFAULT_SENDER)
+    if sender != DEFAULT_SENDER:  # the default is valid (tests/data/test_config.py): no email package to check it
+        sender = check_sender("TUI_ANALYTICS_SMTP_FROM", sender)
     smtp = None
     if values.get("smtp_url"):
         url = str(values["smtp_url"])
@@ -353,7 +359,11 @@ def load_settings(
                           "the mapping describes your database, not the demo one")
     timezone_name = str(values.get("timezone") or "local")
     resolve_timezone(timezone_name)  # fail now, with a clear message, not at the first report
-    alerts = parse_alerts(table["alerts"], config_path, env=env) if "alerts" in table else ()
+    alerts: tuple[AlertTarget, ...] = ()
+    if "alerts" in table:
+        from .alert_targets import parse_alerts  # its URL, e-mail and header checks: only when alerts are set
+
+        alerts = parse_alerts(table["alerts"], config_path, env=env)
     return Settings(
         data_dir=data_dir,
         database_url=_check_url("TUI_ANALYTICS_DATABASE_URL", values["database_url"]) if values.get("database_url") else None,

@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 import os
 import re
-from email.utils import parseaddr
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -40,6 +39,15 @@ def parse_bool(name: str, value: Any) -> bool:
     if text in ("0", "false", "no", "off"):
         return False
     raise ConfigError(f"{name} must be true or false, got {shorten(value)}")
+
+
+MAX_GRACE = 1000.0  # intervals
+
+
+def parse_grace(name: str, value: Any) -> float:
+    """How many of a job's intervals may pass without a successful run before it is late (the
+    alerts' grace; here rather than in alert_targets.py, which loads only when alerts are set)."""
+    return parse_number(name, value, minimum=1, maximum=MAX_GRACE)
 
 
 def parse_number(name: str, value: Any, *, minimum: float, maximum: float, whole: bool = False) -> float:
@@ -76,6 +84,8 @@ def check_smtp_url(name: str, url: str, masked: str) -> str:
 
 def check_sender(name: str, value: str) -> str:
     """An e-mail address, alone or with a display name ("Reports <reports@example.com>")."""
+    from email.utils import parseaddr  # the email package: only when a sender is configured
+
     display, address = parseaddr(value)
     if re.search(r"[\x00-\x1f\x7f]", value) or not _ADDRESS.fullmatch(address) or len(address) > 254:
         raise ConfigError(f"{name} must be an e-mail address such as reports@example.com, got {shorten(value)}")

@@ -17,9 +17,6 @@ from textual import work
 from ..runtime.errors import TemplateValidationError, one_line
 from . import format as fmt
 from .messages import ExportFinished, ExportProgress, ExportStarted, SchedulerStateChanged
-from .screens.confirm import ConfirmDialog, QuitDialog
-from .screens.help import HelpScreen
-from .screens.invalidate import InvalidateDialog
 
 # The export and template dialogs import the export and reports packages (and SQLAlchemy):
 # they are imported when their key is first pressed, so start-up does not pay for them.
@@ -96,6 +93,8 @@ class ActionsMixin(_Host):
         services = self._ready()
         if services is None:
             return
+        from .screens.confirm import ConfirmDialog  # the dialogs load when first opened (or warmed: warmup.py)
+
         count = len(services.cache_keys("*"))
 
         def answered(yes: bool | None) -> None:
@@ -121,6 +120,9 @@ class ActionsMixin(_Host):
         services = self._ready()
         if services is None:
             return
+        from .screens.confirm import ConfirmDialog
+        from .screens.invalidate import InvalidateDialog
+
         job_id = self.jobs.selected_job if self.active_pane == "jobs" else None
         start = f"{job_id}*" if job_id else ""
 
@@ -301,6 +303,8 @@ class ActionsMixin(_Host):
         if template is None:
             return
 
+        from .screens.confirm import ConfirmDialog
+
         def answered(yes: bool | None) -> None:
             if yes:
                 self._delete_template(template)
@@ -357,6 +361,8 @@ class ActionsMixin(_Host):
     # -- the rest -----------------------------------------------------------------------
 
     def action_help(self) -> None:
+        from .screens.help import HelpScreen
+
         services = self.app.services
         self.app.push_screen(HelpScreen(services.display_path(services.settings.dashboard_log), self.app.keymap))
 
@@ -371,6 +377,7 @@ class ActionsMixin(_Host):
             self.app.exit()
             return
         log.info("quit asked while running: %s", "; ".join(lost))
+        from .screens.confirm import QuitDialog
 
         def answered(quit_now: bool | None) -> None:
             if quit_now:

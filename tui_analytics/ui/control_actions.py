@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 from textual import work
 
-from ..processor.jobsettings import describe_interval
 from ..runtime.errors import one_line
 from . import format as fmt
 
@@ -86,6 +85,8 @@ class ControlActionsMixin(_Host):
         except Exception as exc:
             self.notify(f"{job_id}: {one_line(exc)}", title="Interval not changed", severity="error")
             return
+        from ..processor.jobsettings import describe_interval  # the processor package: not before the first frame
+
         every = describe_interval(seconds if seconds is not None else services.configured_interval(job_id))
         which = " (the configured interval)" if seconds is None else ""
         status = next((s for s in services.job_statuses() if s.id == job_id), None)

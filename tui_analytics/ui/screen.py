@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import tzinfo
@@ -50,8 +51,11 @@ class MainScreen(ControlActionsMixin, ActionsMixin, Screen[None]):
         self.active_pane = "jobs"
         # Called once the panes exist, before the first frame (the app fills them there).
         self.when_mounted: Callable[[], None] | None = None
+        self._resumed = False
 
     def compose(self) -> ComposeResult:
+        self._set_breakpoint_classes()
+        self._freeze_imports()
         yield StatusHeader(self._title, self._database, demo=self._demo, tz=self._tz)
         with Vertical(id="activity"):
             yield Label("Starting…", id="activity-label")
@@ -60,11 +64,50 @@ class MainScreen(ControlActionsMixin, ActionsMixin, Screen[None]):
         tabs.can_focus = False  # Tab and the number keys move between panes, not onto the tab bar
         yield tabs
         with Container(id="panes"):
-            yield JobsPane(tz=self._tz)
-            yield MetricsPane(tz=self._tz)
-            yield AnalyticsPane(tz=self._tz)
-            yield ReportsPane(tz=self._tz)
+            for pane in (JobsPane(tz=self._tz), MetricsPane(tz=self._tz), AnalyticsPane(tz=self._tz),
+                         ReportsPane(tz=self._tz)):
+                # Mounted with the class on_mount's _activate gives it: changed after the mount, the
+                # class restyled the pane's whole subtree once more.
+                pane.set_class(pane.id == self.active_pane, "-active", update=False)
+                yield pane
         yield Footer(compact=True, show_command_palette=False)
+
+    def _set_breakpoint_classes(self) -> None:
+        """The breakpoint classes (`-wide`, `-tall`...) Textual would set on the first Resize, set
+        before the panes exist.
+
+        Textual sets them when the screen gets its first Resize, after every widget was styled
+        once: changing the screen's classes then restyled the whole tree again (~20 ms of the
+        first frame). Styled with the right classes from the start, that Resize changes nothing.
+        The same computation as Screen._on_resize, from the same breakpoints.
+        """
+        width, height = self.app.size
+        classes = {name: False for _, name in [*self.HORIZONTAL_BREAKPOINTS, *self.VERTICAL_BREAKPOINTS]}
+        for dimension, breakpoints in ((width, self.HORIZONTAL_BREAKPOINTS), (height, self.VERTICAL_BREAKPOINTS)):
+            classes.update(dict.fromkeys(self._get_breakpoint_classes(dimension, breakpoints), True))
+        self.update_classes(classes, update=False)
+
+    def _freeze_imports(self) -> None:
+        """gc.freeze() what is loaded before the panes are built, when this app starts its own services.
+
+        Everything imported so far (Textual, our modules, the app) lives as long as the process;
+        left in the collector's generations, the full collection that the panes' allocations set
+        off walked all of it on the loop (15-25 ms of the first frame). DashboardApp freezes again
+        once its services are up (the same reasoning); apps over services built elsewhere (tests)
+        are not frozen, so a test process keeps collecting what its many apps leave behind.
+        """
+        app = self.app
+        if getattr(app, "freeze_gc", False) and not app.services.ready:
+            gc.freeze()
+
+    def _on_screen_resume(self, event: events.ScreenResume) -> None:
+        """The first resume (being pushed) does not restyle the tree: every widget was styled as it
+        was mounted, a moment ago, and restyling all ~60 again took ~20 ms of the first frame.
+        Later resumes (a dialog closed) restyle as Textual does: the theme may have changed."""
+        if not self._resumed:
+            self._resumed = True
+            event.refresh_styles = False
+        # Screen._on_screen_resume runs after this (Textual calls each class's handler).
 
     def on_mount(self) -> None:
         self._activate("jobs")

@@ -8,7 +8,6 @@ they redraw, so it stays through the live refreshes; escape clears it.
 
 from __future__ import annotations
 
-import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -29,6 +28,8 @@ class RowFilter:
 
     @classmethod
     def parse(cls, text: str) -> RowFilter:
+        import shlex  # only once someone types a filter
+
         try:
             words = shlex.split(text)
         except ValueError:  # an unclosed quote while typing
