@@ -1,16 +1,16 @@
 """CLI start-up: `tui-analytics --help` and `--version` vs a bare argparse program, each in its own process.
 
 Scripts and cron call the CLI many times; what it costs before doing anything is
-its import list, which these cases keep honest (see docs/cli.md on start-up).
+its import list, which these cases keep honest (see "Start-up" in docs/cli.md).
 """
 
 from __future__ import annotations
 
-from benchmarks.common import Context, Row, check, child_env, median, run_child
+from benchmarks.common import Context, Row, check, compiled_env, median, run_child
 
 
 def run(ctx: Context) -> list[Row]:
-    env = child_env(TUI_ANALYTICS_DATA_DIR=str(ctx.workdir / "cli-data"))
+    env = compiled_env(ctx, TUI_ANALYTICS_DATA_DIR=str(ctx.workdir / "cli-data"))
     rows: list[Row] = []
     repeat = max(ctx.repeat, 5)
     for flag in ("--help", "--version"):

@@ -8,7 +8,7 @@ stall monitor's figure (runtime/stall.py) at a 10 ms threshold; the target is 50
 
 from __future__ import annotations
 
-from benchmarks.common import Context, Row, check, child_env, median, run_child
+from benchmarks.common import Context, Row, check, compiled_env, median, run_child
 from benchmarks.dialog_child import DIALOGS
 
 LIMIT_MS = 50.0
@@ -27,7 +27,8 @@ def _figures(out: str) -> dict[str, float]:
 
 def run(ctx: Context) -> list[Row]:
     first_db = ctx.size.databases[0]
-    env = child_env(
+    env = compiled_env(
+        ctx,
         TUI_ANALYTICS_DATABASE_URL=ctx.urls[first_db],
         TUI_ANALYTICS_DATA_DIR=str(ctx.workdir / "dialog-data"),
         TUI_ANALYTICS_LOG_DIR=str(ctx.workdir / "dialog-data"),
@@ -35,6 +36,8 @@ def run(ctx: Context) -> list[Row]:
     )
     repeat = 3 if ctx.size.name != "smoke" else 1
     rows = []
+    # One uncounted opening writes the bytecode cache, so each counted one starts as installed.
+    run_child(["-m", "benchmarks.dialog_child", next(iter(DIALOGS))], env, timeout=180.0)
     for name, (_before, key, _shows) in DIALOGS.items():
         stalls, opened = [], []
         for _ in range(repeat):

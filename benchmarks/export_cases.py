@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from benchmarks.common import Context, Row, check, child_env, db_path, label, median, run_child
+from benchmarks.common import Context, Row, check, compiled_env, db_path, label, median, run_child
 
 # The repository's recent-activity query, written by hand (same joins, order and bound LIMIT).
 BARE_SQL = (
@@ -30,7 +30,7 @@ def _lines(path: Path) -> int:
 def _one(ctx: Context, rows: int) -> dict[str, list[float]]:
     db = ctx.size.export_db
     out = ctx.workdir / "export.csv"
-    env = child_env(TUI_ANALYTICS_DATABASE_URL=ctx.urls[db], TUI_ANALYTICS_DATA_DIR=str(ctx.workdir / "export-data"))
+    env = compiled_env(ctx, TUI_ANALYTICS_DATABASE_URL=ctx.urls[db], TUI_ANALYTICS_DATA_DIR=str(ctx.workdir / "export-data"))
     cli_args = ["-m", "tui_analytics", "export", "recent-activity", "--limit", str(rows), "-q", "-o", str(out)]
     bare_args = ["-m", "benchmarks.bare_export", str(db_path(db)), BARE_SQL, str(rows), str(out)]
     found: dict[str, list[float]] = {"cli_s": [], "cli_mb": [], "bare_s": [], "bare_mb": []}

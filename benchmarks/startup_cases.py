@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from benchmarks.common import Context, Row, check, child_env, median, run_child
+from benchmarks.common import Context, Row, check, compiled_env, median, run_child
 
 
 def _frame_after_spawn(mode: str, env: dict[str, str]) -> tuple[float, dict[str, float]]:
@@ -28,17 +28,12 @@ def _frame_after_spawn(mode: str, env: dict[str, str]) -> tuple[float, dict[str,
 
 def run(ctx: Context) -> list[Row]:
     first_db = ctx.size.databases[0]
-    env = child_env(
+    env = compiled_env(  # round 0 below writes the bytecode
+        ctx,
         TUI_ANALYTICS_DATABASE_URL=ctx.urls[first_db],
         TUI_ANALYTICS_DATA_DIR=str(ctx.workdir / "startup-data"),
         TUI_ANALYTICS_TIMEZONE="UTC",
-        # Both apps start as an installed package does, from compiled bytecode (round 0 writes it,
-        # outside the source tree). With PYTHONDONTWRITEBYTECODE set, as on some CI machines, the
-        # dashboard recompiled its ~50 modules on every start (~48 ms) while Textual, installed by
-        # pip with its bytecode, did not: that measured the machine's setting, not the product.
-        PYTHONPYCACHEPREFIX=str(ctx.workdir / "pycache"),
     )
-    env.pop("PYTHONDONTWRITEBYTECODE", None)
     times: dict[str, list[float]] = {"bare": [], "dashboard": []}
     phases: dict[str, dict[str, list[float]]] = {"bare": {}, "dashboard": {}}
     repeat = 5 if ctx.size.name != "smoke" else 1

@@ -73,3 +73,15 @@ def test_the_dashboard_is_built_and_filled_before_sqlalchemy_or_the_scheduler_lo
                           timeout=120)
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert proc.stdout.strip() == "[]"
+
+
+def test_help_and_version_load_no_command_module_nor_the_settings(tmp_path):
+    for args in (["--help"], ["--version"]):
+        modules, proc = imported(args, tmp_path)
+        assert proc.returncode == 0, proc.stderr[-2000:]
+        ours = {m for m in modules if m.startswith("tui_analytics.")}
+        assert "tui_analytics.cli.commands" in ours
+        unwanted = {m for m in ours if m.endswith("_cmd") or m.startswith(("tui_analytics.data", "tui_analytics.reports",
+                                                                         "tui_analytics.processor", "tui_analytics.export"))}
+        assert not unwanted, sorted(unwanted)
+        assert "logging" not in modules

@@ -28,7 +28,7 @@ sys.exit(main(sys.argv[1:]))
 @pytest.mark.slow  # a Python subprocess per case
 @pytest.mark.parametrize(("module", "argv"), [
     ("tui_analytics.cli.jobs_cmd", ["jobs", "status"]),  # the sub-commands, while the parser is built
-    ("tui_analytics.processor", ["report", "list"]),
+    ("tui_analytics.reports", ["report", "list"]),
     ("sqlalchemy", ["jobs", "status"]),
     ("textual", []),  # the dashboard
 ])
@@ -45,7 +45,7 @@ def test_sigint_while_the_modules_load_is_one_line_and_exit_130(module, argv, tm
 def test_an_interrupt_before_the_command_runs_is_caught_by_main(monkeypatch, capsys) -> None:
     from tui_analytics import cli
 
-    def interrupted() -> None:
+    def interrupted(*_args: object) -> None:
         raise KeyboardInterrupt
 
     monkeypatch.setattr(cli, "build_parser", interrupted)

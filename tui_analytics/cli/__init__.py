@@ -19,9 +19,7 @@ from typing import NoReturn
 
 from ..runtime.errors import TuiAnalyticsError, one_line
 from ..runtime.redact import RedactingWriter, install_log_redaction, redact, register_environment
-
-# Modules that add sub-commands, in help order.
-_COMMAND_MODULES = ("demo", "export_cmd", "report_cmd", "jobs_cmd", "cache_cmd", "alerts_cmd", "source_cmd", "serve_cmd", "web_cmd")
+from .commands import COMMANDS
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -36,7 +34,10 @@ class OneLineParser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"{prefix}{text}{suffix}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser for `argv`: the command it names is built in full, the others only as their
+    one-line help (building one imports its module, and those imports were most of what
+    `--help` cost). Without `argv`, every command is built, as the help tests walk them."""
     parser = OneLineParser(
         prog="tui-analytics",
         description="Terminal dashboard for an application's analytics. With no command, opens the dashboard.",
@@ -47,15 +48,28 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser.add_argument("--version", action="version", version=f"tui-analytics {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in _COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f".{name}", __name__)
-        except ModuleNotFoundError as exc:
-            if exc.name and exc.name.endswith(name):
-                continue  # that command group is not built yet
-            raise
-        module.register(sub)
+    word = None if argv is None else command_word(argv)
+    for name, (module_name, help_line) in COMMANDS.items():
+        # A word that names no command may be a value the scan misread: build them all then,
+        # so a real command is never left half-built (argparse reports a typo either way).
+        if argv is None or word == name or (word is not None and word not in COMMANDS):
+            importlib.import_module(f".{module_name}", __name__).register(sub)
+        else:
+            sub.add_parser(name, help=help_line)
     return parser
+
+
+def command_word(argv: Sequence[str]) -> str | None:
+    """The first word of `argv` that is not a global option or its value: the command, if any."""
+    words = iter(argv)
+    for word in words:
+        if word == "--":
+            return next(words, None)
+        if word.startswith("--c") and "=" not in word and "--config".startswith(word):
+            next(words, None)  # --config PATH (argparse also accepts a prefix such as --conf)
+        elif not word.startswith("-"):
+            return word
+    return None
 
 
 # An error line stays under this many characters, prefix included: a quoted value over 60
@@ -102,12 +116,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(argv: Sequence[str] | None) -> int:
-    import logging  # here, not at the top: the less Python loads before main(), the
-    import traceback  # shorter the moment a Ctrl-C would still print a traceback
-
     register_environment()
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    args = build_parser(words).parse_args(words)  # --help, --version and usage errors exit here
+    import logging  # not at the top: --help needs neither, and the less Python loads before main(),
+    import traceback  # the shorter the moment a Ctrl-C would still print a traceback
+
     install_log_redaction()
     logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, stream=sys.stderr)
     handler = getattr(args, "handler", None)

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from ..runtime.printable import printable
+from .commands import summary
 from .common import services, whole_number
 
 if TYPE_CHECKING:
@@ -23,7 +24,7 @@ if TYPE_CHECKING:
 
 def register(sub: argparse._SubParsersAction) -> None:
     alerts = sub.add_parser(
-        "alerts", help="send a test alert; show alert targets, open incidents and deliveries",
+        "alerts", help=summary("alerts"),
         description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

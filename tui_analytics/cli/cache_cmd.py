@@ -19,6 +19,7 @@ from ..data.config import shorten
 from ..processor.jobs import known_keys
 from ..runtime.clock import SYSTEM_CLOCK
 from ..runtime.errors import did_you_mean
+from .commands import summary
 from .common import services
 
 WAIT_SECONDS = 10.0  # how long the command waits for the scheduling process's answer
@@ -26,7 +27,7 @@ WAIT_SECONDS = 10.0  # how long the command waits for the scheduling process's a
 
 def register(sub: argparse._SubParsersAction) -> None:
     cache = sub.add_parser(
-        "cache", help="clear or invalidate the analytics cache of the scheduling process",
+        "cache", help=summary("cache"),
         description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

@@ -8,6 +8,7 @@ import time
 from datetime import datetime
 
 from ..data.config import Settings, load_settings, mask_url, shorten
+from .commands import summary
 from .common import whole_number
 
 STATE_TABLES = frozenset({"report_templates", "report_runs", "job_runs"})
@@ -16,7 +17,7 @@ STATE_TABLES = frozenset({"report_templates", "report_runs", "job_runs"})
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "demo-data",
-        help="fill a database with synthetic users, items and activities",
+        help=summary("demo-data"),
         description="Create users, items and activities tables and fill them with realistic synthetic data. "
         "Without --url, writes the configured source database (TUI_ANALYTICS_DATABASE_URL) or the embedded demo file.",
     )

@@ -21,6 +21,7 @@ from typing import Any
 from ..data.daterange import DateRange
 from ..export import DATASETS, FORMATS, ExportOptions, check_export_options
 from ..runtime.errors import ExportOptionsError, unknown
+from .commands import summary
 from .common import services, whole_number
 
 # Progress appears once an export has run this long, then at most this often.
@@ -38,7 +39,7 @@ _LIMIT_HELP = (
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "export",
-        help="export a dataset as CSV or JSON",
+        help=summary("export"),
         description="Export one dataset. Without -o the file goes to the export directory and its path "
         "is printed; -o PATH writes there (atomically); -o - writes to stdout.",
     )

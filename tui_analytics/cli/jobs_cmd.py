@@ -19,6 +19,7 @@ from ..data.config import load_settings
 from ..processor.jobs import JOBS
 from ..processor.models import RUN_OUTCOMES
 from ..runtime.printable import printable
+from .commands import summary
 from .common import check_choice, services, since_moment, whole_number
 
 if TYPE_CHECKING:
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    jobs = sub.add_parser("jobs", help="background job statuses, history and manual runs",
+    jobs = sub.add_parser("jobs", help=summary("jobs"),
                           description="The six cache pre-warming jobs: " + ", ".join(j.id for j in JOBS) + ".")
     cmds = jobs.add_subparsers(dest="jobs_command", metavar="COMMAND", required=True)
 

@@ -19,6 +19,7 @@ from ..data.daterange import DateRange
 from ..reports.models import RUN_STATUSES
 from ..runtime.errors import UnknownTemplateError, unknown
 from ..runtime.printable import printable
+from .commands import summary
 from .common import camel_keys, check_choice, services, since_moment, whole_number
 from .report_edit import add_template_options, template_fields
 
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("report", help="scheduled report templates and history",
+    p = sub.add_parser("report", help=summary("report"),
                        description="List, run, create and delete report templates; show the report history.")
     rs = p.add_subparsers(dest="report_command", metavar="ACTION", required=True)
 

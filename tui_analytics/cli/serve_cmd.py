@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..data.config import load_settings, mask_url
 from ..runtime.errors import TuiAnalyticsError
+from .commands import summary
 
 if TYPE_CHECKING:
     import asyncio
@@ -37,7 +38,7 @@ class CannotServe(TuiAnalyticsError):
 
 def register(sub: argparse._SubParsersAction) -> None:
     serve = sub.add_parser(
-        "serve", help="run the jobs and scheduled reports without a screen (for systemd or a container)",
+        "serve", help=summary("serve"),
         description="Run the six jobs and the report schedule in the foreground, without a screen, logging one "
                     "line per event to stderr. SIGTERM or SIGINT stops it (exit 0). Exits 1 when another "
                     "process already schedules on the state database.",

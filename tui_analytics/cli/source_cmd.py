@@ -14,6 +14,7 @@ import json
 from typing import TYPE_CHECKING
 
 from ..data.config import load_settings, mask_url
+from .commands import summary
 
 if TYPE_CHECKING:
     from ..data.sourcecheck import CheckReport
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 
 def register(sub: argparse._SubParsersAction) -> None:
     source = sub.add_parser(
-        "source", help="check the source database and its mapping ([source] in the config file)",
+        "source", help=summary("source"),
         description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

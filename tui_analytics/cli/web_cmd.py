@@ -17,6 +17,7 @@ import sys
 from typing import Any
 
 from ..runtime.errors import TuiAnalyticsError
+from .commands import summary
 from .serve_cmd import port_number
 
 log = logging.getLogger("tui_analytics.web")
@@ -26,7 +27,7 @@ SESSION_CLOSE_SECONDS = 10.0  # how long a stop waits for the open sessions' das
 
 def register(sub: argparse._SubParsersAction) -> None:
     web = sub.add_parser(
-        "web", help="serve the dashboard to a web browser (textual-serve; no authentication of its own)",
+        "web", help=summary("web"),
         description="Serve the dashboard on http://HOST:PORT/: each browser tab runs its own dashboard. There is no "
                     "authentication: keep the default 127.0.0.1, or put it behind a reverse proxy that "
                     "authenticates (see the README).",
