@@ -32,9 +32,12 @@ async def test_slash_filters_the_jobs_through_redraws_and_ticks_and_escape_clear
     async with app.run_test(size=NARROW) as pilot:
         await settle(pilot)
         pane = app.main_screen.jobs
+        assert not pane.query("#jobs-table-filter")  # mounted by the first `/`, not at start-up
         await pilot.press("slash", *"fail")
         await pilot.pause()
         assert [str(key.value) for key in pane.table.rows] == ["top-items"]
+        field = pane.query_one("#jobs-table-filter")
+        assert pane.children.index(field) == pane.children.index(pane.table) - 1  # just above its table
         assert pane.border_title == "1 Jobs · /fail 1 of 6"
         await pilot.press("enter")  # back to the table, the filter kept
         await pilot.pause()

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from textual.command import CommandList, CommandPalette
-from textual.widgets import Checkbox, Input
+from textual.widgets import Checkbox, Input, ProgressBar
 
 from tests.support.sample import app_for
 from tests.support.ui import cell, notes, settle, static_text, until
@@ -142,6 +142,8 @@ async def test_backfill_from_the_palette_makes_a_report_per_day_with_progress(se
         assert [(h.trigger, h.status) for h in history] == [("backfill", "completed")] * 10
         assert "Backfilling Daily Activity Summary: 1/10 2026-01-01 completed" in shown
         assert shown[-1].endswith("10/10 2026-01-10 completed") and not strip.display
+        bar = app.main_screen.query_one("#activity-progress", ProgressBar)  # mounted by the first total
+        assert (bar.total, bar.progress) == (10, 10)
         assert any(n[1] == "Daily Activity Summary backfilled" and n[2].startswith("10 periods: 10 made")
                    for n in notes(app))
         assert app.screen.query_one("#history-table").row_count == 10

@@ -9,7 +9,7 @@ clock; the scheduler is not started except where pause/resume needs it.
 from __future__ import annotations
 
 import pytest
-from textual.widgets import Input
+from textual.widgets import Input, Tabs
 
 from tests.support.sample import FailingRepository, app_for, sample_services
 from tests.support.ui import cell, gated_services, notes, settle, static_text, until
@@ -223,9 +223,20 @@ async def test_grid_layout_at_160x50_shows_all_panes(services) -> None:
         screen = app.screen
         assert screen.is_grid
         assert all(screen.pane(name).display for name in ("jobs", "metrics", "analytics", "reports"))
-        assert not screen.query_one("#pane-tabs").display
+        assert not screen.query("#pane-tabs")  # no tab bar in the grid, until a resize leaves it
         await pilot.press("4", "d")  # works from the grid too
         assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("n")
+        await pilot.resize_terminal(80, 24)
+        await settle(pilot)
+        assert not screen.is_grid and screen.query_one("#pane-tabs", Tabs).active == "tab-reports"
+        assert [pane for pane in ("jobs", "metrics", "analytics", "reports") if screen.pane(pane).display] == ["reports"]
+        await pilot.press("2")
+        await pilot.pause()
+        assert screen.query_one("#pane-tabs", Tabs).active == "tab-metrics"
+        await pilot.resize_terminal(*WIDE)
+        await settle(pilot)
+        assert screen.is_grid and not screen.query_one("#pane-tabs").display
 
 
 async def test_events_from_another_thread_refresh_the_panes(services) -> None:

@@ -30,18 +30,21 @@ def run_dashboard(args: argparse.Namespace) -> int:
     """Open the dashboard; returns the exit code."""
     settings = load_settings(getattr(args, "config", None))
     _log_to_file(settings.dashboard_log, bool(getattr(args, "verbose", False)))
-    from ..data import locking
-    from ..data.lastview import read_last_view
-    from ..ui import build_app
-    from ..ui.keymap import check_keymap
-    from ..ui.preferences import Preferences
+    from ..runtime.collector import collector_paused
 
-    keymap = check_keymap(settings.keys)  # a mistake in [keys] is one line here, before the screen opens
-    locking.set_program("dashboard")  # how other processes name us when we hold the scheduler lock
-    # The first frame shows what the state database held last (milliseconds, before SQLAlchemy loads).
-    last_view = read_last_view(settings.resolved_state_url)
-    app = build_app(settings, watch_stalls=True, keymap=keymap, preferences=Preferences.load(settings.data_dir),
-                    last_view=last_view)
+    with collector_paused():  # the imports live as long as the process (see runtime/collector.py)
+        from ..data import locking
+        from ..data.lastview import read_last_view
+        from ..ui import build_app
+        from ..ui.keymap import check_keymap
+        from ..ui.preferences import Preferences
+
+        keymap = check_keymap(settings.keys)  # a mistake in [keys] is one line here, before the screen opens
+        locking.set_program("dashboard")  # how other processes name us when we hold the scheduler lock
+        # The first frame shows what the state database held last (milliseconds, before SQLAlchemy loads).
+        last_view = read_last_view(settings.resolved_state_url)
+        app = build_app(settings, watch_stalls=True, keymap=keymap,
+                        preferences=Preferences.load(settings.data_dir), last_view=last_view)
     app.run()
     return int(app.return_code or 0)
 

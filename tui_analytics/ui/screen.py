@@ -58,11 +58,9 @@ class MainScreen(ControlActionsMixin, ActionsMixin, Screen[None]):
         self._freeze_imports()
         yield StatusHeader(self._title, self._database, demo=self._demo, tz=self._tz)
         with Vertical(id="activity"):
-            yield Label("Starting…", id="activity-label")
-            yield ProgressBar(id="activity-progress", show_eta=False)
-        tabs = Tabs(*(Tab(f"{n + 1} {name.title()}", id=f"tab-{name}") for n, name in enumerate(PANES)), id="pane-tabs")
-        tabs.can_focus = False  # Tab and the number keys move between panes, not onto the tab bar
-        yield tabs
+            yield Label("Starting…", id="activity-label")  # the bar is mounted by the first show_activity with a total
+        if not self.is_grid:  # the grid shows no tab bar: mounted when a resize leaves the grid
+            yield self._tab_bar()
         with Container(id="panes"):
             for pane in (JobsPane(tz=self._tz), MetricsPane(tz=self._tz), AnalyticsPane(tz=self._tz),
                          ReportsPane(tz=self._tz)):
@@ -71,6 +69,20 @@ class MainScreen(ControlActionsMixin, ActionsMixin, Screen[None]):
                 pane.set_class(pane.id == self.active_pane, "-active", update=False)
                 yield pane
         yield Footer(compact=True, show_command_palette=False)
+
+    def _tab_bar(self) -> Tabs:
+        tabs = Tabs(*(Tab(f"{n + 1} {name.title()}", id=f"tab-{name}") for n, name in enumerate(PANES)),
+                    active=f"tab-{self.active_pane}", id="pane-tabs")
+        tabs.can_focus = False  # Tab and the number keys move between panes, not onto the tab bar
+        return tabs
+
+    def _tabs(self) -> Tabs | None:
+        """The tab bar, once the screen has been narrower or shorter than the grid."""
+        return next(self.query("#pane-tabs").results(Tabs), None)
+
+    def _ensure_tabs(self) -> None:
+        if not self.is_grid and self._tabs() is None:
+            self.mount(self._tab_bar(), before=self.query_one("#panes"))
 
     def _set_breakpoint_classes(self) -> None:
         """The breakpoint classes (`-wide`, `-tall`...) Textual would set on the first Resize, set
@@ -163,8 +175,8 @@ class MainScreen(ControlActionsMixin, ActionsMixin, Screen[None]):
         self.active_pane = name
         for pane_name in PANES:
             self.pane(pane_name).set_class(pane_name == name, "-active")
-        tabs = self.query_one("#pane-tabs", Tabs)
-        if tabs.active != f"tab-{name}":
+        tabs = self._tabs()
+        if tabs is not None and tabs.active != f"tab-{name}":
             tabs.active = f"tab-{name}"
         self.refresh_bindings()
 
@@ -190,6 +202,8 @@ class MainScreen(ControlActionsMixin, ActionsMixin, Screen[None]):
         getattr(self, f"action_{action}")()
 
     def on_resize(self) -> None:
+        # Screen._on_resize sets the breakpoint classes after this handler: act once they are in.
+        self.call_after_refresh(self._ensure_tabs)
         self.call_after_refresh(self.refresh_bindings)  # the breakpoint classes change the footer
 
     @on(DataTable.RowSelected, "#templates-table")
@@ -281,9 +295,14 @@ class MainScreen(ControlActionsMixin, ActionsMixin, Screen[None]):
         """A line above the footer saying what long work is under way, with a bar when the total is known."""
         self.query_one("#activity").display = True
         show(self.query_one("#activity-label", Label), message)  # quotes errors: literal
-        bar = self.query_one("#activity-progress", ProgressBar)
-        bar.display = total is not None
-        if total is not None:
+        bar = next(self.query("#activity-progress").results(ProgressBar), None)
+        if bar is None and total is not None:
+            # Not composed with the screen: a hidden bar (three widgets) styled at start-up cost the first frame.
+            bar = ProgressBar(id="activity-progress", show_eta=False)
+            self.query_one("#activity").mount(bar)
+        if bar is not None:
+            bar.display = total is not None
+        if bar is not None and total is not None:
             bar.update(total=max(total, 1), progress=done or 0)
 
     def hide_activity(self) -> None:

@@ -14,7 +14,6 @@ from textual.widgets import DataTable, Static
 from .. import format as fmt
 from .chart import BarChart
 from .columns import fit, measure, total
-from .filter import FilterInput
 from .pane import Pane, StyledTable, show
 
 if TYPE_CHECKING:  # the processor package loads SQLAlchemy: not before the first frame
@@ -60,7 +59,6 @@ class JobsPane(Pane):
         self._alerts: Mapping[str, AlertSummary | None] | None = None  # None: no alert target configured
 
     def compose(self) -> ComposeResult:
-        yield FilterInput("jobs-table")
         table = StyledTable(id="jobs-table", cursor_type="row", zebra_stripes=False)
         for key, label in COLUMNS[:-1]:
             table.add_column(label, key=key)

@@ -119,10 +119,22 @@ class Pane(Vertical):
             self.border_title = title
 
     def open_filter(self, table_id: str) -> None:
-        """`/` on one of the pane's tables: show its filter input, with the focus in it."""
-        field = self.query_one(f"#{table_id}-filter", FilterInput)
+        """`/` on one of the pane's tables: show its filter input, with the focus in it.
+
+        The input is mounted above its table on the first `/`, not composed with the pane: three
+        hidden Inputs styled at start-up cost the first frame for a widget many sessions never open.
+        """
+        field = self._filter_input(table_id)
+        if field is None:
+            field = FilterInput(table_id)
+            self.mount(field, before=self.query_one(f"#{table_id}"))
         field.display = True
         self.call_after_refresh(field.focus)
+
+    def _filter_input(self, table_id: str) -> FilterInput | None:
+        """The table's filter input, once a `/` has mounted it."""
+        found = self.query(f"#{table_id}-filter").results(FilterInput)
+        return next(found, None)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if isinstance(event.input, FilterInput):
@@ -152,9 +164,10 @@ class Pane(Vertical):
             self.clear_filter(focused.id)
 
     def clear_filter(self, table_id: str) -> None:
-        field = self.query_one(f"#{table_id}-filter", FilterInput)
-        field.value = ""
-        field.display = False
+        field = self._filter_input(table_id)
+        if field is not None:
+            field.value = ""
+            field.display = False
         self._filters.pop(table_id, None)
         self.relayout()
         self._show_title()

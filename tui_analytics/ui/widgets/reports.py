@@ -13,7 +13,6 @@ from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Label, Static
 
 from .. import format as fmt
-from .filter import FilterInput
 from .pane import Pane, StyledTable, show
 
 if TYPE_CHECKING:  # the reports package loads SQLAlchemy and APScheduler: not before the first frame
@@ -59,12 +58,10 @@ class ReportsPane(Pane):
 
     def compose(self) -> ComposeResult:
         yield Label("Templates", classes="section-title")
-        yield FilterInput("templates-table")
         yield StyledTable(id="templates-table", cursor_type="row")
         yield Static("Loading the templates…", id="templates-empty", classes="empty")  # until the first show()
         yield Static("", id="template-detail", classes="detail")
         yield Label("History", id="history-title", classes="section-title")
-        yield FilterInput("history-table")
         yield StyledTable(id="history-table", cursor_type="row", classes="fill")
         yield Static("No reports yet. Press g to generate the selected template now.", id="history-empty",
                      classes="empty")
