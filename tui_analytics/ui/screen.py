@@ -20,7 +20,7 @@ from .actions import ActionsMixin
 from .control_actions import ControlActionsMixin
 from .keys import BINDINGS, ELSEWHERE, PANE_ACTIONS
 from .widgets import AnalyticsPane, JobsPane, MetricsPane, ReportsPane, StatusHeader
-from .widgets.pane import Pane, show
+from .widgets.pane import Pane, mounted, show
 
 PANES = ("jobs", "metrics", "analytics", "reports")
 
@@ -76,12 +76,8 @@ class MainScreen(ControlActionsMixin, ActionsMixin, Screen[None]):
         tabs.can_focus = False  # Tab and the number keys move between panes, not onto the tab bar
         return tabs
 
-    def _tabs(self) -> Tabs | None:
-        """The tab bar, once the screen has been narrower or shorter than the grid."""
-        return next(self.query("#pane-tabs").results(Tabs), None)
-
     def _ensure_tabs(self) -> None:
-        if not self.is_grid and self._tabs() is None:
+        if not self.is_grid and mounted(self, "#pane-tabs", Tabs) is None:
             self.mount(self._tab_bar(), before=self.query_one("#panes"))
 
     def _set_breakpoint_classes(self) -> None:
@@ -175,7 +171,7 @@ class MainScreen(ControlActionsMixin, ActionsMixin, Screen[None]):
         self.active_pane = name
         for pane_name in PANES:
             self.pane(pane_name).set_class(pane_name == name, "-active")
-        tabs = self._tabs()
+        tabs = mounted(self, "#pane-tabs", Tabs)  # none until the screen is narrower or shorter than the grid
         if tabs is not None and tabs.active != f"tab-{name}":
             tabs.active = f"tab-{name}"
         self.refresh_bindings()
@@ -295,15 +291,15 @@ class MainScreen(ControlActionsMixin, ActionsMixin, Screen[None]):
         """A line above the footer saying what long work is under way, with a bar when the total is known."""
         self.query_one("#activity").display = True
         show(self.query_one("#activity-label", Label), message)  # quotes errors: literal
-        bar = next(self.query("#activity-progress").results(ProgressBar), None)
+        bar = mounted(self, "#activity-progress", ProgressBar)
         if bar is None and total is not None:
             # Not composed with the screen: a hidden bar (three widgets) styled at start-up cost the first frame.
             bar = ProgressBar(id="activity-progress", show_eta=False)
             self.query_one("#activity").mount(bar)
         if bar is not None:
             bar.display = total is not None
-        if bar is not None and total is not None:
-            bar.update(total=max(total, 1), progress=done or 0)
+            if total is not None:
+                bar.update(total=max(total, 1), progress=done or 0)
 
     def hide_activity(self) -> None:
         self.query_one("#activity").display = False

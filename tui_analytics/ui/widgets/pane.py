@@ -22,6 +22,7 @@ from .filter import NO_FILTER, FilterInput, RowFilter
 
 _MISSING = object()
 T = TypeVar("T")
+W = TypeVar("W", bound=Widget)
 
 
 def literal(value: Any) -> Any:
@@ -50,6 +51,12 @@ def show(widget: Static, content: str | Text) -> bool:
         return False
     widget.update(content, layout=_resizes(widget, str(before), content.plain))
     return True
+
+
+def mounted(node: Widget, selector: str, kind: type[W]) -> W | None:
+    """The widget `selector` names under `node`, or None while it is not mounted (the widgets the
+    first frame does not show are mounted when first needed)."""
+    return next(node.query(selector).results(kind), None)
 
 
 def _resizes(widget: Widget, before: str, after: str) -> bool:
@@ -124,17 +131,12 @@ class Pane(Vertical):
         The input is mounted above its table on the first `/`, not composed with the pane: three
         hidden Inputs styled at start-up cost the first frame for a widget many sessions never open.
         """
-        field = self._filter_input(table_id)
+        field = mounted(self, f"#{table_id}-filter", FilterInput)
         if field is None:
             field = FilterInput(table_id)
             self.mount(field, before=self.query_one(f"#{table_id}"))
         field.display = True
         self.call_after_refresh(field.focus)
-
-    def _filter_input(self, table_id: str) -> FilterInput | None:
-        """The table's filter input, once a `/` has mounted it."""
-        found = self.query(f"#{table_id}-filter").results(FilterInput)
-        return next(found, None)
 
     def on_input_changed(self, event: Input.Changed) -> None:
         if isinstance(event.input, FilterInput):
@@ -164,7 +166,7 @@ class Pane(Vertical):
             self.clear_filter(focused.id)
 
     def clear_filter(self, table_id: str) -> None:
-        field = self._filter_input(table_id)
+        field = mounted(self, f"#{table_id}-filter", FilterInput)
         if field is not None:
             field.value = ""
             field.display = False
