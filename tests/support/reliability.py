@@ -129,12 +129,19 @@ def private_pg_database(prefix: str = "tui_rel") -> Iterator[str]:
 
 
 def terminate_backends(database: str, where: str = "true") -> int:
-    """pg_terminate_backend for the sessions of one database matching an SQL condition; returns how many."""
+    """pg_terminate_backend for the sessions of one database matching an SQL condition; returns how many.
+
+    Returns once those sessions are gone, their locks released: the call without a timeout only
+    signals the backend, and a test that next asked for the dead session's advisory lock lost the
+    race when the machine was busy. (The timeout form exists from PostgreSQL 14.)
+    """
     admin = admin_engine()
     try:
         with admin.connect() as conn:
+            waits = int(conn.execute(text("SHOW server_version_num")).scalar() or 0) >= 140000
+            terminate = "pg_terminate_backend(pid, 30000)" if waits else "pg_terminate_backend(pid)"
             return len(conn.execute(text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                f"SELECT {terminate} FROM pg_stat_activity "
                 f"WHERE datname = :db AND pid <> pg_backend_pid() AND ({where})"), {"db": database}).all())
     finally:
         admin.dispose()
