@@ -10,10 +10,11 @@ import os
 import shutil
 import signal
 import sqlite3
+import time
 
 import pytest
 
-from tests.support.terminal import dashboard
+from tests.support.terminal import WAIT, dashboard
 
 pytestmark = [pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux"), pytest.mark.slow]
 
@@ -39,3 +40,28 @@ def test_a_signal_quits_cleanly_and_restores_the_terminal(sig, tmp_path, demo_db
     assert f"{sig.name} received" in log and "Traceback" not in log
     with sqlite3.connect(data_dir / "state.sqlite3") as conn:  # nothing left marked as running
         assert conn.execute("SELECT count(*) FROM job_runs WHERE status = 'running'").fetchone()[0] == 0
+
+
+def test_the_terminal_going_away_ends_the_dashboard(tmp_path, demo_db_template) -> None:
+    """tmux's kill-session sends SIGHUP then SIGCONT, on a terminal that is already gone. Textual
+    answered the SIGCONT by restarting application mode there; the new output thread died on EIO,
+    and the quit blocked in its full queue: a headless dashboard left holding the scheduler lock
+    (seen in 3 of 6 runs on a loaded machine before ui/driver.py)."""
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    shutil.copy(demo_db_template, data_dir / "demo.sqlite3")
+    term = dashboard(data_dir, 100, 30)
+    try:
+        term.wait_for(lambda s: "scheduler running" in s and "user-growth" in s, what="the dashboard")
+        pid = term.app_pid()
+    finally:
+        term.close()  # kill-session: the pane's terminal goes away
+    deadline = time.monotonic() + WAIT  # a hang guard, not a timing check
+    while os.path.exists(f"/proc/{pid}") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    alive = os.path.exists(f"/proc/{pid}")
+    if alive:
+        os.kill(pid, signal.SIGKILL)  # leave nothing behind on the machine
+    assert not alive, "the dashboard kept running after its terminal went away"
+    log = (data_dir / "dashboard.log").read_text()
+    assert "SIGHUP received" in log and "Traceback" not in log

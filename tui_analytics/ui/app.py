@@ -74,6 +74,7 @@ from .services import DashboardServices
 from .state import DashboardState
 
 if TYPE_CHECKING:
+    from textual.driver import Driver
     from textual.theme import Theme
 
     from ..data.lastview import LastView
@@ -245,6 +246,11 @@ class DashboardApp(App[None]):
         if problem is not None:
             log.warning("theme not remembered: %s", problem)
             self.call_from_thread(self.notify, problem, title="Theme not remembered", severity="warning")
+
+    def get_driver_class(self) -> type[Driver]:
+        from .driver import driver_class
+
+        return driver_class(super().get_driver_class())
 
     def _handle_signals(self) -> None:
         """SIGTERM, SIGHUP (the SSH session dropped) and SIGINT quit like `q`.
