@@ -46,7 +46,7 @@ def test_the_terminal_going_away_ends_the_dashboard(tmp_path, demo_db_template) 
     """tmux's kill-session sends SIGHUP then SIGCONT, on a terminal that is already gone. Textual
     answered the SIGCONT by restarting application mode there; the new output thread died on EIO,
     and the quit blocked in its full queue: a headless dashboard left holding the scheduler lock
-    (seen in 3 of 6 runs on a loaded machine before ui/driver.py)."""
+    (before ui/driver.py: once in 4 loaded runs of the key-count test, and in two full test runs)."""
     data_dir = tmp_path / "data"
     data_dir.mkdir()
     shutil.copy(demo_db_template, data_dir / "demo.sqlite3")
