@@ -11,22 +11,33 @@ import shutil
 import signal
 import sqlite3
 import time
+from pathlib import Path
 
 import pytest
 
-from tests.support.terminal import WAIT, dashboard
+from tests.support.terminal import WAIT, Terminal, dashboard
 
 pytestmark = [pytest.mark.skipif(shutil.which("tmux") is None, reason="needs tmux"), pytest.mark.slow]
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT], ids=lambda s: s.name)
-def test_a_signal_quits_cleanly_and_restores_the_terminal(sig, tmp_path, demo_db_template) -> None:
+def _started(tmp_path: Path, demo_db_template: Path) -> tuple[Path, Terminal]:
+    """A dashboard on a copy of the demo data, in tmux at 100x30, with its jobs on screen."""
     data_dir = tmp_path / "data"
     data_dir.mkdir()
     shutil.copy(demo_db_template, data_dir / "demo.sqlite3")
     term = dashboard(data_dir, 100, 30)
     try:
         term.wait_for(lambda s: "scheduler running" in s and "user-growth" in s, what="the dashboard")
+    except BaseException:
+        term.close()
+        raise
+    return data_dir, term
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT], ids=lambda s: s.name)
+def test_a_signal_quits_cleanly_and_restores_the_terminal(sig, tmp_path, demo_db_template) -> None:
+    data_dir, term = _started(tmp_path, demo_db_template)
+    try:
         assert term.pane("#{alternate_on}") == "1"
         os.kill(term.app_pid(), sig)
         screen = term.wait_for(lambda s: "EXIT=" in s, what="the app to exit")
@@ -47,12 +58,8 @@ def test_the_terminal_going_away_ends_the_dashboard(tmp_path, demo_db_template) 
     answered the SIGCONT by restarting application mode there; the new output thread died on EIO,
     and the quit blocked in its full queue: a headless dashboard left holding the scheduler lock
     (before ui/driver.py: once in 4 loaded runs of the key-count test, and in two full test runs)."""
-    data_dir = tmp_path / "data"
-    data_dir.mkdir()
-    shutil.copy(demo_db_template, data_dir / "demo.sqlite3")
-    term = dashboard(data_dir, 100, 30)
+    data_dir, term = _started(tmp_path, demo_db_template)
     try:
-        term.wait_for(lambda s: "scheduler running" in s and "user-growth" in s, what="the dashboard")
         pid = term.app_pid()
     finally:
         term.close()  # kill-session: the pane's terminal goes away
