@@ -10,7 +10,7 @@ the app is up (it holds the GIL, so the loop stalls for as long).
 
 - bare: a Textual app with a Header, a DataTable of six rows and a Footer; full
   at its first frame.
-- dashboard: as `tui-analytics` runs it (cli/dashboard.py: the collector paused, the last known view read
+- dashboard: as `tui-analytics` runs it (cli/dashboard.py: the collector off until the first frame, the last known view read
   from the state file, then `build_app`); full once the Jobs, Metrics, templates and
   top-items tables all show rows, from the last known view or from the live services.
 - prepare: the dashboard until every job has run once and the scheduling process has
@@ -56,14 +56,15 @@ TABLES = ("jobs", "metrics", "templates")
 
 def _build_dashboard() -> Any:
     from tui_analytics.data.config import load_settings
-    from tui_analytics.runtime.collector import collector_paused
+    from tui_analytics.runtime.collector import pause_collector
 
     settings = load_settings()
-    with collector_paused():  # as cli/dashboard.py imports and builds
-        from tui_analytics.data.lastview import read_last_view
-        from tui_analytics.ui import build_app
+    resume_collector = pause_collector()  # as cli/dashboard.py: off until the first frame is drawn
+    from tui_analytics.data.lastview import read_last_view
+    from tui_analytics.ui import build_app
 
-        return build_app(settings, last_view=read_last_view(settings.resolved_state_url))
+    return build_app(settings, last_view=read_last_view(settings.resolved_state_url),
+                     after_first_frame=resume_collector)
 
 
 def _panes_filled(app: Any) -> bool:

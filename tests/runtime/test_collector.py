@@ -2,32 +2,42 @@ import gc
 
 import pytest
 
-from tui_analytics.runtime.collector import collector_paused
+from tui_analytics.runtime.collector import pause_collector
 
 
 @pytest.fixture
 def restore_gc():
     was = gc.isenabled()
     yield
+    gc.unfreeze()  # frozen objects would never be collected for the rest of the test run
     (gc.enable if was else gc.disable)()
 
 
-def test_the_collector_is_off_inside_and_back_on_after(restore_gc) -> None:
+def test_the_collector_is_off_until_resumed_then_on_with_what_existed_frozen(restore_gc) -> None:
     gc.enable()
-    with collector_paused():
-        assert not gc.isenabled()
+    gc.unfreeze()
+    resume = pause_collector()
+    assert not gc.isenabled()
+    alive = [[n] for n in range(100)]  # containers made while paused: the start-up's imports and widgets
+    resume()
     assert gc.isenabled()
+    assert gc.get_freeze_count() >= len(alive)
 
 
-def test_an_exception_inside_still_turns_it_back_on(restore_gc) -> None:
+def test_resuming_twice_freezes_once(restore_gc) -> None:
     gc.enable()
-    with pytest.raises(RuntimeError), collector_paused():
-        raise RuntimeError("import failed")
-    assert gc.isenabled()
+    gc.unfreeze()
+    resume = pause_collector()
+    resume()
+    frozen = gc.get_freeze_count()
+    later = [[n] for n in range(100)]
+    resume()  # the CLI's call after the app already resumed at its first frame
+    assert gc.get_freeze_count() == frozen
+    assert later
 
 
 def test_a_collector_that_was_off_stays_off(restore_gc) -> None:
     gc.disable()
-    with collector_paused():
-        pass
+    resume = pause_collector()
+    resume()
     assert not gc.isenabled()

@@ -74,3 +74,28 @@ async def test_without_a_last_view_the_panes_wait_as_before(settings, frozen_clo
         assert static_text(app.screen.query_one("#activity-label")) == "Opening the database…"
         release.set()
         await until(pilot, lambda: app.services.ready)
+
+
+async def test_after_the_first_frame_the_hook_runs_once_and_the_jobs_table_takes_the_focus(settings, frozen_clock):
+    """The CLI turns the garbage collector back on there (runtime/collector.py); focusing the Jobs
+    table waits for that frame too, since its restyle would delay it."""
+    await _ran_before(settings, frozen_clock)
+    seen: list[tuple[int, object]] = []  # (frames drawn before, what had the focus) at each call
+    app = build_app(settings, clock=frozen_clock, start_scheduler=False,
+                    last_view=read_last_view(settings.resolved_state_url),
+                    after_first_frame=lambda: seen.append((len(frames), app.screen.focused)))
+    frames: list[tuple[bool, int]] = []  # each frame handed to the driver: Jobs focused, Jobs rows
+    display = app._display
+
+    def displayed(screen, renderable):  # type: ignore[no-untyped-def]
+        display(screen, renderable)
+        focused = screen.focused is not None and screen.focused.id == "jobs-table"
+        frames.append((focused, screen.query_one("#jobs-table").row_count))
+
+    app._display = displayed  # type: ignore[method-assign]
+    async with app.run_test(size=WIDE) as pilot:
+        await until(pilot, lambda: app.screen.focused is not None)
+        await settle(pilot)
+        assert len(seen) == 1 and seen[0][0] >= 1
+        assert frames[0] == (False, 6)  # a full frame, drawn before the focus moved
+        assert frames[-1] == (True, 6)

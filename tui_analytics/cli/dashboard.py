@@ -30,9 +30,11 @@ def run_dashboard(args: argparse.Namespace) -> int:
     """Open the dashboard; returns the exit code."""
     settings = load_settings(getattr(args, "config", None))
     _log_to_file(settings.dashboard_log, bool(getattr(args, "verbose", False)))
-    from ..runtime.collector import collector_paused
+    from ..runtime.collector import pause_collector
 
-    with collector_paused():  # the imports live as long as the process (see runtime/collector.py)
+    # Off until the first frame is drawn: what is loaded until then lives as long as the process.
+    resume_collector = pause_collector()
+    try:
         from ..data import locking
         from ..data.lastview import read_last_view
         from ..ui import build_app
@@ -43,9 +45,11 @@ def run_dashboard(args: argparse.Namespace) -> int:
         locking.set_program("dashboard")  # how other processes name us when we hold the scheduler lock
         # The first frame shows what the state database held last (milliseconds, before SQLAlchemy loads).
         last_view = read_last_view(settings.resolved_state_url)
-        app = build_app(settings, watch_stalls=True, keymap=keymap,
-                        preferences=Preferences.load(settings.data_dir), last_view=last_view)
-    app.run()
+        app = build_app(settings, watch_stalls=True, keymap=keymap, preferences=Preferences.load(settings.data_dir),
+                        last_view=last_view, after_first_frame=resume_collector)
+        app.run()
+    finally:
+        resume_collector()  # when the app ended (or failed) before its first frame
     return int(app.return_code or 0)
 
 

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from textual import work
 from textual.app import App
 from textual.notifications import Notify, SeverityLevel
+from textual.screen import Screen
 
 from ..data.config import Settings
 from ..runtime.clock import SYSTEM_CLOCK, Clock
@@ -69,7 +70,6 @@ from .messages import (
 )
 from .resources import stylesheets
 from .screen import MainScreen
-from .screens.detail import DetailScreen
 from .services import DashboardServices
 from .state import DashboardState
 
@@ -120,7 +120,7 @@ class DashboardApp(App[None]):
 
     def __init__(self, services: DashboardServices, *, start_scheduler: bool = True, watch_stalls: bool = False,
                  freeze_gc: bool = True, keymap: dict[str, str] | None = None,
-                 preferences: Preferences | None = None) -> None:
+                 preferences: Preferences | None = None, after_first_frame: Callable[[], None] | None = None) -> None:
         super().__init__()
         self.services = services
         # Keys moved by the configuration's [keys] (checked by keymap.check_keymap): binding id -> keys.
@@ -134,6 +134,7 @@ class DashboardApp(App[None]):
                 log.warning("the remembered theme %r is not available; using %r", preferences.theme, self.theme)
         self.start_scheduler = start_scheduler
         self.freeze_gc = freeze_gc  # gc.freeze() once the services this app created are up
+        self._after_first_frame = after_first_frame  # the CLI turns the garbage collector back on there
         # Log which callback held the event loop for more than 100 ms (the CLI turns this on).
         self._stalls: StallMonitor | None = StallMonitor(on_stall=self._stalled) if watch_stalls else None
         # Read by the header and the panes; changed only by the message handlers below.
@@ -148,6 +149,15 @@ class DashboardApp(App[None]):
         self.main_screen = MainScreen(
             title=self.TITLE, database=services.database_label, demo=settings.uses_demo_data, tz=settings.tz
         )
+        # The panes are filled from the main screen's own mount, so its first frame is a full one.
+        self.main_screen.when_mounted = self._main_screen_mounted
+
+    def get_default_screen(self) -> Screen[Any]:
+        """The main screen is the app's first screen. Pushed over Textual's default screen instead,
+        the start-up composed, styled and laid out two screens: ~10 ms of the first frame."""
+        if self.keymap:  # before the main screen reads its bindings
+            self.set_keymap(self.keymap)
+        return self.main_screen
 
     def exit(self, *args: Any, **kwargs: Any) -> None:
         """Quit. Keys typed after `q` (while the app shuts down) do nothing: see MainScreen.check_action."""
@@ -192,34 +202,32 @@ class DashboardApp(App[None]):
 
     # -- life cycle ----------------------------------------------------------------
 
-    async def on_mount(self) -> None:
+    def on_mount(self) -> None:
         self._handle_signals()
-        if self.keymap:
-            self.set_keymap(self.keymap)
         if self.preferences is not None:
             self.theme_changed_signal.subscribe(self, self._theme_chosen)
-        # The panes are filled from the main screen's own mount, so its first frame is a full one.
-        self.main_screen.when_mounted = self._main_screen_mounted
-        await self.push_screen(self.main_screen)
-        self.set_interval(TICK_SECONDS, self._tick)
         if self._stalls is not None:
             self._stalls.start()
-        if self.services.ready:
-            self.post_message(ServicesReady())
-        else:
-            # After the first frame: the worker's imports (SQLAlchemy, APScheduler, the services)
-            # hold the GIL, and the operator should see the dashboard's frame while they run.
-            self.call_after_refresh(self._start_services)
 
     def _main_screen_mounted(self) -> None:
         """The main screen's widgets exist and nothing is drawn yet: the header, and the panes from
-        the last known view if the services are not open (see _show_first_view)."""
+        the last known view if the services are not open (see _show_first_view). The main screen
+        is the app's first screen (see get_default_screen), so this may run before on_mount."""
         header = self.main_screen.header
         header.set_database(self.services.database_label, demo=self.services.settings.uses_demo_data)
         header.set_time(self.clock.now())
         self.main_screen.show_scheduler(self.state.scheduler)
         if not self.services.ready:
             self._show_first_view()
+        self.set_interval(TICK_SECONDS, self._tick)
+        if self._after_first_frame is not None:
+            self.call_after_refresh(self._after_first_frame)
+        if self.services.ready:
+            self.post_message(ServicesReady())
+        else:
+            # After the first frame: the worker's imports (SQLAlchemy, APScheduler, the services)
+            # hold the GIL, and the operator should see the dashboard's frame while they run.
+            self.call_after_refresh(self._start_services)
 
     def _show_first_view(self) -> None:
         """Before the services are open: the panes from the last known view, if there is one
@@ -525,6 +533,8 @@ class DashboardApp(App[None]):
         screen.jobs.tick(now)
         screen.analytics.tick(now)
         screen.reports.tick(now)
+        from .screens.detail import DetailScreen  # loaded with the dialogs, after the first frame
+
         if isinstance(self.screen, DetailScreen):  # its countdowns move with the panes'
             self.screen.tick()
 
@@ -539,13 +549,14 @@ def build_app(
     keymap: dict[str, str] | None = None,
     preferences: Preferences | None = None,
     last_view: LastView | None = None,
+    after_first_frame: Callable[[], None] | None = None,
 ) -> DashboardApp:
     """The dashboard over `settings`, or over `services` built by the caller (tests, screenshots).
     Services not built yet are created and opened when the app starts (in a worker thread). With
     `start_scheduler=False` nothing is scheduled (tests, screenshots); `watch_stalls` logs what
     held the event loop (see runtime/stall.py); `keymap` moves keys (see keymap.check_keymap);
     `preferences` remembers the theme (see preferences.py); `last_view` (data/lastview.py) fills
-    the first frame until the services are open."""
+    the first frame until the services are open; `after_first_frame` is called once that frame is drawn."""
     root = services if services is not None else Services(settings, clock=clock or SYSTEM_CLOCK)
     dashboard_services = DashboardServices(root)
     if last_view is not None and not dashboard_services.ready:
@@ -553,4 +564,4 @@ def build_app(
 
         dashboard_services.first = first_view(last_view, root.clock.now())
     return DashboardApp(dashboard_services, start_scheduler=start_scheduler, watch_stalls=watch_stalls,
-                        keymap=keymap, preferences=preferences)
+                        keymap=keymap, preferences=preferences, after_first_frame=after_first_frame)

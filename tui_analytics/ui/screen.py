@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import tzinfo
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar, cast
 
 from textual import events, on
 from textual.app import ComposeResult
@@ -14,13 +13,16 @@ from textual.binding import BindingType
 from textual.containers import Container, Vertical
 from textual.screen import Screen
 from textual.widget import Widget
-from textual.widgets import DataTable, Footer, Label, ProgressBar, Tab, Tabs
+from textual.widgets import DataTable, Footer, Label
 
 from .actions import ActionsMixin
 from .control_actions import ControlActionsMixin
 from .keys import BINDINGS, ELSEWHERE, PANE_ACTIONS
 from .widgets import AnalyticsPane, JobsPane, MetricsPane, ReportsPane, StatusHeader
 from .widgets.pane import Pane, mounted, show
+
+if TYPE_CHECKING:  # imported when first mounted: the grid shows neither (see _tab_bar, show_activity)
+    from textual.widgets import ProgressBar, Tabs
 
 PANES = ("jobs", "metrics", "analytics", "reports")
 
@@ -41,6 +43,9 @@ class MainScreen(ControlActionsMixin, ActionsMixin, Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [*BINDINGS, *ELSEWHERE]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE_FROM, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (TALL_FROM, "-tall")]
+    # The Jobs table takes the focus just after the first frame (on_mount), not while composing:
+    # focusing restyles the table and its pane, ~6 ms the first frame would wait for.
+    AUTO_FOCUS = ""  # None would mean the app's ("*")
 
     def __init__(self, *, title: str, database: str, demo: bool, tz: tzinfo) -> None:
         super().__init__(id="main")
@@ -55,7 +60,6 @@ class MainScreen(ControlActionsMixin, ActionsMixin, Screen[None]):
 
     def compose(self) -> ComposeResult:
         self._set_breakpoint_classes()
-        self._freeze_imports()
         yield StatusHeader(self._title, self._database, demo=self._demo, tz=self._tz)
         with Vertical(id="activity"):
             yield Label("Starting…", id="activity-label")  # the bar is mounted by the first show_activity with a total
@@ -71,14 +75,20 @@ class MainScreen(ControlActionsMixin, ActionsMixin, Screen[None]):
         yield Footer(compact=True, show_command_palette=False)
 
     def _tab_bar(self) -> Tabs:
+        from textual.widgets import Tab, Tabs
+
         tabs = Tabs(*(Tab(f"{n + 1} {name.title()}", id=f"tab-{name}") for n, name in enumerate(PANES)),
                     active=f"tab-{self.active_pane}", id="pane-tabs")
         tabs.can_focus = False  # Tab and the number keys move between panes, not onto the tab bar
         return tabs
 
     def _ensure_tabs(self) -> None:
-        if not self.is_grid and mounted(self, "#pane-tabs", Tabs) is None:
+        if not self.is_grid and self._tabs() is None:
             self.mount(self._tab_bar(), before=self.query_one("#panes"))
+
+    def _tabs(self) -> Tabs | None:
+        """The tab bar; none until the screen is narrower or shorter than the grid."""
+        return cast("Tabs | None", mounted(self, "#pane-tabs", Widget))
 
     def _set_breakpoint_classes(self) -> None:
         """The breakpoint classes (`-wide`, `-tall`...) Textual would set on the first Resize, set
@@ -95,19 +105,6 @@ class MainScreen(ControlActionsMixin, ActionsMixin, Screen[None]):
             classes.update(dict.fromkeys(self._get_breakpoint_classes(dimension, breakpoints), True))
         self.update_classes(classes, update=False)
 
-    def _freeze_imports(self) -> None:
-        """gc.freeze() what is loaded before the panes are built, when this app starts its own services.
-
-        Everything imported so far (Textual, our modules, the app) lives as long as the process;
-        left in the collector's generations, the full collection that the panes' allocations set
-        off walked all of it on the loop (15-25 ms of the first frame). DashboardApp freezes again
-        once its services are up (the same reasoning); apps over services built elsewhere (tests)
-        are not frozen, so a test process keeps collecting what its many apps leave behind.
-        """
-        app = self.app
-        if getattr(app, "freeze_gc", False) and not app.services.ready:
-            gc.freeze()
-
     def _on_screen_resume(self, event: events.ScreenResume) -> None:
         """The first resume (being pushed) does not restyle the tree: every widget was styled as it
         was mounted, a moment ago, and restyling all ~60 again took ~20 ms of the first frame.
@@ -119,9 +116,13 @@ class MainScreen(ControlActionsMixin, ActionsMixin, Screen[None]):
 
     def on_mount(self) -> None:
         self._activate("jobs")
-        self.query_one("#jobs-table").focus()
+        self.call_after_refresh(self._focus_first)
         if self.when_mounted is not None:
             self.when_mounted()
+
+    def _focus_first(self) -> None:
+        if self.focused is None:  # a key pressed before the first frame may have moved it already
+            self.query_one("#jobs-table").focus()
 
     def show_scheduler(self, state: str, attached: str | None = None) -> None:
         """The header's scheduler state (or whom this dashboard is attached to), and the footer's `p`
@@ -171,7 +172,7 @@ class MainScreen(ControlActionsMixin, ActionsMixin, Screen[None]):
         self.active_pane = name
         for pane_name in PANES:
             self.pane(pane_name).set_class(pane_name == name, "-active")
-        tabs = mounted(self, "#pane-tabs", Tabs)  # none until the screen is narrower or shorter than the grid
+        tabs = self._tabs()
         if tabs is not None and tabs.active != f"tab-{name}":
             tabs.active = f"tab-{name}"
         self.refresh_bindings()
@@ -271,10 +272,10 @@ class MainScreen(ControlActionsMixin, ActionsMixin, Screen[None]):
     def action_previous_pane(self) -> None:
         self._step(-1)
 
-    @on(Tabs.TabActivated, "#pane-tabs")
-    def _tab_clicked(self, event: Tabs.TabActivated) -> None:
+    def on_tabs_tab_activated(self, event: Tabs.TabActivated) -> None:
+        """A tab clicked."""
         name = (event.tab.id or "").removeprefix("tab-")
-        if name in PANES and name != self.active_pane:
+        if event.tabs.id == "pane-tabs" and name in PANES and name != self.active_pane:
             self.action_show_pane(name)
 
     def on_descendant_focus(self, event: events.DescendantFocus) -> None:
@@ -291,9 +292,11 @@ class MainScreen(ControlActionsMixin, ActionsMixin, Screen[None]):
         """A line above the footer saying what long work is under way, with a bar when the total is known."""
         self.query_one("#activity").display = True
         show(self.query_one("#activity-label", Label), message)  # quotes errors: literal
-        bar = mounted(self, "#activity-progress", ProgressBar)
+        bar = cast("ProgressBar | None", mounted(self, "#activity-progress", Widget))
         if bar is None and total is not None:
             # Not composed with the screen: a hidden bar (three widgets) styled at start-up cost the first frame.
+            from textual.widgets import ProgressBar
+
             bar = ProgressBar(id="activity-progress", show_eta=False)
             self.query_one("#activity").mount(bar)
         if bar is not None:
