@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, TypeVar
 
 from rich.cells import cell_len
+from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual import events
@@ -17,6 +18,7 @@ from textual.widgets import DataTable, Input, Static
 from textual.widgets.data_table import CellType, ColumnKey, RowKey
 
 from ...runtime.printable import printable
+from .cells import plain_cell_lines
 from .columns import cut, measure
 from .filter import NO_FILTER, FilterInput, RowFilter
 
@@ -255,6 +257,35 @@ class StyledTable(DataTable):
         keys = [key for key, _ in rows]
         if selected in keys:
             self.move_cursor(row=keys.index(selected), animate=False)
+
+    def _render_cell(self, row_index: int, column_index: int, base_style: Style, width: int,
+                     cursor: bool = False, hover: bool = False) -> list[list[Segment]]:
+        """DataTable's cell, drawn the short way when it is one line that fits (see cells.py)."""
+        lines = self._plain_cell(row_index, column_index, base_style, width, cursor, hover)
+        if lines is None:
+            return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
+        return lines
+
+    def _plain_cell(self, row_index: int, column_index: int, base_style: Style, width: int,
+                    cursor: bool, hover: bool) -> list[list[Segment]] | None:
+        if column_index < 0:  # a row label: none in the dashboard's tables
+            return None
+        header = row_index == -1
+        key = None if header else self._row_locations.get_key(row_index)
+        row = self.rows.get(key) if key is not None else None
+        if (self.header_height if header else (row.height if row is not None else 0)) != 1:
+            return None
+        cell = self._get_row_renderables(row_index).cells[column_index]
+        if not isinstance(cell, Text):
+            return None
+        fixed = not header and (row_index < self.fixed_rows or column_index < self.fixed_columns)
+        component_style, post_style = self._get_styles_to_render_cell(
+            header, False, fixed, hover, cursor, self.show_cursor, self._show_hover_cursor,
+            self.cursor_foreground_priority == "css", self.cursor_background_priority == "css")
+        # The cell's place rides on its style, as DataTable's does (a click names its row and column).
+        pre_style = base_style + Style.from_meta({"row": row_index, "column": column_index}) + component_style
+        return plain_cell_lines(self.app.console, cell, width, self.cell_padding, pre_style, post_style,
+                                self.app.console_options.justify)
 
     def add_row(self, *cells: CellType, height: int | None = 1, key: str | None = None,
                 label: Any = None) -> RowKey:
