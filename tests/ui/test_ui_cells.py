@@ -8,7 +8,7 @@ from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.widgets import DataTable
 
-from tui_analytics.ui.widgets.pane import StyledTable
+from tui_analytics.ui.widgets.table import StyledTable
 
 # One-line texts that fit their column: drawn the short way.
 SHORT = [

@@ -18,7 +18,7 @@ from textual.widgets import Static
 
 from tests.support.sample import app_for
 from tests.support.ui import cell, settle
-from tui_analytics.ui.widgets.pane import StyledTable
+from tui_analytics.ui.widgets.table import StyledTable
 
 pytestmark = pytest.mark.slow  # the whole dashboard driven with Pilot
 

@@ -14,7 +14,8 @@ from textual.widgets import Label, Static
 from .. import format as fmt
 from .chart import BarChart
 from .columns import fit, measure, total
-from .pane import Pane, StyledTable, show
+from .pane import Pane, show
+from .table import StyledTable
 
 if TYPE_CHECKING:  # the processor package loads SQLAlchemy: not before the first frame
     from ...processor.cache import CacheEntry

@@ -11,7 +11,8 @@ from rich.text import Text
 from textual.app import ComposeResult
 
 from .. import format as fmt
-from .pane import Pane, StyledTable
+from .pane import Pane
+from .table import StyledTable
 
 # Types only: importing the processor package at run time would load SQLAlchemy and
 # APScheduler before the first frame.

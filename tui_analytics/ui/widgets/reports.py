@@ -13,7 +13,8 @@ from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Label, Static
 
 from .. import format as fmt
-from .pane import Pane, StyledTable, show
+from .pane import Pane, show
+from .table import StyledTable
 
 if TYPE_CHECKING:  # the reports package loads SQLAlchemy and APScheduler: not before the first frame
     from ...reports.models import ReportStatistics, ReportTemplate, ScheduledReport
