@@ -41,3 +41,27 @@ def test_a_collector_that_was_off_stays_off(restore_gc) -> None:
     resume = pause_collector()
     resume()
     assert not gc.isenabled()
+
+
+def test_a_hold_turns_the_collector_off_and_its_release_back_on(restore_gc) -> None:
+    from tui_analytics.runtime.collector import CollectorHold
+
+    gc.enable()
+    hold = CollectorHold()
+    hold.hold()
+    hold.hold()  # a second dialog while the first opens: still one hold
+    assert hold.holding and not gc.isenabled()
+    hold.release()
+    assert not hold.holding and gc.isenabled()
+    hold.release()  # the timer after an unmount already released it
+    assert gc.isenabled()
+
+
+def test_a_hold_over_a_collector_that_was_off_leaves_it_off(restore_gc) -> None:
+    from tui_analytics.runtime.collector import CollectorHold
+
+    gc.disable()  # the start-up pause still on: the first frame turns it back on, not the dialog
+    hold = CollectorHold()
+    hold.hold()
+    hold.release()
+    assert not gc.isenabled()

@@ -34,6 +34,7 @@ from textual.screen import Screen
 
 from ..data.config import Settings
 from ..runtime.clock import SYSTEM_CLOCK, Clock
+from ..runtime.collector import CollectorHold
 from ..runtime.errors import one_line
 from ..runtime.events import (
     ALERT_FAILED,
@@ -74,6 +75,7 @@ from .services import DashboardServices
 from .state import DashboardState
 
 if TYPE_CHECKING:
+    from textual.dom import DOMNode
     from textual.driver import Driver
     from textual.theme import Theme
 
@@ -84,6 +86,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 TICK_SECONDS = 1.0
+# How long a screen being pushed (a dialog) keeps the collector off: its first frame is drawn by then.
+DIALOG_HOLD_S = 1.0
 # Signals that end the dashboard the way `q` does (see DashboardApp._handle_signals).
 TERMINATING_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
 # Toasts on screen at once (below 34 lines, and above); every notification stays in the history (`m`).
@@ -135,6 +139,8 @@ class DashboardApp(App[None]):
         self.start_scheduler = start_scheduler
         self.freeze_gc = freeze_gc  # gc.freeze() once the services this app created are up
         self._after_first_frame = after_first_frame  # the CLI turns the garbage collector back on there
+        self._collector = CollectorHold()  # off while a dialog opens, once this app runs its own services
+        self._owns_collector = False
         # Log which callback held the event loop for more than 100 ms (the CLI turns this on).
         self._stalls: StallMonitor | None = StallMonitor(on_stall=self._stalled) if watch_stalls else None
         # Read by the header and the panes; changed only by the message handlers below.
@@ -158,6 +164,24 @@ class DashboardApp(App[None]):
         if self.keymap:  # before the main screen reads its bindings
             self.set_keymap(self.keymap)
         return self.main_screen
+
+    def update_styles(self, node: DOMNode, animate: bool = True) -> None:
+        """Textual's, except for a node not in the DOM yet, which is styled when it is mounted.
+
+        Widget constructors change classes (`compact=True`, a variant, a toggle's value), and
+        Textual restyled each lone widget and its parts at once: ~1 ms a widget, 20-40 ms of the
+        template editor's opening and a restyle of every footer key, all thrown away at the mount."""
+        if node is not self and not node.is_attached:
+            return
+        super().update_styles(node, animate=animate)
+
+    def push_screen(self, *args: Any, **kwargs: Any) -> Any:
+        """Textual's push_screen, with the collector held while the screen builds its first frame
+        (see CollectorHold) when this app manages the process's collector (it opened its services)."""
+        if self._owns_collector and not self.quitting:
+            self._collector.hold()
+            self.set_timer(DIALOG_HOLD_S, self._collector.release)
+        return super().push_screen(*args, **kwargs)
 
     def exit(self, *args: Any, **kwargs: Any) -> None:
         """Quit. Keys typed after `q` (while the app shuts down) do nothing: see MainScreen.check_action."""
@@ -379,8 +403,9 @@ class DashboardApp(App[None]):
         if reports_view is not None:
             self.main_screen.reports.show(reports_view, self.clock.now())
         # Once this frame is drawn: the dialogs' imports, off the loop (see warmup.py).
-        self.call_after_refresh(self._warm_dialogs)
+        self.call_after_refresh(self._warm_dialogs, started_here and self.freeze_gc)
         if started_here and self.freeze_gc:
+            self._owns_collector = True
             # Everything allocated so far (Textual, SQLAlchemy, the services, the caches' owners)
             # lives as long as the app. Freezing moves it out of the collector's generations, so
             # a full collection no longer walks it: it took 65-90 ms on the loop, over the 50 ms
@@ -388,7 +413,7 @@ class DashboardApp(App[None]):
             gc.freeze()
 
     @work(thread=True, exit_on_error=False, group="warm-up")
-    def _warm_dialogs(self) -> None:
+    def _warm_dialogs(self, freeze: bool = False) -> None:
         from .warmup import dialog_widgets, register_styles, warm_dialogs
 
         warm_dialogs()
@@ -398,6 +423,11 @@ class DashboardApp(App[None]):
             # One widget per turn of the loop: each parse is short, all at once was not.
             took = self.call_from_thread(register_styles, self, widget)
             log.debug("%s styles registered in %.1f ms", type(widget).__name__, took)
+        if freeze:
+            # The dialogs' modules, classes and styles live as long as the process, as the imports
+            # frozen before them: left in the collector's generations, each full collection walked
+            # them, 15-50 ms on the loop, sometimes in the middle of a dialog's first opening.
+            gc.freeze()
 
     def _schedule_services(self) -> None:
         """Schedule the jobs and report templates on this loop (once; not while quitting)."""
@@ -411,6 +441,7 @@ class DashboardApp(App[None]):
             self.notify(one_line(exc), title="Scheduler not started", severity="error", timeout=30)
 
     def on_unmount(self) -> None:
+        self._collector.release()  # quitting while a dialog was opening
         with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
             loop = asyncio.get_running_loop()
             for sig in TERMINATING_SIGNALS:

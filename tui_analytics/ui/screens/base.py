@@ -92,6 +92,17 @@ class Dialog(ModalScreen[ResultT], Generic[ResultT]):
             self._resumed = True
             event.refresh_styles = False
 
+    async def _on_resize(self, event: events.Resize) -> None:
+        # Runs before Screen's own handler. A dialog gets a Resize just after it is pushed, at the
+        # size its resume has just laid it out at; Screen would lay out and draw it again, and
+        # the whole dashboard behind it as well: ~45 ms more of the opening's hold of the loop.
+        # Only a real change of size (the terminal resized) goes on to Screen's handler.
+        size = event.size
+        if self._compositor.size == size and all(
+                screen._compositor.size == size for screen in self.app._background_screens):
+            event.stop()
+            event.prevent_default()
+
     def on_mount(self) -> None:
         # The backdrop now, in the mount's turn of the loop, rather than in the first layout's
         # (which also lays out and draws the whole dialog): two shorter holds of the loop.
