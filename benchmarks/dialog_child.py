@@ -23,7 +23,7 @@ DIALOGS: dict[str, tuple[tuple[str, ...], str, str]] = {
     "template-edit": (("4",), "enter", "TemplateDialog"),
     "invalidate": ((), "i", "InvalidateDialog"),
     "help": ((), "question_mark", "HelpScreen"),
-    "palette": ((), "ctrl+p", "CommandPalette"),
+    "palette": ((), "ctrl+p", "Palette"),  # ui/screens/palette.py: Textual's CommandPalette
     "detail": ((), "v", "DetailScreen"),
     "messages": ((), "m", "MessagesScreen"),
     "confirm": ((), "c", "ConfirmDialog"),

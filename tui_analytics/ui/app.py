@@ -165,6 +165,13 @@ class DashboardApp(App[None]):
             self.set_keymap(self.keymap)
         return self.main_screen
 
+    def action_command_palette(self) -> None:
+        """Textual's palette (ctrl+p), over a backdrop rendered once (see screens/palette.py)."""
+        from .screens.palette import Palette
+
+        if self.use_command_palette and not isinstance(self.screen, Palette):
+            self.push_screen(Palette(id="--command-palette"))
+
     def update_styles(self, node: DOMNode, animate: bool = True) -> None:
         """Textual's, except for a node not in the DOM yet, which is styled when it is mounted.
 

@@ -29,6 +29,7 @@ MODULES = (
     "tui_analytics.ui.screens.help",
     "tui_analytics.ui.screens.messages",
     "tui_analytics.ui.screens.detail",
+    "tui_analytics.ui.screens.palette",
     "textual.command",
     "textual.widgets._select",
     "textual.widgets._checkbox",
