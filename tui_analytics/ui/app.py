@@ -30,7 +30,6 @@ from typing import TYPE_CHECKING, Any
 from textual import work
 from textual.app import App
 from textual.notifications import Notify, SeverityLevel
-from textual.screen import Screen
 
 from ..data.config import Settings
 from ..runtime.clock import SYSTEM_CLOCK, Clock
@@ -158,13 +157,6 @@ class DashboardApp(App[None]):
         # The panes are filled from the main screen's own mount, so its first frame is a full one.
         self.main_screen.when_mounted = self._main_screen_mounted
 
-    def get_default_screen(self) -> Screen[Any]:
-        """The main screen is the app's first screen. Pushed over Textual's default screen instead,
-        the start-up composed, styled and laid out two screens: ~10 ms of the first frame."""
-        if self.keymap:  # before the main screen reads its bindings
-            self.set_keymap(self.keymap)
-        return self.main_screen
-
     def action_command_palette(self) -> None:
         """Textual's palette (ctrl+p), over a backdrop rendered once (see screens/palette.py)."""
         from .screens.palette import Palette
@@ -233,17 +225,21 @@ class DashboardApp(App[None]):
 
     # -- life cycle ----------------------------------------------------------------
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
         self._handle_signals()
+        if self.keymap:
+            self.set_keymap(self.keymap)
         if self.preferences is not None:
             self.theme_changed_signal.subscribe(self, self._theme_chosen)
         if self._stalls is not None:
             self._stalls.start()
+        # Pushed over Textual's default screen: as the app's first screen (get_default_screen) it
+        # was ~10 ms quicker, but in a browser its footer waited for a key to show the bindings.
+        await self.push_screen(self.main_screen)
 
     def _main_screen_mounted(self) -> None:
         """The main screen's widgets exist and nothing is drawn yet: the header, and the panes from
-        the last known view if the services are not open (see _show_first_view). The main screen
-        is the app's first screen (see get_default_screen), so this may run before on_mount."""
+        the last known view if the services are not open (see _show_first_view)."""
         header = self.main_screen.header
         header.set_database(self.services.database_label, demo=self.services.settings.uses_demo_data)
         header.set_time(self.clock.now())
