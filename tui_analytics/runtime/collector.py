@@ -17,29 +17,6 @@ import gc
 from collections.abc import Callable
 
 
-def pause_collector() -> Callable[[], None]:
-    """Switch the collector off until the returned function is called.
-
-    That function freezes every object alive then and restores the collector's state from before
-    (a caller that had it off keeps it off). Calling it again does nothing, so the app can call it
-    after its first frame and the CLI once more when the app ends, whichever comes first.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    done = False
-
-    def resume() -> None:
-        nonlocal done
-        if done:
-            return
-        done = True
-        gc.freeze()
-        if was_enabled:
-            gc.enable()
-
-    return resume
-
-
 class CollectorHold:
     """The collector held off while the loop builds many objects at once, and let go after.
 
@@ -66,3 +43,21 @@ class CollectorHold:
             was_enabled, self._was_enabled = self._was_enabled, None
             if was_enabled:
                 gc.enable()
+
+
+def pause_collector() -> Callable[[], None]:
+    """Switch the collector off until the returned function is called.
+
+    That function freezes every object alive then and restores the collector's state from before
+    (a caller that had it off keeps it off). Calling it again does nothing, so the app can call it
+    after its first frame and the CLI once more when the app ends, whichever comes first.
+    """
+    paused = CollectorHold()
+    paused.hold()
+
+    def resume() -> None:
+        if paused.holding:
+            gc.freeze()
+            paused.release()
+
+    return resume

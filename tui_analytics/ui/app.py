@@ -406,9 +406,9 @@ class DashboardApp(App[None]):
         if reports_view is not None:
             self.main_screen.reports.show(reports_view, self.clock.now())
         # Once this frame is drawn: the dialogs' imports, off the loop (see warmup.py).
-        self.call_after_refresh(self._warm_dialogs, started_here and self.freeze_gc)
-        if started_here and self.freeze_gc:
-            self._owns_collector = True
+        self._owns_collector = started_here and self.freeze_gc
+        self.call_after_refresh(self._warm_dialogs)
+        if self._owns_collector:
             # Everything allocated so far (Textual, SQLAlchemy, the services, the caches' owners)
             # lives as long as the app. Freezing moves it out of the collector's generations, so
             # a full collection no longer walks it: it took 65-90 ms on the loop, over the 50 ms
@@ -416,7 +416,7 @@ class DashboardApp(App[None]):
             gc.freeze()
 
     @work(thread=True, exit_on_error=False, group="warm-up")
-    def _warm_dialogs(self, freeze: bool = False) -> None:
+    def _warm_dialogs(self) -> None:
         from .warmup import dialog_widgets, register_styles, warm_dialogs
 
         warm_dialogs()
@@ -426,7 +426,7 @@ class DashboardApp(App[None]):
             # One widget per turn of the loop: each parse is short, all at once was not.
             took = self.call_from_thread(register_styles, self, widget)
             log.debug("%s styles registered in %.1f ms", type(widget).__name__, took)
-        if freeze:
+        if self._owns_collector:
             # The dialogs' modules, classes and styles live as long as the process, as the imports
             # frozen before them: left in the collector's generations, each full collection walked
             # them, 15-50 ms on the loop, sometimes in the middle of a dialog's first opening.
