@@ -263,6 +263,8 @@ class MainScreen(ControlActionsMixin, ActionsMixin, Screen[None]):
         focused = self.focused
         index = widgets.index(focused) if focused in widgets else -1
         pane, widget = stops[(index + delta) % len(stops)]
+        if pane != self.active_pane:
+            self.set_focus(None)  # as in action_show_pane: let go before the pane is hidden
         self._activate(pane)
         self._focus(widget)
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.containers import Grid, Vertical
+from textual.containers import Grid
 from textual.widgets import Label, Static
 
 from .. import format as fmt
@@ -94,20 +94,18 @@ class AnalyticsPane(Pane):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="summary", classes="detail")
+        # Each grid is two columns of a title row over a chart or table: no container per
+        # section, as each node costs the first frame its styling, layout and drawing.
         with Grid(id="charts"):
-            with Vertical(classes="section"):
-                yield Label("", id="growth-title", classes="section-title")
-                yield BarChart(id="growth-chart", empty="waiting for the user-growth job")
-            with Vertical(classes="section"):
-                yield Label("", id="activity-title", classes="section-title")
-                yield BarChart(id="activity-chart", empty="waiting for the activity-trends job")
+            yield Label("", id="growth-title", classes="section-title")
+            yield Label("", id="activity-title", classes="section-title")
+            yield BarChart(id="growth-chart", empty="waiting for the user-growth job")
+            yield BarChart(id="activity-chart", empty="waiting for the activity-trends job")
         with Grid(id="tables"):
-            with Vertical(classes="section"):
-                yield Label("", id="top-title", classes="section-title")
-                yield StyledTable(id="top-table", cursor_type="row", classes="fill")
-            with Vertical(classes="section"):
-                yield Label("", id="recent-title", classes="section-title")
-                yield StyledTable(id="recent-table", cursor_type="row", classes="fill")
+            yield Label("", id="top-title", classes="section-title")
+            yield Label("", id="recent-title", classes="section-title")
+            yield StyledTable(id="top-table", cursor_type="row", classes="fill")
+            yield StyledTable(id="recent-table", cursor_type="row", classes="fill")
 
     def show(self, entries: Mapping[str, CacheEntry], now: datetime, *, jobs_have_run: bool = False) -> None:
         """Redraw from cache entries (missing keys show a waiting note). `jobs_have_run`: the cache
