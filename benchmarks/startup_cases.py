@@ -36,7 +36,7 @@ def run(ctx: Context) -> list[Row]:
     )
     times: dict[str, list[float]] = {"bare": [], "dashboard": []}
     phases: dict[str, dict[str, list[float]]] = {"bare": {}, "dashboard": {}}
-    repeat = 5 if ctx.size.name != "smoke" else 1
+    repeat = max(5, ctx.repeat) if ctx.size.name != "smoke" else 1
     # A data directory that has run before: every job ran once and the view was stored.
     run_child(["-m", "benchmarks.startup_child", "prepare"], env, timeout=180.0)  # raises when it fails
     for n in range(repeat + 1):  # round 0 warms .pyc files
