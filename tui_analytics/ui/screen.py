@@ -247,13 +247,18 @@ class MainScreen(ControlActionsMixin, ActionsMixin, Screen[None]):
         """Number keys: show a pane and focus its first table."""
         if name not in PANES:
             return
-        # Let go of a widget in the pane about to be hidden first: Textual clears the focus of a
-        # widget it hides, and doing so after the new pane's table took focus left nothing focused.
-        self.set_focus(None)
-        self._activate(name)
         stops = [w for pane, w in self._stops() if pane == name]
-        if stops:
-            self._focus(stops[0])
+        self._show(name, stops[0] if stops else None)
+
+    def _show(self, name: str, widget: Widget | None) -> None:
+        """Put pane `name` in front and focus `widget` in it."""
+        if name != self.active_pane:
+            # Let go of a widget in the pane about to be hidden first: Textual clears the focus of a
+            # widget it hides, and doing so after the new pane's table took focus left nothing focused.
+            self.set_focus(None)
+        self._activate(name)
+        if widget is not None:
+            self._focus(widget)
 
     def _step(self, delta: int) -> None:
         stops = self._stops()
@@ -262,11 +267,7 @@ class MainScreen(ControlActionsMixin, ActionsMixin, Screen[None]):
         widgets = [w for _, w in stops]
         focused = self.focused
         index = widgets.index(focused) if focused in widgets else -1
-        pane, widget = stops[(index + delta) % len(stops)]
-        if pane != self.active_pane:
-            self.set_focus(None)  # as in action_show_pane: let go before the pane is hidden
-        self._activate(pane)
-        self._focus(widget)
+        self._show(*stops[(index + delta) % len(stops)])
 
     def action_next_pane(self) -> None:
         self._step(1)
