@@ -95,3 +95,23 @@ async def test_recent_activity_fits_its_pane_when_ages_run_to_hundreds_of_days(s
         assert cell(table, "0", "age").endswith("d") and len(cell(table, "0", "age")) == 4  # e.g. 400d
         assert table.virtual_size.width <= table.scrollable_content_region.width
         assert not table.show_horizontal_scrollbar
+
+
+async def test_the_metrics_age_moves_with_the_tick_and_repaints_its_cell_alone(services, monkeypatch) -> None:
+    """"Measured 4s ago" stayed at 4s until the next measurement (the performance job runs every 30 s)."""
+    app = app_for(services)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        table = app.main_screen.query_one("#metrics-table", StyledTable)
+
+        def measured() -> str:
+            rows = [[str(c) for c in table.get_row_at(n)] for n in range(table.row_count)]
+            return next(value for name, value in rows if name == "Measured")
+
+        before = measured()
+        assert before.endswith(" ago"), before  # the sample services have measured once
+        seen = Repaints(monkeypatch)
+        services.clock.advance(75)
+        app._tick()
+        assert measured() != before and measured().startswith("1m ")  # 75 s later than it said
+        assert "metrics-table" not in seen.whole and seen.rows_added == []  # one cell, not the table

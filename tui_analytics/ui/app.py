@@ -565,6 +565,7 @@ class DashboardApp(App[None]):
             return
         screen.header.set_time(now)
         screen.jobs.tick(now)
+        screen.metrics.tick(now)
         screen.analytics.tick(now)
         screen.reports.tick(now)
         from .screens.detail import DetailScreen  # loaded with the dialogs, after the first frame

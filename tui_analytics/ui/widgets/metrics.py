@@ -50,6 +50,7 @@ class MetricsPane(Pane):
     def __init__(self, *, tz: tzinfo, id: str = "metrics") -> None:
         super().__init__(id=id)
         self._tz = tz
+        self._measured: tuple[str, datetime] | None = None  # the "Measured" row's key and moment
 
     def compose(self) -> ComposeResult:
         yield StyledTable(id="metrics-table", show_header=False, cursor_type="none", classes="fill")
@@ -80,6 +81,7 @@ class MetricsPane(Pane):
             # The panes read the cache without counting; the API, the CLI and reports count.
             hit_rate = f"{fmt.percent(cache.hit_rate)} ({cache.hits}/{reads})" if reads else "no API or report reads yet"
             rows += [("Cache entries", entries), ("Cache hit rate", hit_rate)]
+        measured = _parse(perf.get("measuredAt"))
         latency = perf.get("databaseLatencyMs")
         db_error = perf.get("databaseError")
         rows += [
@@ -92,10 +94,18 @@ class MetricsPane(Pane):
                                      "warn" if scheduler == "paused" else None)),
             *([("Scheduled by", fmt.truncate(holder, 40))] if holder and scheduler == "read-only" else []),
             *([("Last alert", self._alert(table, view.last_alert, now))] if view.alerts_configured else []),
-            ("Measured", fmt.age(_parse(perf.get("measuredAt")), now) if perf else "not yet"),
+            ("Measured", fmt.age(measured, now) if perf else "not yet"),
         ]
+        # The age moves with the clock's tick, between measurements (see tick).
+        self._measured = (str(len(rows) - 1), measured) if measured else None
         table.refill([("name", "Metric"), ("value", "Value")],
                      ((str(index), [name, value]) for index, (name, value) in enumerate(rows)))
+
+    def tick(self, now: datetime) -> None:
+        """Redraw how long ago the figures were measured (its cell alone)."""
+        if self._measured is not None:
+            key, measured = self._measured
+            self.query_one("#metrics-table", StyledTable).set_cell(key, "value", fmt.age(measured, now))
 
     def _when(self, moment: datetime | None, now: datetime) -> str:
         if moment is None:
