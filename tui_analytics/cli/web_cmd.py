@@ -19,6 +19,7 @@ from typing import Any
 from ..runtime.errors import TuiAnalyticsError
 from .commands import summary
 from .serve_cmd import port_number
+from .web_origin import OriginPolicy
 
 log = logging.getLogger("tui_analytics.web")
 
@@ -86,12 +87,14 @@ def _server_class() -> Any:
     """textual-serve's Server with plain logging (ours) instead of its banner and Rich handler."""
     import asyncio
 
+    from aiohttp import web
     from textual_serve.server import Server
 
     class DashboardServer(Server):
         def __init__(self, *args: Any, **kwargs: Any) -> None:
             super().__init__(*args, **kwargs)
             self.sessions: set[asyncio.Task[Any]] = set()
+            self.origins = OriginPolicy(self.host, self.port, self.public_url)
 
         def initialize_logging(self) -> None:
             pass  # log_to_stderr has set up logging already
@@ -101,6 +104,13 @@ def _server_class() -> Any:
                      self.public_url)
 
         async def handle_websocket(self, request: Any) -> Any:
+            origin = request.headers.get("Origin")
+            if not self.origins.allows(origin):
+                # Before the handshake: no dashboard process is started for a foreign page.
+                log.warning("refused a session from %s: origin %r is not this dashboard's page (%s); "
+                            "behind a proxy, pass its address as --public-url", request.remote, origin,
+                            ", ".join(sorted(self.origins.allowed)))
+                return web.Response(status=403, text="forbidden: this page's origin may not open a session\n")
             task = asyncio.current_task()
             assert task is not None  # aiohttp runs each request in its own task
             self.sessions.add(task)
