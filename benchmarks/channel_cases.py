@@ -2,7 +2,7 @@
 following costs while nothing happens.
 
 A writer (standing for `serve`) appends 20 events, one at a time at random moments; a Watcher
-(standing for an attached dashboard, data/channel_watch.py) runs in its own thread as in the
+(standing for an attached dashboard, data/state/channel_watch.py) runs in its own thread as in the
 dashboard. The delay is from the writer's commit to the watcher's callback: on SQLite it is
 bounded by the one-second poll, on PostgreSQL LISTEN/NOTIFY wakes the watcher at once. The idle
 cost is the CPU time the watcher's thread uses over a quiet stretch.
@@ -17,9 +17,9 @@ import time
 from typing import Any
 
 from benchmarks.common import Context, Row, median
-from tui_analytics.data import channel
-from tui_analytics.data.channel_watch import Watcher
-from tui_analytics.data.state import open_state
+from tui_analytics.data.state import channel_tables as channel
+from tui_analytics.data.state.channel_watch import Watcher
+from tui_analytics.data.state.database import open_state
 
 EVENTS = 20
 IDLE_SECONDS = 10.0
@@ -84,12 +84,12 @@ def _rows(name: str, engine: Any) -> list[Row]:
 
 
 def run(ctx: Context) -> list[Row]:
-    from tui_analytics.data.config import Settings
+    from tui_analytics.config.settings import Settings
 
     rows = _rows("SQLite", open_state(Settings.for_dir(ctx.workdir / "channel", timezone_name="UTC")))
     url = os.environ.get("TUI_ANALYTICS_TEST_POSTGRES_URL")
     if url:
-        from tui_analytics.data.db import get_engine
+        from tui_analytics.data.engines import get_engine
         from tui_analytics.data.schema import state_metadata
 
         engine = get_engine(url)

@@ -16,8 +16,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from tui_analytics.data.db import new_engine
-from tui_analytics.data.demo_data import DemoSpec, load_demo_data
+from tui_analytics.data.engines import new_engine
+from tui_analytics.data.source.demo_data import DemoSpec, load_demo_data
 
 ROOT = Path(__file__).resolve().parent.parent
 CACHE_DIR = Path(__file__).parent / ".cache"

@@ -36,7 +36,7 @@ GIVE_UP_S = 120.0
 def main(name: str) -> int:
     import logging
 
-    from tui_analytics.data.config import load_settings
+    from tui_analytics.config.settings import load_settings
     from tui_analytics.runtime.stall import StallMonitor
     from tui_analytics.ui import build_app
 

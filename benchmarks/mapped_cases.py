@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks.common import CACHE_DIR, END, Row, check, label, median, paired
-from tui_analytics.data.repository import AdminAnalyticsOptimizedRepository
-from tui_analytics.data.sourcemap import SourceMapping, parse_source
+from tui_analytics.config.source_mapping import SourceMapping, parse_source
+from tui_analytics.data.source.repository import AdminAnalyticsOptimizedRepository
 from tui_analytics.runtime.clock import FrozenClock
 
 # How the copy writes each time column, from the demo's 'YYYY-MM-DD HH:MM:SS.ffffff' text.

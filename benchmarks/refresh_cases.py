@@ -9,8 +9,8 @@ from typing import Any
 
 from benchmarks.common import END, Context, Row, check, label, median
 from benchmarks.repository_cases import bare_queries, run_bare
-from tui_analytics.data.config import Settings
-from tui_analytics.data.repository import AdminAnalyticsOptimizedRepository
+from tui_analytics.config.settings import Settings
+from tui_analytics.data.source.repository import AdminAnalyticsOptimizedRepository
 from tui_analytics.processor import JOBS, AnalyticsBackgroundProcessor
 from tui_analytics.runtime.clock import FrozenClock
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import text
 
 from benchmarks.common import END, Row, check, median, paired
-from tui_analytics.data.repository import AdminAnalyticsOptimizedRepository
+from tui_analytics.data.source.repository import AdminAnalyticsOptimizedRepository
 from tui_analytics.runtime.clock import FrozenClock
 
 Statements = list[tuple[str, dict[str, Any]]]

@@ -55,12 +55,12 @@ TABLES = ("jobs", "metrics", "templates")
 
 
 def _build_dashboard() -> Any:
-    from tui_analytics.data.config import load_settings
+    from tui_analytics.config.settings import load_settings
     from tui_analytics.runtime.collector import pause_collector
 
     settings = load_settings()
     resume_collector = pause_collector()  # as cli/dashboard.py: off until the first frame is drawn
-    from tui_analytics.data.lastview import read_last_view
+    from tui_analytics.data.state.last_view import read_last_view
     from tui_analytics.ui import build_app
 
     return build_app(settings, last_view=read_last_view(settings.resolved_state_url),

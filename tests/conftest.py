@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 
 from tests.support.constants import DEMO_SPEC, FROZEN_NOW
-from tui_analytics.data.config import Settings
-from tui_analytics.data.db import dispose_all, new_engine
-from tui_analytics.data.demo_data import load_demo_data
+from tui_analytics.config.settings import Settings
+from tui_analytics.data.engines import dispose_all, new_engine
+from tui_analytics.data.source.demo_data import load_demo_data
 from tui_analytics.runtime.clock import FrozenClock
 
 
@@ -66,7 +66,7 @@ def settings(data_dir: Path) -> Settings:
 
 @pytest.fixture
 def repository(settings: Settings, frozen_clock: FrozenClock):
-    from tui_analytics.data.repository import AdminAnalyticsOptimizedRepository
+    from tui_analytics.data.source.repository import AdminAnalyticsOptimizedRepository
 
     return AdminAnalyticsOptimizedRepository(settings.source_url, clock=frozen_clock)
 

@@ -6,17 +6,17 @@ the package stays cheap and never pulls in Textual.
 
 from __future__ import annotations
 
-from .runtime.lazy import lazy_exports
+from tui_analytics.runtime.lazy import lazy_exports
 
 __version__ = "0.1.0"
 
 # public name -> module that defines it
 _EXPORTS = {
     # configuration and shared types
-    "Settings": "data.config",
-    "load_settings": "data.config",
-    "mask_url": "data.config",
-    "DateRange": "data.daterange",
+    "Settings": "config.settings",
+    "load_settings": "config.settings",
+    "mask_url": "config.settings",
+    "DateRange": "runtime.daterange",
     "Clock": "runtime.clock",
     "SystemClock": "runtime.clock",
     "FrozenClock": "runtime.clock",
@@ -31,7 +31,7 @@ _EXPORTS = {
     "ExportOptionsError": "runtime.errors",
     "TemplateValidationError": "runtime.errors",
     # data
-    "AdminAnalyticsOptimizedRepository": "data.repository",
+    "AdminAnalyticsOptimizedRepository": "data.source.repository",
     # background processor
     "AnalyticsBackgroundProcessor": "processor",
     "JobStatus": "processor",
@@ -41,8 +41,8 @@ _EXPORTS = {
     "stop_analytics_background_processor": "api",
     "AnalyticsCache": "processor.cache",
     # reliability: one scheduler per state database, retries, event-loop stalls
-    "SchedulerLock": "data.locking",
-    "LockHolder": "data.locking",
+    "SchedulerLock": "data.state.locking",
+    "LockHolder": "data.state.locking",
     "RetryPolicy": "runtime.retry",
     "StallMonitor": "runtime.stall",
     "Stall": "runtime.stall",

@@ -1,3 +1,3 @@
-from .cli import main
+from tui_analytics.cli import main
 
 raise SystemExit(main())

@@ -11,12 +11,12 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
-from .data.config import load_settings
-from .wiring import Services
+from tui_analytics.config.settings import load_settings
+from tui_analytics.wiring import Services
 
 if TYPE_CHECKING:
-    from .processor import AnalyticsBackgroundProcessor
-    from .reports import AnalyticsScheduledReportsService
+    from tui_analytics.processor import AnalyticsBackgroundProcessor
+    from tui_analytics.reports import AnalyticsScheduledReportsService
 
 _root: Services | None = None
 _lock = threading.Lock()

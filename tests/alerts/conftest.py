@@ -11,7 +11,7 @@ import pytest
 
 from tests.support.processor_fakes import FakeRepository
 from tests.support.webhook import Hook
-from tui_analytics.data.alert_targets import AlertTarget
+from tui_analytics.config.alert_targets import AlertTarget
 from tui_analytics.runtime.clock import FrozenClock
 from tui_analytics.runtime.events import EventBus
 from tui_analytics.wiring import Services

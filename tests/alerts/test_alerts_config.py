@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tui_analytics.data.config import load_settings
+from tui_analytics.config.settings import load_settings
 from tui_analytics.runtime.errors import ConfigError
 from tui_analytics.runtime.redact import redact
 

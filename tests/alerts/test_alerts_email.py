@@ -11,7 +11,7 @@ from aiosmtpd.controller import Controller
 from tests.alerts.conftest import target
 from tests.reports.test_reports_delivery import Mailbox, free_port
 from tests.support.processor_fakes import FakeRepository
-from tui_analytics.data.config import SmtpSettings
+from tui_analytics.config.settings import SmtpSettings
 
 
 class FlakyMailbox(Mailbox):

@@ -23,7 +23,7 @@ from tests.support.waiting import wait_until, without_hanging
 from tui_analytics.cli.serve_cmd import _serve
 from tui_analytics.cli.serve_log import describe
 from tui_analytics.data import querylimits
-from tui_analytics.data.repository import AdminAnalyticsOptimizedRepository
+from tui_analytics.data.source.repository import AdminAnalyticsOptimizedRepository
 from tui_analytics.runtime.events import ServiceEvent
 from tui_analytics.wiring import Services
 
@@ -157,7 +157,7 @@ def test_a_failed_run_is_one_line_not_two(capsys) -> None:
 
     log_to_stderr(verbose=False)  # the root handlers are put back after the test (conftest.py)
     logging.getLogger("tui_analytics.processor.processor").warning("job %s failed: %s", "top-items", "boom")
-    logging.getLogger("tui_analytics.reports.runner").warning("report %s failed: %s", "weekly", "disk full")
+    logging.getLogger("tui_analytics.reports.run").warning("report %s failed: %s", "weekly", "disk full")
     EventLogger(logging.getLogger("tui_analytics.serve"))(ServiceEvent("job.failed", "top-items", {"error": "boom"}))
     logging.getLogger("tui_analytics.processor.processor").warning("read-only: someone schedules")
     lines = capsys.readouterr().err.splitlines()

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tui_analytics.data.config import DEFAULT_INTERVALS, DEFAULT_SENDER, load_settings, mask_url
-from tui_analytics.data.config_values import check_sender
+from tui_analytics.config.settings import DEFAULT_INTERVALS, DEFAULT_SENDER, load_settings, mask_url
+from tui_analytics.config.values import check_sender
 from tui_analytics.runtime.errors import ConfigError
 
 
@@ -90,8 +90,8 @@ def test_mask_url_leaves_plain_urls_alone():
 
 def test_core_does_not_import_textual():
     core = [
-        "tui_analytics", "tui_analytics.data.config", "tui_analytics.data.repository", "tui_analytics.data.demo_data",
-        "tui_analytics.data.sources", "tui_analytics.data.state", "tui_analytics.cli",
+        "tui_analytics", "tui_analytics.config.settings", "tui_analytics.data.source.repository", "tui_analytics.data.source.demo_data",
+        "tui_analytics.data.source.opening", "tui_analytics.data.state.database", "tui_analytics.cli",
     ]
     for optional in ("processor", "cache", "scheduling", "export", "reports"):
         if (Path(__file__).resolve().parents[2] / "tui_analytics" / optional).exists() or (
@@ -171,7 +171,7 @@ def test_a_config_file_that_is_not_utf8_is_named(tmp_path):
 
 
 def test_settings_built_in_python_refuse_an_interval_the_scheduler_cannot_add(tmp_path):
-    from tui_analytics.data.config import Settings
+    from tui_analytics.config.settings import Settings
 
     for seconds in (1e12, float("inf"), float("nan"), 0):
         with pytest.raises(ConfigError, match="the interval of user-growth must"):
@@ -187,7 +187,7 @@ def test_database_urls_are_checked_as_sqlalchemy_reads_them(url: str) -> None:
     # The check runs without SQLAlchemy (settings load before every command): it must agree with it.
     from sqlalchemy.engine import make_url
 
-    from tui_analytics.data.config import _check_url
+    from tui_analytics.config.settings import _check_url
 
     try:
         make_url(url)

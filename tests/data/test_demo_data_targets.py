@@ -7,7 +7,7 @@ import sqlite3
 import pytest
 
 from tui_analytics.cli import main
-from tui_analytics.data.state import open_state
+from tui_analytics.data.state.database import open_state
 
 
 @pytest.fixture

@@ -8,10 +8,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from tests.support.constants import DEMO_SPEC, MYSQL_URL, POSTGRES_URL
-from tui_analytics.data.daterange import DateRange
-from tui_analytics.data.db import new_engine
-from tui_analytics.data.demo_data import load_demo_data
-from tui_analytics.data.repository import AdminAnalyticsOptimizedRepository
+from tui_analytics.data.engines import new_engine
+from tui_analytics.data.source.demo_data import load_demo_data
+from tui_analytics.data.source.repository import AdminAnalyticsOptimizedRepository
+from tui_analytics.runtime.daterange import DateRange
 
 # loads the demo data into PostgreSQL and MariaDB; one xdist worker runs every test that uses the shared servers.
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("database-servers")]

@@ -20,11 +20,11 @@ import pytest
 
 from tests.support import foreign
 from tests.support.constants import MYSQL_URL, POSTGRES_URL
-from tui_analytics.data.daterange import DateRange
-from tui_analytics.data.db import new_engine
-from tui_analytics.data.repository import AdminAnalyticsOptimizedRepository
-from tui_analytics.data.sourcemap import parse_source
+from tui_analytics.config.source_mapping import parse_source
+from tui_analytics.data.engines import new_engine
+from tui_analytics.data.source.repository import AdminAnalyticsOptimizedRepository
 from tui_analytics.runtime.clock import FrozenClock
+from tui_analytics.runtime.daterange import DateRange
 
 UTC = timezone.utc
 BERLIN = ZoneInfo("Europe/Berlin")

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy.exc import OperationalError
 
 from tui_analytics.cli import main
-from tui_analytics.data.config import Settings
-from tui_analytics.data.sources import open_source
+from tui_analytics.config.settings import Settings
+from tui_analytics.data.source.opening import open_source
 from tui_analytics.runtime.errors import DatabaseError
 
 
@@ -46,8 +46,8 @@ def test_a_configured_source_cannot_be_written(data_dir, tmp_path):
 
 
 def test_the_demo_database_is_still_created_on_first_start(tmp_path, monkeypatch):
-    import tui_analytics.data.sources as sources
-    from tui_analytics.data.demo_data import DemoSpec
+    import tui_analytics.data.source.opening as sources
+    from tui_analytics.data.source.demo_data import DemoSpec
 
     monkeypatch.setattr(sources, "FIRST_START_DEMO", DemoSpec(users=10, items=5, activities=50))
     settings = Settings.for_dir(tmp_path / "data")

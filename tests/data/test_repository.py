@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import select
 
 from tests.support.constants import FROZEN_NOW
-from tui_analytics.data.daterange import DateRange
 from tui_analytics.data.schema import activities, items, users
+from tui_analytics.runtime.daterange import DateRange
 from tui_analytics.runtime.errors import DatabaseError, ExportOptionsError
 
 
@@ -151,8 +151,8 @@ def test_ping_measures_a_round_trip(repository):
 
 
 def test_missing_tables_is_a_clear_error(tmp_path):
-    from tui_analytics.data.config import Settings
-    from tui_analytics.data.sources import open_source
+    from tui_analytics.config.settings import Settings
+    from tui_analytics.data.source.opening import open_source
 
     empty = tmp_path / "empty.sqlite3"
     with sqlite3.connect(empty) as conn:  # a database, but not the analytics one
@@ -163,8 +163,8 @@ def test_missing_tables_is_a_clear_error(tmp_path):
 
 
 def test_unreachable_database_masks_password():
-    from tui_analytics.data.config import Settings
-    from tui_analytics.data.sources import open_source
+    from tui_analytics.config.settings import Settings
+    from tui_analytics.data.source.opening import open_source
 
     settings = Settings.for_dir("/tmp", database_url="postgresql://bob:canary-s3cret@127.0.0.1:1/nowhere")
     with pytest.raises(DatabaseError) as info:

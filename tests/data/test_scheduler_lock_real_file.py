@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tui_analytics.data import locking
-from tui_analytics.data.config import Settings
-from tui_analytics.data.state import open_state
+from tui_analytics.config.settings import Settings
+from tui_analytics.data.state import locking
+from tui_analytics.data.state.database import open_state
 
 
 def linked_dir(real: Path, tmp_path: Path, how: str) -> Path:

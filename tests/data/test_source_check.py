@@ -15,7 +15,7 @@ from sqlalchemy import text
 from tests.support import foreign
 from tests.support.constants import POSTGRES_URL
 from tui_analytics.cli import main
-from tui_analytics.data.db import dispose_all, new_engine
+from tui_analytics.data.engines import dispose_all, new_engine
 
 UTC = timezone.utc
 ROWS = foreign.make_rows([datetime(2026, 11, 10, 17, 45, 2, tzinfo=UTC)])

@@ -8,7 +8,7 @@ import pytest
 
 from tests.support import foreign
 from tui_analytics.cli import main
-from tui_analytics.data.config import load_settings
+from tui_analytics.config.settings import load_settings
 from tui_analytics.runtime.errors import ConfigError
 
 URL = "sqlite:////nonexistent/shop.sqlite3"

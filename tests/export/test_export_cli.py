@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tui_analytics.cli import export_cmd, main
-from tui_analytics.data.repository import AdminAnalyticsOptimizedRepository
+from tui_analytics.data.source.repository import AdminAnalyticsOptimizedRepository
 
 DEMO_ACTIVITIES = 20_000
 

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tui_analytics.data.recentstream import RECENT_COLUMNS, RecentActivityStream, int_column, iso, iso_column
+from tui_analytics.data.source.recent_stream import RECENT_COLUMNS, RecentActivityStream, int_column, iso, iso_column
 from tui_analytics.export import ExportOptions
 from tui_analytics.export.csvfmt import CsvStreamWriter
 from tui_analytics.export.stream import PROGRESS_EVERY_ROWS, stream_rows
@@ -182,7 +182,7 @@ def test_a_lone_empty_field_is_quoted_as_the_csv_module_does():
 
 
 def test_row_dicts_use_the_column_names():
-    from tui_analytics.data.recentstream import column_dicts
+    from tui_analytics.data.source.recent_stream import column_dicts
 
     columns = [["t"], [1], ["u"], ["view"], [2], ["i"]]
     assert list(column_dicts(columns)) == [dict(zip(RECENT_COLUMNS, ["t", 1, "u", "view", 2, "i"]))]

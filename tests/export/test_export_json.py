@@ -9,8 +9,8 @@ from decimal import Decimal
 
 import pytest
 
-from tui_analytics.data.daterange import DateRange
 from tui_analytics.export.jsonfmt import EXPORT_VERSION, JsonStreamWriter, build_metadata, document, dumps
+from tui_analytics.runtime.daterange import DateRange
 
 
 def strict_loads(text: str):

@@ -16,9 +16,9 @@ from itertools import product
 import pytest
 
 from tui_analytics import AnalyticsExportService, DateRange, ExportOptions, ExportResult
-from tui_analytics.data.db import new_engine
-from tui_analytics.data.repository import AdminAnalyticsOptimizedRepository
+from tui_analytics.data.engines import new_engine
 from tui_analytics.data.schema import activities, items, source_metadata, users
+from tui_analytics.data.source.repository import AdminAnalyticsOptimizedRepository
 from tui_analytics.export import CONTENT_TYPES, DATASETS
 from tui_analytics.runtime.errors import ExportOptionsError
 

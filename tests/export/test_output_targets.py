@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from tui_analytics.cli import main
-from tui_analytics.data.state import open_state
+from tui_analytics.data.state.database import open_state
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="mknod needs root")
 CSV_HEADER = "rank,itemId,name,category,interactions,uniqueUsers"

@@ -59,8 +59,8 @@ def test_the_dashboard_is_built_and_filled_before_sqlalchemy_or_the_scheduler_lo
     view, the app) imports neither SQLAlchemy nor APScheduler: those load behind the first frame."""
     script = (
         "import sys\n"
-        "from tui_analytics.data.config import load_settings\n"
-        "from tui_analytics.data.lastview import read_last_view\n"
+        "from tui_analytics.config.settings import load_settings\n"
+        "from tui_analytics.data.state.last_view import read_last_view\n"
         "from tui_analytics.ui import build_app\n"
         "settings = load_settings()\n"
         "build_app(settings, last_view=read_last_view(settings.resolved_state_url))\n"

@@ -22,6 +22,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("composition", ("tui_analytics.wiring",)),
     ("services", ("tui_analytics.processor", "tui_analytics.export", "tui_analytics.reports", "tui_analytics.alerts")),
     ("data", ("tui_analytics.data",)),
+    ("config", ("tui_analytics.config",)),
     ("runtime", ("tui_analytics.runtime",)),
 ]
 RANK = {name: rank for rank, (name, _) in enumerate(LAYERS)}
@@ -142,13 +143,13 @@ def test_an_allowed_import_passes(module: str, code: str) -> None:
 
 
 def test_adding_import_textual_to_a_real_data_module_fails() -> None:
-    modules = [(name, pkg, code + "\nimport textual\n" if name == "tui_analytics.data.repository" else code)
+    modules = [(name, pkg, code + "\nimport textual\n" if name == "tui_analytics.data.source.repository" else code)
                for name, pkg, code in package_modules()]
-    assert violations(modules) == [f"tui_analytics.data.repository:{_last_line(modules)}: data module imports textual"]
+    assert violations(modules) == [f"tui_analytics.data.source.repository:{_last_line(modules)}: data module imports textual"]
 
 
 def _last_line(modules: list[Module]) -> int:
-    code = next(code for name, _, code in modules if name == "tui_analytics.data.repository")
+    code = next(code for name, _, code in modules if name == "tui_analytics.data.source.repository")
     return len(code.splitlines())
 
 

@@ -145,7 +145,7 @@ async def test_paused_performance_metrics_still_polls_but_records_no_run(make_pr
 
 async def test_a_pause_from_a_read_only_dashboard_reaches_the_scheduling_process(make_processor, settings) -> None:
     from tests.support.processor_fakes import FakeRepository
-    from tui_analytics.data import locking
+    from tui_analytics.data.state import locking
 
     url = settings.resolved_state_url
     scheduling_one = make_processor(FakeRepository(), scheduler_lock=locking.SchedulerLock(url))

@@ -220,7 +220,7 @@ async def test_jobs_query_in_worker_threads(make_processor, fake_repo) -> None:
 def test_fake_repository_matches_the_real_signatures() -> None:
     import inspect
 
-    from tui_analytics.data.repository import AdminAnalyticsOptimizedRepository as Real
+    from tui_analytics.data.source.repository import AdminAnalyticsOptimizedRepository as Real
 
     for name in ("user_growth", "activity_trends", "top_items", "recent_activity", "summary", "ping"):
         assert list(inspect.signature(getattr(FakeRepository, name)).parameters) == list(

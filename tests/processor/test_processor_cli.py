@@ -9,7 +9,7 @@ import pytest
 
 from tests.support.processor_fakes import ALL_JOBS
 from tui_analytics.cli import main
-from tui_analytics.data.locking import scheduler_lock
+from tui_analytics.data.state.locking import scheduler_lock
 
 
 @pytest.fixture
@@ -97,9 +97,9 @@ def test_cache_invalidate_with_a_pattern_that_matches_nothing(cli_env, capsys) -
 
 
 def _commands(data_dir):  # type: ignore[no-untyped-def]
-    from tui_analytics.data import channel
-    from tui_analytics.data.config import Settings
-    from tui_analytics.data.state import open_state
+    from tui_analytics.config.settings import Settings
+    from tui_analytics.data.state import channel_tables as channel
+    from tui_analytics.data.state.database import open_state
 
     engine = open_state(Settings.for_dir(data_dir))
     found = [channel.read_command(engine, i) for i in range(1, 20)]

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import insert
 
 from tui_analytics.cli import main
-from tui_analytics.data.db import dispose_all
+from tui_analytics.data.engines import dispose_all
 from tui_analytics.data.schema import job_runs, report_runs
 from tui_analytics.data.timestamps import to_db
 from tui_analytics.processor import AnalyticsBackgroundProcessor

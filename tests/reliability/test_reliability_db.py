@@ -21,10 +21,10 @@ from sqlalchemy import text
 from tests.support.constants import DEMO_SPEC
 from tests.support.reliability import TcpProxy, needs_postgres, private_pg_database, terminate_backends, wait_for_query
 from tests.support.waiting import without_hanging
-from tui_analytics.data.config import Settings
-from tui_analytics.data.db import new_engine
-from tui_analytics.data.demo_data import load_demo_data
-from tui_analytics.data.repository import AdminAnalyticsOptimizedRepository
+from tui_analytics.config.settings import Settings
+from tui_analytics.data.engines import new_engine
+from tui_analytics.data.source.demo_data import load_demo_data
+from tui_analytics.data.source.repository import AdminAnalyticsOptimizedRepository
 from tui_analytics.processor import AnalyticsBackgroundProcessor
 from tui_analytics.runtime.clock import FrozenClock
 from tui_analytics.runtime.events import EventBus
@@ -157,7 +157,7 @@ class RunawayRepository(AdminAnalyticsOptimizedRepository):
 
 
 async def test_sqlite_runaway_query_is_stopped_by_the_watchdog(settings, frozen_clock) -> None:
-    from tui_analytics.data.db import set_query_timeout
+    from tui_analytics.data.engines import set_query_timeout
 
     settings = replace(settings, query_timeout=1.0)
     set_query_timeout(settings.source_url, settings.query_timeout)
@@ -319,7 +319,7 @@ async def test_pg_restart_between_runs_is_invisible(settings, frozen_clock, pg_s
 
 @needs_postgres
 async def test_pg_statement_timeout_stops_long_queries(settings, frozen_clock, pg_source) -> None:
-    from tui_analytics.data.sources import open_source
+    from tui_analytics.data.source.opening import open_source
 
     s = pg_settings(settings, pg_source, query_timeout=1.0)
     open_source(s, clock=frozen_clock)  # sets the per-session limit for this URL

@@ -21,10 +21,10 @@ from typing import Any
 import pytest
 
 from tests.support.reliability import temp_litter
-from tui_analytics.data.daterange import DateRange
 from tui_analytics.export import AnalyticsExportService, ExportOptions
 from tui_analytics.export import files as export_files
 from tui_analytics.reports import AnalyticsScheduledReportsService
+from tui_analytics.runtime.daterange import DateRange
 
 pytestmark = pytest.mark.slow  # full and unwritable disks (tmpfs and read-only mounts where allowed)
 

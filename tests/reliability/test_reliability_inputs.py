@@ -20,13 +20,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from tui_analytics.data.config import load_settings
-from tui_analytics.data.daterange import DateRange
-from tui_analytics.data.demo_data import DemoSpec
+from tui_analytics.config.settings import load_settings
 from tui_analytics.data.schema import app_meta, job_runs, report_runs, report_templates
+from tui_analytics.data.source.demo_data import DemoSpec
 from tui_analytics.export import AnalyticsExportService, ExportOptions, ExportResult
 from tui_analytics.processor import AnalyticsBackgroundProcessor
 from tui_analytics.reports import AnalyticsScheduledReportsService
+from tui_analytics.runtime.daterange import DateRange
 from tui_analytics.runtime.events import EventBus
 
 pytestmark = pytest.mark.slow  # the bad-input matrix through the API and the CLI

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tui_analytics.cli import main
-from tui_analytics.data.db import dispose_all
+from tui_analytics.data.engines import dispose_all
 
 pytestmark = pytest.mark.slow  # some 300 commands
 

@@ -18,10 +18,10 @@ from sqlalchemy import func, select
 from tests.support.processor_fakes import FakeRepository
 from tests.support.reliability import Worker, needs_postgres, private_pg_database, terminate_backends
 from tests.support.waiting import wait_until
-from tui_analytics.data import locking
-from tui_analytics.data.config import Settings
-from tui_analytics.data.db import dispose_all
+from tui_analytics.config.settings import Settings
+from tui_analytics.data.engines import dispose_all
 from tui_analytics.data.schema import job_runs, report_runs
+from tui_analytics.data.state import locking
 from tui_analytics.processor import AnalyticsBackgroundProcessor
 from tui_analytics.reports import AnalyticsScheduledReportsService
 from tui_analytics.runtime import scheduling
@@ -187,8 +187,8 @@ def test_the_second_process_takes_over_when_the_first_exits(settings) -> None:
 @needs_postgres
 def test_postgres_state_database_advisory_lock() -> None:
     with private_pg_database("tui_rel_state") as url:
-        from tui_analytics.data.config import Settings
-        from tui_analytics.data.state import open_state
+        from tui_analytics.config.settings import Settings
+        from tui_analytics.data.state.database import open_state
 
         open_state(Settings.for_dir("/tmp", state_url=url))  # tables
         first, second = locking.SchedulerLock(url), locking.SchedulerLock(url)
@@ -215,7 +215,7 @@ def test_postgres_state_database_advisory_lock() -> None:
 
 @needs_postgres
 def test_postgres_presence_tells_alone_from_shared() -> None:
-    from tui_analytics.data.lock_backends import PRESENCE_KEY, ServerBackend
+    from tui_analytics.data.state.lock_backends import PRESENCE_KEY, ServerBackend
 
     with private_pg_database("tui_rel_presence") as url:
         a, b = ServerBackend(url, PRESENCE_KEY), ServerBackend(url, PRESENCE_KEY)

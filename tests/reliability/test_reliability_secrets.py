@@ -107,7 +107,7 @@ def test_services_logs_and_tracebacks_never_show_a_password(settings, frozen_clo
     import asyncio
     from dataclasses import replace
 
-    from tui_analytics.data.config import SmtpSettings, mask_url
+    from tui_analytics.config.settings import SmtpSettings, mask_url
     from tui_analytics.export import AnalyticsExportService, ExportOptions
     from tui_analytics.processor import AnalyticsBackgroundProcessor
     from tui_analytics.reports import AnalyticsScheduledReportsService

@@ -204,7 +204,7 @@ async def test_the_dashboard_never_shows_an_echoed_password(case, postgres, smtp
 
     from tests.support.sample import record_notifications
     from tests.support.ui import notes, settle, static_text, until
-    from tui_analytics.data.config import load_settings
+    from tui_analytics.config.settings import load_settings
     from tui_analytics.ui import build_app
 
     db_pw, smtp_pw = canary("Dash", case), canary("DashSmtp", case)

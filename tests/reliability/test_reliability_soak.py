@@ -30,8 +30,8 @@ import pytest
 from croniter import croniter
 from sqlalchemy import func, select
 
-from tui_analytics.data.repository import AdminAnalyticsOptimizedRepository
 from tui_analytics.data.schema import job_runs, report_runs
+from tui_analytics.data.source.repository import AdminAnalyticsOptimizedRepository
 from tui_analytics.export import AnalyticsExportService, ExportOptions
 from tui_analytics.processor import AnalyticsBackgroundProcessor
 from tui_analytics.reports import AnalyticsScheduledReportsService

@@ -13,8 +13,8 @@ from datetime import datetime, timezone
 import pytest
 
 from tui_analytics.cli import main
-from tui_analytics.data.config import Settings
-from tui_analytics.data.state import open_state
+from tui_analytics.config.settings import Settings
+from tui_analytics.data.state.database import open_state
 from tui_analytics.processor.history import JobHistory
 from tui_analytics.processor.models import JobRun
 

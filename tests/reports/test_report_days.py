@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import datetime, timezone
 from zoneinfo import ZoneInfo
 
-from tui_analytics.data.config import Settings
+from tui_analytics.config.settings import Settings
 from tui_analytics.reports import AnalyticsScheduledReportsService
 from tui_analytics.runtime.clock import FrozenClock
 from tui_analytics.runtime.events import EventBus

@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tui_analytics.data.db import dispose_all
+from tui_analytics.data.engines import dispose_all
 from tui_analytics.reports import AnalyticsScheduledReportsService
-from tui_analytics.reports import runner as runner_module
+from tui_analytics.reports import run as runner_module
 
 
 class Killed(BaseException):

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from tui_analytics.cli import main
-from tui_analytics.data.daterange import DateRange
 from tui_analytics.reports import AnalyticsScheduledReportsService
 from tui_analytics.reports.backfill import ALREADY, EMPTY, FAILED, MADE
 from tui_analytics.reports.cron import as_tz
 from tui_analytics.reports.periods import periods_starting
+from tui_analytics.runtime.daterange import DateRange
 from tui_analytics.runtime.errors import UnknownTemplateError
 from tui_analytics.runtime.events import EventBus
 

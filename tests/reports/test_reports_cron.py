@@ -273,8 +273,8 @@ def test_bad_cron_expressions_are_refused_with_the_reason(expr, fragment):
     ("custom", "* * * * *", False),
 ])
 def test_a_schedule_whose_cron_disagrees_is_named(schedule, cron, warns):
-    from tui_analytics.reports.crondescribe import schedule_mismatch
-    from tui_analytics.reports.cronspec import parse_cron
+    from tui_analytics.reports.cron.describe import schedule_mismatch
+    from tui_analytics.reports.cron.parse import parse_cron
 
     warning = schedule_mismatch(schedule, parse_cron(cron))
     assert (warning is not None) == warns

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 
-from tui_analytics.data.config import SmtpSettings
+from tui_analytics.config.settings import SmtpSettings
 from tui_analytics.reports import AnalyticsScheduledReportsService
 from tui_analytics.reports.delivery import parse_smtp_url, send_report
 from tui_analytics.runtime.events import REPORT_FINISHED, EventBus

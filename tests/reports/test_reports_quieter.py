@@ -14,12 +14,12 @@ from sqlalchemy import inspect, text
 
 from tests.reports.test_reports_delivery import smtp_server  # noqa: F401 - the fixture
 from tui_analytics.cli import main
-from tui_analytics.data.config import SmtpSettings
-from tui_analytics.data.daterange import DateRange
-from tui_analytics.data.db import new_engine
-from tui_analytics.data.state import open_state
+from tui_analytics.config.settings import SmtpSettings
+from tui_analytics.data.engines import new_engine
+from tui_analytics.data.state.database import open_state
 from tui_analytics.reports import AnalyticsScheduledReportsService
-from tui_analytics.reports.generation import is_empty
+from tui_analytics.reports.content import is_empty
+from tui_analytics.runtime.daterange import DateRange
 from tui_analytics.runtime.errors import TemplateValidationError
 from tui_analytics.runtime.events import REPORT_FINISHED, EventBus
 
@@ -131,7 +131,7 @@ def test_an_older_state_database_gets_the_new_columns(settings, frozen_clock) ->
     old_one = service.get_report_template("old-one")
     assert (old_one.skip_empty, old_one.max_attachment_mb) == (False, None)
     assert service.update_report_template("old-one", skip_empty=True).skip_empty
-    from tui_analytics.data.state import add_missing_columns
+    from tui_analytics.data.state.database import add_missing_columns
 
     assert add_missing_columns(engine) == []  # up to date: nothing more to add
 

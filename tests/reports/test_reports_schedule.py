@@ -10,10 +10,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from tui_analytics.data.config import Settings
+from tui_analytics.config.settings import Settings
 from tui_analytics.reports import AnalyticsScheduledReportsService
 from tui_analytics.reports.periods import default_period
-from tui_analytics.reports.schedule import job_id
+from tui_analytics.reports.timetable import job_id
 from tui_analytics.runtime import scheduling
 from tui_analytics.runtime.clock import FrozenClock
 from tui_analytics.runtime.events import EventBus

@@ -10,14 +10,14 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from tui_analytics.data.config import Settings
-from tui_analytics.data.daterange import DateRange
-from tui_analytics.data.db import dispose_all
+from tui_analytics.config.settings import Settings
+from tui_analytics.data.engines import dispose_all
 from tui_analytics.data.schema import report_runs, report_templates
 from tui_analytics.export.csvfmt import read_cells
 from tui_analytics.reports import AnalyticsScheduledReportsService, ReportTemplate
 from tui_analytics.reports.store import RunStore
 from tui_analytics.runtime.clock import FrozenClock
+from tui_analytics.runtime.daterange import DateRange
 from tui_analytics.runtime.errors import TemplateValidationError, UnknownTemplateError
 from tui_analytics.runtime.events import (
     REPORT_FAILED,
@@ -282,7 +282,7 @@ async def test_generate_each_default_writes_its_file_and_records_it(settings, fr
     sections = {row[0] for row in cells[1:]}
     assert sections == {"activityTrends", "recentActivity"}
     # The trend row for the 14th is the day's real count: check it against the repository.
-    from tui_analytics.data.repository import AdminAnalyticsOptimizedRepository
+    from tui_analytics.data.source.repository import AdminAnalyticsOptimizedRepository
 
     repo = AdminAnalyticsOptimizedRepository(settings.source_url, clock=frozen_clock)
     expected = repo.activity_trends(1, date_range=DateRange(date(2026, 1, 14), date(2026, 1, 14)))[0]

@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from tui_analytics.data.config import load_settings, mask_url
+from tui_analytics.config.settings import load_settings, mask_url
 from tui_analytics.runtime.errors import one_line
 from tui_analytics.runtime.redact import RedactingWriter, redact, register_url, url_secrets
 
@@ -87,7 +87,7 @@ def test_history_written_before_the_masking_is_shown_masked(settings, capsys, mo
     """A job run and a report run stored by an older version with a password in them."""
     from tui_analytics.cli import main
     from tui_analytics.data.schema import job_runs, report_runs
-    from tui_analytics.data.state import open_state
+    from tui_analytics.data.state.database import open_state
 
     secret = "OldRowCanary9"
     monkeypatch.setenv("TUI_ANALYTICS_DATA_DIR", str(settings.data_dir))

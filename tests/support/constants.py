@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 from datetime import datetime, timezone
 
-from tui_analytics.data.demo_data import DemoSpec
+from tui_analytics.data.source.demo_data import DemoSpec
 
 FROZEN_NOW = datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc)
 DEMO_SPEC = DemoSpec(users=300, items=40, activities=20_000, months=18, seed=7, end=FROZEN_NOW)

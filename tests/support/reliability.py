@@ -22,7 +22,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from tests.support.constants import POSTGRES_URL
-from tui_analytics.data.db import normalise_url
+from tui_analytics.data.engines import normalise_url
 
 REPO = Path(__file__).resolve().parents[2]
 WORKER = Path(__file__).resolve().parent / "reliability_worker.py"
@@ -120,7 +120,7 @@ def private_pg_database(prefix: str = "tui_rel") -> Iterator[str]:
     try:
         yield url
     finally:
-        from tui_analytics.data.db import dispose_all
+        from tui_analytics.data.engines import dispose_all
 
         dispose_all()
         with admin.connect() as conn:

@@ -29,8 +29,8 @@ from typing import Any
 
 from sqlalchemy import text
 
-from tui_analytics.data.config import Settings
-from tui_analytics.data.repository import AdminAnalyticsOptimizedRepository
+from tui_analytics.config.settings import Settings
+from tui_analytics.data.source.repository import AdminAnalyticsOptimizedRepository
 
 RUNAWAY = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"
 
@@ -157,7 +157,7 @@ def mode_scheduler(data_dir: str, name: str) -> None:
     never for a length of time: a busy machine slows it down, it does not cut it short.
     It says TOOK-OVER when it starts scheduling after having been read-only.
     """
-    from tui_analytics.data import locking
+    from tui_analytics.data.state import locking
     from tui_analytics.runtime import scheduling
     from tui_analytics.wiring import Services
 

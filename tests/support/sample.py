@@ -14,11 +14,11 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
-from tui_analytics.data.config import Settings
-from tui_analytics.data.demo_data import DemoSpec, load_demo_data
+from tui_analytics.config.settings import Settings
+from tui_analytics.data.source.demo_data import DemoSpec, load_demo_data
 from tui_analytics.runtime.clock import FrozenClock
 from tui_analytics.ui.app import DashboardApp, build_app
-from tui_analytics.ui.services import DashboardServices
+from tui_analytics.ui.dashboard_services import DashboardServices
 from tui_analytics.wiring import Services
 
 SAMPLE_NOW = datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc)
@@ -75,7 +75,7 @@ class FailingRepository:
 
 def ensure_sample_source(data_dir: Path) -> Path:
     """The demo database with SAMPLE_SPEC in `data_dir` (created once; a few seconds)."""
-    from tui_analytics.data.db import new_engine
+    from tui_analytics.data.engines import new_engine
 
     path = data_dir / "demo.sqlite3"
     if path.exists() and path.stat().st_size > 0:
@@ -152,8 +152,8 @@ def sample_services(
     `wrap` wraps the repository (FailingRepository, a slow one in tests);
     `processor_options` go to AnalyticsBackgroundProcessor (e.g. warm_on_start).
     """
-    from tui_analytics.data.sources import open_source
-    from tui_analytics.data.state import open_state
+    from tui_analytics.data.source.opening import open_source
+    from tui_analytics.data.state.database import open_state
 
     clock = FrozenClock(SAMPLE_NOW)
     ensure_sample_source(settings.data_dir)

@@ -11,7 +11,7 @@ import pytest
 from tests.support.sample import app_for, sample_services
 from tests.support.ui import notes, settle, until
 from tests.support.webhook import Hook
-from tui_analytics.data.alert_targets import AlertTarget
+from tui_analytics.config.alert_targets import AlertTarget
 from tui_analytics.runtime.events import JOB_FAILED, ServiceEvent
 from tui_analytics.ui.screens.detail import DetailScreen
 

@@ -13,9 +13,9 @@ from textual.widgets import Input, Select, Static
 from tests.support import foreign
 from tests.support.sample import SAMPLE_NOW, app_for, fill_cache, sample_services
 from tests.support.ui import settle, static_text
-from tui_analytics.data.sourcemap import parse_source
+from tui_analytics.config.source_mapping import parse_source
+from tui_analytics.ui.dashboard_services import DashboardServices
 from tui_analytics.ui.screens.export import ExportDialog, period_dates
-from tui_analytics.ui.services import DashboardServices
 from tui_analytics.ui.widgets.chart import BarChart
 from tui_analytics.wiring import Services
 

@@ -6,11 +6,11 @@ import asyncio
 import threading
 
 from tests.support.ui import cell, settle, static_text, until
-from tui_analytics.data.config import Settings
-from tui_analytics.data.lastview import read_last_view
+from tui_analytics.config.settings import Settings
+from tui_analytics.data.state.last_view import read_last_view
 from tui_analytics.runtime.clock import FrozenClock
 from tui_analytics.ui import build_app
-from tui_analytics.ui.services import DashboardServices
+from tui_analytics.ui.dashboard_services import DashboardServices
 from tui_analytics.wiring import Services
 
 WIDE = (160, 50)

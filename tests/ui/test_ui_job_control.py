@@ -11,7 +11,7 @@ from tests.support.sample import app_for
 from tests.support.ui import cell, notes, settle, static_text, until
 from tui_analytics.processor import jobsettings
 from tui_analytics.ui.screen import MainScreen
-from tui_analytics.ui.screens.backfill import BackfillDialog
+from tui_analytics.ui.screens.backfill_dialog import BackfillDialog
 from tui_analytics.ui.screens.interval import IntervalDialog
 from tui_analytics.ui.screens.template import TemplateDialog
 

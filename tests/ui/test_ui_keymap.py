@@ -10,7 +10,7 @@ import pytest
 from tests.support.sample import app_for, sample_app, sample_services
 from tests.support.ui import settle, until
 from tui_analytics.cli import main
-from tui_analytics.data.config import load_settings
+from tui_analytics.config.settings import load_settings
 from tui_analytics.runtime.errors import ConfigError
 from tui_analytics.ui.keymap import check_keymap
 from tui_analytics.ui.keys import BINDINGS, ELSEWHERE
@@ -98,7 +98,7 @@ async def test_a_remapped_key_acts_and_the_footer_help_and_palette_show_it(setti
         firsts = {line.split()[0] for line in console.export_text().splitlines() if line.split()}
         assert {"r", "f1"} <= firsts and "t" not in firsts
         await pilot.press("escape")
-        from tui_analytics.ui.commands import DashboardCommands
+        from tui_analytics.ui.palette_commands import DashboardCommands
 
         titles = [title for title, *_ in DashboardCommands(app.screen)._commands()]
         assert "Run (r)" in titles and "Help (f1)" in titles

@@ -9,7 +9,7 @@ from logging.handlers import RotatingFileHandler
 import pytest
 
 from tui_analytics.cli.dashboard import LOG_BACKUPS, LOG_BYTES, _log_to_file
-from tui_analytics.data.config import load_settings
+from tui_analytics.config.settings import load_settings
 from tui_analytics.runtime.stall import Stall
 
 

@@ -9,7 +9,7 @@ from rich.console import Console
 
 from tests.support.sample import app_for
 from tests.support.ui import settle
-from tui_analytics.ui.screens.messages import MessagesScreen
+from tui_analytics.ui.screens.message_log import MessagesScreen
 
 pytestmark = pytest.mark.slow  # the whole dashboard driven with Pilot
 

@@ -260,9 +260,9 @@ async def test_events_from_another_thread_refresh_the_panes(services) -> None:
 
 
 async def test_first_start_builds_the_demo_database_with_progress(tmp_path, monkeypatch, frozen_clock) -> None:
-    from tui_analytics.data import sources
-    from tui_analytics.data.config import Settings
-    from tui_analytics.data.demo_data import DemoSpec
+    from tui_analytics.config.settings import Settings
+    from tui_analytics.data.source import opening as sources
+    from tui_analytics.data.source.demo_data import DemoSpec
     from tui_analytics.ui import build_app
 
     monkeypatch.setattr(sources, "FIRST_START_DEMO", DemoSpec(users=200, items=20, activities=20_000, seed=3))
@@ -281,7 +281,7 @@ async def test_first_start_builds_the_demo_database_with_progress(tmp_path, monk
 
 
 async def test_an_unreachable_database_is_reported_and_the_app_stays_up(tmp_path, frozen_clock) -> None:
-    from tui_analytics.data.config import Settings
+    from tui_analytics.config.settings import Settings
     from tui_analytics.ui import build_app
 
     settings = Settings.for_dir(tmp_path, database_url=f"sqlite:///{tmp_path}/missing/nothing.db", timezone_name="UTC")
@@ -296,7 +296,8 @@ async def test_an_unreachable_database_is_reported_and_the_app_stays_up(tmp_path
 
 
 async def test_a_second_dashboard_attaches_and_names_the_holder(settings) -> None:
-    from tui_analytics.data import channel, locking
+    from tui_analytics.data.state import channel_tables as channel
+    from tui_analytics.data.state import locking
 
     other = locking.SchedulerLock(settings.resolved_state_url)  # another dashboard holds the lock
     locking.set_program("other dashboard")

@@ -16,10 +16,10 @@ import pytest
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, create_engine, inspect
 
 from tests.support.processor_fakes import FakeRepository
-from tui_analytics.data import channel
-from tui_analytics.data.config import Settings
-from tui_analytics.data.locking import SchedulerLock
-from tui_analytics.data.state import add_missing_columns, open_state
+from tui_analytics.config.settings import Settings
+from tui_analytics.data.state import channel_tables as channel
+from tui_analytics.data.state.database import add_missing_columns, open_state
+from tui_analytics.data.state.locking import SchedulerLock
 from tui_analytics.runtime.clock import FrozenClock
 from tui_analytics.runtime.events import EventBus, ServiceEvent
 from tui_analytics.wiring import Services

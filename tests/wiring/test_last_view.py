@@ -1,7 +1,7 @@
 """The last known view: written by the scheduling process, read by a starting dashboard.
 
 The writer is the channel of the process that schedules (wiring/channel.py); the reader
-(data/lastview.py) uses only the standard library's sqlite3, as a dashboard does before
+(data/state/last_view.py) uses only the standard library's sqlite3, as a dashboard does before
 SQLAlchemy is imported.
 """
 
@@ -17,11 +17,11 @@ from pathlib import Path
 import pytest
 
 from tests.wiring.test_channel import _look, pair  # noqa: F401  (pair is a fixture)
-from tui_analytics.data.config import Settings
-from tui_analytics.data.lastview import VIEW_KEY, read_last_view, state_file
-from tui_analytics.data.state import open_state
+from tui_analytics.config.settings import Settings
+from tui_analytics.data.state.database import open_state
+from tui_analytics.data.state.last_view import VIEW_KEY, read_last_view, state_file
 from tui_analytics.runtime.clock import FrozenClock
-from tui_analytics.ui.lastview import first_view
+from tui_analytics.ui.first_view import first_view
 
 
 async def test_the_scheduling_process_stores_what_its_panes_show(pair) -> None:  # type: ignore[no-untyped-def]  # noqa: F811

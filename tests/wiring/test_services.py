@@ -9,7 +9,7 @@ import re
 from dataclasses import replace
 from pathlib import Path
 
-from tui_analytics.data.config import Settings
+from tui_analytics.config.settings import Settings
 from tui_analytics.runtime import scheduling
 from tui_analytics.wiring import Services
 
@@ -135,8 +135,8 @@ def test_no_module_outside_the_root_constructs_a_service() -> None:
         if any(pattern.search(line) and not line.lstrip().startswith(("def ", "class ", "#")) for line in path.read_text().splitlines())
     )
     assert places == [
-        "cli/demo.py", "data/db.py", "data/lock_backends.py", "data/repository.py", "data/sources.py",
-        "data/state.py", "reports/runner.py", "wiring/services.py",
+        "cli/demo.py", "data/engines.py", "data/source/opening.py", "data/source/repository.py",
+        "data/state/database.py", "data/state/lock_backends.py", "reports/run.py", "wiring/services.py",
     ], places
 
 
@@ -150,7 +150,7 @@ def test_buses_lists_each_bus_the_services_publish_on_once(settings: Settings) -
 
 
 def test_alerts_are_built_without_io_and_listen_wherever_a_service_publishes(tmp_path: Path) -> None:
-    from tui_analytics.data.alert_targets import AlertTarget
+    from tui_analytics.config.alert_targets import AlertTarget
     from tui_analytics.runtime.events import EventBus
 
     settings = replace(fresh_settings(tmp_path),

@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..runtime.lazy import lazy_exports
+from tui_analytics.runtime.lazy import lazy_exports
 
 if TYPE_CHECKING:  # the names as the type checker sees them
-    from .models import Alert, AlertSummary, Delivery
-    from .service import AlertService
+    from tui_analytics.alerts.models import Alert, AlertSummary, Delivery
+    from tui_analytics.alerts.service import AlertService
 
 _EXPORTS = {
     "Alert": "models",

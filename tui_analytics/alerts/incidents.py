@@ -18,11 +18,11 @@ from datetime import datetime
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..data.schema import alert_deliveries, alert_incidents, job_runs
-from ..data.state import StateUser
-from ..data.timestamps import from_db, to_db
-from ..runtime.redact import redact
-from .models import PENDING, Alert, Delivery
+from tui_analytics.alerts.models import PENDING, Alert, Delivery
+from tui_analytics.data.schema import alert_deliveries, alert_incidents, job_runs
+from tui_analytics.data.state.database import StateUser
+from tui_analytics.data.timestamps import from_db, to_db
+from tui_analytics.runtime.redact import redact
 
 MAX_ERROR = 1000  # characters of an error kept in a row
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from ..data.timestamps import iso
+from tui_analytics.data.timestamps import iso
 
 PENDING = "pending"
 SENT = "sent"

@@ -21,13 +21,13 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
 
-from ..data.alert_targets import AlertTarget
-from ..data.config import SmtpSettings
-from ..data.smtp import describe_smtp_error, send_message
-from ..runtime.errors import one_line
-from ..runtime.retry import RetryPolicy
-from .messages import clean
-from .models import FAILED, SENT, Alert
+from tui_analytics.alerts.models import FAILED, SENT, Alert
+from tui_analytics.alerts.wording import clean
+from tui_analytics.config.alert_targets import AlertTarget
+from tui_analytics.config.settings import SmtpSettings
+from tui_analytics.data.smtp import describe_smtp_error, send_message
+from tui_analytics.runtime.errors import one_line
+from tui_analytics.runtime.retry import RetryPolicy
 
 # Waits before retries 1, 2, 3...: about 1, 2, 4 s ... up to 30 s (less up to a quarter: jitter).
 BACKOFF = RetryPolicy(base_delay=1.0, max_delay=30.0, jitter=0.25)
@@ -81,7 +81,7 @@ def deliver(target: AlertTarget, alert: Alert, smtp: SmtpSettings | None, wait: 
 def post_webhook(target: AlertTarget, alert: Alert) -> None:
     """One POST of the alert's JSON; raises _Failure when it is not answered with 2xx."""
     assert target.url is not None
-    from .. import __version__
+    from tui_analytics import __version__
 
     body = json.dumps(alert.payload(slack=target.slack)).encode("utf-8")
     request = urllib.request.Request(target.url, data=body, method="POST", headers={

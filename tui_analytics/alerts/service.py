@@ -21,11 +21,16 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from ..data import alert_targets as on
-from ..data.alert_targets import AlertTarget
-from ..data.config import Settings
-from ..runtime.clock import SYSTEM_CLOCK, Clock
-from ..runtime.events import (
+from tui_analytics.alerts import wording as messages
+from tui_analytics.alerts.incidents import IncidentStore
+from tui_analytics.alerts.models import TEST, Alert, AlertSummary, Delivery, summarise
+from tui_analytics.alerts.senders import Wait, deliver
+from tui_analytics.alerts.worker import SerialWorker
+from tui_analytics.config import alert_targets as on
+from tui_analytics.config.alert_targets import AlertTarget
+from tui_analytics.config.settings import Settings
+from tui_analytics.runtime.clock import SYSTEM_CLOCK, Clock
+from tui_analytics.runtime.events import (
     ALERT_FAILED,
     ALERT_SENT,
     JOB_FAILED,
@@ -36,11 +41,6 @@ from ..runtime.events import (
     ServiceEvent,
     default_bus,
 )
-from . import messages
-from .incidents import IncidentStore
-from .models import TEST, Alert, AlertSummary, Delivery, summarise
-from .senders import Wait, deliver
-from .worker import SerialWorker
 
 log = logging.getLogger(__name__)
 
@@ -84,7 +84,7 @@ class AlertService:
     def _state(self) -> Any:
         engine = self._state_engine
         if engine is None:
-            from ..data.state import open_state
+            from tui_analytics.data.state.database import open_state
 
             engine = self._state_engine = open_state(self.settings, self.clock)
         return engine() if callable(engine) else engine

@@ -17,9 +17,9 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import NoReturn
 
-from ..runtime.errors import TuiAnalyticsError, one_line
-from ..runtime.redact import RedactingWriter, install_log_redaction, redact, register_environment
-from .commands import COMMANDS
+from tui_analytics.cli.commands import COMMANDS
+from tui_analytics.runtime.errors import TuiAnalyticsError, one_line
+from tui_analytics.runtime.redact import RedactingWriter, install_log_redaction, redact, register_environment
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
@@ -44,7 +44,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     )
     parser.add_argument("--config", metavar="PATH", type=_not_empty, help="TOML settings file (environment variables win)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail to the log file / stderr")
-    from .. import __version__
+    from tui_analytics import __version__
 
     parser.add_argument("--version", action="version", version=f"tui-analytics {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -127,7 +127,7 @@ def _main(argv: Sequence[str] | None) -> int:
     handler = getattr(args, "handler", None)
     try:
         if handler is None:
-            from .dashboard import run_dashboard
+            from tui_analytics.cli.dashboard import run_dashboard
 
             return run_dashboard(args)
         with _redacted_output():

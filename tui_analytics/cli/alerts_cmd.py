@@ -13,13 +13,13 @@ import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from ..runtime.printable import printable
-from .commands import summary
-from .common import services, whole_number
+from tui_analytics.cli.commands import summary
+from tui_analytics.cli.common import services, whole_number
+from tui_analytics.runtime.printable import printable
 
 if TYPE_CHECKING:
-    from ..alerts.models import Delivery
-    from ..data.alert_targets import AlertTarget
+    from tui_analytics.alerts.models import Delivery
+    from tui_analytics.config.alert_targets import AlertTarget
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -85,7 +85,7 @@ def run_test(args: argparse.Namespace) -> int:
 def run_status(args: argparse.Namespace) -> int:
     if args.limit < 1:
         raise ValueError(f"--limit must be at least 1, got {args.limit}")
-    from ..alerts.incidents import IncidentStore
+    from tui_analytics.alerts.incidents import IncidentStore
 
     root = services(args)
     store = IncidentStore(root.open_state())

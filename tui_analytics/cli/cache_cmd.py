@@ -15,12 +15,12 @@ import json
 import time
 from typing import Any
 
-from ..data.config import shorten
-from ..processor.jobs import known_keys
-from ..runtime.clock import SYSTEM_CLOCK
-from ..runtime.errors import did_you_mean
-from .commands import summary
-from .common import services
+from tui_analytics.cli.commands import summary
+from tui_analytics.cli.common import services
+from tui_analytics.config.settings import shorten
+from tui_analytics.processor.jobs import known_keys
+from tui_analytics.runtime.clock import SYSTEM_CLOCK
+from tui_analytics.runtime.errors import did_you_mean
 
 WAIT_SECONDS = 10.0  # how long the command waits for the scheduling process's answer
 
@@ -51,8 +51,8 @@ NOBODY = ("no dashboard or serve process is scheduling on this state database no
 
 def _ask(args: argparse.Namespace, op: str, pattern: str) -> dict[str, Any]:
     """Post `op` for the scheduling process and wait a little for its answer (blocking)."""
-    from ..data import channel
-    from ..data.locking import scheduler_lock
+    from tui_analytics.data.state import channel_tables as channel
+    from tui_analytics.data.state.locking import scheduler_lock
 
     root = services(args)
     settings = root.settings
@@ -88,7 +88,7 @@ def run_clear(args: argparse.Namespace) -> int:
 
 
 def run_invalidate(args: argparse.Namespace) -> int:
-    from ..processor.cache import check_pattern, matches
+    from tui_analytics.processor.cache import check_pattern, matches
 
     check_pattern(args.pattern)
     matched = [key for key in known_keys() if matches(key, args.pattern)]

@@ -6,8 +6,8 @@ import argparse
 import re
 from typing import Any
 
-from ..data.config import load_settings, shorten
-from ..wiring import Services
+from tui_analytics.config.settings import load_settings, shorten
+from tui_analytics.wiring import Services
 
 
 def camel_keys(value: Any) -> Any:
@@ -55,7 +55,7 @@ def whole_number(text: str) -> int:
 
 def check_choice(what: str, value: str, choices: tuple[str, ...]) -> str:
     """`value` (case aside) if it is one of `choices`; else one line with the closest ("did you mean")."""
-    from ..runtime.errors import unknown
+    from tui_analytics.runtime.errors import unknown
 
     wanted = value.strip().lower()
     if wanted not in choices:

@@ -7,7 +7,7 @@ import logging
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
-from ..data.config import load_settings
+from tui_analytics.config.settings import load_settings
 
 # The log rotates at this size, keeping this many old files (a dashboard left open for weeks).
 LOG_BYTES = 1_000_000
@@ -30,16 +30,16 @@ def run_dashboard(args: argparse.Namespace) -> int:
     """Open the dashboard; returns the exit code."""
     settings = load_settings(getattr(args, "config", None))
     _log_to_file(settings.dashboard_log, bool(getattr(args, "verbose", False)))
-    from ..runtime.collector import pause_collector
+    from tui_analytics.runtime.collector import pause_collector
 
     # Off until the first frame is drawn: what is loaded until then lives as long as the process.
     resume_collector = pause_collector()
     try:
-        from ..data import locking
-        from ..data.lastview import read_last_view
-        from ..ui import build_app
-        from ..ui.keymap import check_keymap
-        from ..ui.preferences import Preferences
+        from tui_analytics.data.state import locking
+        from tui_analytics.data.state.last_view import read_last_view
+        from tui_analytics.ui import build_app
+        from tui_analytics.ui.keymap import check_keymap
+        from tui_analytics.ui.preferences import Preferences
 
         keymap = check_keymap(settings.keys)  # a mistake in [keys] is one line here, before the screen opens
         locking.set_program("dashboard")  # how other processes name us when we hold the scheduler lock

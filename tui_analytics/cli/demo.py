@@ -7,9 +7,9 @@ import sys
 import time
 from datetime import datetime
 
-from ..data.config import Settings, load_settings, mask_url, shorten
-from .commands import summary
-from .common import whole_number
+from tui_analytics.cli.commands import summary
+from tui_analytics.cli.common import whole_number
+from tui_analytics.config.settings import Settings, load_settings, mask_url, shorten
 
 STATE_TABLES = frozenset({"report_templates", "report_runs", "job_runs"})
 
@@ -34,7 +34,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _refuse_state_database(settings: Settings, url: str) -> None:
-    from ..data.dbfiles import own_database, sqlite_path
+    from tui_analytics.data.dbfiles import own_database, sqlite_path
 
     path = sqlite_path(url)
     if path is not None and own_database(settings, path) == "the state database":
@@ -46,7 +46,7 @@ def _refuse_state_tables(url: str) -> None:
     from sqlalchemy import inspect
     from sqlalchemy.exc import SQLAlchemyError
 
-    from ..data.db import get_engine
+    from tui_analytics.data.engines import get_engine
 
     try:
         present = set(inspect(get_engine(url)).get_table_names())
@@ -57,8 +57,8 @@ def _refuse_state_tables(url: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..data.db import check_connection, get_engine
-    from ..data.demo_data import DemoSpec, load_demo_data
+    from tui_analytics.data.engines import check_connection, get_engine
+    from tui_analytics.data.source.demo_data import DemoSpec, load_demo_data
 
     settings = load_settings(args.config)
     if args.url is not None and not args.url.strip():

@@ -18,11 +18,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from ..data.daterange import DateRange
-from ..export import DATASETS, FORMATS, ExportOptions, check_export_options
-from ..runtime.errors import ExportOptionsError, unknown
-from .commands import summary
-from .common import services, whole_number
+from tui_analytics.cli.commands import summary
+from tui_analytics.cli.common import services, whole_number
+from tui_analytics.export import DATASETS, FORMATS, ExportOptions, check_export_options
+from tui_analytics.runtime.daterange import DateRange
+from tui_analytics.runtime.errors import ExportOptionsError, unknown
 
 # Progress appears once an export has run this long, then at most this often.
 PROGRESS_AFTER = 1.0
@@ -148,7 +148,7 @@ def run(args: argparse.Namespace) -> int:
         )
     where = "stdout" if result.path is None else str(result.path)
     progress.done(result.rows, result.size, where)
-    from ..export.service import capped_note
+    from tui_analytics.export.service import capped_note
 
     note = capped_note(dataset, result.rows, args.limit)
     if note is not None and not args.quiet:

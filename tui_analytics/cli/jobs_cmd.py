@@ -15,16 +15,16 @@ import json
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from ..data.config import load_settings
-from ..processor.jobs import JOBS
-from ..processor.models import RUN_OUTCOMES
-from ..runtime.printable import printable
-from .commands import summary
-from .common import check_choice, services, since_moment, whole_number
+from tui_analytics.cli.commands import summary
+from tui_analytics.cli.common import check_choice, services, since_moment, whole_number
+from tui_analytics.config.settings import load_settings
+from tui_analytics.processor.jobs import JOBS
+from tui_analytics.processor.models import RUN_OUTCOMES
+from tui_analytics.runtime.printable import printable
 
 if TYPE_CHECKING:
-    from ..processor.models import JobRun, JobStatus
-    from ..processor.processor import AnalyticsBackgroundProcessor
+    from tui_analytics.processor.models import JobRun, JobStatus
+    from tui_analytics.processor.processor import AnalyticsBackgroundProcessor
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -135,7 +135,7 @@ def run_status(args: argparse.Namespace) -> int:
 
 def _schedule(s: JobStatus) -> str:
     """`every 5m`, or `paused (5m)`: how the scheduler treats the job."""
-    from ..processor.jobsettings import describe_interval
+    from tui_analytics.processor.jobsettings import describe_interval
 
     every = describe_interval(s.interval_s)
     return f"paused ({every})" if s.paused else f"every {every}"
@@ -223,7 +223,7 @@ def run_pause(args: argparse.Namespace) -> int:
 def run_interval(args: argparse.Namespace) -> int:
     import asyncio
 
-    from ..processor.jobsettings import describe_interval, parse_interval
+    from tui_analytics.processor.jobsettings import describe_interval, parse_interval
 
     seconds = parse_interval(args.interval)  # checked before anything is opened or stored
     root = services(args)

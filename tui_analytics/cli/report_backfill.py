@@ -14,11 +14,11 @@ import sys
 from datetime import date
 from typing import TYPE_CHECKING
 
-from ..data.config import shorten
-from .common import camel_keys, services
+from tui_analytics.cli.common import camel_keys, services
+from tui_analytics.config.settings import shorten
 
 if TYPE_CHECKING:
-    from ..reports.backfill import BackfillItem
+    from tui_analytics.reports.backfill import BackfillItem
 
 
 def add_parser(actions: argparse._SubParsersAction) -> None:
@@ -54,7 +54,7 @@ def _day(text: str) -> date:
 def cmd_backfill(args: argparse.Namespace) -> int:
     import asyncio
 
-    from .report_cmd import template_id
+    from tui_analytics.cli.report_cmd import template_id
 
     if args.date_from > args.date_to:
         raise ValueError(f"--from {args.date_from.isoformat()} is after --to {args.date_to.isoformat()}")

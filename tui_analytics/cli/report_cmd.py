@@ -14,19 +14,19 @@ import sys
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
 
-from ..data.config import load_settings
-from ..data.daterange import DateRange
-from ..reports.models import RUN_STATUSES
-from ..runtime.errors import UnknownTemplateError, unknown
-from ..runtime.printable import printable
-from .commands import summary
-from .common import camel_keys, check_choice, services, since_moment, whole_number
-from .report_edit import add_template_options, template_fields
+from tui_analytics.cli.commands import summary
+from tui_analytics.cli.common import camel_keys, check_choice, services, since_moment, whole_number
+from tui_analytics.cli.report_edit import add_template_options, template_fields
+from tui_analytics.config.settings import load_settings
+from tui_analytics.reports.models import RUN_STATUSES
+from tui_analytics.runtime.daterange import DateRange
+from tui_analytics.runtime.errors import UnknownTemplateError, unknown
+from tui_analytics.runtime.printable import printable
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from ..reports.service import AnalyticsScheduledReportsService
+    from tui_analytics.reports.service import AnalyticsScheduledReportsService
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -45,7 +45,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     run.add_argument("--json", action="store_true", help="print the result as JSON")
     run.set_defaults(handler=cmd_run)
 
-    from .report_backfill import add_parser as add_backfill
+    from tui_analytics.cli.report_backfill import add_parser as add_backfill
 
     add_backfill(rs)
 
@@ -253,7 +253,7 @@ def _check_timezone_option(args: argparse.Namespace) -> None:
 
 
 def cmd_cron(args: argparse.Namespace) -> int:
-    from ..reports.cron import as_tz, describe_cron, next_fire_times
+    from tui_analytics.reports.cron import as_tz, describe_cron, next_fire_times
 
     _check_timezone_option(args)
     if not 1 <= args.n <= 1000:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..reports.models import DATASETS, FORMATS, SCHEDULES
+from tui_analytics.reports.models import DATASETS, FORMATS, SCHEDULES
 
 
 def add_template_options(parser: argparse.ArgumentParser, *, creating: bool) -> None:

@@ -18,14 +18,14 @@ import signal
 import socket
 from typing import TYPE_CHECKING, Any
 
-from ..data.config import load_settings, mask_url
-from ..runtime.errors import TuiAnalyticsError
-from .commands import summary
+from tui_analytics.cli.commands import summary
+from tui_analytics.config.settings import load_settings, mask_url
+from tui_analytics.runtime.errors import TuiAnalyticsError
 
 if TYPE_CHECKING:
     import asyncio
 
-    from ..wiring import Services
+    from tui_analytics.wiring import Services
 
 log = logging.getLogger("tui_analytics.serve")
 
@@ -62,13 +62,13 @@ def port_number(text: str) -> int:
 
 
 def run_serve(args: argparse.Namespace) -> int:
-    from .serve_log import log_to_stderr
+    from tui_analytics.cli.serve_log import log_to_stderr
 
     port = args.metrics_port
     log_to_stderr(verbose=bool(getattr(args, "verbose", False)))
     settings = load_settings(getattr(args, "config", None))
-    from ..data import locking
-    from ..wiring import Services
+    from tui_analytics.data.state import locking
+    from tui_analytics.wiring import Services
 
     locking.set_program(PROGRAM)
     root = Services(settings)
@@ -99,7 +99,7 @@ async def _serve(root: Services, metrics_host: str = "127.0.0.1", metrics_port: 
 async def _run(root: Services, stopping: asyncio.Event, metrics_host: str, metrics_port: int | None) -> int:
     import asyncio
 
-    from .serve_log import EventLogger
+    from tui_analytics.cli.serve_log import EventLogger
 
     await asyncio.to_thread(root.open, _progress())
     if stopping.is_set():  # told to stop while opening (a first start builds the demo database)
@@ -163,7 +163,7 @@ def _active_templates(root: Services) -> int:
 
 def _start_metrics(root: Services, host: str, port: int) -> Any:
     """The metrics endpoint, listening, its series primed from the state database (blocking)."""
-    from .serve_metrics import MetricsEndpoint
+    from tui_analytics.cli.serve_metrics import MetricsEndpoint
 
     endpoint = MetricsEndpoint(root, host, port)
     try:

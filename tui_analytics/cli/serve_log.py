@@ -13,7 +13,7 @@ import sys
 import time
 from typing import Any
 
-from ..runtime.events import ALERT_FAILED, JOB_FAILED, REPORT_FAILED, ServiceEvent
+from tui_analytics.runtime.events import ALERT_FAILED, JOB_FAILED, REPORT_FAILED, ServiceEvent
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 HANDLER_NAME = "tui-analytics stderr"
@@ -25,7 +25,7 @@ LEFT_OUT = frozenset({"keys", "fields"})
 # The services' own lines that an event line says again with more detail: a failed run (job.failed,
 # report.failed), an alert sent or not (alert.sent, alert.failed): (logger, how it starts, what it holds).
 RESTATED = (("tui_analytics.processor.processor", "job ", " failed: "),
-            ("tui_analytics.reports.runner", "report ", " failed: "),
+            ("tui_analytics.reports.run", "report ", " failed: "),
             ("tui_analytics.alerts.service", "alert ", " to "))
 
 

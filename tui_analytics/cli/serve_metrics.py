@@ -18,11 +18,11 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disa
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
-from ..runtime.errors import TuiAnalyticsError
-from ..runtime.events import JOB_FAILED, JOB_FINISHED, JOB_SKIPPED, REPORT_FAILED, REPORT_FINISHED, ServiceEvent
+from tui_analytics.runtime.errors import TuiAnalyticsError
+from tui_analytics.runtime.events import JOB_FAILED, JOB_FINISHED, JOB_SKIPPED, REPORT_FAILED, REPORT_FINISHED, ServiceEvent
 
 if TYPE_CHECKING:
-    from ..wiring import Services
+    from tui_analytics.wiring import Services
 
 log = logging.getLogger(__name__)
 

@@ -13,11 +13,11 @@ import argparse
 import json
 from typing import TYPE_CHECKING
 
-from ..data.config import load_settings, mask_url
-from .commands import summary
+from tui_analytics.cli.commands import summary
+from tui_analytics.config.settings import load_settings, mask_url
 
 if TYPE_CHECKING:
-    from ..data.sourcecheck import CheckReport
+    from tui_analytics.data.source.check import CheckReport
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -63,16 +63,16 @@ def _text(report: CheckReport) -> str:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    from ..data.sourcecheck import check_source
-    from ..data.sources import open_source
-    from ..runtime.errors import DatabaseError, one_line
+    from tui_analytics.data.source.check import check_source
+    from tui_analytics.data.source.opening import open_source
+    from tui_analytics.runtime.errors import DatabaseError, one_line
 
     settings = load_settings(getattr(args, "config", None))
     mapped = settings.source.configured
     try:
         repository = open_source(settings, check=False)
     except DatabaseError as exc:
-        from ..data.sourcecheck import CheckReport
+        from tui_analytics.data.source.check import CheckReport
 
         report = CheckReport(mask_url(settings.source_url), mapped, error=one_line(exc))
     else:

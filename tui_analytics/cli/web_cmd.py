@@ -16,10 +16,10 @@ import socket
 import sys
 from typing import Any
 
-from ..runtime.errors import TuiAnalyticsError
-from .commands import summary
-from .serve_cmd import port_number
-from .web_origin import OriginPolicy
+from tui_analytics.cli.commands import summary
+from tui_analytics.cli.serve_cmd import port_number
+from tui_analytics.cli.web_origin import OriginPolicy
+from tui_analytics.runtime.errors import TuiAnalyticsError
 
 log = logging.getLogger("tui_analytics.web")
 
@@ -59,7 +59,7 @@ def dashboard_command(args: argparse.Namespace) -> str:
 
 
 def run_web(args: argparse.Namespace) -> int:
-    from .serve_log import log_to_stderr
+    from tui_analytics.cli.serve_log import log_to_stderr
 
     _check_free(args.host, args.port)
     log_to_stderr(verbose=bool(getattr(args, "verbose", False)), events=False)

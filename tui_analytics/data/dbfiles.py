@@ -13,7 +13,7 @@ from pathlib import Path
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from .config import Settings
+from tui_analytics.config.settings import Settings
 
 # What SQLite and the scheduler lock keep beside a database file.
 _COMPANIONS = ("", "-wal", "-shm", "-journal", ".scheduler.lock", ".presence.lock")

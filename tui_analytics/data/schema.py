@@ -148,7 +148,7 @@ app_meta = Table(
 # Values written as JSON text: MEDIUMTEXT on MySQL, whose TEXT stops at 64 KB.
 JsonText = Text().with_variant(Text(16_777_215), "mysql")
 
-# The channel between processes sharing a state database (data/channel.py): what changed,
+# The channel between processes sharing a state database (data/state/channel_tables.py): what changed,
 # what an attached dashboard or a shell asks the scheduling process to do, and the
 # scheduling process's cached analytics for dashboards that do not compute their own.
 channel_events = Table(

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from urllib.parse import parse_qs, unquote, urlsplit
 
-from ..runtime.errors import ConfigError, one_line
-from .config import SmtpSettings
+from tui_analytics.config.settings import SmtpSettings
+from tui_analytics.runtime.errors import ConfigError, one_line
 
 
 @dataclass(frozen=True)

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..runtime.lazy import lazy_exports
+from tui_analytics.runtime.lazy import lazy_exports
 
 if TYPE_CHECKING:  # the names as the type checker sees them
-    from .csvfmt import ExportDataError, flatten, neutralise, rows_to_csv
-    from .files import (
+    from tui_analytics.export.csvfmt import ExportDataError, flatten, neutralise, rows_to_csv
+    from tui_analytics.export.files import (
         AtomicFile,
         check_filename,
         remove_stale_temps,
@@ -23,8 +23,8 @@ if TYPE_CHECKING:  # the names as the type checker sees them
         sidecar_path,
         write_atomic,
     )
-    from .jsonfmt import EXPORT_VERSION, build_metadata
-    from .options import (
+    from tui_analytics.export.jsonfmt import EXPORT_VERSION, build_metadata
+    from tui_analytics.export.options import (
         CONTENT_TYPES,
         DATASETS,
         FORMATS,
@@ -35,7 +35,7 @@ if TYPE_CHECKING:  # the names as the type checker sees them
         extension_for,
         validate_export_options,
     )
-    from .service import AnalyticsExportService, FileExport, comprehensive_rows, render_export
+    from tui_analytics.export.service import AnalyticsExportService, FileExport, comprehensive_rows, render_export
 
 _EXPORTS = {
     "ExportDataError": "csvfmt",

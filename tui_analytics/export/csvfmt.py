@@ -29,8 +29,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, TextIO
 
-from ..data.timestamps import iso
-from ..runtime.errors import TuiAnalyticsError
+from tui_analytics.data.timestamps import iso
+from tui_analytics.runtime.errors import TuiAnalyticsError
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _TRIGGER_SET = frozenset(FORMULA_TRIGGERS)
@@ -68,7 +68,7 @@ _FIRST_CHARS = _TRIGGER_SET | {chr(c) for c in (*range(0x3001), 0xFEFF) if _SKIP
 
 
 def _json_default(value: Any) -> Any:
-    from .jsonfmt import json_default
+    from tui_analytics.export.jsonfmt import json_default
 
     return json_default(value)
 

@@ -26,9 +26,9 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO
 
-from ..runtime.errors import ExportOptionsError
-from .jsonfmt import dumps
-from .options import EXTENSIONS, ExportResult
+from tui_analytics.export.jsonfmt import dumps
+from tui_analytics.export.options import EXTENSIONS, ExportResult
+from tui_analytics.runtime.errors import ExportOptionsError
 
 TEMP_SUFFIX = ".tui-tmp"
 STALE_TEMP_SECONDS = 3600

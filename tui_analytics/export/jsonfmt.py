@@ -9,7 +9,7 @@ from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any, TextIO
 
-from ..data.daterange import DateRange
+from tui_analytics.runtime.daterange import DateRange
 
 EXPORT_VERSION = "1.0"  # version of the export file layout, written in the metadata block
 

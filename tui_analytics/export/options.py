@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from typing import Any
 
-from ..data.daterange import DateRange
-from ..runtime.errors import ExportOptionsError
+from tui_analytics.runtime.daterange import DateRange
+from tui_analytics.runtime.errors import ExportOptionsError
 
 FORMATS = ("csv", "json")
 

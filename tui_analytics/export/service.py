@@ -18,14 +18,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
-from ..data.config import Settings, load_settings
-from ..data.daterange import DateRange
-from ..data.querylimits import to_thread_interruptible
-from ..runtime.clock import SYSTEM_CLOCK, Clock
-from ..runtime.errors import ExportOptionsError, unknown
-from ..runtime.once import Once
-from .csvfmt import rows_to_csv
-from .files import (
+from tui_analytics.config.settings import Settings, load_settings
+from tui_analytics.data.querylimits import to_thread_interruptible
+from tui_analytics.export.csvfmt import rows_to_csv
+from tui_analytics.export.files import (
     AtomicFile,
     is_special_file,
     remove_stale_temps,
@@ -34,8 +30,8 @@ from .files import (
     write_atomic,
     write_in_place,
 )
-from .jsonfmt import build_metadata, document, dumps
-from .options import (
+from tui_analytics.export.jsonfmt import build_metadata, document, dumps
+from tui_analytics.export.options import (
     CONTENT_TYPES,
     DATASET_COLUMNS,
     DATASETS,
@@ -47,10 +43,14 @@ from .options import (
     check_export_options,
     validate_export_options,
 )
-from .stream import GZIP_LEVEL, ProgressFn, stream_rows
+from tui_analytics.export.stream import GZIP_LEVEL, ProgressFn, stream_rows
+from tui_analytics.runtime.clock import SYSTEM_CLOCK, Clock
+from tui_analytics.runtime.daterange import DateRange
+from tui_analytics.runtime.errors import ExportOptionsError, unknown
+from tui_analytics.runtime.once import Once
 
 if TYPE_CHECKING:
-    from ..data.repository import AdminAnalyticsOptimizedRepository
+    from tui_analytics.data.source.repository import AdminAnalyticsOptimizedRepository
 
 log = logging.getLogger(__name__)
 
@@ -120,7 +120,7 @@ class AnalyticsExportService:
         """The repository, opened on first use (blocking: may create the demo database)."""
         with self._lock:
             if self._repository is None:
-                from ..data.sources import open_source
+                from tui_analytics.data.source.opening import open_source
 
                 self._repository = open_source(self.settings, clock=self._clock)
             return self._repository
@@ -284,7 +284,7 @@ class AnalyticsExportService:
         return FileExport(path, rows, size_written, metadata, meta_path)
 
     def _refuse_own_database(self, destination: Path) -> None:
-        from ..data.dbfiles import own_database
+        from tui_analytics.data.dbfiles import own_database
 
         what = own_database(self.settings, destination)
         if what is not None:

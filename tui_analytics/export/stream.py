@@ -15,9 +15,9 @@ from contextlib import closing
 from datetime import datetime
 from typing import IO, Any
 
-from .csvfmt import CsvStreamWriter
-from .jsonfmt import JsonStreamWriter, build_metadata
-from .options import ExportOptions
+from tui_analytics.export.csvfmt import CsvStreamWriter
+from tui_analytics.export.jsonfmt import JsonStreamWriter, build_metadata
+from tui_analytics.export.options import ExportOptions
 
 ProgressFn = Callable[[int, int], None]  # (rows written, bytes written)
 

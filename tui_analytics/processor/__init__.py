@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..runtime.lazy import lazy_exports
+from tui_analytics.runtime.lazy import lazy_exports
 
 if TYPE_CHECKING:  # the names as the type checker sees them
-    from .jobs import JOBS, known_keys
-    from .models import JobMetrics, JobRun, JobSpec, JobStatus
-    from .processor import AnalyticsBackgroundProcessor
+    from tui_analytics.processor.jobs import JOBS, known_keys
+    from tui_analytics.processor.models import JobMetrics, JobRun, JobSpec, JobStatus
+    from tui_analytics.processor.processor import AnalyticsBackgroundProcessor
 
 _EXPORTS = {
     "JOBS": "jobs",

@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from .history import JobTotals
-from .models import FAILED, INTERRUPTED, RUNNING, SCHEDULED, JobMetrics, JobRun, JobSpec, JobStatus
+from tui_analytics.processor.history import JobTotals
+from tui_analytics.processor.models import FAILED, INTERRUPTED, RUNNING, SCHEDULED, JobMetrics, JobRun, JobSpec, JobStatus
 
 RECENT_RUNS = 30  # durations kept per job for the sparkline
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from cachetools import TLRUCache
 
-from ..runtime.clock import SYSTEM_CLOCK, Clock
+from tui_analytics.runtime.clock import SYSTEM_CLOCK, Clock
 
 DEFAULT_MAXSIZE = 256
 DEFAULT_TTL = 600.0

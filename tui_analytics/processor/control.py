@@ -17,15 +17,15 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
-from ..runtime.events import JOB_SETTINGS
-from . import jobsettings
-from .jobsettings import JobSetting
+from tui_analytics.processor import jobsettings
+from tui_analytics.processor.jobsettings import JobSetting
+from tui_analytics.runtime.events import JOB_SETTINGS
 
 if TYPE_CHECKING:  # what the processor provides
-    from ..data.config import Settings
-    from ..runtime import scheduling
-    from ..runtime.clock import Clock
-    from .models import JobSpec
+    from tui_analytics.config.settings import Settings
+    from tui_analytics.processor.models import JobSpec
+    from tui_analytics.runtime import scheduling
+    from tui_analytics.runtime.clock import Clock
 
 log = logging.getLogger(__name__)
 

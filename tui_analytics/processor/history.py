@@ -14,12 +14,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, delete, func, insert, select, update
 
-from ..data.locking import process_label
-from ..data.schema import job_runs
-from ..data.state import StateUser, inserted_id
-from ..data.timestamps import from_db, to_db
-from ..runtime.redact import redact
-from .models import COMPLETED, FAILED, INTERRUPTED, RUNNING, SKIPPED, JobRun
+from tui_analytics.data.schema import job_runs
+from tui_analytics.data.state.database import StateUser, inserted_id
+from tui_analytics.data.state.locking import process_label
+from tui_analytics.data.timestamps import from_db, to_db
+from tui_analytics.processor.models import COMPLETED, FAILED, INTERRUPTED, RUNNING, SKIPPED, JobRun
+from tui_analytics.runtime.redact import redact
 
 log = logging.getLogger(__name__)
 

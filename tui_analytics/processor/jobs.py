@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..runtime.errors import one_line
-from ..runtime.memory import process_memory
-from .models import JobSpec
+from tui_analytics.processor.models import JobSpec
+from tui_analytics.runtime.errors import one_line
+from tui_analytics.runtime.memory import process_memory
 
 if TYPE_CHECKING:  # pragma: no cover
-    from .processor import AnalyticsBackgroundProcessor
+    from tui_analytics.processor.processor import AnalyticsBackgroundProcessor
 
 
 class JobError(Exception):
@@ -68,7 +68,7 @@ async def warm(ctx: AnalyticsBackgroundProcessor, job_id: str) -> dict[str, Any]
 
 def _scheduler_state() -> str:
     # Imported here: listing the jobs (the CLI's --help) must not load APScheduler.
-    from ..runtime import scheduling
+    from tui_analytics.runtime import scheduling
 
     return scheduling.state()
 

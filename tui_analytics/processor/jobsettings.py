@@ -19,8 +19,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
-from ..data.config import MAX_INTERVAL, MIN_INTERVAL
-from ..runtime.errors import ConfigError
+from tui_analytics.config.settings import MAX_INTERVAL, MIN_INTERVAL
+from tui_analytics.runtime.errors import ConfigError
 
 _PART = re.compile(r"([0-9]+(?:\.[0-9]+)?)\s*([smhd]?)")
 _UNITS = {"": 1.0, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
@@ -92,7 +92,7 @@ def load(engine: object) -> dict[str, JobSetting]:
     """Every stored override, by job id."""
     from sqlalchemy import select
 
-    from ..data.schema import job_settings
+    from tui_analytics.data.schema import job_settings
 
     with engine.connect() as conn:  # type: ignore[attr-defined]
         rows = conn.execute(select(job_settings.c.job_id, job_settings.c.paused, job_settings.c.interval_s))
@@ -106,8 +106,8 @@ def save(engine: object, job_id: str, now: datetime, *, paused: bool | None = No
     None: back to the configured one); returns the job's settings after the change."""
     from sqlalchemy import delete, insert, select, update
 
-    from ..data.schema import job_settings
-    from ..data.timestamps import to_db
+    from tui_analytics.data.schema import job_settings
+    from tui_analytics.data.timestamps import to_db
 
     c = job_settings.c
     with engine.begin() as conn:  # type: ignore[attr-defined]

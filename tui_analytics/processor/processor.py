@@ -27,32 +27,16 @@ from typing import Any
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, EVENT_JOB_SUBMITTED, JobEvent
 from apscheduler.jobstores.base import JobLookupError
 
-from ..data import locking
-from ..data.config import Settings, load_settings
-from ..data.querylimits import to_thread_interruptible
-from ..runtime import scheduling
-from ..runtime.clock import SYSTEM_CLOCK, Clock
-from ..runtime.errors import UnknownJobError, unknown
-from ..runtime.events import (
-    CACHE_CHANGED,
-    JOB_FAILED,
-    JOB_FINISHED,
-    JOB_SKIPPED,
-    JOB_STARTED,
-    SCHEDULER_STATE,
-    EventBus,
-    ServiceEvent,
-    default_bus,
-)
-from ..runtime.once import Once
-from ..runtime.retry import RetryPolicy, retry_async
-from .book import RECENT_RUNS, JobBook
-from .cache import AnalyticsCache, CacheEntry, CacheStats, check_pattern
-from .control import POLL_JOB, JobControlMixin
-from .history import JobHistory
-from .jobs import JOBS, describe
-from .metrics import LoopLagProbe
-from .models import (
+from tui_analytics.config.settings import Settings, load_settings
+from tui_analytics.data.querylimits import to_thread_interruptible
+from tui_analytics.data.state import locking
+from tui_analytics.processor.book import RECENT_RUNS, JobBook
+from tui_analytics.processor.cache import AnalyticsCache, CacheEntry, CacheStats, check_pattern
+from tui_analytics.processor.control import POLL_JOB, JobControlMixin
+from tui_analytics.processor.history import JobHistory
+from tui_analytics.processor.jobs import JOBS, describe
+from tui_analytics.processor.metrics import LoopLagProbe
+from tui_analytics.processor.models import (
     COMPLETED,
     FAILED,
     INTERRUPTED,
@@ -66,6 +50,22 @@ from .models import (
     JobStatus,
     RunOutcome,
 )
+from tui_analytics.runtime import scheduling
+from tui_analytics.runtime.clock import SYSTEM_CLOCK, Clock
+from tui_analytics.runtime.errors import UnknownJobError, unknown
+from tui_analytics.runtime.events import (
+    CACHE_CHANGED,
+    JOB_FAILED,
+    JOB_FINISHED,
+    JOB_SKIPPED,
+    JOB_STARTED,
+    SCHEDULER_STATE,
+    EventBus,
+    ServiceEvent,
+    default_bus,
+)
+from tui_analytics.runtime.once import Once
+from tui_analytics.runtime.retry import RetryPolicy, retry_async
 
 log = logging.getLogger(__name__)
 
@@ -147,7 +147,7 @@ class AnalyticsBackgroundProcessor(JobControlMixin):
 
     def _open_state(self) -> None:
         if self._state_engine is None:
-            from ..data.state import open_state
+            from tui_analytics.data.state.database import open_state
 
             self._state_engine = open_state(self.settings, self.clock)
         self._restore()
@@ -397,7 +397,7 @@ class AnalyticsBackgroundProcessor(JobControlMixin):
     def _open_repository(self) -> None:
         with self._repository_lock:
             if self._repository is None:
-                from ..data.sources import open_source
+                from tui_analytics.data.source.opening import open_source
 
                 self._repository = open_source(self.settings, clock=self.clock)
 
@@ -421,7 +421,7 @@ class AnalyticsBackgroundProcessor(JobControlMixin):
         from sqlalchemy.exc import SQLAlchemyError
 
         if isinstance(exc, SQLAlchemyError):
-            from ..data.db import describe_error
+            from tui_analytics.data.engines import describe_error
 
             return describe_error(self.settings.source_url, exc)
         return describe(exc)
@@ -455,7 +455,7 @@ class AnalyticsBackgroundProcessor(JobControlMixin):
     def recover(self) -> None:
         """Mark runs a dead process left 'running' as interrupted (blocking). Only the process
         that takes the scheduler lock does this (Lease's on_claimed): a read command never writes."""
-        from ..data.state import recover_interrupted
+        from tui_analytics.data.state.database import recover_interrupted
 
         now = self.clock.now()
         alone = locking.was_alone(self.settings.resolved_state_url, "job_runs")

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..runtime.lazy import lazy_exports
+from tui_analytics.runtime.lazy import lazy_exports
 
 if TYPE_CHECKING:  # the names as the type checker sees them
-    from .cron import CrontabTrigger, describe_cron, next_fire_times, previous_fire_time
-    from .delivery import DeliveryResult
-    from .models import (
+    from tui_analytics.reports.cron import CrontabTrigger, describe_cron, next_fire_times, previous_fire_time
+    from tui_analytics.reports.delivery import DeliveryResult
+    from tui_analytics.reports.models import (
         DATASETS,
         FORMATS,
         SCHEDULE_CRONS,
@@ -24,9 +24,9 @@ if TYPE_CHECKING:  # the names as the type checker sees them
         ReportTemplate,
         ScheduledReport,
     )
-    from .service import AnalyticsScheduledReportsService
-    from .templates import DEFAULT_IDS, DEFAULT_TEMPLATES
-    from .validation import EDITABLE_FIELDS, validate_email, validate_field, validate_fields
+    from tui_analytics.reports.service import AnalyticsScheduledReportsService
+    from tui_analytics.reports.templates import DEFAULT_IDS, DEFAULT_TEMPLATES
+    from tui_analytics.reports.validation import EDITABLE_FIELDS, validate_email, validate_field, validate_fields
 
 _EXPORTS = {
     "SCHEDULE_CRONS": "models",

@@ -14,13 +14,13 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from ..runtime.errors import one_line
-from .periods import periods_starting
-from .runner import period_text
+from tui_analytics.reports.periods import periods_starting
+from tui_analytics.reports.run import period_text
+from tui_analytics.runtime.errors import one_line
 
 if TYPE_CHECKING:
-    from .models import ReportTemplate
-    from .service import AnalyticsScheduledReportsService
+    from tui_analytics.reports.models import ReportTemplate
+    from tui_analytics.reports.service import AnalyticsScheduledReportsService
 
 log = logging.getLogger(__name__)
 

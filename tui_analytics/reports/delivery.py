@@ -16,10 +16,10 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from pathlib import Path
 
-from ..data.config import SmtpSettings
-from ..data.smtp import describe_smtp_error, parse_smtp_url, send_message
-from ..runtime.errors import ConfigError
-from ..runtime.redact import redact_value
+from tui_analytics.config.settings import SmtpSettings
+from tui_analytics.data.smtp import describe_smtp_error, parse_smtp_url, send_message
+from tui_analytics.runtime.errors import ConfigError
+from tui_analytics.runtime.redact import redact_value
 
 SENT = "sent"
 PARTIAL = "partial"

@@ -1,5 +1,5 @@
 """What the Reports pane shows, gathered in one place: the dashboard reads it live, and the
-scheduling process stores it for dashboards that start next (data/lastview.py)."""
+scheduling process stores it for dashboards that start next (data/state/last_view.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from .models import ReportStatistics, ReportTemplate, ScheduledReport
+    from tui_analytics.reports.models import ReportStatistics, ReportTemplate, ScheduledReport
 
 
 class ReportsReader(Protocol):
@@ -28,7 +28,7 @@ class ReportsOverview:
 
 def reports_overview(reports: ReportsReader, limit: int = HISTORY_ROWS) -> ReportsOverview:
     """Templates, the newest `limit` runs and the counts (blocking: the state database)."""
-    from .cron import describe_cron  # the reports service has imported it already
+    from tui_analytics.reports.cron import describe_cron  # the reports service has imported it already
 
     templates = reports.get_report_templates()
     schedules = {}

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 
-from ..data.daterange import DateRange
-from .cron import previous_fire_time
+from tui_analytics.reports.cron import previous_fire_time
+from tui_analytics.runtime.daterange import DateRange
 
 
 def _midnight(day: date, tz: tzinfo) -> datetime:
@@ -84,7 +84,7 @@ def periods_starting(schedule: str, cron: str, tz: tzinfo, first: date, last: da
             add(_midnight(start, tz), _midnight(_shift_months(start, months), tz))
             start = _shift_months(start, months)
     else:  # custom: from each fire time to the next
-        from .cron import next_fire_time
+        from tui_analytics.reports.cron import next_fire_time
 
         end_of_range = _midnight(last + timedelta(days=1), tz)
         fire = next_fire_time(cron, tz, _midnight(first, tz) - timedelta(microseconds=1))

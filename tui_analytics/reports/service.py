@@ -23,24 +23,17 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import Any
 
-from ..data.config import Settings, load_settings
-from ..data.daterange import DateRange
-from ..data.locking import LockHolder, SchedulerLock
-from ..export.files import remove_stale_temps
-from ..runtime.clock import SYSTEM_CLOCK, Clock
-from ..runtime.errors import ExportOptionsError, TemplateValidationError, UnknownTemplateError, unknown
-from ..runtime.events import TEMPLATES_CHANGED, EventBus, ServiceEvent, default_bus
-from ..runtime.once import Once
-from ..runtime.retry import RetryPolicy
-from .backfill import BackfillResult, Progress
-from .backfill import backfill as run_backfill
-from .cron import as_tz, next_fire_times, previous_fire_time
-from .generation import PerformanceSource
-from .models import SCHEDULE_CRONS, GeneratedReport, ReportStatistics, ReportTemplate, ScheduledReport
-from .runner import ReportRunner
-from .schedule import ReportSchedule
-from .store import RunStore, TemplateStore
-from .templates import (
+from tui_analytics.config.settings import Settings, load_settings
+from tui_analytics.data.state.locking import LockHolder, SchedulerLock
+from tui_analytics.export.files import remove_stale_temps
+from tui_analytics.reports.backfill import BackfillResult, Progress
+from tui_analytics.reports.backfill import backfill as run_backfill
+from tui_analytics.reports.content import PerformanceSource
+from tui_analytics.reports.cron import as_tz, next_fire_times, previous_fire_time
+from tui_analytics.reports.models import SCHEDULE_CRONS, GeneratedReport, ReportStatistics, ReportTemplate, ScheduledReport
+from tui_analytics.reports.run import ReportRunner
+from tui_analytics.reports.store import RunStore, TemplateStore
+from tui_analytics.reports.templates import (
     SCHEDULE_FIELDS,
     canonical_fields,
     check_known,
@@ -51,6 +44,13 @@ from .templates import (
     to_template,
     validate_whole,
 )
+from tui_analytics.reports.timetable import ReportSchedule
+from tui_analytics.runtime.clock import SYSTEM_CLOCK, Clock
+from tui_analytics.runtime.daterange import DateRange
+from tui_analytics.runtime.errors import ExportOptionsError, TemplateValidationError, UnknownTemplateError, unknown
+from tui_analytics.runtime.events import TEMPLATES_CHANGED, EventBus, ServiceEvent, default_bus
+from tui_analytics.runtime.once import Once
+from tui_analytics.runtime.retry import RetryPolicy
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +106,7 @@ class AnalyticsScheduledReportsService:
         return self
 
     def _open_state(self) -> None:
-        from ..data.state import open_state
+        from tui_analytics.data.state.database import open_state
 
         if self._engine is None:
             self._engine = open_state(self.settings, self.clock)
@@ -120,8 +120,8 @@ class AnalyticsScheduledReportsService:
         """What the process that takes the scheduler lock does once (blocking): runs a dead process
         left 'running' or 'writing' become 'interrupted' (a 'writing' run keeps its file when the
         file is there: saves are atomic, so it is whole), and the history is pruned."""
-        from ..data.locking import was_alone
-        from ..data.state import STALE_RUN_SECONDS
+        from tui_analytics.data.state.database import STALE_RUN_SECONDS
+        from tui_analytics.data.state.locking import was_alone
 
         now = self.clock.now()
         # Younger rows may be another live process's, unless nobody else used the database at our start.

@@ -15,10 +15,10 @@ from typing import Any
 from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..data.schema import app_meta, report_runs, report_templates
-from ..data.state import StateUser, inserted_id
-from ..data.timestamps import from_db, to_db
-from ..runtime.redact import redact_value
+from tui_analytics.data.schema import app_meta, report_runs, report_templates
+from tui_analytics.data.state.database import StateUser, inserted_id
+from tui_analytics.data.timestamps import from_db, to_db
+from tui_analytics.runtime.redact import redact_value
 
 SEEDED_KEY = "reports.default_templates_seeded"
 

@@ -7,10 +7,10 @@ from collections.abc import Mapping
 from datetime import datetime, tzinfo
 from typing import Any
 
-from ..runtime.errors import TemplateValidationError
-from .cron import as_tz, next_fire_time
-from .models import ReportTemplate
-from .validation import EDITABLE_FIELDS, validate_fields
+from tui_analytics.reports.cron import as_tz, next_fire_time
+from tui_analytics.reports.models import ReportTemplate
+from tui_analytics.reports.validation import EDITABLE_FIELDS, validate_fields
+from tui_analytics.runtime.errors import TemplateValidationError
 
 # Datasets of a template created without a list, by schedule (as the defaults).
 DATASETS_BY_SCHEDULE: dict[str, list[str]] = {

@@ -11,9 +11,9 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from ..runtime.errors import TemplateValidationError, unknown
-from .cron import as_tz, normalise_cron
-from .models import DATASETS, FORMATS, MAX_ATTACHMENT_MB, SCHEDULES
+from tui_analytics.reports.cron import as_tz, normalise_cron
+from tui_analytics.reports.models import DATASETS, FORMATS, MAX_ATTACHMENT_MB, SCHEDULES
+from tui_analytics.runtime.errors import TemplateValidationError, unknown
 
 MAX_NAME = 200
 MAX_DESCRIPTION = 2000

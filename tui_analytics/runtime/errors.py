@@ -10,7 +10,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Iterable
 
-from .redact import redact
+from tui_analytics.runtime.redact import redact
 
 
 class TuiAnalyticsError(Exception):

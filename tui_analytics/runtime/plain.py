@@ -1,4 +1,4 @@
-"""Dataclasses to JSON-ready values and back, for views stored as text (data/lastview.py).
+"""Dataclasses to JSON-ready values and back, for views stored as text (data/state/last_view.py).
 
 Only what those views hold: nested dataclasses, lists, tuples, dicts, datetimes (ISO 8601
 with offset) and JSON scalars. Reading back takes the field types from the annotations,

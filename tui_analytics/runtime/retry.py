@@ -24,7 +24,7 @@ Sleep = Callable[[float], Awaitable[None]]
 
 
 # Classifiers for driver errors, registered by the layer that knows the drivers
-# (data/db.py registers SQLAlchemy's): this layer stays free of database imports.
+# (data/engines.py registers SQLAlchemy's): this layer stays free of database imports.
 _classifiers: list[Callable[[BaseException], bool]] = []
 
 

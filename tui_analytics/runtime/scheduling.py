@@ -27,7 +27,7 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.schedulers.base import STATE_PAUSED, STATE_RUNNING, STATE_STOPPED
 
-from .events import SCHEDULER_STATE, EventBus, ServiceEvent, default_bus
+from tui_analytics.runtime.events import SCHEDULER_STATE, EventBus, ServiceEvent, default_bus
 
 log = logging.getLogger(__name__)
 

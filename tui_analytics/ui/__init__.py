@@ -1,5 +1,5 @@
 """The Textual dashboard (the only package, with cli/dashboard.py, that imports Textual)."""
 
-from .app import DashboardApp, build_app
+from tui_analytics.ui.app import DashboardApp, build_app
 
 __all__ = ["DashboardApp", "build_app"]

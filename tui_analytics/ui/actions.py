@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING, Any
 
 from textual import work
 
-from ..runtime.errors import TemplateValidationError, one_line
-from . import format as fmt
-from .messages import ExportFinished, ExportProgress, ExportStarted, SchedulerStateChanged
+from tui_analytics.runtime.errors import TemplateValidationError, one_line
+from tui_analytics.ui import format as fmt
+from tui_analytics.ui.messages import ExportFinished, ExportProgress, ExportStarted, SchedulerStateChanged
 
 # The export and template dialogs import the export and reports packages (and SQLAlchemy):
 # they are imported when their key is first pressed, so start-up does not pay for them.
@@ -25,12 +25,12 @@ if TYPE_CHECKING:
     from textual.notifications import SeverityLevel
     from textual.screen import Screen
 
-    from ..reports.models import ReportTemplate
-    from .app import DashboardApp
-    from .screens.export import ExportRequest
-    from .screens.template import TemplateForm
-    from .services import DashboardServices
-    from .widgets import AnalyticsPane, JobsPane, ReportsPane
+    from tui_analytics.reports.models import ReportTemplate
+    from tui_analytics.ui.app import DashboardApp
+    from tui_analytics.ui.dashboard_services import DashboardServices
+    from tui_analytics.ui.screens.export import ExportRequest
+    from tui_analytics.ui.screens.template import TemplateForm
+    from tui_analytics.ui.widgets import AnalyticsPane, JobsPane, ReportsPane
 
     _Host = Screen[None]  # the mixin is type-checked as the screen it is mixed into
 else:
@@ -93,7 +93,7 @@ class ActionsMixin(_Host):
         services = self._ready()
         if services is None:
             return
-        from .screens.confirm import ConfirmDialog  # the dialogs load when first opened (or warmed: warmup.py)
+        from tui_analytics.ui.screens.confirm import ConfirmDialog  # the dialogs load when first opened (or warmed: warmup.py)
 
         count = len(services.cache_keys("*"))
 
@@ -120,8 +120,8 @@ class ActionsMixin(_Host):
         services = self._ready()
         if services is None:
             return
-        from .screens.confirm import ConfirmDialog
-        from .screens.invalidate import InvalidateDialog
+        from tui_analytics.ui.screens.confirm import ConfirmDialog
+        from tui_analytics.ui.screens.invalidate import InvalidateDialog
 
         job_id = self.jobs.selected_job if self.active_pane == "jobs" else None
         start = f"{job_id}*" if job_id else ""
@@ -191,13 +191,13 @@ class ActionsMixin(_Host):
         services = self._ready()
         if services is None:
             return
-        from .screens.export import ExportDialog
+        from tui_analytics.ui.screens.export import ExportDialog
 
         def chosen(request: ExportRequest | None) -> None:
             if request is not None:
                 self._export(request)
 
-        from .widgets.analytics import data_end
+        from tui_analytics.ui.widgets.analytics_pane import data_end
 
         tz = services.settings.tz
         today = lambda: services.clock.now().astimezone(tz).date()  # noqa: E731 - the operator's today
@@ -226,7 +226,7 @@ class ActionsMixin(_Host):
         # The service writes into the export directory here, never to a stream: there is a path.
         where = self.app.services.display_path(result.path) if result.path is not None else label
         rows = f"{result.rows:,} row" + ("" if result.rows == 1 else "s")
-        from ..export.service import capped_note  # loaded with the export itself
+        from tui_analytics.export.service import capped_note  # loaded with the export itself
 
         note = capped_note(request.dataset, result.rows, request.size, more="a size")
         self.notify(f"{where}\n{rows}, {fmt.size_bytes(result.size)}" + (f"\n{note}" if note else ""),
@@ -237,7 +237,7 @@ class ActionsMixin(_Host):
 
     def _editor(self, template: ReportTemplate | None, error: str | None = None,
                 values: dict[str, Any] | None = None, focus: str = "name") -> None:
-        from .screens.template import TemplateDialog
+        from tui_analytics.ui.screens.template import TemplateDialog
 
         services = self.app.services
         zone = getattr(services.settings.tz, "key", None) or str(services.settings.tz)
@@ -286,7 +286,7 @@ class ActionsMixin(_Host):
         try:
             saved = await self.app.services.save_template(form.template_id, form.fields)
         except TemplateValidationError as exc:
-            from .screens.template import form_values
+            from tui_analytics.ui.screens.template import form_values
 
             # Refused by the service: reopen the editor with what was typed and why.
             self._editor(template, str(exc), form_values(form.fields))
@@ -303,7 +303,7 @@ class ActionsMixin(_Host):
         if template is None:
             return
 
-        from .screens.confirm import ConfirmDialog
+        from tui_analytics.ui.screens.confirm import ConfirmDialog
 
         def answered(yes: bool | None) -> None:
             if yes:
@@ -361,13 +361,13 @@ class ActionsMixin(_Host):
     # -- the rest -----------------------------------------------------------------------
 
     def action_help(self) -> None:
-        from .screens.help import HelpScreen
+        from tui_analytics.ui.screens.help import HelpScreen
 
         services = self.app.services
         self.app.push_screen(HelpScreen(services.display_path(services.settings.dashboard_log), self.app.keymap))
 
     def action_messages(self) -> None:
-        from .screens.messages import MessagesScreen
+        from tui_analytics.ui.screens.message_log import MessagesScreen
 
         self.app.push_screen(MessagesScreen(self.app.state.notifications, self.app.services.settings.tz))
 
@@ -377,7 +377,7 @@ class ActionsMixin(_Host):
             self.app.exit()
             return
         log.info("quit asked while running: %s", "; ".join(lost))
-        from .screens.confirm import QuitDialog
+        from tui_analytics.ui.screens.confirm import QuitDialog
 
         def answered(quit_now: bool | None) -> None:
             if quit_now:

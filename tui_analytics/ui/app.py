@@ -31,11 +31,11 @@ from textual import work
 from textual.app import App
 from textual.notifications import Notify, SeverityLevel
 
-from ..data.config import Settings
-from ..runtime.clock import SYSTEM_CLOCK, Clock
-from ..runtime.collector import CollectorHold
-from ..runtime.errors import one_line
-from ..runtime.events import (
+from tui_analytics.config.settings import Settings
+from tui_analytics.runtime.clock import SYSTEM_CLOCK, Clock
+from tui_analytics.runtime.collector import CollectorHold
+from tui_analytics.runtime.errors import one_line
+from tui_analytics.runtime.events import (
     ALERT_FAILED,
     ALERT_SENT,
     CACHE_CHANGED,
@@ -51,13 +51,13 @@ from ..runtime.events import (
     TEMPLATES_CHANGED,
     ServiceEvent,
 )
-from ..runtime.printable import printable
-from ..runtime.stall import StallMonitor
-from ..wiring import Services
-from . import format as fmt
-from .commands import DashboardCommands
-from .keys import BINDINGS, key_label
-from .messages import (
+from tui_analytics.runtime.printable import printable
+from tui_analytics.runtime.stall import StallMonitor
+from tui_analytics.ui import format as fmt
+from tui_analytics.ui.dashboard_services import DashboardServices
+from tui_analytics.ui.dashboard_state import DashboardState
+from tui_analytics.ui.keys import BINDINGS, key_label
+from tui_analytics.ui.messages import (
     ExportFinished,
     ExportProgress,
     ExportStarted,
@@ -68,19 +68,19 @@ from .messages import (
     StartupFailed,
     StartupProgress,
 )
-from .resources import stylesheets
-from .screen import MainScreen
-from .services import DashboardServices
-from .state import DashboardState
+from tui_analytics.ui.palette_commands import DashboardCommands
+from tui_analytics.ui.resources import stylesheets
+from tui_analytics.ui.screen import MainScreen
+from tui_analytics.wiring import Services
 
 if TYPE_CHECKING:
     from textual.dom import DOMNode
     from textual.driver import Driver
     from textual.theme import Theme
 
-    from ..data.lastview import LastView
-    from ..runtime.stall import Stall
-    from .preferences import Preferences
+    from tui_analytics.data.state.last_view import LastView
+    from tui_analytics.runtime.stall import Stall
+    from tui_analytics.ui.preferences import Preferences
 
 log = logging.getLogger(__name__)
 
@@ -159,7 +159,7 @@ class DashboardApp(App[None]):
 
     def action_command_palette(self) -> None:
         """Textual's palette (ctrl+p), over a backdrop rendered once (see screens/palette.py)."""
-        from .screens.palette import Palette
+        from tui_analytics.ui.screens.palette import Palette
 
         if self.use_command_palette and not isinstance(self.screen, Palette):
             self.push_screen(Palette(id="--command-palette"))
@@ -258,7 +258,7 @@ class DashboardApp(App[None]):
 
     def _show_first_view(self) -> None:
         """Before the services are open: the panes from the last known view, if there is one
-        (read before the loop started: see ui/lastview.py), so the first frame is a full one."""
+        (read before the loop started: see ui/first_view.py), so the first frame is a full one."""
         first = self.services.first
         if first is None:
             self.main_screen.show_activity("Opening the database…")
@@ -283,7 +283,7 @@ class DashboardApp(App[None]):
             self.call_from_thread(self.notify, problem, title="Theme not remembered", severity="warning")
 
     def get_driver_class(self) -> type[Driver]:
-        from .driver import driver_class
+        from tui_analytics.ui.driver import driver_class
 
         return driver_class(super().get_driver_class())
 
@@ -417,7 +417,7 @@ class DashboardApp(App[None]):
 
     @work(thread=True, exit_on_error=False, group="warm-up")
     def _warm_dialogs(self) -> None:
-        from .warmup import dialog_widgets, register_styles, warm_dialogs
+        from tui_analytics.ui.warmup import dialog_widgets, register_styles, warm_dialogs
 
         warm_dialogs()
         for widget in self.call_from_thread(dialog_widgets):
@@ -568,7 +568,7 @@ class DashboardApp(App[None]):
         screen.metrics.tick(now)
         screen.analytics.tick(now)
         screen.reports.tick(now)
-        from .screens.detail import DetailScreen  # loaded with the dialogs, after the first frame
+        from tui_analytics.ui.screens.detail import DetailScreen  # loaded with the dialogs, after the first frame
 
         if isinstance(self.screen, DetailScreen):  # its countdowns move with the panes'
             self.screen.tick()
@@ -590,12 +590,12 @@ def build_app(
     Services not built yet are created and opened when the app starts (in a worker thread). With
     `start_scheduler=False` nothing is scheduled (tests, screenshots); `watch_stalls` logs what
     held the event loop (see runtime/stall.py); `keymap` moves keys (see keymap.check_keymap);
-    `preferences` remembers the theme (see preferences.py); `last_view` (data/lastview.py) fills
+    `preferences` remembers the theme (see preferences.py); `last_view` (data/state/last_view.py) fills
     the first frame until the services are open; `after_first_frame` is called once that frame is drawn."""
     root = services if services is not None else Services(settings, clock=clock or SYSTEM_CLOCK)
     dashboard_services = DashboardServices(root)
     if last_view is not None and not dashboard_services.ready:
-        from .lastview import first_view
+        from tui_analytics.ui.first_view import first_view
 
         dashboard_services.first = first_view(last_view, root.clock.now())
     return DashboardApp(dashboard_services, start_scheduler=start_scheduler, watch_stalls=watch_stalls,

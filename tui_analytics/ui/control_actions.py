@@ -8,15 +8,15 @@ from typing import TYPE_CHECKING
 
 from textual import work
 
-from ..runtime.errors import one_line
-from . import format as fmt
+from tui_analytics.runtime.errors import one_line
+from tui_analytics.ui import format as fmt
 
 if TYPE_CHECKING:
-    from ..reports.backfill import BackfillItem
-    from ..reports.models import ReportTemplate
-    from .actions import ActionsMixin
-    from .screens.backfill import BackfillRequest
-    from .screens.interval import IntervalChoice
+    from tui_analytics.reports.backfill import BackfillItem
+    from tui_analytics.reports.models import ReportTemplate
+    from tui_analytics.ui.actions import ActionsMixin
+    from tui_analytics.ui.screens.backfill_dialog import BackfillRequest
+    from tui_analytics.ui.screens.interval import IntervalChoice
 
     _Host = ActionsMixin  # type-checked as the screen's other actions, which it sits beside
 else:
@@ -66,7 +66,7 @@ class ControlActionsMixin(_Host):
         job_id = self.jobs.selected_job
         if services is None or job_id is None:
             return
-        from .screens.interval import IntervalDialog
+        from tui_analytics.ui.screens.interval import IntervalDialog
 
         status = next((s for s in services.job_statuses() if s.id == job_id), None)
         current = status.interval_s if status is not None else services.configured_interval(job_id)
@@ -85,7 +85,7 @@ class ControlActionsMixin(_Host):
         except Exception as exc:
             self.notify(f"{job_id}: {one_line(exc)}", title="Interval not changed", severity="error")
             return
-        from ..processor.jobsettings import describe_interval  # the processor package: not before the first frame
+        from tui_analytics.processor.jobsettings import describe_interval  # the processor package: not before the first frame
 
         every = describe_interval(seconds if seconds is not None else services.configured_interval(job_id))
         which = " (the configured interval)" if seconds is None else ""
@@ -102,7 +102,7 @@ class ControlActionsMixin(_Host):
         template = next((t for t in self.reports.templates if t.id == template_id), None)
         if services is None or template is None:
             return
-        from .screens.backfill import BackfillDialog
+        from tui_analytics.ui.screens.backfill_dialog import BackfillDialog
 
         try:
             tz = services.reports.timezone_of(template)

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone, tzinfo
 
-from ..runtime.printable import printable
+from tui_analytics.runtime.printable import printable
 
 DASH = "—"
 

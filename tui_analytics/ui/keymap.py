@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from textual.binding import Binding
 from textual.keys import Keys, _normalize_key_list, format_key, key_to_character
 
-from ..runtime.errors import ConfigError, unknown
-from .keys import BINDINGS
+from tui_analytics.runtime.errors import ConfigError, unknown
+from tui_analytics.ui.keys import BINDINGS
 
 MODIFIERS = frozenset({"ctrl", "shift", "alt", "meta", "super", "hyper"})
 _NAMED = frozenset(key.value for key in Keys if "+" not in key.value) | {"space"}

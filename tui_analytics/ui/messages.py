@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from ..runtime.events import ServiceEvent
+from tui_analytics.runtime.events import ServiceEvent
 
 if TYPE_CHECKING:
-    from .widgets.reports import ReportsView
+    from tui_analytics.ui.widgets.reports_pane import ReportsView
 
 
 class ServiceEventMessage(Message):

@@ -15,11 +15,11 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Label
 
-from .actions import ActionsMixin
-from .control_actions import ControlActionsMixin
-from .keys import BINDINGS, ELSEWHERE, PANE_ACTIONS
-from .widgets import AnalyticsPane, JobsPane, MetricsPane, ReportsPane, StatusHeader
-from .widgets.pane import Pane, mounted, show
+from tui_analytics.ui.actions import ActionsMixin
+from tui_analytics.ui.control_actions import ControlActionsMixin
+from tui_analytics.ui.keys import BINDINGS, ELSEWHERE, PANE_ACTIONS
+from tui_analytics.ui.widgets import AnalyticsPane, JobsPane, MetricsPane, ReportsPane, StatusHeader
+from tui_analytics.ui.widgets.pane import Pane, mounted, show
 
 if TYPE_CHECKING:  # imported when first mounted: the grid shows neither (see _tab_bar, show_activity)
     from textual.widgets import ProgressBar, Tabs
@@ -210,7 +210,7 @@ class MainScreen(ControlActionsMixin, ActionsMixin, Screen[None]):
 
     def action_view_detail(self) -> None:
         """`v`: the selection of the pane in front (the focused one in the grid) in full."""
-        from .screens.detail import DetailScreen
+        from tui_analytics.ui.screens.detail import DetailScreen
 
         pane = self.pane(self.active_pane)
         found = pane.detail()

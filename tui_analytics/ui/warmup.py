@@ -27,7 +27,7 @@ MODULES = (
     "tui_analytics.ui.screens.invalidate",
     "tui_analytics.ui.screens.confirm",
     "tui_analytics.ui.screens.help",
-    "tui_analytics.ui.screens.messages",
+    "tui_analytics.ui.screens.message_log",
     "tui_analytics.ui.screens.detail",
     "tui_analytics.ui.screens.palette",
     "textual.command",
@@ -44,7 +44,7 @@ def dialog_widgets() -> list[Any]:
     from textual.command import CommandPalette
     from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, Static
 
-    from .screens.base import Toggle
+    from tui_analytics.ui.screens.base import Toggle
 
     return [Button(), Checkbox(), Toggle(), Input(), Label(), Select([("a", "a")]), Static(), OptionList(),
             CommandPalette()]

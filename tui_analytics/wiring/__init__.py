@@ -5,6 +5,6 @@ scenes build their services here (`Services`), and talk to them through the
 seams in `protocols`.
 """
 
-from .services import Services
+from tui_analytics.wiring.services import Services
 
 __all__ = ["Services"]

@@ -1,4 +1,4 @@
-"""One process's end of the state-database channel (data/channel.py): tell, follow, obey.
+"""One process's end of the state-database channel (data/state/channel_tables.py): tell, follow, obey.
 
 - **Tell** (every process): the services' events go into `channel_events`, written by a
   background thread in batches. The process that schedules also keeps the cache snapshot
@@ -22,8 +22,8 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from ..data import channel
-from ..runtime.events import (
+from tui_analytics.data.state import channel_tables as channel
+from tui_analytics.runtime.events import (
     CACHE_CHANGED,
     JOB_FAILED,
     JOB_FINISHED,
@@ -39,8 +39,8 @@ from ..runtime.events import (
 )
 
 if TYPE_CHECKING:
-    from ..data.channel_watch import Watcher
-    from .services import Services
+    from tui_analytics.data.state.channel_watch import Watcher
+    from tui_analytics.wiring.services import Services
 
 log = logging.getLogger(__name__)
 
@@ -173,7 +173,7 @@ class Channel:
 
     def current_status(self, now: datetime) -> dict[str, Any]:
         """What attached dashboards show about this process: who, state, next runs, cache counters."""
-        from ..data.locking import LockHolder, scheduler_lock
+        from tui_analytics.data.state.locking import LockHolder, scheduler_lock
 
         processor = self.services.processor
         lock = scheduler_lock(self.services.settings.resolved_state_url)
@@ -191,13 +191,13 @@ class Channel:
 
     def current_view(self, now: datetime) -> dict[str, Any]:
         """What the Jobs, Metrics and Reports panes show, for the next dashboard's first frame
-        (data/lastview.py; the Analytics pane's part is the cache snapshot)."""
-        from ..data.lastview import VIEW_VERSION
-        from ..runtime.plain import to_plain
+        (data/state/last_view.py; the Analytics pane's part is the cache snapshot)."""
+        from tui_analytics.data.state.last_view import VIEW_VERSION
+        from tui_analytics.runtime.plain import to_plain
 
         processor = self.services.processor
         if self._reports_read_at != self._report_changes or self._reports_part is None:
-            from ..reports.overview import reports_overview
+            from tui_analytics.reports.overview import reports_overview
 
             self._reports_read_at = self._report_changes  # before reading: a change meanwhile reads again
             self._reports_part = to_plain(reports_overview(self.services.reports))
@@ -230,7 +230,7 @@ class Channel:
     def follow(self, loop: asyncio.AbstractEventLoop, *, background: bool = True) -> None:
         """Follow the others' events; commands are run on `loop` (idempotent). Without `background`
         nothing looks until `self.watcher.check()` is called (tests)."""
-        from ..data.channel_watch import Watcher
+        from tui_analytics.data.state.channel_watch import Watcher
 
         self.loop = loop
         if self.watcher is None:
@@ -297,8 +297,8 @@ class Channel:
         self._load_snapshot(replace_all=False)
 
     def _load_snapshot(self, *, replace_all: bool) -> None:
-        from ..processor.cache import CacheEntry
-        from ..processor.jobs import PERFORMANCE_KEY
+        from tui_analytics.processor.cache import CacheEntry
+        from tui_analytics.processor.jobs import PERFORMANCE_KEY
 
         processor = self.services.processor
         now = self.services.clock.now()
@@ -314,7 +314,7 @@ class Channel:
     # -- obeying (the scheduling process) ------------------------------------------------------------
 
     def _obey(self) -> None:
-        from ..data.locking import LockHolder
+        from tui_analytics.data.state.locking import LockHolder
 
         loop = self.loop
         if loop is None:
@@ -325,7 +325,7 @@ class Channel:
             asyncio.run_coroutine_threadsafe(self._run_command(command), loop)
 
     async def _run_command(self, command: channel.Command) -> None:
-        from ..runtime.errors import one_line
+        from tui_analytics.runtime.errors import one_line
 
         try:
             result = await self.execute(command.op, command.argument)

@@ -13,17 +13,17 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
-    from ..alerts.models import AlertSummary
-    from ..data.daterange import DateRange
-    from ..data.locking import LockHolder
-    from ..export.options import ExportOptions, ExportResult
-    from ..export.service import FileExport
-    from ..processor.cache import CacheEntry, CacheStats
-    from ..processor.jobsettings import JobSetting
-    from ..processor.models import JobMetrics, JobRun, JobStatus
-    from ..reports.backfill import BackfillResult, Progress
-    from ..reports.models import GeneratedReport, ReportStatistics, ReportTemplate, ScheduledReport
-    from ..runtime.events import EventBus
+    from tui_analytics.alerts.models import AlertSummary
+    from tui_analytics.data.state.locking import LockHolder
+    from tui_analytics.export.options import ExportOptions, ExportResult
+    from tui_analytics.export.service import FileExport
+    from tui_analytics.processor.cache import CacheEntry, CacheStats
+    from tui_analytics.processor.jobsettings import JobSetting
+    from tui_analytics.processor.models import JobMetrics, JobRun, JobStatus
+    from tui_analytics.reports.backfill import BackfillResult, Progress
+    from tui_analytics.reports.models import GeneratedReport, ReportStatistics, ReportTemplate, ScheduledReport
+    from tui_analytics.runtime.daterange import DateRange
+    from tui_analytics.runtime.events import EventBus
 
 
 class AnalyticsCacheView(Protocol):

@@ -14,19 +14,19 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from ..data.config import Settings
-from ..runtime.clock import SYSTEM_CLOCK, Clock
+from tui_analytics.config.settings import Settings
+from tui_analytics.runtime.clock import SYSTEM_CLOCK, Clock
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
-    from ..alerts import AlertService
-    from ..data.repository import AdminAnalyticsOptimizedRepository
-    from ..export import AnalyticsExportService
-    from ..processor import AnalyticsBackgroundProcessor
-    from ..reports import AnalyticsScheduledReportsService
-    from ..runtime.events import EventBus
-    from .channel import Channel
+    from tui_analytics.alerts import AlertService
+    from tui_analytics.data.source.repository import AdminAnalyticsOptimizedRepository
+    from tui_analytics.export import AnalyticsExportService
+    from tui_analytics.processor import AnalyticsBackgroundProcessor
+    from tui_analytics.reports import AnalyticsScheduledReportsService
+    from tui_analytics.runtime.events import EventBus
+    from tui_analytics.wiring.channel import Channel
 
 log = logging.getLogger(__name__)
 
@@ -77,7 +77,7 @@ class Services:
     @property
     def processor(self) -> AnalyticsBackgroundProcessor:
         if self._processor is None:
-            from ..processor import AnalyticsBackgroundProcessor
+            from tui_analytics.processor import AnalyticsBackgroundProcessor
 
             self._processor = AnalyticsBackgroundProcessor(
                 self.settings, repository=self.repository, clock=self.clock, bus=self.bus,
@@ -89,7 +89,7 @@ class Services:
     @property
     def export(self) -> AnalyticsExportService:
         if self._export is None:
-            from ..export import AnalyticsExportService
+            from tui_analytics.export import AnalyticsExportService
 
             self._export = AnalyticsExportService(self.repository, settings=self.settings, clock=self.clock)
         return self._export
@@ -97,7 +97,7 @@ class Services:
     @property
     def reports(self) -> AnalyticsScheduledReportsService:
         if self._reports is None:
-            from ..reports import AnalyticsScheduledReportsService
+            from tui_analytics.reports import AnalyticsScheduledReportsService
 
             self._reports = AnalyticsScheduledReportsService(
                 self.settings, clock=self.clock, bus=self.bus, export_service=self.export,
@@ -111,7 +111,7 @@ class Services:
     def channel(self) -> Channel:
         """This process's end of the state database's channel (wiring/channel.py)."""
         if self._channel is None:
-            from .channel import Channel
+            from tui_analytics.wiring.channel import Channel
 
             self._channel = Channel(self)
         return self._channel
@@ -131,7 +131,7 @@ class Services:
     def alerts(self) -> AlertService | None:
         """The alert service, when the settings name `[[alerts]]` targets (else None: nothing listens)."""
         if self._alerts is None and self.settings.alerts:
-            from ..alerts import AlertService
+            from tui_analytics.alerts import AlertService
 
             self._alerts = AlertService(self.settings, clock=self.clock, bus=self.bus, state_engine=self.open_state,
                                         **self._alerts_options)
@@ -157,7 +157,7 @@ class Services:
 
     def buses(self) -> list[EventBus]:
         """Every bus the services publish on, once each (the scheduler's state goes to the default bus)."""
-        from ..runtime.events import default_bus
+        from tui_analytics.runtime.events import default_bus
 
         found: list[EventBus] = []
         for bus in (self.processor.bus, self.reports.bus, default_bus()):
@@ -167,7 +167,7 @@ class Services:
 
     def _performance(self, repository: Any, scheduler_state: str) -> dict[str, Any]:
         # A report's performance section reads this process's processor, if it has one.
-        from ..reports.generation import performance_figures
+        from tui_analytics.reports.content import performance_figures
 
         return performance_figures(repository, scheduler_state, self._processor)
 
@@ -176,7 +176,7 @@ class Services:
     def open(self, on_progress: ProgressFn | None = None) -> Services:
         """Open the source (creating the demo database on a first start) and the state database,
         then run each service's start-up housekeeping. Blocking: call from a worker thread."""
-        from ..data.sources import open_source
+        from tui_analytics.data.source.opening import open_source
 
         if self.repository is None and (self._processor is None or self._export is None or self._reports is None):
             self.repository = open_source(self.settings, clock=self.clock, on_progress=on_progress)
@@ -191,7 +191,7 @@ class Services:
 
     def open_state(self) -> Any:
         """The state database's engine, opened (tables created) on first use. Blocking."""
-        from ..data.state import open_state
+        from tui_analytics.data.state.database import open_state
 
         if self.state_engine is None:
             self.state_engine = open_state(self.settings, self.clock)
@@ -220,7 +220,7 @@ class Services:
     def stop(self, *, interrupt: bool = False) -> None:
         """Unschedule everything this process scheduled; with `interrupt`, cancel running work
         (recorded as interrupted) and shut the loop's scheduler down (quitting)."""
-        from ..runtime import scheduling
+        from tui_analytics.runtime import scheduling
 
         for name in ("processor", "reports"):
             service = self.built(name)

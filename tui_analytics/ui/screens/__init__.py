@@ -9,22 +9,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ...runtime.lazy import lazy_exports
+from tui_analytics.runtime.lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from .backfill import BackfillDialog, BackfillRequest
-    from .confirm import ConfirmDialog, QuitDialog
-    from .detail import DetailScreen
-    from .export import ExportDialog, ExportRequest
-    from .help import HelpScreen
-    from .interval import IntervalChoice, IntervalDialog
-    from .invalidate import InvalidateDialog
-    from .messages import MessagesScreen
-    from .template import TemplateDialog, TemplateForm
+    from tui_analytics.ui.screens.backfill_dialog import BackfillDialog, BackfillRequest
+    from tui_analytics.ui.screens.confirm import ConfirmDialog, QuitDialog
+    from tui_analytics.ui.screens.detail import DetailScreen
+    from tui_analytics.ui.screens.export import ExportDialog, ExportRequest
+    from tui_analytics.ui.screens.help import HelpScreen
+    from tui_analytics.ui.screens.interval import IntervalChoice, IntervalDialog
+    from tui_analytics.ui.screens.invalidate import InvalidateDialog
+    from tui_analytics.ui.screens.message_log import MessagesScreen
+    from tui_analytics.ui.screens.template import TemplateDialog, TemplateForm
 
 _EXPORTS = {
-    "BackfillDialog": "backfill",
-    "BackfillRequest": "backfill",
+    "BackfillDialog": "backfill_dialog",
+    "BackfillRequest": "backfill_dialog",
     "ConfirmDialog": "confirm",
     "QuitDialog": "confirm",
     "DetailScreen": "detail",
@@ -34,7 +34,7 @@ _EXPORTS = {
     "IntervalChoice": "interval",
     "IntervalDialog": "interval",
     "InvalidateDialog": "invalidate",
-    "MessagesScreen": "messages",
+    "MessagesScreen": "message_log",
     "TemplateDialog": "template",
     "TemplateForm": "template",
 }

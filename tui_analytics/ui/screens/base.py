@@ -12,8 +12,8 @@ from textual.screen import ModalScreen
 from textual.validation import ValidationResult, Validator
 from textual.widgets import Checkbox, Input
 
-from ...runtime.errors import one_line
-from .backdrop import CachedBackdrop
+from tui_analytics.runtime.errors import one_line
+from tui_analytics.ui.screens.backdrop import CachedBackdrop
 
 ResultT = TypeVar("ResultT")
 

@@ -7,8 +7,8 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Static
 
-from ...runtime.printable import printable
-from .base import Dialog, dialog_body
+from tui_analytics.runtime.printable import printable
+from tui_analytics.ui.screens.base import Dialog, dialog_body
 
 
 class ConfirmDialog(Dialog[bool]):

@@ -15,8 +15,8 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from ...runtime.printable import printable
-from .base import Dialog
+from tui_analytics.runtime.printable import printable
+from tui_analytics.ui.screens.base import Dialog
 
 
 class DetailScreen(Dialog[None]):

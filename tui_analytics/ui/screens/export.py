@@ -13,11 +13,11 @@ from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
-from ...data.daterange import DateRange
-from ...export.files import check_filename
-from ...export.options import ExportOptions, check_export_options
-from ...runtime.errors import ExportOptionsError
-from .base import Dialog, Raises, Toggle, dialog_body
+from tui_analytics.export.files import check_filename
+from tui_analytics.export.options import ExportOptions, check_export_options
+from tui_analytics.runtime.daterange import DateRange
+from tui_analytics.runtime.errors import ExportOptionsError
+from tui_analytics.ui.screens.base import Dialog, Raises, Toggle, dialog_body
 
 DATASET_CHOICES = (
     ("User growth (per month)", "user-growth"),

@@ -12,8 +12,8 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from ..keys import GROUPS, key_label
-from .base import Dialog
+from tui_analytics.ui.keys import GROUPS, key_label
+from tui_analytics.ui.screens.base import Dialog
 
 
 def _keys_table(rows: list[tuple[str, str]]) -> Table:

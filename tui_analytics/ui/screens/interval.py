@@ -9,9 +9,9 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Static
 
-from ...processor.jobsettings import describe_interval, parse_interval
-from ...runtime.errors import one_line
-from .base import Dialog, Raises, dialog_body
+from tui_analytics.processor.jobsettings import describe_interval, parse_interval
+from tui_analytics.runtime.errors import one_line
+from tui_analytics.ui.screens.base import Dialog, Raises, dialog_body
 
 
 @dataclass(frozen=True)

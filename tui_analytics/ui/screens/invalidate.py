@@ -9,8 +9,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Label, Static
 
-from .. import format as fmt
-from .base import Dialog, dialog_body
+from tui_analytics.ui import format as fmt
+from tui_analytics.ui.screens.base import Dialog, dialog_body
 
 MAX_LISTED = 12
 

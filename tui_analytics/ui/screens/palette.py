@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from textual.command import CommandPalette
 
-from .backdrop import CachedBackdrop
+from tui_analytics.ui.screens.backdrop import CachedBackdrop
 
 
 class Palette(CommandPalette, CachedBackdrop):

@@ -12,14 +12,14 @@ from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
-from ...reports.cron import as_tz, describe_cron, next_fire_times
-from ...reports.crondescribe import schedule_mismatch
-from ...reports.cronspec import parse_cron
-from ...reports.models import SCHEDULE_CRONS, SCHEDULES, ReportTemplate
-from ...reports.validation import validate_field, validate_fields, validate_timezone
-from ...runtime.errors import TemplateValidationError
-from .base import Dialog, Raises, Toggle, dialog_body
-from .confirm import ConfirmDialog
+from tui_analytics.reports.cron import as_tz, describe_cron, next_fire_times
+from tui_analytics.reports.cron.describe import schedule_mismatch
+from tui_analytics.reports.cron.parse import parse_cron
+from tui_analytics.reports.models import SCHEDULE_CRONS, SCHEDULES, ReportTemplate
+from tui_analytics.reports.validation import validate_field, validate_fields, validate_timezone
+from tui_analytics.runtime.errors import TemplateValidationError
+from tui_analytics.ui.screens.base import Dialog, Raises, Toggle, dialog_body
+from tui_analytics.ui.screens.confirm import ConfirmDialog
 
 PREVIEW_COUNT = 5
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from rich.text import Text
 from textual.widget import Widget
 
-from ..format import number
+from tui_analytics.ui.format import number
 
 _EIGHTHS = " ▁▂▃▄▅▆▇█"
 

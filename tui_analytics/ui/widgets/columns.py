@@ -14,7 +14,7 @@ from typing import Any, TypeVar
 from rich.cells import cell_len
 from rich.text import Text
 
-from ...runtime.printable import printable
+from tui_analytics.runtime.printable import printable
 
 PADDING = 2  # DataTable's cell padding: one space either side of every column
 

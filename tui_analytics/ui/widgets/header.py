@@ -10,9 +10,9 @@ from textual.containers import Horizontal
 from textual.widget import Widget
 from textual.widgets import Label
 
-from ...runtime.printable import printable
-from ..format import STATUS_SYMBOLS
-from .pane import show
+from tui_analytics.runtime.printable import printable
+from tui_analytics.ui.format import STATUS_SYMBOLS
+from tui_analytics.ui.widgets.pane import show
 
 
 class TailLabel(Widget):

@@ -13,8 +13,8 @@ from textual.containers import Vertical
 from textual.widget import Widget
 from textual.widgets import Input, Static
 
-from ...runtime.printable import printable
-from .filter import NO_FILTER, FilterInput, RowFilter
+from tui_analytics.runtime.printable import printable
+from tui_analytics.ui.widgets.filter import NO_FILTER, FilterInput, RowFilter
 
 T = TypeVar("T")
 W = TypeVar("W", bound=Widget)

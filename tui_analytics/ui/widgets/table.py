@@ -12,9 +12,9 @@ from textual.coordinate import Coordinate
 from textual.widgets import DataTable
 from textual.widgets.data_table import CellType, ColumnKey, RowKey
 
-from ...runtime.printable import printable
-from .cells import plain_cell_lines
-from .columns import cut, measure
+from tui_analytics.runtime.printable import printable
+from tui_analytics.ui.widgets.cells import plain_cell_lines
+from tui_analytics.ui.widgets.columns import cut, measure
 
 _MISSING = object()
 

@@ -1,0 +1,193 @@
+"""The `[[alerts]]` entries of the TOML file: where alerts go and for which events.
+
+Each entry is one target, a webhook (`url`) or e-mail addresses (`email`, sent
+through the SMTP settings), with the events it wants in `on`. Every mistake is one
+ConfigError line naming the entry and the key (`alerts[2].on: ...`); a URL is never
+quoted back (its path or query may be the webhook's secret).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+from urllib.parse import urlsplit
+
+from tui_analytics.config.values import check_sender, parse_bool, parse_number, shorten
+from tui_analytics.runtime.errors import ConfigError
+
+JOB_FAILED = "job-failed"
+JOB_LATE = "job-late"
+REPORT_FAILED = "report-failed"
+RECOVERED = "recovered"
+EVENTS = (JOB_FAILED, JOB_LATE, REPORT_FAILED, RECOVERED)
+
+DEFAULT_SECRET_HEADER = "X-Tui-Analytics-Secret"
+DEFAULT_TIMEOUT = 10.0
+DEFAULT_ATTEMPTS = 4
+MAX_ATTEMPTS = 10
+
+_KEYS = frozenset({"name", "on", "url", "email", "slack", "secret", "secret_env", "secret_header", "timeout", "attempts"})
+_HEADER = re.compile(r"[A-Za-z0-9-]{1,64}")
+_NAME = re.compile(r"[^\x00-\x1f\x7f]{1,60}")
+
+
+@dataclass(frozen=True)
+class AlertTarget:
+    """One `[[alerts]]` entry. `name` is unique among the targets (given, or made from the host or address)."""
+
+    name: str
+    on: frozenset[str]
+    url: str | None = field(default=None, repr=False)  # the path may be the webhook's secret
+    email: tuple[str, ...] = ()
+    slack: bool = False
+    secret: str | None = field(default=None, repr=False)
+    secret_header: str = DEFAULT_SECRET_HEADER
+    timeout: float = DEFAULT_TIMEOUT
+    attempts: int = DEFAULT_ATTEMPTS
+
+    @property
+    def kind(self) -> str:
+        return "webhook" if self.url else "email"
+
+    @property
+    def where(self) -> str:
+        """Where it sends, safe to show: the webhook's scheme and host (no path, no query), or the addresses."""
+        if self.url:
+            parts = urlsplit(self.url)
+            return f"{parts.scheme}://{parts.hostname}{f':{parts.port}' if parts.port else ''}/..."
+        return ", ".join(self.email)
+
+    def wants(self, event: str) -> bool:
+        return event in self.on
+
+
+def parse_alerts(value: Any, path: object, *, env: Mapping[str, str] | None = None) -> tuple[AlertTarget, ...]:
+    """The targets of the file's `alerts` value (an array of tables). An e-mail target without SMTP
+    settings is accepted, as a report's recipients are: its deliveries fail, saying so."""
+    env = os.environ if env is None else env
+    if not isinstance(value, list) or not all(isinstance(entry, dict) for entry in value):
+        raise ConfigError(f"alerts in {path} must be an array of tables ([[alerts]] entries), got {shorten(value)}")
+    targets = [_target(entry, f"alerts[{index}]", path, env) for index, entry in enumerate(value, 1)]
+    return _unique_names(targets, path)
+
+
+def _target(entry: dict[str, Any], key: str, path: object, env: Mapping[str, str]) -> AlertTarget:
+    unknown = sorted(set(entry) - _KEYS)
+    if unknown:
+        raise ConfigError(f"unknown key(s) in {key} of {path}: {', '.join(shorten(k) for k in unknown)} "
+                          f"(use {', '.join(sorted(_KEYS))})")
+    on = _events(entry.get("on"), f"{key}.on")
+    url, email = entry.get("url"), entry.get("email")
+    if (url is None) == (email is None):
+        raise ConfigError(f"{key} in {path} needs url (a webhook) or email (addresses), one of the two: "
+                          "make two [[alerts]] entries for both")
+    if url is not None:
+        url = _url(url, f"{key}.url")
+        addresses: tuple[str, ...] = ()
+    else:
+        addresses = _addresses(email, f"{key}.email")
+        for option in ("slack", "secret", "secret_env", "secret_header"):
+            if option in entry:
+                raise ConfigError(f"{key}.{option} in {path} applies to a webhook (url), not to e-mail")
+    secret = _secret(entry, key, env)
+    header = entry.get("secret_header", DEFAULT_SECRET_HEADER)
+    if not isinstance(header, str) or not _HEADER.fullmatch(header):
+        raise ConfigError(f"{key}.secret_header must be an HTTP header name (letters, digits, -), got {shorten(header)}")
+    name = entry.get("name")
+    if name is not None and (not isinstance(name, str) or not _NAME.fullmatch(name) or not name.strip()):
+        raise ConfigError(f"{key}.name must be text of 1 to 60 characters, got {shorten(name)}")
+    return AlertTarget(
+        name=name.strip() if name else _default_name(url, addresses),
+        on=on,
+        url=url,
+        email=addresses,
+        slack=parse_bool(f"{key}.slack", entry.get("slack", False)),
+        secret=secret,
+        secret_header=header,
+        timeout=parse_number(f"{key}.timeout", entry.get("timeout", DEFAULT_TIMEOUT), minimum=1, maximum=300),
+        attempts=int(parse_number(f"{key}.attempts", entry.get("attempts", DEFAULT_ATTEMPTS),
+                                  minimum=1, maximum=MAX_ATTEMPTS, whole=True)),
+    )
+
+
+def _events(value: Any, key: str) -> frozenset[str]:
+    usage = f"(use {', '.join(EVENTS)})"
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{key} must be a list of events {usage}, got {shorten(value)}")
+    for event in value:
+        if event not in EVENTS:
+            raise ConfigError(f"{key}: unknown event {shorten(event)} {usage}")
+    if set(value) == {RECOVERED}:
+        raise ConfigError(f"{key}: 'recovered' alone never fires: it ends an incident the target was told about "
+                          f"(add {JOB_FAILED}, {JOB_LATE} or {REPORT_FAILED})")
+    return frozenset(value)
+
+
+def _url(value: Any, key: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{key} must be a URL in quotes (http:// or https://)")
+    try:
+        parts = urlsplit(value.strip())
+        host, _port = parts.hostname, parts.port
+    except ValueError:
+        raise ConfigError(f"{key} has an invalid host or port") from None
+    if parts.scheme not in ("http", "https"):
+        raise ConfigError(f"{key} must start with http:// or https://")
+    if not host:
+        raise ConfigError(f"{key} needs a host name")
+    return value.strip()
+
+
+def _addresses(value: Any, key: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
+        raise ConfigError(f"{key} must be a list of e-mail addresses, got {shorten(value)}")
+    return tuple(dict.fromkeys(check_sender(key, address.strip()) for address in value))
+
+
+def _secret(entry: dict[str, Any], key: str, env: Mapping[str, str]) -> str | None:
+    """The secret header's value: given (`secret`), or read from the variable `secret_env` names."""
+    if "secret" in entry and "secret_env" in entry:
+        raise ConfigError(f"{key}: give secret or secret_env, not both")
+    if "secret_env" in entry:
+        variable = entry["secret_env"]
+        if not isinstance(variable, str) or not variable.strip():
+            raise ConfigError(f"{key}.secret_env must name an environment variable, got {shorten(variable)}")
+        if not env.get(variable):
+            raise ConfigError(f"{key}.secret_env names {shorten(variable)}, which is not set (or empty)")
+        return env[variable]
+    secret = entry.get("secret")
+    if secret is not None and (not isinstance(secret, str) or not secret or re.search(r"[\x00-\x1f\x7f]", secret)):
+        raise ConfigError(f"{key}.secret must be text in quotes, without control characters")  # not quoted back
+    return secret
+
+
+def _default_name(url: str | None, addresses: tuple[str, ...]) -> str:
+    if url:
+        parts = urlsplit(url)
+        return f"webhook {parts.hostname}{f':{parts.port}' if parts.port else ''}"
+    more = f" +{len(addresses) - 1}" if len(addresses) > 1 else ""
+    return f"e-mail {addresses[0]}{more}"
+
+
+def _unique_names(targets: list[AlertTarget], path: object) -> tuple[AlertTarget, ...]:
+    """Made-up names get a number when two would be the same; two given names alike are an error."""
+    seen: dict[str, int] = {}
+    out: list[AlertTarget] = []
+    for index, target in enumerate(targets, 1):
+        name = target.name
+        if name in seen:
+            if not target.name.startswith(("webhook ", "e-mail ")):
+                raise ConfigError(f"alerts[{index}].name {shorten(name)} in {path} is also alerts[{seen[name]}]'s: "
+                                  "names must differ")
+            name = f"{name} ({index})"
+        seen[name] = index
+        out.append(target if name == target.name else replace(target, name=name))
+    return tuple(out)
+

@@ -1,0 +1,396 @@
+"""Settings: read from environment variables and an optional TOML file.
+
+Environment variables win over the file. Each service calls `load_settings()`
+when it is created, so a restarted singleton sees the environment as it is now.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from datetime import timezone, tzinfo
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from tui_analytics.config.source_mapping import BUILTIN, SourceMapping, parse_source
+from tui_analytics.config.values import check_dir, check_sender, check_smtp_url, parse_bool, parse_grace, parse_number, shorten
+from tui_analytics.runtime.errors import ConfigError
+from tui_analytics.runtime.redact import redact, register_secret, register_url, userinfo
+
+if TYPE_CHECKING:
+    from tui_analytics.config.alert_targets import AlertTarget
+
+ENV_PREFIX = "TUI_ANALYTICS_"
+APP_NAME = "tui-analytics"
+DEFAULT_SENDER = "tui-analytics@localhost"  # SMTP_FROM when none is configured
+
+# TOML key -> environment variable. Keys in the file are the variable names
+# without the prefix, lower-case (`database_url = "..."`).
+_KEYS = {
+    "database_url": "TUI_ANALYTICS_DATABASE_URL",
+    "state_url": "TUI_ANALYTICS_STATE_URL",
+    "data_dir": "TUI_ANALYTICS_DATA_DIR",
+    "export_dir": "TUI_ANALYTICS_EXPORT_DIR",
+    "report_dir": "TUI_ANALYTICS_REPORT_DIR",
+    "log_dir": "TUI_ANALYTICS_LOG_DIR",
+    "timezone": "TUI_ANALYTICS_TIMEZONE",
+    "smtp_url": "TUI_ANALYTICS_SMTP_URL",
+    "smtp_from": "TUI_ANALYTICS_SMTP_FROM",
+    "smtp_timeout": "TUI_ANALYTICS_SMTP_TIMEOUT",
+    "history_retention": "TUI_ANALYTICS_HISTORY_RETENTION",
+    "query_timeout": "TUI_ANALYTICS_QUERY_TIMEOUT",
+    "disable_auto_sync": "DISABLE_AUTO_SYNC",
+    "alert_grace": "TUI_ANALYTICS_ALERT_GRACE",
+}
+
+JOB_IDS = (
+    "user-growth",
+    "activity-trends",
+    "top-items",
+    "recent-activity",
+    "performance-metrics",
+    "cache-cleanup",
+)
+
+DEFAULT_INTERVALS: dict[str, float] = {
+    "user-growth": 600.0,
+    "activity-trends": 300.0,
+    "top-items": 900.0,
+    "recent-activity": 120.0,
+    "performance-metrics": 30.0,
+    "cache-cleanup": 3600.0,
+}
+
+# Bounds of the numeric settings (seconds, rows): beyond them the scheduler or SQLite overflows.
+MIN_INTERVAL = 1.0
+MAX_INTERVAL = 31 * 24 * 3600.0
+MAX_RETENTION = 10_000_000
+MAX_QUERY_TIMEOUT = 24 * 3600.0
+MAX_ZONE_NAME = 255  # the longest file name: every IANA name is far shorter
+
+# Keys whose TOML value must be a string.
+_TEXT_KEYS = frozenset(_KEYS) - {"smtp_timeout", "history_retention", "query_timeout", "disable_auto_sync", "alert_grace"}
+
+_SECRET_QUERY_KEYS = re.compile(r"pass|pwd|secret|token|key|auth", re.IGNORECASE)
+
+
+def mask_url(url: str | None) -> str:
+    """The URL with any password (userinfo or query string) replaced by `***`.
+
+    A password with an unencoded `?`, `#`, `/` or `@` is masked whole (everything between
+    `://user:` and the last `@`), and any known secret left in the result is masked too.
+    """
+    if not url:
+        return ""
+    info = userinfo(url)
+    if info is not None:
+        start, end, _user, _password = info
+        url = url[:start] + "***" + url[end:]
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "<unparseable URL>"
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    if any(_SECRET_QUERY_KEYS.search(k) for k, _v in pairs):  # else as it is: urlunsplit drops sqlite:////'s empty host
+        query = urlencode([(k, "***" if _SECRET_QUERY_KEYS.search(k) else v) for k, v in pairs], safe="*")
+        url = urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
+    return redact(url)
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Where report e-mails go. `url` is smtp://user:pass@host:port or smtps://...; starttls via ?starttls=true."""
+
+    url: str
+    sender: str
+    timeout: float = 30.0
+
+    @property
+    def masked(self) -> str:
+        return mask_url(self.url)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable. Build with `load_settings()`; tests use `Settings.for_dir(path)`."""
+
+    data_dir: Path
+    database_url: str | None = None
+    state_url: str | None = None
+    export_dir: Path | None = None
+    report_dir: Path | None = None
+    log_dir: Path | None = None
+    timezone_name: str = "local"
+    smtp: SmtpSettings | None = None
+    disable_auto_sync: bool = False
+    history_retention: int = 5000
+    query_timeout: float = 60.0
+    job_intervals: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_INTERVALS))
+    alerts: tuple[AlertTarget, ...] = ()  # the [[alerts]] targets (alert_targets.py)
+    alert_grace: float = 3.0  # a job is late after this many of its intervals without a successful run
+    # Where users, items and activities live in the source ([source] in the TOML file).
+    source: SourceMapping = BUILTIN
+    # [keys] of the TOML file: action id -> key(s), e.g. {"trigger": "r"}; the dashboard checks the
+    # ids and key names (it knows them) when it starts.
+    keys: dict[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # Whatever prints or logs later, these passwords are masked (redact.py).
+        for url in (self.database_url, self.state_url, self.smtp.url if self.smtp else None):
+            register_url(url)
+        for target in self.alerts:  # a webhook URL's path or query is often its credential: masked whole
+            register_url(target.url)
+            register_secret(target.url)
+            register_secret(target.secret)
+        # Settings built in Python skip load_settings: an interval APScheduler cannot add is refused here too.
+        for job_id, seconds in self.job_intervals.items():
+            parse_number(f"the interval of {job_id}", seconds, minimum=MIN_INTERVAL, maximum=MAX_INTERVAL)
+
+    @classmethod
+    def for_dir(cls, data_dir: Path | str, **changes: Any) -> Settings:
+        """Settings rooted in one directory (the log too), nothing read from the environment (tests, demos)."""
+        return replace(cls(data_dir=Path(data_dir), log_dir=Path(data_dir)), **changes)
+
+    @property
+    def uses_demo_data(self) -> bool:
+        """True when no source database is configured: the embedded demo database is used."""
+        return not self.database_url
+
+    @property
+    def source_mapped(self) -> bool:
+        """True when a [source] mapping points some entity away from the built-in tables."""
+        return self.source.mapped
+
+    @property
+    def demo_database_path(self) -> Path:
+        return self.data_dir / "demo.sqlite3"
+
+    @property
+    def source_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.demo_database_path}"
+
+    @property
+    def resolved_state_url(self) -> str:
+        return self.state_url or f"sqlite:///{self.data_dir / 'state.sqlite3'}"
+
+    @property
+    def resolved_export_dir(self) -> Path:
+        return self.export_dir or self.data_dir / "exports"
+
+    @property
+    def resolved_report_dir(self) -> Path:
+        return self.report_dir or self.data_dir / "reports"
+
+    @property
+    def resolved_log_dir(self) -> Path:
+        """Where the dashboard's log goes: the configured folder, or the platform's log folder
+        (~/.local/state/tui-analytics/log on Linux)."""
+        if self.log_dir is not None:
+            return self.log_dir
+        from platformdirs import user_log_dir
+
+        return Path(user_log_dir(APP_NAME, appauthor=False))
+
+    @property
+    def dashboard_log(self) -> Path:
+        """The dashboard's log file (rotated; `serve` and the CLI log to stderr)."""
+        return self.resolved_log_dir / "dashboard.log"
+
+    @property
+    def tz(self) -> tzinfo:
+        """The configured time zone (local when unset)."""
+        return resolve_timezone(self.timezone_name)
+
+    def interval(self, job_id: str) -> float:
+        return float(self.job_intervals.get(job_id, DEFAULT_INTERVALS[job_id]))
+
+
+_UTC_NAMES = frozenset({"UTC", "Etc/UTC", "Etc/Universal", "Universal", "Zulu", "Etc/Zulu", "GMT", "Etc/GMT",
+                        "Etc/GMT0", "Etc/GMT+0", "Etc/GMT-0", "GMT0", "GMT+0", "GMT-0", "Etc/Greenwich", "Greenwich", "UCT",
+                        "Etc/UCT"})
+
+
+def plain_zone(zone: tzinfo) -> tzinfo:
+    """`zone`, with the zone database's names for UTC as `timezone.utc`: no offset changes to look for."""
+    return timezone.utc if getattr(zone, "key", None) in _UTC_NAMES else zone
+
+
+def resolve_timezone(name: str | None) -> tzinfo:
+    """A tzinfo for an IANA name, or the machine's local zone for '' / 'local'."""
+    if not name or name.lower() == "local":
+        from datetime import datetime
+
+        local = datetime.now().astimezone().tzinfo
+        tz_env = os.environ.get("TZ")
+        if tz_env:
+            try:
+                return ZoneInfo(tz_env.lstrip(":"))
+            except (ZoneInfoNotFoundError, ValueError):
+                pass
+        try:
+            link = os.path.realpath("/etc/localtime")
+            if "zoneinfo/" in link:
+                return ZoneInfo(link.split("zoneinfo/", 1)[1])
+        except (OSError, ZoneInfoNotFoundError, ValueError):
+            pass
+        assert local is not None
+        return local
+    try:
+        if len(name) > MAX_ZONE_NAME:
+            raise ValueError(name)
+        return ZoneInfo(name)
+    # A directory of the zone database ("Europe") is an OSError, and so is a name too long for a file.
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise ConfigError(f"unknown time zone {shorten(name)} (use an IANA name such as Europe/Berlin)") from None
+
+
+def _default_data_dir() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(APP_NAME, appauthor=False))
+
+
+# The shape SQLAlchemy accepts (dialect[+driver]://[user[:password]@][host][:port][/database][?query]),
+# checked here without importing SQLAlchemy (~120 ms): settings load before every command, the
+# dashboard's first frame included. Opening the database checks the URL again, fully.
+_URL_SHAPE = re.compile(
+    r"[\w+]+://"
+    r"(?:[^:/]*(?::[^@]*)?@)?"
+    r"(?:(?:\[[^/?]+\]|[^/:?]+)?(?::(?P<port>[^/?]*))?)?"
+    r"(?:/[^?]*)?(?:\?.*)?",
+    re.DOTALL,
+)
+
+
+def _check_url(name: str, url: str) -> str:
+    shape = _URL_SHAPE.fullmatch(url)
+    port = shape.group("port") if shape else None
+    if shape is None or (port and not port.isdigit()):
+        raise ConfigError(f"{name} is not a database URL: {mask_url(url)}")
+    return url
+
+
+def read_toml(path: Path | str) -> dict[str, Any]:
+    """The settings table of a TOML file (top level, or a [tui-analytics] table)."""
+    import tomllib  # only when there is a file to read
+
+    path = Path(path)
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {shorten(str(path))}") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"config file {path} is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {shorten(str(path))}: {exc.strerror or exc}") from None
+    table = data.get(APP_NAME, data)
+    if not isinstance(table, dict):
+        raise ConfigError(f"[{APP_NAME}] in {path} must be a table")
+    for key, value in table.items():
+        if key in _TEXT_KEYS and not isinstance(value, str):
+            raise ConfigError(f"{key} in {path} must be text (in quotes), got {shorten(value)}")
+        if key in _TEXT_KEYS and not value.strip():
+            raise ConfigError(f"{key} in {path} is empty: leave it out for the default")
+    if not isinstance(table.get("jobs", {}), dict):
+        raise ConfigError(f"jobs in {path} must be a table ([jobs] with one interval per job)")
+    keys = table.get("keys", {})
+    if not isinstance(keys, dict):
+        raise ConfigError(f"keys in {path} must be a table ([keys] with one key per action, e.g. trigger = \"r\")")
+    for action, key in keys.items():
+        if not isinstance(key, str) or not key.strip():
+            raise ConfigError(f"keys.{str(action)[:60]} in {path} must be a key in quotes, such as \"r\" or \"ctrl+r\", "
+                              f"got {shorten(key)}")
+    return table
+
+
+def _source_of(table: dict[str, Any], path: Path | str) -> SourceMapping:
+    if "source" not in table:
+        return BUILTIN
+    try:
+        return parse_source(table["source"])
+    except ConfigError as exc:
+        raise ConfigError(f"{exc} in {shorten(str(path))}") from None
+
+
+def load_settings(
+    config_path: Path | str | None = None, env: Mapping[str, str] | None = None
+) -> Settings:
+    """Settings from the TOML file (if given, or TUI_ANALYTICS_CONFIG) overlaid by the environment."""
+    env = os.environ if env is None else env
+    config_path = config_path or env.get(ENV_PREFIX + "CONFIG")
+    values: dict[str, Any] = {}
+    table: dict[str, Any] = {}
+    intervals = dict(DEFAULT_INTERVALS)
+    source = BUILTIN
+    keys: dict[str, str] = {}
+    if config_path:
+        table = read_toml(config_path)
+        keys = {str(action): str(key).strip() for action, key in (table.get("keys") or {}).items()}
+        unknown = set(table) - set(_KEYS) - {"jobs", "alerts", "source", "keys"}
+        if unknown:
+            raise ConfigError(f"unknown setting(s) in {config_path}: {', '.join(shorten(k) for k in sorted(unknown))}")
+        values.update({k: v for k, v in table.items() if k in _KEYS})
+        for job_id, seconds in (table.get("jobs") or {}).items():
+            if job_id not in DEFAULT_INTERVALS:
+                raise ConfigError(f"unknown job {shorten(job_id)} in [jobs] of {config_path}")
+            intervals[job_id] = parse_number(f"jobs.{job_id}", seconds, minimum=MIN_INTERVAL, maximum=MAX_INTERVAL)
+        source = _source_of(table, config_path)
+    for key, var in _KEYS.items():
+        if env.get(var, "") != "":
+            values[key] = env[var]
+    for job_id in DEFAULT_INTERVALS:
+        var = ENV_PREFIX + "INTERVAL_" + job_id.upper().replace("-", "_")
+        if env.get(var):
+            intervals[job_id] = parse_number(var, env[var], minimum=MIN_INTERVAL, maximum=MAX_INTERVAL)
+
+    def directory(key: str) -> Path | None:
+        return check_dir(_KEYS[key], Path(values[key]).expanduser()) if values.get(key) else None
+
+    data_dir = directory("data_dir") or _default_data_dir()
+    # Read whether or not a server is set: a bad value is an error either way.
+    smtp_timeout = parse_number("TUI_ANALYTICS_SMTP_TIMEOUT", values.get("smtp_timeout", 30), minimum=1, maximum=3600)
+    sender = str(values.get("smtp_from") or DEFAULT_SENDER)
+    if sender != DEFAULT_SENDER:  # the default is valid (tests/data/test_config.py): no email package to check it
+        sender = check_sender("TUI_ANALYTICS_SMTP_FROM", sender)
+    smtp = None
+    if values.get("smtp_url"):
+        url = str(values["smtp_url"])
+        check_smtp_url("TUI_ANALYTICS_SMTP_URL", url, mask_url(url))
+        smtp = SmtpSettings(url=url, sender=sender, timeout=smtp_timeout)
+    if source.mapped and not values.get("database_url"):
+        raise ConfigError(f"[source] in {shorten(str(config_path))} maps tables, but no database_url is set: "
+                          "the mapping describes your database, not the demo one")
+    timezone_name = str(values.get("timezone") or "local")
+    resolve_timezone(timezone_name)  # fail now, with a clear message, not at the first report
+    alerts: tuple[AlertTarget, ...] = ()
+    if "alerts" in table:
+        from tui_analytics.config.alert_targets import parse_alerts  # its URL, e-mail and header checks: only when alerts are set
+
+        alerts = parse_alerts(table["alerts"], config_path, env=env)
+    return Settings(
+        data_dir=data_dir,
+        database_url=_check_url("TUI_ANALYTICS_DATABASE_URL", values["database_url"]) if values.get("database_url") else None,
+        state_url=_check_url("TUI_ANALYTICS_STATE_URL", values["state_url"]) if values.get("state_url") else None,
+        export_dir=directory("export_dir"),
+        report_dir=directory("report_dir"),
+        log_dir=directory("log_dir"),
+        timezone_name=timezone_name,
+        smtp=smtp,
+        disable_auto_sync=parse_bool("DISABLE_AUTO_SYNC", values.get("disable_auto_sync", False)),
+        history_retention=int(parse_number("TUI_ANALYTICS_HISTORY_RETENTION", values.get("history_retention", 5000),
+                                            minimum=10, maximum=MAX_RETENTION, whole=True)),
+        query_timeout=parse_number("TUI_ANALYTICS_QUERY_TIMEOUT", values.get("query_timeout", 60),
+                                    minimum=1, maximum=MAX_QUERY_TIMEOUT),
+        job_intervals=intervals,
+        alerts=alerts,
+        alert_grace=parse_grace("TUI_ANALYTICS_ALERT_GRACE", values.get("alert_grace", 3)),
+        source=source,
+        keys=keys,
+    )

@@ -1,0 +1,241 @@
+"""`tui-analytics source check`: does the mapping work, what does the source hold, do indexes serve.
+
+For each entity: how it is mapped, its row count, the oldest and newest
+`created_at`, how the times are stored (and what `auto` decided), and one sample
+row (printable, secrets masked). Then each dataset is run as the dashboard runs
+it, every statement it sends is captured and explained (`EXPLAIN QUERY PLAN` on
+SQLite, `EXPLAIN` elsewhere), and a statement that reads a whole mapped table
+where a range or an order should have used an index gets a warning with the
+`CREATE INDEX` statement that fixes it. Only reads: the product never creates
+an index itself.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import event, func, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import SQLAlchemyError
+
+from tui_analytics.config.source_mapping import ENTITIES
+from tui_analytics.data.source.entities import Entity, Source
+from tui_analytics.data.source.repository import AdminAnalyticsOptimizedRepository
+from tui_analytics.runtime.errors import DatabaseError, one_line
+from tui_analytics.runtime.printable import printable
+from tui_analytics.runtime.redact import redact
+
+# The datasets as the dashboard's jobs ask for them.
+DATASETS: dict[str, Callable[[AdminAnalyticsOptimizedRepository], Any]] = {
+    "user-growth": lambda repo: repo.user_growth(12),
+    "activity-trends": lambda repo: repo.activity_trends(30),
+    "top-items": lambda repo: repo.top_items(10),
+    "recent-activity": lambda repo: repo.recent_activity(20),
+    "summary": lambda repo: repo.summary(),
+}
+MAX_NAME = 60  # PostgreSQL cuts identifiers at 63 bytes, MySQL refuses more than 64
+
+
+@dataclass
+class EntityReport:
+    entity: str
+    mapping: str
+    rows: int | None = None
+    oldest: str | None = None
+    newest: str | None = None
+    timestamps: str | None = None
+    decided: str | None = None
+    sample: dict[str, str] | None = None
+
+
+@dataclass
+class PlanReport:
+    dataset: str
+    plan: list[str]
+    scans: list[str] = field(default_factory=list)  # tables read whole where an index should serve
+    advice: list[str] = field(default_factory=list)  # CREATE INDEX statements, or what to do instead
+
+    @property
+    def ok(self) -> bool:
+        return not self.scans
+
+
+@dataclass
+class CheckReport:
+    source: str
+    mapped: bool
+    error: str | None = None
+    entities: list[EntityReport] = field(default_factory=list)
+    plans: list[PlanReport] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+    @property
+    def warnings(self) -> int:
+        return sum(not p.ok for p in self.plans)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "source": self.source, "mapped": self.mapped, "ok": self.ok, "error": self.error,
+            "entities": [vars(e) for e in self.entities],
+            "plans": [{"dataset": p.dataset, "ok": p.ok, "plan": p.plan, "scans": p.scans, "advice": p.advice}
+                      for p in self.plans],
+            "warnings": self.warnings,
+        }
+
+
+def _shown(value: Any) -> str:
+    text = redact(printable(str(value)))
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _entity_report(conn: Connection, entity: Entity) -> EntityReport:
+    report = EntityReport(entity.name, entity.mapping.describe())
+    report.rows = int(conn.execute(select(func.count()).select_from(entity.source)).scalar_one())
+    names = [c for c, col in entity.cols.items() if col is not None]
+    row = conn.execute(select(*(entity.col(c) for c in names)).select_from(entity.source).limit(1)).first()
+    if row is not None:
+        report.sample = {name: _shown(value) for name, value in zip(names, row)}
+    if entity.time is not None:
+        stamp = entity.time
+        report.timestamps = stamp.stored.describe()
+        report.decided = stamp.stored.decided
+        first = select(stamp.raw).select_from(entity.source).where(stamp.raw.is_not(None)).limit(1)
+        oldest = conn.execute(first.order_by(stamp.order_expr)).scalar()
+        newest = conn.execute(first.order_by(stamp.order_expr.desc())).scalar()
+        report.oldest, report.newest = stamp.stored.iso(oldest), stamp.stored.iso(newest)
+    return report
+
+
+@contextmanager
+def _captured(repo: AdminAnalyticsOptimizedRepository) -> Iterator[list[tuple[str, Any]]]:
+    """Every statement this thread sends through the repository's engine, with its parameters."""
+    seen: list[tuple[str, Any]] = []
+    me = threading.get_ident()
+
+    def before(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
+        if threading.get_ident() == me:
+            seen.append((statement, parameters))
+
+    event.listen(repo.engine, "before_cursor_execute", before)
+    try:
+        yield seen
+    finally:
+        event.remove(repo.engine, "before_cursor_execute", before)
+
+
+def _explain(conn: Connection, statement: str, parameters: Any) -> list[Any]:
+    dialect = conn.dialect.name
+    if dialect == "sqlite":
+        return [tuple(r) for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)]
+    if dialect == "postgresql":
+        # With sequential scans priced out, the plan uses an index whenever one can serve: on a
+        # small table the planner would scan anyway, and the advice must not depend on the size.
+        conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+        conn.exec_driver_sql("SET LOCAL jit = off")  # those prices would start the JIT compiler for nothing
+        return [r[0] for r in conn.exec_driver_sql(f"EXPLAIN {statement}", parameters)]
+    result = conn.exec_driver_sql(f"EXPLAIN {statement}", parameters)
+    keys = list(result.keys())
+    return [dict(zip(keys, r)) for r in result]
+
+
+def _plan_lines(dialect: str, plan: list[Any]) -> list[str]:
+    if dialect == "sqlite":
+        return [str(r[3]) for r in plan]
+    if dialect == "postgresql":  # the scans and their conditions: what says whether an index serves
+        return [str(r).rstrip() for r in plan if re.search(r"Scan|Index Cond", str(r))]
+    return [" ".join(f"{k}={v}" for k, v in row.items() if v is not None and k in
+                     ("table", "type", "key", "rows", "Extra")) for row in plan]
+
+
+def _scanned(dialect: str, plan: list[Any], table: str, ordered: bool) -> bool:
+    """True when `plan` reads all of `table` (an ordered index scan stopping at a LIMIT is fine)."""
+    bare = table.rpartition(".")[2]
+    if dialect == "sqlite":
+        details = [str(r[3]) for r in plan]
+        whole = [d for d in details if re.fullmatch(rf"SCAN {re.escape(bare)}( .*)?", d)]
+        if not whole:
+            return False
+        if ordered and all("USING" in d and "INDEX" in d for d in whole):
+            return any("TEMP B-TREE FOR ORDER BY" in d for d in details)
+        return True
+    if dialect == "postgresql":
+        return any(re.search(rf"Seq Scan on {re.escape(bare)}\b", str(line)) for line in plan)
+    rows = [row for row in plan if str(row.get("table")) == bare]
+    if ordered:
+        return any(row.get("type") == "ALL" for row in rows)
+    return any(row.get("type") in ("ALL", "index") for row in rows)
+
+
+def _index_advice(repo: AdminAnalyticsOptimizedRepository, entity: Entity) -> str:
+    stamp = entity.time
+    if stamp is not None and stamp.compare_form != stamp.stored.form:
+        return (f"{entity.name}: its times are text, compared through a cast on {repo.dialect}, which no index "
+                "serves; store them as DATETIME/TIMESTAMP, or map a query that exposes such a column")
+    if entity.table_name is None:
+        return (f"{entity.name} come from a query: index the time column of the table it reads "
+                "(with the item and user columns after it, for activities)")
+    names = entity.column_names
+    wanted = [names["created_at"], names["item_id"], names["user_id"]] if entity.name == "activities" \
+        else [names["created_at"]]
+    quote = repo.engine.dialect.identifier_preparer.quote
+    schema, _, table = entity.table_name.rpartition(".")
+    name = "ix_" + "_".join([table, *wanted]).lower()
+    name = re.sub(r"[^a-z0-9_]", "_", name)[:MAX_NAME]
+    target = (f"{quote(schema)}." if schema else "") + quote(table)
+    return f"CREATE INDEX {quote(name)} ON {target} ({', '.join(quote(c) for c in wanted)});"
+
+
+def _plans(repo: AdminAnalyticsOptimizedRepository, source: Source) -> list[PlanReport]:
+    reports = []
+    judged = [e for e in (source.activities, source.users) if e.table_name is not None or e.time is not None]
+    for dataset, run in DATASETS.items():
+        with _captured(repo) as seen:
+            run(repo)
+        report = PlanReport(dataset, [])
+        for statement, parameters in seen:
+            upper = statement.upper()
+            if "WHERE" not in upper and "ORDER BY" not in upper:
+                continue  # a count of every row (the summary's totals): whole by design
+            with repo.engine.connect() as conn:
+                plan = _explain(conn, statement, parameters)
+                conn.rollback()
+            report.plan.extend(_plan_lines(repo.dialect, plan))
+            ordered = "LIMIT" in upper and "GROUP BY" not in upper
+            for entity in judged:
+                tables = [entity.table_name] if entity.table_name else []
+                if tables and _scanned(repo.dialect, plan, tables[0], ordered) and tables[0] not in report.scans:
+                    report.scans.append(tables[0])
+                    report.advice.append(_index_advice(repo, entity))
+        reports.append(report)
+    return reports
+
+
+def check_source(repo: AdminAnalyticsOptimizedRepository, *, mapped: bool) -> CheckReport:
+    """The whole check (blocking). Failures of the mapping go into the report, not out as errors."""
+    report = CheckReport(repo.url_masked, mapped)
+    try:
+        source = repo.source
+    except DatabaseError as exc:
+        report.error = one_line(exc)
+        return report
+    try:
+        with repo.engine.connect() as conn:
+            for name in ENTITIES:
+                try:
+                    report.entities.append(_entity_report(conn, source.entity(name)))
+                except SQLAlchemyError as exc:
+                    conn.rollback()
+                    report.error = f"{name}: {one_line(exc)}"
+                    return report
+        report.plans = _plans(repo, source)
+    except (SQLAlchemyError, DatabaseError) as exc:
+        report.error = one_line(exc)
+    return report

@@ -1,0 +1,182 @@
+"""Lock backends for locking.py: flock files (SQLite), advisory locks (PostgreSQL), GET_LOCK (MySQL).
+
+Each backend can try to take its lock exclusively or shared without waiting,
+release it, tell whether a held lock is still alive, and read the note the
+holder left (who it is). Blocking calls: the server ones do SQL.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import make_url
+
+from tui_analytics.data.engines import normalise_url
+
+log = logging.getLogger(__name__)
+
+_PG_CLASS = 0x74756961  # 'tuia': the advisory-lock namespace of this app
+SCHEDULER_KEY, PRESENCE_KEY = 1, 2
+HOLDER_KEY = "scheduler.holder"  # app_meta row naming the holder (server databases)
+
+
+class FileBackend:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    def acquire(self, shared: bool = False, write: str | None = None) -> bool:
+        import fcntl
+
+        if self._fd is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(self._fd, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        if write is not None:
+            os.ftruncate(self._fd, 0)
+            os.pwrite(self._fd, write.encode("utf-8"), 0)
+        return True
+
+    def release(self) -> None:
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            os.close(fd)  # closing the descriptor drops the flock
+
+    def alive(self) -> bool:
+        return self._fd is not None
+
+    def holder_text(self) -> str | None:
+        """The holder's note, or None when nobody holds the lock (a free lock's note is stale)."""
+        import fcntl
+
+        try:
+            fd = os.open(self.path, os.O_RDONLY)
+        except FileNotFoundError:
+            return None
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+                return None  # we could take it: free
+            except BlockingIOError:
+                return os.pread(fd, 4096, 0).decode("utf-8", "replace")
+        finally:
+            os.close(fd)
+
+
+class ServerBackend:
+    """PostgreSQL advisory lock / MySQL GET_LOCK on a dedicated autocommit session."""
+
+    def __init__(self, url: str, key: int) -> None:
+        from sqlalchemy import create_engine
+        from sqlalchemy.pool import NullPool
+
+        self.url = url
+        self.key = key
+        self.kind = make_url(url).get_backend_name()
+        self.engine = create_engine(url, poolclass=NullPool, isolation_level="AUTOCOMMIT",
+                                    connect_args={"connect_timeout": 10})
+        self._conn: Any = None
+        name = make_url(url).database or ""
+        self._mysql_name = f"tui-analytics:{key}:{name}"[:64]
+
+    def _sql(self, pg: str, mysql: str, **params: Any) -> Any:
+        from sqlalchemy import text
+
+        if self._conn is None:
+            self._conn = self.engine.connect()
+        stmt = pg if self.kind == "postgresql" else mysql
+        return self._conn.execute(text(stmt), {"c": _PG_CLASS, "k": self.key, "n": self._mysql_name, **params}).scalar()
+
+    def acquire(self, shared: bool = False, write: str | None = None) -> bool:
+        if shared and self.kind != "postgresql":
+            return False  # MySQL has no shared named locks
+        fn = "pg_try_advisory_lock_shared" if shared else "pg_try_advisory_lock"
+        got = bool(self._sql(f"SELECT {fn}(:c, :k)", "SELECT GET_LOCK(:n, 0)"))
+        if got and write is not None:
+            self._write_note(write)
+        return got
+
+    def downgrade(self) -> None:
+        """Exclusive -> shared (PostgreSQL keeps both until the exclusive one is unlocked)."""
+        self._sql("SELECT pg_advisory_lock_shared(:c, :k)", "SELECT 1")
+        self._sql("SELECT pg_advisory_unlock(:c, :k)", "SELECT 1")
+
+    def _write_note(self, note: str) -> None:
+        from sqlalchemy import delete, insert
+
+        from tui_analytics.data.schema import app_meta
+
+        self._conn.execute(delete(app_meta).where(app_meta.c.key == HOLDER_KEY))
+        self._conn.execute(insert(app_meta).values(key=HOLDER_KEY, value=note))
+
+    def release(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            try:
+                conn.close()  # ending the session releases its advisory locks
+            except Exception:
+                log.debug("closing the lock session failed", exc_info=True)
+
+    def alive(self) -> bool:
+        if self._conn is None:
+            return False
+        try:
+            self._sql("SELECT 1", "SELECT 1")
+            return True
+        except Exception:  # terminated or the server restarted: the lock is gone with the session
+            self.release()
+            return False
+
+    def holder_text(self) -> str | None:
+        from sqlalchemy import select
+
+        from tui_analytics.data.schema import app_meta
+
+        held = self._sql(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND classid = :c AND objid = :k"
+            " AND granted AND database = (SELECT oid FROM pg_database WHERE datname = current_database())",
+            "SELECT IS_USED_LOCK(:n) IS NOT NULL",
+        )
+        if not held:
+            return None
+        return self._conn.execute(select(app_meta.c.value).where(app_meta.c.key == HOLDER_KEY)).scalar() or "{}"
+
+
+class LocalBackend:
+    """An in-memory database belongs to one process: the lock is always free for it."""
+
+    def acquire(self, shared: bool = False, write: str | None = None) -> bool:
+        return True
+
+    def release(self) -> None:
+        pass
+
+    def alive(self) -> bool:
+        return True
+
+    def holder_text(self) -> str | None:
+        return None
+
+
+def backend_for(state_url: str, key: int) -> Any:
+    url = normalise_url(state_url)
+    parsed = make_url(url)
+    kind = parsed.get_backend_name()
+    if kind == "sqlite":
+        database = parsed.database or ""
+        if not database or database == ":memory:" or database.startswith("file:") or os.name == "nt":
+            return LocalBackend()
+        suffix = ".scheduler.lock" if key == SCHEDULER_KEY else ".presence.lock"
+        # Beside the real file: two data directories reaching one state file through a
+        # symlink (of the file or of a directory) must meet on one lock.
+        real = Path(os.path.realpath(Path(database).expanduser()))
+        return FileBackend(real.with_name(real.name + suffix))
+    if kind in ("postgresql", "mysql", "mariadb"):
+        return ServerBackend(url, key)
+    return LocalBackend()

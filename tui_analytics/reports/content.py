@@ -1,0 +1,229 @@
+"""Building a report's content with the export service's repository, renderers and writers.
+
+A thin adapter over tui_analytics.export: a template lists datasets, and a report
+over a whole month or quarter needs every day and month of that period, while
+the export service's comprehensive report uses fixed window sizes (30 days). So
+the rows are fetched here, sized to the period, and rendered with the export
+service's own renderers: a single dataset exactly as `export_dataset` would
+write it; several datasets as one table with a `section` column (CSV, like the
+comprehensive export) or one object keyed by section (JSON).
+
+Blocking: call `build_report` from a worker thread.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from tui_analytics.export import CONTENT_TYPES, ExportOptions, ExportResult, build_metadata, rows_to_csv
+from tui_analytics.export.jsonfmt import document, dumps
+from tui_analytics.export.options import DATASET_COLUMNS, SECTION_KEYS
+from tui_analytics.export.service import render_export
+from tui_analytics.reports.models import ReportTemplate
+from tui_analytics.runtime.daterange import DateRange
+from tui_analytics.runtime.errors import one_line
+from tui_analytics.runtime.memory import process_memory
+
+log = logging.getLogger(__name__)
+
+# Rows per list dataset in a report: top items and the newest activities of the period.
+TOP_ITEMS = 20
+RECENT_ACTIVITY = 1000
+COMPREHENSIVE_RECENT_ACTIVITY = 100
+# What "comprehensive" stands for, in the order the sections are written.
+COMPREHENSIVE = ("summary", "user-growth", "activity-trends", "top-items", "recent-activity")
+SECTION_ORDER = COMPREHENSIVE + ("performance",)
+
+PerformanceSource = Callable[[Any, str], dict[str, Any]]
+
+
+def expand_datasets(datasets: list[str]) -> list[str]:
+    """The template's datasets with 'comprehensive' expanded, in section order, no repeats."""
+    wanted: set[str] = set()
+    for name in datasets:
+        wanted.update(COMPREHENSIVE if name == "comprehensive" else (name,))
+    return [name for name in SECTION_ORDER if name in wanted]
+
+
+def period_sizes(date_range: DateRange) -> tuple[int, int]:
+    """(months, days) that cover the whole range, for the repository's window arguments."""
+    start, end = date_range.start_utc, date_range.end_utc
+    last = end - timedelta(microseconds=1)
+    days = (last.date() - start.date()).days + 1
+    months = (last.year - start.year) * 12 + (last.month - start.month) + 1
+    return max(1, months), max(1, days)
+
+
+def section_key(dataset: str) -> str:
+    return SECTION_KEYS.get(dataset, dataset)
+
+
+def fetch_sections(
+    repository: Any,
+    datasets: list[str],
+    date_range: DateRange,
+    *,
+    performance: PerformanceSource | None = None,
+    scheduler_state: str = "unknown",
+) -> dict[str, Any]:
+    """The rows of every dataset the template lists, keyed by the export's section names."""
+    months, days = period_sizes(date_range)
+    names = expand_datasets(datasets)
+    recent = RECENT_ACTIVITY if "recent-activity" in datasets else COMPREHENSIVE_RECENT_ACTIVITY
+    out: dict[str, Any] = {}
+    for name in names:
+        if name == "summary":
+            out[section_key(name)] = repository.summary(date_range=date_range)
+        elif name == "user-growth":
+            out[section_key(name)] = repository.user_growth(months, date_range=date_range)
+        elif name == "activity-trends":
+            out[section_key(name)] = repository.activity_trends(days, date_range=date_range)
+        elif name == "top-items":
+            out[section_key(name)] = repository.top_items(TOP_ITEMS, date_range=date_range)
+        elif name == "recent-activity":
+            out[section_key(name)] = repository.recent_activity(recent, date_range=date_range)
+        elif name == "performance":
+            out["performance"] = (performance or performance_figures)(repository, scheduler_state)
+    return out
+
+
+class JobFigures(Protocol):
+    """What a report's performance section reads from the background processor."""
+
+    latest_performance: dict[str, Any] | None
+
+    def get_job_metrics(self) -> Any: ...
+
+
+def performance_figures(repository: Any, scheduler_state: str, jobs: JobFigures | None = None) -> dict[str, Any]:
+    """Performance figures measured now, plus the processor's latest ones when one is given
+    (without one: a report made by a process that runs no jobs). The composition root binds
+    `jobs` to its own processor for the reports service."""
+    figures: dict[str, Any] = {}
+    if jobs is not None:
+        figures.update(jobs.latest_performance or {})
+        try:
+            metrics = jobs.get_job_metrics()
+            figures.update(
+                totalJobs=metrics.total_jobs,
+                successfulJobs=metrics.successful_jobs,
+                failedJobs=metrics.failed_jobs,
+                averageJobDurationMs=metrics.average_job_duration_ms,
+            )
+        except Exception:  # the processor is optional here; its absence is not a report failure
+            log.debug("processor metrics unavailable", exc_info=True)
+    try:
+        figures["databaseLatencyMs"] = round(float(repository.ping()), 2)
+        figures["databaseError"] = None
+    except Exception as exc:  # a report says the database is down; it does not fail for it
+        figures["databaseLatencyMs"] = None
+        figures["databaseError"] = one_line(exc)
+    memory = process_memory()
+    figures["memoryRssMb"] = memory.get("rssMb")
+    figures["memoryVmsMb"] = memory.get("vmsMb")
+    figures["schedulerState"] = scheduler_state
+    return figures
+
+
+def render_report(template: ReportTemplate, sections: dict[str, Any], date_range: DateRange, when: datetime) -> ExportResult:
+    """Render fetched sections in the template's format, with its metadata choice.
+
+    The metadata block is the export's (generatedAt, dateRange, totalRecords,
+    exportFormat, version) plus the template's id and name. As with exports,
+    CSV metadata travels beside the file (`save_export` writes `<file>.meta.json`).
+    """
+    options = ExportOptions(format=template.format, date_range=date_range, include_metadata=False)
+    names = [name for name in SECTION_ORDER if section_key(name) in sections]
+    data: Any = sections
+    if len(names) == 1 and names[0] in DATASET_COLUMNS and names[0] != "summary":
+        data = sections[section_key(names[0])]
+        result = render_export(names[0], data, options, when)
+    elif names == list(COMPREHENSIVE):
+        result = render_export("comprehensive", sections, options, when)
+    else:
+        table = section_rows(sections)
+        if template.format == "csv":
+            text, _ = rows_to_csv(table, columns=("section",))
+        else:
+            text = dumps(sections) + "\n"
+        result = ExportResult(
+            data=text,
+            filename="report" + (".csv" if template.format == "csv" else ".json"),
+            content_type=CONTENT_TYPES[template.format],
+            size=len(text.encode("utf-8")),
+            timestamp=when,
+            dataset="report",
+            format=template.format,
+            record_count=len(table),
+        )
+    if template.include_metadata:
+        metadata = build_metadata(
+            generated_at=when, date_range=date_range, total_records=result.record_count, export_format=template.format
+        )
+        metadata.update(reportTemplate=template.id, reportName=template.name)
+        result.metadata = metadata
+        if template.format == "json":  # JSON carries its metadata block inside the document
+            text = dumps(document(data, metadata)) + "\n"
+            result.data = text
+            result.size = len(text.encode("utf-8"))
+    return result
+
+
+def section_rows(sections: dict[str, Any]) -> list[dict[str, Any]]:
+    """Sections as one table: a `section` column, then `<section>.<column>` columns (as the comprehensive CSV)."""
+    rows: list[dict[str, Any]] = []
+    for key, value in sections.items():
+        if isinstance(value, dict):
+            rows.append({"section": key, key: value})
+        else:
+            rows.extend({"section": key, key: row} for row in value)
+    return rows
+
+
+# Per section: the figures that say something happened in the period (a day or month the
+# repository fills in with zeros is not data). Performance is measured now, not in the period.
+_ACTIVITY_FIGURES = {
+    "userGrowth": ("newUsers",),
+    "activityTrends": ("activities", "activeUsers"),
+    "summary": ("totalActivities", "activeUsers", "newUsers"),
+}
+
+
+def is_empty(sections: dict[str, Any]) -> bool:
+    """True when no section holds data about the period: no activity, no new user, no row of a
+    list (top items, recent activity). A report of performance figures alone is never empty."""
+    seen = False
+    for key, value in sections.items():
+        if key == "performance":
+            continue
+        seen = True
+        figures = _ACTIVITY_FIGURES.get(key)
+        rows = [value] if isinstance(value, dict) else list(value or [])
+        if figures is None:
+            if rows:
+                return False
+        elif any(row.get(name) for row in rows for name in figures):
+            return False
+    return seen
+
+
+def build_report(
+    repository: Any,
+    template: ReportTemplate,
+    date_range: DateRange,
+    when: datetime,
+    *,
+    performance: PerformanceSource | None = None,
+    scheduler_state: str = "unknown",
+) -> ExportResult | None:
+    """Fetch and render one report (blocking); None when the template skips empty periods and
+    this one is empty (nothing rendered)."""
+    sections = fetch_sections(
+        repository, template.datasets, date_range, performance=performance, scheduler_state=scheduler_state
+    )
+    if template.skip_empty and is_empty(sections):
+        return None
+    return render_report(template, sections, date_range, when)

@@ -1,0 +1,90 @@
+"""A crontab line in words that say what will happen.
+
+cron-descriptor phrases the time and month fields well, but it reads a single-value range
+(`3-3`) as "Wednesday through Wednesday" and words both day fields as "or" even when cron
+requires both (one of them starts with `*`). So it is given the canonical line (single
+values written as such), and when both day fields restrict, the days are worded here,
+saying whether a day needs both or either.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tui_analytics.reports.cron.parse import CronSpec
+from tui_analytics.runtime.errors import TemplateValidationError
+
+_WEEKDAY_NAMES = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
+
+
+def _descriptor(text: str) -> str:
+    from cron_descriptor import ExpressionDescriptor, Options
+
+    options: Any = Options()
+    options.use_24hour_time_format = True
+    options.day_of_week_start_index_zero = True
+    try:
+        return str(ExpressionDescriptor(text, options).get_description())
+    except Exception as exc:  # cron-descriptor has its own error classes; any failure is bad input
+        raise TemplateValidationError(f"cron expression {text!r} cannot be described: {exc}") from None
+
+
+def _series(values: list[int], word: str) -> str:
+    """'1, 3, 5, …, 31' for a long even series, else the values listed."""
+    if len(values) == 1:
+        return f"{word} {values[0]}"
+    steps = {b - a for a, b in zip(values, values[1:])}
+    if len(values) > 4 and len(steps) == 1:
+        listed = f"{values[0]}, {values[1]}, {values[2]}, …, {values[-1]}"
+    else:
+        listed = ", ".join(map(str, values[:-1])) + f" and {values[-1]}"
+    return f"{word}s {listed}"
+
+
+def _weekdays(values: list[int]) -> str:
+    names = [_WEEKDAY_NAMES[v] for v in values]
+    if len(names) == 1:
+        return f"a {names[0]}"
+    if len(names) > 2 and values == list(range(values[0], values[-1] + 1)):
+        return f"a day from {names[0]} to {names[-1]}"
+    return "a " + ", ".join(names[:-1]) + f" or {names[-1]}"
+
+
+def describe(spec: CronSpec) -> str:
+    minute, hour, dom, month, dow = spec.canonical.split(" ")
+    both_restrict = len(spec.days) < 31 and len(spec.weekdays) < 7
+    if not both_restrict:
+        return _descriptor(spec.canonical)
+    # Both day fields restrict: say whether a day needs both or either.
+    when = _descriptor(f"{minute} {hour} * {month} *")
+    days = _series(sorted(spec.days), "day")
+    weekdays = _weekdays(sorted(spec.weekdays))
+    if spec.days_and:
+        verb = "is" if len(spec.days) == 1 else "are"
+        return f"{when}, on {days} of the month that {verb} also {weekdays} (both must hold)"
+    return f"{when}, on {days} of the month and on any day that is {weekdays}"
+
+
+_PERIODS = {"daily": "the previous day", "weekly": "the previous week", "monthly": "the previous month",
+            "quarterly": "the previous quarter"}
+
+
+def schedule_mismatch(schedule: str, spec: CronSpec) -> str | None:
+    """A warning when a template's own cron does not fire as its schedule's period assumes
+    (a weekly report made every day covers the same week seven times), else None."""
+    if schedule not in _PERIODS:
+        return None
+    once_a_day = len(spec.hours) * len(spec.minutes) == 1
+    every_day = spec.days_and and len(spec.days) == 31 and len(spec.weekdays) == 7 and len(spec.months) == 12
+    one_weekday = spec.days_and and len(spec.days) == 31 and len(spec.weekdays) == 1 and len(spec.months) == 12
+    one_day = spec.days_and and len(spec.days) == 1 and len(spec.weekdays) == 7
+    fits = {
+        "daily": every_day,
+        "weekly": one_weekday,
+        "monthly": one_day and len(spec.months) == 12,
+        "quarterly": one_day and len(spec.months) == 4 and {(m - min(spec.months)) % 3 for m in spec.months} == {0},
+    }[schedule]
+    if once_a_day and fits:
+        return None
+    runs = describe(spec) + (", every day" if every_day else "")
+    return f"a {schedule} report covers {_PERIODS[schedule]}, but this cron runs: {runs} (choose custom, or a cron that fits)"

@@ -1,0 +1,66 @@
+"""The command palette (ctrl+p): every key's action, found by the words an operator would type,
+from the same list as the keys; plus "Edit recipients of <template>" and "Backfill <template>…"
+for each template."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from textual.binding import Binding
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+from tui_analytics.ui.keys import PALETTE_WORDS, key_label, palette_bindings
+
+
+class DashboardCommands(Provider):
+    """One command per binding in keys.py, run on the main screen (where the bindings live)."""
+
+    def _commands(self) -> list[tuple[str, str, str, Any]]:
+        """(title, help, words to match, what to run) for each binding and each template's recipients."""
+        screen = self._main()
+        commands: list[tuple[str, str, str, Any]] = [
+            (f"{self._description(screen, binding)} ({key_label(binding, getattr(self.app, 'keymap', None))})",
+             binding.tooltip,
+             PALETTE_WORDS.get(binding.id or "", ""), partial(self._run, binding.action))
+            for binding in palette_bindings()
+        ]
+        for template in getattr(screen, "templates", ()):
+            commands.append((f"Edit recipients of {template.name}", ", ".join(template.recipients) or "no recipients yet",
+                             "recipients e-mail email send to", partial(self._recipients, template.id)))
+            commands.append((f"Backfill {template.name}…",
+                             f"Make its report for every {template.schedule} period of a range of past days",
+                             "backfill fill missing past periods history regenerate catch up",
+                             partial(self._backfill, template.id)))
+        return commands
+
+    @staticmethod
+    def _description(screen: Any, binding: Binding) -> str:
+        """What the key says now (the screen swaps some, e.g. `p` says Resume while paused)."""
+        current = getattr(screen, "_bindings", None)
+        shown = current.key_to_bindings.get(binding.key, []) if current is not None else []
+        return shown[0].description if shown and shown[0].action == binding.action else binding.description
+
+    def _main(self) -> Any:
+        return getattr(self.app, "main_screen", None) or self.screen
+
+    async def _run(self, action: str) -> None:
+        await self._main().run_action(action)
+
+    async def _recipients(self, template_id: str) -> None:
+        self._main().edit_recipients(template_id)
+
+    async def _backfill(self, template_id: str) -> None:
+        self._main().backfill(template_id)
+
+    async def discover(self) -> Hits:
+        for title, help_text, _words, run in self._commands():
+            yield DiscoveryHit(title, run, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, help_text, words, run in self._commands():
+            # The name and the operator's words rank above a word met in passing in a description.
+            score = max(matcher.match(title), matcher.match(words) * 0.95, matcher.match(help_text) * 0.7)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), run, help=help_text)
