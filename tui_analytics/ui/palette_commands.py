@@ -11,6 +11,7 @@ from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
 from tui_analytics.ui.keys import PALETTE_WORDS, key_label, palette_bindings
+from tui_analytics.ui.widgets.titles import help_markup, highlighted, title_text
 
 
 class DashboardCommands(Provider):
@@ -55,7 +56,7 @@ class DashboardCommands(Provider):
 
     async def discover(self) -> Hits:
         for title, help_text, _words, run in self._commands():
-            yield DiscoveryHit(title, run, help=help_text)
+            yield DiscoveryHit(title_text(title), run, text=title, help=help_markup(help_text))
 
     async def search(self, query: str) -> Hits:
         matcher = self.matcher(query)
@@ -63,4 +64,4 @@ class DashboardCommands(Provider):
             # The name and the operator's words rank above a word met in passing in a description.
             score = max(matcher.match(title), matcher.match(words) * 0.95, matcher.match(help_text) * 0.7)
             if score > 0:
-                yield Hit(score, matcher.highlight(title), run, help=help_text)
+                yield Hit(score, highlighted(matcher, title), run, text=title, help=help_markup(help_text))

@@ -14,6 +14,7 @@ from textual.widgets import Button, Checkbox, Input, Label, Static
 from tui_analytics.reports.models import ReportTemplate
 from tui_analytics.reports.periods import periods_starting
 from tui_analytics.ui.screens.base import Dialog, Raises, Toggle, dialog_body
+from tui_analytics.ui.widgets.titles import title_text
 
 
 @dataclass(frozen=True)
@@ -59,7 +60,7 @@ class BackfillDialog(Dialog[BackfillRequest]):
         start = (today - timedelta(days=7)).isoformat()
         end = (today - timedelta(days=1)).isoformat()
         with Vertical(id="dialog", classes="backfill") as box:
-            box.border_title = f"Backfill {self._template.name}"
+            box.border_title = title_text(f"Backfill {self._template.name}")
             with dialog_body():
                 with Grid(classes="form"):
                     yield Label("From")

@@ -9,6 +9,7 @@ from textual.widgets import Button, Static
 
 from tui_analytics.runtime.printable import printable
 from tui_analytics.ui.screens.base import Dialog, dialog_body
+from tui_analytics.ui.widgets.titles import title_text
 
 
 class ConfirmDialog(Dialog[bool]):
@@ -33,7 +34,7 @@ class ConfirmDialog(Dialog[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="confirm") as box:
-            box.border_title = self._title
+            box.border_title = title_text(self._title)
             with dialog_body():
                 yield Static(printable(self._message, newlines=True), id="message", markup=False)
             with Horizontal(classes="buttons"):  # docked below the body: always in sight

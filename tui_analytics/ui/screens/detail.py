@@ -17,6 +17,7 @@ from textual.widgets import Static
 
 from tui_analytics.runtime.printable import printable
 from tui_analytics.ui.screens.base import Dialog
+from tui_analytics.ui.widgets.titles import title_text
 
 
 class DetailScreen(Dialog[None]):
@@ -52,7 +53,7 @@ class DetailScreen(Dialog[None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="dialog", classes="help") as box:
-            box.border_title = self._title
+            box.border_title = title_text(self._title)
             box.border_subtitle = "y copies · escape closes"
             yield Static(Text(self.text), id="detail-text")
 

@@ -15,6 +15,7 @@ from textual.widgets import Input, Static
 
 from tui_analytics.runtime.printable import printable
 from tui_analytics.ui.widgets.filter import NO_FILTER, FilterInput, RowFilter
+from tui_analytics.ui.widgets.titles import title_text
 
 T = TypeVar("T")
 W = TypeVar("W", bound=Widget)
@@ -76,7 +77,8 @@ class Pane(Vertical):
 
     def __init__(self, *, id: str) -> None:
         super().__init__(id=id, classes="pane")
-        self.border_title = f"{self.NUMBER} {self.TITLE}"
+        self._title_shown = f"{self.NUMBER} {self.TITLE}"
+        self.border_title = self._title_shown
         self._laid_out_width = -1
         self._filters: dict[str, RowFilter] = {}
         self._counts: dict[str, tuple[int, int]] = {}  # table id -> (rows shown, rows in all)
@@ -104,8 +106,9 @@ class Pane(Vertical):
                 shown, everything = self._counts.get(table_id, (0, 0))
                 label = f"{what} " if len(self.FILTERS) > 1 else ""
                 title += f" · {label}/{printable(active.text)} {shown} of {everything}"
-        if self.border_title != title:
-            self.border_title = title
+        if self._title_shown != title:
+            self._title_shown = title
+            self.border_title = title_text(title)  # a typed filter is text, never markup
 
     def open_filter(self, table_id: str) -> None:
         """`/` on one of the pane's tables: show its filter input, with the focus in it.
