@@ -116,3 +116,44 @@ on = ["report-failed"]
     assert [(t.kind, sorted(t.on)) for t in s.alerts] == [
         ("webhook", ["job-failed", "job-late", "recovered", "report-failed"]), ("email", ["report-failed"])]
     assert s.smtp is None and s.alert_grace == 3
+
+
+@pytest.mark.parametrize(("url", "message"), [
+    ("https://hooks.example.com/B0/SLACK SECRET7777", "holds a space, a control or a non-ASCII character"),
+    ("https://hooks.example.com/B0/SLACK\\r\\nSECRET7777", "holds a space, a control or a non-ASCII character"),
+    ("https://hooks.example.com/B0/SLACKSECRET7777\\u00e9", "holds a space, a control or a non-ASCII character"),
+    ("https://user:SECRET7777@hooks.example.com/B0", "holds a user name or password"),
+])
+def test_a_webhook_url_that_cannot_be_sent_is_refused_at_load_without_quoting_it(tmp_path, url, message):
+    with pytest.raises(ConfigError, match=message) as info:
+        settings_from(tmp_path, f'[[alerts]]\nurl = "{url}"\non = ["job-failed"]\n')
+    assert "SECRET7777" not in str(info.value) and "\n" not in str(info.value)
+
+
+def test_a_webhook_path_is_masked_in_whatever_error_quotes_it(tmp_path):
+    from tui_analytics.alerts.models import Alert
+    from tui_analytics.alerts.senders import deliver
+
+    settings = settings_from(tmp_path, '[[alerts]]\nurl = "https://hooks.example.com/services/T0/B0/PATHSECRET42"\n'
+                                       'on = ["job-failed"]\nattempts = 1\n')
+    target = settings.alerts[0]
+
+    class Broken(Alert):  # a sender bug whose message quotes the whole URL
+        def payload(self, *, slack: bool) -> dict:
+            raise RuntimeError(f"cannot encode for {target.url} (path {target.url.split('.com')[1]})")
+
+    alert = Broken.__new__(Broken)
+    outcome = deliver(target, alert, None, wait=lambda seconds: False)
+    assert outcome.error is not None and "PATHSECRET42" not in outcome.error, outcome.error
+    assert outcome.error.startswith("RuntimeError: cannot encode for ")
+    assert "PATHSECRET42" not in redact("POST /services/T0/B0/PATHSECRET42 failed")  # the log and the table too
+
+
+@pytest.mark.parametrize("sender", ["Reports <x@example.com>, evil@example.net", "x@example.com, y@example.com"])
+def test_a_sender_of_two_mailboxes_is_refused(sender):
+    from tui_analytics.config.values import check_sender
+
+    with pytest.raises(ConfigError, match="must be one e-mail address, got 2"):
+        check_sender("TUI_ANALYTICS_SMTP_FROM", sender)
+    assert check_sender("TUI_ANALYTICS_SMTP_FROM", "Reports <x@example.com>") == "Reports <x@example.com>"
+    assert check_sender("TUI_ANALYTICS_SMTP_FROM", '"Reports, daily" <x@example.com>') == '"Reports, daily" <x@example.com>'

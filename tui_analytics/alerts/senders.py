@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 from typing import Any
+from urllib.parse import urlsplit
 
 from tui_analytics.alerts.models import FAILED, SENT, Alert
 from tui_analytics.alerts.wording import clean
@@ -27,6 +28,7 @@ from tui_analytics.config.alert_targets import AlertTarget
 from tui_analytics.config.settings import SmtpSettings
 from tui_analytics.data.smtp import describe_smtp_error, send_message
 from tui_analytics.runtime.errors import one_line
+from tui_analytics.runtime.redact import redact
 from tui_analytics.runtime.retry import RetryPolicy
 
 # Waits before retries 1, 2, 3...: about 1, 2, 4 s ... up to 30 s (less up to a quarter: jitter).
@@ -69,13 +71,23 @@ def deliver(target: AlertTarget, alert: Alert, smtp: SmtpSettings | None, wait: 
                 send_email(target, alert, smtp)
             return Outcome(SENT, attempt)
         except _Failure as exc:
-            error = clean(str(exc), 300)
+            error = clean(_without_url(str(exc), target), 300)
             if not exc.transient or attempt >= target.attempts:
                 return Outcome(FAILED, attempt, error)
         except Exception as exc:  # a bug in a sender must not reach the job: recorded as the failure
-            return Outcome(FAILED, attempt, clean(one_line(exc, with_type=True), 300))
+            return Outcome(FAILED, attempt, clean(_without_url(one_line(exc, with_type=True), target), 300))
         if wait(backoff.delay(attempt)):
             return Outcome(FAILED, attempt, f"{error} (not retried: the app stopped)")
+
+
+def _without_url(text: str, target: AlertTarget) -> str:
+    """An error's text with the webhook's URL, path and query replaced by where it sends (host only)."""
+    if target.url:
+        parts = urlsplit(target.url)
+        for secret in (target.url, parts.path + (f"?{parts.query}" if parts.query else ""), parts.path):
+            if len(secret) > 1:
+                text = text.replace(secret, target.where if secret == target.url else "/...")
+    return redact(text)
 
 
 def post_webhook(target: AlertTarget, alert: Alert) -> None:

@@ -52,10 +52,10 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def port_number(text: str) -> int:
     """argparse type: a TCP port, 1-65535 (a usage error otherwise, exit 2)."""
-    try:
-        port = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    # ASCII digits only: int() would read "١٨٢٥١" (Arabic-Indic digits) as 18251.
+    if not (text.isascii() and text.strip().isdigit()) or len(text.strip()) > 5:
+        raise argparse.ArgumentTypeError(f"not a port number (digits 0-9): {text!r}")
+    port = int(text)
     if not 0 < port < 65536:
         raise argparse.ArgumentTypeError(f"a port is between 1 and 65535, got {port}")
     return port

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from tui_analytics.config.values import check_sender, parse_bool, parse_number, shorten
 from tui_analytics.runtime.errors import ConfigError
+from tui_analytics.runtime.redact import register_secret
 
 JOB_FAILED = "job-failed"
 JOB_LATE = "job-late"
@@ -32,6 +33,8 @@ MAX_ATTEMPTS = 10
 _KEYS = frozenset({"name", "on", "url", "email", "slack", "secret", "secret_env", "secret_header", "timeout", "attempts"})
 _HEADER = re.compile(r"[A-Za-z0-9-]{1,64}")
 _NAME = re.compile(r"[^\x00-\x1f\x7f]{1,60}")
+_UNSENDABLE = re.compile(r"[^\x21-\x7e]")  # what http.client refuses to send, and quotes back in its error
+MIN_MASKED_PATH = 8  # a webhook path this long is treated as its secret ("/hooks" is not one)
 
 
 @dataclass(frozen=True)
@@ -140,6 +143,15 @@ def _url(value: Any, key: str) -> str:
         raise ConfigError(f"{key} must start with http:// or https://")
     if not host:
         raise ConfigError(f"{key} needs a host name")
+    # The URL itself is never quoted back: its path or query is often the webhook's secret.
+    if _UNSENDABLE.search(value.strip()):
+        raise ConfigError(f"{key} holds a space, a control or a non-ASCII character: percent-encode it (%20 for a space)")
+    if parts.username is not None or parts.password is not None:
+        raise ConfigError(f"{key} holds a user name or password (user:password@host), which is not sent: "
+                          "use secret or secret_env (a header) instead")
+    secret_part = parts.path + (f"?{parts.query}" if parts.query else "")
+    if len(secret_part) >= MIN_MASKED_PATH:
+        register_secret(secret_part)  # masked wherever it turns up: an error, the log, the deliveries table
     return value.strip()
 
 

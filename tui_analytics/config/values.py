@@ -84,8 +84,10 @@ def check_smtp_url(name: str, url: str, masked: str) -> str:
 
 def check_sender(name: str, value: str) -> str:
     """An e-mail address, alone or with a display name ("Reports <reports@example.com>")."""
-    from email.utils import parseaddr  # the email package: only when a sender is configured
+    from email.utils import getaddresses, parseaddr  # the email package: only when a sender is configured
 
+    if len(getaddresses([value])) > 1:  # parseaddr would keep the first and drop the rest unseen
+        raise ConfigError(f"{name} must be one e-mail address, got {len(getaddresses([value]))}: {shorten(value)}")
     display, address = parseaddr(value)
     if re.search(r"[\x00-\x1f\x7f]", value) or not _ADDRESS.fullmatch(address) or len(address) > 254:
         raise ConfigError(f"{name} must be an e-mail address such as reports@example.com, got {shorten(value)}")
