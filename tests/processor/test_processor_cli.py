@@ -167,3 +167,21 @@ def test_jobs_history_filters(cli_env, capsys) -> None:
     assert capsys.readouterr().out.strip() == "no runs match these filters"
     assert main(["jobs", "history", "--since", "2999-01-01T00:00", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == []
+
+
+@pytest.mark.parametrize("content", [b"\x8f garbage " * 300, b"SQLite format 3\x00", b""])
+@pytest.mark.parametrize("argv", [["cache", "clear"], ["cache", "invalidate", "user-growth*"]])
+def test_cache_commands_on_a_damaged_state_database_are_one_error_line(cli_env, capsys, content, argv) -> None:
+    state = cli_env / "state.sqlite3"
+    cli_env.mkdir(parents=True, exist_ok=True)
+    state.write_bytes(content)
+    code = main(argv)
+    captured = capsys.readouterr()
+    if content == b"":  # an empty file is a new SQLite database: nobody schedules on it
+        assert code == 0 and "no dashboard or serve process is scheduling" in captured.out
+        return
+    assert code == 1, captured
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1 and "cannot open the state database" in lines[0], captured.err
+    assert "no dashboard or serve process" not in captured.out
+    assert state.read_bytes() == content  # left as it was

@@ -56,10 +56,10 @@ def _ask(args: argparse.Namespace, op: str, pattern: str) -> dict[str, Any]:
 
     root = services(args)
     settings = root.settings
+    engine = root.open_state()  # first: a damaged state database is an error, not "nobody is scheduling"
     holder = scheduler_lock(settings.resolved_state_url).holder()
     if holder is None:
         return {"requested": False, "applied": False, "message": NOBODY}
-    engine = root.open_state()
     command_id = channel.post_command(engine, op, pattern, SYSTEM_CLOCK.now())
     deadline = time.monotonic() + WAIT_SECONDS
     command = channel.read_command(engine, command_id)
