@@ -51,14 +51,18 @@ def test_serve_runs_the_jobs_then_stops_with_exit_0_on_sigterm(data_dir) -> None
 
 
 @pytest.mark.slow
-def test_serve_stops_with_exit_0_on_sigint(data_dir) -> None:
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGHUP])
+def test_serve_stops_with_exit_0_on_sigint_and_sighup(data_dir, signum) -> None:
     serve = Serve(data_dir)
     try:
         serve.wait_for_line("scheduling 6 jobs")
-        code, log = serve.stop(signal.SIGINT)
+        code, log = serve.stop(signum)
     finally:
         serve.close()
-    assert code == 0 and "Traceback" not in log and "SIGINT received" in log
+    name = signal.Signals(signum).name
+    assert code == 0 and "Traceback" not in log and f"{name} received: stopping" in log, log
+    assert log.rstrip().endswith("stopped")
+    assert job_statuses(data_dir)["scheduler"]["holder"] is None  # a clean stop: the lock was given back
 
 
 @pytest.mark.slow

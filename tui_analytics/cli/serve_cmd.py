@@ -81,12 +81,14 @@ def run_serve(args: argparse.Namespace) -> int:
 
 
 async def _serve(root: Services, metrics_host: str = "127.0.0.1", metrics_port: int | None = None) -> int:
-    """Serve until SIGTERM or SIGINT; returns the exit code (raises CannotServe: exit 1)."""
+    """Serve until SIGTERM, SIGINT or SIGHUP; returns the exit code (raises CannotServe: exit 1)."""
     import asyncio
 
     stopping = asyncio.Event()
     loop = asyncio.get_running_loop()
-    signals = (signal.SIGTERM, signal.SIGINT)
+    # SIGHUP too: the terminal that started it went away, or a supervisor's "reload". Left to the
+    # default it ends the process at once, leaving its runs "running" and no line in the log.
+    signals = (signal.SIGTERM, signal.SIGINT, signal.SIGHUP)
     for signum in signals:
         loop.add_signal_handler(signum, _stop_on, stopping, signum)
     try:
