@@ -7,7 +7,7 @@ server-side cursor elsewhere.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Generator
 from datetime import datetime, tzinfo
 from typing import Any
 
@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from tui_analytics.data.engines import query_error
 from tui_analytics.data.source.entities import Entity, Source
-from tui_analytics.data.source.recent_stream import Columns, recent_columns
+from tui_analytics.data.source.recent_stream import RecentColumns, recent_columns
 from tui_analytics.runtime.daterange import DateRange
 
 # Rows per fetch from SQLite, whatever batch_size says: there is no round trip to
@@ -128,7 +128,8 @@ class RecentActivityQueries:
         except SQLAlchemyError as exc:
             raise query_error(self._url, exc) from None
 
-    def _recent_batches(self, limit: int | None, date_range: DateRange | None, batch_size: int) -> Iterator[Columns]:
+    def _recent_batches(self, limit: int | None, date_range: DateRange | None, batch_size: int
+                        ) -> Generator[RecentColumns, None, None]:
         if limit is not None:
             positive("limit", limit)
         bounds = self._bounds(date_range)
