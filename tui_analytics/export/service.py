@@ -9,10 +9,9 @@ leaves no file and no temp behind, and the log says what was interrupted.
 from __future__ import annotations
 
 import asyncio
-import gzip
 import logging
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -20,7 +19,6 @@ from typing import IO, TYPE_CHECKING, NamedTuple, ParamSpec, TypeVar
 
 from tui_analytics.config.settings import Settings, load_settings
 from tui_analytics.data.querylimits import to_thread_interruptible
-from tui_analytics.export.csvfmt import rows_to_csv
 from tui_analytics.export.files import (
     AtomicFile,
     is_special_file,
@@ -30,12 +28,10 @@ from tui_analytics.export.files import (
     write_atomic,
     write_in_place,
 )
-from tui_analytics.export.jsonfmt import ExportMetadata, build_metadata, document, dumps
+from tui_analytics.export.jsonfmt import ExportMetadata, dumps
 from tui_analytics.export.options import (
-    CONTENT_TYPES,
     DATASET_COLUMNS,
     DATASETS,
-    SECTION_KEYS,
     ExportOptions,
     ExportResult,
     build_filename,
@@ -43,7 +39,8 @@ from tui_analytics.export.options import (
     check_export_options,
     validate_export_options,
 )
-from tui_analytics.export.stream import GZIP_LEVEL, ProgressFn, stream_rows
+from tui_analytics.export.render import Row, Sections, render_export
+from tui_analytics.export.stream import ProgressFn, stream_rows
 from tui_analytics.runtime.clock import SYSTEM_CLOCK, Clock
 from tui_analytics.runtime.daterange import DateRange
 from tui_analytics.runtime.errors import ExportOptionsError, unknown
@@ -56,10 +53,6 @@ log = logging.getLogger(__name__)
 
 P = ParamSpec("P")
 T = TypeVar("T")
-
-# A row as the writers take it, and the comprehensive report: section key -> the summary or a dataset's rows.
-Row = Mapping[str, object]
-Sections = Mapping[str, Row | Sequence[Row]]
 
 # Sizes used when a caller gives none: months, days, rows, rows (as docs/api.md gives them).
 DEFAULT_SIZES = {"user-growth": 12, "activity-trends": 7, "top-items": 10, "recent-activity": 20}
@@ -362,52 +355,3 @@ def capped_note(dataset: str, rows: int, size: int | None, more: str = "--limit 
 _SIZE_NAMES = {"user-growth": "months", "activity-trends": "days", "top-items": "limit", "recent-activity": "limit"}
 # A century back at most: further, the dates run out of the calendar (year 1).
 _SIZE_MAXIMUMS = {"user-growth": 1200, "activity-trends": 36_600}
-
-
-def comprehensive_rows(report: Sections) -> list[dict[str, object]]:
-    """The comprehensive report as one table: a `section` column, then `<section>.<column>` columns."""
-    rows: list[dict[str, object]] = [{"section": "summary", "summary": report.get("summary", {})}]
-    for key in SECTION_KEYS.values():
-        if key == "summary":
-            continue
-        rows.extend({"section": key, key: row} for row in report.get(key, []))
-    return rows
-
-
-def render_export(dataset: str, data: Sequence[Row] | Sections, options: ExportOptions, when: datetime) -> ExportResult:
-    """Turn fetched data (rows, or the comprehensive report's sections) into an ExportResult (CSV or
-    JSON text, gzip bytes when compressed)."""
-    table = comprehensive_rows(data) if isinstance(data, Mapping) else data
-    count = len(table)
-    metadata = None
-    if options.include_metadata:
-        metadata = build_metadata(
-            generated_at=when, date_range=options.date_range, total_records=count, export_format=options.format
-        )
-    if options.format == "csv":
-        text, _ = rows_to_csv(table, columns=_empty_header(dataset), bom=options.excel_bom)
-    else:
-        text = dumps(document(data, metadata)) + "\n"
-    payload: str | bytes = text
-    if options.compression:
-        payload = gzip.compress(text.encode("utf-8"), compresslevel=GZIP_LEVEL, mtime=int(when.timestamp()))
-    size = len(payload) if isinstance(payload, bytes) else len(text.encode("utf-8"))
-    return ExportResult(
-        data=payload,
-        filename=build_filename(dataset, when, options),
-        content_type=CONTENT_TYPES[options.format],
-        size=size,
-        timestamp=when,
-        dataset=dataset,
-        format=options.format,
-        record_count=count,
-        metadata=metadata,
-        content_encoding="gzip" if options.compression else None,
-    )
-
-
-def _empty_header(dataset: str) -> tuple[str, ...]:
-    if dataset == "comprehensive":
-        return ("section",) + tuple(f"summary.{c}" for c in DATASET_COLUMNS["summary"])
-    return DATASET_COLUMNS[dataset]
-

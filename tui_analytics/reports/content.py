@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Protocol
 from tui_analytics.export import CONTENT_TYPES, ExportOptions, ExportResult, build_metadata, rows_to_csv
 from tui_analytics.export.jsonfmt import ExportMetadata, document, dumps
 from tui_analytics.export.options import DATASET_COLUMNS, SECTION_KEYS
-from tui_analytics.export.service import Row, Sections, render_export
+from tui_analytics.export.render import Row, Sections, render_export
 from tui_analytics.reports.models import ReportTemplate
 from tui_analytics.runtime.daterange import DateRange
 from tui_analytics.runtime.errors import one_line
