@@ -10,7 +10,7 @@ run fails with the error; the job's other datasets are still refreshed.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from tui_analytics.processor.models import JobSpec
 from tui_analytics.runtime.errors import one_line
@@ -47,7 +47,7 @@ def describe(exc: BaseException) -> str:
     return one_line(exc, with_type=not isinstance(exc, JobError))
 
 
-async def warm(ctx: AnalyticsBackgroundProcessor, job_id: str) -> dict[str, Any]:
+async def warm(ctx: AnalyticsBackgroundProcessor, job_id: str) -> dict[str, object]:
     """Refresh every dataset key of a job; one failing dataset does not stop the others."""
     keys = [key for key in DATASETS if key.startswith(job_id + ":")]
     ttl = ctx.ttl_for(job_id)
@@ -78,7 +78,7 @@ def _scheduler_state() -> str:
     return scheduling.state()
 
 
-async def performance_metrics(ctx: AnalyticsBackgroundProcessor) -> dict[str, Any]:
+async def performance_metrics(ctx: AnalyticsBackgroundProcessor) -> dict[str, object]:
     """Measure, not invent: DB round trip, cache counters, loop lag, memory, scheduler state."""
     await ctx.poll_requests()  # job settings changed by other processes (a missed channel event)
     error: str | None = None
@@ -91,7 +91,7 @@ async def performance_metrics(ctx: AnalyticsBackgroundProcessor) -> dict[str, An
     import asyncio  # here, not at the top: listing the jobs (the CLI's --help) must stay cheap
 
     memory = await asyncio.to_thread(process_memory)
-    value: dict[str, Any] = {
+    value: dict[str, object] = {
         "measuredAt": ctx.clock.now().isoformat(),
         "databaseLatencyMs": latency,
         "databaseError": error,
@@ -115,7 +115,7 @@ async def performance_metrics(ctx: AnalyticsBackgroundProcessor) -> dict[str, An
     return value
 
 
-async def cache_cleanup(ctx: AnalyticsBackgroundProcessor) -> dict[str, Any]:
+async def cache_cleanup(ctx: AnalyticsBackgroundProcessor) -> dict[str, object]:
     """Drop expired cache entries and old history rows; stamps last_cleanup only on success."""
     expired = ctx.cache.expire()
     pruned = await ctx.prune_history()
@@ -123,19 +123,19 @@ async def cache_cleanup(ctx: AnalyticsBackgroundProcessor) -> dict[str, Any]:
     return {"expired": expired, "prunedRuns": pruned}
 
 
-async def _user_growth(ctx: AnalyticsBackgroundProcessor) -> dict[str, Any]:
+async def _user_growth(ctx: AnalyticsBackgroundProcessor) -> dict[str, object]:
     return await warm(ctx, "user-growth")
 
 
-async def _activity_trends(ctx: AnalyticsBackgroundProcessor) -> dict[str, Any]:
+async def _activity_trends(ctx: AnalyticsBackgroundProcessor) -> dict[str, object]:
     return await warm(ctx, "activity-trends")
 
 
-async def _top_items(ctx: AnalyticsBackgroundProcessor) -> dict[str, Any]:
+async def _top_items(ctx: AnalyticsBackgroundProcessor) -> dict[str, object]:
     return await warm(ctx, "top-items")
 
 
-async def _recent_activity(ctx: AnalyticsBackgroundProcessor) -> dict[str, Any]:
+async def _recent_activity(ctx: AnalyticsBackgroundProcessor) -> dict[str, object]:
     return await warm(ctx, "recent-activity")
 
 

@@ -17,11 +17,11 @@ import threading
 import time
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from datetime import time as clock_time
-from typing import Any
 
 from sqlalchemy import distinct, func, literal_column, select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, Row
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.sql import Executable
 
 from tui_analytics.config.settings import mask_url, plain_zone
 from tui_analytics.config.source_mapping import BUILTIN, SourceMapping
@@ -76,7 +76,7 @@ class AdminAnalyticsOptimizedRepository(RecentActivityQueries):
         self.zone = plain_zone(zone)
         self._source: Source | None = None
         self._lock = threading.Lock()
-        self._statements: dict[tuple[Any, ...], Any] = {}
+        self._statements = {}
 
     @property
     def url_masked(self) -> str:
@@ -93,7 +93,7 @@ class AdminAnalyticsOptimizedRepository(RecentActivityQueries):
 
     # -- helpers -----------------------------------------------------------
 
-    def _rows(self, stmt: Any) -> list[Any]:
+    def _rows(self, stmt: Executable) -> list[Row]:
         try:
             with self.engine.connect() as conn:
                 return list(conn.execute(stmt).all())  # one fetchall, not a fetchone per row
