@@ -2,10 +2,11 @@
 fixtures are in tests/processor/conftest.py).
 
 FakeRepository implements SourceRepository, the protocol the services hold the source
-database by; mypy checks it against the protocol (this module is in its `modules`). Each
-call can be made to fail, to take simulated time (it advances the frozen clock, so
-durations are exact), or to block in its worker thread until a gate opens (a run that is
-"still running").
+database by, with canned rows; WrappedRepository implements it over another repository
+(a real one), for tests that fail, hold or count its calls. mypy checks both against the
+protocol (this module is in its `modules`). Each FakeRepository call can be made to fail,
+to take simulated time (it advances the frozen clock, so durations are exact), or to block
+in its worker thread until a gate opens (a run that is "still running").
 """
 
 from __future__ import annotations
@@ -111,6 +112,47 @@ class FakeRepository:
         return self._call("ping", 1.5)
 
 
+class WrappedRepository:
+    """Another repository's answers, each query first passing `before(method)`: a test overrides it
+    to fail, hold or count the calls of a real repository."""
+
+    def __init__(self, inner: SourceRepository) -> None:
+        self.inner = inner
+
+    def before(self, method: str) -> None:
+        """Called in the query's thread before `method` runs; raising fails the query."""
+
+    def user_growth(self, months: int = 12, date_range: DateRange | None = None) -> list[UserGrowthRow]:
+        self.before("user_growth")
+        return self.inner.user_growth(months, date_range)
+
+    def activity_trends(self, days: int = 7, date_range: DateRange | None = None) -> list[ActivityTrendRow]:
+        self.before("activity_trends")
+        return self.inner.activity_trends(days, date_range)
+
+    def top_items(self, limit: int = 10, date_range: DateRange | None = None) -> list[TopItemRow]:
+        self.before("top_items")
+        return self.inner.top_items(limit, date_range)
+
+    def recent_activity(self, limit: int = 20, date_range: DateRange | None = None) -> list[RecentActivityRow]:
+        self.before("recent_activity")
+        return self.inner.recent_activity(limit, date_range)
+
+    def iter_recent_activity(
+        self, limit: int | None = None, date_range: DateRange | None = None, batch_size: int = 5000
+    ) -> RecentActivityStream:
+        self.before("iter_recent_activity")
+        return self.inner.iter_recent_activity(limit, date_range, batch_size)
+
+    def summary(self, date_range: DateRange | None = None) -> Summary:
+        self.before("summary")
+        return self.inner.summary(date_range)
+
+    def ping(self) -> float:
+        self.before("ping")
+        return self.inner.ping()
+
+
 def _recent(count: int) -> list[RecentActivityRow]:
     return [{"timestamp": "2026-01-15T11:59:00+00:00", "userId": i, "userName": f"U{i}", "action": "view",
              "itemId": i, "itemName": f"Item {i}"} for i in range(count)]
@@ -123,8 +165,9 @@ def _batches(rows: list[RecentActivityRow], size: int) -> Generator[RecentColumn
                             [r["action"] for r in part], [r["itemId"] for r in part], [r["itemName"] for r in part])
 
 
-# mypy holds the fake to the protocol here: a missing method or a changed signature fails the check.
+# mypy holds the fakes to the protocol here: a missing method or a changed signature fails the check.
 _fake_is_a_source: SourceRepository = FakeRepository()
+_wrapper_is_a_source: SourceRepository = WrappedRepository(_fake_is_a_source)
 
 
 class Recorder:
