@@ -15,10 +15,12 @@ from itertools import product
 
 import pytest
 
+from tests.support.processor_fakes import FakeRepository
 from tui_analytics import AnalyticsExportService, DateRange, ExportOptions, ExportResult
 from tui_analytics.data.engines import new_engine
 from tui_analytics.data.schema import activities, items, source_metadata, users
 from tui_analytics.data.source.repository import AdminAnalyticsOptimizedRepository
+from tui_analytics.data.source.rows import RecentActivityRow
 from tui_analytics.export import CONTENT_TYPES, DATASETS
 from tui_analytics.runtime.errors import ExportOptionsError
 
@@ -181,42 +183,29 @@ BAD_OPTIONS = [
 ]
 
 
-class RecordingRepository:
-    """A stand-in repository that records which thread each call ran in."""
+class RecordingRepository(FakeRepository):
+    """The fake repository, also recording which thread each call ran in and how many are under way;
+    its recent activity carries names a spreadsheet would run as formulas."""
 
     def __init__(self, delay: float = 0.0) -> None:
-        self.calls: list[tuple[str, int]] = []
+        super().__init__()
+        self.idents: list[int] = []
         self.delay = delay
         self.in_query = 0  # calls under way right now
 
-    def _record(self, name: str) -> None:
-        self.calls.append((name, threading.get_ident()))
+    def _call(self, method, result, **kwargs):  # type: ignore[no-untyped-def]
+        self.idents.append(threading.get_ident())
         self.in_query += 1
         try:
             time.sleep(self.delay)
+            return super()._call(method, result, **kwargs)
         finally:
             self.in_query -= 1
 
-    def user_growth(self, months, date_range=None):
-        self._record("user_growth")
-        return [{"month": "2026-01", "newUsers": 1, "totalUsers": 1}]
-
-    def activity_trends(self, days, date_range=None):
-        self._record("activity_trends")
-        return [{"date": "2026-01-15", "activities": 1, "activeUsers": 1}]
-
-    def top_items(self, limit, date_range=None):
-        self._record("top_items")
-        return []
-
-    def recent_activity(self, limit, date_range=None):
-        self._record("recent_activity")
-        return [{"timestamp": "2026-01-15T11:00:00+00:00", "userId": 1, "userName": "=cmd|' /C calc'!A0",
-                 "action": "view", "itemId": 2, "itemName": "-2+3"}]
-
-    def summary(self, date_range=None):
-        self._record("summary")
-        return {"totalUsers": 1, "activeUsers": 1, "totalItems": 1, "totalActivities": 1}
+    def recent_activity(self, limit: int = 20, date_range: DateRange | None = None) -> list[RecentActivityRow]:
+        return self._call("recent_activity", [{"timestamp": "2026-01-15T11:00:00+00:00", "userId": 1,
+                                               "userName": "=cmd|' /C calc'!A0", "action": "view", "itemId": 2,
+                                               "itemName": "-2+3"}], limit=limit)
 
 
 @pytest.mark.parametrize(("options", "message"), BAD_OPTIONS)
@@ -281,7 +270,7 @@ async def test_queries_run_in_worker_threads_and_the_loop_keeps_ticking():
     done.set()
     await task
     assert len(repo.calls) == 5
-    assert all(ident != loop_thread for _, ident in repo.calls)
+    assert len(repo.idents) == 5 and loop_thread not in repo.idents
     assert ticks_during_queries > 0  # the loop ran other tasks while a query was under way
 
 

@@ -25,8 +25,10 @@ from tui_analytics.config.settings import Settings
 from tui_analytics.data.engines import new_engine
 from tui_analytics.data.source.demo_data import load_demo_data
 from tui_analytics.data.source.repository import AdminAnalyticsOptimizedRepository
+from tui_analytics.data.source.rows import UserGrowthRow
 from tui_analytics.processor import AnalyticsBackgroundProcessor
 from tui_analytics.runtime.clock import FrozenClock
+from tui_analytics.runtime.daterange import DateRange
 from tui_analytics.runtime.events import EventBus
 from tui_analytics.runtime.retry import RetryPolicy
 
@@ -149,7 +151,7 @@ class RunawayRepository(AdminAnalyticsOptimizedRepository):
 
     runaway_calls = 0
 
-    def user_growth(self, months: int = 12, date_range: Any = None) -> list[dict[str, Any]]:
+    def user_growth(self, months: int = 12, date_range: DateRange | None = None) -> list[UserGrowthRow]:
         if self.runaway_calls == 0:
             self.runaway_calls += 1
             self._rows(text(RUNAWAY))
@@ -252,7 +254,7 @@ class SleepyRepository(AdminAnalyticsOptimizedRepository):
 
     sleep_seconds = 3.0
 
-    def user_growth(self, months: int = 12, date_range: Any = None) -> list[dict[str, Any]]:
+    def user_growth(self, months: int = 12, date_range: DateRange | None = None) -> list[UserGrowthRow]:
         self._rows(text(f"SELECT pg_sleep({self.sleep_seconds}) /* tui-sleepy */"))
         return super().user_growth(months, date_range)
 

@@ -30,6 +30,7 @@ import pytest
 from croniter import croniter
 from sqlalchemy import func, select
 
+from tests.support.processor_fakes import WrappedRepository
 from tui_analytics.data.schema import job_runs, report_runs
 from tui_analytics.data.source.repository import AdminAnalyticsOptimizedRepository
 from tui_analytics.export import AnalyticsExportService, ExportOptions
@@ -50,36 +51,28 @@ RETENTION = 200
 MB = 2**20
 
 
-class FaultyRepository:
+class FaultyRepository(WrappedRepository):
     """The real repository, failing on purpose: `outage` cycles fail every call (transient);
     otherwise a few percent of calls fail once (transient) or for good (a schema error)."""
 
     def __init__(self, inner: AdminAnalyticsOptimizedRepository, seed: int = 8) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.rng = random.Random(seed)
         self.outage = 0
         self.injected = 0
         self.threads: set[int] = set()  # the threads the calls ran in (never the event loop's)
 
-    def __getattr__(self, name: str) -> Any:
-        method = getattr(self.inner, name)
-        if not callable(method):
-            return method
-
-        def call(*args: Any, **kwargs: Any) -> Any:
-            self.threads.add(threading.get_ident())
-            roll = self.rng.random()
-            if self.outage or roll < 0.03:
-                self.injected += 1
-                error = DatabaseError("query failed on sqlite:///demo: disk I/O error (injected)")
-                error.transient = True  # type: ignore[attr-defined]
-                raise error
-            if roll < 0.035:
-                self.injected += 1
-                raise DatabaseError("query failed on sqlite:///demo: no such column: injected")
-            return method(*args, **kwargs)
-
-        return call
+    def before(self, method: str) -> None:
+        self.threads.add(threading.get_ident())
+        roll = self.rng.random()
+        if self.outage or roll < 0.03:
+            self.injected += 1
+            error = DatabaseError("query failed on sqlite:///demo: disk I/O error (injected)")
+            error.transient = True  # type: ignore[attr-defined]
+            raise error
+        if roll < 0.035:
+            self.injected += 1
+            raise DatabaseError("query failed on sqlite:///demo: no such column: injected")
 
 
 def counts() -> tuple[int, int, int]:
@@ -130,7 +123,7 @@ async def test_soak_scheduler_cycles_with_faults(settings, frozen_clock, tmp_pat
     bus.subscribe(lambda e: outcomes.__setitem__(e.kind, outcomes[e.kind] + 1) if e.kind in outcomes else None)
     processor = AnalyticsBackgroundProcessor(settings, repository=repo, clock=frozen_clock, bus=bus, autostart=False,
                                              probe_loop_lag=False, retry=retry)
-    exports = AnalyticsExportService(repo, settings=settings, clock=frozen_clock)  # type: ignore[arg-type]
+    exports = AnalyticsExportService(repo, settings=settings, clock=frozen_clock)
     reports = AnalyticsScheduledReportsService(settings, clock=frozen_clock, bus=bus, export_service=exports,
                                                repository=repo, auto_start=False, retry=retry)
     start = frozen_clock.now()

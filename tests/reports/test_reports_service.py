@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from tests.support.processor_fakes import FakeRepository
 from tui_analytics.config.settings import Settings
 from tui_analytics.data.engines import dispose_all
 from tui_analytics.data.schema import report_runs, report_templates
@@ -342,22 +343,11 @@ async def test_failed_runs_are_recorded_and_counted_and_do_not_stop_others(setti
         await service.generate_report(template=daily, date_range=DateRange(date(2026, 1, 10), date(2026, 1, 1)))
     assert len(service.get_scheduled_reports()) == 1
 
-    class EmptyRepository:  # a failure during generation is recorded
-        def __getattr__(self, name):
-            def empty(*args, **kwargs):
-                raise ValueError("limit must be a positive whole number, got 0")
-            return empty
+    refusing = FakeRepository.failing(ValueError("limit must be a positive whole number, got 0"))
+    with pytest.raises(ValueError, match="positive whole number"):  # a failure during generation is recorded
+        await make(settings, frozen_clock, bus, repository=refusing).generate_report(template=daily)
 
-    with pytest.raises(ValueError, match="positive whole number"):
-        await make(settings, frozen_clock, bus, repository=EmptyRepository()).generate_report(template=daily)
-
-    class BrokenRepository:
-        def __getattr__(self, name):
-            def fail(*args, **kwargs):
-                raise RuntimeError("source database is down")
-            return fail
-
-    broken = make(settings, frozen_clock, bus, repository=BrokenRepository())
+    broken = make(settings, frozen_clock, bus, repository=FakeRepository.failing(RuntimeError("source database is down")))
     with pytest.raises(RuntimeError):
         await broken.generate_report("weekly-user-growth")
     history = service.get_scheduled_reports()

@@ -14,8 +14,10 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from tests.support.processor_fakes import WrappedRepository
 from tui_analytics.config.settings import Settings
 from tui_analytics.data.source.demo_data import DemoSpec, load_demo_data
+from tui_analytics.data.source.protocol import SourceRepository
 from tui_analytics.runtime.clock import FrozenClock
 from tui_analytics.ui.app import DashboardApp, build_app
 from tui_analytics.ui.dashboard_services import DashboardServices
@@ -49,28 +51,20 @@ TYPICAL_MS = {
 FAILED_TOP_ITEMS = "OperationalError: database is locked"
 
 
-class FailingRepository:
+class FailingRepository(WrappedRepository):
     """A repository whose named methods raise (`fail["top_items"] = "message"`); the rest pass through.
 
     `fail` can be changed while the app runs, to make the next job run fail.
     """
 
-    def __init__(self, inner: Any, fail: dict[str, str] | None = None) -> None:
-        self.inner = inner
+    def __init__(self, inner: SourceRepository, fail: dict[str, str] | None = None) -> None:
+        super().__init__(inner)
         self.fail: dict[str, str] = dict(fail or {})
 
-    def __getattr__(self, name: str) -> Any:
-        value = getattr(self.inner, name)
-        if not callable(value):
-            return value
-
-        def call(*args: Any, **kwargs: Any) -> Any:
-            message = self.fail.get(name)
-            if message is not None:
-                raise RuntimeError(message)
-            return value(*args, **kwargs)
-
-        return call
+    def before(self, method: str) -> None:
+        message = self.fail.get(method)
+        if message is not None:
+            raise RuntimeError(message)
 
 
 def ensure_sample_source(data_dir: Path) -> Path:
@@ -117,14 +111,14 @@ def seed_job_history(state_engine: Any, settings: Settings, *, runs: int = 12,
             ))
 
 
-def fill_cache(services: DashboardServices, repository: Any, *, stale: dict[str, str] | None = None) -> None:
+def fill_cache(services: DashboardServices, repository: SourceRepository, *, stale: dict[str, str] | None = None) -> None:
     """Put every dataset the jobs cache into the processor's cache, as a run at SAMPLE_NOW would;
     keys of `stale` jobs are then marked failed with that error."""
     from tui_analytics.processor.jobs import DATASETS
 
     processor = services.processor
-    for key, (method, kwargs) in DATASETS.items():
-        processor.cache.set(key, getattr(repository, method)(**kwargs), ttl=processor.ttl_for(key.split(":")[0]))
+    for key, fetch in DATASETS.items():
+        processor.cache.set(key, fetch(repository), ttl=processor.ttl_for(key.split(":")[0]))
     for job_id, error in (stale or {}).items():
         for key in [k for k in DATASETS if k.startswith(job_id + ":")]:
             processor.cache.mark_failed(key, error)
@@ -143,7 +137,7 @@ def sample_services(
     settings: Settings,
     *,
     failed_job: bool = False,
-    wrap: Callable[[Any], Any] | None = None,
+    wrap: Callable[[SourceRepository], SourceRepository] | None = None,
     processor_options: dict[str, Any] | None = None,
     shown_paths: bool = True,
 ) -> DashboardServices:

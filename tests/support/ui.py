@@ -8,6 +8,8 @@ from typing import Any
 from textual.pilot import Pilot
 
 from tests.support import screenshots
+from tests.support.processor_fakes import WrappedRepository
+from tui_analytics.data.source.protocol import SourceRepository
 from tui_analytics.ui.app import DashboardApp
 
 settle = screenshots.settle  # wait until the app is quiet: workers done, panes redrawn
@@ -40,26 +42,19 @@ def cell(table: Any, row_key: str, column_key: str) -> str:
     return str(table.get_cell(row_key, column_key))
 
 
-class GatedRepository:
+class GatedRepository(WrappedRepository):
     """Wraps a repository so one method waits until `release` is set (a job that is still running)."""
 
-    def __init__(self, inner: Any, method: str) -> None:
-        self.inner = inner
+    def __init__(self, inner: SourceRepository, method: str) -> None:
+        super().__init__(inner)
         self.method = method
         self.entered = threading.Event()
         self.release = threading.Event()
 
-    def __getattr__(self, name: str) -> Any:
-        value = getattr(self.inner, name)
-        if name != self.method:
-            return value
-
-        def gated(*args: Any, **kwargs: Any) -> Any:
+    def before(self, method: str) -> None:
+        if method == self.method:
             self.entered.set()
             self.release.wait(10)
-            return value(*args, **kwargs)
-
-        return gated
 
 
 def gated_services(settings: Any, method: str) -> tuple[Any, GatedRepository]:
@@ -68,7 +63,7 @@ def gated_services(settings: Any, method: str) -> tuple[Any, GatedRepository]:
 
     gates: list[GatedRepository] = []
 
-    def wrap(repository: Any) -> GatedRepository:
+    def wrap(repository: SourceRepository) -> GatedRepository:
         gates.append(GatedRepository(repository, method))
         return gates[0]
 

@@ -22,11 +22,13 @@ from __future__ import annotations
 import os
 import re
 import threading
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import create_engine, event, inspect
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import Connection, Dialect, Engine, make_url
+from sqlalchemy.engine.interfaces import DBAPIConnection
 from sqlalchemy.exc import (
     ArgumentError,
     DBAPIError,
@@ -36,6 +38,7 @@ from sqlalchemy.exc import (
     OperationalError,
     SQLAlchemyError,
 )
+from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 from tui_analytics.config.settings import mask_url
 from tui_analytics.data import querylimits
@@ -44,11 +47,14 @@ from tui_analytics.runtime.errors import DatabaseError, SourceSchemaError
 from tui_analytics.runtime.redact import redact as redact_known
 from tui_analytics.runtime.redact import url_secrets
 
+if TYPE_CHECKING:
+    import sqlite3
+
 _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
 _query_timeouts: dict[str, float] = {}  # normalised URL -> seconds per statement
 _read_only: set[str] = set()  # normalised URLs of sources: opened read-only, never created
-_dispose_hooks: list[Any] = []
+_dispose_hooks: list[Callable[[], None]] = []
 
 CONNECT_TIMEOUT = 10  # seconds; a host that drops packets must not hang a job for minutes
 
@@ -67,14 +73,14 @@ def normalise_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
-def _sqlite_read_only_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_read_only_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
     # journal_mode and synchronous would need write access; the file keeps the mode it has.
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=10000")
@@ -111,7 +117,7 @@ def set_read_only(url: str) -> None:
         engine.dispose()
 
 
-def _read_only_sqlite(path: Path) -> Any:
+def _read_only_sqlite(path: Path) -> Callable[[], sqlite3.Connection]:
     import sqlite3
     from urllib.parse import quote
 
@@ -162,12 +168,12 @@ def _listen(engine: Engine, url: str, backend: str, path: Path | None, *, read_o
     event.listen(engine, "checkout", lambda conn, _rec, _proxy: querylimits.register(conn, backend))
     event.listen(engine, "checkin", lambda conn, _rec: querylimits.unregister(conn))
     if backend == "sqlite":
-        def started(conn: Any, *_args: Any) -> None:
+        def started(conn: Connection, *_args: object) -> None:
             limit = _query_timeouts.get(url)
             if limit:
                 querylimits.statement_started(conn.connection.dbapi_connection, limit)
 
-        def finished(conn: Any, *_args: Any) -> None:
+        def finished(conn: Connection, *_args: object) -> None:
             if _query_timeouts.get(url):
                 querylimits.statement_finished(conn.connection.dbapi_connection)
 
@@ -186,17 +192,17 @@ def _file_identity(path: Path) -> tuple[int, int] | None:
 def _watch_sqlite_file(engine: Engine, path: Path) -> None:
     seen = {"existed": False}
 
-    def before_connect(_dialect: Any, _rec: Any, _cargs: Any, _cparams: Any) -> None:
+    def before_connect(_dialect: Dialect, _rec: ConnectionPoolEntry, _cargs: object, _cparams: object) -> None:
         if seen["existed"] and not path.exists():
             import sqlite3
 
             raise sqlite3.OperationalError(f"unable to open database file: {path} was removed")
 
-    def on_connect(_conn: Any, record: Any) -> None:
+    def on_connect(_conn: DBAPIConnection, record: ConnectionPoolEntry) -> None:
         record.info["file_identity"] = _file_identity(path)
         seen["existed"] = True
 
-    def on_checkout(_conn: Any, record: Any, _proxy: Any) -> None:
+    def on_checkout(_conn: DBAPIConnection, record: ConnectionPoolEntry, _proxy: PoolProxiedConnection) -> None:
         if _file_identity(path) != record.info.get("file_identity"):
             # Removed, or replaced (restored from a backup): this connection reads the old file.
             raise DisconnectionError(f"{path} was removed or replaced")
@@ -206,7 +212,7 @@ def _watch_sqlite_file(engine: Engine, path: Path) -> None:
     event.listen(engine, "checkout", on_checkout)
 
 
-def _mysql_utc_session(dbapi_connection: Any, _record: Any) -> None:
+def _mysql_utc_session(dbapi_connection: DBAPIConnection, _record: ConnectionPoolEntry) -> None:
     # TIMESTAMP columns are instants that MySQL/MariaDB hand out in the session's zone (the
     # server's by default): in UTC they read as the naive UTC values every other form becomes.
     cursor = dbapi_connection.cursor()
@@ -217,7 +223,7 @@ def _mysql_utc_session(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
-def _session_time_limit(dbapi_connection: Any, backend: str, url: str) -> None:
+def _session_time_limit(dbapi_connection: DBAPIConnection, backend: str, url: str) -> None:
     seconds = _query_timeouts.get(url)
     if not seconds:
         return
@@ -265,7 +271,7 @@ def new_engine(url: str) -> Engine:
     return _create(normalise_url(url))
 
 
-def on_dispose(hook: Any) -> None:
+def on_dispose(hook: Callable[[], None]) -> None:
     """Call `hook()` from dispose_all() (locks held on the state database, in locking.py)."""
     _dispose_hooks.append(hook)
 

@@ -18,10 +18,11 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, ParamSpec, TypeVar
 
 log = logging.getLogger(__name__)
 
+P = ParamSpec("P")
 T = TypeVar("T")
 
 TIMEOUT = "timeout"
@@ -30,7 +31,7 @@ CANCELLED = "cancelled"
 
 @dataclass
 class _Active:
-    conn: Any  # the DBAPI connection
+    conn: Any  # the DBAPI connection: interrupt() (sqlite3) and cancel() (psycopg) are the drivers' own
     backend: str
     thread: int
     deadline: float | None = None  # time.monotonic() after which the statement is interrupted
@@ -45,7 +46,7 @@ _cond = threading.Condition()
 _watchdog: threading.Thread | None = None
 
 
-def register(dbapi_conn: Any, backend: str) -> None:
+def register(dbapi_conn: object, backend: str) -> None:
     """A connection was checked out by the current thread (pool 'checkout' event)."""
     ident = threading.get_ident()
     with _cond:
@@ -54,13 +55,13 @@ def register(dbapi_conn: Any, backend: str) -> None:
         _active[id(dbapi_conn)] = _Active(dbapi_conn, backend, ident)
 
 
-def unregister(dbapi_conn: Any) -> None:
+def unregister(dbapi_conn: object) -> None:
     """The connection went back to the pool (pool 'checkin' event)."""
     with _cond:
         _active.pop(id(dbapi_conn), None)
 
 
-def statement_started(dbapi_conn: Any, limit: float | None) -> None:
+def statement_started(dbapi_conn: object, limit: float | None) -> None:
     """Arm the SQLite watchdog for one statement (before_cursor_execute)."""
     if not limit:
         return
@@ -76,7 +77,7 @@ def statement_started(dbapi_conn: Any, limit: float | None) -> None:
         _cond.notify_all()
 
 
-def statement_finished(dbapi_conn: Any) -> None:
+def statement_finished(dbapi_conn: object) -> None:
     """Disarm the watchdog (after_cursor_execute). Fetching a streamed result is not limited."""
     with _cond:
         entry = _active.get(id(dbapi_conn))
@@ -141,21 +142,30 @@ def active_count() -> int:
         return len(_active)
 
 
-async def to_thread_interruptible(fn: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+@dataclass
+class _Work:
+    """One call of to_thread_interruptible, as its worker and its canceller see it (under _cond)."""
+
+    ident: int | None = None  # the worker thread, once one has picked the call up
+    cancelled: bool = False
+    done: bool = False
+
+
+async def to_thread_interruptible(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
     """`asyncio.to_thread`, but cancelling the caller also stops the thread's SQL statement."""
-    state: dict[str, Any] = {"ident": None, "cancelled": False, "done": False}
+    work = _Work()
 
     def call() -> T:
         ident = threading.get_ident()
         with _cond:
-            if state["cancelled"]:  # cancelled before a worker picked it up: do nothing
+            if work.cancelled:  # cancelled before a worker picked it up: do nothing
                 raise InterruptedError("the work was cancelled")
-            state["ident"] = ident
+            work.ident = ident
         try:
             return fn(*args, **kwargs)
         finally:
             with _cond:  # under the lock, so a late cancel cannot mark a pool thread for good
-                state["done"] = True
+                work.done = True
                 _cancelled_threads.discard(ident)
                 _reasons.pop(ident, None)
 
@@ -163,7 +173,7 @@ async def to_thread_interruptible(fn: Callable[..., T], /, *args: Any, **kwargs:
         return await asyncio.to_thread(call)
     except asyncio.CancelledError:
         with _cond:
-            state["cancelled"] = True
-            if state["ident"] is not None and not state["done"]:
-                interrupt_thread(state["ident"])
+            work.cancelled = True
+            if work.ident is not None and not work.done:
+                interrupt_thread(work.ident)
         raise

@@ -35,7 +35,8 @@ if TYPE_CHECKING:  # the names as the type checker sees them
         extension_for,
         validate_export_options,
     )
-    from tui_analytics.export.service import AnalyticsExportService, FileExport, comprehensive_rows, render_export
+    from tui_analytics.export.render import comprehensive_rows, render_export
+    from tui_analytics.export.service import AnalyticsExportService, FileExport
 
 _EXPORTS = {
     "ExportDataError": "csvfmt",
@@ -63,8 +64,8 @@ _EXPORTS = {
     "validate_export_options": "options",
     "AnalyticsExportService": "service",
     "FileExport": "service",
-    "comprehensive_rows": "service",
-    "render_export": "service",
+    "comprehensive_rows": "render",
+    "render_export": "render",
 }
 
 __all__, __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)

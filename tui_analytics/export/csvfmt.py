@@ -27,10 +27,13 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from tui_analytics.data.timestamps import iso
 from tui_analytics.runtime.errors import TuiAnalyticsError
+
+if TYPE_CHECKING:
+    from _csv import Writer
 
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
 _TRIGGER_SET = frozenset(FORMULA_TRIGGERS)
@@ -67,14 +70,14 @@ def neutralise(text: str) -> str:
 _FIRST_CHARS = _TRIGGER_SET | {chr(c) for c in (*range(0x3001), 0xFEFF) if _SKIPPED_LEAD.match(chr(c))}
 
 
-def _json_default(value: Any) -> Any:
+def _json_default(value: object) -> object:
     from tui_analytics.export.jsonfmt import json_default
 
     return json_default(value)
 
 
-
-
+# cell_text, _fast_cell and _column_cells take Any: they branch on a saved `type(value)`,
+# which the type checker does not follow, and run per cell of a million-row export.
 def cell_text(value: Any) -> str:
     """The text of one CSV cell, neutralised."""
     kind = type(value)
@@ -110,7 +113,7 @@ def cell_text(value: Any) -> str:
 _FLAT_TYPES = frozenset({str, int, float, bool, type(None)})
 
 
-def _fast_cell(value: Any) -> Any:
+def _fast_cell(value: Any) -> object:
     # cell_text for the common types without its chain of checks; the csv module
     # writes an int with str() itself.
     kind = type(value)
@@ -136,7 +139,7 @@ _TRIGGER_AFTER_NEWLINE = re.compile("\n[" + re.escape("".join(sorted(_FIRST_CHAR
 _QUOTED_CHARS = re.compile('[,"\r\x00]')
 
 
-def _column_cells(column: Sequence[Any]) -> tuple[Sequence[Any], Sequence[str] | None] | None:
+def _column_cells(column: Sequence[Any]) -> tuple[Sequence[object], Sequence[str] | None] | None:
     """One column's cells for the csv module, and the same cells as final text when the
     csv module would write each of them unquoted (else None); None when the values need
     `flatten` (not flat)."""
@@ -153,9 +156,9 @@ def _column_cells(column: Sequence[Any]) -> tuple[Sequence[Any], Sequence[str] |
     return [_fast_cell(value) for value in column], None
 
 
-def flatten(row: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+def flatten(row: Mapping[str, object], prefix: str = "") -> dict[str, object]:
     """Nested mappings to dot-notation keys; other values (lists included) as they are."""
-    out: dict[str, Any] = {}
+    out: dict[str, object] = {}
     _flatten_into(out, row, prefix)
     return out
 
@@ -165,7 +168,7 @@ def flatten(row: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
 _LEAF_TYPES = frozenset({str, int, float, bool, type(None), list, tuple, datetime, date, Decimal})
 
 
-def _flatten_into(out: dict[str, Any], row: Mapping[Any, Any], prefix: str) -> None:
+def _flatten_into(out: dict[str, object], row: Mapping[Any, object], prefix: str) -> None:
     for key, value in row.items():
         name = f"{prefix}{key}" if prefix or type(key) is not str else key
         if type(value) not in _LEAF_TYPES and isinstance(value, Mapping) and value:
@@ -174,7 +177,7 @@ def _flatten_into(out: dict[str, Any], row: Mapping[Any, Any], prefix: str) -> N
             out[name] = value
 
 
-def union_columns(rows: Iterable[Mapping[str, Any]]) -> list[str]:
+def union_columns(rows: Iterable[Mapping[str, object]]) -> list[str]:
     """All keys of the (already flat) rows in first-seen order."""
     seen: dict[str, None] = {}
     for row in rows:
@@ -184,13 +187,13 @@ def union_columns(rows: Iterable[Mapping[str, Any]]) -> list[str]:
     return list(seen)
 
 
-def _writer(stream: TextIO) -> Any:
+def _writer(stream: TextIO) -> Writer:
     # csv's default dialect is RFC 4180: "," separator, '"' doubled inside quotes, CRLF.
     return csv.writer(stream, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
 
 
 def rows_to_csv(
-    rows: Iterable[Mapping[str, Any]],
+    rows: Iterable[Mapping[str, object]],
     *,
     columns: Iterable[str] | None = None,
     bom: bool = False,
@@ -213,7 +216,7 @@ def rows_to_csv(
     return buffer.getvalue(), len(flat)
 
 
-def _row_getter(header: list[str]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+def _row_getter(header: list[str]) -> Callable[[Mapping[str, object]], tuple[object, ...]]:
     if not header:
         return lambda row: ()
     if len(header) == 1:
@@ -243,7 +246,7 @@ class CsvStreamWriter:
         self._writer = _writer(stream)
         self._header: list[str] | None = list(columns) if columns is not None else None
         self._known: frozenset[str] = frozenset(self._header or ())
-        self._getter: Callable[[Mapping[str, Any]], tuple[Any, ...]] | None = None
+        self._getter: Callable[[Mapping[str, object]], tuple[object, ...]] | None = None
         self._bom = bom
         self._started = False
         self.rows = 0
@@ -255,9 +258,9 @@ class CsvStreamWriter:
         if self._header:
             self._writer.writerow([neutralise(name) for name in self._header])
 
-    def write(self, row: Mapping[str, Any]) -> None:
+    def write(self, row: Mapping[str, object]) -> None:
         if type(row) is dict and _FLAT_TYPES.issuperset(map(type, row.values())):
-            flat: Mapping[str, Any] = row  # already flat: the usual case, skip the copy
+            flat: Mapping[str, object] = row  # already flat: the usual case, skip the copy
         else:
             flat = flatten(row)
         if self._header is None:
@@ -282,7 +285,7 @@ class CsvStreamWriter:
             self._writer.writerow([_fast_cell(get(name)) for name in self._header])
         self.rows += 1
 
-    def write_columns(self, names: Sequence[str], columns: Sequence[Sequence[Any]]) -> None:
+    def write_columns(self, names: Sequence[str], columns: Sequence[Sequence[object]]) -> None:
         """Write a batch given column by column (equal lengths): the same bytes as `write`
         for each row `dict(zip(names, values))`, without building those dicts.
 
@@ -317,7 +320,7 @@ class CsvStreamWriter:
             self._writer.writerows(zip(*(cells for cells, _text in prepared)))  # type: ignore[misc]
         self.rows += count
 
-    def write_all(self, rows: Iterable[Mapping[str, Any]]) -> int:
+    def write_all(self, rows: Iterable[Mapping[str, object]]) -> int:
         for row in rows:
             self.write(row)
         return self.rows

@@ -2,19 +2,30 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from typing import Any, TextIO
+from typing import TextIO, TypedDict
 
 from tui_analytics.runtime.daterange import DateRange
 
 EXPORT_VERSION = "1.0"  # version of the export file layout, written in the metadata block
 
 
-def json_default(value: Any) -> Any:
+class ExportMetadata(TypedDict):
+    """The metadata block of an export (docs/data.md), in this key order."""
+
+    generatedAt: str
+    dateRange: str | None
+    totalRecords: int
+    exportFormat: str
+    version: str
+
+
+def json_default(value: object) -> object:
     """Encode the types the repository returns that json does not know."""
     if isinstance(value, datetime):
         if value.tzinfo is None:
@@ -33,7 +44,7 @@ def json_default(value: Any) -> Any:
     raise TypeError(f"cannot export a value of type {type(value).__name__} as JSON")
 
 
-def _finite(value: Any) -> Any:
+def _finite(value: object) -> object:
     # JSON has no NaN or Infinity; like JavaScript's JSON.stringify, write null.
     if isinstance(value, float) and not math.isfinite(value):
         return None
@@ -44,14 +55,16 @@ def _finite(value: Any) -> Any:
     return value
 
 
-def dumps(value: Any, *, indent: int | None = 2) -> str:
+def dumps(value: object, *, indent: int | None = 2) -> str:
     """Strict JSON text. Non-finite floats become null; allow_nan=False guards the rest."""
     separators = (",", ": ") if indent is not None else (",", ":")
-    kwargs = dict(ensure_ascii=False, allow_nan=False, default=json_default, indent=indent, separators=separators)
+    encode = functools.partial(
+        json.dumps, ensure_ascii=False, allow_nan=False, default=json_default, indent=indent, separators=separators
+    )
     try:
-        return json.dumps(value, **kwargs)  # type: ignore[arg-type]
+        return encode(value)
     except ValueError:
-        return json.dumps(_finite(value), **kwargs)  # type: ignore[arg-type]
+        return encode(_finite(value))
 
 
 def build_metadata(
@@ -60,7 +73,7 @@ def build_metadata(
     date_range: DateRange | None,
     total_records: int,
     export_format: str,
-) -> dict[str, Any]:
+) -> ExportMetadata:
     """The metadata block docs/data.md describes: generatedAt, dateRange, totalRecords, exportFormat, version."""
     return {
         "generatedAt": generated_at.astimezone(timezone.utc).isoformat(timespec="seconds"),
@@ -71,7 +84,7 @@ def build_metadata(
     }
 
 
-def document(data: Any, metadata: dict[str, Any] | None) -> Any:
+def document(data: object, metadata: ExportMetadata | None) -> object:
     """The top-level JSON value: the data alone, or {"metadata": ..., "data": ...}."""
     return data if metadata is None else {"metadata": metadata, "data": data}
 
@@ -94,18 +107,18 @@ class JsonStreamWriter:
         self._started = True
         self._stream.write('{"data": [' if self._with_metadata else "[")
 
-    def write(self, row: Any) -> None:
+    def write(self, row: object) -> None:
         if not self._started:
             self._start()
         self._stream.write(("\n" if self.rows == 0 else ",\n") + dumps(row, indent=None))
         self.rows += 1
 
-    def write_all(self, rows: Iterable[Any]) -> int:
+    def write_all(self, rows: Iterable[object]) -> int:
         for row in rows:
             self.write(row)
         return self.rows
 
-    def finish(self, metadata: dict[str, Any] | None = None) -> int:
+    def finish(self, metadata: ExportMetadata | None = None) -> int:
         if not self._started:
             self._start()
         end = "\n]" if self.rows else "]"

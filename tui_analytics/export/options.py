@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING
 
 from tui_analytics.runtime.daterange import DateRange
 from tui_analytics.runtime.errors import ExportOptionsError
+
+if TYPE_CHECKING:
+    from tui_analytics.export.jsonfmt import ExportMetadata
 
 FORMATS = ("csv", "json")
 
@@ -79,7 +82,7 @@ class ExportResult:
     dataset: str = ""
     format: str = "csv"
     record_count: int = 0
-    metadata: dict[str, Any] | None = None
+    metadata: ExportMetadata | None = None
     content_encoding: str | None = None
 
     @property
@@ -91,7 +94,7 @@ class ExportResult:
         return self.data if isinstance(self.data, bytes) else self.data.encode("utf-8")
 
 
-def check_export_options(options: Any) -> ExportOptions:
+def check_export_options(options: object) -> ExportOptions:
     """Return the options if they can be honoured; otherwise raise ExportOptionsError saying why."""
     if not isinstance(options, ExportOptions):
         raise ExportOptionsError(f"export options must be ExportOptions, got {type(options).__name__}")
@@ -118,7 +121,7 @@ def check_export_options(options: Any) -> ExportOptions:
     return options
 
 
-def validate_export_options(options: Any) -> bool:
+def validate_export_options(options: object) -> bool:
     """True when the options can be honoured: a known format (csv, json) and start before end."""
     try:
         check_export_options(options)
@@ -127,7 +130,7 @@ def validate_export_options(options: Any) -> bool:
     return True
 
 
-def check_count(value: Any, what: str, *, maximum: int = 1_000_000_000) -> int:
+def check_count(value: object, what: str, *, maximum: int = 1_000_000_000) -> int:
     """A positive whole number of months/days/rows, or ExportOptionsError."""
     if isinstance(value, bool) or not isinstance(value, int):
         raise ExportOptionsError(f"{what} must be a whole number, got {value!r}")

@@ -9,18 +9,16 @@ leaves no file and no temp behind, and the log says what was interrupted.
 from __future__ import annotations
 
 import asyncio
-import gzip
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, NamedTuple, ParamSpec, TypeVar
 
 from tui_analytics.config.settings import Settings, load_settings
 from tui_analytics.data.querylimits import to_thread_interruptible
-from tui_analytics.export.csvfmt import rows_to_csv
 from tui_analytics.export.files import (
     AtomicFile,
     is_special_file,
@@ -30,12 +28,10 @@ from tui_analytics.export.files import (
     write_atomic,
     write_in_place,
 )
-from tui_analytics.export.jsonfmt import build_metadata, document, dumps
+from tui_analytics.export.jsonfmt import ExportMetadata, dumps
 from tui_analytics.export.options import (
-    CONTENT_TYPES,
     DATASET_COLUMNS,
     DATASETS,
-    SECTION_KEYS,
     ExportOptions,
     ExportResult,
     build_filename,
@@ -43,16 +39,20 @@ from tui_analytics.export.options import (
     check_export_options,
     validate_export_options,
 )
-from tui_analytics.export.stream import GZIP_LEVEL, ProgressFn, stream_rows
+from tui_analytics.export.render import Row, Sections, render_export
+from tui_analytics.export.stream import ProgressFn, stream_rows
 from tui_analytics.runtime.clock import SYSTEM_CLOCK, Clock
 from tui_analytics.runtime.daterange import DateRange
 from tui_analytics.runtime.errors import ExportOptionsError, unknown
 from tui_analytics.runtime.once import Once
 
 if TYPE_CHECKING:
-    from tui_analytics.data.source.repository import AdminAnalyticsOptimizedRepository
+    from tui_analytics.data.source.protocol import SourceRepository
 
 log = logging.getLogger(__name__)
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 # Sizes used when a caller gives none: months, days, rows, rows (as docs/api.md gives them).
 DEFAULT_SIZES = {"user-growth": 12, "activity-trends": 7, "top-items": 10, "recent-activity": 20}
@@ -67,9 +67,18 @@ class FileExport:
     path: Path | None
     rows: int
     size: int
-    metadata: dict[str, Any] | None
+    metadata: ExportMetadata | None
     metadata_path: Path | None
     in_place: bool = False  # written into a device or FIFO: no metadata file beside it
+
+
+class _Target(NamedTuple):
+    """A file export's path; `chosen`: named by the caller (not in the export directory);
+    `unique`: a generated name, never replacing a file."""
+
+    path: Path
+    chosen: bool
+    unique: bool
 
 
 class AnalyticsExportService:
@@ -81,7 +90,7 @@ class AnalyticsExportService:
 
     def __init__(
         self,
-        repository: AdminAnalyticsOptimizedRepository | None = None,
+        repository: SourceRepository | None = None,
         *,
         settings: Settings | None = None,
         clock: Clock | None = None,
@@ -90,6 +99,7 @@ class AnalyticsExportService:
             settings = load_settings()
         self._settings = settings
         self._repository = repository
+        # A repository's own clock where it has one (the real one does), so its windows and the files' times agree.
         self._clock: Clock = clock or getattr(repository, "clock", None) or SYSTEM_CLOCK
         self._lock = threading.Lock()
         self._opening = Once(lambda: remove_stale_temps(self.settings.resolved_export_dir))
@@ -116,7 +126,7 @@ class AnalyticsExportService:
         return self.settings.resolved_export_dir
 
     @property
-    def repository(self) -> AdminAnalyticsOptimizedRepository:
+    def repository(self) -> SourceRepository:
         """The repository, opened on first use (blocking: may create the demo database)."""
         with self._lock:
             if self._repository is None:
@@ -125,7 +135,7 @@ class AnalyticsExportService:
                 self._repository = open_source(self.settings, clock=self._clock)
             return self._repository
 
-    def validate_export_options(self, options: Any) -> bool:
+    def validate_export_options(self, options: object) -> bool:
         """True when the format is known (csv, json) and the date range starts before it ends."""
         return validate_export_options(options)
 
@@ -177,7 +187,7 @@ class AnalyticsExportService:
             dataset, self.write_file, dataset, destination, options, size=size, on_progress=on_progress
         )
 
-    async def _interruptible(self, dataset: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    async def _interruptible(self, dataset: str, fn: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
         try:
             return await to_thread_interruptible(fn, *args, **kwargs)
         except asyncio.CancelledError:
@@ -194,7 +204,7 @@ class AnalyticsExportService:
             check_count(size, _SIZE_NAMES.get(dataset, "size"), maximum=_SIZE_MAXIMUMS.get(dataset, 1_000_000_000))
         return options
 
-    def fetch(self, dataset: str, options: ExportOptions, size: int | None = None) -> Any:
+    def fetch(self, dataset: str, options: ExportOptions, size: int | None = None) -> Sequence[Row] | Sections:
         """The dataset's rows (a dict of sections for `comprehensive`), from the repository."""
         repo = self.repository
         rng = options.date_range
@@ -208,13 +218,13 @@ class AnalyticsExportService:
                 "recentActivity": repo.recent_activity(sizes["recent-activity"], date_range=rng),
             }
         size = size if size is not None else default_size(dataset, rng)
-        method: Callable[..., list[dict[str, Any]]] = {
+        methods: dict[str, Callable[[int, DateRange | None], Sequence[Row]]] = {
             "user-growth": repo.user_growth,
             "activity-trends": repo.activity_trends,
             "top-items": repo.top_items,
             "recent-activity": repo.recent_activity,
-        }[dataset]
-        return method(size, date_range=rng)
+        }
+        return methods[dataset](size, rng)
 
     def render(self, dataset: str, options: ExportOptions, size: int | None = None) -> ExportResult:
         """Fetch and render one export in memory (blocking)."""
@@ -244,44 +254,40 @@ class AnalyticsExportService:
         options = self._checked(dataset, options, size)
         self.open()
         now = self._clock.now()
-        unique = False
-        chosen = False  # a path the caller named (not the export directory's generated name)
-        if destination is None:
-            destination = self.export_dir / build_filename(dataset, now, options)
-            unique = True
-        elif isinstance(destination, (str, Path)):
-            destination = Path(destination).expanduser()
-            if destination.is_dir():
-                destination = destination / build_filename(dataset, now, options)
-                unique = True
-            chosen = True
-        if isinstance(destination, Path) and chosen:
-            self._refuse_own_database(destination)
-        in_place = isinstance(destination, Path) and is_special_file(destination)
-        if isinstance(destination, Path) and in_place:
-            with write_in_place(destination) as fh:
-                rows, size_written, metadata = self._write_to(fh, dataset, options, size, now, on_progress)
-            path: Path | None = destination
-        elif isinstance(destination, Path):
-            atomic = AtomicFile(
-                destination, overwrite=overwrite and not unique, unique=unique, make_dirs=not chosen
-            )
-            with atomic as fh:
-                rows, size_written, metadata = self._write_to(fh, dataset, options, size, now, on_progress)
-            path = atomic.path
-        else:
-            rows, size_written, metadata = self._write_to(destination, dataset, options, size, now, on_progress)
-            path = None
+
+        def write(sink: IO[bytes]) -> tuple[int, int, ExportMetadata | None]:
+            return self._write_to(sink, dataset, options, size, now, on_progress)
+
+        if destination is not None and not isinstance(destination, (str, Path)):
+            rows, written, metadata = write(destination)
+            return FileExport(None, rows, written, metadata, None)
+        target = self._target(dataset, destination, options, now)
+        path = target.path
+        if target.chosen:
+            self._refuse_own_database(path)
+        if is_special_file(path):
+            with write_in_place(path) as fh:
+                rows, written, metadata = write(fh)
+            return FileExport(path, rows, written, metadata, None, in_place=True)
+        atomic = AtomicFile(
+            path, overwrite=overwrite and not target.unique, unique=target.unique, make_dirs=not target.chosen
+        )
+        with atomic as fh:
+            rows, written, metadata = write(fh)
         meta_path = None
-        if in_place:
-            return FileExport(path, rows, size_written, metadata, None, in_place=True)
-        if path is not None and metadata is not None and options.format == "csv":
-            try:
-                meta_path = write_atomic(sidecar_path(path), (dumps(metadata) + "\n").encode("utf-8"))
-            except BaseException:
-                path.unlink(missing_ok=True)  # all or nothing: no export without its metadata
-                raise
-        return FileExport(path, rows, size_written, metadata, meta_path)
+        if metadata is not None and options.format == "csv":
+            meta_path = _write_sidecar(atomic.path, metadata)
+        return FileExport(atomic.path, rows, written, metadata, meta_path)
+
+    def _target(self, dataset: str, destination: Path | str | None, options: ExportOptions, now: datetime) -> _Target:
+        """Where write_file writes: the export directory under the generated name (None), a
+        named directory under the generated name, or the named file."""
+        if destination is None:
+            return _Target(self.export_dir / build_filename(dataset, now, options), chosen=False, unique=True)
+        path = Path(destination).expanduser()
+        if path.is_dir():
+            return _Target(path / build_filename(dataset, now, options), chosen=True, unique=True)
+        return _Target(path, chosen=True, unique=False)
 
     def _refuse_own_database(self, destination: Path) -> None:
         from tui_analytics.data.dbfiles import own_database
@@ -298,7 +304,7 @@ class AnalyticsExportService:
         size: int | None,
         now: datetime,
         on_progress: ProgressFn | None,
-    ) -> tuple[int, int, dict[str, Any] | None]:
+    ) -> tuple[int, int, ExportMetadata | None]:
         if dataset == "recent-activity":
             rows = self.repository.iter_recent_activity(size, date_range=options.date_range)
             return stream_rows(
@@ -312,6 +318,15 @@ class AnalyticsExportService:
         if on_progress is not None:
             on_progress(result.record_count, len(data))
         return result.record_count, len(data), result.metadata
+
+
+def _write_sidecar(path: Path, metadata: ExportMetadata) -> Path:
+    """A CSV export's metadata beside it; on failure the export goes too (no export without its metadata)."""
+    try:
+        return write_atomic(sidecar_path(path), (dumps(metadata) + "\n").encode("utf-8"))
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
 
 
 def default_size(dataset: str, date_range: DateRange | None, default: int | None = None) -> int:
@@ -340,55 +355,3 @@ def capped_note(dataset: str, rows: int, size: int | None, more: str = "--limit 
 _SIZE_NAMES = {"user-growth": "months", "activity-trends": "days", "top-items": "limit", "recent-activity": "limit"}
 # A century back at most: further, the dates run out of the calendar (year 1).
 _SIZE_MAXIMUMS = {"user-growth": 1200, "activity-trends": 36_600}
-
-
-def comprehensive_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
-    """The comprehensive report as one table: a `section` column, then `<section>.<column>` columns."""
-    rows: list[dict[str, Any]] = [{"section": "summary", "summary": report.get("summary", {})}]
-    for key in SECTION_KEYS.values():
-        if key == "summary":
-            continue
-        rows.extend({"section": key, key: row} for row in report.get(key, []))
-    return rows
-
-
-def render_export(dataset: str, data: Any, options: ExportOptions, when: datetime) -> ExportResult:
-    """Turn fetched data into an ExportResult (CSV or JSON text, gzip bytes when compressed)."""
-    if dataset == "comprehensive":
-        table = comprehensive_rows(data)
-        count = len(table)
-    else:
-        table = data
-        count = len(data)
-    metadata = None
-    if options.include_metadata:
-        metadata = build_metadata(
-            generated_at=when, date_range=options.date_range, total_records=count, export_format=options.format
-        )
-    if options.format == "csv":
-        text, _ = rows_to_csv(table, columns=_empty_header(dataset), bom=options.excel_bom)
-    else:
-        text = dumps(document(data, metadata)) + "\n"
-    payload: str | bytes = text
-    if options.compression:
-        payload = gzip.compress(text.encode("utf-8"), compresslevel=GZIP_LEVEL, mtime=int(when.timestamp()))
-    size = len(payload) if isinstance(payload, bytes) else len(text.encode("utf-8"))
-    return ExportResult(
-        data=payload,
-        filename=build_filename(dataset, when, options),
-        content_type=CONTENT_TYPES[options.format],
-        size=size,
-        timestamp=when,
-        dataset=dataset,
-        format=options.format,
-        record_count=count,
-        metadata=metadata,
-        content_encoding="gzip" if options.compression else None,
-    )
-
-
-def _empty_header(dataset: str) -> tuple[str, ...]:
-    if dataset == "comprehensive":
-        return ("section",) + tuple(f"summary.{c}" for c in DATASET_COLUMNS["summary"])
-    return DATASET_COLUMNS[dataset]
-

@@ -2,22 +2,26 @@
 
 Rows go one at a time through the CSV/JSON writer, a UTF-8 text layer and
 (optionally) gzip into the sink; nothing holds more than a buffer's worth.
-A source that offers `column_batches()` (recent activity) is written to CSV a
-fetched batch at a time, with no dict per row.
+Recent activity (a RecentActivityStream) is written to CSV a fetched batch at
+a time, with no dict per row.
 """
 
 from __future__ import annotations
 
 import gzip
 import io
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import closing
 from datetime import datetime
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING
 
+from tui_analytics.data.source.recent_stream import RecentActivityStream
 from tui_analytics.export.csvfmt import CsvStreamWriter
-from tui_analytics.export.jsonfmt import JsonStreamWriter, build_metadata
+from tui_analytics.export.jsonfmt import ExportMetadata, JsonStreamWriter, build_metadata
 from tui_analytics.export.options import ExportOptions
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 ProgressFn = Callable[[int, int], None]  # (rows written, bytes written)
 
@@ -37,8 +41,8 @@ class _CountingSink(io.RawIOBase):
     def writable(self) -> bool:
         return True
 
-    def write(self, data: Any) -> int:
-        n = len(data)
+    def write(self, data: ReadableBuffer) -> int:
+        n = memoryview(data).nbytes
         self._sink.write(data)
         self.count += n
         return n
@@ -48,49 +52,33 @@ class _CountingSink(io.RawIOBase):
 
 
 def stream_rows(
-    rows: Iterable[Mapping[str, Any]],
+    rows: Iterable[Mapping[str, object]],
     sink: IO[bytes],
     options: ExportOptions,
     *,
     generated_at: datetime,
     empty_columns: Iterable[str] = (),
     on_progress: ProgressFn | None = None,
-) -> tuple[int, int, dict[str, Any] | None]:
+) -> tuple[int, int, ExportMetadata | None]:
     """Write rows to `sink`; returns (rows, bytes written, metadata or None).
 
     The sink is flushed, not closed. JSON with metadata puts the block after the
     data (see JsonStreamWriter); CSV metadata is returned for the caller to store
     beside the file.
     """
-    counter = _CountingSink(sink)
-    raw: IO[bytes] = counter  # type: ignore[assignment]
-    zipper: gzip.GzipFile | None = None
-    if options.compression:
-        zipper = gzip.GzipFile(fileobj=raw, mode="wb", compresslevel=GZIP_LEVEL, mtime=int(generated_at.timestamp()))
-        raw = zipper  # type: ignore[assignment]
-    # TextIOWrapper hands its encoder output on in 8 KiB pieces; a buffer in between
-    # makes those 64 KiB writes, so the Python-level counting sink runs 8x less often.
-    buffered = io.BufferedWriter(raw, buffer_size=WRITE_BUFFER)
-    text = io.TextIOWrapper(buffered, encoding="utf-8", newline="", write_through=False)
+    layers = _Layers(sink, options.compression, int(generated_at.timestamp()))
     writer: CsvStreamWriter | JsonStreamWriter
     if options.format == "csv":
-        writer = CsvStreamWriter(text, bom=options.excel_bom, empty_columns=empty_columns)
+        writer = CsvStreamWriter(layers.text, bom=options.excel_bom, empty_columns=empty_columns)
     else:
-        writer = JsonStreamWriter(text, with_metadata=options.include_metadata)
-    batches = getattr(rows, "column_batches", None)
-    if isinstance(writer, CsvStreamWriter) and batches is not None:
-        # Column batches (RecentActivityStream): one writerows call per fetched batch.
-        names = rows.columns  # type: ignore[attr-defined]
-        with closing(batches()) as source:
-            for columns in source:
-                if on_progress is not None:  # report at the same row counts as row by row
-                    columns = _write_up_to_marks(writer, names, columns, lambda: on_progress(writer.rows, counter.count))
-                writer.write_columns(names, columns)
+        writer = JsonStreamWriter(layers.text, with_metadata=options.include_metadata)
+    report: Callable[[], None] | None = None
+    if on_progress is not None:
+        report = lambda: on_progress(writer.rows, layers.counter.count)
+    if isinstance(writer, CsvStreamWriter) and isinstance(rows, RecentActivityStream):
+        _write_batches(writer, rows, report)  # one writerows call per fetched batch, no dict per row
     else:
-        for row in rows:
-            writer.write(row)
-            if on_progress is not None and writer.rows % PROGRESS_EVERY_ROWS == 0:
-                on_progress(writer.rows, counter.count)
+        _write_rows(writer, rows, report)
     metadata = None
     if options.include_metadata:
         metadata = build_metadata(
@@ -103,19 +91,60 @@ def stream_rows(
         writer.finish(metadata)
     else:
         writer.finish()
-    text.flush()
-    text.detach()  # leave the sink open for the caller
-    buffered.flush()
-    buffered.detach()
-    if zipper is not None:
-        zipper.close()  # writes the gzip trailer; does not close the fileobj
-    counter.flush()
-    if on_progress is not None:
-        on_progress(writer.rows, counter.count)
-    return writer.rows, counter.count, metadata
+    layers.close()
+    if report is not None:
+        report()
+    return writer.rows, layers.counter.count, metadata
 
 
-def _write_up_to_marks(writer: CsvStreamWriter, names: Any, columns: Any, report: Callable[[], None]) -> Any:
+class _Layers:
+    """What lies between a writer and the sink: text, UTF-8, a write buffer, gzip (optional), a byte counter."""
+
+    def __init__(self, sink: IO[bytes], compression: bool, mtime: int) -> None:
+        self.counter = _CountingSink(sink)
+        raw: io.RawIOBase = self.counter
+        self._zipper: gzip.GzipFile | None = None
+        if compression:
+            self._zipper = gzip.GzipFile(fileobj=self.counter, mode="wb", compresslevel=GZIP_LEVEL, mtime=mtime)
+            raw = self._zipper  # type: ignore[assignment]  # a buffered file, written like a raw one
+        # TextIOWrapper hands its encoder output on in 8 KiB pieces; a buffer in between
+        # makes those 64 KiB writes, so the Python-level counting sink runs 8x less often.
+        self._buffered = io.BufferedWriter(raw, buffer_size=WRITE_BUFFER)
+        self.text = io.TextIOWrapper(self._buffered, encoding="utf-8", newline="", write_through=False)
+
+    def close(self) -> None:
+        """Flush every layer, leaving the sink open for the caller."""
+        self.text.flush()
+        self.text.detach()
+        self._buffered.flush()
+        self._buffered.detach()
+        if self._zipper is not None:
+            self._zipper.close()  # writes the gzip trailer; does not close the fileobj
+        self.counter.flush()
+
+
+def _write_rows(
+    writer: CsvStreamWriter | JsonStreamWriter, rows: Iterable[Mapping[str, object]], report: Callable[[], None] | None
+) -> None:
+    for row in rows:
+        writer.write(row)
+        if report is not None and writer.rows % PROGRESS_EVERY_ROWS == 0:
+            report()
+
+
+def _write_batches(writer: CsvStreamWriter, rows: RecentActivityStream, report: Callable[[], None] | None) -> None:
+    names = rows.columns
+    with closing(rows.column_batches()) as batches:
+        for columns in batches:
+            rest: Sequence[Sequence[object]] = columns
+            if report is not None:  # report at the same row counts as row by row
+                rest = _write_up_to_marks(writer, names, columns, report)
+            writer.write_columns(names, rest)
+
+
+def _write_up_to_marks(
+    writer: CsvStreamWriter, names: Sequence[str], columns: Sequence[Sequence[object]], report: Callable[[], None]
+) -> Sequence[Sequence[object]]:
     """Write the part of a column batch that reaches each multiple of PROGRESS_EVERY_ROWS, reporting
     there; returns the rest."""
     count = len(columns[0]) if columns else 0

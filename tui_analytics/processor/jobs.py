@@ -1,7 +1,7 @@
 """The six jobs: what each run fetches and which cache keys it fills.
 
 Each job is a coroutine on the event loop; every query goes through
-`ctx.query(...)`, which runs the repository method in a worker thread. Cache
+`ctx.query(fetch, ...)`, which calls `fetch(repository)` in a worker thread. Cache
 keys begin with the job id so `invalidate_cache("user-growth*")` matches them.
 A dataset whose refresh fails keeps its last good value, marked stale, and the
 run fails with the error; the job's other datasets are still refreshed.
@@ -9,28 +9,34 @@ run fails with the error; the job's other datasets are still refreshed.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from tui_analytics.processor.models import JobSpec
 from tui_analytics.runtime.errors import one_line
 from tui_analytics.runtime.memory import process_memory
 
 if TYPE_CHECKING:  # pragma: no cover
+    from tui_analytics.data.source.protocol import SourceRepository
+    from tui_analytics.data.source.rows import ActivityTrendRow, RecentActivityRow, Summary, TopItemRow, UserGrowthRow
     from tui_analytics.processor.processor import AnalyticsBackgroundProcessor
+
+    # What a dataset key holds: a list of rows, or the summary.
+    Dataset = list[UserGrowthRow] | list[ActivityTrendRow] | list[TopItemRow] | list[RecentActivityRow] | Summary
 
 
 class JobError(Exception):
     """A run failed; the message is what the Jobs pane shows."""
 
 
-# cache key -> (repository method, keyword arguments)
-DATASETS: dict[str, tuple[str, dict[str, Any]]] = {
-    "user-growth:12": ("user_growth", {"months": 12}),
-    "activity-trends:7": ("activity_trends", {"days": 7}),
-    "activity-trends:30": ("activity_trends", {"days": 30}),
-    "activity-trends:summary": ("summary", {}),
-    "top-items:10": ("top_items", {"limit": 10}),
-    "recent-activity:20": ("recent_activity", {"limit": 20}),
+# cache key -> the repository call that fills it
+DATASETS: dict[str, Callable[[SourceRepository], Dataset]] = {
+    "user-growth:12": lambda repository: repository.user_growth(months=12),
+    "activity-trends:7": lambda repository: repository.activity_trends(days=7),
+    "activity-trends:30": lambda repository: repository.activity_trends(days=30),
+    "activity-trends:summary": lambda repository: repository.summary(),
+    "top-items:10": lambda repository: repository.top_items(limit=10),
+    "recent-activity:20": lambda repository: repository.recent_activity(limit=20),
 }
 
 PERFORMANCE_KEY = "performance-metrics"
@@ -41,23 +47,22 @@ def describe(exc: BaseException) -> str:
     return one_line(exc, with_type=not isinstance(exc, JobError))
 
 
-async def warm(ctx: AnalyticsBackgroundProcessor, job_id: str) -> dict[str, Any]:
+async def warm(ctx: AnalyticsBackgroundProcessor, job_id: str) -> dict[str, object]:
     """Refresh every dataset key of a job; one failing dataset does not stop the others."""
     keys = [key for key in DATASETS if key.startswith(job_id + ":")]
     ttl = ctx.ttl_for(job_id)
     rows: dict[str, int] = {}
     failed: dict[str, list[str]] = {}  # message -> the keys that failed with it
     for key in keys:
-        method, kwargs = DATASETS[key]
         try:
-            value = await ctx.query(method, **kwargs)
+            value = await ctx.query(DATASETS[key], key)
         except Exception as exc:  # recorded on the run and on the stale entry
             message = ctx.describe_error(exc)
             ctx.cache.mark_failed(key, message)
             failed.setdefault(message, []).append(key)
             continue
         ctx.cache.set(key, value, ttl=ttl)
-        rows[key] = len(value) if isinstance(value, (list, dict)) else 1
+        rows[key] = len(value)  # rows of a list; the summary's fields
     if failed:
         # One cause (a locked or unreachable database) fails every key alike: say it once.
         if len(failed) == 1 and len(next(iter(failed.values()))) == len(keys):
@@ -73,12 +78,12 @@ def _scheduler_state() -> str:
     return scheduling.state()
 
 
-async def performance_metrics(ctx: AnalyticsBackgroundProcessor) -> dict[str, Any]:
+async def performance_metrics(ctx: AnalyticsBackgroundProcessor) -> dict[str, object]:
     """Measure, not invent: DB round trip, cache counters, loop lag, memory, scheduler state."""
     await ctx.poll_requests()  # job settings changed by other processes (a missed channel event)
     error: str | None = None
     try:
-        latency: float | None = round(float(await ctx.query("ping")), 2)
+        latency: float | None = round(float(await ctx.query(lambda repository: repository.ping(), "ping")), 2)
     except Exception as exc:
         latency, error = None, ctx.describe_error(exc)
     stats = ctx.cache.stats()
@@ -86,7 +91,7 @@ async def performance_metrics(ctx: AnalyticsBackgroundProcessor) -> dict[str, An
     import asyncio  # here, not at the top: listing the jobs (the CLI's --help) must stay cheap
 
     memory = await asyncio.to_thread(process_memory)
-    value: dict[str, Any] = {
+    value: dict[str, object] = {
         "measuredAt": ctx.clock.now().isoformat(),
         "databaseLatencyMs": latency,
         "databaseError": error,
@@ -110,7 +115,7 @@ async def performance_metrics(ctx: AnalyticsBackgroundProcessor) -> dict[str, An
     return value
 
 
-async def cache_cleanup(ctx: AnalyticsBackgroundProcessor) -> dict[str, Any]:
+async def cache_cleanup(ctx: AnalyticsBackgroundProcessor) -> dict[str, object]:
     """Drop expired cache entries and old history rows; stamps last_cleanup only on success."""
     expired = ctx.cache.expire()
     pruned = await ctx.prune_history()
@@ -118,19 +123,19 @@ async def cache_cleanup(ctx: AnalyticsBackgroundProcessor) -> dict[str, Any]:
     return {"expired": expired, "prunedRuns": pruned}
 
 
-async def _user_growth(ctx: AnalyticsBackgroundProcessor) -> dict[str, Any]:
+async def _user_growth(ctx: AnalyticsBackgroundProcessor) -> dict[str, object]:
     return await warm(ctx, "user-growth")
 
 
-async def _activity_trends(ctx: AnalyticsBackgroundProcessor) -> dict[str, Any]:
+async def _activity_trends(ctx: AnalyticsBackgroundProcessor) -> dict[str, object]:
     return await warm(ctx, "activity-trends")
 
 
-async def _top_items(ctx: AnalyticsBackgroundProcessor) -> dict[str, Any]:
+async def _top_items(ctx: AnalyticsBackgroundProcessor) -> dict[str, object]:
     return await warm(ctx, "top-items")
 
 
-async def _recent_activity(ctx: AnalyticsBackgroundProcessor) -> dict[str, Any]:
+async def _recent_activity(ctx: AnalyticsBackgroundProcessor) -> dict[str, object]:
     return await warm(ctx, "recent-activity")
 
 

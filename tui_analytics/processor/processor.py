@@ -20,9 +20,9 @@ import asyncio
 import itertools
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, EVENT_JOB_SUBMITTED, JobEvent
 from apscheduler.jobstores.base import JobLookupError
@@ -67,7 +67,12 @@ from tui_analytics.runtime.events import (
 from tui_analytics.runtime.once import Once
 from tui_analytics.runtime.retry import RetryPolicy, retry_async
 
+if TYPE_CHECKING:
+    from tui_analytics.data.source.protocol import SourceRepository
+
 log = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 _instance_ids = itertools.count(1)
 
@@ -89,7 +94,7 @@ class AnalyticsBackgroundProcessor(JobControlMixin):
         self,
         settings: Settings | None = None,
         *,
-        repository: Any | None = None,
+        repository: SourceRepository | None = None,
         clock: Clock | None = None,
         bus: EventBus | None = None,
         state_engine: Any | None = None,
@@ -105,7 +110,7 @@ class AnalyticsBackgroundProcessor(JobControlMixin):
         self.clock: Clock = clock or SYSTEM_CLOCK
         self.bus = bus or default_bus()
         self.auto_sync_disabled = self.settings.disable_auto_sync
-        self._repository = repository
+        self._repository: SourceRepository | None = repository
         self._repository_lock = threading.Lock()
         self._state_engine: Any = state_engine  # opened by open() when not given
         self._opening = Once(self._open_state)
@@ -388,30 +393,32 @@ class AnalyticsBackgroundProcessor(JobControlMixin):
 
     # what jobs use ---------------------------------------------------------------
 
-    async def get_repository(self) -> Any:
+    async def get_repository(self) -> SourceRepository:
         """The source repository, opened on first use in a thread (it may build the demo database)."""
         if self._repository is None:
-            await asyncio.to_thread(self._open_repository)
+            return await asyncio.to_thread(self._open_repository)
         return self._repository
 
-    def _open_repository(self) -> None:
+    def _open_repository(self) -> SourceRepository:
         with self._repository_lock:
             if self._repository is None:
                 from tui_analytics.data.source.opening import open_source
 
                 self._repository = open_source(self.settings, clock=self.clock)
+            return self._repository
 
-    async def query(self, method: str, **kwargs: Any) -> Any:
-        """Call a repository method in a worker thread; transient failures retry the whole call.
+    async def query(self, fetch: Callable[[SourceRepository], T], what: str) -> T:
+        """`fetch(repository)` in a worker thread; transient failures retry the whole call.
+        `what` names the query in the log.
 
         Cancelling the caller (the app quits) stops the thread's statement too.
         """
 
-        async def unit() -> Any:
+        async def unit() -> T:
             repository = await self.get_repository()
-            return await to_thread_interruptible(getattr(repository, method), **kwargs)
+            return await to_thread_interruptible(fetch, repository)
 
-        return await retry_async(unit, self.retry, what=f"{method} query", on_retry=self._count_retry)
+        return await retry_async(unit, self.retry, what=f"{what} query", on_retry=self._count_retry)
 
     def _count_retry(self, _attempt: int, _exc: BaseException) -> None:
         self.retries += 1

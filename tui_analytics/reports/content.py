@@ -14,18 +14,21 @@ Blocking: call `build_report` from a worker thread.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from tui_analytics.export import CONTENT_TYPES, ExportOptions, ExportResult, build_metadata, rows_to_csv
-from tui_analytics.export.jsonfmt import document, dumps
+from tui_analytics.export.jsonfmt import ExportMetadata, document, dumps
 from tui_analytics.export.options import DATASET_COLUMNS, SECTION_KEYS
-from tui_analytics.export.service import render_export
+from tui_analytics.export.render import Row, Sections, render_export
 from tui_analytics.reports.models import ReportTemplate
 from tui_analytics.runtime.daterange import DateRange
 from tui_analytics.runtime.errors import one_line
 from tui_analytics.runtime.memory import process_memory
+
+if TYPE_CHECKING:
+    from tui_analytics.data.source.protocol import SourceRepository
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +40,15 @@ COMPREHENSIVE_RECENT_ACTIVITY = 100
 COMPREHENSIVE = ("summary", "user-growth", "activity-trends", "top-items", "recent-activity")
 SECTION_ORDER = COMPREHENSIVE + ("performance",)
 
-PerformanceSource = Callable[[Any, str], dict[str, Any]]
+# The performance section: measured through the repository, given the scheduler's state.
+PerformanceSource = Callable[["SourceRepository", str], dict[str, object]]
+
+
+class ReportMetadata(ExportMetadata):
+    """A report's metadata block: the export's, then the template it was made from."""
+
+    reportTemplate: str
+    reportName: str
 
 
 def expand_datasets(datasets: list[str]) -> list[str]:
@@ -62,18 +73,18 @@ def section_key(dataset: str) -> str:
 
 
 def fetch_sections(
-    repository: Any,
+    repository: SourceRepository,
     datasets: list[str],
     date_range: DateRange,
     *,
     performance: PerformanceSource | None = None,
     scheduler_state: str = "unknown",
-) -> dict[str, Any]:
+) -> dict[str, Row | Sequence[Row]]:
     """The rows of every dataset the template lists, keyed by the export's section names."""
     months, days = period_sizes(date_range)
     names = expand_datasets(datasets)
     recent = RECENT_ACTIVITY if "recent-activity" in datasets else COMPREHENSIVE_RECENT_ACTIVITY
-    out: dict[str, Any] = {}
+    out: dict[str, Row | Sequence[Row]] = {}
     for name in names:
         if name == "summary":
             out[section_key(name)] = repository.summary(date_range=date_range)
@@ -90,19 +101,35 @@ def fetch_sections(
     return out
 
 
+class JobCounts(Protocol):
+    """The processor's job metrics, as a report's performance section reads them."""
+
+    @property
+    def total_jobs(self) -> int: ...
+    @property
+    def successful_jobs(self) -> int: ...
+    @property
+    def failed_jobs(self) -> int: ...
+    @property
+    def average_job_duration_ms(self) -> float: ...
+
+
 class JobFigures(Protocol):
     """What a report's performance section reads from the background processor."""
 
-    latest_performance: dict[str, Any] | None
+    @property
+    def latest_performance(self) -> Mapping[str, object] | None: ...
 
-    def get_job_metrics(self) -> Any: ...
+    def get_job_metrics(self) -> JobCounts: ...
 
 
-def performance_figures(repository: Any, scheduler_state: str, jobs: JobFigures | None = None) -> dict[str, Any]:
+def performance_figures(
+    repository: SourceRepository, scheduler_state: str, jobs: JobFigures | None = None
+) -> dict[str, object]:
     """Performance figures measured now, plus the processor's latest ones when one is given
     (without one: a report made by a process that runs no jobs). The composition root binds
     `jobs` to its own processor for the reports service."""
-    figures: dict[str, Any] = {}
+    figures: dict[str, object] = {}
     if jobs is not None:
         figures.update(jobs.latest_performance or {})
         try:
@@ -128,7 +155,7 @@ def performance_figures(repository: Any, scheduler_state: str, jobs: JobFigures 
     return figures
 
 
-def render_report(template: ReportTemplate, sections: dict[str, Any], date_range: DateRange, when: datetime) -> ExportResult:
+def render_report(template: ReportTemplate, sections: Sections, date_range: DateRange, when: datetime) -> ExportResult:
     """Render fetched sections in the template's format, with its metadata choice.
 
     The metadata block is the export's (generatedAt, dateRange, totalRecords,
@@ -137,9 +164,11 @@ def render_report(template: ReportTemplate, sections: dict[str, Any], date_range
     """
     options = ExportOptions(format=template.format, date_range=date_range, include_metadata=False)
     names = [name for name in SECTION_ORDER if section_key(name) in sections]
-    data: Any = sections
+    data: Sequence[Row] | Sections = sections
     if len(names) == 1 and names[0] in DATASET_COLUMNS and names[0] != "summary":
-        data = sections[section_key(names[0])]
+        rows = sections[section_key(names[0])]
+        assert not isinstance(rows, Mapping)  # a dataset's rows: only the summary and performance are one mapping
+        data = rows
         result = render_export(names[0], data, options, when)
     elif names == list(COMPREHENSIVE):
         result = render_export("comprehensive", sections, options, when)
@@ -160,10 +189,13 @@ def render_report(template: ReportTemplate, sections: dict[str, Any], date_range
             record_count=len(table),
         )
     if template.include_metadata:
-        metadata = build_metadata(
-            generated_at=when, date_range=date_range, total_records=result.record_count, export_format=template.format
+        metadata = ReportMetadata(
+            **build_metadata(
+                generated_at=when, date_range=date_range, total_records=result.record_count, export_format=template.format
+            ),
+            reportTemplate=template.id,
+            reportName=template.name,
         )
-        metadata.update(reportTemplate=template.id, reportName=template.name)
         result.metadata = metadata
         if template.format == "json":  # JSON carries its metadata block inside the document
             text = dumps(document(data, metadata)) + "\n"
@@ -172,11 +204,11 @@ def render_report(template: ReportTemplate, sections: dict[str, Any], date_range
     return result
 
 
-def section_rows(sections: dict[str, Any]) -> list[dict[str, Any]]:
+def section_rows(sections: Sections) -> list[dict[str, object]]:
     """Sections as one table: a `section` column, then `<section>.<column>` columns (as the comprehensive CSV)."""
-    rows: list[dict[str, Any]] = []
+    rows: list[dict[str, object]] = []
     for key, value in sections.items():
-        if isinstance(value, dict):
+        if isinstance(value, Mapping):
             rows.append({"section": key, key: value})
         else:
             rows.extend({"section": key, key: row} for row in value)
@@ -192,7 +224,7 @@ _ACTIVITY_FIGURES = {
 }
 
 
-def is_empty(sections: dict[str, Any]) -> bool:
+def is_empty(sections: Sections) -> bool:
     """True when no section holds data about the period: no activity, no new user, no row of a
     list (top items, recent activity). A report of performance figures alone is never empty."""
     seen = False
@@ -201,7 +233,7 @@ def is_empty(sections: dict[str, Any]) -> bool:
             continue
         seen = True
         figures = _ACTIVITY_FIGURES.get(key)
-        rows = [value] if isinstance(value, dict) else list(value or [])
+        rows = [value] if isinstance(value, Mapping) else list(value or [])
         if figures is None:
             if rows:
                 return False
@@ -211,7 +243,7 @@ def is_empty(sections: dict[str, Any]) -> bool:
 
 
 def build_report(
-    repository: Any,
+    repository: SourceRepository,
     template: ReportTemplate,
     date_range: DateRange,
     when: datetime,

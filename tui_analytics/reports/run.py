@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui_analytics.config.settings import Settings
 from tui_analytics.data.querylimits import to_thread_interruptible
@@ -34,6 +34,9 @@ from tui_analytics.runtime.daterange import DateRange
 from tui_analytics.runtime.errors import one_line
 from tui_analytics.runtime.events import REPORT_FAILED, REPORT_FINISHED, REPORT_STARTED
 from tui_analytics.runtime.retry import RetryPolicy, retry_async
+
+if TYPE_CHECKING:
+    from tui_analytics.data.source.protocol import SourceRepository
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +69,7 @@ class ReportRunner:
         publish: Callable[..., None],
         *,
         export_service: Any = None,
-        repository: Any = None,
+        repository: SourceRepository | None = None,
         performance: PerformanceSource | None = None,
         retry: RetryPolicy | None = None,
     ) -> None:
@@ -87,7 +90,7 @@ class ReportRunner:
     def report_dir(self) -> Path:
         return self.settings.resolved_report_dir
 
-    def repository(self) -> Any:
+    def repository(self) -> SourceRepository:
         """The source repository: injected, the export service's, or opened now (blocking)."""
         with self._lock:
             if self._repository is None:

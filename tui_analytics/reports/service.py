@@ -21,7 +21,7 @@ import logging
 import threading
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta, timezone, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui_analytics.config.settings import Settings, load_settings
 from tui_analytics.data.state.locking import LockHolder, SchedulerLock
@@ -52,6 +52,9 @@ from tui_analytics.runtime.events import TEMPLATES_CHANGED, EventBus, ServiceEve
 from tui_analytics.runtime.once import Once
 from tui_analytics.runtime.retry import RetryPolicy
 
+if TYPE_CHECKING:
+    from tui_analytics.data.source.protocol import SourceRepository
+
 log = logging.getLogger(__name__)
 
 
@@ -73,7 +76,7 @@ class AnalyticsScheduledReportsService:
         export_service: Any = None,
         state_engine: Any = None,
         scheduler: Any = None,
-        repository: Any = None,
+        repository: SourceRepository | None = None,
         performance: PerformanceSource | None = None,
         auto_start: bool | None = None,
         scheduler_lock: SchedulerLock | None = None,

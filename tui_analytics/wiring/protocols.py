@@ -1,21 +1,25 @@
-"""The seams between the faces (dashboard, CLI) and the services.
+"""The seams between the dashboard and the services: what it calls on each.
 
-Each protocol is what a face may call on a service; the concrete services
-satisfy them structurally, and test fakes implement the same protocols. Model
+`ui/dashboard_services.py` holds the services by these protocols, so the type
+checker holds the concrete services (which satisfy them structurally) to exactly
+what the dashboard uses, and nothing more is declared here. The dashboard's tests
+run the real services, so no fake implements these. The CLI holds the concrete
+services. The seam the services themselves hold, the source database, is
+`data.source.protocol.SourceRepository` (a test fake implements that one). Model
 types are imported only for type checking, so importing this module is free.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date, datetime, tzinfo
+from datetime import date, tzinfo
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any, Protocol
+from typing import IO, TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from tui_analytics.alerts.models import AlertSummary
     from tui_analytics.data.state.locking import LockHolder
-    from tui_analytics.export.options import ExportOptions, ExportResult
+    from tui_analytics.export.options import ExportOptions
     from tui_analytics.export.service import FileExport
     from tui_analytics.processor.cache import CacheEntry, CacheStats
     from tui_analytics.processor.jobsettings import JobSetting
@@ -23,30 +27,18 @@ if TYPE_CHECKING:
     from tui_analytics.reports.backfill import BackfillResult, Progress
     from tui_analytics.reports.models import GeneratedReport, ReportStatistics, ReportTemplate, ScheduledReport
     from tui_analytics.runtime.daterange import DateRange
-    from tui_analytics.runtime.events import EventBus
-
-
-class AnalyticsCacheView(Protocol):
-    """The part of the analytics cache a face reads."""
-
-    def stats(self) -> CacheStats: ...
 
 
 class ProcessorService(Protocol):
-    """The background processor as the dashboard and the CLI use it."""
+    """The background processor as the dashboard uses it."""
 
-    # Read-only here (properties): a face reads these and never rebinds them.
+    # Read-only here (properties): the dashboard reads these and never rebinds them.
     @property
-    def bus(self) -> EventBus: ...
-    @property
-    def cache(self) -> AnalyticsCacheView: ...
-    @property
-    def latest_performance(self) -> dict[str, Any] | None: ...
+    def latest_performance(self) -> Mapping[str, object] | None: ...
     @property
     def read_only(self) -> bool: ...
 
     def get_job_statuses(self) -> list[JobStatus]: ...
-    def interval(self, job_id: str) -> float: ...
     async def pause_job(self, job_id: str) -> JobSetting: ...
     async def resume_job(self, job_id: str) -> JobSetting: ...
     async def set_job_interval(self, job_id: str, seconds: float | None) -> JobSetting: ...
@@ -60,28 +52,18 @@ class ProcessorService(Protocol):
     def scheduler_state(self) -> str: ...
     def toggle_scheduler(self) -> str: ...
     def lock_holder(self) -> LockHolder | None: ...
-    def claim_scheduler(self) -> bool: ...
-    def start(self) -> None: ...
-    def stop(self, *, interrupt: bool = False) -> None: ...
 
 
 class ReportsService(Protocol):
-    """The scheduled reports service as the dashboard and the CLI use it."""
-
-    @property
-    def bus(self) -> EventBus: ...
+    """The scheduled reports service as the dashboard uses it."""
 
     def get_report_templates(self) -> list[ReportTemplate]: ...
     def timezone_of(self, template: ReportTemplate) -> tzinfo: ...
-    def get_report_template(self, template_id: str) -> ReportTemplate: ...
-    def create_report_template(self, data: Mapping[str, Any] | None = None, /, **fields: Any) -> ReportTemplate: ...
+    def create_report_template(self, data: Mapping[str, object] | None = None, /, **fields: object) -> ReportTemplate: ...
     def update_report_template(
-        self, template_id: str, changes: Mapping[str, Any] | None = None, /, **fields: Any
+        self, template_id: str, changes: Mapping[str, object] | None = None, /, **fields: object
     ) -> ReportTemplate: ...
     def delete_report_template(self, template_id: str) -> bool: ...
-    def preview_schedule(
-        self, schedule: str = "daily", cron: str | None = None, timezone_name: str | None = None, n: int = 5
-    ) -> list[datetime]: ...
     async def generate_report(
         self, template: ReportTemplate | str | None = None, date_range: DateRange | None = None, *,
         template_id: str | None = None,
@@ -92,8 +74,6 @@ class ReportsService(Protocol):
         self, template: ReportTemplate | str, first: date, last: date, *, force: bool = False, deliver: bool = True,
         on_progress: Progress | None = None,
     ) -> BackfillResult: ...
-    def restart(self) -> None: ...
-    def stop(self, *, interrupt: bool = False) -> None: ...
 
 
 class AlertsService(Protocol):
@@ -103,13 +83,8 @@ class AlertsService(Protocol):
 
 
 class ExportService(Protocol):
-    """The export service as the dashboard and the CLI use it."""
+    """The export service as the dashboard uses it."""
 
-    @property
-    def export_dir(self) -> Path: ...
-
-    def validate_export_options(self, options: Any) -> bool: ...
-    def render(self, dataset: str, options: ExportOptions, size: int | None = None) -> ExportResult: ...
     def write_file(
         self, dataset: str, destination: Path | str | IO[bytes] | None, options: ExportOptions, *,
         size: int | None = None, on_progress: Callable[[int, int], None] | None = None, overwrite: bool = True,

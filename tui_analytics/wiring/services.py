@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from tui_analytics.alerts import AlertService
-    from tui_analytics.data.source.repository import AdminAnalyticsOptimizedRepository
+    from tui_analytics.data.source.protocol import SourceRepository
     from tui_analytics.export import AnalyticsExportService
     from tui_analytics.processor import AnalyticsBackgroundProcessor
     from tui_analytics.reports import AnalyticsScheduledReportsService
@@ -47,7 +47,7 @@ class Services:
         *,
         clock: Clock | None = None,
         bus: EventBus | None = None,
-        repository: AdminAnalyticsOptimizedRepository | None = None,
+        repository: SourceRepository | None = None,
         state_engine: Any = None,
         processor: AnalyticsBackgroundProcessor | None = None,
         export: AnalyticsExportService | None = None,
@@ -165,7 +165,7 @@ class Services:
                 found.append(bus)
         return found
 
-    def _performance(self, repository: Any, scheduler_state: str) -> dict[str, Any]:
+    def _performance(self, repository: SourceRepository, scheduler_state: str) -> dict[str, object]:
         # A report's performance section reads this process's processor, if it has one.
         from tui_analytics.reports.content import performance_figures
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import event, func, select
 from sqlalchemy.engine import Connection
+from sqlalchemy.engine.interfaces import DBAPICursor, ExecutionContext
 from sqlalchemy.exc import SQLAlchemyError
 
 from tui_analytics.config.source_mapping import ENTITIES
@@ -31,7 +32,7 @@ from tui_analytics.runtime.printable import printable
 from tui_analytics.runtime.redact import redact
 
 # The datasets as the dashboard's jobs ask for them.
-DATASETS: dict[str, Callable[[AdminAnalyticsOptimizedRepository], Any]] = {
+DATASETS: dict[str, Callable[[AdminAnalyticsOptimizedRepository], object]] = {
     "user-growth": lambda repo: repo.user_growth(12),
     "activity-trends": lambda repo: repo.activity_trends(30),
     "top-items": lambda repo: repo.top_items(10),
@@ -81,7 +82,7 @@ class CheckReport:
     def warnings(self) -> int:
         return sum(not p.ok for p in self.plans)
 
-    def as_dict(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, object]:
         return {
             "source": self.source, "mapped": self.mapped, "ok": self.ok, "error": self.error,
             "entities": [vars(e) for e in self.entities],
@@ -91,7 +92,7 @@ class CheckReport:
         }
 
 
-def _shown(value: Any) -> str:
+def _shown(value: object) -> str:
     text = redact(printable(str(value)))
     return text if len(text) <= 60 else text[:57] + "..."
 
@@ -120,7 +121,8 @@ def _captured(repo: AdminAnalyticsOptimizedRepository) -> Iterator[list[tuple[st
     seen: list[tuple[str, Any]] = []
     me = threading.get_ident()
 
-    def before(_conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool) -> None:
+    def before(_conn: Connection, _cursor: DBAPICursor, statement: str, parameters: Any,
+               _context: ExecutionContext | None, _many: bool) -> None:
         if threading.get_ident() == me:
             seen.append((statement, parameters))
 

@@ -15,14 +15,20 @@ import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any
+from typing import TypeVar
 
-from sqlalchemy import inspect, text
+from sqlalchemy import Table, inspect, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.schema import CreateTable, DropTable
 
 from tui_analytics.data.schema import activities, items, users
 from tui_analytics.runtime.errors import DatabaseError
+
+T = TypeVar("T")
+# Rows as inserted: users and items (id, name, email or category, created_at); activities
+# (id, user_id, item_id, action, created_at).
+NamedRow = tuple[int, str, str, datetime]
+ActivityRow = tuple[int, int, int, str, datetime]
 
 ACTIONS = ("view", "click", "like", "comment", "share", "purchase")
 ACTION_WEIGHTS = (62, 18, 9, 5, 3, 3)
@@ -97,16 +103,16 @@ def _signup_times(rng: random.Random, n: int, start: datetime, span: float) -> l
     return [start + timedelta(seconds=t) for t in times]
 
 
-def generate_users(rng: random.Random, spec: DemoSpec, start: datetime, span: float) -> list[tuple[Any, ...]]:
-    rows = []
+def generate_users(rng: random.Random, spec: DemoSpec, start: datetime, span: float) -> list[NamedRow]:
+    rows: list[NamedRow] = []
     for i, created in enumerate(_signup_times(rng, spec.users, start, span), start=1):
         first, last = rng.choice(_FIRST), rng.choice(_LAST)
         rows.append((i, f"{first} {last}", f"{first.lower()}.{last.lower()}{i}@example.com", created))
     return rows
 
 
-def generate_items(rng: random.Random, spec: DemoSpec, start: datetime) -> list[tuple[Any, ...]]:
-    rows = []
+def generate_items(rng: random.Random, spec: DemoSpec, start: datetime) -> list[NamedRow]:
+    rows: list[NamedRow] = []
     for i in range(1, spec.items + 1):
         name = f"{rng.choice(_ADJ)} {rng.choice(_NOUN)} {i}"
         rows.append((i, name, rng.choice(CATEGORIES), start - timedelta(days=rng.randint(1, 90))))
@@ -115,7 +121,7 @@ def generate_items(rng: random.Random, spec: DemoSpec, start: datetime) -> list[
 
 def generate_activities(
     rng: random.Random, spec: DemoSpec, start: datetime, end: datetime, signups: list[datetime]
-) -> Iterator[tuple[Any, ...]]:
+) -> Iterator[ActivityRow]:
     """Activity rows in time order: (id, user_id, item_id, action, created_at)."""
     days = max(1, (end - start).days + 1)
     day_starts = [start.replace(hour=0, minute=0, second=0) + timedelta(days=d) for d in range(days)]
@@ -159,11 +165,11 @@ def generate_activities(
             next_id += 1
 
 
-def _sqlite_ts(value: Any) -> Any:
+def _sqlite_ts(value: object) -> object:
     return value.strftime("%Y-%m-%d %H:%M:%S.%f") if isinstance(value, datetime) else value
 
 
-def _batched(rows: Iterator[tuple[Any, ...]], size: int) -> Iterator[list[tuple[Any, ...]]]:
+def _batched(rows: Iterator[T], size: int) -> Iterator[list[T]]:
     while True:
         batch = list(itertools.islice(rows, size))
         if not batch:
@@ -188,7 +194,7 @@ def _reset_tables(engine: Engine, replace: bool) -> None:
             conn.execute(CreateTable(table))  # indexes come after the load
 
 
-def _insert(engine: Engine, table: Any, rows: Iterator[tuple[Any, ...]], columns: list[str],
+def _insert(engine: Engine, table: Table, rows: Iterator[tuple[object, ...]], columns: list[str],
             progress: Callable[[int], None]) -> None:
     dialect = engine.dialect.name
     raw = engine.raw_connection()

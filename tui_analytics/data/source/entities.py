@@ -78,7 +78,9 @@ def _split(name: str) -> tuple[str | None, str]:
     return schema or None, bare
 
 
-def _table_entity(conn: Connection, mapping: SourceMapping, em: EntityMapping, url: str) -> tuple[Entity, dict[str, Any]]:
+def _table_entity(
+    conn: Connection, mapping: SourceMapping, em: EntityMapping, url: str
+) -> tuple[Entity, dict[str, TypeEngine[Any]]]:
     assert em.table is not None
     where = _where(mapping, em.entity)
     schema, bare = _split(em.table)
@@ -108,7 +110,9 @@ def _table_entity(conn: Connection, mapping: SourceMapping, em: EntityMapping, u
     return Entity(em.entity, em, source, cols, table_name=em.table, column_names=names), types
 
 
-def _query_entity(conn: Connection, mapping: SourceMapping, em: EntityMapping, url: str) -> tuple[Entity, dict[str, Any]]:
+def _query_entity(
+    conn: Connection, mapping: SourceMapping, em: EntityMapping, url: str
+) -> tuple[Entity, dict[str, TypeEngine[Any]]]:
     assert em.query is not None
     where = _where(mapping, em.entity)
     try:
@@ -140,16 +144,12 @@ def _entity(conn: Connection, mapping: SourceMapping, name: str, url: str) -> En
         where = f"{_where(mapping, name)} created_at" + (f" ({shown})" if shown and shown != "created_at" else "")
         try:
             stored = detect(conn, entity.source, time_col, where=where, configured=mapping.timestamps_of(name),
-                            zone=mapping.zone_of(name), sql_type=_type(types.get("created_at")))
+                            zone=mapping.zone_of(name), sql_type=types.get("created_at"))
         except SQLAlchemyError as exc:
             conn.rollback()
             raise SourceSchemaError(f"{where}: reading sample values failed: {describe_error(url, exc)}") from None
         entity.time = TimeColumn(time_col, stored, conn.dialect.name)
     return entity
-
-
-def _type(value: Any) -> TypeEngine[Any] | None:
-    return value if isinstance(value, TypeEngine) else None
 
 
 def resolve(engine: Engine, mapping: SourceMapping, url: str) -> Source:

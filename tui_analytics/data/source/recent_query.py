@@ -7,17 +7,18 @@ server-side cursor elsewhere.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Generator, Sequence
 from datetime import datetime, tzinfo
 from typing import Any
 
 from sqlalchemy import ColumnElement, bindparam, func, select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine, Row
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.sql import FromClause, Select
 
 from tui_analytics.data.engines import query_error
 from tui_analytics.data.source.entities import Entity, Source
-from tui_analytics.data.source.recent_stream import Columns, recent_columns
+from tui_analytics.data.source.recent_stream import RecentColumns, recent_columns
 from tui_analytics.runtime.daterange import DateRange
 
 # Rows per fetch from SQLite, whatever batch_size says: there is no round trip to
@@ -26,6 +27,8 @@ from tui_analytics.runtime.daterange import DateRange
 SQLITE_BATCH_ROWS = 256
 _STATEMENTS_KEPT = 64
 
+Bounds = tuple[datetime, datetime]  # [start, end) as aware UTC
+
 
 class RecentActivityQueries:
     """The recent-activity statements and their execution, for AdminAnalyticsOptimizedRepository."""
@@ -33,7 +36,7 @@ class RecentActivityQueries:
     engine: Engine
     zone: tzinfo
     _url: str
-    _statements: dict[tuple[Any, ...], Any]
+    _statements: dict[tuple[int | None, Bounds | None], Select]  # (limit, bounds) -> the recent-activity query
 
     @property
     def source(self) -> Source:
@@ -51,10 +54,10 @@ class RecentActivityQueries:
         stamp = self.source.activities.time
         return self.dialect in ("mysql", "mariadb") and stamp is not None and stamp.compare_form != "text"
 
-    def _bounds(self, date_range: DateRange | None) -> tuple[datetime, datetime] | None:
+    def _bounds(self, date_range: DateRange | None) -> Bounds | None:
         return None if date_range is None else date_range.bounds(self.zone)
 
-    def _newest_floor(self, limit: int, bounds: tuple[datetime, datetime] | None) -> Any:
+    def _newest_floor(self, limit: int, bounds: Bounds | None) -> Select:
         """The oldest of the newest `limit` activity times (NULL when there are none)."""
         acts = self.source.activities
         assert acts.time is not None
@@ -65,7 +68,7 @@ class RecentActivityQueries:
         window = newest.subquery("newest")
         return select(func.min(window.c.t))
 
-    def _recent_stmt(self, limit: int | None, bounds: tuple[datetime, datetime] | None) -> Any:
+    def _recent_stmt(self, limit: int | None, bounds: Bounds | None) -> Select:
         """The recent-activity query; kept per (limit, range), since building and hashing a new
         statement took half of a 20-row call (the dashboard's)."""
         key = (limit, bounds)
@@ -104,8 +107,7 @@ class RecentActivityQueries:
         self._statements[key] = stmt
         return stmt
 
-    def _recent_params(self, conn: Any, limit: int | None, bounds: tuple[datetime, datetime] | None
-                       ) -> dict[str, Any] | None:
+    def _recent_params(self, conn: Connection, limit: int | None, bounds: Bounds | None) -> dict[str, object] | None:
         """Bound values for the statement: the newest-rows floor where the dialect needs one.
 
         None when there is nothing to return (no activity in range)."""
@@ -114,12 +116,12 @@ class RecentActivityQueries:
         floor = conn.execute(self._newest_floor(limit, bounds)).scalar()
         return None if floor is None else {"newest_floor": floor}
 
-    def _stamps(self) -> Any:
+    def _stamps(self) -> Callable[[Sequence[Any]], Sequence[str | None]]:
         stamp = self.source.activities.time
         assert stamp is not None
         return stamp.stored.iso_column
 
-    def _recent_rows(self, limit: int, bounds: tuple[datetime, datetime] | None) -> list[Any]:
+    def _recent_rows(self, limit: int, bounds: Bounds | None) -> list[Row]:
         stmt = self._recent_stmt(limit, bounds)
         try:
             with self.engine.connect() as conn:
@@ -128,7 +130,8 @@ class RecentActivityQueries:
         except SQLAlchemyError as exc:
             raise query_error(self._url, exc) from None
 
-    def _recent_batches(self, limit: int | None, date_range: DateRange | None, batch_size: int) -> Iterator[Columns]:
+    def _recent_batches(self, limit: int | None, date_range: DateRange | None, batch_size: int
+                        ) -> Generator[RecentColumns, None, None]:
         if limit is not None:
             positive("limit", limit)
         bounds = self._bounds(date_range)
@@ -158,8 +161,8 @@ class RecentActivityQueries:
 
 
 def looked_up(
-    joined: Any, entity: Entity, key: ColumnElement[Any], wanted: dict[str, str]
-) -> tuple[Any, list[ColumnElement[Any]]]:
+    joined: FromClause, entity: Entity, key: ColumnElement[Any], wanted: dict[str, str]
+) -> tuple[FromClause, list[ColumnElement[Any]]]:
     """Columns (label -> canonical) of the `entity` row whose id is `key`, NULL where there is none.
 
     A mapped table is LEFT JOINed. A mapped query is read by one correlated subquery per

@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from datetime import time as clock_time
-from typing import Any
 
 from sqlalchemy import distinct, func, literal_column, select
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, Row
 from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.sql import Executable
 
 from tui_analytics.config.settings import mask_url, plain_zone
 from tui_analytics.config.source_mapping import BUILTIN, SourceMapping
@@ -29,6 +29,7 @@ from tui_analytics.data.engines import get_engine, query_error
 from tui_analytics.data.source.entities import DEFAULT_ACTION, Source, resolve
 from tui_analytics.data.source.recent_query import RecentActivityQueries, looked_up, positive
 from tui_analytics.data.source.recent_stream import RecentActivityStream, column_dicts, ident, recent_columns
+from tui_analytics.data.source.rows import ActivityTrendRow, RecentActivityRow, Summary, TopItemRow, UserGrowthRow
 from tui_analytics.data.timestamps import iso
 from tui_analytics.runtime.clock import SYSTEM_CLOCK, Clock
 from tui_analytics.runtime.daterange import DateRange
@@ -75,7 +76,7 @@ class AdminAnalyticsOptimizedRepository(RecentActivityQueries):
         self.zone = plain_zone(zone)
         self._source: Source | None = None
         self._lock = threading.Lock()
-        self._statements: dict[tuple[Any, ...], Any] = {}
+        self._statements = {}
 
     @property
     def url_masked(self) -> str:
@@ -92,14 +93,14 @@ class AdminAnalyticsOptimizedRepository(RecentActivityQueries):
 
     # -- helpers -----------------------------------------------------------
 
-    def _rows(self, stmt: Any) -> list[Any]:
+    def _rows(self, stmt: Executable) -> list[Row]:
         try:
             with self.engine.connect() as conn:
                 return list(conn.execute(stmt).all())  # one fetchall, not a fetchone per row
         except SQLAlchemyError as exc:
             raise query_error(self._url, exc) from None
 
-    def _midnight(self, day: Any) -> datetime:
+    def _midnight(self, day: date) -> datetime:
         """The start of a reporting-zone day, as aware UTC."""
         return datetime.combine(day, clock_time.min, tzinfo=self.zone).astimezone(timezone.utc)
 
@@ -114,7 +115,7 @@ class AdminAnalyticsOptimizedRepository(RecentActivityQueries):
 
     # -- datasets ----------------------------------------------------------
 
-    def user_growth(self, months: int = 12, date_range: DateRange | None = None) -> list[dict[str, Any]]:
+    def user_growth(self, months: int = 12, date_range: DateRange | None = None) -> list[UserGrowthRow]:
         """New and cumulative users per month: {month, newUsers, totalUsers}.
 
         Without a range, the last `months` calendar months up to now; with one,
@@ -144,7 +145,7 @@ class AdminAnalyticsOptimizedRepository(RecentActivityQueries):
         )
         before = self._rows(select(func.count()).select_from(users.source).where(stamp.before(start)))[0][0]
         counts = {row[0]: int(row[1]) for row in per_month}
-        out = []
+        out: list[UserGrowthRow] = []
         total = int(before)
         first = self._local(start)
         y, m = first.year, first.month
@@ -155,7 +156,7 @@ class AdminAnalyticsOptimizedRepository(RecentActivityQueries):
             y, m = _add_months(y, m, 1)
         return out
 
-    def activity_trends(self, days: int = 7, date_range: DateRange | None = None) -> list[dict[str, Any]]:
+    def activity_trends(self, days: int = 7, date_range: DateRange | None = None) -> list[ActivityTrendRow]:
         """Activities and distinct active users per day: {date, activities, activeUsers}.
 
         Without a range, the last `days` days including today; with one, the
@@ -182,7 +183,7 @@ class AdminAnalyticsOptimizedRepository(RecentActivityQueries):
             .order_by(literal_column(BUCKET))
         )
         found = {str(r[0]): (int(r[1]), int(r[2])) for r in rows}
-        out = []
+        out: list[ActivityTrendRow] = []
         day = first_day
         while day <= last_day:
             n, u = found.get(day.isoformat(), (0, 0))
@@ -190,7 +191,7 @@ class AdminAnalyticsOptimizedRepository(RecentActivityQueries):
             day += timedelta(days=1)
         return out
 
-    def top_items(self, limit: int = 10, date_range: DateRange | None = None) -> list[dict[str, Any]]:
+    def top_items(self, limit: int = 10, date_range: DateRange | None = None) -> list[TopItemRow]:
         """Most-interacted items: {rank, itemId, name, category, interactions, uniqueUsers}.
 
         Without a range, over the last 30 days.
@@ -230,7 +231,7 @@ class AdminAnalyticsOptimizedRepository(RecentActivityQueries):
 
     # -- recent activity (the queries are in recentquery.py) ------------------
 
-    def recent_activity(self, limit: int = 20, date_range: DateRange | None = None) -> list[dict[str, Any]]:
+    def recent_activity(self, limit: int = 20, date_range: DateRange | None = None) -> list[RecentActivityRow]:
         """The newest activities, newest first: {timestamp, userId, userName, action, itemId, itemName}."""
         positive("limit", limit)
         bounds = self._bounds(date_range)
@@ -241,13 +242,13 @@ class AdminAnalyticsOptimizedRepository(RecentActivityQueries):
     ) -> RecentActivityStream:
         """Like recent_activity, streamed from a server-side cursor in constant memory (exports).
 
-        The result iterates row dicts; the CSV exporter reads its `column_batches()` instead.
+        The result iterates rows; the CSV exporter reads its `column_batches()` instead.
         """
         return RecentActivityStream(self._recent_batches(limit, date_range, batch_size))
 
     # -- summary ---------------------------------------------------------------
 
-    def summary(self, date_range: DateRange | None = None) -> dict[str, Any]:
+    def summary(self, date_range: DateRange | None = None) -> Summary:
         """Headline figures: totalUsers, activeUsers, totalItems, totalActivities, newUsers, actions,
         and when the data starts and ends (firstActivity, lastActivity).
 
@@ -274,6 +275,7 @@ class AdminAnalyticsOptimizedRepository(RecentActivityQueries):
         oldest = select(acts.time.raw).select_from(acts.source).where(acts.time.raw.is_not(None)).limit(1)
         newest = oldest.order_by(acts.time.order_expr.desc())
         oldest = oldest.order_by(acts.time.order_expr)
+        total_items = select(func.count()).select_from(items.source)
         try:
             with self.engine.connect() as conn:
                 if acts.has("action"):
@@ -285,21 +287,23 @@ class AdminAnalyticsOptimizedRepository(RecentActivityQueries):
                     n = int(conn.execute(select(func.count()).select_from(acts.source).where(in_window)).scalar_one())
                     by_action = {DEFAULT_ACTION: n} if n else {}
                 first, last = conn.execute(oldest).scalar(), conn.execute(newest).scalar()
-                result = {
-                    "totalUsers": int(conn.execute(total_users).scalar_one()),
-                    "activeUsers": int(conn.execute(active).scalar_one()),
-                    "totalItems": int(conn.execute(select(func.count()).select_from(items.source)).scalar_one()),
-                    "totalActivities": int(conn.execute(count_acts).scalar_one()),
-                    "newUsers": int(conn.execute(new_users).scalar_one()),
-                    "actions": by_action,
-                }
+                users_n, active_n, items_n, activities_n, new_n = [
+                    int(conn.execute(stmt).scalar_one()) for stmt in (total_users, active, total_items, count_acts, new_users)
+                ]
         except SQLAlchemyError as exc:
             raise query_error(self._url, exc) from None
-        result["periodStart"] = iso(act_start)
-        result["periodEnd"] = iso(end)
-        result["firstActivity"] = acts.time.stored.iso(first)
-        result["lastActivity"] = acts.time.stored.iso(last)
-        return result
+        return {
+            "totalUsers": users_n,
+            "activeUsers": active_n,
+            "totalItems": items_n,
+            "totalActivities": activities_n,
+            "newUsers": new_n,
+            "actions": by_action,
+            "periodStart": iso(act_start),
+            "periodEnd": iso(end),
+            "firstActivity": acts.time.stored.iso(first),
+            "lastActivity": acts.time.stored.iso(last),
+        }
 
     def ping(self) -> float:
         """One round trip to the database, in milliseconds."""

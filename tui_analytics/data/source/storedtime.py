@@ -21,7 +21,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone, tzinfo
 from decimal import Decimal
-from typing import Any
 
 UTC = timezone.utc
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -86,7 +85,7 @@ class StoredTime:
 
     # -- reading values ---------------------------------------------------------------
 
-    def to_utc(self, value: Any) -> datetime | None:
+    def to_utc(self, value: object) -> datetime | None:
         """A fetched value as an aware UTC datetime (None stays None)."""
         if value is None:
             return None
@@ -115,11 +114,11 @@ class StoredTime:
             return datetime.combine(value, time.min, tzinfo=self.zone).astimezone(UTC)
         raise ValueError(f"cannot read {value!r} as a time")
 
-    def iso(self, value: Any) -> str | None:
+    def iso(self, value: object) -> str | None:
         moment = self.to_utc(value)
         return None if moment is None else moment.isoformat()
 
-    def iso_column(self, values: Sequence[Any]) -> Sequence[Any]:
+    def iso_column(self, values: Sequence[object]) -> Sequence[str | None]:
         """Fetched values as ISO 8601 UTC strings (`+00:00`), a whole batch at once."""
         from tui_analytics.data.source.recent_stream import iso_column
 

@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import functools
 from datetime import datetime, timedelta, timezone, tzinfo
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import Integer, String, and_, bindparam, case, cast, func, literal_column
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql.visitors import InternalTraversal
@@ -49,13 +51,13 @@ class _Shifted(FunctionElement[str]):
     ]
     inherit_cache = True
 
-    def __init__(self, expr: Any, *, form: str, unit: str, shift: int) -> None:
+    def __init__(self, expr: ColumnElement[Any], *, form: str, unit: str, shift: int) -> None:
         super().__init__(expr)
         self.form, self.unit, self.shift = form, unit, shift
 
 
 @compiles(_Shifted, "sqlite")
-def _shifted_sqlite(el: _Shifted, compiler: Any, **kw: Any) -> str:
+def _shifted_sqlite(el: _Shifted, compiler: SQLCompiler, **kw: Any) -> str:
     args = [compiler.process(el.clauses, **kw)]
     if el.form == "epoch":
         args.append("'unixepoch'")
@@ -69,7 +71,7 @@ def _shifted_sqlite(el: _Shifted, compiler: Any, **kw: Any) -> str:
 
 
 @compiles(_Shifted, "postgresql")
-def _shifted_pg(el: _Shifted, compiler: Any, **kw: Any) -> str:
+def _shifted_pg(el: _Shifted, compiler: SQLCompiler, **kw: Any) -> str:
     inner = compiler.process(el.clauses, **kw)
     if el.form == "epoch":
         inner = f"(to_timestamp({inner}) AT TIME ZONE 'UTC')"
@@ -82,7 +84,7 @@ def _shifted_pg(el: _Shifted, compiler: Any, **kw: Any) -> str:
 
 @compiles(_Shifted, "mysql")
 @compiles(_Shifted, "mariadb")
-def _shifted_mysql(el: _Shifted, compiler: Any, **kw: Any) -> str:
+def _shifted_mysql(el: _Shifted, compiler: SQLCompiler, **kw: Any) -> str:
     inner = compiler.process(el.clauses, **kw)
     if el.form == "epoch":
         inner = f"TIMESTAMPADD(SECOND, FLOOR({inner}) + {el.shift:d}, '1970-01-01 00:00:00')"
@@ -192,7 +194,7 @@ class TimeColumn:
 
     # -- bounds ---------------------------------------------------------------------
 
-    def _bind(self, moment: datetime) -> Any:
+    def _bind(self, moment: datetime) -> datetime | int | float | Decimal:
         form = self.compare_form
         if form == "epoch":
             return epoch_seconds(moment, self.stored.numeric)
