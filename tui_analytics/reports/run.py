@@ -156,25 +156,8 @@ class ReportRunner:
             filename = report_filename(template, rng, tz, started)
             path = await asyncio.to_thread(self._save, run_id, result, filename)
             saved = path
-            # The report exists from here on: record it before mailing it, so a
-            # crash during delivery does not turn a saved report into a failure.
-            await asyncio.to_thread(
-                self.runs.finish,
-                run_id,
-                status="completed",
-                error=None,  # a peer may have marked this live run interrupted; it was not
-                finished_at=self.clock.now(),
-                filename=path.name,
-                path=str(path),
-                size=result.size,
-                content_type=result.content_type,
-                delivery={"status": "pending", "recipients": {}},
-            )
-            if deliver:
-                delivery = await asyncio.to_thread(self._deliver, template, path, result.content_type, rng, tz)
-            else:  # a backfill asked not to mail (the recipients had these periods, or should not get them all)
-                delivery = DeliveryResult(NO_RECIPIENTS if not template.recipients else NOT_SENT,
-                                          {r: "not sent: made without e-mail" for r in template.recipients})
+            await self._record_saved(run_id, path, result)
+            delivery = await self._mail(template, path, result.content_type, rng, tz, deliver)
             finished = self.clock.now()
             await asyncio.to_thread(self.runs.finish, run_id, finished_at=finished, delivery=delivery.to_dict())
             await asyncio.to_thread(self.templates.update, template.id, {"last_generated": finished})
@@ -183,13 +166,48 @@ class ReportRunner:
             self._record_failure(run_id, "interrupted", "interrupted: the generation was cancelled", saved)
             raise
         except Exception as exc:
-            message = one_line(exc)
-            await asyncio.to_thread(self._record_failure, run_id, "failed", message, saved)
-            await asyncio.to_thread(self._prune)
-            log.warning("report %s failed: %s", template.id, message)
-            self.publish(REPORT_FAILED, template.id, run_id=run_id, trigger=trigger, error=message, name=template.name)
-            exc.run_id = run_id  # type: ignore[attr-defined]
+            await self._failed(template, run_id, trigger, exc, saved)
             raise
+        return self._finished(template, run_id, trigger, started, rng, path, result, delivery)
+
+    async def _record_saved(self, run_id: int, path: Path, result: Any) -> None:
+        # The report exists from here on: record it before mailing it, so a
+        # crash during delivery does not turn a saved report into a failure.
+        await asyncio.to_thread(
+            self.runs.finish,
+            run_id,
+            status="completed",
+            error=None,  # a peer may have marked this live run interrupted; it was not
+            finished_at=self.clock.now(),
+            filename=path.name,
+            path=str(path),
+            size=result.size,
+            content_type=result.content_type,
+            delivery={"status": "pending", "recipients": {}},
+        )
+
+    async def _mail(
+        self, template: ReportTemplate, path: Path, content_type: str, rng: DateRange, tz: tzinfo, deliver: bool
+    ) -> DeliveryResult:
+        if deliver:
+            delivery: DeliveryResult = await asyncio.to_thread(self._deliver, template, path, content_type, rng, tz)
+            return delivery
+        # a backfill asked not to mail (the recipients had these periods, or should not get them all)
+        return DeliveryResult(NO_RECIPIENTS if not template.recipients else NOT_SENT,
+                              {r: "not sent: made without e-mail" for r in template.recipients})
+
+    async def _failed(self, template: ReportTemplate, run_id: int, trigger: str, exc: Exception, saved: Path | None) -> None:
+        message = one_line(exc)
+        await asyncio.to_thread(self._record_failure, run_id, "failed", message, saved)
+        await asyncio.to_thread(self._prune)
+        log.warning("report %s failed: %s", template.id, message)
+        self.publish(REPORT_FAILED, template.id, run_id=run_id, trigger=trigger, error=message, name=template.name)
+        exc.run_id = run_id  # type: ignore[attr-defined]
+
+    def _finished(
+        self, template: ReportTemplate, run_id: int, trigger: str, started: datetime, rng: DateRange,
+        path: Path, result: Any, delivery: DeliveryResult,
+    ) -> GeneratedReport:
         report = GeneratedReport(
             filename=path.name,
             size=result.size,
