@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import Any
 
+from tui_analytics.config.timezones import plain_zone, resolve_timezone
 from tui_analytics.config.values import shorten
 from tui_analytics.runtime.errors import ConfigError, did_you_mean
 
@@ -102,8 +103,6 @@ class SourceMapping:
 
     def zone_of(self, name: str) -> tzinfo:
         """The zone of naive timestamps of an entity."""
-        from tui_analytics.config.settings import plain_zone, resolve_timezone
-
         return plain_zone(resolve_timezone(self.entity(name).time_zone or self.time_zone))
 
     @property
@@ -134,8 +133,6 @@ def _form(value: Any, entity: str | None) -> str:
 
 
 def _zone(value: Any, entity: str | None) -> str:
-    from tui_analytics.config.settings import resolve_timezone
-
     text = _text(value, "time_zone", entity, "time_zone")
     if text.lower() == "local":
         raise ConfigError(f"{_where(entity)} time_zone must name a zone (such as UTC or Europe/Berlin), not local")

@@ -231,7 +231,7 @@ class DashboardServices:
 
     def reports_view_of(self, overview: ReportsOverview) -> ReportsView:
         """The pane's view of an overview (read live, or the last known one): zones and paths as shown."""
-        from tui_analytics.config.settings import resolve_timezone
+        from tui_analytics.config.timezones import resolve_timezone
 
         zones = {}
         for template in overview.templates:
