@@ -50,30 +50,40 @@ def first_view(last: LastView, now: datetime) -> FirstView | None:
 
 
 def _from_document(document: dict[str, Any], entries: dict[str, CacheEntry], now: datetime) -> FirstView:
+    jobs, metrics, reports = _jobs(document, now), _metrics(document), _reports(document.get("reports"))
+    written = document.get("writtenAt")
+    return FirstView(datetime.fromisoformat(written) if isinstance(written, str) else None, jobs, metrics, entries,
+                     reports)
+
+
+def _jobs(document: dict[str, Any], now: datetime) -> list[JobStatus]:
     jobs = []
     for plain in document.get("jobs") or []:
         status = from_plain(JobStatus, plain)
         if status.next_run is not None and status.next_run <= now:
             status = replace(status, next_run=None)
         jobs.append(status)
+    return jobs
+
+
+def _metrics(document: dict[str, Any]) -> MetricsView:
     job_metrics = document.get("jobMetrics")
     cache = document.get("cache")
     performance = document.get("performance")
-    metrics = MetricsView(
+    return MetricsView(
         from_plain(JobMetrics, job_metrics) if job_metrics else None,
         from_plain(CacheStats, cache) if cache else None,
         performance if isinstance(performance, dict) else None,
     )
-    reports = None
-    part = document.get("reports")
-    if isinstance(part, dict):
-        statistics = part.get("statistics")
-        reports = ReportsOverview(
-            templates=[from_plain(ReportTemplate, t) for t in part.get("templates") or []],
-            history=[from_plain(ScheduledReport, r) for r in part.get("history") or []],
-            statistics=from_plain(ReportStatistics, statistics) if statistics else None,
-            schedules={str(k): str(v) for k, v in (part.get("schedules") or {}).items()},
-        )
-    written = document.get("writtenAt")
-    return FirstView(datetime.fromisoformat(written) if isinstance(written, str) else None, jobs, metrics, entries,
-                     reports)
+
+
+def _reports(part: Any) -> ReportsOverview | None:
+    if not isinstance(part, dict):
+        return None
+    statistics = part.get("statistics")
+    return ReportsOverview(
+        templates=[from_plain(ReportTemplate, t) for t in part.get("templates") or []],
+        history=[from_plain(ScheduledReport, r) for r in part.get("history") or []],
+        statistics=from_plain(ReportStatistics, statistics) if statistics else None,
+        schedules={str(k): str(v) for k, v in (part.get("schedules") or {}).items()},
+    )
