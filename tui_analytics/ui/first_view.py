@@ -37,8 +37,7 @@ class FirstView:
 
 def first_view(last: LastView, now: datetime) -> FirstView | None:
     """The panes' data from `last`; next runs already past are dropped (that schedule is gone)."""
-    entries = {e.key: CacheEntry(e.key, e.value, e.stored_at, e.expires_at, e.ttl, e.stale, e.error, e.failed_at)
-               for e in last.snapshot if e.expires_at > now}
+    entries = {e.key: e for e in last.snapshot if e.expires_at > now}
     document = last.view
     if document is None:
         return FirstView(entries=entries) if entries else None
