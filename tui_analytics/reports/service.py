@@ -30,7 +30,14 @@ from tui_analytics.reports.backfill import backfill as run_backfill
 from tui_analytics.reports.content import PerformanceSource
 from tui_analytics.reports.cron import as_tz, next_fire_times, previous_fire_time
 from tui_analytics.reports.editing import TemplateEditor
-from tui_analytics.reports.models import SCHEDULE_CRONS, GeneratedReport, ReportStatistics, ReportTemplate, ScheduledReport
+from tui_analytics.reports.models import (
+    SCHEDULE_CRONS,
+    BackfillRequest,
+    GeneratedReport,
+    ReportStatistics,
+    ReportTemplate,
+    ScheduledReport,
+)
 from tui_analytics.reports.run import ReportRunner
 from tui_analytics.reports.store import RunStore, TemplateStore
 from tui_analytics.reports.templates import canonical_fields, default_rows, sort_key, to_template, validate_whole
@@ -255,7 +262,7 @@ class AnalyticsScheduledReportsService:
         if not self._opening.done:
             await asyncio.to_thread(self.open)
         resolved = self._resolve(template, None)
-        return await run_backfill(self, resolved, first, last, force=force, deliver=deliver, on_progress=on_progress)
+        return await run_backfill(self, resolved, BackfillRequest(first, last, force, deliver), on_progress)
 
     async def serve_slot(self, template: ReportTemplate, trigger: str) -> int | None:
         """Make the template's latest due fire time if nobody has; returns the run id or None."""
