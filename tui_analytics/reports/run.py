@@ -29,6 +29,7 @@ from tui_analytics.reports.delivery import NO_RECIPIENTS, NOT_SENT, DeliveryResu
 from tui_analytics.reports.models import SKIPPED_EMPTY, GeneratedReport, ReportTemplate
 from tui_analytics.reports.periods import default_period
 from tui_analytics.reports.store import RunStore, TemplateStore
+from tui_analytics.runtime.aio import cancel_task
 from tui_analytics.runtime.clock import Clock
 from tui_analytics.runtime.daterange import DateRange
 from tui_analytics.runtime.errors import one_line
@@ -119,11 +120,9 @@ class ReportRunner:
 
     def cancel_running(self) -> int:
         """Cancel every generation in progress (quitting); each is recorded as interrupted."""
-        from tui_analytics.data.state.locking import _cancel
-
         tasks = [t for t in self._running if not t.done()]
         for task in tasks:
-            _cancel(task)
+            cancel_task(task)
         return len(tasks)
 
     async def _generate(
