@@ -258,11 +258,13 @@ def read_toml(path: Path | str) -> dict[str, Any]:
     return table
 
 
-def _check_table(table: dict[str, Any], path: Path) -> None:
+def _check_table(table: Mapping[str, object], path: Path) -> None:
     for key, value in table.items():
-        if key in _TEXT_KEYS and not isinstance(value, str):
+        if key not in _TEXT_KEYS:
+            continue
+        if not isinstance(value, str):
             raise ConfigError(f"{key} in {path} must be text (in quotes), got {shorten(value)}")
-        if key in _TEXT_KEYS and not value.strip():
+        if not value.strip():
             raise ConfigError(f"{key} in {path} is empty: leave it out for the default")
     if not isinstance(table.get("jobs", {}), dict):
         raise ConfigError(f"jobs in {path} must be a table ([jobs] with one interval per job)")
@@ -285,7 +287,7 @@ def _source_of(table: dict[str, Any], path: Path | str) -> SourceMapping:
 
 
 def _from_file(
-    config_path: Path | str, values: dict[str, Any], intervals: dict[str, float]
+    config_path: Path | str, values: dict[str, object], intervals: dict[str, float]
 ) -> tuple[dict[str, Any], dict[str, str], SourceMapping]:
     """The file's table, [keys] and [source]; its settings go into `values`, its [jobs] into `intervals`."""
     table = read_toml(config_path)
@@ -301,7 +303,7 @@ def _from_file(
     return table, keys, _source_of(table, config_path)
 
 
-def _from_env(env: Mapping[str, str], values: dict[str, Any], intervals: dict[str, float]) -> None:
+def _from_env(env: Mapping[str, str], values: dict[str, object], intervals: dict[str, float]) -> None:
     """The environment's settings over the file's (an empty variable leaves the file's value)."""
     for key, var in _KEYS.items():
         if env.get(var, "") != "":
@@ -312,7 +314,7 @@ def _from_env(env: Mapping[str, str], values: dict[str, Any], intervals: dict[st
             intervals[job_id] = parse_number(var, env[var], minimum=MIN_INTERVAL, maximum=MAX_INTERVAL)
 
 
-def _smtp(values: dict[str, Any]) -> SmtpSettings | None:
+def _smtp(values: Mapping[str, object]) -> SmtpSettings | None:
     # Read whether or not a server is set: a bad value is an error either way.
     smtp_timeout = parse_number("TUI_ANALYTICS_SMTP_TIMEOUT", values.get("smtp_timeout", 30), minimum=1, maximum=3600)
     sender = str(values.get("smtp_from") or DEFAULT_SENDER)
@@ -325,8 +327,8 @@ def _smtp(values: dict[str, Any]) -> SmtpSettings | None:
     return SmtpSettings(url=url, sender=sender, timeout=smtp_timeout)
 
 
-def _url(values: dict[str, Any], key: str) -> str | None:
-    return _check_url(_KEYS[key], values[key]) if values.get(key) else None
+def _url(values: Mapping[str, object], key: str) -> str | None:
+    return _check_url(_KEYS[key], str(values[key])) if values.get(key) else None
 
 
 def load_settings(

@@ -196,7 +196,7 @@ def _entity(entity: str, table: Any) -> EntityMapping:
     return EntityMapping(entity, table=name, columns=columns, timestamps=timestamps, time_zone=time_zone)
 
 
-def _query(entity: str, value: Any) -> str:
+def _query(entity: str, value: object) -> str:
     """An entity's query: one SELECT statement, any trailing ';' dropped."""
     where = _where(entity)
     query = _text(value, "query", entity, "query")

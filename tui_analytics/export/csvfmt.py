@@ -317,8 +317,8 @@ class CsvStreamWriter:
         self.rows += count
 
     def _prepared(
-        self, header: list[str], columns: Sequence[Sequence[Any]]
-    ) -> list[tuple[Sequence[Any], Sequence[str] | None]] | None:
+        self, header: list[str], columns: Sequence[Sequence[object]]
+    ) -> list[tuple[Sequence[object], Sequence[str] | None]] | None:
         """Each column's cells (see _column_cells); None when the batch goes to `write` row by row."""
         if not header or self._header not in (None, header):  # write() decides (reorders, or refuses)
             return None

@@ -9,7 +9,6 @@ never caught up.
 from __future__ import annotations
 
 import threading
-from typing import Any
 
 from tui_analytics.reports.store import TemplateStore
 from tui_analytics.reports.templates import SCHEDULE_FIELDS, check_known, new_template_id, normalise_new, validate_whole
@@ -33,7 +32,7 @@ class TemplateEditor:
         ids = [row["id"] for row in self.templates.load_all()]
         return UnknownTemplateError(unknown("report template", template_id, ids))
 
-    def create(self, fields: dict[str, Any]) -> str:
+    def create(self, fields: dict[str, object]) -> str:
         """Store a new template (id `custom-<hex>`) from its canonical fields; returns its id."""
         clean = normalise_new(fields)
         now = self.clock.now()
@@ -47,7 +46,7 @@ class TemplateEditor:
             )
         return template_id
 
-    def update(self, template_id: str, updates: dict[str, Any]) -> None:
+    def update(self, template_id: str, updates: dict[str, object]) -> None:
         """Change some fields of a template (canonical fields)."""
         check_known(updates, updating=True)
         with self._lock:

@@ -23,7 +23,7 @@ from tui_analytics.config.settings import Settings
 from tui_analytics.data.querylimits import to_thread_interruptible
 from tui_analytics.export import safe_filename, save_export
 from tui_analytics.export.files import numbered
-from tui_analytics.export.options import EXTENSIONS
+from tui_analytics.export.options import EXTENSIONS, ExportResult
 from tui_analytics.reports.content import PerformanceSource, build_report
 from tui_analytics.reports.delivery import NO_RECIPIENTS, NOT_SENT, DeliveryResult, send_report
 from tui_analytics.reports.models import SKIPPED_EMPTY, GeneratedReport, ReportTemplate
@@ -169,7 +169,7 @@ class ReportRunner:
             raise
         return self._finished(template, run_id, trigger, started, rng, path, result, delivery)
 
-    async def _record_saved(self, run_id: int, path: Path, result: Any) -> None:
+    async def _record_saved(self, run_id: int, path: Path, result: ExportResult) -> None:
         # The report exists from here on: record it before mailing it, so a
         # crash during delivery does not turn a saved report into a failure.
         await asyncio.to_thread(
@@ -205,7 +205,7 @@ class ReportRunner:
 
     def _finished(
         self, template: ReportTemplate, run_id: int, trigger: str, started: datetime, rng: DateRange,
-        path: Path, result: Any, delivery: DeliveryResult,
+        path: Path, result: ExportResult, delivery: DeliveryResult,
     ) -> GeneratedReport:
         report = GeneratedReport(
             filename=path.name,

@@ -186,7 +186,7 @@ class AnalyticsScheduledReportsService:
         self._editor.update(template_id, updates)
         return self._changed(template_id, action="updated", fields=sorted(updates))
 
-    def _changed(self, template_id: str, **detail: Any) -> ReportTemplate:
+    def _changed(self, template_id: str, **detail: object) -> ReportTemplate:
         template = self.get_report_template(template_id)
         self.schedule.sync(template)
         self._publish(TEMPLATES_CHANGED, template_id, **detail)

@@ -70,7 +70,7 @@ def _convert(hint: Any, value: Any, where: str) -> Any:
     return value
 
 
-def _datetime(value: Any, where: str) -> datetime:
+def _datetime(value: object, where: str) -> datetime:
     if not isinstance(value, str):
         raise ValueError(f"{where}: expected a date and time, got {value!r}")
     try:
@@ -79,7 +79,7 @@ def _datetime(value: Any, where: str) -> datetime:
         raise ValueError(f"{where}: not a date and time: {value!r}") from None
 
 
-def _sequence(origin: Any, args: tuple[Any, ...], value: Any, where: str) -> list[Any] | tuple[Any, ...]:
+def _sequence(origin: object, args: tuple[object, ...], value: object, where: str) -> list[object] | tuple[object, ...]:
     if not isinstance(value, list):
         raise ValueError(f"{where}: expected a list, got {type(value).__name__}")
     inner = args[0] if args else Any

@@ -49,26 +49,20 @@ def first_view(last: LastView, now: datetime) -> FirstView | None:
 
 
 def _from_document(document: dict[str, Any], entries: dict[str, CacheEntry], now: datetime) -> FirstView:
-    jobs, metrics, reports = _jobs(document, now), _metrics(document), _reports(document.get("reports"))
-    written = document.get("writtenAt")
-    return FirstView(datetime.fromisoformat(written) if isinstance(written, str) else None, jobs, metrics, entries,
-                     reports)
-
-
-def _jobs(document: dict[str, Any], now: datetime) -> list[JobStatus]:
     jobs = []
     for plain in document.get("jobs") or []:
         status = from_plain(JobStatus, plain)
         if status.next_run is not None and status.next_run <= now:
             status = replace(status, next_run=None)
         jobs.append(status)
-    return jobs
+    metrics = _metrics(document.get("jobMetrics"), document.get("cache"), document.get("performance"))
+    reports = _reports(document.get("reports"))
+    written = document.get("writtenAt")
+    return FirstView(datetime.fromisoformat(written) if isinstance(written, str) else None, jobs, metrics, entries,
+                     reports)
 
 
-def _metrics(document: dict[str, Any]) -> MetricsView:
-    job_metrics = document.get("jobMetrics")
-    cache = document.get("cache")
-    performance = document.get("performance")
+def _metrics(job_metrics: object, cache: object, performance: object) -> MetricsView:
     return MetricsView(
         from_plain(JobMetrics, job_metrics) if job_metrics else None,
         from_plain(CacheStats, cache) if cache else None,
@@ -76,7 +70,7 @@ def _metrics(document: dict[str, Any]) -> MetricsView:
     )
 
 
-def _reports(part: Any) -> ReportsOverview | None:
+def _reports(part: object) -> ReportsOverview | None:
     if not isinstance(part, dict):
         return None
     statistics = part.get("statistics")

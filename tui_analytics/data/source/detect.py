@@ -124,7 +124,7 @@ def detect(
     return _text_time(values, dialect, zone, how, where)
 
 
-def _kind_of(values: Sequence[Any], declared: str | None, how: str, where: str) -> tuple[str, str]:
+def _kind_of(values: Sequence[object], declared: str | None, how: str, where: str) -> tuple[str, str]:
     """The one kind of the sampled values (or the declared type's, when there are none), and `how` said so."""
     kinds = {_kind(v) for v in values}
     if "other" in kinds:
@@ -141,7 +141,7 @@ def _kind_of(values: Sequence[Any], declared: str | None, how: str, where: str) 
     return kind, how
 
 
-def _form_of(kind: str, configured: str, dialect: str, values: Sequence[Any], where: str) -> str:
+def _form_of(kind: str, configured: str, dialect: str, values: Sequence[object], where: str) -> str:
     """The storage form of a kind, checked against the configured one."""
     form = {"native": "native", "native-utc": "native", "aware": "aware", "text": "text"}.get(kind, "epoch")
     if configured == "native" and form == "text" and dialect == "sqlite":
@@ -162,7 +162,7 @@ def _epoch(values: Sequence[Any], kind: str, how: str, where: str) -> StoredTime
     return StoredTime("epoch", UTC, numeric=numeric, decided=how)
 
 
-def _text_time(values: Sequence[Any], dialect: str, zone: tzinfo, how: str, where: str) -> StoredTime:
+def _text_time(values: Sequence[object], dialect: str, zone: tzinfo, how: str, where: str) -> StoredTime:
     sep, suffix = _text_shape(values, where) if values else (" ", "")
     if suffix is None and dialect in ("mysql", "mariadb"):
         raise SourceSchemaError(f"{where} holds text with different UTC offsets, which MySQL/MariaDB cannot "
