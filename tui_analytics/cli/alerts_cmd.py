@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from tui_analytics.cli.commands import summary
 from tui_analytics.cli.common import services, whole_number
+from tui_analytics.cli.table import Column, print_table
 from tui_analytics.runtime.printable import printable
 
 if TYPE_CHECKING:
@@ -58,11 +59,14 @@ def delivery_dict(d: Delivery) -> dict[str, Any]:
             "attempts": d.attempts, "error": d.error, "finishedAt": _iso(d.finished_at)}
 
 
+DELIVERY_COLUMNS = (Column("AT", 19), Column("EVENT", 13, gap=2), Column("ABOUT", 28, cut=True),
+                    Column("TARGET", 24, cut=True), Column("STATUS", 8), Column("TRIES", 5, right=True),
+                    Column("ERROR", gap=2))
+
+
 def _print_deliveries(rows: list[Delivery]) -> None:
-    print(f"{'AT':<19}  {'EVENT':<13} {'ABOUT':<28} {'TARGET':<24} {'STATUS':<8} {'TRIES':>5}  ERROR")
-    for d in rows:
-        print(f"{_when(d.at):<19}  {d.kind:<13} {printable(d.subject)[:28]:<28} {printable(d.target)[:24]:<24} "
-              f"{d.status:<8} {d.attempts:>5}  {printable(d.error or '')}".rstrip())
+    print_table(DELIVERY_COLUMNS, [[_when(d.at), d.kind, d.subject, d.target, d.status, d.attempts, d.error or ""]
+                                   for d in rows])
 
 
 def run_test(args: argparse.Namespace) -> int:

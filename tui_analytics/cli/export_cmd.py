@@ -16,13 +16,16 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui_analytics.cli.commands import summary
 from tui_analytics.cli.common import services, whole_number
 from tui_analytics.export import DATASETS, FORMATS, ExportOptions, check_export_options
 from tui_analytics.runtime.daterange import DateRange
 from tui_analytics.runtime.errors import ExportOptionsError, unknown
+
+if TYPE_CHECKING:
+    from tui_analytics.export import FileExport
 
 # Progress appears once an export has run this long, then at most this often.
 PROGRESS_AFTER = 1.0
@@ -110,6 +113,23 @@ def _sigterm_interrupts() -> Iterator[None]:
 
 
 def run(args: argparse.Namespace) -> int:
+    dataset, options = _checked(args)
+    service = services(args).export
+    progress = Progress(enabled=not args.quiet)
+    to_stdout = args.output == "-"
+    destination = _destination(args.output, options)
+    with _sigterm_interrupts():
+        result = service.write_file(
+            dataset, destination, options, size=args.limit, on_progress=progress,
+        )
+    where = "stdout" if result.path is None else str(result.path)
+    progress.done(result.rows, result.size, where)
+    _tell(args, dataset, options, result, to_stdout)
+    return 0
+
+
+def _checked(args: argparse.Namespace) -> tuple[str, ExportOptions]:
+    """The dataset and the export options, every option checked before anything is opened."""
     dataset = args.dataset
     if dataset not in DATASETS:
         raise ExportOptionsError(unknown("dataset", dataset, DATASETS))
@@ -129,25 +149,21 @@ def run(args: argparse.Namespace) -> int:
     if args.output and args.output.endswith("/") and not Path(args.output).expanduser().is_dir():
         # A shell's "> out/" fails the same way; Path() would drop the slash and write "out" instead.
         raise ExportOptionsError(f"-o {args.output!r}: Not a directory")
-    service = services(args).export
-    progress = Progress(enabled=not args.quiet)
-    to_stdout = args.output == "-"
-    destination: Any
-    if to_stdout:
+    return dataset, options
+
+
+def _destination(output: str | None, options: ExportOptions) -> Any:
+    """stdout's bytes for `-`, a path for -o PATH, None for the export directory."""
+    if output == "-":
         if options.compression and sys.stdout.isatty():
             raise ExportOptionsError("refusing to write gzip data to a terminal; redirect it or use -o PATH")
         sys.stdout.flush()
-        destination = sys.stdout.buffer
-    elif args.output:
-        destination = Path(args.output)
-    else:
-        destination = None
-    with _sigterm_interrupts():
-        result = service.write_file(
-            dataset, destination, options, size=args.limit, on_progress=progress,
-        )
-    where = "stdout" if result.path is None else str(result.path)
-    progress.done(result.rows, result.size, where)
+        return sys.stdout.buffer
+    return Path(output) if output else None
+
+
+def _tell(args: argparse.Namespace, dataset: str, options: ExportOptions, result: FileExport, to_stdout: bool) -> None:
+    """The note on a capped export, the metadata of CSV written in place, and the path of a new file."""
     from tui_analytics.export.service import capped_note
 
     note = capped_note(dataset, result.rows, args.limit)
@@ -159,4 +175,3 @@ def run(args: argparse.Namespace) -> int:
             print(json.dumps({"metadata": result.metadata}), file=sys.stderr)
     elif args.output is None or Path(args.output).expanduser().is_dir():
         print(result.path)
-    return 0

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from tui_analytics.cli.commands import summary
 from tui_analytics.cli.common import check_choice, services, since_moment, whole_number
+from tui_analytics.cli.table import Column, print_table
 from tui_analytics.config.settings import load_settings
 from tui_analytics.processor.jobs import JOBS
 from tui_analytics.processor.models import RUN_OUTCOMES
@@ -103,6 +104,13 @@ def run_dict(r: JobRun) -> dict[str, Any]:
     }
 
 
+STATUS_COLUMNS = (Column("JOB", 20), Column("STATUS", 10), Column("SCHEDULE", 15), Column("LAST RUN", 19),
+                  Column("DURATION", 10, right=True), Column("AVERAGE", 10, right=True), Column("RUNS", 6, right=True),
+                  Column("FAILED", 6, right=True), Column("SKIPPED", 7, right=True), Column("ERROR", gap=2))
+HISTORY_COLUMNS = (Column("STARTED", 19), Column("JOB", 20, gap=2), Column("TRIGGER", 9), Column("STATUS", 11),
+                   Column("DURATION", 10, right=True), Column("BY", 34, gap=2), Column("ERROR"))
+
+
 def run_status(args: argparse.Namespace) -> int:
     processor = _processor(args)
     statuses = processor.get_job_statuses()
@@ -119,12 +127,11 @@ def run_status(args: argparse.Namespace) -> int:
             },
         }, indent=2))
         return 0
-    print(f"{'JOB':<20} {'STATUS':<10} {'SCHEDULE':<15} {'LAST RUN':<19} {'DURATION':>10} {'AVERAGE':>10} "
-          f"{'RUNS':>6} {'FAILED':>6} {'SKIPPED':>7}  ERROR")
-    for s in statuses:
-        print(f"{s.id:<20} {s.status:<10} {_schedule(s):<15} {_when(s.last_run):<19} {_ms(s.duration_ms):>10} "
-              f"{_ms(s.average_duration_ms):>10} {s.runs:>6} {s.failed_runs:>6} {s.skipped_runs:>7}  "
-              f"{printable(s.error or '')}".rstrip())
+    print_table(STATUS_COLUMNS, [
+        [s.id, s.status, _schedule(s), _when(s.last_run), _ms(s.duration_ms), _ms(s.average_duration_ms), s.runs,
+         s.failed_runs, s.skipped_runs, s.error or ""]
+        for s in statuses
+    ])
     print(f"\n{metrics.total_jobs} runs, {metrics.successful_jobs} completed, {metrics.failed_jobs} failed, "
           f"{metrics.skipped_jobs} skipped; average {_ms(metrics.average_job_duration_ms)}; "
           f"last cleanup {_when(metrics.last_cleanup)}")
@@ -163,13 +170,19 @@ def run_jobs(args: argparse.Namespace) -> int:
     return 0 if all(r.status == "completed" for r in runs) else 1
 
 
-def run_history(args: argparse.Namespace) -> int:
+def _history_filters(args: argparse.Namespace) -> tuple[str | None, datetime | None]:
+    """The history's --status and --since, checked with its other options before anything is opened."""
     if args.limit < 1:
         raise ValueError(f"--limit must be at least 1, got {args.limit}")
     if args.id is not None and not args.id.strip():
         raise ValueError("the job id must not be empty (leave it out for every job)")
     status = check_choice("status", args.status, RUN_OUTCOMES) if args.status is not None else None
     since = since_moment(args.since, load_settings(args.config).tz) if args.since is not None else None
+    return status, since
+
+
+def run_history(args: argparse.Namespace) -> int:
+    status, since = _history_filters(args)
     processor = _processor(args)
     if args.id:
         processor._spec(args.id)
@@ -181,10 +194,10 @@ def run_history(args: argparse.Namespace) -> int:
         filtered = args.id or status or since
         print("no runs match these filters" if filtered else "no runs recorded yet")
         return 0
-    print(f"{'STARTED':<19}  {'JOB':<20} {'TRIGGER':<9} {'STATUS':<11} {'DURATION':>10}  {'BY':<34} ERROR")
-    for r in runs:
-        print(f"{_when(r.started_at):<19}  {r.job_id:<20} {r.trigger:<9} {r.status:<11} "
-              f"{_ms(r.duration_ms):>10}  {printable(r.origin or '-'):<34} {printable(r.error or '')}".rstrip())
+    print_table(HISTORY_COLUMNS, [
+        [_when(r.started_at), r.job_id, r.trigger, r.status, _ms(r.duration_ms), r.origin or "-", r.error or ""]
+        for r in runs
+    ])
     return 0
 
 

@@ -15,7 +15,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 from tui_analytics.cli.common import camel_keys, services
-from tui_analytics.config.settings import shorten
+from tui_analytics.runtime.daterange import parse_day
 
 if TYPE_CHECKING:
     from tui_analytics.reports.backfill import BackfillItem
@@ -42,13 +42,10 @@ def add_parser(actions: argparse._SubParsersAction) -> None:
 
 
 def _day(text: str) -> date:
-    raw = text.strip()
     try:
-        if not raw.isascii() or len(raw) != 10:
-            raise ValueError(raw)
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{shorten(text)} is not a date (YYYY-MM-DD)") from None
+        return parse_day(text)
+    except ValueError as exc:  # argparse shows an ArgumentTypeError's own words
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def cmd_backfill(args: argparse.Namespace) -> int:

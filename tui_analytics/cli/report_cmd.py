@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any
 from tui_analytics.cli.commands import summary
 from tui_analytics.cli.common import camel_keys, check_choice, services, since_moment, whole_number
 from tui_analytics.cli.report_edit import add_template_options, template_fields
+from tui_analytics.cli.table import Column, print_table
 from tui_analytics.config.settings import load_settings
 from tui_analytics.reports.models import RUN_STATUSES
 from tui_analytics.runtime.daterange import DateRange
 from tui_analytics.runtime.errors import UnknownTemplateError, unknown
-from tui_analytics.runtime.printable import printable
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -128,12 +128,9 @@ def _print_json(value: Any) -> None:
     sys.stdout.write("\n")
 
 
-def _table(headers: list[str], rows: list[list[str]]) -> None:
-    rows = [[printable(cell) for cell in row] for row in rows]  # names and errors: never terminal commands
-    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(headers)]
-    print("  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip())
-    for row in rows:
-        print("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip())
+LIST_COLUMNS = [Column(title, gap=2) for title in ("ID", "NAME", "SCHEDULE", "FORMAT", "ACTIVE", "NEXT", "LAST", "RECIPIENTS")]
+HISTORY_COLUMNS = [Column(title, gap=2)
+                   for title in ("ID", "TEMPLATE", "TRIGGER", "STATUS", "STARTED", "MS", "DELIVERY", "FILE / ERROR")]
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -150,7 +147,7 @@ def cmd_list(args: argparse.Namespace) -> int:
             "yes" if t.is_active else "no", _when(t.next_generation, tz), _when(t.last_generated, tz),
             str(len(t.recipients)),
         ])
-    _table(["ID", "NAME", "SCHEDULE", "FORMAT", "ACTIVE", "NEXT", "LAST", "RECIPIENTS"], rows)
+    print_table(LIST_COLUMNS, rows)
     return 0
 
 
@@ -200,8 +197,8 @@ def cmd_history(args: argparse.Namespace) -> int:
     if args.json:
         _print_json([r.to_dict() for r in rows])
         return 0
-    _table(
-        ["ID", "TEMPLATE", "TRIGGER", "STATUS", "STARTED", "MS", "DELIVERY", "FILE / ERROR"],
+    print_table(
+        HISTORY_COLUMNS,
         [
             [
                 str(r.id), r.template_id, r.trigger, r.status, _when(r.started_at),

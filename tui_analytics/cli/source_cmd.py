@@ -17,7 +17,7 @@ from tui_analytics.cli.commands import summary
 from tui_analytics.config.settings import load_settings, mask_url
 
 if TYPE_CHECKING:
-    from tui_analytics.data.source.check import CheckReport
+    from tui_analytics.data.source.check import CheckReport, EntityReport, PlanReport
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -35,24 +35,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _text(report: CheckReport) -> str:
     lines = [f"source {report.source} ({'mapped by [source]' if report.mapped else 'built-in tables'})"]
     for e in report.entities:
-        lines.append(f"{e.entity:<11} {e.mapping}")
-        counted = f"{e.rows:,} row{'' if e.rows == 1 else 's'}"
-        if e.oldest or e.newest:
-            counted += f", {e.oldest or '-'} .. {e.newest or '-'}"
-        lines.append(f"{'':<11} {counted}")
-        if e.timestamps:
-            lines.append(f"{'':<11} timestamps: {e.timestamps} ({e.decided})")
-        if e.sample:
-            lines.append(f"{'':<11} sample: " + " ".join(f"{k}={v}" for k, v in e.sample.items()))
+        lines.extend(_entity_lines(e))
     if report.plans:
         lines.append("plans")
     for p in report.plans:
-        if p.ok:
-            lines.append(f"  {p.dataset:<16} ok")
-        else:
-            lines.append(f"  {p.dataset:<16} WARNING: reads all of {', '.join(p.scans)}")
-            lines.extend(f"  {'':<16} {advice}" for advice in p.advice)
-        lines.extend(f"  {'':<16} | {step}" for step in p.plan)
+        lines.extend(_plan_lines(p))
     if report.error:
         lines.append(f"the mapping does not work: {report.error}")
     else:
@@ -60,6 +47,28 @@ def _text(report: CheckReport) -> str:
         lines.append("the mapping works" + (f"; {warned} dataset{'s' if warned != 1 else ''} read a whole table "
                                              "(run the CREATE INDEX above)" if warned else ""))
     return "\n".join(lines)
+
+
+def _entity_lines(e: EntityReport) -> list[str]:
+    counted = f"{e.rows:,} row{'' if e.rows == 1 else 's'}"
+    if e.oldest or e.newest:
+        counted += f", {e.oldest or '-'} .. {e.newest or '-'}"
+    lines = [f"{e.entity:<11} {e.mapping}", f"{'':<11} {counted}"]
+    if e.timestamps:
+        lines.append(f"{'':<11} timestamps: {e.timestamps} ({e.decided})")
+    if e.sample:
+        lines.append(f"{'':<11} sample: " + " ".join(f"{k}={v}" for k, v in e.sample.items()))
+    return lines
+
+
+def _plan_lines(p: PlanReport) -> list[str]:
+    if p.ok:
+        lines = [f"  {p.dataset:<16} ok"]
+    else:
+        lines = [f"  {p.dataset:<16} WARNING: reads all of {', '.join(p.scans)}"]
+        lines.extend(f"  {'':<16} {advice}" for advice in p.advice)
+    lines.extend(f"  {'':<16} | {step}" for step in p.plan)
+    return lines
 
 
 def run_check(args: argparse.Namespace) -> int:

@@ -10,13 +10,14 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from datetime import timezone, tzinfo
+from datetime import tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from tui_analytics.config.source_mapping import BUILTIN, SourceMapping, parse_source
+from tui_analytics.config.timezones import plain_zone as plain_zone  # still importable from here
+from tui_analytics.config.timezones import resolve_timezone
 from tui_analytics.config.values import check_dir, check_sender, check_smtp_url, parse_bool, parse_grace, parse_number, shorten
 from tui_analytics.runtime.errors import ConfigError
 from tui_analytics.runtime.redact import redact, register_secret, register_url, userinfo
@@ -70,7 +71,6 @@ MIN_INTERVAL = 1.0
 MAX_INTERVAL = 31 * 24 * 3600.0
 MAX_RETENTION = 10_000_000
 MAX_QUERY_TIMEOUT = 24 * 3600.0
-MAX_ZONE_NAME = 255  # the longest file name: every IANA name is far shorter
 
 # Keys whose TOML value must be a string.
 _TEXT_KEYS = frozenset(_KEYS) - {"smtp_timeout", "history_retention", "query_timeout", "disable_auto_sync", "alert_grace"}
@@ -209,45 +209,6 @@ class Settings:
         return float(self.job_intervals.get(job_id, DEFAULT_INTERVALS[job_id]))
 
 
-_UTC_NAMES = frozenset({"UTC", "Etc/UTC", "Etc/Universal", "Universal", "Zulu", "Etc/Zulu", "GMT", "Etc/GMT",
-                        "Etc/GMT0", "Etc/GMT+0", "Etc/GMT-0", "GMT0", "GMT+0", "GMT-0", "Etc/Greenwich", "Greenwich", "UCT",
-                        "Etc/UCT"})
-
-
-def plain_zone(zone: tzinfo) -> tzinfo:
-    """`zone`, with the zone database's names for UTC as `timezone.utc`: no offset changes to look for."""
-    return timezone.utc if getattr(zone, "key", None) in _UTC_NAMES else zone
-
-
-def resolve_timezone(name: str | None) -> tzinfo:
-    """A tzinfo for an IANA name, or the machine's local zone for '' / 'local'."""
-    if not name or name.lower() == "local":
-        from datetime import datetime
-
-        local = datetime.now().astimezone().tzinfo
-        tz_env = os.environ.get("TZ")
-        if tz_env:
-            try:
-                return ZoneInfo(tz_env.lstrip(":"))
-            except (ZoneInfoNotFoundError, ValueError):
-                pass
-        try:
-            link = os.path.realpath("/etc/localtime")
-            if "zoneinfo/" in link:
-                return ZoneInfo(link.split("zoneinfo/", 1)[1])
-        except (OSError, ZoneInfoNotFoundError, ValueError):
-            pass
-        assert local is not None
-        return local
-    try:
-        if len(name) > MAX_ZONE_NAME:
-            raise ValueError(name)
-        return ZoneInfo(name)
-    # A directory of the zone database ("Europe") is an OSError, and so is a name too long for a file.
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise ConfigError(f"unknown time zone {shorten(name)} (use an IANA name such as Europe/Berlin)") from None
-
-
 def _default_data_dir() -> Path:
     from platformdirs import user_data_dir
 
@@ -293,10 +254,17 @@ def read_toml(path: Path | str) -> dict[str, Any]:
     table = data.get(APP_NAME, data)
     if not isinstance(table, dict):
         raise ConfigError(f"[{APP_NAME}] in {path} must be a table")
+    _check_table(table, path)
+    return table
+
+
+def _check_table(table: Mapping[str, object], path: Path) -> None:
     for key, value in table.items():
-        if key in _TEXT_KEYS and not isinstance(value, str):
+        if key not in _TEXT_KEYS:
+            continue
+        if not isinstance(value, str):
             raise ConfigError(f"{key} in {path} must be text (in quotes), got {shorten(value)}")
-        if key in _TEXT_KEYS and not value.strip():
+        if not value.strip():
             raise ConfigError(f"{key} in {path} is empty: leave it out for the default")
     if not isinstance(table.get("jobs", {}), dict):
         raise ConfigError(f"jobs in {path} must be a table ([jobs] with one interval per job)")
@@ -307,7 +275,6 @@ def read_toml(path: Path | str) -> dict[str, Any]:
         if not isinstance(key, str) or not key.strip():
             raise ConfigError(f"keys.{str(action)[:60]} in {path} must be a key in quotes, such as \"r\" or \"ctrl+r\", "
                               f"got {shorten(key)}")
-    return table
 
 
 def _source_of(table: dict[str, Any], path: Path | str) -> SourceMapping:
@@ -319,29 +286,25 @@ def _source_of(table: dict[str, Any], path: Path | str) -> SourceMapping:
         raise ConfigError(f"{exc} in {shorten(str(path))}") from None
 
 
-def load_settings(
-    config_path: Path | str | None = None, env: Mapping[str, str] | None = None
-) -> Settings:
-    """Settings from the TOML file (if given, or TUI_ANALYTICS_CONFIG) overlaid by the environment."""
-    env = os.environ if env is None else env
-    config_path = config_path or env.get(ENV_PREFIX + "CONFIG")
-    values: dict[str, Any] = {}
-    table: dict[str, Any] = {}
-    intervals = dict(DEFAULT_INTERVALS)
-    source = BUILTIN
-    keys: dict[str, str] = {}
-    if config_path:
-        table = read_toml(config_path)
-        keys = {str(action): str(key).strip() for action, key in (table.get("keys") or {}).items()}
-        unknown = set(table) - set(_KEYS) - {"jobs", "alerts", "source", "keys"}
-        if unknown:
-            raise ConfigError(f"unknown setting(s) in {config_path}: {', '.join(shorten(k) for k in sorted(unknown))}")
-        values.update({k: v for k, v in table.items() if k in _KEYS})
-        for job_id, seconds in (table.get("jobs") or {}).items():
-            if job_id not in DEFAULT_INTERVALS:
-                raise ConfigError(f"unknown job {shorten(job_id)} in [jobs] of {config_path}")
-            intervals[job_id] = parse_number(f"jobs.{job_id}", seconds, minimum=MIN_INTERVAL, maximum=MAX_INTERVAL)
-        source = _source_of(table, config_path)
+def _from_file(
+    config_path: Path | str, values: dict[str, object], intervals: dict[str, float]
+) -> tuple[dict[str, Any], dict[str, str], SourceMapping]:
+    """The file's table, [keys] and [source]; its settings go into `values`, its [jobs] into `intervals`."""
+    table = read_toml(config_path)
+    keys = {str(action): str(key).strip() for action, key in (table.get("keys") or {}).items()}
+    unknown = set(table) - set(_KEYS) - {"jobs", "alerts", "source", "keys"}
+    if unknown:
+        raise ConfigError(f"unknown setting(s) in {config_path}: {', '.join(shorten(k) for k in sorted(unknown))}")
+    values.update({k: v for k, v in table.items() if k in _KEYS})
+    for job_id, seconds in (table.get("jobs") or {}).items():
+        if job_id not in DEFAULT_INTERVALS:
+            raise ConfigError(f"unknown job {shorten(job_id)} in [jobs] of {config_path}")
+        intervals[job_id] = parse_number(f"jobs.{job_id}", seconds, minimum=MIN_INTERVAL, maximum=MAX_INTERVAL)
+    return table, keys, _source_of(table, config_path)
+
+
+def _from_env(env: Mapping[str, str], values: dict[str, object], intervals: dict[str, float]) -> None:
+    """The environment's settings over the file's (an empty variable leaves the file's value)."""
     for key, var in _KEYS.items():
         if env.get(var, "") != "":
             values[key] = env[var]
@@ -350,20 +313,40 @@ def load_settings(
         if env.get(var):
             intervals[job_id] = parse_number(var, env[var], minimum=MIN_INTERVAL, maximum=MAX_INTERVAL)
 
-    def directory(key: str) -> Path | None:
-        return check_dir(_KEYS[key], Path(values[key]).expanduser()) if values.get(key) else None
 
-    data_dir = directory("data_dir") or _default_data_dir()
+def _smtp(values: Mapping[str, object]) -> SmtpSettings | None:
     # Read whether or not a server is set: a bad value is an error either way.
     smtp_timeout = parse_number("TUI_ANALYTICS_SMTP_TIMEOUT", values.get("smtp_timeout", 30), minimum=1, maximum=3600)
     sender = str(values.get("smtp_from") or DEFAULT_SENDER)
     if sender != DEFAULT_SENDER:  # the default is valid (tests/data/test_config.py): no email package to check it
         sender = check_sender("TUI_ANALYTICS_SMTP_FROM", sender)
-    smtp = None
-    if values.get("smtp_url"):
-        url = str(values["smtp_url"])
-        check_smtp_url("TUI_ANALYTICS_SMTP_URL", url, mask_url(url))
-        smtp = SmtpSettings(url=url, sender=sender, timeout=smtp_timeout)
+    if not values.get("smtp_url"):
+        return None
+    url = str(values["smtp_url"])
+    check_smtp_url("TUI_ANALYTICS_SMTP_URL", url, mask_url(url))
+    return SmtpSettings(url=url, sender=sender, timeout=smtp_timeout)
+
+
+def _url(values: Mapping[str, object], key: str) -> str | None:
+    return _check_url(_KEYS[key], str(values[key])) if values.get(key) else None
+
+
+def load_settings(
+    config_path: Path | str | None = None, env: Mapping[str, str] | None = None
+) -> Settings:
+    """Settings from the TOML file (if given, or TUI_ANALYTICS_CONFIG) overlaid by the environment."""
+    env = os.environ if env is None else env
+    config_path = config_path or env.get(ENV_PREFIX + "CONFIG")
+    values: dict[str, Any] = {}
+    intervals = dict(DEFAULT_INTERVALS)
+    table, keys, source = _from_file(config_path, values, intervals) if config_path else ({}, {}, BUILTIN)
+    _from_env(env, values, intervals)
+
+    def directory(key: str) -> Path | None:
+        return check_dir(_KEYS[key], Path(values[key]).expanduser()) if values.get(key) else None
+
+    data_dir = directory("data_dir") or _default_data_dir()
+    smtp = _smtp(values)
     if source.mapped and not values.get("database_url"):
         raise ConfigError(f"[source] in {shorten(str(config_path))} maps tables, but no database_url is set: "
                           "the mapping describes your database, not the demo one")
@@ -376,8 +359,8 @@ def load_settings(
         alerts = parse_alerts(table["alerts"], config_path, env=env)
     return Settings(
         data_dir=data_dir,
-        database_url=_check_url("TUI_ANALYTICS_DATABASE_URL", values["database_url"]) if values.get("database_url") else None,
-        state_url=_check_url("TUI_ANALYTICS_STATE_URL", values["state_url"]) if values.get("state_url") else None,
+        database_url=_url(values, "database_url"),
+        state_url=_url(values, "state_url"),
         export_dir=directory("export_dir"),
         report_dir=directory("report_dir"),
         log_dir=directory("log_dir"),

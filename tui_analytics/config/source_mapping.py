@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import tzinfo
 from typing import Any
 
+from tui_analytics.config.timezones import plain_zone, resolve_timezone
 from tui_analytics.config.values import shorten
 from tui_analytics.runtime.errors import ConfigError, did_you_mean
 
@@ -102,8 +103,6 @@ class SourceMapping:
 
     def zone_of(self, name: str) -> tzinfo:
         """The zone of naive timestamps of an entity."""
-        from tui_analytics.config.settings import plain_zone, resolve_timezone
-
         return plain_zone(resolve_timezone(self.entity(name).time_zone or self.time_zone))
 
     @property
@@ -134,8 +133,6 @@ def _form(value: Any, entity: str | None) -> str:
 
 
 def _zone(value: Any, entity: str | None) -> str:
-    from tui_analytics.config.settings import resolve_timezone
-
     text = _text(value, "time_zone", entity, "time_zone")
     if text.lower() == "local":
         raise ConfigError(f"{_where(entity)} time_zone must name a zone (such as UTC or Europe/Berlin), not local")
@@ -189,14 +186,7 @@ def _entity(entity: str, table: Any) -> EntityMapping:
     timestamps = _form(table["timestamps"], entity) if "timestamps" in table else None
     time_zone = _zone(table["time_zone"], entity) if "time_zone" in table else None
     if "query" in table:
-        query = _text(table["query"], "query", entity, "query")
-        if len(query) > MAX_QUERY:
-            raise ConfigError(f"{where} query is too long ({len(query):,} characters; at most {MAX_QUERY:,})")
-        if not _SELECT.match(query):
-            raise ConfigError(f"{where} query must be a SELECT (or WITH ... SELECT) statement, got {shorten(query)}")
-        if ";" in query.rstrip().rstrip(";"):
-            raise ConfigError(f"{where} query must be one statement (no ';' inside)")
-        return EntityMapping(entity, query=query.rstrip().rstrip(";"), timestamps=timestamps, time_zone=time_zone)
+        return EntityMapping(entity, query=_query(entity, table["query"]), timestamps=timestamps, time_zone=time_zone)
     if "table" not in table:
         raise ConfigError(f"{where} needs table (with columns) or query")
     name = _text(table["table"], "table", entity, "table")
@@ -204,6 +194,19 @@ def _entity(entity: str, table: Any) -> EntityMapping:
         raise ConfigError(f"{where} table: {shorten(name)} is not a table name (name or schema.name)")
     columns = _columns(entity, table["columns"]) if "columns" in table else {}
     return EntityMapping(entity, table=name, columns=columns, timestamps=timestamps, time_zone=time_zone)
+
+
+def _query(entity: str, value: object) -> str:
+    """An entity's query: one SELECT statement, any trailing ';' dropped."""
+    where = _where(entity)
+    query = _text(value, "query", entity, "query")
+    if len(query) > MAX_QUERY:
+        raise ConfigError(f"{where} query is too long ({len(query):,} characters; at most {MAX_QUERY:,})")
+    if not _SELECT.match(query):
+        raise ConfigError(f"{where} query must be a SELECT (or WITH ... SELECT) statement, got {shorten(query)}")
+    if ";" in query.rstrip().rstrip(";"):
+        raise ConfigError(f"{where} query must be one statement (no ';' inside)")
+    return query.rstrip().rstrip(";")
 
 
 def parse_source(value: Any) -> SourceMapping:

@@ -16,43 +16,18 @@ import fnmatch
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from cachetools import TLRUCache
 
+from tui_analytics.data.cache_entry import CacheEntry
 from tui_analytics.runtime.clock import SYSTEM_CLOCK, Clock
 
 DEFAULT_MAXSIZE = 256
 DEFAULT_TTL = 600.0
 
 _MISSING = object()
-
-
-@dataclass(frozen=True)
-class CacheEntry:
-    """One cached value and what the dashboard shows about it.
-
-    `stored_at` is when the value was fetched; `stale` is set when a later
-    refresh failed (`error`, `failed_at` say how and when) and the value kept.
-    """
-
-    key: str
-    value: Any
-    stored_at: datetime
-    expires_at: datetime
-    ttl: float
-    stale: bool = False
-    error: str | None = None
-    failed_at: datetime | None = None
-
-    def age(self, now: datetime) -> float:
-        """Seconds since the value was fetched."""
-        return max(0.0, (now - self.stored_at).total_seconds())
-
-    def expires_in(self, now: datetime) -> float:
-        """Seconds until the entry expires (negative once past)."""
-        return (self.expires_at - now).total_seconds()
 
 
 @dataclass(frozen=True)

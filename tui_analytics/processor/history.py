@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, delete, func, insert, select, update
 
 from tui_analytics.data.schema import job_runs
-from tui_analytics.data.state.database import StateUser, inserted_id
+from tui_analytics.data.state.database import StateUser, inserted_id, newest_runs
 from tui_analytics.data.state.locking import process_label
 from tui_analytics.data.timestamps import from_db, to_db
 from tui_analytics.processor.models import COMPLETED, FAILED, INTERRUPTED, RUNNING, SKIPPED, JobRun
@@ -74,13 +74,7 @@ class JobHistory(StateUser):
     def recent(self, job_id: str | None = None, limit: int = 50, *, status: str | None = None,
                since: datetime | None = None) -> list[JobRun]:
         """The newest runs first, of one job or of all; `status` and `since` (started at or after) narrow them."""
-        query = select(job_runs).order_by(job_runs.c.started_at.desc(), job_runs.c.id.desc()).limit(limit)
-        if job_id is not None:
-            query = query.where(job_runs.c.job_id == job_id)
-        if status is not None:
-            query = query.where(job_runs.c.status == status)
-        if since is not None:
-            query = query.where(job_runs.c.started_at >= to_db(since))
+        query = newest_runs(job_runs, "job_id", job_id, status=status, since=since, limit=limit)
         with self.engine.connect() as conn:
             return [self._run(row) for row in conn.execute(query)]
 

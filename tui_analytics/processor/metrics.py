@@ -12,6 +12,8 @@ import asyncio
 import logging
 from collections import deque
 
+from tui_analytics.runtime.aio import cancel_task
+
 log = logging.getLogger(__name__)
 
 
@@ -40,14 +42,7 @@ class LoopLagProbe:
         task, self._task = self._task, None
         if task is None or task.done():
             return
-        loop = task.get_loop()
-        try:
-            if _running_loop() is loop:
-                task.cancel()
-            else:  # Task.cancel is not thread-safe: hand it to the task's own loop
-                loop.call_soon_threadsafe(task.cancel)
-        except RuntimeError:  # its loop is already closed; the task will never run again
-            pass
+        cancel_task(task)
 
     async def _probe(self) -> None:
         loop = asyncio.get_running_loop()
@@ -82,9 +77,3 @@ class LoopLagProbe:
             "maxSinceLastMs": round(peak, 2),
         }
 
-
-def _running_loop() -> asyncio.AbstractEventLoop | None:
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        return None

@@ -51,6 +51,7 @@ from tui_analytics.processor.models import (
     RunOutcome,
 )
 from tui_analytics.runtime import scheduling
+from tui_analytics.runtime.aio import cancel_task, running_loop
 from tui_analytics.runtime.clock import SYSTEM_CLOCK, Clock
 from tui_analytics.runtime.errors import UnknownJobError, unknown
 from tui_analytics.runtime.events import (
@@ -184,7 +185,7 @@ class AnalyticsBackgroundProcessor(JobControlMixin):
         self.lease.drop()
         if interrupt:
             for task in self.book.running_tasks():
-                locking._cancel(task)
+                cancel_task(task)
         self._publish(SCHEDULER_STATE, "processor", state="stopped")
 
     def restart(self) -> None:
@@ -200,7 +201,7 @@ class AnalyticsBackgroundProcessor(JobControlMixin):
 
     def ensure_scheduled(self) -> None:
         """Schedule the jobs on the running loop if they are wanted and not there yet (cheap when they are)."""
-        loop = scheduling._running_loop()
+        loop = running_loop()
         if loop is None or not self._wanted:
             return
         if self._loop is loop and (self.auto_sync_disabled or self.scheduled or self._read_only):
@@ -259,7 +260,7 @@ class AnalyticsBackgroundProcessor(JobControlMixin):
 
     def _lock_changed(self, held: bool) -> None:
         # On the loop (locking.SchedulerLock.watch): the holder exited, or our lock session died.
-        loop = scheduling._running_loop()
+        loop = running_loop()
         if not self._wanted or loop is None or self.auto_sync_disabled:
             return
         if held:

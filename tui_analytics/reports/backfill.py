@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
-from datetime import date, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from tui_analytics.reports.periods import periods_starting
@@ -19,7 +19,7 @@ from tui_analytics.reports.run import period_text
 from tui_analytics.runtime.errors import one_line
 
 if TYPE_CHECKING:
-    from tui_analytics.reports.models import ReportTemplate
+    from tui_analytics.reports.models import BackfillRequest, ReportTemplate
     from tui_analytics.reports.service import AnalyticsScheduledReportsService
 
 log = logging.getLogger(__name__)
@@ -76,11 +76,7 @@ Progress = Callable[[int, int, BackfillItem], None]
 async def backfill(
     service: AnalyticsScheduledReportsService,
     template: ReportTemplate,
-    first: date,
-    last: date,
-    *,
-    force: bool = False,
-    deliver: bool = True,
+    request: BackfillRequest,
     on_progress: Progress | None = None,
 ) -> BackfillResult:
     """See the module docstring. `on_progress(done, total, item)` is called after each period, on the
@@ -90,12 +86,13 @@ async def backfill(
 
     tz = service.timezone_of(template)
     now = service.clock.now()
+    first, last = request.first, request.last
     periods = periods_starting(template.schedule, template.effective_cron, tz, first, last)
     due = [p for p in periods if p.end_utc <= now]
     if not due:
         raise ValueError(f"no {template.schedule} period of {template.name} that has ended starts between "
                          f"{first.isoformat()} and {last.isoformat()}")
-    done = set() if force else await asyncio.to_thread(service._runs.covered, template.id)
+    done = set() if request.force else await asyncio.to_thread(service._runs.covered, template.id)
     items: list[BackfillItem] = []
     for index, rng in enumerate(due, 1):
         label = period_text(rng, tz)
@@ -104,7 +101,7 @@ async def backfill(
             item = BackfillItem(label, start, end, ALREADY)
         else:
             try:
-                report = await service.runner.generate(template, tz, rng, TRIGGER, None, deliver=deliver)
+                report = await service.runner.generate(template, tz, rng, TRIGGER, None, deliver=request.deliver)
             except Exception as exc:  # recorded by the runner; the next period is still made
                 item = BackfillItem(label, start, end, FAILED, getattr(exc, "run_id", None), error=one_line(exc))
             else:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 # The cron line behind each named schedule (crontab(5) fields, in the template's zone).
@@ -140,6 +140,17 @@ class ScheduledReport:
         for key in ("scheduled_for", "started_at", "finished_at", "period_start", "period_end"):
             data[key] = _iso(data[key])
         return data
+
+
+@dataclass(frozen=True)
+class BackfillRequest:
+    """What to backfill (reports/backfill.py): the periods that start from `first` to `last` (both
+    included); with `force` those already made are made again; `deliver` mails the recipients."""
+
+    first: date
+    last: date
+    force: bool = False
+    deliver: bool = True
 
 
 @dataclass(frozen=True)

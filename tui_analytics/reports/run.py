@@ -23,12 +23,13 @@ from tui_analytics.config.settings import Settings
 from tui_analytics.data.querylimits import to_thread_interruptible
 from tui_analytics.export import safe_filename, save_export
 from tui_analytics.export.files import numbered
-from tui_analytics.export.options import EXTENSIONS
+from tui_analytics.export.options import EXTENSIONS, ExportResult
 from tui_analytics.reports.content import PerformanceSource, build_report
 from tui_analytics.reports.delivery import NO_RECIPIENTS, NOT_SENT, DeliveryResult, send_report
 from tui_analytics.reports.models import SKIPPED_EMPTY, GeneratedReport, ReportTemplate
 from tui_analytics.reports.periods import default_period
 from tui_analytics.reports.store import RunStore, TemplateStore
+from tui_analytics.runtime.aio import cancel_task
 from tui_analytics.runtime.clock import Clock
 from tui_analytics.runtime.daterange import DateRange
 from tui_analytics.runtime.errors import one_line
@@ -122,11 +123,9 @@ class ReportRunner:
 
     def cancel_running(self) -> int:
         """Cancel every generation in progress (quitting); each is recorded as interrupted."""
-        from tui_analytics.data.state.locking import _cancel
-
         tasks = [t for t in self._running if not t.done()]
         for task in tasks:
-            _cancel(task)
+            cancel_task(task)
         return len(tasks)
 
     async def _generate(
@@ -159,25 +158,8 @@ class ReportRunner:
             filename = report_filename(template, rng, tz, started)
             path = await asyncio.to_thread(self._save, run_id, result, filename)
             saved = path
-            # The report exists from here on: record it before mailing it, so a
-            # crash during delivery does not turn a saved report into a failure.
-            await asyncio.to_thread(
-                self.runs.finish,
-                run_id,
-                status="completed",
-                error=None,  # a peer may have marked this live run interrupted; it was not
-                finished_at=self.clock.now(),
-                filename=path.name,
-                path=str(path),
-                size=result.size,
-                content_type=result.content_type,
-                delivery={"status": "pending", "recipients": {}},
-            )
-            if deliver:
-                delivery = await asyncio.to_thread(self._deliver, template, path, result.content_type, rng, tz)
-            else:  # a backfill asked not to mail (the recipients had these periods, or should not get them all)
-                delivery = DeliveryResult(NO_RECIPIENTS if not template.recipients else NOT_SENT,
-                                          {r: "not sent: made without e-mail" for r in template.recipients})
+            await self._record_saved(run_id, path, result)
+            delivery = await self._mail(template, path, result.content_type, rng, tz, deliver)
             finished = self.clock.now()
             await asyncio.to_thread(self.runs.finish, run_id, finished_at=finished, delivery=delivery.to_dict())
             await asyncio.to_thread(self.templates.update, template.id, {"last_generated": finished})
@@ -186,13 +168,48 @@ class ReportRunner:
             self._record_failure(run_id, "interrupted", "interrupted: the generation was cancelled", saved)
             raise
         except Exception as exc:
-            message = one_line(exc)
-            await asyncio.to_thread(self._record_failure, run_id, "failed", message, saved)
-            await asyncio.to_thread(self._prune)
-            log.warning("report %s failed: %s", template.id, message)
-            self.publish(REPORT_FAILED, template.id, run_id=run_id, trigger=trigger, error=message, name=template.name)
-            exc.run_id = run_id  # type: ignore[attr-defined]
+            await self._failed(template, run_id, trigger, exc, saved)
             raise
+        return self._finished(template, run_id, trigger, started, rng, path, result, delivery)
+
+    async def _record_saved(self, run_id: int, path: Path, result: ExportResult) -> None:
+        # The report exists from here on: record it before mailing it, so a
+        # crash during delivery does not turn a saved report into a failure.
+        await asyncio.to_thread(
+            self.runs.finish,
+            run_id,
+            status="completed",
+            error=None,  # a peer may have marked this live run interrupted; it was not
+            finished_at=self.clock.now(),
+            filename=path.name,
+            path=str(path),
+            size=result.size,
+            content_type=result.content_type,
+            delivery={"status": "pending", "recipients": {}},
+        )
+
+    async def _mail(
+        self, template: ReportTemplate, path: Path, content_type: str, rng: DateRange, tz: tzinfo, deliver: bool
+    ) -> DeliveryResult:
+        if deliver:
+            delivery: DeliveryResult = await asyncio.to_thread(self._deliver, template, path, content_type, rng, tz)
+            return delivery
+        # a backfill asked not to mail (the recipients had these periods, or should not get them all)
+        return DeliveryResult(NO_RECIPIENTS if not template.recipients else NOT_SENT,
+                              {r: "not sent: made without e-mail" for r in template.recipients})
+
+    async def _failed(self, template: ReportTemplate, run_id: int, trigger: str, exc: Exception, saved: Path | None) -> None:
+        message = one_line(exc)
+        await asyncio.to_thread(self._record_failure, run_id, "failed", message, saved)
+        await asyncio.to_thread(self._prune)
+        log.warning("report %s failed: %s", template.id, message)
+        self.publish(REPORT_FAILED, template.id, run_id=run_id, trigger=trigger, error=message, name=template.name)
+        exc.run_id = run_id  # type: ignore[attr-defined]
+
+    def _finished(
+        self, template: ReportTemplate, run_id: int, trigger: str, started: datetime, rng: DateRange,
+        path: Path, result: ExportResult, delivery: DeliveryResult,
+    ) -> GeneratedReport:
         report = GeneratedReport(
             filename=path.name,
             size=result.size,

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import TYPE_CHECKING, Any
@@ -30,24 +29,22 @@ from tui_analytics.reports.backfill import BackfillResult, Progress
 from tui_analytics.reports.backfill import backfill as run_backfill
 from tui_analytics.reports.content import PerformanceSource
 from tui_analytics.reports.cron import as_tz, next_fire_times, previous_fire_time
-from tui_analytics.reports.models import SCHEDULE_CRONS, GeneratedReport, ReportStatistics, ReportTemplate, ScheduledReport
+from tui_analytics.reports.editing import TemplateEditor
+from tui_analytics.reports.models import (
+    SCHEDULE_CRONS,
+    BackfillRequest,
+    GeneratedReport,
+    ReportStatistics,
+    ReportTemplate,
+    ScheduledReport,
+)
 from tui_analytics.reports.run import ReportRunner
 from tui_analytics.reports.store import RunStore, TemplateStore
-from tui_analytics.reports.templates import (
-    SCHEDULE_FIELDS,
-    canonical_fields,
-    check_known,
-    default_rows,
-    new_template_id,
-    normalise_new,
-    sort_key,
-    to_template,
-    validate_whole,
-)
+from tui_analytics.reports.templates import canonical_fields, default_rows, sort_key, to_template, validate_whole
 from tui_analytics.reports.timetable import ReportSchedule
 from tui_analytics.runtime.clock import SYSTEM_CLOCK, Clock
 from tui_analytics.runtime.daterange import DateRange
-from tui_analytics.runtime.errors import ExportOptionsError, TemplateValidationError, UnknownTemplateError, unknown
+from tui_analytics.runtime.errors import ExportOptionsError, TemplateValidationError, UnknownTemplateError
 from tui_analytics.runtime.events import TEMPLATES_CHANGED, EventBus, ServiceEvent, default_bus
 from tui_analytics.runtime.once import Once
 from tui_analytics.runtime.retry import RetryPolicy
@@ -88,7 +85,7 @@ class AnalyticsScheduledReportsService:
         self._engine: Any = state_engine  # opened by open() when not given
         self._templates = TemplateStore(self._state)
         self._runs = RunStore(self._state)
-        self._lock = threading.RLock()
+        self._editor = TemplateEditor(self._templates, self.clock)
         self._opening = Once(self._open_state)
         self.auto_sync_disabled = bool(self.settings.disable_auto_sync)
         self.runner = ReportRunner(
@@ -168,12 +165,8 @@ class AnalyticsScheduledReportsService:
     def get_report_template(self, template_id: str) -> ReportTemplate:
         row = self._templates.get(template_id)
         if row is None:
-            raise self._unknown_template(template_id)
+            raise self._editor.unknown_template(template_id)
         return to_template(row, self.settings.tz, self.clock.now())
-
-    def _unknown_template(self, template_id: str) -> UnknownTemplateError:
-        ids = [row["id"] for row in self._templates.load_all()]
-        return UnknownTemplateError(unknown("report template", template_id, ids))
 
     def create_report_template(self, data: Mapping[str, Any] | None = None, /, **fields: Any) -> ReportTemplate:
         """Validate and store a new template (id `custom-<hex>`); schedules it when active.
@@ -185,58 +178,22 @@ class AnalyticsScheduledReportsService:
         as its path; None: no cap). Raises
         TemplateValidationError (a ValueError) and saves nothing on bad input.
         """
-        clean = normalise_new(canonical_fields(data, fields))
-        now = self.clock.now()
-        with self._lock:
-            self._refuse_taken_name(clean["name"])
-            template_id = new_template_id()
-            while self._templates.get(template_id) is not None:  # 48 random bits; belt and braces
-                template_id = new_template_id()
-            self._templates.insert(
-                {**clean, "id": template_id, "is_default": False, "created_at": now, "updated_at": now}
-            )
-        template = self.get_report_template(template_id)
-        self.schedule.sync(template)
-        self._publish(TEMPLATES_CHANGED, template_id, action="created")
-        return template
+        template_id = self._editor.create(canonical_fields(data, fields))
+        return self._changed(template_id, action="created")
 
     def update_report_template(
         self, template_id: str, changes: Mapping[str, Any] | None = None, /, **fields: Any
     ) -> ReportTemplate:
         """Change some fields of a template; the whole result is validated before anything is saved."""
         updates = canonical_fields(changes, fields)
-        check_known(updates, updating=True)
-        with self._lock:
-            row = self._templates.get(template_id)
-            if row is None:
-                raise self._unknown_template(template_id)
-            current = {key: row[key] for key in (
-                "name", "description", "schedule", "format", "include_metadata", "recipients",
-                "is_active", "cron", "timezone", "datasets", "skip_empty", "max_attachment_mb")}
-            clean = validate_whole({**current, **updates})
-            if "name" in updates:
-                self._refuse_taken_name(clean["name"], template_id)
-            values = {key: clean[key] for key in updates}
-            now = self.clock.now()
-            values["updated_at"] = now
-            reschedules = any(clean[k] != current[k] for k in SCHEDULE_FIELDS) or (
-                clean["is_active"] and not current["is_active"]
-            )
-            if reschedules:
-                # Fire times before this change belong to the old schedule: no catch-up for them.
-                values["last_scheduled_for"] = max(now, row["last_scheduled_for"] or now)
-            self._templates.update(template_id, values)
+        self._editor.update(template_id, updates)
+        return self._changed(template_id, action="updated", fields=sorted(updates))
+
+    def _changed(self, template_id: str, **detail: object) -> ReportTemplate:
         template = self.get_report_template(template_id)
         self.schedule.sync(template)
-        self._publish(TEMPLATES_CHANGED, template_id, action="updated", fields=sorted(updates))
+        self._publish(TEMPLATES_CHANGED, template_id, **detail)
         return template
-
-    def _refuse_taken_name(self, name: str, own_id: str | None = None) -> None:
-        """Two templates with one name cannot be told apart in lists, history and file names."""
-        wanted = name.casefold()
-        for row in self._templates.load_all():
-            if row["id"] != own_id and str(row["name"]).strip().casefold() == wanted:
-                raise TemplateValidationError(f"a template named {row['name']!r} exists already: {row['id']}")
 
     def delete_report_template(self, template_id: str) -> bool:
         """Delete a template and unschedule it; False when there was no such template.
@@ -244,8 +201,7 @@ class AnalyticsScheduledReportsService:
         Its history stays (the rows name the template); a deleted default is not recreated.
         """
         self.schedule.unschedule(template_id)
-        with self._lock:
-            deleted = self._templates.delete(template_id)
+        deleted = self._editor.delete(template_id)
         if deleted:
             self._publish(TEMPLATES_CHANGED, template_id, action="deleted")
         return deleted
@@ -309,7 +265,7 @@ class AnalyticsScheduledReportsService:
         if not self._opening.done:
             await asyncio.to_thread(self.open)
         resolved = self._resolve(template, None)
-        return await run_backfill(self, resolved, first, last, force=force, deliver=deliver, on_progress=on_progress)
+        return await run_backfill(self, resolved, BackfillRequest(first, last, force, deliver), on_progress)
 
     async def serve_slot(self, template: ReportTemplate, trigger: str) -> int | None:
         """Make the template's latest due fire time if nobody has; returns the run id or None."""

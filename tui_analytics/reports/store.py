@@ -16,7 +16,7 @@ from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from tui_analytics.data.schema import app_meta, report_runs, report_templates
-from tui_analytics.data.state.database import StateUser, inserted_id
+from tui_analytics.data.state.database import StateUser, inserted_id, newest_runs
 from tui_analytics.data.timestamps import from_db, to_db
 from tui_analytics.runtime.redact import redact_value
 
@@ -178,15 +178,7 @@ class RunStore(StateUser):
     def list(self, limit: int | None = None, template_id: str | None = None, *, status: str | None = None,
              since: datetime | None = None) -> list[dict[str, Any]]:
         """History rows, newest first; each filter given narrows them (all must hold)."""
-        query = select(report_runs).order_by(report_runs.c.started_at.desc(), report_runs.c.id.desc())
-        if template_id is not None:
-            query = query.where(report_runs.c.template_id == template_id)
-        if status is not None:
-            query = query.where(report_runs.c.status == status)
-        if since is not None:
-            query = query.where(report_runs.c.started_at >= to_db(since))
-        if limit is not None:
-            query = query.limit(limit)
+        query = newest_runs(report_runs, "template_id", template_id, status=status, since=since, limit=limit)
         with self.engine.connect() as conn:
             rows = [dict(r._mapping) for r in conn.execute(query)]
         for row in rows:

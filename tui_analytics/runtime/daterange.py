@@ -102,3 +102,16 @@ def _parse_point(text: str, which: str) -> date | datetime:
         raise ExportOptionsError(
             f"'{which}' date {shown} is not an ISO date (YYYY-MM-DD) or date-time"
         ) from None
+
+
+def parse_day(text: str) -> date:
+    """A day written YYYY-MM-DD (a backfill's first and last day); ValueError with one line otherwise."""
+    raw = text.strip()
+    try:
+        # fromisoformat also reads 20260115, 2026-W03 and non-ASCII digits: only the one spelling
+        if not raw.isascii() or len(raw) != 10:
+            raise ValueError(raw)
+        return date.fromisoformat(raw)
+    except ValueError:
+        shown = repr(raw) if len(raw) <= 40 else repr(raw[:30] + "...")
+        raise ValueError(f"{shown} is not a date (YYYY-MM-DD)") from None

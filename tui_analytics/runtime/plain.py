@@ -60,20 +60,28 @@ def _convert(hint: Any, value: Any, where: str) -> Any:
         options = [a for a in args if a is not type(None)]
         return _convert(options[0], value, where) if len(options) == 1 else value
     if hint is datetime:
-        if not isinstance(value, str):
-            raise ValueError(f"{where}: expected a date and time, got {value!r}")
-        try:
-            return datetime.fromisoformat(value)
-        except ValueError:
-            raise ValueError(f"{where}: not a date and time: {value!r}") from None
+        return _datetime(value, where)
     if dataclasses.is_dataclass(hint):
         return from_plain(hint, value)  # type: ignore[arg-type]
     if origin in (tuple, list):
-        if not isinstance(value, list):
-            raise ValueError(f"{where}: expected a list, got {type(value).__name__}")
-        inner = args[0] if args else Any
-        items = [_convert(inner, v, where) for v in value]
-        return tuple(items) if origin is tuple else items
+        return _sequence(origin, args, value, where)
     if origin is dict and not isinstance(value, dict):
         raise ValueError(f"{where}: expected an object, got {type(value).__name__}")
     return value
+
+
+def _datetime(value: object, where: str) -> datetime:
+    if not isinstance(value, str):
+        raise ValueError(f"{where}: expected a date and time, got {value!r}")
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{where}: not a date and time: {value!r}") from None
+
+
+def _sequence(origin: object, args: tuple[object, ...], value: object, where: str) -> list[object] | tuple[object, ...]:
+    if not isinstance(value, list):
+        raise ValueError(f"{where}: expected a list, got {type(value).__name__}")
+    inner = args[0] if args else Any
+    items = [_convert(inner, v, where) for v in value]
+    return tuple(items) if origin is tuple else items

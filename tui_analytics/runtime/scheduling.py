@@ -27,6 +27,7 @@ from typing import Any
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.schedulers.base import STATE_PAUSED, STATE_RUNNING, STATE_STOPPED
 
+from tui_analytics.runtime.aio import running_loop
 from tui_analytics.runtime.events import SCHEDULER_STATE, EventBus, ServiceEvent, default_bus
 
 log = logging.getLogger(__name__)
@@ -58,7 +59,7 @@ class LoopScheduler(AsyncIOScheduler):
         loop: asyncio.AbstractEventLoop | None = getattr(self, "_eventloop", None)
         if not self.running:
             return
-        if loop is None or loop.is_closed() or _running_loop() is loop or not loop.is_running():
+        if loop is None or loop.is_closed() or running_loop() is loop or not loop.is_running():
             super(AsyncIOScheduler, self).shutdown(wait=False)
             self._stop_timer()
             self._eventloop = None
@@ -70,13 +71,6 @@ _schedulers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LoopScheduler]
 _guards: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Task[None]] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
 _bus: EventBus | None = None
-
-
-def _running_loop() -> asyncio.AbstractEventLoop | None:
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        return None
 
 
 def set_bus(bus: EventBus | None) -> None:
@@ -97,7 +91,7 @@ def get_scheduler() -> LoopScheduler:
     Raises RuntimeError outside a running loop: APScheduler's AsyncIOScheduler
     can only start on the loop it will run on.
     """
-    loop = _running_loop()
+    loop = running_loop()
     if loop is None:
         raise RuntimeError("the scheduler needs a running asyncio event loop")
     with _lock:
@@ -114,7 +108,7 @@ def get_scheduler() -> LoopScheduler:
 
 def current_scheduler(loop: asyncio.AbstractEventLoop | None = None) -> LoopScheduler | None:
     """The running loop's scheduler if one was created and is not shut down; never creates one."""
-    loop = loop or _running_loop()
+    loop = loop or running_loop()
     if loop is None:
         return None
     with _lock:
@@ -141,7 +135,7 @@ def _install_guard(loop: asyncio.AbstractEventLoop) -> None:
 
 def shutdown_scheduler(loop: asyncio.AbstractEventLoop | None = None) -> bool:
     """Shut down the loop's scheduler (running jobs are not waited for); True if there was one."""
-    loop = loop or _running_loop()
+    loop = loop or running_loop()
     if loop is None:
         return False
     with _lock:

@@ -26,8 +26,8 @@ if TYPE_CHECKING:
     from textual.screen import Screen
 
     from tui_analytics.reports.models import ReportTemplate
-    from tui_analytics.ui.app import DashboardApp
     from tui_analytics.ui.dashboard_services import DashboardServices
+    from tui_analytics.ui.host import HostApp
     from tui_analytics.ui.screens.export import ExportRequest
     from tui_analytics.ui.screens.template import TemplateForm
     from tui_analytics.ui.widgets import AnalyticsPane, JobsPane, ReportsPane
@@ -43,8 +43,9 @@ class ActionsMixin(_Host):
     """The actions behind the keys (see keys.py)."""
 
     if TYPE_CHECKING:
-        # Textual's way to type `self.app` as this app (a descriptor; the app module imports this one).
-        app = getters.app(DashboardApp)
+        # Textual's way to type `self.app` as the dashboard's app (a descriptor), seen through its
+        # protocol: the app module imports this one.
+        app = getters.app(HostApp)
         active_pane: str
 
         # What the screen provides (MainScreen defines these).

@@ -13,9 +13,8 @@ from tui_analytics.ui import format as fmt
 
 if TYPE_CHECKING:
     from tui_analytics.reports.backfill import BackfillItem
-    from tui_analytics.reports.models import ReportTemplate
+    from tui_analytics.reports.models import BackfillRequest, ReportTemplate
     from tui_analytics.ui.actions import ActionsMixin
-    from tui_analytics.ui.screens.backfill_dialog import BackfillRequest
     from tui_analytics.ui.screens.interval import IntervalChoice
 
     _Host = ActionsMixin  # type-checked as the screen's other actions, which it sits beside
@@ -126,8 +125,7 @@ class ControlActionsMixin(_Host):
                 self.app.refresh_panes("reports")
 
         try:
-            result = await self.app.services.backfill(template, request.first, request.last, force=request.force,
-                                                      deliver=request.deliver, on_progress=progress)
+            result = await self.app.services.backfill(template, request, on_progress=progress)
         except Exception as exc:
             self.notify(one_line(exc), title=f"Backfill of {template.name} failed", severity="error", timeout=10)
             return

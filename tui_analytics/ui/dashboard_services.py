@@ -12,7 +12,6 @@ import asyncio
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +29,7 @@ if TYPE_CHECKING:
     from tui_analytics.processor.cache import CacheEntry
     from tui_analytics.processor.models import JobRun, JobStatus
     from tui_analytics.reports.backfill import BackfillResult, Progress
-    from tui_analytics.reports.models import GeneratedReport, ReportTemplate
+    from tui_analytics.reports.models import BackfillRequest, GeneratedReport, ReportTemplate
     from tui_analytics.reports.overview import ReportsOverview
     from tui_analytics.ui.first_view import FirstView
     from tui_analytics.ui.screens.export import ExportRequest
@@ -231,7 +230,7 @@ class DashboardServices:
 
     def reports_view_of(self, overview: ReportsOverview) -> ReportsView:
         """The pane's view of an overview (read live, or the last known one): zones and paths as shown."""
-        from tui_analytics.config.settings import resolve_timezone
+        from tui_analytics.config.timezones import resolve_timezone
 
         zones = {}
         for template in overview.templates:
@@ -288,9 +287,9 @@ class DashboardServices:
     def configured_interval(self, job_id: str) -> float:
         return self.settings.interval(job_id)
 
-    async def backfill(self, template: ReportTemplate, first: date, last: date, *, force: bool, deliver: bool,
-                       on_progress: Progress) -> BackfillResult:
-        return await self.reports.backfill(template, first, last, force=force, deliver=deliver, on_progress=on_progress)
+    async def backfill(self, template: ReportTemplate, request: BackfillRequest, on_progress: Progress) -> BackfillResult:
+        return await self.reports.backfill(template, request.first, request.last, force=request.force,
+                                           deliver=request.deliver, on_progress=on_progress)
 
     def toggle_scheduler(self) -> str:
         """Pause or resume the shared scheduler, report jobs included (on the UI loop); returns the new state."""

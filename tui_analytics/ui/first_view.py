@@ -37,8 +37,7 @@ class FirstView:
 
 def first_view(last: LastView, now: datetime) -> FirstView | None:
     """The panes' data from `last`; next runs already past are dropped (that schedule is gone)."""
-    entries = {e.key: CacheEntry(e.key, e.value, e.stored_at, e.expires_at, e.ttl, e.stale, e.error, e.failed_at)
-               for e in last.snapshot if e.expires_at > now}
+    entries = {e.key: e for e in last.snapshot if e.expires_at > now}
     document = last.view
     if document is None:
         return FirstView(entries=entries) if entries else None
@@ -56,24 +55,28 @@ def _from_document(document: dict[str, Any], entries: dict[str, CacheEntry], now
         if status.next_run is not None and status.next_run <= now:
             status = replace(status, next_run=None)
         jobs.append(status)
-    job_metrics = document.get("jobMetrics")
-    cache = document.get("cache")
-    performance = document.get("performance")
-    metrics = MetricsView(
+    metrics = _metrics(document.get("jobMetrics"), document.get("cache"), document.get("performance"))
+    reports = _reports(document.get("reports"))
+    written = document.get("writtenAt")
+    return FirstView(datetime.fromisoformat(written) if isinstance(written, str) else None, jobs, metrics, entries,
+                     reports)
+
+
+def _metrics(job_metrics: object, cache: object, performance: object) -> MetricsView:
+    return MetricsView(
         from_plain(JobMetrics, job_metrics) if job_metrics else None,
         from_plain(CacheStats, cache) if cache else None,
         performance if isinstance(performance, dict) else None,
     )
-    reports = None
-    part = document.get("reports")
-    if isinstance(part, dict):
-        statistics = part.get("statistics")
-        reports = ReportsOverview(
-            templates=[from_plain(ReportTemplate, t) for t in part.get("templates") or []],
-            history=[from_plain(ScheduledReport, r) for r in part.get("history") or []],
-            statistics=from_plain(ReportStatistics, statistics) if statistics else None,
-            schedules={str(k): str(v) for k, v in (part.get("schedules") or {}).items()},
-        )
-    written = document.get("writtenAt")
-    return FirstView(datetime.fromisoformat(written) if isinstance(written, str) else None, jobs, metrics, entries,
-                     reports)
+
+
+def _reports(part: object) -> ReportsOverview | None:
+    if not isinstance(part, dict):
+        return None
+    statistics = part.get("statistics")
+    return ReportsOverview(
+        templates=[from_plain(ReportTemplate, t) for t in part.get("templates") or []],
+        history=[from_plain(ScheduledReport, r) for r in part.get("history") or []],
+        statistics=from_plain(ReportStatistics, statistics) if statistics else None,
+        schedules={str(k): str(v) for k, v in (part.get("schedules") or {}).items()},
+    )

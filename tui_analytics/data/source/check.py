@@ -161,19 +161,20 @@ def _scanned(dialect: str, plan: list[Any], table: str, ordered: bool) -> bool:
     """True when `plan` reads all of `table` (an ordered index scan stopping at a LIMIT is fine)."""
     bare = table.rpartition(".")[2]
     if dialect == "sqlite":
-        details = [str(r[3]) for r in plan]
-        whole = [d for d in details if re.fullmatch(rf"SCAN {re.escape(bare)}( .*)?", d)]
-        if not whole:
-            return False
-        if ordered and all("USING" in d and "INDEX" in d for d in whole):
-            return any("TEMP B-TREE FOR ORDER BY" in d for d in details)
-        return True
+        return _sqlite_scanned([str(r[3]) for r in plan], bare, ordered)
     if dialect == "postgresql":
         return any(re.search(rf"Seq Scan on {re.escape(bare)}\b", str(line)) for line in plan)
-    rows = [row for row in plan if str(row.get("table")) == bare]
-    if ordered:
-        return any(row.get("type") == "ALL" for row in rows)
-    return any(row.get("type") in ("ALL", "index") for row in rows)
+    whole = ("ALL",) if ordered else ("ALL", "index")
+    return any(row.get("type") in whole for row in plan if str(row.get("table")) == bare)
+
+
+def _sqlite_scanned(details: list[str], bare: str, ordered: bool) -> bool:
+    whole = [d for d in details if re.fullmatch(rf"SCAN {re.escape(bare)}( .*)?", d)]
+    if not whole:
+        return False
+    if ordered and all("USING" in d and "INDEX" in d for d in whole):
+        return any("TEMP B-TREE FOR ORDER BY" in d for d in details)
+    return True
 
 
 def _index_advice(repo: AdminAnalyticsOptimizedRepository, entity: Entity) -> str:

@@ -109,43 +109,60 @@ def detect(
     """
     dialect = conn.dialect.name
     values = sample_values(conn, source, column)
-    kinds = {_kind(v) for v in values}
-    declared = _declared(sql_type, dialect)
     how = f"auto: {len(values)} sampled value{'s' if len(values) != 1 else ''}" if configured == "auto" \
         else f"timestamps = \"{configured}\""
-    if "other" in kinds:
-        raise SourceSchemaError(f"{where} holds values that are not times ({type(values[0]).__name__})")
-    if not values:
-        kind = declared or "text"
-        how = f"{how}, no rows: assumed from the " + ("declared type" if declared else "SQLite default")
-    elif len(kinds) > 1 and not kinds <= {"int", "real", "decimal"}:
-        raise SourceSchemaError(f"{where} holds values of different kinds ({', '.join(sorted(kinds))}); "
-                                "map a query that gives one kind")
-    else:
-        # Numbers of several kinds (integers and reals in one SQLite column): the widest decides.
-        kind = next((k for k in ("real", "decimal") if k in kinds), None) or kinds.pop()
-        if kind == "native" and declared == "native-utc":
-            kind = "native-utc"
-    form = {"native": "native", "native-utc": "native", "aware": "aware", "text": "text"}.get(kind, "epoch")
-    if configured == "native" and form == "text" and dialect == "sqlite":
-        form = "text"  # SQLite has no date-time type: its "native" values are text
-    elif configured != "auto" and configured != form:
-        shown = printable(str(values[0])[:40]) if values else ""
-        raise SourceSchemaError(f"{where}: timestamps = \"{configured}\", but the column holds {form} values"
-                                + (f" such as {shown!r}" if shown else "") + " (use auto, or map a query that converts)")
+    kind, how = _kind_of(values, _declared(sql_type, dialect), how, where)
+    form = _form_of(kind, configured, dialect, values, where)
     if form == "epoch":
-        numbers = [v for v in values if not isinstance(v, (str, bytes))]
-        if numbers and max(abs(float(v)) for v in numbers) > MAX_EPOCH_SECONDS:
-            raise SourceSchemaError(f"{where} holds numbers such as {max(numbers)!r}: epoch milliseconds or "
-                                    "microseconds are not supported (map a query dividing by 1000)")
-        numeric = kind if kind in ("int", "real", "decimal") else "int"
-        return StoredTime("epoch", UTC, numeric=numeric, decided=how)
+        return _epoch(values, kind, how, where)
     if form == "aware":
         return StoredTime("aware", UTC, decided=how)
     if form == "native":
         if kind == "native-utc":
             return StoredTime("native", UTC, decided=f"{how}, MySQL TIMESTAMP (read in UTC)")
         return StoredTime("native", zone, decided=how)
+    return _text_time(values, dialect, zone, how, where)
+
+
+def _kind_of(values: Sequence[object], declared: str | None, how: str, where: str) -> tuple[str, str]:
+    """The one kind of the sampled values (or the declared type's, when there are none), and `how` said so."""
+    kinds = {_kind(v) for v in values}
+    if "other" in kinds:
+        raise SourceSchemaError(f"{where} holds values that are not times ({type(values[0]).__name__})")
+    if not values:
+        return declared or "text", f"{how}, no rows: assumed from the " + ("declared type" if declared else "SQLite default")
+    if len(kinds) > 1 and not kinds <= {"int", "real", "decimal"}:
+        raise SourceSchemaError(f"{where} holds values of different kinds ({', '.join(sorted(kinds))}); "
+                                "map a query that gives one kind")
+    # Numbers of several kinds (integers and reals in one SQLite column): the widest decides.
+    kind = next((k for k in ("real", "decimal") if k in kinds), None) or kinds.pop()
+    if kind == "native" and declared == "native-utc":
+        kind = "native-utc"
+    return kind, how
+
+
+def _form_of(kind: str, configured: str, dialect: str, values: Sequence[object], where: str) -> str:
+    """The storage form of a kind, checked against the configured one."""
+    form = {"native": "native", "native-utc": "native", "aware": "aware", "text": "text"}.get(kind, "epoch")
+    if configured == "native" and form == "text" and dialect == "sqlite":
+        return "text"  # SQLite has no date-time type: its "native" values are text
+    if configured != "auto" and configured != form:
+        shown = printable(str(values[0])[:40]) if values else ""
+        raise SourceSchemaError(f"{where}: timestamps = \"{configured}\", but the column holds {form} values"
+                                + (f" such as {shown!r}" if shown else "") + " (use auto, or map a query that converts)")
+    return form
+
+
+def _epoch(values: Sequence[Any], kind: str, how: str, where: str) -> StoredTime:
+    numbers = [v for v in values if not isinstance(v, (str, bytes))]
+    if numbers and max(abs(float(v)) for v in numbers) > MAX_EPOCH_SECONDS:
+        raise SourceSchemaError(f"{where} holds numbers such as {max(numbers)!r}: epoch milliseconds or "
+                                "microseconds are not supported (map a query dividing by 1000)")
+    numeric = kind if kind in ("int", "real", "decimal") else "int"
+    return StoredTime("epoch", UTC, numeric=numeric, decided=how)
+
+
+def _text_time(values: Sequence[object], dialect: str, zone: tzinfo, how: str, where: str) -> StoredTime:
     sep, suffix = _text_shape(values, where) if values else (" ", "")
     if suffix is None and dialect in ("mysql", "mariadb"):
         raise SourceSchemaError(f"{where} holds text with different UTC offsets, which MySQL/MariaDB cannot "

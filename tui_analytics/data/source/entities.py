@@ -93,6 +93,15 @@ def _table_entity(
     if not reflected:
         raise SourceSchemaError(f"{where}: {mask_url(url)} has no table {em.table}")
     actual = {c["name"]: c for c in reflected}
+    names = _found_columns(em, list(actual), where)
+    source = table(bare, *(column(n) for n in dict.fromkeys(names.values())), schema=schema)
+    cols: dict[str, ColumnElement[Any] | None] = {c: source.c[n] for c, n in names.items()}
+    types = {c: actual[n]["type"] for c, n in names.items()}
+    return Entity(em.entity, em, source, cols, table_name=em.table, column_names=names), types
+
+
+def _found_columns(em: EntityMapping, actual: list[str], where: str) -> dict[str, str]:
+    """Canonical name -> the table's column (its case may differ); an optional one left unmapped may be missing."""
     folded = {name.lower(): name for name in actual}
     names: dict[str, str] = {}
     wanted = dict(em.columns) if em.columns else {c: c for c in columns_of(em.entity)}
@@ -101,13 +110,10 @@ def _table_entity(
         if found is None:
             if canonical in OPTIONAL[em.entity] and not em.columns:
                 continue  # the canonical name of an optional column, not there: fine
-            listed = ", ".join(list(actual)[:12]) + (", ..." if len(actual) > 12 else "")
+            listed = ", ".join(actual[:12]) + (", ..." if len(actual) > 12 else "")
             raise SourceSchemaError(f"{where}: table {em.table} has no column {name} (for {canonical}); it has {listed}")
         names[canonical] = found
-    source = table(bare, *(column(n) for n in dict.fromkeys(names.values())), schema=schema)
-    cols: dict[str, ColumnElement[Any] | None] = {c: source.c[n] for c, n in names.items()}
-    types = {c: actual[n]["type"] for c, n in names.items()}
-    return Entity(em.entity, em, source, cols, table_name=em.table, column_names=names), types
+    return names
 
 
 def _query_entity(

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import Select, Table, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -45,6 +45,21 @@ def inserted_id(result: Any) -> int:
     key = result.inserted_primary_key
     assert key is not None
     return int(key[0])
+
+
+def newest_runs(table: Table, owner_column: str, owner: str | None = None, *, status: str | None = None,
+                since: datetime | None = None, limit: int | None = None) -> Select[Any]:
+    """The rows of a run history (job_runs, report_runs), newest first; each filter given narrows them
+    (all must hold): `owner` in `owner_column`, `status`, `since` (started at or after)."""
+    c = table.c
+    query = select(table).order_by(c.started_at.desc(), c.id.desc())
+    if owner is not None:
+        query = query.where(c[owner_column] == owner)
+    if status is not None:
+        query = query.where(c.status == status)
+    if since is not None:
+        query = query.where(c.started_at >= to_db(since))
+    return query if limit is None else query.limit(limit)
 
 
 def open_state(settings: Settings, clock: Clock | None = None) -> Engine:

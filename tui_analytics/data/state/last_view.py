@@ -20,6 +20,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from tui_analytics.data.cache_entry import CacheEntry
+
 log = logging.getLogger(__name__)
 
 VIEW_KEY = "dashboard.view"
@@ -27,18 +29,8 @@ VIEW_VERSION = 1
 BUSY_TIMEOUT_S = 0.2  # a writer holding the file longer: start without the last view rather than wait
 
 
-@dataclass(frozen=True)
-class SnapshotEntry:
-    """One cached value as the scheduling process stored it (see data/state/channel_tables.py)."""
-
-    key: str
-    value: Any
-    stored_at: datetime
-    expires_at: datetime
-    ttl: float
-    stale: bool = False
-    error: str | None = None
-    failed_at: datetime | None = None
+# The snapshot's rows are cache entries, as the scheduling process's cache held them.
+SnapshotEntry = CacheEntry
 
 
 @dataclass(frozen=True)

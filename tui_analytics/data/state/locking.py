@@ -33,6 +33,7 @@ from typing import Any
 from tui_analytics.config.settings import mask_url
 from tui_analytics.data.engines import normalise_url, on_dispose
 from tui_analytics.data.state.lock_backends import PRESENCE_KEY, SCHEDULER_KEY, FileBackend, ServerBackend, backend_for
+from tui_analytics.runtime.aio import cancel_task, running_loop
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +144,7 @@ class SchedulerLock:
             watchers, self._watchers = list(self._watchers.values()), {}
             self.release()
         for task in watchers:
-            _cancel(task)
+            cancel_task(task)
 
     def release(self) -> None:
         with self._lock:
@@ -210,24 +211,6 @@ class SchedulerLock:
         return LockHolder.parse(text) or LockHolder(0, "?", "another process (no details recorded)", "")
 
 
-def _cancel(task: asyncio.Task[Any]) -> None:
-    loop = task.get_loop()
-    try:
-        if _running_loop() is loop:
-            task.cancel()
-        else:  # Task.cancel is not thread-safe
-            loop.call_soon_threadsafe(task.cancel)
-    except RuntimeError:  # its loop is closed; the task will never run again
-        pass
-
-
-def _running_loop() -> asyncio.AbstractEventLoop | None:
-    try:
-        return asyncio.get_running_loop()
-    except RuntimeError:
-        return None
-
-
 _locks: dict[str, SchedulerLock] = {}
 _registry_lock = threading.Lock()
 
@@ -279,7 +262,7 @@ class Lease:
                     self._on_claimed()
                 except Exception:  # housekeeping: scheduling goes on without it
                     log.exception("start-up housekeeping of the scheduler failed")
-        if _running_loop() is not None:
+        if running_loop() is not None:
             self.lock.watch()
         return held
 

@@ -21,7 +21,7 @@ from datetime import datetime, timedelta, timezone, tzinfo
 
 from apscheduler.triggers.base import BaseTrigger
 
-from tui_analytics.config.settings import resolve_timezone
+from tui_analytics.config.timezones import resolve_timezone
 from tui_analytics.reports.cron.fire_times import fire_times
 from tui_analytics.reports.cron.parse import CronSpec, parse_cron
 from tui_analytics.runtime.errors import ConfigError, TemplateValidationError

@@ -75,16 +75,23 @@ def schedule_mismatch(schedule: str, spec: CronSpec) -> str | None:
     if schedule not in _PERIODS:
         return None
     once_a_day = len(spec.hours) * len(spec.minutes) == 1
-    every_day = spec.days_and and len(spec.days) == 31 and len(spec.weekdays) == 7 and len(spec.months) == 12
-    one_weekday = spec.days_and and len(spec.days) == 31 and len(spec.weekdays) == 1 and len(spec.months) == 12
-    one_day = spec.days_and and len(spec.days) == 1 and len(spec.weekdays) == 7
-    fits = {
-        "daily": every_day,
-        "weekly": one_weekday,
-        "monthly": one_day and len(spec.months) == 12,
-        "quarterly": one_day and len(spec.months) == 4 and {(m - min(spec.months)) % 3 for m in spec.months} == {0},
-    }[schedule]
-    if once_a_day and fits:
+    if once_a_day and _days_fit(schedule, spec):
         return None
-    runs = describe(spec) + (", every day" if every_day else "")
+    runs = describe(spec) + (", every day" if _every_day(spec) else "")
     return f"a {schedule} report covers {_PERIODS[schedule]}, but this cron runs: {runs} (choose custom, or a cron that fits)"
+
+
+def _every_day(spec: CronSpec) -> bool:
+    return spec.days_and and len(spec.days) == 31 and len(spec.weekdays) == 7 and len(spec.months) == 12
+
+
+def _days_fit(schedule: str, spec: CronSpec) -> bool:
+    """The cron's days are the schedule's: every day, one weekday, one day of each month or of each quarter."""
+    if schedule == "daily":
+        return _every_day(spec)
+    if schedule == "weekly":
+        return spec.days_and and len(spec.days) == 31 and len(spec.weekdays) == 1 and len(spec.months) == 12
+    one_day = spec.days_and and len(spec.days) == 1 and len(spec.weekdays) == 7
+    if schedule == "monthly":
+        return one_day and len(spec.months) == 12
+    return one_day and len(spec.months) == 4 and {(m - min(spec.months)) % 3 for m in spec.months} == {0}

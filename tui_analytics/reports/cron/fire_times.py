@@ -128,13 +128,7 @@ def fire_times(spec: CronSpec, tz: tzinfo, start: datetime, forward: bool = True
             if (instant > origin) if forward else (instant <= origin):
                 pending.append(instant)
         if pending:
-            pending.sort(reverse=not forward)
-            if forward:
-                horizon = _day_start(tz, day + step)
-                ready = [i for i in pending if i < horizon]
-            else:
-                horizon = _day_start(tz, day) + 2 * _SLACK  # every earlier day's instants are before this
-                ready = [i for i in pending if i > horizon]
+            ready = _ready(pending, tz, day, step, forward)
             for instant in ready:
                 yield instant.replace(tzinfo=timezone.utc).astimezone(tz)
             pending = pending[len(ready):]
@@ -142,3 +136,13 @@ def fire_times(spec: CronSpec, tz: tzinfo, start: datetime, forward: bool = True
             day += step
         except OverflowError:  # the calendar ends (year 1 or 9999)
             return
+
+
+def _ready(pending: list[datetime], tz: tzinfo, day: date, step: timedelta, forward: bool) -> list[datetime]:
+    """The pending instants (sorted here, in walking order) no day after `day` can come before."""
+    pending.sort(reverse=not forward)
+    if forward:
+        horizon = _day_start(tz, day + step)
+        return [i for i in pending if i < horizon]
+    horizon = _day_start(tz, day) + 2 * _SLACK  # every earlier day's instants are before this
+    return [i for i in pending if i > horizon]

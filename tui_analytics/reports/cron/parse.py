@@ -107,7 +107,7 @@ def _number(text: str, index: int, token: str) -> int:
 
 def _field(text: str, index: int, field: str) -> tuple[set[int], str]:
     """The values of one field and its canonical spelling."""
-    name, low, high, size = _FIELDS[index]
+    name = _FIELDS[index][0]
     bare = _NAME_WORDS.sub("", field).upper()  # names such as `jul` or `thu` hold these letters
     for mark, meaning in _EXTENSIONS.items():
         if mark in bare:
@@ -115,25 +115,31 @@ def _field(text: str, index: int, field: str) -> tuple[set[int], str]:
     values: set[int] = set()
     canonical = []
     for part in field.split(","):
-        match = _PART.match(part)
-        if not match:
-            raise _refuse(text, f"{name} field {field!r} is not valid")
-        star, first, last, step_text = match.groups()
-        step = int(step_text) if step_text is not None else 1
-        if step_text is not None and (step < 1 or step > size):
-            raise _refuse(text, f"{name} step {step_text} must be between 1 and {size}")
-        if star:
-            start, end = low, high
-        else:
-            start = _number(text, index, first)
-            end = _number(text, index, last) if last is not None else start
-            if last is None and step_text is not None:
-                raise _refuse(text, f"{name} field {part!r}: a step needs a range or * (e.g. {first}-{high}/{step})")
-            if start > end:
-                raise _refuse(text, f"{name} range {part!r} runs backwards")
-        values.update(range(start, end + 1, step))
-        canonical.append(first if not star and start == end else part)
+        matched, spelled = _part(text, index, field, part)
+        values.update(matched)
+        canonical.append(spelled)
     return values, ",".join(canonical)
+
+
+def _part(text: str, index: int, field: str, part: str) -> tuple[range, str]:
+    """The values of one comma-separated part of a field (`*`, `5`, `1-5`, `*/15`, `1-30/2`) and its spelling."""
+    name, low, high, size = _FIELDS[index]
+    match = _PART.match(part)
+    if not match:
+        raise _refuse(text, f"{name} field {field!r} is not valid")
+    star, first, last, step_text = match.groups()
+    step = int(step_text) if step_text is not None else 1
+    if step_text is not None and (step < 1 or step > size):
+        raise _refuse(text, f"{name} step {step_text} must be between 1 and {size}")
+    if star:
+        return range(low, high + 1, step), part
+    start = _number(text, index, first)
+    end = _number(text, index, last) if last is not None else start
+    if last is None and step_text is not None:
+        raise _refuse(text, f"{name} field {part!r}: a step needs a range or * (e.g. {first}-{high}/{step})")
+    if start > end:
+        raise _refuse(text, f"{name} range {part!r} runs backwards")
+    return range(start, end + 1, step), first if start == end else part
 
 
 def parse_cron(expr: object) -> CronSpec:

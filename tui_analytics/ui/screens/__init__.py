@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 from tui_analytics.runtime.lazy import lazy_exports
 
 if TYPE_CHECKING:
-    from tui_analytics.ui.screens.backfill_dialog import BackfillDialog, BackfillRequest
+    from tui_analytics.reports.models import BackfillRequest
+    from tui_analytics.ui.screens.backfill_dialog import BackfillDialog
     from tui_analytics.ui.screens.confirm import ConfirmDialog, QuitDialog
     from tui_analytics.ui.screens.detail import DetailScreen
     from tui_analytics.ui.screens.export import ExportDialog, ExportRequest

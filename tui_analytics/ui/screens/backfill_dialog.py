@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta, tzinfo
 
 from textual import on
@@ -11,30 +10,11 @@ from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Input, Label, Static
 
-from tui_analytics.reports.models import ReportTemplate
+from tui_analytics.reports.models import BackfillRequest, ReportTemplate
 from tui_analytics.reports.periods import periods_starting
+from tui_analytics.runtime.daterange import parse_day
 from tui_analytics.ui.screens.base import Dialog, Raises, Toggle, dialog_body
 from tui_analytics.ui.widgets.titles import title_text
-
-
-@dataclass(frozen=True)
-class BackfillRequest:
-    """What to backfill: periods starting from `first` to `last` (both included)."""
-
-    first: date
-    last: date
-    force: bool = False
-    deliver: bool = True
-
-
-def check_day(text: str) -> date:
-    raw = text.strip()
-    try:
-        if not raw.isascii() or len(raw) != 10:
-            raise ValueError(raw)
-        return date.fromisoformat(raw)
-    except ValueError:
-        raise ValueError(f"{raw[:30]!r} is not a date (YYYY-MM-DD)") from None
 
 
 def plan(template: ReportTemplate, tz: tzinfo, now: datetime, first: date, last: date) -> tuple[int, int]:
@@ -64,10 +44,10 @@ class BackfillDialog(Dialog[BackfillRequest]):
             with dialog_body():
                 with Grid(classes="form"):
                     yield Label("From")
-                    yield Input(start, id="start", compact=True, placeholder="YYYY-MM-DD", validators=[Raises(check_day)])
+                    yield Input(start, id="start", compact=True, placeholder="YYYY-MM-DD", validators=[Raises(parse_day)])
                     yield Label("To")
                     yield Input(end, id="end", compact=True, placeholder="YYYY-MM-DD (included)",
-                                validators=[Raises(check_day)])
+                                validators=[Raises(parse_day)])
                     yield Label("")
                     yield Toggle("Make again what was made", value=False, id="force", compact=True)
                     yield Label("")
@@ -91,8 +71,8 @@ class BackfillDialog(Dialog[BackfillRequest]):
         """Show how many reports the range makes, or the first problem; the request when valid."""
         error, hint = self.query_one("#error", Static), self.query_one("#plan", Static)
         try:
-            first = check_day(self.query_one("#start", Input).value)
-            last = check_day(self.query_one("#end", Input).value)
+            first = parse_day(self.query_one("#start", Input).value)
+            last = parse_day(self.query_one("#end", Input).value)
             if first > last:
                 raise ValueError(f"From {first.isoformat()} is after To {last.isoformat()}")
             due, not_over = plan(self._template, self._tz, self._now(), first, last)

@@ -171,24 +171,12 @@ class AnalyticsPane(Pane):
         Both tables' columns are measured; when together they are wider than the pane, the
         longest names (item, user) are cut first, in whichever table they are, and the grid
         gives each table the width its columns then take (no more equal halves)."""
-        top_rows = [(str(row["rank"]), [str(row["rank"]), row["name"], fmt.number(row["interactions"]),
-                                        fmt.number(row["uniqueUsers"]), fmt.truncate(row.get("category", ""), 12)])
-                    for row in (top.value if top is not None else [])]
-        recent_list = list(recent.value if recent is not None else [])
+        top_rows = self._top_rows(top)
         recent_rows = [(str(index), [self._age(row, now), row["userName"], fmt.truncate(row["action"], 12),
                                      row["itemName"]])
-                       for index, row in enumerate(recent_list)]
+                       for index, row in enumerate(list(recent.value if recent is not None else []))]
         room = self._tables_room()
-        recent_widths = measure(RECENT_COLUMNS, (cells for _, cells in recent_rows), AGE_MIN)
-        squeeze = [("top", "name"), ("recent", "user"), ("recent", "item")]
-        fitted: dict[tuple[str, str], int] = {}
-        top_columns = TOP_COLUMNS
-        for top_columns in (TOP_COLUMNS, TOP_COLUMNS[:-1]):  # the category only when nothing is cut for it
-            top_widths = measure(top_columns, (cells[: len(top_columns)] for _, cells in top_rows))
-            pool = {("top", k): w for k, w in top_widths.items()} | {("recent", k): w for k, w in recent_widths.items()}
-            fitted = fit(pool, room, squeeze, NAME_FLOORS)
-            if fitted == pool or len(top_columns) < len(TOP_COLUMNS):
-                break
+        top_columns, fitted = self._fit(top_rows, recent_rows, room)
         top_width = total({k: w for k, w in fitted.items() if k[0] == "top"})
         grid = self.query_one("#tables", Grid)
         # Past the floors (a very narrow pane) the halves stay equal and each table scrolls sideways.
@@ -200,6 +188,29 @@ class AnalyticsPane(Pane):
         self.query_one("#recent-table", StyledTable).refill(
             RECENT_COLUMNS, recent_rows, min_widths=AGE_MIN,
             widths={"user": fitted[("recent", "user")], "item": fitted[("recent", "item")]})
+
+    @staticmethod
+    def _top_rows(top: CacheEntry | None) -> list[tuple[str, list[str]]]:
+        return [(str(row["rank"]), [str(row["rank"]), row["name"], fmt.number(row["interactions"]),
+                                    fmt.number(row["uniqueUsers"]), fmt.truncate(row.get("category", ""), 12)])
+                for row in (top.value if top is not None else [])]
+
+    @staticmethod
+    def _fit(
+        top_rows: list[tuple[str, list[str]]], recent_rows: list[tuple[str, list[str]]], room: int
+    ) -> tuple[list[tuple[str, str]], dict[tuple[str, str], int]]:
+        """The top table's columns and both tables' widths, names cut to fit `room`."""
+        recent_widths = measure(RECENT_COLUMNS, (cells for _, cells in recent_rows), AGE_MIN)
+        squeeze = [("top", "name"), ("recent", "user"), ("recent", "item")]
+        fitted: dict[tuple[str, str], int] = {}
+        top_columns = TOP_COLUMNS
+        for top_columns in (TOP_COLUMNS, TOP_COLUMNS[:-1]):  # the category only when nothing is cut for it
+            top_widths = measure(top_columns, (cells[: len(top_columns)] for _, cells in top_rows))
+            pool = {("top", k): w for k, w in top_widths.items()} | {("recent", k): w for k, w in recent_widths.items()}
+            fitted = fit(pool, room, squeeze, NAME_FLOORS)
+            if fitted == pool or len(top_columns) < len(TOP_COLUMNS):
+                break
+        return top_columns, fitted
 
     def relayout(self) -> None:
         if self._now is not None:

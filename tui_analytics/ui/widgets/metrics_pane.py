@@ -58,29 +58,9 @@ class MetricsPane(Pane):
     def show(self, view: MetricsView, now: datetime, state: DashboardState) -> None:
         """Redraw from the services' figures and the dashboard's state (scheduler, lock holder, loop stalls)."""
         table = self.query_one("#metrics-table", StyledTable)
-        rows: list[tuple[str, str | Text]] = []
-        jobs, cache, perf = view.jobs, view.cache, view.performance or {}
+        perf = view.performance or {}
         scheduler, holder, stalls = state.scheduler, state.lock_holder, state.stall_summary
-        if jobs is not None:
-            # One row for the three counts: the pane must fit the grid's 12 lines without a scrollbar.
-            runs = table.tone(f"{fmt.number(jobs.successful_jobs)} ✓", "good" if jobs.successful_jobs else None)
-            runs.append_text(Text(" · "))
-            runs.append_text(table.tone(f"{fmt.number(jobs.failed_jobs)} ✗", "bad" if jobs.failed_jobs else None))
-            if jobs.skipped_jobs:
-                runs.append_text(Text(f" · {fmt.number(jobs.skipped_jobs)} skipped"))
-            rows += [
-                ("Runs", runs),
-                ("Avg duration", fmt.duration_ms(jobs.average_job_duration_ms if jobs.total_jobs else None)),
-                ("Last cleanup", self._when(jobs.last_cleanup, now)),
-            ]
-        if cache is not None:
-            entries = table.tone(f"{cache.size} / {cache.maxsize}", None)
-            if cache.stale:
-                entries.append_text(table.tone(f", {cache.stale} stale", "warn"))
-            reads = cache.hits + cache.misses
-            # The panes read the cache without counting; the API, the CLI and reports count.
-            hit_rate = f"{fmt.percent(cache.hit_rate)} ({cache.hits}/{reads})" if reads else "no API or report reads yet"
-            rows += [("Cache entries", entries), ("Cache hit rate", hit_rate)]
+        rows = self._job_rows(table, view.jobs, now) + self._cache_rows(table, view.cache)
         measured = _parse(perf.get("measuredAt"))
         latency = perf.get("databaseLatencyMs")
         db_error = perf.get("databaseError")
@@ -100,6 +80,33 @@ class MetricsPane(Pane):
         self._measured = (str(len(rows) - 1), measured) if measured else None
         table.refill([("name", "Metric"), ("value", "Value")],
                      ((str(index), [name, value]) for index, (name, value) in enumerate(rows)))
+
+    def _job_rows(self, table: StyledTable, jobs: JobMetrics | None, now: datetime) -> list[tuple[str, str | Text]]:
+        if jobs is None:
+            return []
+        # One row for the three counts: the pane must fit the grid's 12 lines without a scrollbar.
+        runs = table.tone(f"{fmt.number(jobs.successful_jobs)} ✓", "good" if jobs.successful_jobs else None)
+        runs.append_text(Text(" · "))
+        runs.append_text(table.tone(f"{fmt.number(jobs.failed_jobs)} ✗", "bad" if jobs.failed_jobs else None))
+        if jobs.skipped_jobs:
+            runs.append_text(Text(f" · {fmt.number(jobs.skipped_jobs)} skipped"))
+        return [
+            ("Runs", runs),
+            ("Avg duration", fmt.duration_ms(jobs.average_job_duration_ms if jobs.total_jobs else None)),
+            ("Last cleanup", self._when(jobs.last_cleanup, now)),
+        ]
+
+    @staticmethod
+    def _cache_rows(table: StyledTable, cache: CacheStats | None) -> list[tuple[str, str | Text]]:
+        if cache is None:
+            return []
+        entries = table.tone(f"{cache.size} / {cache.maxsize}", None)
+        if cache.stale:
+            entries.append_text(table.tone(f", {cache.stale} stale", "warn"))
+        reads = cache.hits + cache.misses
+        # The panes read the cache without counting; the API, the CLI and reports count.
+        hit_rate = f"{fmt.percent(cache.hit_rate)} ({cache.hits}/{reads})" if reads else "no API or report reads yet"
+        return [("Cache entries", entries), ("Cache hit rate", hit_rate)]
 
     def tick(self, now: datetime) -> None:
         """Redraw how long ago the figures were measured (its cell alone)."""

@@ -71,9 +71,7 @@ class StyledTable(DataTable):
         on the first row stays there (newest-first lists follow new entries). `widths` sets
         some columns' widths (see columns.fit); their longer cells are cut with an ellipsis.
         """
-        selected = None
-        if self.row_count and not (follow_top and self.cursor_row == 0):
-            selected = self.coordinate_to_cell_key(Coordinate(self.cursor_row, 0)).row_key.value
+        selected = self._selected_key(follow_top)
         given = dict(widths or {})
         rows = [(key, [cut(literal(cell), given[col]) if col in given else literal(cell)
                        for (col, _), cell in zip(columns, cells)]) for key, cells in rows]
@@ -90,6 +88,12 @@ class StyledTable(DataTable):
         keys = [key for key, _ in rows]
         if selected in keys:
             self.move_cursor(row=keys.index(selected), animate=False)
+
+    def _selected_key(self, follow_top: bool) -> str | None:
+        """The key of the row under the cursor, to keep it there (None: none, or following the top)."""
+        if not self.row_count or (follow_top and self.cursor_row == 0):
+            return None
+        return self.coordinate_to_cell_key(Coordinate(self.cursor_row, 0)).row_key.value
 
     def _render_cell(self, row_index: int, column_index: int, base_style: Style, width: int,
                      cursor: bool = False, hover: bool = False) -> list[list[Segment]]:
