@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 from pathlib import Path
 
 import pytest
 
 from tests.support.serving import WAIT, Serve, free_port
+from tests.support.waiting import poll_until
 from tui_analytics.cli.web_origin import OriginPolicy, origin_of
 
 
@@ -71,6 +73,18 @@ def _child_pids(pid: int) -> list[int]:
     return children
 
 
+def _wait_until_listening(port: int) -> None:
+    """The server logs that it serves just before its socket listens: connect once it does."""
+    def listening() -> bool:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return True
+        except OSError:
+            return False
+
+    poll_until(listening, timeout=WAIT)
+
+
 async def _open(url: str, origin: str) -> int:
     """The HTTP status of a WebSocket handshake sent with this Origin (101 when it opened)."""
     import aiohttp
@@ -91,6 +105,7 @@ def test_a_foreign_origin_gets_403_and_no_dashboard_starts(data_dir) -> None:
     web = Serve(data_dir, "--port", str(port), command="web")
     try:
         web.wait_for_line("serving the dashboard", timeout=WAIT)
+        _wait_until_listening(port)
         for origin in ("http://evil.example", f"http://evil.example:{port}", "null"):
             assert asyncio.run(_open(f"ws://127.0.0.1:{port}/ws", origin)) == 403
         assert _child_pids(web.proc.pid) == []  # nothing was started for them
@@ -109,6 +124,7 @@ def test_the_pages_own_origin_still_opens_a_session(data_dir) -> None:
     web = Serve(data_dir, "--port", str(port), command="web")
     try:
         web.wait_for_line("serving the dashboard", timeout=WAIT)
+        _wait_until_listening(port)
         assert asyncio.run(_open(f"ws://127.0.0.1:{port}/ws", f"http://localhost:{port}")) == 101
         web.wait_for_line("session opened")
         web.wait_for_line("session closed")
