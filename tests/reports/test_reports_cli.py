@@ -123,3 +123,28 @@ def test_cron_refuses_what_cron_would_read_differently(cli_env, capsys):
     assert usage.value.code == 2
     err = capsys.readouterr().err
     assert "not an ISO date or time: 'tomorrow'" in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("name", ["weekly-user-growth", "Weekly-User-Growth "])
+def test_a_name_that_is_another_templates_id_is_refused_and_the_default_stays(cli_env, capsys, name):
+    assert main(["report", "create", "--name", name, "--schedule", "daily"]) == 1
+    err = capsys.readouterr().err
+    assert "is the id of the template 'Weekly User Growth Report': choose another name" in err
+    assert len(err.strip().splitlines()) == 1
+    assert [t["id"] for t in run_json(capsys, "report", "list", "--json")].count("weekly-user-growth") == 1
+    assert main(["report", "delete", "weekly-user-growth"]) == 0  # the id still means the default
+    capsys.readouterr()
+    assert "weekly-user-growth" not in [t["id"] for t in run_json(capsys, "report", "list", "--json")]
+
+
+def test_an_id_that_is_also_another_templates_name_asks_which(cli_env, capsys):
+    """A state database from before the rule: delete names the ambiguity and deletes nothing."""
+    import sqlite3
+
+    assert main(["report", "create", "--name", "Ops", "--schedule", "daily"]) == 0
+    new_id = capsys.readouterr().out.strip()
+    with sqlite3.connect(cli_env / "state.sqlite3") as db:  # as an earlier release could have saved it
+        db.execute("UPDATE report_templates SET name = 'weekly-user-growth' WHERE id = ?", (new_id,))
+    assert main(["report", "delete", "weekly-user-growth"]) == 1
+    assert "is one template's id and another's name (" + new_id + ")" in capsys.readouterr().err
+    assert {"weekly-user-growth", new_id} <= {t["id"] for t in run_json(capsys, "report", "list", "--json")}

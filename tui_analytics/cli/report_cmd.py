@@ -18,7 +18,7 @@ from tui_analytics.cli.commands import summary
 from tui_analytics.cli.common import camel_keys, check_choice, services, since_moment, whole_number
 from tui_analytics.cli.report_edit import add_template_options, template_fields
 from tui_analytics.cli.table import Column, print_table
-from tui_analytics.config.settings import load_settings
+from tui_analytics.config.settings import load_settings, shorten
 from tui_analytics.reports.models import RUN_STATUSES
 from tui_analytics.runtime.daterange import DateRange
 from tui_analytics.runtime.errors import UnknownTemplateError, unknown
@@ -154,9 +154,14 @@ def cmd_list(args: argparse.Namespace) -> int:
 def template_id(service: AnalyticsScheduledReportsService, given: str) -> str:
     """The id of the template `given` names: its id, or its name (names are unique, case aside)."""
     templates = service.get_report_templates()
-    if any(t.id == given for t in templates):
-        return given
     named = [t.id for t in templates if t.name.strip().casefold() == given.strip().casefold()]
+    if any(t.id == given for t in templates):
+        # Templates saved before names and ids were kept apart: say which instead of guessing.
+        others = [i for i in named if i != given]
+        if others:
+            raise ValueError(f"{shorten(given)} is one template's id and another's name ({others[0]}): "
+                             "give the id of the one you mean")
+        return given
     return named[0] if named else given  # an unknown one is answered by the service, with suggestions
 
 

@@ -73,7 +73,12 @@ class TemplateEditor:
             return self.templates.delete(template_id)
 
     def _refuse_taken_name(self, name: str, own_id: str | None = None) -> None:
-        wanted = name.casefold()
+        wanted = name.strip().casefold()
         for row in self.templates.load_all():
             if row["id"] != own_id and str(row["name"]).strip().casefold() == wanted:
                 raise TemplateValidationError(f"a template named {row['name']!r} exists already: {row['id']}")
+            # Commands take an id or a name: a name that is another template's id would make
+            # `report delete NAME` delete that other template.
+            if row["id"] != own_id and str(row["id"]).casefold() == wanted:
+                raise TemplateValidationError(f"{name.strip()!r} is the id of the template {row['name']!r}: "
+                                              "choose another name")
