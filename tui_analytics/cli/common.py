@@ -76,6 +76,9 @@ def since_moment(text: str, tz: Any) -> Any:
     except ValueError:
         raise ValueError(f"--since {shorten(text)} is not an ISO date (YYYY-MM-DD) or date-time "
                          "(e.g. 2026-01-15 or 2026-01-15T09:30)") from None
+    from tui_analytics.runtime.daterange import check_year
+
+    check_year(moment, f"--since {shorten(text)}")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz)
     return moment.astimezone(timezone.utc)

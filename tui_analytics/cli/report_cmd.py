@@ -88,10 +88,17 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _moment(text: str) -> datetime:
+    from tui_analytics.runtime.daterange import check_year
+
     try:
-        return datetime.fromisoformat(text.strip())
+        moment = datetime.fromisoformat(text.strip())
     except ValueError:
         raise argparse.ArgumentTypeError(f"not an ISO date or time: {text!r} (e.g. 2026-10-25T01:30)") from None
+    try:
+        check_year(moment, repr(text.strip()))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return moment
 
 
 def _fire_line(moment: datetime, tz: Any) -> str:

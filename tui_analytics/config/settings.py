@@ -241,8 +241,9 @@ def read_toml(path: Path | str) -> dict[str, Any]:
 
     path = Path(path)
     try:
-        with path.open("rb") as fh:
-            data = tomllib.load(fh)
+        data = tomllib.loads(_config_text(path))
+    except RecursionError:
+        raise ConfigError(f"config file {shorten(str(path))} nests tables or arrays too deeply") from None
     except FileNotFoundError:
         raise ConfigError(f"config file not found: {shorten(str(path))}") from None
     except UnicodeDecodeError:
@@ -256,6 +257,25 @@ def read_toml(path: Path | str) -> dict[str, Any]:
         raise ConfigError(f"[{APP_NAME}] in {path} must be a table")
     _check_table(table, path)
     return table
+
+
+MAX_CONFIG_BYTES = 1024 * 1024  # a settings file is a few kilobytes; more is a mistake (a device, a log)
+
+
+def _config_text(path: Path) -> str:
+    """The file's text: a regular file of at most MAX_CONFIG_BYTES, never a FIFO or a device
+    (reading /dev/zero would grow without end, a FIFO would wait for a writer)."""
+    import os
+    import stat
+
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))  # a FIFO must not block the open
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise ConfigError(f"config file {shorten(str(path))} is not a regular file")
+        data = fh.read(MAX_CONFIG_BYTES + 1)
+    if len(data) > MAX_CONFIG_BYTES:
+        raise ConfigError(f"config file {shorten(str(path))} is larger than {MAX_CONFIG_BYTES // 1024} KiB")
+    return data.decode("utf-8")
 
 
 def _check_table(table: Mapping[str, object], path: Path) -> None:

@@ -88,20 +88,34 @@ class DateRange:
         return rng
 
 
+# Years a period, a cron time or a filter may name. Period and zone arithmetic steps a few months
+# and a day either side of a date, which past year 1 or 9999 raises OverflowError.
+FIRST_YEAR, LAST_YEAR = 1900, 9998
+
+
+def check_year(value: date, shown: str) -> None:
+    """ValueError (one line) when `value` is outside FIRST_YEAR..LAST_YEAR."""
+    if not FIRST_YEAR <= value.year <= LAST_YEAR:
+        raise ValueError(f"{shown} is outside the years {FIRST_YEAR}-{LAST_YEAR} this tool works with")
+
+
 def _parse_point(text: str, which: str) -> date | datetime:
     text = text.strip()
     try:
         # fromisoformat also reads non-ASCII digits and long runs of fractional digits
         if not text.isascii() or len(text) > 40:
             raise ValueError(text)
-        if len(text) == 10:
-            return date.fromisoformat(text)
-        return datetime.fromisoformat(text)
+        point = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
     except ValueError:
         shown = repr(text) if len(text) <= 40 else repr(text[:30] + "...")
         raise ExportOptionsError(
             f"'{which}' date {shown} is not an ISO date (YYYY-MM-DD) or date-time"
         ) from None
+    try:
+        check_year(point, f"'{which}' date {text!r}")
+    except ValueError as exc:
+        raise ExportOptionsError(str(exc)) from None
+    return point
 
 
 def parse_day(text: str) -> date:
@@ -111,7 +125,9 @@ def parse_day(text: str) -> date:
         # fromisoformat also reads 20260115, 2026-W03 and non-ASCII digits: only the one spelling
         if not raw.isascii() or len(raw) != 10:
             raise ValueError(raw)
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         shown = repr(raw) if len(raw) <= 40 else repr(raw[:30] + "...")
         raise ValueError(f"{shown} is not a date (YYYY-MM-DD)") from None
+    check_year(day, repr(raw))
+    return day
