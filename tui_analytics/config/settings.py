@@ -46,6 +46,7 @@ _KEYS = {
     "query_timeout": "TUI_ANALYTICS_QUERY_TIMEOUT",
     "disable_auto_sync": "DISABLE_AUTO_SYNC",
     "alert_grace": "TUI_ANALYTICS_ALERT_GRACE",
+    "report_retry_hours": "TUI_ANALYTICS_REPORT_RETRY_HOURS",
 }
 
 JOB_IDS = (
@@ -71,9 +72,11 @@ MIN_INTERVAL = 1.0
 MAX_INTERVAL = 31 * 24 * 3600.0
 MAX_RETENTION = 10_000_000
 MAX_QUERY_TIMEOUT = 24 * 3600.0
+MAX_RETRY_HOURS = 31 * 24.0
 
 # Keys whose TOML value must be a string.
-_TEXT_KEYS = frozenset(_KEYS) - {"smtp_timeout", "history_retention", "query_timeout", "disable_auto_sync", "alert_grace"}
+_TEXT_KEYS = frozenset(_KEYS) - {"smtp_timeout", "history_retention", "query_timeout", "disable_auto_sync", "alert_grace",
+                                 "report_retry_hours"}
 
 _SECRET_QUERY_KEYS = re.compile(r"pass|pwd|secret|token|key|auth", re.IGNORECASE)
 
@@ -132,6 +135,7 @@ class Settings:
     job_intervals: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_INTERVALS))
     alerts: tuple[AlertTarget, ...] = ()  # the [[alerts]] targets (alert_targets.py)
     alert_grace: float = 3.0  # a job is late after this many of its intervals without a successful run
+    report_retry_hours: float = 24.0  # a report slot that failed or was interrupted is retried this long (0: never)
     # Where users, items and activities live in the source ([source] in the TOML file).
     source: SourceMapping = BUILTIN
     # [keys] of the TOML file: action id -> key(s), e.g. {"trigger": "r"}; the dashboard checks the
@@ -394,6 +398,8 @@ def load_settings(
         job_intervals=intervals,
         alerts=alerts,
         alert_grace=parse_grace("TUI_ANALYTICS_ALERT_GRACE", values.get("alert_grace", 3)),
+        report_retry_hours=parse_number("TUI_ANALYTICS_REPORT_RETRY_HOURS", values.get("report_retry_hours", 24),
+                                        minimum=0, maximum=MAX_RETRY_HOURS),
         source=source,
         keys=keys,
     )

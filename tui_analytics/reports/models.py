@@ -28,7 +28,7 @@ DATASETS = (
     "comprehensive",
     "performance",
 )
-TRIGGERS = ("manual", "scheduled", "catch-up", "backfill")
+TRIGGERS = ("manual", "scheduled", "catch-up", "retry", "backfill")
 RUN_STATUSES = ("running", "writing", "completed", "failed", "interrupted", "skipped")
 SKIPPED_EMPTY = "skipped: empty"  # the history's note for a period with no data (skip_empty)
 MAX_ATTACHMENT_MB = 1024.0  # the largest cap a template may set (mail servers refuse far less)

@@ -38,6 +38,7 @@ from tui_analytics.reports.models import (
     ReportTemplate,
     ScheduledReport,
 )
+from tui_analytics.reports.retries import SLOT_TRIGGERS, SlotRetries, UnfinishedSlot
 from tui_analytics.reports.run import ReportRunner
 from tui_analytics.reports.store import RunStore, TemplateStore
 from tui_analytics.reports.templates import canonical_fields, default_rows, sort_key, to_template, validate_whole
@@ -86,6 +87,7 @@ class AnalyticsScheduledReportsService:
         self._templates = TemplateStore(self._state)
         self._runs = RunStore(self._state)
         self._editor = TemplateEditor(self._templates, self.clock)
+        self.retries = SlotRetries(self)
         self._opening = Once(self._open_state)
         self.auto_sync_disabled = bool(self.settings.disable_auto_sync)
         self.runner = ReportRunner(
@@ -310,8 +312,15 @@ class AnalyticsScheduledReportsService:
         return [r for r in await asyncio.to_thread(self.get_scheduled_reports) if r.id in run_ids]
 
     async def catch_up(self) -> list[ScheduledReport]:
-        """Make each fire time missed while the app was down, once (recorded as 'catch-up')."""
-        return await self.run_due_reports("catch-up")
+        """Make each fire time missed while the app was down, once (recorded as 'catch-up'), then retry
+        the slots whose runs failed or were interrupted (retries.py)."""
+        made = await self.run_due_reports("catch-up")
+        await self.retries.retry_due(at_start=True)
+        return made
+
+    def unfinished_slots(self, since: datetime) -> list[UnfinishedSlot]:
+        """Slots since `since` whose every run failed or was interrupted (blocking)."""
+        return [UnfinishedSlot(*row) for row in self._runs.unfinished_slots(since, SLOT_TRIGGERS)]
 
     # -- history ---------------------------------------------------------------
 

@@ -7,12 +7,12 @@ Timestamps are stored as naive UTC (schema.py) and returned aware.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import and_, case, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from tui_analytics.data.schema import app_meta, report_runs, report_templates
@@ -198,6 +198,22 @@ class RunStore(StateUser):
                 )
             ).all()
         return {(from_db(start), from_db(end)) for start, end in rows}  # type: ignore[misc]
+
+    def unfinished_slots(self, since: datetime, triggers: tuple[str, ...]) -> Sequence[tuple[str, datetime, int, datetime | None]]:
+        """(template id, slot, attempts, last end) for each slot since `since` that no run of `triggers`
+        completed, skipped or is still making: every run for it failed or was interrupted."""
+        r = report_runs
+        settled = func.sum(case((r.c.status.in_(("completed", "skipped", "running", "writing")), 1), else_=0))
+        query = (
+            select(r.c.template_id, r.c.scheduled_for, func.count(), func.max(r.c.finished_at))
+            .where(r.c.scheduled_for.is_not(None), r.c.scheduled_for >= to_db(since), r.c.trigger.in_(triggers))
+            .group_by(r.c.template_id, r.c.scheduled_for)
+            .having(settled == 0)
+            .order_by(r.c.scheduled_for)
+        )
+        with self.engine.connect() as conn:
+            rows = conn.execute(query).all()
+        return [(str(t), from_db(s) or since, int(n), from_db(last)) for t, s, n, last in rows]
 
     def count_by_status(self) -> dict[str, int]:
         with self.engine.connect() as conn:

@@ -31,6 +31,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 JOB_PREFIX = "report:"
+RETRY_JOB = "reports-retry"  # looks for slots to make again (retries.py); not a template's job
+RETRY_EVERY = 60.0  # seconds between looks: the shortest retry delay
 
 
 def job_id(template_id: str) -> str:
@@ -146,6 +148,8 @@ class ReportSchedule:
                 if template.id not in synced:  # changed since the read: sync() has its job right
                     self._add(template)
             self._synced = None
+            self._scheduler.add_job(self._retry, trigger="interval", seconds=RETRY_EVERY, id=RETRY_JOB,
+                                    name="Report retries", replace_existing=True, **scheduling.JOB_DEFAULTS)
         await self.service.catch_up()
 
     def stop(self) -> None:
@@ -174,7 +178,7 @@ class ReportSchedule:
             return
         try:
             for job in scheduler.get_jobs():
-                if job.id.startswith(JOB_PREFIX):
+                if job.id.startswith(JOB_PREFIX) or job.id == RETRY_JOB:
                     scheduler.remove_job(job.id)
         except Exception:  # a scheduler already shut down with its loop has nothing to remove
             log.debug("could not remove report jobs", exc_info=True)
@@ -236,6 +240,18 @@ class ReportSchedule:
             await self.service.serve_slot(template, "scheduled")
         except Exception:
             log.exception("scheduled report %s failed", template_id)
+        finally:
+            if task is not None:
+                self._tasks.discard(task)
+
+    async def _retry(self) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self._tasks.add(task)
+        try:
+            await self.service.retries.retry_due()
+        except Exception:
+            log.exception("report retries failed")
         finally:
             if task is not None:
                 self._tasks.discard(task)
