@@ -9,17 +9,17 @@ raises: the outcome says what happened, in words free of secrets.
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import smtplib
+import socket
 import ssl
-import urllib.error
-import urllib.request
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
-from typing import Any
 from urllib.parse import urlsplit
 
 from tui_analytics.alerts.models import FAILED, SENT, Alert
@@ -50,12 +50,6 @@ class _Failure(Exception):
         self.transient = transient
 
 
-class _NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req: Any, fp: Any, code: int, msg: str, headers: Any, newurl: str) -> None:
-        return None  # urllib then raises HTTPError for the 3xx
-
-
-_opener = urllib.request.build_opener(_NoRedirects())
 
 
 def deliver(target: AlertTarget, alert: Alert, smtp: SmtpSettings | None, wait: Wait,
@@ -91,29 +85,81 @@ def _without_url(text: str, target: AlertTarget) -> str:
 
 
 def post_webhook(target: AlertTarget, alert: Alert) -> None:
-    """One POST of the alert's JSON; raises _Failure when it is not answered with 2xx."""
+    """One POST of the alert's JSON; raises _Failure when it is not answered with 2xx within
+    `target.timeout` seconds, all of it: connecting, sending and reading the answer. (A socket
+    timeout alone bounds each read, so a server that answers a byte a second never ends.)"""
     assert target.url is not None
     from tui_analytics import __version__
 
+    parts = urlsplit(target.url)
     body = json.dumps(alert.payload(slack=target.slack)).encode("utf-8")
-    request = urllib.request.Request(target.url, data=body, method="POST", headers={
-        "Content-Type": "application/json", "User-Agent": f"tui-analytics/{__version__}",
-    })
+    headers = {"Content-Type": "application/json", "User-Agent": f"tui-analytics/{__version__}"}
     if target.secret:
-        request.add_header(target.secret_header, target.secret)
+        headers[target.secret_header] = target.secret
+    kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    connection = kind(parts.hostname or "", parts.port, timeout=target.timeout)
+    deadline = _Deadline(connection, target.timeout)
     try:
-        with _opener.open(request, timeout=target.timeout) as response:
-            response.read(64 * 1024)
-    except urllib.error.HTTPError as exc:
-        code = exc.code
-        transient = code >= 500 or code in (408, 429)
-        raise _Failure(f"HTTP {code} {exc.reason}".strip() + (" (redirects are not followed)" if 300 <= code < 400 else ""),
-                       transient=transient) from None
-    except urllib.error.URLError as exc:
-        reason = one_line(exc.reason) if isinstance(exc.reason, BaseException) else str(exc.reason)
-        raise _Failure(f"cannot reach {target.where}: {reason}", transient=True) from None
+        connection.request("POST", (parts.path or "/") + (f"?{parts.query}" if parts.query else ""), body, headers)
+        response = connection.getresponse()
+        response.read(64 * 1024)
+        code, reason = response.status, response.reason
     except (TimeoutError, OSError, http.client.HTTPException) as exc:
-        raise _Failure(f"{target.where}: {one_line(exc, with_type=True)}", transient=True) from None
+        if deadline.abandoned:
+            raise _Failure("not delivered: the app stopped during the attempt", transient=False) from None
+        if deadline.expired or isinstance(exc, TimeoutError):
+            raise _Failure(f"{target.where}: no complete answer within {target.timeout:g} s", transient=True) from None
+        raise _Failure(f"cannot reach {target.where}: {one_line(exc)}", transient=True) from None
+    finally:
+        deadline.cancel()
+        connection.close()
+    if not 200 <= code < 300:
+        transient = code >= 500 or code in (408, 429)
+        raise _Failure(f"HTTP {code} {reason}".strip() + (" (redirects are not followed)" if 300 <= code < 400 else ""),
+                       transient=transient)
+
+
+class _Deadline:
+    """Ends a connection's blocking reads and writes once `seconds` have passed since it was made,
+    or when the app gives up its deliveries on the way out (abandon_deliveries)."""
+
+    def __init__(self, connection: http.client.HTTPConnection, seconds: float) -> None:
+        self.expired = self.abandoned = False
+        self._connection = connection
+        self._timer = threading.Timer(seconds, self._expire)
+        self._timer.daemon = True
+        with _in_flight_lock:
+            _in_flight.add(self)
+        self._timer.start()
+
+    def _expire(self) -> None:
+        self.expired = True
+        sock = self._connection.sock
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)  # the blocked recv or send returns at once
+
+    def abandon(self) -> None:
+        self.abandoned = True
+        self._expire()
+
+    def cancel(self) -> None:
+        self._timer.cancel()
+        with _in_flight_lock:
+            _in_flight.discard(self)
+
+
+_in_flight: set[_Deadline] = set()
+_in_flight_lock = threading.Lock()
+
+
+def abandon_deliveries() -> int:
+    """End every webhook attempt in progress now (quitting, after the grace); returns how many."""
+    with _in_flight_lock:
+        attempts = list(_in_flight)
+    for attempt in attempts:
+        attempt.abandon()
+    return len(attempts)
 
 
 def send_email(target: AlertTarget, alert: Alert, smtp: SmtpSettings | None) -> None:

@@ -23,8 +23,8 @@ from typing import Any
 
 from tui_analytics.alerts import wording as messages
 from tui_analytics.alerts.incidents import IncidentStore
-from tui_analytics.alerts.models import TEST, Alert, AlertSummary, Delivery, summarise
-from tui_analytics.alerts.senders import Wait, deliver
+from tui_analytics.alerts.models import FAILED, TEST, Alert, AlertSummary, Delivery, summarise
+from tui_analytics.alerts.senders import Outcome, Wait, abandon_deliveries, deliver
 from tui_analytics.alerts.worker import SerialWorker
 from tui_analytics.config import alert_targets as on
 from tui_analytics.config.alert_targets import AlertTarget
@@ -43,6 +43,8 @@ from tui_analytics.runtime.events import (
 )
 
 log = logging.getLogger(__name__)
+
+ABANDON_AFTER = 5.0  # seconds a quitting process still gives its queued alerts
 
 WATCHED = (JOB_FAILED, JOB_FINISHED, REPORT_FAILED, REPORT_FINISHED)
 CHECK_SECONDS = 30.0  # how often the scheduling process looks for late jobs (less for shorter intervals)
@@ -70,6 +72,7 @@ class AlertService:
         self.store = IncidentStore(self._state)
         self.host = host if host is not None else socket.gethostname()
         self._closing = threading.Event()
+        self._abandoned = threading.Event()  # set ABANDON_AFTER seconds after close()
         self._wait: Wait = wait or self._closing.wait
         self._lock = threading.Lock()
         self._work = SerialWorker("alerts")
@@ -248,9 +251,19 @@ class AlertService:
             task.cancel()
 
     def close(self) -> None:
-        """Quitting: stop the late check, and stop retrying (each queued alert gets one more attempt)."""
+        """Quitting: stop the late check, and stop retrying. Each queued alert gets one more attempt
+        within ABANDON_AFTER seconds; then attempts in progress end and the rest are recorded as not
+        delivered, so a slow target cannot keep the process alive."""
         self.stop()
-        self._closing.set()
+        if not self._closing.is_set():
+            self._closing.set()
+            timer = threading.Timer(ABANDON_AFTER, self._abandon)
+            timer.daemon = True
+            timer.start()
+
+    def _abandon(self) -> None:
+        self._abandoned.set()
+        abandon_deliveries()
 
     def drain(self, timeout: float = 30.0) -> bool:
         """Wait until every queued event is handled and every alert sent or given up (tests, the CLI)."""
@@ -285,7 +298,10 @@ class AlertService:
             self._sender(target).submit(self._guarded, self._deliver, target, alert, row)
 
     def _deliver(self, target: AlertTarget, alert: Alert, row: Delivery) -> Delivery:
-        outcome = deliver(target, alert, self.settings.smtp, self._wait)
+        if self._abandoned.is_set():
+            outcome = Outcome(FAILED, 0, "not delivered: the app stopped before it was sent")
+        else:
+            outcome = deliver(target, alert, self.settings.smtp, self._wait)
         delivery = replace(row, status=outcome.status, attempts=outcome.attempts, error=outcome.error,
                            finished_at=self.clock.now())
         with self._lock:
