@@ -23,6 +23,7 @@ class Trickle:
         self.server.listen(4)
         self.port = self.server.getsockname()[1]
         self.stop = threading.Event()
+        self.connected = threading.Event()
         threading.Thread(target=self._serve, daemon=True).start()
 
     def _serve(self) -> None:
@@ -32,6 +33,7 @@ class Trickle:
                 client, _ = self.server.accept()
             except OSError:
                 continue
+            self.connected.set()
             threading.Thread(target=self._trickle, args=(client,), daemon=True).start()
 
     def _trickle(self, client: socket.socket) -> None:
@@ -86,6 +88,7 @@ def test_quitting_gives_queued_alerts_a_short_grace_then_records_them_not_delive
         for job in ("top-items", "user-growth", "recent-activity"):  # one in flight, two waiting behind it
             service._send(Alert(id=f"alert-{job}", kind="job-failed", subject=f"job:{job}", name=job,
                                 at=frozen_clock.now(), text=f"{job} failed"), [slow])
+        assert trickle.connected.wait(HANG_GUARD)  # the first attempt is in flight
         service.close()
         assert service.drain(HANG_GUARD), "the deliveries kept the process alive"
     finally:
