@@ -71,6 +71,9 @@ def run_serve(args: argparse.Namespace) -> int:
     from tui_analytics.wiring import Services
 
     locking.set_program(PROGRAM)
+    from tui_analytics.cli.metrics_server import raise_open_files_limit
+
+    raise_open_files_limit()
     root = Services(settings)
     import asyncio  # here, not at the top: --help must not pay for it
 

@@ -14,10 +14,11 @@ import logging
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics, start_http_server
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics, make_wsgi_app
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 
+from tui_analytics.cli import metrics_server
 from tui_analytics.runtime.errors import TuiAnalyticsError
 from tui_analytics.runtime.events import JOB_FAILED, JOB_FINISHED, JOB_SKIPPED, REPORT_FAILED, REPORT_FINISHED, ServiceEvent
 
@@ -111,7 +112,7 @@ class MetricsEndpoint:
     def __init__(self, root: Services, host: str, port: int) -> None:
         self.metrics = ServeMetrics(root)
         try:
-            self._server, self._thread = start_http_server(port, addr=host, registry=self.metrics.registry)
+            self._server, self._thread = metrics_server.start(make_wsgi_app(self.metrics.registry), host, port)
         except OSError as exc:
             raise TuiAnalyticsError(f"cannot serve metrics on {host}:{port}: {exc.strerror or exc}") from exc
         self.host, self.port = host, int(self._server.server_address[1])
