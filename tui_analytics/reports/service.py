@@ -48,7 +48,8 @@ from tui_analytics.reports.timetable import ReportSchedule
 from tui_analytics.runtime.clock import SYSTEM_CLOCK, Clock
 from tui_analytics.runtime.daterange import DateRange
 from tui_analytics.runtime.errors import ExportOptionsError, TemplateValidationError, UnknownTemplateError, unknown
-from tui_analytics.runtime.events import TEMPLATES_CHANGED, EventBus, ServiceEvent, default_bus
+from tui_analytics.runtime.event_types import TemplatesChanged
+from tui_analytics.runtime.events import EventBus, default_bus
 from tui_analytics.runtime.once import Once
 from tui_analytics.runtime.retry import RetryPolicy
 
@@ -89,7 +90,7 @@ class AnalyticsScheduledReportsService:
         self._opening = Once(self._open_state)
         self.auto_sync_disabled = bool(self.settings.disable_auto_sync)
         self.runner = ReportRunner(
-            self.settings, self.clock, self._runs, self._templates, self._publish,
+            self.settings, self.clock, self._runs, self._templates, self.bus.publish,
             export_service=export_service, repository=repository, performance=performance,
             retry=retry,
         )
@@ -146,11 +147,6 @@ class AnalyticsScheduledReportsService:
         """Schedule the active templates on the running loop if wanted and not there yet."""
         return self.schedule.ensure_attached()
 
-    # -- events ----------------------------------------------------------------
-
-    def _publish(self, kind: str, subject: str, **detail: Any) -> None:
-        self.bus.publish(ServiceEvent(kind, subject, detail, self.clock.now()))
-
     # -- templates -------------------------------------------------------------
 
     def timezone_of(self, template: ReportTemplate) -> tzinfo:
@@ -194,7 +190,7 @@ class AnalyticsScheduledReportsService:
             )
         template = self.get_report_template(template_id)
         self.schedule.sync(template)
-        self._publish(TEMPLATES_CHANGED, template_id, action="created")
+        self.bus.publish(TemplatesChanged(template_id, "created", at=self.clock.now()))
         return template
 
     def update_report_template(
@@ -225,7 +221,7 @@ class AnalyticsScheduledReportsService:
             self._templates.update(template_id, values)
         template = self.get_report_template(template_id)
         self.schedule.sync(template)
-        self._publish(TEMPLATES_CHANGED, template_id, action="updated", fields=sorted(updates))
+        self.bus.publish(TemplatesChanged(template_id, "updated", tuple(sorted(updates)), at=self.clock.now()))
         return template
 
     def _refuse_taken_name(self, name: str, own_id: str | None = None) -> None:
@@ -244,7 +240,7 @@ class AnalyticsScheduledReportsService:
         with self._lock:
             deleted = self._templates.delete(template_id)
         if deleted:
-            self._publish(TEMPLATES_CHANGED, template_id, action="deleted")
+            self.bus.publish(TemplatesChanged(template_id, "deleted", at=self.clock.now()))
         return deleted
 
     def preview_schedule(
