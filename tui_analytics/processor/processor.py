@@ -361,7 +361,7 @@ class AnalyticsBackgroundProcessor(JobControlMixin):
         run = JobRun(job_id, trigger, SKIPPED, now, now, 0.0, f"skipped: {job_id} is still running", scheduled_for)
         self.book.skipped(job_id, now)
         log.info("%s run of %s skipped: the previous run is still in progress", trigger, job_id)
-        self.bus.publish(JobSkipped(job_id, trigger, reason=run.error, at=self.clock.now()))
+        self.bus.publish(JobSkipped(job_id, trigger, reason=run.error, at=now))
         await self._history(self.history.add, run)
         return run
 

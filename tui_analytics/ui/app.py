@@ -13,7 +13,10 @@ lock, running exports, loop stalls) is a DashboardState (state.py) that this
 app owns and changes only in its message handlers; workers and listeners post
 messages (messages.py) instead of changing it.
 
-Methods here must not reuse the name of a Textual method (`App._flush`,
+Mixed in: redrawing the panes (refresh.py), toasts (toasts.py), and the activity strip,
+exports and loop stalls (activity.py).
+
+Methods here and in those must not reuse the name of a Textual method (`App._flush`,
 `MessagePump._attach`, ...): Textual calls those itself, with its own arguments.
 """
 
