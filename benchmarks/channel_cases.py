@@ -20,6 +20,7 @@ from benchmarks.common import Context, Row, median
 from tui_analytics.data.state import channel_tables as channel
 from tui_analytics.data.state.channel_watch import Watcher
 from tui_analytics.data.state.database import open_state
+from tui_analytics.runtime.event_types import JobFinished
 
 EVENTS = 20
 IDLE_SECONDS = 10.0
@@ -47,7 +48,8 @@ def _delays(engine: Any) -> list[float]:
             subject = f"bench-{os.getpid()}-{n}"
             from datetime import datetime, timezone
 
-            channel.post_events(engine, [("job.finished", subject, {})], datetime.now(timezone.utc), "bench:1")
+            finished = JobFinished(subject, "scheduled", duration_ms=None, error=None)
+            channel.post_events(engine, [finished], datetime.now(timezone.utc), "bench:1")
             written = time.perf_counter()
             deadline = written + 10
             while subject not in arrived and time.perf_counter() < deadline:

@@ -8,7 +8,7 @@ import asyncio
 from tests.alerts.conftest import target
 from tests.support.processor_fakes import FakeRepository
 from tui_analytics.alerts import AlertService
-from tui_analytics.runtime.events import ServiceEvent
+from tui_analytics.runtime.event_types import JobFailed
 
 
 async def run(root, job_id: str = "top-items"):
@@ -181,10 +181,32 @@ def test_events_are_only_queued_on_the_publishers_thread(settings, frozen_clock,
     seen: list[str] = []
     original = service.handle
     service.handle = lambda event: (seen.append(threading.current_thread().name), original(event))[1]
-    service._on_event(ServiceEvent("job.failed", "top-items", {"error": "boom"}, frozen_clock.now()))
+    service._on_event(JobFailed("top-items", "scheduled", duration_ms=5.0, error="boom", at=frozen_clock.now()))
     assert service.drain(10)
     assert seen == ["alerts"]
     assert [b["event"] for b in hook.bodies()] == ["job-failed"]
+
+
+def test_the_service_hears_typed_events_and_leaves_another_process_its_own(settings, frozen_clock, hook):
+    from tui_analytics.runtime.event_types import AlertSent, Event
+    from tui_analytics.runtime.events import EventBus
+
+    bus = EventBus()
+    service = AlertService(settings.__class__.for_dir(settings.data_dir, alerts=(target("ops", hook.url()),)),
+                           clock=frozen_clock, bus=bus, wait=lambda s: False)
+    service.watch(bus)
+    heard: list[Event] = []
+    bus.subscribe(heard.append)
+    # Relayed from the process that ran it (wiring/channel.py): that process alerts, not this one.
+    bus.publish(JobFailed("top-items", "scheduled", duration_ms=5.0, error="boom", at=frozen_clock.now(), remote="db1:1"))
+    assert service.drain(10)
+    assert hook.bodies() == [] and service.store.open_incidents() == []
+    bus.publish(JobFailed("top-items", "scheduled", duration_ms=5.0, error="boom", at=frozen_clock.now()))
+    assert service.drain(10)
+    assert [(b["event"], b["subjectId"]) for b in hook.bodies()] == [("job-failed", "top-items")]
+    told = [e for e in heard if isinstance(e, AlertSent)]
+    assert [(e.subject_id, e.event, e.target, e.attempts, e.error) for e in told] == [
+        ("job:top-items", "job-failed", "ops", 1, None)]
 
 
 async def test_sending_never_blocks_the_event_loop(make_services, frozen_clock):

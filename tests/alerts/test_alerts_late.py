@@ -121,16 +121,16 @@ async def test_the_scheduling_process_checks_on_its_loop(make_services, hook, fr
 
 
 async def test_a_success_from_before_the_incident_opened_does_not_close_it(make_services, hook, frozen_clock):
-    from tui_analytics.runtime.events import JOB_FINISHED, ServiceEvent
+    from tui_analytics.runtime.event_types import JobFinished
 
     root = await make_services(target("ops", hook.url()))
     earlier = frozen_clock.now()
     root.alerts.check_late(TOP)
     frozen_clock.advance(3 * 900 + 1)
     assert root.alerts.check_late(TOP) == ["top-items"]
-    root.alerts.handle(ServiceEvent(JOB_FINISHED, "top-items", {}, earlier))  # reported late, by a slow queue
+    root.alerts.handle(JobFinished("top-items", "scheduled", duration_ms=5.0, error=None, at=earlier))  # reported late, by a slow queue
     assert [i.subject for i in root.alerts.store.open_incidents()] == ["job:top-items"]
-    root.alerts.handle(ServiceEvent(JOB_FINISHED, "top-items", {}, frozen_clock.now()))
+    root.alerts.handle(JobFinished("top-items", "scheduled", duration_ms=5.0, error=None, at=frozen_clock.now()))
     assert root.alerts.store.open_incidents() == []
     assert root.alerts.drain(10)
     assert [b["event"] for b in hook.bodies()] == ["job-late", "recovered"]

@@ -24,7 +24,7 @@ from tui_analytics.cli.serve_cmd import _serve
 from tui_analytics.cli.serve_log import describe
 from tui_analytics.data import querylimits
 from tui_analytics.data.source.repository import AdminAnalyticsOptimizedRepository
-from tui_analytics.runtime.events import ServiceEvent
+from tui_analytics.runtime.event_types import CacheChanged, JobFailed, JobFinished
 from tui_analytics.wiring import Services
 
 RUNAWAY = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"
@@ -126,9 +126,11 @@ async def test_sigterm_interrupts_a_running_job_and_records_it_interrupted(setti
 
 
 def test_an_event_is_one_plain_line() -> None:
-    event = ServiceEvent("job.failed", "top-items", {"trigger": "scheduled", "duration_ms": 12.345,
-                                                    "error": "boom:\n  line two", "keys": ["a", "b"], "none": None})
+    event = JobFailed("top-items", "scheduled", duration_ms=12.345, error="boom:\n  line two")
     assert describe(event) == "job.failed top-items trigger=scheduled duration_ms=12.3 error='boom: line two'"
+    # The keys a cache change touched are left out; an event another process made says which.
+    assert describe(CacheChanged("set", keys=("a", "b"), size=2, remote="db1:100")) == "cache.changed set size=2 remote=db1:100"
+    assert describe(JobFinished("top-items", "manual", duration_ms=None, error=None)) == "job.finished top-items trigger=manual"
 
 
 def test_a_password_in_a_database_url_never_reaches_the_log(tmp_path) -> None:
@@ -162,10 +164,10 @@ def test_a_failed_run_is_one_line_not_two(capsys) -> None:
     log_to_stderr(verbose=False)  # the root handlers are put back after the test (conftest.py)
     logging.getLogger("tui_analytics.processor.processor").warning("job %s failed: %s", "top-items", "boom")
     logging.getLogger("tui_analytics.reports.run").warning("report %s failed: %s", "weekly", "disk full")
-    EventLogger(logging.getLogger("tui_analytics.serve"))(ServiceEvent("job.failed", "top-items", {"error": "boom"}))
+    EventLogger(logging.getLogger("tui_analytics.serve"))(JobFailed("top-items", "scheduled", duration_ms=None, error="boom"))
     logging.getLogger("tui_analytics.processor.processor").warning("read-only: someone schedules")
     lines = capsys.readouterr().err.splitlines()
     assert [line.split(" ", 2)[2] for line in lines] == [
-        "tui_analytics.serve: job.failed top-items error=boom",
+        "tui_analytics.serve: job.failed top-items trigger=scheduled error=boom",
         "tui_analytics.processor.processor: read-only: someone schedules",  # other warnings stay
     ]

@@ -12,7 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from tests.support.serving import Serve, cli, free_port
 from tests.support.waiting import poll_until
 from tui_analytics.cli.serve_metrics import ServeMetrics
-from tui_analytics.runtime.events import JOB_FAILED, JOB_FINISHED, JOB_SKIPPED, REPORT_FAILED, ServiceEvent
+from tui_analytics.runtime.event_types import JobFailed, JobFinished, JobSkipped, ReportFailed
 from tui_analytics.wiring import Services
 
 Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
@@ -101,10 +101,10 @@ def _sample(metrics: ServeMetrics, name: str, **labels: str) -> Any:
 
 def test_each_event_counts_once_under_its_outcome(settings) -> None:
     metrics = ServeMetrics(Services(settings))
-    metrics(ServiceEvent(JOB_FINISHED, "top-items", {"duration_ms": 250.0}))
-    metrics(ServiceEvent(JOB_FAILED, "top-items", {"duration_ms": 1500.0, "error": "boom"}))
-    metrics(ServiceEvent(JOB_SKIPPED, "top-items", {"reason": "still running"}))
-    metrics(ServiceEvent(REPORT_FAILED, "weekly-user-growth", {"error": "disk full"}))
+    metrics(JobFinished("top-items", "scheduled", duration_ms=250.0, error=None))
+    metrics(JobFailed("top-items", "scheduled", duration_ms=1500.0, error="boom"))
+    metrics(JobSkipped("top-items", "scheduled", reason="still running"))
+    metrics(ReportFailed("weekly-user-growth", 7, "scheduled", error="disk full", name="Weekly user growth"))
     for outcome in ("completed", "failed", "skipped"):
         assert _sample(metrics, "tui_analytics_job_runs_total", job="top-items", outcome=outcome) == 1
     assert _sample(metrics, "tui_analytics_job_runs_total", job="user-growth", outcome="completed") == 0

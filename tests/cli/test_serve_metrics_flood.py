@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli.test_serve_metrics import scrape, value
 from tests.support.serving import Serve, free_port
 from tests.support.waiting import poll_until
-from tests.cli.test_serve_metrics import scrape, value
 
 FLOOD = 1000
 

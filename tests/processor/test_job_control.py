@@ -13,7 +13,7 @@ from tui_analytics.processor import jobsettings
 from tui_analytics.processor.jobsettings import JobSetting, describe_interval, parse_interval
 from tui_analytics.runtime import scheduling
 from tui_analytics.runtime.errors import ConfigError, UnknownJobError
-from tui_analytics.runtime.events import JOB_SETTINGS
+from tui_analytics.runtime.event_types import JobSettingsChanged
 
 
 def aps_job(processor, job_id):  # type: ignore[no-untyped-def]
@@ -58,7 +58,7 @@ async def test_a_paused_job_is_not_scheduled_but_a_manual_trigger_runs_it(make_p
     assert status.paused and status.next_run is None and status.status == "scheduled"
     assert aps_job(processor, "top-items").next_run_time is None  # APScheduler will not fire it
     assert aps_job(processor, "user-growth").next_run_time is not None  # the others are untouched
-    assert events.kinds("top-items") == [JOB_SETTINGS]
+    assert events.types("top-items") == [JobSettingsChanged]
     run = await processor.trigger_job("top-items")
     assert run.status == "completed" and processor.get_job_status("top-items").paused
     await processor.resume_job("top-items")
@@ -120,7 +120,7 @@ async def test_changes_from_another_process_apply_at_the_next_performance_metric
     assert processor.get_job_status("top-items").paused
     assert aps_job(processor, "top-items").next_run_time is None
     assert aps_job(processor, "user-growth").trigger.interval.total_seconds() == 3600
-    assert sorted(e.subject for e in events.events if e.kind == JOB_SETTINGS) == ["top-items", "user-growth"]
+    assert sorted(e.job_id for e in events.events if isinstance(e, JobSettingsChanged)) == ["top-items", "user-growth"]
     assert await processor.apply_job_settings() == []  # nothing new: nothing applied twice
     await asyncio.to_thread(jobsettings.save, engine, "top-items", frozen_clock.now(), paused=False)
     assert await processor.apply_job_settings() == ["top-items"]

@@ -10,7 +10,7 @@ from tests.support.processor_fakes import ALL_JOBS, SOURCE_METHODS, FakeReposito
 from tests.support.waiting import wait_until
 from tui_analytics import UnknownJobError
 from tui_analytics.runtime.errors import DatabaseError
-from tui_analytics.runtime.events import CACHE_CHANGED, JOB_FAILED, JOB_FINISHED, JOB_SKIPPED, JOB_STARTED
+from tui_analytics.runtime.event_types import CacheChanged, JobFailed, JobFinished, JobSkipped, JobStarted
 
 
 async def test_six_jobs_start_scheduled_with_the_seed_names(make_processor, fake_repo) -> None:
@@ -40,7 +40,7 @@ async def test_status_goes_running_then_completed(make_processor, fake_repo, fro
     status = processor.get_job_status("top-items")
     assert status.status == "running"
     assert status.last_run is None
-    assert events.kinds("top-items") == [JOB_STARTED]
+    assert events.types("top-items") == [JobStarted]
     gate.set()
     result = await run
     status = processor.get_job_status("top-items")
@@ -48,8 +48,8 @@ async def test_status_goes_running_then_completed(make_processor, fake_repo, fro
     assert status.last_run == started_at
     assert status.duration_ms == pytest.approx(2500)  # measured on the injected clock
     assert status.error is None
-    assert events.kinds("top-items") == [JOB_STARTED, JOB_FINISHED]
-    assert CACHE_CHANGED in events.kinds()
+    assert events.types("top-items") == [JobStarted, JobFinished]
+    assert CacheChanged in events.types()
 
 
 async def test_failure_is_recorded_and_a_later_success_clears_it(make_processor, fake_repo) -> None:
@@ -61,7 +61,7 @@ async def test_failure_is_recorded_and_a_later_success_clears_it(make_processor,
     assert result.status == status.status == "failed"
     assert status.error == "query failed on sqlite:///x: database is locked"
     assert status.last_run is not None
-    assert events.kinds("user-growth") == [JOB_STARTED, JOB_FAILED]
+    assert events.types("user-growth") == [JobStarted, JobFailed]
     del fake_repo.fail["user_growth"]
     await processor.trigger_job("user-growth")
     status = processor.get_job_status("user-growth")
@@ -82,7 +82,7 @@ async def test_manual_trigger_of_a_running_job_is_skipped_and_recorded(make_proc
     gate.set()
     assert (await first).status == "completed"
     assert [c[0] for c in fake_repo.calls].count("recent_activity") == 1  # the skipped run queried nothing
-    assert events.kinds("recent-activity") == [JOB_STARTED, JOB_SKIPPED, JOB_FINISHED]
+    assert events.types("recent-activity") == [JobStarted, JobSkipped, JobFinished]
     runs = await processor.get_recent_runs("recent-activity")
     assert sorted(r.status for r in runs) == ["completed", "skipped"]
     assert processor.get_job_metrics().skipped_jobs == 1
@@ -149,7 +149,7 @@ async def test_cache_keys_start_with_the_job_id_and_invalidate_by_glob(make_proc
         await processor.invalidate_cache("")
     assert await processor.clear_cache() == 5
     assert processor.get_cache_entries() == []
-    changes = [e.subject for e in events.events if e.kind == CACHE_CHANGED]
+    changes = [e.action for e in events.events if isinstance(e, CacheChanged)]
     assert changes[-3:] == ["invalidate", "invalidate", "clear"]
 
 

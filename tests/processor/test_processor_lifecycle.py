@@ -16,7 +16,7 @@ from tui_analytics.data.schema import job_runs
 from tui_analytics.processor import AnalyticsBackgroundProcessor
 from tui_analytics.processor.models import JobRun
 from tui_analytics.runtime import scheduling
-from tui_analytics.runtime.events import JOB_SKIPPED
+from tui_analytics.runtime.event_types import JobSkipped
 
 
 def own_jobs(processor: AnalyticsBackgroundProcessor) -> list[str]:
@@ -49,8 +49,8 @@ async def test_scheduled_run_is_skipped_while_a_manual_run_is_running(make_proce
     await wait_until(lambda: processor.get_job_status("top-items").skipped_runs == 1)
     gate.set()
     assert (await manual).status == "completed"
-    skipped = [e for e in events.events if e.kind == JOB_SKIPPED]
-    assert [e.detail["trigger"] for e in skipped] == ["scheduled"]
+    skipped = [e for e in events.events if isinstance(e, JobSkipped)]
+    assert [e.trigger for e in skipped] == ["scheduled"]
     await wait_until(lambda: any(r.status == "skipped" for r in processor.history.recent("top-items")))
 
 

@@ -7,7 +7,8 @@ import asyncio
 import pytest
 
 from tui_analytics.runtime import scheduling
-from tui_analytics.runtime.events import SCHEDULER_STATE, default_bus
+from tui_analytics.runtime.event_types import SchedulerStateChanged
+from tui_analytics.runtime.events import default_bus
 
 
 async def test_one_scheduler_per_loop_with_explicit_job_options() -> None:
@@ -50,7 +51,7 @@ def test_no_scheduler_without_a_running_loop() -> None:
 async def test_pause_resume_publish_state_and_hold_back_runs() -> None:
     states: list[str] = []
     unsubscribe = default_bus().subscribe(
-        lambda e: states.append(e.detail["state"]) if e.kind == SCHEDULER_STATE and e.subject == "scheduler" else None
+        lambda e: states.append(e.state) if isinstance(e, SchedulerStateChanged) and e.source == "scheduler" else None
     )
     try:
         scheduler = scheduling.get_scheduler()

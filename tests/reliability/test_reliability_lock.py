@@ -26,7 +26,8 @@ from tui_analytics.processor import AnalyticsBackgroundProcessor
 from tui_analytics.reports import AnalyticsScheduledReportsService
 from tui_analytics.runtime import scheduling
 from tui_analytics.runtime.clock import FrozenClock
-from tui_analytics.runtime.events import SCHEDULER_STATE, EventBus
+from tui_analytics.runtime.event_types import SchedulerStateChanged
+from tui_analytics.runtime.events import EventBus
 
 # scheduler processes side by side, PostgreSQL locks; one xdist worker runs every test that uses the shared servers.
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("database-servers")]
@@ -64,8 +65,8 @@ async def test_services_of_a_second_instance_are_read_only_until_the_holder_goes
     lock_a, lock_b = locking.SchedulerLock(url), locking.SchedulerLock(url)
     lock_b.refresh_interval = 0.05
     bus_b = EventBus()
-    states: list[dict] = []
-    bus_b.subscribe(lambda e: states.append(e.detail) if e.kind == SCHEDULER_STATE else None)
+    states: list[tuple[str, str | None]] = []
+    bus_b.subscribe(lambda e: states.append((e.state, e.holder)) if isinstance(e, SchedulerStateChanged) else None)
     a = AnalyticsBackgroundProcessor(settings, repository=FakeRepository(frozen_clock), clock=frozen_clock,
                                      bus=EventBus(), scheduler_lock=lock_a, warm_on_start=False)
     reports_a = AnalyticsScheduledReportsService(settings, clock=frozen_clock, bus=EventBus(), scheduler_lock=lock_a)
@@ -85,7 +86,7 @@ async def test_services_of_a_second_instance_are_read_only_until_the_holder_goes
         assert not a.read_only and a.scheduler_state() == "running"
         holder = b.lock_holder()
         assert holder is not None and holder.pid == os.getpid()
-        assert {"state": "read-only", "holder": holder.describe()} in states
+        assert ("read-only", holder.describe()) in states
         assert (await b.trigger_job("top-items")).status == "completed"  # manual work still allowed
         a.stop()
         reports_a.stop()  # the holder goes: B takes over without a restart

@@ -37,7 +37,8 @@ from tui_analytics.export import AnalyticsExportService, ExportOptions
 from tui_analytics.processor import AnalyticsBackgroundProcessor
 from tui_analytics.reports import AnalyticsScheduledReportsService
 from tui_analytics.runtime.errors import DatabaseError
-from tui_analytics.runtime.events import JOB_FAILED, JOB_FINISHED, JOB_SKIPPED, EventBus
+from tui_analytics.runtime.event_types import JobFailed, JobFinished, JobSkipped
+from tui_analytics.runtime.events import EventBus
 from tui_analytics.runtime.retry import RetryPolicy
 from tui_analytics.runtime.stall import StallMonitor
 
@@ -119,8 +120,8 @@ async def test_soak_scheduler_cycles_with_faults(settings, frozen_clock, tmp_pat
 
     retry = RetryPolicy(attempts=3, base_delay=1.0, max_delay=4.0, sleep=sleep, rng=random.Random(3))
     bus = EventBus()
-    outcomes = {JOB_FINISHED: 0, JOB_FAILED: 0, JOB_SKIPPED: 0}
-    bus.subscribe(lambda e: outcomes.__setitem__(e.kind, outcomes[e.kind] + 1) if e.kind in outcomes else None)
+    outcomes: dict[type, int] = {JobFinished: 0, JobFailed: 0, JobSkipped: 0}
+    bus.subscribe(lambda e: outcomes.__setitem__(type(e), outcomes[type(e)] + 1) if type(e) in outcomes else None)
     processor = AnalyticsBackgroundProcessor(settings, repository=repo, clock=frozen_clock, bus=bus, autostart=False,
                                              probe_loop_lag=False, retry=retry)
     exports = AnalyticsExportService(repo, settings=settings, clock=frozen_clock)
@@ -200,7 +201,7 @@ async def test_soak_scheduler_cycles_with_faults(settings, frozen_clock, tmp_pat
     assert {h.status for h in history} <= {"completed", "failed"}
 
     # faults really happened, and were survived
-    assert repo.injected > 50 and outcomes[JOB_FAILED] > 10 and outcomes[JOB_FINISHED] > outcomes[JOB_FAILED]
+    assert repo.injected > 50 and outcomes[JobFailed] > 10 and outcomes[JobFinished] > outcomes[JobFailed]
     assert processor.retries > 10 and exported >= CYCLES // 50 // 2
     assert all(s.status in ("completed", "failed") for s in processor.get_job_statuses())
     # no query ran on the event loop's thread (the stall monitor's count is reported below, not

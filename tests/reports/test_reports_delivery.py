@@ -14,7 +14,8 @@ from aiosmtpd.controller import Controller
 from tui_analytics.config.settings import SmtpSettings
 from tui_analytics.reports import AnalyticsScheduledReportsService
 from tui_analytics.reports.delivery import parse_smtp_url, send_report
-from tui_analytics.runtime.events import REPORT_FINISHED, EventBus
+from tui_analytics.runtime.event_types import ReportFinished
+from tui_analytics.runtime.events import EventBus
 
 
 class Mailbox:
@@ -89,8 +90,8 @@ async def test_report_is_mailed_with_its_file_and_each_recipient_recorded(settin
     row = service.get_scheduled_reports()[0]
     assert (row.status, row.delivery_status) == ("completed", "partial")
     assert row.delivery["bad@example.com"].startswith("refused: 550")
-    finished = [e for e in events if e.kind == REPORT_FINISHED]
-    assert finished[-1].detail["delivery"] == "partial"
+    finished = [e for e in events if isinstance(e, ReportFinished)]
+    assert finished[-1].delivery == "partial"
 
 
 async def test_smtp_failure_marks_delivery_failed_and_keeps_the_report(settings, frozen_clock):

@@ -21,7 +21,8 @@ from tui_analytics.reports import AnalyticsScheduledReportsService
 from tui_analytics.reports.content import is_empty
 from tui_analytics.runtime.daterange import DateRange
 from tui_analytics.runtime.errors import TemplateValidationError
-from tui_analytics.runtime.events import REPORT_FINISHED, EventBus
+from tui_analytics.runtime.event_types import ReportFinished
+from tui_analytics.runtime.events import EventBus
 
 EMPTY_DAY = DateRange(date(2020, 1, 1), date(2020, 1, 1))  # before the demo data begins
 BUSY_DAY = DateRange(date(2026, 1, 10), date(2026, 1, 10))
@@ -59,8 +60,8 @@ async def test_skip_empty_makes_no_file_and_says_so_in_the_history(settings, fro
     assert mailbox.envelopes == []
     (row,) = service.get_scheduled_reports()
     assert (row.status, row.error, row.filename, row.delivery_status) == ("skipped", "skipped: empty", None, None)
-    finished = [e for e in events if e.kind == REPORT_FINISHED]
-    assert finished[-1].detail["skipped"] == "skipped: empty"
+    finished = [e for e in events if isinstance(e, ReportFinished)]
+    assert finished[-1].skipped == "skipped: empty"
     stats = service.get_report_statistics()
     assert (stats.total_reports, stats.failed_reports) == (0, 0)  # a skip is neither made nor failed
     # a period with data is made and mailed as usual

@@ -20,13 +20,8 @@ from tui_analytics.reports.store import RunStore
 from tui_analytics.runtime.clock import FrozenClock
 from tui_analytics.runtime.daterange import DateRange
 from tui_analytics.runtime.errors import TemplateValidationError, UnknownTemplateError
-from tui_analytics.runtime.events import (
-    REPORT_FAILED,
-    REPORT_FINISHED,
-    REPORT_STARTED,
-    TEMPLATES_CHANGED,
-    EventBus,
-)
+from tui_analytics.runtime.event_types import ReportFailed, ReportFinished, ReportStarted, TemplatesChanged
+from tui_analytics.runtime.events import EventBus
 
 DEFAULT_IDS = ["daily-activity-summary", "weekly-user-growth", "monthly-comprehensive", "quarterly-performance"]
 
@@ -140,7 +135,7 @@ def test_create_update_delete_persist_across_a_restart(settings, frozen_clock, b
     assert renamed.next_generation.utcoffset().total_seconds() == 9 * 3600
     assert restarted.delete_report_template(other.id) is True
     assert other.id not in {t.id for t in make(settings, frozen_clock).get_report_templates()}
-    changes = [(e.subject, e.detail["action"]) for e in events if e.kind == TEMPLATES_CHANGED]
+    changes = [(e.template_id, e.action) for e in events if isinstance(e, TemplatesChanged)]
     assert changes == [
         (created.id, "created"), (other.id, "created"),
         ("daily-activity-summary", "updated"), (created.id, "updated"),
@@ -316,8 +311,8 @@ async def test_generate_each_default_writes_its_file_and_records_it(settings, fr
     assert (stats.total_templates, stats.active_templates) == (4, 4)
     assert (stats.total_reports, stats.successful_reports, stats.failed_reports) == (4, 4, 0)
     assert stats["total_reports"] == 4
-    kinds = [e.kind for e in events]
-    assert kinds.count(REPORT_STARTED) == 4 and kinds.count(REPORT_FINISHED) == 4
+    kinds = [type(e) for e in events]
+    assert kinds.count(ReportStarted) == 4 and kinds.count(ReportFinished) == 4
     assert service.get_report_template("daily-activity-summary").last_generated == frozen_clock.now()
 
 
@@ -361,8 +356,8 @@ async def test_failed_runs_are_recorded_and_counted_and_do_not_stop_others(setti
     assert history[1].filename is None and history[1].finished_at is not None
     stats = service.get_report_statistics()
     assert (stats.total_reports, stats.successful_reports, stats.failed_reports) == (3, 1, 2)
-    failed = [e for e in events if e.kind == REPORT_FAILED]
-    assert [e.detail["error"] for e in failed][-1] == "source database is down"
+    failed = [e for e in events if isinstance(e, ReportFailed)]
+    assert [e.error for e in failed][-1] == "source database is down"
     assert list(settings.resolved_report_dir.iterdir()) and not any(
         p.name.startswith(".") for p in settings.resolved_report_dir.iterdir()
     )  # no temp files left behind

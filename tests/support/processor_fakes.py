@@ -21,7 +21,8 @@ from tui_analytics.data.source.recent_stream import RecentActivityStream, Recent
 from tui_analytics.data.source.rows import ActivityTrendRow, RecentActivityRow, Summary, TopItemRow, UserGrowthRow
 from tui_analytics.runtime.clock import FrozenClock
 from tui_analytics.runtime.daterange import DateRange
-from tui_analytics.runtime.events import EventBus, ServiceEvent
+from tui_analytics.runtime.event_types import Event
+from tui_analytics.runtime.events import EventBus
 
 ALL_JOBS = ["user-growth", "activity-trends", "top-items", "recent-activity", "performance-metrics", "cache-cleanup"]
 
@@ -174,8 +175,8 @@ class Recorder:
     """Collects the events published on a bus."""
 
     def __init__(self, bus: EventBus) -> None:
-        self.events: list[ServiceEvent] = []
+        self.events: list[Event] = []
         bus.subscribe(self.events.append)
 
-    def kinds(self, subject: str | None = None) -> list[str]:
-        return [e.kind for e in self.events if subject is None or e.subject == subject]
+    def types(self, subject: str | None = None) -> list[type[Event]]:
+        return [type(e) for e in self.events if subject is None or e.subject == subject]

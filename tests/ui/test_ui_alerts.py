@@ -12,7 +12,7 @@ from tests.support.sample import app_for, sample_services
 from tests.support.ui import notes, settle, until
 from tests.support.webhook import Hook
 from tui_analytics.config.alert_targets import AlertTarget
-from tui_analytics.runtime.events import JOB_FAILED, ServiceEvent
+from tui_analytics.runtime.event_types import JobFailed
 from tui_analytics.ui.screens.detail import DetailScreen
 
 pytestmark = pytest.mark.slow  # Pilot
@@ -28,7 +28,7 @@ def metric(app, name: str) -> str:
 
 async def fail_top_items(services) -> None:
     alerts = services.root.alerts
-    event = ServiceEvent(JOB_FAILED, "top-items", {"error": "boom"}, services.clock.now())
+    event = JobFailed("top-items", "scheduled", duration_ms=5.0, error="boom", at=services.clock.now())
     await asyncio.to_thread(alerts.handle, event)
     assert await asyncio.to_thread(alerts.drain, 10)
 

@@ -9,19 +9,22 @@ the test flushes the writer and asks each watcher to look, so every step is exac
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, create_engine, inspect
 
+from tests.support.event_samples import SAMPLES
 from tests.support.processor_fakes import FakeRepository
 from tui_analytics.config.settings import Settings
 from tui_analytics.data.state import channel_tables as channel
 from tui_analytics.data.state.database import add_missing_columns, open_state
 from tui_analytics.data.state.locking import SchedulerLock
 from tui_analytics.runtime.clock import FrozenClock
-from tui_analytics.runtime.events import EventBus, ServiceEvent
+from tui_analytics.runtime.event_types import Event, JobFinished
+from tui_analytics.runtime.events import EventBus
 from tui_analytics.wiring import Services
 
 OPTIONS = {"probe_loop_lag": False, "warm_on_start": False}
@@ -59,7 +62,7 @@ async def _look(root: Services) -> list[channel.ChannelEvent]:
 
 async def test_a_job_run_by_the_scheduler_shows_in_the_attached_dashboard(pair) -> None:  # type: ignore[no-untyped-def]
     scheduler, attached = pair
-    seen: list[ServiceEvent] = []
+    seen: list[Event] = []
     attached.processor.bus.subscribe(seen.append)
     run = await scheduler.processor.trigger_job("top-items")
     assert run.status == "completed"
@@ -76,7 +79,7 @@ async def test_a_job_run_by_the_scheduler_shows_in_the_attached_dashboard(pair) 
     assert mirrored[0].stored_at == scheduler.processor.get_cached("top-items:10").stored_at
     assert attached.processor.cache_stats().size == scheduler.processor.cache.stats().size
     # ...and its own listeners heard about it, marked as coming from elsewhere (the panes redraw).
-    assert any(e.kind == "job.finished" and e.detail.get("remote") == "db1:100" for e in seen)
+    assert any(isinstance(e, JobFinished) and e.remote == "db1:100" for e in seen)
 
 
 async def test_the_attached_side_asks_and_the_scheduler_does_it(pair) -> None:  # type: ignore[no-untyped-def]
@@ -125,6 +128,16 @@ async def test_a_template_changed_elsewhere_is_scheduled_by_the_scheduler(pair) 
         if template.id in scheduler.reports.schedule.scheduled_ids():
             break
     assert template.id in scheduler.reports.schedule.scheduled_ids()
+
+
+def test_every_event_type_comes_back_from_the_state_database(settings: Settings, frozen_clock: FrozenClock) -> None:
+    engine = open_state(settings)
+    now = frozen_clock.now()
+    channel.post_events(engine, SAMPLES.values(), now, "db1:100")
+    channel.post_command(engine, "clear", "", now, "db2:200")
+    rows = channel.events_after(engine, 0)
+    assert [row.event for row in rows[:-1]] == [replace(e, at=now, remote="db1:100") for e in SAMPLES.values()]
+    assert (rows[-1].kind, rows[-1].event) == (channel.COMMAND_EVENT, None)
 
 
 def test_commands_are_claimed_once_and_expire_unclaimed(settings: Settings, frozen_clock: FrozenClock) -> None:

@@ -30,23 +30,12 @@ from tui_analytics.config import alert_targets as on
 from tui_analytics.config.alert_targets import AlertTarget
 from tui_analytics.config.settings import Settings
 from tui_analytics.runtime.clock import SYSTEM_CLOCK, Clock
-from tui_analytics.runtime.events import (
-    ALERT_FAILED,
-    ALERT_SENT,
-    JOB_FAILED,
-    JOB_FINISHED,
-    REPORT_FAILED,
-    REPORT_FINISHED,
-    EventBus,
-    ServiceEvent,
-    default_bus,
-)
+from tui_analytics.runtime.event_types import AlertFailed, AlertSent, Event, JobFailed, JobFinished, ReportFailed, ReportFinished
+from tui_analytics.runtime.events import EventBus, default_bus
 
 log = logging.getLogger(__name__)
 
 ABANDON_AFTER = 5.0  # seconds a quitting process still gives its queued alerts
-
-WATCHED = (JOB_FAILED, JOB_FINISHED, REPORT_FAILED, REPORT_FINISHED)
 CHECK_SECONDS = 30.0  # how often the scheduling process looks for late jobs (less for shorter intervals)
 REMEMBERED = 500  # deliveries kept in memory for the screen
 
@@ -136,24 +125,24 @@ class AlertService:
         """Listen to a bus's job and report events; returns the function that stops listening."""
         return bus.subscribe(self._on_event)
 
-    def _on_event(self, event: ServiceEvent) -> None:
+    def _on_event(self, event: Event) -> None:
         # In the publisher's thread (often the event loop): queue, nothing else. Events relayed from
         # another process (wiring/channel.py marks them `remote`) are that process's to alert about.
-        if event.kind in WATCHED and not event.detail.get("remote"):
+        if isinstance(event, JobFailed | JobFinished | ReportFailed | ReportFinished) and event.remote is None:
             self._work.submit(self._guarded, self.handle, event)
 
-    def handle(self, event: ServiceEvent) -> None:
+    def handle(self, event: Event) -> None:
         """Open, add to or close the incident the event is about, and send what that calls for (blocking)."""
-        detail = event.detail
-        if event.kind == JOB_FAILED:
-            self._failure(f"job:{event.subject}", on.JOB_FAILED, event.subject, detail.get("error"), event.at)
-        elif event.kind == REPORT_FAILED:
-            name = str(detail.get("name") or event.subject)
-            self._failure(f"report:{event.subject}", on.REPORT_FAILED, name, detail.get("error"), event.at)
-        elif event.kind == JOB_FINISHED:
-            self._success(f"job:{event.subject}", event.at)
-        elif event.kind == REPORT_FINISHED:
-            self._success(f"report:{event.subject}", event.at)
+        match event:
+            case JobFailed():
+                self._failure(f"job:{event.job_id}", on.JOB_FAILED, event.job_id, event.error, event.at)
+            case ReportFailed():
+                name = event.name or event.template_id
+                self._failure(f"report:{event.template_id}", on.REPORT_FAILED, name, event.error, event.at)
+            case JobFinished():
+                self._success(f"job:{event.job_id}", event.at)
+            case ReportFinished():
+                self._success(f"report:{event.template_id}", event.at)
 
     def _guarded(self, fn: Callable[..., Any], *args: Any) -> None:
         try:
@@ -161,8 +150,8 @@ class AlertService:
         except Exception:  # the state database may be what failed: logged, never raised into a job
             log.exception("alert handling failed")
 
-    def _failure(self, subject: str, kind: str, name: str, error: Any, at: datetime, *, counts: bool = True) -> None:
-        error = str(error) if error else None
+    def _failure(self, subject: str, kind: str, name: str, error: str | None, at: datetime, *, counts: bool = True) -> None:
+        error = error or None
         wanting = [t for t in self.targets if t.wants(kind)]
         incident = self.store.get(subject)
         if incident is None:
@@ -317,11 +306,9 @@ class AlertService:
         else:
             log.warning("alert %s %s to %s failed after %s: %s", alert.kind, alert.subject, target.name, tries,
                         outcome.error)
-        self.bus.publish(ServiceEvent(
-            ALERT_SENT if delivery.delivered else ALERT_FAILED, alert.subject,
-            {"event": alert.kind, "target": target.name, "attempts": outcome.attempts, "error": outcome.error},
-            self.clock.now(),
-        ))
+        told = AlertSent if delivery.delivered else AlertFailed
+        self.bus.publish(told(alert.subject, event=alert.kind, target=target.name, attempts=outcome.attempts,
+                              error=outcome.error, at=self.clock.now()))
         return delivery
 
     def send_test(self, timeout: float = 120.0) -> list[Delivery]:

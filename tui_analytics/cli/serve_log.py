@@ -11,13 +11,14 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from typing import Any
 
-from tui_analytics.runtime.events import ALERT_FAILED, JOB_FAILED, REPORT_FAILED, ServiceEvent
+from tui_analytics.runtime.event_codec import details
+from tui_analytics.runtime.event_types import AlertFailed, Event, JobFailed, ReportFailed
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 HANDLER_NAME = "tui-analytics stderr"
-WARNING_KINDS = (JOB_FAILED, REPORT_FAILED, ALERT_FAILED)
+# Events logged as warnings.
+Failure = JobFailed | ReportFailed | AlertFailed
 # Details too long or too noisy for one line (cache.changed lists every key it touched).
 LEFT_OUT = frozenset({"keys", "fields"})
 
@@ -62,17 +63,18 @@ def log_to_stderr(verbose: bool, *, events: bool = True) -> None:
     logging.getLogger("tui_analytics").setLevel(logging.DEBUG if verbose else logging.INFO)
 
 
-def describe(event: ServiceEvent) -> str:
-    """`job.finished top-items trigger=scheduled duration_ms=12.3`: the kind, the subject, the details."""
+def describe(event: Event) -> str:
+    """`job.finished top-items trigger=scheduled duration_ms=12.3`: the kind, the subject, the details
+    (and `remote=host:pid` for an event another process made)."""
     parts = [event.kind, event.subject] if event.subject else [event.kind]
-    for key, value in event.detail.items():
+    for key, value in [*details(event), ("remote", event.remote)]:
         if key in LEFT_OUT or value is None or value == "":
             continue
         parts.append(f"{key}={_value(value)}")
     return " ".join(parts)
 
 
-def _value(value: Any) -> str:
+def _value(value: object) -> str:
     if isinstance(value, float):
         return f"{value:.1f}"
     text = " ".join(str(value).split())  # one line, whatever the error said
@@ -85,6 +87,6 @@ class EventLogger:
     def __init__(self, logger: logging.Logger) -> None:
         self.logger = logger
 
-    def __call__(self, event: ServiceEvent) -> None:
-        level = logging.WARNING if event.kind in WARNING_KINDS else logging.INFO
+    def __call__(self, event: Event) -> None:
+        level = logging.WARNING if isinstance(event, Failure) else logging.INFO
         self.logger.log(level, "%s", describe(event))

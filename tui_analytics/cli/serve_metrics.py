@@ -20,7 +20,7 @@ from prometheus_client.registry import Collector
 
 from tui_analytics.cli import metrics_server
 from tui_analytics.runtime.errors import TuiAnalyticsError
-from tui_analytics.runtime.events import JOB_FAILED, JOB_FINISHED, JOB_SKIPPED, REPORT_FAILED, REPORT_FINISHED, ServiceEvent
+from tui_analytics.runtime.event_types import Event, JobFailed, JobFinished, JobSkipped, ReportFailed, ReportFinished
 
 if TYPE_CHECKING:
     from tui_analytics.wiring import Services
@@ -28,8 +28,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 PREFIX = "tui_analytics"
-JOB_OUTCOMES = {JOB_FINISHED: "completed", JOB_FAILED: "failed", JOB_SKIPPED: "skipped"}
-REPORT_OUTCOMES = {REPORT_FINISHED: "completed", REPORT_FAILED: "failed"}
+JOB_OUTCOMES = ("completed", "failed", "skipped")
+REPORT_OUTCOMES = ("completed", "failed")
 # The scheduler states a scrape can see (processor.scheduler_state()); one of them is 1.
 SCHEDULER_STATES = ("running", "paused", "stopped", "read-only", "disabled")
 # Job durations run from a few milliseconds (cache cleanup) to minutes (a large source).
@@ -55,7 +55,7 @@ class ServeMetrics:
                                    "(since serve started)", ["template", "outcome"], registry=self.registry)
         self.registry.register(_ProcessorCollector(root))
         for job_id in root.processor.specs:  # every series exists from the first scrape, at 0
-            for outcome in JOB_OUTCOMES.values():
+            for outcome in JOB_OUTCOMES:
                 self.job_runs.labels(job_id, outcome)
             self.job_duration.labels(job_id)
 
@@ -65,19 +65,27 @@ class ServeMetrics:
             if status.status == "completed" and status.last_run is not None:
                 self.last_success.labels(status.id).set(status.last_run.timestamp())
         for template in self.root.reports.get_report_templates():
-            for outcome in REPORT_OUTCOMES.values():
+            for outcome in REPORT_OUTCOMES:
                 self.report_runs.labels(template.id, outcome)
 
-    def __call__(self, event: ServiceEvent) -> None:
-        if event.kind in JOB_OUTCOMES:
-            self.job_runs.labels(event.subject, JOB_OUTCOMES[event.kind]).inc()
-            duration_ms = event.detail.get("duration_ms")
-            if event.kind != JOB_SKIPPED and isinstance(duration_ms, int | float):
-                self.job_duration.labels(event.subject).observe(duration_ms / 1000.0)
-            if event.kind == JOB_FINISHED:
-                self.last_success.labels(event.subject).set(event.at.timestamp())
-        elif event.kind in REPORT_OUTCOMES:
-            self.report_runs.labels(event.subject, REPORT_OUTCOMES[event.kind]).inc()
+    def __call__(self, event: Event) -> None:
+        match event:
+            case JobFinished():
+                self._job_ended(event, "completed")
+                self.last_success.labels(event.job_id).set(event.at.timestamp())
+            case JobFailed():
+                self._job_ended(event, "failed")
+            case JobSkipped():
+                self.job_runs.labels(event.job_id, "skipped").inc()
+            case ReportFinished():
+                self.report_runs.labels(event.template_id, "completed").inc()
+            case ReportFailed():
+                self.report_runs.labels(event.template_id, "failed").inc()
+
+    def _job_ended(self, event: JobFinished | JobFailed, outcome: str) -> None:
+        self.job_runs.labels(event.job_id, outcome).inc()
+        if event.duration_ms is not None:
+            self.job_duration.labels(event.job_id).observe(event.duration_ms / 1000.0)
 
 
 class _ProcessorCollector(Collector):

@@ -19,13 +19,14 @@ from typing import TYPE_CHECKING, Any
 
 from tui_analytics.processor import jobsettings
 from tui_analytics.processor.jobsettings import JobSetting
-from tui_analytics.runtime.events import JOB_SETTINGS
+from tui_analytics.runtime.event_types import JobSettingsChanged
 
 if TYPE_CHECKING:  # what the processor provides
     from tui_analytics.config.settings import Settings
     from tui_analytics.processor.models import JobSpec
     from tui_analytics.runtime import scheduling
     from tui_analytics.runtime.clock import Clock
+    from tui_analytics.runtime.events import EventBus
 
 log = logging.getLogger(__name__)
 
@@ -38,13 +39,13 @@ class JobControlMixin:
     if TYPE_CHECKING:
         settings: Settings
         clock: Clock
+        bus: EventBus
         specs: dict[str, JobSpec]
         _scheduler: scheduling.LoopScheduler | None
 
         def _spec(self, job_id: str) -> JobSpec: ...
         def _state(self) -> Any: ...
         def _aps_id(self, job_id: str) -> str: ...
-        def _publish(self, kind: str, subject: str, **detail: Any) -> None: ...
 
     job_settings: dict[str, JobSetting]
 
@@ -91,7 +92,8 @@ class JobControlMixin:
         if setting.is_default:
             self.job_settings.pop(job_id)
         self._apply_to_scheduler([job_id])
-        self._publish(JOB_SETTINGS, job_id, paused=setting.paused, interval_s=self.interval(job_id))
+        self.bus.publish(JobSettingsChanged(job_id, paused=setting.paused, interval_s=self.interval(job_id),
+                                            at=self.clock.now()))
         return setting
 
     async def apply_job_settings(self) -> list[str]:
@@ -106,7 +108,8 @@ class JobControlMixin:
         if changed:
             self._apply_to_scheduler(changed)
             for job_id in changed:
-                self._publish(JOB_SETTINGS, job_id, paused=self.is_paused(job_id), interval_s=self.interval(job_id))
+                self.bus.publish(JobSettingsChanged(job_id, paused=self.is_paused(job_id), interval_s=self.interval(job_id),
+                                                    at=self.clock.now()))
         return changed
 
     async def poll_requests(self) -> None:

@@ -54,17 +54,15 @@ from tui_analytics.runtime import scheduling
 from tui_analytics.runtime.aio import cancel_task, running_loop
 from tui_analytics.runtime.clock import SYSTEM_CLOCK, Clock
 from tui_analytics.runtime.errors import UnknownJobError, unknown
-from tui_analytics.runtime.events import (
-    CACHE_CHANGED,
-    JOB_FAILED,
-    JOB_FINISHED,
-    JOB_SKIPPED,
-    JOB_STARTED,
-    SCHEDULER_STATE,
-    EventBus,
-    ServiceEvent,
-    default_bus,
+from tui_analytics.runtime.event_types import (
+    CacheChanged,
+    JobFailed,
+    JobFinished,
+    JobSkipped,
+    JobStarted,
+    SchedulerStateChanged,
 )
+from tui_analytics.runtime.events import EventBus, default_bus
 from tui_analytics.runtime.once import Once
 from tui_analytics.runtime.retry import RetryPolicy, retry_async
 
@@ -186,13 +184,13 @@ class AnalyticsBackgroundProcessor(JobControlMixin):
         if interrupt:
             for task in self.book.running_tasks():
                 cancel_task(task)
-        self._publish(SCHEDULER_STATE, "processor", state="stopped")
+        self._scheduler_changed("stopped")
 
     def restart(self) -> None:
         """Stop, then schedule every job again with fresh next-run times."""
         self.stop()
         self.start()
-        self._publish(SCHEDULER_STATE, "processor", state="started")
+        self._scheduler_changed("started")
 
     @property
     def scheduled(self) -> bool:
@@ -221,7 +219,7 @@ class AnalyticsBackgroundProcessor(JobControlMixin):
             holder = self.lease.holder()
             shown = holder.describe() if holder else "another process"
             log.warning("read-only: %s schedules the jobs on this state database", shown)
-            self._publish(SCHEDULER_STATE, "processor", state="read-only", holder=shown)
+            self._scheduler_changed("read-only", shown)
             return
         scheduler = scheduling.get_scheduler()
         scheduler.add_listener(self._on_scheduler_event, EVENT_JOB_MAX_INSTANCES | EVENT_JOB_SUBMITTED | EVENT_JOB_MISSED)
@@ -266,12 +264,12 @@ class AnalyticsBackgroundProcessor(JobControlMixin):
         if held:
             log.info("the scheduler lock is ours now: scheduling the jobs")
             self._attach(loop)
-            self._publish(SCHEDULER_STATE, "processor", state="started")
+            self._scheduler_changed("started")
         else:
             self._detach()
             self._loop = loop
             self._read_only = True
-            self._publish(SCHEDULER_STATE, "processor", state="read-only", holder="unknown (lock lost)")
+            self._scheduler_changed("read-only", "unknown (lock lost)")
 
     @property
     def read_only(self) -> bool:
@@ -331,7 +329,7 @@ class AnalyticsBackgroundProcessor(JobControlMixin):
         started = self.clock.now()
         t0 = self.clock.monotonic()
         run = JobRun(job_id, trigger, RUNNING, started, scheduled_for=scheduled_for)
-        self._publish(JOB_STARTED, job_id, trigger=trigger)
+        self.bus.publish(JobStarted(job_id, trigger, at=started))
         row_id: int | None = None
         outcome: RunOutcome = COMPLETED
         error: str | None = None
@@ -361,15 +359,15 @@ class AnalyticsBackgroundProcessor(JobControlMixin):
         self.book.finish(run)
         if run.status == INTERRUPTED:
             return
-        kind = JOB_FINISHED if run.status == COMPLETED else JOB_FAILED
-        self._publish(kind, run.job_id, trigger=run.trigger, duration_ms=run.duration_ms, error=run.error)
+        ended = JobFinished if run.status == COMPLETED else JobFailed
+        self.bus.publish(ended(run.job_id, run.trigger, duration_ms=run.duration_ms, error=run.error, at=self.clock.now()))
 
     async def _record_skip(self, job_id: str, trigger: str, scheduled_for: datetime | None) -> JobRun:
         now = self.clock.now()
         run = JobRun(job_id, trigger, SKIPPED, now, now, 0.0, f"skipped: {job_id} is still running", scheduled_for)
         self.book.skipped(job_id, now)
         log.info("%s run of %s skipped: the previous run is still in progress", trigger, job_id)
-        self._publish(JOB_SKIPPED, job_id, trigger=trigger, reason=run.error)
+        self.bus.publish(JobSkipped(job_id, trigger, reason=run.error, at=now))
         await self._history(self.history.add, run)
         return run
 
@@ -569,12 +567,10 @@ class AnalyticsBackgroundProcessor(JobControlMixin):
         return len(self.cache.invalidate(check_pattern(pattern), dry_run=dry_run))
 
     def _cache_changed(self, action: str, keys: list[str]) -> None:
-        self._publish(CACHE_CHANGED, action, keys=keys, size=len(self.cache))
+        self.bus.publish(CacheChanged(action, keys=tuple(keys), size=len(self.cache), at=self.clock.now()))
 
-    # -------------------------------------------------------------------------------
-
-    def _publish(self, kind: str, subject: str, **detail: Any) -> None:
-        self.bus.publish(ServiceEvent(kind, subject, detail, self.clock.now()))
+    def _scheduler_changed(self, state: str, holder: str | None = None) -> None:
+        self.bus.publish(SchedulerStateChanged("processor", state, holder, at=self.clock.now()))
 
 
 def _parse_time(text: Any) -> datetime | None:

@@ -33,7 +33,7 @@ from tui_analytics.runtime.aio import cancel_task
 from tui_analytics.runtime.clock import Clock
 from tui_analytics.runtime.daterange import DateRange
 from tui_analytics.runtime.errors import one_line
-from tui_analytics.runtime.events import REPORT_FAILED, REPORT_FINISHED, REPORT_STARTED
+from tui_analytics.runtime.event_types import Event, ReportFailed, ReportFinished, ReportStarted
 from tui_analytics.runtime.retry import RetryPolicy, retry_async
 
 if TYPE_CHECKING:
@@ -67,7 +67,7 @@ class ReportRunner:
         clock: Clock,
         runs: RunStore,
         templates: TemplateStore,
-        publish: Callable[..., None],
+        publish: Callable[[Event], None],
         *,
         export_service: Any = None,
         repository: SourceRepository | None = None,
@@ -142,7 +142,7 @@ class ReportRunner:
         run_id = await asyncio.to_thread(
             self.runs.start, template.id, template.name, trigger, scheduled_for, started
         )
-        self.publish(REPORT_STARTED, template.id, run_id=run_id, trigger=trigger, name=template.name)
+        self.publish(ReportStarted(template.id, run_id, trigger, template.name, at=self.clock.now()))
         try:
             rng = date_range or default_period(template.schedule, template.effective_cron, tz, scheduled_for or started)
             rng.validate()
@@ -203,7 +203,7 @@ class ReportRunner:
         await asyncio.to_thread(self._record_failure, run_id, "failed", message, saved)
         await asyncio.to_thread(self._prune)
         log.warning("report %s failed: %s", template.id, message)
-        self.publish(REPORT_FAILED, template.id, run_id=run_id, trigger=trigger, error=message, name=template.name)
+        self.publish(ReportFailed(template.id, run_id, trigger, error=message, name=template.name, at=self.clock.now()))
         exc.run_id = run_id  # type: ignore[attr-defined]
 
     def _finished(
@@ -223,10 +223,8 @@ class ReportRunner:
             trigger=trigger,
             delivery=delivery.to_dict(),
         )
-        self.publish(
-            REPORT_FINISHED, template.id, run_id=run_id, trigger=trigger, name=template.name,
-            filename=path.name, path=str(path), size=result.size, delivery=delivery.status,
-        )
+        self.publish(ReportFinished(template.id, run_id, trigger, template.name, filename=path.name, path=str(path),
+                                    size=result.size, delivery=delivery.status, at=self.clock.now()))
         return report
 
     async def _skipped(self, template: ReportTemplate, run_id: int, trigger: str, rng: DateRange) -> GeneratedReport:
@@ -234,8 +232,8 @@ class ReportRunner:
         await asyncio.to_thread(self.runs.finish, run_id, status="skipped", error=SKIPPED_EMPTY, finished_at=finished)
         await asyncio.to_thread(self._prune)
         log.info("report %s skipped: the period %s is empty", template.id, rng.label())
-        self.publish(REPORT_FINISHED, template.id, run_id=run_id, trigger=trigger, name=template.name,
-                     filename=None, path=None, size=0, delivery=None, skipped=SKIPPED_EMPTY)
+        self.publish(ReportFinished(template.id, run_id, trigger, template.name, filename=None, path=None, size=0,
+                                    delivery=None, skipped=SKIPPED_EMPTY, at=self.clock.now()))
         return GeneratedReport(filename="", size=0, data="", content_type="", path="", template_id=template.id,
                                run_id=run_id, generated_at=finished, date_range=rng.label(), trigger=trigger,
                                status="skipped")

@@ -46,7 +46,8 @@ from tui_analytics.reports.timetable import ReportSchedule
 from tui_analytics.runtime.clock import SYSTEM_CLOCK, Clock
 from tui_analytics.runtime.daterange import DateRange
 from tui_analytics.runtime.errors import ExportOptionsError, TemplateValidationError, UnknownTemplateError
-from tui_analytics.runtime.events import TEMPLATES_CHANGED, EventBus, ServiceEvent, default_bus
+from tui_analytics.runtime.event_types import TemplatesChanged
+from tui_analytics.runtime.events import EventBus, default_bus
 from tui_analytics.runtime.once import Once
 from tui_analytics.runtime.retry import RetryPolicy
 
@@ -91,7 +92,7 @@ class AnalyticsScheduledReportsService:
         self._opening = Once(self._open_state)
         self.auto_sync_disabled = bool(self.settings.disable_auto_sync)
         self.runner = ReportRunner(
-            self.settings, self.clock, self._runs, self._templates, self._publish,
+            self.settings, self.clock, self._runs, self._templates, self.bus.publish,
             export_service=export_service, repository=repository, performance=performance,
             retry=retry,
         )
@@ -148,11 +149,6 @@ class AnalyticsScheduledReportsService:
         """Schedule the active templates on the running loop if wanted and not there yet."""
         return self.schedule.ensure_attached()
 
-    # -- events ----------------------------------------------------------------
-
-    def _publish(self, kind: str, subject: str, **detail: Any) -> None:
-        self.bus.publish(ServiceEvent(kind, subject, detail, self.clock.now()))
-
     # -- templates -------------------------------------------------------------
 
     def timezone_of(self, template: ReportTemplate) -> tzinfo:
@@ -181,7 +177,7 @@ class AnalyticsScheduledReportsService:
         TemplateValidationError (a ValueError) and saves nothing on bad input.
         """
         template_id = self._editor.create(canonical_fields(data, fields))
-        return self._changed(template_id, action="created")
+        return self._changed(template_id, "created")
 
     def update_report_template(
         self, template_id: str, changes: Mapping[str, Any] | None = None, /, **fields: Any
@@ -189,12 +185,12 @@ class AnalyticsScheduledReportsService:
         """Change some fields of a template; the whole result is validated before anything is saved."""
         updates = canonical_fields(changes, fields)
         self._editor.update(template_id, updates)
-        return self._changed(template_id, action="updated", fields=sorted(updates))
+        return self._changed(template_id, "updated", tuple(sorted(updates)))
 
-    def _changed(self, template_id: str, **detail: object) -> ReportTemplate:
+    def _changed(self, template_id: str, action: str, fields: tuple[str, ...] = ()) -> ReportTemplate:
         template = self.get_report_template(template_id)
         self.schedule.sync(template)
-        self._publish(TEMPLATES_CHANGED, template_id, **detail)
+        self.bus.publish(TemplatesChanged(template_id, action, fields, at=self.clock.now()))
         return template
 
     def delete_report_template(self, template_id: str) -> bool:
@@ -205,7 +201,7 @@ class AnalyticsScheduledReportsService:
         self.schedule.unschedule(template_id)
         deleted = self._editor.delete(template_id)
         if deleted:
-            self._publish(TEMPLATES_CHANGED, template_id, action="deleted")
+            self.bus.publish(TemplatesChanged(template_id, "deleted", at=self.clock.now()))
         return deleted
 
     def preview_schedule(

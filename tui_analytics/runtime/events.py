@@ -9,43 +9,18 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any
+
+from tui_analytics.runtime.event_types import Event, ServiceEvent
 
 log = logging.getLogger(__name__)
 
-# Event kinds, by the service that publishes them.
-JOB_STARTED = "job.started"
-JOB_FINISHED = "job.finished"
-JOB_FAILED = "job.failed"
-JOB_SKIPPED = "job.skipped"
-JOB_SETTINGS = "job.settings"  # a job paused, resumed or given another interval
-CACHE_CHANGED = "cache.changed"
-SCHEDULER_STATE = "scheduler.state"
-REPORT_STARTED = "report.started"
-REPORT_FINISHED = "report.finished"
-REPORT_FAILED = "report.failed"
-TEMPLATES_CHANGED = "templates.changed"
-ALERT_SENT = "alert.sent"  # an alert reached a target (subject: job:<id> or report:<id>)
-ALERT_FAILED = "alert.failed"  # a target could not be reached, retries spent
+__all__ = ["Event", "EventBus", "Listener", "ServiceEvent", "default_bus"]
 
-
-@dataclass(frozen=True)
-class ServiceEvent:
-    """Something that changed: `kind` (see the constants above), `subject` (a job or template id)."""
-
-    kind: str
-    subject: str = ""
-    detail: dict[str, Any] = field(default_factory=dict)
-    at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
-
-
-Listener = Callable[[ServiceEvent], None]
+Listener = Callable[[Event], None]
 
 
 class EventBus:
-    """Fan-out of ServiceEvents to listeners; a failing listener is logged and skipped."""
+    """Fan-out of events (runtime/event_types.py) to listeners; a failing listener is logged and skipped."""
 
     def __init__(self) -> None:
         self._listeners: list[Listener] = []
@@ -63,7 +38,7 @@ class EventBus:
 
         return unsubscribe
 
-    def publish(self, event: ServiceEvent) -> None:
+    def publish(self, event: Event) -> None:
         with self._lock:
             listeners = list(self._listeners)
         for listener in listeners:

@@ -12,7 +12,7 @@ The scheduler is shut down before its loop closes: by `shutdown_scheduler()`
 cancels the loop's remaining tasks, which wakes a small guard task.
 
 `pause()`, `resume()`, `toggle_pause()` and `state()` are what the dashboard's
-`p` key uses; each change is published on the event bus as SCHEDULER_STATE.
+`p` key uses; each change is published on the event bus as SchedulerStateChanged.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.schedulers.base import STATE_PAUSED, STATE_RUNNING, STATE_STOPPED
 
 from tui_analytics.runtime.aio import running_loop
-from tui_analytics.runtime.events import SCHEDULER_STATE, EventBus, ServiceEvent, default_bus
+from tui_analytics.runtime.event_types import SchedulerStateChanged
+from tui_analytics.runtime.events import EventBus, default_bus
 
 log = logging.getLogger(__name__)
 
@@ -80,9 +81,7 @@ def set_bus(bus: EventBus | None) -> None:
 
 
 def _publish(state_name: str) -> None:
-    (_bus or default_bus()).publish(
-        ServiceEvent(SCHEDULER_STATE, "scheduler", {"state": state_name}, datetime.now(timezone.utc))
-    )
+    (_bus or default_bus()).publish(SchedulerStateChanged("scheduler", state_name))
 
 
 def get_scheduler() -> LoopScheduler:

@@ -16,7 +16,7 @@ from textual import work
 
 from tui_analytics.runtime.errors import TemplateValidationError, one_line
 from tui_analytics.ui import format as fmt
-from tui_analytics.ui.messages import ExportFinished, ExportProgress, ExportStarted, SchedulerStateChanged
+from tui_analytics.ui.messages import ExportFinished, ExportProgress, ExportStarted, SchedulerToggled
 
 # The export and template dialogs import the export and reports packages (and SQLAlchemy):
 # they are imported when their key is first pressed, so start-up does not pay for them.
@@ -88,7 +88,7 @@ class ActionsMixin(_Host):
             self.notify(f"{job_id} skipped: it is already running.", title="Skipped", severity="warning")
         elif run.status == "completed":
             self.notify(f"{job_id} completed in {fmt.duration_ms(run.duration_ms)}.", title="Job finished")
-        # 'failed' is notified once, from the JOB_FAILED event.
+        # 'failed' is notified once, from the JobFailed event.
 
     def action_clear_cache(self) -> None:
         services = self._ready()
@@ -169,7 +169,7 @@ class ActionsMixin(_Host):
             self.notify(f"Nothing to pause: {why}. Manual triggers (t) still work.", severity="warning")
             return
         state = services.toggle_scheduler()
-        self.app.post_message(SchedulerStateChanged())  # the app reads the new state and redraws
+        self.app.post_message(SchedulerToggled())  # the app reads the new state and redraws
         if state == "paused":
             self.notify("No job or report runs until you press p again; t still runs a job.", title="Scheduler paused")
         else:
@@ -345,7 +345,7 @@ class ActionsMixin(_Host):
         try:
             report = await self.app.services.generate_report(template)
         except Exception as exc:
-            if getattr(exc, "run_id", None) is None:  # not recorded, so no REPORT_FAILED event either
+            if getattr(exc, "run_id", None) is None:  # not recorded, so no ReportFailed event either
                 self.notify(one_line(exc), title=f"{template.name} failed", severity="error", timeout=10)
             return
         finally:

@@ -13,7 +13,10 @@ lock, running exports, loop stalls) is a DashboardState (state.py) that this
 app owns and changes only in its message handlers; workers and listeners post
 messages (messages.py) instead of changing it.
 
-Methods here must not reuse the name of a Textual method (`App._flush`,
+Mixed in: redrawing the panes (refresh.py), toasts (toasts.py), and the activity strip,
+exports and loop stalls (activity.py).
+
+Methods here and in those must not reuse the name of a Textual method (`App._flush`,
 `MessagePump._attach`, ...): Textual calls those itself, with its own arguments.
 """
 
@@ -29,48 +32,23 @@ from typing import TYPE_CHECKING, Any
 
 from textual import work
 from textual.app import App
-from textual.notifications import Notify, SeverityLevel
 
 from tui_analytics.config.settings import Settings
 from tui_analytics.runtime.clock import SYSTEM_CLOCK, Clock
 from tui_analytics.runtime.collector import CollectorHold
 from tui_analytics.runtime.errors import one_line
-from tui_analytics.runtime.events import (
-    ALERT_FAILED,
-    ALERT_SENT,
-    CACHE_CHANGED,
-    JOB_FAILED,
-    JOB_FINISHED,
-    JOB_SETTINGS,
-    JOB_SKIPPED,
-    JOB_STARTED,
-    REPORT_FAILED,
-    REPORT_FINISHED,
-    REPORT_STARTED,
-    SCHEDULER_STATE,
-    TEMPLATES_CHANGED,
-    ServiceEvent,
-)
-from tui_analytics.runtime.printable import printable
+from tui_analytics.runtime.event_types import Event, SchedulerStateChanged
 from tui_analytics.runtime.stall import StallMonitor
-from tui_analytics.ui import format as fmt
+from tui_analytics.ui.activity import ActivityMixin
 from tui_analytics.ui.dashboard_services import DashboardServices
 from tui_analytics.ui.dashboard_state import DashboardState
 from tui_analytics.ui.keys import BINDINGS, key_label
-from tui_analytics.ui.messages import (
-    ExportFinished,
-    ExportProgress,
-    ExportStarted,
-    LoopStalled,
-    SchedulerStateChanged,
-    ServiceEventMessage,
-    ServicesReady,
-    StartupFailed,
-    StartupProgress,
-)
+from tui_analytics.ui.messages import SchedulerToggled, ServiceEventMessage, ServicesReady, StartupFailed, StartupProgress
 from tui_analytics.ui.palette_commands import DashboardCommands
+from tui_analytics.ui.refresh import SCHEDULER_PANES, PaneRefreshMixin, stale_panes
 from tui_analytics.ui.resources import stylesheets
 from tui_analytics.ui.screen import MainScreen
+from tui_analytics.ui.toasts import ToastsMixin, scheduler_toast, toast_for
 from tui_analytics.wiring import Services
 
 if TYPE_CHECKING:
@@ -79,7 +57,6 @@ if TYPE_CHECKING:
     from textual.theme import Theme
 
     from tui_analytics.data.state.last_view import LastView
-    from tui_analytics.runtime.stall import Stall
     from tui_analytics.ui.preferences import Preferences
 
 log = logging.getLogger(__name__)
@@ -89,31 +66,9 @@ TICK_SECONDS = 1.0
 DIALOG_HOLD_S = 1.0
 # Signals that end the dashboard the way `q` does (see DashboardApp._handle_signals).
 TERMINATING_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
-# Toasts on screen at once (below 34 lines, and above); every notification stays in the history (`m`).
-MAX_TOASTS_SMALL = 2
-MAX_TOASTS = 4
-# Events coalesce for this long before the panes redraw, so a burst redraws once.
-REFRESH_DELAY = 0.05
-
-# Which panes an event makes stale.
-_PANES_FOR = {
-    JOB_STARTED: ("jobs", "metrics"),
-    JOB_FINISHED: ("jobs", "metrics", "analytics"),
-    JOB_FAILED: ("jobs", "metrics", "analytics"),
-    JOB_SKIPPED: ("jobs", "metrics"),
-    JOB_SETTINGS: ("jobs",),
-    CACHE_CHANGED: ("metrics", "analytics"),
-    SCHEDULER_STATE: ("header", "jobs", "metrics", "reports"),
-    REPORT_STARTED: ("reports",),
-    REPORT_FINISHED: ("reports",),
-    REPORT_FAILED: ("reports",),
-    TEMPLATES_CHANGED: ("reports",),
-    ALERT_SENT: ("jobs", "metrics"),
-    ALERT_FAILED: ("jobs", "metrics"),
-}
 
 
-class DashboardApp(App[None]):
+class DashboardApp(ToastsMixin, PaneRefreshMixin, ActivityMixin, App[None]):
     """The tui-analytics dashboard. Build it with `build_app(settings, ...)`."""
 
     TITLE = "tui-analytics"
@@ -189,35 +144,10 @@ class DashboardApp(App[None]):
             self._stalls.stop()  # Textual's own shutdown (joining its input thread) is not a stall worth logging
         super().exit(*args, **kwargs)
 
-    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
-               timeout: float | None = None, markup: bool = False) -> None:
-        """Plain text by default: messages quote errors, paths, SQL and names from the data, which may
-        hold brackets; their control characters are shown escaped, never sent to the terminal."""
-        message, title = printable(message, newlines=True), printable(title)
-        super().notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
-
     def action_help_quit(self) -> None:
         """ctrl+c (Textual's hint; our notifications are plain text, so it is written without markup)."""
         quit_key = key_label(next(b for b in BINDINGS if b.id == "quit"), self.keymap)
         self.notify(f"Press {quit_key} to quit the dashboard.", title="Do you want to quit?")
-
-    def _on_notify(self, event: Notify) -> None:
-        """Every notification goes into the history (`m`); the screen shows a few, each once.
-
-        Textual stacks every toast: eight quick `t` presses stacked four, and a burst of failures
-        covered half of an 80x24 screen. The same text already showing is not shown again, and
-        the oldest toast makes room for a new one beyond the limit.
-        """
-        event.prevent_default()  # Textual would also run App._on_notify: it is called below, when wanted
-        new = event.notification
-        self.state.notified(self.clock.now(), new.severity, new.title, new.message)
-        showing = list(self._notifications)
-        if any(n.title == new.title and n.message == new.message for n in showing):
-            return
-        limit = MAX_TOASTS_SMALL if self.size.height < 34 else MAX_TOASTS
-        for old in showing[: max(0, len(showing) - limit + 1)]:
-            self._unnotify(old, refresh=False)
-        super()._on_notify(event)
 
     @property
     def clock(self) -> Clock:
@@ -321,56 +251,6 @@ class DashboardApp(App[None]):
             view = None
         self.post_message(ServicesReady(view, started_here=True))
 
-    def on_startup_progress(self, message: StartupProgress) -> None:
-        self.main_screen.show_activity(
-            f"First start: creating the demo database ({message.stage}, {message.done:,}/{message.total:,})…",
-            message.done, message.total,
-        )
-
-    # -- exports (the export worker posts these) ------------------------------------------
-
-    def on_export_started(self, message: ExportStarted) -> None:
-        self.state.export_started(message.dataset)
-
-    def on_export_progress(self, message: ExportProgress) -> None:
-        if not self.state.exports_running:
-            return  # a late message from an export that has finished: its strip is already gone
-        self.state.export_progress(message.dataset, message.rows)
-        self.main_screen.show_activity(
-            f"Exporting {message.dataset}… {message.rows:,} rows, {fmt.size_bytes(message.size)}")
-
-    def on_export_finished(self, message: ExportFinished) -> None:
-        if self.state.export_finished():
-            self.main_screen.hide_activity()
-
-    def in_flight(self) -> list[str]:
-        """What quitting now would cut short, one phrase each ("" when nothing runs)."""
-        lost = []
-        state = self.state
-        if state.exports_running:
-            rows = f", {state.export_rows:,} rows written so far" if state.export_rows else ""
-            more = f" and {state.exports_running - 1} more" if state.exports_running > 1 else ""
-            lost.append(f"the export of {state.export_label}{rows}{more} (its file is discarded)")
-        reports = sum(1 for w in self.workers if w.group == "reports" and w.is_running)
-        if reports:
-            lost.append(f"{reports} report generation{'s' if reports > 1 else ''} (recorded as interrupted)")
-        # Jobs the operator started with `t` and waits for. Scheduled runs are not asked about: they
-        # run every few seconds, take milliseconds, and the next start refreshes the cache anyway.
-        if any(w.group == "trigger" and w.is_running for w in self.workers):
-            jobs = [s.id for s in self.services.job_statuses() if s.status == "running"]
-            lost.append(f"the run of {', '.join(jobs) or 'a job'} you started (recorded as interrupted)")
-        return lost
-
-    # -- loop stalls ---------------------------------------------------------------------
-
-    def _stalled(self, stall: Stall) -> None:
-        """In the watchdog thread: tell the loop (post_message is thread-safe), nothing else."""
-        self.post_message(LoopStalled(stall.duration_ms))
-
-    def on_loop_stalled(self, message: LoopStalled) -> None:
-        self.state.loop_stalled(message.duration_ms)
-        self.refresh_panes("metrics")
-
     # -- start-up outcome --------------------------------------------------------------------
 
     def on_startup_failed(self, message: StartupFailed) -> None:
@@ -460,118 +340,32 @@ class DashboardApp(App[None]):
 
     # -- events from the services ----------------------------------------------------
 
-    def _on_service_event(self, event: ServiceEvent) -> None:
+    def _on_service_event(self, event: Event) -> None:
         """Runs in the publisher's thread: hand the event to the UI loop, nothing else."""
-        if event.kind == SCHEDULER_STATE and not event.detail.get("remote"):
-            reported, holder = event.detail.get("state"), event.detail.get("holder")
-            self.post_message(SchedulerStateChanged(str(reported) if reported else None, str(holder) if holder else None))
-        else:
-            self.post_message(ServiceEventMessage(event))
-
-    def on_scheduler_state_changed(self, message: SchedulerStateChanged) -> None:
-        state = self.state
-        was = state.scheduler
-        gone = state.lock_holder
-        state.scheduler_changed(self.services.scheduler_state(), reported=message.reported, holder=message.holder)
-        self.refresh_panes(*_PANES_FOR[SCHEDULER_STATE])
-        if message.reported == "read-only":
-            self.notify(f"{state.lock_holder} schedules the jobs and reports on this state database. This dashboard "
-                        "shows what it does, live; t, c, i, p and g act there.",
-                        title="Attached", timeout=8)
-        elif was == "read-only" and state.scheduler in ("running", "paused"):
-            self.notify(f"{gone or 'The scheduling process'} stopped. This dashboard schedules the jobs and reports "
-                        "now.", title="Scheduler taken over", severity="warning", timeout=12)
+        self.post_message(ServiceEventMessage(event))
 
     def on_service_event_message(self, message: ServiceEventMessage) -> None:
         event = message.event
-        self.refresh_panes(*_PANES_FOR.get(event.kind, ()))
-        detail = event.detail
-        if event.kind == JOB_FAILED:
-            self.notify(f"{event.subject}: {detail.get('error') or 'failed'}", title="Job failed", severity="error",
-                        timeout=8)
-        elif event.kind == REPORT_FAILED:
-            self.notify(f"{detail.get('name', event.subject)}: {detail.get('error') or 'failed'}",
-                        title="Report failed", severity="error", timeout=10)
-        elif event.kind == ALERT_FAILED:
-            self.notify(f"{detail.get('event', 'alert')} {event.subject.partition(':')[2]} to {detail.get('target')}: "
-                        f"{detail.get('error') or 'failed'}", title="Alert not delivered", severity="warning", timeout=10)
-        elif event.kind == REPORT_FINISHED and detail.get("skipped") and detail.get("trigger") not in ("manual", "backfill"):
-            self.notify(f"{detail.get('name', event.subject)}: {detail['skipped']} (no file, no e-mail)",
-                        title=f"Report skipped ({detail.get('trigger', 'scheduled')})", timeout=6)
-        elif event.kind == REPORT_FINISHED and detail.get("trigger") not in ("manual", "backfill"):
-            self.notify(f"{detail.get('name', event.subject)}: {detail.get('filename', '')}",
-                        title=f"Report generated ({detail.get('trigger', 'scheduled')})", timeout=6)
-
-    # -- redrawing ---------------------------------------------------------------------
-
-    def refresh_panes(self, *names: str) -> None:
-        """Mark panes stale; they redraw together a moment later (bursts of events redraw once)."""
-        if not names:
+        if isinstance(event, SchedulerStateChanged) and event.remote is None:
+            self._scheduler_changed(event.state, event.holder)
             return
-        first = not self._dirty
-        self._dirty.update(names)
-        if first:
-            self.set_timer(REFRESH_DELAY, self._redraw_dirty)
+        self.refresh_panes(*stale_panes(event))
+        toast = toast_for(event)
+        if toast is not None:
+            self.notify_toast(toast)
 
-    @property
-    def is_quiet(self) -> bool:
-        """True when no pane waits to be redrawn and no worker runs (tests and screenshots wait for this)."""
-        return self._shown and not self._dirty and not any(w.is_running for w in self.workers)
+    def on_scheduler_toggled(self, message: SchedulerToggled) -> None:
+        self._scheduler_changed(None, None)
 
-    def _redraw_dirty(self, *, composing: bool = False) -> None:
-        """Redraw the panes marked stale (see refresh_panes); `composing`: from the main screen's
-        own mount, before its first frame (it does not count as mounted yet)."""
-        dirty, self._dirty = self._dirty, set()
-        screen = self.main_screen
-        if not (screen.is_mounted or composing) or not self.is_running:  # quitting: panes torn down
-            return
-        services = self.services
-        now = self.clock.now()
+    def _scheduler_changed(self, reported: str | None, holder: str | None) -> None:
+        """Read the scheduler's state again: `reported` is what its event said (None: the `p` key)."""
         state = self.state
-        if "header" in dirty:
-            screen.show_scheduler(state.scheduler, services.attached_label(state.lock_holder) if services.ready else None)
-        if not services.ready and services.first is None:
-            return
-        if "jobs" in dirty:
-            screen.jobs.show_jobs(services.job_statuses(), now, scheduler=state.scheduler, alerts=services.job_alerts())
-        if "metrics" in dirty:
-            screen.metrics.show(services.metrics(), now, state)
-        if "analytics" in dirty:
-            ran = any(s.last_run is not None for s in services.job_statuses())
-            screen.analytics.show(services.cache_entries(), now, jobs_have_run=ran)
-        if "reports" in dirty:
-            if services.ready:
-                self._load_reports()
-            elif (view := services.first_reports_view()) is not None:
-                screen.reports.show(view, now)
-
-    @work(group="reports-view", exclusive=True, exit_on_error=False)
-    async def _load_reports(self) -> None:
-        import asyncio
-
-        try:
-            view = await asyncio.to_thread(self.services.reports_view)
-        except Exception as exc:
-            self.notify(one_line(exc), title="Cannot read the reports", severity="error")
-            return
-        if self.main_screen.is_mounted and self.is_running:  # the app may be closing meanwhile
-            self.main_screen.reports.show(view, self.clock.now())
-
-    def _tick(self) -> None:
-        """Once a second: the clock and the countdowns, nothing that queries anything."""
-        now = self.clock.now()
-        screen = self.main_screen
-        if not screen.is_mounted or not self.is_running:
-            return
-        screen.header.set_time(now)
-        screen.jobs.tick(now)
-        screen.metrics.tick(now)
-        screen.analytics.tick(now)
-        screen.reports.tick(now)
-        from tui_analytics.ui.screens.detail import DetailScreen  # loaded with the dialogs, after the first frame
-
-        if isinstance(self.screen, DetailScreen):  # its countdowns move with the panes'
-            self.screen.tick()
+        was, gone = state.scheduler, state.lock_holder
+        state.scheduler_changed(self.services.scheduler_state(), reported=reported, holder=holder)
+        self.refresh_panes(*SCHEDULER_PANES)
+        toast = scheduler_toast(reported, was, state.scheduler, state.lock_holder, gone)
+        if toast is not None:
+            self.notify_toast(toast)
 
 
 def build_app(

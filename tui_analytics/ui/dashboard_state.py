@@ -6,7 +6,7 @@ touch it: they post a message (messages.py) and the handler updates it.
 
 | Message | Changes |
 | --- | --- |
-| `ServicesReady`, `SchedulerStateChanged` | `scheduler`, `lock_holder` |
+| `ServicesReady`, `SchedulerToggled`, `ServiceEventMessage` (a SchedulerStateChanged event) | `scheduler`, `lock_holder` |
 | `StartupFailed` | `scheduler` |
 | `ExportStarted`, `ExportProgress`, `ExportFinished` | `exports_running`, `export_label`, `export_rows` |
 | `LoopStalled` | `stall_count`, `worst_stall_ms` |

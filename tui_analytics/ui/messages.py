@@ -16,16 +16,16 @@ from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from tui_analytics.runtime.events import ServiceEvent
+from tui_analytics.runtime.event_types import Event
 
 if TYPE_CHECKING:
     from tui_analytics.ui.widgets.reports_pane import ReportsView
 
 
 class ServiceEventMessage(Message):
-    """A ServiceEvent from the bus, delivered on the UI loop (scheduler events come as SchedulerStateChanged)."""
+    """An event from the bus (runtime/event_types.py), delivered on the UI loop."""
 
-    def __init__(self, event: ServiceEvent) -> None:
+    def __init__(self, event: Event) -> None:
         super().__init__()
         self.event = event
 
@@ -62,17 +62,9 @@ class StartupFailed(Message):
         self.error = error
 
 
-class SchedulerStateChanged(Message):
-    """The scheduler may have changed state: a SCHEDULER_STATE event, or the `p` key.
-
-    `reported` is what the event said ('started', 'stopped', 'read-only', 'running',
-    'paused'; None from the key); with 'read-only', `holder` says who schedules. The app
-    reads the scheduler's state again when it handles this.
-    """
-
-    def __init__(self, reported: str | None = None, holder: str | None = None) -> None:
-        super().__init__()
-        self.reported, self.holder = reported, holder
+class SchedulerToggled(Message):
+    """The `p` key paused or resumed the scheduler: the app reads its state again (as it does
+    for a SchedulerStateChanged event)."""
 
 
 class ExportStarted(Message):

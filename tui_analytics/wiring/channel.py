@@ -23,19 +23,15 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from tui_analytics.data.state import channel_tables as channel
-from tui_analytics.runtime.events import (
-    CACHE_CHANGED,
-    JOB_FAILED,
-    JOB_FINISHED,
-    JOB_SETTINGS,
-    JOB_SKIPPED,
-    JOB_STARTED,
-    REPORT_FAILED,
-    REPORT_FINISHED,
-    REPORT_STARTED,
-    SCHEDULER_STATE,
-    TEMPLATES_CHANGED,
-    ServiceEvent,
+from tui_analytics.runtime.event_types import (
+    CacheChanged,
+    Event,
+    JobRunEvent,
+    JobSettingsChanged,
+    JobStarted,
+    ReportEvent,
+    SchedulerStateChanged,
+    TemplatesChanged,
 )
 
 if TYPE_CHECKING:
@@ -44,10 +40,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-SHARED = {JOB_STARTED, JOB_FINISHED, JOB_FAILED, JOB_SKIPPED, JOB_SETTINGS, CACHE_CHANGED, SCHEDULER_STATE,
-          REPORT_STARTED, REPORT_FINISHED, REPORT_FAILED, TEMPLATES_CHANGED}
-JOB_EVENTS = {JOB_STARTED, JOB_FINISHED, JOB_FAILED, JOB_SKIPPED}
-REPORT_EVENTS = {REPORT_STARTED, REPORT_FINISHED, REPORT_FAILED, TEMPLATES_CHANGED}
 COALESCE_SECONDS = 0.05  # a burst of events (a job filling six keys) is one write
 COMMAND_POLL_SECONDS = 0.25  # how often a dashboard waiting for its command's answer looks
 
@@ -58,7 +50,7 @@ class Channel:
     def __init__(self, services: Services) -> None:
         self.services = services
         self.origin = channel.origin_id()
-        self._pending: list[tuple[str, str, dict[str, Any]]] = []
+        self._pending: list[Event] = []
         self._snapshot_keys: set[str] = set()
         self._snapshot_cleared = False
         self._lock = threading.Lock()
@@ -105,22 +97,20 @@ class Channel:
             self._writer = threading.Thread(target=self._write_loop, name="tui-analytics channel writer", daemon=True)
             self._writer.start()
 
-    def _on_local_event(self, event: ServiceEvent) -> None:
+    def _on_local_event(self, event: Event) -> None:
         # In the publisher's thread: queue, nothing else.
-        if event.kind in REPORT_EVENTS:
+        if isinstance(event, ReportEvent):
             self._report_changes += 1  # a report or template changed, here or (relayed) elsewhere
-        if event.kind not in SHARED or event.detail.get("remote"):
+        if not event.shared or event.remote is not None:
             return
-        detail = {k: v for k, v in event.detail.items() if k != "keys" or len(v) <= 20}
         with self._lock:
-            self._pending.append((event.kind, event.subject, detail))
-            if event.kind == CACHE_CHANGED and self.scheduling():
-                keys = event.detail.get("keys") or []
-                if event.subject == "clear":
+            self._pending.append(event)
+            if isinstance(event, CacheChanged) and self.scheduling():
+                if event.action == "clear":
                     self._snapshot_cleared = True
                     self._snapshot_keys.clear()
                 else:
-                    self._snapshot_keys.update(keys)
+                    self._snapshot_keys.update(event.keys)
         self._wake.set()
 
     def _write_loop(self) -> None:
@@ -151,7 +141,7 @@ class Channel:
             self._write_snapshot(engine, keys, cleared)
             channel.write_status(engine, self.current_status(now))
             channel.write_view(engine, self.current_view(now))
-            if any(kind == SCHEDULER_STATE for kind, _, _ in pending):
+            if any(isinstance(event, SchedulerStateChanged) for event in pending):
                 self._obey()  # we may have just taken over: run what attached dashboards asked meanwhile
         if pending:
             # Events last: a follower woken by them finds the snapshot and status already written.
@@ -238,19 +228,20 @@ class Channel:
         if background:
             self.watcher.start()
 
-    def on_events(self, events: list[channel.ChannelEvent]) -> None:
+    def on_events(self, rows: list[channel.ChannelEvent]) -> None:
         """In the watcher's thread: act on the others' events, then tell the local listeners."""
-        theirs = [e for e in events if e.origin != self.origin]
+        theirs = [row for row in rows if row.origin != self.origin]
         if not theirs:
             return
-        kinds = {e.kind for e in theirs}
+        events = [row.event for row in theirs if row.event is not None]
         processor = self.services.processor
-        if any(e.kind == channel.COMMAND_EVENT for e in theirs) and self.scheduling():
+        if any(row.kind == channel.COMMAND_EVENT for row in theirs) and self.scheduling():
             self._obey()
         attached = self.attached()
-        if kinds & JOB_EVENTS:
+        runs = [e for e in events if isinstance(e, JobRunEvent)]
+        if runs:
             # The last word on each job in this batch: started (still running there) or ended.
-            running = {e.subject: e.kind == JOB_STARTED for e in theirs if e.kind in JOB_EVENTS}
+            running = {e.job_id: isinstance(e, JobStarted) for e in runs}
             for job_id, now_running in running.items():
                 if not now_running:
                     processor.book.mark_remote(job_id, False)
@@ -259,25 +250,21 @@ class Channel:
                 if now_running and attached:
                     processor.book.mark_remote(job_id, True)
         if attached:
-            self.load_remote_state(cache=CACHE_CHANGED in kinds or bool(kinds & JOB_EVENTS))
-        if JOB_SETTINGS in kinds:
+            self.load_remote_state(cache=bool(runs) or any(isinstance(e, CacheChanged) for e in events))
+        if any(isinstance(e, JobSettingsChanged) for e in events):
             # A job paused, resumed or given another interval elsewhere: the scheduler applies it,
             # an attached dashboard shows it.
             if self.scheduling() and self.loop is not None:
                 asyncio.run_coroutine_threadsafe(processor.apply_job_settings(), self.loop)
             else:
                 processor._load_job_settings()
-        if TEMPLATES_CHANGED in kinds and self.scheduling() and self.loop is not None:
+        if any(isinstance(e, TemplatesChanged) for e in events) and self.scheduling() and self.loop is not None:
             # Another process created, edited or deleted a template: schedule what the table now says.
             self.loop.call_soon_threadsafe(self._reschedule_reports)
-        for e in theirs:
-            if e.kind in SHARED:
-                self._republish(e)
-
-    def _republish(self, e: channel.ChannelEvent) -> None:
-        detail = dict(e.detail, remote=e.origin)
-        bus = self.services.reports.bus if e.kind.startswith(("report.", "templates.")) else self.services.processor.bus
-        bus.publish(ServiceEvent(e.kind, e.subject, detail, e.at))
+        for e in events:
+            if e.shared:  # marked `remote` (the origin) by the decoding: not told again, not alerted about
+                bus = self.services.reports.bus if isinstance(e, ReportEvent) else self.services.processor.bus
+                bus.publish(e)
 
     def _reschedule_reports(self) -> None:
         reports = self.services.built("reports")

@@ -27,6 +27,8 @@ from tui_analytics.data.schema import app_meta, cache_snapshot, channel_commands
 from tui_analytics.data.state.database import inserted_id
 from tui_analytics.data.state.last_view import VIEW_KEY, SnapshotEntry
 from tui_analytics.data.timestamps import from_db, to_db
+from tui_analytics.runtime.event_codec import decode, encode
+from tui_analytics.runtime.event_types import Event
 
 CHANNEL = "tui_analytics"  # the PostgreSQL NOTIFY channel
 STATUS_KEY = "scheduler.status"
@@ -46,12 +48,15 @@ def origin_id() -> str:
 
 @dataclass(frozen=True)
 class ChannelEvent:
+    """A row of `channel_events`: `event` is what it stores, made by `origin` (None for a
+    command's row, COMMAND_EVENT, and for a row this version cannot read)."""
+
     id: int
     at: datetime
     origin: str
     kind: str
     subject: str
-    detail: dict[str, Any]
+    event: Event | None
 
 
 @dataclass(frozen=True)
@@ -70,13 +75,11 @@ def _notify(conn: Any, event_id: int) -> None:
         conn.execute(text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": str(event_id)})
 
 
-def post_events(engine: Engine, events: Iterable[tuple[str, str, dict[str, Any]]], now: datetime,
-                origin: str | None = None) -> int:
-    """Append (kind, subject, detail) events in one transaction; returns the last id (0: none)."""
+def post_events(engine: Engine, events: Iterable[Event], now: datetime, origin: str | None = None) -> int:
+    """Append events in one transaction (see runtime/event_codec.py); returns the last id (0: none)."""
     rows = [
-        {"at": to_db(now), "origin": origin or origin_id(), "kind": kind, "subject": subject[:200],
-         "detail": json.dumps(detail, default=str)}
-        for kind, subject, detail in events
+        {"at": to_db(now), "origin": origin or origin_id(), "kind": kind, "subject": subject[:200], "detail": detail}
+        for kind, subject, detail in map(encode, events)
     ]
     if not rows:
         return 0
@@ -105,13 +108,10 @@ def events_after(engine: Engine, after: int, limit: int = 500) -> list[ChannelEv
 
 
 def _event(m: Any) -> ChannelEvent:
-    try:
-        detail = json.loads(m["detail"] or "{}")
-    except ValueError:
-        detail = {}
     at = from_db(m["at"])
     assert at is not None
-    return ChannelEvent(int(m["id"]), at, m["origin"], m["kind"], m["subject"], detail if isinstance(detail, dict) else {})
+    event = decode(m["kind"], m["subject"], m["detail"], at=at, remote=m["origin"])
+    return ChannelEvent(int(m["id"]), at, m["origin"], m["kind"], m["subject"], event)
 
 
 # -- commands -----------------------------------------------------------------------
