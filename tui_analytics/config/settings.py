@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from tui_analytics.config.source_mapping import BUILTIN, SourceMapping, parse_source
@@ -76,6 +76,7 @@ MAX_QUERY_TIMEOUT = 24 * 3600.0
 _TEXT_KEYS = frozenset(_KEYS) - {"smtp_timeout", "history_retention", "query_timeout", "disable_auto_sync", "alert_grace"}
 
 _SECRET_QUERY_KEYS = re.compile(r"pass|pwd|secret|token|key|auth", re.IGNORECASE)
+Table = dict[str, object]  # a TOML table, its values unchecked until read
 
 
 def mask_url(url: str | None) -> str:
@@ -235,7 +236,7 @@ def _check_url(name: str, url: str) -> str:
     return url
 
 
-def read_toml(path: Path | str) -> dict[str, object]:
+def read_toml(path: Path | str) -> Table:
     """The settings table of a TOML file (top level, or a [tui-analytics] table)."""
     import tomllib  # only when there is a file to read
 
@@ -297,13 +298,6 @@ def _check_table(table: Mapping[str, object], path: Path) -> None:
                               f"got {shorten(key)}")
 
 
-def _subtable(table: Mapping[str, object], key: str) -> dict[str, object]:
-    """The `[key]` table (empty when absent) of a table `_check_table` accepted."""
-    found = table.get(key) or {}
-    assert isinstance(found, dict)
-    return found
-
-
 def _source_of(table: Mapping[str, object], path: Path | str) -> SourceMapping:
     if "source" not in table:
         return BUILTIN
@@ -315,15 +309,15 @@ def _source_of(table: Mapping[str, object], path: Path | str) -> SourceMapping:
 
 def _from_file(
     config_path: Path | str, values: dict[str, object], intervals: dict[str, float]
-) -> tuple[dict[str, object], dict[str, str], SourceMapping]:
+) -> tuple[Table, dict[str, str], SourceMapping]:
     """The file's table, [keys] and [source]; its settings go into `values`, its [jobs] into `intervals`."""
-    table = read_toml(config_path)
-    keys = {str(action): str(key).strip() for action, key in _subtable(table, "keys").items()}
+    table = read_toml(config_path)  # its [keys] and [jobs] are tables (_check_table)
+    keys = {str(action): str(key).strip() for action, key in cast(Table, table.get("keys") or {}).items()}
     unknown = set(table) - set(_KEYS) - {"jobs", "alerts", "source", "keys"}
     if unknown:
         raise ConfigError(f"unknown setting(s) in {config_path}: {', '.join(shorten(k) for k in sorted(unknown))}")
     values.update({k: v for k, v in table.items() if k in _KEYS})
-    for job_id, seconds in _subtable(table, "jobs").items():
+    for job_id, seconds in cast(Table, table.get("jobs") or {}).items():
         if job_id not in DEFAULT_INTERVALS:
             raise ConfigError(f"unknown job {shorten(job_id)} in [jobs] of {config_path}")
         intervals[job_id] = parse_number(f"jobs.{job_id}", seconds, minimum=MIN_INTERVAL, maximum=MAX_INTERVAL)
