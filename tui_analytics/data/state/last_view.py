@@ -56,7 +56,7 @@ def state_file(url: str) -> Path | None:
 
 
 def read_last_view(url: str) -> LastView | None:
-    """The last known view from the state database at `url` (blocking, milliseconds), or None."""
+    """The last known view from the state database at `url` (blocking, but one small read), or None."""
     path = state_file(url)
     if path is None or not path.is_file():
         return None
