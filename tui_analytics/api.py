@@ -15,8 +15,8 @@ from tui_analytics.config.settings import load_settings
 from tui_analytics.wiring import Services
 
 if TYPE_CHECKING:
-    from tui_analytics.processor import AnalyticsBackgroundProcessor
-    from tui_analytics.reports import AnalyticsScheduledReportsService
+    from tui_analytics.processor.processor import AnalyticsBackgroundProcessor
+    from tui_analytics.reports.service import AnalyticsScheduledReportsService
 
 _root: Services | None = None
 _lock = threading.Lock()

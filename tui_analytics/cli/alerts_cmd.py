@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from tui_analytics.cli.commands import summary
 from tui_analytics.cli.common import services, whole_number
@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from tui_analytics.config.alert_targets import AlertTarget
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     alerts = sub.add_parser(
         "alerts", help=summary("alerts"),
         description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
@@ -49,12 +49,12 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def target_dict(target: AlertTarget) -> dict[str, Any]:
+def target_dict(target: AlertTarget) -> dict[str, object]:
     return {"name": target.name, "kind": target.kind, "where": target.where, "on": sorted(target.on),
             "slack": target.slack, "attempts": target.attempts}
 
 
-def delivery_dict(d: Delivery) -> dict[str, Any]:
+def delivery_dict(d: Delivery) -> dict[str, object]:
     return {"at": _iso(d.at), "kind": d.kind, "subject": d.subject, "target": d.target, "status": d.status,
             "attempts": d.attempts, "error": d.error, "finishedAt": _iso(d.finished_at)}
 

@@ -13,11 +13,10 @@ from __future__ import annotations
 import argparse
 import json
 import time
-from typing import Any
 
 from tui_analytics.cli.commands import summary
 from tui_analytics.cli.common import services
-from tui_analytics.config.settings import shorten
+from tui_analytics.config.values import shorten
 from tui_analytics.processor.jobs import known_keys
 from tui_analytics.runtime.clock import SYSTEM_CLOCK
 from tui_analytics.runtime.errors import did_you_mean
@@ -25,7 +24,7 @@ from tui_analytics.runtime.errors import did_you_mean
 WAIT_SECONDS = 10.0  # how long the command waits for the scheduling process's answer
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     cache = sub.add_parser(
         "cache", help=summary("cache"),
         description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
@@ -49,7 +48,7 @@ NOBODY = ("no dashboard or serve process is scheduling on this state database no
           "change; the next one to start begins from the last snapshot and refreshes it")
 
 
-def _ask(args: argparse.Namespace, op: str, pattern: str) -> dict[str, Any]:
+def _ask(args: argparse.Namespace, op: str, pattern: str) -> dict[str, object]:
     """Post `op` for the scheduling process and wait a little for its answer (blocking)."""
     from tui_analytics.data.state import channel_tables as channel
     from tui_analytics.data.state.locking import scheduler_lock
@@ -66,7 +65,7 @@ def _ask(args: argparse.Namespace, op: str, pattern: str) -> dict[str, Any]:
     while command is not None and command.status in ("pending", "running") and time.monotonic() < deadline:
         time.sleep(0.1)
         command = channel.read_command(engine, command_id)
-    reply: dict[str, Any] = {"requested": True, "id": command_id, "by": holder.describe()}
+    reply: dict[str, object] = {"requested": True, "id": command_id, "by": holder.describe()}
     if command is not None and command.status == "done":
         removed = int((command.result or {}).get("removed", 0))
         return {**reply, "applied": True, "removed": removed,
@@ -92,7 +91,7 @@ def run_invalidate(args: argparse.Namespace) -> int:
 
     check_pattern(args.pattern)
     matched = [key for key in known_keys() if matches(key, args.pattern)]
-    reply: dict[str, Any] = {"requested": False}
+    reply: dict[str, object] = {"requested": False}
     if matched and not args.dry_run:
         reply = _ask(args, "invalidate", args.pattern)
     if args.json:

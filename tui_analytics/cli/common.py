@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import re
-from typing import Any
+from datetime import datetime, tzinfo
 
-from tui_analytics.config.settings import load_settings, shorten
+from tui_analytics.config.settings import load_settings
+from tui_analytics.config.values import shorten
 from tui_analytics.wiring import Services
 
 
-def camel_keys(value: Any) -> Any:
+def camel_keys(value: object) -> object:
     """`value` with every dict key in camelCase (`template_id` -> `templateId`), recursively: all
     the CLI's JSON speaks one key style, the one of the exported files and `jobs --json`."""
     if isinstance(value, dict):
@@ -25,7 +26,7 @@ def _camel(key: str) -> str:
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
-def services(args: argparse.Namespace, **options: Any) -> Services:
+def services(args: argparse.Namespace) -> Services:
     """The services over the configuration `args` point to (`--config`, the environment).
 
     Nothing is opened here; each command opens what it uses. A short-lived
@@ -33,9 +34,8 @@ def services(args: argparse.Namespace, **options: Any) -> Services:
     """
     return Services(
         load_settings(getattr(args, "config", None)),
-        processor_options={"autostart": False, "probe_loop_lag": False, **options.pop("processor_options", {})},
-        reports_options={"auto_start": False, **options.pop("reports_options", {})},
-        **options,
+        processor_options={"autostart": False, "probe_loop_lag": False},
+        reports_options={"auto_start": False},
     )
 
 
@@ -63,9 +63,9 @@ def check_choice(what: str, value: str, choices: tuple[str, ...]) -> str:
     return wanted
 
 
-def since_moment(text: str, tz: Any) -> Any:
+def since_moment(text: str, tz: tzinfo) -> datetime:
     """`--since`: an ISO date (its midnight) or date-time, read in `tz` when it has no offset; as UTC."""
-    from datetime import date, datetime, time, timezone
+    from datetime import date, time, timezone
 
     raw = text.strip()
     try:

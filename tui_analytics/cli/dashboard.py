@@ -43,7 +43,7 @@ def run_dashboard(args: argparse.Namespace) -> int:
 
         keymap = check_keymap(settings.keys)  # a mistake in [keys] is one line here, before the screen opens
         locking.set_program("dashboard")  # how other processes name us when we hold the scheduler lock
-        # The first frame shows what the state database held last (milliseconds, before SQLAlchemy loads).
+        # The first frame shows what the state database held last (read with sqlite3, before SQLAlchemy loads).
         last_view = read_last_view(settings.resolved_state_url)
         app = build_app(settings, watch_stalls=True, keymap=keymap, preferences=Preferences.load(settings.data_dir),
                         last_view=last_view, after_first_frame=resume_collector)

@@ -9,12 +9,13 @@ from datetime import datetime
 
 from tui_analytics.cli.commands import summary
 from tui_analytics.cli.common import whole_number
-from tui_analytics.config.settings import Settings, load_settings, mask_url, shorten
+from tui_analytics.config.settings import Settings, load_settings, mask_url
+from tui_analytics.config.values import shorten
 
 STATE_TABLES = frozenset({"report_templates", "report_runs", "job_runs"})
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "demo-data",
         help=summary("demo-data"),

@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, BinaryIO
 
 from tui_analytics.cli.commands import summary
 from tui_analytics.cli.common import services, whole_number
@@ -25,6 +25,8 @@ from tui_analytics.runtime.daterange import DateRange
 from tui_analytics.runtime.errors import ExportOptionsError, unknown
 
 if TYPE_CHECKING:
+    from types import FrameType
+
     from tui_analytics.export import FileExport
 
 # Progress appears once an export has run this long, then at most this often.
@@ -39,7 +41,7 @@ _LIMIT_HELP = (
 )
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "export",
         help=summary("export"),
@@ -102,7 +104,7 @@ def _sigterm_interrupts() -> Iterator[None]:
         yield
         return
 
-    def interrupt(signum: int, frame: Any) -> None:
+    def interrupt(signum: int, frame: FrameType | None) -> None:
         raise KeyboardInterrupt
 
     previous = signal.signal(signal.SIGTERM, interrupt)
@@ -152,7 +154,7 @@ def _checked(args: argparse.Namespace) -> tuple[str, ExportOptions]:
     return dataset, options
 
 
-def _destination(output: str | None, options: ExportOptions) -> Any:
+def _destination(output: str | None, options: ExportOptions) -> Path | BinaryIO | None:
     """stdout's bytes for `-`, a path for -o PATH, None for the export directory."""
     if output == "-":
         if options.compression and sys.stdout.isatty():

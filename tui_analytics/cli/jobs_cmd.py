@@ -13,7 +13,7 @@ import argparse
 import dataclasses
 import json
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from tui_analytics.cli.commands import summary
 from tui_analytics.cli.common import check_choice, services, since_moment, whole_number
@@ -28,7 +28,7 @@ if TYPE_CHECKING:
     from tui_analytics.processor.processor import AnalyticsBackgroundProcessor
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     jobs = sub.add_parser("jobs", help=summary("jobs"),
                           description="The six cache pre-warming jobs: " + ", ".join(j.id for j in JOBS) + ".")
     cmds = jobs.add_subparsers(dest="jobs_command", metavar="COMMAND", required=True)
@@ -87,7 +87,7 @@ def _when(value: datetime | None) -> str:
     return value.astimezone().strftime("%Y-%m-%d %H:%M:%S") if value else "never"
 
 
-def status_dict(s: JobStatus) -> dict[str, Any]:
+def status_dict(s: JobStatus) -> dict[str, object]:
     return {
         "id": s.id, "name": s.name, "status": s.status, "lastRun": _iso(s.last_run), "nextRun": _iso(s.next_run),
         "durationMs": s.duration_ms, "error": s.error, "intervalSeconds": s.interval_s, "runs": s.runs,
@@ -96,7 +96,7 @@ def status_dict(s: JobStatus) -> dict[str, Any]:
     }
 
 
-def run_dict(r: JobRun) -> dict[str, Any]:
+def run_dict(r: JobRun) -> dict[str, object]:
     return {
         "jobId": r.job_id, "trigger": r.trigger, "status": r.status, "scheduledFor": _iso(r.scheduled_for),
         "startedAt": _iso(r.started_at), "finishedAt": _iso(r.finished_at), "durationMs": r.duration_ms,

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from tui_analytics.reports.backfill import BackfillItem
 
 
-def add_parser(actions: argparse._SubParsersAction) -> None:
+def add_parser(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = actions.add_parser(
         "backfill", help="make the report for every period of a range (daily: each day, weekly: each week...)",
         description="Make the template's report for every period of its schedule that starts between --from and "

@@ -11,14 +11,15 @@ import argparse
 import contextlib
 import json
 import sys
-from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from datetime import datetime, timezone, tzinfo
+from typing import TYPE_CHECKING
 
 from tui_analytics.cli.commands import summary
 from tui_analytics.cli.common import camel_keys, check_choice, services, since_moment, whole_number
 from tui_analytics.cli.report_edit import add_template_options, template_fields
 from tui_analytics.cli.table import Column, print_table
-from tui_analytics.config.settings import load_settings, shorten
+from tui_analytics.config.settings import load_settings
+from tui_analytics.config.values import shorten
 from tui_analytics.reports.models import RUN_STATUSES
 from tui_analytics.runtime.daterange import DateRange
 from tui_analytics.runtime.errors import UnknownTemplateError, unknown
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
     from tui_analytics.reports.service import AnalyticsScheduledReportsService
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("report", help=summary("report"),
                        description="List, run, create and delete report templates; show the report history.")
     rs = p.add_subparsers(dest="report_command", metavar="ACTION", required=True)
@@ -101,7 +102,7 @@ def _moment(text: str) -> datetime:
     return moment
 
 
-def _fire_line(moment: datetime, tz: Any) -> str:
+def _fire_line(moment: datetime, tz: tzinfo) -> str:
     """A fire time in the cron's zone, labelled, with this machine's local time beside it when that differs."""
     shown = moment.astimezone(tz).strftime("%a %Y-%m-%d %H:%M %Z")
     here = moment.astimezone()
@@ -124,13 +125,13 @@ def _telling(args: argparse.Namespace) -> Iterator[AnalyticsScheduledReportsServ
         yield root.reports.open()
 
 
-def _when(value: datetime | None, tz: Any = None) -> str:
+def _when(value: datetime | None, tz: tzinfo | None = None) -> str:
     if value is None:
         return "-"
     return value.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z") if tz else value.astimezone().strftime("%Y-%m-%d %H:%M %Z")
 
 
-def _print_json(value: Any) -> None:
+def _print_json(value: object) -> None:
     json.dump(camel_keys(value), sys.stdout, indent=2, default=str)
     sys.stdout.write("\n")
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-from typing import Any
 
 from tui_analytics.reports.models import DATASETS, FORMATS, SCHEDULES
 
@@ -43,10 +42,10 @@ def add_template_options(parser: argparse.ArgumentParser, *, creating: bool) -> 
     parser.add_argument("--inactive", dest="is_active", action="store_false", help="stop scheduling it")
 
 
-def template_fields(args: argparse.Namespace, *, creating: bool) -> dict[str, Any]:
+def template_fields(args: argparse.Namespace, *, creating: bool) -> dict[str, object]:
     """The service fields the options say: every field for `create`, the given ones for `update`."""
     if creating:
-        fields: dict[str, Any] = {
+        fields: dict[str, object] = {
             "name": args.name, "description": args.description, "schedule": args.schedule, "format": args.format,
             "include_metadata": not args.no_metadata, "recipients": args.recipients, "is_active": not args.inactive,
             "cron": args.cron, "timezone": args.timezone, "datasets": args.datasets,

@@ -16,7 +16,7 @@ import logging
 import os
 import signal
 import socket
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from tui_analytics.cli.commands import summary
 from tui_analytics.config.settings import load_settings, mask_url
@@ -24,7 +24,9 @@ from tui_analytics.runtime.errors import TuiAnalyticsError
 
 if TYPE_CHECKING:
     import asyncio
+    from collections.abc import Callable
 
+    from tui_analytics.cli.serve_metrics import MetricsEndpoint
     from tui_analytics.wiring import Services
 
 log = logging.getLogger("tui_analytics.serve")
@@ -36,7 +38,7 @@ class CannotServe(TuiAnalyticsError):
     """serve cannot schedule here (the lock is held, or scheduling is disabled)."""
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     serve = sub.add_parser(
         "serve", help=summary("serve"),
         description="Run the six jobs and the report schedule in the foreground, without a screen, logging one "
@@ -138,7 +140,7 @@ def _stop_on(stopping: asyncio.Event, signum: int) -> None:
     stopping.set()
 
 
-def _progress() -> Any:
+def _progress() -> Callable[[str, int, int], None]:
     said: set[str] = set()
 
     def progress(stage: str, done: int, total: int) -> None:
@@ -166,7 +168,7 @@ def _active_templates(root: Services) -> int:
     return sum(1 for template in root.reports.get_report_templates() if template.is_active)
 
 
-def _start_metrics(root: Services, host: str, port: int) -> Any:
+def _start_metrics(root: Services, host: str, port: int) -> MetricsEndpoint:
     """The metrics endpoint, listening, its series primed from the state database (blocking)."""
     from tui_analytics.cli.serve_metrics import MetricsEndpoint
 

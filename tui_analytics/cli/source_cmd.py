@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from tui_analytics.data.source.check import CheckReport, EntityReport, PlanReport
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     source = sub.add_parser(
         "source", help=summary("source"),
         description=__doc__.split("\n\n", 1)[1] if __doc__ else None,

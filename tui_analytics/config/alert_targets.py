@@ -12,7 +12,6 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Any
 from urllib.parse import urlsplit
 
 from tui_analytics.config.values import check_sender, parse_bool, parse_number, shorten
@@ -67,7 +66,7 @@ class AlertTarget:
         return event in self.on
 
 
-def parse_alerts(value: Any, path: object, *, env: Mapping[str, str] | None = None) -> tuple[AlertTarget, ...]:
+def parse_alerts(value: object, path: object, *, env: Mapping[str, str] | None = None) -> tuple[AlertTarget, ...]:
     """The targets of the file's `alerts` value (an array of tables). An e-mail target without SMTP
     settings is accepted, as a report's recipients are: its deliveries fail, saying so."""
     env = os.environ if env is None else env
@@ -77,18 +76,19 @@ def parse_alerts(value: Any, path: object, *, env: Mapping[str, str] | None = No
     return _unique_names(targets, path)
 
 
-def _target(entry: dict[str, Any], key: str, path: object, env: Mapping[str, str]) -> AlertTarget:
+def _target(entry: Mapping[str, object], key: str, path: object, env: Mapping[str, str]) -> AlertTarget:
     unknown = sorted(set(entry) - _KEYS)
     if unknown:
         raise ConfigError(f"unknown key(s) in {key} of {path}: {', '.join(shorten(k) for k in unknown)} "
                           f"(use {', '.join(sorted(_KEYS))})")
     on = _events(entry.get("on"), f"{key}.on")
-    url, email = entry.get("url"), entry.get("email")
-    if (url is None) == (email is None):
+    given_url, email = entry.get("url"), entry.get("email")
+    if (given_url is None) == (email is None):
         raise ConfigError(f"{key} in {path} needs url (a webhook) or email (addresses), one of the two: "
                           "make two [[alerts]] entries for both")
-    if url is not None:
-        url = _url(url, f"{key}.url")
+    url: str | None = None
+    if given_url is not None:
+        url = _url(given_url, f"{key}.url")
         addresses: tuple[str, ...] = ()
     else:
         addresses = _addresses(email, f"{key}.email")
@@ -99,11 +99,9 @@ def _target(entry: dict[str, Any], key: str, path: object, env: Mapping[str, str
     header = entry.get("secret_header", DEFAULT_SECRET_HEADER)
     if not isinstance(header, str) or not _HEADER.fullmatch(header):
         raise ConfigError(f"{key}.secret_header must be an HTTP header name (letters, digits, -), got {shorten(header)}")
-    name = entry.get("name")
-    if name is not None and (not isinstance(name, str) or not _NAME.fullmatch(name) or not name.strip()):
-        raise ConfigError(f"{key}.name must be text of 1 to 60 characters, got {shorten(name)}")
+    name = _name(entry.get("name"), key)
     return AlertTarget(
-        name=name.strip() if name else _default_name(url, addresses),
+        name=name or _default_name(url, addresses),
         on=on,
         url=url,
         email=addresses,
@@ -116,7 +114,16 @@ def _target(entry: dict[str, Any], key: str, path: object, env: Mapping[str, str
     )
 
 
-def _events(value: Any, key: str) -> frozenset[str]:
+def _name(value: object, key: str) -> str | None:
+    """The given name, stripped (None when not given)."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _NAME.fullmatch(value) or not value.strip():
+        raise ConfigError(f"{key}.name must be text of 1 to 60 characters, got {shorten(value)}")
+    return value.strip()
+
+
+def _events(value: object, key: str) -> frozenset[str]:
     usage = f"(use {', '.join(EVENTS)})"
     if isinstance(value, str):
         value = [value]
@@ -131,7 +138,7 @@ def _events(value: Any, key: str) -> frozenset[str]:
     return frozenset(value)
 
 
-def _url(value: Any, key: str) -> str:
+def _url(value: object, key: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(f"{key} must be a URL in quotes (http:// or https://)")
     try:
@@ -155,7 +162,7 @@ def _url(value: Any, key: str) -> str:
     return value.strip()
 
 
-def _addresses(value: Any, key: str) -> tuple[str, ...]:
+def _addresses(value: object, key: str) -> tuple[str, ...]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
@@ -163,7 +170,7 @@ def _addresses(value: Any, key: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(check_sender(key, address.strip()) for address in value))
 
 
-def _secret(entry: dict[str, Any], key: str, env: Mapping[str, str]) -> str | None:
+def _secret(entry: Mapping[str, object], key: str, env: Mapping[str, str]) -> str | None:
     """The secret header's value: given (`secret`), or read from the variable `secret_env` names."""
     if "secret" in entry and "secret_env" in entry:
         raise ConfigError(f"{key}: give secret or secret_env, not both")
@@ -175,7 +182,9 @@ def _secret(entry: dict[str, Any], key: str, env: Mapping[str, str]) -> str | No
             raise ConfigError(f"{key}.secret_env names {shorten(variable)}, which is not set (or empty)")
         return env[variable]
     secret = entry.get("secret")
-    if secret is not None and (not isinstance(secret, str) or not secret or re.search(r"[\x00-\x1f\x7f]", secret)):
+    if secret is None:
+        return None
+    if not isinstance(secret, str) or not secret or re.search(r"[\x00-\x1f\x7f]", secret):
         raise ConfigError(f"{key}.secret must be text in quotes, without control characters")  # not quoted back
     return secret
 

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from tui_analytics.config.source_mapping import BUILTIN, SourceMapping, parse_source
@@ -79,6 +79,7 @@ _TEXT_KEYS = frozenset(_KEYS) - {"smtp_timeout", "history_retention", "query_tim
                                  "report_retry_hours"}
 
 _SECRET_QUERY_KEYS = re.compile(r"pass|pwd|secret|token|key|auth", re.IGNORECASE)
+Table = dict[str, object]  # a TOML table, its values unchecked until read
 
 
 def mask_url(url: str | None) -> str:
@@ -220,8 +221,8 @@ def _default_data_dir() -> Path:
 
 
 # The shape SQLAlchemy accepts (dialect[+driver]://[user[:password]@][host][:port][/database][?query]),
-# checked here without importing SQLAlchemy (~120 ms): settings load before every command, the
-# dashboard's first frame included. Opening the database checks the URL again, fully.
+# checked here without importing SQLAlchemy, which is slow to import: settings load before every
+# command, the dashboard's first frame included. Opening the database checks the URL again, fully.
 _URL_SHAPE = re.compile(
     r"[\w+]+://"
     r"(?:[^:/]*(?::[^@]*)?@)?"
@@ -239,7 +240,7 @@ def _check_url(name: str, url: str) -> str:
     return url
 
 
-def read_toml(path: Path | str) -> dict[str, Any]:
+def read_toml(path: Path | str) -> Table:
     """The settings table of a TOML file (top level, or a [tui-analytics] table)."""
     import tomllib  # only when there is a file to read
 
@@ -301,7 +302,7 @@ def _check_table(table: Mapping[str, object], path: Path) -> None:
                               f"got {shorten(key)}")
 
 
-def _source_of(table: dict[str, Any], path: Path | str) -> SourceMapping:
+def _source_of(table: Mapping[str, object], path: Path | str) -> SourceMapping:
     if "source" not in table:
         return BUILTIN
     try:
@@ -312,15 +313,15 @@ def _source_of(table: dict[str, Any], path: Path | str) -> SourceMapping:
 
 def _from_file(
     config_path: Path | str, values: dict[str, object], intervals: dict[str, float]
-) -> tuple[dict[str, Any], dict[str, str], SourceMapping]:
+) -> tuple[Table, dict[str, str], SourceMapping]:
     """The file's table, [keys] and [source]; its settings go into `values`, its [jobs] into `intervals`."""
-    table = read_toml(config_path)
-    keys = {str(action): str(key).strip() for action, key in (table.get("keys") or {}).items()}
+    table = read_toml(config_path)  # its [keys] and [jobs] are tables (_check_table)
+    keys = {str(action): str(key).strip() for action, key in cast(Table, table.get("keys") or {}).items()}
     unknown = set(table) - set(_KEYS) - {"jobs", "alerts", "source", "keys"}
     if unknown:
         raise ConfigError(f"unknown setting(s) in {config_path}: {', '.join(shorten(k) for k in sorted(unknown))}")
     values.update({k: v for k, v in table.items() if k in _KEYS})
-    for job_id, seconds in (table.get("jobs") or {}).items():
+    for job_id, seconds in cast(Table, table.get("jobs") or {}).items():
         if job_id not in DEFAULT_INTERVALS:
             raise ConfigError(f"unknown job {shorten(job_id)} in [jobs] of {config_path}")
         intervals[job_id] = parse_number(f"jobs.{job_id}", seconds, minimum=MIN_INTERVAL, maximum=MAX_INTERVAL)
@@ -361,13 +362,13 @@ def load_settings(
     """Settings from the TOML file (if given, or TUI_ANALYTICS_CONFIG) overlaid by the environment."""
     env = os.environ if env is None else env
     config_path = config_path or env.get(ENV_PREFIX + "CONFIG")
-    values: dict[str, Any] = {}
+    values: dict[str, object] = {}
     intervals = dict(DEFAULT_INTERVALS)
     table, keys, source = _from_file(config_path, values, intervals) if config_path else ({}, {}, BUILTIN)
     _from_env(env, values, intervals)
 
     def directory(key: str) -> Path | None:
-        return check_dir(_KEYS[key], Path(values[key]).expanduser()) if values.get(key) else None
+        return check_dir(_KEYS[key], Path(str(values[key])).expanduser()) if values.get(key) else None
 
     data_dir = directory("data_dir") or _default_data_dir()
     smtp = _smtp(values)

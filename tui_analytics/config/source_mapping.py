@@ -11,9 +11,9 @@ the canonical columns) is checked when the source opens (`sourcetables.py`).
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import tzinfo
-from typing import Any
 
 from tui_analytics.config.timezones import plain_zone, resolve_timezone
 from tui_analytics.config.values import shorten
@@ -118,13 +118,13 @@ def _where(entity: str | None) -> str:
     return f"[source.{entity}]" if entity else "[source]"
 
 
-def _text(value: Any, what: str, entity: str | None, key: str) -> str:
+def _text(value: object, what: str, entity: str | None, key: str) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ConfigError(f"{_where(entity)} {key}: {what} must be non-empty text, got {shorten(value)}")
     return value.strip()
 
 
-def _form(value: Any, entity: str | None) -> str:
+def _form(value: object, entity: str | None) -> str:
     text = _text(value, "timestamps", entity, "timestamps").lower()
     if text not in TIMESTAMP_FORMS:
         raise ConfigError(f"{_where(entity)} timestamps must be one of {', '.join(TIMESTAMP_FORMS)}, "
@@ -132,7 +132,7 @@ def _form(value: Any, entity: str | None) -> str:
     return text
 
 
-def _zone(value: Any, entity: str | None) -> str:
+def _zone(value: object, entity: str | None) -> str:
     text = _text(value, "time_zone", entity, "time_zone")
     if text.lower() == "local":
         raise ConfigError(f"{_where(entity)} time_zone must name a zone (such as UTC or Europe/Berlin), not local")
@@ -143,14 +143,14 @@ def _zone(value: Any, entity: str | None) -> str:
     return text
 
 
-def _unknown_keys(table: dict[str, Any], allowed: tuple[str, ...], entity: str | None) -> None:
+def _unknown_keys(table: Mapping[str, object], allowed: tuple[str, ...], entity: str | None) -> None:
     for key in table:
         if key not in allowed:
             raise ConfigError(f"{_where(entity)} has an unknown key {shorten(key)}{did_you_mean(str(key), allowed)} "
                               f"(keys: {', '.join(allowed)})")
 
 
-def _columns(entity: str, value: Any) -> dict[str, str]:
+def _columns(entity: str, value: object) -> dict[str, str]:
     where = _where(entity)
     if not isinstance(value, dict):
         raise ConfigError(f"{where} columns must be a table, e.g. columns = {{ id = \"id\", ... }}")
@@ -172,7 +172,7 @@ def _columns(entity: str, value: Any) -> dict[str, str]:
     return out
 
 
-def _entity(entity: str, table: Any) -> EntityMapping:
+def _entity(entity: str, table: object) -> EntityMapping:
     where = _where(entity)
     if not isinstance(table, dict):
         raise ConfigError(f"{where} must be a table (with table and columns, or a query)")
@@ -209,7 +209,7 @@ def _query(entity: str, value: object) -> str:
     return query.rstrip().rstrip(";")
 
 
-def parse_source(value: Any) -> SourceMapping:
+def parse_source(value: object) -> SourceMapping:
     """The `[source]` table of a settings file, checked; ConfigError (one line) when anything is wrong."""
     if not isinstance(value, dict):
         raise ConfigError("[source] must be a table ([source] with [source.users], [source.items], [source.activities])")

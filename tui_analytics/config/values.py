@@ -10,7 +10,6 @@ import math
 import os
 import re
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlsplit
 
 from tui_analytics.runtime.errors import ConfigError
@@ -30,7 +29,7 @@ def shorten(value: object, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 5] + "...'" + f" ({len(str(value)):,} characters)"
 
 
-def parse_bool(name: str, value: Any) -> bool:
+def parse_bool(name: str, value: object) -> bool:
     if isinstance(value, bool):
         return value
     text = str(value).strip().lower()
@@ -44,13 +43,13 @@ def parse_bool(name: str, value: Any) -> bool:
 MAX_GRACE = 1000.0  # intervals
 
 
-def parse_grace(name: str, value: Any) -> float:
+def parse_grace(name: str, value: object) -> float:
     """How many of a job's intervals may pass without a successful run before it is late (the
     alerts' grace; here rather than in alert_targets.py, which loads only when alerts are set)."""
     return parse_number(name, value, minimum=1, maximum=MAX_GRACE)
 
 
-def parse_number(name: str, value: Any, *, minimum: float, maximum: float, whole: bool = False) -> float:
+def parse_number(name: str, value: object, *, minimum: float, maximum: float, whole: bool = False) -> float:
     """A finite number in [minimum, maximum] from a TOML number or a text of ASCII digits."""
     if isinstance(value, str) and _ASCII_NUMBER.fullmatch(value.strip()):
         number = float(value)

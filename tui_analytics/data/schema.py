@@ -59,8 +59,8 @@ activities = Table(
     Column("action", String(32), nullable=False),
     Column("created_at", SourceTime, nullable=False),
     # Covering index: every dataset filters on created_at and reads item_id/user_id,
-    # so range scans never touch the table (measured 20x faster than single-column
-    # indexes for top items on 5M rows).
+    # so range scans never touch the table (single-column indexes would make each
+    # row of the range a lookup in the table).
     Index("ix_activities_created_item_user", "created_at", "item_id", "user_id"),
     Index("ix_activities_user_created", "user_id", "created_at"),
 )

@@ -57,7 +57,7 @@ def describe_smtp_error(exc: BaseException) -> str:
     return one_line(exc, with_type=True)
 
 
-def send_message(smtp: SmtpSettings, message: EmailMessage, recipients: Sequence[str]) -> dict:
+def send_message(smtp: SmtpSettings, message: EmailMessage, recipients: Sequence[str]) -> dict[str, tuple[int, bytes]]:
     """Send one message; returns the recipients the server refused ({address: (code, text)})."""
     target = parse_smtp_url(smtp.url)
     context = ssl.create_default_context()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from typing import Any
 
 
 def running_loop() -> asyncio.AbstractEventLoop | None:
@@ -14,7 +13,7 @@ def running_loop() -> asyncio.AbstractEventLoop | None:
         return None
 
 
-def cancel_task(task: asyncio.Task[Any]) -> None:
+def cancel_task(task: asyncio.Task[object]) -> None:
     """Cancel `task` from its own loop or from any other thread (Task.cancel is not thread-safe:
     elsewhere it is handed to the task's loop). A task whose loop is closed never runs again: left."""
     loop = task.get_loop()

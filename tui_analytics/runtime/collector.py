@@ -1,10 +1,10 @@
 """Start-up without the cyclic garbage collector.
 
-The dashboard imports Textual and its own modules (~300 modules, some 60,000 container objects)
-and then builds its first frame (~50 widgets, their styles, the rendered lines). Everything loaded
-lives as long as the process, yet each time the allocations passed the collector's threshold it
-walked the young objects, and every tenth time the older ones: about 80 collections and ~15 ms of a
-2-core machine's start-up, finding nothing to free.
+The dashboard imports Textual and its own modules (hundreds of modules, tens of thousands of
+container objects) and then builds its first frame (its widgets, their styles, the rendered lines).
+Everything loaded lives as long as the process, yet each time the allocations pass the collector's
+threshold it walks the young objects, and every tenth time the older ones: dozens of collections
+during start-up, none of which finds anything to free.
 
 So the dashboard switches the collector off before its imports and back on once the first frame
 is drawn, freezing what exists at that moment (gc.freeze(): moved out of the generations, so no
@@ -20,9 +20,9 @@ from collections.abc import Callable
 class CollectorHold:
     """The collector held off while the loop builds many objects at once, and let go after.
 
-    A dialog's first frame makes ~100,000 objects (widgets, styles, strips): each time they passed
-    the collector's threshold it walked them, ~90 collections and, now and then, a full one of
-    15-20 ms; on the loop, they doubled the opening's stall (40-100 ms against 30 without).
+    A dialog's first frame makes a great many objects at once (widgets, styles, strips): each time
+    they pass the collector's threshold it walks them, now and then in a full collection, and on
+    the loop every such walk lengthens the stall while the dialog opens.
     `release` restores the state `hold` found; holding twice keeps that first state.
     """
 

@@ -14,12 +14,22 @@ import types
 import typing
 from datetime import datetime
 from functools import cache
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, TypeAlias, TypeVar, cast, overload
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
 
 T = TypeVar("T")
 
+# What json.loads returns and json.dumps writes.
+JSONValue: TypeAlias = "None | bool | int | float | str | list[JSONValue] | dict[str, JSONValue]"
 
-def to_plain(value: Any) -> Any:
+
+@overload
+def to_plain(value: DataclassInstance) -> dict[str, JSONValue]: ...
+@overload
+def to_plain(value: object) -> JSONValue: ...
+def to_plain(value: object) -> JSONValue:
     """A value json.dumps can write: dataclasses become dicts, datetimes ISO strings, tuples lists."""
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: to_plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
@@ -29,21 +39,24 @@ def to_plain(value: Any) -> Any:
         return [to_plain(v) for v in value]
     if isinstance(value, dict):
         return {str(k): to_plain(v) for k, v in value.items()}
-    return value
+    # A scalar; anything else is passed on as it is, for json.dumps to accept or refuse.
+    return cast(JSONValue, value)
 
 
 @cache
-def _hints(cls: Any) -> dict[str, Any]:
+def _hints(cls: type) -> dict[str, object]:
     return typing.get_type_hints(cls)
 
 
-def from_plain(cls: type[T], data: Any) -> T:
+def from_plain(cls: type[T], data: object) -> T:
     """`cls` built from what to_plain wrote; ValueError when `data` does not fit it."""
     if not isinstance(data, dict):
         raise ValueError(f"{cls.__name__}: expected an object, got {type(data).__name__}")
-    hints = _hints(cast(Any, cls))
-    values = {}
-    for f in dataclasses.fields(cls):  # type: ignore[arg-type]
+    if not dataclasses.is_dataclass(cls):
+        raise TypeError(f"{cls.__name__} is not a dataclass")
+    hints = _hints(cls)
+    values: dict[str, object] = {}
+    for f in dataclasses.fields(cls):
         if f.name in data:
             values[f.name] = _convert(hints[f.name], data[f.name], f"{cls.__name__}.{f.name}")
     try:
@@ -52,7 +65,7 @@ def from_plain(cls: type[T], data: Any) -> T:
         raise ValueError(f"{cls.__name__}: {exc}") from None
 
 
-def _convert(hint: Any, value: Any, where: str) -> Any:
+def _convert(hint: object, value: object, where: str) -> object:
     if value is None:
         return None
     origin, args = typing.get_origin(hint), typing.get_args(hint)
@@ -61,8 +74,8 @@ def _convert(hint: Any, value: Any, where: str) -> Any:
         return _convert(options[0], value, where) if len(options) == 1 else value
     if hint is datetime:
         return _datetime(value, where)
-    if dataclasses.is_dataclass(hint):
-        return from_plain(hint, value)  # type: ignore[arg-type]
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        return from_plain(hint, value)
     if origin in (tuple, list):
         return _sequence(origin, args, value, where)
     if origin is dict and not isinstance(value, dict):
@@ -82,6 +95,6 @@ def _datetime(value: object, where: str) -> datetime:
 def _sequence(origin: object, args: tuple[object, ...], value: object, where: str) -> list[object] | tuple[object, ...]:
     if not isinstance(value, list):
         raise ValueError(f"{where}: expected a list, got {type(value).__name__}")
-    inner = args[0] if args else Any
+    inner = args[0] if args else object  # no item type: items as they are
     items = [_convert(inner, v, where) for v in value]
     return tuple(items) if origin is tuple else items

@@ -18,7 +18,7 @@ import base64
 import re
 import threading
 from collections.abc import Mapping
-from typing import Any
+from typing import TextIO, TypeVar, cast
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 MASK = "***"
@@ -124,14 +124,21 @@ def redact(text: str) -> str:
     return text
 
 
-def redact_value(value: Any) -> Any:
-    """`value` with `redact` applied to every text in it (dicts and lists walked)."""
+T = TypeVar("T")
+
+
+def redact_value(value: T) -> T:
+    """`value` with `redact` applied to every text in it (dicts and lists walked); the same shape back."""
+    return cast(T, _redacted(value))
+
+
+def _redacted(value: object) -> object:
     if isinstance(value, str):
         return redact(value)
     if isinstance(value, dict):
-        return {key: redact_value(item) for key, item in value.items()}
+        return {key: _redacted(item) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
-        return type(value)(redact_value(item) for item in value)
+        return type(value)(_redacted(item) for item in value)
     return value
 
 
@@ -175,7 +182,7 @@ class RedactingWriter:
     data is the data.
     """
 
-    def __init__(self, stream: Any) -> None:
+    def __init__(self, stream: TextIO) -> None:
         self._stream = stream
         self._pending = ""
 
@@ -192,5 +199,5 @@ class RedactingWriter:
             self._stream.write(redact(text))
         self._stream.flush()
 
-    def __getattr__(self, name: str) -> Any:
+    def __getattr__(self, name: str) -> object:
         return getattr(self._stream, name)

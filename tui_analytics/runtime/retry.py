@@ -15,7 +15,7 @@ import logging
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import TypeVar
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +54,7 @@ class RetryPolicy:
 
     def delay(self, retry: int) -> float:
         """Seconds to wait before retry number `retry` (1-based)."""
-        capped = min(self.max_delay, self.base_delay * (2 ** (retry - 1)))
+        capped = min(self.max_delay, self.base_delay * (2.0 ** (retry - 1)))
         return max(0.0, capped * (1.0 - self.jitter * self.rng.random()))
 
 
@@ -66,7 +66,7 @@ async def retry_async(
     policy: RetryPolicy,
     *,
     what: str = "work",
-    on_retry: Callable[[int, BaseException], Any] | None = None,
+    on_retry: Callable[[int, BaseException], object] | None = None,
 ) -> T:
     """Await `unit()`; on a transient failure wait and run it again, up to `policy.attempts` times."""
     sleep = policy.sleep or asyncio.sleep

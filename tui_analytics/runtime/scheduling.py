@@ -22,7 +22,6 @@ import logging
 import threading
 import weakref
 from datetime import datetime, timezone
-from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.schedulers.base import STATE_PAUSED, STATE_RUNNING, STATE_STOPPED
@@ -34,7 +33,7 @@ from tui_analytics.runtime.events import EventBus, default_bus
 log = logging.getLogger(__name__)
 
 # Passed explicitly by every add_job too; here so a job added without them is safe.
-JOB_DEFAULTS: dict[str, Any] = {
+JOB_DEFAULTS: dict[str, object] = {
     "max_instances": 1,
     "coalesce": True,
     # None = run however late (once, thanks to coalesce). The default (1 s) drops runs.
@@ -48,7 +47,8 @@ STOPPED = "stopped"
 _STATE_NAMES = {STATE_RUNNING: RUNNING, STATE_PAUSED: PAUSED, STATE_STOPPED: STOPPED}
 
 
-class LoopScheduler(AsyncIOScheduler):
+# APScheduler 3 ships no type information, so its classes are Any to the type checker.
+class LoopScheduler(AsyncIOScheduler):  # type: ignore[misc]
     """An AsyncIOScheduler whose shutdown takes effect at once when called on its loop.
 
     AsyncIOScheduler.shutdown() only queues the work with call_soon_threadsafe,
@@ -152,7 +152,7 @@ def shutdown_scheduler(loop: asyncio.AbstractEventLoop | None = None) -> bool:
     return True
 
 
-def _current_task() -> asyncio.Task[Any] | None:
+def _current_task() -> asyncio.Task[object] | None:
     try:
         return asyncio.current_task()
     except RuntimeError:

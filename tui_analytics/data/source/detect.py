@@ -28,17 +28,17 @@ SAMPLE = 50  # values from each end, and as many again in stored order
 MAX_EPOCH_SECONDS = 10**11
 
 
-def sample_values(conn: Connection, source: FromClause, column: ColumnElement[Any]) -> list[Any]:
+def sample_values(conn: Connection, source: FromClause, column: ColumnElement[Any]) -> list[object]:
     """Up to 3 x SAMPLE non-NULL values: oldest, newest, and first in stored order."""
     present = select(column).select_from(source).where(column.is_not(None))
-    values: list[Any] = []
+    values: list[object] = []
     for stmt in (present.order_by(column).limit(SAMPLE), present.order_by(column.desc()).limit(SAMPLE),
                  present.limit(SAMPLE)):
         values.extend(row[0] for row in conn.execute(stmt))
     return values
 
 
-def _kind(value: Any) -> str:
+def _kind(value: object) -> str:
     if isinstance(value, datetime):
         return "aware" if value.tzinfo is not None else "native"
     if isinstance(value, date):
@@ -75,7 +75,7 @@ def _declared(sql_type: TypeEngine[Any] | None, dialect: str) -> str | None:
     return "text"
 
 
-def _text_shape(values: Sequence[Any], where: str) -> tuple[str | None, str | None]:
+def _text_shape(values: Sequence[object], where: str) -> tuple[str | None, str | None]:
     seps: set[str] = set()
     suffixes: set[str] = set()
     for value in values:
@@ -153,8 +153,9 @@ def _form_of(kind: str, configured: str, dialect: str, values: Sequence[object],
     return form
 
 
-def _epoch(values: Sequence[Any], kind: str, how: str, where: str) -> StoredTime:
-    numbers = [v for v in values if not isinstance(v, (str, bytes))]
+def _epoch(values: Sequence[object], kind: str, how: str, where: str) -> StoredTime:
+    # Only numbers get here: _kind_of refuses a mix of kinds, and _form_of a text column said to be epoch.
+    numbers = [v for v in values if isinstance(v, (int, float, Decimal))]
     if numbers and max(abs(float(v)) for v in numbers) > MAX_EPOCH_SECONDS:
         raise SourceSchemaError(f"{where} holds numbers such as {max(numbers)!r}: epoch milliseconds or "
                                 "microseconds are not supported (map a query dividing by 1000)")

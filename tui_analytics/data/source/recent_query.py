@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Generator, Sequence
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import Any, TypeAlias
 
 from sqlalchemy import ColumnElement, bindparam, func, select
 from sqlalchemy.engine import Connection, Engine, Row
@@ -22,12 +22,14 @@ from tui_analytics.data.source.recent_stream import RecentColumns, recent_column
 from tui_analytics.runtime.daterange import DateRange
 
 # Rows per fetch from SQLite, whatever batch_size says: there is no round trip to
-# save, and a batch that fits in the CPU cache is faster to reshape (1M-row export:
-# 5000 rows per fetch cost 1.4 s over the bare fetch, 256 rows 0.5 s).
+# save, and a batch that fits in the CPU cache is faster to reshape than a large one.
 SQLITE_BATCH_ROWS = 256
 _STATEMENTS_KEPT = 64
 
 Bounds = tuple[datetime, datetime]  # [start, end) as aware UTC
+# Statements and rows whose column types are not tracked: values come as the driver gives them.
+UntypedSelect: TypeAlias = "Select[*tuple[Any, ...]]"
+UntypedRow: TypeAlias = "Row[*tuple[Any, ...]]"
 
 
 class RecentActivityQueries:
@@ -36,7 +38,7 @@ class RecentActivityQueries:
     engine: Engine
     zone: tzinfo
     _url: str
-    _statements: dict[tuple[int | None, Bounds | None], Select]  # (limit, bounds) -> the recent-activity query
+    _statements: dict[tuple[int | None, Bounds | None], UntypedSelect]  # (limit, bounds) -> the recent-activity query
 
     @property
     def source(self) -> Source:
@@ -49,7 +51,7 @@ class RecentActivityQueries:
     @property
     def _needs_floor(self) -> bool:
         # MariaDB/MySQL drive the recent-activity join from `users` or `items` and sort every
-        # activity (2-3 s on 1M rows): a floor on the time column, bound as a value found
+        # activity, however many there are: a floor on the time column, bound as a value found
         # first (_newest_floor), lets the planner start from the few newest rows of the index.
         stamp = self.source.activities.time
         return self.dialect in ("mysql", "mariadb") and stamp is not None and stamp.compare_form != "text"
@@ -57,7 +59,7 @@ class RecentActivityQueries:
     def _bounds(self, date_range: DateRange | None) -> Bounds | None:
         return None if date_range is None else date_range.bounds(self.zone)
 
-    def _newest_floor(self, limit: int, bounds: Bounds | None) -> Select:
+    def _newest_floor(self, limit: int, bounds: Bounds | None) -> UntypedSelect:
         """The oldest of the newest `limit` activity times (NULL when there are none)."""
         acts = self.source.activities
         assert acts.time is not None
@@ -68,9 +70,9 @@ class RecentActivityQueries:
         window = newest.subquery("newest")
         return select(func.min(window.c.t))
 
-    def _recent_stmt(self, limit: int | None, bounds: Bounds | None) -> Select:
+    def _recent_stmt(self, limit: int | None, bounds: Bounds | None) -> UntypedSelect:
         """The recent-activity query; kept per (limit, range), since building and hashing a new
-        statement took half of a 20-row call (the dashboard's)."""
+        statement costs as much as running a small one (the dashboard's 20 rows)."""
         key = (limit, bounds)
         stmt = self._statements.get(key)
         if stmt is not None:
@@ -121,7 +123,7 @@ class RecentActivityQueries:
         assert stamp is not None
         return stamp.stored.iso_column
 
-    def _recent_rows(self, limit: int, bounds: Bounds | None) -> list[Row]:
+    def _recent_rows(self, limit: int, bounds: Bounds | None) -> list[UntypedRow]:
         stmt = self._recent_stmt(limit, bounds)
         try:
             with self.engine.connect() as conn:
@@ -142,7 +144,7 @@ class RecentActivityQueries:
             with self.engine.connect() as conn:
                 if conn.dialect.name == "sqlite":
                     # sqlite3 steps lazily, so its own cursor streams. Reading it directly
-                    # skips a SQLAlchemy Row per row (a fifth of a 1M-row export); no column
+                    # skips building a SQLAlchemy Row for every row; no column
                     # of this statement has a result processor (its columns are untyped).
                     result = conn.execute(stmt)
                     cursor = result.cursor

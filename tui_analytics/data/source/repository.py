@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta, timezone, tzinfo
 from datetime import time as clock_time
 
 from sqlalchemy import distinct, func, literal_column, select
-from sqlalchemy.engine import Engine, Row
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql import Executable
 
@@ -27,7 +27,7 @@ from tui_analytics.config.settings import mask_url, plain_zone
 from tui_analytics.config.source_mapping import BUILTIN, SourceMapping
 from tui_analytics.data.engines import get_engine, query_error
 from tui_analytics.data.source.entities import DEFAULT_ACTION, Source, resolve
-from tui_analytics.data.source.recent_query import RecentActivityQueries, looked_up, positive
+from tui_analytics.data.source.recent_query import RecentActivityQueries, UntypedRow, looked_up, positive
 from tui_analytics.data.source.recent_stream import RecentActivityStream, column_dicts, ident, recent_columns
 from tui_analytics.data.source.rows import ActivityTrendRow, RecentActivityRow, Summary, TopItemRow, UserGrowthRow
 from tui_analytics.data.timestamps import iso
@@ -93,7 +93,7 @@ class AdminAnalyticsOptimizedRepository(RecentActivityQueries):
 
     # -- helpers -----------------------------------------------------------
 
-    def _rows(self, stmt: Executable) -> list[Row]:
+    def _rows(self, stmt: Executable) -> list[UntypedRow]:
         try:
             with self.engine.connect() as conn:
                 return list(conn.execute(stmt).all())  # one fetchall, not a fetchone per row

@@ -25,7 +25,7 @@ from typing import Any
 from sqlalchemy import Integer, String, and_, bindparam, case, cast, func, literal_column
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
-from sqlalchemy.sql.elements import ColumnElement
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.sql.visitors import InternalTraversal
 from sqlalchemy.types import DateTime
@@ -42,7 +42,7 @@ class _Shifted(FunctionElement[str]):
 
     type = String()
     # The attributes are part of the SQL, so part of the cache key: a statement with these buckets
-    # is compiled once, not on every call (a fifth of a small dataset's time on SQLite).
+    # is compiled once and found in SQLAlchemy's cache afterwards, not compiled again on every call.
     _traverse_internals = [
         *FunctionElement._traverse_internals,
         ("form", InternalTraversal.dp_string),
@@ -57,7 +57,7 @@ class _Shifted(FunctionElement[str]):
 
 
 @compiles(_Shifted, "sqlite")
-def _shifted_sqlite(el: _Shifted, compiler: SQLCompiler, **kw: Any) -> str:
+def _shifted_sqlite(el: _Shifted, compiler: SQLCompiler, **kw: object) -> str:
     args = [compiler.process(el.clauses, **kw)]
     if el.form == "epoch":
         args.append("'unixepoch'")
@@ -65,13 +65,14 @@ def _shifted_sqlite(el: _Shifted, compiler: SQLCompiler, **kw: Any) -> str:
         args.append(f"'{el.shift:+d} seconds'")
     if el.form == "text" and not el.shift:  # the stored text starts with the date itself: no date arithmetic
         return f"substr({args[0]}, 1, {10 if el.unit == 'day' else 7})"
-    # date() is a fifth faster than strftime('%Y-%m-%d') over a million rows; a month is its first 7 characters.
+    # date() gives strftime('%Y-%m-%d')'s text without a format to read for every row; a month is its first 7
+    # characters.
     day = f"date({', '.join(args)})"
     return day if el.unit == "day" else f"substr({day}, 1, 7)"
 
 
 @compiles(_Shifted, "postgresql")
-def _shifted_pg(el: _Shifted, compiler: SQLCompiler, **kw: Any) -> str:
+def _shifted_pg(el: _Shifted, compiler: SQLCompiler, **kw: object) -> str:
     inner = compiler.process(el.clauses, **kw)
     if el.form == "epoch":
         inner = f"(to_timestamp({inner}) AT TIME ZONE 'UTC')"
@@ -84,7 +85,7 @@ def _shifted_pg(el: _Shifted, compiler: SQLCompiler, **kw: Any) -> str:
 
 @compiles(_Shifted, "mysql")
 @compiles(_Shifted, "mariadb")
-def _shifted_mysql(el: _Shifted, compiler: SQLCompiler, **kw: Any) -> str:
+def _shifted_mysql(el: _Shifted, compiler: SQLCompiler, **kw: object) -> str:
     inner = compiler.process(el.clauses, **kw)
     if el.form == "epoch":
         inner = f"TIMESTAMPADD(SECOND, FLOOR({inner}) + {el.shift:d}, '1970-01-01 00:00:00')"
@@ -211,8 +212,13 @@ class TimeColumn:
 
     def _text_cmp(self, op: str, moment: datetime) -> ColumnElement[bool]:
         stored, col = self.stored, self.raw
-        text = lambda value: bindparam(None, value, type_=String())  # noqa: E731 - never a DateTime bind
-        compare = (lambda a, b: a >= b) if op == ">=" else (lambda a, b: a < b)
+
+        def text(value: str) -> BindParameter[str]:  # never a DateTime bind
+            return bindparam(None, value, type_=String())
+
+        def compare(a: ColumnElement[Any], b: ColumnElement[Any]) -> ColumnElement[bool]:
+            return a >= b if op == ">=" else a < b
+
         if stored.suffix == "" and stored.sep is not None:  # one shape: the plain comparison is exact
             return compare(col, text(text_bound(local_naive(moment, stored.zone), stored.sep)))
         if stored.suffix is None:  # offsets differ: SQLite normalises to UTC, to the millisecond

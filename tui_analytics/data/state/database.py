@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol, SupportsInt
 
 from sqlalchemy import Select, Table, select, update
 from sqlalchemy.engine import Engine
@@ -40,7 +40,14 @@ class StateUser:
         return self._engine if isinstance(self._engine, Engine) else self._engine()
 
 
-def inserted_id(result: Any) -> int:
+class InsertResult(Protocol):
+    """What inserted_id reads of an INSERT's result (SQLAlchemy's CursorResult)."""
+
+    @property
+    def inserted_primary_key(self) -> Sequence[SupportsInt] | None: ...
+
+
+def inserted_id(result: InsertResult) -> int:
     """The primary key of the row an INSERT made (every insert into the state tables makes one)."""
     key = result.inserted_primary_key
     assert key is not None

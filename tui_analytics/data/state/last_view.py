@@ -3,9 +3,9 @@
 The process that schedules keeps two things in the state database (wiring/channel.py): the
 row `app_meta['dashboard.view']`, a JSON document with what the Jobs, Metrics and Reports
 panes show, and the `cache_snapshot` table with the cached analytics. A dashboard starting
-on an SQLite state file reads both here with the standard library's sqlite3, in a few
-milliseconds and before SQLAlchemy is imported (~270 ms), so its first frame shows the last
-known data with its age; the live services replace it once they are open.
+on an SQLite state file reads both here with the standard library's sqlite3, before
+SQLAlchemy is imported (a slower import than this whole read), so its first frame shows the
+last known data with its age; the live services replace it once they are open.
 
 Read-only and best effort: any problem (no file yet, an older state database without these
 tables, a locked or damaged file) gives None, and the dashboard starts as before.
@@ -18,9 +18,12 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui_analytics.data.cache_entry import CacheEntry
+
+if TYPE_CHECKING:
+    from tui_analytics.runtime.plain import JSONValue
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +40,7 @@ SnapshotEntry = CacheEntry
 class LastView:
     """What the state file said: the panes' document (None when none was written) and the cache."""
 
-    view: dict[str, Any] | None
+    view: dict[str, JSONValue] | None
     snapshot: list[SnapshotEntry]
 
 
@@ -53,7 +56,7 @@ def state_file(url: str) -> Path | None:
 
 
 def read_last_view(url: str) -> LastView | None:
-    """The last known view from the state database at `url` (blocking, milliseconds), or None."""
+    """The last known view from the state database at `url` (blocking, but one small read), or None."""
     path = state_file(url)
     if path is None or not path.is_file():
         return None
@@ -77,7 +80,7 @@ def read_last_view(url: str) -> LastView | None:
     return LastView(_document(raw[0] if raw else None), [e for e in map(_entry, rows) if e is not None])
 
 
-def _document(text: str | None) -> dict[str, Any] | None:
+def _document(text: str | None) -> dict[str, JSONValue] | None:
     if not text:
         return None
     try:
@@ -89,7 +92,7 @@ def _document(text: str | None) -> dict[str, Any] | None:
     return found
 
 
-def stored_time(value: Any) -> datetime | None:
+def stored_time(value: object) -> datetime | None:
     """A DateTime column as SQLite holds it ("2026-12-05 12:00:00.123456", naive UTC), made aware."""
     if value is None:
         return None
@@ -97,7 +100,7 @@ def stored_time(value: Any) -> datetime | None:
     return parsed.replace(tzinfo=timezone.utc) if parsed.tzinfo is None else parsed.astimezone(timezone.utc)
 
 
-def _entry(row: tuple[Any, ...]) -> SnapshotEntry | None:
+def _entry(row: tuple[Any, ...]) -> SnapshotEntry | None:  # sqlite3's values, as it gives them
     key, value, stored_at, expires_at, ttl, stale, error, failed_at = row
     try:
         stored, expires = stored_time(stored_at), stored_time(expires_at)

@@ -10,11 +10,14 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, TypeAlias
 
 from sqlalchemy.engine import make_url
 
 from tui_analytics.data.engines import normalise_url
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
 
 log = logging.getLogger(__name__)
 
@@ -81,17 +84,20 @@ class ServerBackend:
         self.kind = make_url(url).get_backend_name()
         self.engine = create_engine(url, poolclass=NullPool, isolation_level="AUTOCOMMIT",
                                     connect_args={"connect_timeout": 10})
-        self._conn: Any = None
+        self._conn: Connection | None = None
         name = make_url(url).database or ""
         self._mysql_name = f"tui-analytics:{key}:{name}"[:64]
 
-    def _sql(self, pg: str, mysql: str, **params: Any) -> Any:
-        from sqlalchemy import text
-
+    def _session(self) -> Connection:
         if self._conn is None:
             self._conn = self.engine.connect()
+        return self._conn
+
+    def _sql(self, pg: str, mysql: str) -> object:
+        from sqlalchemy import text
+
         stmt = pg if self.kind == "postgresql" else mysql
-        return self._conn.execute(text(stmt), {"c": _PG_CLASS, "k": self.key, "n": self._mysql_name, **params}).scalar()
+        return self._session().execute(text(stmt), {"c": _PG_CLASS, "k": self.key, "n": self._mysql_name}).scalar()
 
     def acquire(self, shared: bool = False, write: str | None = None) -> bool:
         if shared and self.kind != "postgresql":
@@ -112,8 +118,9 @@ class ServerBackend:
 
         from tui_analytics.data.schema import app_meta
 
-        self._conn.execute(delete(app_meta).where(app_meta.c.key == HOLDER_KEY))
-        self._conn.execute(insert(app_meta).values(key=HOLDER_KEY, value=note))
+        conn = self._session()
+        conn.execute(delete(app_meta).where(app_meta.c.key == HOLDER_KEY))
+        conn.execute(insert(app_meta).values(key=HOLDER_KEY, value=note))
 
     def release(self) -> None:
         conn, self._conn = self._conn, None
@@ -145,7 +152,8 @@ class ServerBackend:
         )
         if not held:
             return None
-        return self._conn.execute(select(app_meta.c.value).where(app_meta.c.key == HOLDER_KEY)).scalar() or "{}"
+        note: str | None = self._session().execute(select(app_meta.c.value).where(app_meta.c.key == HOLDER_KEY)).scalar()
+        return note or "{}"
 
 
 class LocalBackend:
@@ -164,7 +172,10 @@ class LocalBackend:
         return None
 
 
-def backend_for(state_url: str, key: int) -> Any:
+LockBackend: TypeAlias = FileBackend | ServerBackend | LocalBackend
+
+
+def backend_for(state_url: str, key: int) -> LockBackend:
     url = normalise_url(state_url)
     parsed = make_url(url)
     kind = parsed.get_backend_name()

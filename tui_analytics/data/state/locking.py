@@ -28,11 +28,17 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
 
 from tui_analytics.config.settings import mask_url
 from tui_analytics.data.engines import normalise_url, on_dispose
-from tui_analytics.data.state.lock_backends import PRESENCE_KEY, SCHEDULER_KEY, FileBackend, ServerBackend, backend_for
+from tui_analytics.data.state.lock_backends import (
+    PRESENCE_KEY,
+    SCHEDULER_KEY,
+    FileBackend,
+    LockBackend,
+    ServerBackend,
+    backend_for,
+)
 from tui_analytics.runtime.aio import cancel_task, running_loop
 
 log = logging.getLogger(__name__)
@@ -288,7 +294,7 @@ class Lease:
 # -- presence ---------------------------------------------------------------------
 
 
-_presence: dict[str, Any] = {}
+_presence: dict[str, LockBackend] = {}
 
 
 _alone: dict[str, bool] = {}
@@ -337,7 +343,7 @@ def was_alone(state_url: str, what: str) -> bool:
         return _alone.get(key, False)
 
 
-def _share(backend: Any, exclusive: bool) -> None:
+def _share(backend: LockBackend, exclusive: bool) -> None:
     if exclusive and isinstance(backend, ServerBackend):
         backend.downgrade()
         return
