@@ -1,15 +1,17 @@
-"""One `web` session: the dashboard process behind one browser WebSocket, kept within bounds.
+"""`web`'s server and sessions: the dashboard process behind each browser WebSocket, kept within bounds.
 
-textual-serve's AppService starts the process and relays its terminal; this one also
+textual-serve's Server accepts the WebSocket and its AppService starts the process and relays its
+terminal. Whoever reaches the page can open sessions, so here
 
-- bounds the terminal size the page asks for, at the start and on each resize: the dashboard
+- a page of another site gets none (web_origin.py), and at most --max-sessions are open at once;
+- the terminal size the page asks for is bounded, at the start and on each resize: the dashboard
   lays out every cell of it (9000x9000 grew one process past a gigabyte);
-- bounds the end: the dashboard is asked to quit, then terminated, then killed, so a client
+- the end is bounded: the dashboard is told to quit, then terminated, then killed, so a client
   that left never leaves its dashboard running (one busy drawing, or blocked writing output
   nobody reads any more, used to run on);
-- tells the dashboard who started it and whether it may schedule (web_child.py).
+- the dashboard is told who started it and whether it may schedule (web_child.py).
 
-Imports textual-serve: only `web` loads this module.
+Imports textual-serve and aiohttp: only `web` loads this module.
 """
 
 from __future__ import annotations
@@ -21,9 +23,14 @@ import os
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from aiohttp import web
 from textual_serve.app_service import AppService
+from textual_serve.server import Server
 
 from tui_analytics.cli.web_child import child_environment
+from tui_analytics.cli.web_cmd import MAX_SESSIONS
+from tui_analytics.cli.web_origin import OriginPolicy
+from tui_analytics.runtime.errors import one_line
 
 log = logging.getLogger("tui_analytics.web")
 
@@ -31,6 +38,7 @@ MAX_COLUMNS, MAX_ROWS = 500, 200  # wider than any screen's terminal at a readab
 DEFAULT_SIZE = (80, 24)
 QUIT_SECONDS = 2.0  # a dashboard told to quit has this long to finish its interrupted work and exit
 TERMINATE_SECONDS = 1.0  # then SIGTERM; SIGKILL after this (the flock it may hold goes with the process)
+SESSION_CLOSE_SECONDS = 10.0  # how long a stop of `web` waits for the open sessions' dashboards to end
 
 
 def bounded_size(width: Any, height: Any, current: tuple[int, int] = DEFAULT_SIZE) -> tuple[int, int]:
@@ -118,6 +126,83 @@ class DashboardSession(AppService):
         await process.wait()
 
 
+class DashboardServer(Server):
+    """textual-serve's Server with plain logging (ours) instead of its banner and Rich handler, the
+    origin check, a cap on open sessions, and a DashboardSession for each."""
+
+    def __init__(self, *args: Any, max_sessions: int = MAX_SESSIONS, schedule: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.sessions: set[asyncio.Task[Any]] = set()
+        self.origins = OriginPolicy(self.host, self.port, self.public_url)
+        self.max_sessions = max_sessions
+        self.schedule = schedule
+
+    def initialize_logging(self) -> None:
+        pass  # log_to_stderr has set up logging already
+
+    async def on_startup(self, app: Any) -> None:
+        log.info("serving the dashboard on %s (no authentication: anyone who can reach it can use the dashboard)",
+                 self.public_url)
+
+    async def handle_websocket(self, request: Any) -> Any:
+        origin = request.headers.get("Origin")
+        # Both refusals come before the handshake: no dashboard process is started.
+        if not self.origins.allows(origin):
+            log.warning("refused a session from %s: origin %r is not this dashboard's page (%s); "
+                        "behind a proxy, pass its address as --public-url", request.remote, origin,
+                        ", ".join(sorted(self.origins.allowed)))
+            return web.Response(status=403, text="forbidden: this page's origin may not open a session\n")
+        if len(self.sessions) >= self.max_sessions:
+            log.warning("refused a session from %s: %d sessions are open, the most allowed (--max-sessions)",
+                        request.remote, len(self.sessions))
+            return web.Response(status=503, text="too many sessions are open: close one, or try again later\n")
+        task = asyncio.current_task()
+        assert task is not None  # aiohttp runs each request in its own task
+        self.sessions.add(task)  # no await since the count above: a burst of requests cannot pass it together
+        try:
+            log.info("session opened from %s", request.remote)
+            return await self._run_session(request)
+        finally:
+            self.sessions.discard(task)
+            log.info("session closed")
+
+    async def _run_session(self, request: Any) -> Any:
+        """textual-serve's session, with a DashboardSession; it ends its dashboard whatever ends the session."""
+        websocket = web.WebSocketResponse(heartbeat=15)
+        width, height = bounded_size(request.query.get("width"), request.query.get("height"))
+        session: DashboardSession | None = None
+        try:
+            await websocket.prepare(request)
+            session = DashboardSession(self.command, schedule=self.schedule, write_bytes=websocket.send_bytes,
+                                       write_str=websocket.send_str, close=websocket.close,
+                                       download_manager=self.download_manager, debug=self.debug)
+            await session.start(width, height)
+            await self._process_messages(websocket, session)  # until the client leaves or the dashboard exits
+        except asyncio.CancelledError:  # `web` stopping (on_shutdown): the page is closed once its dashboard ended
+            pass
+        except Exception as exc:  # a message that is not textual-serve's protocol, a lost connection
+            log.warning("session ended by an error: %s", one_line(exc, with_type=True))
+            log.debug("the session's error", exc_info=True)
+        finally:
+            if session is not None:
+                await session.stop()
+        if websocket.prepared:
+            await websocket.close()
+        return websocket
+
+    async def on_shutdown(self, app: Any) -> None:
+        # aiohttp would wait for open sessions (a browser tab left open) until its timeout. Cancelling
+        # one closes its WebSocket and tells its dashboard to quit (DashboardSession.stop);
+        # waiting for that here lets each dashboard finish its interrupted work and free the lock.
+        sessions = list(self.sessions)
+        if sessions:
+            log.info("closing %d open session(s)", len(sessions))
+        for task in sessions:
+            task.cancel()
+        if sessions:
+            await asyncio.wait(sessions, timeout=SESSION_CLOSE_SECONDS)
+
+
 async def _exited(process: asyncio.subprocess.Process, timeout: float) -> bool:
     try:
         await asyncio.wait_for(asyncio.shield(process.wait()), timeout)
@@ -131,4 +216,4 @@ def _signal(process: asyncio.subprocess.Process, how: str) -> None:
         getattr(process, how)()
 
 
-__all__ = ["MAX_COLUMNS", "MAX_ROWS", "DashboardSession", "bounded_size"]
+__all__ = ["MAX_COLUMNS", "MAX_ROWS", "DashboardServer", "DashboardSession", "bounded_size"]
