@@ -322,3 +322,24 @@ def test_a_dashboard_whose_web_had_ended_before_it_watched_exits_at_once(data_di
                           capture_output=True, timeout=WAIT)
     assert done.returncode == 1
     assert done.stdout == b""  # no dashboard drawn
+
+
+def test_the_header_does_not_name_a_scheduling_process_that_has_ended() -> None:
+    """The channel's status row outlives the process that wrote it; a browser dashboard, which does
+    not take over, would otherwise go on showing it as the scheduler."""
+    import socket
+    from types import SimpleNamespace
+
+    from tui_analytics.ui.dashboard_services import DashboardServices
+
+    ended = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    here = socket.gethostname()
+
+    def label(pid: int) -> str | None:
+        holder = {"pid": pid, "host": here, "program": "serve", "since": "2026-01-01T00:00:00+00:00"}
+        root = SimpleNamespace(processor=SimpleNamespace(read_only=True), channel=SimpleNamespace(status={"holder": holder}),
+                               built=lambda name: object())
+        return DashboardServices(root).attached_label("another process")  # type: ignore[arg-type]
+
+    assert label(os.getpid()) == f"attached to serve on {here} (pid {os.getpid()})"
+    assert label(int(ended.stdout)) == "attached to another process"
