@@ -160,6 +160,9 @@ async def test_the_size_a_page_asks_for_is_bounded_at_the_start_and_on_each_resi
             while len(lines := record.read_text().splitlines() if record.exists() else []) < 3:
                 assert time.monotonic() < deadline, lines
                 await asyncio.sleep(0.05)
+        while server.sessions:  # the client left: its session ends its (fake) dashboard
+            assert time.monotonic() < deadline, "the session did not end"
+            await asyncio.sleep(0.05)
     finally:
         with contextlib.suppress(aiohttp.ClientError):
             await runner.cleanup()
