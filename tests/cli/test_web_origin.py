@@ -73,16 +73,15 @@ def _child_pids(pid: int) -> list[int]:
     return children
 
 
-def _wait_until_listening(port: int) -> None:
-    """The server logs that it serves just before its socket listens: connect once it does."""
-    def listening() -> bool:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            return True
-        except OSError:
-            return False
+def _wait_until_listening(port: int, web: Serve) -> None:
+    """`web` accepts connections (its start-up line is logged just before it listens)."""
 
-    poll_until(listening, timeout=WAIT)
+    def listening() -> bool:
+        with socket.socket() as probe:
+            return probe.connect_ex(("127.0.0.1", port)) == 0 or web.proc.poll() is not None
+
+    poll_until(listening, timeout=WAIT, interval=0.1)
+    assert web.proc.poll() is None, web.drain()
 
 
 async def _open(url: str, origin: str) -> int:
@@ -104,8 +103,8 @@ def test_a_foreign_origin_gets_403_and_no_dashboard_starts(data_dir) -> None:
     port = free_port()
     web = Serve(data_dir, "--port", str(port), command="web")
     try:
-        web.wait_for_line("serving the dashboard", timeout=WAIT)
-        _wait_until_listening(port)
+        web.wait_for_line("serving the dashboard", timeout=WAIT)  # read now: later lines come one by one
+        _wait_until_listening(port, web)
         for origin in ("http://evil.example", f"http://evil.example:{port}", "null"):
             assert asyncio.run(_open(f"ws://127.0.0.1:{port}/ws", origin)) == 403
         assert _child_pids(web.proc.pid) == []  # nothing was started for them
@@ -123,8 +122,8 @@ def test_the_pages_own_origin_still_opens_a_session(data_dir) -> None:
     port = free_port()
     web = Serve(data_dir, "--port", str(port), command="web")
     try:
-        web.wait_for_line("serving the dashboard", timeout=WAIT)
-        _wait_until_listening(port)
+        web.wait_for_line("serving the dashboard", timeout=WAIT)  # read now: later lines come one by one
+        _wait_until_listening(port, web)
         assert asyncio.run(_open(f"ws://127.0.0.1:{port}/ws", f"http://localhost:{port}")) == 101
         web.wait_for_line("session opened")
         web.wait_for_line("session closed")

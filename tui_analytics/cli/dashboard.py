@@ -7,6 +7,7 @@ import logging
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
+from tui_analytics.cli.web_child import end_with, may_schedule, web_parent
 from tui_analytics.config.settings import load_settings
 
 # The log rotates at this size, keeping this many old files (a dashboard left open for weeks).
@@ -28,6 +29,9 @@ def _log_to_file(path: Path, verbose: bool) -> None:
 
 def run_dashboard(args: argparse.Namespace) -> int:
     """Open the dashboard; returns the exit code."""
+    parent = web_parent()
+    if parent is not None and not end_with(parent):
+        return 1  # a browser session's dashboard whose `web` ended before it started: nobody to show it to
     settings = load_settings(getattr(args, "config", None))
     _log_to_file(settings.dashboard_log, bool(getattr(args, "verbose", False)))
     from tui_analytics.runtime.collector import pause_collector
@@ -43,6 +47,8 @@ def run_dashboard(args: argparse.Namespace) -> int:
 
         keymap = check_keymap(settings.keys)  # a mistake in [keys] is one line here, before the screen opens
         locking.set_program("dashboard")  # how other processes name us when we hold the scheduler lock
+        if not may_schedule():
+            locking.never_schedule()
         # The first frame shows what the state database held last (read with sqlite3, before SQLAlchemy loads).
         last_view = read_last_view(settings.resolved_state_url)
         app = build_app(settings, watch_stalls=True, keymap=keymap, preferences=Preferences.load(settings.data_dir),

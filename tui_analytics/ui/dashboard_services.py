@@ -143,7 +143,7 @@ class DashboardServices:
             return None
         status = self.root.channel.status or {}
         holder = status.get("holder") or {}
-        if holder.get("pid"):
+        if holder.get("pid") and not _has_ended(holder):  # the row outlives its writer: a dead one is not named
             label = f"attached to {holder.get('program') or 'another process'} on {holder.get('host', '?')} (pid {holder['pid']})"
         else:  # no status row yet (the scheduling process predates the channel, or has not written it)
             label = f"attached to {holder_text or 'another process'}"
@@ -337,3 +337,13 @@ class DashboardServices:
             self.export_service.write_file, request.dataset, destination, request.options,
             size=request.size, on_progress=on_progress, overwrite=False,
         )
+
+
+def _has_ended(holder: dict[str, Any]) -> bool:
+    """Whether the process a status row names is known to have ended (locking.LockHolder.ended)."""
+    from tui_analytics.data.state.locking import LockHolder
+
+    try:
+        return LockHolder(**holder).ended()
+    except (TypeError, ValueError):  # a row of another version: keep naming it
+        return False

@@ -7,8 +7,10 @@ holder left (who it is). Blocking calls: the server ones do SQL.
 
 from __future__ import annotations
 
+import errno
 import logging
 import os
+import stat
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias
 
@@ -24,9 +26,17 @@ log = logging.getLogger(__name__)
 _PG_CLASS = 0x74756961  # 'tuia': the advisory-lock namespace of this app
 SCHEDULER_KEY, PRESENCE_KEY = 1, 2
 HOLDER_KEY = "scheduler.holder"  # app_meta row naming the holder (server databases)
+LOCK_FILE_MODE = 0o600  # the lock files are this user's alone (see FileBackend)
 
 
 class FileBackend:
+    """An flock on a file beside the state database.
+
+    flock needs only a descriptor, a read-only one too: any user who could open the file could
+    hold the lock and keep every process from scheduling. So the file is this user's alone: created
+    0600, and an existing one of ours with a wider mode tightened. It is never followed as a symlink.
+    """
+
     def __init__(self, path: Path) -> None:
         self.path = path
         self._fd: int | None = None
@@ -35,8 +45,7 @@ class FileBackend:
         import fcntl
 
         if self._fd is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            self._fd = open_lock_file(self.path)
         try:
             fcntl.flock(self._fd, (fcntl.LOCK_SH if shared else fcntl.LOCK_EX) | fcntl.LOCK_NB)
         except BlockingIOError:
@@ -59,7 +68,7 @@ class FileBackend:
         import fcntl
 
         try:
-            fd = os.open(self.path, os.O_RDONLY)
+            fd = os.open(self.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
         except FileNotFoundError:
             return None
         try:
@@ -70,6 +79,33 @@ class FileBackend:
                 return os.pread(fd, 4096, 0).decode("utf-8", "replace")
         finally:
             os.close(fd)
+
+
+def open_lock_file(path: Path) -> int:
+    """A read-write descriptor on the lock file at `path`, created 0600; an existing regular file of
+    this user's is tightened to 0600. Raises OSError for a symlink or anything but a regular file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, LOCK_FILE_MODE)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:  # what O_NOFOLLOW says of a symlink
+            raise OSError(exc.errno, "the lock file is a symlink: remove it (a lock file is never followed)",
+                          str(path)) from None
+        raise
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(errno.EINVAL, "the lock file is not a regular file", str(path))
+        if info.st_uid == os.geteuid() and stat.S_IMODE(info.st_mode) & ~LOCK_FILE_MODE:
+            os.fchmod(fd, LOCK_FILE_MODE)
+            log.info("%s was open to other users: now 0600 (anyone who can open it can hold the lock)", path)
+        elif info.st_uid != os.geteuid() and stat.S_IMODE(info.st_mode) & 0o077:
+            log.warning("%s belongs to another user (uid %d) and other users may open it: they can hold the lock",
+                        path, info.st_uid)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
 
 
 class ServerBackend:

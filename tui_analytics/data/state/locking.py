@@ -44,12 +44,20 @@ from tui_analytics.runtime.aio import cancel_task, running_loop
 log = logging.getLogger(__name__)
 
 _program: str | None = None
+_may_schedule = True
 
 
 def set_program(name: str) -> None:
     """How this process names itself to others ('dashboard', 'report scheduler'...)."""
     global _program
     _program = name
+
+
+def never_schedule() -> None:
+    """This process never takes the scheduler lock (a browser session's dashboard, unless `web --schedule`):
+    its services run read-only, attached to whoever schedules, as when another process holds the lock."""
+    global _may_schedule
+    _may_schedule = False
 
 
 def _program_name() -> str:
@@ -74,8 +82,24 @@ class LockHolder:
     since: str  # ISO 8601, UTC
 
     def describe(self) -> str:
+        if self.pid <= 0:  # not known which process (see SchedulerLock.holder)
+            return self.program
         since = self.since[:19].replace("T", " ")
         return f"{self.program} (pid {self.pid} on {self.host}, since {since} UTC)"
+
+    def ended(self) -> bool:
+        """True when the process it names is known to have ended: on this host, no such pid. The
+        note stays in the lock file after its writer ends, and anyone who could open the file could
+        hold the lock under it. (On another host, or a pid reused since, it cannot be told.)"""
+        if self.pid <= 0 or self.host != socket.gethostname():
+            return False
+        try:
+            os.kill(self.pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:  # alive, another user's
+            return False
+        return False
 
     @classmethod
     def mine(cls) -> LockHolder:
@@ -124,6 +148,8 @@ class SchedulerLock:
         with self._lock:
             if self.held:
                 return True
+            if not _may_schedule:
+                return False
             self.me = LockHolder.mine()
             try:
                 self.held = self._backend.acquire(write=json.dumps(asdict(self.me)))
@@ -214,7 +240,12 @@ class SchedulerLock:
             return None
         if text is None:
             return None
-        return LockHolder.parse(text) or LockHolder(0, "?", "another process (no details recorded)", "")
+        holder = LockHolder.parse(text)
+        if holder is None:
+            return LockHolder(0, "?", "another process (no details recorded)", "")
+        if holder.ended():
+            return LockHolder(0, "?", "an unknown process (the note in the lock file is stale)", "")
+        return holder
 
 
 _locks: dict[str, SchedulerLock] = {}

@@ -1,0 +1,219 @@
+"""`web`'s server and sessions: the dashboard process behind each browser WebSocket, kept within bounds.
+
+textual-serve's Server accepts the WebSocket and its AppService starts the process and relays its
+terminal. Whoever reaches the page can open sessions, so here
+
+- a page of another site gets none (web_origin.py), and at most --max-sessions are open at once;
+- the terminal size the page asks for is bounded, at the start and on each resize: the dashboard
+  lays out every cell of it (9000x9000 grew one process past a gigabyte);
+- the end is bounded: the dashboard is told to quit, then terminated, then killed, so a client
+  that left never leaves its dashboard running (one busy drawing, or blocked writing output
+  nobody reads any more, used to run on);
+- the dashboard is told who started it and whether it may schedule (web_child.py).
+
+Imports textual-serve and aiohttp: only `web` loads this module.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiohttp import web
+from textual_serve.app_service import AppService
+from textual_serve.server import Server
+
+from tui_analytics.cli.web_child import child_environment
+from tui_analytics.cli.web_cmd import MAX_SESSIONS
+from tui_analytics.cli.web_origin import OriginPolicy
+from tui_analytics.runtime.errors import one_line
+
+log = logging.getLogger("tui_analytics.web")
+
+MAX_COLUMNS, MAX_ROWS = 500, 200  # wider than any screen's terminal at a readable font size
+DEFAULT_SIZE = (80, 24)
+QUIT_SECONDS = 2.0  # a dashboard told to quit has this long to finish its interrupted work and exit
+TERMINATE_SECONDS = 1.0  # then SIGTERM; SIGKILL after this (the flock it may hold goes with the process)
+SESSION_CLOSE_SECONDS = 10.0  # how long a stop of `web` waits for the open sessions' dashboards to end
+
+
+def bounded_size(width: Any, height: Any, current: tuple[int, int] = DEFAULT_SIZE) -> tuple[int, int]:
+    """The terminal size a page asked for, within 1..MAX_COLUMNS x 1..MAX_ROWS; `current` for what is not a number."""
+    return _bounded(width, current[0], MAX_COLUMNS), _bounded(height, current[1], MAX_ROWS)
+
+
+def _bounded(value: Any, fallback: int, limit: int) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError, OverflowError):
+        return fallback
+    return max(1, min(number, limit))
+
+
+class DashboardSession(AppService):
+    """textual-serve's AppService with bounds on size and lifetime (see the module's docstring)."""
+
+    def __init__(self, command: str, *, schedule: bool, write_bytes: Callable[[bytes], Awaitable[None]],
+                 write_str: Callable[[str], Awaitable[None]], **kwargs: Any) -> None:
+        super().__init__(command, write_bytes=self._to_client(write_bytes), write_str=self._to_client(write_str), **kwargs)
+        self.schedule = schedule
+        self.size = DEFAULT_SIZE
+        self.client_gone = False
+
+    def _to_client(self, write: Callable[[Any], Awaitable[None]]) -> Callable[[Any], Awaitable[None]]:
+        """`write`, dropping the output once the client is gone: the relay goes on reading the
+        dashboard's output, so a dashboard told to quit is never blocked writing to a full pipe."""
+
+        async def send(data: Any) -> None:
+            if self.client_gone:
+                return
+            try:
+                await write(data)
+            except (ConnectionError, RuntimeError):  # closed, or closing (aiohttp says either)
+                self.client_gone = True
+
+        return send
+
+    def _build_environment(self, width: int = 80, height: int = 24) -> dict[str, str]:
+        environment = super()._build_environment(*bounded_size(width, height))
+        environment.update(child_environment(os.getpid(), self.schedule))
+        return environment
+
+    async def start(self, width: int, height: int) -> None:
+        self.size = bounded_size(width, height)
+        await super().start(*self.size)
+
+    async def set_terminal_size(self, width: Any, height: Any) -> None:
+        self.size = bounded_size(width, height, self.size)
+        await super().set_terminal_size(*self.size)
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process is not None else None
+
+    async def stop(self) -> None:
+        """End the dashboard: quit, then SIGTERM, then SIGKILL (see QUIT_SECONDS); idempotent."""
+        task, self._task = self._task, None
+        process = self._process
+        if task is None or process is None:
+            return
+        self.client_gone = True
+        try:
+            await self._download_manager.cancel_app_downloads(app_service_id=self.app_service_id)
+            await self.send_meta({"type": "quit"})
+            await self._end(process)
+        except BaseException:  # cancelled while waiting (`web` stopping): never leave the process behind
+            _signal(process, "kill")
+            raise
+        finally:
+            # The relay reads the output to its end: quick once the process has exited.
+            with contextlib.suppress(TimeoutError, asyncio.CancelledError, Exception):
+                await asyncio.wait_for(task, timeout=1.0)
+
+    async def _end(self, process: asyncio.subprocess.Process) -> None:
+        if await _exited(process, QUIT_SECONDS):
+            return
+        log.warning("the dashboard (pid %d) did not quit within %g s: terminating it", process.pid, QUIT_SECONDS)
+        _signal(process, "terminate")
+        if await _exited(process, TERMINATE_SECONDS):
+            return
+        log.warning("the dashboard (pid %d) is still running: killing it", process.pid)
+        _signal(process, "kill")
+        await process.wait()
+
+
+class DashboardServer(Server):
+    """textual-serve's Server with plain logging (ours) instead of its banner and Rich handler, the
+    origin check, a cap on open sessions, and a DashboardSession for each."""
+
+    def __init__(self, *args: Any, max_sessions: int = MAX_SESSIONS, schedule: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.sessions: set[asyncio.Task[Any]] = set()
+        self.origins = OriginPolicy(self.host, self.port, self.public_url)
+        self.max_sessions = max_sessions
+        self.schedule = schedule
+
+    def initialize_logging(self) -> None:
+        pass  # log_to_stderr has set up logging already
+
+    async def on_startup(self, app: Any) -> None:
+        log.info("serving the dashboard on %s (no authentication: anyone who can reach it can use the dashboard)",
+                 self.public_url)
+
+    async def handle_websocket(self, request: Any) -> Any:
+        origin = request.headers.get("Origin")
+        # Both refusals come before the handshake: no dashboard process is started.
+        if not self.origins.allows(origin):
+            log.warning("refused a session from %s: origin %r is not this dashboard's page (%s); "
+                        "behind a proxy, pass its address as --public-url", request.remote, origin,
+                        ", ".join(sorted(self.origins.allowed)))
+            return web.Response(status=403, text="forbidden: this page's origin may not open a session\n")
+        if len(self.sessions) >= self.max_sessions:
+            log.warning("refused a session from %s: %d sessions are open, the most allowed (--max-sessions)",
+                        request.remote, len(self.sessions))
+            return web.Response(status=503, text="too many sessions are open: close one, or try again later\n")
+        task = asyncio.current_task()
+        assert task is not None  # aiohttp runs each request in its own task
+        self.sessions.add(task)  # no await since the count above: a burst of requests cannot pass it together
+        try:
+            log.info("session opened from %s", request.remote)
+            return await self._run_session(request)
+        finally:
+            self.sessions.discard(task)
+            log.info("session closed")
+
+    async def _run_session(self, request: Any) -> Any:
+        """textual-serve's session, with a DashboardSession; it ends its dashboard whatever ends the session."""
+        websocket = web.WebSocketResponse(heartbeat=15)
+        width, height = bounded_size(request.query.get("width"), request.query.get("height"))
+        session: DashboardSession | None = None
+        try:
+            await websocket.prepare(request)
+            session = DashboardSession(self.command, schedule=self.schedule, write_bytes=websocket.send_bytes,
+                                       write_str=websocket.send_str, close=websocket.close,
+                                       download_manager=self.download_manager, debug=self.debug)
+            await session.start(width, height)
+            await self._process_messages(websocket, session)  # until the client leaves or the dashboard exits
+        except asyncio.CancelledError:  # `web` stopping (on_shutdown): the page is closed once its dashboard ended
+            pass
+        except Exception as exc:  # a message that is not textual-serve's protocol, a lost connection
+            log.warning("session ended by an error: %s", one_line(exc, with_type=True))
+            log.debug("the session's error", exc_info=True)
+        finally:
+            if session is not None:
+                await session.stop()
+        if websocket.prepared:
+            await websocket.close()
+        return websocket
+
+    async def on_shutdown(self, app: Any) -> None:
+        # aiohttp would wait for open sessions (a browser tab left open) until its timeout. Cancelling
+        # one closes its WebSocket and tells its dashboard to quit (DashboardSession.stop);
+        # waiting for that here lets each dashboard finish its interrupted work and free the lock.
+        sessions = list(self.sessions)
+        if sessions:
+            log.info("closing %d open session(s)", len(sessions))
+        for task in sessions:
+            task.cancel()
+        if sessions:
+            await asyncio.wait(sessions, timeout=SESSION_CLOSE_SECONDS)
+
+
+async def _exited(process: asyncio.subprocess.Process, timeout: float) -> bool:
+    try:
+        await asyncio.wait_for(asyncio.shield(process.wait()), timeout)
+    except TimeoutError:
+        return False
+    return True
+
+
+def _signal(process: asyncio.subprocess.Process, how: str) -> None:
+    with contextlib.suppress(ProcessLookupError):  # it exited in the meantime
+        getattr(process, how)()
+
+
+__all__ = ["MAX_COLUMNS", "MAX_ROWS", "DashboardServer", "DashboardSession", "bounded_size"]
