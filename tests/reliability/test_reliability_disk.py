@@ -166,7 +166,7 @@ async def test_report_into_a_broken_directory_is_recorded_failed(settings, froze
     with pytest.raises(OSError):
         await service.generate_report(template, half_year)
     failed = service.get_scheduled_reports()[0]
-    assert failed.status == "failed" and d.message in failed.error and failed.path is None
+    assert failed.status == "failed" and d.message in (failed.error or "") and failed.path is None
     assert d.contents() == []
     d.fix()
     report = await service.generate_report(template, half_year)  # the app kept running; it works again
@@ -182,7 +182,8 @@ async def test_full_state_disk_does_not_stop_the_jobs(settings, frozen_clock, di
     d = disk("full", "state", "4m")
     if not d.mounted:
         pytest.skip("needs a real tiny tmpfs (root with mount rights) for a full SQLite disk")
-    d.filler.unlink()  # type: ignore[union-attr]
+    assert d.filler is not None  # a mounted disk is filled
+    d.filler.unlink()
     s = replace(settings, state_url=f"sqlite:///{d.path / 'state.sqlite3'}")
     processor = AnalyticsBackgroundProcessor(s, clock=frozen_clock, bus=EventBus(), autostart=False, probe_loop_lag=False)
     assert (await processor.trigger_job("top-items")).status == "completed"
