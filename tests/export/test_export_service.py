@@ -12,6 +12,7 @@ import threading
 import time
 from datetime import date, datetime, timezone
 from itertools import product
+from typing import TypeVar
 
 import pytest
 
@@ -24,6 +25,7 @@ from tui_analytics.data.source.rows import RecentActivityRow
 from tui_analytics.export import CONTENT_TYPES, DATASETS
 from tui_analytics.runtime.errors import ExportOptionsError
 
+T = TypeVar("T")
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc)
 SECTIONS = ["summary", "userGrowth", "activityTrends", "topItems", "recentActivity"]
 
@@ -193,7 +195,7 @@ class RecordingRepository(FakeRepository):
         self.delay = delay
         self.in_query = 0  # calls under way right now
 
-    def _call(self, method, result, **kwargs):  # type: ignore[no-untyped-def]
+    def _call(self, method: str, result: T, **kwargs: object) -> T:
         self.idents.append(threading.get_ident())
         self.in_query += 1
         try:
