@@ -24,7 +24,7 @@ from tui_analytics.runtime.clock import FrozenClock
 from tui_analytics.ui.first_view import first_view
 
 
-async def test_the_scheduling_process_stores_what_its_panes_show(pair) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+async def test_the_scheduling_process_stores_what_its_panes_show(pair) -> None:  # noqa: F811
     scheduler, attached = pair
     await scheduler.processor.trigger_job("top-items")
     await asyncio.to_thread(scheduler.channel.flush)
@@ -52,12 +52,13 @@ async def test_the_scheduling_process_stores_what_its_panes_show(pair) -> None: 
     assert again.view["reports"]["schedules"][template.id] == "At 09:00"
 
 
-async def test_a_dashboard_that_does_not_schedule_writes_no_view(pair) -> None:  # type: ignore[no-untyped-def]  # noqa: F811
+async def test_a_dashboard_that_does_not_schedule_writes_no_view(pair) -> None:  # noqa: F811
     scheduler, attached = pair
     await asyncio.to_thread(attached.reports.create_report_template, name="Nightly", schedule="daily",
                             datasets=["top-items"], format="csv")
     await asyncio.to_thread(attached.channel.flush)
-    assert read_last_view(attached.settings.resolved_state_url).view is None  # type: ignore[union-attr]
+    last = read_last_view(attached.settings.resolved_state_url)
+    assert last is not None and last.view is None
 
 
 def test_the_first_view_is_built_from_what_was_stored(settings: Settings, frozen_clock: FrozenClock) -> None:
