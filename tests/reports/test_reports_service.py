@@ -68,14 +68,12 @@ def template_rows(service: AnalyticsScheduledReportsService) -> int:
 
 
 def next_utc(template: ReportTemplate) -> datetime:
-    """The template's next generation in UTC (every active template has one)."""
-    assert template.next_generation is not None
+    assert template.next_generation is not None  # every active template has one
     return template.next_generation.astimezone(timezone.utc)
 
 
 def text_of(report: GeneratedReport) -> str:
-    """A CSV report's content (text; only binary formats give bytes)."""
-    assert isinstance(report.data, str)
+    assert isinstance(report.data, str)  # a CSV report: only binary formats give bytes
     return report.data
 
 
