@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import replace
 from typing import Any
 
@@ -12,6 +13,7 @@ import pytest
 from tests.support.processor_fakes import FakeRepository
 from tests.support.webhook import Hook
 from tui_analytics.config.alert_targets import AlertTarget
+from tui_analytics.config.settings import Settings
 from tui_analytics.runtime.clock import FrozenClock
 from tui_analytics.runtime.events import EventBus
 from tui_analytics.wiring import Services
@@ -47,7 +49,7 @@ def waits() -> Waits:
 
 
 @pytest.fixture
-def make_services(settings, frozen_clock: FrozenClock, waits: Waits):  # type: ignore[no-untyped-def]
+def make_services(settings: Settings, frozen_clock: FrozenClock, waits: Waits) -> Iterator[Callable[..., Awaitable[Services]]]:
     """Services over the test's settings with the given alert targets, a fake source and a private bus."""
     made: list[Services] = []
 

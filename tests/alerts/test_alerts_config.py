@@ -3,6 +3,8 @@ the entry and the key, and no secret is quoted back or shown."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from tui_analytics.config.settings import load_settings
@@ -139,7 +141,7 @@ def test_a_webhook_path_is_masked_in_whatever_error_quotes_it(tmp_path):
     target = settings.alerts[0]
 
     class Broken(Alert):  # a sender bug whose message quotes the whole URL
-        def payload(self, *, slack: bool) -> dict:
+        def payload(self, *, slack: bool = False) -> dict[str, Any]:
             raise RuntimeError(f"cannot encode for {target.url} (path {target.url.split('.com')[1]})")
 
     alert = Broken.__new__(Broken)

@@ -3,6 +3,8 @@ frozen clock that the tests move; and how a late incident meets failures and rec
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from tests.alerts.conftest import target
 from tests.support.processor_fakes import FakeRepository
 
@@ -102,7 +104,7 @@ async def test_the_scheduling_process_checks_on_its_loop(make_services, hook, fr
     seen: list[tuple[list, bool]] = []
     original = root.alerts.check_late
 
-    def spy(jobs, *, running=True):  # type: ignore[no-untyped-def]
+    def spy(jobs: Iterable[tuple[str, float]], *, running: bool = True) -> list[str]:
         seen.append((list(jobs), running))
         return original(jobs, running=running)
 

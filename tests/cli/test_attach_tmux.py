@@ -6,6 +6,9 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,13 +18,18 @@ from tests.support.terminal import dashboard
 pytestmark = [pytest.mark.slow, pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")]
 
 
-def _runs(data_dir, job_id: str) -> list[dict]:  # type: ignore[no-untyped-def]
+def _runs(data_dir: Path, job_id: str) -> list[dict[str, Any]]:
     import json
 
     return json.loads(cli(data_dir, "jobs", "history", job_id, "--json").stdout)
 
 
-def test_a_dashboard_attaches_to_serve_acts_there_and_takes_over_when_it_dies(data_dir) -> None:  # type: ignore[no-untyped-def]
+def _shows_completed(job_id: str) -> Callable[[str], bool]:
+    """A screen check: some line names the job and says completed."""
+    return lambda screen: any(job_id in line and "completed" in line for line in screen.splitlines())
+
+
+def test_a_dashboard_attaches_to_serve_acts_there_and_takes_over_when_it_dies(data_dir: Path) -> None:
     serve = Serve(data_dir)
     terminal = None
     try:
@@ -33,8 +41,7 @@ def test_a_dashboard_attaches_to_serve_acts_there_and_takes_over_when_it_dies(da
         # The same statuses as `jobs status` says serve has.
         for job in job_statuses(data_dir)["jobs"]:
             if job["status"] == "completed":
-                terminal.wait_for(lambda s, j=job["id"]: any(j in line and "completed" in line for line in s.splitlines()),
-                                  what=f"{job['id']} completed")
+                terminal.wait_for(_shows_completed(job["id"]), what=f"{job['id']} completed")
         # t on top-items: the run is made in serve, and its history row says so.
         before = len(_runs(data_dir, "top-items"))
         terminal.keys("1", "Home", "Down", "Down", "t")

@@ -97,7 +97,7 @@ class Endless(AdminAnalyticsOptimizedRepository):
 
     started = threading.Event()
 
-    def user_growth(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def user_growth(self, *args, **kwargs):  # never returns: the query runs until it is interrupted
         self.started.set()
         self._rows(text(RUNAWAY))
 
@@ -145,7 +145,7 @@ def test_a_password_in_a_database_url_never_reaches_the_log(tmp_path) -> None:
 
 async def test_a_stop_while_opening_exits_0_and_schedules_nothing(settings, caplog) -> None:
     class StoppedWhileOpening(Services):
-        def open(self, on_progress=None):  # type: ignore[no-untyped-def]
+        def open(self, on_progress=None):
             os.kill(os.getpid(), signal.SIGTERM)  # serve's handler is on the loop already
             return super().open(on_progress)
 

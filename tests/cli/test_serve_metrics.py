@@ -59,11 +59,11 @@ def test_metrics_exist_and_move_when_a_job_runs(data_dir) -> None:
             return now if now[runs] > before[runs] else None
 
         after = poll_until(moved, timeout=120, interval=0.2)
-        job = {"job": "performance-metrics"}
-        assert (value(after, "tui_analytics_job_duration_seconds_count", **job)
-                > value(before, "tui_analytics_job_duration_seconds_count", **job))
-        assert (value(after, "tui_analytics_job_last_success_timestamp_seconds", **job)
-                > value(before, "tui_analytics_job_last_success_timestamp_seconds", **job))
+        measured = {"job": "performance-metrics"}
+        assert (value(after, "tui_analytics_job_duration_seconds_count", **measured)
+                > value(before, "tui_analytics_job_duration_seconds_count", **measured))
+        assert (value(after, "tui_analytics_job_last_success_timestamp_seconds", **measured)
+                > value(before, "tui_analytics_job_last_success_timestamp_seconds", **measured))
         code, log = serve.stop()
     finally:
         serve.close()

@@ -231,6 +231,7 @@ def test_postgresql_own_zone_arithmetic_agrees(mapped: Any) -> None:
     from sqlalchemy import text
 
     rng = RANGES["berlin-days"]
+    assert rng is not None
     start, end = rng.bounds(BERLIN)
     with repo.engine.connect() as conn:
         found = {d: (n, u) for d, n, u in conn.execute(text(

@@ -40,7 +40,7 @@ def test_a_configured_source_cannot_be_written(data_dir, tmp_path):
     settings = Settings.for_dir(tmp_path / "data", database_url=f"sqlite:///{source}")
     repository = open_source(settings)
     with repository.engine.connect() as conn:
-        assert conn.exec_driver_sql("SELECT count(*) FROM items").scalar() > 0  # reads work
+        assert conn.exec_driver_sql("SELECT count(*) FROM items").scalar_one() > 0  # reads work
         with pytest.raises(OperationalError, match="readonly"):
             conn.exec_driver_sql("CREATE TABLE written_by_mistake (a INTEGER)")
 

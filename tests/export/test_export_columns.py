@@ -7,6 +7,7 @@ writer's write_columns and stream_rows' batch branch (bytes and progress calls).
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
@@ -14,7 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tui_analytics.data.source.recent_stream import RECENT_COLUMNS, RecentActivityStream, int_column, iso, iso_column
+from tui_analytics.data.source.recent_stream import RECENT_COLUMNS, RecentActivityStream, int_column, iso_column
+from tui_analytics.data.timestamps import iso
 from tui_analytics.export import ExportOptions
 from tui_analytics.export.csvfmt import CsvStreamWriter
 from tui_analytics.export.stream import PROGRESS_EVERY_ROWS, stream_rows
@@ -146,12 +148,16 @@ def test_stream_rows_batch_path_equals_row_path(repository):
     options = ExportOptions(format="csv")
     when = datetime(2026, 1, 15, tzinfo=timezone.utc)
     outputs = []
+
+    def recorder(calls: list[int]) -> Callable[[int, int], None]:  # on_progress: (rows, bytes) written so far
+        return lambda rows, _bytes: calls.append(rows)
+
     for batched in (True, False):
         stream = repository.iter_recent_activity(PROGRESS_EVERY_ROWS + 5077, batch_size=300)
         rows = stream if batched else (row for row in stream)  # a plain generator takes the row path
-        calls = []
+        calls: list[int] = []
         sink = io.BytesIO()
-        result = stream_rows(rows, sink, options, generated_at=when, on_progress=lambda n, b, calls=calls: calls.append(n))
+        result = stream_rows(rows, sink, options, generated_at=when, on_progress=recorder(calls))
         outputs.append((sink.getvalue(), result[:2], calls))
     assert outputs[0] == outputs[1]
     assert outputs[0][2] == [PROGRESS_EVERY_ROWS, PROGRESS_EVERY_ROWS + 5077]
@@ -182,8 +188,8 @@ def test_a_lone_empty_field_is_quoted_as_the_csv_module_does():
 
 
 def test_row_dicts_use_the_column_names():
-    from tui_analytics.data.source.recent_stream import column_dicts
+    from tui_analytics.data.source.recent_stream import RecentColumns, column_dicts
 
-    columns = [["t"], [1], ["u"], ["view"], [2], ["i"]]
+    columns = RecentColumns(["t"], [1], ["u"], ["view"], [2], ["i"])
     assert list(column_dicts(columns)) == [dict(zip(RECENT_COLUMNS, ["t", 1, "u", "view", 2, "i"]))]
     assert list(list(column_dicts(columns))[0]) == list(RECENT_COLUMNS)  # key order too

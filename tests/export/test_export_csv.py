@@ -74,7 +74,7 @@ def spec_flatten(row: dict, prefix: str = "") -> dict:
     return out
 
 
-keys = st.text(alphabet=st.characters(blacklist_characters=".", blacklist_categories=("Cs",)), min_size=1, max_size=8)
+keys = st.text(alphabet=st.characters(exclude_characters=".", exclude_categories=["Cs"]), min_size=1, max_size=8)
 scalars = (
     st.none()
     | st.booleans()
@@ -219,7 +219,7 @@ def test_flatten_nested_objects_to_dot_notation():
 
 
 def test_header_is_union_of_keys_in_first_seen_order():
-    rows = [{"b": 1, "a": 2}, {"c": 3, "a": 4}, {"d": {"e": 5}}]
+    rows: list[dict[str, object]] = [{"b": 1, "a": 2}, {"c": 3, "a": 4}, {"d": {"e": 5}}]
     text, _ = rows_to_csv(rows)
     assert read(text) == [["b", "a", "c", "d.e"], ["1", "2", "", ""], ["", "4", "3", ""], ["", "", "", "5"]]
 

@@ -75,7 +75,7 @@ def test_failing_fsync_publishes_nothing(tmp_path, monkeypatch):
     def broken_fsync(fd):
         raise OSError(5, "Input/output error")
 
-    monkeypatch.setattr(files.os, "fsync", broken_fsync)
+    monkeypatch.setattr(os, "fsync", broken_fsync)  # the os module files.py calls
     with pytest.raises(OSError, match="Input/output"):
         write_atomic(tmp_path / "out.json", b"{}")
     assert listing(tmp_path) == []
@@ -85,7 +85,7 @@ def test_failing_rename_publishes_nothing(tmp_path, monkeypatch):
     def broken_replace(src, dst):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(files.os, "replace", broken_replace)
+    monkeypatch.setattr(os, "replace", broken_replace)
     with pytest.raises(OSError, match="No space"):
         write_atomic(tmp_path / "out.json", b"{}")
     assert listing(tmp_path) == []

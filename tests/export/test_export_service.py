@@ -12,6 +12,7 @@ import threading
 import time
 from datetime import date, datetime, timezone
 from itertools import product
+from typing import TypeVar
 
 import pytest
 
@@ -24,11 +25,13 @@ from tui_analytics.data.source.rows import RecentActivityRow
 from tui_analytics.export import CONTENT_TYPES, DATASETS
 from tui_analytics.runtime.errors import ExportOptionsError
 
+T = TypeVar("T")
 NOW = datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc)
 SECTIONS = ["summary", "userGrowth", "activityTrends", "topItems", "recentActivity"]
 
 
-def strict_json(text: str):
+def strict_json(text: str | bytes):
+    assert isinstance(text, str), "uncompressed exports are text"
     return json.loads(text, parse_constant=lambda name: pytest.fail(f"non-standard JSON {name}"))
 
 
@@ -39,7 +42,8 @@ def payload_text(result: ExportResult) -> str:
     return raw.decode("utf-8")
 
 
-def csv_rows(text: str) -> list[list[str]]:
+def csv_rows(text: str | bytes) -> list[list[str]]:
+    assert isinstance(text, str), "uncompressed exports are text"
     return list(csv.reader(io.StringIO(text.removeprefix("\ufeff"), newline="")))
 
 
@@ -89,6 +93,7 @@ async def test_every_option_combination(service, dataset, fmt, meta, gz, bom):
         assert all(len(r) == len(rows[0]) for r in rows)
         assert (result.metadata is not None) == meta
         if meta:
+            assert result.metadata is not None
             assert result.metadata["totalRecords"] == result.record_count
             assert result.metadata["exportFormat"] == "csv"
     else:
@@ -174,10 +179,11 @@ BAD_OPTIONS = [
     (ExportOptions(format="CSV "), "unknown export format"),
     (ExportOptions(date_range=DateRange(date(2026, 1, 31), date(2026, 1, 1))), "must be before end"),
     (ExportOptions(date_range=DateRange(NOW, NOW)), "must be before end"),
-    (ExportOptions(date_range=("2026-01-01", "2026-01-31")), "must be a DateRange"),
-    (ExportOptions(date_range=DateRange("2026-01-01", "2026-01-31")), "dates or datetimes"),
-    (ExportOptions(include_metadata="yes"), "include_metadata must be true or false"),
-    (ExportOptions(compression=1), "compression must be true or false"),
+    # Wrong types on purpose: what an untyped caller could pass.
+    (ExportOptions(date_range=("2026-01-01", "2026-01-31")), "must be a DateRange"),  # type: ignore[arg-type]
+    (ExportOptions(date_range=DateRange("2026-01-01", "2026-01-31")), "dates or datetimes"),  # type: ignore[arg-type]
+    (ExportOptions(include_metadata="yes"), "include_metadata must be true or false"),  # type: ignore[arg-type]
+    (ExportOptions(compression=1), "compression must be true or false"),  # type: ignore[arg-type]
     (ExportOptions(format="json", excel_bom=True), "CSV only"),
     ({"format": "csv"}, "must be ExportOptions"),
 ]
@@ -193,7 +199,7 @@ class RecordingRepository(FakeRepository):
         self.delay = delay
         self.in_query = 0  # calls under way right now
 
-    def _call(self, method, result, **kwargs):  # type: ignore[no-untyped-def]
+    def _call(self, method: str, result: T, **kwargs: object) -> T:
         self.idents.append(threading.get_ident())
         self.in_query += 1
         try:
@@ -292,8 +298,10 @@ async def test_without_a_repository_it_opens_the_configured_one_lazily(settings,
     assert service.export_dir == settings.data_dir / "exports"
     result = await service.export_top_items(3, ExportOptions())
     assert len(csv_rows(result.data)) == 4
-    assert service.repository.url_masked.endswith("demo.sqlite3")
-    assert service.repository.clock is frozen_clock
+    repository = service.repository
+    assert isinstance(repository, AdminAnalyticsOptimizedRepository)
+    assert repository.url_masked.endswith("demo.sqlite3")
+    assert repository.clock is frozen_clock
     path = await service.save(result)
     assert path.parent == settings.data_dir / "exports" and path.read_bytes() == result.to_bytes()
     assert not (tmp_path / "elsewhere").exists()

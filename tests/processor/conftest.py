@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 
 from tests.support.processor_fakes import FakeRepository
+from tui_analytics.config.settings import Settings
 from tui_analytics.processor import AnalyticsBackgroundProcessor
 from tui_analytics.runtime.clock import FrozenClock
 from tui_analytics.runtime.events import EventBus
@@ -18,7 +20,7 @@ def fake_repo(frozen_clock: FrozenClock) -> FakeRepository:
 
 
 @pytest.fixture
-def make_processor(settings, frozen_clock):  # type: ignore[no-untyped-def]
+def make_processor(settings: Settings, frozen_clock: FrozenClock) -> Iterator[Callable[..., AnalyticsBackgroundProcessor]]:
     """Build processors on the test's settings with a frozen clock and a private bus; stopped afterwards."""
     made: list[AnalyticsBackgroundProcessor] = []
 

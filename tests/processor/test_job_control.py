@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timezone
+from typing import Any
 
 import pytest
 
 from tests.support.processor_fakes import Recorder
 from tests.support.waiting import wait_until
-from tui_analytics.processor import jobsettings
+from tui_analytics.processor import AnalyticsBackgroundProcessor, jobsettings
 from tui_analytics.processor.jobsettings import JobSetting, describe_interval, parse_interval
 from tui_analytics.runtime import scheduling
 from tui_analytics.runtime.errors import ConfigError, UnknownJobError
 from tui_analytics.runtime.event_types import JobSettingsChanged
 
 
-def aps_job(processor, job_id):  # type: ignore[no-untyped-def]
+def aps_job(processor: AnalyticsBackgroundProcessor, job_id: str) -> Any:  # an APScheduler Job (untyped)
     scheduler = scheduling.current_scheduler()
     assert scheduler is not None
     return scheduler.get_job(processor._aps_id(job_id))

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import pytest
 
 from tests.support.processor_fakes import ALL_JOBS
 from tui_analytics.cli import main
+from tui_analytics.data.state.channel_tables import Command
 from tui_analytics.data.state.locking import scheduler_lock
 
 
 @pytest.fixture
-def cli_env(monkeypatch, data_dir):  # type: ignore[no-untyped-def]
+def cli_env(monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> Path:
     monkeypatch.setenv("TUI_ANALYTICS_DATA_DIR", str(data_dir))
     return data_dir
 
@@ -96,7 +98,7 @@ def test_cache_invalidate_with_a_pattern_that_matches_nothing(cli_env, capsys) -
     assert "performance-metrics" in json.loads(capsys.readouterr().out)
 
 
-def _commands(data_dir):  # type: ignore[no-untyped-def]
+def _commands(data_dir: Path) -> list[Command]:
     from tui_analytics.config.settings import Settings
     from tui_analytics.data.state import channel_tables as channel
     from tui_analytics.data.state.database import open_state

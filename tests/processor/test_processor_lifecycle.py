@@ -95,7 +95,8 @@ async def test_stop_unschedules_and_restart_schedules_again(make_processor, fake
 
 async def test_processors_share_the_loops_scheduler_without_clashing(make_processor, fake_repo) -> None:
     first, second = make_processor(fake_repo), make_processor(fake_repo)
-    assert len(scheduling.current_scheduler().get_jobs()) == 12
+    loop_scheduler = scheduling.current_scheduler()
+    assert loop_scheduler is not None and len(loop_scheduler.get_jobs()) == 12
     first.stop()
     assert own_jobs(first) == [] and own_jobs(second) == sorted(ALL_JOBS)
 

@@ -81,7 +81,7 @@ def test_kill_during_report_generation(settings, worker_factory, mode) -> None:
     assert service.claim_scheduler()  # the process that schedules recovers what the dead one left
     history = service.get_scheduled_reports()
     assert [(h.template_id, h.status) for h in history] == [("daily-activity-summary", "interrupted")]
-    assert "interrupted" in history[0].error and history[0].path is None
+    assert "interrupted" in (history[0].error or "") and history[0].path is None
     stats = service.get_report_statistics()
     assert (stats.total_reports, stats.failed_reports, stats.running_reports) == (1, 1, 0)
     assert not report_dir.exists() or list(report_dir.iterdir()) == []  # no partial report, no temp
@@ -97,7 +97,7 @@ def test_kill_during_a_job_run_is_recorded_as_interrupted(settings, worker_facto
     assert processor.claim_scheduler()  # the process that schedules recovers what the dead one left
     runs = processor.history.recent("user-growth")
     assert [(r.status, r.trigger) for r in runs] == [("interrupted", "manual")]
-    assert "stopped before the run finished" in runs[0].error
+    assert "stopped before the run finished" in (runs[0].error or "")
     with processor.state_engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(job_runs).where(job_runs.c.status == "running")).scalar() == 0
 

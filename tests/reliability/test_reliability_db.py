@@ -27,6 +27,7 @@ from tui_analytics.data.source.demo_data import load_demo_data
 from tui_analytics.data.source.repository import AdminAnalyticsOptimizedRepository
 from tui_analytics.data.source.rows import UserGrowthRow
 from tui_analytics.processor import AnalyticsBackgroundProcessor
+from tui_analytics.processor.cache import CacheEntry
 from tui_analytics.runtime.clock import FrozenClock
 from tui_analytics.runtime.daterange import DateRange
 from tui_analytics.runtime.events import EventBus
@@ -44,6 +45,22 @@ def make(settings: Settings, clock: FrozenClock, repository: Any = None, retry: 
          ) -> AnalyticsBackgroundProcessor:
     return AnalyticsBackgroundProcessor(settings, repository=repository, clock=clock, bus=EventBus(),
                                         autostart=False, probe_loop_lag=False, retry=retry)
+
+
+def cached(processor: AnalyticsBackgroundProcessor, key: str) -> CacheEntry:
+    """The cache entry of `key`, which a completed run has written."""
+    entry = processor.get_cached(key)
+    assert entry is not None, key
+    return entry
+
+
+def killer(database: str) -> threading.Thread:
+    """A thread that waits for the sleepy query to run, then terminates its session."""
+    def kill() -> None:
+        wait_for_query(database, "tui-sleepy")
+        terminate_backends(database, "query LIKE '%tui-sleepy%'")
+
+    return threading.Thread(target=kill)
 
 
 def move_away(path: Path) -> Path:
@@ -72,6 +89,7 @@ async def assert_fault_then_recovery(processor: AnalyticsBackgroundProcessor, br
     break_it()
     bad = await without_hanging(processor.trigger_job("user-growth"), "a run on the broken source")  # fails, no hang
     assert bad.status == "failed"
+    assert bad.error is not None
     assert expect in bad.error and "\n" not in bad.error and "Traceback" not in bad.error
     stale = processor.get_cached(KEY)
     assert stale is not None and stale.stale and stale.value == before.value  # still readable
@@ -135,7 +153,7 @@ async def test_sqlite_source_replaced_by_a_restored_copy_is_read_at_once(setting
     path = settings.demo_database_path
     processor = make(settings, frozen_clock)
     assert (await processor.trigger_job("top-items")).status == "completed"
-    first = processor.get_cached("top-items:10").value
+    first = cached(processor, "top-items:10").value
     other = tmp_path / "other.sqlite3"
     engine = new_engine(f"sqlite:///{other}")
     load_demo_data(engine, replace(DEMO_SPEC, seed=99))
@@ -143,7 +161,7 @@ async def test_sqlite_source_replaced_by_a_restored_copy_is_read_at_once(setting
     move_away(path)
     shutil.copy(other, path)
     assert (await processor.trigger_job("top-items")).status == "completed"
-    assert processor.get_cached("top-items:10").value != first
+    assert cached(processor, "top-items:10").value != first
 
 
 class RunawayRepository(AdminAnalyticsOptimizedRepository):
@@ -168,6 +186,7 @@ async def test_sqlite_runaway_query_is_stopped_by_the_watchdog(settings, frozen_
     # The runaway query never ends by itself: the run ending at all, failed on the limit, is the watchdog at work.
     run = await without_hanging(processor.trigger_job("user-growth"), "a run stuck in a runaway query")
     assert repo.runaway_calls == 1 and run.status == "failed"
+    assert run.error is not None
     assert "longer than the 1 s limit" in run.error and "TUI_ANALYTICS_QUERY_TIMEOUT" in run.error
     assert processor.retries == 0  # a query over its limit is not retried: it would only time out again
     assert (await processor.trigger_job("user-growth")).status == "completed"  # the connection is fine after
@@ -277,11 +296,10 @@ async def test_pg_server_gone_mid_query_is_retried_whole(settings, frozen_clock,
     database = pg_source.rsplit("/", 1)[1]
     s = pg_settings(settings, pg_source)
     processor = make(s, frozen_clock, SleepyRepository(pg_source, clock=frozen_clock))
-    killer = threading.Thread(target=lambda: (wait_for_query(database, "tui-sleepy"),
-                                              terminate_backends(database, "query LIKE '%tui-sleepy%'")))
-    killer.start()
+    kill = killer(database)
+    kill.start()
     run = await processor.trigger_job("user-growth")
-    killer.join()
+    kill.join()
     assert run.status == "completed", run.error
     assert processor.retries == 1  # the killed unit ran again from the start, on a fresh connection
 
@@ -294,16 +312,15 @@ async def test_pg_terminate_mid_query_without_retries_fails_clearly_then_recover
     repo.sleep_seconds = 0.01
     assert (await processor.trigger_job("user-growth")).status == "completed"
     repo.sleep_seconds = 3.0
-    killer = threading.Thread(target=lambda: (wait_for_query(database, "tui-sleepy"),
-                                              terminate_backends(database, "query LIKE '%tui-sleepy%'")))
-    killer.start()
+    kill = killer(database)
+    kill.start()
     run = await processor.trigger_job("user-growth")
-    killer.join()
-    assert run.status == "failed" and "terminating connection due to administrator command" in run.error
-    assert processor.get_cached(KEY).stale
+    kill.join()
+    assert run.status == "failed" and "terminating connection due to administrator command" in (run.error or "")
+    assert cached(processor, KEY).stale
     repo.sleep_seconds = 0.01
     assert (await processor.trigger_job("user-growth")).status == "completed"
-    assert not processor.get_cached(KEY).stale
+    assert not cached(processor, KEY).stale
 
 
 @needs_postgres
@@ -330,7 +347,7 @@ async def test_pg_statement_timeout_stops_long_queries(settings, frozen_clock, p
     # pg_sleep(3) would finish and the run complete: failing on the 1 s limit means the server stopped it.
     run = await without_hanging(processor.trigger_job("user-growth"), "a run in a long query")
     assert run.status == "failed"
-    assert "longer than the 1 s limit" in run.error
+    assert "longer than the 1 s limit" in (run.error or "")
     assert processor.retries == 0
     repo.sleep_seconds = 0.01
     assert (await processor.trigger_job("user-growth")).status == "completed"

@@ -12,6 +12,7 @@ import errno
 import os
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import date
@@ -74,14 +75,14 @@ class Disk:
     def _inject(self) -> None:
         directory = str(self.path)
         if self.kind == "readonly":
-            original = export_files.tempfile.mkstemp
+            original = tempfile.mkstemp
 
             def refuse(*args: Any, **kwargs: Any) -> Any:
                 if str(kwargs.get("dir")) == directory:
                     raise PermissionError(errno.EACCES, "Permission denied", directory)
                 return original(*args, **kwargs)
 
-            self._mp.setattr(export_files.tempfile, "mkstemp", refuse)
+            self._mp.setattr(tempfile, "mkstemp", refuse)  # the module export/files.py calls
             return
         original_enter = export_files.AtomicFile.__enter__
 
@@ -166,7 +167,7 @@ async def test_report_into_a_broken_directory_is_recorded_failed(settings, froze
     with pytest.raises(OSError):
         await service.generate_report(template, half_year)
     failed = service.get_scheduled_reports()[0]
-    assert failed.status == "failed" and d.message in failed.error and failed.path is None
+    assert failed.status == "failed" and d.message in (failed.error or "") and failed.path is None
     assert d.contents() == []
     d.fix()
     report = await service.generate_report(template, half_year)  # the app kept running; it works again
@@ -182,7 +183,8 @@ async def test_full_state_disk_does_not_stop_the_jobs(settings, frozen_clock, di
     d = disk("full", "state", "4m")
     if not d.mounted:
         pytest.skip("needs a real tiny tmpfs (root with mount rights) for a full SQLite disk")
-    d.filler.unlink()  # type: ignore[union-attr]
+    assert d.filler is not None  # a mounted disk is filled
+    d.filler.unlink()
     s = replace(settings, state_url=f"sqlite:///{d.path / 'state.sqlite3'}")
     processor = AnalyticsBackgroundProcessor(s, clock=frozen_clock, bus=EventBus(), autostart=False, probe_loop_lag=False)
     assert (await processor.trigger_job("top-items")).status == "completed"

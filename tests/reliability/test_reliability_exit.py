@@ -11,6 +11,7 @@ import asyncio
 import signal
 import threading
 import time
+from typing import Any
 
 import pytest
 
@@ -18,7 +19,7 @@ from tests.support.reliability import Worker, temp_litter
 from tests.support.waiting import HANG_GUARD
 from tui_analytics.processor import AnalyticsBackgroundProcessor
 from tui_analytics.reports import AnalyticsScheduledReportsService
-from tui_analytics.runtime.stall import StallMonitor
+from tui_analytics.runtime.stall import Stall, StallMonitor
 
 pytestmark = pytest.mark.slow  # worker subprocesses quit with signals mid-query
 
@@ -28,7 +29,7 @@ def hog_the_loop() -> None:
 
 
 async def test_stall_monitor_reports_a_slow_callback_with_its_stack(caplog) -> None:
-    seen = []
+    seen: list[Stall] = []
     with StallMonitor(threshold=0.1, on_stall=seen.append) as monitor:
         for _ in range(40):  # busy but never blocked (a loaded machine may still delay the loop)
             await asyncio.sleep(0.005)
@@ -95,7 +96,7 @@ def test_stop_with_interrupt_on_a_live_loop_records_the_cancelled_run(settings, 
     class Tracking(FakeRepository):
         left = threading.Event()  # set when the query returns (or gives up waiting for its gate)
 
-        def top_items(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        def top_items(self, *args: Any, **kwargs: Any) -> Any:
             try:
                 return super().top_items(*args, **kwargs)
             finally:

@@ -312,6 +312,7 @@ def test_cli_refuses_bad_input(apis, case, capsys, monkeypatch) -> None:
         config.write_text(case.toml)
         argv = ["--config", str(config), *argv]
     before = snapshot(apis)
+    code: int | str | None
     try:
         code = main(argv)
     except SystemExit as exit_:  # argparse usage errors

@@ -267,6 +267,7 @@ def test_bad_value_is_one_line_and_changes_nothing(case, scratch, settings, monk
         config.write_text(case.toml.replace("{tmp}", str(scratch)), encoding="utf-8")
         argv = ["--config", str(config), *argv]
     before = digest(settings.data_dir, scratch)
+    code: int | str | None
     try:
         code = main(argv)
     except SystemExit as exit_:  # argparse: usage errors

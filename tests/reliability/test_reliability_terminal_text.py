@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
 
@@ -24,7 +25,7 @@ CLIPBOARD = "\x1b]52;c;cHduZWQ=\x07"
 
 
 @pytest.fixture
-def cli_env(monkeypatch, data_dir):  # type: ignore[no-untyped-def]
+def cli_env(monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> Path:
     monkeypatch.setenv("TUI_ANALYTICS_DATA_DIR", str(data_dir))
     monkeypatch.setenv("TUI_ANALYTICS_TIMEZONE", "UTC")
     return data_dir

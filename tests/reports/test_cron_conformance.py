@@ -219,7 +219,8 @@ def test_the_corpus_matches_the_cron_model_across_dst_changes(capsys):
 def test_day_rules_and_fields_match_the_cron_model_over_years():
     # No clock changes (UTC), a random start per line in 2026-2035, the next eight fire times.
     rng = random.Random(SEED + 1)
-    disagreements, cronsim_off = [], Counter()
+    disagreements: list[tuple[str, datetime, list[datetime], list[datetime]]] = []
+    cronsim_off: Counter[str] = Counter()
     checked = 0
     for line in corpus():
         entry = cron_model.parse(line)

@@ -34,7 +34,7 @@ class Outage:
         self.down = True
         original = service.runner._build
 
-        def build(template, *args):  # type: ignore[no-untyped-def]
+        def build(template, *args):
             if template.id == template_id and self.down:
                 raise RuntimeError("source unreachable")
             return original(template, *args)

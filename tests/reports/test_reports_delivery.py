@@ -10,19 +10,20 @@ from pathlib import Path
 
 import pytest
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import Envelope
 
 from tui_analytics.config.settings import SmtpSettings
 from tui_analytics.reports import AnalyticsScheduledReportsService
 from tui_analytics.reports.delivery import parse_smtp_url, send_report
 from tui_analytics.runtime.event_types import ReportFinished
-from tui_analytics.runtime.events import EventBus
+from tui_analytics.runtime.events import EventBus, ServiceEvent
 
 
 class Mailbox:
     """An SMTP handler that keeps what it receives and refuses addresses starting with 'bad'."""
 
     def __init__(self) -> None:
-        self.envelopes = []
+        self.envelopes: list[Envelope] = []
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address.startswith("bad"):
@@ -63,7 +64,7 @@ def service_with_smtp(settings, clock, port, bus=None):
 async def test_report_is_mailed_with_its_file_and_each_recipient_recorded(settings, frozen_clock, smtp_server):
     mailbox, port = smtp_server
     bus = EventBus()
-    events = []
+    events: list[ServiceEvent] = []
     bus.subscribe(events.append)
     service = service_with_smtp(settings, frozen_clock, port, bus)
     service.update_report_template(

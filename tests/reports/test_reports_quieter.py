@@ -8,17 +8,20 @@ import json
 from dataclasses import replace
 from datetime import date, datetime, timezone
 from email import policy
+from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import inspect, text
 
 from tests.reports.test_reports_delivery import smtp_server  # noqa: F401 - the fixture
 from tui_analytics.cli import main
-from tui_analytics.config.settings import SmtpSettings
+from tui_analytics.config.settings import Settings, SmtpSettings
 from tui_analytics.data.engines import new_engine
 from tui_analytics.data.state.database import open_state
 from tui_analytics.reports import AnalyticsScheduledReportsService
 from tui_analytics.reports.content import is_empty
+from tui_analytics.runtime.clock import Clock
 from tui_analytics.runtime.daterange import DateRange
 from tui_analytics.runtime.errors import TemplateValidationError
 from tui_analytics.runtime.event_types import ReportFinished
@@ -28,7 +31,7 @@ EMPTY_DAY = DateRange(date(2020, 1, 1), date(2020, 1, 1))  # before the demo dat
 BUSY_DAY = DateRange(date(2026, 1, 10), date(2026, 1, 10))
 
 
-def make(settings, clock, bus=None) -> AnalyticsScheduledReportsService:  # type: ignore[no-untyped-def]
+def make(settings: Settings, clock: Clock, bus: EventBus | None = None) -> AnalyticsScheduledReportsService:
     return AnalyticsScheduledReportsService(settings, clock=clock, bus=bus or EventBus(), auto_start=False).open()
 
 
@@ -154,13 +157,13 @@ async def test_history_filters_combine(settings, frozen_clock) -> None:
 
 
 @pytest.fixture
-def cli_env(monkeypatch, data_dir):  # type: ignore[no-untyped-def]
+def cli_env(monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> Path:
     monkeypatch.setenv("TUI_ANALYTICS_DATA_DIR", str(data_dir))
     monkeypatch.setenv("TUI_ANALYTICS_TIMEZONE", "UTC")
     return data_dir
 
 
-def run_json(capsys, *argv):  # type: ignore[no-untyped-def]
+def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> Any:
     assert main(list(argv)) == 0, capsys.readouterr().err
     return json.loads(capsys.readouterr().out)
 

@@ -12,6 +12,7 @@ import pytest
 
 from tui_analytics.config.settings import Settings
 from tui_analytics.reports import AnalyticsScheduledReportsService
+from tui_analytics.reports.models import ScheduledReport
 from tui_analytics.reports.periods import default_period
 from tui_analytics.reports.timetable import job_id
 from tui_analytics.runtime import scheduling
@@ -25,6 +26,12 @@ BERLIN = ZoneInfo("Europe/Berlin")
 @pytest.fixture
 def berlin(settings: Settings) -> Settings:
     return replace(settings, timezone_name="Europe/Berlin")
+
+
+def slot(run: ScheduledReport) -> datetime:
+    """The slot a scheduled run was made for (every scheduled or catch-up run has one)."""
+    assert run.scheduled_for is not None
+    return run.scheduled_for
 
 
 def make(settings, clock, **kw) -> AnalyticsScheduledReportsService:
@@ -68,7 +75,7 @@ async def test_a_due_slot_is_made_once_with_the_period_it_covers(berlin):
     made = await service.run_due_reports()
     assert [(r.template_id, r.trigger, r.status) for r in made] == [("daily-activity-summary", "scheduled", "completed")]
     assert made[0].scheduled_for == datetime(2026, 1, 16, 8, tzinfo=UTC)
-    assert "_2026-01-15_" in made[0].filename  # the previous local day
+    assert "_2026-01-15_" in (made[0].filename or "")  # the previous local day
     assert await service.run_due_reports() == []
     clock.advance(3600)
     assert await service.run_due_reports() == []
@@ -129,14 +136,14 @@ async def test_a_dst_week_in_berlin_makes_one_daily_report_per_day(berlin):
         clock.advance(timedelta(minutes=15))
         await service.run_due_reports()
     history = service.get_scheduled_reports()
-    per_day = Counter((h.template_id, h.scheduled_for.astimezone(BERLIN).date()) for h in history)
+    per_day = Counter((h.template_id, slot(h).astimezone(BERLIN).date()) for h in history)
     days = [date(2025, 10, d) for d in range(22, 30)]
     assert per_day == Counter({(t, d): 1 for t in ("daily-activity-summary", night.id) for d in days})
     assert all(h.status == "completed" and h.trigger == "scheduled" for h in history)
-    nights = sorted(h.scheduled_for for h in history if h.template_id == night.id)
+    nights = sorted(slot(h) for h in history if h.template_id == night.id)
     assert nights[4] == datetime(2025, 10, 26, 0, 30, tzinfo=UTC)  # the first 02:30 (CEST)
     assert nights[5] == datetime(2025, 10, 27, 1, 30, tzinfo=UTC)  # 02:30 CET
-    dailies = sorted(h.scheduled_for for h in history if h.template_id == "daily-activity-summary")
+    dailies = sorted(slot(h) for h in history if h.template_id == "daily-activity-summary")
     assert [d.astimezone(BERLIN).hour for d in dailies] == [9] * 8
 
 
@@ -152,7 +159,7 @@ async def test_a_single_weekday_range_runs_once_a_week(berlin):
     while clock.now() < end:
         clock.advance(timedelta(hours=2))
         await service.run_due_reports()
-    made = sorted(h.scheduled_for.astimezone(BERLIN) for h in service.get_scheduled_reports())
+    made = sorted(slot(h).astimezone(BERLIN) for h in service.get_scheduled_reports())
     assert made == [datetime(2026, 1, d, 9, tzinfo=BERLIN) for d in (7, 14, 21)]
 
 
@@ -165,9 +172,12 @@ async def test_the_scheduler_job_fires_when_cron_would(berlin, cron, fires):
     service = make(berlin, clock, auto_start=True)
     await service.wait_idle()
     template = service.create_report_template(name="Mine", cron=cron, datasets=["summary"])
-    job = scheduling.current_scheduler().get_job(job_id(template.id))
+    loop_scheduler = scheduling.current_scheduler()
+    assert loop_scheduler is not None
+    job = loop_scheduler.get_job(job_id(template.id))
     # APScheduler asks its trigger with the real time; the chain from the fake now is what it would follow.
-    fire, seen = job.trigger.get_next_fire_time(None, clock.now()), []
+    fire = job.trigger.get_next_fire_time(None, clock.now())
+    seen: list[str] = []
     while len(seen) < 3:
         seen.append(fire.astimezone(BERLIN).strftime("%Y-%m-%d %H:%M"))
         fire = job.trigger.get_next_fire_time(fire, fire)
@@ -189,7 +199,7 @@ async def test_a_stored_cron_this_version_refuses_stops_nothing_else(berlin):
     assert [r.template_id for r in made] == ["daily-activity-summary"]
 
 
-async def test_a_failing_report_does_not_stop_the_others_in_a_pass(berlin):
+async def test_a_failing_report_does_not_stop_the_others_in_a_pass(berlin, monkeypatch):
     clock = FrozenClock(datetime(2026, 1, 15, 12, tzinfo=UTC))
     service = make(berlin, clock)
     bad = service.create_report_template(name="Bad", cron="0 10 * * *", datasets=["summary"])
@@ -201,7 +211,7 @@ async def test_a_failing_report_does_not_stop_the_others_in_a_pass(berlin):
             raise RuntimeError("boom")
         return original(template, *args)
 
-    service.runner._build = build
+    monkeypatch.setattr(service.runner, "_build", build)
     clock.set(datetime(2026, 1, 16, 10, 30, tzinfo=UTC))
     made = await service.run_due_reports()
     assert sorted((r.template_id == bad.id, r.status) for r in made) == [(False, "completed"), (True, "failed")]
@@ -258,7 +268,8 @@ async def test_a_fired_job_makes_the_due_report_through_apscheduler(berlin):
         ("daily-activity-summary", "scheduled", "completed")
     ]
     # The job is still there with its next 09:00.
-    assert scheduling.current_scheduler().get_job(job_id("daily-activity-summary")) is not None
+    loop_scheduler = scheduling.current_scheduler()
+    assert loop_scheduler is not None and loop_scheduler.get_job(job_id("daily-activity-summary")) is not None
     service.stop()
     scheduling.shutdown_scheduler()
 

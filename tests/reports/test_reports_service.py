@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -16,12 +16,13 @@ from tui_analytics.data.engines import dispose_all
 from tui_analytics.data.schema import report_runs, report_templates
 from tui_analytics.export.csvfmt import read_cells
 from tui_analytics.reports import AnalyticsScheduledReportsService, ReportTemplate
+from tui_analytics.reports.models import GeneratedReport
 from tui_analytics.reports.store import RunStore
 from tui_analytics.runtime.clock import FrozenClock
 from tui_analytics.runtime.daterange import DateRange
 from tui_analytics.runtime.errors import TemplateValidationError, UnknownTemplateError
 from tui_analytics.runtime.event_types import ReportFailed, ReportFinished, ReportStarted, TemplatesChanged
-from tui_analytics.runtime.events import EventBus
+from tui_analytics.runtime.events import EventBus, ServiceEvent
 
 DEFAULT_IDS = ["daily-activity-summary", "weekly-user-growth", "monthly-comprehensive", "quarterly-performance"]
 
@@ -60,6 +61,16 @@ def template_rows(service: AnalyticsScheduledReportsService) -> int:
         return conn.execute(select(func.count()).select_from(report_templates)).scalar_one()
 
 
+def next_utc(template: ReportTemplate) -> datetime:
+    assert template.next_generation is not None  # every active template has one
+    return template.next_generation.astimezone(timezone.utc)
+
+
+def text_of(report: GeneratedReport) -> str:
+    assert isinstance(report.data, str)  # a CSV report: only binary formats give bytes
+    return report.data
+
+
 # -- defaults ------------------------------------------------------------------
 
 
@@ -83,7 +94,7 @@ def test_four_defaults_with_the_design_fields(berlin_settings, frozen_clock):
 def test_next_generation_of_each_default_in_the_configured_zone(berlin_settings, frozen_clock):
     # Frozen at Thursday 2026-01-15 12:00 UTC (13:00 in Berlin).
     service = make(berlin_settings, frozen_clock)
-    nxt = {t.id: t.next_generation.astimezone(timezone.utc) for t in service.get_report_templates()}
+    nxt = {t.id: next_utc(t) for t in service.get_report_templates()}
     utc = timezone.utc
     assert nxt == {
         "daily-activity-summary": datetime(2026, 1, 16, 8, 0, tzinfo=utc),  # 09:00 CET
@@ -93,8 +104,7 @@ def test_next_generation_of_each_default_in_the_configured_zone(berlin_settings,
     }
     # On a Monday after 09:00 the weekly report is next Monday, never in the past.
     frozen_clock.set(datetime(2026, 1, 19, 9, 30, tzinfo=utc))
-    weekly = service.get_report_template("weekly-user-growth")
-    assert weekly.next_generation.astimezone(utc) == datetime(2026, 1, 26, 8, 0, tzinfo=utc)
+    assert next_utc(service.get_report_template("weekly-user-growth")) == datetime(2026, 1, 26, 8, 0, tzinfo=utc)
 
 
 def test_defaults_are_created_once_and_a_deleted_default_stays_deleted(settings, frozen_clock):
@@ -109,7 +119,7 @@ def test_defaults_are_created_once_and_a_deleted_default_stays_deleted(settings,
 
 
 def test_create_update_delete_persist_across_a_restart(settings, frozen_clock, bus):
-    events = []
+    events: list[ServiceEvent] = []
     bus.subscribe(events.append)
     service = make(settings, frozen_clock, bus)
     created = service.create_report_template(**good_fields())
@@ -132,7 +142,7 @@ def test_create_update_delete_persist_across_a_restart(settings, frozen_clock, b
     assert by_id["daily-activity-summary"].recipients == ["admin@example.com", "team@example.com"]
     renamed = by_id[created.id]
     assert (renamed.name, renamed.format, renamed.cron, renamed.timezone) == ("Renamed", "json", "30 6 * * 1-5", "Asia/Tokyo")
-    assert renamed.next_generation.utcoffset().total_seconds() == 9 * 3600
+    assert renamed.next_generation is not None and renamed.next_generation.utcoffset() == timedelta(hours=9)
     assert restarted.delete_report_template(other.id) is True
     assert other.id not in {t.id for t in make(settings, frozen_clock).get_report_templates()}
     changes = [(e.template_id, e.action) for e in events if isinstance(e, TemplatesChanged)]
@@ -256,7 +266,7 @@ def test_seed_style_camel_case_and_a_mapping_are_accepted(settings, frozen_clock
 
 
 async def test_generate_each_default_writes_its_file_and_records_it(settings, frozen_clock, bus):
-    events = []
+    events: list[ServiceEvent] = []
     bus.subscribe(events.append)
     service = make(settings, frozen_clock, bus)
     reports = {}
@@ -273,7 +283,7 @@ async def test_generate_each_default_writes_its_file_and_records_it(settings, fr
     assert daily.filename.startswith("daily-activity-summary_2026-01-14_") and daily.filename.endswith(".csv")
     assert daily.content_type == "text/csv; charset=utf-8"
     assert daily.date_range == "2026-01-14T00:00:00+00:00/2026-01-15T00:00:00+00:00"
-    cells = list(read_cells(daily.data))
+    cells = list(read_cells(text_of(daily)))
     assert cells[0][:4] == ["section", "activityTrends.date", "activityTrends.activities", "activityTrends.activeUsers"]
     sections = {row[0] for row in cells[1:]}
     assert sections == {"activityTrends", "recentActivity"}
@@ -297,7 +307,7 @@ async def test_generate_each_default_writes_its_file_and_records_it(settings, fr
     assert doc["data"]["activityTrends"][0]["date"] == "2025-12-01"
     assert len(doc["data"]["activityTrends"]) == 31  # the whole month, not the export's 30-day default
 
-    quarterly = list(read_cells(reports["quarterly-performance"].data))
+    quarterly = list(read_cells(text_of(reports["quarterly-performance"])))
     q_sections = [row[0] for row in quarterly[1:]]
     assert q_sections[0] == "summary" and q_sections[-1] == "performance"
     assert "performance.databaseLatencyMs" in quarterly[0]
@@ -329,7 +339,7 @@ async def test_generate_with_an_explicit_date_range_and_a_custom_template(settin
 
 
 async def test_failed_runs_are_recorded_and_counted_and_do_not_stop_others(settings, frozen_clock, bus):
-    events = []
+    events: list[ServiceEvent] = []
     bus.subscribe(events.append)
     service = make(settings, frozen_clock, bus)
     daily = service.get_report_template("daily-activity-summary")
@@ -352,7 +362,7 @@ async def test_failed_runs_are_recorded_and_counted_and_do_not_stop_others(setti
         ("daily-activity-summary", "completed"),
     ]
     assert history[0].error == "source database is down"
-    assert "positive whole number" in history[1].error
+    assert "positive whole number" in (history[1].error or "")
     assert history[1].filename is None and history[1].finished_at is not None
     stats = service.get_report_statistics()
     assert (stats.total_reports, stats.successful_reports, stats.failed_reports) == (3, 1, 2)
@@ -378,7 +388,7 @@ def test_interrupted_runs_are_marked_at_start(settings, frozen_clock):
     dispose_all()  # this process ends (its state database locks go with it)
     make(settings, frozen_clock).claim_scheduler()  # the next start of a process that schedules
     row = next(h for h in service.get_scheduled_reports() if h.id == run_id)
-    assert row.status == "interrupted" and "interrupted" in row.error
+    assert row.status == "interrupted" and "interrupted" in (row.error or "")
     assert service.get_report_statistics().failed_reports == 1
     with service.engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(report_runs).where(report_runs.c.status == "running")).scalar_one() == 0

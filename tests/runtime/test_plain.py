@@ -23,7 +23,7 @@ def test_a_job_status_comes_back_equal_with_its_datetimes_and_tuple() -> None:
                        runs=3, failed_runs=1, recent_durations_ms=(10.0, 12.5), last_skipped=NOW - timedelta(hours=1))
     back = from_plain(JobStatus, _through_json(status))
     assert back == status
-    assert isinstance(back.recent_durations_ms, tuple) and back.last_run.tzinfo is not None
+    assert isinstance(back.recent_durations_ms, tuple) and back.last_run is not None and back.last_run.tzinfo is not None
 
 
 def test_report_rows_come_back_equal() -> None:

@@ -24,8 +24,9 @@ import os
 import signal
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import IO, Any, cast
 
 from sqlalchemy import text
 
@@ -69,7 +70,11 @@ def pause_writes_after(nbytes: int) -> None:
             return getattr(self._fh, name)
 
     original = files.AtomicFile.__enter__
-    files.AtomicFile.__enter__ = lambda self: Pausing(original(self))  # type: ignore[method-assign]
+
+    def pausing_enter(self: files.AtomicFile) -> IO[bytes]:
+        return cast(IO[bytes], Pausing(original(self)))  # a stand-in: whatever it does not pause, it passes on
+
+    files.AtomicFile.__enter__ = pausing_enter  # type: ignore[method-assign]
 
 
 def mode_export_o(data_dir: str, target: str) -> None:
@@ -248,8 +253,9 @@ def mode_quit(data_dir: str, how: str) -> None:
 
 if __name__ == "__main__":
     mode, *args = sys.argv[1:]
-    {
+    modes: dict[str, Callable[..., None]] = {
         "export-o": mode_export_o, "export-dir": mode_export_dir, "report-build": mode_report_build,
         "report-write": mode_report_write, "job": mode_job, "edits": mode_edits,
         "scheduler": mode_scheduler, "quit": mode_quit,
-    }[mode](*args)
+    }
+    modes[mode](*args)

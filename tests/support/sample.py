@@ -116,7 +116,7 @@ def fill_cache(services: DashboardServices, repository: SourceRepository, *, sta
     keys of `stale` jobs are then marked failed with that error."""
     from tui_analytics.processor.jobs import DATASETS
 
-    processor = services.processor
+    processor = services.root.processor  # the concrete processor: its cache and figures are written in directly
     for key, fetch in DATASETS.items():
         processor.cache.set(key, fetch(repository), ttl=processor.ttl_for(key.split(":")[0]))
     for job_id, error in (stale or {}).items():

@@ -5,7 +5,9 @@ from __future__ import annotations
 import threading
 from typing import Any
 
+from textual.app import App
 from textual.pilot import Pilot
+from textual.screen import Screen
 
 from tests.support import screenshots
 from tests.support.processor_fakes import WrappedRepository
@@ -28,6 +30,12 @@ async def until(pilot: Pilot[Any], condition: Any, timeout: float = 30.0) -> Non
 
 def static_text(widget: Any) -> str:
     return str(widget.render())
+
+
+def current_screen(app: App[Any]) -> Screen[Any]:
+    """The app's screen now. (A type checker keeps an `isinstance(app.screen, ...)` narrowing across
+    the awaits that change the screen; read through a call, the screen is looked at afresh.)"""
+    return app.screen
 
 
 def notes(app: DashboardApp) -> list[tuple[str, str, str]]:

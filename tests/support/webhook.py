@@ -2,6 +2,7 @@
 
 It records every request (path, headers, JSON body) and answers the first
 `failures` of them with `fail_status` (a target that is down, then recovers).
+Given a `gate`, it takes each request only once the gate is set (a slow target).
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ class Received:
 class Hook:
     """`with Hook() as hook:` ... `hook.url`, `hook.received`, `hook.bodies(event=...)`."""
 
-    def __init__(self, *, failures: int = 0, fail_status: int = 500, redirect_to: str | None = None) -> None:
+    def __init__(self, *, failures: int = 0, fail_status: int = 500, redirect_to: str | None = None,
+                 gate: threading.Event | None = None) -> None:
         self.failures = failures
+        self.gate = gate
         self.fail_status = fail_status
         self.redirect_to = redirect_to
         self.received: list[Received] = []
@@ -38,6 +41,8 @@ class Hook:
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 - http.server's name
+                if hook.gate is not None:
+                    hook.gate.wait(10)
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length)
                 try:

@@ -6,6 +6,7 @@ import pytest
 
 from tests.support.sample import app_for
 from tests.support.ui import settle
+from tui_analytics.ui.screen import MainScreen
 
 pytestmark = pytest.mark.slow  # Pilot
 
@@ -22,6 +23,7 @@ async def test_unfocused_pane_borders_stand_off_the_background(services) -> None
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot)
         screen = app.screen
+        assert isinstance(screen, MainScreen)
         background = screen.styles.background
         focused = [p for p in ("jobs", "metrics", "analytics", "reports") if screen.pane(p).has_focus_within]
         assert focused == ["jobs"]

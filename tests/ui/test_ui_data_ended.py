@@ -14,6 +14,7 @@ from tests.support import foreign
 from tests.support.sample import SAMPLE_NOW, app_for, fill_cache, sample_services
 from tests.support.ui import settle, static_text
 from tui_analytics.config.source_mapping import parse_source
+from tui_analytics.runtime.clock import FrozenClock
 from tui_analytics.ui.dashboard_services import DashboardServices
 from tui_analytics.ui.screens.export import ExportDialog, period_dates
 from tui_analytics.ui.widgets.chart import BarChart
@@ -34,8 +35,10 @@ def test_the_header_names_a_mapped_source(settings) -> None:
 @pytest.mark.slow
 async def test_data_that_ended_a_year_ago(settings) -> None:
     services = sample_services(settings, shown_paths=False)
-    services.clock.set(SAMPLE_NOW + timedelta(days=365))  # the sample's newest activity is a year old now
-    fill_cache(services, services.root.repository)
+    clock, repository = services.clock, services.root.repository
+    assert isinstance(clock, FrozenClock) and repository is not None  # the sample's frozen clock and opened source
+    clock.set(SAMPLE_NOW + timedelta(days=365))  # the sample's newest activity is a year old now
+    fill_cache(services, repository)
     app = app_for(services)
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot)

@@ -6,6 +6,7 @@ import pytest
 
 from tests.support.sample import FAILED_TOP_ITEMS, app_for, sample_app, sample_services
 from tests.support.ui import settle
+from tui_analytics.ui.screen import MainScreen
 from tui_analytics.ui.screens.detail import DetailScreen
 from tui_analytics.ui.screens.template import TemplateDialog
 
@@ -49,13 +50,13 @@ async def test_t_on_the_analytics_tab_shows_the_jobs_pane_and_runs_its_selected_
     app = app_for(services)
     async with app.run_test(size=NARROW) as pilot:
         await settle(pilot)
-        before = services.processor.get_job_status("user-growth").runs
+        before = services.root.processor.get_job_status("user-growth").runs
         await pilot.press("3")  # Analytics: t is not in its footer
         await pilot.pause()
         await pilot.press("t")
         await settle(pilot)
-        assert app.screen.active_pane == "jobs"
-        assert services.processor.get_job_status("user-growth").runs == before + 1
+        assert isinstance(app.screen, MainScreen) and app.screen.active_pane == "jobs"
+        assert services.root.processor.get_job_status("user-growth").runs == before + 1
 
 
 async def test_enter_on_the_metrics_tab_opens_the_selected_template(services) -> None:
@@ -80,7 +81,7 @@ async def test_a_number_key_from_a_focused_table_focuses_the_new_panes_table(ser
         await pilot.press("1", "down")
         await pilot.pause()
         assert app.focused is not None and app.focused.id == "jobs-table"  # was None: arrows went nowhere
-        assert app.screen.jobs.selected_job == "activity-trends"
+        assert isinstance(app.screen, MainScreen) and app.screen.jobs.selected_job == "activity-trends"
 
 
 async def test_the_detail_view_counts_down_with_the_clock_instead_of_keeping_a_snapshot(services) -> None:

@@ -4,7 +4,11 @@ dialog not laid out again, and widgets styled once, when mounted."""
 from __future__ import annotations
 
 import gc
+from typing import Any
 
+from textual.dom import DOMNode
+from textual.geometry import Size
+from textual.timer import Timer, TimerCallback
 from textual.widgets import Button
 
 import tui_analytics.ui.app as app_module
@@ -23,7 +27,7 @@ async def test_a_dashboard_with_its_own_services_holds_the_collector_while_a_dia
     releases: list[object] = []  # the hold's timer, run by the test rather than waited for
     real_set_timer = app.set_timer
 
-    def set_timer(delay, callback, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def set_timer(delay: float, callback: TimerCallback | None, *args: Any, **kwargs: Any) -> Timer | None:
         if callback == app._collector.release:
             assert delay == app_module.DIALOG_HOLD_S
             releases.append(callback)
@@ -69,7 +73,12 @@ async def test_a_dialog_opening_does_not_lay_out_the_dashboard_behind_it_for_its
         main = app.screen
         resized: list[object] = []
         real = main._screen_resized
-        monkeypatch.setattr(main, "_screen_resized", lambda size: (resized.append(size), real(size))[1])
+
+        def screen_resized(size: Size) -> None:
+            resized.append(size)
+            real(size)
+
+        monkeypatch.setattr(main, "_screen_resized", screen_resized)
         await pilot.press("question_mark")
         await until(pilot, lambda: isinstance(app.screen, HelpScreen))
         await settle(pilot)
@@ -86,7 +95,12 @@ async def test_a_widget_is_styled_when_mounted_not_while_it_is_built(services, m
         await settle(pilot)
         styled: list[object] = []
         real = app.stylesheet.apply
-        monkeypatch.setattr(app.stylesheet, "apply", lambda node, **kw: (styled.append(node), real(node, **kw))[1])
+
+        def apply(node: DOMNode, **kw: Any) -> None:
+            styled.append(node)
+            real(node, **kw)
+
+        monkeypatch.setattr(app.stylesheet, "apply", apply)
         button = Button("Save", compact=True)  # its constructor sets a class
         assert not any(node is button for node in styled)
         await app.screen.mount(button)

@@ -36,6 +36,7 @@ def test_failures_and_scheduled_reports_make_toasts() -> None:
     assert toast_for(SAMPLES[AlertFailed]) == Toast("recovered weekly to mail: refused", "Alert not delivered",
                                                    "warning", 10)
     skipped = SAMPLES[ReportFinished]
+    assert isinstance(skipped, ReportFinished)
     assert toast_for(skipped) == Toast("Weekly user growth: skipped: empty (no file, no e-mail)",
                                        "Report skipped (scheduled)", timeout=6)
     made = replace(skipped, skipped=None)

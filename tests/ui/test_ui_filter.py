@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from textual.widgets import DataTable
 
 from tests.support.sample import app_for, generate_sample_reports, sample_app
-from tests.support.ui import settle, static_text
+from tests.support.ui import notes, settle, static_text
 from tui_analytics.ui.widgets.filter import RowFilter
 
 NARROW = (80, 24)
@@ -70,7 +71,7 @@ async def test_the_history_filters_by_template_and_outcome_and_the_templates_by_
         app.refresh_panes("reports")
         await settle(pilot)
         pane = app.main_screen.reports
-        history = pane.query_one("#history-table")
+        history = pane.query_one("#history-table", DataTable)
         history.focus()
         await pilot.press("slash", *"template:weekly", "enter")
         await settle(pilot)
@@ -98,4 +99,4 @@ async def test_slash_on_a_pane_without_a_table_to_filter_says_where_it_works(set
         await settle(pilot)
         await pilot.press("3", "slash")
         await pilot.pause()
-        assert any("/ filters the Jobs table" in n[2] for n in app.sent_notifications)
+        assert any("/ filters the Jobs table" in n[2] for n in notes(app))

@@ -4,6 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from typing import Any
+
+from rich.console import RenderableType
+from textual.screen import Screen
+from textual.widgets import DataTable
 
 from tests.support.ui import cell, settle, static_text, until
 from tui_analytics.config.settings import Settings
@@ -11,6 +16,7 @@ from tui_analytics.data.state.last_view import read_last_view
 from tui_analytics.runtime.clock import FrozenClock
 from tui_analytics.ui import build_app
 from tui_analytics.ui.dashboard_services import DashboardServices
+from tui_analytics.ui.widgets.analytics_pane import AnalyticsPane
 from tui_analytics.wiring import Services
 
 WIDE = (160, 50)
@@ -34,7 +40,7 @@ async def test_the_panes_show_the_last_known_view_until_the_services_are_open(se
     release = threading.Event()
     real_open = DashboardServices.open
 
-    def slow_open(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def slow_open(self: DashboardServices, *args: Any, **kwargs: Any) -> None:
         opening.set()
         release.wait(30)
         real_open(self, *args, **kwargs)
@@ -46,12 +52,12 @@ async def test_the_panes_show_the_last_known_view_until_the_services_are_open(se
         await until(pilot, opening.is_set)
         screen = app.screen
         assert not app.services.ready
-        jobs = screen.query_one("#jobs-table")
+        jobs = screen.query_one("#jobs-table", DataTable)
         assert jobs.row_count == 6
         assert cell(jobs, "top-items", "status").endswith("completed")
-        assert "top-items:10" in screen.query_one("#analytics").shown_keys
-        assert screen.query_one("#templates-table").row_count == 4
-        runs = [str(c) for c in screen.query_one("#metrics-table").get_row_at(0)]
+        assert "top-items:10" in screen.query_one("#analytics", AnalyticsPane).shown_keys
+        assert screen.query_one("#templates-table", DataTable).row_count == 4
+        runs = [str(c) for c in screen.query_one("#metrics-table", DataTable).get_row_at(0)]
         assert runs[0] == "Runs" and runs[1].startswith("1 ✓")
         activity = static_text(screen.query_one("#activity-label"))
         assert activity.startswith("Opening the database… showing the last known state (")
@@ -70,7 +76,7 @@ async def test_without_a_last_view_the_panes_wait_as_before(settings, frozen_clo
                     last_view=read_last_view(settings.resolved_state_url))
     async with app.run_test(size=WIDE) as pilot:
         await pilot.pause()
-        assert app.screen.query_one("#jobs-table").row_count == 0
+        assert app.screen.query_one("#jobs-table", DataTable).row_count == 0
         assert static_text(app.screen.query_one("#activity-label")) == "Opening the database…"
         release.set()
         await until(pilot, lambda: app.services.ready)
@@ -87,10 +93,10 @@ async def test_after_the_first_frame_the_hook_runs_once_and_the_jobs_table_takes
     frames: list[tuple[bool, int]] = []  # each frame handed to the driver: Jobs focused, Jobs rows
     display = app._display
 
-    def displayed(screen, renderable):  # type: ignore[no-untyped-def]
+    def displayed(screen: Screen[Any], renderable: RenderableType | None) -> None:
         display(screen, renderable)
         focused = screen.focused is not None and screen.focused.id == "jobs-table"
-        frames.append((focused, screen.query_one("#jobs-table").row_count))
+        frames.append((focused, screen.query_one("#jobs-table", DataTable).row_count))
 
     app._display = displayed  # type: ignore[method-assign]
     async with app.run_test(size=WIDE) as pilot:

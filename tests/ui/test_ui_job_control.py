@@ -3,13 +3,17 @@ template, and the template editor sets skip-empty and the attachment cap; driven
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from textual.command import CommandList, CommandPalette
-from textual.widgets import Checkbox, Input, ProgressBar
+from textual.pilot import Pilot
+from textual.widgets import Checkbox, DataTable, Input, ProgressBar
 
 from tests.support.sample import app_for
 from tests.support.ui import cell, notes, settle, static_text, until
 from tui_analytics.processor import jobsettings
+from tui_analytics.ui.dashboard_services import DashboardServices
 from tui_analytics.ui.screen import MainScreen
 from tui_analytics.ui.screens.backfill_dialog import BackfillDialog
 from tui_analytics.ui.screens.interval import IntervalDialog
@@ -21,7 +25,7 @@ WIDE = (160, 50)
 NARROW = (80, 24)
 
 
-def stored(services) -> dict:  # type: ignore[no-untyped-def]
+def stored(services: DashboardServices) -> dict[str, jobsettings.JobSetting]:
     return jobsettings.load(services.root.processor.state_engine)
 
 
@@ -53,7 +57,7 @@ async def test_z_typed_on_another_tab_shows_the_jobs_pane_first(services) -> Non
         await settle(pilot)
         await pilot.press("4", "z")  # on the Reports tab: the Jobs pane comes to the front, then acts
         await settle(pilot)
-        assert app.screen.active_pane == "jobs"
+        assert isinstance(app.screen, MainScreen) and app.screen.active_pane == "jobs"
         assert stored(services) == {"user-growth": jobsettings.JobSetting(paused=True)}
 
 
@@ -92,7 +96,7 @@ async def test_s_changes_the_interval_checking_it_as_typed(services) -> None:
         assert stored(services) == {}
 
 
-async def open_backfill(pilot, words: str) -> BackfillDialog:  # type: ignore[no-untyped-def]
+async def open_backfill(pilot: Pilot[Any], words: str) -> BackfillDialog:
     app = pilot.app
     await pilot.press("ctrl+p")
     await until(pilot, lambda: isinstance(app.screen, CommandPalette))
@@ -103,7 +107,9 @@ async def open_backfill(pilot, words: str) -> BackfillDialog:  # type: ignore[no
     assert str(commands.get_option_at_index(0).prompt).startswith("Backfill Daily Activity Summary")
     await pilot.press("enter")
     await until(pilot, lambda: isinstance(app.screen, BackfillDialog))
-    return app.screen
+    dialog = app.screen
+    assert isinstance(dialog, BackfillDialog)
+    return dialog
 
 
 async def test_backfill_from_the_palette_makes_a_report_per_day_with_progress(services) -> None:
@@ -130,7 +136,7 @@ async def test_backfill_from_the_palette_makes_a_report_per_day_with_progress(se
         strip = app.main_screen.query_one("#activity")
         original = app.main_screen.show_activity
 
-        def spy(message, done=None, total=None):  # type: ignore[no-untyped-def]
+        def spy(message: str, done: int | None = None, total: int | None = None) -> None:
             shown.append(message)
             original(message, done, total)
 
@@ -146,7 +152,7 @@ async def test_backfill_from_the_palette_makes_a_report_per_day_with_progress(se
         assert (bar.total, bar.progress) == (10, 10)
         assert any(n[1] == "Daily Activity Summary backfilled" and n[2].startswith("10 periods: 10 made")
                    for n in notes(app))
-        assert app.screen.query_one("#history-table").row_count == 10
+        assert app.screen.query_one("#history-table", DataTable).row_count == 10
 
 
 async def test_the_editor_sets_skip_empty_and_the_attachment_cap(services) -> None:
@@ -175,6 +181,7 @@ async def test_the_editor_sets_skip_empty_and_the_attachment_cap(services) -> No
         detail = static_text(app.screen.query_one("#template-detail"))
         assert "empty periods skipped" in detail and "attached up to 2.5 MB" in detail
         await pilot.press("enter")  # reopened: the values are there
-        dialog = app.screen
-        assert dialog.query_one("#max_attachment_mb", Input).value == "2.5"
-        assert dialog.query_one("#skip_empty", Checkbox).value
+        reopened = app.screen
+        assert isinstance(reopened, TemplateDialog)
+        assert reopened.query_one("#max_attachment_mb", Input).value == "2.5"
+        assert reopened.query_one("#skip_empty", Checkbox).value

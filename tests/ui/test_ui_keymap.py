@@ -6,12 +6,14 @@ import json
 from pathlib import Path
 
 import pytest
+from textual.widgets import Static
 
 from tests.support.sample import app_for, sample_app, sample_services
-from tests.support.ui import settle, until
+from tests.support.ui import notes, settle, until
 from tui_analytics.cli import main
 from tui_analytics.config.settings import load_settings
 from tui_analytics.runtime.errors import ConfigError
+from tui_analytics.ui.app import DashboardApp
 from tui_analytics.ui.keymap import check_keymap
 from tui_analytics.ui.keys import BINDINGS, ELSEWHERE
 from tui_analytics.ui.preferences import FILE_NAME, MARK, Preferences
@@ -65,7 +67,7 @@ def test_the_dashboard_refuses_to_start_with_an_unknown_action(tmp_path, capsys,
     assert err == ["tui-analytics: error: [keys] unknown action 'trigr' (did you mean 'trigger'?)"]
 
 
-def footer_text(app) -> str:  # type: ignore[no-untyped-def]
+def footer_text(app: DashboardApp) -> str:
     return app.screen._compositor.render_strips()[-1].text
 
 
@@ -82,9 +84,9 @@ async def test_a_remapped_key_acts_and_the_footer_help_and_palette_show_it(setti
         assert "r Run" in footer and "t Run" not in footer and "f1 Help" in footer
         await pilot.press("t")  # no longer bound
         await settle(pilot)
-        assert not [n for n in app.sent_notifications if n[1] == "Job finished"]
+        assert not [n for n in notes(app) if n[1] == "Job finished"]
         await pilot.press("r")
-        await until(pilot, lambda: any(n[1] == "Job finished" for n in app.sent_notifications))
+        await until(pilot, lambda: any(n[1] == "Job finished" for n in notes(app)))
         await pilot.press("question_mark")
         await pilot.pause()
         assert not isinstance(app.screen, HelpScreen)
@@ -94,7 +96,7 @@ async def test_a_remapped_key_acts_and_the_footer_help_and_palette_show_it(setti
         from rich.console import Console
 
         console = Console(width=100, record=True, file=open("/dev/null", "w"))  # noqa: SIM115
-        console.print(app.screen.query_one("#help-keys").content)
+        console.print(app.screen.query_one("#help-keys", Static).content)
         firsts = {line.split()[0] for line in console.export_text().splitlines() if line.split()}
         assert {"r", "f1"} <= firsts and "t" not in firsts
         await pilot.press("escape")
@@ -121,8 +123,6 @@ async def test_the_theme_chosen_is_remembered_and_restored_at_the_next_start(set
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(f".{FILE_NAME}")] == []  # no temp left
     again = app_for(sample_services(settings, shown_paths=False))
     # What build_app(preferences=...) does, on a new app.
-    from tui_analytics.ui.app import DashboardApp
-
     restored = DashboardApp(again.services, start_scheduler=False, preferences=Preferences.load(tmp_path))
     assert restored.theme == "nord"
 
@@ -138,7 +138,7 @@ async def test_a_file_of_that_name_that_is_not_ours_is_never_replaced(settings, 
     async with app.run_test(size=NARROW, notifications=True) as pilot:
         await settle(pilot)
         app.theme = "nord"
-        await until(pilot, lambda: any(n[1] == "Theme not remembered" for n in app.sent_notifications))
+        await until(pilot, lambda: any(n[1] == "Theme not remembered" for n in notes(app)))
     assert theirs.read_text() == '{"something": "else"}\n'
 
 

@@ -10,9 +10,11 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
+from textual.widgets import DataTable
 
 from tests.support.sample import app_for, ensure_sample_source, sample_services
 from tests.support.ui import cell, notes, settle, static_text
+from tui_analytics.config.settings import Settings
 
 pytestmark = pytest.mark.slow  # the whole dashboard driven with Pilot
 
@@ -30,7 +32,7 @@ HOSTILE_ITEMS = [
 HOSTILE_USERS = ["[@click=app.quit]bye", "\x1b[31mred\x9b"]
 
 
-def hostile_source(settings) -> None:  # type: ignore[no-untyped-def]
+def hostile_source(settings: Settings) -> None:
     """The sample source with the most popular items and the most recent users renamed."""
     path = ensure_sample_source(settings.data_dir)
     with sqlite3.connect(path) as conn:
@@ -68,11 +70,11 @@ async def test_hostile_names_are_shown_literally_and_draw_no_control_character(s
         # Prefixes: the names share the pane with the recent table's (hostile, long) user names.
         for start in ("Poster [/x", "[link=http", "\\x1b]2;PWN", "\\x1b[2JWip", "\\x1b]52;c;", "Rev\\u202e"):
             assert any(name.startswith(start) for name in shown), (start, shown)
-        recent = screen.query_one("#recent-table")
+        recent = screen.query_one("#recent-table", DataTable)
         users = {cell(recent, str(row), "user") for row in range(recent.row_count)}
         assert any(user.startswith("[@cli") for user in users), users  # the column is narrow: a prefix
         assert any(user.startswith("\\x1b[") for user in users), users
-        templates = screen.query_one("#templates-table")
+        templates = screen.query_one("#templates-table", DataTable)
         assert "[/bold] tpl" in [cell(templates, str(key.value), "name") for key in templates.rows]
         # What the terminal would be sent: no control character except the compositor's own.
         drawn = "".join(segment.text for strip in app.screen._compositor.render_strips() for segment in strip)

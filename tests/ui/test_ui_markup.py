@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 from textual.command import CommandList, CommandPalette
-from textual.widgets import Input
+from textual.widgets import DataTable, Input
 
 from tests.support.sample import app_for
 from tests.support.ui import settle, until
@@ -83,7 +83,7 @@ async def test_a_template_named_in_markup_opens_in_every_view(services) -> None:
     async with app.run_test(size=WIDE, notifications=True) as pilot:
         await settle(pilot)
         await pilot.press("4")
-        table = app.screen.query_one("#templates-table")
+        table = app.screen.query_one("#templates-table", DataTable)
         await until(pilot, lambda: template.id in [str(k.value) for k in table.rows])
         table.move_cursor(row=[str(k.value) for k in table.rows].index(template.id))
         await settle(pilot)

@@ -9,7 +9,7 @@ clock; the scheduler is not started except where pause/resume needs it.
 from __future__ import annotations
 
 import pytest
-from textual.widgets import Input, Tabs
+from textual.widgets import DataTable, Input, Tabs
 
 from tests.support.sample import FailingRepository, app_for, sample_services
 from tests.support.ui import cell, gated_services, notes, settle, static_text, until
@@ -30,14 +30,14 @@ async def test_the_panes_show_jobs_metrics_analytics_and_reports(services) -> No
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, MainScreen)
-        jobs = screen.query_one("#jobs-table")
+        jobs = screen.query_one("#jobs-table", DataTable)
         assert [str(k.value) for k in jobs.rows] == [
             "user-growth", "activity-trends", "top-items", "recent-activity", "performance-metrics", "cache-cleanup"]
         assert "✓ completed" in cell(jobs, "top-items", "status")
-        assert screen.query_one("#templates-table").row_count == 4
-        assert screen.query_one("#top-table").row_count == 10
-        assert screen.query_one("#recent-table").row_count == 20
-        metrics = screen.query_one("#metrics-table")
+        assert screen.query_one("#templates-table", DataTable).row_count == 4
+        assert screen.query_one("#top-table", DataTable).row_count == 10
+        assert screen.query_one("#recent-table", DataTable).row_count == 20
+        metrics = screen.query_one("#metrics-table", DataTable)
         values = {str(metrics.get_row_at(i)[0]): str(metrics.get_row_at(i)[1]) for i in range(metrics.row_count)}
         assert values["Memory (RSS)"] == "86.4 MiB"
         assert values["Cache hit rate"].startswith("85.7%")
@@ -50,7 +50,7 @@ async def test_t_runs_the_selected_job(services) -> None:
         await settle(pilot)
         before = services.processor.get_job_status("top-items").runs
         await pilot.press("down", "down")  # top-items
-        assert app.screen.jobs.selected_job == "top-items"
+        assert isinstance(app.screen, MainScreen) and app.screen.jobs.selected_job == "top-items"
         await pilot.press("t")
         await settle(pilot)
         assert services.processor.get_job_status("top-items").runs == before + 1
@@ -94,12 +94,12 @@ async def test_a_failing_job_is_notified_and_its_data_marked_stale(settings) -> 
         screen = app.screen
         assert "✗ failed" in cell(screen.query_one("#jobs-table"), "top-items", "status")
         assert "STALE" in str(screen.query_one("#top-title").render())
-        assert screen.query_one("#top-table").row_count == 10  # the last good value stays on screen
+        assert screen.query_one("#top-table", DataTable).row_count == 10  # the last good value stays on screen
         assert "database is locked" in static_text(screen.query_one("#job-error"))
         # the app keeps running: another job still works
         await pilot.press("up", "t")
         await settle(pilot)
-        assert services.processor.get_job_status("activity-trends").status == "completed"
+        assert services.root.processor.get_job_status("activity-trends").status == "completed"
 
 
 async def test_c_asks_first_and_clears_only_on_yes(services) -> None:
@@ -159,18 +159,20 @@ async def test_p_pauses_and_resumes_the_scheduler_and_quit_shuts_it_down(setting
         await settle(pilot)
         loop_scheduler = scheduling.current_scheduler()
         assert loop_scheduler is not None and scheduling.state() == "running"
-        assert "● scheduler running" in static_text(app.screen.header.query_one("#scheduler"))
+        screen = app.screen
+        assert isinstance(screen, MainScreen)
+        assert "● scheduler running" in static_text(screen.header.query_one("#scheduler"))
         assert "in " in cell(app.screen.query_one("#jobs-table"), "user-growth", "next")  # a live countdown
-        assert len(services.reports.schedule.scheduled_ids()) == 4
+        assert len(services.root.reports.schedule.scheduled_ids()) == 4
         await pilot.press("p")
         await settle(pilot)
         assert scheduling.state() == "paused"
-        assert "⏸ scheduler paused" in static_text(app.screen.header.query_one("#scheduler"))
+        assert "⏸ scheduler paused" in static_text(screen.header.query_one("#scheduler"))
         assert app.screen.active_bindings["p"].binding.description == "Resume"  # the footer says what p does now
         assert "paused" in cell(app.screen.query_one("#jobs-table"), "user-growth", "next")
         await pilot.press("t")  # manual triggers still work while paused
         await settle(pilot)
-        assert services.processor.get_job_status("user-growth").runs == 13
+        assert services.root.processor.get_job_status("user-growth").runs == 13
         await pilot.press("p")
         await settle(pilot)
         assert scheduling.state() == "running"
@@ -179,7 +181,7 @@ async def test_p_pauses_and_resumes_the_scheduler_and_quit_shuts_it_down(setting
         await pilot.press("q")
         await pilot.pause()
     assert not loop_scheduler.running
-    assert not services.processor.scheduled
+    assert not services.root.processor.scheduled
 
 
 async def test_tab_and_number_keys_move_between_panes_at_80x24(services) -> None:
@@ -187,19 +189,20 @@ async def test_tab_and_number_keys_move_between_panes_at_80x24(services) -> None
     async with app.run_test(size=NARROW) as pilot:
         await settle(pilot)
         screen = app.screen
+        assert isinstance(screen, MainScreen)
         assert not screen.is_grid
         assert screen.pane("jobs").display and not screen.pane("reports").display
         await pilot.press("3")
         await pilot.pause()
         assert screen.active_pane == "analytics" and screen.pane("analytics").display
         assert not screen.pane("jobs").display
-        assert app.focused.id == "top-table"
+        assert app.focused is not None and app.focused.id == "top-table"
         await pilot.press("tab")
         await pilot.pause()
-        assert app.focused.id == "recent-table"
+        assert app.focused is not None and app.focused.id == "recent-table"
         await pilot.press("tab")
         await pilot.pause()
-        assert screen.active_pane == "reports" and app.focused.id == "templates-table"
+        assert screen.active_pane == "reports" and app.focused is not None and app.focused.id == "templates-table"
         await pilot.press("shift+tab", "shift+tab")
         await pilot.pause()
         assert screen.active_pane == "analytics"
@@ -221,6 +224,7 @@ async def test_grid_layout_at_160x50_shows_all_panes(services) -> None:
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot)
         screen = app.screen
+        assert isinstance(screen, MainScreen)
         assert screen.is_grid
         assert all(screen.pane(name).display for name in ("jobs", "metrics", "analytics", "reports"))
         assert not screen.query("#pane-tabs")  # no tab bar in the grid, until a resize leaves it
@@ -245,14 +249,14 @@ async def test_events_from_another_thread_refresh_the_panes(services) -> None:
     app = app_for(services)
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot)
-        metrics = app.screen.query_one("#metrics-table")
+        metrics = app.screen.query_one("#metrics-table", DataTable)
 
         def cache_row() -> str:
             return next(str(metrics.get_row_at(i)[1]) for i in range(metrics.row_count)
                         if str(metrics.get_row_at(i)[0]) == "Cache entries")
 
         assert cache_row().startswith("6 /")
-        worker = threading.Thread(target=services.processor.cache.set, args=("user-growth:99", [], 60))
+        worker = threading.Thread(target=services.root.processor.cache.set, args=("user-growth:99", [], 60))
         worker.start()
         worker.join()
         await settle(pilot)
@@ -271,11 +275,16 @@ async def test_first_start_builds_the_demo_database_with_progress(tmp_path, monk
     seen: list[str] = []
     async with app.run_test(size=NARROW, notifications=True) as pilot:
         label = app.screen.query_one("#activity-label")
-        await until(pilot, lambda: seen.append(str(label.render())) or app.services.ready, timeout=60)
+
+        def ready() -> bool:  # and note each text the label showed on the way
+            seen.append(str(label.render()))
+            return app.services.ready
+
+        await until(pilot, ready, timeout=60)
         await settle(pilot)
         assert any("creating the demo database" in text for text in seen)
         assert not app.screen.query_one("#activity").display
-        assert app.screen.query_one("#jobs-table").row_count == 6
+        assert app.screen.query_one("#jobs-table", DataTable).row_count == 6
         assert ("information", "Demo data", "No database configured: showing the built-in demo data.") in notes(app)
         assert settings.demo_database_path.is_file()
 
@@ -311,6 +320,7 @@ async def test_a_second_dashboard_attaches_and_names_the_holder(settings) -> Non
         async with app.run_test(size=WIDE, notifications=True) as pilot:
             await settle(pilot)
             assert services.processor.read_only
+            assert isinstance(app.screen, MainScreen)
             assert "◌ attached to other dashboard (pid" in static_text(app.screen.header.query_one("#scheduler"))
             told = [n for n in notes(app) if n[1] == "Attached"]
             assert told and "other dashboard (pid" in told[0][2]
@@ -365,7 +375,7 @@ async def test_metrics_show_how_often_and_how_long_the_loop_stalled(services) ->
     app.cursor_blink = False
 
     def stalls_row() -> str:
-        table = app.screen.query_one("#metrics-table")
+        table = app.screen.query_one("#metrics-table", DataTable)
         rows = [[str(c) for c in table.get_row_at(n)] for n in range(table.row_count)]
         return next(value for name, value in rows if name == "Loop stalls")
 

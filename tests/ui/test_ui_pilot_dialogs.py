@@ -10,10 +10,10 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input, Select
+from textual.widgets import Checkbox, DataTable, Input, Select, Static
 
 from tests.support.sample import app_for
-from tests.support.ui import cell, notes, settle, static_text, until
+from tests.support.ui import cell, current_screen, notes, settle, static_text, until
 from tui_analytics.ui.screen import MainScreen
 from tui_analytics.ui.screens import ConfirmDialog, ExportDialog, HelpScreen, TemplateDialog
 
@@ -64,8 +64,9 @@ async def test_e_with_a_typed_name_and_gzip_and_escape_does_nothing(services) ->
         assert not export_dir.exists()
         await pilot.press("e")
         dialog = app.screen
+        assert isinstance(dialog, ExportDialog)
         dialog.query_one("#dataset", Select).value = "recent-activity"
-        dialog.query_one("#gzip").value = True
+        dialog.query_one("#gzip", Checkbox).value = True
         dialog.query_one("#name", Input).focus()
         await pilot.press(*"../out")
         await pilot.pause()
@@ -119,7 +120,7 @@ async def test_n_refuses_a_bad_cron_then_creates_the_template(services) -> None:
         assert len(created) == 1
         assert created[0].cron == "30 7 * * 1-5" and created[0].recipients == ["ops@example.com"]
         assert any(n[1] == "Template saved" for n in notes(app))
-        assert created[0].id in [str(k.value) for k in app.screen.query_one("#templates-table").rows]
+        assert created[0].id in [str(k.value) for k in app.screen.query_one("#templates-table", DataTable).rows]
 
 
 async def test_enter_edits_the_selected_template(services) -> None:
@@ -160,7 +161,7 @@ async def test_d_deletes_the_selected_template_after_asking(services) -> None:
         ids = [t.id for t in services.reports.get_report_templates()]
         assert "daily-activity-summary" not in ids and len(ids) == 3
         assert ("information", "Template deleted", "Deleted Daily Activity Summary.") in notes(app)
-        assert app.screen.query_one("#templates-table").row_count == 3
+        assert app.screen.query_one("#templates-table", DataTable).row_count == 3
 
 
 async def test_g_generates_the_selected_report_now(services) -> None:
@@ -176,7 +177,7 @@ async def test_g_generates_the_selected_report_now(services) -> None:
         assert Path(history[0].path).is_file()
         done = [n for n in notes(app) if n[1] == "Weekly User Growth Report generated"]
         assert done and history[0].path in done[0][2]
-        table = app.screen.query_one("#history-table")
+        table = app.screen.query_one("#history-table", DataTable)
         assert table.display and table.row_count == 1
         assert "✓ completed" in cell(table, str(history[0].id), "status")
 
@@ -192,7 +193,7 @@ async def test_help_lists_every_key_and_the_palette_runs_them(services) -> None:
         from rich.console import Console
 
         console = Console(width=100, record=True, file=open("/dev/null", "w"))  # noqa: SIM115
-        console.print(app.screen.query_one("#help-keys").content)
+        console.print(app.screen.query_one("#help-keys", Static).content)
         lines = console.export_text().splitlines()
         text = " ".join(" ".join(lines).split())
         for binding in BINDINGS:
@@ -281,7 +282,7 @@ async def test_escape_in_the_template_editor_asks_before_discarding_what_was_typ
         assert isinstance(app.screen, ConfirmDialog)
         await pilot.press("n")  # keep editing: the text is still there
         await pilot.pause()
-        assert app.screen is dialog and dialog.query_one("#name", Input).value == "Ops digest"
+        assert current_screen(app) is dialog and dialog.query_one("#name", Input).value == "Ops digest"
         await pilot.press("escape", "y")
         await pilot.pause()
         assert isinstance(app.screen, MainScreen)

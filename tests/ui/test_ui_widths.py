@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
+from textual.coordinate import Coordinate
+from textual.widgets import DataTable
 
 from tests.support.sample import FAILED_TOP_ITEMS, app_for, generate_sample_reports, sample_app, sample_services
 from tests.support.ui import settle, static_text
+from tui_analytics.ui.app import DashboardApp
 from tui_analytics.ui.widgets.columns import total
 
 pytestmark = pytest.mark.slow  # Pilot
@@ -14,11 +19,11 @@ SIZES = [(80, 24), (120, 40), (160, 50)]
 BLOCKS = set("▁▂▃▄▅▆▇█▔▏▕▋▌▍▎▐")
 
 
-def screen_lines(app) -> list[str]:  # type: ignore[no-untyped-def]
+def screen_lines(app: DashboardApp) -> list[str]:
     return [strip.text for strip in app.screen._compositor.render_strips()]
 
 
-def column_widths(table) -> dict[str, int]:  # type: ignore[no-untyped-def]
+def column_widths(table: DataTable[Any]) -> dict[str, int]:
     return {str(key.value): column.width for key, column in table.columns.items()}
 
 
@@ -50,17 +55,17 @@ async def test_analytics_tables_share_the_width_by_what_their_names_need(setting
         await settle(pilot)
         await pilot.press("3")
         await settle(pilot, rounds=2)
-        tables = [app.screen.query_one(f"#{name}-table") for name in ("top", "recent")]
+        tables = [app.screen.query_one(f"#{name}-table", DataTable) for name in ("top", "recent")]
         room = app.screen.query_one("#tables").size.width - 2  # less the gutter
         used = sum(total(column_widths(t)) for t in tables)
-        cut = any(str(t.get_cell_at((row, col))).endswith("…")
+        cut = any(str(t.get_cell_at(Coordinate(row, col))).endswith("…")
                   for t in tables for row in range(t.row_count) for col in range(len(t.columns)))
         for table in tables:
             assert table.virtual_size.width <= table.size.width  # nothing out of sight sideways
         if cut:  # a name is cut only when the two tables' columns fill the room between them
             assert used >= room - 1, (used, room)
-        names = {str(app.screen.query_one("#top-table").get_cell_at((row, 1)))
-                 for row in range(app.screen.query_one("#top-table").row_count)}
+        top = app.screen.query_one("#top-table", DataTable)
+        names = {str(top.get_cell_at(Coordinate(row, 1))) for row in range(top.row_count)}
         assert names and all(len(name) >= 6 for name in names)
 
 
@@ -69,8 +74,8 @@ async def test_both_analytics_tables_show_whole_names_when_there_is_room(setting
     async with app.run_test(size=(200, 60)) as pilot:
         await settle(pilot)
         for name in ("top", "recent"):
-            table = app.screen.query_one(f"#{name}-table")
-            assert not any(str(table.get_cell_at((row, col))).endswith("…")
+            table = app.screen.query_one(f"#{name}-table", DataTable)
+            assert not any(str(table.get_cell_at(Coordinate(row, col))).endswith("…")
                            for row in range(table.row_count) for col in range(len(table.columns)))
 
 
@@ -86,6 +91,7 @@ async def test_the_report_run_under_the_history_shows_its_folder_and_whole_file_
         await pilot.press("4")
         await settle(pilot, rounds=2)
         run = app.services.reports.get_scheduled_reports(1)[0]
+        assert run.filename is not None
         shown = static_text(app.screen.query_one("#history-detail"))
         assert run.filename in shown.replace("\n", "")
         assert f"{services.shown_data_dir}/reports/" in shown
@@ -97,7 +103,7 @@ async def test_a_table_taller_than_its_pane_draws_no_lone_scrollbar_glyph(settin
     app = sample_app(settings)
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot)
-        table = app.screen.query_one("#recent-table")
+        table = app.screen.query_one("#recent-table", DataTable)
         assert table.virtual_size.height > table.size.height  # it does scroll
         region = table.region
         lines = screen_lines(app)

@@ -9,6 +9,7 @@ the test flushes the writer and asks each watcher to look, so every step is exac
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterator
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -39,7 +40,7 @@ def _root(settings: Settings, clock: FrozenClock, repo: FakeRepository, origin: 
 
 
 @pytest.fixture
-async def pair(settings: Settings, frozen_clock: FrozenClock):  # type: ignore[no-untyped-def]
+async def pair(settings: Settings, frozen_clock: FrozenClock) -> AsyncIterator[tuple[Services, Services]]:
     repo = FakeRepository(frozen_clock)
     scheduler = _root(settings, frozen_clock, repo, "db1:100")
     attached = _root(settings, frozen_clock, repo, "db2:200")
@@ -49,7 +50,7 @@ async def pair(settings: Settings, frozen_clock: FrozenClock):  # type: ignore[n
         root.start(follow=False)
         root.channel.tell(background=False)
         root.channel.follow(loop, background=False)
-        await asyncio.to_thread(root.channel.watcher.check)  # the starting point: older events are history
+        await _look(root)  # the starting point: older events are history
     assert scheduler.channel.scheduling() and attached.channel.attached()
     yield scheduler, attached
     for root in (attached, scheduler):
@@ -57,10 +58,12 @@ async def pair(settings: Settings, frozen_clock: FrozenClock):  # type: ignore[n
 
 
 async def _look(root: Services) -> list[channel.ChannelEvent]:
-    return await asyncio.to_thread(root.channel.watcher.check)
+    watcher = root.channel.watcher
+    assert watcher is not None  # the channel follows (the pair fixture asked it to)
+    return await asyncio.to_thread(watcher.check)
 
 
-async def test_a_job_run_by_the_scheduler_shows_in_the_attached_dashboard(pair) -> None:  # type: ignore[no-untyped-def]
+async def test_a_job_run_by_the_scheduler_shows_in_the_attached_dashboard(pair) -> None:
     scheduler, attached = pair
     seen: list[Event] = []
     attached.processor.bus.subscribe(seen.append)
@@ -82,7 +85,7 @@ async def test_a_job_run_by_the_scheduler_shows_in_the_attached_dashboard(pair) 
     assert any(isinstance(e, JobFinished) and e.remote == "db1:100" for e in seen)
 
 
-async def test_the_attached_side_asks_and_the_scheduler_does_it(pair) -> None:  # type: ignore[no-untyped-def]
+async def test_the_attached_side_asks_and_the_scheduler_does_it(pair) -> None:
     scheduler, attached = pair
     asked = asyncio.create_task(attached.channel.request("trigger", "user-growth"))
     await asyncio.sleep(0)  # let it post
@@ -98,7 +101,7 @@ async def test_the_attached_side_asks_and_the_scheduler_does_it(pair) -> None:  
     assert runs[0].origin and "pid" in runs[0].origin  # the history names the process that ran it
 
 
-async def test_clear_and_pause_act_on_the_scheduler(pair) -> None:  # type: ignore[no-untyped-def]
+async def test_clear_and_pause_act_on_the_scheduler(pair) -> None:
     scheduler, attached = pair
     await scheduler.processor.trigger_job("top-items")
     assert len(scheduler.processor.cache) > 0
@@ -114,7 +117,7 @@ async def test_clear_and_pause_act_on_the_scheduler(pair) -> None:  # type: igno
     assert (await scheduler.channel.execute("resume", ""))["state"] == "running"
 
 
-async def test_a_template_changed_elsewhere_is_scheduled_by_the_scheduler(pair) -> None:  # type: ignore[no-untyped-def]
+async def test_a_template_changed_elsewhere_is_scheduled_by_the_scheduler(pair) -> None:
     scheduler, attached = pair
     template = await asyncio.to_thread(
         attached.reports.create_report_template, name="Every minute", schedule="custom", cron="* * * * *",
@@ -182,7 +185,7 @@ def test_restored_entries_keep_their_age_and_expire_on_time(frozen_clock: Frozen
     assert cache.entries() == []
 
 
-def test_an_older_state_database_gains_the_new_columns(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_an_older_state_database_gains_the_new_columns(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
     engine = create_engine(url)
     old = MetaData()

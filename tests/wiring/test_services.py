@@ -63,11 +63,14 @@ async def test_getters_never_schedule(settings: Settings, frozen_clock) -> None:
         root.processor.get_job_metrics()
         root.reports.get_report_templates()
         root.reports.get_scheduled_reports()
-        assert scheduling.current_scheduler() is None or scheduling.current_scheduler().get_jobs() == []
+        loop_scheduler = scheduling.current_scheduler()
+        assert loop_scheduler is None or loop_scheduler.get_jobs() == []
         assert root.reports.scheduler_state == "pending"
         root.start()  # the explicit step schedules
         await root.reports.wait_idle()
-        jobs = [job.id for job in scheduling.current_scheduler().get_jobs()]
+        loop_scheduler = scheduling.current_scheduler()
+        assert loop_scheduler is not None
+        jobs = [job.id for job in loop_scheduler.get_jobs()]
         assert sum(":" in j and not j.startswith("report:") for j in jobs) == 6
         assert sum(j.startswith("report:") for j in jobs) == 4
     finally:
@@ -77,11 +80,12 @@ async def test_getters_never_schedule(settings: Settings, frozen_clock) -> None:
 def test_a_report_performance_section_reads_this_roots_processor(settings: Settings, frozen_clock) -> None:
     root = Services(settings, clock=frozen_clock, processor_options={"probe_loop_lag": False}).open()
     root.processor.latest_performance = {"eventLoopLagMs": 1.5}
+    assert root.repository is not None  # open() opened the source
     figures = root._performance(root.repository, "running")
     assert figures["eventLoopLagMs"] == 1.5 and figures["totalJobs"] == 0 and figures["schedulerState"] == "running"
     bare = Services(settings, clock=frozen_clock)
     bare.reports.open()  # a process that only makes reports (the API's reports singleton alone)
-    bare_figures = bare._performance(bare.repository, "stopped")
+    bare_figures = bare._performance(bare.reports.runner.repository(), "stopped")
     assert "eventLoopLagMs" not in bare_figures and "totalJobs" not in bare_figures
     assert bare.built("processor") is None
 
