@@ -9,7 +9,8 @@ import threading
 import pytest
 
 from tui_analytics.cli import main
-from tui_analytics.config.settings import MAX_CONFIG_BYTES, load_settings
+from tui_analytics.config.settings import load_settings
+from tui_analytics.config.toml_file import MAX_CONFIG_BYTES
 from tui_analytics.runtime.errors import ConfigError
 
 

@@ -18,6 +18,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from tui_analytics.config.source_mapping import BUILTIN, SourceMapping, parse_source
 from tui_analytics.config.timezones import plain_zone as plain_zone  # still importable from here
 from tui_analytics.config.timezones import resolve_timezone
+from tui_analytics.config.toml_file import APP_NAME, Table, read_toml
 from tui_analytics.config.values import check_dir, check_sender, check_smtp_url, parse_bool, parse_grace, parse_number, shorten
 from tui_analytics.runtime.errors import ConfigError
 from tui_analytics.runtime.redact import redact, register_secret, register_url, userinfo
@@ -26,7 +27,6 @@ if TYPE_CHECKING:
     from tui_analytics.config.alert_targets import AlertTarget
 
 ENV_PREFIX = "TUI_ANALYTICS_"
-APP_NAME = "tui-analytics"
 DEFAULT_SENDER = "tui-analytics@localhost"  # SMTP_FROM when none is configured
 
 # TOML key -> environment variable. Keys in the file are the variable names
@@ -79,7 +79,6 @@ _TEXT_KEYS = frozenset(_KEYS) - {"smtp_timeout", "history_retention", "query_tim
                                  "report_retry_hours"}
 
 _SECRET_QUERY_KEYS = re.compile(r"pass|pwd|secret|token|key|auth", re.IGNORECASE)
-Table = dict[str, object]  # a TOML table, its values unchecked until read
 
 
 def mask_url(url: str | None) -> str:
@@ -240,68 +239,6 @@ def _check_url(name: str, url: str) -> str:
     return url
 
 
-def read_toml(path: Path | str) -> Table:
-    """The settings table of a TOML file (top level, or a [tui-analytics] table)."""
-    import tomllib  # only when there is a file to read
-
-    path = Path(path)
-    try:
-        data = tomllib.loads(_config_text(path))
-    except RecursionError:
-        raise ConfigError(f"config file {shorten(str(path))} nests tables or arrays too deeply") from None
-    except FileNotFoundError:
-        raise ConfigError(f"config file not found: {shorten(str(path))}") from None
-    except UnicodeDecodeError:
-        raise ConfigError(f"config file {path} is not UTF-8 text") from None
-    except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"config file {path} is not valid TOML: {exc}") from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read config file {shorten(str(path))}: {exc.strerror or exc}") from None
-    table = data.get(APP_NAME, data)
-    if not isinstance(table, dict):
-        raise ConfigError(f"[{APP_NAME}] in {path} must be a table")
-    _check_table(table, path)
-    return table
-
-
-MAX_CONFIG_BYTES = 1024 * 1024  # a settings file is a few kilobytes; more is a mistake (a device, a log)
-
-
-def _config_text(path: Path) -> str:
-    """The file's text: a regular file of at most MAX_CONFIG_BYTES, never a FIFO or a device
-    (reading /dev/zero would grow without end, a FIFO would wait for a writer)."""
-    import os
-    import stat
-
-    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))  # a FIFO must not block the open
-    with os.fdopen(fd, "rb") as fh:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            raise ConfigError(f"config file {shorten(str(path))} is not a regular file")
-        data = fh.read(MAX_CONFIG_BYTES + 1)
-    if len(data) > MAX_CONFIG_BYTES:
-        raise ConfigError(f"config file {shorten(str(path))} is larger than {MAX_CONFIG_BYTES // 1024} KiB")
-    return data.decode("utf-8")
-
-
-def _check_table(table: Mapping[str, object], path: Path) -> None:
-    for key, value in table.items():
-        if key not in _TEXT_KEYS:
-            continue
-        if not isinstance(value, str):
-            raise ConfigError(f"{key} in {path} must be text (in quotes), got {shorten(value)}")
-        if not value.strip():
-            raise ConfigError(f"{key} in {path} is empty: leave it out for the default")
-    if not isinstance(table.get("jobs", {}), dict):
-        raise ConfigError(f"jobs in {path} must be a table ([jobs] with one interval per job)")
-    keys = table.get("keys", {})
-    if not isinstance(keys, dict):
-        raise ConfigError(f"keys in {path} must be a table ([keys] with one key per action, e.g. trigger = \"r\")")
-    for action, key in keys.items():
-        if not isinstance(key, str) or not key.strip():
-            raise ConfigError(f"keys.{str(action)[:60]} in {path} must be a key in quotes, such as \"r\" or \"ctrl+r\", "
-                              f"got {shorten(key)}")
-
-
 def _source_of(table: Mapping[str, object], path: Path | str) -> SourceMapping:
     if "source" not in table:
         return BUILTIN
@@ -315,7 +252,7 @@ def _from_file(
     config_path: Path | str, values: dict[str, object], intervals: dict[str, float]
 ) -> tuple[Table, dict[str, str], SourceMapping]:
     """The file's table, [keys] and [source]; its settings go into `values`, its [jobs] into `intervals`."""
-    table = read_toml(config_path)  # its [keys] and [jobs] are tables (_check_table)
+    table = read_toml(config_path, _TEXT_KEYS)  # its [keys] and [jobs] are tables (toml_file.py checks)
     keys = {str(action): str(key).strip() for action, key in cast(Table, table.get("keys") or {}).items()}
     unknown = set(table) - set(_KEYS) - {"jobs", "alerts", "source", "keys"}
     if unknown:
