@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import io
 import logging
+import os
+import stat
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
@@ -15,13 +18,26 @@ LOG_BYTES = 1_000_000
 LOG_BACKUPS = 3
 
 
+class PrivateLog(RotatingFileHandler):
+    """The dashboard's log, 0600, appended only to a regular file of ours: never through a symlink
+    (someone else's link would have root append to the file it points at)."""
+
+    def _open(self) -> io.TextIOWrapper:
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+        fd = os.open(self.baseFilename, flags, 0o600)
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise OSError(f"the log {self.baseFilename} is not a regular file")
+        return open(fd, "a", encoding=self.encoding, errors=self.errors)
+
+
 def _log_to_file(path: Path, verbose: bool) -> None:
     """Send logging to a file: anything written to stderr would draw over the screen."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)
-    handler = RotatingFileHandler(path, maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8")
+    handler = PrivateLog(path, maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbose else logging.INFO)

@@ -136,7 +136,7 @@ def _create(url: str, *, read_only: bool = False) -> Engine:
             if read_only:
                 kwargs["creator"] = _read_only_sqlite(path)
             else:
-                path.parent.mkdir(parents=True, exist_ok=True)
+                create_private_file(path)
         kwargs["connect_args"] = {"check_same_thread": False, "timeout": 10}
     else:
         kwargs.update(pool_size=5, max_overflow=5, pool_recycle=1800)
@@ -291,6 +291,20 @@ def redact(text: str, url: str) -> str:
     for secret in url_secrets(url):
         text = text.replace(secret, "***")
     return redact_known(text)
+
+
+def create_private_file(path: Path) -> None:
+    """Create an SQLite database's file 0600 (its folders 0700) before SQLite does with the umask's
+    0644: the state database holds templates, recipients and history. SQLite gives its -wal and -shm
+    files the database's mode. An existing file, or anything that is not ours, is left alone."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    except FileExistsError:
+        return
+    except OSError:
+        return  # SQLite says why it cannot open the file, with its path
+    os.close(fd)
 
 
 def describe_error(url: str, exc: BaseException) -> str:

@@ -160,12 +160,16 @@ class AtomicFile:
     Anything else that is not a regular file (a device, a FIFO) is never replaced:
     ExportOptionsError (write into those with `write_in_place`). make_dirs=False
     (an operator's -o path) creates no directory, as a shell redirect creates none.
+    private=True (reports: they hold the operator's data and run as root on servers) makes the
+    file 0600 and any directory it creates 0700, whatever the umask.
     """
 
     def __init__(
-        self, path: Path | str, *, overwrite: bool = True, unique: bool = False, make_dirs: bool = True
+        self, path: Path | str, *, overwrite: bool = True, unique: bool = False, make_dirs: bool = True,
+        private: bool = False,
     ) -> None:
         self.path = Path(path)
+        self._private = private
         self._overwrite = overwrite and not unique
         self._unique = unique
         self._make_dirs = make_dirs
@@ -185,7 +189,7 @@ class AtomicFile:
                 raise FileNotFoundError(errno.ENOENT, "No such directory", str(directory))
         else:
             try:
-                directory.mkdir(parents=True, exist_ok=True)
+                directory.mkdir(parents=True, exist_ok=True, mode=0o700 if self._private else 0o777)
             except FileExistsError:  # the "directory" is a file: say so, not "File exists"
                 raise NotADirectoryError(errno.ENOTDIR, "Not a directory", str(directory)) from None
         remove_stale_temps(directory)
@@ -197,7 +201,7 @@ class AtomicFile:
             raise _with_path(exc, self.path) from None
         try:
             with suppress(OSError, AttributeError):
-                os.fchmod(fd, 0o666 & ~_umask())  # what open() would give, not mkstemp's 0600
+                os.fchmod(fd, 0o600 if self._private else 0o666 & ~_umask())  # else what open() would give
             self._fh = os.fdopen(fd, "wb")
         except BaseException:
             os.close(fd)
@@ -339,9 +343,10 @@ def remove_stale_temps(directory: Path | str, older_than: float = STALE_TEMP_SEC
     return removed
 
 
-def write_atomic(path: Path | str, data: bytes, *, overwrite: bool = True, unique: bool = False) -> Path:
+def write_atomic(path: Path | str, data: bytes, *, overwrite: bool = True, unique: bool = False,
+                 private: bool = False) -> Path:
     """Write bytes atomically; returns the final path."""
-    writer = AtomicFile(path, overwrite=overwrite, unique=unique)
+    writer = AtomicFile(path, overwrite=overwrite, unique=unique, private=private)
     with writer as fh:
         fh.write(data)
     return writer.path
@@ -359,6 +364,7 @@ def save_export(
     *,
     overwrite: bool = False,
     unique: bool | None = None,
+    private: bool = False,
 ) -> Path:
     """Save an export in `directory` atomically and return the file's path.
 
@@ -376,10 +382,10 @@ def save_export(
         filename = name_with_extension(check_filename(name.strip() if isinstance(name, str) else name), extension)
     target = resolve_inside(directory, filename)
     unique = (not overwrite) if unique is None else unique
-    path = write_atomic(target, result.to_bytes(), overwrite=overwrite, unique=unique)
+    path = write_atomic(target, result.to_bytes(), overwrite=overwrite, unique=unique, private=private)
     if result.metadata is not None and result.format == "csv":
         try:
-            write_atomic(sidecar_path(path), (dumps(result.metadata) + "\n").encode("utf-8"))
+            write_atomic(sidecar_path(path), (dumps(result.metadata) + "\n").encode("utf-8"), private=private)
         except BaseException:
             with suppress(OSError):
                 path.unlink()

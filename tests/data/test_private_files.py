@@ -1,0 +1,80 @@
+"""What the product writes about the operator's data is not world-readable: the state database
+(and its -wal/-shm), reports and their metadata, the dashboard's log; folders it creates are 0700;
+the log is never appended through a symlink."""
+
+from __future__ import annotations
+
+import logging
+import os
+import stat
+from pathlib import Path
+
+import pytest
+
+from tui_analytics.cli.dashboard import PrivateLog
+from tui_analytics.data.engines import new_engine
+from tui_analytics.export import AnalyticsExportService, ExportOptions
+from tui_analytics.export.files import save_export
+
+
+def mode(path: Path) -> int:
+    return stat.S_IMODE(os.lstat(path).st_mode)
+
+
+@pytest.fixture(autouse=True)
+def open_umask():
+    old = os.umask(0o022)  # the usual umask: what made the files 0644
+    yield
+    os.umask(old)
+
+
+def test_a_new_sqlite_database_and_its_folder_are_private(tmp_path) -> None:
+    from sqlalchemy import text
+
+    path = tmp_path / "new" / "state.sqlite3"
+    engine = new_engine(f"sqlite:///{path}")
+    with engine.begin() as conn:
+        conn.execute(text("PRAGMA journal_mode=WAL"))
+        conn.execute(text("CREATE TABLE t (x INTEGER)"))
+        conn.execute(text("INSERT INTO t VALUES (1)"))
+    assert mode(path.parent) == 0o700 and mode(path) == 0o600
+    for side in ("-wal", "-shm"):
+        extra = path.with_name(path.name + side)
+        if extra.exists():
+            assert mode(extra) == 0o600, side
+    engine.dispose()
+
+
+def test_an_existing_database_keeps_its_mode(tmp_path) -> None:
+    path = tmp_path / "theirs.sqlite3"
+    path.touch(mode=0o640)
+    os.chmod(path, 0o640)
+    new_engine(f"sqlite:///{path}").dispose()
+    assert mode(path) == 0o640  # the operator's file, the operator's choice
+
+
+async def test_a_report_and_its_metadata_are_0600_in_a_0700_folder(settings, repository, tmp_path) -> None:
+    exports = AnalyticsExportService(repository, settings=settings)
+    result = await exports.export_top_items(3, ExportOptions(include_metadata=True))
+    folder = tmp_path / "reports"
+    path = save_export(result, folder, private=True)
+    assert mode(folder) == 0o700 and mode(path) == 0o600
+    assert mode(path.with_name(path.name + ".meta.json")) == 0o600
+    shared = save_export(result, tmp_path / "exports")  # an operator's export: the umask decides, as a shell would
+    assert mode(shared) == 0o644
+
+
+def test_the_log_is_private_and_never_written_through_a_symlink(tmp_path) -> None:
+    log = tmp_path / "dashboard.log"
+    handler = PrivateLog(log, maxBytes=1000, backupCount=1, encoding="utf-8")
+    handler.emit(logging.makeLogRecord({"msg": "hello"}))
+    handler.close()
+    assert mode(log) == 0o600 and "hello" in log.read_text()
+
+    target = tmp_path / "someone-elses-file"
+    target.write_text("theirs\n")
+    link = tmp_path / "linked.log"
+    link.symlink_to(target)
+    with pytest.raises(OSError):
+        PrivateLog(link, maxBytes=1000, backupCount=1, encoding="utf-8")
+    assert target.read_text() == "theirs\n"
