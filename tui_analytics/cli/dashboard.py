@@ -12,6 +12,7 @@ from pathlib import Path
 
 from tui_analytics.cli.web_child import end_with, may_schedule, web_parent
 from tui_analytics.config.settings import load_settings
+from tui_analytics.runtime.quiet_log import OneLineFormatter, RepeatFilter
 
 # The log rotates at this size, keeping this many old files (a dashboard left open for weeks).
 LOG_BYTES = 1_000_000
@@ -38,7 +39,8 @@ def _log_to_file(path: Path, verbose: bool) -> None:
     for handler in list(root.handlers):
         root.removeHandler(handler)
     handler = PrivateLog(path, maxBytes=LOG_BYTES, backupCount=LOG_BACKUPS, encoding="utf-8")
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RepeatFilter())
+    handler.setFormatter(OneLineFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbose else logging.INFO)
 

@@ -14,6 +14,7 @@ import time
 
 from tui_analytics.runtime.event_codec import details
 from tui_analytics.runtime.event_types import AlertFailed, Event, JobFailed, ReportFailed
+from tui_analytics.runtime.quiet_log import OneLineFormatter, RepeatFilter
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 HANDLER_NAME = "tui-analytics stderr"
@@ -55,7 +56,8 @@ def log_to_stderr(verbose: bool, *, events: bool = True) -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.set_name(HANDLER_NAME)
     handler.addFilter(_NotRestated(events))
-    formatter = logging.Formatter(FORMAT, datefmt="%Y-%m-%dT%H:%M:%SZ")
+    handler.addFilter(RepeatFilter())
+    formatter = OneLineFormatter(FORMAT, datefmt="%Y-%m-%dT%H:%M:%SZ")
     formatter.converter = time.gmtime
     handler.setFormatter(formatter)
     root.addHandler(handler)
