@@ -40,9 +40,8 @@ def test_the_log_rotates_and_keeps_a_few_old_files(tmp_path, restore_logging) ->
     _log_to_file(path, verbose=False)
     handler = logging.getLogger().handlers[0]
     assert isinstance(handler, RotatingFileHandler) and handler.baseFilename == str(path)
-    line = "x" * 999
-    for _ in range(LOG_BYTES * (LOG_BACKUPS + 2) // 1000):
-        logging.getLogger("tui_analytics.test").warning(line)
+    for n in range(LOG_BYTES * (LOG_BACKUPS + 2) // 1000):  # each line different: a repeat is held back
+        logging.getLogger("tui_analytics.test").warning(f"{n:08d} " + "x" * 990)
     files = sorted(p.name for p in path.parent.iterdir())
     assert files == ["dashboard.log"] + [f"dashboard.log.{n}" for n in range(1, LOG_BACKUPS + 1)]
     assert all(p.stat().st_size <= LOG_BYTES + 2000 for p in path.parent.iterdir())
