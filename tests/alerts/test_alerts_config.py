@@ -85,7 +85,7 @@ def test_two_webhooks_to_one_host_get_distinct_names(tmp_path):
         ('[[alerts]]\nurl = "https://x.example"\non = ["job-failed"]\ntimeout = "soon"\n', r"alerts\[1\]\.timeout must be a number"),
         ('[[alerts]]\nname = "ops"\nurl = "https://x.example"\non = ["job-failed"]\n'
          '[[alerts]]\nname = "ops"\nurl = "https://y.example"\non = ["job-late"]\n', r"alerts\[2\]\.name 'ops' .* names must differ"),
-        ('alert_grace = 0.5\n', "TUI_ANALYTICS_ALERT_GRACE must be at least 1"),
+        ('alert_grace = 0.5\n', r"alert_grace in .* must be at least 1"),
     ],
 )
 def test_a_mistake_is_one_line_naming_the_key(tmp_path, text, message):

@@ -75,3 +75,14 @@ def test_far_dates_in_a_range_or_filter_are_one_error_line(argv, capsys, monkeyp
     assert main(argv) == 1
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "is outside the years 1900-9998" in err[0] and "unexpected" not in err[0]
+
+
+def test_an_error_names_where_the_value_came_from(tmp_path) -> None:
+    path = tmp_path / "config.toml"
+    path.write_text('smtp_url = "smtp://mail.example.com:99999"\n')
+    with pytest.raises(ConfigError) as from_file:
+        load_settings(path, env={})
+    assert str(from_file.value).startswith("smtp_url in '/") and "TUI_ANALYTICS_SMTP_URL" not in str(from_file.value)
+    with pytest.raises(ConfigError) as from_env:
+        load_settings(path, env={"TUI_ANALYTICS_SMTP_URL": "smtp://mail.example.com:99999"})
+    assert str(from_env.value).startswith("TUI_ANALYTICS_SMTP_URL")

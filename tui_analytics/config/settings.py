@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import tzinfo
 from pathlib import Path
@@ -249,7 +249,7 @@ def _source_of(table: Mapping[str, object], path: Path | str) -> SourceMapping:
 
 
 def _from_file(
-    config_path: Path | str, values: dict[str, object], intervals: dict[str, float]
+    config_path: Path | str, values: dict[str, object], intervals: dict[str, float], origins: dict[str, str]
 ) -> tuple[Table, dict[str, str], SourceMapping]:
     """The file's table, [keys] and [source]; its settings go into `values`, its [jobs] into `intervals`."""
     table = read_toml(config_path, _TEXT_KEYS)  # its [keys] and [jobs] are tables (toml_file.py checks)
@@ -258,6 +258,7 @@ def _from_file(
     if unknown:
         raise ConfigError(f"unknown setting(s) in {config_path}: {', '.join(shorten(k) for k in sorted(unknown))}")
     values.update({k: v for k, v in table.items() if k in _KEYS})
+    origins.update({k: f"{k} in {shorten(str(config_path))}" for k in table if k in _KEYS})
     for job_id, seconds in cast(Table, table.get("jobs") or {}).items():
         if job_id not in DEFAULT_INTERVALS:
             raise ConfigError(f"unknown job {shorten(job_id)} in [jobs] of {config_path}")
@@ -265,32 +266,34 @@ def _from_file(
     return table, keys, _source_of(table, config_path)
 
 
-def _from_env(env: Mapping[str, str], values: dict[str, object], intervals: dict[str, float]) -> None:
+def _from_env(env: Mapping[str, str], values: dict[str, object], intervals: dict[str, float],
+              origins: dict[str, str]) -> None:
     """The environment's settings over the file's (an empty variable leaves the file's value)."""
     for key, var in _KEYS.items():
         if env.get(var, "") != "":
             values[key] = env[var]
+            origins[key] = var
     for job_id in DEFAULT_INTERVALS:
         var = ENV_PREFIX + "INTERVAL_" + job_id.upper().replace("-", "_")
         if env.get(var):
             intervals[job_id] = parse_number(var, env[var], minimum=MIN_INTERVAL, maximum=MAX_INTERVAL)
 
 
-def _smtp(values: Mapping[str, object]) -> SmtpSettings | None:
+def _smtp(values: Mapping[str, object], name: Callable[[str], str]) -> SmtpSettings | None:
     # Read whether or not a server is set: a bad value is an error either way.
-    smtp_timeout = parse_number("TUI_ANALYTICS_SMTP_TIMEOUT", values.get("smtp_timeout", 30), minimum=1, maximum=3600)
+    smtp_timeout = parse_number(name("smtp_timeout"), values.get("smtp_timeout", 30), minimum=1, maximum=3600)
     sender = str(values.get("smtp_from") or DEFAULT_SENDER)
     if sender != DEFAULT_SENDER:  # the default is valid (tests/data/test_config.py): no email package to check it
-        sender = check_sender("TUI_ANALYTICS_SMTP_FROM", sender)
+        sender = check_sender(name("smtp_from"), sender)
     if not values.get("smtp_url"):
         return None
     url = str(values["smtp_url"])
-    check_smtp_url("TUI_ANALYTICS_SMTP_URL", url, mask_url(url))
+    check_smtp_url(name("smtp_url"), url, mask_url(url))
     return SmtpSettings(url=url, sender=sender, timeout=smtp_timeout)
 
 
-def _url(values: Mapping[str, object], key: str) -> str | None:
-    return _check_url(_KEYS[key], str(values[key])) if values.get(key) else None
+def _url(values: Mapping[str, object], key: str, name: Callable[[str], str]) -> str | None:
+    return _check_url(name(key), str(values[key])) if values.get(key) else None
 
 
 def load_settings(
@@ -300,15 +303,19 @@ def load_settings(
     env = os.environ if env is None else env
     config_path = config_path or env.get(ENV_PREFIX + "CONFIG")
     values: dict[str, object] = {}
+    origins: dict[str, str] = {}  # where each value came from, as an error names it
     intervals = dict(DEFAULT_INTERVALS)
-    table, keys, source = _from_file(config_path, values, intervals) if config_path else ({}, {}, BUILTIN)
-    _from_env(env, values, intervals)
+    table, keys, source = _from_file(config_path, values, intervals, origins) if config_path else ({}, {}, BUILTIN)
+    _from_env(env, values, intervals, origins)
+
+    def name(key: str) -> str:
+        return origins.get(key, _KEYS[key])
 
     def directory(key: str) -> Path | None:
-        return check_dir(_KEYS[key], Path(str(values[key])).expanduser()) if values.get(key) else None
+        return check_dir(name(key), Path(str(values[key])).expanduser()) if values.get(key) else None
 
     data_dir = directory("data_dir") or _default_data_dir()
-    smtp = _smtp(values)
+    smtp = _smtp(values, name)
     if source.mapped and not values.get("database_url"):
         raise ConfigError(f"[source] in {shorten(str(config_path))} maps tables, but no database_url is set: "
                           "the mapping describes your database, not the demo one")
@@ -321,22 +328,22 @@ def load_settings(
         alerts = parse_alerts(table["alerts"], config_path, env=env)
     return Settings(
         data_dir=data_dir,
-        database_url=_url(values, "database_url"),
-        state_url=_url(values, "state_url"),
+        database_url=_url(values, "database_url", name),
+        state_url=_url(values, "state_url", name),
         export_dir=directory("export_dir"),
         report_dir=directory("report_dir"),
         log_dir=directory("log_dir"),
         timezone_name=timezone_name,
         smtp=smtp,
-        disable_auto_sync=parse_bool("DISABLE_AUTO_SYNC", values.get("disable_auto_sync", False)),
-        history_retention=int(parse_number("TUI_ANALYTICS_HISTORY_RETENTION", values.get("history_retention", 5000),
+        disable_auto_sync=parse_bool(name("disable_auto_sync"), values.get("disable_auto_sync", False)),
+        history_retention=int(parse_number(name("history_retention"), values.get("history_retention", 5000),
                                             minimum=10, maximum=MAX_RETENTION, whole=True)),
-        query_timeout=parse_number("TUI_ANALYTICS_QUERY_TIMEOUT", values.get("query_timeout", 60),
+        query_timeout=parse_number(name("query_timeout"), values.get("query_timeout", 60),
                                     minimum=1, maximum=MAX_QUERY_TIMEOUT),
         job_intervals=intervals,
         alerts=alerts,
-        alert_grace=parse_grace("TUI_ANALYTICS_ALERT_GRACE", values.get("alert_grace", 3)),
-        report_retry_hours=parse_number("TUI_ANALYTICS_REPORT_RETRY_HOURS", values.get("report_retry_hours", 24),
+        alert_grace=parse_grace(name("alert_grace"), values.get("alert_grace", 3)),
+        report_retry_hours=parse_number(name("report_retry_hours"), values.get("report_retry_hours", 24),
                                         minimum=0, maximum=MAX_RETRY_HOURS),
         source=source,
         keys=keys,
