@@ -145,8 +145,10 @@ def test_buses_lists_each_bus_the_services_publish_on_once(settings: Settings) -
 
     assert Services(settings).buses() == [default_bus()]  # the services' and the scheduler's are one
     own = EventBus()
-    buses = Services(settings, bus=own).buses()
-    assert len(buses) == 2 and buses[0] is own and buses[1] is default_bus()
+    assert Services(settings, bus=own).buses() == [own]  # the loop's scheduler says its state on its creator's
+    other = EventBus()
+    passed = Services(settings, bus=own, processor=Services(settings, bus=other).processor).buses()
+    assert len(passed) == 2 and passed[0] is other and passed[1] is own
 
 
 def test_alerts_are_built_without_io_and_listen_wherever_a_service_publishes(tmp_path: Path) -> None:
