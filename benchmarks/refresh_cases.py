@@ -12,7 +12,8 @@ from benchmarks.repository_cases import bare_queries, run_bare
 from tui_analytics.config.settings import Settings
 from tui_analytics.data.source.repository import AdminAnalyticsOptimizedRepository
 from tui_analytics.processor import JOBS, AnalyticsBackgroundProcessor
-from tui_analytics.runtime.clock import FrozenClock
+from tui_analytics.runtime.clock import SYSTEM_CLOCK, FrozenClock
+from tui_analytics.runtime.events import EventBus
 
 # What the six jobs fetch from the source (processor/jobs.py DATASETS, plus the ping).
 JOB_QUERIES = ("user_growth", "activity_trends", "activity_trends_30", "summary", "top_items", "recent_activity", "ping")
@@ -24,7 +25,8 @@ def make_processor(url: str, data_dir: Path) -> AnalyticsBackgroundProcessor:
     settings = Settings.for_dir(data_dir, database_url=url, timezone_name="UTC")
     repository = AdminAnalyticsOptimizedRepository(url, clock=FrozenClock(END))
     return AnalyticsBackgroundProcessor(
-        settings, repository=repository, autostart=False, warm_on_start=False, probe_loop_lag=False
+        settings, bus=EventBus(), clock=SYSTEM_CLOCK, repository=repository, autostart=False, warm_on_start=False,
+        probe_loop_lag=False,
     )
 
 

@@ -2,8 +2,9 @@
 
 Both singletons come from one composition root (`wiring.Services`), so a report's
 performance section reads the same processor a script triggers jobs on. Each
-service reads the configuration when it is created: stop one, change the
-environment, get it again, and the new values apply.
+service reads the configuration when it is created (config/defaults.py: the
+configuration as it is now, the process-wide bus, the system clock): stop one,
+change the environment, get it again, and the new values apply.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from __future__ import annotations
 import threading
 from typing import TYPE_CHECKING
 
-from tui_analytics.config.settings import load_settings
+from tui_analytics.config.defaults import defaults
 from tui_analytics.wiring import Services
 
 if TYPE_CHECKING:
@@ -29,7 +30,9 @@ def _services_for(name: str) -> Services:
     if _root is None or _root.built(name) is None:
         alive = {other: _root.built(other) for other in ("processor", "reports")} if _root else {}
         alive.pop(name, None)
-        _root = Services(load_settings(), **{key: value for key, value in alive.items() if value is not None})
+        given = defaults()
+        _root = Services(given.settings, bus=given.bus, clock=given.clock,
+                         **{key: value for key, value in alive.items() if value is not None})
     return _root
 
 

@@ -9,6 +9,7 @@ from tests.alerts.conftest import target
 from tests.support.processor_fakes import FakeRepository
 from tui_analytics.alerts import AlertService
 from tui_analytics.runtime.event_types import JobFailed
+from tui_analytics.runtime.events import EventBus
 
 
 async def run(root, job_id: str = "top-items"):
@@ -177,7 +178,7 @@ def test_events_are_only_queued_on_the_publishers_thread(settings, frozen_clock,
     import threading
 
     service = AlertService(settings.__class__.for_dir(settings.data_dir, alerts=(target("ops", hook.url()),)),
-                           clock=frozen_clock, wait=lambda s: False)
+                           clock=frozen_clock, wait=lambda s: False, bus=EventBus())
     seen: list[str] = []
     original = service.handle
 
@@ -202,7 +203,7 @@ def test_the_service_hears_typed_events_and_leaves_another_process_its_own(setti
     service.watch(bus)
     heard: list[Event] = []
     bus.subscribe(heard.append)
-    # Relayed from the process that ran it (wiring/channel.py): that process alerts, not this one.
+    # Relayed from the process that ran it (channel/service.py): that process alerts, not this one.
     bus.publish(JobFailed("top-items", "scheduled", duration_ms=5.0, error="boom", at=frozen_clock.now(), remote="db1:1"))
     assert service.drain(10)
     assert hook.bodies() == [] and service.store.open_incidents() == []

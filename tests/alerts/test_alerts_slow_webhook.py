@@ -10,6 +10,7 @@ from datetime import datetime, timezone
 from tui_analytics.alerts.models import Alert
 from tui_analytics.alerts.senders import deliver
 from tui_analytics.config.alert_targets import AlertTarget
+from tui_analytics.runtime.events import EventBus
 
 HANG_GUARD = 60.0  # the attempt must end long before this; without the bound it never does
 
@@ -82,7 +83,7 @@ def test_quitting_gives_queued_alerts_a_short_grace_then_records_them_not_delive
     trickle = Trickle()
     url = f"http://127.0.0.1:{trickle.port}/hook"
     service = AlertService(settings.__class__.for_dir(settings.data_dir, alerts=(target("slow", url, timeout=120),)),
-                           clock=frozen_clock, wait=lambda s: False)
+                           clock=frozen_clock, wait=lambda s: False, bus=EventBus())
     try:
         slow = service.targets[0]
         for job in ("top-items", "user-growth", "recent-activity"):  # one in flight, two waiting behind it

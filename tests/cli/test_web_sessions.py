@@ -342,7 +342,7 @@ def test_the_header_does_not_name_a_scheduling_process_that_has_ended() -> None:
         holder = {"pid": pid, "host": here, "program": "serve", "since": "2026-01-01T00:00:00+00:00"}
         root = SimpleNamespace(processor=SimpleNamespace(read_only=True), channel=SimpleNamespace(status={"holder": holder}),
                                built=lambda name: object())
-        return DashboardServices(root).attached_label("another process")  # type: ignore[arg-type]
+        return DashboardServices(root).attached_label("another process")
 
     assert label(os.getpid()) == f"attached to serve on {here} (pid {os.getpid()})"
     assert label(int(ended.stdout)) == "attached to another process"

@@ -20,7 +20,8 @@ PACKAGE = Path(__file__).resolve().parents[2] / "tui_analytics"
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("faces", ("tui_analytics.ui", "tui_analytics.cli", "tui_analytics.api", "tui_analytics.__main__")),
     ("composition", ("tui_analytics.wiring",)),
-    ("services", ("tui_analytics.processor", "tui_analytics.export", "tui_analytics.reports", "tui_analytics.alerts")),
+    ("services", ("tui_analytics.processor", "tui_analytics.export", "tui_analytics.reports", "tui_analytics.alerts",
+                  "tui_analytics.channel")),
     ("data", ("tui_analytics.data",)),
     ("config", ("tui_analytics.config",)),
     ("runtime", ("tui_analytics.runtime",)),
@@ -117,6 +118,8 @@ def test_every_import_follows_the_layers() -> None:
         ("processor/extra.py", "from ..reports import DATASETS\n", "service tui_analytics.processor imports service"),
         ("processor/extra.py", "from ..alerts import AlertService\n", "service tui_analytics.processor imports service"),
         ("alerts/extra.py", "from ..processor import JOBS\n", "service tui_analytics.alerts imports service"),
+        ("channel/extra.py", "from ..processor.cache import CacheEntry\n", "service tui_analytics.channel imports service"),
+        ("channel/extra.py", "from ..wiring import Services\n", "services imports composition"),
         ("export/extra.py", "def f():\n    from ..ui import build_app\n", "services imports faces"),
         ("reports/extra.py", "from rich.text import Text\n", "services module imports rich.text"),
         ("ui/extra.py", "from ..cli import main\n", "face tui_analytics.ui imports face tui_analytics.cli"),

@@ -68,6 +68,22 @@ async def test_failure_is_recorded_and_a_later_success_clears_it(make_processor,
     assert (status.status, status.error, status.runs, status.failed_runs) == ("completed", None, 2, 1)
 
 
+async def test_a_finished_or_failed_run_brings_the_jobs_new_status(make_processor, fake_repo) -> None:
+    processor = make_processor(fake_repo)
+    events = Recorder(processor.bus)
+    await processor.trigger_job("top-items")
+    fake_repo.fail["user_growth"] = DatabaseError("query failed on sqlite:///x: database is locked")
+    await processor.trigger_job("user-growth")
+    ended = [e for e in events.events if isinstance(e, JobFinished | JobFailed)]
+    assert [(type(e), e.job_id) for e in ended] == [(JobFinished, "top-items"), (JobFailed, "user-growth")]
+    # The status as the book has it once the run is recorded: what the Jobs pane shows for the row.
+    assert [e.status for e in ended] == [processor.get_job_status("top-items"), processor.get_job_status("user-growth")]
+    first, second = ended[0].status, ended[1].status
+    assert first is not None and second is not None
+    assert (first.status, first.runs) == ("completed", 1)
+    assert (second.status, second.error) == ("failed", "query failed on sqlite:///x: database is locked")
+
+
 async def test_manual_trigger_of_a_running_job_is_skipped_and_recorded(make_processor, fake_repo) -> None:
     processor = make_processor(fake_repo)
     events = Recorder(processor.bus)

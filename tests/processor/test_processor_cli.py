@@ -88,6 +88,40 @@ def test_cache_clear_asks_the_process_that_schedules(cli_env, capsys, monkeypatc
     assert [(c.op, c.status) for c in _commands(cli_env)] == [("clear", "pending")]
 
 
+def test_cache_clear_says_what_the_scheduling_process_removed(cli_env, capsys) -> None:
+    import threading
+    import time
+
+    from tui_analytics.config.settings import Settings
+    from tui_analytics.data.state import channel_tables as channel
+    from tui_analytics.data.state.database import open_state
+    from tui_analytics.runtime.clock import SYSTEM_CLOCK
+
+    engine = open_state(Settings.for_dir(cli_env))
+    lock = scheduler_lock(f"sqlite:///{cli_env / 'state.sqlite3'}")
+    assert lock.try_acquire()  # as a running dashboard holds it
+
+    def answer() -> None:  # what that dashboard's channel does with the command (channel/service.py)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            claimed = channel.claim_commands(engine, "dashboard (pid 1)", SYSTEM_CLOCK.now())
+            if claimed:
+                channel.finish_command(engine, claimed[0].id, True, {"removed": 2}, SYSTEM_CLOCK.now())
+                return
+            time.sleep(0.02)
+
+    dashboard = threading.Thread(target=answer)
+    dashboard.start()
+    try:
+        assert main(["cache", "clear", "--json"]) == 0
+    finally:
+        dashboard.join()
+        lock.release()
+    reply = json.loads(capsys.readouterr().out)
+    assert (reply["requested"], reply["applied"], reply["removed"]) == (True, True, 2)
+    assert reply["message"].endswith("removed 2 cache entries")
+
+
 def test_cache_invalidate_with_a_pattern_that_matches_nothing(cli_env, capsys) -> None:
     assert main(["cache", "invalidate", "user_growth*"]) == 1
     out = capsys.readouterr()

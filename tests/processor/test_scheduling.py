@@ -8,12 +8,12 @@ import pytest
 
 from tui_analytics.runtime import scheduling
 from tui_analytics.runtime.event_types import SchedulerStateChanged
-from tui_analytics.runtime.events import default_bus
+from tui_analytics.runtime.events import EventBus
 
 
 async def test_one_scheduler_per_loop_with_explicit_job_options() -> None:
-    first = scheduling.get_scheduler()
-    assert scheduling.get_scheduler() is first
+    first = scheduling.get_scheduler(EventBus())
+    assert scheduling.get_scheduler(EventBus()) is first
     assert scheduling.current_scheduler() is first
     assert first.running and scheduling.state() == "running"
 
@@ -31,7 +31,7 @@ def test_each_loop_gets_its_own_and_it_is_shut_down_when_asyncio_run_ends() -> N
     seen = []
 
     async def grab() -> None:
-        seen.append(scheduling.get_scheduler())
+        seen.append(scheduling.get_scheduler(EventBus()))
 
     asyncio.run(grab())
     asyncio.run(grab())
@@ -42,7 +42,7 @@ def test_each_loop_gets_its_own_and_it_is_shut_down_when_asyncio_run_ends() -> N
 
 def test_no_scheduler_without_a_running_loop() -> None:
     with pytest.raises(RuntimeError, match="running asyncio event loop"):
-        scheduling.get_scheduler()
+        scheduling.get_scheduler(EventBus())
     assert scheduling.current_scheduler() is None
     assert scheduling.state() == "stopped"
     assert scheduling.pause() == "stopped"
@@ -50,11 +50,13 @@ def test_no_scheduler_without_a_running_loop() -> None:
 
 async def test_pause_resume_publish_state_and_hold_back_runs() -> None:
     states: list[str] = []
-    unsubscribe = default_bus().subscribe(
+    bus = EventBus()  # the bus of whoever creates the loop's scheduler: its changes of state go there
+    unsubscribe = bus.subscribe(
         lambda e: states.append(e.state) if isinstance(e, SchedulerStateChanged) and e.source == "scheduler" else None
     )
     try:
-        scheduler = scheduling.get_scheduler()
+        scheduler = scheduling.get_scheduler(bus)
+        assert scheduling.get_scheduler(EventBus()) is scheduler  # a later caller's bus does not replace it
         ran = asyncio.Event()
 
         async def job() -> None:
@@ -76,9 +78,9 @@ async def test_pause_resume_publish_state_and_hold_back_runs() -> None:
 
 
 async def test_shutdown_on_the_loop_takes_effect_immediately() -> None:
-    scheduler = scheduling.get_scheduler()
+    scheduler = scheduling.get_scheduler(EventBus())
     scheduling.shutdown_scheduler()
     # AsyncIOScheduler.shutdown() alone only queues the work for a later loop turn.
     assert not scheduler.running
-    assert scheduling.get_scheduler() is not scheduler  # a fresh one on demand
+    assert scheduling.get_scheduler(EventBus()) is not scheduler  # a fresh one on demand
     scheduling.shutdown_scheduler()

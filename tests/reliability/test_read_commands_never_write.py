@@ -22,6 +22,8 @@ from tui_analytics.data.schema import job_runs, report_runs
 from tui_analytics.data.timestamps import to_db
 from tui_analytics.processor import AnalyticsBackgroundProcessor
 from tui_analytics.reports import AnalyticsScheduledReportsService
+from tui_analytics.runtime.clock import SYSTEM_CLOCK
+from tui_analytics.runtime.events import EventBus
 
 READ_COMMANDS = [
     ["report", "list"],
@@ -38,7 +40,7 @@ def state(settings, monkeypatch, frozen_clock):
     """A used state database (defaults seeded) with one report and one job run left 'running'
     by a process that died two hours ago; then this process 'ends'."""
     monkeypatch.setenv("TUI_ANALYTICS_DATA_DIR", str(settings.data_dir))
-    service = AnalyticsScheduledReportsService(settings, auto_start=False).open()
+    service = AnalyticsScheduledReportsService(settings, auto_start=False, bus=EventBus(), clock=SYSTEM_CLOCK).open()
     started = to_db(frozen_clock.now() - timedelta(hours=2))
     with service.engine.begin() as conn:
         conn.execute(insert(report_runs).values(template_id="daily-activity-summary", template_name="Daily",
@@ -83,8 +85,8 @@ def test_read_commands_leave_the_state_database_unchanged(state, capsys):
 
 
 def test_the_process_that_schedules_marks_the_dead_runs(state, settings):
-    AnalyticsScheduledReportsService(settings, auto_start=False).open().claim_scheduler()
-    processor = AnalyticsBackgroundProcessor(settings, autostart=False, probe_loop_lag=False).open()
+    AnalyticsScheduledReportsService(settings, auto_start=False, bus=EventBus(), clock=SYSTEM_CLOCK).open().claim_scheduler()
+    processor = AnalyticsBackgroundProcessor(settings, autostart=False, probe_loop_lag=False, bus=EventBus(), clock=SYSTEM_CLOCK).open()
     assert statuses(state) == (["interrupted"], ["running"])  # the processor has not claimed yet
     processor.claim_scheduler()
     assert statuses(state) == (["interrupted"], ["interrupted"])

@@ -20,6 +20,8 @@ from tui_analytics.data.schema import job_runs, report_runs
 from tui_analytics.export import AnalyticsExportService
 from tui_analytics.processor import AnalyticsBackgroundProcessor
 from tui_analytics.reports import AnalyticsScheduledReportsService
+from tui_analytics.runtime.clock import SYSTEM_CLOCK
+from tui_analytics.runtime.events import EventBus
 
 pytestmark = pytest.mark.slow  # worker subprocesses killed mid-write, then restarted
 
@@ -77,7 +79,7 @@ def test_kill_during_report_generation(settings, worker_factory, mode) -> None:
     if mode == "report-write":
         assert temp_litter(report_dir)
     worker.kill9()
-    service = AnalyticsScheduledReportsService(settings, auto_start=False).open()  # restart
+    service = AnalyticsScheduledReportsService(settings, auto_start=False, bus=EventBus(), clock=SYSTEM_CLOCK).open()  # restart
     assert service.claim_scheduler()  # the process that schedules recovers what the dead one left
     history = service.get_scheduled_reports()
     assert [(h.template_id, h.status) for h in history] == [("daily-activity-summary", "interrupted")]
@@ -93,7 +95,7 @@ def test_kill_during_a_job_run_is_recorded_as_interrupted(settings, worker_facto
     worker = worker_factory("job", str(settings.data_dir))
     worker.wait_for("READY")
     worker.kill9()
-    processor = AnalyticsBackgroundProcessor(settings, autostart=False, probe_loop_lag=False).open()
+    processor = AnalyticsBackgroundProcessor(settings, autostart=False, probe_loop_lag=False, bus=EventBus(), clock=SYSTEM_CLOCK).open()
     assert processor.claim_scheduler()  # the process that schedules recovers what the dead one left
     runs = processor.history.recent("user-growth")
     assert [(r.status, r.trigger) for r in runs] == [("interrupted", "manual")]
@@ -112,7 +114,7 @@ def test_kill_during_template_edits_loses_no_acknowledged_edit(settings, worker_
     state_db = settings.data_dir / "state.sqlite3"
     with sqlite3.connect(state_db) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
-    service = AnalyticsScheduledReportsService(settings, auto_start=False).open()
+    service = AnalyticsScheduledReportsService(settings, auto_start=False, bus=EventBus(), clock=SYSTEM_CLOCK).open()
     template = service.get_report_template(template_id)
     n = int(re.fullmatch(r"edit-(\d+)", template.description).group(1))  # type: ignore[union-attr]
     assert n >= acknowledged  # nothing acknowledged was lost (n may be one ahead: committed, not yet printed)

@@ -25,7 +25,7 @@ from tui_analytics.data.state import locking
 from tui_analytics.processor import AnalyticsBackgroundProcessor
 from tui_analytics.reports import AnalyticsScheduledReportsService
 from tui_analytics.runtime import scheduling
-from tui_analytics.runtime.clock import FrozenClock
+from tui_analytics.runtime.clock import SYSTEM_CLOCK, FrozenClock
 from tui_analytics.runtime.event_types import SchedulerStateChanged
 from tui_analytics.runtime.events import EventBus
 
@@ -102,13 +102,13 @@ async def test_a_cli_style_service_never_marks_a_live_generation_interrupted(set
     worker = Worker("report-build", str(settings.data_dir))
     try:
         worker.wait_for("READY")  # another process is generating: its run is 'running'
-        AnalyticsScheduledReportsService(settings, auto_start=False).open()  # `tui-analytics report list` starting up
-        AnalyticsBackgroundProcessor(settings, autostart=False, probe_loop_lag=False).open()
-        service = AnalyticsScheduledReportsService(settings, auto_start=False).open()
+        AnalyticsScheduledReportsService(settings, auto_start=False, bus=EventBus(), clock=SYSTEM_CLOCK).open()  # `tui-analytics report list` starting up
+        AnalyticsBackgroundProcessor(settings, autostart=False, probe_loop_lag=False, bus=EventBus(), clock=SYSTEM_CLOCK).open()
+        service = AnalyticsScheduledReportsService(settings, auto_start=False, bus=EventBus(), clock=SYSTEM_CLOCK).open()
         assert [h.status for h in service.get_scheduled_reports()] == ["running"]
         worker.kill9()
         dispose_all()  # this process ends too; the next start is alone
-        service = AnalyticsScheduledReportsService(settings, auto_start=False).open()
+        service = AnalyticsScheduledReportsService(settings, auto_start=False, bus=EventBus(), clock=SYSTEM_CLOCK).open()
         assert [h.status for h in service.get_scheduled_reports()] == ["running"]  # a reader never writes
         assert service.claim_scheduler()  # the next process that schedules
         assert [h.status for h in service.get_scheduled_reports()] == ["interrupted"]
@@ -119,7 +119,7 @@ async def test_a_cli_style_service_never_marks_a_live_generation_interrupted(set
 def _seed_templates_days_ago(settings, days: int = 3) -> None:
     """Default templates created `days` ago, only the daily one active: exactly one report is due now."""
     clock = FrozenClock(datetime.now(timezone.utc) - timedelta(days=days))
-    service = AnalyticsScheduledReportsService(settings, clock=clock, auto_start=False)
+    service = AnalyticsScheduledReportsService(settings, clock=clock, auto_start=False, bus=EventBus())
     for template_id in ("weekly-user-growth", "monthly-comprehensive", "quarterly-performance"):
         service.update_report_template(template_id, is_active=False)
     dispose_all()
@@ -162,7 +162,7 @@ def test_two_processes_make_each_scheduled_report_once_and_the_second_names_the_
         done_a = json.loads(first.wait_for("DONE").split(" ", 1)[1])
         assert done_b["fired"] == 0 and done_b["readOnly"]  # nothing scheduled in the read-only process
         assert done_a["fired"] > 10
-    service = AnalyticsScheduledReportsService(settings, auto_start=False)
+    service = AnalyticsScheduledReportsService(settings, auto_start=False, bus=EventBus(), clock=SYSTEM_CLOCK)
     history = [(h.template_id, h.trigger, h.status) for h in service.get_scheduled_reports()]
     assert sorted(history) == [("daily-activity-summary", "catch-up", "completed"),
                                ("weekly-user-growth", "manual", "completed")]
@@ -178,7 +178,7 @@ def test_the_second_process_takes_over_when_the_first_exits(settings) -> None:
         (settings.data_dir / "second.stop").touch()
         done_b = json.loads(second.wait_for("DONE").split(" ", 1)[1])
         assert not done_b["readOnly"] and done_b["state"] == "running" and done_b["fired"] > 0
-    engine = AnalyticsBackgroundProcessor(settings, autostart=False, probe_loop_lag=False).state_engine
+    engine = AnalyticsBackgroundProcessor(settings, autostart=False, probe_loop_lag=False, bus=EventBus(), clock=SYSTEM_CLOCK).state_engine
     with engine.connect() as conn:
         scheduled = conn.execute(select(func.count()).select_from(job_runs).where(job_runs.c.trigger == "scheduled")).scalar()
         running = conn.execute(select(func.count()).select_from(report_runs).where(report_runs.c.status == "running")).scalar()

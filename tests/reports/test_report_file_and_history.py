@@ -11,6 +11,8 @@ import pytest
 from tui_analytics.data.engines import dispose_all
 from tui_analytics.reports import AnalyticsScheduledReportsService
 from tui_analytics.reports import run as runner_module
+from tui_analytics.runtime.clock import SYSTEM_CLOCK
+from tui_analytics.runtime.events import EventBus
 
 
 class Killed(BaseException):
@@ -18,7 +20,7 @@ class Killed(BaseException):
 
 
 def service(settings) -> AnalyticsScheduledReportsService:
-    return AnalyticsScheduledReportsService(settings, auto_start=False).open()
+    return AnalyticsScheduledReportsService(settings, auto_start=False, bus=EventBus(), clock=SYSTEM_CLOCK).open()
 
 
 def history(settings) -> list:
@@ -80,7 +82,7 @@ async def test_a_failed_save_keeps_no_name(settings, monkeypatch):
 
 
 async def test_a_name_taken_meanwhile_is_never_replaced(settings, monkeypatch, frozen_clock):
-    reports = AnalyticsScheduledReportsService(settings, auto_start=False, clock=frozen_clock).open()
+    reports = AnalyticsScheduledReportsService(settings, auto_start=False, clock=frozen_clock, bus=EventBus()).open()
     first = await reports.generate_report("daily-activity-summary")
     second = await reports.generate_report("daily-activity-summary")  # same second: same name
     assert first.filename != second.filename and Path(first.path).exists() and Path(second.path).exists()

@@ -13,6 +13,7 @@ from tui_analytics.runtime.event_types import (
     EVENT_TYPES,
     KINDS,
     CacheChanged,
+    JobFailed,
     JobFinished,
     ReportFinished,
     SchedulerStateChanged,
@@ -73,3 +74,14 @@ def test_rows_keep_their_format() -> None:
 ])
 def test_a_row_that_does_not_fit_is_no_event(kind: str, detail: str) -> None:
     assert decode(kind, "top-items", detail, at=AT) is None
+
+
+@pytest.mark.parametrize("cls", [JobFinished, JobFailed], ids=lambda cls: cls.__name__)
+def test_a_finished_runs_status_stays_in_its_process(cls: type) -> None:
+    """The new JobStatus a finished run carries is for this process's panes: not stored, read back as None."""
+    event = SAMPLES[cls]
+    assert isinstance(event, (JobFinished, JobFailed)) and event.status is not None
+    kind, subject, detail = encode(event)
+    assert "status" not in json.loads(detail)
+    decoded = decode(kind, subject, detail, at=AT)
+    assert isinstance(decoded, (JobFinished, JobFailed)) and decoded.status is None

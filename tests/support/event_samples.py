@@ -20,13 +20,20 @@ from tui_analytics.runtime.event_types import (
     SchedulerStateChanged,
     TemplatesChanged,
 )
+from tui_analytics.runtime.job_status import JobStatus
 
 AT = datetime(2026, 12, 5, 6, 53, 8, tzinfo=timezone.utc)
+EARLIER = datetime(2026, 12, 5, 6, 38, 8, tzinfo=timezone.utc)
+LATER = datetime(2026, 12, 5, 7, 8, 8, tzinfo=timezone.utc)
 
 SAMPLES: dict[type, Event] = {
     JobStarted: JobStarted("top-items", "scheduled", at=AT),
-    JobFinished: JobFinished("top-items", "scheduled", duration_ms=9.4, error=None, at=AT),
-    JobFailed: JobFailed("user-growth", "manual", duration_ms=1500.0, error="source database is down", at=AT),
+    JobFinished: JobFinished("top-items", "scheduled", duration_ms=9.4, error=None, at=AT, status=JobStatus(
+        "top-items", "Top items", "completed", AT, LATER, 9.4, interval_s=900.0, runs=3, average_duration_ms=10.1,
+        recent_durations_ms=(11.0, 9.9, 9.4))),
+    JobFailed: JobFailed("user-growth", "manual", duration_ms=1500.0, error="source database is down", at=AT,
+                         status=JobStatus("user-growth", "User growth", "failed", AT, None, 1500.0,
+                                          "source database is down", 600.0, runs=2, failed_runs=1, last_skipped=EARLIER)),
     JobSkipped: JobSkipped("recent-activity", "scheduled", reason="skipped: recent-activity is still running", at=AT),
     JobSettingsChanged: JobSettingsChanged("top-items", paused=True, interval_s=120.0, at=AT),
     CacheChanged: CacheChanged("set", keys=("top-items:10", "top-items:summary"), size=7, at=AT),

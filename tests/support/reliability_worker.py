@@ -32,6 +32,8 @@ from sqlalchemy import text
 
 from tui_analytics.config.settings import Settings
 from tui_analytics.data.source.repository import AdminAnalyticsOptimizedRepository
+from tui_analytics.runtime.clock import SYSTEM_CLOCK
+from tui_analytics.runtime.events import EventBus
 
 RUNAWAY = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"
 
@@ -95,7 +97,7 @@ def mode_export_dir(data_dir: str) -> None:
 def _report_service(data_dir: str) -> Any:
     from tui_analytics.reports import AnalyticsScheduledReportsService
 
-    return AnalyticsScheduledReportsService(settings_for(data_dir), auto_start=False).open()
+    return AnalyticsScheduledReportsService(settings_for(data_dir), auto_start=False, bus=EventBus(), clock=SYSTEM_CLOCK).open()
 
 
 def mode_report_build(data_dir: str) -> None:
@@ -136,7 +138,7 @@ def mode_job(data_dir: str) -> None:
 
     settings = settings_for(data_dir)
     processor = AnalyticsBackgroundProcessor(settings, repository=Stuck(settings.source_url), autostart=False,
-                                             probe_loop_lag=False)
+                                             probe_loop_lag=False, bus=EventBus(), clock=SYSTEM_CLOCK)
     asyncio.run(processor.trigger_job("user-growth"))
 
 

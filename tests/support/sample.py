@@ -111,12 +111,20 @@ def seed_job_history(state_engine: Any, settings: Settings, *, runs: int = 12,
             ))
 
 
+def concrete(services: DashboardServices) -> Services:
+    """The composition root behind a dashboard's services, as the tests built it (the dashboard sees
+    it through its protocols; a test reaches the concrete services to set up or check them)."""
+    root = services.root
+    assert isinstance(root, Services)
+    return root
+
+
 def fill_cache(services: DashboardServices, repository: SourceRepository, *, stale: dict[str, str] | None = None) -> None:
     """Put every dataset the jobs cache into the processor's cache, as a run at SAMPLE_NOW would;
     keys of `stale` jobs are then marked failed with that error."""
     from tui_analytics.processor.jobs import DATASETS
 
-    processor = services.root.processor  # the concrete processor: its cache and figures are written in directly
+    processor = concrete(services).processor  # the concrete processor: its cache and figures are written in directly
     for key, fetch in DATASETS.items():
         processor.cache.set(key, fetch(repository), ttl=processor.ttl_for(key.split(":")[0]))
     for job_id, error in (stale or {}).items():
@@ -193,7 +201,7 @@ def record_notifications(app: DashboardApp) -> DashboardApp:
 
 def app_for(services: DashboardServices, *, start_scheduler: bool = False) -> DashboardApp:
     """The dashboard over given services, cursor blink off."""
-    app = build_app(services.settings, services=services.root, start_scheduler=start_scheduler)
+    app = build_app(services.settings, services=concrete(services), start_scheduler=start_scheduler)
     app.services.shown_database = services.shown_database
     app.services.shown_export_dir = services.shown_export_dir
     app.services.shown_data_dir = services.shown_data_dir

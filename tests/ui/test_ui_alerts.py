@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import pytest
 
-from tests.support.sample import app_for, sample_services
+from tests.support.sample import app_for, concrete, sample_services
 from tests.support.ui import notes, settle, until
 from tests.support.webhook import Hook
 from tui_analytics.config.alert_targets import AlertTarget
@@ -27,7 +27,8 @@ def metric(app, name: str) -> str:
 
 
 async def fail_top_items(services) -> None:
-    alerts = services.root.alerts
+    alerts = concrete(services).alerts
+    assert alerts is not None
     event = JobFailed("top-items", "scheduled", duration_ms=5.0, error="boom", at=services.clock.now())
     await asyncio.to_thread(alerts.handle, event)
     assert await asyncio.to_thread(alerts.drain, 10)

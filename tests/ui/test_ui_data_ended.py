@@ -11,7 +11,7 @@ import pytest
 from textual.widgets import Input, Select, Static
 
 from tests.support import foreign
-from tests.support.sample import SAMPLE_NOW, app_for, fill_cache, sample_services
+from tests.support.sample import SAMPLE_NOW, app_for, concrete, fill_cache, sample_services
 from tests.support.ui import settle, static_text
 from tui_analytics.config.source_mapping import parse_source
 from tui_analytics.runtime.clock import FrozenClock
@@ -35,7 +35,7 @@ def test_the_header_names_a_mapped_source(settings) -> None:
 @pytest.mark.slow
 async def test_data_that_ended_a_year_ago(settings) -> None:
     services = sample_services(settings, shown_paths=False)
-    clock, repository = services.clock, services.root.repository
+    clock, repository = services.clock, concrete(services).repository
     assert isinstance(clock, FrozenClock) and repository is not None  # the sample's frozen clock and opened source
     clock.set(SAMPLE_NOW + timedelta(days=365))  # the sample's newest activity is a year old now
     fill_cache(services, repository)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.sample import FAILED_TOP_ITEMS, app_for, sample_app, sample_services
+from tests.support.sample import FAILED_TOP_ITEMS, app_for, concrete, sample_app, sample_services
 from tests.support.ui import settle
 from tui_analytics.ui.screen import MainScreen
 from tui_analytics.ui.screens.detail import DetailScreen
@@ -50,13 +50,13 @@ async def test_t_on_the_analytics_tab_shows_the_jobs_pane_and_runs_its_selected_
     app = app_for(services)
     async with app.run_test(size=NARROW) as pilot:
         await settle(pilot)
-        before = services.root.processor.get_job_status("user-growth").runs
+        before = concrete(services).processor.get_job_status("user-growth").runs
         await pilot.press("3")  # Analytics: t is not in its footer
         await pilot.pause()
         await pilot.press("t")
         await settle(pilot)
         assert isinstance(app.screen, MainScreen) and app.screen.active_pane == "jobs"
-        assert services.root.processor.get_job_status("user-growth").runs == before + 1
+        assert concrete(services).processor.get_job_status("user-growth").runs == before + 1
 
 
 async def test_enter_on_the_metrics_tab_opens_the_selected_template(services) -> None:

@@ -10,7 +10,7 @@ from textual.command import CommandList, CommandPalette
 from textual.pilot import Pilot
 from textual.widgets import Checkbox, DataTable, Input, ProgressBar
 
-from tests.support.sample import app_for
+from tests.support.sample import app_for, concrete
 from tests.support.ui import cell, notes, settle, static_text, until
 from tui_analytics.processor import jobsettings
 from tui_analytics.ui.dashboard_services import DashboardServices
@@ -26,7 +26,7 @@ NARROW = (80, 24)
 
 
 def stored(services: DashboardServices) -> dict[str, jobsettings.JobSetting]:
-    return jobsettings.load(services.root.processor.state_engine)
+    return jobsettings.load(concrete(services).processor.state_engine)
 
 
 async def test_z_pauses_the_selected_job_and_z_again_resumes_it(services) -> None:
@@ -43,7 +43,7 @@ async def test_z_pauses_the_selected_job_and_z_again_resumes_it(services) -> Non
         assert any(n[1] == "Job paused" and "t still runs it" in n[2] for n in notes(app))
         await pilot.press("t")  # a manual run still happens
         await settle(pilot)
-        assert services.root.processor.get_job_status("top-items").runs >= 1
+        assert concrete(services).processor.get_job_status("top-items").runs >= 1
         await pilot.press("z")
         await settle(pilot)
         assert stored(services) == {}
@@ -83,7 +83,7 @@ async def test_s_changes_the_interval_checking_it_as_typed(services) -> None:
         await settle(pilot)
         assert isinstance(app.screen, MainScreen)
         assert stored(services) == {"user-growth": jobsettings.JobSetting(interval_s=5400.0)}
-        assert services.root.processor.get_job_status("user-growth").interval_s == 5400
+        assert concrete(services).processor.get_job_status("user-growth").interval_s == 5400
         assert "every 1h 30m" in static_text(app.screen.query_one("#job-detail"))
         assert any(n[1] == "Interval changed" for n in notes(app))
         await pilot.press("s")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import DataTable, Input, Tabs
 
-from tests.support.sample import FailingRepository, app_for, sample_services
+from tests.support.sample import FailingRepository, app_for, concrete, sample_services
 from tests.support.ui import cell, gated_services, notes, settle, static_text, until
 from tui_analytics.runtime import scheduling
 from tui_analytics.ui.screen import MainScreen
@@ -99,7 +99,7 @@ async def test_a_failing_job_is_notified_and_its_data_marked_stale(settings) -> 
         # the app keeps running: another job still works
         await pilot.press("up", "t")
         await settle(pilot)
-        assert services.root.processor.get_job_status("activity-trends").status == "completed"
+        assert concrete(services).processor.get_job_status("activity-trends").status == "completed"
 
 
 async def test_c_asks_first_and_clears_only_on_yes(services) -> None:
@@ -163,7 +163,7 @@ async def test_p_pauses_and_resumes_the_scheduler_and_quit_shuts_it_down(setting
         assert isinstance(screen, MainScreen)
         assert "● scheduler running" in static_text(screen.header.query_one("#scheduler"))
         assert "in " in cell(app.screen.query_one("#jobs-table"), "user-growth", "next")  # a live countdown
-        assert len(services.root.reports.schedule.scheduled_ids()) == 4
+        assert len(concrete(services).reports.schedule.scheduled_ids()) == 4
         await pilot.press("p")
         await settle(pilot)
         assert scheduling.state() == "paused"
@@ -172,7 +172,7 @@ async def test_p_pauses_and_resumes_the_scheduler_and_quit_shuts_it_down(setting
         assert "paused" in cell(app.screen.query_one("#jobs-table"), "user-growth", "next")
         await pilot.press("t")  # manual triggers still work while paused
         await settle(pilot)
-        assert services.root.processor.get_job_status("user-growth").runs == 13
+        assert concrete(services).processor.get_job_status("user-growth").runs == 13
         await pilot.press("p")
         await settle(pilot)
         assert scheduling.state() == "running"
@@ -181,7 +181,7 @@ async def test_p_pauses_and_resumes_the_scheduler_and_quit_shuts_it_down(setting
         await pilot.press("q")
         await pilot.pause()
     assert not loop_scheduler.running
-    assert not services.root.processor.scheduled
+    assert not concrete(services).processor.scheduled
 
 
 async def test_tab_and_number_keys_move_between_panes_at_80x24(services) -> None:
@@ -256,7 +256,7 @@ async def test_events_from_another_thread_refresh_the_panes(services) -> None:
                         if str(metrics.get_row_at(i)[0]) == "Cache entries")
 
         assert cache_row().startswith("6 /")
-        worker = threading.Thread(target=services.root.processor.cache.set, args=("user-growth:99", [], 60))
+        worker = threading.Thread(target=concrete(services).processor.cache.set, args=("user-growth:99", [], 60))
         worker.start()
         worker.join()
         await settle(pilot)
@@ -326,7 +326,7 @@ async def test_a_second_dashboard_attaches_and_names_the_holder(settings) -> Non
             assert told and "other dashboard (pid" in told[0][2]
             await pilot.press("p")  # asks the scheduling process, through the state database
             await pilot.pause(0.3)
-            engine = services.root.open_state()
+            engine = concrete(services).open_state()
             asked = channel.read_command(engine, 1)
             assert asked is not None and (asked.op, asked.status) == ("pause", "pending")
             app.exit()
@@ -371,7 +371,7 @@ async def test_metrics_show_how_often_and_how_long_the_loop_stalled(services) ->
 
     from tui_analytics.ui import build_app
 
-    app = build_app(services.settings, services=services.root, start_scheduler=False, watch_stalls=True)
+    app = build_app(services.settings, services=concrete(services), start_scheduler=False, watch_stalls=True)
     app.cursor_blink = False
 
     def stalls_row() -> str:

@@ -133,6 +133,27 @@ async def test_a_template_changed_elsewhere_is_scheduled_by_the_scheduler(pair) 
     assert template.id in scheduler.reports.schedule.scheduled_ids()
 
 
+async def test_one_wait_for_an_answer_serves_the_dashboard_and_the_shell(settings: Settings) -> None:
+    root = Services(settings)  # the system clock: the waits below end on time
+    engine = await asyncio.to_thread(root.open_state)
+
+    async def scheduling_process() -> None:  # claims and answers, as its channel does
+        while not (claimed := await asyncio.to_thread(channel.claim_commands, engine, "serve", root.clock.now())):
+            await asyncio.sleep(0.01)
+        await asyncio.to_thread(channel.finish_command, engine, claimed[0].id, True, {"removed": 3}, root.clock.now())
+
+    answering = asyncio.create_task(scheduling_process())
+    asked = await root.channel.ask("clear", "*", timeout=10, poll=0.02)
+    await answering
+    assert asked.command is not None and (asked.command.status, asked.command.result) == ("done", {"removed": 3})
+    # Nobody answers now: the wait ends at its timeout with the command as it stood, and the
+    # dashboard's request says so in one line.
+    late = await root.channel.ask("clear", "*", timeout=0.05, poll=0.02)
+    assert late.command is not None and late.command.status == "pending" and not late.unclaimed
+    with pytest.raises(RuntimeError, match="no answer from the scheduling process within 0.05 s"):
+        await root.channel.request("clear", timeout=0.05)
+
+
 def test_every_event_type_comes_back_from_the_state_database(settings: Settings, frozen_clock: FrozenClock) -> None:
     engine = open_state(settings)
     now = frozen_clock.now()

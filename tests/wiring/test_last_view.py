@@ -1,6 +1,6 @@
 """The last known view: written by the scheduling process, read by a starting dashboard.
 
-The writer is the channel of the process that schedules (wiring/channel.py); the reader
+The writer is the channel of the process that schedules (channel/service.py); the reader
 (data/state/last_view.py) uses only the standard library's sqlite3, as a dashboard does before
 SQLAlchemy is imported.
 """

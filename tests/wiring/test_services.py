@@ -144,13 +144,34 @@ def test_no_module_outside_the_root_constructs_a_service() -> None:
     ], places
 
 
+def test_the_root_gives_every_service_its_settings_bus_and_clock(tmp_path: Path, frozen_clock) -> None:
+    from tui_analytics.config.alert_targets import AlertTarget
+    from tui_analytics.runtime.clock import SYSTEM_CLOCK
+    from tui_analytics.runtime.events import EventBus, default_bus
+
+    settings = replace(fresh_settings(tmp_path),
+                       alerts=(AlertTarget("ops", frozenset({"job-failed"}), url="http://127.0.0.1:9/hook"),))
+    bus = EventBus()
+    root = Services(settings, bus=bus, clock=frozen_clock, processor_options={"probe_loop_lag": False})
+    for service in (root.processor, root.reports, root.alerts):
+        assert service is not None
+        assert (service.settings, service.bus, service.clock) == (settings, bus, frozen_clock), service
+    assert root.export.settings is settings
+    # Given settings alone, the root takes the process's bus and the system clock (config/defaults.py).
+    bare = Services(settings, processor_options={"probe_loop_lag": False})
+    assert (bare.processor.bus, bare.processor.clock, bare.reports.bus) == (default_bus(), SYSTEM_CLOCK, default_bus())
+    assert not settings.data_dir.exists()  # and none of it read or wrote a file
+
+
 def test_buses_lists_each_bus_the_services_publish_on_once(settings: Settings) -> None:
     from tui_analytics.runtime.events import EventBus, default_bus
 
     assert Services(settings).buses() == [default_bus()]  # the services' and the scheduler's are one
     own = EventBus()
-    buses = Services(settings, bus=own).buses()
-    assert len(buses) == 2 and buses[0] is own and buses[1] is default_bus()
+    assert Services(settings, bus=own).buses() == [own]  # the loop's scheduler says its state on its creator's
+    other = EventBus()
+    passed = Services(settings, bus=own, processor=Services(settings, bus=other).processor).buses()
+    assert len(passed) == 2 and passed[0] is other and passed[1] is own
 
 
 def test_alerts_are_built_without_io_and_listen_wherever_a_service_publishes(tmp_path: Path) -> None:

@@ -29,9 +29,9 @@ from tui_analytics.alerts.worker import SerialWorker
 from tui_analytics.config import alert_targets as on
 from tui_analytics.config.alert_targets import AlertTarget
 from tui_analytics.config.settings import Settings
-from tui_analytics.runtime.clock import SYSTEM_CLOCK, Clock
+from tui_analytics.runtime.clock import Clock
 from tui_analytics.runtime.event_types import AlertFailed, AlertSent, Event, JobFailed, JobFinished, ReportFailed, ReportFinished
-from tui_analytics.runtime.events import EventBus, default_bus
+from tui_analytics.runtime.events import EventBus
 
 log = logging.getLogger(__name__)
 
@@ -47,16 +47,16 @@ class AlertService:
         self,
         settings: Settings,
         *,
-        clock: Clock | None = None,
-        bus: EventBus | None = None,
+        bus: EventBus,
+        clock: Clock,
         state_engine: Any = None,
         wait: Wait | None = None,
         host: str | None = None,
     ) -> None:
         self.settings = settings
         self.targets: tuple[AlertTarget, ...] = settings.alerts
-        self.clock: Clock = clock or SYSTEM_CLOCK
-        self.bus = bus or default_bus()
+        self.clock = clock
+        self.bus = bus
         self._state_engine = state_engine  # an Engine, a function that opens one, or None: opened on first use
         self.store = IncidentStore(self._state)
         self.host = host if host is not None else socket.gethostname()
@@ -127,7 +127,7 @@ class AlertService:
 
     def _on_event(self, event: Event) -> None:
         # In the publisher's thread (often the event loop): queue, nothing else. Events relayed from
-        # another process (wiring/channel.py marks them `remote`) are that process's to alert about.
+        # another process (channel/service.py marks them `remote`) are that process's to alert about.
         if isinstance(event, JobFailed | JobFinished | ReportFailed | ReportFinished) and event.remote is None:
             self._work.submit(self._guarded, self.handle, event)
 

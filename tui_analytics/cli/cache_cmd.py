@@ -12,16 +12,15 @@ from __future__ import annotations
 
 import argparse
 import json
-import time
 
 from tui_analytics.cli.commands import summary
 from tui_analytics.cli.common import services
 from tui_analytics.config.values import shorten
 from tui_analytics.processor.jobs import known_keys
-from tui_analytics.runtime.clock import SYSTEM_CLOCK
 from tui_analytics.runtime.errors import did_you_mean
 
 WAIT_SECONDS = 10.0  # how long the command waits for the scheduling process's answer
+POLL_SECONDS = 0.1  # how often it looks meanwhile
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -49,23 +48,20 @@ NOBODY = ("no dashboard or serve process is scheduling on this state database no
 
 
 def _ask(args: argparse.Namespace, op: str, pattern: str) -> dict[str, object]:
-    """Post `op` for the scheduling process and wait a little for its answer (blocking)."""
-    from tui_analytics.data.state import channel_tables as channel
+    """Post `op` for the scheduling process and wait a little for its answer (blocking): the
+    channel's own wait (ChannelService.ask), for WAIT_SECONDS."""
+    import asyncio
+
     from tui_analytics.data.state.locking import scheduler_lock
 
     root = services(args)
-    settings = root.settings
-    engine = root.open_state()  # first: a damaged state database is an error, not "nobody is scheduling"
-    holder = scheduler_lock(settings.resolved_state_url).holder()
+    root.open_state()  # first: a damaged state database is an error, not "nobody is scheduling"
+    holder = scheduler_lock(root.settings.resolved_state_url).holder()
     if holder is None:
         return {"requested": False, "applied": False, "message": NOBODY}
-    command_id = channel.post_command(engine, op, pattern, SYSTEM_CLOCK.now())
-    deadline = time.monotonic() + WAIT_SECONDS
-    command = channel.read_command(engine, command_id)
-    while command is not None and command.status in ("pending", "running") and time.monotonic() < deadline:
-        time.sleep(0.1)
-        command = channel.read_command(engine, command_id)
-    reply: dict[str, object] = {"requested": True, "id": command_id, "by": holder.describe()}
+    asked = asyncio.run(root.channel.ask(op, pattern, timeout=WAIT_SECONDS, poll=POLL_SECONDS))
+    command = asked.command
+    reply: dict[str, object] = {"requested": True, "id": asked.id, "by": holder.describe()}
     if command is not None and command.status == "done":
         removed = int((command.result or {}).get("removed", 0))
         return {**reply, "applied": True, "removed": removed,
@@ -73,7 +69,7 @@ def _ask(args: argparse.Namespace, op: str, pattern: str) -> dict[str, object]:
     if command is not None and command.status in ("failed", "expired"):
         raise RuntimeError(f"{holder.describe()} could not do it: {(command.result or {}).get('error', command.status)}")
     return {**reply, "applied": False,
-            "message": f"requested (#{command_id}); {holder.describe()} has not answered within {WAIT_SECONDS:g} s "
+            "message": f"requested (#{asked.id}); {holder.describe()} has not answered within {WAIT_SECONDS:g} s "
                        f"and runs it when it next looks"}
 
 

@@ -17,7 +17,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, NamedTuple, ParamSpec, TypeVar
 
-from tui_analytics.config.settings import Settings, load_settings
+from tui_analytics.config.defaults import defaults
+from tui_analytics.config.settings import Settings
 from tui_analytics.data.querylimits import to_thread_interruptible
 from tui_analytics.export.files import (
     AtomicFile,
@@ -85,7 +86,9 @@ class AnalyticsExportService:
     """Exports analytics datasets as CSV or JSON (optionally gzip), in memory or to files.
 
     With no repository it opens the configured source (`sources.open_source`) on
-    first use, in a worker thread. Settings are read when the service is created.
+    first use, in a worker thread. The composition root passes the repository, settings and
+    clock; the documented no-argument form reads the configuration when the service is created
+    (config/defaults.py), and a repository given alone reads it on first use.
     """
 
     def __init__(
@@ -96,7 +99,7 @@ class AnalyticsExportService:
         clock: Clock | None = None,
     ) -> None:
         if settings is None and repository is None:
-            settings = load_settings()
+            settings = defaults().settings
         self._settings = settings
         self._repository = repository
         # A repository's own clock where it has one (the real one does), so its windows and the files' times agree.
@@ -117,7 +120,7 @@ class AnalyticsExportService:
     @property
     def settings(self) -> Settings:
         if self._settings is None:
-            self._settings = load_settings()
+            self._settings = defaults().settings
         return self._settings
 
     @property

@@ -12,7 +12,7 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from tui_analytics.processor.history import JobTotals
 from tui_analytics.processor.models import FAILED, INTERRUPTED, RUNNING, SCHEDULED, JobMetrics, JobRun, JobSpec, JobStatus
@@ -35,6 +35,14 @@ class _JobState:
     task: asyncio.Task[Any] | None = None  # the run in progress
     remote_running: bool = False  # the process we follow is running it (an attached dashboard)
     due: datetime | None = None  # scheduled time of the run APScheduler just submitted
+
+
+class Schedule(NamedTuple):
+    """What the scheduler says of a job for its status: the next run, the interval in force, paused."""
+
+    next_run: datetime | None
+    interval_s: float
+    paused: bool
 
 
 def _busy(state: _JobState) -> bool:
@@ -86,18 +94,20 @@ class JobBook:
             state.task, state.status = task, RUNNING
             return True
 
-    def finish(self, run: JobRun) -> None:
+    def finish(self, run: JobRun, spec: JobSpec, schedule: Schedule) -> JobStatus:
+        """Record the end of a run; returns the job's new status (read under the same lock)."""
         with self._lock:
             s = self._jobs[run.job_id]
             s.task = None
             if run.status == INTERRUPTED:  # not an execution: no counters, but say what happened
                 s.status, s.error = FAILED, run.error
-                return
-            s.status, s.last_run, s.duration_ms, s.error = run.status, run.started_at, run.duration_ms, run.error
-            s.runs += 1
-            s.failed += run.status == FAILED
-            s.duration_sum_ms += run.duration_ms or 0.0
-            s.recent.append(run.duration_ms or 0.0)
+            else:
+                s.status, s.last_run, s.duration_ms, s.error = run.status, run.started_at, run.duration_ms, run.error
+                s.runs += 1
+                s.failed += run.status == FAILED
+                s.duration_sum_ms += run.duration_ms or 0.0
+                s.recent.append(run.duration_ms or 0.0)
+            return self.status(spec, schedule)
 
     def skipped(self, job_id: str, when: datetime) -> None:
         with self._lock:
@@ -124,15 +134,15 @@ class JobBook:
         with self._lock:
             return sum(1 for s in self._jobs.values() if _busy(s))
 
-    def status(self, spec: JobSpec, next_run: datetime | None, interval: float, *, paused: bool = False) -> JobStatus:
+    def status(self, spec: JobSpec, schedule: Schedule) -> JobStatus:
         with self._lock:
             s = self._jobs[spec.id]
             return JobStatus(
                 id=spec.id, name=spec.name, status=s.status, last_run=s.last_run,  # type: ignore[arg-type]
-                next_run=next_run, duration_ms=s.duration_ms, error=s.error, interval_s=interval,
+                next_run=schedule.next_run, duration_ms=s.duration_ms, error=s.error, interval_s=schedule.interval_s,
                 runs=s.runs, failed_runs=s.failed, skipped_runs=s.skipped,
                 average_duration_ms=(s.duration_sum_ms / s.runs) if s.runs else None,
-                last_skipped=s.last_skipped, recent_durations_ms=tuple(s.recent), paused=paused,
+                last_skipped=s.last_skipped, recent_durations_ms=tuple(s.recent), paused=schedule.paused,
             )
 
     def metrics(self, last_cleanup: datetime | None) -> JobMetrics:

@@ -61,8 +61,9 @@ class JobControlMixin:
     def is_paused(self, job_id: str) -> bool:
         return self.job_setting(job_id).paused
 
-    def _load_job_settings(self) -> list[str]:
-        """Read the stored settings (blocking); returns the jobs whose settings changed."""
+    def load_job_settings(self) -> list[str]:
+        """Read the stored settings (blocking) without applying them to a scheduler; returns the jobs
+        whose settings changed. A dashboard attached to another process's scheduler shows them."""
         loaded = {job_id: s for job_id, s in jobsettings.load(self._state()).items() if job_id in self.specs}
         changed = jobsettings.changes(getattr(self, "job_settings", {}), loaded, self.specs)
         self.job_settings = loaded
@@ -101,7 +102,7 @@ class JobControlMixin:
         scheduler; returns the ids of the jobs that changed. Cheap (one small read): the
         performance-metrics job calls it on every run, and anything may call it sooner."""
         try:
-            changed = await asyncio.to_thread(self._load_job_settings)
+            changed = await asyncio.to_thread(self.load_job_settings)
         except Exception:  # a state-database hiccup: the next poll tries again
             log.exception("reading the job settings failed")
             return []
@@ -114,7 +115,7 @@ class JobControlMixin:
 
     async def poll_requests(self) -> None:
         """The slow path by which a scheduling process hears of job settings changed elsewhere (the
-        channel, wiring/channel.py, applies them within a second; this catches a missed event)."""
+        channel, channel/service.py, applies them within a second; this catches a missed event)."""
         await self.apply_job_settings()
 
     # -- scheduling ----------------------------------------------------------------

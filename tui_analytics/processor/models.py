@@ -7,6 +7,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final, Literal
 
+# Defined under the services, where the finished-run events that carry it are (runtime/job_status.py).
+from tui_analytics.runtime.job_status import JobStatus as JobStatus
+from tui_analytics.runtime.job_status import StatusName as StatusName
+
 # JobStatus.status values, as docs/api.md defines them.
 SCHEDULED: Final = "scheduled"
 RUNNING: Final = "running"
@@ -19,37 +23,8 @@ INTERRUPTED: Final = "interrupted"
 MANUAL = "manual"
 SCHEDULED_TRIGGER = "scheduled"
 
-StatusName = Literal["running", "completed", "failed", "scheduled"]
 RunOutcome = Literal["running", "completed", "failed", "skipped", "interrupted"]
 RUN_OUTCOMES: tuple[str, ...] = ("completed", "failed", "skipped", "interrupted", "running")
-
-
-@dataclass(frozen=True)
-class JobStatus:
-    """One job as the Jobs pane shows it. The first seven fields are the JobStatus of docs/api.md.
-
-    `status` is 'scheduled' until the first run, then 'running', 'completed' or
-    'failed'. A skipped run does not change it (the job is still running); it
-    shows in `skipped_runs`, `last_skipped` and the history. `paused` is separate from
-    `status` (which keeps saying how the last run went); a paused job has no next_run.
-    `interval_s` is the interval in force (set at run time, or the configured one).
-    """
-
-    id: str
-    name: str
-    status: StatusName
-    last_run: datetime | None
-    next_run: datetime | None
-    duration_ms: float | None
-    error: str | None = None
-    interval_s: float = 0.0
-    runs: int = 0
-    failed_runs: int = 0
-    skipped_runs: int = 0
-    average_duration_ms: float | None = None
-    last_skipped: datetime | None = None
-    recent_durations_ms: tuple[float, ...] = ()
-    paused: bool = False  # left out by the scheduler (`jobs pause`); manual triggers still run it
 
 
 @dataclass(frozen=True)

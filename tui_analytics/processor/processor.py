@@ -1,17 +1,16 @@
 """AnalyticsBackgroundProcessor: six recurring jobs that pre-warm the analytics cache.
 
 The jobs run on the shared APScheduler scheduler of the running asyncio loop
-(see `scheduling`). Each run is a coroutine on that loop whose queries go to
-worker threads, so the dashboard keeps drawing while the database works.
+(schedule.py). Each run is a coroutine on that loop whose queries go to worker
+threads, so the dashboard keeps drawing while the database works. This module
+builds the processor and runs its jobs; the other concerns are mixed in:
+scheduling and the scheduler lock (schedule.py), per-job settings (control.py),
+reading statuses and the cache (reading.py), following another process (remote.py).
 
 A run is skipped, and the skip recorded, when the same job is still running,
 whoever started either one: APScheduler's `max_instances=1` catches a scheduled
 run that overlaps a scheduled one (reported to us as EVENT_JOB_MAX_INSTANCES),
 and the running flag checked in `_execute` catches every other overlap.
-
-Only one process schedules per state database (locking.py): a processor that
-cannot take the scheduler lock runs read-only (no jobs scheduled; manual
-triggers still work) until the holder exits, and `lock_holder()` says who it is.
 """
 
 from __future__ import annotations
@@ -21,17 +20,16 @@ import itertools
 import logging
 import threading
 from collections.abc import Callable, Iterable
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from apscheduler.events import EVENT_JOB_MAX_INSTANCES, EVENT_JOB_MISSED, EVENT_JOB_SUBMITTED, JobEvent
-from apscheduler.jobstores.base import JobLookupError
+from apscheduler.events import EVENT_JOB_SUBMITTED, JobEvent
 
-from tui_analytics.config.settings import Settings, load_settings
+from tui_analytics.config.settings import Settings
 from tui_analytics.data.querylimits import to_thread_interruptible
 from tui_analytics.data.state import locking
 from tui_analytics.processor.book import RECENT_RUNS, JobBook
-from tui_analytics.processor.cache import AnalyticsCache, CacheEntry, CacheStats, check_pattern
+from tui_analytics.processor.cache import AnalyticsCache
 from tui_analytics.processor.control import POLL_JOB, JobControlMixin
 from tui_analytics.processor.history import JobHistory
 from tui_analytics.processor.jobs import JOBS, describe
@@ -44,25 +42,18 @@ from tui_analytics.processor.models import (
     RUNNING,
     SCHEDULED_TRIGGER,
     SKIPPED,
-    JobMetrics,
     JobRun,
     JobSpec,
-    JobStatus,
     RunOutcome,
 )
+from tui_analytics.processor.reading import ReadingMixin
+from tui_analytics.processor.remote import RemoteMixin
+from tui_analytics.processor.schedule import SchedulingMixin
 from tui_analytics.runtime import scheduling
-from tui_analytics.runtime.aio import cancel_task, running_loop
-from tui_analytics.runtime.clock import SYSTEM_CLOCK, Clock
+from tui_analytics.runtime.clock import Clock
 from tui_analytics.runtime.errors import UnknownJobError, unknown
-from tui_analytics.runtime.event_types import (
-    CacheChanged,
-    JobFailed,
-    JobFinished,
-    JobSkipped,
-    JobStarted,
-    SchedulerStateChanged,
-)
-from tui_analytics.runtime.events import EventBus, default_bus
+from tui_analytics.runtime.event_types import CacheChanged, JobFailed, JobFinished, JobSkipped, JobStarted
+from tui_analytics.runtime.events import EventBus
 from tui_analytics.runtime.once import Once
 from tui_analytics.runtime.retry import RetryPolicy, retry_async
 
@@ -76,14 +67,14 @@ T = TypeVar("T")
 _instance_ids = itertools.count(1)
 
 
-class AnalyticsBackgroundProcessor(JobControlMixin):
+class AnalyticsBackgroundProcessor(SchedulingMixin, JobControlMixin, ReadingMixin, RemoteMixin):
     """Schedules the six jobs, runs them, and keeps their statuses, metrics and history.
 
-    Every dependency can be passed in (tests, the dashboard); by default the
-    configuration is read now (`load_settings()`), the source repository is
-    opened on the first query (in a thread) and the state database is opened
-    here. `autostart` schedules the jobs on the running loop, or on the first
-    loop the processor is used from, unless DISABLE_AUTO_SYNC is set.
+    It is given its settings, event bus and clock (the composition root, wiring/services.py,
+    passes them; the API's getter reads the configuration). The rest can be passed in (tests,
+    the dashboard); by default the source repository is opened on the first query (in a thread)
+    and the state database by `open()`. `autostart` schedules the jobs on the running loop, or on
+    the first loop the processor is used from, unless DISABLE_AUTO_SYNC is set.
     `warm_on_start` runs the data jobs a few seconds after scheduling (staggered)
     so the dashboard fills at once; without it each first run is one interval away.
     Jobs can be paused and given other intervals at run time (control.py), in the state database.
@@ -91,11 +82,11 @@ class AnalyticsBackgroundProcessor(JobControlMixin):
 
     def __init__(
         self,
-        settings: Settings | None = None,
+        settings: Settings,
         *,
+        bus: EventBus,
+        clock: Clock,
         repository: SourceRepository | None = None,
-        clock: Clock | None = None,
-        bus: EventBus | None = None,
         state_engine: Any | None = None,
         cache: AnalyticsCache | None = None,
         jobs: Iterable[JobSpec] = JOBS,
@@ -105,9 +96,9 @@ class AnalyticsBackgroundProcessor(JobControlMixin):
         scheduler_lock: locking.SchedulerLock | None = None,
         retry: RetryPolicy | None = None,
     ) -> None:
-        self.settings = settings or load_settings()
-        self.clock: Clock = clock or SYSTEM_CLOCK
-        self.bus = bus or default_bus()
+        self.settings = settings
+        self.clock = clock
+        self.bus = bus
         self.auto_sync_disabled = self.settings.disable_auto_sync
         self._repository: SourceRepository | None = repository
         self._repository_lock = threading.Lock()
@@ -130,10 +121,8 @@ class AnalyticsBackgroundProcessor(JobControlMixin):
         self.job_settings = {}  # run-time overrides (paused, interval), read by open()
         self.last_cleanup: datetime | None = None
         self.latest_performance: dict[str, Any] | None = None
-        # The scheduling process's status row while another process schedules (wiring/channel.py).
-        self.remote_status: dict[str, Any] | None = None
+        self.remote_status = None  # set by the channel while another process schedules (remote.py)
         self._token = f"analytics-{next(_instance_ids)}"
-        self._wanted = False  # jobs should be scheduled (start()/restart() called, stop() not)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._scheduler: scheduling.LoopScheduler | None = None
         self._tasks: set[asyncio.Task[Any]] = set()
@@ -154,7 +143,7 @@ class AnalyticsBackgroundProcessor(JobControlMixin):
             from tui_analytics.data.state.database import open_state
 
             self._state_engine = open_state(self.settings, self.clock)
-        self._restore()
+        self.sync_from_state()
 
     def _state(self) -> Any:
         self._opening()
@@ -165,127 +154,35 @@ class AnalyticsBackgroundProcessor(JobControlMixin):
         """The state database's engine (opening the processor on first use)."""
         return self._state()
 
-    # lifecycle ---------------------------------------------------------------
+    def recover(self) -> None:
+        """Mark runs a dead process left 'running' as interrupted (blocking). Only the process
+        that takes the scheduler lock does this (Lease's on_claimed): a read command never writes."""
+        from tui_analytics.data.state.database import recover_interrupted
 
-    def start(self) -> None:
-        """Schedule the jobs on the running loop, or on the first loop this processor is used from."""
-        self._wanted = True
-        self.ensure_scheduled()
+        now = self.clock.now()
+        alone = locking.was_alone(self.settings.resolved_state_url, "job_runs")
+        recover_interrupted(self.state_engine, alone=alone, now=now, tables=("job_runs",))
+        self.history.mark_interrupted(self.history.interrupted_cutoff(now, self.settings.query_timeout))
 
-    def stop(self, *, interrupt: bool = False) -> None:
-        """Unschedule every job, stop probing and give up the scheduler lock.
+    def sync_from_state(self) -> None:
+        """Reload statuses, counts, durations, last_cleanup and the job settings from the state
+        database (blocking, one bounded read): at open, and for a read-only dashboard following
+        the process that schedules."""
+        self.book.restore(self.history.restore(self.specs, recent=RECENT_RUNS))
+        self.last_cleanup = self.history.last_cleanup()
+        self.load_job_settings()
 
-        Runs in progress finish and are recorded; with `interrupt` (quitting) they
-        are cancelled instead, their queries stopped, and recorded as interrupted.
-        """
-        self._wanted = False
-        self._detach()
-        self.lease.drop()
-        if interrupt:
-            for task in self.book.running_tasks():
-                cancel_task(task)
-        self._scheduler_changed("stopped")
+    def check_job(self, job_id: str) -> None:
+        """UnknownJobError (with the closest id) unless `job_id` is one of the jobs."""
+        self._spec(job_id)
 
-    def restart(self) -> None:
-        """Stop, then schedule every job again with fresh next-run times."""
-        self.stop()
-        self.start()
-        self._scheduler_changed("started")
+    def _spec(self, job_id: str) -> JobSpec:
+        spec = self.specs.get(job_id)
+        if spec is None:
+            raise UnknownJobError(unknown("job", job_id, self.specs))
+        return spec
 
-    @property
-    def scheduled(self) -> bool:
-        """True when this processor's jobs are on a live scheduler."""
-        return self._scheduler is not None and self._scheduler.running
-
-    def ensure_scheduled(self) -> None:
-        """Schedule the jobs on the running loop if they are wanted and not there yet (cheap when they are)."""
-        loop = running_loop()
-        if loop is None or not self._wanted:
-            return
-        if self._loop is loop and (self.auto_sync_disabled or self.scheduled or self._read_only):
-            return
-        self._attach(loop)
-
-    def _attach(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._detach()
-        self._loop = loop
-        if self._probe_loop_lag:
-            self.lag_probe.start()
-        if self.auto_sync_disabled:
-            log.info("DISABLE_AUTO_SYNC is set: no job scheduled; manual triggers still work")
-            return
-        if not self.lease.claim():
-            self._read_only = True
-            holder = self.lease.holder()
-            shown = holder.describe() if holder else "another process"
-            log.warning("read-only: %s schedules the jobs on this state database", shown)
-            self._scheduler_changed("read-only", shown)
-            return
-        scheduler = scheduling.get_scheduler()
-        scheduler.add_listener(self._on_scheduler_event, EVENT_JOB_MAX_INSTANCES | EVENT_JOB_SUBMITTED | EVENT_JOB_MISSED)
-        now = datetime.now(timezone.utc)  # APScheduler runs on real time, whatever clock we were given
-        for spec in self.specs.values():
-            interval = self.interval(spec.id)
-            warm = self._warm_on_start and spec.stagger_s > 0
-            first: datetime | None = now + timedelta(seconds=min(spec.stagger_s, interval) if warm else interval)
-            if self.held_by_scheduler(spec.id):
-                first = None  # added paused (APScheduler's meaning of next_run_time=None)
-            scheduler.add_job(
-                self._scheduled_run, "interval", seconds=interval, args=[spec.id],
-                id=self._aps_id(spec.id), name=spec.name, next_run_time=first, replace_existing=True,
-                max_instances=1, coalesce=True, misfire_grace_time=None,
-            )
-        self._scheduler = scheduler
-
-    def _detach(self) -> None:
-        scheduler, self._scheduler = self._scheduler, None
-        self._read_only = False
-        self.lag_probe.stop()
-        if scheduler is None:
-            return
-        try:
-            scheduler.remove_listener(self._on_scheduler_event)
-        except ValueError:
-            pass
-        for job_id in self.specs:
-            try:
-                scheduler.remove_job(self._aps_id(job_id))
-            except (JobLookupError, RuntimeError):  # gone already, or its loop closed
-                pass
-
-    def _aps_id(self, job_id: str) -> str:
-        return f"{self._token}:{job_id}"
-
-    def _lock_changed(self, held: bool) -> None:
-        # On the loop (locking.SchedulerLock.watch): the holder exited, or our lock session died.
-        loop = running_loop()
-        if not self._wanted or loop is None or self.auto_sync_disabled:
-            return
-        if held:
-            log.info("the scheduler lock is ours now: scheduling the jobs")
-            self._attach(loop)
-            self._scheduler_changed("started")
-        else:
-            self._detach()
-            self._loop = loop
-            self._read_only = True
-            self._scheduler_changed("read-only", "unknown (lock lost)")
-
-    @property
-    def read_only(self) -> bool:
-        """True when another process holds the scheduler lock: nothing is scheduled here."""
-        return self._read_only
-
-    def lock_holder(self) -> locking.LockHolder | None:
-        """Who schedules on this state database (this process, another one, or None). Blocking on PostgreSQL."""
-        return self.lease.holder()
-
-    def claim_scheduler(self) -> bool:
-        """Try to take the scheduler lock now (blocking: call from a worker before `start()` on the loop)."""
-        self.open()
-        return self.auto_sync_disabled is False and self.lease.claim()
-
-    # running jobs -------------------------------------------------------------
+    # -- running jobs -------------------------------------------------------------
 
     async def trigger_job(self, job_id: str) -> JobRun:
         """Run a job now and wait for it; skipped (and recorded) if it is already running.
@@ -300,6 +197,7 @@ class AnalyticsBackgroundProcessor(JobControlMixin):
         return await self._execute(job_id, MANUAL)
 
     async def _scheduled_run(self, job_id: str) -> None:
+        """What APScheduler runs for a job (schedule.py adds it)."""
         due = self.book.take_due(job_id)
         if self.is_paused(job_id):  # paused since APScheduler submitted it, or the poll job (control.py)
             if job_id == POLL_JOB:
@@ -312,30 +210,22 @@ class AnalyticsBackgroundProcessor(JobControlMixin):
             # recorded as interrupted; APScheduler would only log it as a crash.
             pass
 
-    def check_job(self, job_id: str) -> None:
-        """UnknownJobError (with the closest id) unless `job_id` is one of the jobs."""
-        self._spec(job_id)
-
-    def _spec(self, job_id: str) -> JobSpec:
-        spec = self.specs.get(job_id)
-        if spec is None:
-            raise UnknownJobError(unknown("job", job_id, self.specs))
-        return spec
-
     async def _execute(self, job_id: str, trigger: str, scheduled_for: datetime | None = None) -> JobRun:
+        """One run: mark the job running, run it, record the end in the book (its new status goes out
+        with the finished or failed event) and in the history."""
         spec = self._spec(job_id)
         if not self.book.try_start(job_id, asyncio.current_task()):
             return await self._record_skip(job_id, trigger, scheduled_for)
         started = self.clock.now()
         t0 = self.clock.monotonic()
-        run = JobRun(job_id, trigger, RUNNING, started, scheduled_for=scheduled_for)
         self.bus.publish(JobStarted(job_id, trigger, at=started))
         row_id: int | None = None
         outcome: RunOutcome = COMPLETED
         error: str | None = None
         detail: dict[str, Any] = {}
         try:
-            row_id = await self._history(self.history.start, run)
+            row_id = await self._history(self.history.start, JobRun(job_id, trigger, RUNNING, started,
+                                                                    scheduled_for=scheduled_for))
             detail = await spec.run(self) or {}
         except asyncio.CancelledError:
             outcome, error = INTERRUPTED, "cancelled (the event loop is shutting down)"
@@ -346,21 +236,18 @@ class AnalyticsBackgroundProcessor(JobControlMixin):
         finally:
             duration = max(0.0, (self.clock.monotonic() - t0) * 1000.0)
             run = JobRun(job_id, trigger, outcome, started, self.clock.now(), duration, error, scheduled_for, detail)
-            self._finish(run)
+            status = self.book.finish(run, spec, self._schedule_of(job_id))
             if outcome == INTERRUPTED:
                 self._write_history_now(row_id, run)  # cannot await while being cancelled
+            else:
+                ended = JobFinished if outcome == COMPLETED else JobFailed
+                self.bus.publish(ended(job_id, trigger, duration_ms=duration, error=error, status=status,
+                                       at=self.clock.now()))
         if row_id:
             await self._history(self.history.finish, row_id, run)
         else:
             await self._history(self.history.add, run)
         return run
-
-    def _finish(self, run: JobRun) -> None:
-        self.book.finish(run)
-        if run.status == INTERRUPTED:
-            return
-        ended = JobFinished if run.status == COMPLETED else JobFailed
-        self.bus.publish(ended(run.job_id, run.trigger, duration_ms=run.duration_ms, error=run.error, at=self.clock.now()))
 
     async def _record_skip(self, job_id: str, trigger: str, scheduled_for: datetime | None) -> JobRun:
         now = self.clock.now()
@@ -390,7 +277,7 @@ class AnalyticsBackgroundProcessor(JobControlMixin):
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
 
-    # what jobs use ---------------------------------------------------------------
+    # -- what jobs use ---------------------------------------------------------------
 
     async def get_repository(self) -> SourceRepository:
         """The source repository, opened on first use in a thread (it may build the demo database)."""
@@ -436,9 +323,6 @@ class AnalyticsBackgroundProcessor(JobControlMixin):
         """How long a job's cache entries live: two intervals and a minute, so one late run never empties them."""
         return 2 * self.interval(job_id) + 60.0
 
-    def running_job_count(self) -> int:
-        return self.book.running_count()
-
     async def prune_history(self) -> int:
         cutoff = self.history.interrupted_cutoff(self.clock.now(), self.settings.query_timeout)
         await self._history(self.history.mark_interrupted, cutoff)
@@ -458,124 +342,5 @@ class AnalyticsBackgroundProcessor(JobControlMixin):
         except Exception:
             log.exception("job history write failed")
 
-    def recover(self) -> None:
-        """Mark runs a dead process left 'running' as interrupted (blocking). Only the process
-        that takes the scheduler lock does this (Lease's on_claimed): a read command never writes."""
-        from tui_analytics.data.state.database import recover_interrupted
-
-        now = self.clock.now()
-        alone = locking.was_alone(self.settings.resolved_state_url, "job_runs")
-        recover_interrupted(self.state_engine, alone=alone, now=now, tables=("job_runs",))
-        self.history.mark_interrupted(self.history.interrupted_cutoff(now, self.settings.query_timeout))
-
-    def _restore(self) -> None:
-        """Statuses, counts, durations and last_cleanup from the history (one bounded read)."""
-        self.book.restore(self.history.restore(self.specs, recent=RECENT_RUNS))
-        self.last_cleanup = self.history.last_cleanup()
-        self._load_job_settings()
-
-    def sync_from_state(self) -> None:
-        """Reload statuses, counts and durations from the run history (blocking).
-
-        A read-only dashboard calls this from a worker to follow the process that schedules.
-        """
-        self.book.restore(self.history.restore(self.specs, recent=RECENT_RUNS))
-        self.last_cleanup = self.history.last_cleanup()
-        self._load_job_settings()
-
-    # reading ----------------------------------------------------------------------
-
-    def get_job_statuses(self) -> list[JobStatus]:
-        """The six jobs, in their documented order (a pure read of memory)."""
-        return [self.get_job_status(job_id) for job_id in self.specs]
-
-    def get_job_status(self, job_id: str) -> JobStatus:
-        spec = self._spec(job_id)
-        next_run = None
-        scheduler = self._scheduler
-        paused = self.is_paused(job_id)
-        if scheduler is not None and scheduler.running and not paused:
-            job = scheduler.get_job(self._aps_id(job_id))
-            next_run = job.next_run_time.astimezone(timezone.utc) if job and job.next_run_time else None
-        elif self._read_only and self.remote_status:
-            next_run = _parse_time((self.remote_status.get("nextRuns") or {}).get(job_id))
-        return self.book.status(spec, next_run, self.interval(job_id), paused=paused)
-
-    def cache_stats(self) -> CacheStats:
-        """The cache counters of the process that schedules: ours, or the one we follow."""
-        remote = (self.remote_status or {}).get("cache") if self._read_only else None
-        if isinstance(remote, dict):
-            try:
-                return CacheStats(**{k: int(remote[k]) for k in ("size", "maxsize", "hits", "misses", "stale")})
-            except (KeyError, TypeError, ValueError):
-                pass
-        return self.cache.stats()
-
-    def get_job_metrics(self) -> JobMetrics:
-        """Executions (completed + failed) over all jobs, their average duration, the last cleanup."""
-        return self.book.metrics(self.last_cleanup)
-
-    async def get_recent_runs(self, job_id: str | None = None, limit: int = 50, *, status: str | None = None,
-                              since: datetime | None = None) -> list[JobRun]:
-        """History rows, newest first (from the state database, in a thread); `status` (completed,
-        failed, skipped, interrupted, running) and `since` (started at or after) narrow them."""
-        if job_id is not None:
-            self._spec(job_id)
-        return await asyncio.to_thread(lambda: self.history.recent(job_id, limit, status=status, since=since))
-
-    def scheduler_state(self) -> str:
-        """'disabled' (DISABLE_AUTO_SYNC), 'read-only' (another process schedules), 'stopped', 'running' or 'paused'."""
-        if self.auto_sync_disabled:
-            return "disabled"
-        if self._read_only:
-            return "read-only"
-        if not self.scheduled:
-            return scheduling.STOPPED
-        return scheduling.state(self._loop)
-
-    def pause_scheduler(self) -> str:
-        """Pause the shared scheduler (report jobs too: it is one scheduler); returns scheduler_state()."""
-        scheduling.pause(self._loop)
-        return self.scheduler_state()
-
-    def resume_scheduler(self) -> str:
-        """Resume it; runs that fell due while paused happen once now."""
-        scheduling.resume(self._loop)
-        return self.scheduler_state()
-
-    def toggle_scheduler(self) -> str:
-        """The dashboard's `p` key: pause when running, resume when paused."""
-        scheduling.toggle_pause(self._loop)
-        return self.scheduler_state()
-
-    # cache ------------------------------------------------------------------------
-
-    def get_cached(self, key: str) -> CacheEntry | None:
-        """A cached dataset with its age and stale mark (counts as a cache hit or miss)."""
-        return self.cache.read(key)
-
-    def get_cache_entries(self, pattern: str = "*") -> list[CacheEntry]:
-        """Entries for listings (key, age, expiry, stale, error); does not touch hit counts."""
-        return self.cache.entries(pattern)
-
-    async def clear_cache(self) -> int:
-        """Empty the cache; returns how many entries were removed."""
-        return self.cache.clear()
-
-    async def invalidate_cache(self, pattern: str, *, dry_run: bool = False) -> int:
-        """Remove the keys matching a glob (`user-growth*`); returns how many. `dry_run` removes nothing."""
-        return len(self.cache.invalidate(check_pattern(pattern), dry_run=dry_run))
-
     def _cache_changed(self, action: str, keys: list[str]) -> None:
         self.bus.publish(CacheChanged(action, keys=tuple(keys), size=len(self.cache), at=self.clock.now()))
-
-    def _scheduler_changed(self, state: str, holder: str | None = None) -> None:
-        self.bus.publish(SchedulerStateChanged("processor", state, holder, at=self.clock.now()))
-
-
-def _parse_time(text: Any) -> datetime | None:
-    try:
-        value = datetime.fromisoformat(str(text)) if text else None
-    except ValueError:
-        return None
-    return value.astimezone(timezone.utc) if value is not None and value.tzinfo else value

@@ -135,6 +135,33 @@ class ScheduledReport:
     period_start: datetime | None = None
     period_end: datetime | None = None
 
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> ScheduledReport:
+        """One history row as the run store reads it (reports/store.py)."""
+        delivery = row.get("delivery") or {}
+        started, finished = row["started_at"], row["finished_at"]
+        return cls(
+            id=int(row["id"]),
+            template_id=row["template_id"],
+            template_name=row["template_name"],
+            trigger=row["trigger"],
+            status=row["status"],
+            scheduled_for=row["scheduled_for"],
+            started_at=started,
+            finished_at=finished,
+            duration_ms=(finished - started).total_seconds() * 1000.0 if finished and started else None,
+            filename=row["filename"],
+            path=row["path"],
+            size=row["size"],
+            content_type=row["content_type"],
+            error=row["error"],
+            delivery_status=delivery.get("status"),
+            delivery=dict(delivery.get("recipients") or {}),
+            delivery_note=delivery.get("note"),
+            period_start=row.get("period_start"),
+            period_end=row.get("period_end"),
+        )
+
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         for key in ("scheduled_for", "started_at", "finished_at", "period_start", "period_end"):

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from typing import TYPE_CHECKING, Any
 
-from tui_analytics.config.settings import Settings, load_settings
+from tui_analytics.config.settings import Settings
 from tui_analytics.data.state.locking import LockHolder, SchedulerLock
 from tui_analytics.export.files import remove_stale_temps
 from tui_analytics.reports.backfill import BackfillResult, Progress
@@ -38,16 +38,17 @@ from tui_analytics.reports.models import (
     ReportTemplate,
     ScheduledReport,
 )
+from tui_analytics.reports.overview import ReportsOverview, reports_overview
 from tui_analytics.reports.retries import SLOT_TRIGGERS, SlotRetries, UnfinishedSlot
 from tui_analytics.reports.run import ReportRunner
 from tui_analytics.reports.store import RunStore, TemplateStore
 from tui_analytics.reports.templates import canonical_fields, default_rows, sort_key, to_template, validate_whole
 from tui_analytics.reports.timetable import ReportSchedule
-from tui_analytics.runtime.clock import SYSTEM_CLOCK, Clock
+from tui_analytics.runtime.clock import Clock
 from tui_analytics.runtime.daterange import DateRange
 from tui_analytics.runtime.errors import ExportOptionsError, TemplateValidationError, UnknownTemplateError
 from tui_analytics.runtime.event_types import TemplatesChanged
-from tui_analytics.runtime.events import EventBus, default_bus
+from tui_analytics.runtime.events import EventBus
 from tui_analytics.runtime.once import Once
 from tui_analytics.runtime.retry import RetryPolicy
 
@@ -60,18 +61,18 @@ log = logging.getLogger(__name__)
 class AnalyticsScheduledReportsService:
     """The scheduled reports service (docs/api.md). Everything is injectable for tests and embedding.
 
-    Without `settings` the configuration is read now (environment and TOML), so
-    DISABLE_AUTO_SYNC takes effect as it is during construction. With auto sync on, the
-    report jobs are scheduled on the running event loop (or on the first loop the
-    service is used from) and missed runs are caught up once.
+    It is given its settings, event bus and clock (the composition root passes them; the API's
+    getter reads the configuration). With auto sync on, the report jobs are scheduled on the
+    running event loop (or on the first loop the service is used from) and missed runs are
+    caught up once.
     """
 
     def __init__(
         self,
-        settings: Settings | None = None,
+        settings: Settings,
         *,
-        clock: Clock | None = None,
-        bus: EventBus | None = None,
+        bus: EventBus,
+        clock: Clock,
         export_service: Any = None,
         state_engine: Any = None,
         scheduler: Any = None,
@@ -81,9 +82,9 @@ class AnalyticsScheduledReportsService:
         scheduler_lock: SchedulerLock | None = None,
         retry: RetryPolicy | None = None,
     ) -> None:
-        self.settings = settings if settings is not None else load_settings()
-        self.clock: Clock = clock or SYSTEM_CLOCK
-        self.bus = bus or default_bus()
+        self.settings = settings
+        self.clock = clock
+        self.bus = bus
         self._engine: Any = state_engine  # opened by open() when not given
         self._templates = TemplateStore(self._state)
         self._runs = RunStore(self._state)
@@ -324,7 +325,11 @@ class AnalyticsScheduledReportsService:
                               status: str | None = None, since: datetime | None = None) -> list[ScheduledReport]:
         """The report history, newest first (every generation: manual, scheduled, catch-up, backfill);
         `status` (see RUN_STATUSES) and `since` (started at or after) narrow it."""
-        return [_history_row(row) for row in self._runs.list(limit, template_id, status=status, since=since)]
+        return [ScheduledReport.from_row(row) for row in self._runs.list(limit, template_id, status=status, since=since)]
+
+    def overview(self) -> ReportsOverview:
+        """What the Reports pane shows: templates, the newest runs and the counts (blocking)."""
+        return reports_overview(self)
 
     def get_report_statistics(self) -> ReportStatistics:
         rows = self._templates.load_all()
@@ -379,28 +384,3 @@ class AnalyticsScheduledReportsService:
         """Wait for the catch-up pass and scheduled generations started so far (tests, shutdown)."""
         await self.schedule.wait_idle()
 
-
-def _history_row(row: dict[str, Any]) -> ScheduledReport:
-    delivery = row.get("delivery") or {}
-    started, finished = row["started_at"], row["finished_at"]
-    return ScheduledReport(
-        id=int(row["id"]),
-        template_id=row["template_id"],
-        template_name=row["template_name"],
-        trigger=row["trigger"],
-        status=row["status"],
-        scheduled_for=row["scheduled_for"],
-        started_at=started,
-        finished_at=finished,
-        duration_ms=(finished - started).total_seconds() * 1000.0 if finished and started else None,
-        filename=row["filename"],
-        path=row["path"],
-        size=row["size"],
-        content_type=row["content_type"],
-        error=row["error"],
-        delivery_status=delivery.get("status"),
-        delivery=dict(delivery.get("recipients") or {}),
-        delivery_note=delivery.get("note"),
-        period_start=row.get("period_start"),
-        period_end=row.get("period_end"),
-    )

@@ -129,7 +129,7 @@ class ReportSchedule:
                 log.warning("reports read-only: %s schedules them on this state database",
                             holder.describe() if holder else "another process")
                 return False
-            scheduler = self._injected if self._injected is not None else scheduling.get_scheduler()
+            scheduler = self._injected if self._injected is not None else scheduling.get_scheduler(self.service.bus)
             self._scheduler, self._loop = scheduler, loop
             self._synced = set()
             self._attachments += 1

@@ -3,7 +3,8 @@
 The JSON object holds the event's fields but its subject (its own column), its time (the
 row's) and `remote` (the row's origin), each under the field's name, so rows read as
 they always did: `job.finished`, `top-items`, `{"trigger": "scheduled", "duration_ms": 9.4,
-"error": null}`. A list longer than MAX_LIST items (the keys of a cache.changed that touched
+"error": null}`. A `local` field (a finished run's JobStatus) is not stored: it reads as its
+default. A list longer than MAX_LIST items (the keys of a cache.changed that touched
 many) is left out, and reads as empty. Decoding checks every value against the field's type
 and gives None for a row it cannot read (not an event's kind, a damaged row): a follower
 skips it.
@@ -19,7 +20,7 @@ from dataclasses import MISSING, dataclass, fields
 from datetime import datetime
 from typing import Union, get_args, get_origin, get_type_hints
 
-from tui_analytics.runtime.event_types import EVENT_TYPES, KINDS, Event, ServiceEvent
+from tui_analytics.runtime.event_types import EVENT_TYPES, KINDS, LOCAL, Event, ServiceEvent
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +91,7 @@ def _stored(cls: type[ServiceEvent]) -> tuple[_Stored, ...]:
     hints = get_type_hints(cls)
     return tuple(
         _Stored(f.name, _reader(hints[f.name]), f.default is not MISSING, get_origin(hints[f.name]) is tuple)
-        for f in fields(cls) if f.name not in _NOT_STORED
+        for f in fields(cls) if f.name not in _NOT_STORED and not f.metadata.get(LOCAL)
     )
 
 

@@ -2,9 +2,11 @@
 
 Each event keeps `at` (when it happened) and `remote`: None when this process made it,
 the other process's `host:pid` when the state database's channel relayed it
-(wiring/channel.py). `kind` is the name the channel stores it under ("job.finished");
+(channel/service.py). `kind` is the name the channel stores it under ("job.finished");
 `subject_field` names the field stored as its subject (a job, a template, an alert's
-`job:<id>`); the other fields are stored as they are named here (runtime/event_codec.py).
+`job:<id>`); the other fields are stored as they are named here (runtime/event_codec.py),
+but a `local` one: what this process's listeners get besides (a finished run's new JobStatus),
+neither stored nor compared.
 
 Consumers dispatch on the type (`isinstance`, `match`); `EVENT_TYPES` lists them all.
 """
@@ -13,7 +15,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import ClassVar, TypeAlias, get_args
+from typing import Any, ClassVar, TypeAlias, get_args
+
+from tui_analytics.runtime.job_status import JobStatus
+
+LOCAL = "local"  # a field's metadata key: kept in this process, not stored in the channel
+
+
+def local(default: Any = None) -> Any:
+    """A field for this process's listeners only: not stored (runtime/event_codec.py), and not part
+    of the event's equality, so an event read back from the channel equals the one written."""
+    return field(default=default, kw_only=True, compare=False, metadata={LOCAL: True})
 
 
 def _now() -> datetime:
@@ -58,6 +70,9 @@ class _JobEnded(ServiceEvent):
     trigger: str
     duration_ms: float | None
     error: str | None
+    # The job's status once the run was recorded, for the Jobs pane's row (None when relayed
+    # from another process: that status is read from this process's processor).
+    status: JobStatus | None = local()
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,9 @@ The scheduler is shut down before its loop closes: by `shutdown_scheduler()`
 cancels the loop's remaining tasks, which wakes a small guard task.
 
 `pause()`, `resume()`, `toggle_pause()` and `state()` are what the dashboard's
-`p` key uses; each change is published on the event bus as SchedulerStateChanged.
+`p` key uses. Each change of state is published as SchedulerStateChanged on the bus
+given to `get_scheduler()` by whoever created the loop's scheduler (in a composition
+root the processor and the reports service share one bus).
 """
 
 from __future__ import annotations
@@ -22,13 +24,14 @@ import logging
 import threading
 import weakref
 from datetime import datetime, timezone
+from typing import Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.schedulers.base import STATE_PAUSED, STATE_RUNNING, STATE_STOPPED
 
 from tui_analytics.runtime.aio import running_loop
 from tui_analytics.runtime.event_types import SchedulerStateChanged
-from tui_analytics.runtime.events import EventBus, default_bus
+from tui_analytics.runtime.events import EventBus
 
 log = logging.getLogger(__name__)
 
@@ -49,11 +52,19 @@ _STATE_NAMES = {STATE_RUNNING: RUNNING, STATE_PAUSED: PAUSED, STATE_STOPPED: STO
 
 # APScheduler 3 ships no type information, so its classes are Any to the type checker.
 class LoopScheduler(AsyncIOScheduler):  # type: ignore[misc]
-    """An AsyncIOScheduler whose shutdown takes effect at once when called on its loop.
+    """An AsyncIOScheduler whose shutdown takes effect at once when called on its loop, and
+    which says its changes of state on `bus`.
 
     AsyncIOScheduler.shutdown() only queues the work with call_soon_threadsafe,
     so a shutdown right before the loop closes would never run.
     """
+
+    def __init__(self, bus: EventBus, **options: Any) -> None:
+        super().__init__(**options)
+        self.bus = bus
+
+    def publish(self, state_name: str) -> None:
+        self.bus.publish(SchedulerStateChanged("scheduler", state_name))
 
     def shutdown(self, wait: bool = False) -> None:  # noqa: D102 - see class doc
         # Set by AsyncIOScheduler.start(); untyped in APScheduler.
@@ -71,21 +82,11 @@ class LoopScheduler(AsyncIOScheduler):  # type: ignore[misc]
 _schedulers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, LoopScheduler] = weakref.WeakKeyDictionary()
 _guards: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Task[None]] = weakref.WeakKeyDictionary()
 _lock = threading.Lock()
-_bus: EventBus | None = None
 
 
-def set_bus(bus: EventBus | None) -> None:
-    """Publish scheduler state changes on `bus` instead of the default bus (tests, embedding)."""
-    global _bus
-    _bus = bus
-
-
-def _publish(state_name: str) -> None:
-    (_bus or default_bus()).publish(SchedulerStateChanged("scheduler", state_name))
-
-
-def get_scheduler() -> LoopScheduler:
-    """The started scheduler of the running loop, created on first use.
+def get_scheduler(bus: EventBus) -> LoopScheduler:
+    """The started scheduler of the running loop, created on first use (saying its changes of
+    state on `bus`; a scheduler created earlier keeps the bus it was created with).
 
     Raises RuntimeError outside a running loop: APScheduler's AsyncIOScheduler
     can only start on the loop it will run on.
@@ -97,11 +98,11 @@ def get_scheduler() -> LoopScheduler:
         scheduler = _schedulers.get(loop)
         if scheduler is not None and scheduler.running:
             return scheduler
-        scheduler = LoopScheduler(event_loop=loop, timezone=timezone.utc, job_defaults=dict(JOB_DEFAULTS))
+        scheduler = LoopScheduler(bus, event_loop=loop, timezone=timezone.utc, job_defaults=dict(JOB_DEFAULTS))
         scheduler.start()
         _schedulers[loop] = scheduler
     _install_guard(loop)
-    _publish(RUNNING)
+    scheduler.publish(RUNNING)
     return scheduler
 
 
@@ -148,7 +149,7 @@ def shutdown_scheduler(loop: asyncio.AbstractEventLoop | None = None) -> bool:
         scheduler.shutdown(wait=False)
     except Exception:  # never let shutdown trouble mask the reason the loop is closing
         log.exception("scheduler shutdown failed")
-    _publish(STOPPED)
+    scheduler.publish(STOPPED)
     return True
 
 
@@ -170,7 +171,7 @@ def pause(loop: asyncio.AbstractEventLoop | None = None) -> str:
     scheduler = current_scheduler(loop)
     if scheduler is not None and scheduler.state == STATE_RUNNING:
         scheduler.pause()
-        _publish(PAUSED)
+        scheduler.publish(PAUSED)
     return state(loop)
 
 
@@ -179,7 +180,7 @@ def resume(loop: asyncio.AbstractEventLoop | None = None) -> str:
     scheduler = current_scheduler(loop)
     if scheduler is not None and scheduler.state == STATE_PAUSED:
         scheduler.resume()
-        _publish(RUNNING)
+        scheduler.publish(RUNNING)
     return state(loop)
 
 

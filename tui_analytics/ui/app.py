@@ -13,7 +13,7 @@ lock, running exports, loop stalls) is a DashboardState (state.py) that this
 app owns and changes only in its message handlers; workers and listeners post
 messages (messages.py) instead of changing it.
 
-Mixed in: redrawing the panes (refresh.py), toasts (toasts.py), and the activity strip,
+Mixed in: service events and redrawing the panes (refresh.py), toasts (toasts.py), and the activity strip,
 exports and loop stalls (activity.py).
 
 Methods here and in those must not reuse the name of a Textual method (`App._flush`,
@@ -34,21 +34,20 @@ from textual import work
 from textual.app import App
 
 from tui_analytics.config.settings import Settings
-from tui_analytics.runtime.clock import SYSTEM_CLOCK, Clock
+from tui_analytics.runtime.clock import Clock
 from tui_analytics.runtime.collector import CollectorHold
 from tui_analytics.runtime.errors import one_line
-from tui_analytics.runtime.event_types import Event, SchedulerStateChanged
 from tui_analytics.runtime.stall import StallMonitor
 from tui_analytics.ui.activity import ActivityMixin
 from tui_analytics.ui.dashboard_services import DashboardServices
 from tui_analytics.ui.dashboard_state import DashboardState
 from tui_analytics.ui.keys import BINDINGS, key_label
-from tui_analytics.ui.messages import SchedulerToggled, ServiceEventMessage, ServicesReady, StartupFailed, StartupProgress
+from tui_analytics.ui.messages import ServicesReady, StartupFailed, StartupProgress
 from tui_analytics.ui.palette_commands import DashboardCommands
-from tui_analytics.ui.refresh import SCHEDULER_PANES, PaneRefreshMixin, stale_panes
+from tui_analytics.ui.refresh import PaneRefreshMixin
 from tui_analytics.ui.resources import stylesheets
 from tui_analytics.ui.screen import MainScreen
-from tui_analytics.ui.toasts import ToastsMixin, scheduler_toast, toast_for
+from tui_analytics.ui.toasts import ToastsMixin
 from tui_analytics.wiring import Services
 
 if TYPE_CHECKING:
@@ -338,35 +337,6 @@ class DashboardApp(ToastsMixin, PaneRefreshMixin, ActivityMixin, App[None]):
             self.services.detach()
             self._attached = False
 
-    # -- events from the services ----------------------------------------------------
-
-    def _on_service_event(self, event: Event) -> None:
-        """Runs in the publisher's thread: hand the event to the UI loop, nothing else."""
-        self.post_message(ServiceEventMessage(event))
-
-    def on_service_event_message(self, message: ServiceEventMessage) -> None:
-        event = message.event
-        if isinstance(event, SchedulerStateChanged) and event.remote is None:
-            self._scheduler_changed(event.state, event.holder)
-            return
-        self.refresh_panes(*stale_panes(event))
-        toast = toast_for(event)
-        if toast is not None:
-            self.notify_toast(toast)
-
-    def on_scheduler_toggled(self, message: SchedulerToggled) -> None:
-        self._scheduler_changed(None, None)
-
-    def _scheduler_changed(self, reported: str | None, holder: str | None) -> None:
-        """Read the scheduler's state again: `reported` is what its event said (None: the `p` key)."""
-        state = self.state
-        was, gone = state.scheduler, state.lock_holder
-        state.scheduler_changed(self.services.scheduler_state(), reported=reported, holder=holder)
-        self.refresh_panes(*SCHEDULER_PANES)
-        toast = scheduler_toast(reported, was, state.scheduler, state.lock_holder, gone)
-        if toast is not None:
-            self.notify_toast(toast)
-
 
 def build_app(
     settings: Settings,
@@ -386,7 +356,7 @@ def build_app(
     held the event loop (see runtime/stall.py); `keymap` moves keys (see keymap.check_keymap);
     `preferences` remembers the theme (see preferences.py); `last_view` (data/state/last_view.py) fills
     the first frame until the services are open; `after_first_frame` is called once that frame is drawn."""
-    root = services if services is not None else Services(settings, clock=clock or SYSTEM_CLOCK)
+    root = services if services is not None else Services(settings, clock=clock)
     dashboard_services = DashboardServices(root)
     if last_view is not None and not dashboard_services.ready:
         from tui_analytics.ui.first_view import first_view

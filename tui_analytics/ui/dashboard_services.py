@@ -1,9 +1,10 @@
 """The dashboard's view of the services: what it reads, what its keys call.
 
-The services come from the composition root (`wiring.Services`) and are used
-through their protocols (`wiring.protocols`); this adapter only gathers what
-each pane needs and keeps blocking calls (state and source databases, files)
-clearly marked so the app runs them in workers. No Textual here.
+The services come from the composition root (`wiring.Services`), held by its seam
+(`wiring.protocols.DashboardRoot`), and are used through their protocols, the channel
+between processes too; this adapter only gathers what each pane needs and keeps
+blocking calls (state and source databases, files) clearly marked so the app runs
+them in workers. No Textual here.
 """
 
 from __future__ import annotations
@@ -21,7 +22,6 @@ from tui_analytics.runtime.clock import Clock
 from tui_analytics.runtime.events import EventBus
 from tui_analytics.ui.widgets.metrics_pane import MetricsView
 from tui_analytics.ui.widgets.reports_pane import ReportsView
-from tui_analytics.wiring import Services
 
 if TYPE_CHECKING:
     from tui_analytics.alerts.models import AlertSummary
@@ -33,7 +33,14 @@ if TYPE_CHECKING:
     from tui_analytics.reports.overview import ReportsOverview
     from tui_analytics.ui.first_view import FirstView
     from tui_analytics.ui.screens.export import ExportRequest
-    from tui_analytics.wiring.protocols import AlertsService, ExportService, ProcessorService, ReportsService
+    from tui_analytics.wiring.protocols import (
+        AlertsService,
+        CommandChannel,
+        DashboardRoot,
+        ExportService,
+        ProcessorService,
+        ReportsService,
+    )
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +51,7 @@ ProgressFn = Callable[[str, int, int], None]
 class DashboardServices:
     """The services one dashboard uses, from one composition root (tests pass a prepared one)."""
 
-    root: Services
+    root: DashboardRoot
     # Display-only overrides (screenshots show a typical path, not a temporary one).
     shown_database: str | None = None
     shown_export_dir: str | None = None
@@ -81,6 +88,11 @@ class DashboardServices:
     @property
     def export_service(self) -> ExportService:
         return self.root.export
+
+    @property
+    def channel(self) -> CommandChannel:
+        """The channel to the process that schedules (channel/service.py)."""
+        return self.root.channel
 
     @property
     def opened_demo_data(self) -> bool:
@@ -126,9 +138,9 @@ class DashboardServices:
         runs. Blocking; a failure only means an emptier first frame."""
         try:
             if remote:
-                self.root.channel.load_remote_state(cache=True)
+                self.channel.load_remote_state(cache=True)
             else:
-                self.root.channel.restore_snapshot()
+                self.channel.restore_snapshot()
         except Exception:
             log.exception("could not read the last known state")
 
@@ -141,7 +153,7 @@ class DashboardServices:
         """"attached to serve on db1 (pid 4242)" (and "paused" when it is), or None when not attached."""
         if not self.attached:
             return None
-        status = self.root.channel.status or {}
+        status = self.channel.status or {}
         holder = status.get("holder") or {}
         if holder.get("pid") and not _has_ended(holder):  # the row outlives its writer: a dead one is not named
             label = f"attached to {holder.get('program') or 'another process'} on {holder.get('host', '?')} (pid {holder['pid']})"
@@ -250,8 +262,12 @@ class DashboardServices:
 
     # -- doing ---------------------------------------------------------------------
 
-    # Attached, each action is a command the scheduling process runs (wiring/channel.py): the
+    # Attached, each action is a command the scheduling process runs (channel/service.py): the
     # job runs there, with its cache and its history, and every dashboard sees the result.
+
+    async def _ask(self, op: str, argument: str = "") -> dict[str, Any]:
+        """The scheduling process's answer to a command (RuntimeError with a one-line reason if none)."""
+        return (await self.channel.request(op, argument)).result or {}
 
     async def trigger_job(self, job_id: str) -> JobRun:
         if not self.attached:
@@ -261,7 +277,7 @@ class DashboardServices:
         from tui_analytics.processor.models import JobRun
 
         self.processor.check_job(job_id)  # an unknown id fails here, before anything is asked
-        answer = (await self.root.channel.request("trigger", job_id)).result or {}
+        answer = await self._ask("trigger", job_id)
         started = answer.get("startedAt")
         return JobRun(job_id, "manual", answer.get("status", "completed"),
                       datetime.fromisoformat(started) if started else self.clock.now(),
@@ -270,12 +286,12 @@ class DashboardServices:
     async def clear_cache(self) -> int:
         if not self.attached:
             return await self.processor.clear_cache()
-        return int(((await self.root.channel.request("clear")).result or {}).get("removed", 0))
+        return int((await self._ask("clear")).get("removed", 0))
 
     async def invalidate_cache(self, pattern: str) -> int:
         if not self.attached:
             return await self.processor.invalidate_cache(pattern)
-        return int(((await self.root.channel.request("invalidate", pattern)).result or {}).get("removed", 0))
+        return int((await self._ask("invalidate", pattern)).get("removed", 0))
 
     async def set_job_paused(self, job_id: str, paused: bool) -> None:
         """Pause or resume one job (stored in the state database; applied here when this process schedules)."""
@@ -297,9 +313,9 @@ class DashboardServices:
 
     async def toggle_remote_scheduler(self) -> str:
         """Attached: ask the scheduling process to pause (or resume, when it is paused); its new state."""
-        paused = (self.root.channel.status or {}).get("state") == "paused"
-        answer = (await self.root.channel.request("resume" if paused else "pause")).result or {}
-        await asyncio.to_thread(self.root.channel.load_remote_state, cache=False)
+        paused = (self.channel.status or {}).get("state") == "paused"
+        answer = await self._ask("resume" if paused else "pause")
+        await asyncio.to_thread(self.channel.load_remote_state, cache=False)
         return str(answer.get("state", "unknown"))
 
     async def save_template(self, template_id: str | None, fields: dict[str, Any]) -> ReportTemplate:
@@ -315,7 +331,7 @@ class DashboardServices:
             return await self.reports.generate_report(template)
         from tui_analytics.reports.models import GeneratedReport
 
-        answer = (await self.root.channel.request("generate", template.id)).result or {}
+        answer = await self._ask("generate", template.id)
         return GeneratedReport(
             filename=str(answer.get("filename", "")), size=int(answer.get("size") or 0), data="",
             content_type="", path=str(answer.get("path", "")), template_id=template.id,

@@ -1,8 +1,11 @@
-"""Redrawing the panes: which ones each service event makes stale, and redrawing them together.
+"""Service events into redrawn panes: which panes each event makes stale, and redrawing them together.
 
-Events and keys mark panes stale (`refresh_panes`); a moment later the stale ones are
-redrawn at once, so a burst of events redraws once. The one-second tick moves only the
-clock and the countdowns. Mixed into the app (app.py), which owns the panes and the state.
+Events, published on the services' buses from any thread, arrive on the UI loop as
+messages. They and keys mark panes stale (`refresh_panes`); a moment later the stale ones
+are redrawn at once, so a burst of events redraws once. A finished or failed run brings
+its job's new status: that row is repainted from the event (JobsPane.show_job), without
+reading the processor back. The one-second tick moves only the clock and the countdowns.
+Mixed into the app (app.py), which owns the panes and the state.
 
 `stale_panes` has one case per event type: the type checker fails there when an event
 type is added to runtime/event_types.py without saying what it redraws.
@@ -32,6 +35,8 @@ from tui_analytics.runtime.event_types import (
     SchedulerStateChanged,
     TemplatesChanged,
 )
+from tui_analytics.ui.messages import SchedulerToggled, ServiceEventMessage
+from tui_analytics.ui.toasts import scheduler_toast, toast_for
 
 if TYPE_CHECKING:
     from textual.app import App
@@ -40,6 +45,7 @@ if TYPE_CHECKING:
     from tui_analytics.ui.dashboard_services import DashboardServices
     from tui_analytics.ui.dashboard_state import DashboardState
     from tui_analytics.ui.screen import MainScreen
+    from tui_analytics.ui.toasts import Toast
 
     _Host = App[None]  # the mixin is type-checked as the app it is mixed into
 else:
@@ -70,7 +76,7 @@ def stale_panes(event: Event) -> tuple[str, ...]:
 
 
 class PaneRefreshMixin(_Host):
-    """refresh_panes / is_quiet / the redraw / the tick (see the module docstring)."""
+    """The service events / refresh_panes / is_quiet / the redraw / the tick (see the module docstring)."""
 
     if TYPE_CHECKING:  # what the app provides
         services: DashboardServices
@@ -81,6 +87,46 @@ class PaneRefreshMixin(_Host):
 
         @property
         def clock(self) -> Clock: ...
+        def notify_toast(self, toast: Toast) -> None: ...
+
+    def _on_service_event(self, event: Event) -> None:
+        """Runs in the publisher's thread: hand the event to the UI loop, nothing else."""
+        self.post_message(ServiceEventMessage(event))
+
+    def on_service_event_message(self, message: ServiceEventMessage) -> None:
+        event = message.event
+        if isinstance(event, SchedulerStateChanged) and event.remote is None:
+            self._scheduler_changed(event.state, event.holder)
+            return
+        panes = stale_panes(event)
+        if isinstance(event, JobFinished | JobFailed) and event.status is not None and self._live_panes():
+            # The run brought the job's new status: its row is repainted now, from the event, and
+            # the other panes it touched redraw with the next batch.
+            if self.main_screen.jobs.show_job(event.status, self.clock.now()):
+                panes = tuple(pane for pane in panes if pane != "jobs")
+        self.refresh_panes(*panes)
+        toast = toast_for(event)
+        if toast is not None:
+            self.notify_toast(toast)
+
+    def _live_panes(self) -> bool:
+        """The panes show the live services (not the last known view) and are not being torn down."""
+        return self._shown and self.services.ready and self.main_screen.is_mounted and self.is_running
+
+    def on_scheduler_toggled(self, message: SchedulerToggled) -> None:
+        self._scheduler_changed(None, None)
+
+    def _scheduler_changed(self, reported: str | None, holder: str | None) -> None:
+        """Read the scheduler's state again: `reported` is what its event said (None: the `p` key)."""
+        state = self.state
+        was, gone = state.scheduler, state.lock_holder
+        state.scheduler_changed(self.services.scheduler_state(), reported=reported, holder=holder)
+        self.refresh_panes(*SCHEDULER_PANES)
+        toast = scheduler_toast(reported, was, state.scheduler, state.lock_holder, gone)
+        if toast is not None:
+            self.notify_toast(toast)
+
+    # -- redrawing ---------------------------------------------------------------------
 
     def refresh_panes(self, *names: str) -> None:
         """Mark panes stale; they redraw together a moment later (bursts of events redraw once)."""

@@ -1,12 +1,13 @@
 """The seams between the dashboard and the services: what it calls on each.
 
-`ui/dashboard_services.py` holds the services by these protocols, so the type
-checker holds the concrete services (which satisfy them structurally) to exactly
-what the dashboard uses, and nothing more is declared here. The dashboard's tests
-run the real services, so no fake implements these. The CLI holds the concrete
-services. The seam the services themselves hold, the source database, is
-`data.source.protocol.SourceRepository` (a test fake implements that one). Model
-types are imported only for type checking, so importing this module is free.
+`ui/dashboard_services.py` holds the composition root by `DashboardRoot` and, through it,
+each service and the channel by these protocols, so the type checker holds the concrete
+root and services (which satisfy them structurally) to exactly what the dashboard uses,
+and nothing more is declared here. The dashboard's tests run the real services, so no
+fake implements these. The CLI holds the concrete services. The seam the services
+themselves hold, the source database, is `data.source.protocol.SourceRepository` (a test
+fake implements that one). Model types are imported only for type checking, so importing
+this module is free.
 """
 
 from __future__ import annotations
@@ -14,10 +15,12 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from datetime import date, tzinfo
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Protocol
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from tui_analytics.alerts.models import AlertSummary
+    from tui_analytics.config.settings import Settings
+    from tui_analytics.data.state.channel_tables import Command
     from tui_analytics.data.state.locking import LockHolder
     from tui_analytics.export.options import ExportOptions
     from tui_analytics.export.service import FileExport
@@ -26,7 +29,9 @@ if TYPE_CHECKING:
     from tui_analytics.processor.models import JobMetrics, JobRun, JobStatus
     from tui_analytics.reports.backfill import BackfillResult, Progress
     from tui_analytics.reports.models import GeneratedReport, ReportStatistics, ReportTemplate, ScheduledReport
+    from tui_analytics.runtime.clock import Clock
     from tui_analytics.runtime.daterange import DateRange
+    from tui_analytics.runtime.events import EventBus
 
 
 class ProcessorService(Protocol):
@@ -89,3 +94,45 @@ class ExportService(Protocol):
         self, dataset: str, destination: Path | str | IO[bytes] | None, options: ExportOptions, *,
         size: int | None = None, on_progress: Callable[[int, int], None] | None = None, overwrite: bool = True,
     ) -> FileExport: ...
+
+
+class CommandChannel(Protocol):
+    """The channel between processes as the dashboard uses it (channel/service.py): the scheduling
+    process's status and cache when another process schedules, and the commands it asks that process
+    to run."""
+
+    @property
+    def status(self) -> Mapping[str, Any] | None: ...
+
+    def load_remote_state(self, *, cache: bool = True) -> None: ...
+    def restore_snapshot(self) -> None: ...
+    async def request(self, op: str, argument: str = "", *, timeout: float = 900.0) -> Command: ...
+
+
+class DashboardRoot(Protocol):
+    """The composition root (wiring.Services) as the dashboard uses it: the seams above, and opening,
+    scheduling and stopping them."""
+
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def clock(self) -> Clock: ...
+    @property
+    def opened_source(self) -> bool: ...
+    @property
+    def processor(self) -> ProcessorService: ...
+    @property
+    def reports(self) -> ReportsService: ...
+    @property
+    def export(self) -> ExportService: ...
+    @property
+    def alerts(self) -> AlertsService | None: ...
+    @property
+    def channel(self) -> CommandChannel: ...
+
+    def built(self, name: str) -> object: ...
+    def open(self, on_progress: Callable[[str, int, int], None] | None = None) -> object: ...
+    def claim_scheduler(self) -> bool: ...
+    def start(self, *, follow: bool = True) -> None: ...
+    def stop(self, *, interrupt: bool = False) -> None: ...
+    def buses(self) -> list[EventBus]: ...

@@ -14,19 +14,20 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from tui_analytics.config.defaults import defaults
 from tui_analytics.config.settings import Settings
-from tui_analytics.runtime.clock import SYSTEM_CLOCK, Clock
+from tui_analytics.runtime.clock import Clock
+from tui_analytics.runtime.events import EventBus
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
 
     from tui_analytics.alerts import AlertService
+    from tui_analytics.channel.service import ChannelService
     from tui_analytics.data.source.protocol import SourceRepository
     from tui_analytics.export import AnalyticsExportService
     from tui_analytics.processor import AnalyticsBackgroundProcessor
     from tui_analytics.reports import AnalyticsScheduledReportsService
-    from tui_analytics.runtime.events import EventBus
-    from tui_analytics.wiring.channel import Channel
 
 log = logging.getLogger(__name__)
 
@@ -37,8 +38,10 @@ class Services:
     """The services of one process (or one test), wired once over one `Settings`.
 
     Anything passed in is used as given (tests wrap the repository, share a
-    state engine, pass a fake); the rest is created on first use. Services
-    imported lazily: a CLI command that exports never imports the scheduler.
+    state engine, pass a fake); the rest is created on first use, each service given
+    the settings, bus and clock of this root (without a bus or clock, the process's:
+    config/defaults.py). Services imported lazily: a CLI command that exports never
+    imports the scheduler.
     """
 
     def __init__(
@@ -56,15 +59,16 @@ class Services:
         reports_options: dict[str, Any] | None = None,
         alerts_options: dict[str, Any] | None = None,
     ) -> None:
+        given = defaults(settings)
         self.settings = settings
-        self.clock: Clock = clock or SYSTEM_CLOCK
-        self.bus = bus
+        self.clock: Clock = clock or given.clock
+        self.bus: EventBus = bus or given.bus
         self.repository = repository
         self.state_engine = state_engine
         self._processor = processor
         self._export = export
         self._reports = reports
-        self._channel: Channel | None = None
+        self._channel: ChannelService | None = None
         self.opened_source = False  # open() opened the source itself (it was not passed in)
         self._alerts: AlertService | None = None
         self._alerted_buses: list[EventBus] = []  # the buses the alert service listens to
@@ -80,7 +84,7 @@ class Services:
             from tui_analytics.processor import AnalyticsBackgroundProcessor
 
             self._processor = AnalyticsBackgroundProcessor(
-                self.settings, repository=self.repository, clock=self.clock, bus=self.bus,
+                self.settings, bus=self.bus, clock=self.clock, repository=self.repository,
                 state_engine=self.state_engine, **self._processor_options,
             )
         self._alert_on(self._processor.bus)
@@ -100,7 +104,7 @@ class Services:
             from tui_analytics.reports import AnalyticsScheduledReportsService
 
             self._reports = AnalyticsScheduledReportsService(
-                self.settings, clock=self.clock, bus=self.bus, export_service=self.export,
+                self.settings, bus=self.bus, clock=self.clock, export_service=self.export,
                 repository=self.repository, state_engine=self.state_engine,
                 performance=self._performance, **self._reports_options,
             )
@@ -108,16 +112,16 @@ class Services:
         return self._reports
 
     @property
-    def channel(self) -> Channel:
-        """This process's end of the state database's channel (wiring/channel.py)."""
+    def channel(self) -> ChannelService:
+        """This process's end of the state database's channel (channel/service.py), over this root."""
         if self._channel is None:
-            from tui_analytics.wiring.channel import Channel
+            from tui_analytics.channel.service import ChannelService
 
-            self._channel = Channel(self)
+            self._channel = ChannelService(self)
         return self._channel
 
     @contextlib.contextmanager
-    def telling(self) -> Iterator[Channel]:
+    def telling(self) -> Iterator[ChannelService]:
         """For a short command: what the services do inside is written to the channel, so running
         dashboards and the scheduling process see it (flushed on the way out; blocking)."""
         channel = self.channel
@@ -133,7 +137,7 @@ class Services:
         if self._alerts is None and self.settings.alerts:
             from tui_analytics.alerts import AlertService
 
-            self._alerts = AlertService(self.settings, clock=self.clock, bus=self.bus, state_engine=self.open_state,
+            self._alerts = AlertService(self.settings, bus=self.bus, clock=self.clock, state_engine=self.open_state,
                                         **self._alerts_options)
         return self._alerts
 
@@ -156,11 +160,10 @@ class Services:
         return service
 
     def buses(self) -> list[EventBus]:
-        """Every bus the services publish on, once each (the scheduler's state goes to the default bus)."""
-        from tui_analytics.runtime.events import default_bus
-
+        """Every bus the services publish on, once each (the loop's scheduler says its state on the
+        bus of the service that created it: this root's, unless a service was passed in with another)."""
         found: list[EventBus] = []
-        for bus in (self.processor.bus, self.reports.bus, default_bus()):
+        for bus in (self.processor.bus, self.reports.bus):
             if all(bus is not b for b in found):
                 found.append(bus)
         return found

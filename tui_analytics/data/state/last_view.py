@@ -1,6 +1,6 @@
 """The last known view, read before anything heavy is imported: the dashboard's first frame.
 
-The process that schedules keeps two things in the state database (wiring/channel.py): the
+The process that schedules keeps two things in the state database (channel/service.py): the
 row `app_meta['dashboard.view']`, a JSON document with what the Jobs, Metrics and Reports
 panes show, and the `cache_snapshot` table with the cached analytics. A dashboard starting
 on an SQLite state file reads both here with the standard library's sqlite3, before

@@ -43,8 +43,9 @@ NEXT_MIN = {"next": 10}  # room for the countdown a tick rewrites
 class JobsPane(Pane):
     """The six jobs: status (colour and symbol), last run, next run countdown, duration, trend, error.
 
-    `show_jobs()` redraws everything (on job events); `tick()` only redraws the
-    countdowns (once a second).
+    `show_jobs()` redraws everything from the processor's statuses; `show_job()` one job's row
+    from the status its finished run's event carries; `tick()` only redraws the countdowns
+    (once a second).
     """
 
     TITLE = "Jobs"
@@ -87,15 +88,27 @@ class JobsPane(Pane):
 
     def show_jobs(self, jobs: Sequence[JobStatus], now: datetime, *, scheduler: str = "running",
                   alerts: Mapping[str, AlertSummary | None] | None = None) -> None:
-        """Redraw every row from the processor's JobStatus list (`alerts`: each job's last alert, for `v`).
-
-        Columns are as wide as their content; an error takes what the others leave (it is cut
-        there), and the Error column is left out when no job has one or too little is left."""
+        """Redraw every row from the processor's JobStatus list (`alerts`: each job's last alert, for `v`)."""
         self._schedule_state = scheduler
         self._alerts = alerts
-        self._now = now
         self._jobs = {job.id: job for job in jobs}
-        jobs = self.filtered("jobs-table", jobs, self._fields)
+        self._redraw(now)
+
+    def show_job(self, job: JobStatus, now: datetime) -> bool:
+        """Repaint with one job's new status (a finished run's event carries it), the others as they
+        were shown: nothing is read back from the processor. False when the job is not shown yet."""
+        if job.id not in self._jobs:
+            return False
+        self._jobs[job.id] = job
+        self._redraw(now)
+        return True
+
+    def _redraw(self, now: datetime) -> None:
+        """The table from the statuses held. Columns are as wide as their content; an error takes what
+        the others leave (it is cut there), and the Error column is left out when no job has one or
+        too little is left."""
+        self._now = now
+        jobs = self.filtered("jobs-table", list(self._jobs.values()), self._fields)
         columns = list(COLUMNS)
         rows = [(job.id, self._cells(job, now)) for job in jobs]
         widths: dict[str, int] | None = None
@@ -118,7 +131,7 @@ class JobsPane(Pane):
 
     def relayout(self) -> None:
         if self._jobs and self._now is not None:
-            self.show_jobs(list(self._jobs.values()), self._now, scheduler=self._schedule_state, alerts=self._alerts)
+            self._redraw(self._now)
 
     def tick(self, now: datetime) -> None:
         """Redraw the countdown column only."""

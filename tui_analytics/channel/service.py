@@ -1,4 +1,4 @@
-"""One process's end of the state-database channel (data/state/channel_tables.py): tell, follow, obey.
+"""One process's end of the state-database channel (data/state/channel_tables.py): tell, follow, obey, ask.
 
 - **Tell** (every process): the services' events go into `channel_events`, written by a
   background thread in batches. The process that schedules also keeps the cache snapshot
@@ -10,6 +10,11 @@
 - **Obey** (the scheduling process): commands that attached dashboards and shells post
   (run a job, clear the cache, pause, generate a report) are claimed and run here, on
   the loop, and answered in the command row.
+- **Ask** (an attached dashboard, a shell): `ask()` posts a command and waits for its answer,
+  the one wait both the dashboard (`request`) and `tui-analytics cache` use.
+
+The channel holds the other services by the seams in seams.py and calls only their public
+methods; the composition root (wiring/services.py) builds it over itself.
 """
 
 from __future__ import annotations
@@ -18,10 +23,11 @@ import asyncio
 import logging
 import threading
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from tui_analytics.channel.seams import Host, Jobs
 from tui_analytics.data.state import channel_tables as channel
 from tui_analytics.runtime.event_types import (
     CacheChanged,
@@ -36,19 +42,30 @@ from tui_analytics.runtime.event_types import (
 
 if TYPE_CHECKING:
     from tui_analytics.data.state.channel_watch import Watcher
-    from tui_analytics.wiring.services import Services
 
 log = logging.getLogger(__name__)
 
 COALESCE_SECONDS = 0.05  # a burst of events (a job filling six keys) is one write
 COMMAND_POLL_SECONDS = 0.25  # how often a dashboard waiting for its command's answer looks
+ANSWERED = ("done", "failed", "expired")
 
 
-class Channel:
+@dataclass(frozen=True)
+class Asked:
+    """A command posted for the scheduling process, as it stood when the wait ended: `command` is
+    None when it was removed; `unclaimed` when no process took it within COMMAND_LIFETIME_S."""
+
+    id: int
+    command: channel.Command | None
+    unclaimed: bool = False
+
+
+class ChannelService:
     """The channel for the services of one process. Built without I/O; `tell()`, `follow()` start it."""
 
-    def __init__(self, services: Services) -> None:
-        self.services = services
+    def __init__(self, host: Host) -> None:
+        self.host = host
+        self.clock = host.clock
         self.origin = channel.origin_id()
         self._pending: list[Event] = []
         self._snapshot_keys: set[str] = set()
@@ -69,18 +86,23 @@ class Channel:
 
     @property
     def engine(self) -> Any:
-        return self.services.open_state()
+        return self.host.open_state()
 
     # -- who we are -------------------------------------------------------------------------
 
+    def _processor(self) -> Jobs | None:
+        """The processor if this process built one (asking never builds it)."""
+        processor: Jobs | None = self.host.built("processor")
+        return processor
+
     def scheduling(self) -> bool:
         """True when this process holds the scheduler lock and has its jobs scheduled."""
-        processor = self.services.built("processor")
+        processor = self._processor()
         return processor is not None and processor.scheduled and not processor.read_only
 
     def attached(self) -> bool:
         """True when another process schedules and this one shows that process's truth."""
-        processor = self.services.built("processor")
+        processor = self._processor()
         return processor is not None and processor.read_only
 
     # -- telling ----------------------------------------------------------------------------
@@ -90,7 +112,7 @@ class Channel:
         `background` they wait for `flush()` (tests, which decide when a write happens)."""
         if self._unsubscribe:
             return
-        for bus in self.services.buses():
+        for bus in self.host.buses():
             self._unsubscribe.append(bus.subscribe(self._on_local_event))
         self._closing = False
         if background:
@@ -136,9 +158,11 @@ class Channel:
         if not pending and not keys and not cleared:
             return
         engine = self.engine
-        now = self.services.clock.now()
+        now = self.clock.now()
         if self.scheduling():
-            self._write_snapshot(engine, keys, cleared)
+            if cleared:
+                channel.clear_snapshot(engine)
+            channel.write_snapshot(engine, *self.host.processor.snapshot_of(keys))
             channel.write_status(engine, self.current_status(now))
             channel.write_view(engine, self.current_view(now))
             if any(isinstance(event, SchedulerStateChanged) for event in pending):
@@ -147,28 +171,14 @@ class Channel:
             # Events last: a follower woken by them finds the snapshot and status already written.
             channel.post_events(engine, pending, now, self.origin)
 
-    def _write_snapshot(self, engine: Any, keys: set[str], cleared: bool) -> None:
-        cache = self.services.processor.cache
-        if cleared:
-            channel.clear_snapshot(engine)
-        present, gone = [], []
-        for key in sorted(keys):
-            entry = cache.peek(key)
-            if entry is None:
-                gone.append(key)
-            else:
-                present.append(channel.SnapshotEntry(entry.key, entry.value, entry.stored_at, entry.expires_at,
-                                                     entry.ttl, entry.stale, entry.error, entry.failed_at))
-        channel.write_snapshot(engine, present, gone)
-
     def current_status(self, now: datetime) -> dict[str, Any]:
         """What attached dashboards show about this process: who, state, next runs, cache counters."""
         from tui_analytics.data.state.locking import LockHolder, scheduler_lock
 
-        processor = self.services.processor
-        lock = scheduler_lock(self.services.settings.resolved_state_url)
+        processor = self.host.processor
+        lock = scheduler_lock(self.host.settings.resolved_state_url)
         holder = lock.me if lock.held else LockHolder.mine()
-        stats = processor.cache.stats()
+        stats = processor.cache_stats()
         return {
             "holder": asdict(holder),
             "origin": self.origin,
@@ -185,12 +195,12 @@ class Channel:
         from tui_analytics.data.state.last_view import VIEW_VERSION
         from tui_analytics.runtime.plain import to_plain
 
-        processor = self.services.processor
+        processor = self.host.processor
         if self._reports_read_at != self._report_changes or self._reports_part is None:
-            from tui_analytics.reports.overview import reports_overview
-
             self._reports_read_at = self._report_changes  # before reading: a change meanwhile reads again
-            self._reports_part = to_plain(reports_overview(self.services.reports))
+            part = to_plain(self.host.reports.overview())
+            assert isinstance(part, dict)  # an overview is a dataclass: a JSON object
+            self._reports_part = part
         return {
             "version": VIEW_VERSION,
             "writtenAt": now.isoformat(),
@@ -204,15 +214,14 @@ class Channel:
     def publish_status(self) -> None:
         """Write the status row now (blocking), when this process schedules."""
         if self.scheduling():
-            channel.write_status(self.engine, self.current_status(self.services.clock.now()))
+            channel.write_status(self.engine, self.current_status(self.clock.now()))
 
     def save_whole_snapshot(self) -> None:
         """Replace the snapshot with every entry of this process's cache (blocking; on taking over)."""
         if not self.scheduling():
             return
-        cache = self.services.processor.cache
         with self._lock:
-            self._snapshot_keys.update(cache.keys())
+            self._snapshot_keys.update(self.host.processor.cache_keys())
         self._wake.set()
 
     # -- following ----------------------------------------------------------------------------
@@ -234,21 +243,14 @@ class Channel:
         if not theirs:
             return
         events = [row.event for row in theirs if row.event is not None]
-        processor = self.services.processor
+        processor = self.host.processor
         if any(row.kind == channel.COMMAND_EVENT for row in theirs) and self.scheduling():
             self._obey()
         attached = self.attached()
         runs = [e for e in events if isinstance(e, JobRunEvent)]
         if runs:
             # The last word on each job in this batch: started (still running there) or ended.
-            running = {e.job_id: isinstance(e, JobStarted) for e in runs}
-            for job_id, now_running in running.items():
-                if not now_running:
-                    processor.book.mark_remote(job_id, False)
-            processor.sync_from_state()
-            for job_id, now_running in running.items():
-                if now_running and attached:
-                    processor.book.mark_remote(job_id, True)
+            processor.follow_runs({e.job_id: isinstance(e, JobStarted) for e in runs}, attached=attached)
         if attached:
             self.load_remote_state(cache=bool(runs) or any(isinstance(e, CacheChanged) for e in events))
         if any(isinstance(e, JobSettingsChanged) for e in events):
@@ -257,46 +259,31 @@ class Channel:
             if self.scheduling() and self.loop is not None:
                 asyncio.run_coroutine_threadsafe(processor.apply_job_settings(), self.loop)
             else:
-                processor._load_job_settings()
+                processor.load_job_settings()
         if any(isinstance(e, TemplatesChanged) for e in events) and self.scheduling() and self.loop is not None:
             # Another process created, edited or deleted a template: schedule what the table now says.
             self.loop.call_soon_threadsafe(self._reschedule_reports)
         for e in events:
             if e.shared:  # marked `remote` (the origin) by the decoding: not told again, not alerted about
-                bus = self.services.reports.bus if isinstance(e, ReportEvent) else self.services.processor.bus
+                bus = self.host.reports.bus if isinstance(e, ReportEvent) else processor.bus
                 bus.publish(e)
 
     def _reschedule_reports(self) -> None:
-        reports = self.services.built("reports")
+        reports = self.host.built("reports")
         if reports is not None:
             reports.restart()
 
     def load_remote_state(self, *, cache: bool = True) -> None:
         """Read the scheduling process's status and (with `cache`) its cache snapshot (blocking)."""
         self.status = channel.read_status(self.engine)
-        self.services.processor.remote_status = self.status
+        self.host.processor.follow_status(self.status)
         if cache:
-            self._load_snapshot(replace_all=True)
+            self.host.processor.restore_snapshot(channel.read_snapshot(self.engine), replace_all=True)
 
     def restore_snapshot(self) -> None:
         """Fill this process's empty cache from the snapshot the last scheduling process left (blocking):
         the first frame shows the last known analytics, with their age, until the jobs refresh them."""
-        self._load_snapshot(replace_all=False)
-
-    def _load_snapshot(self, *, replace_all: bool) -> None:
-        from tui_analytics.processor.cache import CacheEntry
-        from tui_analytics.processor.jobs import PERFORMANCE_KEY
-
-        processor = self.services.processor
-        now = self.services.clock.now()
-        entries = [CacheEntry(e.key, e.value, e.stored_at, e.expires_at, e.ttl, e.stale, e.error, e.failed_at)
-                   for e in channel.read_snapshot(self.engine) if e.expires_at > now]
-        if not replace_all:
-            entries = [e for e in entries if processor.cache.peek(e.key) is None]
-        processor.cache.restore(entries, replace_all=replace_all)
-        performance = next((e.value for e in entries if e.key == PERFORMANCE_KEY), None)
-        if isinstance(performance, dict) and (replace_all or processor.latest_performance is None):
-            processor.latest_performance = performance
+        self.host.processor.restore_snapshot(channel.read_snapshot(self.engine), replace_all=False)
 
     # -- obeying (the scheduling process) ------------------------------------------------------------
 
@@ -307,7 +294,7 @@ class Channel:
         if loop is None:
             return
         by = LockHolder.mine().describe()
-        for command in channel.claim_commands(self.engine, by, self.services.clock.now()):
+        for command in channel.claim_commands(self.engine, by, self.clock.now()):
             log.info("running %s for %s", " ".join(filter(None, (command.op, command.argument))), command.origin)
             asyncio.run_coroutine_threadsafe(self._run_command(command), loop)
 
@@ -320,14 +307,13 @@ class Channel:
         except Exception as exc:  # answered, never raised into the loop
             ok, result = False, {"error": one_line(exc)}
         try:
-            await asyncio.to_thread(channel.finish_command, self.engine, command.id, ok, result,
-                                    self.services.clock.now())
+            await asyncio.to_thread(channel.finish_command, self.engine, command.id, ok, result, self.clock.now())
         except Exception:
             log.exception("could not answer command %s", command.id)
 
     async def execute(self, op: str, argument: str) -> dict[str, Any]:
         """Do what a command asks, here (on the loop); returns its answer."""
-        processor = self.services.processor
+        processor = self.host.processor
         if op == "trigger":
             run = await processor.trigger_job(argument)
             return {"status": run.status, "error": run.error, "durationMs": run.duration_ms,
@@ -341,40 +327,53 @@ class Channel:
         if op == "resume":
             return {"state": processor.resume_scheduler()}
         if op == "generate":
-            report = await self.services.reports.generate_report(template_id=argument)
+            report = await self.host.reports.generate_report(template_id=argument)
             return {"path": report.path, "size": report.size, "filename": report.filename, "runId": report.run_id}
         raise ValueError(f"unknown command {op!r}")
 
     # -- asking (an attached dashboard, a shell) -------------------------------------------------------
 
+    async def ask(self, op: str, argument: str = "", *, timeout: float,
+                  poll: float = COMMAND_POLL_SECONDS) -> Asked:
+        """Post a command for the scheduling process and wait up to `timeout` s for its answer, looking
+        every `poll` s; returns the command as it stood when the wait ended.
+
+        The wait ends early once it is answered (done, failed, expired), removed, or left unclaimed
+        for COMMAND_LIFETIME_S. Should this process take over scheduling meanwhile, it claims what
+        is pending (its own command too) and runs it here.
+        """
+        engine = self.engine
+        command_id = await asyncio.to_thread(channel.post_command, engine, op, argument, self.clock.now(), self.origin)
+        posted = self.clock.monotonic()
+        while True:
+            await asyncio.sleep(poll)
+            command = await asyncio.to_thread(channel.read_command, engine, command_id)
+            waited = self.clock.monotonic() - posted
+            if command is None or command.status in ANSWERED or waited > timeout:
+                return Asked(command_id, command)
+            if command.status == "pending" and waited > channel.COMMAND_LIFETIME_S:
+                # Nobody claims it (a scheduling process of an older version does not follow the channel).
+                return Asked(command_id, command, unclaimed=True)
+            if command.status == "pending" and self.scheduling():
+                await asyncio.to_thread(self._obey)
+
     async def request(self, op: str, argument: str = "", *, timeout: float = 900.0) -> channel.Command:
-        """Post a command and wait for the scheduling process's answer (or give up after `timeout` s).
+        """Ask (see `ask`) and return the answered command.
 
         Raises RuntimeError with a one-line reason when it fails, expires or nobody answers.
         """
-        engine = self.engine
-        command_id = await asyncio.to_thread(channel.post_command, engine, op, argument,
-                                             self.services.clock.now(), self.origin)
-        posted = self.services.clock.monotonic()
-        deadline = posted + timeout
-        while True:
-            await asyncio.sleep(COMMAND_POLL_SECONDS)
-            command = await asyncio.to_thread(channel.read_command, engine, command_id)
-            if command is None:
-                raise RuntimeError("the command was removed from the state database")
-            if command.status == "done":
-                return command
-            if command.status in ("failed", "expired"):
-                raise RuntimeError(str((command.result or {}).get("error") or command.status))
-            if self.services.clock.monotonic() > deadline:
-                raise RuntimeError(f"no answer from the scheduling process within {timeout:g} s")
-            if command.status == "pending" and self.services.clock.monotonic() > posted + channel.COMMAND_LIFETIME_S:
-                # Nobody claims it (a scheduling process of an older version does not follow the channel).
-                raise RuntimeError(f"the scheduling process did not take the request within "
-                                   f"{channel.COMMAND_LIFETIME_S:g} s")
-            if command.status == "pending" and self.scheduling():
-                # We took over scheduling meanwhile: claim what is pending (ours too) and run it here.
-                await asyncio.to_thread(self._obey)
+        asked = await self.ask(op, argument, timeout=timeout)
+        command = asked.command
+        if command is None:
+            raise RuntimeError("the command was removed from the state database")
+        if command.status == "done":
+            return command
+        if command.status in ("failed", "expired"):
+            raise RuntimeError(str((command.result or {}).get("error") or command.status))
+        if asked.unclaimed:
+            raise RuntimeError(f"the scheduling process did not take the request within "
+                               f"{channel.COMMAND_LIFETIME_S:g} s")
+        raise RuntimeError(f"no answer from the scheduling process within {timeout:g} s")
 
     # -- stopping ---------------------------------------------------------------------------
 
@@ -394,4 +393,3 @@ class Channel:
             self.flush()
         except Exception as exc:
             log.warning("could not write to the state database's channel: %s", exc)
-
