@@ -103,7 +103,7 @@ if TYPE_CHECKING:  # what type checkers and editors see; at run time the names l
     from tui_analytics.wiring import Services as Services
 
 
-__version__ = "0.1.0"
+from tui_analytics.runtime.version import __version__ as __version__  # noqa: E402 - after the lazy names
 
 # public name -> module that defines it
 _EXPORTS = {

@@ -89,7 +89,7 @@ def post_webhook(target: AlertTarget, alert: Alert) -> None:
     `target.timeout` seconds, all of it: connecting, sending and reading the answer. (A socket
     timeout alone bounds each read, so a server that answers a byte a second never ends.)"""
     assert target.url is not None
-    from tui_analytics import __version__
+    from tui_analytics.runtime.version import __version__
 
     parts = urlsplit(target.url)
     body = json.dumps(alert.payload(slack=target.slack)).encode("utf-8")

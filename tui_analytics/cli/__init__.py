@@ -44,7 +44,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     )
     parser.add_argument("--config", metavar="PATH", type=_not_empty, help="TOML settings file (environment variables win)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail to the log file / stderr")
-    from tui_analytics import __version__
+    from tui_analytics.runtime.version import __version__
 
     parser.add_argument("--version", action="version", version=f"tui-analytics {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
