@@ -27,6 +27,11 @@ def test_a_repeated_record_shows_once_a_minute_with_the_count() -> None:
     assert later.getMessage() == "job top-items failed: disk full (and 2064 more like it in the last minute)"
 
 
+def test_information_lines_are_events_and_always_shown() -> None:
+    quiet = RepeatFilter(clock=lambda: 0.0)
+    assert all(quiet.filter(record("session opened from %s", "127.0.0.1", level=logging.INFO)) for _ in range(3))
+
+
 def test_different_problems_are_each_shown() -> None:
     quiet = RepeatFilter(clock=lambda: 0.0)
     assert quiet.filter(record("job %s failed", "a"))

@@ -59,6 +59,26 @@ class Serve:
         self.proc = subprocess.Popen([sys.executable, "-m", "tui_analytics", command, *args], cwd=str(REPO),
                                      env=cli_env(data_dir, **(env or {})), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.lines: list[str] = []
+        self._partial = b""  # the log is read from the pipe's descriptor, not through a buffered file:
+        self._ended = False  # lines held in Python's buffer were invisible to select() and lost at stop()
+
+    def _read(self, wait: float) -> list[str]:
+        """Complete lines that arrived within `wait` seconds (added to `lines`)."""
+        assert self.proc.stderr is not None
+        if self._ended:
+            return []
+        fd = self.proc.stderr.fileno()
+        ready, _, _ = select.select([fd], [], [], wait)
+        if not ready:
+            return []
+        chunk = os.read(fd, 65536)
+        if not chunk:
+            self._ended = True
+            chunk = b"\n" if self._partial else b""
+        *complete, self._partial = (self._partial + chunk).split(b"\n")
+        new = [line.decode("utf-8", "replace") for line in complete]
+        self.lines += new
+        return new
 
     def wait_for_line(self, text: str, timeout: float = FIRST_RUNS) -> str:
         """The first log line containing `text` (earlier lines are kept in `lines`)."""
@@ -66,16 +86,10 @@ class Serve:
             if text in line:
                 return line
         deadline = time.monotonic() + timeout
-        assert self.proc.stderr is not None
-        while time.monotonic() < deadline:
-            ready, _, _ = select.select([self.proc.stderr], [], [], 0.1)
-            if ready:
-                line = self.proc.stderr.readline()
-                if not line:
-                    break
-                self.lines.append(line.rstrip("\n"))
+        while time.monotonic() < deadline and not self._ended:
+            for line in self._read(0.1):
                 if text in line:
-                    return line.rstrip("\n")
+                    return line
         raise AssertionError(f"serve never logged {text!r}; exit={self.proc.poll()}; log={self.lines[-30:]}")
 
     def finished_runs(self) -> dict[str, str]:
@@ -109,19 +123,17 @@ class Serve:
 
     def drain(self) -> list[str]:
         """The log lines so far, without waiting for more."""
-        assert self.proc.stderr is not None
-        while select.select([self.proc.stderr], [], [], 0)[0]:
-            line = self.proc.stderr.readline()
-            if not line:
-                break
-            self.lines.append(line.rstrip("\n"))
+        while self._read(0):
+            pass
         return self.lines
 
     def stop(self, signum: int = signal.SIGTERM, timeout: float = WAIT) -> tuple[int, str]:
         """Send `signum` and wait for the exit; returns (exit code, the whole log)."""
         self.proc.send_signal(signum)
-        _, rest = self.proc.communicate(timeout=timeout)
-        self.lines += rest.splitlines()
+        deadline = time.monotonic() + timeout
+        while not self._ended and time.monotonic() < deadline:
+            self._read(0.1)
+        self.proc.communicate(timeout=max(1.0, deadline - time.monotonic()))
         return self.proc.returncode, "\n".join(self.lines)
 
     def close(self) -> None:

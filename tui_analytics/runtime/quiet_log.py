@@ -2,8 +2,9 @@
 
 A fault that repeats (a full disk under the state database, a source that is down) made every job
 and every retry log the same error, with its traceback, many times a second: 2,065 lines in 20 s.
-This filter lets a record through, holds back the same one (same logger, level and message) for a
-minute, and then lets the next one through saying how many it held.
+This filter lets a warning or error through, holds back the same one (same logger, level and
+message) for a minute, and then lets the next one through saying how many it held. Information
+lines (a session opened, a job finished) are events, each worth its line: they always pass.
 """
 
 from __future__ import annotations
@@ -25,6 +26,8 @@ class RepeatFilter(logging.Filter):
         self._lock = threading.Lock()
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if record.levelno < logging.WARNING:
+            return True
         key = (record.name, record.levelno, record.getMessage())
         now = self._clock()
         with self._lock:
