@@ -1,4 +1,4 @@
-"""What the README promises about the command line's errors: one line on stderr; exit 1 for an
+"""What docs/cli.md promises about the command line's errors: one line on stderr; exit 1 for an
 error, exit 2 for a usage mistake; nothing on stdout."""
 
 from __future__ import annotations

@@ -35,7 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "web", help=summary("web"),
         description="Serve the dashboard on http://HOST:PORT/: each browser tab runs its own dashboard, which "
                     "does not schedule the jobs and reports unless --schedule. There is no authentication: keep "
-                    "the default 127.0.0.1, or put it behind a reverse proxy that authenticates (see the README).",
+                    "the default 127.0.0.1, or put it behind a reverse proxy that authenticates (see docs/deployment.md).",
     )
     web.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1: this machine only)")
     web.add_argument("--port", type=port_number, default=8000, help="the port to listen on (default 8000)")

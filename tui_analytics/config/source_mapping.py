@@ -5,7 +5,7 @@ schema applies (`users`, `items`, `activities` with the canonical column names).
 Everything that can be checked without a database is checked here, when the
 settings load; each problem is one line naming the entity and the column.
 What needs the database (does the table have that column, does the query yield
-the canonical columns) is checked when the source opens (`sourcetables.py`).
+the canonical columns) is checked when the source opens (`data/source/entities.py`).
 """
 
 from __future__ import annotations

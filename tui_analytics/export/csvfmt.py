@@ -1,6 +1,6 @@
 """CSV output: flattening, cell formatting and formula neutralisation.
 
-The rules (also in the README):
+The rules (also in docs/data.md):
 - The header is the union of the (flattened) keys of all rows, in first-seen order.
 - Nested objects flatten to dot-notation columns: {"summary": {"totalUsers": 3}} -> `summary.totalUsers`.
   An empty object is kept as the cell `{}` so its column does not vanish.

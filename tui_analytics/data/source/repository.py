@@ -5,9 +5,9 @@ where the covering index on (created_at, item_id, user_id) serves); Python only
 fills empty buckets and renames columns. Methods are synchronous: services call
 them in worker threads.
 
-The tables and columns come from the source mapping (`sourcemap.py`; the
+The tables and columns come from the source mapping (`config/source_mapping.py`; the
 built-in schema without one), resolved against the database on first use
-(`sourcetables.py`). Range bounds are compared in each time column's stored
+(`entities.py`). Range bounds are compared in each time column's stored
 form (`timesql.py`), and days and months are the reporting zone's (`zone`).
 """
 

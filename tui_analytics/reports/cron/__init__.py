@@ -1,9 +1,9 @@
-"""Cron schedules with Debian cron's meaning: the public functions over `cronspec` and `crontimes`.
+"""Cron schedules with Debian cron's meaning: the public functions over `parse` and `fire_times`.
 
 APScheduler 3.x's `CronTrigger.from_crontab` reads weekday 0 as Monday and ignores the
 scheduler's zone, and croniter 7 reads a single-value range such as `3-3` as `*` and ORs
-the day fields when one starts with `*`; so the lines are read here (`cronspec`, per
-crontab(5)) and their fire times found here (`crontimes`, per cron(8)). The scheduler's
+the day fields when one starts with `*`; so the lines are read here (`parse`, per
+crontab(5)) and their fire times found here (`fire_times`, per cron(8)). The scheduler's
 trigger (`CrontabTrigger`), `next_generation`, catch-up, the editor's preview and
 `report cron` all call the functions below and so always agree.
 
@@ -87,7 +87,7 @@ def describe_cron(expr: str) -> str:
 
 
 class CrontabTrigger(BaseTrigger):
-    """APScheduler 3.x trigger whose fire times come from `crontimes` (Debian cron's meaning).
+    """APScheduler 3.x trigger whose fire times come from `fire_times` (Debian cron's meaning).
 
     `get_next_fire_time(None, now)` is the first fire at or after `now` (as
     APScheduler's own triggers behave); with a previous fire time, the first one
