@@ -64,7 +64,7 @@ class TemplateEditor:
             now = self.clock.now()
             values["updated_at"] = now
             reschedules = any(checked[k] != current[k] for k in SCHEDULE_FIELDS) or (
-                clean["is_active"] and not row["is_active"]
+                clean["is_active"] and not current["is_active"]
             )
             if reschedules:
                 # Fire times before this change belong to the old schedule: no catch-up for them.
