@@ -13,8 +13,9 @@ from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import Envelope
 
 from tui_analytics.config.settings import SmtpSettings
+from tui_analytics.data.smtp import parse_smtp_url
 from tui_analytics.reports import AnalyticsScheduledReportsService
-from tui_analytics.reports.delivery import parse_smtp_url, send_report
+from tui_analytics.reports.delivery import send_report
 from tui_analytics.runtime.event_types import ReportFinished
 from tui_analytics.runtime.events import EventBus, ServiceEvent
 

@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING
 
 from tui_analytics.runtime.lazy import lazy_exports
 
-if TYPE_CHECKING:  # the names as the type checker sees them
-    from tui_analytics.alerts.models import Alert, AlertSummary, Delivery
-    from tui_analytics.alerts.service import AlertService
+if TYPE_CHECKING:  # the names as the type checker sees them (`X as X`: exported, not only imported)
+    from tui_analytics.alerts.models import Alert as Alert
+    from tui_analytics.alerts.models import AlertSummary as AlertSummary
+    from tui_analytics.alerts.models import Delivery as Delivery
+    from tui_analytics.alerts.service import AlertService as AlertService
 
 _EXPORTS = {
     "Alert": "models",

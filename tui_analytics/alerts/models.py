@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
 
 from tui_analytics.data.timestamps import iso
 
@@ -38,7 +37,7 @@ class Alert:
     def subject_id(self) -> str:
         return self.subject.partition(":")[2]
 
-    def payload(self, *, slack: bool = False) -> dict[str, Any]:
+    def payload(self, *, slack: bool = False) -> dict[str, object]:
         """The webhook's JSON body: Slack's `{"text": ...}`, or the text with every fact as a field."""
         if slack:
             return {"text": self.text}

@@ -21,11 +21,13 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Engine
+
 from tui_analytics.alerts import wording as messages
 from tui_analytics.alerts.incidents import IncidentStore
 from tui_analytics.alerts.models import FAILED, TEST, Alert, AlertSummary, Delivery, summarise
 from tui_analytics.alerts.senders import Outcome, Wait, abandon_deliveries, deliver
-from tui_analytics.alerts.worker import SerialWorker
+from tui_analytics.alerts.worker import SerialWorker, Ts
 from tui_analytics.config import alert_targets as on
 from tui_analytics.config.alert_targets import AlertTarget
 from tui_analytics.config.settings import Settings
@@ -73,8 +75,8 @@ class AlertService:
         self._task: asyncio.Task[None] | None = None
         self.retries = 0  # attempts after the first, over every delivery of this process
 
-    def _state(self) -> Any:
-        engine = self._state_engine
+    def _state(self) -> Engine:
+        engine: Engine | Callable[[], Engine] | None = self._state_engine
         if engine is None:
             from tui_analytics.data.state.database import open_state
 
@@ -144,7 +146,7 @@ class AlertService:
             case ReportFinished():
                 self._success(f"report:{event.template_id}", event.at)
 
-    def _guarded(self, fn: Callable[..., Any], *args: Any) -> None:
+    def _guarded(self, fn: Callable[[*Ts], object], *args: *Ts) -> None:
         try:
             fn(*args)
         except Exception:  # the state database may be what failed: logged, never raised into a job

@@ -11,19 +11,21 @@ import logging
 import threading
 from collections import deque
 from collections.abc import Callable
-from typing import Any
+from typing import TypeVarTuple
 
 log = logging.getLogger(__name__)
+
+Ts = TypeVarTuple("Ts")
 
 
 class SerialWorker:
     def __init__(self, name: str) -> None:
         self.name = name
-        self._queue: deque[tuple[Callable[..., Any], tuple[Any, ...]]] = deque()
+        self._queue: deque[tuple[Callable[..., object], tuple[object, ...]]] = deque()
         self._changed = threading.Condition()
         self._busy = False
 
-    def submit(self, fn: Callable[..., Any], *args: Any) -> None:
+    def submit(self, fn: Callable[[*Ts], object], *args: *Ts) -> None:
         with self._changed:
             self._queue.append((fn, args))
             if not self._busy:

@@ -13,20 +13,26 @@ import contextlib
 import logging
 import socket
 import threading
-from socketserver import ThreadingMixIn
-from typing import Any
+from collections.abc import Callable
+from socketserver import BaseRequestHandler, ThreadingMixIn
+from typing import TYPE_CHECKING, TypeAlias
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
+
+if TYPE_CHECKING:
+    from wsgiref.types import WSGIApplication
 
 log = logging.getLogger(__name__)
 
 IDLE_SECONDS = 10.0
 MAX_CONNECTIONS = 32
 
+Request: TypeAlias = socket.socket | tuple[bytes, socket.socket]  # what socketserver hands a handler
+
 
 class _QuietHandler(WSGIRequestHandler):
     timeout = IDLE_SECONDS  # StreamRequestHandler sets it on the connection's socket
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - the base class's name
         pass  # a scrape every few seconds is not worth a log line
 
     def handle(self) -> None:
@@ -38,26 +44,27 @@ class BoundedServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, server_address: tuple[str, int], handler: Callable[..., BaseRequestHandler],
+                 bind_and_activate: bool = True) -> None:
         self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
         self.refused = 0
-        super().__init__(*args, **kwargs)
+        super().__init__(server_address, handler, bind_and_activate)
 
-    def process_request(self, request: Any, client_address: Any) -> None:
+    def process_request(self, request: Request, client_address: object) -> None:
         if not self._slots.acquire(blocking=False):
             self.refused += 1
             self.shutdown_request(request)  # over the cap: closed now, its descriptor freed
             return
         super().process_request(request, client_address)
 
-    def process_request_thread(self, request: Any, client_address: Any) -> None:
+    def process_request_thread(self, request: Request, client_address: object) -> None:
         try:
             super().process_request_thread(request, client_address)
         finally:
             self._slots.release()
 
 
-def start(app: Any, host: str, port: int) -> tuple[BoundedServer, threading.Thread]:
+def start(app: WSGIApplication, host: str, port: int) -> tuple[BoundedServer, threading.Thread]:
     """Listen on host:port and serve `app` in a daemon thread."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
 

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics, make_wsgi_app
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from tui_analytics.cli import metrics_server
@@ -43,7 +43,7 @@ class ServeMetrics:
     def __init__(self, root: Services) -> None:
         self.root = root
         # No `_created` series beside each counter: they double the page and no dashboard reads them.
-        disable_created_metrics()
+        disable_created_metrics()  # type: ignore[no-untyped-call]  # prometheus_client leaves this one unannotated
         self.registry = CollectorRegistry()
         self.job_runs = Counter(f"{PREFIX}_job_runs", "Job runs that ended, by job and outcome (since serve started)",
                                 ["job", "outcome"], registry=self.registry)
@@ -94,7 +94,7 @@ class _ProcessorCollector(Collector):
     def __init__(self, root: Services) -> None:
         self.root = root
 
-    def collect(self) -> Iterator[Any]:
+    def collect(self) -> Iterator[Metric]:
         processor = self.root.processor
         stats = processor.cache.stats()
         yield GaugeMetricFamily(f"{PREFIX}_cache_entries", "Datasets in the analytics cache", value=stats.size)

@@ -19,18 +19,21 @@ import logging
 import shlex
 import socket
 import sys
-from typing import Any
+from typing import TYPE_CHECKING
 
 from tui_analytics.cli.commands import summary
 from tui_analytics.cli.serve_cmd import port_number
 from tui_analytics.runtime.errors import TuiAnalyticsError
+
+if TYPE_CHECKING:
+    from tui_analytics.cli.web_session import DashboardServer
 
 log = logging.getLogger("tui_analytics.web")
 
 MAX_SESSIONS = 8  # open browser sessions at once: each is a dashboard process of its own
 
 
-def register(sub: argparse._SubParsersAction) -> None:
+def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     web = sub.add_parser(
         "web", help=summary("web"),
         description="Serve the dashboard on http://HOST:PORT/: each browser tab runs its own dashboard, which "
@@ -106,7 +109,7 @@ def _check_free(host: str, port: int) -> None:
         raise TuiAnalyticsError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
 
 
-def _server_class() -> Any:
+def _server_class() -> type[DashboardServer]:
     """textual-serve's Server as `web` runs it (web_session.py: importing textual-serve waits until here)."""
     from tui_analytics.cli.web_session import DashboardServer
 

@@ -21,10 +21,11 @@ import contextlib
 import logging
 import os
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import SupportsInt, TypeVar
 
 from aiohttp import web
 from textual_serve.app_service import AppService
+from textual_serve.download_manager import DownloadManager
 from textual_serve.server import Server
 
 from tui_analytics.cli.web_child import child_environment
@@ -40,13 +41,17 @@ QUIT_SECONDS = 2.0  # a dashboard told to quit has this long to finish its inter
 TERMINATE_SECONDS = 1.0  # then SIGTERM; SIGKILL after this (the flock it may hold goes with the process)
 SESSION_CLOSE_SECONDS = 10.0  # how long a stop of `web` waits for the open sessions' dashboards to end
 
+DataT = TypeVar("DataT", bytes, str)
 
-def bounded_size(width: Any, height: Any, current: tuple[int, int] = DEFAULT_SIZE) -> tuple[int, int]:
+
+def bounded_size(width: object, height: object, current: tuple[int, int] = DEFAULT_SIZE) -> tuple[int, int]:
     """The terminal size a page asked for, within 1..MAX_COLUMNS x 1..MAX_ROWS; `current` for what is not a number."""
     return _bounded(width, current[0], MAX_COLUMNS), _bounded(height, current[1], MAX_ROWS)
 
 
-def _bounded(value: Any, fallback: int, limit: int) -> int:
+def _bounded(value: object, fallback: int, limit: int) -> int:
+    if not isinstance(value, (str, SupportsInt)):  # None, a list: what int() refuses
+        return fallback
     try:
         number = int(value)
     except (TypeError, ValueError, OverflowError):
@@ -58,17 +63,19 @@ class DashboardSession(AppService):
     """textual-serve's AppService with bounds on size and lifetime (see the module's docstring)."""
 
     def __init__(self, command: str, *, schedule: bool, write_bytes: Callable[[bytes], Awaitable[None]],
-                 write_str: Callable[[str], Awaitable[None]], **kwargs: Any) -> None:
-        super().__init__(command, write_bytes=self._to_client(write_bytes), write_str=self._to_client(write_str), **kwargs)
+                 write_str: Callable[[str], Awaitable[None]], close: Callable[[], Awaitable[None]],
+                 download_manager: DownloadManager, debug: bool = False) -> None:
+        super().__init__(command, write_bytes=self._to_client(write_bytes), write_str=self._to_client(write_str),
+                         close=close, download_manager=download_manager, debug=debug)
         self.schedule = schedule
         self.size = DEFAULT_SIZE
         self.client_gone = False
 
-    def _to_client(self, write: Callable[[Any], Awaitable[None]]) -> Callable[[Any], Awaitable[None]]:
+    def _to_client(self, write: Callable[[DataT], Awaitable[None]]) -> Callable[[DataT], Awaitable[None]]:
         """`write`, dropping the output once the client is gone: the relay goes on reading the
         dashboard's output, so a dashboard told to quit is never blocked writing to a full pipe."""
 
-        async def send(data: Any) -> None:
+        async def send(data: DataT) -> None:
             if self.client_gone:
                 return
             try:
@@ -87,7 +94,7 @@ class DashboardSession(AppService):
         self.size = bounded_size(width, height)
         await super().start(*self.size)
 
-    async def set_terminal_size(self, width: Any, height: Any) -> None:
+    async def set_terminal_size(self, width: object, height: object) -> None:
         self.size = bounded_size(width, height, self.size)
         await super().set_terminal_size(*self.size)
 
@@ -130,9 +137,10 @@ class DashboardServer(Server):
     """textual-serve's Server with plain logging (ours) instead of its banner and Rich handler, the
     origin check, a cap on open sessions, and a DashboardSession for each."""
 
-    def __init__(self, *args: Any, max_sessions: int = MAX_SESSIONS, schedule: bool = False, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.sessions: set[asyncio.Task[Any]] = set()
+    def __init__(self, command: str, host: str = "localhost", port: int = 8000, title: str | None = None,
+                 public_url: str | None = None, *, max_sessions: int = MAX_SESSIONS, schedule: bool = False) -> None:
+        super().__init__(command, host, port, title, public_url)
+        self.sessions: set[asyncio.Task[object]] = set()
         self.origins = OriginPolicy(self.host, self.port, self.public_url)
         self.max_sessions = max_sessions
         self.schedule = schedule
@@ -140,11 +148,12 @@ class DashboardServer(Server):
     def initialize_logging(self) -> None:
         pass  # log_to_stderr has set up logging already
 
-    async def on_startup(self, app: Any) -> None:
+    async def on_startup(self, app: web.Application) -> None:
         log.info("serving the dashboard on %s (no authentication: anyone who can reach it can use the dashboard)",
                  self.public_url)
 
-    async def handle_websocket(self, request: Any) -> Any:
+    # textual-serve declares a WebSocketResponse; aiohttp takes any response, and a refusal is a plain one.
+    async def handle_websocket(self, request: web.Request) -> web.StreamResponse:  # type: ignore[override]
         origin = request.headers.get("Origin")
         # Both refusals come before the handshake: no dashboard process is started.
         if not self.origins.allows(origin):
@@ -166,7 +175,7 @@ class DashboardServer(Server):
             self.sessions.discard(task)
             log.info("session closed")
 
-    async def _run_session(self, request: Any) -> Any:
+    async def _run_session(self, request: web.Request) -> web.WebSocketResponse:
         """textual-serve's session, with a DashboardSession; it ends its dashboard whatever ends the session."""
         websocket = web.WebSocketResponse(heartbeat=15)
         width, height = bounded_size(request.query.get("width"), request.query.get("height"))
@@ -174,7 +183,8 @@ class DashboardServer(Server):
         try:
             await websocket.prepare(request)
             session = DashboardSession(self.command, schedule=self.schedule, write_bytes=websocket.send_bytes,
-                                       write_str=websocket.send_str, close=websocket.close,
+                                       # textual-serve wants a close that returns None; aiohttp's says whether it closed.
+                                       write_str=websocket.send_str, close=websocket.close,  # type: ignore[arg-type]
                                        download_manager=self.download_manager, debug=self.debug)
             await session.start(width, height)
             await self._process_messages(websocket, session)  # until the client leaves or the dashboard exits
@@ -190,7 +200,7 @@ class DashboardServer(Server):
             await websocket.close()
         return websocket
 
-    async def on_shutdown(self, app: Any) -> None:
+    async def on_shutdown(self, app: web.Application) -> None:
         # aiohttp would wait for open sessions (a browser tab left open) until its timeout. Cancelling
         # one closes its WebSocket and tells its dashboard to quit (DashboardSession.stop);
         # waiting for that here lets each dashboard finish its interrupted work and free the lock.

@@ -10,9 +10,13 @@ from typing import TYPE_CHECKING
 from tui_analytics.runtime.lazy import lazy_exports
 
 if TYPE_CHECKING:  # the names as the type checker sees them
-    from tui_analytics.processor.jobs import JOBS, known_keys
-    from tui_analytics.processor.models import JobMetrics, JobRun, JobSpec, JobStatus
-    from tui_analytics.processor.processor import AnalyticsBackgroundProcessor
+    from tui_analytics.processor.jobs import JOBS as JOBS
+    from tui_analytics.processor.jobs import known_keys as known_keys
+    from tui_analytics.processor.models import JobMetrics as JobMetrics
+    from tui_analytics.processor.models import JobRun as JobRun
+    from tui_analytics.processor.models import JobSpec as JobSpec
+    from tui_analytics.processor.models import JobStatus as JobStatus
+    from tui_analytics.processor.processor import AnalyticsBackgroundProcessor as AnalyticsBackgroundProcessor
 
 _EXPORTS = {
     "JOBS": "jobs",

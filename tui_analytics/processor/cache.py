@@ -21,7 +21,7 @@ from typing import Any
 
 from cachetools import TLRUCache
 
-from tui_analytics.data.cache_entry import CacheEntry
+from tui_analytics.data.cache_entry import CacheEntry as CacheEntry  # importable from here, as before
 from tui_analytics.runtime.clock import SYSTEM_CLOCK, Clock
 
 DEFAULT_MAXSIZE = 256

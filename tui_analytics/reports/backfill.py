@@ -12,7 +12,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from tui_analytics.reports.periods import periods_starting
 from tui_analytics.reports.run import period_text
@@ -63,7 +63,7 @@ class BackfillResult:
                 f"{self.count(EMPTY)} empty, {self.count(ALREADY)} already made, {self.failed} failed"
                 + (f"; {self.not_over} not over yet, left out" if self.not_over else ""))
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         data = asdict(self)
         for item in data["items"]:
             item["start"], item["end"] = item["start"].isoformat(), item["end"].isoformat()

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from tui_analytics.config.settings import SmtpSettings
 from tui_analytics.data.smtp import describe_smtp_error, parse_smtp_url, send_message
+from tui_analytics.reports.models import DeliveryRecord
 from tui_analytics.runtime.errors import ConfigError
 from tui_analytics.runtime.redact import redact_value
 
@@ -42,8 +43,8 @@ class DeliveryResult:
         object.__setattr__(self, "recipients", redact_value(self.recipients))
         object.__setattr__(self, "error", redact_value(self.error))
 
-    def to_dict(self) -> dict[str, object]:
-        data: dict[str, object] = {"status": self.status, "recipients": dict(self.recipients), "error": self.error}
+    def to_dict(self) -> DeliveryRecord:
+        data = DeliveryRecord(status=self.status, recipients=dict(self.recipients), error=self.error)
         if self.note:
             data["note"] = self.note
         return data

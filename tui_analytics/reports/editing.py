@@ -9,6 +9,7 @@ never caught up.
 from __future__ import annotations
 
 import threading
+from collections.abc import Mapping
 
 from tui_analytics.reports.store import TemplateStore
 from tui_analytics.reports.templates import SCHEDULE_FIELDS, check_known, new_template_id, normalise_new, validate_whole
@@ -53,14 +54,16 @@ class TemplateEditor:
             row = self.templates.get(template_id)
             if row is None:
                 raise self.unknown_template(template_id)
-            current = {key: row[key] for key in EDITED_FIELDS}
+            stored: Mapping[str, object] = row
+            current = {key: stored[key] for key in EDITED_FIELDS}
             clean = validate_whole({**current, **updates})
             if "name" in updates:
                 self._refuse_taken_name(clean["name"], template_id)
-            values = {key: clean[key] for key in updates}
+            checked: Mapping[str, object] = clean
+            values = {key: checked[key] for key in updates}
             now = self.clock.now()
             values["updated_at"] = now
-            reschedules = any(clean[k] != current[k] for k in SCHEDULE_FIELDS) or (
+            reschedules = any(checked[k] != current[k] for k in SCHEDULE_FIELDS) or (
                 clean["is_active"] and not current["is_active"]
             )
             if reschedules:

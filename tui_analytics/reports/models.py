@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import TypedDict
 
 # The cron line behind each named schedule (crontab(5) fields, in the template's zone).
 SCHEDULE_CRONS: dict[str, str] = {
@@ -32,6 +32,32 @@ TRIGGERS = ("manual", "scheduled", "catch-up", "retry", "backfill")
 RUN_STATUSES = ("running", "writing", "completed", "failed", "interrupted", "skipped")
 SKIPPED_EMPTY = "skipped: empty"  # the history's note for a period with no data (skip_empty)
 MAX_ATTACHMENT_MB = 1024.0  # the largest cap a template may set (mail servers refuse far less)
+
+
+class TemplateFields(TypedDict, total=False):
+    """A template's editable fields (validation.py), as the service takes them and stores them."""
+
+    name: str
+    description: str
+    schedule: str
+    format: str
+    include_metadata: bool
+    recipients: list[str]
+    is_active: bool
+    cron: str | None
+    timezone: str | None
+    datasets: list[str]
+    skip_empty: bool
+    max_attachment_mb: float | None
+
+
+class DeliveryRecord(TypedDict, total=False):
+    """How a report was mailed, as the history stores it (delivery.DeliveryResult.to_dict)."""
+
+    status: str
+    recipients: dict[str, str]
+    error: str | None
+    note: str
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -70,7 +96,7 @@ class ReportTemplate:
         """The cron expression the scheduler uses: the template's own, or its schedule's."""
         return self.cron or SCHEDULE_CRONS[self.schedule]
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         data = asdict(self)
         for key in ("last_generated", "next_generation", "created_at"):
             data[key] = _iso(data[key])
@@ -92,10 +118,10 @@ class GeneratedReport:
     generated_at: datetime
     date_range: str
     trigger: str = "manual"
-    delivery: dict[str, Any] = field(default_factory=dict)
+    delivery: DeliveryRecord = field(default_factory=DeliveryRecord)
     status: str = "completed"  # or "skipped" (skip_empty and an empty period: no file, filename "")
 
-    def to_dict(self, include_data: bool = False) -> dict[str, Any]:
+    def to_dict(self, include_data: bool = False) -> dict[str, object]:
         data = asdict(self)
         data["generated_at"] = _iso(self.generated_at)
         if not include_data:
@@ -135,34 +161,7 @@ class ScheduledReport:
     period_start: datetime | None = None
     period_end: datetime | None = None
 
-    @classmethod
-    def from_row(cls, row: dict[str, Any]) -> ScheduledReport:
-        """One history row as the run store reads it (reports/store.py)."""
-        delivery = row.get("delivery") or {}
-        started, finished = row["started_at"], row["finished_at"]
-        return cls(
-            id=int(row["id"]),
-            template_id=row["template_id"],
-            template_name=row["template_name"],
-            trigger=row["trigger"],
-            status=row["status"],
-            scheduled_for=row["scheduled_for"],
-            started_at=started,
-            finished_at=finished,
-            duration_ms=(finished - started).total_seconds() * 1000.0 if finished and started else None,
-            filename=row["filename"],
-            path=row["path"],
-            size=row["size"],
-            content_type=row["content_type"],
-            error=row["error"],
-            delivery_status=delivery.get("status"),
-            delivery=dict(delivery.get("recipients") or {}),
-            delivery_note=delivery.get("note"),
-            period_start=row.get("period_start"),
-            period_end=row.get("period_end"),
-        )
-
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> dict[str, object]:
         data = asdict(self)
         for key in ("scheduled_for", "started_at", "finished_at", "period_start", "period_end"):
             data[key] = _iso(data[key])
@@ -195,7 +194,8 @@ class ReportStatistics:
         # Also readable as a mapping, as docs/api.md says: stats["total_reports"].
         if key not in self.__dataclass_fields__:
             raise KeyError(key)
-        return getattr(self, key)
+        value: int = getattr(self, key)
+        return value
 
     def to_dict(self) -> dict[str, int]:
         return asdict(self)

@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone, tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Protocol
 
 from tui_analytics.config.settings import Settings
 from tui_analytics.data.querylimits import to_thread_interruptible
@@ -42,6 +42,13 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MB = 1024 * 1024
+
+
+class RepositoryOwner(Protocol):
+    """What the runner takes the source repository from when none is injected (the export service)."""
+
+    @property
+    def repository(self) -> SourceRepository: ...
 
 
 def period_text(date_range: DateRange, tz: tzinfo) -> str:
@@ -69,14 +76,14 @@ class ReportRunner:
         templates: TemplateStore,
         publish: Callable[[Event], None],
         *,
-        export_service: Any = None,
+        export_service: RepositoryOwner | None = None,
         repository: SourceRepository | None = None,
         performance: PerformanceSource | None = None,
         retry: RetryPolicy | None = None,
     ) -> None:
         self.settings = settings
         self.retry = retry or RetryPolicy()
-        self._running: set[asyncio.Task[Any]] = set()
+        self._running: set[asyncio.Task[object]] = set()
         self.clock = clock
         self.runs = runs
         self.templates = templates
@@ -238,12 +245,12 @@ class ReportRunner:
                                run_id=run_id, generated_at=finished, date_range=rng.label(), trigger=trigger,
                                status="skipped")
 
-    def _build(self, template: ReportTemplate, rng: DateRange, when: datetime, state: str) -> Any:
+    def _build(self, template: ReportTemplate, rng: DateRange, when: datetime, state: str) -> ExportResult | None:
         return build_report(
             self.repository(), template, rng, when, performance=self.performance, scheduler_state=state
         )
 
-    def _deliver(self, template: ReportTemplate, path: Path, content_type: str, rng: DateRange, tz: tzinfo) -> Any:
+    def _deliver(self, template: ReportTemplate, path: Path, content_type: str, rng: DateRange, tz: tzinfo) -> DeliveryResult:
         period = period_text(rng, tz).replace("_", " to ")
         size = path.stat().st_size
         cap = template.max_attachment_mb
@@ -272,7 +279,7 @@ class ReportRunner:
         except Exception:
             log.exception("could not prune the report history")
 
-    def _save(self, run_id: int, result: Any, filename: str) -> Path:
+    def _save(self, run_id: int, result: ExportResult, filename: str) -> Path:
         """Record the file's name ('writing'), then save it atomically; never replaces a file.
 
         The row names the file before it exists, so a kill between the two leaves a

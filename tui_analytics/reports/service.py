@@ -30,6 +30,7 @@ from tui_analytics.reports.backfill import backfill as run_backfill
 from tui_analytics.reports.content import PerformanceSource
 from tui_analytics.reports.cron import as_tz, next_fire_times, previous_fire_time
 from tui_analytics.reports.editing import TemplateEditor
+from tui_analytics.reports.history import history_row, statistics
 from tui_analytics.reports.models import (
     SCHEDULE_CRONS,
     BackfillRequest,
@@ -53,6 +54,8 @@ from tui_analytics.runtime.once import Once
 from tui_analytics.runtime.retry import RetryPolicy
 
 if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
     from tui_analytics.data.source.protocol import SourceRepository
 
 log = logging.getLogger(__name__)
@@ -137,12 +140,13 @@ class AnalyticsScheduledReportsService:
             log.warning("%d report generation(s) were interrupted by the last shutdown", interrupted)
         self._runs.prune(self.settings.history_retention)
 
-    def _state(self) -> Any:
+    def _state(self) -> Engine:
         self._opening()
-        return self._engine
+        engine: Engine = self._engine  # given, or opened by open()
+        return engine
 
     @property
-    def engine(self) -> Any:
+    def engine(self) -> Engine:
         """The state database's engine (opening the service on first use)."""
         return self._state()
 
@@ -167,7 +171,7 @@ class AnalyticsScheduledReportsService:
             raise self._editor.unknown_template(template_id)
         return to_template(row, self.settings.tz, self.clock.now())
 
-    def create_report_template(self, data: Mapping[str, Any] | None = None, /, **fields: Any) -> ReportTemplate:
+    def create_report_template(self, data: Mapping[str, object] | None = None, /, **fields: object) -> ReportTemplate:
         """Validate and store a new template (id `custom-<hex>`); schedules it when active.
 
         Fields: name, description, schedule ('daily'|'weekly'|'monthly'|'quarterly',
@@ -181,7 +185,7 @@ class AnalyticsScheduledReportsService:
         return self._changed(template_id, "created")
 
     def update_report_template(
-        self, template_id: str, changes: Mapping[str, Any] | None = None, /, **fields: Any
+        self, template_id: str, changes: Mapping[str, object] | None = None, /, **fields: object
     ) -> ReportTemplate:
         """Change some fields of a template; the whole result is validated before anything is saved."""
         updates = canonical_fields(changes, fields)
@@ -325,25 +329,14 @@ class AnalyticsScheduledReportsService:
                               status: str | None = None, since: datetime | None = None) -> list[ScheduledReport]:
         """The report history, newest first (every generation: manual, scheduled, catch-up, backfill);
         `status` (see RUN_STATUSES) and `since` (started at or after) narrow it."""
-        return [ScheduledReport.from_row(row) for row in self._runs.list(limit, template_id, status=status, since=since)]
+        return [history_row(row) for row in self._runs.list(limit, template_id, status=status, since=since)]
 
     def overview(self) -> ReportsOverview:
         """What the Reports pane shows: templates, the newest runs and the counts (blocking)."""
         return reports_overview(self)
 
     def get_report_statistics(self) -> ReportStatistics:
-        rows = self._templates.load_all()
-        counts = self._runs.count_by_status()
-        completed = counts.get("completed", 0)
-        failed = counts.get("failed", 0) + counts.get("interrupted", 0)
-        return ReportStatistics(
-            total_templates=len(rows),
-            active_templates=sum(1 for r in rows if r["is_active"]),
-            total_reports=completed + failed,
-            successful_reports=completed,
-            failed_reports=failed,
-            running_reports=counts.get("running", 0) + counts.get("writing", 0),
-        )
+        return statistics(self._templates.load_all(), self._runs.count_by_status())
 
     # -- lifecycle -------------------------------------------------------------
 

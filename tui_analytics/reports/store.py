@@ -7,49 +7,95 @@ Timestamps are stored as naive UTC (schema.py) and returned aware.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TypedDict
 
-from sqlalchemy import and_, case, delete, func, insert, or_, select, update
+from sqlalchemy import ColumnElement, RowMapping, and_, case, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from tui_analytics.data.schema import app_meta, report_runs, report_templates
 from tui_analytics.data.state.database import StateUser, inserted_id, newest_runs
 from tui_analytics.data.timestamps import from_db, to_db
+from tui_analytics.reports.models import DeliveryRecord
 from tui_analytics.runtime.redact import redact_value
 
 SEEDED_KEY = "reports.default_templates_seeded"
+_TEMPLATE_TIMES = ("created_at", "updated_at", "last_generated", "last_scheduled_for")
+
+
+class TemplateRow(TypedDict):
+    """A row of report_templates as the store returns it: times aware UTC, lists and flags filled in."""
+
+    id: str
+    name: str
+    description: str
+    schedule: str
+    cron: str | None
+    timezone: str | None
+    format: str
+    include_metadata: bool
+    recipients: list[str]
+    datasets: list[str]
+    is_active: bool
+    is_default: bool
+    created_at: datetime | None
+    updated_at: datetime | None
+    last_generated: datetime | None
+    last_scheduled_for: datetime | None
+    skip_empty: bool
+    max_attachment_mb: float | None
+
+
+class RunRow(TypedDict):
+    """A row of report_runs as the store returns it: times aware UTC, error and delivery masked."""
+
+    id: int
+    template_id: str
+    template_name: str
+    trigger: str
+    status: str
+    scheduled_for: datetime | None
+    started_at: datetime
+    finished_at: datetime | None
+    filename: str | None
+    path: str | None
+    size: int | None
+    content_type: str | None
+    error: str | None
+    delivery: DeliveryRecord | None
+    period_start: datetime | None
+    period_end: datetime | None
 
 
 class TemplateStore(StateUser):
     """CRUD on report_templates, plus the once-only seeding of the default templates."""
 
-    def load_all(self) -> list[dict[str, Any]]:
+    def load_all(self) -> list[TemplateRow]:
         with self.engine.connect() as conn:
             rows = conn.execute(select(report_templates).order_by(report_templates.c.created_at, report_templates.c.id))
             return [self._row(r._mapping) for r in rows]
 
-    def get(self, template_id: str) -> dict[str, Any] | None:
+    def get(self, template_id: str) -> TemplateRow | None:
         with self.engine.connect() as conn:
             row = conn.execute(select(report_templates).where(report_templates.c.id == template_id)).first()
         return self._row(row._mapping) if row is not None else None
 
     @staticmethod
-    def _row(mapping: Any) -> dict[str, Any]:
-        row = dict(mapping)
-        for key in ("created_at", "updated_at", "last_generated", "last_scheduled_for"):
-            row[key] = from_db(row.get(key))
-        row["recipients"] = list(row.get("recipients") or [])
-        row["datasets"] = list(row.get("datasets") or [])
-        row["is_active"] = bool(row["is_active"])
-        row["include_metadata"] = bool(row["include_metadata"])
-        row["is_default"] = bool(row["is_default"])
-        row["skip_empty"] = bool(row.get("skip_empty"))  # NULL in rows older than the column: off
-        return row
+    def _row(m: RowMapping) -> TemplateRow:
+        return TemplateRow(
+            id=m["id"], name=m["name"], description=m["description"], schedule=m["schedule"], cron=m["cron"],
+            timezone=m["timezone"], format=m["format"], include_metadata=bool(m["include_metadata"]),
+            recipients=list(m["recipients"] or []), datasets=list(m["datasets"] or []),
+            is_active=bool(m["is_active"]), is_default=bool(m["is_default"]),
+            created_at=from_db(m["created_at"]), updated_at=from_db(m["updated_at"]),
+            last_generated=from_db(m["last_generated"]), last_scheduled_for=from_db(m["last_scheduled_for"]),
+            skip_empty=bool(m["skip_empty"]),  # NULL in rows older than the column: off
+            max_attachment_mb=m["max_attachment_mb"],
+        )
 
-    def seed_defaults(self, defaults: Iterable[dict[str, Any]], now: datetime) -> bool:
+    def seed_defaults(self, defaults: Iterable[Mapping[str, object]], now: datetime) -> bool:
         """Insert the default templates unless they were seeded before; True when seeded now.
 
         The app_meta marker (not the rows) remembers the seeding, so a deleted
@@ -71,18 +117,19 @@ class TemplateStore(StateUser):
         return True
 
     @staticmethod
-    def _to_db(values: dict[str, Any]) -> dict[str, Any]:
+    def _to_db(values: Mapping[str, object]) -> dict[str, object]:
         out = dict(values)
-        for key in ("created_at", "updated_at", "last_generated", "last_scheduled_for"):
-            if key in out:
-                out[key] = to_db(out[key])
+        for key in _TEMPLATE_TIMES:
+            value = out.get(key)
+            if isinstance(value, datetime):
+                out[key] = to_db(value)
         return out
 
-    def insert(self, values: dict[str, Any]) -> None:
+    def insert(self, values: Mapping[str, object]) -> None:
         with self.engine.begin() as conn:
             conn.execute(insert(report_templates).values(**self._to_db(values)))
 
-    def update(self, template_id: str, values: dict[str, Any]) -> bool:
+    def update(self, template_id: str, values: Mapping[str, object]) -> bool:
         with self.engine.begin() as conn:
             result = conn.execute(
                 update(report_templates).where(report_templates.c.id == template_id).values(**self._to_db(values))
@@ -134,7 +181,7 @@ class RunStore(StateUser):
             )
             return inserted_id(result)
 
-    def finish(self, run_id: int, **values: Any) -> None:
+    def finish(self, run_id: int, **values: object) -> None:
         # An error or a delivery outcome may carry a password a driver or an SMTP server echoed.
         values = {k: to_db(v) if isinstance(v, datetime) else v for k, v in values.items()}
         values.update({k: redact_value(values[k]) for k in ("error", "delivery") if k in values})
@@ -154,7 +201,7 @@ class RunStore(StateUser):
         With `started_before`, only runs older than that: younger ones may belong
         to another live process sharing the state database.
         """
-        where: Any = report_runs.c.status.in_(("running", "writing"))
+        where: ColumnElement[bool] = report_runs.c.status.in_(("running", "writing"))
         if started_before is not None:
             where = and_(where, report_runs.c.started_at < to_db(started_before))
         done = to_db(now)
@@ -162,7 +209,7 @@ class RunStore(StateUser):
         with self.engine.begin() as conn:
             rows = conn.execute(select(report_runs.c.id, report_runs.c.status, report_runs.c.path).where(where)).all()
             for run_id, status, path in rows:
-                values: dict[str, Any] = {"status": "interrupted", "finished_at": done,
+                values: dict[str, object] = {"status": "interrupted", "finished_at": done,
                                           "error": "interrupted: the app stopped during generation"}
                 if status == "writing" and path and Path(path).is_file():
                     values["error"] = "interrupted after the file was saved: it is complete but was not delivered"
@@ -176,17 +223,25 @@ class RunStore(StateUser):
         return count
 
     def list(self, limit: int | None = None, template_id: str | None = None, *, status: str | None = None,
-             since: datetime | None = None) -> list[dict[str, Any]]:
+             since: datetime | None = None) -> list[RunRow]:
         """History rows, newest first; each filter given narrows them (all must hold)."""
         query = newest_runs(report_runs, "template_id", template_id, status=status, since=since, limit=limit)
         with self.engine.connect() as conn:
-            rows = [dict(r._mapping) for r in conn.execute(query)]
-        for row in rows:
-            for key in ("scheduled_for", "started_at", "finished_at", "period_start", "period_end"):
-                row[key] = from_db(row.get(key))
-            for key in ("error", "delivery"):  # rows written before masking covered them
-                row[key] = redact_value(row.get(key))
-        return rows
+            return [self._row(r._mapping) for r in conn.execute(query)]
+
+    @staticmethod
+    def _row(m: RowMapping) -> RunRow:
+        started = from_db(m["started_at"])
+        assert started is not None  # NOT NULL
+        return RunRow(
+            id=m["id"], template_id=m["template_id"], template_name=m["template_name"], trigger=m["trigger"],
+            status=m["status"], scheduled_for=from_db(m["scheduled_for"]), started_at=started,
+            finished_at=from_db(m["finished_at"]), filename=m["filename"], path=m["path"], size=m["size"],
+            content_type=m["content_type"],
+            # Rows written before masking covered them.
+            error=redact_value(m["error"]), delivery=redact_value(m["delivery"]),
+            period_start=from_db(m["period_start"]), period_end=from_db(m["period_end"]),
+        )
 
     def covered(self, template_id: str) -> set[tuple[datetime, datetime]]:
         """The periods (start, end; aware UTC) a completed or skipped-empty run of the template covers."""

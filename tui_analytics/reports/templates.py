@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, TypedDict
 
 from tui_analytics.reports.cron import as_tz, next_fire_time
-from tui_analytics.reports.models import ReportTemplate
+from tui_analytics.reports.models import ReportTemplate, TemplateFields
 from tui_analytics.reports.validation import EDITABLE_FIELDS, validate_fields
 from tui_analytics.runtime.errors import TemplateValidationError
+
+if TYPE_CHECKING:
+    from tui_analytics.reports.store import TemplateRow
 
 # Datasets of a template created without a list, by schedule (as the defaults).
 DATASETS_BY_SCHEDULE: dict[str, list[str]] = {
@@ -21,7 +25,20 @@ DATASETS_BY_SCHEDULE: dict[str, list[str]] = {
     "custom": ["comprehensive"],
 }
 
-DEFAULT_TEMPLATES: tuple[dict[str, Any], ...] = (
+
+
+class DefaultTemplate(TypedDict):
+    """What a default template says; default_rows adds the fields every default has alike."""
+
+    id: str
+    name: str
+    description: str
+    schedule: str
+    format: str
+    datasets: list[str]
+
+
+DEFAULT_TEMPLATES: tuple[DefaultTemplate, ...] = (
     {
         "id": "daily-activity-summary",
         "name": "Daily Activity Summary",
@@ -63,7 +80,7 @@ READ_ONLY_FIELDS = ("id", "last_generated", "next_generation", "created_at", "is
 SCHEDULE_FIELDS = ("schedule", "cron", "timezone")
 
 
-def default_rows(now: datetime) -> list[dict[str, Any]]:
+def default_rows(now: datetime) -> list[dict[str, object]]:
     """The four default templates as report_templates rows."""
     return [
         {
@@ -87,16 +104,16 @@ def new_template_id() -> str:
     return f"custom-{uuid.uuid4().hex[:12]}"
 
 
-def canonical_fields(data: Mapping[str, Any] | None, fields: Mapping[str, Any]) -> dict[str, Any]:
+def canonical_fields(data: Mapping[str, object] | None, fields: Mapping[str, object]) -> dict[str, object]:
     """Merge a positional mapping and keyword fields, with camelCase aliases renamed."""
-    merged: dict[str, Any] = {}
+    merged: dict[str, object] = {}
     for source in (data or {}, fields):
         for key, value in source.items():
             merged[_ALIASES.get(key, key)] = value
     return merged
 
 
-def check_known(fields: Mapping[str, Any], *, updating: bool) -> None:
+def check_known(fields: Mapping[str, object], *, updating: bool) -> None:
     for key in fields:
         if key in READ_ONLY_FIELDS:
             if updating:
@@ -106,7 +123,7 @@ def check_known(fields: Mapping[str, Any], *, updating: bool) -> None:
             raise TemplateValidationError(f"unknown template field {key!r} (editable: {', '.join(EDITABLE_FIELDS)})")
 
 
-def normalise_new(fields: dict[str, Any]) -> dict[str, Any]:
+def normalise_new(fields: Mapping[str, object]) -> TemplateFields:
     """The validated fields of a new template, with defaults filled in."""
     check_known(fields, updating=False)
     missing: list[str] = []
@@ -142,7 +159,7 @@ def normalise_new(fields: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
-def validate_whole(fields: dict[str, Any]) -> dict[str, Any]:
+def validate_whole(fields: Mapping[str, object]) -> TemplateFields:
     """Every field checked, then the rules that join fields."""
     clean = validate_fields(fields)
     if clean.get("schedule") == "custom" and not clean.get("cron"):
@@ -150,7 +167,7 @@ def validate_whole(fields: dict[str, Any]) -> dict[str, Any]:
     return clean
 
 
-def to_template(row: Mapping[str, Any], default_tz: tzinfo, now: datetime | None) -> ReportTemplate:
+def to_template(row: TemplateRow, default_tz: tzinfo, now: datetime | None) -> ReportTemplate:
     """A ReportTemplate from a stored row; next_generation from its cron when active and `now` is given."""
     template = ReportTemplate(
         id=row["id"],
@@ -177,17 +194,11 @@ def to_template(row: Mapping[str, Any], default_tz: tzinfo, now: datetime | None
             nxt = next_fire_time(template.effective_cron, tz, now)
         except (TemplateValidationError, ValueError):
             nxt = None  # a row edited by hand into nonsense: shown without a next run, not a crash
-        template = _with(template, next_generation=nxt)
+        template = replace(template, next_generation=nxt)
     return template
 
 
-def _with(template: ReportTemplate, **changes: Any) -> ReportTemplate:
-    from dataclasses import replace
-
-    return replace(template, **changes)
-
-
-def sort_key(template: ReportTemplate) -> tuple[Any, ...]:
+def sort_key(template: ReportTemplate) -> tuple[int, float, str]:
     """Defaults first in their documented order, then custom templates by creation."""
     order = DEFAULT_IDS.index(template.id) if template.id in DEFAULT_IDS else len(DEFAULT_IDS)
     created = template.created_at.timestamp() if template.created_at else 0.0

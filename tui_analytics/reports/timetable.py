@@ -14,8 +14,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import Coroutine
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable, Coroutine, Sequence
+from typing import TYPE_CHECKING, Protocol
 
 from apscheduler.schedulers.base import STATE_PAUSED
 
@@ -39,11 +39,25 @@ def job_id(template_id: str) -> str:
     return JOB_PREFIX + template_id
 
 
+class Job(Protocol):
+    @property
+    def id(self) -> str: ...
+
+
+class JobScheduler(Protocol):
+    """What the report jobs use of APScheduler's scheduler (which has no type information)."""
+
+    def get_jobs(self) -> Sequence[Job]: ...
+    def get_job(self, job_id: str) -> Job | None: ...
+    def add_job(self, func: Callable[..., object], trigger: object = None, **options: object) -> object: ...
+    def remove_job(self, job_id: str) -> None: ...
+
+
 class ReportSchedule:
     """Keeps the scheduler's report jobs in step with the active templates."""
 
     def __init__(
-        self, service: AnalyticsScheduledReportsService, scheduler: Any = None,
+        self, service: AnalyticsScheduledReportsService, scheduler: JobScheduler | None = None,
         lock: locking.SchedulerLock | None = None,
     ) -> None:
         self.service = service
@@ -52,10 +66,10 @@ class ReportSchedule:
             service.settings.resolved_state_url, self._lock_changed, lock, on_claimed=service.recover
         )
         self._read_only_loop: asyncio.AbstractEventLoop | None = None
-        self._scheduler: Any = None
+        self._scheduler: JobScheduler | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._wanted = False
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._tasks: set[asyncio.Task[object]] = set()
         self._lock = threading.RLock()
         # Template ids synced while the jobs are being added after attaching (None otherwise).
         self._synced: set[str] | None = None
@@ -91,9 +105,10 @@ class ReportSchedule:
 
     def scheduled_ids(self) -> list[str]:
         """Template ids that have a job now."""
-        if not self.attached:
+        scheduler = self._scheduler
+        if scheduler is None or not self.attached:
             return []
-        return sorted(j.id[len(JOB_PREFIX):] for j in self._scheduler.get_jobs() if j.id.startswith(JOB_PREFIX))
+        return sorted(j.id[len(JOB_PREFIX):] for j in scheduler.get_jobs() if j.id.startswith(JOB_PREFIX))
 
     # -- lifecycle ---------------------------------------------------------------
 
@@ -141,8 +156,8 @@ class ReportSchedule:
         query, so it runs in a thread: attaching happens on the (UI) event loop."""
         templates = await asyncio.to_thread(self.service.get_report_templates)
         with self._lock:
-            if attachment != self._attachments or not self.attached:  # stopped or re-attached meanwhile
-                return
+            if attachment != self._attachments or not self.attached or self._scheduler is None:
+                return  # stopped or re-attached meanwhile
             synced = self._synced or set()
             for template in templates:
                 if template.id not in synced:  # changed since the read: sync() has its job right
@@ -210,14 +225,15 @@ class ReportSchedule:
                 log.debug("could not remove the job of %s", template_id, exc_info=True)
 
     def _add(self, template: ReportTemplate) -> None:
-        if not template.is_active:
+        scheduler = self._scheduler
+        if not template.is_active or scheduler is None:
             return
         try:
             trigger = CrontabTrigger(template.effective_cron, self.service.timezone_of(template))
         except TemplateValidationError as exc:  # a row edited by hand: skip it, keep the others
             log.error("report template %s is not scheduled: %s", template.id, exc)
             return
-        self._scheduler.add_job(
+        scheduler.add_job(
             self._fire,
             trigger=trigger,
             args=[template.id],
@@ -256,13 +272,13 @@ class ReportSchedule:
             if task is not None:
                 self._tasks.discard(task)
 
-    def _spawn(self, coro: Coroutine[Any, Any, Any]) -> None:
+    def _spawn(self, coro: Coroutine[object, object, None]) -> None:
         assert self._loop is not None
         task = self._loop.create_task(coro, name="tui-analytics report catch-up")
         self._tasks.add(task)
         task.add_done_callback(self._done)
 
-    def _done(self, task: asyncio.Task[Any]) -> None:
+    def _done(self, task: asyncio.Task[object]) -> None:
         self._tasks.discard(task)
         if not task.cancelled() and task.exception() is not None:
             log.error("report catch-up failed: %s", task.exception())

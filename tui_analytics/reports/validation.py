@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import cast
 
 from tui_analytics.reports.cron import as_tz, normalise_cron
-from tui_analytics.reports.models import DATASETS, FORMATS, MAX_ATTACHMENT_MB, SCHEDULES
+from tui_analytics.reports.models import DATASETS, FORMATS, MAX_ATTACHMENT_MB, SCHEDULES, TemplateFields
 from tui_analytics.runtime.errors import TemplateValidationError, unknown
 
 MAX_NAME = 200
@@ -33,7 +33,7 @@ _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _EMAIL = re.compile(rf"({_LOCAL})@((?:{_LABEL}\.)+[A-Za-z]{{2,63}})")
 
 
-def _text(field: str, value: Any) -> str:
+def _text(field: str, value: object) -> str:
     if value is None:
         return ""
     if not isinstance(value, str):
@@ -41,7 +41,7 @@ def _text(field: str, value: Any) -> str:
     return value
 
 
-def validate_name(value: Any) -> str:
+def validate_name(value: object) -> str:
     name = _text("name", value).strip()
     if not name:
         raise TemplateValidationError("name must not be empty")
@@ -56,14 +56,14 @@ def validate_name(value: Any) -> str:
     return name
 
 
-def validate_description(value: Any) -> str:
+def validate_description(value: object) -> str:
     text = _text("description", value).strip()
     if len(text) > MAX_DESCRIPTION:
         raise TemplateValidationError(f"description is too long ({len(text)} characters; at most {MAX_DESCRIPTION})")
     return text
 
 
-def validate_schedule(value: Any) -> str:
+def validate_schedule(value: object) -> str:
     schedule = _text("schedule", value).strip().lower()
     if schedule not in SCHEDULES:
         raise TemplateValidationError(
@@ -72,20 +72,20 @@ def validate_schedule(value: Any) -> str:
     return schedule
 
 
-def validate_format(value: Any) -> str:
+def validate_format(value: object) -> str:
     fmt = _text("format", value).strip().lower()
     if fmt not in FORMATS:
         raise TemplateValidationError(f"unknown format {value!r} (use one of: {', '.join(FORMATS)})")
     return fmt
 
 
-def validate_cron(value: Any) -> str | None:
+def validate_cron(value: object) -> str | None:
     """The normalised expression, or None when empty (the schedule's standard cron applies)."""
     text = _text("cron", value).strip()
     return normalise_cron(text) if text else None
 
 
-def validate_timezone(value: Any) -> str | None:
+def validate_timezone(value: object) -> str | None:
     """An IANA zone name, or None when empty (the configured zone applies)."""
     name = _text("timezone", value).strip()
     if not name or name.lower() == "local":
@@ -94,7 +94,7 @@ def validate_timezone(value: Any) -> str | None:
     return name
 
 
-def validate_email(value: Any) -> str:
+def validate_email(value: object) -> str:
     """One address, e.g. 'ops@example.com'; refuses anything that could add a mail header."""
     if not isinstance(value, str):
         raise TemplateValidationError(f"e-mail address must be text, got {type(value).__name__}")
@@ -109,14 +109,14 @@ def validate_email(value: Any) -> str:
     return address
 
 
-def validate_recipients(value: Any) -> list[str]:
+def validate_recipients(value: object) -> list[str]:
     """A list of addresses (or one string separated by commas/semicolons); duplicates dropped."""
     if value is None:
         return []
     if isinstance(value, str):
         if _CONTROL.search(value):
             raise TemplateValidationError(f"recipients {value!r} contain a line break or control character")
-        items: Iterable[Any] = [part for part in re.split(r"[,;]", value) if part.strip()]
+        items: Iterable[object] = [part for part in re.split(r"[,;]", value) if part.strip()]
     elif isinstance(value, (list, tuple)):
         items = value
     else:
@@ -133,7 +133,7 @@ def validate_recipients(value: Any) -> list[str]:
     return out
 
 
-def validate_datasets(value: Any) -> list[str]:
+def validate_datasets(value: object) -> list[str]:
     if isinstance(value, str):
         value = [part.strip() for part in value.split(",") if part.strip()]
     if not isinstance(value, (list, tuple)) or not value:
@@ -148,13 +148,13 @@ def validate_datasets(value: Any) -> list[str]:
     return out
 
 
-def validate_bool(field: str, value: Any) -> bool:
+def validate_bool(field: str, value: object) -> bool:
     if isinstance(value, bool):
         return value
     raise TemplateValidationError(f"{field} must be true or false, got {value!r}")
 
 
-def validate_max_attachment_mb(value: Any) -> float | None:
+def validate_max_attachment_mb(value: object) -> float | None:
     """Megabytes above which a report is mailed as its path: a number over 0 and at most 1,024,
     or None / empty text for no cap. Text (the CLI, the editor) may say `none`."""
     if value is None or (isinstance(value, str) and value.strip().lower() in ("", "none", "off")):
@@ -172,7 +172,7 @@ def validate_max_attachment_mb(value: Any) -> float | None:
     return number
 
 
-_VALIDATORS: dict[str, Callable[[Any], Any]] = {
+_VALIDATORS: dict[str, Callable[[object], object]] = {
     "name": validate_name,
     "description": validate_description,
     "schedule": validate_schedule,
@@ -189,7 +189,7 @@ _VALIDATORS: dict[str, Callable[[Any], Any]] = {
 EDITABLE_FIELDS = tuple(_VALIDATORS)
 
 
-def validate_field(name: str, value: Any) -> Any:
+def validate_field(name: str, value: object) -> object:
     """Check one field (as the editor does on each change); returns the normalised value."""
     validator = _VALIDATORS.get(name)
     if validator is None:
@@ -199,10 +199,10 @@ def validate_field(name: str, value: Any) -> Any:
     return validator(value)
 
 
-def validate_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
+def validate_fields(fields: Mapping[str, object]) -> TemplateFields:
     """Normalise every given field, then check the rules that join fields. Every bad field is
     named in the one error, so fixing the first does not meet a second on the next try."""
-    out: dict[str, Any] = {}
+    out: dict[str, object] = {}
     problems: list[str] = []
     for name, value in fields.items():
         try:
@@ -213,4 +213,5 @@ def validate_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
         raise TemplateValidationError("; ".join(problems))
     if out.get("schedule") == "custom" and "cron" in out and not out["cron"]:
         raise TemplateValidationError("schedule 'custom' needs a cron expression")
-    return out
+    # Each key is a field of TemplateFields (validate_field refuses others), holding what its validator returned.
+    return cast(TemplateFields, out)

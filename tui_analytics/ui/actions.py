@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from textual import work
 
@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from tui_analytics.ui.dashboard_services import DashboardServices
     from tui_analytics.ui.host import HostApp
     from tui_analytics.ui.screens.export import ExportRequest
-    from tui_analytics.ui.screens.template import TemplateForm
+    from tui_analytics.ui.screens.template import FormValues, TemplateForm
     from tui_analytics.ui.widgets import AnalyticsPane, JobsPane, ReportsPane
 
     _Host = Screen[None]  # the mixin is type-checked as the screen it is mixed into
@@ -237,7 +237,7 @@ class ActionsMixin(_Host):
     # -- report templates --------------------------------------------------------------
 
     def _editor(self, template: ReportTemplate | None, error: str | None = None,
-                values: dict[str, Any] | None = None, focus: str = "name") -> None:
+                values: FormValues | None = None, focus: str = "name") -> None:
         from tui_analytics.ui.screens.template import TemplateDialog
 
         services = self.app.services

@@ -23,12 +23,11 @@ Methods here and in those must not reuse the name of a Textual method (`App._flu
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import gc
 import logging
 import signal
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Literal, TypeVar, overload
 
 from textual import work
 from textual.app import App
@@ -47,13 +46,17 @@ from tui_analytics.ui.palette_commands import DashboardCommands
 from tui_analytics.ui.refresh import PaneRefreshMixin
 from tui_analytics.ui.resources import stylesheets
 from tui_analytics.ui.screen import MainScreen
+from tui_analytics.ui.signals import default_signals, quit_on_signals
 from tui_analytics.ui.toasts import ToastsMixin
 from tui_analytics.wiring import Services
 
 if TYPE_CHECKING:
+    from rich.console import RenderableType
     from textual.dom import DOMNode
     from textual.driver import Driver
+    from textual.screen import Screen, ScreenResultCallbackType
     from textual.theme import Theme
+    from textual.widget import AwaitMount
 
     from tui_analytics.data.state.last_view import LastView
     from tui_analytics.ui.preferences import Preferences
@@ -63,8 +66,7 @@ log = logging.getLogger(__name__)
 TICK_SECONDS = 1.0
 # How long a screen being pushed (a dialog) keeps the collector off: its first frame is drawn by then.
 DIALOG_HOLD_S = 1.0
-# Signals that end the dashboard the way `q` does (see DashboardApp._handle_signals).
-TERMINATING_SIGNALS = (signal.SIGTERM, signal.SIGHUP, signal.SIGINT)
+ResultT = TypeVar("ResultT")
 
 
 class DashboardApp(ToastsMixin, PaneRefreshMixin, ActivityMixin, App[None]):
@@ -128,20 +130,32 @@ class DashboardApp(ToastsMixin, PaneRefreshMixin, ActivityMixin, App[None]):
             return
         super().update_styles(node, animate=animate)
 
-    def push_screen(self, *args: Any, **kwargs: Any) -> Any:
+    if TYPE_CHECKING:  # Textual's two signatures: what a call returns depends on wait_for_dismiss
+        @overload
+        def push_screen(self, screen: Screen[ResultT] | str, callback: ScreenResultCallbackType[ResultT] | None = None,
+                        wait_for_dismiss: Literal[False] = False, *, mode: str | None = None) -> AwaitMount: ...
+
+        @overload
+        def push_screen(self, screen: Screen[ResultT] | str, callback: ScreenResultCallbackType[ResultT] | None = None,
+                        wait_for_dismiss: Literal[True] = True, *, mode: str | None = None) -> asyncio.Future[ResultT]: ...
+
+    def push_screen(self, screen: Screen[ResultT] | str, callback: ScreenResultCallbackType[ResultT] | None = None,
+                    wait_for_dismiss: bool = False, *, mode: str | None = None) -> AwaitMount | asyncio.Future[ResultT]:
         """Textual's push_screen, with the collector held while the screen builds its first frame
         (see CollectorHold) when this app manages the process's collector (it opened its services)."""
         if self._owns_collector and not self.quitting:
             self._collector.hold()
             self.set_timer(DIALOG_HOLD_S, self._collector.release)
-        return super().push_screen(*args, **kwargs)
+        if wait_for_dismiss:  # one call per overload of Textual's
+            return super().push_screen(screen, callback, True, mode=mode)
+        return super().push_screen(screen, callback, False, mode=mode)
 
-    def exit(self, *args: Any, **kwargs: Any) -> None:
+    def exit(self, result: None = None, return_code: int = 0, message: RenderableType | None = None) -> None:
         """Quit. Keys typed after `q` (while the app shuts down) do nothing: see MainScreen.check_action."""
         self.quitting = True
         if self._stalls is not None:
             self._stalls.stop()  # Textual's own shutdown (joining its input thread) is not a stall worth logging
-        super().exit(*args, **kwargs)
+        super().exit(result, return_code, message)
 
     def action_help_quit(self) -> None:
         """ctrl+c (Textual's hint; our notifications are plain text, so it is written without markup)."""
@@ -155,7 +169,7 @@ class DashboardApp(ToastsMixin, PaneRefreshMixin, ActivityMixin, App[None]):
     # -- life cycle ----------------------------------------------------------------
 
     async def on_mount(self) -> None:
-        self._handle_signals()
+        quit_on_signals(self._terminated_by)
         if self.keymap:
             self.set_keymap(self.keymap)
         if self.preferences is not None:
@@ -215,18 +229,6 @@ class DashboardApp(ToastsMixin, PaneRefreshMixin, ActivityMixin, App[None]):
         from tui_analytics.ui.driver import driver_class
 
         return driver_class(super().get_driver_class())
-
-    def _handle_signals(self) -> None:
-        """SIGTERM, SIGHUP (the SSH session dropped) and SIGINT quit like `q`.
-
-        Left to their defaults they kill the process before Textual leaves the alternate screen
-        and restores the terminal's modes: the operator's shell would stay invisible.
-        """
-        loop = asyncio.get_running_loop()
-        for sig in TERMINATING_SIGNALS:
-            # Not available off the main thread (tests run apps there too) or on every platform.
-            with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-                loop.add_signal_handler(sig, self._terminated_by, sig)
 
     def _terminated_by(self, sig: signal.Signals) -> None:
         log.warning("%s received: quitting (running work is recorded as interrupted)", sig.name)
@@ -324,10 +326,7 @@ class DashboardApp(ToastsMixin, PaneRefreshMixin, ActivityMixin, App[None]):
 
     def on_unmount(self) -> None:
         self._collector.release()  # quitting while a dialog was opening
-        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
-            loop = asyncio.get_running_loop()
-            for sig in TERMINATING_SIGNALS:
-                loop.remove_signal_handler(sig)
+        default_signals()
         if self._stalls is not None:
             self._stalls.stop()
         for unsubscribe in self._unsubscribe:

@@ -10,14 +10,12 @@ still holding the scheduler lock, so no `serve` or other dashboard could take ov
 
 from __future__ import annotations
 
-from typing import Any
-
 from textual.driver import Driver
 from textual.drivers.linux_driver import LinuxDriver
 
 
 class HangupSafeLinuxDriver(LinuxDriver):
-    def _sigcont_application(self, *args: Any) -> None:
+    def _sigcont_application(self, *args: object) -> None:
         # Resume only what our own SIGTSTP suspended (Textual sets this flag there, when it will
         # restart); a SIGCONT that was not preceded by one has no application mode to restore.
         if self._must_signal_resume:

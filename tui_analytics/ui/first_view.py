@@ -7,11 +7,13 @@ release, damaged) gives no first view at all rather than a half-filled screen.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from tui_analytics.processor.cache import CacheEntry, CacheStats
+from tui_analytics.data.cache_entry import CacheEntry
+from tui_analytics.processor.cache import CacheStats
 from tui_analytics.processor.models import JobMetrics, JobStatus
 from tui_analytics.reports.models import ReportStatistics, ReportTemplate, ScheduledReport
 from tui_analytics.reports.overview import ReportsOverview
@@ -48,9 +50,9 @@ def first_view(last: LastView, now: datetime) -> FirstView | None:
         return FirstView(entries=entries) if entries else None
 
 
-def _from_document(document: dict[str, Any], entries: dict[str, CacheEntry], now: datetime) -> FirstView:
+def _from_document(document: Mapping[str, object], entries: dict[str, CacheEntry], now: datetime) -> FirstView:
     jobs = []
-    for plain in document.get("jobs") or []:
+    for plain in _items(document.get("jobs")):
         status = from_plain(JobStatus, plain)
         if status.next_run is not None and status.next_run <= now:
             status = replace(status, next_run=None)
@@ -60,6 +62,15 @@ def _from_document(document: dict[str, Any], entries: dict[str, CacheEntry], now
     written = document.get("writtenAt")
     return FirstView(datetime.fromisoformat(written) if isinstance(written, str) else None, jobs, metrics, entries,
                      reports)
+
+
+def _items(value: object) -> list[object]:
+    """A list of the document (missing: empty); anything else does not fit."""
+    if not value:
+        return []
+    if not isinstance(value, list):
+        raise TypeError(f"expected a list, got {type(value).__name__}")
+    return value
 
 
 def _metrics(job_metrics: object, cache: object, performance: object) -> MetricsView:

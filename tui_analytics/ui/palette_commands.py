@@ -4,8 +4,9 @@ for each template."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, TypeAlias, cast
 
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
@@ -13,14 +14,20 @@ from textual.command import DiscoveryHit, Hit, Hits, Provider
 from tui_analytics.ui.keys import PALETTE_WORDS, key_label, palette_bindings
 from tui_analytics.ui.widgets.titles import help_markup, highlighted, title_text
 
+if TYPE_CHECKING:
+    from tui_analytics.ui.screen import MainScreen
+
+# (title, help, words to match, what to run)
+Command: TypeAlias = tuple[str, str, str, Callable[[], Awaitable[None]]]
+
 
 class DashboardCommands(Provider):
     """One command per binding in keys.py, run on the main screen (where the bindings live)."""
 
-    def _commands(self) -> list[tuple[str, str, str, Any]]:
+    def _commands(self) -> list[Command]:
         """(title, help, words to match, what to run) for each binding and each template's recipients."""
         screen = self._main()
-        commands: list[tuple[str, str, str, Any]] = [
+        commands: list[Command] = [
             (f"{self._description(screen, binding)} ({key_label(binding, getattr(self.app, 'keymap', None))})",
              binding.tooltip,
              PALETTE_WORDS.get(binding.id or "", ""), partial(self._run, binding.action))
@@ -36,14 +43,15 @@ class DashboardCommands(Provider):
         return commands
 
     @staticmethod
-    def _description(screen: Any, binding: Binding) -> str:
+    def _description(screen: object, binding: Binding) -> str:
         """What the key says now (the screen swaps some, e.g. `p` says Resume while paused)."""
         current = getattr(screen, "_bindings", None)
         shown = current.key_to_bindings.get(binding.key, []) if current is not None else []
         return shown[0].description if shown and shown[0].action == binding.action else binding.description
 
-    def _main(self) -> Any:
-        return getattr(self.app, "main_screen", None) or self.screen
+    def _main(self) -> MainScreen:
+        # The dashboard's main screen, where the bindings live (the current screen in an app without one).
+        return cast("MainScreen", getattr(self.app, "main_screen", None) or self.screen)
 
     async def _run(self, action: str) -> None:
         await self._main().run_action(action)

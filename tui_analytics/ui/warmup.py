@@ -13,10 +13,11 @@ from __future__ import annotations
 import importlib
 import logging
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from textual.app import App
+    from textual.widget import Widget
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +40,7 @@ MODULES = (
 )
 
 
-def dialog_widgets() -> list[Any]:
+def dialog_widgets() -> list[Widget]:
     """One of each widget the dialogs mount (not mounted: only their class's default CSS is read)."""
     from textual.command import CommandPalette
     from textual.widgets import Button, Checkbox, Input, Label, OptionList, Select, Static
@@ -50,7 +51,7 @@ def dialog_widgets() -> list[Any]:
             CommandPalette()]
 
 
-def register_styles(app: App[Any], widget: Any) -> float:
+def register_styles(app: App[None], widget: Widget) -> float:
     """Add one widget's default CSS to the app's stylesheet and parse it now (on the loop, while
     nothing waits) rather than when a dialog first mounts it; returns the milliseconds it took.
     The dashboard calls it once per widget of `dialog_widgets()`, one turn of the loop each."""

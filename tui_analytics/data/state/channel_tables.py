@@ -16,16 +16,17 @@ from __future__ import annotations
 import json
 import os
 import socket
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, insert, select, text, update
+from sqlalchemy import Connection, Engine, RowMapping, delete, func, insert, select, text, update
 
 from tui_analytics.data.schema import app_meta, cache_snapshot, channel_commands, channel_events
 from tui_analytics.data.state.database import inserted_id
-from tui_analytics.data.state.last_view import VIEW_KEY, SnapshotEntry
+from tui_analytics.data.state.last_view import VIEW_KEY
+from tui_analytics.data.state.last_view import SnapshotEntry as SnapshotEntry  # re-exported: the channel's users name it here
 from tui_analytics.data.timestamps import from_db, to_db
 from tui_analytics.runtime.event_codec import decode, encode
 from tui_analytics.runtime.event_types import Event
@@ -66,11 +67,13 @@ class Command:
     argument: str
     origin: str
     status: str
+    # The answer, a JSON object whose fields depend on `op` (wiring/channel.py's execute); its readers
+    # take the fields they know as they are.
     result: dict[str, Any] | None = None
     done_by: str | None = None
 
 
-def _notify(conn: Any, event_id: int) -> None:
+def _notify(conn: Connection, event_id: int) -> None:
     if conn.dialect.name == "postgresql":
         conn.execute(text("SELECT pg_notify(:channel, :payload)"), {"channel": CHANNEL, "payload": str(event_id)})
 
@@ -107,7 +110,7 @@ def events_after(engine: Engine, after: int, limit: int = 500) -> list[ChannelEv
     return [_event(row._mapping) for row in rows]
 
 
-def _event(m: Any) -> ChannelEvent:
+def _event(m: RowMapping) -> ChannelEvent:
     at = from_db(m["at"])
     assert at is not None
     event = decode(m["kind"], m["subject"], m["detail"], at=at, remote=m["origin"])
@@ -150,7 +153,7 @@ def claim_commands(engine: Engine, by: str, now: datetime) -> list[Command]:
     return claimed
 
 
-def finish_command(engine: Engine, command_id: int, ok: bool, result: dict[str, Any], now: datetime) -> None:
+def finish_command(engine: Engine, command_id: int, ok: bool, result: Mapping[str, object], now: datetime) -> None:
     with engine.begin() as conn:
         conn.execute(update(channel_commands).where(channel_commands.c.id == command_id).values(
             status="done" if ok else "failed", result=json.dumps(result, default=str), done_at=to_db(now)))
@@ -210,16 +213,16 @@ def read_snapshot(engine: Engine) -> list[SnapshotEntry]:
 # -- the scheduling process's status --------------------------------------------------------
 
 
-def write_status(engine: Engine, status: dict[str, Any]) -> None:
+def write_status(engine: Engine, status: Mapping[str, object]) -> None:
     write_meta(engine, STATUS_KEY, status)
 
 
-def write_view(engine: Engine, view: dict[str, Any]) -> None:
+def write_view(engine: Engine, view: Mapping[str, object]) -> None:
     """The panes' last known view, read by starting dashboards (data/state/last_view.py)."""
     write_meta(engine, VIEW_KEY, view)
 
 
-def write_meta(engine: Engine, key: str, document: dict[str, Any]) -> None:
+def write_meta(engine: Engine, key: str, document: Mapping[str, object]) -> None:
     value = json.dumps(document, default=str)
     with engine.begin() as conn:
         # Not "update, insert when no row changed": MySQL counts an unchanged row as not matched.
@@ -229,7 +232,7 @@ def write_meta(engine: Engine, key: str, document: dict[str, Any]) -> None:
             conn.execute(insert(app_meta).values(key=key, value=value))
 
 
-def read_status(engine: Engine) -> dict[str, Any] | None:
+def read_status(engine: Engine) -> dict[str, object] | None:
     with engine.connect() as conn:
         raw = conn.execute(select(app_meta.c.value).where(app_meta.c.key == STATUS_KEY)).scalar()
     try:

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterator
+from typing import Protocol
 
 from sqlalchemy import Engine
+from sqlalchemy.pool import PoolProxiedConnection
 
 from tui_analytics.data.state import channel_tables as channel
 
@@ -21,6 +22,21 @@ log = logging.getLogger(__name__)
 
 POLL_SECONDS = 1.0  # SQLite and MySQL: one `max(id)` a second
 LISTEN_SAFETY_SECONDS = 5.0  # PostgreSQL: look anyway this often
+
+
+class ListeningDriver(Protocol):
+    """What LISTEN uses of the driver's own connection (psycopg's; SQLAlchemy does not type it)."""
+
+    autocommit: bool
+
+    def execute(self, query: str) -> object: ...
+    def notifies(self, *, timeout: float, stop_after: int) -> Iterator[object]: ...
+
+
+def _driver(raw: PoolProxiedConnection) -> ListeningDriver:
+    driver: ListeningDriver | None = raw.driver_connection
+    assert driver is not None  # an open connection has its driver's
+    return driver
 
 
 class Watcher:
@@ -35,7 +51,7 @@ class Watcher:
         self.polls = 0  # looks at the database so far (the idle cost, for the closing figures)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._listen: Any = None  # the LISTENing driver connection (PostgreSQL)
+        self._listen: PoolProxiedConnection | None = None  # the LISTENing connection (PostgreSQL)
 
     def start(self) -> None:
         if self._thread is None or not self._thread.is_alive():
@@ -90,12 +106,11 @@ class Watcher:
         try:
             if self._listen is None:
                 raw = self.engine.raw_connection()
-                driver = raw.driver_connection
-                driver.autocommit = True  # type: ignore[union-attr]
-                driver.execute(f"LISTEN {channel.CHANNEL}")  # type: ignore[union-attr]
+                driver = _driver(raw)
+                driver.autocommit = True
+                driver.execute(f"LISTEN {channel.CHANNEL}")
                 self._listen = raw
-            driver = self._listen.driver_connection
-            for _ in driver.notifies(timeout=LISTEN_SAFETY_SECONDS, stop_after=1):
+            for _ in _driver(self._listen).notifies(timeout=LISTEN_SAFETY_SECONDS, stop_after=1):
                 break
         except Exception as exc:  # a dropped connection: poll once a second until it comes back
             log.debug("LISTEN failed: %s", exc)

@@ -325,9 +325,7 @@ class Lease:
 # -- presence ---------------------------------------------------------------------
 
 
-_presence: dict[str, LockBackend] = {}
-
-
+_presence: dict[str, LockBackend] = {}  # the presence lock of each state database this process uses
 _alone: dict[str, bool] = {}
 _alone_told: dict[str, set[str]] = {}
 

@@ -86,7 +86,8 @@ def describe_cron(expr: str) -> str:
     return describe(parse_cron(expr))
 
 
-class CrontabTrigger(BaseTrigger):
+# APScheduler 3 ships no type information, so its BaseTrigger is Any to the type checker.
+class CrontabTrigger(BaseTrigger):  # type: ignore[misc]
     """APScheduler 3.x trigger whose fire times come from `fire_times` (Debian cron's meaning).
 
     `get_next_fire_time(None, now)` is the first fire at or after `now` (as

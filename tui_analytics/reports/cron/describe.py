@@ -9,8 +9,6 @@ saying whether a day needs both or either.
 
 from __future__ import annotations
 
-from typing import Any
-
 from tui_analytics.reports.cron.parse import CronSpec
 from tui_analytics.runtime.errors import TemplateValidationError
 
@@ -20,7 +18,7 @@ _WEEKDAY_NAMES = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Frida
 def _descriptor(text: str) -> str:
     from cron_descriptor import ExpressionDescriptor, Options
 
-    options: Any = Options()
+    options = Options()  # cron-descriptor has no type information
     options.use_24hour_time_format = True
     options.day_of_week_start_index_zero = True
     try:

@@ -8,7 +8,7 @@ countdowns while something is in front of it.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypeVar
 
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.segment import Segment
@@ -19,6 +19,8 @@ from textual.geometry import Size
 from textual.renderables.background_screen import BackgroundScreen
 from textual.screen import Screen
 from textual.strip import Strip
+
+ResultT = TypeVar("ResultT")
 
 
 class _Lines:
@@ -52,7 +54,7 @@ def _tinted(strips: list[Strip], color: Color) -> list[list[Segment]]:
     return lines
 
 
-class CachedBackdrop(Screen[Any]):
+class CachedBackdrop(Screen[ResultT]):
     """A screen over the dashboard whose dimmed backdrop is rendered once per size, and which is not
     laid out again (nor the dashboard behind it) for the size it has just been laid out at.
 

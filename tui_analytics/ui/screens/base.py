@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, Generic, TypeVar
+from typing import Generic, TypeVar
 
 from textual import events
 from textual.binding import Binding
@@ -18,7 +18,7 @@ from tui_analytics.ui.screens.backdrop import CachedBackdrop
 ResultT = TypeVar("ResultT")
 
 
-class Dialog(ModalScreen[ResultT], CachedBackdrop, Generic[ResultT]):
+class Dialog(ModalScreen[ResultT], CachedBackdrop[ResultT], Generic[ResultT]):
     """A modal dialog; escape dismisses it with None (nothing happens)."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="dialog-cancel", tooltip="Close without changes")]
@@ -71,7 +71,7 @@ class Raises(Validator):
     Lets the dialogs reuse the services' validation (the same messages as the CLI).
     """
 
-    def __init__(self, check: Callable[[str], Any]) -> None:
+    def __init__(self, check: Callable[[str], object]) -> None:
         super().__init__()
         self._check = check
 

@@ -262,8 +262,11 @@ class ExportDialog(Dialog[ExportRequest]):
         error.display = False
         return request
 
+    def _typed(self, selector: str) -> str:
+        return self.query_one(selector, Input).value
+
     def _request(self) -> ExportRequest:
-        value = lambda selector: self.query_one(selector, Input).value  # noqa: E731 - tiny local helper
+        value = self._typed
         size = "" if self.query_one("#size", Input).disabled else value("#size")
         return build_request(
             str(self.query_one("#dataset", Select).value),

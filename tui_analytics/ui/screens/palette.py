@@ -8,7 +8,7 @@ from textual.command import CommandPalette
 from tui_analytics.ui.screens.backdrop import CachedBackdrop
 
 
-class Palette(CommandPalette, CachedBackdrop):
+class Palette(CommandPalette, CachedBackdrop[None]):
     """The command palette (ctrl+p): the same widgets, bindings and providers."""
 
     def on_mount(self) -> None:

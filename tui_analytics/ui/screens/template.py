@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
-from typing import Any
+from typing import TypedDict
 
 from textual import on
 from textual.app import ComposeResult
@@ -29,7 +29,24 @@ class TemplateForm:
     """What the editor produced: `template_id` None for a new template; `fields` as the service takes them."""
 
     template_id: str | None
-    fields: dict[str, Any] = field(default_factory=dict)
+    fields: dict[str, object] = field(default_factory=dict)
+
+
+class FormValues(TypedDict):
+    """What the editor's fields show: text as typed, and the three switches."""
+
+    name: str
+    description: str
+    schedule: str
+    cron: str
+    timezone: str
+    format: str
+    datasets: str
+    recipients: str
+    include_metadata: bool
+    is_active: bool
+    skip_empty: bool
+    max_attachment_mb: str
 
 
 def preview(cron: str, tz: tzinfo, now: datetime, count: int = PREVIEW_COUNT) -> tuple[str, list[datetime]]:
@@ -46,19 +63,27 @@ def fire_label(moment: datetime, zone: tzinfo, here: tzinfo) -> str:
     return shown
 
 
-def form_values(fields: dict[str, Any]) -> dict[str, Any]:
+def form_values(fields: Mapping[str, object]) -> FormValues:
     """Editor values (text fields as typed) from service fields, to reopen the form after a refused save."""
     return {
-        "name": fields.get("name") or "", "description": fields.get("description") or "",
-        "schedule": fields.get("schedule") or "weekly", "cron": fields.get("cron") or "",
-        "timezone": fields.get("timezone") or "", "format": fields.get("format") or "csv",
-        "datasets": ", ".join(fields.get("datasets") or []), "recipients": ", ".join(fields.get("recipients") or []),
+        "name": _text(fields.get("name")), "description": _text(fields.get("description")),
+        "schedule": _text(fields.get("schedule"), "weekly"), "cron": _text(fields.get("cron")),
+        "timezone": _text(fields.get("timezone")), "format": _text(fields.get("format"), "csv"),
+        "datasets": _listed(fields.get("datasets")), "recipients": _listed(fields.get("recipients")),
         "include_metadata": bool(fields.get("include_metadata", True)), "is_active": bool(fields.get("is_active", True)),
         "skip_empty": bool(fields.get("skip_empty", False)), "max_attachment_mb": _mb_text(fields.get("max_attachment_mb")),
     }
 
 
-def _mb_text(value: Any) -> str:
+def _text(value: object, default: str = "") -> str:
+    return str(value) if value else default
+
+
+def _listed(value: object) -> str:
+    return ", ".join(str(item) for item in value) if isinstance(value, (list, tuple)) else ""
+
+
+def _mb_text(value: object) -> str:
     """The cap as the editor shows it: `5`, `0.5`, or empty for no cap."""
     if value is None or value == "":
         return ""
@@ -81,7 +106,7 @@ class TemplateDialog(Dialog[TemplateForm]):
         default_tz: str,
         now: Callable[[], datetime],
         error: str | None = None,
-        values: dict[str, Any] | None = None,
+        values: FormValues | None = None,
         focus: str = "name",
     ) -> None:
         super().__init__()
@@ -91,11 +116,11 @@ class TemplateDialog(Dialog[TemplateForm]):
         self._now = now
         self._error = error
         self._values = values or self._from_template(template)
-        self._initial: dict[str, Any] | None = None
+        self._initial: dict[str, object] | None = None
         self._dirty = error is not None
 
     @staticmethod
-    def _from_template(template: ReportTemplate | None) -> dict[str, Any]:
+    def _from_template(template: ReportTemplate | None) -> FormValues:
         if template is None:
             return {"name": "", "description": "", "schedule": "weekly", "cron": "", "timezone": "", "format": "csv",
                     "datasets": "", "recipients": "", "include_metadata": True, "is_active": True, "skip_empty": False,
@@ -161,9 +186,12 @@ class TemplateDialog(Dialog[TemplateForm]):
 
     # -- reading the form ----------------------------------------------------
 
-    def _fields(self) -> dict[str, Any]:
-        text = lambda name: self.query_one(f"#{name}", Input).value  # noqa: E731 - tiny local helper
-        fields: dict[str, Any] = {
+    def _typed(self, name: str) -> str:
+        return self.query_one(f"#{name}", Input).value
+
+    def _fields(self) -> dict[str, object]:
+        text = self._typed
+        fields: dict[str, object] = {
             "name": text("name"),
             "description": text("description"),
             "schedule": str(self.query_one("#schedule", Select).value),
@@ -233,7 +261,7 @@ class TemplateDialog(Dialog[TemplateForm]):
             text += f"\nNote: {warning}" if warning else ""
         box.update(text)
 
-    def _check(self) -> dict[str, Any] | None:
+    def _check(self) -> dict[str, object] | None:
         """Validate the whole form; show the first problem; return clean fields or None."""
         error = self.query_one("#error", Static)
         try:

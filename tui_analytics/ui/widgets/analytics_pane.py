@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, tzinfo
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -18,7 +18,7 @@ from tui_analytics.ui.widgets.pane import Pane, show
 from tui_analytics.ui.widgets.table import StyledTable
 
 if TYPE_CHECKING:  # the processor package loads SQLAlchemy: not before the first frame
-    from tui_analytics.processor.cache import CacheEntry
+    from tui_analytics.data.cache_entry import CacheEntry
 
 # Cache keys the pane reads (written by the processor's jobs).
 USER_GROWTH = "user-growth:12"
@@ -50,7 +50,7 @@ def pick(entries: Mapping[str, CacheEntry], keys: tuple[str, ...]) -> CacheEntry
     return None
 
 
-def _parse_ts(value: Any) -> datetime | None:
+def _parse_ts(value: object) -> datetime | None:
     if isinstance(value, datetime):
         return value
     try:
@@ -156,7 +156,7 @@ class AnalyticsPane(Pane):
             text.append(f" · refresh failed {fmt.clock_time(entry.failed_at, self._tz)}")
         return text
 
-    def _age(self, row: Mapping[str, Any], now: datetime) -> str:
+    def _age(self, row: Mapping[str, object], now: datetime) -> str:
         moment = _parse_ts(row.get("timestamp"))
         return fmt.short_span((now - fmt.as_utc(moment)).total_seconds()) if moment else fmt.DASH
 

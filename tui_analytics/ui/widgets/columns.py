@@ -9,7 +9,7 @@ measured, short columns keep their text and the cut falls on the longest names o
 from __future__ import annotations
 
 from collections.abc import Hashable, Iterable, Mapping, Sequence
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from rich.cells import cell_len
 from rich.text import Text
@@ -21,11 +21,11 @@ PADDING = 2  # DataTable's cell padding: one space either side of every column
 K = TypeVar("K", bound=Hashable)
 
 
-def cell_width(value: Any) -> int:
+def cell_width(value: object) -> int:
     return value.cell_len if isinstance(value, Text) else cell_len(str(value))
 
 
-def measure(columns: Sequence[tuple[str, str]], rows: Iterable[Sequence[Any]],
+def measure(columns: Sequence[tuple[str, str]], rows: Iterable[Sequence[object]],
             min_widths: Mapping[str, int] | None = None) -> dict[str, int]:
     """Each column's width: its label's, its widest cell's, or its minimum, whichever is most."""
     widths = {key: max(cell_len(label), (min_widths or {}).get(key, 0)) for key, label in columns}
@@ -35,7 +35,7 @@ def measure(columns: Sequence[tuple[str, str]], rows: Iterable[Sequence[Any]],
     return widths
 
 
-def total(widths: Mapping[Any, int]) -> int:
+def total(widths: Mapping[K, int]) -> int:
     """Cells a table of these column widths takes, padding included."""
     return sum(width + PADDING for width in widths.values())
 
@@ -65,7 +65,7 @@ def fit(widths: Mapping[K, int], room: int, squeeze: Sequence[K], floors: Mappin
     return out
 
 
-def cut(value: Any, width: int) -> Any:
+def cut(value: object, width: int) -> object:
     """A cell within `width` cells, with an ellipsis when cut (Text keeps its style)."""
     if cell_width(value) <= width:
         return value

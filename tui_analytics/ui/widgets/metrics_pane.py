@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -32,13 +32,13 @@ class MetricsView:
 
     jobs: JobMetrics | None = None
     cache: CacheStats | None = None
-    performance: Mapping[str, Any] | None = None  # the performance-metrics job's last value
+    performance: Mapping[str, object] | None = None  # the performance-metrics job's last value
     alerts_configured: bool = False  # [[alerts]] targets exist: the pane says how the last alert went
     last_alert: AlertSummary | None = None
 
 
-def _ms(value: Any) -> str:
-    return fmt.DASH if value is None else f"{float(value):.1f} ms"
+def _ms(value: object) -> str:
+    return f"{value:.1f} ms" if isinstance(value, (int, float)) else fmt.DASH
 
 
 class MetricsPane(Pane):
@@ -67,7 +67,7 @@ class MetricsPane(Pane):
         rows += [
             ("Event-loop lag", self._lag(perf)),
             *([("Loop stalls", self._stalls(table, *stalls))] if stalls is not None else []),
-            ("DB latency", table.tone(f"failed: {fmt.truncate(db_error, 30)}", "bad") if db_error else _ms(latency)),
+            ("DB latency", table.tone(f"failed: {fmt.truncate(str(db_error), 30)}", "bad") if db_error else _ms(latency)),
             ("Memory (RSS)", fmt.DASH if perf.get("memoryRssMb") is None else f"{perf['memoryRssMb']:.1f} MiB"),
             # read-only: another process schedules and this dashboard shows its figures (attached).
             ("Scheduler", table.tone("attached" if scheduler == "read-only" else scheduler,
@@ -142,15 +142,15 @@ class MetricsPane(Pane):
         return table.tone(f"{count}, worst {worst_ms:.0f} ms", "warn")
 
     @staticmethod
-    def _lag(perf: Mapping[str, Any]) -> str:
+    def _lag(perf: Mapping[str, object]) -> str:
         last = perf.get("eventLoopLagMs")
         if last is None:
             return fmt.DASH
         peak = perf.get("eventLoopLagMaxMs")
-        return _ms(last) + (f", max {float(peak):.1f}" if peak is not None else "")
+        return _ms(last) + (f", max {peak:.1f}" if isinstance(peak, (int, float)) else "")
 
 
-def _parse(value: Any) -> datetime | None:
+def _parse(value: object) -> datetime | None:
     if value is None:
         return None
     try:

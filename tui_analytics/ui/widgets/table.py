@@ -3,23 +3,25 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import Any
+from typing import TypeAlias
 
 from rich.segment import Segment
 from rich.style import Style
-from rich.text import Text
+from rich.text import Text, TextType
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable
-from textual.widgets.data_table import CellType, ColumnKey, RowKey
+from textual.widgets.data_table import ColumnKey, RowKey
 
 from tui_analytics.runtime.printable import printable
 from tui_analytics.ui.widgets.cells import plain_cell_lines
 from tui_analytics.ui.widgets.columns import cut, measure
 
 _MISSING = object()
+# What refill() drew: columns, rows (key, cells), minimum widths, set widths.
+_Drawn: TypeAlias = tuple[list[tuple[str, str]], list[tuple[str, Sequence[object]]], dict[str, int], dict[str, int]]
 
 
-def literal(value: Any) -> Any:
+def literal(value: object) -> object:
     """A cell as it is shown: a string becomes Text (DataTable would read it as Rich markup, so a
     name like `[/x]` would crash the dashboard) and control characters are escaped (a name from
     the data must not send terminal commands). Text cells keep their style."""
@@ -33,7 +35,7 @@ def literal(value: Any) -> Any:
 
 
 
-class StyledTable(DataTable):
+class StyledTable(DataTable[object]):
     """A DataTable whose cells can be styled by named component classes.
 
     Colours come from the stylesheet (`StyledTable > .tone--error { color: $error; }`),
@@ -52,12 +54,12 @@ class StyledTable(DataTable):
     StyledTable { height: auto; max-height: 100%; }
     """
 
-    _filled: tuple[Any, ...] | None = None  # what refill() drew last
+    _filled: _Drawn | None = None  # what refill() drew last
 
     def refill(
         self,
         columns: Sequence[tuple[str, str]],
-        rows: Iterable[tuple[str, Sequence[Any]]],
+        rows: Iterable[tuple[str, Sequence[object]]],
         min_widths: dict[str, int] | None = None,
         follow_top: bool = False,
         widths: dict[str, int] | None = None,
@@ -124,15 +126,15 @@ class StyledTable(DataTable):
         return plain_cell_lines(self.app.console, cell, width, self.cell_padding, pre_style, post_style,
                                 self.app.console_options.justify)
 
-    def add_row(self, *cells: CellType, height: int | None = 1, key: str | None = None,
-                label: Any = None) -> RowKey:
+    def add_row(self, *cells: object, height: int | None = 1, key: str | None = None,
+                label: TextType | None = None) -> RowKey:
         return super().add_row(*(literal(cell) for cell in cells), height=height, key=key, label=label)
 
-    def update_cell(self, row_key: RowKey | str, column_key: Any, value: CellType, *,
+    def update_cell(self, row_key: RowKey | str, column_key: ColumnKey | str, value: object, *,
                     update_width: bool = False) -> None:
         super().update_cell(row_key, column_key, literal(value), update_width=update_width)
 
-    def set_cell(self, row_key: str, column_key: str, value: CellType) -> bool:
+    def set_cell(self, row_key: str, column_key: str, value: object) -> bool:
         """Change one cell and repaint only that cell; nothing at all when it already shows `value`.
 
         For per-second changes (countdowns, ages): DataTable.update_cell repaints the whole
