@@ -89,8 +89,12 @@ def _mapped(ctx: Context) -> list[Row]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
-    parser.add_argument("--size", choices=list(SIZES), default="small",
-                        help="smoke: CI check that the suite works; small: 1M activities; large: 1M and 5M")
+    parser.add_argument(
+        "--size",
+        choices=list(SIZES),
+        default="small",
+        help="smoke: CI check that the suite works; small: 1M activities; large: 1M and 5M",
+    )
     parser.add_argument("--repeat", type=int, help="timed runs per case after one warm-up (default: by size)")
     parser.add_argument("--only", action="append", choices=list(CASES), help="run only these cases (repeatable)")
     parser.add_argument("--json", metavar="PATH", help="also write the results as JSON")
@@ -120,8 +124,10 @@ def main(argv: list[str] | None = None) -> int:
                 rows.append(Row(f"{name}: ERROR {type(exc).__name__}: {exc}", float("nan"), "", ok=False))
     load_after = os.getloadavg()
     print(f"machine: {machine()}")
-    print(f"size {size.name}, {repeat} timed runs per case (after a warm-up), {time.perf_counter() - started:.0f} s; "
-          f"load average {load_before[0]:.2f} before, {load_after[0]:.2f} after")
+    print(
+        f"size {size.name}, {repeat} timed runs per case (after a warm-up), {time.perf_counter() - started:.0f} s; "
+        f"load average {load_before[0]:.2f} before, {load_after[0]:.2f} after"
+    )
     print_table(rows)
     if args.json:
         payload = {

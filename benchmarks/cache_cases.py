@@ -25,8 +25,7 @@ def _batch(read: Callable[[str], Any], key: str) -> tuple[float, float]:
     cpu, wall = time.thread_time(), time.perf_counter()
     for _ in range(READS_PER_BATCH):
         read(key)
-    return ((time.thread_time() - cpu) / READS_PER_BATCH * 1e6,
-            (time.perf_counter() - wall) / READS_PER_BATCH * 1e6)
+    return ((time.thread_time() - cpu) / READS_PER_BATCH * 1e6, (time.perf_counter() - wall) / READS_PER_BATCH * 1e6)
 
 
 def run(ctx: Context) -> list[Row]:

@@ -76,12 +76,15 @@ def _rows(name: str, engine: Any) -> list[Row]:
     cpu_ms, polls = _idle_cpu_ms(engine)
     worst = max(delays) if delays else float("nan")
     return [
-        Row(f"channel {name}: change -> dashboard, median of {len(delays)}", median(delays), "ms",
-            target=f"<= {TARGET_MS:.0f} ms", ok=median(delays) <= TARGET_MS),
-        Row(f"channel {name}: change -> dashboard, max", worst, "ms", target=f"<= {TARGET_MS:.0f} ms",
-            ok=worst <= TARGET_MS),
-        Row(f"channel {name}: idle follower CPU per second ({polls} looks in {IDLE_SECONDS:.0f} s)",
-            cpu_ms / IDLE_SECONDS, "ms"),
+        Row(
+            f"channel {name}: change -> dashboard, median of {len(delays)}",
+            median(delays),
+            "ms",
+            target=f"<= {TARGET_MS:.0f} ms",
+            ok=median(delays) <= TARGET_MS,
+        ),
+        Row(f"channel {name}: change -> dashboard, max", worst, "ms", target=f"<= {TARGET_MS:.0f} ms", ok=worst <= TARGET_MS),
+        Row(f"channel {name}: idle follower CPU per second ({polls} looks in {IDLE_SECONDS:.0f} s)", cpu_ms / IDLE_SECONDS, "ms"),
     ]
 
 

@@ -21,6 +21,15 @@ def run(ctx: Context) -> list[Row]:
                 if n:
                     found[kind].append(result.seconds)
         cli, bare = median(found["cli"]), median(found["bare"])
-        rows.append(Row(f"tui-analytics {flag} (vs bare argparse)", cli * 1000, "ms", bare * 1000, "<=3x",
-                        check(cli / bare, 3.0), extra=found))
+        rows.append(
+            Row(
+                f"tui-analytics {flag} (vs bare argparse)",
+                cli * 1000,
+                "ms",
+                bare * 1000,
+                "<=3x",
+                check(cli / bare, 3.0),
+                extra=found,
+            )
+        )
     return rows

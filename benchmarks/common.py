@@ -144,8 +144,9 @@ def run_child(args: list[str], env: dict[str, str] | None = None, timeout: float
         child_env_ = dict(env if env is not None else os.environ, BENCH_PEAK_FILE=str(peak_file))
         with open(Path(tmp) / "out", "w+") as out, open(Path(tmp) / "err", "w+") as err:
             started = time.perf_counter()
-            proc = subprocess.Popen([sys.executable, "-m", "benchmarks.peak", *args[1:]], cwd=ROOT,
-                                    env=child_env_, stdout=out, stderr=err)
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "benchmarks.peak", *args[1:]], cwd=ROOT, env=child_env_, stdout=out, stderr=err
+            )
             # Not proc.wait(timeout): with a timeout it polls, sleeping 0.5, 1, 2 ... 50 ms between
             # looks, so a 35 ms child was timed as 32 or 64 ms. Waiting blocks until the exit itself.
             expired = threading.Event()

@@ -47,7 +47,16 @@ def run(ctx: Context) -> list[Row]:
             stalls.append(found["STALL"])
             opened.append(found["OPENED"])
         stall = median(stalls)
-        rows.append(Row(f"first opening of {name} ({key}): longest loop stall", stall, "ms", None,
-                        f"<={LIMIT_MS:.0f} ms", check(stall, LIMIT_MS), extra={"opened_ms": median(opened)}))
+        rows.append(
+            Row(
+                f"first opening of {name} ({key}): longest loop stall",
+                stall,
+                "ms",
+                None,
+                f"<={LIMIT_MS:.0f} ms",
+                check(stall, LIMIT_MS),
+                extra={"opened_ms": median(opened)},
+            )
+        )
         rows.append(Row(f"  {name}: key to the dialog drawn", median(opened), "ms"))
     return rows

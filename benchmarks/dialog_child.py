@@ -88,7 +88,7 @@ def main(name: str) -> int:
             profile.dump_stats(os.environ["BENCH_PROFILE"])
         await asyncio.sleep(0.1)  # a stall still under way is recorded once the loop answers
         monitor.stop()
-        stalls = list(monitor.stalls)[len(monitor.stalls) - (monitor.count - seen):] if monitor.count > seen else []
+        stalls = list(monitor.stalls)[len(monitor.stalls) - (monitor.count - seen) :] if monitor.count > seen else []
         result["stall"] = max((s.duration_ms for s in stalls), default=0.0)
         if os.environ.get("BENCH_STALL_STACKS"):  # where the time went, for whoever tunes it
             for stall in stalls:

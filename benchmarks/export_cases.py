@@ -56,11 +56,11 @@ def run(ctx: Context) -> list[Row]:
         cli, bare = median(found["cli_s"]), median(found["bare_s"])
         peaks[rows] = median(found["cli_mb"])
         tag = label(rows)
-        out.append(Row(f"export csv {tag} rows (CLI vs bare loop)", cli, "s", bare, f"<={limit}x",
-                       check(cli / bare, limit), extra=found))
+        out.append(
+            Row(f"export csv {tag} rows (CLI vs bare loop)", cli, "s", bare, f"<={limit}x", check(cli / bare, limit), extra=found)
+        )
         out.append(Row(f"export csv {tag} rows peak RSS", peaks[rows], "MB", median(found["bare_mb"])))
     small, big = ctx.size.export_rows
     growth = peaks[big] / peaks[small]
-    out.append(Row(f"export peak RSS {label(big)}/{label(small)} rows", growth, "x", target="<=1.1x",
-                   ok=check(growth, 1.1)))
+    out.append(Row(f"export peak RSS {label(big)}/{label(small)} rows", growth, "x", target="<=1.1x", ok=check(growth, 1.1)))
     return out

@@ -63,9 +63,14 @@ async def _one_run(url: str, data_dir: Path, rows: int) -> tuple[list[float], in
         samples: list[float] = []
         stop = asyncio.Event()
         probe = asyncio.create_task(_probe(samples, stop))
-        export = asyncio.create_task(service.export_to_file(
-            "recent-activity", data_dir / "lag-export.csv", ExportOptions(format="csv"), size=rows,
-        ))
+        export = asyncio.create_task(
+            service.export_to_file(
+                "recent-activity",
+                data_dir / "lag-export.csv",
+                ExportOptions(format="csv"),
+                size=rows,
+            )
+        )
         refreshes = 0
         while not export.done():  # keep the jobs busy for the whole export
             await full_refresh(processor)

@@ -26,15 +26,22 @@ FORMS = {"django-text": (DJANGO, DJANGO), "epoch": (DJANGO, EPOCH)}
 
 
 def mapping(form: str) -> SourceMapping:
-    return parse_source({
-        "users": {"table": "auth_user",
-                  "columns": {"id": "id", "name": "username", "email": "email", "created_at": "date_joined"}},
-        "items": {"query": "SELECT p.id AS id, p.title AS name, g.name AS category "
-                           "FROM product p JOIN genre g ON g.id = p.genre_id"},
-        "activities": {"table": "events", "columns": {"id": "id", "user_id": "account", "item_id": "product",
-                                                       "action": "kind", "created_at": "occurred_at"},
-                       **({"timestamps": "epoch"} if form == "epoch" else {})},
-    })
+    return parse_source(
+        {
+            "users": {
+                "table": "auth_user",
+                "columns": {"id": "id", "name": "username", "email": "email", "created_at": "date_joined"},
+            },
+            "items": {
+                "query": "SELECT p.id AS id, p.title AS name, g.name AS category FROM product p JOIN genre g ON g.id = p.genre_id"
+            },
+            "activities": {
+                "table": "events",
+                "columns": {"id": "id", "user_id": "account", "item_id": "product", "action": "kind", "created_at": "occurred_at"},
+                **({"timestamps": "epoch"} if form == "epoch" else {}),
+            },
+        }
+    )
 
 
 def build_copy(demo: Path, target: Path, form: str) -> None:
@@ -49,14 +56,14 @@ def build_copy(demo: Path, target: Path, form: str) -> None:
     db.executescript(f"""
         CREATE TABLE auth_user (id INTEGER PRIMARY KEY, username TEXT NOT NULL, email TEXT NOT NULL,
                                 date_joined DATETIME NOT NULL);
-        INSERT INTO auth_user SELECT id, name, email, {users_time.format(c='created_at')} FROM demo.users;
+        INSERT INTO auth_user SELECT id, name, email, {users_time.format(c="created_at")} FROM demo.users;
         CREATE TABLE genre (id INTEGER PRIMARY KEY, name TEXT NOT NULL);
         INSERT INTO genre (name) SELECT DISTINCT category FROM demo.items ORDER BY category;
         CREATE TABLE product (id INTEGER PRIMARY KEY, title TEXT NOT NULL, genre_id INTEGER NOT NULL);
         INSERT INTO product SELECT i.id, i.name, g.id FROM demo.items i JOIN genre g ON g.name = i.category;
         CREATE TABLE events (id INTEGER PRIMARY KEY, account INTEGER NOT NULL, product INTEGER NOT NULL,
-                             kind TEXT NOT NULL, occurred_at {'INTEGER' if form == 'epoch' else 'DATETIME'} NOT NULL);
-        INSERT INTO events SELECT id, user_id, item_id, action, {events_time.format(c='created_at')}
+                             kind TEXT NOT NULL, occurred_at {"INTEGER" if form == "epoch" else "DATETIME"} NOT NULL);
+        INSERT INTO events SELECT id, user_id, item_id, action, {events_time.format(c="created_at")}
             FROM demo.activities ORDER BY id;
         CREATE INDEX ix_events_occurred_at_product_account ON events (occurred_at, product, account);
         CREATE INDEX ix_events_account_occurred_at ON events (account, occurred_at);
@@ -99,6 +106,7 @@ def run(url: str, activities: int, repeat: int) -> list[Row]:
                 raise AssertionError(f"{name} differs between the mapped ({form}) copy and the built-in schema")
             base_s, mapped_s = paired(ours[name], theirs[name], repeat)
             base, mine = median(base_s), median(mapped_s)
-            rows.append(Row(f"mapped {form} {name} @{label(activities)}", mine * 1000, "ms", base * 1000,
-                            "<=1.5x", check(mine / base, 1.5)))
+            rows.append(
+                Row(f"mapped {form} {name} @{label(activities)}", mine * 1000, "ms", base * 1000, "<=1.5x", check(mine / base, 1.5))
+            )
     return rows

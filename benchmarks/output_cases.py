@@ -51,8 +51,9 @@ class Terminal:
         fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", height, width, 0, 0))
         env = dict(env, TERM="xterm-256color", COLUMNS=str(width), LINES=str(height))
         # Textual draws on stderr; all three streams are the terminal, as in a shell.
-        proc = subprocess.Popen([sys.executable, *args], cwd=ROOT, env=env, stdin=slave, stdout=slave,
-                                stderr=slave, preexec_fn=_own_terminal)
+        proc = subprocess.Popen(
+            [sys.executable, *args], cwd=ROOT, env=env, stdin=slave, stdout=slave, stderr=slave, preexec_fn=_own_terminal
+        )
         os.close(slave)
         return cls(proc, master)
 
@@ -93,8 +94,11 @@ def measure(ctx: Context, width: int, height: int) -> tuple[float, float]:
     """(dashboard, bare app) bytes per second at width x height, measured over the same window."""
     warm, window = WINDOWS[ctx.size.name]
     data_dir = ctx.workdir / f"output-{width}x{height}"
-    env = child_env(TUI_ANALYTICS_DATABASE_URL=ctx.urls[ctx.size.databases[0]],
-                    TUI_ANALYTICS_DATA_DIR=str(data_dir), TUI_ANALYTICS_TIMEZONE="UTC")
+    env = child_env(
+        TUI_ANALYTICS_DATABASE_URL=ctx.urls[ctx.size.databases[0]],
+        TUI_ANALYTICS_DATA_DIR=str(data_dir),
+        TUI_ANALYTICS_TIMEZONE="UTC",
+    )
     apps = {"the dashboard": ["-m", "tui_analytics"], "the bare app": ["-m", "benchmarks.output_child"]}
     terminals = [Terminal.start(args, env, width, height) for args in apps.values()]
     try:
@@ -115,6 +119,14 @@ def run(ctx: Context) -> list[Row]:
     rows = []
     for width, height in TERMINALS:
         dashboard, bare = measure(ctx, width, height)
-        rows.append(Row(f"terminal output {width}x{height} (dashboard vs bare Textual)", dashboard, "B/s", bare,
-                        "<=1.5x", check(dashboard / bare, 1.5)))
+        rows.append(
+            Row(
+                f"terminal output {width}x{height} (dashboard vs bare Textual)",
+                dashboard,
+                "B/s",
+                bare,
+                "<=1.5x",
+                check(dashboard / bare, 1.5),
+            )
+        )
     return rows

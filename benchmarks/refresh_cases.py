@@ -25,7 +25,12 @@ def make_processor(url: str, data_dir: Path) -> AnalyticsBackgroundProcessor:
     settings = Settings.for_dir(data_dir, database_url=url, timezone_name="UTC")
     repository = AdminAnalyticsOptimizedRepository(url, clock=FrozenClock(END))
     return AnalyticsBackgroundProcessor(
-        settings, bus=EventBus(), clock=SYSTEM_CLOCK, repository=repository, autostart=False, warm_on_start=False,
+        settings,
+        bus=EventBus(),
+        clock=SYSTEM_CLOCK,
+        repository=repository,
+        autostart=False,
+        warm_on_start=False,
         probe_loop_lag=False,
     )
 
@@ -65,6 +70,5 @@ def run(ctx: Context) -> list[Row]:
         finally:
             processor.stop()
         base, value = median(bare), median(mine)
-        rows.append(Row(f"full refresh (6 jobs) @{tag}", value * 1000, "ms", base * 1000, "<=1.3x",
-                        check(value / base, 1.3)))
+        rows.append(Row(f"full refresh (6 jobs) @{tag}", value * 1000, "ms", base * 1000, "<=1.3x", check(value / base, 1.3)))
     return rows

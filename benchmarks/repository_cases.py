@@ -37,42 +37,54 @@ def bare_queries() -> dict[str, Statements]:
     window = {"s": _fmt(now - timedelta(days=30)), "e": _fmt(now)}
 
     def trends(days: int) -> Statements:
-        return [(
-            "SELECT date(created_at) d, count(*), count(DISTINCT user_id) FROM activities "
-            "WHERE created_at >= :s AND created_at < :e GROUP BY d ORDER BY d",
-            {"s": _fmt(midnight - timedelta(days=days - 1)), "e": _fmt(now)},
-        )]
+        return [
+            (
+                "SELECT date(created_at) d, count(*), count(DISTINCT user_id) FROM activities "
+                "WHERE created_at >= :s AND created_at < :e GROUP BY d ORDER BY d",
+                {"s": _fmt(midnight - timedelta(days=days - 1)), "e": _fmt(now)},
+            )
+        ]
 
     return {
         "user_growth": [
-            ("SELECT strftime('%Y-%m', created_at) m, count(*) FROM users WHERE created_at >= :s AND created_at < :e "
-             "GROUP BY m ORDER BY m", {"s": _fmt(growth_start), "e": _fmt(now)}),
+            (
+                "SELECT strftime('%Y-%m', created_at) m, count(*) FROM users WHERE created_at >= :s AND created_at < :e "
+                "GROUP BY m ORDER BY m",
+                {"s": _fmt(growth_start), "e": _fmt(now)},
+            ),
             ("SELECT count(*) FROM users WHERE created_at < :s", {"s": _fmt(growth_start)}),
         ],
         "activity_trends": trends(7),
         "activity_trends_30": trends(30),
-        "top_items": [(
-            "SELECT t.item_id, t.n, t.u, i.name, i.category FROM (SELECT item_id, count(*) n, count(DISTINCT user_id) u "
-            "FROM activities WHERE created_at >= :s AND created_at < :e GROUP BY item_id ORDER BY n DESC, item_id LIMIT 10) t "
-            "JOIN items i ON i.id = t.item_id ORDER BY t.n DESC, t.item_id",
-            window,
-        )],
-        "recent_activity": [(
-            "SELECT a.created_at, a.user_id, u.name, a.action, a.item_id, i.name FROM activities a "
-            "JOIN users u ON u.id = a.user_id JOIN items i ON i.id = a.item_id "
-            "ORDER BY a.created_at DESC, a.id DESC LIMIT :n",
-            # A bound LIMIT: with a literal `LIMIT 20` SQLite 3.40 plans a scan of users
-            # first and takes ~1.7 s on 1M rows instead of <1 ms.
-            {"n": 20},
-        )],
+        "top_items": [
+            (
+                "SELECT t.item_id, t.n, t.u, i.name, i.category FROM (SELECT item_id, count(*) n, count(DISTINCT user_id) u "
+                "FROM activities WHERE created_at >= :s AND created_at < :e GROUP BY item_id ORDER BY n DESC, item_id LIMIT 10) t "
+                "JOIN items i ON i.id = t.item_id ORDER BY t.n DESC, t.item_id",
+                window,
+            )
+        ],
+        "recent_activity": [
+            (
+                "SELECT a.created_at, a.user_id, u.name, a.action, a.item_id, i.name FROM activities a "
+                "JOIN users u ON u.id = a.user_id JOIN items i ON i.id = a.item_id "
+                "ORDER BY a.created_at DESC, a.id DESC LIMIT :n",
+                # A bound LIMIT: with a literal `LIMIT 20` SQLite 3.40 plans a scan of users
+                # first and takes ~1.7 s on 1M rows instead of <1 ms.
+                {"n": 20},
+            )
+        ],
         "summary": [
             # total and new users in one pass over the created_at index
             ("SELECT count(*), sum(created_at >= :s) FROM users WHERE created_at < :e", window),
             ("SELECT count(*) FROM items", {}),
             ("SELECT count(*) FROM activities", {}),
             ("SELECT count(DISTINCT user_id) FROM activities WHERE created_at >= :s AND created_at < :e", window),
-            ("SELECT action, count(*) FROM activities WHERE created_at >= :s AND created_at < :e "
-             "GROUP BY action ORDER BY action", window),
+            (
+                "SELECT action, count(*) FROM activities WHERE created_at >= :s AND created_at < :e "
+                "GROUP BY action ORDER BY action",
+                window,
+            ),
         ],
         "ping": [("SELECT 1", {})],
     }

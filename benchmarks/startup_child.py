@@ -63,8 +63,7 @@ def _build_dashboard() -> Any:
     from tui_analytics.data.state.last_view import read_last_view
     from tui_analytics.ui import build_app
 
-    return build_app(settings, last_view=read_last_view(settings.resolved_state_url),
-                     after_first_frame=resume_collector)
+    return build_app(settings, last_view=read_last_view(settings.resolved_state_url), after_first_frame=resume_collector)
 
 
 def _panes_filled(app: Any) -> bool:

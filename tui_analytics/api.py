@@ -31,8 +31,9 @@ def _services_for(name: str) -> Services:
         alive = {other: _root.built(other) for other in ("processor", "reports")} if _root else {}
         alive.pop(name, None)
         given = defaults()
-        _root = Services(given.settings, bus=given.bus, clock=given.clock,
-                         **{key: value for key, value in alive.items() if value is not None})
+        _root = Services(
+            given.settings, bus=given.bus, clock=given.clock, **{key: value for key, value in alive.items() if value is not None}
+        )
     return _root
 
 

@@ -56,7 +56,9 @@ def make_services(settings: Settings, frozen_clock: FrozenClock, waits: Waits) -
     async def make(*targets: AlertTarget, repository: Any = None, grace: float = 3.0, **changes: Any) -> Services:
         root = Services(
             replace(settings, alerts=tuple(targets), alert_grace=grace, **changes),
-            clock=frozen_clock, bus=EventBus(), repository=repository or FakeRepository(frozen_clock),
+            clock=frozen_clock,
+            bus=EventBus(),
+            repository=repository or FakeRepository(frozen_clock),
             processor_options={"autostart": False, "probe_loop_lag": False, "warm_on_start": False},
             reports_options={"auto_start": False},
             alerts_options={"wait": waits, "host": "test-host"},

@@ -18,9 +18,11 @@ from tui_analytics.cli import main
 
 def write_config(tmp_path: Path, *hooks: str, extra: str = "") -> Path:
     config = tmp_path / "config.toml"
-    entries = "".join(f'[[alerts]]\nname = "hook{i}"\nurl = "{url}"\nsecret = "hdr-s3cret"\n'
-                      f'on = ["job-failed", "job-late", "report-failed", "recovered"]\nattempts = 2\n'
-                      for i, url in enumerate(hooks, 1))
+    entries = "".join(
+        f'[[alerts]]\nname = "hook{i}"\nurl = "{url}"\nsecret = "hdr-s3cret"\n'
+        f'on = ["job-failed", "job-late", "report-failed", "recovered"]\nattempts = 2\n'
+        for i, url in enumerate(hooks, 1)
+    )
     config.write_text(extra + entries)
     return config
 
@@ -32,16 +34,20 @@ def test_alerts_test_reaches_each_target_and_says_which_did_not(tmp_path, data_d
         code = main(["--config", str(config), "alerts", "test"])
         out = capsys.readouterr().out
         assert code == 1
-        assert out.splitlines() == ["hook1: delivered (1 attempt)",
-                                    "hook2: NOT delivered after 2 attempts: HTTP 500 Internal Server Error"]
+        assert out.splitlines() == [
+            "hook1: delivered (1 attempt)",
+            "hook2: NOT delivered after 2 attempts: HTTP 500 Internal Server Error",
+        ]
         assert [b["event"] for b in up.bodies()] == ["test"] and len(down.received) == 2
         assert up.received[0].headers["x-tui-analytics-secret"] == "hdr-s3cret"
     assert main(["--config", str(config), "alerts", "status", "--json"]) == 0
     status = json.loads(capsys.readouterr().out)
     assert [t["name"] for t in status["targets"]] == ["hook1", "hook2"]
     assert status["incidents"] == []
-    assert {(d["target"], d["status"], d["attempts"]) for d in status["deliveries"]} == {("hook1", "sent", 1),
-                                                                                        ("hook2", "failed", 2)}
+    assert {(d["target"], d["status"], d["attempts"]) for d in status["deliveries"]} == {
+        ("hook1", "sent", 1),
+        ("hook2", "failed", 2),
+    }
     assert "hdr-s3cret" not in json.dumps(status) and "/hook" not in json.dumps(status)
 
 

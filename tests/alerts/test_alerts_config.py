@@ -21,7 +21,10 @@ def settings_from(tmp_path, text: str, env: dict[str, str] | None = None):
 
 
 def test_the_documented_example_reads(tmp_path):
-    s = settings_from(tmp_path, SMTP + '''
+    s = settings_from(
+        tmp_path,
+        SMTP
+        + """
 alert_grace = 4
 [[alerts]]
 url = "https://hooks.example.com/T0/B0"
@@ -38,15 +41,30 @@ secret_header = "X-Token"
 attempts = 2
 timeout = 5
 on = ["job-failed", "recovered"]
-''', env={"CHAT_SECRET": "from-the-env-42"})
+""",
+        env={"CHAT_SECRET": "from-the-env-42"},
+    )
     hook, mail, chat = s.alerts
     assert (hook.name, hook.kind, hook.url, hook.on, hook.slack) == (
-        "webhook hooks.example.com", "webhook", "https://hooks.example.com/T0/B0",
-        frozenset({"job-failed", "job-late", "report-failed", "recovered"}), False)
-    assert (mail.name, mail.kind, mail.email, mail.on) == ("e-mail ops@example.com", "email", ("ops@example.com",),
-                                                           frozenset({"report-failed"}))
+        "webhook hooks.example.com",
+        "webhook",
+        "https://hooks.example.com/T0/B0",
+        frozenset({"job-failed", "job-late", "report-failed", "recovered"}),
+        False,
+    )
+    assert (mail.name, mail.kind, mail.email, mail.on) == (
+        "e-mail ops@example.com",
+        "email",
+        ("ops@example.com",),
+        frozenset({"report-failed"}),
+    )
     assert (chat.secret, chat.secret_header, chat.attempts, chat.timeout, chat.slack) == (
-        "from-the-env-42", "X-Token", 2, 5.0, True)
+        "from-the-env-42",
+        "X-Token",
+        2,
+        5.0,
+        True,
+    )
     assert s.alert_grace == 4
     assert hook.where == "https://hooks.example.com/..."
     # The webhook URLs (their paths are credentials) and the secret are masked wherever they turn up.
@@ -56,8 +74,11 @@ on = ["job-failed", "recovered"]
 
 
 def test_two_webhooks_to_one_host_get_distinct_names(tmp_path):
-    s = settings_from(tmp_path, '[[alerts]]\nurl = "http://127.0.0.1:9/a"\non = ["job-failed"]\n'
-                                '[[alerts]]\nurl = "http://127.0.0.1:9/b"\non = ["job-late"]\n')
+    s = settings_from(
+        tmp_path,
+        '[[alerts]]\nurl = "http://127.0.0.1:9/a"\non = ["job-failed"]\n'
+        '[[alerts]]\nurl = "http://127.0.0.1:9/b"\non = ["job-late"]\n',
+    )
     assert [t.name for t in s.alerts] == ["webhook 127.0.0.1:9", "webhook 127.0.0.1:9 (2)"]
 
 
@@ -74,18 +95,30 @@ def test_two_webhooks_to_one_host_get_distinct_names(tmp_path):
         ('[[alerts]]\nurl = "https://"\non = ["job-failed"]\n', r"alerts\[1\]\.url needs a host name"),
         ('[[alerts]]\nurl = "https://x.example"\non = ["job-failed"]\ncolour = 1\n', r"unknown key\(s\) in alerts\[1\]"),
         (SMTP + '[[alerts]]\nemail = ["not an address"]\non = ["job-failed"]\n', r"alerts\[1\]\.email must be an e-mail"),
-        (SMTP + '[[alerts]]\nemail = "ops@example.com"\nslack = true\non = ["job-failed"]\n',
-         r"alerts\[1\]\.slack .* applies to a webhook"),
+        (
+            SMTP + '[[alerts]]\nemail = "ops@example.com"\nslack = true\non = ["job-failed"]\n',
+            r"alerts\[1\]\.slack .* applies to a webhook",
+        ),
         ('[[alerts]]\nurl = "https://x.example"\non = ["job-failed"]\nslack = "yes please"\n', r"alerts\[1\]\.slack must be true"),
-        ('[[alerts]]\nurl = "https://x.example"\non = ["job-failed"]\nsecret_env = "NOT_SET_ANYWHERE"\n',
-         r"alerts\[1\]\.secret_env names 'NOT_SET_ANYWHERE', which is not set"),
-        ('[[alerts]]\nurl = "https://x.example"\non = ["job-failed"]\nsecret_header = "X Bad"\n',
-         r"alerts\[1\]\.secret_header must be an HTTP header name"),
+        (
+            '[[alerts]]\nurl = "https://x.example"\non = ["job-failed"]\nsecret_env = "NOT_SET_ANYWHERE"\n',
+            r"alerts\[1\]\.secret_env names 'NOT_SET_ANYWHERE', which is not set",
+        ),
+        (
+            '[[alerts]]\nurl = "https://x.example"\non = ["job-failed"]\nsecret_header = "X Bad"\n',
+            r"alerts\[1\]\.secret_header must be an HTTP header name",
+        ),
         ('[[alerts]]\nurl = "https://x.example"\non = ["job-failed"]\nattempts = 0\n', r"alerts\[1\]\.attempts must be at least 1"),
-        ('[[alerts]]\nurl = "https://x.example"\non = ["job-failed"]\ntimeout = "soon"\n', r"alerts\[1\]\.timeout must be a number"),
-        ('[[alerts]]\nname = "ops"\nurl = "https://x.example"\non = ["job-failed"]\n'
-         '[[alerts]]\nname = "ops"\nurl = "https://y.example"\non = ["job-late"]\n', r"alerts\[2\]\.name 'ops' .* names must differ"),
-        ('alert_grace = 0.5\n', r"alert_grace in .* must be at least 1"),
+        (
+            '[[alerts]]\nurl = "https://x.example"\non = ["job-failed"]\ntimeout = "soon"\n',
+            r"alerts\[1\]\.timeout must be a number",
+        ),
+        (
+            '[[alerts]]\nname = "ops"\nurl = "https://x.example"\non = ["job-failed"]\n'
+            '[[alerts]]\nname = "ops"\nurl = "https://y.example"\non = ["job-late"]\n',
+            r"alerts\[2\]\.name 'ops' .* names must differ",
+        ),
+        ("alert_grace = 0.5\n", r"alert_grace in .* must be at least 1"),
     ],
 )
 def test_a_mistake_is_one_line_naming_the_key(tmp_path, text, message):
@@ -107,25 +140,33 @@ def test_the_grace_comes_from_the_environment_too(tmp_path):
 
 
 def test_the_short_example_reads_without_smtp_settings(tmp_path):
-    s = settings_from(tmp_path, '''
+    s = settings_from(
+        tmp_path,
+        """
 [[alerts]]
 url = "https://hooks.example.com/T0/B0"      # webhook: JSON POST (slack = true for {"text": ...})
 on = ["job-failed", "job-late", "report-failed", "recovered"]
 [[alerts]]
 email = ["ops@example.com"]                  # through the SMTP settings
 on = ["report-failed"]
-''')
+""",
+    )
     assert [(t.kind, sorted(t.on)) for t in s.alerts] == [
-        ("webhook", ["job-failed", "job-late", "recovered", "report-failed"]), ("email", ["report-failed"])]
+        ("webhook", ["job-failed", "job-late", "recovered", "report-failed"]),
+        ("email", ["report-failed"]),
+    ]
     assert s.smtp is None and s.alert_grace == 3
 
 
-@pytest.mark.parametrize(("url", "message"), [
-    ("https://hooks.example.com/B0/SLACK SECRET7777", "holds a space, a control or a non-ASCII character"),
-    ("https://hooks.example.com/B0/SLACK\\r\\nSECRET7777", "holds a space, a control or a non-ASCII character"),
-    ("https://hooks.example.com/B0/SLACKSECRET7777\\u00e9", "holds a space, a control or a non-ASCII character"),
-    ("https://user:SECRET7777@hooks.example.com/B0", "holds a user name or password"),
-])
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("https://hooks.example.com/B0/SLACK SECRET7777", "holds a space, a control or a non-ASCII character"),
+        ("https://hooks.example.com/B0/SLACK\\r\\nSECRET7777", "holds a space, a control or a non-ASCII character"),
+        ("https://hooks.example.com/B0/SLACKSECRET7777\\u00e9", "holds a space, a control or a non-ASCII character"),
+        ("https://user:SECRET7777@hooks.example.com/B0", "holds a user name or password"),
+    ],
+)
 def test_a_webhook_url_that_cannot_be_sent_is_refused_at_load_without_quoting_it(tmp_path, url, message):
     with pytest.raises(ConfigError, match=message) as info:
         settings_from(tmp_path, f'[[alerts]]\nurl = "{url}"\non = ["job-failed"]\n')
@@ -136,8 +177,9 @@ def test_a_webhook_path_is_masked_in_whatever_error_quotes_it(tmp_path):
     from tui_analytics.alerts.models import Alert
     from tui_analytics.alerts.senders import deliver
 
-    settings = settings_from(tmp_path, '[[alerts]]\nurl = "https://hooks.example.com/services/T0/B0/PATHSECRET42"\n'
-                                       'on = ["job-failed"]\nattempts = 1\n')
+    settings = settings_from(
+        tmp_path, '[[alerts]]\nurl = "https://hooks.example.com/services/T0/B0/PATHSECRET42"\non = ["job-failed"]\nattempts = 1\n'
+    )
     target = settings.alerts[0]
 
     class Broken(Alert):  # a sender bug whose message quotes the whole URL

@@ -35,8 +35,7 @@ def mail():
     controller = Controller(mailbox, hostname="127.0.0.1", port=port)
     controller.start()
     try:
-        yield mailbox, SmtpSettings(url=f"smtp://alerts:smtp-pass-123@127.0.0.1:{port}", sender="alerts@example.com",
-                                    timeout=5)
+        yield mailbox, SmtpSettings(url=f"smtp://alerts:smtp-pass-123@127.0.0.1:{port}", sender="alerts@example.com", timeout=5)
     finally:
         controller.stop()
 
@@ -52,8 +51,9 @@ async def test_a_failed_job_is_mailed_once_and_its_recovery_once(make_services, 
     repo.fail["top_items"] = RuntimeError("boom")
     ops = target("ops mail", email=("ops@example.com", "oncall@example.com"), on=frozenset({"job-failed", "recovered"}))
     # The server takes no AUTH without TLS: the URL's user and password are there to be kept secret.
-    root = await make_services(ops, repository=repo, smtp=SmtpSettings(smtp.url.replace("alerts:smtp-pass-123@", ""),
-                                                                        smtp.sender, smtp.timeout))
+    root = await make_services(
+        ops, repository=repo, smtp=SmtpSettings(smtp.url.replace("alerts:smtp-pass-123@", ""), smtp.sender, smtp.timeout)
+    )
     await root.processor.trigger_job("top-items")
     await root.processor.trigger_job("top-items")
     assert root.alerts.drain(10)
@@ -76,8 +76,9 @@ async def test_a_mail_server_that_refuses_everyone_is_recorded_not_retried(make_
     repo = FakeRepository(frozen_clock)
     repo.fail["top_items"] = RuntimeError("boom")
     bad = target("bad mail", email=("bad@example.com",))
-    root = await make_services(bad, repository=repo, smtp=SmtpSettings(smtp.url.replace("alerts:smtp-pass-123@", ""),
-                                                                        smtp.sender, smtp.timeout))
+    root = await make_services(
+        bad, repository=repo, smtp=SmtpSettings(smtp.url.replace("alerts:smtp-pass-123@", ""), smtp.sender, smtp.timeout)
+    )
     await root.processor.trigger_job("top-items")
     assert root.alerts.drain(10)
     delivery = root.alerts.last_alert().deliveries[0]
@@ -85,8 +86,7 @@ async def test_a_mail_server_that_refuses_everyone_is_recorded_not_retried(make_
     assert waits.delays == [] and mailbox.envelopes == []
 
 
-async def test_an_email_target_without_smtp_settings_is_accepted_and_its_deliveries_say_why(make_services, frozen_clock,
-                                                                                           waits):
+async def test_an_email_target_without_smtp_settings_is_accepted_and_its_deliveries_say_why(make_services, frozen_clock, waits):
     repo = FakeRepository(frozen_clock)
     repo.fail["top_items"] = RuntimeError("boom")
     root = await make_services(target("ops mail", email=("ops@example.com",)), repository=repo)

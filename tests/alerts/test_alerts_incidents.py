@@ -72,7 +72,9 @@ async def test_another_process_or_a_restart_does_not_alert_again(make_services, 
     assert [b["event"] for b in hook.bodies()] == ["job-failed", "recovered"]
 
 
-async def test_a_target_down_then_up_is_retried_with_growing_waits_and_the_retries_counted(make_services, hook, waits, frozen_clock):
+async def test_a_target_down_then_up_is_retried_with_growing_waits_and_the_retries_counted(
+    make_services, hook, waits, frozen_clock
+):
     hook.failures = 2  # 500, 500, then 200
     repo = FakeRepository(frozen_clock)
     repo.fail["top_items"] = RuntimeError("boom")
@@ -91,7 +93,8 @@ async def test_a_target_down_then_up_is_retried_with_growing_waits_and_the_retri
 
 
 async def test_a_target_that_stays_down_is_recorded_and_never_touches_the_job_or_the_other_targets(
-        make_services, hook, waits, frozen_clock):
+    make_services, hook, waits, frozen_clock
+):
     from tests.support.webhook import Hook
 
     repo = FakeRepository(frozen_clock)
@@ -105,7 +108,9 @@ async def test_a_target_that_stays_down_is_recorded_and_never_touches_the_job_or
     summary = root.alerts.last_alert("job:top-items")
     assert summary.status == "partial"
     assert {d.target: (d.status, d.attempts, d.error) for d in summary.deliveries} == {
-        "down": ("failed", 3, "HTTP 503 Service Unavailable"), "ops": ("sent", 1, None)}
+        "down": ("failed", 3, "HTTP 503 Service Unavailable"),
+        "ops": ("sent", 1, None),
+    }
     assert "down failed after 3 attempts: HTTP 503 Service Unavailable" in summary.describe()
     # Recovery goes to both (the one down was told about the incident, even if it never heard).
     del repo.fail["top_items"]
@@ -177,8 +182,12 @@ async def test_no_alerts_configured_means_no_alert_service_and_nothing_listening
 def test_events_are_only_queued_on_the_publishers_thread(settings, frozen_clock, hook, monkeypatch):
     import threading
 
-    service = AlertService(settings.__class__.for_dir(settings.data_dir, alerts=(target("ops", hook.url()),)),
-                           clock=frozen_clock, wait=lambda s: False, bus=EventBus())
+    service = AlertService(
+        settings.__class__.for_dir(settings.data_dir, alerts=(target("ops", hook.url()),)),
+        clock=frozen_clock,
+        wait=lambda s: False,
+        bus=EventBus(),
+    )
     seen: list[str] = []
     original = service.handle
 
@@ -198,8 +207,12 @@ def test_the_service_hears_typed_events_and_leaves_another_process_its_own(setti
     from tui_analytics.runtime.events import EventBus
 
     bus = EventBus()
-    service = AlertService(settings.__class__.for_dir(settings.data_dir, alerts=(target("ops", hook.url()),)),
-                           clock=frozen_clock, bus=bus, wait=lambda s: False)
+    service = AlertService(
+        settings.__class__.for_dir(settings.data_dir, alerts=(target("ops", hook.url()),)),
+        clock=frozen_clock,
+        bus=bus,
+        wait=lambda s: False,
+    )
     service.watch(bus)
     heard: list[Event] = []
     bus.subscribe(heard.append)
@@ -212,7 +225,8 @@ def test_the_service_hears_typed_events_and_leaves_another_process_its_own(setti
     assert [(b["event"], b["subjectId"]) for b in hook.bodies()] == [("job-failed", "top-items")]
     told = [e for e in heard if isinstance(e, AlertSent)]
     assert [(e.subject_id, e.event, e.target, e.attempts, e.error) for e in told] == [
-        ("job:top-items", "job-failed", "ops", 1, None)]
+        ("job:top-items", "job-failed", "ops", 1, None)
+    ]
 
 
 async def test_sending_never_blocks_the_event_loop(make_services, frozen_clock):
@@ -242,10 +256,12 @@ async def test_no_secret_reaches_the_alert_the_records_or_the_log(make_services,
     repo = FakeRepository(frozen_clock)
     url = hook.url("/hook/tok-4711-path")
     repo.fail["top_items"] = RuntimeError(
-        f"posting to {url} with hdr-s3cret-value failed; db postgresql://app:db-pass-77@db.example/x said no")
+        f"posting to {url} with hdr-s3cret-value failed; db postgresql://app:db-pass-77@db.example/x said no"
+    )
     with caplog.at_level("DEBUG"):
-        root = await make_services(target("ops", url, secret="hdr-s3cret-value"), repository=repo,
-                                   database_url="postgresql://app:db-pass-77@db.example/x")
+        root = await make_services(
+            target("ops", url, secret="hdr-s3cret-value"), repository=repo, database_url="postgresql://app:db-pass-77@db.example/x"
+        )
         await run(root)
     sent = hook.received[0]
     assert sent.headers["x-tui-analytics-secret"] == "hdr-s3cret-value"  # sent to the target, and only there

@@ -25,8 +25,9 @@ async def test_a_job_is_late_after_three_intervals_without_success_alerted_once_
     assert alerts.drain(10)
     bodies = hook.bodies()
     assert [b["event"] for b in bodies] == ["job-late"]
-    assert bodies[0]["text"] == ("[tui-analytics] job top-items is late: no successful run for 45 min "
-                                 "(late after 3 × 15 min) (on test-host)")
+    assert bodies[0]["text"] == (
+        "[tui-analytics] job top-items is late: no successful run for 45 min (late after 3 × 15 min) (on test-host)"
+    )
     assert bodies[0]["failures"] == 0
     await root.processor.trigger_job("top-items")
     assert alerts.drain(10)
@@ -99,8 +100,11 @@ async def test_the_scheduling_process_checks_on_its_loop(make_services, hook, fr
     from tui_analytics.alerts import service as alert_service
 
     monkeypatch.setattr(alert_service, "CHECK_SECONDS", 0.01)
-    root = await make_services(target("ops", hook.url()), job_intervals={"top-items": 1.0} | {
-        j: 3600.0 for j in ("user-growth", "activity-trends", "recent-activity", "performance-metrics", "cache-cleanup")})
+    root = await make_services(
+        target("ops", hook.url()),
+        job_intervals={"top-items": 1.0}
+        | {j: 3600.0 for j in ("user-growth", "activity-trends", "recent-activity", "performance-metrics", "cache-cleanup")},
+    )
     seen: list[tuple[list, bool]] = []
     original = root.alerts.check_late
 
@@ -130,7 +134,9 @@ async def test_a_success_from_before_the_incident_opened_does_not_close_it(make_
     root.alerts.check_late(TOP)
     frozen_clock.advance(3 * 900 + 1)
     assert root.alerts.check_late(TOP) == ["top-items"]
-    root.alerts.handle(JobFinished("top-items", "scheduled", duration_ms=5.0, error=None, at=earlier))  # reported late, by a slow queue
+    root.alerts.handle(
+        JobFinished("top-items", "scheduled", duration_ms=5.0, error=None, at=earlier)
+    )  # reported late, by a slow queue
     assert [i.subject for i in root.alerts.store.open_incidents()] == ["job:top-items"]
     root.alerts.handle(JobFinished("top-items", "scheduled", duration_ms=5.0, error=None, at=frozen_clock.now()))
     assert root.alerts.store.open_incidents() == []

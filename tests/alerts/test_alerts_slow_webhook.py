@@ -57,13 +57,19 @@ class Trickle:
 
 def test_a_trickling_webhook_fails_at_its_timeout_and_is_retried_no_more(tmp_path) -> None:
     trickle = Trickle()
-    target = AlertTarget(name="slow", on=frozenset({"job-failed"}), url=f"http://127.0.0.1:{trickle.port}/hook",
-                         timeout=2, attempts=1)
-    alert = Alert(id="a1", kind="test", subject="job:top-items", name="top-items",
-                  at=datetime(2026, 1, 1, tzinfo=timezone.utc), text="a test alert")
+    target = AlertTarget(
+        name="slow", on=frozenset({"job-failed"}), url=f"http://127.0.0.1:{trickle.port}/hook", timeout=2, attempts=1
+    )
+    alert = Alert(
+        id="a1",
+        kind="test",
+        subject="job:top-items",
+        name="top-items",
+        at=datetime(2026, 1, 1, tzinfo=timezone.utc),
+        text="a test alert",
+    )
     outcome: list = []
-    worker = threading.Thread(target=lambda: outcome.append(deliver(target, alert, None, wait=lambda s: False)),
-                              daemon=True)
+    worker = threading.Thread(target=lambda: outcome.append(deliver(target, alert, None, wait=lambda s: False)), daemon=True)
     try:
         worker.start()
         worker.join(HANG_GUARD)
@@ -82,13 +88,26 @@ def test_quitting_gives_queued_alerts_a_short_grace_then_records_them_not_delive
     monkeypatch.setattr(alert_service, "ABANDON_AFTER", 0.5)
     trickle = Trickle()
     url = f"http://127.0.0.1:{trickle.port}/hook"
-    service = AlertService(settings.__class__.for_dir(settings.data_dir, alerts=(target("slow", url, timeout=120),)),
-                           clock=frozen_clock, wait=lambda s: False, bus=EventBus())
+    service = AlertService(
+        settings.__class__.for_dir(settings.data_dir, alerts=(target("slow", url, timeout=120),)),
+        clock=frozen_clock,
+        wait=lambda s: False,
+        bus=EventBus(),
+    )
     try:
         slow = service.targets[0]
         for job in ("top-items", "user-growth", "recent-activity"):  # one in flight, two waiting behind it
-            service._send(Alert(id=f"alert-{job}", kind="job-failed", subject=f"job:{job}", name=job,
-                                at=frozen_clock.now(), text=f"{job} failed"), [slow])
+            service._send(
+                Alert(
+                    id=f"alert-{job}",
+                    kind="job-failed",
+                    subject=f"job:{job}",
+                    name=job,
+                    at=frozen_clock.now(),
+                    text=f"{job} failed",
+                ),
+                [slow],
+            )
         assert trickle.connected.wait(HANG_GUARD)  # the first attempt is in flight
         service.close()
         assert service.drain(HANG_GUARD), "the deliveries kept the process alive"

@@ -36,8 +36,9 @@ def test_a_dashboard_attaches_to_serve_acts_there_and_takes_over_when_it_dies(da
         serve.wait_until_warmed()
         terminal = dashboard(data_dir, 120, 40)
         header = f"attached to serve on {os.uname().nodename} (pid {serve.proc.pid})"
-        terminal.wait_for(lambda s: header in s and "Top items · " in s and "not loaded" not in s,
-                          what="the attached header and filled analytics")
+        terminal.wait_for(
+            lambda s: header in s and "Top items · " in s and "not loaded" not in s, what="the attached header and filled analytics"
+        )
         # The same statuses as `jobs status` says serve has.
         for job in job_statuses(data_dir)["jobs"]:
             if job["status"] == "completed":
@@ -58,13 +59,15 @@ def test_a_dashboard_attaches_to_serve_acts_there_and_takes_over_when_it_dies(da
         # A run from a third shell shows in the dashboard (the Jobs pane's summary of the run count).
         assert cli(data_dir, "jobs", "run", "user-growth").returncode == 0
         started = _runs(data_dir, "user-growth")[0]["startedAt"][11:19]  # UTC, as the dashboard shows it
-        terminal.wait_for(lambda s: any("user-growth" in line and started in line for line in s.splitlines()),
-                          timeout=5, what="the shell's run in the dashboard")
+        terminal.wait_for(
+            lambda s: any("user-growth" in line and started in line for line in s.splitlines()),
+            timeout=5,
+            what="the shell's run in the dashboard",
+        )
         # kill -9: the dashboard says so and schedules from then on.
         serve.proc.send_signal(signal.SIGKILL)
         serve.proc.wait(10)
-        terminal.wait_for(lambda s: "Scheduler taken over" in s and "scheduler running" in s, timeout=5,
-                          what="the takeover")
+        terminal.wait_for(lambda s: "Scheduler taken over" in s and "scheduler running" in s, timeout=5, what="the takeover")
         assert job_statuses(data_dir)["scheduler"]["holder"]["program"] == "dashboard"
     finally:
         if terminal is not None:

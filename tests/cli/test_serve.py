@@ -89,7 +89,8 @@ def test_serve_says_it_has_nothing_to_do_when_auto_sync_is_disabled(data_dir, mo
     monkeypatch.setenv("DISABLE_AUTO_SYNC", "true")
     assert main(["serve"]) == 1
     assert capsys.readouterr().err.strip().splitlines()[-1] == (
-        "tui-analytics: error: DISABLE_AUTO_SYNC is set: serve has nothing to schedule")
+        "tui-analytics: error: DISABLE_AUTO_SYNC is set: serve has nothing to schedule"
+    )
 
 
 class Endless(AdminAnalyticsOptimizedRepository):
@@ -135,9 +136,14 @@ def test_an_event_is_one_plain_line() -> None:
 
 def test_a_password_in_a_database_url_never_reaches_the_log(tmp_path) -> None:
     env_dir = tmp_path / "data"
-    done = subprocess.run([sys.executable, "-m", "tui_analytics", "serve"], cwd=str(REPO), capture_output=True, text=True,
-                          env=cli_env(env_dir, TUI_ANALYTICS_DATABASE_URL="postgresql://ops:s3cret-pw@127.0.0.1:1/app"),
-                          timeout=WAIT)
+    done = subprocess.run(
+        [sys.executable, "-m", "tui_analytics", "serve"],
+        cwd=str(REPO),
+        capture_output=True,
+        text=True,
+        env=cli_env(env_dir, TUI_ANALYTICS_DATABASE_URL="postgresql://ops:s3cret-pw@127.0.0.1:1/app"),
+        timeout=WAIT,
+    )
     assert done.returncode == 1
     assert "s3cret-pw" not in done.stderr and "postgresql://ops:***@127.0.0.1:1/app" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1

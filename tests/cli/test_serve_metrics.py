@@ -23,8 +23,11 @@ def scrape(port: int) -> Samples:
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=30) as response:
         assert response.status == 200
         page = response.read().decode()
-    return {(sample.name, tuple(sorted(sample.labels.items()))): sample.value
-            for family in text_string_to_metric_families(page) for sample in family.samples}
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(page)
+        for sample in family.samples
+    }
 
 
 def value(samples: Samples, name: str, **labels: str) -> float:
@@ -60,10 +63,12 @@ def test_metrics_exist_and_move_when_a_job_runs(data_dir) -> None:
 
         after = poll_until(moved, timeout=120, interval=0.2)
         measured = {"job": "performance-metrics"}
-        assert (value(after, "tui_analytics_job_duration_seconds_count", **measured)
-                > value(before, "tui_analytics_job_duration_seconds_count", **measured))
-        assert (value(after, "tui_analytics_job_last_success_timestamp_seconds", **measured)
-                > value(before, "tui_analytics_job_last_success_timestamp_seconds", **measured))
+        assert value(after, "tui_analytics_job_duration_seconds_count", **measured) > value(
+            before, "tui_analytics_job_duration_seconds_count", **measured
+        )
+        assert value(after, "tui_analytics_job_last_success_timestamp_seconds", **measured) > value(
+            before, "tui_analytics_job_last_success_timestamp_seconds", **measured
+        )
         code, log = serve.stop()
     finally:
         serve.close()

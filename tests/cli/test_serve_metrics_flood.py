@@ -35,8 +35,10 @@ def test_a_thousand_idle_connections_leave_serve_working(data_dir) -> None:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if hard != resource.RLIM_INFINITY and hard < FLOOD + 200:
         pytest.skip(f"the hard limit on open files here ({hard}) is below the flood")
-    resource.setrlimit(resource.RLIMIT_NOFILE, (max(soft, FLOOD + 200) if hard == resource.RLIM_INFINITY
-                                                else min(hard, max(soft, FLOOD + 200)), hard))
+    resource.setrlimit(
+        resource.RLIMIT_NOFILE,
+        (max(soft, FLOOD + 200) if hard == resource.RLIM_INFINITY else min(hard, max(soft, FLOOD + 200)), hard),
+    )
     port = free_port()
     serve = Serve(data_dir, "--metrics-port", str(port), env={"TUI_ANALYTICS_INTERVAL_PERFORMANCE_METRICS": "1"})
     idle: list[socket.socket] = []

@@ -129,7 +129,8 @@ def test_web_on_a_port_in_use_is_one_line_and_exit_1(capsys) -> None:
         port = taken.getsockname()[1]
         assert main(["web", "--port", str(port)]) == 1
     assert capsys.readouterr().err.strip().splitlines()[-1] == (
-        f"tui-analytics: error: cannot listen on 127.0.0.1:{port}: Address already in use")
+        f"tui-analytics: error: cannot listen on 127.0.0.1:{port}: Address already in use"
+    )
 
 
 @pytest.mark.slow

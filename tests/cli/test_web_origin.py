@@ -27,14 +27,17 @@ def test_the_page_itself_may_open_a_session_on_loopback(origin: str) -> None:
     assert OriginPolicy("127.0.0.1", 8000, None).allows(origin)
 
 
-@pytest.mark.parametrize("origin", [
-    "http://evil.example",
-    "http://evil.example:8000",  # DNS rebinding: a foreign name resolving to 127.0.0.1, on our port
-    "http://127.0.0.1:8001",  # another local service's page
-    "https://127.0.0.1:8000",
-    "null",  # a sandboxed frame or a file:// page
-    "",
-])
+@pytest.mark.parametrize(
+    "origin",
+    [
+        "http://evil.example",
+        "http://evil.example:8000",  # DNS rebinding: a foreign name resolving to 127.0.0.1, on our port
+        "http://127.0.0.1:8001",  # another local service's page
+        "https://127.0.0.1:8000",
+        "null",  # a sandboxed frame or a file:// page
+        "",
+    ],
+)
 def test_a_foreign_page_may_not(origin: str) -> None:
     assert not OriginPolicy("127.0.0.1", 8000, None).allows(origin)
 

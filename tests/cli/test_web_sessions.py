@@ -75,10 +75,15 @@ async def session(port: int, query: str = "") -> AsyncIterator[Any]:
     """A browser's WebSocket to the dashboard page (the page's own Origin)."""
     import aiohttp
 
-    async with aiohttp.ClientSession() as client, client.ws_connect(
-        f"ws://127.0.0.1:{port}/ws{query}", headers={"Origin": f"http://127.0.0.1:{port}"}, max_msg_size=0,
-        timeout=aiohttp.ClientWSTimeout(ws_close=5),
-    ) as ws:
+    async with (
+        aiohttp.ClientSession() as client,
+        client.ws_connect(
+            f"ws://127.0.0.1:{port}/ws{query}",
+            headers={"Origin": f"http://127.0.0.1:{port}"},
+            max_msg_size=0,
+            timeout=aiohttp.ClientWSTimeout(ws_close=5),
+        ) as ws,
+    ):
         yield ws
 
 
@@ -321,8 +326,9 @@ def test_a_dashboard_whose_web_had_ended_before_it_watched_exits_at_once(data_di
     from tests.support.serving import cli_env
 
     env = cli_env(data_dir, TUI_ANALYTICS_WEB_PARENT=str(os.getpid() + 1_000_000), TUI_ANALYTICS_WEB_SCHEDULE="0")
-    done = subprocess.run([sys.executable, "-m", "tui_analytics"], cwd=str(REPO), env=env, stdin=subprocess.PIPE,
-                          capture_output=True, timeout=WAIT)
+    done = subprocess.run(
+        [sys.executable, "-m", "tui_analytics"], cwd=str(REPO), env=env, stdin=subprocess.PIPE, capture_output=True, timeout=WAIT
+    )
     assert done.returncode == 1
     assert done.stdout == b""  # no dashboard drawn
 
@@ -340,8 +346,11 @@ def test_the_header_does_not_name_a_scheduling_process_that_has_ended() -> None:
 
     def label(pid: int) -> str | None:
         holder = {"pid": pid, "host": here, "program": "serve", "since": "2026-01-01T00:00:00+00:00"}
-        root = SimpleNamespace(processor=SimpleNamespace(read_only=True), channel=SimpleNamespace(status={"holder": holder}),
-                               built=lambda name: object())
+        root = SimpleNamespace(
+            processor=SimpleNamespace(read_only=True),
+            channel=SimpleNamespace(status={"holder": holder}),
+            built=lambda name: object(),
+        )
         return DashboardServices(root).attached_label("another process")
 
     assert label(os.getpid()) == f"attached to serve on {here} (pid {os.getpid()})"

@@ -30,8 +30,11 @@ def test_the_default_sender_passes_the_check_it_skips():
 def test_environment_overrides_toml(tmp_path):
     cfg = tmp_path / "c.toml"
     cfg.write_text('database_url = "sqlite:///from-file.db"\ntimezone = "Europe/Berlin"\n[jobs]\ntop-items = 60\n')
-    env = {"TUI_ANALYTICS_DATABASE_URL": "sqlite:///from-env.db", "TUI_ANALYTICS_DATA_DIR": str(tmp_path),
-           "DISABLE_AUTO_SYNC": "true"}
+    env = {
+        "TUI_ANALYTICS_DATABASE_URL": "sqlite:///from-env.db",
+        "TUI_ANALYTICS_DATA_DIR": str(tmp_path),
+        "DISABLE_AUTO_SYNC": "true",
+    }
     s = load_settings(cfg, env=env)
     assert s.database_url == "sqlite:///from-env.db"
     assert s.timezone_name == "Europe/Berlin" and str(s.tz) == "Europe/Berlin"
@@ -90,17 +93,23 @@ def test_mask_url_leaves_plain_urls_alone():
 
 def test_core_does_not_import_textual():
     core = [
-        "tui_analytics", "tui_analytics.config.settings", "tui_analytics.data.source.repository", "tui_analytics.data.source.demo_data",
-        "tui_analytics.data.source.opening", "tui_analytics.data.state.database", "tui_analytics.cli",
+        "tui_analytics",
+        "tui_analytics.config.settings",
+        "tui_analytics.data.source.repository",
+        "tui_analytics.data.source.demo_data",
+        "tui_analytics.data.source.opening",
+        "tui_analytics.data.state.database",
+        "tui_analytics.cli",
     ]
     for optional in ("processor", "cache", "scheduling", "export", "reports"):
         if (Path(__file__).resolve().parents[2] / "tui_analytics" / optional).exists() or (
             Path(__file__).resolve().parents[2] / "tui_analytics" / f"{optional}.py"
         ).exists():
             core.append(f"tui_analytics.{optional}")
-    code = "import sys\n" + "".join(f"import {m}\n" for m in core) + (
-        "bad = [m for m in sys.modules if m == 'textual' or m.startswith('textual.')]\n"
-        "print(','.join(bad))\n"
+    code = (
+        "import sys\n"
+        + "".join(f"import {m}\n" for m in core)
+        + ("bad = [m for m in sys.modules if m == 'textual' or m.startswith('textual.')]\nprint(','.join(bad))\n")
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "", f"core imported Textual: {out.stdout}"
@@ -178,11 +187,23 @@ def test_settings_built_in_python_refuse_an_interval_the_scheduler_cannot_add(tm
             Settings.for_dir(tmp_path, job_intervals={"user-growth": seconds})
 
 
-@pytest.mark.parametrize("url", [
-    "sqlite:///x.db", "sqlite://", "sqlite:////abs/x", "postgresql://u:p@h:5432/db",
-    "postgresql+psycopg://u:p%40x@[::1]:5432/db?sslmode=require", "mysql+pymysql://root@127.0.0.1:3306/test",
-    "postgresql://u:p:q@h/db", "not a url", "://x", "pg:/x", "a b://x", "postgresql://u:p@h:abc/db",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "sqlite:///x.db",
+        "sqlite://",
+        "sqlite:////abs/x",
+        "postgresql://u:p@h:5432/db",
+        "postgresql+psycopg://u:p%40x@[::1]:5432/db?sslmode=require",
+        "mysql+pymysql://root@127.0.0.1:3306/test",
+        "postgresql://u:p:q@h/db",
+        "not a url",
+        "://x",
+        "pg:/x",
+        "a b://x",
+        "postgresql://u:p@h:abc/db",
+    ],
+)
 def test_database_urls_are_checked_as_sqlalchemy_reads_them(url: str) -> None:
     # The check runs without SQLAlchemy (settings load before every command): it must agree with it.
     from sqlalchemy.engine import make_url

@@ -54,10 +54,13 @@ def test_a_file_over_the_size_limit_is_refused(tmp_path) -> None:
         load_settings(path, env={})
 
 
-@pytest.mark.parametrize("argv", [
-    ["report", "backfill", "weekly-user-growth", "--from", "9999-12-30", "--to", "9999-12-31"],
-    ["report", "cron", "0 9 * * *", "--after", "0001-01-01"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["report", "backfill", "weekly-user-growth", "--from", "9999-12-30", "--to", "9999-12-31"],
+        ["report", "cron", "0 9 * * *", "--after", "0001-01-01"],
+    ],
+)
 def test_dates_past_the_supported_years_are_a_usage_error(argv, capsys, monkeypatch, tmp_path) -> None:
     monkeypatch.setenv("TUI_ANALYTICS_DATA_DIR", str(tmp_path / "data"))
     with pytest.raises(SystemExit) as exited:
@@ -66,10 +69,13 @@ def test_dates_past_the_supported_years_are_a_usage_error(argv, capsys, monkeypa
     assert "is outside the years 1900-9998 this tool works with" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("argv", [
-    ["export", "top-items", "--from", "0001-01-01", "--to", "0001-01-02"],
-    ["jobs", "history", "--since", "0001-01-01"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["export", "top-items", "--from", "0001-01-01", "--to", "0001-01-02"],
+        ["jobs", "history", "--since", "0001-01-01"],
+    ],
+)
 def test_far_dates_in_a_range_or_filter_are_one_error_line(argv, capsys, monkeypatch, tmp_path) -> None:
     monkeypatch.setenv("TUI_ANALYTICS_DATA_DIR", str(tmp_path / "data"))
     assert main(argv) == 1

@@ -44,14 +44,17 @@ def test_another_state_database_is_refused_by_its_tables(env, tmp_path, capsys):
     assert other.read_bytes() == before
 
 
-@pytest.mark.parametrize("args, expect", [
-    (["--end", "9999-12-31"], "leaves no room for 18 months of history"),
-    (["--end", "9999-12-31T23:59:59-01:00"], "leaves no room for 18 months of history"),
-    (["--end", "0001-01-05"], "leaves no room for 18 months of history"),
-    (["--months", "100000"], "--months must be a whole number between 1 and"),
-    (["--users", "0"], "--users must be a whole number between 1 and"),
-    (["--activities", "99999999999999"], "--activities must be a whole number between 1 and"),
-])
+@pytest.mark.parametrize(
+    "args, expect",
+    [
+        (["--end", "9999-12-31"], "leaves no room for 18 months of history"),
+        (["--end", "9999-12-31T23:59:59-01:00"], "leaves no room for 18 months of history"),
+        (["--end", "0001-01-05"], "leaves no room for 18 months of history"),
+        (["--months", "100000"], "--months must be a whole number between 1 and"),
+        (["--users", "0"], "--users must be a whole number between 1 and"),
+        (["--activities", "99999999999999"], "--activities must be a whole number between 1 and"),
+    ],
+)
 def test_out_of_range_values_are_refused_before_anything_is_written(env, tmp_path, capsys, args, expect):
     target = tmp_path / "target.db"
     assert main(["demo-data", "--url", f"sqlite:///{target}", "-q", *args]) == 1
@@ -61,6 +64,23 @@ def test_out_of_range_values_are_refused_before_anything_is_written(env, tmp_pat
 
 def test_the_latest_end_that_fits_works(env, tmp_path, capsys):
     target = tmp_path / "target.db"
-    assert main(["demo-data", "--url", f"sqlite:///{target}", "-q", "--end", "9999-12-29",
-                 "--users", "20", "--items", "5", "--activities", "100"]) == 0
+    assert (
+        main(
+            [
+                "demo-data",
+                "--url",
+                f"sqlite:///{target}",
+                "-q",
+                "--end",
+                "9999-12-29",
+                "--users",
+                "20",
+                "--items",
+                "5",
+                "--activities",
+                "100",
+            ]
+        )
+        == 0
+    )
     assert "wrote 20 users, 5 items, 100 activities" in capsys.readouterr().out

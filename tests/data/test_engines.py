@@ -17,10 +17,16 @@ from tui_analytics.runtime.daterange import DateRange
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("database-servers")]
 
 ENGINES = [
-    pytest.param(POSTGRES_URL, id="postgresql", marks=pytest.mark.skipif(
-        not POSTGRES_URL, reason="TUI_ANALYTICS_TEST_POSTGRES_URL is not set (.ci/run sets it)")),
-    pytest.param(MYSQL_URL, id="mariadb", marks=pytest.mark.skipif(
-        not MYSQL_URL, reason="TUI_ANALYTICS_TEST_MYSQL_URL is not set (.ci/run sets it)")),
+    pytest.param(
+        POSTGRES_URL,
+        id="postgresql",
+        marks=pytest.mark.skipif(not POSTGRES_URL, reason="TUI_ANALYTICS_TEST_POSTGRES_URL is not set (.ci/run sets it)"),
+    ),
+    pytest.param(
+        MYSQL_URL,
+        id="mariadb",
+        marks=pytest.mark.skipif(not MYSQL_URL, reason="TUI_ANALYTICS_TEST_MYSQL_URL is not set (.ci/run sets it)"),
+    ),
 ]
 
 

@@ -33,28 +33,36 @@ US = timedelta(microseconds=1)
 
 SPECIAL = [
     # The issue's example: the start is included, the end is not.
-    datetime(2026, 11, 10, 17, 45, 2, tzinfo=UTC), datetime(2026, 11, 10, 17, 45, 7, tzinfo=UTC),
-    datetime(2026, 11, 10, 17, 45, 2, 500000, tzinfo=UTC), datetime(2026, 11, 10, 17, 45, 7, tzinfo=UTC) - US,
+    datetime(2026, 11, 10, 17, 45, 2, tzinfo=UTC),
+    datetime(2026, 11, 10, 17, 45, 7, tzinfo=UTC),
+    datetime(2026, 11, 10, 17, 45, 2, 500000, tzinfo=UTC),
+    datetime(2026, 11, 10, 17, 45, 7, tzinfo=UTC) - US,
     datetime(2026, 11, 10, 17, 45, 2, tzinfo=UTC) - US,
     # Berlin midnights (the bounds of a range of bare dates) and UTC midnights.
-    datetime(2026, 2, 28, 23, 0, tzinfo=UTC), datetime(2026, 2, 28, 23, 0, tzinfo=UTC) - US,
-    datetime(2026, 10, 31, 23, 0, tzinfo=UTC), datetime(2026, 10, 31, 23, 0, tzinfo=UTC) - US,
-    datetime(2026, 3, 1, 0, 0, tzinfo=UTC), datetime(2026, 6, 1, 0, 0, tzinfo=UTC),
+    datetime(2026, 2, 28, 23, 0, tzinfo=UTC),
+    datetime(2026, 2, 28, 23, 0, tzinfo=UTC) - US,
+    datetime(2026, 10, 31, 23, 0, tzinfo=UTC),
+    datetime(2026, 10, 31, 23, 0, tzinfo=UTC) - US,
+    datetime(2026, 3, 1, 0, 0, tzinfo=UTC),
+    datetime(2026, 6, 1, 0, 0, tzinfo=UTC),
     datetime(2026, 6, 30, 22, 0, tzinfo=UTC),  # Berlin midnight in summer
     # Daylight-saving changes in Berlin, and around them.
-    datetime(2026, 3, 29, 1, 0, tzinfo=UTC), datetime(2026, 3, 29, 1, 0, tzinfo=UTC) - timedelta(seconds=1),
-    datetime(2026, 10, 25, 1, 0, tzinfo=UTC), datetime(2026, 10, 25, 0, 59, 59, 999000, tzinfo=UTC),
-    datetime(2026, 10, 25, 1, 0, 0, 500000, tzinfo=UTC), datetime(2026, 10, 25, 0, 30, tzinfo=UTC),
+    datetime(2026, 3, 29, 1, 0, tzinfo=UTC),
+    datetime(2026, 3, 29, 1, 0, tzinfo=UTC) - timedelta(seconds=1),
+    datetime(2026, 10, 25, 1, 0, tzinfo=UTC),
+    datetime(2026, 10, 25, 0, 59, 59, 999000, tzinfo=UTC),
+    datetime(2026, 10, 25, 1, 0, 0, 500000, tzinfo=UTC),
+    datetime(2026, 10, 25, 0, 30, tzinfo=UTC),
     datetime(2026, 10, 25, 1, 30, tzinfo=UTC),
     # The last 30 days' bounds of the frozen clock.
-    NOW - timedelta(days=30), NOW - timedelta(days=30) - US,
+    NOW - timedelta(days=30),
+    NOW - timedelta(days=30) - US,
 ]
 
 RANGES = {
     "none": None,
     "seconds": DateRange(datetime(2026, 11, 10, 17, 45, 2), datetime(2026, 11, 10, 17, 45, 7)),
-    "half-second": DateRange(datetime(2026, 11, 10, 17, 45, 2, 500000, tzinfo=UTC),
-                             datetime(2026, 11, 10, 17, 45, 7, tzinfo=UTC)),
+    "half-second": DateRange(datetime(2026, 11, 10, 17, 45, 2, 500000, tzinfo=UTC), datetime(2026, 11, 10, 17, 45, 7, tzinfo=UTC)),
     "berlin-days": DateRange(date(2026, 3, 1), date(2026, 10, 31)),
     "dst": DateRange(datetime(2026, 3, 29, 1, 0, tzinfo=UTC), datetime(2026, 10, 25, 1, 0, 0, 500000, tzinfo=UTC)),
     "berlin-time": DateRange(datetime(2026, 7, 1, 0, 0, tzinfo=BERLIN), datetime(2026, 7, 3, 0, 0, tzinfo=BERLIN)),
@@ -81,8 +89,9 @@ def expected_growth(db: Any, rng: DateRange | None, months: int) -> list[dict[st
     if start >= end:
         return []
     m = foreign.micros
-    counts = dict(db.execute("SELECT month, count(*) FROM users WHERE us >= ? AND us < ? GROUP BY month",
-                             (m(start), m(end))).fetchall())
+    counts = dict(
+        db.execute("SELECT month, count(*) FROM users WHERE us >= ? AND us < ? GROUP BY month", (m(start), m(end))).fetchall()
+    )
     total = db.execute("SELECT count(*) FROM users WHERE us < ?", (m(start),)).fetchone()[0]
     out, here, last = [], start.astimezone(BERLIN).replace(day=1), (end - US).astimezone(BERLIN)
     y, mo = here.year, here.month
@@ -100,9 +109,13 @@ def expected_trends(db: Any, rng: DateRange | None, days: int) -> list[dict[str,
     last_day = (end - US).astimezone(BERLIN).date()
     first_day = max(start.astimezone(BERLIN).date(), last_day - timedelta(days=days - 1))
     start = max(start, _midnight(first_day))
-    found = {d: (n, u) for d, n, u in db.execute(
-        "SELECT day, count(*), count(DISTINCT user_id) FROM events WHERE us >= ? AND us < ? GROUP BY day",
-        (foreign.micros(start), foreign.micros(end)))}
+    found = {
+        d: (n, u)
+        for d, n, u in db.execute(
+            "SELECT day, count(*), count(DISTINCT user_id) FROM events WHERE us >= ? AND us < ? GROUP BY day",
+            (foreign.micros(start), foreign.micros(end)),
+        )
+    }
     out, day = [], first_day
     while day <= last_day:
         n, u = found.get(day.isoformat(), (0, 0))
@@ -116,9 +129,13 @@ def expected_top(db: Any, rng: DateRange | None, limit: int) -> list[dict[str, A
     rows = db.execute(
         "SELECT e.item_id, count(*) n, count(DISTINCT e.user_id), i.name, i.category FROM events e "
         "LEFT JOIN items i ON i.id = e.item_id WHERE e.us >= ? AND e.us < ? "
-        "GROUP BY e.item_id ORDER BY n DESC, e.item_id LIMIT ?", (foreign.micros(start), foreign.micros(end), limit))
-    return [{"rank": rank, "itemId": item, "name": name, "category": category, "interactions": n, "uniqueUsers": u}
-            for rank, (item, n, u, name, category) in enumerate(rows, start=1)]
+        "GROUP BY e.item_id ORDER BY n DESC, e.item_id LIMIT ?",
+        (foreign.micros(start), foreign.micros(end), limit),
+    )
+    return [
+        {"rank": rank, "itemId": item, "name": name, "category": category, "interactions": n, "uniqueUsers": u}
+        for rank, (item, n, u, name, category) in enumerate(rows, start=1)
+    ]
 
 
 def expected_recent(db: Any, rng: DateRange | None, limit: int) -> list[dict[str, Any]]:
@@ -127,9 +144,12 @@ def expected_recent(db: Any, rng: DateRange | None, limit: int) -> list[dict[str
         "SELECT e.us, e.user_id, u.name, e.action, e.item_id, i.name FROM events e "
         "LEFT JOIN users u ON u.id = e.user_id LEFT JOIN items i ON i.id = e.item_id "
         "WHERE e.us >= ? AND e.us < ? ORDER BY e.us DESC, e.id DESC LIMIT ?",
-        (foreign.micros(start), foreign.micros(end), limit))
-    return [{"timestamp": foreign.iso_us(us), "userId": uid, "userName": uname, "action": action, "itemId": iid,
-             "itemName": iname} for us, uid, uname, action, iid, iname in rows]
+        (foreign.micros(start), foreign.micros(end), limit),
+    )
+    return [
+        {"timestamp": foreign.iso_us(us), "userId": uid, "userName": uname, "action": action, "itemId": iid, "itemName": iname}
+        for us, uid, uname, action, iid, iname in rows
+    ]
 
 
 def expected_summary(db: Any, rng: DateRange | None) -> dict[str, Any]:
@@ -143,11 +163,15 @@ def expected_summary(db: Any, rng: DateRange | None) -> dict[str, Any]:
         "totalUsers": one("SELECT count(*) FROM users WHERE us < ?", (m(end),)),
         "activeUsers": one("SELECT count(DISTINCT user_id) FROM events WHERE us >= ? AND us < ?", window),
         "totalItems": one("SELECT count(*) FROM items"),
-        "totalActivities": one("SELECT count(*) FROM events WHERE us >= ? AND us < ?", window) if rng is not None
+        "totalActivities": one("SELECT count(*) FROM events WHERE us >= ? AND us < ?", window)
+        if rng is not None
         else one("SELECT count(*) FROM events"),
         "newUsers": one("SELECT count(*) FROM users WHERE us >= ? AND us < ?", window),
-        "actions": dict(db.execute("SELECT action, count(*) FROM events WHERE us >= ? AND us < ? GROUP BY action "
-                                   "ORDER BY action", window).fetchall()),
+        "actions": dict(
+            db.execute(
+                "SELECT action, count(*) FROM events WHERE us >= ? AND us < ? GROUP BY action ORDER BY action", window
+            ).fetchall()
+        ),
         "periodStart": act_start.isoformat(),
         "periodEnd": end.isoformat(),
         "firstActivity": foreign.iso_us(first),
@@ -156,9 +180,15 @@ def expected_summary(db: Any, rng: DateRange | None) -> dict[str, Any]:
 
 
 def _servers(name: str, url: str | None, var: str) -> Any:
-    return pytest.param((name, url), id=name, marks=[
-        pytest.mark.skipif(not url, reason=f"{var} is not set (.ci/run sets it)"),
-        pytest.mark.slow, pytest.mark.xdist_group("database-servers")])
+    return pytest.param(
+        (name, url),
+        id=name,
+        marks=[
+            pytest.mark.skipif(not url, reason=f"{var} is not set (.ci/run sets it)"),
+            pytest.mark.slow,
+            pytest.mark.xdist_group("database-servers"),
+        ],
+    )
 
 
 STORES = [
@@ -179,8 +209,9 @@ def mapped(request: pytest.FixtureRequest, tmp_path: Any) -> Any:
     rows = foreign.make_rows(special, precision_us=storage.precision_us)
     engine = new_engine(url or f"sqlite:///{tmp_path / 'foreign.sqlite3'}")
     foreign.build(engine, storage, rows)
-    repo = AdminAnalyticsOptimizedRepository(engine, clock=FrozenClock(NOW), zone=BERLIN,
-                                             mapping=parse_source(foreign.mapping(storage)))
+    repo = AdminAnalyticsOptimizedRepository(
+        engine, clock=FrozenClock(NOW), zone=BERLIN, mapping=parse_source(foreign.mapping(storage))
+    )
     try:
         yield repo, foreign.reference(rows, BERLIN), storage
     finally:
@@ -234,9 +265,16 @@ def test_postgresql_own_zone_arithmetic_agrees(mapped: Any) -> None:
     assert rng is not None
     start, end = rng.bounds(BERLIN)
     with repo.engine.connect() as conn:
-        found = {d: (n, u) for d, n, u in conn.execute(text(
-            "SELECT to_char(occurred_at AT TIME ZONE 'Europe/Berlin', 'YYYY-MM-DD') d, count(*), "
-            f"count(DISTINCT account) FROM {foreign.PREFIX}events WHERE occurred_at >= :s AND occurred_at < :e "
-            "GROUP BY d"), {"s": start, "e": end})}
+        found = {
+            d: (n, u)
+            for d, n, u in conn.execute(
+                text(
+                    "SELECT to_char(occurred_at AT TIME ZONE 'Europe/Berlin', 'YYYY-MM-DD') d, count(*), "
+                    f"count(DISTINCT account) FROM {foreign.PREFIX}events WHERE occurred_at >= :s AND occurred_at < :e "
+                    "GROUP BY d"
+                ),
+                {"s": start, "e": end},
+            )
+        }
     rows = repo.activity_trends(400, rng)
     assert {r["date"]: (r["activities"], r["activeUsers"]) for r in rows if r["activities"]} == found

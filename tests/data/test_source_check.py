@@ -48,8 +48,9 @@ def _run_advice(url: str, report: dict[str, Any]) -> list[str]:
     return statements
 
 
-def test_check_reports_entities_and_advises_the_missing_indexes(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+def test_check_reports_entities_and_advises_the_missing_indexes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("TUI_ANALYTICS_DATA_DIR", str(tmp_path / "data"))
     url, config = _shop(tmp_path)
     code, out = _check(config, capsys, "--json")
@@ -67,32 +68,32 @@ def test_check_reports_entities_and_advises_the_missing_indexes(tmp_path: Path, 
     assert set(acts["sample"]) == {"id", "user_id", "item_id", "action", "created_at"}
     warned = {p["dataset"]: p for p in report["plans"] if not p["ok"]}
     assert set(warned) == {"user-growth", "activity-trends", "top-items", "recent-activity", "summary"}
-    covering = ("CREATE INDEX ix_srcmap_events_occurred_at_product_account "
-                "ON srcmap_events (occurred_at, product, account);")
+    covering = "CREATE INDEX ix_srcmap_events_occurred_at_product_account ON srcmap_events (occurred_at, product, account);"
     assert warned["top-items"]["advice"] == [covering]
     assert report["warnings"] == 5
-    assert _run_advice(url, report) == [
-        "CREATE INDEX ix_srcmap_auth_user_date_joined ON srcmap_auth_user (date_joined);", covering]
+    assert _run_advice(url, report) == ["CREATE INDEX ix_srcmap_auth_user_date_joined ON srcmap_auth_user (date_joined);", covering]
     code, out = _check(config, capsys, "--json")
     after = json.loads(out)
     assert code == 0 and after["warnings"] == 0 and all(p["ok"] and not p["advice"] for p in after["plans"])
     assert any("USING COVERING INDEX ix_srcmap_events" in line for p in after["plans"] for line in p["plan"])
 
 
-def test_check_text_names_the_index_to_create(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                              monkeypatch: pytest.MonkeyPatch) -> None:
+def test_check_text_names_the_index_to_create(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("TUI_ANALYTICS_DATA_DIR", str(tmp_path / "data"))
     _url, config = _shop(tmp_path, "sqlite-epoch")
     code, out = _check(config, capsys)
     assert code == 0
-    assert "timestamps: epoch seconds (integer) (timestamps = \"epoch\")" in out
+    assert 'timestamps: epoch seconds (integer) (timestamps = "epoch")' in out
     assert "top-items        WARNING: reads all of srcmap_events" in out
     assert "CREATE INDEX ix_srcmap_events_occurred_at_product_account ON srcmap_events" in out
     assert out.rstrip().endswith("(run the CREATE INDEX above)")
 
 
-def test_check_never_writes_to_the_source(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                          monkeypatch: pytest.MonkeyPatch) -> None:
+def test_check_never_writes_to_the_source(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("TUI_ANALYTICS_DATA_DIR", str(tmp_path / "data"))
     _url, config = _shop(tmp_path)
     source = tmp_path / "shop.sqlite3"
@@ -101,17 +102,27 @@ def test_check_never_writes_to_the_source(tmp_path: Path, capsys: pytest.Capture
     assert (hashlib.sha256(source.read_bytes()).hexdigest(), sorted(p.name for p in tmp_path.iterdir())) == before
 
 
-@pytest.mark.parametrize(("change", "words"), [
-    ({"users": {"table": "srcmap_auth_user", "columns": {"id": "id", "name": "username", "created_at": "joined"}}},
-     ["[source.users]", "no column joined (for created_at)", "date_joined"]),
-    ({"items": {"query": "SELECT t.id AS id, t.title FROM srcmap_product t"}},
-     ["[source.items] query yields no column name", "use AS name"]),
-    ({"activities": {"table": "srcmap_nothing"}}, ["[source.activities]", "no table srcmap_nothing"]),
-    ({"activities": {**foreign.mapping()["activities"], "timestamps": "epoch"}},
-     ["[source.activities] created_at (occurred_at)", 'timestamps = "epoch"', "text"]),
-])
-def test_a_mapping_that_does_not_work_exits_1(tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                              monkeypatch: pytest.MonkeyPatch, change: dict, words: list[str]) -> None:
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        (
+            {"users": {"table": "srcmap_auth_user", "columns": {"id": "id", "name": "username", "created_at": "joined"}}},
+            ["[source.users]", "no column joined (for created_at)", "date_joined"],
+        ),
+        (
+            {"items": {"query": "SELECT t.id AS id, t.title FROM srcmap_product t"}},
+            ["[source.items] query yields no column name", "use AS name"],
+        ),
+        ({"activities": {"table": "srcmap_nothing"}}, ["[source.activities]", "no table srcmap_nothing"]),
+        (
+            {"activities": {**foreign.mapping()["activities"], "timestamps": "epoch"}},
+            ["[source.activities] created_at (occurred_at)", 'timestamps = "epoch"', "text"],
+        ),
+    ],
+)
+def test_a_mapping_that_does_not_work_exits_1(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, change: dict, words: list[str]
+) -> None:
     monkeypatch.setenv("TUI_ANALYTICS_DATA_DIR", str(tmp_path / "data"))
     url, _config = _shop(tmp_path)
     config = foreign.write_config(tmp_path / "bad.toml", url, {**foreign.mapping(), **change})

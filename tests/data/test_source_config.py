@@ -47,15 +47,19 @@ def _broken(**changes: object) -> dict:
 CASES = [
     (_broken(users__query="SELECT 1"), ["[source.users]", "both table and query"]),
     (_broken(users__columns={"id": "id", "name": "username"}), ["[source.users]", "no created_at"]),
-    (_broken(activities__columns={"user_id": "a", "item_id": "b", "created_at": "c", "kind": "k"}),
-     ["[source.activities]", "unknown column 'kind'"]),
+    (
+        _broken(activities__columns={"user_id": "a", "item_id": "b", "created_at": "c", "kind": "k"}),
+        ["[source.activities]", "unknown column 'kind'"],
+    ),
     (_broken(activities__timestamps="unix"), ["[source.activities]", "timestamps", "'unix'"]),
     (_broken(activities__tabel="events"), ["[source.activities]", "unknown key 'tabel'", "did you mean 'table'"]),
     (_broken(users__time_zone="Mars/Olympus"), ["[source.users]", "time_zone", "Mars/Olympus"]),
     (_broken(items__query="DELETE FROM genre"), ["[source.items]", "SELECT"]),
     (_broken(items__timestamps="epoch"), ["[source.items]", "unknown key 'timestamps'"]),
-    (_broken(users__columns={"id": "id", "name": "username", "created_at": "date_joined; DROP TABLE x"}),
-     ["[source.users]", "columns.created_at", "not a plain column name"]),
+    (
+        _broken(users__columns={"id": "id", "name": "username", "created_at": "date_joined; DROP TABLE x"}),
+        ["[source.users]", "columns.created_at", "not a plain column name"],
+    ),
 ]
 
 

@@ -83,8 +83,7 @@ def test_output_path_is_written_atomically_and_overwritten(env, capsys, tmp_path
     target = tmp_path / "out" / "growth.json"
     target.parent.mkdir()
     target.write_text("old")
-    assert main(["export", "user-growth", "--format", "json", "--from", "2025-07-01", "--to", "2025-12-31",
-                 "-o", str(target)]) == 0
+    assert main(["export", "user-growth", "--format", "json", "--from", "2025-07-01", "--to", "2025-12-31", "-o", str(target)]) == 0
     assert capsys.readouterr().out == ""
     data = json.loads(target.read_text())
     assert [r["month"] for r in data] == ["2025-07", "2025-08", "2025-09", "2025-10", "2025-11", "2025-12"]
@@ -95,13 +94,11 @@ def test_output_directory_gets_a_generated_name(env, capsys, tmp_path):
     assert main(["export", "comprehensive", "--format", "json", "-o", str(tmp_path)]) == 0
     path = Path(capsys.readouterr().out.strip())
     assert path.parent == tmp_path and path.name.startswith("comprehensive_")
-    assert list(json.loads(path.read_text())) == ["summary", "userGrowth", "activityTrends", "topItems",
-                                                  "recentActivity"]
+    assert list(json.loads(path.read_text())) == ["summary", "userGrowth", "activityTrends", "topItems", "recentActivity"]
 
 
 def test_csv_metadata_on_stdout_goes_to_stderr(env, capsys):
-    assert main(["export", "activity-trends", "--metadata", "--from", "2026-01-01", "--to", "2026-01-07",
-                 "-o", "-"]) == 0
+    assert main(["export", "activity-trends", "--metadata", "--from", "2026-01-01", "--to", "2026-01-07", "-o", "-"]) == 0
     captured = capsys.readouterr()
     assert len(rows_of(captured.out)) == 8
     assert json.loads(captured.err)["metadata"]["totalRecords"] == 7
@@ -201,8 +198,9 @@ def test_top_items_says_when_it_stopped_at_the_default_number_of_rows(env, capsy
     captured = capsys.readouterr()
     assert len(rows_of(captured.out)) - 1 == 10
     note = [line for line in captured.err.splitlines() if "note:" in line]
-    assert note == ["tui-analytics: note: top-items: wrote the top 10 items of the period, the default number; "
-                    "--limit N exports more"]
+    assert note == [
+        "tui-analytics: note: top-items: wrote the top 10 items of the period, the default number; --limit N exports more"
+    ]
     assert main(["export", "top-items", "--from", "2025-12-01", "--to", "2025-12-31", "--limit", "25", "-o", "-"]) == 0
     captured = capsys.readouterr()
     assert len(rows_of(captured.out)) - 1 == 25 and "note:" not in captured.err

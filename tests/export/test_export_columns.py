@@ -119,8 +119,7 @@ def by_columns(names, batches, columns=None):
 def column_batches(draw):
     width = draw(st.integers(1, 4))
     kinds = [draw(st.sampled_from(["int", "text", "any"])) for _ in range(width)]
-    strategy = {"int": st.integers(), "text": st.text(max_size=10) | st.sampled_from(["=a", "@b", "-c", "ok"]),
-                "any": flat_values}
+    strategy = {"int": st.integers(), "text": st.text(max_size=10) | st.sampled_from(["=a", "@b", "-c", "ok"]), "any": flat_values}
     batches = []
     for _ in range(draw(st.integers(0, 3))):
         length = draw(st.integers(0, 6))

@@ -27,9 +27,7 @@ from tui_analytics.export.csvfmt import (
 TRIGGERS = "=+-@\t\r"
 # What comes before a trigger and is skipped by a spreadsheet: control characters (but tab and
 # CR, which are triggers themselves), spaces, zero-width and bidi formatting characters.
-LEAD = re.compile(
-    "^[\x00-\x08\x0a-\x0c\x0e-\x20\x7f-\x9f\u00a0\u1680\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\ufeff]+"
-)
+LEAD = re.compile("^[\x00-\x08\x0a-\x0c\x0e-\x20\x7f-\x9f\u00a0\u1680\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\ufeff]+")
 # The documented "plain number" that stays unprefixed (README, csvfmt docstring).
 NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
@@ -39,6 +37,7 @@ def read(text: str) -> list[list[str]]:
 
 
 # -- the documented cell rules, written out independently of the implementation --
+
 
 def spec_text(value: str) -> str:
     shown = LEAD.sub("", value, count=1)
@@ -200,7 +199,7 @@ def test_formula_payloads_are_neutralised(payload, expected):
         (datetime(2026, 1, 15, 12, 0), "2026-01-15T12:00:00+00:00"),
         (datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc), "2026-01-15T12:00:00+00:00"),
         (date(2026, 1, 15), "2026-01-15"),
-        (["=1+1", 2], "[\"=1+1\", 2]"),
+        (["=1+1", 2], '["=1+1", 2]'),
         ({}, "{}"),
     ],
 )

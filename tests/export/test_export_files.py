@@ -51,6 +51,7 @@ def result(data: str | bytes = "a,b\r\n1,2\r\n", *, fmt: str = "csv", gz: bool =
 
 # -- atomic writing ------------------------------------------------------------
 
+
 def test_failure_mid_write_leaves_no_file_and_no_temp(tmp_path):
     target = tmp_path / "out.csv"
     with pytest.raises(RuntimeError, match="disk on fire"):
@@ -127,6 +128,7 @@ def test_stale_temps_are_removed_but_fresh_ones_kept(tmp_path):
 
 # -- names -----------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "name",
     [
@@ -191,6 +193,7 @@ def test_resolve_inside_refuses_a_symlink_out(tmp_path):
 
 
 # -- save_export -------------------------------------------------------------------
+
 
 def test_save_export_uses_the_generated_name_and_never_overwrites(tmp_path):
     first = save_export(result("one"), tmp_path)

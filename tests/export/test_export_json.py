@@ -73,8 +73,13 @@ def test_stream_writer_produces_valid_json(with_metadata, count):
     writer = JsonStreamWriter(buffer, with_metadata=with_metadata)
     rows = [{"i": i, "at": datetime(2026, 1, 1, i), "bad": float("nan")} for i in range(count)]
     writer.write_all(rows)
-    meta = build_metadata(generated_at=datetime(2026, 1, 15, 12, tzinfo=timezone.utc), date_range=None, total_records=count,
-                          export_format="json") if with_metadata else None
+    meta = (
+        build_metadata(
+            generated_at=datetime(2026, 1, 15, 12, tzinfo=timezone.utc), date_range=None, total_records=count, export_format="json"
+        )
+        if with_metadata
+        else None
+    )
     writer.finish(meta)
     parsed = strict_loads(buffer.getvalue())
     expected = [{"i": i, "at": f"2026-01-01T{i:02d}:00:00+00:00", "bad": None} for i in range(count)]

@@ -141,6 +141,7 @@ async def test_dataset_columns_and_sizes(service):
 
 # -- comprehensive ---------------------------------------------------------------------
 
+
 async def test_comprehensive_csv_is_one_table_with_a_section_column(service, repository):
     result = await service.export_comprehensive_report(ExportOptions(format="csv"))
     rows = csv_rows(result.data)
@@ -150,8 +151,16 @@ async def test_comprehensive_csv_is_one_table_with_a_section_column(service, rep
     assert all(len(r) == len(header) for r in body)
     assert [s for s in dict.fromkeys(r[0] for r in body)] == SECTIONS
     col = {name: i for i, name in enumerate(header)}
-    for name in ("summary.totalUsers", "summary.activeUsers", "summary.totalItems", "summary.totalActivities",
-                 "userGrowth.month", "activityTrends.date", "topItems.name", "recentActivity.timestamp"):
+    for name in (
+        "summary.totalUsers",
+        "summary.activeUsers",
+        "summary.totalItems",
+        "summary.totalActivities",
+        "userGrowth.month",
+        "activityTrends.date",
+        "topItems.name",
+        "recentActivity.timestamp",
+    ):
         assert name in col
     summary_row = next(r for r in body if r[0] == "summary")
     expected = repository.summary()
@@ -209,9 +218,20 @@ class RecordingRepository(FakeRepository):
             self.in_query -= 1
 
     def recent_activity(self, limit: int = 20, date_range: DateRange | None = None) -> list[RecentActivityRow]:
-        return self._call("recent_activity", [{"timestamp": "2026-01-15T11:00:00+00:00", "userId": 1,
-                                               "userName": "=cmd|' /C calc'!A0", "action": "view", "itemId": 2,
-                                               "itemName": "-2+3"}], limit=limit)
+        return self._call(
+            "recent_activity",
+            [
+                {
+                    "timestamp": "2026-01-15T11:00:00+00:00",
+                    "userId": 1,
+                    "userName": "=cmd|' /C calc'!A0",
+                    "action": "view",
+                    "itemId": 2,
+                    "itemName": "-2+3",
+                }
+            ],
+            limit=limit,
+        )
 
 
 @pytest.mark.parametrize(("options", "message"), BAD_OPTIONS)
@@ -258,6 +278,7 @@ def test_valid_options(options):
 
 # -- off the event loop --------------------------------------------------------------------
 
+
 async def test_queries_run_in_worker_threads_and_the_loop_keeps_ticking():
     repo = RecordingRepository(delay=0.05)
     service = AnalyticsExportService(repo, clock=None)
@@ -290,6 +311,7 @@ async def test_formula_cells_from_the_database_are_neutralised():
 
 # -- configuration and lazy repository --------------------------------------------------------
 
+
 async def test_without_a_repository_it_opens_the_configured_one_lazily(settings, monkeypatch, tmp_path, frozen_clock):
     monkeypatch.setenv("TUI_ANALYTICS_DATA_DIR", str(settings.data_dir))
     service = AnalyticsExportService(clock=frozen_clock)
@@ -317,6 +339,7 @@ async def test_save_with_an_operator_name_stays_in_the_export_dir(service, setti
 
 # -- date ranges: rows at both edges ------------------------------------------------------------
 
+
 def naive(*args):
     return datetime(*args)
 
@@ -328,23 +351,32 @@ def edge_repository(tmp_path, frozen_clock):
     engine = new_engine(url)
     source_metadata.create_all(engine)
     with engine.begin() as conn:
-        conn.execute(users.insert(), [
-            {"id": 1, "name": "Ada", "email": "a@x", "created_at": naive(2025, 1, 1)},
-            {"id": 2, "name": "Ben", "email": "b@x", "created_at": naive(2025, 1, 1)},
-            {"id": 3, "name": "Cy", "email": "c@x", "created_at": naive(2026, 1, 10)},          # on start: in
-            {"id": 4, "name": "Di", "email": "d@x", "created_at": naive(2026, 1, 12)},          # on end: out
-            {"id": 5, "name": "Ed", "email": "e@x", "created_at": naive(2026, 1, 9, 23, 59, 59)},  # before: out
-        ])
-        conn.execute(items.insert(), [
-            {"id": 1, "name": "Lamp", "category": "Home", "created_at": naive(2024, 1, 1)},
-            {"id": 2, "name": "Kettle", "category": "Home", "created_at": naive(2024, 1, 1)},
-        ])
-        conn.execute(activities.insert(), [
-            {"id": 1, "user_id": 1, "item_id": 1, "action": "view", "created_at": naive(2026, 1, 9, 23, 59, 59)},
-            {"id": 2, "user_id": 1, "item_id": 2, "action": "click", "created_at": naive(2026, 1, 10)},
-            {"id": 3, "user_id": 2, "item_id": 2, "action": "like", "created_at": naive(2026, 1, 11, 23, 59, 59)},
-            {"id": 4, "user_id": 1, "item_id": 1, "action": "view", "created_at": naive(2026, 1, 12)},
-        ])
+        conn.execute(
+            users.insert(),
+            [
+                {"id": 1, "name": "Ada", "email": "a@x", "created_at": naive(2025, 1, 1)},
+                {"id": 2, "name": "Ben", "email": "b@x", "created_at": naive(2025, 1, 1)},
+                {"id": 3, "name": "Cy", "email": "c@x", "created_at": naive(2026, 1, 10)},  # on start: in
+                {"id": 4, "name": "Di", "email": "d@x", "created_at": naive(2026, 1, 12)},  # on end: out
+                {"id": 5, "name": "Ed", "email": "e@x", "created_at": naive(2026, 1, 9, 23, 59, 59)},  # before: out
+            ],
+        )
+        conn.execute(
+            items.insert(),
+            [
+                {"id": 1, "name": "Lamp", "category": "Home", "created_at": naive(2024, 1, 1)},
+                {"id": 2, "name": "Kettle", "category": "Home", "created_at": naive(2024, 1, 1)},
+            ],
+        )
+        conn.execute(
+            activities.insert(),
+            [
+                {"id": 1, "user_id": 1, "item_id": 1, "action": "view", "created_at": naive(2026, 1, 9, 23, 59, 59)},
+                {"id": 2, "user_id": 1, "item_id": 2, "action": "click", "created_at": naive(2026, 1, 10)},
+                {"id": 3, "user_id": 2, "item_id": 2, "action": "like", "created_at": naive(2026, 1, 11, 23, 59, 59)},
+                {"id": 4, "user_id": 1, "item_id": 1, "action": "view", "created_at": naive(2026, 1, 12)},
+            ],
+        )
     engine.dispose()
     return AdminAnalyticsOptimizedRepository(url, clock=frozen_clock)
 

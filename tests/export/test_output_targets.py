@@ -74,7 +74,9 @@ def read_fifo_while(fifo: Path, action) -> tuple[object, bytes]:
 def test_a_fifo_reader_gets_the_export_and_the_fifo_stays(env, tmp_path, capsys):
     fifo = tmp_path / "fifo"
     os.mkfifo(fifo)
-    code, data = read_fifo_while(fifo, lambda: main(["export", "top-items", "--from", "2000-01-01", "--to", "2100-01-01", "-o", str(fifo), "-q"]))
+    code, data = read_fifo_while(
+        fifo, lambda: main(["export", "top-items", "--from", "2000-01-01", "--to", "2100-01-01", "-o", str(fifo), "-q"])
+    )
     assert code == 0
     received = [data]
     assert received[0].decode().splitlines()[0] == CSV_HEADER

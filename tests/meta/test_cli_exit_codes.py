@@ -22,25 +22,31 @@ def run(argv, capsys) -> tuple[int, str, str]:
     return code, out.out, out.err
 
 
-@pytest.mark.parametrize("argv", [
-    ["cache", "invalidate", "["],
-    ["cache", "invalidate", "no-such-key*"],
-    ["export", "users"],
-    ["report", "history", "--limit", "0"],
-    ["jobs", "run", "bogus"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["cache", "invalidate", "["],
+        ["cache", "invalidate", "no-such-key*"],
+        ["export", "users"],
+        ["report", "history", "--limit", "0"],
+        ["jobs", "run", "bogus"],
+    ],
+)
 def test_an_error_is_one_line_on_stderr_and_exit_1(argv, capsys):
     code, out, err = run(argv, capsys)
     assert code == 1 and out == ""
     assert err.startswith("tui-analytics: error: ") and err.count("\n") == 1
 
 
-@pytest.mark.parametrize("argv", [
-    ["export"],
-    ["export", "top-items", "--limit", "abc"],
-    ["export", "top-items", "--no-such-option"],
-    ["no-such-command"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["export"],
+        ["export", "top-items", "--limit", "abc"],
+        ["export", "top-items", "--no-such-option"],
+        ["no-such-command"],
+    ],
+)
 def test_a_usage_mistake_is_one_line_on_stderr_and_exit_2(argv, capsys):
     code, out, err = run(argv, capsys)
     assert code == 2 and out == ""

@@ -17,7 +17,9 @@ def walk(parser: argparse.ArgumentParser, path: str):
 
 
 def test_every_argument_has_help():
-    missing = [f"{path}: {'/'.join(action.option_strings) or action.dest}"
-               for path, action in walk(build_parser(), "tui-analytics")
-               if not (action.help or "").strip() or action.help == argparse.SUPPRESS]
+    missing = [
+        f"{path}: {'/'.join(action.option_strings) or action.dest}"
+        for path, action in walk(build_parser(), "tui-analytics")
+        if not (action.help or "").strip() or action.help == argparse.SUPPRESS
+    ]
     assert missing == []

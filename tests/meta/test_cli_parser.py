@@ -16,12 +16,20 @@ def built(parser: argparse.ArgumentParser) -> dict[str, bool]:
     return {name: len(p._actions) > 1 for name, p in sub.choices.items()}
 
 
-@pytest.mark.parametrize(("argv", "word"), [
-    ([], None), (["--help"], None), (["-v", "--version"], None),
-    (["export", "top-items"], "export"), (["--config", "jobs", "report", "list"], "report"),
-    (["--conf", "x.toml", "jobs"], "jobs"), (["--config=x.toml", "cache", "keys"], "cache"),
-    (["-v", "--", "serve"], "serve"), (["exprt"], "exprt"),
-])
+@pytest.mark.parametrize(
+    ("argv", "word"),
+    [
+        ([], None),
+        (["--help"], None),
+        (["-v", "--version"], None),
+        (["export", "top-items"], "export"),
+        (["--config", "jobs", "report", "list"], "report"),
+        (["--conf", "x.toml", "jobs"], "jobs"),
+        (["--config=x.toml", "cache", "keys"], "cache"),
+        (["-v", "--", "serve"], "serve"),
+        (["exprt"], "exprt"),
+    ],
+)
 def test_the_command_word_skips_global_options_and_the_config_path(argv, word):
     assert command_word(argv) == word
 

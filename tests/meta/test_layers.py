@@ -20,8 +20,16 @@ PACKAGE = Path(__file__).resolve().parents[2] / "tui_analytics"
 LAYERS: list[tuple[str, tuple[str, ...]]] = [
     ("faces", ("tui_analytics.ui", "tui_analytics.cli", "tui_analytics.api", "tui_analytics.__main__")),
     ("composition", ("tui_analytics.wiring",)),
-    ("services", ("tui_analytics.processor", "tui_analytics.export", "tui_analytics.reports", "tui_analytics.alerts",
-                  "tui_analytics.channel")),
+    (
+        "services",
+        (
+            "tui_analytics.processor",
+            "tui_analytics.export",
+            "tui_analytics.reports",
+            "tui_analytics.alerts",
+            "tui_analytics.channel",
+        ),
+    ),
     ("data", ("tui_analytics.data",)),
     ("config", ("tui_analytics.config",)),
     ("runtime", ("tui_analytics.runtime",)),
@@ -146,8 +154,10 @@ def test_an_allowed_import_passes(module: str, code: str) -> None:
 
 
 def test_adding_import_textual_to_a_real_data_module_fails() -> None:
-    modules = [(name, pkg, code + "\nimport textual\n" if name == "tui_analytics.data.source.repository" else code)
-               for name, pkg, code in package_modules()]
+    modules = [
+        (name, pkg, code + "\nimport textual\n" if name == "tui_analytics.data.source.repository" else code)
+        for name, pkg, code in package_modules()
+    ]
     assert violations(modules) == [f"tui_analytics.data.source.repository:{_last_line(modules)}: data module imports textual"]
 
 

@@ -36,7 +36,9 @@ def _repository_files() -> list[Path]:
     try:
         out = subprocess.run(
             ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
-            cwd=ROOT, capture_output=True, check=True,
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
         ).stdout
     except (OSError, subprocess.CalledProcessError):
         pytest.skip("not a git checkout: the file list comes from git ls-files")
@@ -150,9 +152,14 @@ def _path_roots() -> set[str]:
 def _named_paths(path: Path) -> list[str]:
     text = _FENCE.sub("", path.read_text(encoding="utf-8"))
     roots = _path_roots()
-    return [token for token in _CODE_SPAN.findall(text)
-            if "/" in token and not token.startswith(("/", "~", ".")) and not _NOT_A_PATH.search(token)
-            and token.split("/", 1)[0] in roots]
+    return [
+        token
+        for token in _CODE_SPAN.findall(text)
+        if "/" in token
+        and not token.startswith(("/", "~", "."))
+        and not _NOT_A_PATH.search(token)
+        and token.split("/", 1)[0] in roots
+    ]
 
 
 def _exists(token: str) -> bool:

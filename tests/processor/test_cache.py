@@ -10,8 +10,7 @@ import pytest
 from tui_analytics.processor.cache import AnalyticsCache
 from tui_analytics.runtime.clock import FrozenClock
 
-KEYS = ["user-growth:12", "activity-trends:7", "activity-trends:30", "top-items:10", "recent-activity:20",
-        "performance-metrics"]
+KEYS = ["user-growth:12", "activity-trends:7", "activity-trends:30", "top-items:10", "recent-activity:20", "performance-metrics"]
 
 
 @pytest.fixture

@@ -28,19 +28,41 @@ def seconds_until(moment: datetime | None) -> float:
     return (moment - datetime.now(timezone.utc)).total_seconds()
 
 
-@pytest.mark.parametrize(("text", "seconds"), [
-    ("30s", 30), ("5m", 300), ("1h", 3600), ("1d", 86400), ("1h30m", 5400), ("90", 90), (" 2m 30s ", 150),
-    ("1.5m", 90), ("31d", 31 * 86400), ("default", None), ("RESET", None),
-])
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [
+        ("30s", 30),
+        ("5m", 300),
+        ("1h", 3600),
+        ("1d", 86400),
+        ("1h30m", 5400),
+        ("90", 90),
+        (" 2m 30s ", 150),
+        ("1.5m", 90),
+        ("31d", 31 * 86400),
+        ("default", None),
+        ("RESET", None),
+    ],
+)
 def test_interval_forms(text: str, seconds: float | None) -> None:
     assert parse_interval(text) == seconds
 
 
-@pytest.mark.parametrize(("text", "says"), [
-    ("0s", "out of range"), ("32d", "out of range"), ("0.5s", "out of range"), ("5 minutes", "not a length"),
-    ("-5m", "not a length"), ("", "not a length"), ("1h30", "not a length"), ("m", "not a length"),
-    ("５m", "not a length"), ("nan", "not a length"),
-])
+@pytest.mark.parametrize(
+    ("text", "says"),
+    [
+        ("0s", "out of range"),
+        ("32d", "out of range"),
+        ("0.5s", "out of range"),
+        ("5 minutes", "not a length"),
+        ("-5m", "not a length"),
+        ("", "not a length"),
+        ("1h30", "not a length"),
+        ("m", "not a length"),
+        ("５m", "not a length"),
+        ("nan", "not a length"),
+    ],
+)
 def test_bad_intervals_are_one_line(text: str, says: str) -> None:
     with pytest.raises(ConfigError) as caught:
         parse_interval(text)
@@ -138,8 +160,7 @@ async def test_paused_performance_metrics_still_polls_but_records_no_run(make_pr
     await wait_until(lambda: processor.get_job_status("cache-cleanup").paused)
     assert processor.history.recent("performance-metrics") == [] and ("ping", {}) not in fake_repo.calls
     # and from another process, performance-metrics can be resumed the same way
-    await asyncio.to_thread(jobsettings.save, processor.state_engine, "performance-metrics", frozen_clock.now(),
-                            paused=False)
+    await asyncio.to_thread(jobsettings.save, processor.state_engine, "performance-metrics", frozen_clock.now(), paused=False)
     scheduling.fire_now(processor._aps_id("performance-metrics"))
     await wait_until(lambda: not processor.get_job_status("performance-metrics").paused)
 

@@ -18,8 +18,12 @@ async def test_six_jobs_start_scheduled_with_the_seed_names(make_processor, fake
     statuses = processor.get_job_statuses()
     assert [s.id for s in statuses] == ALL_JOBS
     assert [s.name for s in statuses] == [
-        "User Growth Aggregation", "Activity Trends Aggregation", "Top Items Ranking",
-        "Recent Activity Update", "Performance Metrics Update", "Cache Cleanup",
+        "User Growth Aggregation",
+        "Activity Trends Aggregation",
+        "Top Items Ranking",
+        "Recent Activity Update",
+        "Performance Metrics Update",
+        "Cache Cleanup",
     ]
     assert {s.status for s in statuses} == {"scheduled"}
     assert all(s.last_run is None and s.duration_ms is None and s.error is None for s in statuses)
@@ -153,8 +157,15 @@ async def test_cache_keys_start_with_the_job_id_and_invalidate_by_glob(make_proc
     for job_id in ALL_JOBS:
         await processor.trigger_job(job_id)
     keys = [e.key for e in processor.get_cache_entries()]
-    assert keys == ["activity-trends:30", "activity-trends:7", "activity-trends:summary", "performance-metrics",
-                    "recent-activity:20", "top-items:10", "user-growth:12"]
+    assert keys == [
+        "activity-trends:30",
+        "activity-trends:7",
+        "activity-trends:summary",
+        "performance-metrics",
+        "recent-activity:20",
+        "top-items:10",
+        "user-growth:12",
+    ]
     assert all(k.split(":")[0] in ALL_JOBS for k in keys)
     assert await processor.invalidate_cache("activity-trends*", dry_run=True) == 3
     assert len(processor.get_cache_entries()) == 7
@@ -276,4 +287,7 @@ async def test_different_causes_are_each_said_with_their_keys(make_processor, fa
     fake_repo.fail["activity_trends"] = RuntimeError("timeout")
     fake_repo.fail["summary"] = RuntimeError("locked")
     result = await processor.trigger_job("activity-trends")
-    assert result.error == "activity-trends:7, activity-trends:30: RuntimeError: timeout; activity-trends:summary: RuntimeError: locked"
+    assert (
+        result.error
+        == "activity-trends:7, activity-trends:30: RuntimeError: timeout; activity-trends:summary: RuntimeError: locked"
+    )

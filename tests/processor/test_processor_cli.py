@@ -178,13 +178,16 @@ def test_jobs_pause_names_the_process_that_applies_it(cli_env, capsys) -> None:
     assert f"(pid {os.getpid()} on " in capsys.readouterr().out
 
 
-@pytest.mark.parametrize(("argv", "says"), [
-    (["jobs", "pause", "top_items"], "unknown job 'top_items' (did you mean 'top-items'?)"),
-    (["jobs", "interval", "top-items", "5 mins"], "interval '5 mins' is not a length of time"),
-    (["jobs", "interval", "top-items", "0s"], "out of range: at least 1s and at most 31d"),
-    (["jobs", "interval", "top-items", "40d"], "out of range"),
-    (["jobs", "interval", "topitems", "5m"], "did you mean 'top-items'"),
-])
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["jobs", "pause", "top_items"], "unknown job 'top_items' (did you mean 'top-items'?)"),
+        (["jobs", "interval", "top-items", "5 mins"], "interval '5 mins' is not a length of time"),
+        (["jobs", "interval", "top-items", "0s"], "out of range: at least 1s and at most 31d"),
+        (["jobs", "interval", "top-items", "40d"], "out of range"),
+        (["jobs", "interval", "topitems", "5m"], "did you mean 'top-items'"),
+    ],
+)
 def test_jobs_control_refuses_bad_input_in_one_line_and_stores_nothing(cli_env, capsys, argv, says) -> None:
     assert main(argv) == 1
     captured = capsys.readouterr()

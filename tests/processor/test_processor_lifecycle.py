@@ -64,8 +64,12 @@ async def test_scheduled_run_is_skipped_while_a_scheduled_run_is_running(make_pr
     gate.set()
     await wait_until(lambda: processor.get_job_status("user-growth").status == "completed")
     # The history row is written 'running' first and finished in a thread after the status changes.
-    await wait_until(lambda: sorted((r.trigger, r.status) for r in processor.history.recent("user-growth")) == [
-        ("scheduled", "completed"), ("scheduled", "skipped")])
+    await wait_until(
+        lambda: (
+            sorted((r.trigger, r.status) for r in processor.history.recent("user-growth"))
+            == [("scheduled", "completed"), ("scheduled", "skipped")]
+        )
+    )
     assert [c[0] for c in fake_repo.calls].count("user_growth") == 1
 
 
@@ -140,8 +144,15 @@ def test_singleton_outside_a_loop_schedules_on_the_first_loop(monkeypatch, data_
 async def test_history_survives_a_restart(make_processor, fake_repo, settings, frozen_clock) -> None:
     first = make_processor(fake_repo)
     for job_id, cost in zip(ALL_JOBS, (1, 2, 3, 4, 0.5, 0.25)):
-        fake_repo.cost[{"user-growth": "user_growth", "activity-trends": "summary", "top-items": "top_items",
-                        "recent-activity": "recent_activity", "performance-metrics": "ping"}.get(job_id, "-")] = cost
+        fake_repo.cost[
+            {
+                "user-growth": "user_growth",
+                "activity-trends": "summary",
+                "top-items": "top_items",
+                "recent-activity": "recent_activity",
+                "performance-metrics": "ping",
+            }.get(job_id, "-")
+        ] = cost
         frozen_clock.advance(60)
         await first.trigger_job(job_id)
     fake_repo.fail["top_items"] = RuntimeError("lost connection")

@@ -43,10 +43,16 @@ def state(settings, monkeypatch, frozen_clock):
     service = AnalyticsScheduledReportsService(settings, auto_start=False, bus=EventBus(), clock=SYSTEM_CLOCK).open()
     started = to_db(frozen_clock.now() - timedelta(hours=2))
     with service.engine.begin() as conn:
-        conn.execute(insert(report_runs).values(template_id="daily-activity-summary", template_name="Daily",
-                                                trigger="scheduled", started_at=started, status="running"))
-        conn.execute(insert(job_runs).values(job_id="top-items", trigger="scheduled", started_at=started,
-                                             status="running"))
+        conn.execute(
+            insert(report_runs).values(
+                template_id="daily-activity-summary",
+                template_name="Daily",
+                trigger="scheduled",
+                started_at=started,
+                status="running",
+            )
+        )
+        conn.execute(insert(job_runs).values(job_id="top-items", trigger="scheduled", started_at=started, status="running"))
     dispose_all()
     return settings.data_dir / "state.sqlite3"
 
@@ -64,8 +70,10 @@ def write_locked(path) -> Iterator[None]:
 
 def statuses(path) -> tuple[list[str], list[str]]:
     with sqlite3.connect(path) as conn:
-        return ([r[0] for r in conn.execute("SELECT status FROM report_runs")],
-                [r[0] for r in conn.execute("SELECT status FROM job_runs")])
+        return (
+            [r[0] for r in conn.execute("SELECT status FROM report_runs")],
+            [r[0] for r in conn.execute("SELECT status FROM job_runs")],
+        )
 
 
 @pytest.mark.parametrize("argv", READ_COMMANDS, ids=" ".join)
@@ -86,7 +94,9 @@ def test_read_commands_leave_the_state_database_unchanged(state, capsys):
 
 def test_the_process_that_schedules_marks_the_dead_runs(state, settings):
     AnalyticsScheduledReportsService(settings, auto_start=False, bus=EventBus(), clock=SYSTEM_CLOCK).open().claim_scheduler()
-    processor = AnalyticsBackgroundProcessor(settings, autostart=False, probe_loop_lag=False, bus=EventBus(), clock=SYSTEM_CLOCK).open()
+    processor = AnalyticsBackgroundProcessor(
+        settings, autostart=False, probe_loop_lag=False, bus=EventBus(), clock=SYSTEM_CLOCK
+    ).open()
     assert statuses(state) == (["interrupted"], ["running"])  # the processor has not claimed yet
     processor.claim_scheduler()
     assert statuses(state) == (["interrupted"], ["interrupted"])

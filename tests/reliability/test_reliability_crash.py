@@ -95,7 +95,9 @@ def test_kill_during_a_job_run_is_recorded_as_interrupted(settings, worker_facto
     worker = worker_factory("job", str(settings.data_dir))
     worker.wait_for("READY")
     worker.kill9()
-    processor = AnalyticsBackgroundProcessor(settings, autostart=False, probe_loop_lag=False, bus=EventBus(), clock=SYSTEM_CLOCK).open()
+    processor = AnalyticsBackgroundProcessor(
+        settings, autostart=False, probe_loop_lag=False, bus=EventBus(), clock=SYSTEM_CLOCK
+    ).open()
     assert processor.claim_scheduler()  # the process that schedules recovers what the dead one left
     runs = processor.history.recent("user-growth")
     assert [(r.status, r.trigger) for r in runs] == [("interrupted", "manual")]

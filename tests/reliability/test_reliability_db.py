@@ -41,10 +41,12 @@ KEY = "user-growth:12"
 RUNAWAY = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c"
 
 
-def make(settings: Settings, clock: FrozenClock, repository: Any = None, retry: RetryPolicy = FAST_RETRY
-         ) -> AnalyticsBackgroundProcessor:
-    return AnalyticsBackgroundProcessor(settings, repository=repository, clock=clock, bus=EventBus(),
-                                        autostart=False, probe_loop_lag=False, retry=retry)
+def make(
+    settings: Settings, clock: FrozenClock, repository: Any = None, retry: RetryPolicy = FAST_RETRY
+) -> AnalyticsBackgroundProcessor:
+    return AnalyticsBackgroundProcessor(
+        settings, repository=repository, clock=clock, bus=EventBus(), autostart=False, probe_loop_lag=False, retry=retry
+    )
 
 
 def cached(processor: AnalyticsBackgroundProcessor, key: str) -> CacheEntry:
@@ -56,6 +58,7 @@ def cached(processor: AnalyticsBackgroundProcessor, key: str) -> CacheEntry:
 
 def killer(database: str) -> threading.Thread:
     """A thread that waits for the sleepy query to run, then terminates its session."""
+
     def kill() -> None:
         wait_for_query(database, "tui-sleepy")
         terminate_backends(database, "query LIKE '%tui-sleepy%'")
@@ -109,7 +112,8 @@ async def test_sqlite_source_removed_then_restored(settings, frozen_clock) -> No
     processor = make(settings, frozen_clock)
     aside: list[Path] = []
     await assert_fault_then_recovery(
-        processor, lambda: aside.append(move_away(path)), lambda: move_back(aside[0], path), "was removed")
+        processor, lambda: aside.append(move_away(path)), lambda: move_back(aside[0], path), "was removed"
+    )
     assert processor.get_job_status("user-growth").runs == 3
 
 

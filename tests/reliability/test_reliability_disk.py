@@ -162,7 +162,9 @@ def test_cli_export_into_a_broken_directory(settings, disk, kind, capsys, monkey
 @pytest.mark.parametrize("kind", ["full", "readonly"])
 async def test_report_into_a_broken_directory_is_recorded_failed(settings, frozen_clock, disk, kind) -> None:
     d = disk(kind)
-    service = AnalyticsScheduledReportsService(replace(settings, report_dir=d.path), clock=frozen_clock, auto_start=False, bus=EventBus())
+    service = AnalyticsScheduledReportsService(
+        replace(settings, report_dir=d.path), clock=frozen_clock, auto_start=False, bus=EventBus()
+    )
     template = service.create_report_template(name="Big", schedule="daily", datasets=["recent-activity"])
     half_year = DateRange(date(2025, 7, 1), date(2026, 1, 14))  # 1,000 rows: larger than the room left
     with pytest.raises(OSError):

@@ -81,10 +81,14 @@ def test_quitting_during_a_job_a_report_and_an_export(settings, how, sig) -> Non
     if sig == signal.SIGTERM:
         assert code == 0 and "EXITED" in worker.lines
     assert "export of recent-activity interrupted" in err
-    processor = AnalyticsBackgroundProcessor(settings, autostart=False, probe_loop_lag=False, bus=EventBus(), clock=SYSTEM_CLOCK).open()
+    processor = AnalyticsBackgroundProcessor(
+        settings, autostart=False, probe_loop_lag=False, bus=EventBus(), clock=SYSTEM_CLOCK
+    ).open()
     runs = processor.history.recent("user-growth")
     assert [(r.status, r.trigger) for r in runs] == [("interrupted", "manual")]
-    reports = AnalyticsScheduledReportsService(settings, auto_start=False, bus=EventBus(), clock=SYSTEM_CLOCK).get_scheduled_reports()
+    reports = AnalyticsScheduledReportsService(
+        settings, auto_start=False, bus=EventBus(), clock=SYSTEM_CLOCK
+    ).get_scheduled_reports()
     assert [(r.template_id, r.status) for r in reports] == [("daily-activity-summary", "interrupted")]
     assert reports[0].path is None and "interrupted" in (reports[0].error or "")
     for directory in (settings.resolved_export_dir, settings.resolved_report_dir):
@@ -107,8 +111,9 @@ def test_stop_with_interrupt_on_a_live_loop_records_the_cancelled_run(settings, 
     async def scenario() -> tuple[str, bool]:
         repo = Tracking(frozen_clock)
         gate = repo.block("top_items")
-        processor = AnalyticsBackgroundProcessor(settings, repository=repo, clock=frozen_clock, autostart=False,
-                                                 probe_loop_lag=False, bus=EventBus())
+        processor = AnalyticsBackgroundProcessor(
+            settings, repository=repo, clock=frozen_clock, autostart=False, probe_loop_lag=False, bus=EventBus()
+        )
         run = asyncio.create_task(processor.trigger_job("top-items"))
         while not repo.entered["top_items"].is_set():
             await asyncio.sleep(0.01)

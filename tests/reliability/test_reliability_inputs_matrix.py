@@ -40,22 +40,30 @@ class Arg:
 
 
 def numbers(too_small: str = "0") -> dict[str, str]:
-    return {"out-of-range": too_small, "wrong-type": "twelve", "empty": "", "huge": HUGE_NUMBER,
-            "non-ascii": "١٢"}  # Arabic-Indic digits: int() reads them, the options must not
+    return {
+        "out-of-range": too_small,
+        "wrong-type": "twelve",
+        "empty": "",
+        "huge": HUGE_NUMBER,
+        "non-ascii": "١٢",
+    }  # Arabic-Indic digits: int() reads them, the options must not
 
 
 def texts(out_of_range: str, wrong_type: str = "42", non_ascii: str = "ünknown") -> dict[str, str]:
-    return {"out-of-range": out_of_range, "wrong-type": wrong_type, "empty": "", "huge": HUGE,
-            "non-ascii": non_ascii}
+    return {"out-of-range": out_of_range, "wrong-type": wrong_type, "empty": "", "huge": HUGE, "non-ascii": non_ascii}
 
 
-DATES = {"out-of-range": "9999-12-31", "wrong-type": "12", "empty": "", "huge": "2026-01-01" + "0" * 5000,
-         "non-ascii": "２０２６-01-01"}
+DATES = {
+    "out-of-range": "9999-12-31",
+    "wrong-type": "12",
+    "empty": "",
+    "huge": "2026-01-01" + "0" * 5000,
+    "non-ascii": "２０２６-01-01",
+}
 PAIR = ("--from", "2026-01-01", "--to")
 CREATE = ("report", "create", "--name", "Matrix", "--schedule", "daily")
 ZONES = {"out-of-range": "Europe", "wrong-type": "5", "empty": "", "huge": "A" * 5000, "non-ascii": "Europe/Zürich"}
-CRONS = {"out-of-range": "61 * * * *", "wrong-type": "every day", "empty": "", "huge": "* " * 3000,
-         "non-ascii": "٣ * * * *"}
+CRONS = {"out-of-range": "61 * * * *", "wrong-type": "every day", "empty": "", "huge": "* " * 3000, "non-ascii": "٣ * * * *"}
 IDS = texts("bogus", "42", "ünknown-id")
 FLAG = "only takes no value: passing one is its wrong type; no range, emptiness, size or alphabet"
 
@@ -63,11 +71,19 @@ ARGS = [
     Arg("config", ("--config",), texts("{tmp}/missing.toml", "{tmp}", "{tmp}/ü.toml"), ("jobs", "status")),
     Arg("verbose", ("--verbose=yes",), {"wrong-type": ""}, ("jobs", "status"), FLAG),
     # demo-data
-    Arg("demo-url", ("demo-data", "-q", "--url"),
-        texts("nope://x", "5", "sqlite:///{tmp}/a-file/ü.db") | {"huge": "sqlite:///{tmp}/" + HUGE}),
-    *(Arg(f"demo-{n}", ("demo-data", "-q", "--url", "sqlite:///{tmp}/demo-new.db", f"--{n}"),
-          numbers("-1" if n == "seed" else "0") | ({"huge": "1000000001"} if n == "activities" else {}))
-      for n in ("users", "items", "activities", "months", "seed")),
+    Arg(
+        "demo-url",
+        ("demo-data", "-q", "--url"),
+        texts("nope://x", "5", "sqlite:///{tmp}/a-file/ü.db") | {"huge": "sqlite:///{tmp}/" + HUGE},
+    ),
+    *(
+        Arg(
+            f"demo-{n}",
+            ("demo-data", "-q", "--url", "sqlite:///{tmp}/demo-new.db", f"--{n}"),
+            numbers("-1" if n == "seed" else "0") | ({"huge": "1000000001"} if n == "activities" else {}),
+        )
+        for n in ("users", "items", "activities", "months", "seed")
+    ),
     Arg("demo-end", ("demo-data", "-q", "--url", "sqlite:///{tmp}/demo-new.db", "--end"), DATES),
     Arg("demo-replace", ("demo-data", "--replace=yes"), {"wrong-type": ""}, (), FLAG),
     # export
@@ -76,33 +92,53 @@ ARGS = [
     Arg("export-from", ("export", "top-items", "-q", "--from"), DATES, ("--to", "2026-02-01")),
     Arg("export-to", ("export", "top-items", "-q", *PAIR), DATES | {"out-of-range": "9999-12-31T23:59:59-01:00"}),
     Arg("export-limit", ("export", "activity-trends", "-q", "--limit"), numbers() | {"out-of-range": "3000000"}),
-    Arg("export-output", ("export", "top-items", "-q", "-o"),
-        texts("{tmp}/a-file/out.csv", "{tmp}/a-file/", "{tmp}/a-file/ü.csv") | {"huge": "{tmp}/" + HUGE}),
-    *(Arg(f"export-{flag}", ("export", "top-items", f"--{flag}=yes"), {"wrong-type": ""}, (), FLAG)
-      for flag in ("metadata", "gzip", "excel", "quiet")),
+    Arg(
+        "export-output",
+        ("export", "top-items", "-q", "-o"),
+        texts("{tmp}/a-file/out.csv", "{tmp}/a-file/", "{tmp}/a-file/ü.csv") | {"huge": "{tmp}/" + HUGE},
+    ),
+    *(
+        Arg(f"export-{flag}", ("export", "top-items", f"--{flag}=yes"), {"wrong-type": ""}, (), FLAG)
+        for flag in ("metadata", "gzip", "excel", "quiet")
+    ),
     # report
     Arg("report-list-json", ("report", "list", "--json=yes"), {"wrong-type": ""}, (), FLAG),
     Arg("report-run-id", ("report", "run"), IDS),
     Arg("report-run-from", ("report", "run", "daily-activity-summary", "--from"), DATES, ("--to", "2026-02-01")),
     Arg("report-run-to", ("report", "run", "daily-activity-summary", *PAIR), DATES),
     Arg("report-history-template", ("report", "history", "--template"), IDS),
-    Arg("report-history-limit", ("report", "history", "--limit"),
-        numbers() | {"huge": "99999999999999999999"}),
-    Arg("report-create-name", ("report", "create", "--schedule", "daily", "--name"),
-        {"out-of-range": "n" * 201, "wrong-type": "\u200b\u200c\u200d", "empty": "", "huge": HUGE,
-         "non-ascii": "invoice\u202etxt.exe"}),
-    Arg("report-create-description", (*CREATE, "--description"), {"out-of-range": "d" * 2001, "huge": HUGE},
-        not_applicable="any text, empty or not, in any alphabet, is a description"),
-    Arg("report-create-schedule", ("report", "create", "--name", "Matrix", "--schedule"),
-        texts("hourly", "1", "dailý")),
+    Arg("report-history-limit", ("report", "history", "--limit"), numbers() | {"huge": "99999999999999999999"}),
+    Arg(
+        "report-create-name",
+        ("report", "create", "--schedule", "daily", "--name"),
+        {
+            "out-of-range": "n" * 201,
+            "wrong-type": "\u200b\u200c\u200d",
+            "empty": "",
+            "huge": HUGE,
+            "non-ascii": "invoice\u202etxt.exe",
+        },
+    ),
+    Arg(
+        "report-create-description",
+        (*CREATE, "--description"),
+        {"out-of-range": "d" * 2001, "huge": HUGE},
+        not_applicable="any text, empty or not, in any alphabet, is a description",
+    ),
+    Arg("report-create-schedule", ("report", "create", "--name", "Matrix", "--schedule"), texts("hourly", "1", "dailý")),
     Arg("report-create-cron", ("report", "create", "--name", "Matrix", "--cron"), CRONS),
     Arg("report-create-timezone", (*CREATE, "--timezone"), ZONES),
     Arg("report-create-format", (*CREATE, "--format"), texts("pdf", "1", "çsv")),
     Arg("report-create-dataset", (*CREATE, "--dataset"), texts("sales", "1", "tóp-items")),
-    Arg("report-create-recipient", (*CREATE, "--recipient"),
-        texts("ops@example", "1", "ü@example.com") | {"huge": "a" * 5000 + "@example.com"}),
-    *(Arg(f"report-create-{flag}", (*CREATE, f"--{flag}=yes"), {"wrong-type": ""}, (), FLAG)
-      for flag in ("no-metadata", "inactive", "json")),
+    Arg(
+        "report-create-recipient",
+        (*CREATE, "--recipient"),
+        texts("ops@example", "1", "ü@example.com") | {"huge": "a" * 5000 + "@example.com"},
+    ),
+    *(
+        Arg(f"report-create-{flag}", (*CREATE, f"--{flag}=yes"), {"wrong-type": ""}, (), FLAG)
+        for flag in ("no-metadata", "inactive", "json")
+    ),
     Arg("report-delete-id", ("report", "delete"), IDS),
     Arg("report-cron-expression", ("report", "cron"), CRONS),
     Arg("report-cron-timezone", ("report", "cron", "0 9 * * *", "--timezone"), ZONES),
@@ -152,8 +188,7 @@ def text_setting(key: str, var: str, command: tuple[str, ...], env: dict[str, st
 
 def number_setting(key: str, var: str, command: tuple[str, ...], out_of_range: str) -> Setting:
     env = {"out-of-range": out_of_range, "wrong-type": "soon", "huge": HUGE_NUMBER, "non-ascii": "١٢"}
-    toml = {"out-of-range": out_of_range, "wrong-type": '"soon"', "empty": '""', "huge": "1e400",
-            "non-ascii": '"١٢"'}
+    toml = {"out-of-range": out_of_range, "wrong-type": '"soon"', "empty": '""', "huge": "1e400", "non-ascii": '"١٢"'}
     return Setting(key, var, command, toml, env)
 
 
@@ -170,23 +205,38 @@ SETTINGS = [
     text_setting("export_dir", "TUI_ANALYTICS_EXPORT_DIR", EXPORT, DIRS),
     text_setting("report_dir", "TUI_ANALYTICS_REPORT_DIR", ("report", "run", "daily-activity-summary"), DIRS),
     text_setting("timezone", "TUI_ANALYTICS_TIMEZONE", STATUS, setting_values("Europe", "Europe/Zürich", "A" * 5000)),
-    text_setting("smtp_url", "TUI_ANALYTICS_SMTP_URL", STATUS,
-                 setting_values("smtp://mail.example.com:99999", "smtpß://mail.example.com",
-                                "smtp://" + "h" * 5000, wrong_type="5")),
-    text_setting("smtp_from", "TUI_ANALYTICS_SMTP_FROM", STATUS,
-                 setting_values("not-an-address", "ü@example.com", "a" * 5000 + "@example.com", wrong_type="5")),
+    text_setting(
+        "smtp_url",
+        "TUI_ANALYTICS_SMTP_URL",
+        STATUS,
+        setting_values("smtp://mail.example.com:99999", "smtpß://mail.example.com", "smtp://" + "h" * 5000, wrong_type="5"),
+    ),
+    text_setting(
+        "smtp_from",
+        "TUI_ANALYTICS_SMTP_FROM",
+        STATUS,
+        setting_values("not-an-address", "ü@example.com", "a" * 5000 + "@example.com", wrong_type="5"),
+    ),
     number_setting("smtp_timeout", "TUI_ANALYTICS_SMTP_TIMEOUT", STATUS, "0"),
     number_setting("history_retention", "TUI_ANALYTICS_HISTORY_RETENTION", STATUS, "9"),
     number_setting("query_timeout", "TUI_ANALYTICS_QUERY_TIMEOUT", STATUS, "86401"),
-    Setting("disable_auto_sync", "DISABLE_AUTO_SYNC", STATUS,
-            {"out-of-range": '"2"', "wrong-type": "5", "empty": '""', "huge": toml_text("y" * 5000),
-             "non-ascii": '"ｔｒｕｅ"'},
-            {"out-of-range": "2", "wrong-type": "5", "huge": "y" * 5000, "non-ascii": "ｔｒｕｅ"}),
-    *(Setting(f"jobs.{job}", "TUI_ANALYTICS_INTERVAL_" + job.upper().replace("-", "_"), STATUS,
-              {"out-of-range": "1e12", "wrong-type": '"soon"', "empty": '""', "huge": "inf", "non-ascii": '"١٢"'},
-              {"out-of-range": "2678401", "wrong-type": "soon", "huge": HUGE_NUMBER, "non-ascii": "١٢"})
-      for job in ("user-growth", "activity-trends", "top-items", "recent-activity", "performance-metrics",
-                  "cache-cleanup")),
+    Setting(
+        "disable_auto_sync",
+        "DISABLE_AUTO_SYNC",
+        STATUS,
+        {"out-of-range": '"2"', "wrong-type": "5", "empty": '""', "huge": toml_text("y" * 5000), "non-ascii": '"ｔｒｕｅ"'},
+        {"out-of-range": "2", "wrong-type": "5", "huge": "y" * 5000, "non-ascii": "ｔｒｕｅ"},
+    ),
+    *(
+        Setting(
+            f"jobs.{job}",
+            "TUI_ANALYTICS_INTERVAL_" + job.upper().replace("-", "_"),
+            STATUS,
+            {"out-of-range": "1e12", "wrong-type": '"soon"', "empty": '""', "huge": "inf", "non-ascii": '"١٢"'},
+            {"out-of-range": "2678401", "wrong-type": "soon", "huge": HUGE_NUMBER, "non-ascii": "١٢"},
+        )
+        for job in ("user-growth", "activity-trends", "top-items", "recent-activity", "performance-metrics", "cache-cleanup")
+    ),
 ]
 
 
@@ -202,8 +252,11 @@ class Case:
 def cases() -> Iterator[Case]:
     for arg in ARGS:
         for kind, value in arg.values.items():
-            yield Case(f"{arg.name}-{kind}", (*arg.before, value, *arg.after) if value or kind == "empty"
-                       else (*arg.before, *arg.after), {})
+            yield Case(
+                f"{arg.name}-{kind}",
+                (*arg.before, value, *arg.after) if value or kind == "empty" else (*arg.before, *arg.after),
+                {},
+            )
     for setting in SETTINGS:
         extra = SMTP_ENV if setting.key in ("smtp_from", "smtp_timeout") else {}
         for kind, value in setting.toml.items():

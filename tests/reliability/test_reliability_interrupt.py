@@ -26,16 +26,25 @@ sys.exit(main(sys.argv[1:]))
 
 
 @pytest.mark.slow  # a Python subprocess per case
-@pytest.mark.parametrize(("module", "argv"), [
-    ("tui_analytics.cli.jobs_cmd", ["jobs", "status"]),  # the sub-commands, while the parser is built
-    ("tui_analytics.reports", ["report", "list"]),
-    ("sqlalchemy", ["jobs", "status"]),
-    ("textual", []),  # the dashboard
-])
+@pytest.mark.parametrize(
+    ("module", "argv"),
+    [
+        ("tui_analytics.cli.jobs_cmd", ["jobs", "status"]),  # the sub-commands, while the parser is built
+        ("tui_analytics.reports", ["report", "list"]),
+        ("sqlalchemy", ["jobs", "status"]),
+        ("textual", []),  # the dashboard
+    ],
+)
 def test_sigint_while_the_modules_load_is_one_line_and_exit_130(module, argv, tmp_path) -> None:
     env = {"PATH": "/usr/bin:/bin", "TUI_ANALYTICS_DATA_DIR": str(tmp_path), "TERM": "dumb"}
-    result = subprocess.run([sys.executable, "-c", INTERRUPT_DURING_IMPORT.format(module=module), *argv],
-                            capture_output=True, text=True, env=env, timeout=120, stdin=subprocess.DEVNULL)
+    result = subprocess.run(
+        [sys.executable, "-c", INTERRUPT_DURING_IMPORT.format(module=module), *argv],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
     output = (result.stdout + result.stderr).strip()
     assert result.returncode == 130, output
     assert "Traceback" not in output and len(output.splitlines()) <= 1, output

@@ -67,11 +67,18 @@ async def test_services_of_a_second_instance_are_read_only_until_the_holder_goes
     bus_b = EventBus()
     states: list[tuple[str, str | None]] = []
     bus_b.subscribe(lambda e: states.append((e.state, e.holder)) if isinstance(e, SchedulerStateChanged) else None)
-    a = AnalyticsBackgroundProcessor(settings, repository=FakeRepository(frozen_clock), clock=frozen_clock,
-                                     bus=EventBus(), scheduler_lock=lock_a, warm_on_start=False)
+    a = AnalyticsBackgroundProcessor(
+        settings,
+        repository=FakeRepository(frozen_clock),
+        clock=frozen_clock,
+        bus=EventBus(),
+        scheduler_lock=lock_a,
+        warm_on_start=False,
+    )
     reports_a = AnalyticsScheduledReportsService(settings, clock=frozen_clock, bus=EventBus(), scheduler_lock=lock_a)
-    b = AnalyticsBackgroundProcessor(settings, repository=FakeRepository(frozen_clock), clock=frozen_clock,
-                                     bus=bus_b, scheduler_lock=lock_b, warm_on_start=False)
+    b = AnalyticsBackgroundProcessor(
+        settings, repository=FakeRepository(frozen_clock), clock=frozen_clock, bus=bus_b, scheduler_lock=lock_b, warm_on_start=False
+    )
     reports_b = AnalyticsScheduledReportsService(settings, clock=frozen_clock, bus=bus_b, scheduler_lock=lock_b)
     try:
         for service in (a, reports_a, b, reports_b):  # A starts first, then B, as two processes would
@@ -82,7 +89,11 @@ async def test_services_of_a_second_instance_are_read_only_until_the_holder_goes
         await wait_until(lambda: len(report_jobs()) == 4, timeout=5)
         assert len(report_jobs()) == 4  # only A's report jobs (one per active template)
         assert (b.read_only, b.scheduler_state(), reports_b.read_only, reports_b.scheduler_state) == (
-            True, "read-only", True, "read-only")
+            True,
+            "read-only",
+            True,
+            "read-only",
+        )
         assert not a.read_only and a.scheduler_state() == "running"
         holder = b.lock_holder()
         assert holder is not None and holder.pid == os.getpid()
@@ -102,7 +113,9 @@ async def test_a_cli_style_service_never_marks_a_live_generation_interrupted(set
     worker = Worker("report-build", str(settings.data_dir))
     try:
         worker.wait_for("READY")  # another process is generating: its run is 'running'
-        AnalyticsScheduledReportsService(settings, auto_start=False, bus=EventBus(), clock=SYSTEM_CLOCK).open()  # `tui-analytics report list` starting up
+        AnalyticsScheduledReportsService(
+            settings, auto_start=False, bus=EventBus(), clock=SYSTEM_CLOCK
+        ).open()  # `tui-analytics report list` starting up
         AnalyticsBackgroundProcessor(settings, autostart=False, probe_loop_lag=False, bus=EventBus(), clock=SYSTEM_CLOCK).open()
         service = AnalyticsScheduledReportsService(settings, auto_start=False, bus=EventBus(), clock=SYSTEM_CLOCK).open()
         assert [h.status for h in service.get_scheduled_reports()] == ["running"]
@@ -164,8 +177,7 @@ def test_two_processes_make_each_scheduled_report_once_and_the_second_names_the_
         assert done_a["fired"] > 10
     service = AnalyticsScheduledReportsService(settings, auto_start=False, bus=EventBus(), clock=SYSTEM_CLOCK)
     history = [(h.template_id, h.trigger, h.status) for h in service.get_scheduled_reports()]
-    assert sorted(history) == [("daily-activity-summary", "catch-up", "completed"),
-                               ("weekly-user-growth", "manual", "completed")]
+    assert sorted(history) == [("daily-activity-summary", "catch-up", "completed"), ("weekly-user-growth", "manual", "completed")]
 
 
 def test_the_second_process_takes_over_when_the_first_exits(settings) -> None:
@@ -178,7 +190,9 @@ def test_the_second_process_takes_over_when_the_first_exits(settings) -> None:
         (settings.data_dir / "second.stop").touch()
         done_b = json.loads(second.wait_for("DONE").split(" ", 1)[1])
         assert not done_b["readOnly"] and done_b["state"] == "running" and done_b["fired"] > 0
-    engine = AnalyticsBackgroundProcessor(settings, autostart=False, probe_loop_lag=False, bus=EventBus(), clock=SYSTEM_CLOCK).state_engine
+    engine = AnalyticsBackgroundProcessor(
+        settings, autostart=False, probe_loop_lag=False, bus=EventBus(), clock=SYSTEM_CLOCK
+    ).state_engine
     with engine.connect() as conn:
         scheduled = conn.execute(select(func.count()).select_from(job_runs).where(job_runs.c.trigger == "scheduled")).scalar()
         running = conn.execute(select(func.count()).select_from(report_runs).where(report_runs.c.status == "running")).scalar()
@@ -241,10 +255,22 @@ async def test_a_processor_that_loses_its_postgres_lock_goes_read_only(settings,
         s = replace(settings, state_url=url)
         lock_a, lock_b = locking.SchedulerLock(url), locking.SchedulerLock(url)
         lock_a.refresh_interval = lock_b.refresh_interval = 0.05
-        a = AnalyticsBackgroundProcessor(s, repository=FakeRepository(frozen_clock), clock=frozen_clock, bus=EventBus(),
-                                         scheduler_lock=lock_a, warm_on_start=False)
-        b = AnalyticsBackgroundProcessor(s, repository=FakeRepository(frozen_clock), clock=frozen_clock, bus=EventBus(),
-                                         scheduler_lock=lock_b, warm_on_start=False)
+        a = AnalyticsBackgroundProcessor(
+            s,
+            repository=FakeRepository(frozen_clock),
+            clock=frozen_clock,
+            bus=EventBus(),
+            scheduler_lock=lock_a,
+            warm_on_start=False,
+        )
+        b = AnalyticsBackgroundProcessor(
+            s,
+            repository=FakeRepository(frozen_clock),
+            clock=frozen_clock,
+            bus=EventBus(),
+            scheduler_lock=lock_b,
+            warm_on_start=False,
+        )
         try:
             for processor in (a, b):
                 processor.open()

@@ -68,8 +68,13 @@ def cli(data_dir: Path, *argv: str, database: bool = True, smtp: bool = True) ->
         env["TUI_ANALYTICS_DATABASE_URL"] = DB_URL
     if smtp:
         env["TUI_ANALYTICS_SMTP_URL"] = SMTP_URL
-    return subprocess.run([sys.executable, "-c", "from tui_analytics.cli import main; raise SystemExit(main())", *argv],
-                          capture_output=True, text=True, env=env, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-c", "from tui_analytics.cli import main; raise SystemExit(main())", *argv],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+    )
 
 
 def test_cli_with_the_database_and_smtp_down_never_shows_a_password(settings) -> None:
@@ -89,8 +94,20 @@ def test_cli_with_the_database_and_smtp_down_never_shows_a_password(settings) ->
     with ThreadPoolExecutor(max_workers=4) as pool:
         runs = list(pool.map(lambda argv: cli(data_dir, *argv), commands))
     # the source works, mail does not: the report is saved and its delivery fails
-    created = cli(data_dir, "report", "create", "--name", "Mailed", "--schedule", "daily",
-                  "--dataset", "top-items", "--recipient", "ops@example.com", database=False)
+    created = cli(
+        data_dir,
+        "report",
+        "create",
+        "--name",
+        "Mailed",
+        "--schedule",
+        "daily",
+        "--dataset",
+        "top-items",
+        "--recipient",
+        "ops@example.com",
+        database=False,
+    )
     assert created.returncode == 0, created.stderr
     mailed = cli(data_dir, "-v", "report", "run", created.stdout.strip(), "--json", database=False)
     runs += [created, mailed]
@@ -125,21 +142,31 @@ def test_services_logs_and_tracebacks_never_show_a_password(settings, frozen_clo
     down = replace(settings, database_url=DB_URL, smtp=SmtpSettings(SMTP_URL, "tui@example.com", 5.0))
     errors: list[BaseException] = []
     try:
+
         async def scenario() -> list[str]:
             bus = EventBus()
             seen: list[str] = []
             bus.subscribe(lambda e: seen.append(repr(e)))
-            processor = AnalyticsBackgroundProcessor(down, clock=frozen_clock, bus=bus, autostart=False,
-                                                     probe_loop_lag=False, retry=RetryPolicy(attempts=2, base_delay=0))
+            processor = AnalyticsBackgroundProcessor(
+                down,
+                clock=frozen_clock,
+                bus=bus,
+                autostart=False,
+                probe_loop_lag=False,
+                retry=RetryPolicy(attempts=2, base_delay=0),
+            )
             runs = [await processor.trigger_job(job) for job in processor.specs]
             assert all(r.status == "failed" for r in runs[:5])
             seen += [r.error or "" for r in runs] + [s.error or "" for s in processor.get_job_statuses()]
             seen += [repr(e) for e in processor.get_cache_entries()]
             exports = AnalyticsExportService(settings=down, clock=frozen_clock)
-            reports = AnalyticsScheduledReportsService(down, clock=frozen_clock, bus=bus, export_service=exports,
-                                                       auto_start=False, retry=RetryPolicy(attempts=1))
-            for attempt in (exports.export_comprehensive_report(ExportOptions()),
-                            reports.generate_report("daily-activity-summary")):
+            reports = AnalyticsScheduledReportsService(
+                down, clock=frozen_clock, bus=bus, export_service=exports, auto_start=False, retry=RetryPolicy(attempts=1)
+            )
+            for attempt in (
+                exports.export_comprehensive_report(ExportOptions()),
+                reports.generate_report("daily-activity-summary"),
+            ):
                 try:
                     await attempt
                 except Exception as exc:
@@ -181,11 +208,14 @@ def test_an_unexpected_error_with_a_password_in_it_is_redacted(capsys, monkeypat
     assert "Traceback" in out.err  # -v shows it, redacted
 
 
-@pytest.mark.parametrize("text", [
-    f"postgresql+psycopg://u:{quoted(DB_PASSWORD)}@h/db",
-    f"dsn: host=h password={DB_QUERY_SECRET} user=u",
-    f"smtps://{SMTP_PASSWORD}@mail?auth_token={SMTP_QUERY_SECRET}",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        f"postgresql+psycopg://u:{quoted(DB_PASSWORD)}@h/db",
+        f"dsn: host=h password={DB_QUERY_SECRET} user=u",
+        f"smtps://{SMTP_PASSWORD}@mail?auth_token={SMTP_QUERY_SECRET}",
+    ],
+)
 def test_redact_masks_every_spelling(text) -> None:
     from tui_analytics.runtime.redact import register_url
 
@@ -202,9 +232,16 @@ def test_dashboard_screen_and_log_never_show_a_password(tmp_path) -> None:
     session = f"tui-canary-{uuid.uuid4().hex[:8]}"
     data_dir = tmp_path / "dash"
     data_dir.mkdir()
-    env = " ".join(f"{k}={shlex.quote(v)}" for k, v in {
-        "TUI_ANALYTICS_DATA_DIR": str(data_dir), "TUI_ANALYTICS_LOG_DIR": str(data_dir), "TUI_ANALYTICS_DATABASE_URL": DB_URL,
-        "TUI_ANALYTICS_SMTP_URL": SMTP_URL, "TUI_ANALYTICS_TIMEZONE": "UTC"}.items())
+    env = " ".join(
+        f"{k}={shlex.quote(v)}"
+        for k, v in {
+            "TUI_ANALYTICS_DATA_DIR": str(data_dir),
+            "TUI_ANALYTICS_LOG_DIR": str(data_dir),
+            "TUI_ANALYTICS_DATABASE_URL": DB_URL,
+            "TUI_ANALYTICS_SMTP_URL": SMTP_URL,
+            "TUI_ANALYTICS_TIMEZONE": "UTC",
+        }.items()
+    )
     command = f"env {env} {shlex.quote(sys.executable)} -c 'from tui_analytics.cli import main; main()'; sleep 60"
     subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "120", "-y", "40", command], check=True)
     screen = ""
@@ -212,8 +249,7 @@ def test_dashboard_screen_and_log_never_show_a_password(tmp_path) -> None:
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and "Connection refused" not in screen:
             time.sleep(0.5)
-            screen = subprocess.run(["tmux", "capture-pane", "-p", "-J", "-t", session],
-                                    capture_output=True, text=True).stdout
+            screen = subprocess.run(["tmux", "capture-pane", "-p", "-J", "-t", session], capture_output=True, text=True).stdout
     finally:
         subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
     assert "Connection refused" in screen and "***" in screen, screen

@@ -100,8 +100,7 @@ def smtp():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    controller = Controller(object(), hostname="127.0.0.1", port=port, authenticator=handler,
-                            auth_require_tls=False)
+    controller = Controller(object(), hostname="127.0.0.1", port=port, authenticator=handler, auth_require_tls=False)
     controller.start()
     handler.port = port
     yield handler
@@ -124,8 +123,12 @@ def in_url(password: str, case: str) -> str:
 
 
 def spellings(secret: str, login: str) -> set[bytes]:
-    out = {secret.encode(), quote(secret, safe="").encode(), secret.replace(" ", "+").encode(),
-           base64.b64encode(f"\0{login}\0{secret}".encode())}
+    out = {
+        secret.encode(),
+        quote(secret, safe="").encode(),
+        secret.replace(" ", "+").encode(),
+        base64.b64encode(f"\0{login}\0{secret}".encode()),
+    }
     out |= {piece.encode() for piece in secret.split("@") if len(piece) >= 6}  # a driver's "host"
     return out
 
@@ -143,8 +146,9 @@ def files_leaking(root: Path, secrets: set[bytes]) -> dict[str, list[bytes]]:
 
 
 @pytest.mark.parametrize("case", list(SPELLINGS))
-def test_echoed_passwords_from_toml_and_environment_never_show(case, postgres, smtp, tmp_path, capsys,
-                                                                 monkeypatch, settings) -> None:
+def test_echoed_passwords_from_toml_and_environment_never_show(
+    case, postgres, smtp, tmp_path, capsys, monkeypatch, settings
+) -> None:
     db_pw, state_pw, smtp_pw = (canary(kind, case) for kind in ("Toml", "State", "Smtp"))
     secrets = spellings(db_pw, "analyst") | spellings(state_pw, "keeper") | spellings(smtp_pw, "mailer")
     data_dir = settings.data_dir
@@ -162,6 +166,7 @@ def test_echoed_passwords_from_toml_and_environment_never_show(case, postgres, s
     logging.getLogger().addHandler(handler)
     shown = b""
     try:
+
         def run(*argv: str, config: bool = True) -> int:
             nonlocal shown
             code = main([*(("--config", str(toml)) if config else ()), *argv])
@@ -174,14 +179,29 @@ def test_echoed_passwords_from_toml_and_environment_never_show(case, postgres, s
         assert run("jobs", "history") == 0 and run("jobs", "status", "--json") == 0
         assert run("-v", "export", "top-items", "-o", "-") == 1
         # the SMTP server (password from the environment) echoes it: a report on the demo source
-        assert run("report", "create", "--name", "Mailed", "--schedule", "daily", "--dataset", "top-items",
-                   "--recipient", "ops@example.com", config=False) == 0
+        assert (
+            run(
+                "report",
+                "create",
+                "--name",
+                "Mailed",
+                "--schedule",
+                "daily",
+                "--dataset",
+                "top-items",
+                "--recipient",
+                "ops@example.com",
+                config=False,
+            )
+            == 0
+        )
         template_id = shown.decode().strip().splitlines()[-1]
         assert run("-v", "report", "run", template_id, "--json", config=False) == 0
         assert run("report", "history", config=False) == 0 and run("report", "history", "--json", config=False) == 0
         # the state database's password (environment) in its own connection error
-        monkeypatch.setenv("TUI_ANALYTICS_STATE_URL",
-                           f"postgresql://keeper:{in_url(state_pw, case)}@127.0.0.1:{postgres.port}/state")
+        monkeypatch.setenv(
+            "TUI_ANALYTICS_STATE_URL", f"postgresql://keeper:{in_url(state_pw, case)}@127.0.0.1:{postgres.port}/state"
+        )
         assert run("-v", "jobs", "status", config=False) == 1
     finally:
         logging.getLogger().removeHandler(handler)
@@ -196,8 +216,7 @@ def test_echoed_passwords_from_toml_and_environment_never_show(case, postgres, s
 
 
 @pytest.mark.parametrize("case", ["hash", "at", "encoded"])
-async def test_the_dashboard_never_shows_an_echoed_password(case, postgres, smtp, tmp_path, monkeypatch,
-                                                           settings, capsys) -> None:
+async def test_the_dashboard_never_shows_an_echoed_password(case, postgres, smtp, tmp_path, monkeypatch, settings, capsys) -> None:
     """The start-up failure on the echoing database (header, activity line, notification); then, on
     the demo source, the failed job its run history recorded and the report history's detail line."""
     import asyncio
@@ -215,16 +234,29 @@ async def test_the_dashboard_never_shows_an_echoed_password(case, postgres, smtp
     smtp_in_url = quote(smtp_pw, safe="") if case == "hash" else in_url(smtp_pw, case)
     monkeypatch.setenv("TUI_ANALYTICS_SMTP_URL", f"smtp://mailer:{smtp_in_url}@127.0.0.1:{smtp.port}")
     toml = tmp_path / "tui.toml"
-    toml.write_text(f'database_url = "postgresql://analyst:{in_url(db_pw, case)}@127.0.0.1:{postgres.port}/a"\n',
-                    encoding="utf-8")
+    toml.write_text(f'database_url = "postgresql://analyst:{in_url(db_pw, case)}@127.0.0.1:{postgres.port}/a"\n', encoding="utf-8")
 
     def cli(*argv: str) -> int:
         return main(list(argv))
 
     # history to show: a job the echoing database failed, a delivery the SMTP server refused
     assert await asyncio.to_thread(cli, "--config", str(toml), "jobs", "run", "top-items") == 1
-    assert await asyncio.to_thread(cli, "report", "create", "--name", "Mailed", "--schedule", "daily",
-                                   "--dataset", "top-items", "--recipient", "ops@example.com") == 0
+    assert (
+        await asyncio.to_thread(
+            cli,
+            "report",
+            "create",
+            "--name",
+            "Mailed",
+            "--schedule",
+            "daily",
+            "--dataset",
+            "top-items",
+            "--recipient",
+            "ops@example.com",
+        )
+        == 0
+    )
     template = capsys.readouterr().out.strip().splitlines()[-1]
     assert await asyncio.to_thread(cli, "report", "run", template) == 0
     assert smtp_pw.encode() in smtp.heard

@@ -122,11 +122,13 @@ async def test_soak_scheduler_cycles_with_faults(settings, frozen_clock, tmp_pat
     bus = EventBus()
     outcomes: dict[type, int] = {JobFinished: 0, JobFailed: 0, JobSkipped: 0}
     bus.subscribe(lambda e: outcomes.__setitem__(type(e), outcomes[type(e)] + 1) if type(e) in outcomes else None)
-    processor = AnalyticsBackgroundProcessor(settings, repository=repo, clock=frozen_clock, bus=bus, autostart=False,
-                                             probe_loop_lag=False, retry=retry)
+    processor = AnalyticsBackgroundProcessor(
+        settings, repository=repo, clock=frozen_clock, bus=bus, autostart=False, probe_loop_lag=False, retry=retry
+    )
     exports = AnalyticsExportService(repo, settings=settings, clock=frozen_clock)
-    reports = AnalyticsScheduledReportsService(settings, clock=frozen_clock, bus=bus, export_service=exports,
-                                               repository=repo, auto_start=False, retry=retry)
+    reports = AnalyticsScheduledReportsService(
+        settings, clock=frozen_clock, bus=bus, export_service=exports, repository=repo, auto_start=False, retry=retry
+    )
     start = frozen_clock.now()
     intervals = {job: settings.interval(job) for job in processor.specs}
     next_due = {job: start for job in processor.specs}
@@ -207,7 +209,9 @@ async def test_soak_scheduler_cycles_with_faults(settings, frozen_clock, tmp_pat
     # no query ran on the event loop's thread (the stall monitor's count is reported below, not
     # checked: how long the loop waits depends on the machine's load)
     assert repo.threads and threading.get_ident() not in repo.threads
-    print(f"\nsoak: {CYCLES} cycles, {runs_made} job runs ({outcomes}), {processor.retries} retries, "
-          f"{repo.injected} faults injected, {reports_written} reports, {exported} exports, "
-          f"memory growth {growth / MB:.2f} MB, threads {threads[0]}->{threads[-1]}, fds {fds[0]}->{fds[-1]} (+ SQLite {db_fds[0]}->{db_fds[-1]}), "
-          f"stalls over 100 ms: {monitor.count}")
+    print(
+        f"\nsoak: {CYCLES} cycles, {runs_made} job runs ({outcomes}), {processor.retries} retries, "
+        f"{repo.injected} faults injected, {reports_written} reports, {exported} exports, "
+        f"memory growth {growth / MB:.2f} MB, threads {threads[0]}->{threads[-1]}, fds {fds[0]}->{fds[-1]} (+ SQLite {db_fds[0]}->{db_fds[-1]}), "
+        f"stalls over 100 ms: {monitor.count}"
+    )

@@ -32,14 +32,15 @@ def cli_env(monkeypatch: pytest.MonkeyPatch, data_dir: Path) -> Path:
 
 
 def unsafe(text: str) -> list[str]:
-    return [ch for ch in text if (ord(ch) < 0x20 and ch != "\n") or 0x7f <= ord(ch) < 0xa0 or ch == "\u202e"]
+    return [ch for ch in text if (ord(ch) < 0x20 and ch != "\n") or 0x7F <= ord(ch) < 0xA0 or ch == "\u202e"]
 
 
 def test_job_errors_are_printed_escaped(cli_env, capsys) -> None:
     settings = Settings.for_dir(cli_env, timezone_name="UTC")
     started = datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc)
-    JobHistory(open_state(settings)).add(JobRun(
-        "top-items", "manual", "failed", started, started, 1.0, f"driver said {TITLE}{CLEAR}{CLIPBOARD}\u202e"))
+    JobHistory(open_state(settings)).add(
+        JobRun("top-items", "manual", "failed", started, started, 1.0, f"driver said {TITLE}{CLEAR}{CLIPBOARD}\u202e")
+    )
     for command in (["jobs", "history"], ["jobs", "status"]):
         assert main(command) == 0
         out = capsys.readouterr().out

@@ -17,13 +17,16 @@ def cli_env(monkeypatch, data_dir):
     return data_dir
 
 
-@pytest.mark.parametrize(("argv", "suggested"), [
-    (["export", "user-grwoth"], "'user-growth'"),
-    (["jobs", "run", "top-itmes"], "'top-items'"),
-    (["report", "run", "weekly-user-grwth"], "'weekly-user-growth'"),
-    (["report", "delete", "daily-activity-sumary"], "'daily-activity-summary'"),
-    (["report", "create", "--name", "z", "--schedule", "daily", "--dataset", "top-itmes"], "'top-items'"),
-])
+@pytest.mark.parametrize(
+    ("argv", "suggested"),
+    [
+        (["export", "user-grwoth"], "'user-growth'"),
+        (["jobs", "run", "top-itmes"], "'top-items'"),
+        (["report", "run", "weekly-user-grwth"], "'weekly-user-growth'"),
+        (["report", "delete", "daily-activity-sumary"], "'daily-activity-summary'"),
+        (["report", "create", "--name", "z", "--schedule", "daily", "--dataset", "top-itmes"], "'top-items'"),
+    ],
+)
 def test_a_typo_gets_a_did_you_mean(cli_env, capsys, argv, suggested):
     assert main(argv) == 1
     err = capsys.readouterr().err.strip()
@@ -57,15 +60,18 @@ def test_a_second_template_with_a_taken_name_is_refused_naming_the_first(cli_env
 def test_a_missing_schedule_is_said_alone_when_the_rest_is_fine(cli_env, capsys):
     assert main(["report", "create", "--name", "Trial weekly", "--recipient", "x@example.com"]) == 1
     assert capsys.readouterr().err.strip() == (
-        "tui-analytics: error: schedule is required (daily, weekly, monthly, quarterly or custom)")
+        "tui-analytics: error: schedule is required (daily, weekly, monthly, quarterly or custom)"
+    )
 
 
 def test_report_cron_json(cli_env, capsys):
-    assert main(["report", "cron", "0 9 * * 3-3", "--timezone", "Europe/Berlin", "--after", "2026-12-01",
-                 "-n", "2", "--json"]) == 0
+    assert main(["report", "cron", "0 9 * * 3-3", "--timezone", "Europe/Berlin", "--after", "2026-12-01", "-n", "2", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == {
-        "expression": "0 9 * * 3-3", "description": "At 09:00, only on Wednesday", "timezone": "Europe/Berlin",
-        "fireTimes": ["2026-12-02T09:00:00+01:00", "2026-12-09T09:00:00+01:00"]}
+        "expression": "0 9 * * 3-3",
+        "description": "At 09:00, only on Wednesday",
+        "timezone": "Europe/Berlin",
+        "fireTimes": ["2026-12-02T09:00:00+01:00", "2026-12-09T09:00:00+01:00"],
+    }
 
 
 def test_report_run_and_delete_take_a_templates_name(cli_env, capsys):

@@ -27,8 +27,13 @@ CORPUS_SIZE = 1200
 UTC = timezone.utc
 # Zone and year: whole-hour changes at 02:00/03:00 (Berlin, New York), at midnight
 # (Santiago, Tehran in 2021, its last year of DST) and Lord Howe Island's 30-minute ones.
-ZONES = [("Europe/Berlin", 2026), ("America/New_York", 2026), ("Australia/Lord_Howe", 2026),
-         ("America/Santiago", 2026), ("Asia/Tehran", 2021)]
+ZONES = [
+    ("Europe/Berlin", 2026),
+    ("America/New_York", 2026),
+    ("Australia/Lord_Howe", 2026),
+    ("America/Santiago", 2026),
+    ("Asia/Tehran", 2021),
+]
 HALF_WINDOW = timedelta(hours=3)
 SIZES = [60, 24, 31, 12, 7]
 BOUNDS = [(0, 59), (0, 23), (1, 31), (1, 12), (0, 7)]
@@ -81,8 +86,18 @@ def _field(rng: random.Random, index: int) -> str:
 
 
 # Written out: days that need leap years or never come, Sunday as 7, a star that is not first.
-EDGES = ["0 0 30 2 *", "0 0 31 4,6 */2", "0 0 29 2 *", "0 0 29 2 1", "30 2 31 * 0", "59 23 31 12 7",
-         "0 2 1,*/10 * *", "*/20 1-3 * * 0-7", "0,30 2 * * sun", "15 2-2/1 * * *"]
+EDGES = [
+    "0 0 30 2 *",
+    "0 0 31 4,6 */2",
+    "0 0 29 2 *",
+    "0 0 29 2 1",
+    "30 2 31 * 0",
+    "59 23 31 12 7",
+    "0 2 1,*/10 * *",
+    "*/20 1-3 * * 0-7",
+    "0,30 2 * * sun",
+    "15 2-2/1 * * *",
+]
 
 
 def corpus() -> list[str]:
@@ -206,9 +221,11 @@ def test_the_corpus_matches_the_cron_model_across_dst_changes(capsys):
     disagreements, cronsim_off, examples, counts = compare(lines, with_cronsim=True)
     assert len(lines) >= 1000 and len({z for z, _ in ZONES}) >= 4 and counts["changes"] >= 10
     with capsys.disabled():
-        print(f"\ncron conformance: {counts['lines']} lines ({counts['never']} never fire), {counts['changes']} "
-              f"DST changes in {len(ZONES)} zones, {counts['cases']} cases, {counts['fires']} fire times; "
-              f"cronsim differs in {sum(cronsim_off.values())}:")
+        print(
+            f"\ncron conformance: {counts['lines']} lines ({counts['never']} never fire), {counts['changes']} "
+            f"DST changes in {len(ZONES)} zones, {counts['cases']} cases, {counts['fires']} fire times; "
+            f"cronsim differs in {sum(cronsim_off.values())}:"
+        )
         for kind, example in examples.items():
             print(f"  {cronsim_off[kind]:4d} {kind}: e.g. {example}")
     assert disagreements[:5] == [] and len(disagreements) == 0
@@ -238,7 +255,7 @@ def test_day_rules_and_fields_match_the_cron_model_over_years():
             if len(theirs) == 8:
                 break
         if theirs != expected:
-                    cronsim_off[cronsim_kind(line, ZoneInfo("UTC"), expected, theirs)] += 1
+            cronsim_off[cronsim_kind(line, ZoneInfo("UTC"), expected, theirs)] += 1
     assert checked >= 1000
     assert disagreements[:5] == [] and len(disagreements) == 0
     assert set(cronsim_off) <= {"reads N-N/s as N-max/s"}

@@ -22,8 +22,9 @@ BERLIN = ZoneInfo("Europe/Berlin")
 
 async def test_a_berlin_daily_report_shows_one_date_row(settings: Settings) -> None:
     clock = FrozenClock(datetime(2026, 1, 14, 9, 30, tzinfo=timezone.utc))
-    service = AnalyticsScheduledReportsService(replace(settings, timezone_name="Europe/Berlin"), clock=clock,
-                                               bus=EventBus(), auto_start=False)
+    service = AnalyticsScheduledReportsService(
+        replace(settings, timezone_name="Europe/Berlin"), clock=clock, bus=EventBus(), auto_start=False
+    )
     service.open()
     template = service.update_report_template("daily-activity-summary", datasets=["activity-trends", "summary"])
     report = await service.generate_report(template)

@@ -87,8 +87,11 @@ async def test_an_interrupted_slot_is_made_at_the_next_start(utc):
     await first.run_due_reports()
     # As a kill -9 during the generation leaves it: the slot claimed, its run still 'running'.
     with first._state().begin() as conn:
-        conn.execute(update(report_runs).where(report_runs.c.template_id == template.id)
-                     .values(status="running", finished_at=None, path=None, filename=None))
+        conn.execute(
+            update(report_runs)
+            .where(report_runs.c.template_id == template.id)
+            .values(status="running", finished_at=None, path=None, filename=None)
+        )
     clock.advance(600)
     second = make(utc, clock)
     second.recover()  # what taking the scheduler lock does first

@@ -32,17 +32,27 @@ def test_periods_of_each_schedule_that_start_in_the_range() -> None:
     assert len(periods_starting("daily", "", UTC, date(2026, 1, 1), date(2026, 1, 10))) == 10
     # Mondays in January: the week from the 26th ends on 1 February
     assert days(periods_starting("weekly", "", UTC, *jan)) == [
-        ("2026-01-05", "2026-01-12"), ("2026-01-12", "2026-01-19"), ("2026-01-19", "2026-01-26"),
-        ("2026-01-26", "2026-02-02")]
+        ("2026-01-05", "2026-01-12"),
+        ("2026-01-12", "2026-01-19"),
+        ("2026-01-19", "2026-01-26"),
+        ("2026-01-26", "2026-02-02"),
+    ]
     assert days(periods_starting("monthly", "", UTC, date(2025, 11, 15), date(2026, 2, 1))) == [
-        ("2025-12-01", "2026-01-01"), ("2026-01-01", "2026-02-01"), ("2026-02-01", "2026-03-01")]
+        ("2025-12-01", "2026-01-01"),
+        ("2026-01-01", "2026-02-01"),
+        ("2026-02-01", "2026-03-01"),
+    ]
     assert days(periods_starting("quarterly", "", UTC, date(2025, 2, 1), date(2025, 12, 31))) == [
-        ("2025-04-01", "2025-07-01"), ("2025-07-01", "2025-10-01"), ("2025-10-01", "2026-01-01")]
+        ("2025-04-01", "2025-07-01"),
+        ("2025-07-01", "2025-10-01"),
+        ("2025-10-01", "2026-01-01"),
+    ]
     # a custom cron: from each fire time to the next (weekdays at 06:30)
     custom = periods_starting("custom", "30 6 * * 1-5", UTC, date(2026, 1, 9), date(2026, 1, 12))
     assert [(r.start_utc.isoformat(), r.end_utc.isoformat()) for r in custom] == [
         ("2026-01-09T06:30:00+00:00", "2026-01-12T06:30:00+00:00"),
-        ("2026-01-12T06:30:00+00:00", "2026-01-13T06:30:00+00:00")]
+        ("2026-01-12T06:30:00+00:00", "2026-01-13T06:30:00+00:00"),
+    ]
 
 
 def test_periods_are_midnight_to_midnight_in_the_templates_zone() -> None:
@@ -66,14 +76,20 @@ def make(settings: Settings, clock: Clock) -> AnalyticsScheduledReportsService:
 async def test_backfill_makes_each_period_once_and_records_it(settings, frozen_clock) -> None:
     service = make(settings, frozen_clock)
     seen: list[tuple[int, int, str, str]] = []
-    result = await service.backfill("daily-activity-summary", date(2026, 1, 1), date(2026, 1, 10),
-                                    on_progress=lambda done, total, item: seen.append((done, total, item.period, item.outcome)))
+    result = await service.backfill(
+        "daily-activity-summary",
+        date(2026, 1, 1),
+        date(2026, 1, 10),
+        on_progress=lambda done, total, item: seen.append((done, total, item.period, item.outcome)),
+    )
     assert seen == [(n, 10, f"2026-01-{n:02d}", MADE) for n in range(1, 11)]
     assert result.summary() == "10 periods: 10 made, 0 empty, 0 already made, 0 failed"
     history = service.get_scheduled_reports()
     assert [(h.trigger, h.status) for h in history] == [("backfill", "completed")] * 10
     # (a run without a period would make the list shorter than the ten days)
-    assert sorted(h.period_start.date().isoformat() for h in history if h.period_start) == [f"2026-01-{n:02d}" for n in range(1, 11)]
+    assert sorted(h.period_start.date().isoformat() for h in history if h.period_start) == [
+        f"2026-01-{n:02d}" for n in range(1, 11)
+    ]
     first = Path(result.items[0].path or "")
     assert first.is_file() and "_2026-01-01_" in first.name
     lines = first.read_text().splitlines()
@@ -121,8 +137,7 @@ async def test_one_failing_period_does_not_stop_the_others(settings, frozen_cloc
 
 async def test_empty_periods_of_a_skip_empty_template_count_as_done(settings, frozen_clock) -> None:
     service = make(settings, frozen_clock)
-    template = service.create_report_template(name="Quiet daily", schedule="daily", skip_empty=True,
-                                              datasets=["activity-trends"])
+    template = service.create_report_template(name="Quiet daily", schedule="daily", skip_empty=True, datasets=["activity-trends"])
     result = await service.backfill(template, date(2020, 1, 1), date(2020, 1, 2))  # before the demo data begins
     assert [i.outcome for i in result.items] == [EMPTY, EMPTY] and all(i.path is None for i in result.items)
     again = await service.backfill(template, date(2020, 1, 1), date(2020, 1, 2))
@@ -147,19 +162,21 @@ def test_cli_backfill_shows_progress_and_records_ten_rows(cli_env, capsys) -> No
     assert main(["report", "history", "--json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert [(r["trigger"], r["status"]) for r in rows] == [("backfill", "completed")] * 10
-    assert main(["report", "backfill", "daily-activity-summary", "--from", "2025-12-10", "--to", "2025-12-11",
-                 "--json", "-q"]) == 0
+    assert main(["report", "backfill", "daily-activity-summary", "--from", "2025-12-10", "--to", "2025-12-11", "--json", "-q"]) == 0
     out, err = capsys.readouterr()
     assert err == "" and [i["outcome"] for i in json.loads(out)["items"]] == [ALREADY, MADE]
 
 
-@pytest.mark.parametrize(("argv", "says", "code"), [
-    (["daily-activty-summary", "--from", "2025-12-01", "--to", "2025-12-02"], "did you mean 'daily-activity-summary'", 1),
-    (["daily-activity-summary", "--from", "2025-12-02", "--to", "2025-12-01"], "--from 2025-12-02 is after --to", 1),
-    (["daily-activity-summary", "--from", "2025-12-1", "--to", "2025-12-02"], "is not a date (YYYY-MM-DD)", 2),
-    (["daily-activity-summary", "--from", "2030-01-01", "--to", "2030-01-02"], "that has ended", 1),
-    (["daily-activity-summary", "--to", "2025-12-02"], "--from", 2),
-])
+@pytest.mark.parametrize(
+    ("argv", "says", "code"),
+    [
+        (["daily-activty-summary", "--from", "2025-12-01", "--to", "2025-12-02"], "did you mean 'daily-activity-summary'", 1),
+        (["daily-activity-summary", "--from", "2025-12-02", "--to", "2025-12-01"], "--from 2025-12-02 is after --to", 1),
+        (["daily-activity-summary", "--from", "2025-12-1", "--to", "2025-12-02"], "is not a date (YYYY-MM-DD)", 2),
+        (["daily-activity-summary", "--from", "2030-01-01", "--to", "2030-01-02"], "that has ended", 1),
+        (["daily-activity-summary", "--to", "2025-12-02"], "--from", 2),
+    ],
+)
 def test_cli_backfill_refuses_bad_input_in_one_line(cli_env, capsys, argv, says, code) -> None:
     try:
         exit_code = main(["report", "backfill", *argv])

@@ -26,12 +26,32 @@ def run_json(capsys, *argv):
 def test_list_create_run_history_delete(cli_env, capsys):
     listed = run_json(capsys, "report", "list", "--json")
     assert [t["id"] for t in listed] == [
-        "daily-activity-summary", "weekly-user-growth", "monthly-comprehensive", "quarterly-performance"
+        "daily-activity-summary",
+        "weekly-user-growth",
+        "monthly-comprehensive",
+        "quarterly-performance",
     ]
     assert listed[1]["effectiveCron"] == "0 9 * * 1" and listed[1]["nextGeneration"]
 
-    assert main(["report", "create", "--name", "Ops top items", "--schedule", "daily", "--dataset", "top-items",
-                 "--recipient", "ops@example.com", "--format", "json"]) == 0
+    assert (
+        main(
+            [
+                "report",
+                "create",
+                "--name",
+                "Ops top items",
+                "--schedule",
+                "daily",
+                "--dataset",
+                "top-items",
+                "--recipient",
+                "ops@example.com",
+                "--format",
+                "json",
+            ]
+        )
+        == 0
+    )
     new_id = capsys.readouterr().out.strip()
     assert new_id.startswith("custom-")
 
@@ -53,8 +73,10 @@ def test_list_create_run_history_delete(cli_env, capsys):
 def test_errors_are_one_line_and_exit_non_zero(cli_env, capsys):
     assert main(["report", "delete", "custom-missing"]) == 1
     err = capsys.readouterr().err
-    assert err.strip() == ("tui-analytics: error: unknown report template 'custom-missing'; use one of: "
-                           "daily-activity-summary, weekly-user-growth, monthly-comprehensive, quarterly-performance")
+    assert err.strip() == (
+        "tui-analytics: error: unknown report template 'custom-missing'; use one of: "
+        "daily-activity-summary, weekly-user-growth, monthly-comprehensive, quarterly-performance"
+    )
     assert main(["report", "create", "--name", "x", "--schedule", "daily", "--recipient", "a@x.com\r\nBcc: y"]) == 1
     err = capsys.readouterr().err
     assert "line break" in err and len(err.strip().splitlines()) == 1
@@ -107,14 +129,18 @@ def test_cron_after_a_given_time_prints_what_debian_cron_does(cli_env, capsys, l
         "Sun 2026-10-25 03:00 CET  (02:00 UTC here)",
     ]
     # An offset in --after is honoured: 00:30 UTC is 02:30 CEST, so the next is 02:00 CET.
-    assert cron_output(capsys, "0 * * * *", "--timezone", "Europe/Berlin", "--after", "2026-10-25T00:30+00:00",
-                       "-n", "1")[1] == "Sun 2026-10-25 02:00 CET  (01:00 UTC here)"
+    assert (
+        cron_output(capsys, "0 * * * *", "--timezone", "Europe/Berlin", "--after", "2026-10-25T00:30+00:00", "-n", "1")[1]
+        == "Sun 2026-10-25 02:00 CET  (01:00 UTC here)"
+    )
 
 
 def test_cron_refuses_what_cron_would_read_differently(cli_env, capsys):
-    for line, reason in [("*/61 * * * *", "minute step 61 must be between 1 and 60"),
-                         ("0 9 1-31/32 * *", "day of month step 32 must be between 1 and 31"),
-                         ("0 9 L * *", "'L' (last) is not crontab(5) syntax")]:
+    for line, reason in [
+        ("*/61 * * * *", "minute step 61 must be between 1 and 60"),
+        ("0 9 1-31/32 * *", "day of month step 32 must be between 1 and 31"),
+        ("0 9 L * *", "'L' (last) is not crontab(5) syntax"),
+    ]:
         assert main(["report", "cron", line]) == 1
         err = capsys.readouterr().err
         assert reason in err and len(err.strip().splitlines()) == 1

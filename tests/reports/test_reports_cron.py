@@ -205,11 +205,12 @@ def test_utc_start_is_read_in_the_template_zone():
         ("0 9 * * 3-3", "At 09:00, only on Wednesday"),
         ("5-5 * * * *", "At 5 minutes past the hour"),
         ("0 0 */2 * 1", "At 00:00, on days 1, 3, 5, …, 31 of the month that are also a Monday (both must hold)"),
-        ("0 0 1 * */2", "At 00:00, on day 1 of the month that is also a Sunday, Tuesday, Thursday or Saturday "
-                        "(both must hold)"),
+        ("0 0 1 * */2", "At 00:00, on day 1 of the month that is also a Sunday, Tuesday, Thursday or Saturday (both must hold)"),
         ("0 9 13 * 5", "At 09:00, on day 13 of the month and on any day that is a Friday"),
-        ("0 9 1,15 jan mon-fri", "At 09:00, only in January, on days 1 and 15 of the month and on any day that is "
-                                 "a day from Monday to Friday"),
+        (
+            "0 9 1,15 jan mon-fri",
+            "At 09:00, only in January, on days 1 and 15 of the month and on any day that is a day from Monday to Friday",
+        ),
     ],
 )
 def test_describe_cron_in_plain_english(expr, english):
@@ -259,19 +260,22 @@ def test_bad_cron_expressions_are_refused_with_the_reason(expr, fragment):
         describe_cron(expr)
 
 
-@pytest.mark.parametrize("schedule, cron, warns", [
-    ("weekly", "0 9 * * 3-3", False),
-    ("weekly", "0 9 * * *", True),  # a weekly report made every day
-    ("weekly", "30 6 * * 1-5", True),
-    ("daily", "30 6 * * *", False),
-    ("daily", "0 9,17 * * *", True),
-    ("daily", "0 9 * * 1-5", True),
-    ("monthly", "0 7 1 * *", False),
-    ("monthly", "0 7 1 * 1", True),
-    ("quarterly", "0 9 1 2,5,8,11 *", False),
-    ("quarterly", "0 9 1 1,2,3 *", True),
-    ("custom", "* * * * *", False),
-])
+@pytest.mark.parametrize(
+    "schedule, cron, warns",
+    [
+        ("weekly", "0 9 * * 3-3", False),
+        ("weekly", "0 9 * * *", True),  # a weekly report made every day
+        ("weekly", "30 6 * * 1-5", True),
+        ("daily", "30 6 * * *", False),
+        ("daily", "0 9,17 * * *", True),
+        ("daily", "0 9 * * 1-5", True),
+        ("monthly", "0 7 1 * *", False),
+        ("monthly", "0 7 1 * 1", True),
+        ("quarterly", "0 9 1 2,5,8,11 *", False),
+        ("quarterly", "0 9 1 1,2,3 *", True),
+        ("custom", "* * * * *", False),
+    ],
+)
 def test_a_schedule_whose_cron_disagrees_is_named(schedule, cron, warns):
     from tui_analytics.reports.cron.describe import schedule_mismatch
     from tui_analytics.reports.cron.parse import parse_cron

@@ -57,9 +57,7 @@ def smtp_server():
 
 def service_with_smtp(settings, clock, port, bus=None):
     smtp = SmtpSettings(url=f"smtp://127.0.0.1:{port}", sender="reports@example.com", timeout=5)
-    return AnalyticsScheduledReportsService(
-        replace(settings, smtp=smtp), clock=clock, bus=bus or EventBus(), auto_start=False
-    )
+    return AnalyticsScheduledReportsService(replace(settings, smtp=smtp), clock=clock, bus=bus or EventBus(), auto_start=False)
 
 
 async def test_report_is_mailed_with_its_file_and_each_recipient_recorded(settings, frozen_clock, smtp_server):
@@ -68,9 +66,7 @@ async def test_report_is_mailed_with_its_file_and_each_recipient_recorded(settin
     events: list[ServiceEvent] = []
     bus.subscribe(events.append)
     service = service_with_smtp(settings, frozen_clock, port, bus)
-    service.update_report_template(
-        "weekly-user-growth", recipients=["ops@example.com", "bad@example.com", "team@example.com"]
-    )
+    service.update_report_template("weekly-user-growth", recipients=["ops@example.com", "bad@example.com", "team@example.com"])
     report = await service.generate_report("weekly-user-growth")
     assert report.delivery["status"] == "partial"
     assert report.delivery["recipients"] == {

@@ -53,8 +53,9 @@ async def test_skip_empty_makes_no_file_and_says_so_in_the_history(settings, fro
     events: list = []
     bus.subscribe(events.append)
     service = make(replace(settings, smtp=smtp), frozen_clock, bus)
-    template = service.create_report_template(name="Quiet", schedule="daily", skip_empty=True,
-                                              recipients=["ops@example.com"], datasets=["activity-trends", "top-items"])
+    template = service.create_report_template(
+        name="Quiet", schedule="daily", skip_empty=True, recipients=["ops@example.com"], datasets=["activity-trends", "top-items"]
+    )
     assert template.skip_empty and service.get_report_template(template.id).skip_empty
     report = await service.generate_report(template, EMPTY_DAY)
     assert (report.status, report.filename, report.path) == ("skipped", "", "")
@@ -79,8 +80,9 @@ async def test_a_report_over_the_cap_is_mailed_as_its_path(settings, frozen_cloc
     mailbox, port = smtp_server
     smtp = SmtpSettings(url=f"smtp://127.0.0.1:{port}", sender="reports@example.com", timeout=5)
     service = make(replace(settings, smtp=smtp), frozen_clock)
-    template = service.create_report_template(name="Big", schedule="monthly", recipients=["ops@example.com"],
-                                              datasets=["recent-activity"], max_attachment_mb=0.01)  # 10 KB
+    template = service.create_report_template(
+        name="Big", schedule="monthly", recipients=["ops@example.com"], datasets=["recent-activity"], max_attachment_mb=0.01
+    )  # 10 KB
     report = await service.generate_report(template, DateRange(date(2025, 12, 1), date(2025, 12, 31)))
     assert report.size > 0.01 * 1024 * 1024
     message = email.message_from_bytes(mailbox.envelopes[0].content, policy=policy.default)
@@ -112,20 +114,29 @@ def test_an_older_state_database_gets_the_new_columns(settings, frozen_clock) ->
     path = settings.data_dir / "state.sqlite3"
     old = new_engine(f"sqlite:///{path}")
     with old.begin() as conn:
-        conn.execute(text(
-            "CREATE TABLE report_templates (id VARCHAR(100) PRIMARY KEY, name VARCHAR(200) NOT NULL, description TEXT "
-            "NOT NULL, schedule VARCHAR(20) NOT NULL, cron VARCHAR(120), timezone VARCHAR(64), format VARCHAR(10) NOT "
-            "NULL, include_metadata BOOLEAN NOT NULL, recipients JSON NOT NULL, datasets JSON NOT NULL, is_active "
-            "BOOLEAN NOT NULL, is_default BOOLEAN NOT NULL, created_at DATETIME NOT NULL, updated_at DATETIME NOT "
-            "NULL, last_generated DATETIME, last_scheduled_for DATETIME)"))
-        conn.execute(text(
-            "INSERT INTO report_templates VALUES ('old-one', 'Old one', '', 'daily', NULL, NULL, 'csv', 1, '[]', "
-            "'[\"top-items\"]', 1, 0, '2025-01-01 00:00:00', '2025-01-01 00:00:00', NULL, NULL)"))
-        conn.execute(text(
-            "CREATE TABLE report_runs (id INTEGER PRIMARY KEY, template_id VARCHAR(100) NOT NULL, template_name "
-            "VARCHAR(200) NOT NULL, trigger VARCHAR(20) NOT NULL, scheduled_for DATETIME, started_at DATETIME NOT "
-            "NULL, finished_at DATETIME, status VARCHAR(20) NOT NULL, filename VARCHAR(500), path TEXT, size BIGINT, "
-            "content_type VARCHAR(100), error TEXT, delivery JSON)"))
+        conn.execute(
+            text(
+                "CREATE TABLE report_templates (id VARCHAR(100) PRIMARY KEY, name VARCHAR(200) NOT NULL, description TEXT "
+                "NOT NULL, schedule VARCHAR(20) NOT NULL, cron VARCHAR(120), timezone VARCHAR(64), format VARCHAR(10) NOT "
+                "NULL, include_metadata BOOLEAN NOT NULL, recipients JSON NOT NULL, datasets JSON NOT NULL, is_active "
+                "BOOLEAN NOT NULL, is_default BOOLEAN NOT NULL, created_at DATETIME NOT NULL, updated_at DATETIME NOT "
+                "NULL, last_generated DATETIME, last_scheduled_for DATETIME)"
+            )
+        )
+        conn.execute(
+            text(
+                "INSERT INTO report_templates VALUES ('old-one', 'Old one', '', 'daily', NULL, NULL, 'csv', 1, '[]', "
+                "'[\"top-items\"]', 1, 0, '2025-01-01 00:00:00', '2025-01-01 00:00:00', NULL, NULL)"
+            )
+        )
+        conn.execute(
+            text(
+                "CREATE TABLE report_runs (id INTEGER PRIMARY KEY, template_id VARCHAR(100) NOT NULL, template_name "
+                "VARCHAR(200) NOT NULL, trigger VARCHAR(20) NOT NULL, scheduled_for DATETIME, started_at DATETIME NOT "
+                "NULL, finished_at DATETIME, status VARCHAR(20) NOT NULL, filename VARCHAR(500), path TEXT, size BIGINT, "
+                "content_type VARCHAR(100), error TEXT, delivery JSON)"
+            )
+        )
     old.dispose()
     engine = open_state(settings, frozen_clock)
     columns = {c["name"] for c in inspect(engine).get_columns("report_templates")}
@@ -148,11 +159,12 @@ async def test_history_filters_combine(settings, frozen_clock) -> None:
     skipper = service.create_report_template(name="Skipper", schedule="daily", skip_empty=True)
     await service.generate_report(skipper, EMPTY_DAY)
     assert [r.template_id for r in service.get_scheduled_reports(status="completed")] == [
-        "weekly-user-growth", "daily-activity-summary"]
+        "weekly-user-growth",
+        "daily-activity-summary",
+    ]
     since = datetime(2026, 1, 16, tzinfo=timezone.utc)
     assert [r.template_id for r in service.get_scheduled_reports(since=since)] == [skipper.id, "weekly-user-growth"]
-    assert [r.status for r in service.get_scheduled_reports(template_id=skipper.id, status="skipped", since=since)] == [
-        "skipped"]
+    assert [r.status for r in service.get_scheduled_reports(template_id=skipper.id, status="skipped", since=since)] == ["skipped"]
     assert service.get_scheduled_reports(template_id="daily-activity-summary", since=since) == []
 
 
@@ -169,11 +181,32 @@ def run_json(capsys: pytest.CaptureFixture[str], *argv: str) -> Any:
 
 
 def test_cli_create_update_and_history_filters(cli_env, capsys) -> None:
-    created = run_json(capsys, "report", "create", "--name", "Quiet ops", "--schedule", "daily", "--skip-empty",
-                       "--max-attachment-mb", "5", "--json")
+    created = run_json(
+        capsys,
+        "report",
+        "create",
+        "--name",
+        "Quiet ops",
+        "--schedule",
+        "daily",
+        "--skip-empty",
+        "--max-attachment-mb",
+        "5",
+        "--json",
+    )
     assert (created["skipEmpty"], created["maxAttachmentMb"]) == (True, 5.0)
-    updated = run_json(capsys, "report", "update", "Quiet ops", "--no-skip-empty", "--max-attachment-mb", "none",
-                       "--recipient", "ops@example.com", "--json")
+    updated = run_json(
+        capsys,
+        "report",
+        "update",
+        "Quiet ops",
+        "--no-skip-empty",
+        "--max-attachment-mb",
+        "none",
+        "--recipient",
+        "ops@example.com",
+        "--json",
+    )
     assert (updated["skipEmpty"], updated["maxAttachmentMb"], updated["recipients"]) == (False, None, ["ops@example.com"])
     assert updated["schedule"] == "daily" and updated["name"] == "Quiet ops"  # what was not given stays
     assert main(["report", "update", created["id"], "--max-attachment-mb", "0"]) == 1
@@ -191,14 +224,17 @@ def test_cli_create_update_and_history_filters(cli_env, capsys) -> None:
     assert len(run_json(capsys, "report", "history", "--since", "2000-01-01T00:00+00:00", "--json")) == 2
 
 
-@pytest.mark.parametrize(("argv", "says"), [
-    (["report", "history", "--status", "complete"], "unknown status 'complete' (did you mean 'completed'?)"),
-    (["report", "history", "--template", "daily-activty-summary"], "did you mean 'daily-activity-summary'"),
-    (["report", "history", "--since", "yesterday"], "--since 'yesterday' is not an ISO date"),
-    (["jobs", "history", "--status", "FAILD"], "unknown status 'FAILD' (did you mean 'failed'?)"),
-    (["jobs", "history", "--since", "2026-02-30"], "--since '2026-02-30' is not an ISO date"),
-    (["jobs", "history", "top_items"], "did you mean 'top-items'"),
-])
+@pytest.mark.parametrize(
+    ("argv", "says"),
+    [
+        (["report", "history", "--status", "complete"], "unknown status 'complete' (did you mean 'completed'?)"),
+        (["report", "history", "--template", "daily-activty-summary"], "did you mean 'daily-activity-summary'"),
+        (["report", "history", "--since", "yesterday"], "--since 'yesterday' is not an ISO date"),
+        (["jobs", "history", "--status", "FAILD"], "unknown status 'FAILD' (did you mean 'failed'?)"),
+        (["jobs", "history", "--since", "2026-02-30"], "--since '2026-02-30' is not an ISO date"),
+        (["jobs", "history", "top_items"], "did you mean 'top-items'"),
+    ],
+)
 def test_cli_bad_filters_are_one_line(cli_env, capsys, argv, says) -> None:
     assert main(argv) == 1
     captured = capsys.readouterr()

@@ -163,10 +163,13 @@ async def test_a_single_weekday_range_runs_once_a_week(berlin):
     assert made == [datetime(2026, 1, d, 9, tzinfo=BERLIN) for d in (7, 14, 21)]
 
 
-@pytest.mark.parametrize("cron, fires", [
-    ("0 9 * * 3-3", ["2026-01-07 09:00", "2026-01-14 09:00", "2026-01-21 09:00"]),
-    ("0 0 */2 * 1", ["2026-01-19 00:00", "2026-02-09 00:00", "2026-02-23 00:00"]),  # odd days that are Mondays
-])
+@pytest.mark.parametrize(
+    "cron, fires",
+    [
+        ("0 9 * * 3-3", ["2026-01-07 09:00", "2026-01-14 09:00", "2026-01-21 09:00"]),
+        ("0 0 */2 * 1", ["2026-01-19 00:00", "2026-02-09 00:00", "2026-02-23 00:00"]),  # odd days that are Mondays
+    ],
+)
 async def test_the_scheduler_job_fires_when_cron_would(berlin, cron, fires):
     clock = FrozenClock(datetime(2026, 1, 6, 12, tzinfo=UTC))
     service = make(berlin, clock, auto_start=True)
@@ -264,9 +267,7 @@ async def test_a_fired_job_makes_the_due_report_through_apscheduler(berlin):
         history = service.get_scheduled_reports()
         if history and history[0].status != "running":
             break
-    assert [(h.template_id, h.trigger, h.status) for h in history] == [
-        ("daily-activity-summary", "scheduled", "completed")
-    ]
+    assert [(h.template_id, h.trigger, h.status) for h in history] == [("daily-activity-summary", "scheduled", "completed")]
     # The job is still there with its next 09:00.
     loop_scheduler = scheduling.current_scheduler()
     assert loop_scheduler is not None and loop_scheduler.get_job(job_id("daily-activity-summary")) is not None

@@ -131,9 +131,7 @@ def test_create_update_delete_persist_across_a_restart(settings, frozen_clock, b
     other = service.create_report_template(**good_fields(name="Second"))
     assert other.id != created.id
 
-    updated = service.update_report_template(
-        "daily-activity-summary", recipients=["admin@example.com", "team@example.com"]
-    )
+    updated = service.update_report_template("daily-activity-summary", recipients=["admin@example.com", "team@example.com"])
     assert updated.recipients == ["admin@example.com", "team@example.com"]
     service.update_report_template(created.id, name="Renamed", format="json", cron="30 6 * * 1-5", timezone="Asia/Tokyo")
 
@@ -147,8 +145,10 @@ def test_create_update_delete_persist_across_a_restart(settings, frozen_clock, b
     assert other.id not in {t.id for t in make(settings, frozen_clock).get_report_templates()}
     changes = [(e.template_id, e.action) for e in events if isinstance(e, TemplatesChanged)]
     assert changes == [
-        (created.id, "created"), (other.id, "created"),
-        ("daily-activity-summary", "updated"), (created.id, "updated"),
+        (created.id, "created"),
+        (other.id, "created"),
+        ("daily-activity-summary", "updated"),
+        (created.id, "updated"),
     ]
 
 
@@ -157,8 +157,10 @@ def test_unknown_template_is_a_key_error_with_a_plain_message(settings, frozen_c
     with pytest.raises(UnknownTemplateError) as info:
         service.update_report_template("custom-nope", name="x")
     assert isinstance(info.value, KeyError)
-    assert str(info.value) == ("unknown report template 'custom-nope'; use one of: daily-activity-summary, "
-                               "monthly-comprehensive, quarterly-performance, weekly-user-growth")
+    assert str(info.value) == (
+        "unknown report template 'custom-nope'; use one of: daily-activity-summary, "
+        "monthly-comprehensive, quarterly-performance, weekly-user-growth"
+    )
     assert service.delete_report_template("custom-nope") is False
 
 
@@ -227,7 +229,9 @@ def test_validation_matrix_on_create_saves_nothing(settings, frozen_clock, chang
     assert template_rows(service) == before
 
 
-@pytest.mark.parametrize("change, message", [c for c in BAD_CREATES if c[1] and "set by the service" not in c[1] and "schedule is required" not in c[1]])
+@pytest.mark.parametrize(
+    "change, message", [c for c in BAD_CREATES if c[1] and "set by the service" not in c[1] and "schedule is required" not in c[1]]
+)
 def test_validation_matrix_on_update_changes_nothing(settings, frozen_clock, change, message):
     service = make(settings, frozen_clock)
     before = service.get_report_template("daily-activity-summary")
@@ -240,7 +244,8 @@ def test_preview_schedule_for_the_editor(berlin_settings, frozen_clock):
     service = make(berlin_settings, frozen_clock)
     weekly = service.preview_schedule("weekly", n=2)
     assert [t.astimezone(timezone.utc) for t in weekly] == [
-        datetime(2026, 1, 19, 8, tzinfo=timezone.utc), datetime(2026, 1, 26, 8, tzinfo=timezone.utc)
+        datetime(2026, 1, 19, 8, tzinfo=timezone.utc),
+        datetime(2026, 1, 26, 8, tzinfo=timezone.utc),
     ]
     tokyo = service.preview_schedule("custom", cron="0 7 * * 1-5", timezone_name="Asia/Tokyo", n=1)
     assert tokyo[0].isoformat() == "2026-01-16T07:00:00+09:00"
@@ -328,7 +333,9 @@ async def test_generate_each_default_writes_its_file_and_records_it(settings, fr
 
 async def test_generate_with_an_explicit_date_range_and_a_custom_template(settings, frozen_clock):
     service = make(settings, frozen_clock)
-    custom = service.create_report_template(**good_fields(name="Top items", datasets=["top-items"], format="json", include_metadata=False))
+    custom = service.create_report_template(
+        **good_fields(name="Top items", datasets=["top-items"], format="json", include_metadata=False)
+    )
     report = await service.generate_report(template=custom, date_range=DateRange(date(2025, 12, 1), date(2025, 12, 31)))
     rows = json.loads(report.data)
     assert isinstance(rows, list) and rows and set(rows[0]) == {"rank", "itemId", "name", "category", "interactions", "uniqueUsers"}
@@ -391,4 +398,6 @@ def test_interrupted_runs_are_marked_at_start(settings, frozen_clock):
     assert row.status == "interrupted" and "interrupted" in (row.error or "")
     assert service.get_report_statistics().failed_reports == 1
     with service.engine.connect() as conn:
-        assert conn.execute(select(func.count()).select_from(report_runs).where(report_runs.c.status == "running")).scalar_one() == 0
+        assert (
+            conn.execute(select(func.count()).select_from(report_runs).where(report_runs.c.status == "running")).scalar_one() == 0
+        )

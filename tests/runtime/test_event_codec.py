@@ -43,7 +43,10 @@ def test_each_event_type_round_trips(cls: type) -> None:
 def test_rows_keep_their_format() -> None:
     """The stored rows read as before: the kind, the subject, the detail fields by name."""
     assert encode(SAMPLES[JobFinished]) == (
-        "job.finished", "top-items", '{"trigger": "scheduled", "duration_ms": 9.4, "error": null}')
+        "job.finished",
+        "top-items",
+        '{"trigger": "scheduled", "duration_ms": 9.4, "error": null}',
+    )
     assert encode(SAMPLES[CacheChanged])[2] == '{"keys": ["top-items:10", "top-items:summary"], "size": 7}'
     # Written before every field was stored: defaults and empty lists fill in.
     created = decode("templates.changed", "tpl-4f2a", '{"action": "created"}', at=AT)
@@ -55,23 +58,29 @@ def test_rows_keep_their_format() -> None:
     assert json.loads(encode(replace(many, keys=many.keys[:MAX_LIST]))[2])["keys"] == list(many.keys[:MAX_LIST])
     state = decode("scheduler.state", "scheduler", '{"state": "paused"}', at=AT)
     assert state == SchedulerStateChanged("scheduler", "paused", None, at=AT)
-    made = decode("report.finished", "weekly", '{"run_id": 3, "trigger": "manual", "name": "W", "filename": "w.csv", '
-                  '"path": "/r/w.csv", "size": 10, "delivery": "sent"}', at=AT)
-    assert made == ReportFinished("weekly", 3, "manual", "W", filename="w.csv", path="/r/w.csv", size=10,
-                                  delivery="sent", at=AT)
+    made = decode(
+        "report.finished",
+        "weekly",
+        '{"run_id": 3, "trigger": "manual", "name": "W", "filename": "w.csv", "path": "/r/w.csv", "size": 10, "delivery": "sent"}',
+        at=AT,
+    )
+    assert made == ReportFinished("weekly", 3, "manual", "W", filename="w.csv", path="/r/w.csv", size=10, delivery="sent", at=AT)
 
 
-@pytest.mark.parametrize(("kind", "detail"), [
-    ("command.posted", '{"command": 4}'),  # a command's row: not an event
-    ("job.exploded", "{}"),  # a kind this version does not know
-    ("job.finished", "not json"),
-    ("job.finished", "[1, 2]"),
-    ("job.finished", '{"trigger": "scheduled", "duration_ms": 9.4}'),  # no error field
-    ("job.finished", '{"trigger": "scheduled", "duration_ms": "slow", "error": null}'),
-    ("job.settings", '{"paused": "yes", "interval_s": 60}'),
-    ("report.started", '{"run_id": true, "trigger": "manual", "name": "W"}'),
-    ("cache.changed", '{"keys": "top-items:10", "size": 1}'),
-])
+@pytest.mark.parametrize(
+    ("kind", "detail"),
+    [
+        ("command.posted", '{"command": 4}'),  # a command's row: not an event
+        ("job.exploded", "{}"),  # a kind this version does not know
+        ("job.finished", "not json"),
+        ("job.finished", "[1, 2]"),
+        ("job.finished", '{"trigger": "scheduled", "duration_ms": 9.4}'),  # no error field
+        ("job.finished", '{"trigger": "scheduled", "duration_ms": "slow", "error": null}'),
+        ("job.settings", '{"paused": "yes", "interval_s": 60}'),
+        ("report.started", '{"run_id": true, "trigger": "manual", "name": "W"}'),
+        ("cache.changed", '{"keys": "top-items:10", "size": 1}'),
+    ],
+)
 def test_a_row_that_does_not_fit_is_no_event(kind: str, detail: str) -> None:
     assert decode(kind, "top-items", detail, at=AT) is None
 

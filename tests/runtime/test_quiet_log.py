@@ -47,7 +47,8 @@ def test_a_value_with_a_newline_cannot_forge_a_second_log_line(capsys) -> None:
     log_to_stderr(verbose=False, events=False)
     try:
         logging.getLogger("tui_analytics.reports.run").warning(
-            "report %s failed: %s", "evil\n2026-12-07T00:00:00Z INFO tui_analytics.serve: stopped", "\x1b]2;pwned\x07")
+            "report %s failed: %s", "evil\n2026-12-07T00:00:00Z INFO tui_analytics.serve: stopped", "\x1b]2;pwned\x07"
+        )
         try:
             raise ValueError("boom")
         except ValueError:
@@ -55,6 +56,5 @@ def test_a_value_with_a_newline_cannot_forge_a_second_log_line(capsys) -> None:
     finally:
         logging.getLogger().handlers.clear()
     lines = capsys.readouterr().err.splitlines()
-    assert lines[0].endswith("report evil\\x0a2026-12-07T00:00:00Z INFO tui_analytics.serve: stopped failed: "
-                             "\\x1b]2;pwned\\x07")
+    assert lines[0].endswith("report evil\\x0a2026-12-07T00:00:00Z INFO tui_analytics.serve: stopped failed: \\x1b]2;pwned\\x07")
     assert lines[1].endswith("crashed") and lines[2] == "Traceback (most recent call last):"  # a traceback keeps its lines

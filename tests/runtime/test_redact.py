@@ -14,8 +14,7 @@ from tui_analytics.runtime.errors import one_line
 from tui_analytics.runtime.redact import RedactingWriter, redact, register_url, url_secrets
 
 
-@pytest.mark.parametrize("password", ["Cq7?pw991", "Cq7#pw991", "Cq7@pw991", "Cq7%pw991", "Cq7/pw991",
-                                      "Cq7%zz@?#/pw991"])
+@pytest.mark.parametrize("password", ["Cq7?pw991", "Cq7#pw991", "Cq7@pw991", "Cq7%pw991", "Cq7/pw991", "Cq7%zz@?#/pw991"])
 def test_a_password_with_unencoded_url_characters_is_masked_whole(password) -> None:
     url = f"postgresql://postgres:{password}@127.0.0.1:1/sarel"
     masked = mask_url(url)
@@ -52,7 +51,9 @@ def test_toml_passwords_are_masked_when_a_driver_echoes_them_bare(tmp_path) -> N
     config.write_text(
         'database_url = "postgresql://postgres:T0mlSecretDb@127.0.0.1:1/x"\n'
         'state_url = "postgresql://keeper:T0mlSecretState@127.0.0.1:1/y"\n'
-        'smtp_url = "smtp://mailer:T0mlSecretSmtp@127.0.0.1:1"\n', encoding="utf-8")
+        'smtp_url = "smtp://mailer:T0mlSecretSmtp@127.0.0.1:1"\n',
+        encoding="utf-8",
+    )
     load_settings(config, env={})
     for secret in ("T0mlSecretDb", "T0mlSecretState", "T0mlSecretSmtp"):
         assert redact(f"echo: {secret}") == "echo: ***"
@@ -67,8 +68,11 @@ def test_delivery_outcomes_are_masked() -> None:
     from tui_analytics.reports.delivery import DeliveryResult
 
     register_url("smtp://mailer:DeliveryCanary3@h")
-    result = DeliveryResult("failed", {"a@example.com": "failed: 535 bad credentials: mailer DeliveryCanary3"},
-                            "535 bad credentials: mailer DeliveryCanary3")
+    result = DeliveryResult(
+        "failed",
+        {"a@example.com": "failed: 535 bad credentials: mailer DeliveryCanary3"},
+        "535 bad credentials: mailer DeliveryCanary3",
+    )
     assert "DeliveryCanary3" not in repr(result.to_dict())
 
 
@@ -76,7 +80,7 @@ def test_the_cli_output_stream_masks_lines_written_in_pieces() -> None:
     register_url("postgresql://u:StreamCanary5@h/db")
     sink = io.StringIO()
     writer = RedactingWriter(sink)
-    for piece in ('{"error": "got Stream', 'Canary5', '"}\n', "progress Stream", "Canary5"):
+    for piece in ('{"error": "got Stream', "Canary5", '"}\n', "progress Stream", "Canary5"):
         writer.write(piece)
     writer.flush()
     assert "StreamCanary5" not in sink.getvalue()
@@ -94,13 +98,21 @@ def test_history_written_before_the_masking_is_shown_masked(settings, capsys, mo
     monkeypatch.setenv("TUI_ANALYTICS_SMTP_URL", f"smtp://mailer:{secret}@127.0.0.1:1")
     when = datetime(2026, 1, 1, tzinfo=timezone.utc).replace(tzinfo=None)
     with open_state(settings).begin() as conn:
-        conn.execute(job_runs.insert().values(job_id="top-items", trigger="manual", started_at=when,
-                                              status="failed", error=f"echo {secret}"))
-        conn.execute(report_runs.insert().values(
-            template_id="t", template_name="T", trigger="manual", started_at=when, status="failed",
-            error=f"echo {secret}", delivery={"status": "failed", "recipients": {"a@example.com": secret}}))
-    for argv in (["jobs", "history"], ["jobs", "history", "--json"], ["report", "history"],
-                 ["report", "history", "--json"]):
+        conn.execute(
+            job_runs.insert().values(job_id="top-items", trigger="manual", started_at=when, status="failed", error=f"echo {secret}")
+        )
+        conn.execute(
+            report_runs.insert().values(
+                template_id="t",
+                template_name="T",
+                trigger="manual",
+                started_at=when,
+                status="failed",
+                error=f"echo {secret}",
+                delivery={"status": "failed", "recipients": {"a@example.com": secret}},
+            )
+        )
+    for argv in (["jobs", "history"], ["jobs", "history", "--json"], ["report", "history"], ["report", "history", "--json"]):
         assert main(argv) == 0
         out = capsys.readouterr()
         assert "***" in out.out and secret not in out.out + out.err, argv

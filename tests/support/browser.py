@@ -91,8 +91,7 @@ def main(url: str, out: str) -> None:
     with browser() as driver:
         driver.get(url)
         # the whole dashboard: every warm-up job has run and the reports are listed
-        wait_for_text(driver, lambda text: text.count("✓ completed") >= 5 and "Daily Activity" in text,
-                      what="a filled dashboard")
+        wait_for_text(driver, lambda text: text.count("✓ completed") >= 5 and "Daily Activity" in text, what="a filled dashboard")
         time.sleep(1.0)  # let the last frame reach the canvas (a picture, not a test)
         driver.save_screenshot(out)
 

@@ -125,8 +125,7 @@ def _epoch(moment: datetime) -> int:
 
 STORAGES = {
     "sqlite-django-text": Storage("sqlite-django-text", "DATETIME", "DATETIME", django_text, django_text),
-    "sqlite-epoch": Storage("sqlite-epoch", "TEXT", "INTEGER", js_text, _epoch, precision_us=1_000_000,
-                            event_timestamps="epoch"),
+    "sqlite-epoch": Storage("sqlite-epoch", "TEXT", "INTEGER", js_text, _epoch, precision_us=1_000_000, event_timestamps="epoch"),
     "sqlite-offsets": Storage("sqlite-offsets", "TEXT", "TEXT", fixed_offset_text, offset_text, precision_us=1000),
     "postgresql": Storage("postgresql", "TIMESTAMPTZ", "TIMESTAMPTZ", lambda m: m, lambda m: m),
     "mariadb": Storage("mariadb", "TIMESTAMP(6) NULL", "DATETIME(6)", _naive_utc, _naive_utc),
@@ -140,19 +139,34 @@ def build(engine: Engine, storage: Storage, rows: Rows, *, index: bool = True) -
         for name in TABLES:
             conn.execute(text(f"DROP TABLE IF EXISTS {p}{name}"))
         conn.execute(text(f"CREATE TABLE {p}genre (id INTEGER PRIMARY KEY, name VARCHAR(50) NOT NULL)"))
-        conn.execute(text(f"CREATE TABLE {p}product (id INTEGER PRIMARY KEY, title VARCHAR(100) NOT NULL, "
-                          "genre_id INTEGER NOT NULL)"))
-        conn.execute(text(f"CREATE TABLE {p}auth_user (id INTEGER PRIMARY KEY, username VARCHAR(150) NOT NULL, "
-                          f"email VARCHAR(254) NOT NULL, date_joined {storage.user_type})"))
-        conn.execute(text(f"CREATE TABLE {p}events (id INTEGER PRIMARY KEY, account INTEGER NOT NULL, "
-                          f"product INTEGER NOT NULL, kind VARCHAR(20) NOT NULL, occurred_at {storage.event_type} NOT NULL)"))
+        conn.execute(
+            text(f"CREATE TABLE {p}product (id INTEGER PRIMARY KEY, title VARCHAR(100) NOT NULL, genre_id INTEGER NOT NULL)")
+        )
+        conn.execute(
+            text(
+                f"CREATE TABLE {p}auth_user (id INTEGER PRIMARY KEY, username VARCHAR(150) NOT NULL, "
+                f"email VARCHAR(254) NOT NULL, date_joined {storage.user_type})"
+            )
+        )
+        conn.execute(
+            text(
+                f"CREATE TABLE {p}events (id INTEGER PRIMARY KEY, account INTEGER NOT NULL, "
+                f"product INTEGER NOT NULL, kind VARCHAR(20) NOT NULL, occurred_at {storage.event_type} NOT NULL)"
+            )
+        )
         conn.execute(text(f"INSERT INTO {p}genre (id, name) VALUES (:a, :b)"), [{"a": a, "b": b} for a, b in rows.genres])
-        conn.execute(text(f"INSERT INTO {p}product (id, title, genre_id) VALUES (:a, :b, :c)"),
-                     [{"a": a, "b": b, "c": c} for a, b, c in rows.products])
-        conn.execute(text(f"INSERT INTO {p}auth_user (id, username, email, date_joined) VALUES (:a, :b, :c, :d)"),
-                     [{"a": a, "b": b, "c": c, "d": storage.user_value(d)} for a, b, c, d in rows.users])
-        conn.execute(text(f"INSERT INTO {p}events (id, account, product, kind, occurred_at) VALUES (:a, :b, :c, :d, :e)"),
-                     [{"a": a, "b": b, "c": c, "d": d, "e": storage.event_value(e)} for a, b, c, d, e in rows.events])
+        conn.execute(
+            text(f"INSERT INTO {p}product (id, title, genre_id) VALUES (:a, :b, :c)"),
+            [{"a": a, "b": b, "c": c} for a, b, c in rows.products],
+        )
+        conn.execute(
+            text(f"INSERT INTO {p}auth_user (id, username, email, date_joined) VALUES (:a, :b, :c, :d)"),
+            [{"a": a, "b": b, "c": c, "d": storage.user_value(d)} for a, b, c, d in rows.users],
+        )
+        conn.execute(
+            text(f"INSERT INTO {p}events (id, account, product, kind, occurred_at) VALUES (:a, :b, :c, :d, :e)"),
+            [{"a": a, "b": b, "c": c, "d": d, "e": storage.event_value(e)} for a, b, c, d, e in rows.events],
+        )
         if index:
             conn.execute(text(f"CREATE INDEX {p}events_time ON {p}events (occurred_at, product, account)"))
             conn.execute(text(f"CREATE INDEX {p}users_joined ON {p}auth_user (date_joined)"))
@@ -176,10 +190,14 @@ def mapping(storage: Storage | None = None) -> dict[str, Any]:
     return {
         "timestamps": "auto",
         "time_zone": "UTC",
-        "users": {"table": f"{p}auth_user",
-                  "columns": {"id": "id", "name": "username", "email": "email", "created_at": "date_joined"}},
-        "items": {"query": f"SELECT t.id AS id, t.title AS name, g.name AS category FROM {p}product t "
-                           f"JOIN {p}genre g ON g.id = t.genre_id"},
+        "users": {
+            "table": f"{p}auth_user",
+            "columns": {"id": "id", "name": "username", "email": "email", "created_at": "date_joined"},
+        },
+        "items": {
+            "query": f"SELECT t.id AS id, t.title AS name, g.name AS category FROM {p}product t "
+            f"JOIN {p}genre g ON g.id = t.genre_id"
+        },
         "activities": events,
     }
 
@@ -190,12 +208,16 @@ def reference(rows: Rows, zone: tzinfo) -> sqlite3.Connection:
     db.execute("CREATE TABLE users (id INTEGER, name TEXT, us INTEGER, month TEXT)")
     db.execute("CREATE TABLE items (id INTEGER, name TEXT, category TEXT)")
     db.execute("CREATE TABLE events (id INTEGER, user_id INTEGER, item_id INTEGER, action TEXT, us INTEGER, day TEXT)")
-    db.executemany("INSERT INTO users VALUES (?, ?, ?, ?)",
-                   [(i, n, micros(d), d.astimezone(zone).strftime("%Y-%m")) for i, n, _e, d in rows.users])
+    db.executemany(
+        "INSERT INTO users VALUES (?, ?, ?, ?)",
+        [(i, n, micros(d), d.astimezone(zone).strftime("%Y-%m")) for i, n, _e, d in rows.users],
+    )
     genres = dict(rows.genres)
     db.executemany("INSERT INTO items VALUES (?, ?, ?)", [(i, t, genres[g]) for i, t, g in rows.products])
-    db.executemany("INSERT INTO events VALUES (?, ?, ?, ?, ?, ?)",
-                   [(i, u, p, k, micros(t), t.astimezone(zone).date().isoformat()) for i, u, p, k, t in rows.events])
+    db.executemany(
+        "INSERT INTO events VALUES (?, ?, ?, ?, ?, ?)",
+        [(i, u, p, k, micros(t), t.astimezone(zone).date().isoformat()) for i, u, p, k, t in rows.events],
+    )
     return db
 
 

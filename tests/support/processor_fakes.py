@@ -103,9 +103,16 @@ class FakeRepository:
 
     def summary(self, date_range: DateRange | None = None) -> Summary:
         figures: Summary = {
-            "totalUsers": 300, "activeUsers": 120, "totalItems": 40, "totalActivities": 20000, "newUsers": 12,
-            "actions": {"view": 20000}, "periodStart": "2025-12-16T12:00:00+00:00", "periodEnd": "2026-01-15T12:00:00+00:00",
-            "firstActivity": "2025-01-01T00:00:00+00:00", "lastActivity": "2026-01-15T11:59:00+00:00",
+            "totalUsers": 300,
+            "activeUsers": 120,
+            "totalItems": 40,
+            "totalActivities": 20000,
+            "newUsers": 12,
+            "actions": {"view": 20000},
+            "periodStart": "2025-12-16T12:00:00+00:00",
+            "periodEnd": "2026-01-15T12:00:00+00:00",
+            "firstActivity": "2025-01-01T00:00:00+00:00",
+            "lastActivity": "2026-01-15T11:59:00+00:00",
         }
         return self._call("summary", figures)
 
@@ -155,15 +162,30 @@ class WrappedRepository:
 
 
 def _recent(count: int) -> list[RecentActivityRow]:
-    return [{"timestamp": "2026-01-15T11:59:00+00:00", "userId": i, "userName": f"U{i}", "action": "view",
-             "itemId": i, "itemName": f"Item {i}"} for i in range(count)]
+    return [
+        {
+            "timestamp": "2026-01-15T11:59:00+00:00",
+            "userId": i,
+            "userName": f"U{i}",
+            "action": "view",
+            "itemId": i,
+            "itemName": f"Item {i}",
+        }
+        for i in range(count)
+    ]
 
 
 def _batches(rows: list[RecentActivityRow], size: int) -> Generator[RecentColumns, None, None]:
     for start in range(0, len(rows), size):
-        part = rows[start:start + size]
-        yield RecentColumns([r["timestamp"] for r in part], [r["userId"] for r in part], [r["userName"] for r in part],
-                            [r["action"] for r in part], [r["itemId"] for r in part], [r["itemName"] for r in part])
+        part = rows[start : start + size]
+        yield RecentColumns(
+            [r["timestamp"] for r in part],
+            [r["userId"] for r in part],
+            [r["userName"] for r in part],
+            [r["action"] for r in part],
+            [r["itemId"] for r in part],
+            [r["itemName"] for r in part],
+        )
 
 
 # mypy holds the fakes to the protocol here: a missing method or a changed signature fails the check.

@@ -140,9 +140,12 @@ def terminate_backends(database: str, where: str = "true") -> int:
         with admin.connect() as conn:
             waits = int(conn.execute(text("SHOW server_version_num")).scalar() or 0) >= 140000
             terminate = "pg_terminate_backend(pid, 30000)" if waits else "pg_terminate_backend(pid)"
-            return len(conn.execute(text(
-                f"SELECT {terminate} FROM pg_stat_activity "
-                f"WHERE datname = :db AND pid <> pg_backend_pid() AND ({where})"), {"db": database}).all())
+            return len(
+                conn.execute(
+                    text(f"SELECT {terminate} FROM pg_stat_activity WHERE datname = :db AND pid <> pg_backend_pid() AND ({where})"),
+                    {"db": database},
+                ).all()
+            )
     finally:
         admin.dispose()
 
@@ -154,9 +157,13 @@ def wait_for_query(database: str, marker: str, timeout: float = 30.0) -> None:
     try:
         with admin.connect() as conn:
             while time.monotonic() < deadline:
-                found = conn.execute(text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = :db AND state = 'active' "
-                    "AND query LIKE :m AND pid <> pg_backend_pid()"), {"db": database, "m": f"%{marker}%"}).scalar()
+                found = conn.execute(
+                    text(
+                        "SELECT count(*) FROM pg_stat_activity WHERE datname = :db AND state = 'active' "
+                        "AND query LIKE :m AND pid <> pg_backend_pid()"
+                    ),
+                    {"db": database, "m": f"%{marker}%"},
+                ).scalar()
                 if found:
                     return
                 time.sleep(0.02)
@@ -179,8 +186,11 @@ class Worker:
 
     def __init__(self, mode: str, *args: str, env: dict[str, str] | None = None) -> None:
         self.proc = subprocess.Popen(
-            [sys.executable, str(WORKER), mode, *args], cwd=str(REPO),
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+            [sys.executable, str(WORKER), mode, *args],
+            cwd=str(REPO),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
             env={**os.environ, **(env or {})},
         )
         self.lines: list[str] = []

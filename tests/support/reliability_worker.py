@@ -137,8 +137,9 @@ def mode_job(data_dir: str) -> None:
             hang()
 
     settings = settings_for(data_dir)
-    processor = AnalyticsBackgroundProcessor(settings, repository=Stuck(settings.source_url), autostart=False,
-                                             probe_loop_lag=False, bus=EventBus(), clock=SYSTEM_CLOCK)
+    processor = AnalyticsBackgroundProcessor(
+        settings, repository=Stuck(settings.source_url), autostart=False, probe_loop_lag=False, bus=EventBus(), clock=SYSTEM_CLOCK
+    )
     asyncio.run(processor.trigger_job("user-growth"))
 
 
@@ -179,11 +180,20 @@ def mode_scheduler(data_dir: str, name: str) -> None:
         processor, reports = root.processor, root.reports
         await asyncio.sleep(0.3)
         holder = processor.lock_holder()
-        say("READY", json.dumps({
-            "pid": os.getpid(), "readOnly": processor.read_only, "reportsReadOnly": reports.read_only,
-            "state": processor.scheduler_state(), "reportsState": reports.scheduler_state,
-            "holder": holder.describe() if holder else None, "holderPid": holder.pid if holder else None,
-        }))
+        say(
+            "READY",
+            json.dumps(
+                {
+                    "pid": os.getpid(),
+                    "readOnly": processor.read_only,
+                    "reportsReadOnly": reports.read_only,
+                    "state": processor.scheduler_state(),
+                    "reportsState": reports.scheduler_state,
+                    "holder": holder.describe() if holder else None,
+                    "holderPid": holder.pid if holder else None,
+                }
+            ),
+        )
         stop_file = Path(data_dir) / f"{name}.stop"
         fired = turns = 0
         read_only = processor.read_only
@@ -230,8 +240,12 @@ def mode_quit(data_dir: str, how: str) -> None:
         quit_now = asyncio.Event()
         asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, quit_now.set)
         # Built and opened as the dashboard does, through the composition root.
-        root = Services(settings, repository=repo, processor_options={"autostart": False, "probe_loop_lag": False},
-                        reports_options={"auto_start": False})
+        root = Services(
+            settings,
+            repository=repo,
+            processor_options={"autostart": False, "probe_loop_lag": False},
+            reports_options={"auto_start": False},
+        )
         await asyncio.to_thread(root.open)
         processor, reports, exporter = root.processor, root.reports, root.export
         job = asyncio.create_task(processor.trigger_job("user-growth"))
@@ -256,8 +270,13 @@ def mode_quit(data_dir: str, how: str) -> None:
 if __name__ == "__main__":
     mode, *args = sys.argv[1:]
     modes: dict[str, Callable[..., None]] = {
-        "export-o": mode_export_o, "export-dir": mode_export_dir, "report-build": mode_report_build,
-        "report-write": mode_report_write, "job": mode_job, "edits": mode_edits,
-        "scheduler": mode_scheduler, "quit": mode_quit,
+        "export-o": mode_export_o,
+        "export-dir": mode_export_dir,
+        "report-build": mode_report_build,
+        "report-write": mode_report_write,
+        "job": mode_job,
+        "edits": mode_edits,
+        "scheduler": mode_scheduler,
+        "quit": mode_quit,
     }
     modes[mode](*args)

@@ -88,8 +88,7 @@ def ensure_sample_source(data_dir: Path) -> Path:
     return path
 
 
-def seed_job_history(state_engine: Any, settings: Settings, *, runs: int = 12,
-                     failed: dict[str, str] | None = None) -> None:
+def seed_job_history(state_engine: Any, settings: Settings, *, runs: int = 12, failed: dict[str, str] | None = None) -> None:
     """Write `runs` past runs per job, ending just before SAMPLE_NOW; `failed` makes a job's last run fail."""
     from tui_analytics.processor.history import JobHistory
     from tui_analytics.processor.models import JobRun
@@ -105,10 +104,17 @@ def seed_job_history(state_engine: Any, settings: Settings, *, runs: int = 12,
             duration = round(typical * (1 + 0.35 * math.sin(index * 1.3 + number)), 1)
             last = index == runs - 1
             error = failed.get(job_id) if last else None
-            history.add(JobRun(
-                job_id, "scheduled", "failed" if error else "completed", started,
-                started + timedelta(milliseconds=duration), duration, error,
-            ))
+            history.add(
+                JobRun(
+                    job_id,
+                    "scheduled",
+                    "failed" if error else "completed",
+                    started,
+                    started + timedelta(milliseconds=duration),
+                    duration,
+                    error,
+                )
+            )
 
 
 def concrete(services: DashboardServices) -> Services:
@@ -164,7 +170,10 @@ def sample_services(
     state = open_state(settings)
     seed_job_history(state, settings, failed=failures)
     root = Services(
-        settings, clock=clock, repository=wrap(plain) if wrap is not None else plain, state_engine=state,
+        settings,
+        clock=clock,
+        repository=wrap(plain) if wrap is not None else plain,
+        state_engine=state,
         processor_options={"autostart": False, "probe_loop_lag": False, **(processor_options or {})},
         reports_options={"auto_start": False},
     ).open()
@@ -177,8 +186,9 @@ def sample_services(
     return services
 
 
-async def generate_sample_reports(services: DashboardServices, template_ids: tuple[str, ...] = (
-        "daily-activity-summary", "weekly-user-growth")) -> None:
+async def generate_sample_reports(
+    services: DashboardServices, template_ids: tuple[str, ...] = ("daily-activity-summary", "weekly-user-growth")
+) -> None:
     """Make a few reports so the history is not empty (run inside the app's loop)."""
     for template_id in template_ids:
         await services.reports.generate_report(template_id)

@@ -39,8 +39,14 @@ def free_port() -> int:
 
 def cli(data_dir: Path, *args: str, timeout: float = WAIT) -> subprocess.CompletedProcess[str]:
     """A `tui-analytics` command run to its end."""
-    return subprocess.run([sys.executable, "-m", "tui_analytics", *args], cwd=str(REPO), env=cli_env(data_dir),
-                          capture_output=True, text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "tui_analytics", *args],
+        cwd=str(REPO),
+        env=cli_env(data_dir),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def job_statuses(data_dir: Path) -> dict[str, Any]:
@@ -56,8 +62,14 @@ class Serve:
 
     def __init__(self, data_dir: Path, *args: str, env: dict[str, str] | None = None, command: str = "serve") -> None:
         self.data_dir = data_dir
-        self.proc = subprocess.Popen([sys.executable, "-m", "tui_analytics", command, *args], cwd=str(REPO),
-                                     env=cli_env(data_dir, **(env or {})), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "tui_analytics", command, *args],
+            cwd=str(REPO),
+            env=cli_env(data_dir, **(env or {})),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         self.lines: list[str] = []
         self._partial = b""  # the log is read from the pipe's descriptor, not through a buffered file:
         self._ended = False  # lines held in Python's buffer were invisible to select() and lost at stop()
@@ -100,8 +112,9 @@ class Serve:
             return {}
         try:
             with contextlib.closing(sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=5)) as db:
-                rows = db.execute("SELECT job_id, status FROM job_runs WHERE status IN ('completed', 'failed') "
-                                  "ORDER BY started_at, id").fetchall()
+                rows = db.execute(
+                    "SELECT job_id, status FROM job_runs WHERE status IN ('completed', 'failed') ORDER BY started_at, id"
+                ).fetchall()
         except sqlite3.OperationalError:  # not created yet, or busy: ask again
             return {}
         return dict(rows)
@@ -118,8 +131,7 @@ class Serve:
         try:
             return poll_until(warmed, timeout=FIRST_RUNS, interval=0.25)
         except AssertionError as exc:
-            raise AssertionError(f"{exc}; runs={self.finished_runs()}; exit={self.proc.poll()}; "
-                                 f"log={self.drain()[-30:]}") from None
+            raise AssertionError(f"{exc}; runs={self.finished_runs()}; exit={self.proc.poll()}; log={self.drain()[-30:]}") from None
 
     def drain(self) -> list[str]:
         """The log lines so far, without waiting for more."""

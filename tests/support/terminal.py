@@ -22,16 +22,16 @@ FIRST_START = 300.0  # builds the full demo database before the first frame
 class Terminal:
     """One tmux session running a command; `screen()` is what a person would see."""
 
-    def __init__(self, command: str, width: int, height: int, *, private: bool = False,
-                 setup: tuple[str, ...] = ()) -> None:
+    def __init__(self, command: str, width: int, height: int, *, private: bool = False, setup: tuple[str, ...] = ()) -> None:
         """`private`: on a tmux server of its own (no configuration file), so `setup` (tmux commands run
         with the session's start) can change server options without touching anyone else's sessions."""
         self.name = f"tui-test-{uuid.uuid4().hex[:8]}"
         self.private = private
         self.tmux = ["tmux", "-L", self.name, "-f", "/dev/null"] if private else ["tmux"]
         extra = [part for command_ in setup for part in (";", *command_.split())]
-        subprocess.run([*self.tmux, "new-session", "-d", "-s", self.name, "-x", str(width), "-y", str(height), command,
-                        *extra], check=True)
+        subprocess.run(
+            [*self.tmux, "new-session", "-d", "-s", self.name, "-x", str(width), "-y", str(height), command, *extra], check=True
+        )
 
     def run(self, *args: str) -> str:
         return subprocess.run([*self.tmux, *args], capture_output=True, text=True).stdout
@@ -70,15 +70,25 @@ class Terminal:
         raise AssertionError("the dashboard process did not start")
 
     def close(self) -> None:
-        subprocess.run([*self.tmux, "kill-server" if self.private else "kill-session", *([] if self.private else
-                        ["-t", self.name])], capture_output=True)
+        subprocess.run(
+            [*self.tmux, "kill-server" if self.private else "kill-session", *([] if self.private else ["-t", self.name])],
+            capture_output=True,
+        )
 
 
 def dashboard(data_dir: Path, width: int, height: int, **terminal: Any) -> Terminal:
     # COLUMNS/LINES win over the terminal's size in Python; the tmux server may carry stale ones.
-    env = {"TUI_ANALYTICS_DATA_DIR": str(data_dir), "TUI_ANALYTICS_LOG_DIR": str(data_dir),
-           "TUI_ANALYTICS_TIMEZONE": "UTC", "TERM": "xterm-256color", "COLUMNS": str(width), "LINES": str(height)}
+    env = {
+        "TUI_ANALYTICS_DATA_DIR": str(data_dir),
+        "TUI_ANALYTICS_LOG_DIR": str(data_dir),
+        "TUI_ANALYTICS_TIMEZONE": "UTC",
+        "TERM": "xterm-256color",
+        "COLUMNS": str(width),
+        "LINES": str(height),
+    }
     assignments = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items())
-    command = (f"cd {shlex.quote(str(Path(__file__).resolve().parents[2]))} && env {assignments} "
-               f"{shlex.quote(sys.executable)} -m tui_analytics; echo EXIT=$?; sleep 60")
+    command = (
+        f"cd {shlex.quote(str(Path(__file__).resolve().parents[2]))} && env {assignments} "
+        f"{shlex.quote(sys.executable)} -m tui_analytics; echo EXIT=$?; sleep 60"
+    )
     return Terminal(command, width, height, **terminal)

@@ -24,8 +24,9 @@ class Received:
 class Hook:
     """`with Hook() as hook:` ... `hook.url`, `hook.received`, `hook.bodies(event=...)`."""
 
-    def __init__(self, *, failures: int = 0, fail_status: int = 500, redirect_to: str | None = None,
-                 gate: threading.Event | None = None) -> None:
+    def __init__(
+        self, *, failures: int = 0, fail_status: int = 500, redirect_to: str | None = None, gate: threading.Event | None = None
+    ) -> None:
         self.failures = failures
         self.gate = gate
         self.fail_status = fail_status
@@ -95,5 +96,8 @@ class Hook:
         """The bodies answered with 2xx (what the target really took)."""
         with self._lock:
             pairs = list(zip(self.received, self.answers))
-        return [r.body for r, status in pairs if 200 <= status < 300
-                and all(isinstance(r.body, dict) and r.body.get(k) == v for k, v in match.items())]
+        return [
+            r.body
+            for r, status in pairs
+            if 200 <= status < 300 and all(isinstance(r.body, dict) and r.body.get(k) == v for k, v in match.items())
+        ]

@@ -51,8 +51,7 @@ async def test_data_that_ended_a_year_ago(settings) -> None:
         dialog = app.screen
         assert isinstance(dialog, ExportDialog)
         assert dialog.query_one("#period", Select).value == "data"
-        assert (dialog.query_one("#start", Input).value, dialog.query_one("#end", Input).value) == (
-            "2025-12-17", "2026-01-15")
+        assert (dialog.query_one("#start", Input).value, dialog.query_one("#end", Input).value) == ("2025-12-17", "2026-01-15")
         await pilot.press("3")  # another preset, then back with 7
         await pilot.pause()
         assert dialog.query_one("#end", Input).value == "2027-01-15"

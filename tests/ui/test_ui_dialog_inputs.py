@@ -30,13 +30,16 @@ def test_a_zone_the_database_cannot_open_is_an_unknown_time_zone(zone: str) -> N
     assert message.startswith("unknown time zone") and len(message) < 200 and "\n" not in message
 
 
-@pytest.mark.parametrize(("start", "end", "size", "expected"), [
-    ("", "", "²", "size must be a whole number"),
-    ("", "", "١٢", "size must be a whole number"),  # Arabic-Indic digits: int() reads 12
-    ("", "", "9" * 5000, "size must be a whole number"),  # int() refuses over 4,300 digits
-    ("2026-01-01", "9999-12-31", "", "out of range"),
-    ("9999-12-31", "9999-12-31", "", "out of range"),
-])
+@pytest.mark.parametrize(
+    ("start", "end", "size", "expected"),
+    [
+        ("", "", "²", "size must be a whole number"),
+        ("", "", "١٢", "size must be a whole number"),  # Arabic-Indic digits: int() reads 12
+        ("", "", "9" * 5000, "size must be a whole number"),  # int() refuses over 4,300 digits
+        ("2026-01-01", "9999-12-31", "", "out of range"),
+        ("9999-12-31", "9999-12-31", "", "out of range"),
+    ],
+)
 def test_export_form_values_out_of_range_are_one_line(start: str, end: str, size: str, expected: str) -> None:
     with pytest.raises(ExportOptionsError) as caught:
         build_request("activity-trends", "csv", start, end, size, "", True, False)

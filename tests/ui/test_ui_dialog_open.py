@@ -21,7 +21,8 @@ WIDE = (160, 50)
 
 
 async def test_a_dashboard_with_its_own_services_holds_the_collector_while_a_dialog_opens(
-        settings, frozen_clock, monkeypatch) -> None:
+    settings, frozen_clock, monkeypatch
+) -> None:
     was_enabled = gc.isenabled()
     app = build_app(settings, clock=frozen_clock, start_scheduler=False)
     releases: list[object] = []  # the hold's timer, run by the test rather than waited for

@@ -33,12 +33,12 @@ def test_every_event_type_redraws_some_panes() -> None:
 def test_failures_and_scheduled_reports_make_toasts() -> None:
     assert toast_for(SAMPLES[JobFailed]) == Toast("user-growth: source database is down", "Job failed", "error", 8)
     assert toast_for(SAMPLES[ReportFailed]) == Toast("Weekly user growth: disk full", "Report failed", "error", 10)
-    assert toast_for(SAMPLES[AlertFailed]) == Toast("recovered weekly to mail: refused", "Alert not delivered",
-                                                   "warning", 10)
+    assert toast_for(SAMPLES[AlertFailed]) == Toast("recovered weekly to mail: refused", "Alert not delivered", "warning", 10)
     skipped = SAMPLES[ReportFinished]
     assert isinstance(skipped, ReportFinished)
-    assert toast_for(skipped) == Toast("Weekly user growth: skipped: empty (no file, no e-mail)",
-                                       "Report skipped (scheduled)", timeout=6)
+    assert toast_for(skipped) == Toast(
+        "Weekly user growth: skipped: empty (no file, no e-mail)", "Report skipped (scheduled)", timeout=6
+    )
     made = replace(skipped, skipped=None)
     assert toast_for(made) == Toast("Weekly user growth: weekly_2026-12-05.csv", "Report generated (scheduled)", timeout=6)
     # A report the operator made is told by the action that made it; other events make no toast.
@@ -53,6 +53,7 @@ def test_the_scheduler_changes_this_dashboard_tells_about() -> None:
     assert attached is not None and attached.title == "Attached"
     assert attached.message.startswith("serve on db1 (pid 1) schedules the jobs and reports on this state database.")
     taken = scheduler_toast("started", "read-only", "running", None, "serve on db1 (pid 1)")
-    assert taken == Toast("serve on db1 (pid 1) stopped. This dashboard schedules the jobs and reports now.",
-                          "Scheduler taken over", "warning", 12)
+    assert taken == Toast(
+        "serve on db1 (pid 1) stopped. This dashboard schedules the jobs and reports now.", "Scheduler taken over", "warning", 12
+    )
     assert scheduler_toast(None, "running", "paused", None, None) is None

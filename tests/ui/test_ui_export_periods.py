@@ -16,15 +16,19 @@ NARROW = (80, 24)
 TODAY = date(2026, 3, 15)
 
 
-@pytest.mark.parametrize(("period", "expected"), [
-    ("today", (date(2026, 3, 15), date(2026, 3, 15))),
-    ("7d", (date(2026, 3, 9), date(2026, 3, 15))),
-    ("30d", (date(2026, 2, 14), date(2026, 3, 15))),
-    ("this-month", (date(2026, 3, 1), date(2026, 3, 15))),
-    ("last-month", (date(2026, 2, 1), date(2026, 2, 28))),
-    ("all", (date(1970, 1, 1), date(2026, 3, 15))),
-    ("", None), ("custom", None),
-])
+@pytest.mark.parametrize(
+    ("period", "expected"),
+    [
+        ("today", (date(2026, 3, 15), date(2026, 3, 15))),
+        ("7d", (date(2026, 3, 9), date(2026, 3, 15))),
+        ("30d", (date(2026, 2, 14), date(2026, 3, 15))),
+        ("this-month", (date(2026, 3, 1), date(2026, 3, 15))),
+        ("last-month", (date(2026, 2, 1), date(2026, 2, 28))),
+        ("all", (date(1970, 1, 1), date(2026, 3, 15))),
+        ("", None),
+        ("custom", None),
+    ],
+)
 def test_period_dates(period, expected) -> None:
     assert period_dates(period, TODAY) == expected
 

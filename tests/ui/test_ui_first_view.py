@@ -46,8 +46,7 @@ async def test_the_panes_show_the_last_known_view_until_the_services_are_open(se
         real_open(self, *args, **kwargs)
 
     monkeypatch.setattr(DashboardServices, "open", slow_open)
-    app = build_app(settings, clock=frozen_clock, start_scheduler=False,
-                    last_view=read_last_view(settings.resolved_state_url))
+    app = build_app(settings, clock=frozen_clock, start_scheduler=False, last_view=read_last_view(settings.resolved_state_url))
     async with app.run_test(size=WIDE) as pilot:
         await until(pilot, opening.is_set)
         screen = app.screen
@@ -72,8 +71,7 @@ async def test_without_a_last_view_the_panes_wait_as_before(settings, frozen_clo
     release = threading.Event()
     real_open = DashboardServices.open
     monkeypatch.setattr(DashboardServices, "open", lambda self, *a, **k: (release.wait(30), real_open(self, *a, **k)))
-    app = build_app(settings, clock=frozen_clock, start_scheduler=False,
-                    last_view=read_last_view(settings.resolved_state_url))
+    app = build_app(settings, clock=frozen_clock, start_scheduler=False, last_view=read_last_view(settings.resolved_state_url))
     async with app.run_test(size=WIDE) as pilot:
         await pilot.pause()
         assert app.screen.query_one("#jobs-table", DataTable).row_count == 0
@@ -87,9 +85,13 @@ async def test_after_the_first_frame_the_hook_runs_once_and_the_jobs_table_takes
     table waits for that frame too, since its restyle would delay it."""
     await _ran_before(settings, frozen_clock)
     seen: list[tuple[int, object]] = []  # (frames drawn before, what had the focus) at each call
-    app = build_app(settings, clock=frozen_clock, start_scheduler=False,
-                    last_view=read_last_view(settings.resolved_state_url),
-                    after_first_frame=lambda: seen.append((len(frames), app.screen.focused)))
+    app = build_app(
+        settings,
+        clock=frozen_clock,
+        start_scheduler=False,
+        last_view=read_last_view(settings.resolved_state_url),
+        after_first_frame=lambda: seen.append((len(frames), app.screen.focused)),
+    )
     frames: list[tuple[bool, int]] = []  # each frame handed to the driver: Jobs focused, Jobs rows
     display = app._display
 

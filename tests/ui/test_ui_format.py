@@ -16,8 +16,7 @@ NOW = datetime(2026, 1, 15, 12, 0, tzinfo=timezone.utc)
 
 @pytest.mark.parametrize(
     ("seconds", "expected"),
-    [(0, "0s"), (59, "59s"), (60, "1m 00s"), (245, "4m 05s"), (3600, "1h 00m"), (47 * 3600, "47h 00m"),
-     (49 * 3600, "2d 1h")],
+    [(0, "0s"), (59, "59s"), (60, "1m 00s"), (245, "4m 05s"), (3600, "1h 00m"), (47 * 3600, "47h 00m"), (49 * 3600, "2d 1h")],
 )
 def test_span(seconds: float, expected: str) -> None:
     assert fmt.span(seconds) == expected

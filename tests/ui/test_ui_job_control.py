@@ -150,8 +150,7 @@ async def test_backfill_from_the_palette_makes_a_report_per_day_with_progress(se
         assert shown[-1].endswith("10/10 2026-01-10 completed") and not strip.display
         bar = app.main_screen.query_one("#activity-progress", ProgressBar)  # mounted by the first total
         assert (bar.total, bar.progress) == (10, 10)
-        assert any(n[1] == "Daily Activity Summary backfilled" and n[2].startswith("10 periods: 10 made")
-                   for n in notes(app))
+        assert any(n[1] == "Daily Activity Summary backfilled" and n[2].startswith("10 periods: 10 made") for n in notes(app))
         assert app.screen.query_one("#history-table", DataTable).row_count == 10
 
 

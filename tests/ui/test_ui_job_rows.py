@@ -25,8 +25,9 @@ async def test_a_finished_run_repaints_its_row_from_the_status_it_brings(service
         assert "completed" in cell(table, "top-items", "status")
         # A status the processor does not hold: the pane can only have it from the event.
         brought = replace(processor.get_job_status("top-items"), status="failed", error="told by the event")
-        processor.bus.publish(JobFailed("top-items", "scheduled", duration_ms=5.0, error="told by the event",
-                                        status=brought, at=services.clock.now()))
+        processor.bus.publish(
+            JobFailed("top-items", "scheduled", duration_ms=5.0, error="told by the event", status=brought, at=services.clock.now())
+        )
         await until(pilot, lambda: "failed" in cell(table, "top-items", "status"))
         await settle(pilot)  # the Metrics and Analytics panes redraw with their batch; the row stays
         assert "failed" in cell(table, "top-items", "status")
@@ -42,8 +43,9 @@ async def test_a_run_relayed_from_another_process_is_read_from_the_processor(ser
         table = app.main_screen.jobs.table
         # Read back from the state database by the channel, a relayed event has no status: the
         # pane redraws from what this process's processor says.
-        processor.bus.publish(JobFailed("top-items", "scheduled", duration_ms=5.0, error="elsewhere",
-                                        at=services.clock.now(), remote="db1:100"))
+        processor.bus.publish(
+            JobFailed("top-items", "scheduled", duration_ms=5.0, error="elsewhere", at=services.clock.now(), remote="db1:100")
+        )
         await settle(pilot)
         assert "completed" in cell(table, "top-items", "status")
         assert "elsewhere" not in " ".join(str(c) for c in table.get_row("top-items"))

@@ -29,13 +29,16 @@ def test_every_binding_of_keys_py_has_an_id_and_the_ids_are_unique() -> None:
     assert {b.id for b in ELSEWHERE} <= set(ids)
 
 
-@pytest.mark.parametrize(("entries", "message"), [
-    ({"trigr": "r"}, "[keys] unknown action 'trigr' (did you mean 'trigger'?)"),
-    ({"trigger": "ctrl+"}, "[keys] trigger = 'ctrl+': 'ctrl+' is not a key"),
-    ({"trigger": "banana"}, "[keys] trigger = 'banana': 'banana' is not a key"),
-    ({"trigger": "c"}, "[keys] trigger = 'c': that key is already clear-cache's"),
-    ({"help": "t"}, "[keys] help = 't': that key is already trigger's"),
-])
+@pytest.mark.parametrize(
+    ("entries", "message"),
+    [
+        ({"trigr": "r"}, "[keys] unknown action 'trigr' (did you mean 'trigger'?)"),
+        ({"trigger": "ctrl+"}, "[keys] trigger = 'ctrl+': 'ctrl+' is not a key"),
+        ({"trigger": "banana"}, "[keys] trigger = 'banana': 'banana' is not a key"),
+        ({"trigger": "c"}, "[keys] trigger = 'c': that key is already clear-cache's"),
+        ({"help": "t"}, "[keys] help = 't': that key is already trigger's"),
+    ],
+)
 def test_a_bad_keys_entry_is_one_line_naming_it(entries, message) -> None:
     with pytest.raises(ConfigError) as caught:
         check_keymap(entries)
@@ -44,7 +47,10 @@ def test_a_bad_keys_entry_is_one_line_naming_it(entries, message) -> None:
 
 def test_keys_are_normalised_and_swapped_keys_do_not_clash() -> None:
     assert check_keymap({"trigger": "r", "help": "?", "quit": "ctrl+q,x"}) == {
-        "trigger": "r", "help": "question_mark", "quit": "ctrl+q,x"}
+        "trigger": "r",
+        "help": "question_mark",
+        "quit": "ctrl+q,x",
+    }
     assert check_keymap({"trigger": "c", "clear-cache": "w"}) == {"trigger": "c", "clear-cache": "w"}
 
 

@@ -36,12 +36,15 @@ def hostile_source(settings: Settings) -> None:
     """The sample source with the most popular items and the most recent users renamed."""
     path = ensure_sample_source(settings.data_dir)
     with sqlite3.connect(path) as conn:
-        top = [row[0] for row in conn.execute(
-            "SELECT item_id FROM activities GROUP BY item_id ORDER BY count(*) DESC LIMIT ?", (len(HOSTILE_ITEMS),))]
+        top = [
+            row[0]
+            for row in conn.execute(
+                "SELECT item_id FROM activities GROUP BY item_id ORDER BY count(*) DESC LIMIT ?", (len(HOSTILE_ITEMS),)
+            )
+        ]
         for item_id, name in zip(top, HOSTILE_ITEMS):
             conn.execute("UPDATE items SET name = ? WHERE id = ?", (name, item_id))
-        recent = [row[0] for row in conn.execute(
-            "SELECT user_id FROM activities ORDER BY created_at DESC LIMIT 40")]
+        recent = [row[0] for row in conn.execute("SELECT user_id FROM activities ORDER BY created_at DESC LIMIT 40")]
         for user_id, name in zip(dict.fromkeys(recent), HOSTILE_USERS):
             conn.execute("UPDATE users SET name = ? WHERE id = ?", (name, user_id))
 
@@ -78,7 +81,7 @@ async def test_hostile_names_are_shown_literally_and_draw_no_control_character(s
         assert "[/bold] tpl" in [cell(templates, str(key.value), "name") for key in templates.rows]
         # What the terminal would be sent: no control character except the compositor's own.
         drawn = "".join(segment.text for strip in app.screen._compositor.render_strips() for segment in strip)
-        assert "\\x1b]2;PWN" in drawn and not any(ord(ch) < 0x20 or 0x7f <= ord(ch) < 0xa0 for ch in drawn)
+        assert "\\x1b]2;PWN" in drawn and not any(ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0 for ch in drawn)
         assert "\u202e" not in drawn
 
         # A notification that quotes a name: plain text, escapes shown

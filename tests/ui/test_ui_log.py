@@ -49,8 +49,7 @@ def test_the_log_rotates_and_keeps_a_few_old_files(tmp_path, restore_logging) ->
 
 def test_a_stall_is_logged_as_its_place_and_a_few_frames_of_our_code() -> None:
     ours = [f'  File "/srv/app/tui_analytics/ui/mod{n}.py", line {n}, in f{n}\n    do_{n}()\n' for n in range(6)]
-    theirs = [f'  File "/usr/lib/python3.11/asyncio/events.py", line {n}, in _run\n    self._context.run()\n'
-              for n in range(10)]
+    theirs = [f'  File "/usr/lib/python3.11/asyncio/events.py", line {n}, in _run\n    self._context.run()\n' for n in range(10)]
     stall = Stall(540.0, datetime(2026, 12, 1, tzinfo=timezone.utc), tuple(theirs + ours + theirs[:2]))
     text = stall.describe()
     lines = text.splitlines()

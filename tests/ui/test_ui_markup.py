@@ -77,8 +77,14 @@ async def test_markup_typed_into_the_filter_is_text(services, pane: str) -> None
 
 async def test_a_template_named_in_markup_opens_in_every_view(services) -> None:
     template = services.reports.create_report_template(
-        name=NAME, description="[/x] [bold]not bold[/bold] [link=x]", schedule="weekly", format="csv",
-        include_metadata=True, recipients=["ops@example.com"], is_active=True)
+        name=NAME,
+        description="[/x] [bold]not bold[/bold] [link=x]",
+        schedule="weekly",
+        format="csv",
+        include_metadata=True,
+        recipients=["ops@example.com"],
+        is_active=True,
+    )
     app = app_for(services)
     async with app.run_test(size=WIDE, notifications=True) as pilot:
         await settle(pilot)

@@ -29,11 +29,21 @@ async def first_hit(pilot, query: str) -> str:
     return title
 
 
-@pytest.mark.parametrize(("query", "expected"), [
-    ("trigger", "Run"), ("forget", "Invalidate"), ("download", "Export"), ("create template", "New"),
-    ("recipients", "Edit recipients of"), ("send", "Generate"), ("why failed", "Details"),
-    ("resume", "Pause"), ("shortcuts", "Help"), ("flush", "Clear"),
-])
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("trigger", "Run"),
+        ("forget", "Invalidate"),
+        ("download", "Export"),
+        ("create template", "New"),
+        ("recipients", "Edit recipients of"),
+        ("send", "Generate"),
+        ("why failed", "Details"),
+        ("resume", "Pause"),
+        ("shortcuts", "Help"),
+        ("flush", "Clear"),
+    ],
+)
 async def test_the_palette_finds_an_action_by_an_operators_words(services, query, expected) -> None:
     app = app_for(services)
     async with app.run_test(size=NARROW) as pilot:

@@ -23,7 +23,6 @@ WIDE = (160, 50)
 NARROW = (80, 24)
 
 
-
 async def test_the_panes_show_jobs_metrics_analytics_and_reports(services) -> None:
     app = app_for(services)
     async with app.run_test(size=WIDE) as pilot:
@@ -32,7 +31,13 @@ async def test_the_panes_show_jobs_metrics_analytics_and_reports(services) -> No
         assert isinstance(screen, MainScreen)
         jobs = screen.query_one("#jobs-table", DataTable)
         assert [str(k.value) for k in jobs.rows] == [
-            "user-growth", "activity-trends", "top-items", "recent-activity", "performance-metrics", "cache-cleanup"]
+            "user-growth",
+            "activity-trends",
+            "top-items",
+            "recent-activity",
+            "performance-metrics",
+            "cache-cleanup",
+        ]
         assert "✓ completed" in cell(jobs, "top-items", "status")
         assert screen.query_one("#templates-table", DataTable).row_count == 4
         assert screen.query_one("#top-table", DataTable).row_count == 10
@@ -252,8 +257,9 @@ async def test_events_from_another_thread_refresh_the_panes(services) -> None:
         metrics = app.screen.query_one("#metrics-table", DataTable)
 
         def cache_row() -> str:
-            return next(str(metrics.get_row_at(i)[1]) for i in range(metrics.row_count)
-                        if str(metrics.get_row_at(i)[0]) == "Cache entries")
+            return next(
+                str(metrics.get_row_at(i)[1]) for i in range(metrics.row_count) if str(metrics.get_row_at(i)[0]) == "Cache entries"
+            )
 
         assert cache_row().startswith("6 /")
         worker = threading.Thread(target=concrete(services).processor.cache.set, args=("user-growth:99", [], 60))

@@ -206,8 +206,18 @@ async def test_help_lists_every_key_and_the_palette_runs_them(services) -> None:
         await pilot.press(*"Export", "enter")
         await until(pilot, lambda: isinstance(app.screen, ExportDialog))
         assert {b.id for b in palette_bindings()} >= {
-            "trigger", "clear-cache", "invalidate", "pause", "export", "new-template", "edit-template",
-            "delete-template", "generate", "help", "quit"}
+            "trigger",
+            "clear-cache",
+            "invalidate",
+            "pause",
+            "export",
+            "new-template",
+            "edit-template",
+            "delete-template",
+            "generate",
+            "help",
+            "quit",
+        }
 
 
 async def test_escape_leaves_every_form_without_side_effects(services) -> None:

@@ -75,8 +75,7 @@ async def test_a_tick_repaints_only_the_cells_whose_text_changed(services, monke
         assert tables == set(), f"tables repainted whole on a tick: {tables}"
         # The countdowns did move, cell by cell; the header clock is the only other change.
         assert {job: cell(jobs, job, "next") for job in before} != before
-        assert set(seen.whole) <= {"clock", "growth-title", "activity-title", "top-title", "recent-title",
-                                   "template-detail"}
+        assert set(seen.whole) <= {"clock", "growth-title", "activity-title", "top-title", "recent-title", "template-detail"}
 
 
 async def test_recent_activity_fits_its_pane_when_ages_run_to_hundreds_of_days(services) -> None:
@@ -98,7 +97,7 @@ async def test_recent_activity_fits_its_pane_when_ages_run_to_hundreds_of_days(s
 
 
 async def test_the_metrics_age_moves_with_the_tick_and_repaints_its_cell_alone(services, monkeypatch) -> None:
-    """"Measured 4s ago" stayed at 4s until the next measurement (the performance job runs every 30 s)."""
+    """ "Measured 4s ago" stayed at 4s until the next measurement (the performance job runs every 30 s)."""
     app = app_for(services)
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot)

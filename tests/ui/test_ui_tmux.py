@@ -23,8 +23,9 @@ def job_row(screen: str, job_id: str) -> str:
 
 def manual_runs(data_dir: Path, job_id: str) -> list[str]:
     with sqlite3.connect(data_dir / "state.sqlite3") as conn:
-        return [row[0] for row in conn.execute(
-            "SELECT status FROM job_runs WHERE job_id = ? AND \"trigger\" = 'manual'", (job_id,))]
+        return [
+            row[0] for row in conn.execute("SELECT status FROM job_runs WHERE job_id = ? AND \"trigger\" = 'manual'", (job_id,))
+        ]
 
 
 def test_first_start_live_panes_a_triggered_job_and_a_clean_quit(tmp_path) -> None:
@@ -32,8 +33,9 @@ def test_first_start_live_panes_a_triggered_job_and_a_clean_quit(tmp_path) -> No
     term = dashboard(data_dir, 120, 40)
     try:
         # first start: the demo database is built with progress, then the panes fill
-        screen = term.wait_for(lambda s: "scheduler running" in s and "Daily Activ" in s,
-                               timeout=FIRST_START, what="the running dashboard")
+        screen = term.wait_for(
+            lambda s: "scheduler running" in s and "Daily Activ" in s, timeout=FIRST_START, what="the running dashboard"
+        )
         for title in ("1 Jobs", "2 Metrics", "3 Analytics", "4 Reports", "DEMO DATA", "Templates"):
             assert title in screen, title
         term.wait_for(lambda s: "New users per month ·" in s and "ago" in s, what="analytics from the first job runs")
@@ -99,20 +101,25 @@ def test_names_full_of_escape_sequences_leave_the_terminal_alone(tmp_path, demo_
     source = data_dir / "demo.sqlite3"
     shutil.copy(demo_db_template, source)
     with sqlite3.connect(source) as conn:  # the most popular items and the most recent users
-        top = [row[0] for row in conn.execute(
-            "SELECT item_id FROM activities GROUP BY item_id ORDER BY count(*) DESC LIMIT ?", (len(HOSTILE),))]
-        recent = list(dict.fromkeys(row[0] for row in conn.execute(
-            "SELECT user_id FROM activities ORDER BY created_at DESC LIMIT 50")))
+        top = [
+            row[0]
+            for row in conn.execute(
+                "SELECT item_id FROM activities GROUP BY item_id ORDER BY count(*) DESC LIMIT ?", (len(HOSTILE),)
+            )
+        ]
+        recent = list(
+            dict.fromkeys(row[0] for row in conn.execute("SELECT user_id FROM activities ORDER BY created_at DESC LIMIT 50"))
+        )
         for item_id, user_id, name in zip(top, recent, HOSTILE):
             conn.execute("UPDATE items SET name = ? WHERE id = ?", (name, item_id))
             conn.execute("UPDATE users SET name = ? WHERE id = ?", (name, user_id))
     # A tmux server of its own, with the clipboard open to applications (OSC 52 would fill a buffer).
-    term = dashboard(data_dir, 160, 50, private=True,
-                     setup=("set-option -s set-clipboard on", "select-pane -T untouched-title"))
+    term = dashboard(data_dir, 160, 50, private=True, setup=("set-option -s set-clipboard on", "select-pane -T untouched-title"))
     try:
         # Recent activity (names cut to its narrow columns) shows them escaped.
-        screen = term.wait_for(lambda s: "\\x1b]2;PW" in s and "scheduler running" in s,
-                               what="recent activity with the hostile names, shown escaped")
+        screen = term.wait_for(
+            lambda s: "\\x1b]2;PW" in s and "scheduler running" in s, what="recent activity with the hostile names, shown escaped"
+        )
         assert "Poster [/" in screen and "\\x1b[2JWipe" in screen and "\\x1b]5" in screen
         clock = term.wait_for(lambda s: s != screen, what="a tick")  # a few seconds of redraws
         for title in ("1 Jobs", "2 Metrics", "3 Analytics", "4 Reports"):

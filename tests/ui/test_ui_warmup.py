@@ -23,8 +23,7 @@ async def test_the_dialogs_widget_styles_are_registered_before_any_dialog_opens(
         def registered() -> set[str]:
             return {name for _path, name in app.stylesheet.source if name.endswith(".DEFAULT_CSS")}
 
-        await until(pilot, lambda: {"Select.DEFAULT_CSS", "ToggleButton.DEFAULT_CSS", "CommandPalette.DEFAULT_CSS"}
-                    <= registered())
+        await until(pilot, lambda: {"Select.DEFAULT_CSS", "ToggleButton.DEFAULT_CSS", "CommandPalette.DEFAULT_CSS"} <= registered())
         assert app.screen is app.main_screen  # no dialog was opened for it
         await pilot.press("e")  # and a dialog opened after it is styled as before
         await pilot.pause()

@@ -58,8 +58,12 @@ async def test_analytics_tables_share_the_width_by_what_their_names_need(setting
         tables = [app.screen.query_one(f"#{name}-table", DataTable) for name in ("top", "recent")]
         room = app.screen.query_one("#tables").size.width - 2  # less the gutter
         used = sum(total(column_widths(t)) for t in tables)
-        cut = any(str(t.get_cell_at(Coordinate(row, col))).endswith("…")
-                  for t in tables for row in range(t.row_count) for col in range(len(t.columns)))
+        cut = any(
+            str(t.get_cell_at(Coordinate(row, col))).endswith("…")
+            for t in tables
+            for row in range(t.row_count)
+            for col in range(len(t.columns))
+        )
         for table in tables:
             assert table.virtual_size.width <= table.size.width  # nothing out of sight sideways
         if cut:  # a name is cut only when the two tables' columns fill the room between them
@@ -75,8 +79,11 @@ async def test_both_analytics_tables_show_whole_names_when_there_is_room(setting
         await settle(pilot)
         for name in ("top", "recent"):
             table = app.screen.query_one(f"#{name}-table", DataTable)
-            assert not any(str(table.get_cell_at(Coordinate(row, col))).endswith("…")
-                           for row in range(table.row_count) for col in range(len(table.columns)))
+            assert not any(
+                str(table.get_cell_at(Coordinate(row, col))).endswith("…")
+                for row in range(table.row_count)
+                for col in range(len(table.columns))
+            )
 
 
 @pytest.mark.parametrize("size", [(80, 24), (160, 50)])

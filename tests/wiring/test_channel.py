@@ -33,8 +33,14 @@ OPTIONS = {"probe_loop_lag": False, "warm_on_start": False}
 
 def _root(settings: Settings, clock: FrozenClock, repo: FakeRepository, origin: str) -> Services:
     lock = SchedulerLock(settings.resolved_state_url)  # its own lock handle, as another process has
-    root = Services(settings, clock=clock, bus=EventBus(), repository=repo,
-                    processor_options={**OPTIONS, "scheduler_lock": lock}, reports_options={"scheduler_lock": lock})
+    root = Services(
+        settings,
+        clock=clock,
+        bus=EventBus(),
+        repository=repo,
+        processor_options={**OPTIONS, "scheduler_lock": lock},
+        reports_options={"scheduler_lock": lock},
+    )
     root.channel.origin = origin  # two "processes" in one: each names itself
     return root
 
@@ -120,8 +126,13 @@ async def test_clear_and_pause_act_on_the_scheduler(pair) -> None:
 async def test_a_template_changed_elsewhere_is_scheduled_by_the_scheduler(pair) -> None:
     scheduler, attached = pair
     template = await asyncio.to_thread(
-        attached.reports.create_report_template, name="Every minute", schedule="custom", cron="* * * * *",
-        datasets=["top-items"], format="csv")
+        attached.reports.create_report_template,
+        name="Every minute",
+        schedule="custom",
+        cron="* * * * *",
+        datasets=["top-items"],
+        format="csv",
+    )
     assert template.id not in scheduler.reports.schedule.scheduled_ids()
     await asyncio.to_thread(attached.channel.flush)
     events = await _look(scheduler)
@@ -181,8 +192,16 @@ def test_commands_are_claimed_once_and_expire_unclaimed(settings: Settings, froz
 def test_the_snapshot_keeps_values_ages_and_stale_marks(settings: Settings, frozen_clock: FrozenClock) -> None:
     engine = open_state(settings)
     now = frozen_clock.now()
-    entry = channel.SnapshotEntry("top-items:10", [{"rank": 1, "name": "Chair"}], now - timedelta(seconds=90),
-                                  now + timedelta(seconds=600), 700.0, True, "db blinked", now)
+    entry = channel.SnapshotEntry(
+        "top-items:10",
+        [{"rank": 1, "name": "Chair"}],
+        now - timedelta(seconds=90),
+        now + timedelta(seconds=600),
+        700.0,
+        True,
+        "db blinked",
+        now,
+    )
     channel.write_snapshot(engine, [entry])
     channel.write_snapshot(engine, [entry])  # rewriting a key replaces it
     assert channel.read_snapshot(engine) == [entry]
@@ -197,8 +216,12 @@ def test_restored_entries_keep_their_age_and_expire_on_time(frozen_clock: Frozen
     changes: list[Any] = []
     cache.on_change = lambda *a: changes.append(a)
     now = frozen_clock.now()
-    cache.restore([CacheEntry("a", 1, now - timedelta(seconds=50), now + timedelta(seconds=10), 60.0),
-                   CacheEntry("b", 2, now - timedelta(seconds=99), now - timedelta(seconds=1), 60.0)])
+    cache.restore(
+        [
+            CacheEntry("a", 1, now - timedelta(seconds=50), now + timedelta(seconds=10), 60.0),
+            CacheEntry("b", 2, now - timedelta(seconds=99), now - timedelta(seconds=1), 60.0),
+        ]
+    )
     assert [e.key for e in cache.entries()] == ["a"]  # an expired one is not brought back
     assert cache.peek("a").age(now) == 50  # type: ignore[union-attr]
     assert changes == []  # restoring is not a change to tell anyone about
@@ -210,10 +233,19 @@ def test_an_older_state_database_gains_the_new_columns(tmp_path) -> None:
     url = f"sqlite:///{tmp_path / 'old.sqlite3'}"
     engine = create_engine(url)
     old = MetaData()
-    Table("job_runs", old, Column("id", Integer, primary_key=True), Column("job_id", String(50)),
-          Column("trigger", String(20)), Column("scheduled_for", DateTime), Column("started_at", DateTime),
-          Column("finished_at", DateTime), Column("duration_ms", Integer), Column("status", String(20)),
-          Column("error", String))
+    Table(
+        "job_runs",
+        old,
+        Column("id", Integer, primary_key=True),
+        Column("job_id", String(50)),
+        Column("trigger", String(20)),
+        Column("scheduled_for", DateTime),
+        Column("started_at", DateTime),
+        Column("finished_at", DateTime),
+        Column("duration_ms", Integer),
+        Column("status", String(20)),
+        Column("error", String),
+    )
     old.create_all(engine)
     assert add_missing_columns(engine) == ["job_runs.origin"]
     assert "origin" in {c["name"] for c in inspect(engine).get_columns("job_runs")}

@@ -42,8 +42,9 @@ async def test_the_scheduling_process_stores_what_its_panes_show(pair) -> None: 
 
     # A template made by another process reaches the scheduler as a relayed event: the next
     # view lists it (the Reports part is read again only after such an event).
-    template = await asyncio.to_thread(attached.reports.create_report_template, name="Nightly", schedule="daily",
-                                       datasets=["top-items"], format="csv")
+    template = await asyncio.to_thread(
+        attached.reports.create_report_template, name="Nightly", schedule="daily", datasets=["top-items"], format="csv"
+    )
     await asyncio.to_thread(attached.channel.flush)
     await _look(scheduler)
     await scheduler.processor.trigger_job("user-growth")
@@ -57,8 +58,9 @@ async def test_the_scheduling_process_stores_what_its_panes_show(pair) -> None: 
 
 async def test_a_dashboard_that_does_not_schedule_writes_no_view(pair) -> None:  # noqa: F811
     scheduler, attached = pair
-    await asyncio.to_thread(attached.reports.create_report_template, name="Nightly", schedule="daily",
-                            datasets=["top-items"], format="csv")
+    await asyncio.to_thread(
+        attached.reports.create_report_template, name="Nightly", schedule="daily", datasets=["top-items"], format="csv"
+    )
     await asyncio.to_thread(attached.channel.flush)
     last = read_last_view(attached.settings.resolved_state_url)
     assert last is not None and last.view is None
@@ -67,21 +69,45 @@ async def test_a_dashboard_that_does_not_schedule_writes_no_view(pair) -> None: 
 def test_the_first_view_is_built_from_what_was_stored(settings: Settings, frozen_clock: FrozenClock) -> None:
     engine = open_state(settings)
     now = frozen_clock.now()
-    job = {"id": "top-items", "name": "Top Items", "status": "completed", "last_run": now.isoformat(),
-           "next_run": (now - timedelta(minutes=1)).isoformat(), "duration_ms": 9.0, "recent_durations_ms": [9.0]}
+    job = {
+        "id": "top-items",
+        "name": "Top Items",
+        "status": "completed",
+        "last_run": now.isoformat(),
+        "next_run": (now - timedelta(minutes=1)).isoformat(),
+        "duration_ms": 9.0,
+        "recent_durations_ms": [9.0],
+    }
     later = dict(job, id="user-growth", next_run=(now + timedelta(minutes=5)).isoformat())
-    view = {"version": 1, "writtenAt": now.isoformat(), "jobs": [job, later],
-            "jobMetrics": {"total_jobs": 2, "successful_jobs": 2, "failed_jobs": 0, "average_job_duration_ms": 9.0,
-                           "last_cleanup": None},
-            "cache": {"size": 1, "maxsize": 256, "hits": 0, "misses": 0, "stale": 0}, "performance": None,
-            "reports": {"templates": [], "history": [], "statistics": None, "schedules": {}}}
+    view = {
+        "version": 1,
+        "writtenAt": now.isoformat(),
+        "jobs": [job, later],
+        "jobMetrics": {
+            "total_jobs": 2,
+            "successful_jobs": 2,
+            "failed_jobs": 0,
+            "average_job_duration_ms": 9.0,
+            "last_cleanup": None,
+        },
+        "cache": {"size": 1, "maxsize": 256, "hits": 0, "misses": 0, "stale": 0},
+        "performance": None,
+        "reports": {"templates": [], "history": [], "statistics": None, "schedules": {}},
+    }
     with engine.begin() as conn:
         conn.exec_driver_sql("INSERT INTO app_meta (key, value) VALUES (?, ?)", (VIEW_KEY, json.dumps(view)))
         for key, expires in (("top-items:10", now + timedelta(minutes=5)), ("gone:1", now - timedelta(seconds=1))):
             conn.exec_driver_sql(
                 "INSERT INTO cache_snapshot (key, value, stored_at, expires_at, ttl, stale) VALUES (?, ?, ?, ?, ?, ?)",
-                (key, '[{"rank": 1}]', (now - timedelta(minutes=1)).replace(tzinfo=None).isoformat(sep=" "),
-                 expires.replace(tzinfo=None).isoformat(sep=" "), 300.0, 0))
+                (
+                    key,
+                    '[{"rank": 1}]',
+                    (now - timedelta(minutes=1)).replace(tzinfo=None).isoformat(sep=" "),
+                    expires.replace(tzinfo=None).isoformat(sep=" "),
+                    300.0,
+                    0,
+                ),
+            )
     last = read_last_view(settings.resolved_state_url)
     assert last is not None
     first = first_view(last, now)
@@ -93,8 +119,7 @@ def test_the_first_view_is_built_from_what_was_stored(settings: Settings, frozen
 
     # A document from a release that shapes it otherwise: the cache alone, not a half-built view.
     with engine.begin() as conn:
-        conn.exec_driver_sql("UPDATE app_meta SET value = ? WHERE key = ?",
-                             (json.dumps(dict(view, jobs=[{"id": "x"}])), VIEW_KEY))
+        conn.exec_driver_sql("UPDATE app_meta SET value = ? WHERE key = ?", (json.dumps(dict(view, jobs=[{"id": "x"}])), VIEW_KEY))
     partial = first_view(read_last_view(settings.resolved_state_url), now)  # type: ignore[arg-type]
     assert partial is not None and partial.jobs == [] and list(partial.entries) == ["top-items:10"]
 

@@ -38,7 +38,11 @@ def test_open_creates_the_demo_source_and_state_then_services_read_them(tmp_path
     assert {"demo.sqlite3", "state.sqlite3"} <= files_under(settings.data_dir)
     assert progress and root.opened_source  # the first start reported its demo-data progress
     assert [t.id for t in root.reports.get_report_templates()][:4] == [
-        "daily-activity-summary", "weekly-user-growth", "monthly-comprehensive", "quarterly-performance"]
+        "daily-activity-summary",
+        "weekly-user-growth",
+        "monthly-comprehensive",
+        "quarterly-performance",
+    ]
     assert len(root.processor.get_job_statuses()) == 6
 
 
@@ -132,15 +136,26 @@ def test_no_module_outside_the_root_constructs_a_service() -> None:
     # service, for a reports service built on its own); engines only in data/ and by demo-data,
     # which fills the database URL it is given.
     package = Path(__file__).resolve().parents[2] / "tui_analytics"
-    pattern = re.compile(r"(AnalyticsBackgroundProcessor|AnalyticsExportService|AnalyticsScheduledReportsService|"
-                         r"create_engine|new_engine|get_engine)\(")
+    pattern = re.compile(
+        r"(AnalyticsBackgroundProcessor|AnalyticsExportService|AnalyticsScheduledReportsService|"
+        r"create_engine|new_engine|get_engine)\("
+    )
     places = sorted(
-        str(path.relative_to(package)) for path in package.rglob("*.py")
-        if any(pattern.search(line) and not line.lstrip().startswith(("def ", "class ", "#")) for line in path.read_text().splitlines())
+        str(path.relative_to(package))
+        for path in package.rglob("*.py")
+        if any(
+            pattern.search(line) and not line.lstrip().startswith(("def ", "class ", "#")) for line in path.read_text().splitlines()
+        )
     )
     assert places == [
-        "cli/demo.py", "data/engines.py", "data/source/opening.py", "data/source/repository.py",
-        "data/state/database.py", "data/state/lock_backends.py", "reports/run.py", "wiring/services.py",
+        "cli/demo.py",
+        "data/engines.py",
+        "data/source/opening.py",
+        "data/source/repository.py",
+        "data/state/database.py",
+        "data/state/lock_backends.py",
+        "reports/run.py",
+        "wiring/services.py",
     ], places
 
 
@@ -149,8 +164,9 @@ def test_the_root_gives_every_service_its_settings_bus_and_clock(tmp_path: Path,
     from tui_analytics.runtime.clock import SYSTEM_CLOCK
     from tui_analytics.runtime.events import EventBus, default_bus
 
-    settings = replace(fresh_settings(tmp_path),
-                       alerts=(AlertTarget("ops", frozenset({"job-failed"}), url="http://127.0.0.1:9/hook"),))
+    settings = replace(
+        fresh_settings(tmp_path), alerts=(AlertTarget("ops", frozenset({"job-failed"}), url="http://127.0.0.1:9/hook"),)
+    )
     bus = EventBus()
     root = Services(settings, bus=bus, clock=frozen_clock, processor_options={"probe_loop_lag": False})
     for service in (root.processor, root.reports, root.alerts):
@@ -178,8 +194,9 @@ def test_alerts_are_built_without_io_and_listen_wherever_a_service_publishes(tmp
     from tui_analytics.config.alert_targets import AlertTarget
     from tui_analytics.runtime.events import EventBus
 
-    settings = replace(fresh_settings(tmp_path),
-                       alerts=(AlertTarget("ops", frozenset({"job-failed"}), url="http://127.0.0.1:9/hook"),))
+    settings = replace(
+        fresh_settings(tmp_path), alerts=(AlertTarget("ops", frozenset({"job-failed"}), url="http://127.0.0.1:9/hook"),)
+    )
     bus = EventBus()
     root = Services(settings, bus=bus, processor_options={"probe_loop_lag": False})
     assert Services(fresh_settings(tmp_path)).alerts is None  # no target: no service, nothing listening

@@ -53,34 +53,48 @@ class IncidentStore(StateUser):
             rows = conn.execute(select(alert_incidents).order_by(alert_incidents.c.opened_at)).mappings().all()
         return [_incident(row) for row in rows]
 
-    def open(self, subject: str, kind: str, name: str, at: datetime, error: str | None,
-             notified: Iterable[str], *, failures: int) -> Incident | None:
+    def open(
+        self, subject: str, kind: str, name: str, at: datetime, error: str | None, notified: Iterable[str], *, failures: int
+    ) -> Incident | None:
         """Open the subject's incident; None when one is open already (this process or another opened it)."""
-        incident = Incident(subject, uuid.uuid4().hex, kind, name[:200], at, failures, _error(error),
-                            frozenset(notified), 0)
+        incident = Incident(subject, uuid.uuid4().hex, kind, name[:200], at, failures, _error(error), frozenset(notified), 0)
         try:
             with self.engine.begin() as conn:
-                conn.execute(insert(alert_incidents).values(
-                    subject=subject, incident_id=incident.incident_id, kind=kind, name=incident.name,
-                    opened_at=to_db(at), updated_at=to_db(at), failures=failures, last_error=incident.last_error,
-                    notified=json.dumps(sorted(incident.notified)), revision=0,
-                ))
+                conn.execute(
+                    insert(alert_incidents).values(
+                        subject=subject,
+                        incident_id=incident.incident_id,
+                        kind=kind,
+                        name=incident.name,
+                        opened_at=to_db(at),
+                        updated_at=to_db(at),
+                        failures=failures,
+                        last_error=incident.last_error,
+                        notified=json.dumps(sorted(incident.notified)),
+                        revision=0,
+                    )
+                )
         except IntegrityError:
             return None
         return incident
 
     def note_failure(self, incident: Incident, at: datetime, error: str | None) -> None:
         with self.engine.begin() as conn:
-            conn.execute(update(alert_incidents).where(alert_incidents.c.incident_id == incident.incident_id).values(
-                failures=alert_incidents.c.failures + 1, last_error=_error(error), updated_at=to_db(at)))
+            conn.execute(
+                update(alert_incidents)
+                .where(alert_incidents.c.incident_id == incident.incident_id)
+                .values(failures=alert_incidents.c.failures + 1, last_error=_error(error), updated_at=to_db(at))
+            )
 
     def add_notified(self, incident: Incident, names: Iterable[str]) -> bool:
         """Record that `names` were told too; False when another process changed the incident first."""
         told = sorted(incident.notified | set(names))
         with self.engine.begin() as conn:
-            result = conn.execute(update(alert_incidents).where(
-                (alert_incidents.c.incident_id == incident.incident_id) & (alert_incidents.c.revision == incident.revision)
-            ).values(notified=json.dumps(told), revision=incident.revision + 1))
+            result = conn.execute(
+                update(alert_incidents)
+                .where((alert_incidents.c.incident_id == incident.incident_id) & (alert_incidents.c.revision == incident.revision))
+                .values(notified=json.dumps(told), revision=incident.revision + 1)
+            )
         return bool(result.rowcount)
 
     def close(self, incident: Incident) -> bool:
@@ -91,8 +105,11 @@ class IncidentStore(StateUser):
 
     def last_successes(self) -> dict[str, datetime]:
         """When each job last completed, from the run history (any process's runs)."""
-        query = (select(job_runs.c.job_id, func.max(job_runs.c.finished_at))
-                 .where(job_runs.c.status == "completed").group_by(job_runs.c.job_id))
+        query = (
+            select(job_runs.c.job_id, func.max(job_runs.c.finished_at))
+            .where(job_runs.c.status == "completed")
+            .group_by(job_runs.c.job_id)
+        )
         with self.engine.connect() as conn:
             return {job_id: moment for job_id, when in conn.execute(query) if (moment := from_db(when)) is not None}
 
@@ -102,17 +119,35 @@ class IncidentStore(StateUser):
         rows = [Delivery(alert.id, alert.at, alert.subject, alert.kind, name, PENDING) for name in targets]
         if rows:
             with self.engine.begin() as conn:
-                conn.execute(insert(alert_deliveries), [
-                    {"alert_id": d.alert_id, "at": to_db(d.at), "subject": d.subject, "kind": d.kind,
-                     "target": d.target, "status": d.status, "attempts": 0} for d in rows])
+                conn.execute(
+                    insert(alert_deliveries),
+                    [
+                        {
+                            "alert_id": d.alert_id,
+                            "at": to_db(d.at),
+                            "subject": d.subject,
+                            "kind": d.kind,
+                            "target": d.target,
+                            "status": d.status,
+                            "attempts": 0,
+                        }
+                        for d in rows
+                    ],
+                )
         return rows
 
     def finish(self, delivery: Delivery) -> None:
         with self.engine.begin() as conn:
-            conn.execute(update(alert_deliveries).where(
-                (alert_deliveries.c.alert_id == delivery.alert_id) & (alert_deliveries.c.target == delivery.target)
-            ).values(status=delivery.status, attempts=delivery.attempts, error=_error(delivery.error),
-                     finished_at=to_db(delivery.finished_at)))
+            conn.execute(
+                update(alert_deliveries)
+                .where((alert_deliveries.c.alert_id == delivery.alert_id) & (alert_deliveries.c.target == delivery.target))
+                .values(
+                    status=delivery.status,
+                    attempts=delivery.attempts,
+                    error=_error(delivery.error),
+                    finished_at=to_db(delivery.finished_at),
+                )
+            )
 
     def recent(self, limit: int = 200, subject: str | None = None) -> list[Delivery]:
         """Deliveries, newest first."""
@@ -121,15 +156,27 @@ class IncidentStore(StateUser):
             query = query.where(alert_deliveries.c.subject == subject)
         with self.engine.connect() as conn:
             rows = conn.execute(query).mappings().all()
-        return [Delivery(row["alert_id"], from_db(row["at"]) or row["at"], row["subject"], row["kind"], row["target"],
-                         row["status"], int(row["attempts"] or 0), row["error"], from_db(row["finished_at"]))
-                for row in rows]
+        return [
+            Delivery(
+                row["alert_id"],
+                from_db(row["at"]) or row["at"],
+                row["subject"],
+                row["kind"],
+                row["target"],
+                row["status"],
+                int(row["attempts"] or 0),
+                row["error"],
+                from_db(row["finished_at"]),
+            )
+            for row in rows
+        ]
 
     def prune(self, keep: int) -> int:
         """Keep the newest `keep` deliveries."""
         with self.engine.begin() as conn:
-            cutoff = conn.execute(select(alert_deliveries.c.id).order_by(alert_deliveries.c.id.desc())
-                                  .offset(keep).limit(1)).scalar()
+            cutoff = conn.execute(
+                select(alert_deliveries.c.id).order_by(alert_deliveries.c.id.desc()).offset(keep).limit(1)
+            ).scalar()
             if cutoff is None:
                 return 0
             return int(conn.execute(delete(alert_deliveries).where(alert_deliveries.c.id <= cutoff)).rowcount or 0)
@@ -145,6 +192,14 @@ def _incident(row: object) -> Incident:
         notified = frozenset(str(name) for name in json.loads(values["notified"] or "[]"))
     except (ValueError, TypeError):  # edited by hand: told nobody, so nobody hears "recovered"
         notified = frozenset()
-    return Incident(values["subject"], values["incident_id"], values["kind"], values["name"],
-                    from_db(values["opened_at"]) or values["opened_at"], int(values["failures"] or 0),
-                    values["last_error"], notified, int(values["revision"] or 0))
+    return Incident(
+        values["subject"],
+        values["incident_id"],
+        values["kind"],
+        values["name"],
+        from_db(values["opened_at"]) or values["opened_at"],
+        int(values["failures"] or 0),
+        values["last_error"],
+        notified,
+        int(values["revision"] or 0),
+    )

@@ -50,10 +50,7 @@ class _Failure(Exception):
         self.transient = transient
 
 
-
-
-def deliver(target: AlertTarget, alert: Alert, smtp: SmtpSettings | None, wait: Wait,
-            backoff: RetryPolicy = BACKOFF) -> Outcome:
+def deliver(target: AlertTarget, alert: Alert, smtp: SmtpSettings | None, wait: Wait, backoff: RetryPolicy = BACKOFF) -> Outcome:
     """Send `alert` to `target`, up to `target.attempts` times; `wait(seconds)` between attempts."""
     attempt = 0
     while True:
@@ -115,8 +112,9 @@ def post_webhook(target: AlertTarget, alert: Alert) -> None:
         connection.close()
     if not 200 <= code < 300:
         transient = code >= 500 or code in (408, 429)
-        raise _Failure(f"HTTP {code} {reason}".strip() + (" (redirects are not followed)" if 300 <= code < 400 else ""),
-                       transient=transient)
+        raise _Failure(
+            f"HTTP {code} {reason}".strip() + (" (redirects are not followed)" if 300 <= code < 400 else ""), transient=transient
+        )
 
 
 class _Deadline:

@@ -161,8 +161,10 @@ class AlertService:
                 return  # nobody to tell: no incident either
             opened = self.store.open(subject, kind, name, at, error, [t.name for t in wanting], failures=int(counts))
             if opened is not None:
-                self._send(messages.build(kind, subject, name, at, host=self.host, error=error, since=at,
-                                          failures=opened.failures), wanting)
+                self._send(
+                    messages.build(kind, subject, name, at, host=self.host, error=error, since=at, failures=opened.failures),
+                    wanting,
+                )
                 return
             incident = self.store.get(subject)  # another process opened it a moment ago
             if incident is None:
@@ -172,8 +174,19 @@ class AlertService:
         # An incident opened by one event (late) may concern targets that only want the other (failed).
         new = [t for t in wanting if t.name not in incident.notified]
         if new and self.store.add_notified(incident, [t.name for t in new]):
-            self._send(messages.build(kind, subject, incident.name, at, host=self.host, error=error,
-                                      since=incident.opened_at, failures=incident.failures + int(counts)), new)
+            self._send(
+                messages.build(
+                    kind,
+                    subject,
+                    incident.name,
+                    at,
+                    host=self.host,
+                    error=error,
+                    since=incident.opened_at,
+                    failures=incident.failures + int(counts),
+                ),
+                new,
+            )
 
     def _success(self, subject: str, at: datetime) -> None:
         incident = self.store.get(subject)
@@ -182,8 +195,12 @@ class AlertService:
             return
         told = [t for t in self.targets if t.name in incident.notified and t.wants(on.RECOVERED)]
         if told:
-            self._send(messages.build(on.RECOVERED, subject, incident.name, at, host=self.host,
-                                      since=incident.opened_at, failures=incident.failures), told)
+            self._send(
+                messages.build(
+                    on.RECOVERED, subject, incident.name, at, host=self.host, since=incident.opened_at, failures=incident.failures
+                ),
+                told,
+            )
 
     # -- late jobs ----------------------------------------------------------------------
 
@@ -209,8 +226,7 @@ class AlertService:
             waited = (now - since).total_seconds()
             if waited > grace * interval:
                 late.append(job_id)
-                error = (f"no successful run for {messages.span(waited)} "
-                         f"(late after {grace:g} × {messages.span(interval)})")
+                error = f"no successful run for {messages.span(waited)} (late after {grace:g} × {messages.span(interval)})"
                 self._failure(f"job:{job_id}", on.JOB_LATE, job_id, error, now, counts=False)
         return late
 
@@ -293,8 +309,7 @@ class AlertService:
             outcome = Outcome(FAILED, 0, "not delivered: the app stopped before it was sent")
         else:
             outcome = deliver(target, alert, self.settings.smtp, self._wait)
-        delivery = replace(row, status=outcome.status, attempts=outcome.attempts, error=outcome.error,
-                           finished_at=self.clock.now())
+        delivery = replace(row, status=outcome.status, attempts=outcome.attempts, error=outcome.error, finished_at=self.clock.now())
         with self._lock:
             self.retries += max(0, outcome.attempts - 1)
         try:
@@ -306,24 +321,31 @@ class AlertService:
         if delivery.delivered:
             log.info("alert %s %s sent to %s (%s)", alert.kind, alert.subject, target.name, tries)
         else:
-            log.warning("alert %s %s to %s failed after %s: %s", alert.kind, alert.subject, target.name, tries,
-                        outcome.error)
+            log.warning("alert %s %s to %s failed after %s: %s", alert.kind, alert.subject, target.name, tries, outcome.error)
         told = AlertSent if delivery.delivered else AlertFailed
-        self.bus.publish(told(alert.subject, event=alert.kind, target=target.name, attempts=outcome.attempts,
-                              error=outcome.error, at=self.clock.now()))
+        self.bus.publish(
+            told(
+                alert.subject,
+                event=alert.kind,
+                target=target.name,
+                attempts=outcome.attempts,
+                error=outcome.error,
+                at=self.clock.now(),
+            )
+        )
         return delivery
 
     def send_test(self, timeout: float = 120.0) -> list[Delivery]:
         """A test alert to every target, each recorded like any alert; waits for the outcomes (blocking)."""
         now = self.clock.now()
         results: dict[str, Delivery] = {}
-        alerts = [(target, messages.build(TEST, "test:alerts", target.name, now, host=self.host))
-                  for target in self.targets]
+        alerts = [(target, messages.build(TEST, "test:alerts", target.name, now, host=self.host)) for target in self.targets]
         for target, alert in alerts:
             self._send(alert, [target])
         self.drain(timeout)
         with self._lock:
             for target, alert in alerts:
                 results[target.name] = self._known.get((alert.id, target.name)) or Delivery(
-                    alert.id, now, alert.subject, alert.kind, target.name, "pending")
+                    alert.id, now, alert.subject, alert.kind, target.name, "pending"
+                )
         return [results[t.name] for t in self.targets]

@@ -184,8 +184,13 @@ class ChannelService:
             "origin": self.origin,
             "state": processor.scheduler_state(),
             "nextRuns": {s.id: s.next_run.isoformat() for s in processor.get_job_statuses() if s.next_run},
-            "cache": {"size": stats.size, "maxsize": stats.maxsize, "hits": stats.hits, "misses": stats.misses,
-                      "stale": stats.stale},
+            "cache": {
+                "size": stats.size,
+                "maxsize": stats.maxsize,
+                "hits": stats.hits,
+                "misses": stats.misses,
+                "stale": stats.stale,
+            },
             "writtenAt": now.isoformat(),
         }
 
@@ -316,8 +321,12 @@ class ChannelService:
         processor = self.host.processor
         if op == "trigger":
             run = await processor.trigger_job(argument)
-            return {"status": run.status, "error": run.error, "durationMs": run.duration_ms,
-                    "startedAt": run.started_at.isoformat()}
+            return {
+                "status": run.status,
+                "error": run.error,
+                "durationMs": run.duration_ms,
+                "startedAt": run.started_at.isoformat(),
+            }
         if op == "clear":
             return {"removed": await processor.clear_cache()}
         if op == "invalidate":
@@ -333,8 +342,7 @@ class ChannelService:
 
     # -- asking (an attached dashboard, a shell) -------------------------------------------------------
 
-    async def ask(self, op: str, argument: str = "", *, timeout: float,
-                  poll: float = COMMAND_POLL_SECONDS) -> Asked:
+    async def ask(self, op: str, argument: str = "", *, timeout: float, poll: float = COMMAND_POLL_SECONDS) -> Asked:
         """Post a command for the scheduling process and wait up to `timeout` s for its answer, looking
         every `poll` s; returns the command as it stood when the wait ended.
 
@@ -371,8 +379,7 @@ class ChannelService:
         if command.status in ("failed", "expired"):
             raise RuntimeError(str((command.result or {}).get("error") or command.status))
         if asked.unclaimed:
-            raise RuntimeError(f"the scheduling process did not take the request within "
-                               f"{channel.COMMAND_LIFETIME_S:g} s")
+            raise RuntimeError(f"the scheduling process did not take the request within {channel.COMMAND_LIFETIME_S:g} s")
         raise RuntimeError(f"no answer from the scheduling process within {timeout:g} s")
 
     # -- stopping ---------------------------------------------------------------------------

@@ -88,7 +88,7 @@ def clip(message: str, room: int) -> str:
         if len(word) <= 24:
             break
         keep = max(20, len(word) - (len(" ".join(words)) - room) - 3)
-        words[longest] = word[: keep // 2] + "..." + word[len(word) - (keep - keep // 2):]
+        words[longest] = word[: keep // 2] + "..." + word[len(word) - (keep - keep // 2) :]
     message = " ".join(words)
     if len(message) > room:
         message = message[: room - 3] + "..."

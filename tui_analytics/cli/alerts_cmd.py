@@ -25,14 +25,18 @@ if TYPE_CHECKING:
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     alerts = sub.add_parser(
-        "alerts", help=summary("alerts"),
+        "alerts",
+        help=summary("alerts"),
         description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     cmds = alerts.add_subparsers(dest="alerts_command", metavar="COMMAND", required=True)
-    test = cmds.add_parser("test", help="send a test alert to every target now; exits 1 if one is not delivered",
-                           description="Send a test alert to every [[alerts]] target (retried as real alerts are) "
-                                       "and say, per target, whether it was delivered.")
+    test = cmds.add_parser(
+        "test",
+        help="send a test alert to every target now; exits 1 if one is not delivered",
+        description="Send a test alert to every [[alerts]] target (retried as real alerts are) "
+        "and say, per target, whether it was delivered.",
+    )
     test.add_argument("--json", action="store_true", help="print JSON")
     test.set_defaults(handler=run_test)
     status = cmds.add_parser("status", help="the targets, the open incidents and the last deliveries")
@@ -50,23 +54,42 @@ def _iso(value: datetime | None) -> str | None:
 
 
 def target_dict(target: AlertTarget) -> dict[str, object]:
-    return {"name": target.name, "kind": target.kind, "where": target.where, "on": sorted(target.on),
-            "slack": target.slack, "attempts": target.attempts}
+    return {
+        "name": target.name,
+        "kind": target.kind,
+        "where": target.where,
+        "on": sorted(target.on),
+        "slack": target.slack,
+        "attempts": target.attempts,
+    }
 
 
 def delivery_dict(d: Delivery) -> dict[str, object]:
-    return {"at": _iso(d.at), "kind": d.kind, "subject": d.subject, "target": d.target, "status": d.status,
-            "attempts": d.attempts, "error": d.error, "finishedAt": _iso(d.finished_at)}
+    return {
+        "at": _iso(d.at),
+        "kind": d.kind,
+        "subject": d.subject,
+        "target": d.target,
+        "status": d.status,
+        "attempts": d.attempts,
+        "error": d.error,
+        "finishedAt": _iso(d.finished_at),
+    }
 
 
-DELIVERY_COLUMNS = (Column("AT", 19), Column("EVENT", 13, gap=2), Column("ABOUT", 28, cut=True),
-                    Column("TARGET", 24, cut=True), Column("STATUS", 8), Column("TRIES", 5, right=True),
-                    Column("ERROR", gap=2))
+DELIVERY_COLUMNS = (
+    Column("AT", 19),
+    Column("EVENT", 13, gap=2),
+    Column("ABOUT", 28, cut=True),
+    Column("TARGET", 24, cut=True),
+    Column("STATUS", 8),
+    Column("TRIES", 5, right=True),
+    Column("ERROR", gap=2),
+)
 
 
 def _print_deliveries(rows: list[Delivery]) -> None:
-    print_table(DELIVERY_COLUMNS, [[_when(d.at), d.kind, d.subject, d.target, d.status, d.attempts, d.error or ""]
-                                   for d in rows])
+    print_table(DELIVERY_COLUMNS, [[_when(d.at), d.kind, d.subject, d.target, d.status, d.attempts, d.error or ""] for d in rows])
 
 
 def run_test(args: argparse.Namespace) -> int:
@@ -96,14 +119,28 @@ def run_status(args: argparse.Namespace) -> int:
     incidents, deliveries = store.open_incidents(), store.recent(args.limit)
     targets = root.settings.alerts
     if args.json:
-        print(json.dumps({
-            "targets": [target_dict(t) for t in targets],
-            "graceIntervals": root.settings.alert_grace,
-            "incidents": [{"subject": i.subject, "kind": i.kind, "name": i.name, "since": _iso(i.opened_at),
-                           "failures": i.failures, "lastError": i.last_error, "told": sorted(i.notified)}
-                          for i in incidents],
-            "deliveries": [delivery_dict(d) for d in deliveries],
-        }, indent=2))
+        print(
+            json.dumps(
+                {
+                    "targets": [target_dict(t) for t in targets],
+                    "graceIntervals": root.settings.alert_grace,
+                    "incidents": [
+                        {
+                            "subject": i.subject,
+                            "kind": i.kind,
+                            "name": i.name,
+                            "since": _iso(i.opened_at),
+                            "failures": i.failures,
+                            "lastError": i.last_error,
+                            "told": sorted(i.notified),
+                        }
+                        for i in incidents
+                    ],
+                    "deliveries": [delivery_dict(d) for d in deliveries],
+                },
+                indent=2,
+            )
+        )
         return 0
     if not targets:
         print("no [[alerts]] targets configured: nothing is sent")
@@ -114,8 +151,10 @@ def run_status(args: argparse.Namespace) -> int:
     print()
     if incidents:
         for i in incidents:
-            print(f"open: {i.kind} {printable(i.subject)} since {_when(i.opened_at)}, {i.failures} failed run(s), "
-                  f"told {', '.join(sorted(i.notified)) or 'nobody'}; {printable(i.last_error or '')}".rstrip("; "))
+            print(
+                f"open: {i.kind} {printable(i.subject)} since {_when(i.opened_at)}, {i.failures} failed run(s), "
+                f"told {', '.join(sorted(i.notified)) or 'nobody'}; {printable(i.last_error or '')}".rstrip("; ")
+            )
     else:
         print("no open incident")
     print()

@@ -25,7 +25,8 @@ POLL_SECONDS = 0.1  # how often it looks meanwhile
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     cache = sub.add_parser(
-        "cache", help=summary("cache"),
+        "cache",
+        help=summary("cache"),
         description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -43,8 +44,10 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     keys.set_defaults(handler=run_keys)
 
 
-NOBODY = ("no dashboard or serve process is scheduling on this state database now, so there is no cache to "
-          "change; the next one to start begins from the last snapshot and refreshes it")
+NOBODY = (
+    "no dashboard or serve process is scheduling on this state database now, so there is no cache to "
+    "change; the next one to start begins from the last snapshot and refreshes it"
+)
 
 
 def _ask(args: argparse.Namespace, op: str, pattern: str) -> dict[str, object]:
@@ -64,13 +67,20 @@ def _ask(args: argparse.Namespace, op: str, pattern: str) -> dict[str, object]:
     reply: dict[str, object] = {"requested": True, "id": asked.id, "by": holder.describe()}
     if command is not None and command.status == "done":
         removed = int((command.result or {}).get("removed", 0))
-        return {**reply, "applied": True, "removed": removed,
-                "message": f"{holder.describe()} removed {removed} cache entr{'y' if removed == 1 else 'ies'}"}
+        return {
+            **reply,
+            "applied": True,
+            "removed": removed,
+            "message": f"{holder.describe()} removed {removed} cache entr{'y' if removed == 1 else 'ies'}",
+        }
     if command is not None and command.status in ("failed", "expired"):
         raise RuntimeError(f"{holder.describe()} could not do it: {(command.result or {}).get('error', command.status)}")
-    return {**reply, "applied": False,
-            "message": f"requested (#{asked.id}); {holder.describe()} has not answered within {WAIT_SECONDS:g} s "
-                       f"and runs it when it next looks"}
+    return {
+        **reply,
+        "applied": False,
+        "message": f"requested (#{asked.id}); {holder.describe()} has not answered within {WAIT_SECONDS:g} s "
+        f"and runs it when it next looks",
+    }
 
 
 def run_clear(args: argparse.Namespace) -> int:
@@ -91,8 +101,7 @@ def run_invalidate(args: argparse.Namespace) -> int:
     if matched and not args.dry_run:
         reply = _ask(args, "invalidate", args.pattern)
     if args.json:
-        print(json.dumps({"op": "invalidate", "pattern": args.pattern, "matched": matched,
-                          "dryRun": args.dry_run, **reply}))
+        print(json.dumps({"op": "invalidate", "pattern": args.pattern, "matched": matched, "dryRun": args.dry_run, **reply}))
         return 0 if matched else 1
     if not matched:  # an error: one line on stderr, exit 1 (main prints it)
         keys = known_keys()

@@ -71,11 +71,11 @@ def since_moment(text: str, tz: tzinfo) -> datetime:
     try:
         if not raw.isascii() or len(raw) > 40:
             raise ValueError(raw)
-        moment = (datetime.combine(date.fromisoformat(raw), time.min) if len(raw) == 10
-                  else datetime.fromisoformat(raw))
+        moment = datetime.combine(date.fromisoformat(raw), time.min) if len(raw) == 10 else datetime.fromisoformat(raw)
     except ValueError:
-        raise ValueError(f"--since {shorten(text)} is not an ISO date (YYYY-MM-DD) or date-time "
-                         "(e.g. 2026-01-15 or 2026-01-15T09:30)") from None
+        raise ValueError(
+            f"--since {shorten(text)} is not an ISO date (YYYY-MM-DD) or date-time (e.g. 2026-01-15 or 2026-01-15T09:30)"
+        ) from None
     from tui_analytics.runtime.daterange import check_year
 
     check_year(moment, f"--since {shorten(text)}")

@@ -69,8 +69,14 @@ def run_dashboard(args: argparse.Namespace) -> int:
             locking.never_schedule()
         # The first frame shows what the state database held last (read with sqlite3, before SQLAlchemy loads).
         last_view = read_last_view(settings.resolved_state_url)
-        app = build_app(settings, watch_stalls=True, keymap=keymap, preferences=Preferences.load(settings.data_dir),
-                        last_view=last_view, after_first_frame=resume_collector)
+        app = build_app(
+            settings,
+            watch_stalls=True,
+            keymap=keymap,
+            preferences=Preferences.load(settings.data_dir),
+            last_view=last_view,
+            after_first_frame=resume_collector,
+        )
         app.run()
     finally:
         resume_collector()  # when the app ended (or failed) before its first frame

@@ -76,8 +76,7 @@ def run(args: argparse.Namespace) -> int:
             end = datetime.fromisoformat(args.end)
         except ValueError:
             raise ValueError(f"--end {shorten(args.end)} is not an ISO 8601 date-time") from None
-    spec = DemoSpec(users=args.users, items=args.items, activities=args.activities,
-                    months=args.months, seed=args.seed, end=end)
+    spec = DemoSpec(users=args.users, items=args.items, activities=args.activities, months=args.months, seed=args.seed, end=end)
     spec.validate()
     _refuse_state_database(settings, url)
     check_connection(url)

@@ -53,8 +53,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--from", dest="date_from", metavar="DATE", help="start of the period, ISO date or date-time (inclusive)")
     p.add_argument("--to", dest="date_to", metavar="DATE", help="end of the period (a date includes that whole day)")
     p.add_argument("--limit", type=whole_number, metavar="N", help=_LIMIT_HELP)
-    p.add_argument("--metadata", action="store_true",
-                   help="add a metadata block (JSON: in the file; CSV: beside it as FILE.meta.json)")
+    p.add_argument(
+        "--metadata", action="store_true", help="add a metadata block (JSON: in the file; CSV: beside it as FILE.meta.json)"
+    )
     p.add_argument("--gzip", action="store_true", help="gzip the output (.gz added to generated names)")
     p.add_argument("--excel", action="store_true", help="CSV for Excel: start with a UTF-8 byte order mark")
     p.add_argument("-o", "--output", metavar="PATH", help="file or directory to write, or - for stdout")
@@ -92,8 +93,7 @@ class Progress:
             return
         elapsed = time.monotonic() - self._started
         end = "\r" if self._tty else ""
-        print(f"{end}exported {rows:,} rows ({size / 1e6:,.1f} MB) in {elapsed:,.1f} s to {where}   ",
-              file=sys.stderr, flush=True)
+        print(f"{end}exported {rows:,} rows ({size / 1e6:,.1f} MB) in {elapsed:,.1f} s to {where}   ", file=sys.stderr, flush=True)
 
 
 @contextmanager
@@ -122,7 +122,11 @@ def run(args: argparse.Namespace) -> int:
     destination = _destination(args.output, options)
     with _sigterm_interrupts():
         result = service.write_file(
-            dataset, destination, options, size=args.limit, on_progress=progress,
+            dataset,
+            destination,
+            options,
+            size=args.limit,
+            on_progress=progress,
         )
     where = "stdout" if result.path is None else str(result.path)
     progress.done(result.rows, result.size, where)

@@ -29,32 +29,42 @@ if TYPE_CHECKING:
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    jobs = sub.add_parser("jobs", help=summary("jobs"),
-                          description="The six cache pre-warming jobs: " + ", ".join(j.id for j in JOBS) + ".")
+    jobs = sub.add_parser(
+        "jobs", help=summary("jobs"), description="The six cache pre-warming jobs: " + ", ".join(j.id for j in JOBS) + "."
+    )
     cmds = jobs.add_subparsers(dest="jobs_command", metavar="COMMAND", required=True)
 
     status = cmds.add_parser("status", help="each job's last run, duration, averages and error (from the run history)")
     status.add_argument("--json", action="store_true", help="print JSON")
     status.set_defaults(handler=run_status)
 
-    run = cmds.add_parser("run", help="run jobs now in this process; exits 1 if any run fails",
-                          description="Run jobs now (in this process) and record them in the run history.")
+    run = cmds.add_parser(
+        "run",
+        help="run jobs now in this process; exits 1 if any run fails",
+        description="Run jobs now (in this process) and record them in the run history.",
+    )
     run.add_argument("ids", nargs="+", metavar="ID", help="job id(s), or 'all'")
     run.add_argument("--json", action="store_true", help="print JSON")
     run.set_defaults(handler=run_jobs)
 
-    history = cmds.add_parser("history", help="recent runs, newest first",
-                              description="Recent runs, newest first; the filters combine (all must hold).")
+    history = cmds.add_parser(
+        "history", help="recent runs, newest first", description="Recent runs, newest first; the filters combine (all must hold)."
+    )
     history.add_argument("id", nargs="?", metavar="ID", help="only this job")
     history.add_argument("--status", metavar="STATUS", help="only runs that ended so: " + ", ".join(RUN_OUTCOMES))
-    history.add_argument("--since", metavar="DATE", help="only runs started at or after this ISO date or date-time "
-                                                         "(without an offset: in the configured zone)")
+    history.add_argument(
+        "--since",
+        metavar="DATE",
+        help="only runs started at or after this ISO date or date-time (without an offset: in the configured zone)",
+    )
     history.add_argument("--limit", type=whole_number, default=20, metavar="N", help="how many runs (default 20)")
     history.add_argument("--json", action="store_true", help="print JSON")
     history.set_defaults(handler=run_history)
 
-    where = ("Stored in the state database; the process that schedules (dashboard or serve) applies it "
-             "at its next performance-metrics run (30 s by default).")
+    where = (
+        "Stored in the state database; the process that schedules (dashboard or serve) applies it "
+        "at its next performance-metrics run (30 s by default)."
+    )
     pause = cmds.add_parser("pause", help="stop scheduling a job (manual runs still work)", description=where)
     pause.add_argument("id", metavar="ID", help="the job")
     pause.add_argument("--json", action="store_true", help="print JSON")
@@ -65,8 +75,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     resume.set_defaults(handler=run_pause, paused=False)
     interval = cmds.add_parser("interval", help="run a job every INTERVAL from now on", description=where)
     interval.add_argument("id", metavar="ID", help="the job")
-    interval.add_argument("interval", metavar="INTERVAL",
-                          help="30s, 5m, 1h, 1d or 1h30m (1s to 31d); 'default' for the configured interval")
+    interval.add_argument(
+        "interval", metavar="INTERVAL", help="30s, 5m, 1h, 1d or 1h30m (1s to 31d); 'default' for the configured interval"
+    )
     interval.add_argument("--json", action="store_true", help="print JSON")
     interval.set_defaults(handler=run_interval)
 
@@ -89,26 +100,58 @@ def _when(value: datetime | None) -> str:
 
 def status_dict(s: JobStatus) -> dict[str, object]:
     return {
-        "id": s.id, "name": s.name, "status": s.status, "lastRun": _iso(s.last_run), "nextRun": _iso(s.next_run),
-        "durationMs": s.duration_ms, "error": s.error, "intervalSeconds": s.interval_s, "runs": s.runs,
-        "failedRuns": s.failed_runs, "skippedRuns": s.skipped_runs, "averageDurationMs": s.average_duration_ms,
-        "lastSkipped": _iso(s.last_skipped), "paused": s.paused,
+        "id": s.id,
+        "name": s.name,
+        "status": s.status,
+        "lastRun": _iso(s.last_run),
+        "nextRun": _iso(s.next_run),
+        "durationMs": s.duration_ms,
+        "error": s.error,
+        "intervalSeconds": s.interval_s,
+        "runs": s.runs,
+        "failedRuns": s.failed_runs,
+        "skippedRuns": s.skipped_runs,
+        "averageDurationMs": s.average_duration_ms,
+        "lastSkipped": _iso(s.last_skipped),
+        "paused": s.paused,
     }
 
 
 def run_dict(r: JobRun) -> dict[str, object]:
     return {
-        "jobId": r.job_id, "trigger": r.trigger, "status": r.status, "scheduledFor": _iso(r.scheduled_for),
-        "startedAt": _iso(r.started_at), "finishedAt": _iso(r.finished_at), "durationMs": r.duration_ms,
-        "error": r.error, "origin": r.origin,
+        "jobId": r.job_id,
+        "trigger": r.trigger,
+        "status": r.status,
+        "scheduledFor": _iso(r.scheduled_for),
+        "startedAt": _iso(r.started_at),
+        "finishedAt": _iso(r.finished_at),
+        "durationMs": r.duration_ms,
+        "error": r.error,
+        "origin": r.origin,
     }
 
 
-STATUS_COLUMNS = (Column("JOB", 20), Column("STATUS", 10), Column("SCHEDULE", 15), Column("LAST RUN", 19),
-                  Column("DURATION", 10, right=True), Column("AVERAGE", 10, right=True), Column("RUNS", 6, right=True),
-                  Column("FAILED", 6, right=True), Column("SKIPPED", 7, right=True), Column("ERROR", gap=2))
-HISTORY_COLUMNS = (Column("STARTED", 19), Column("JOB", 20, gap=2), Column("TRIGGER", 9), Column("STATUS", 11),
-                   Column("DURATION", 10, right=True), Column("BY", 34, gap=2), Column("ERROR"))
+STATUS_COLUMNS = (
+    Column("JOB", 20),
+    Column("STATUS", 10),
+    Column("SCHEDULE", 15),
+    Column("LAST RUN", 19),
+    Column("DURATION", 10, right=True),
+    Column("AVERAGE", 10, right=True),
+    Column("RUNS", 6, right=True),
+    Column("FAILED", 6, right=True),
+    Column("SKIPPED", 7, right=True),
+    Column("ERROR", gap=2),
+)
+HISTORY_COLUMNS = (
+    Column("STARTED", 19),
+    Column("JOB", 20, gap=2),
+    Column("TRIGGER", 9),
+    Column("STATUS", 11),
+    Column("DURATION", 10, right=True),
+    Column("BY", 34, gap=2),
+    Column("ERROR"),
+)
 
 
 def run_status(args: argparse.Namespace) -> int:
@@ -117,26 +160,52 @@ def run_status(args: argparse.Namespace) -> int:
     metrics = processor.get_job_metrics()
     holder = processor.lock_holder()  # who schedules on this state database, if anyone
     if args.json:
-        print(json.dumps({
-            "scheduler": {"holder": dataclasses.asdict(holder) if holder else None},
-            "jobs": [status_dict(s) for s in statuses],
-            "metrics": {
-                "totalJobs": metrics.total_jobs, "successfulJobs": metrics.successful_jobs,
-                "failedJobs": metrics.failed_jobs, "skippedJobs": metrics.skipped_jobs,
-                "averageJobDurationMs": metrics.average_job_duration_ms, "lastCleanup": _iso(metrics.last_cleanup),
-            },
-        }, indent=2))
+        print(
+            json.dumps(
+                {
+                    "scheduler": {"holder": dataclasses.asdict(holder) if holder else None},
+                    "jobs": [status_dict(s) for s in statuses],
+                    "metrics": {
+                        "totalJobs": metrics.total_jobs,
+                        "successfulJobs": metrics.successful_jobs,
+                        "failedJobs": metrics.failed_jobs,
+                        "skippedJobs": metrics.skipped_jobs,
+                        "averageJobDurationMs": metrics.average_job_duration_ms,
+                        "lastCleanup": _iso(metrics.last_cleanup),
+                    },
+                },
+                indent=2,
+            )
+        )
         return 0
-    print_table(STATUS_COLUMNS, [
-        [s.id, s.status, _schedule(s), _when(s.last_run), _ms(s.duration_ms), _ms(s.average_duration_ms), s.runs,
-         s.failed_runs, s.skipped_runs, s.error or ""]
-        for s in statuses
-    ])
-    print(f"\n{metrics.total_jobs} runs, {metrics.successful_jobs} completed, {metrics.failed_jobs} failed, "
-          f"{metrics.skipped_jobs} skipped; average {_ms(metrics.average_job_duration_ms)}; "
-          f"last cleanup {_when(metrics.last_cleanup)}")
-    print(f"scheduler: {holder.describe()} schedules the jobs" if holder
-          else "scheduler: no running process schedules the jobs on this state database")
+    print_table(
+        STATUS_COLUMNS,
+        [
+            [
+                s.id,
+                s.status,
+                _schedule(s),
+                _when(s.last_run),
+                _ms(s.duration_ms),
+                _ms(s.average_duration_ms),
+                s.runs,
+                s.failed_runs,
+                s.skipped_runs,
+                s.error or "",
+            ]
+            for s in statuses
+        ],
+    )
+    print(
+        f"\n{metrics.total_jobs} runs, {metrics.successful_jobs} completed, {metrics.failed_jobs} failed, "
+        f"{metrics.skipped_jobs} skipped; average {_ms(metrics.average_job_duration_ms)}; "
+        f"last cleanup {_when(metrics.last_cleanup)}"
+    )
+    print(
+        f"scheduler: {holder.describe()} schedules the jobs"
+        if holder
+        else "scheduler: no running process schedules the jobs on this state database"
+    )
     return 0
 
 
@@ -194,10 +263,10 @@ def run_history(args: argparse.Namespace) -> int:
         filtered = args.id or status or since
         print("no runs match these filters" if filtered else "no runs recorded yet")
         return 0
-    print_table(HISTORY_COLUMNS, [
-        [_when(r.started_at), r.job_id, r.trigger, r.status, _ms(r.duration_ms), r.origin or "-", r.error or ""]
-        for r in runs
-    ])
+    print_table(
+        HISTORY_COLUMNS,
+        [[_when(r.started_at), r.job_id, r.trigger, r.status, _ms(r.duration_ms), r.origin or "-", r.error or ""] for r in runs],
+    )
     return 0
 
 
@@ -213,8 +282,11 @@ def _setting_reply(args: argparse.Namespace, processor: AnalyticsBackgroundProce
     status = processor.get_job_status(job_id)
     applied = _applied_by(processor)
     if args.json:
-        print(json.dumps({"id": job_id, "paused": status.paused, "intervalSeconds": status.interval_s,
-                          "appliedBy": applied}, indent=2))
+        print(
+            json.dumps(
+                {"id": job_id, "paused": status.paused, "intervalSeconds": status.interval_s, "appliedBy": applied}, indent=2
+            )
+        )
     else:
         print(f"{job_id} {done}; {applied}")
     return 0

@@ -44,8 +44,9 @@ class BoundedServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
     allow_reuse_address = True
 
-    def __init__(self, server_address: tuple[str, int], handler: Callable[..., BaseRequestHandler],
-                 bind_and_activate: bool = True) -> None:
+    def __init__(
+        self, server_address: tuple[str, int], handler: Callable[..., BaseRequestHandler], bind_and_activate: bool = True
+    ) -> None:
         self._slots = threading.BoundedSemaphore(MAX_CONNECTIONS)
         self.refused = 0
         super().__init__(server_address, handler, bind_and_activate)

@@ -23,17 +23,31 @@ if TYPE_CHECKING:
 
 def add_parser(actions: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = actions.add_parser(
-        "backfill", help="make the report for every period of a range (daily: each day, weekly: each week...)",
+        "backfill",
+        help="make the report for every period of a range (daily: each day, weekly: each week...)",
         description="Make the template's report for every period of its schedule that starts between --from and "
-                    "--to (both included): each day (daily), Monday-Sunday week (weekly), month, quarter, or the "
-                    "time between two fire times of a custom cron. A period a completed run already covers is "
-                    "left alone unless --force; one that has not ended yet is left out. Each run is recorded in "
-                    "the history with the trigger 'backfill'.")
+        "--to (both included): each day (daily), Monday-Sunday week (weekly), month, quarter, or the "
+        "time between two fire times of a custom cron. A period a completed run already covers is "
+        "left alone unless --force; one that has not ended yet is left out. Each run is recorded in "
+        "the history with the trigger 'backfill'.",
+    )
     p.add_argument("template_id", metavar="ID", help="the template's id or its name (report list shows them)")
-    p.add_argument("--from", dest="date_from", metavar="DATE", required=True, type=_day,
-                   help="the first day a period may start on (YYYY-MM-DD, in the template's zone)")
-    p.add_argument("--to", dest="date_to", metavar="DATE", required=True, type=_day,
-                   help="the last day a period may start on (YYYY-MM-DD, included)")
+    p.add_argument(
+        "--from",
+        dest="date_from",
+        metavar="DATE",
+        required=True,
+        type=_day,
+        help="the first day a period may start on (YYYY-MM-DD, in the template's zone)",
+    )
+    p.add_argument(
+        "--to",
+        dest="date_to",
+        metavar="DATE",
+        required=True,
+        type=_day,
+        help="the last day a period may start on (YYYY-MM-DD, included)",
+    )
     p.add_argument("--force", action="store_true", help="make the periods that already have a completed run again")
     p.add_argument("--no-email", action="store_true", help="save the files without e-mailing the recipients")
     p.add_argument("-q", "--quiet", action="store_true", help="no progress on stderr")
@@ -65,8 +79,9 @@ def cmd_backfill(args: argparse.Namespace) -> int:
         if item.path and not args.json:
             print(item.path, flush=True)
 
-    result = asyncio.run(service.backfill(template, args.date_from, args.date_to, force=args.force,
-                                          deliver=not args.no_email, on_progress=progress))
+    result = asyncio.run(
+        service.backfill(template, args.date_from, args.date_to, force=args.force, deliver=not args.no_email, on_progress=progress)
+    )
     if args.json:
         json.dump(camel_keys(result.to_dict()), sys.stdout, indent=2)
         sys.stdout.write("\n")

@@ -31,8 +31,9 @@ if TYPE_CHECKING:
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    p = sub.add_parser("report", help=summary("report"),
-                       description="List, run, create and delete report templates; show the report history.")
+    p = sub.add_parser(
+        "report", help=summary("report"), description="List, run, create and delete report templates; show the report history."
+    )
     rs = p.add_subparsers(dest="report_command", metavar="ACTION", required=True)
 
     ls = rs.add_parser("list", help="list the report templates")
@@ -50,12 +51,18 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     add_backfill(rs)
 
-    hist = rs.add_parser("history", help="the report history, newest first",
-                         description="The report history, newest first; the filters combine (all must hold).")
+    hist = rs.add_parser(
+        "history",
+        help="the report history, newest first",
+        description="The report history, newest first; the filters combine (all must hold).",
+    )
     hist.add_argument("--template", metavar="ID", help="only this template's reports (its id or its name)")
     hist.add_argument("--status", metavar="STATUS", help="only runs with this status: " + ", ".join(RUN_STATUSES))
-    hist.add_argument("--since", metavar="DATE", help="only runs started at or after this ISO date or date-time "
-                                                      "(without an offset: in the configured zone)")
+    hist.add_argument(
+        "--since",
+        metavar="DATE",
+        help="only runs started at or after this ISO date or date-time (without an offset: in the configured zone)",
+    )
     hist.add_argument("--limit", type=whole_number, default=50, metavar="N", help="at most N rows (default 50)")
     hist.add_argument("--json", action="store_true", help="print JSON")
     hist.set_defaults(handler=cmd_history)
@@ -65,9 +72,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     create.add_argument("--json", action="store_true", help="print the template as JSON")
     create.set_defaults(handler=cmd_create)
 
-    update = rs.add_parser("update", help="change some fields of a report template",
-                           description="Change the fields given; the others stay. The whole template is checked "
-                                       "before anything is saved.")
+    update = rs.add_parser(
+        "update",
+        help="change some fields of a report template",
+        description="Change the fields given; the others stay. The whole template is checked before anything is saved.",
+    )
     update.add_argument("template_id", metavar="ID", help="the template's id or its name (report list shows them)")
     add_template_options(update, creating=False)
     update.add_argument("--json", action="store_true", help="print the template as JSON")
@@ -81,9 +90,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     cron.add_argument("expression", help="five crontab(5) fields, e.g. '30 6 * * 1-5', or @daily, @weekly ...")
     cron.add_argument("--timezone", help="IANA zone (default: the configured zone)")
     cron.add_argument("-n", type=whole_number, default=5, help="how many fire times (default 5)")
-    cron.add_argument("--after", metavar="TIME", type=_moment,
-                      help="list fire times after this ISO date or time (default: now); without an offset it is "
-                           "read in the zone")
+    cron.add_argument(
+        "--after",
+        metavar="TIME",
+        type=_moment,
+        help="list fire times after this ISO date or time (default: now); without an offset it is read in the zone",
+    )
     cron.add_argument("--json", action="store_true", help="print the description and the fire times as JSON")
     cron.set_defaults(handler=cmd_cron)
 
@@ -137,8 +149,9 @@ def _print_json(value: object) -> None:
 
 
 LIST_COLUMNS = [Column(title, gap=2) for title in ("ID", "NAME", "SCHEDULE", "FORMAT", "ACTIVE", "NEXT", "LAST", "RECIPIENTS")]
-HISTORY_COLUMNS = [Column(title, gap=2)
-                   for title in ("ID", "TEMPLATE", "TRIGGER", "STATUS", "STARTED", "MS", "DELIVERY", "FILE / ERROR")]
+HISTORY_COLUMNS = [
+    Column(title, gap=2) for title in ("ID", "TEMPLATE", "TRIGGER", "STATUS", "STARTED", "MS", "DELIVERY", "FILE / ERROR")
+]
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -150,11 +163,18 @@ def cmd_list(args: argparse.Namespace) -> int:
     rows = []
     for t in templates:
         tz = service.timezone_of(t)
-        rows.append([
-            t.id, t.name, t.schedule if not t.cron else f"{t.schedule} ({t.cron})", t.format,
-            "yes" if t.is_active else "no", _when(t.next_generation, tz), _when(t.last_generated, tz),
-            str(len(t.recipients)),
-        ])
+        rows.append(
+            [
+                t.id,
+                t.name,
+                t.schedule if not t.cron else f"{t.schedule} ({t.cron})",
+                t.format,
+                "yes" if t.is_active else "no",
+                _when(t.next_generation, tz),
+                _when(t.last_generated, tz),
+                str(len(t.recipients)),
+            ]
+        )
     print_table(LIST_COLUMNS, rows)
     return 0
 
@@ -167,8 +187,9 @@ def template_id(service: AnalyticsScheduledReportsService, given: str) -> str:
         # Templates saved before names and ids were kept apart: say which instead of guessing.
         others = [i for i in named if i != given]
         if others:
-            raise ValueError(f"{shorten(given)} is one template's id and another's name ({others[0]}): "
-                             "give the id of the one you mean")
+            raise ValueError(
+                f"{shorten(given)} is one template's id and another's name ({others[0]}): give the id of the one you mean"
+            )
         return given
     return named[0] if named else given  # an unknown one is answered by the service, with suggestions
 
@@ -184,8 +205,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         _print_json(report.to_dict())
         return 0
     if report.status == "skipped":
-        print(f"skipped: the period {report.date_range} is empty (the template skips empty periods); "
-              "no file, no e-mail", file=sys.stderr)
+        print(
+            f"skipped: the period {report.date_range} is empty (the template skips empty periods); no file, no e-mail",
+            file=sys.stderr,
+        )
         return 0
     print(report.path)
     delivery = report.delivery.get("status")
@@ -214,9 +237,14 @@ def cmd_history(args: argparse.Namespace) -> int:
         HISTORY_COLUMNS,
         [
             [
-                str(r.id), r.template_id, r.trigger, r.status, _when(r.started_at),
+                str(r.id),
+                r.template_id,
+                r.trigger,
+                r.status,
+                _when(r.started_at),
                 f"{r.duration_ms:.0f}" if r.duration_ms is not None else "-",
-                r.delivery_status or "-", r.filename or (r.error or "-"),  # a skipped run: "skipped: empty"
+                r.delivery_status or "-",
+                r.filename or (r.error or "-"),  # a skipped run: "skipped: empty"
             ]
             for r in rows
         ],
@@ -275,8 +303,14 @@ def cmd_cron(args: argparse.Namespace) -> int:
     times = next_fire_times(args.expression, tz, after, args.n)
     if args.json:
         zone = getattr(tz, "key", None) or str(tz)
-        _print_json({"expression": args.expression, "description": describe_cron(args.expression), "timezone": zone,
-                     "fire_times": [moment.isoformat() for moment in times]})
+        _print_json(
+            {
+                "expression": args.expression,
+                "description": describe_cron(args.expression),
+                "timezone": zone,
+                "fire_times": [moment.isoformat() for moment in times],
+            }
+        )
         return 0
     print(describe_cron(args.expression))
     for moment in times:

@@ -40,15 +40,24 @@ class CannotServe(TuiAnalyticsError):
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     serve = sub.add_parser(
-        "serve", help=summary("serve"),
+        "serve",
+        help=summary("serve"),
         description="Run the six jobs and the report schedule in the foreground, without a screen, logging one "
-                    "line per event to stderr. SIGTERM or SIGINT stops it (exit 0). Exits 1 when another "
-                    "process already schedules on the state database.",
+        "line per event to stderr. SIGTERM or SIGINT stops it (exit 0). Exits 1 when another "
+        "process already schedules on the state database.",
     )
-    serve.add_argument("--metrics-port", type=port_number, metavar="PORT",
-                       help="serve Prometheus metrics on http://HOST:PORT/metrics (off by default)")
-    serve.add_argument("--metrics-host", default="127.0.0.1", metavar="HOST",
-                       help="the address the metrics endpoint listens on (default 127.0.0.1: this machine only)")
+    serve.add_argument(
+        "--metrics-port",
+        type=port_number,
+        metavar="PORT",
+        help="serve Prometheus metrics on http://HOST:PORT/metrics (off by default)",
+    )
+    serve.add_argument(
+        "--metrics-host",
+        default="127.0.0.1",
+        metavar="HOST",
+        help="the address the metrics endpoint listens on (default 127.0.0.1: this machine only)",
+    )
     serve.set_defaults(handler=run_serve)
 
 
@@ -121,9 +130,15 @@ async def _run(root: Services, stopping: asyncio.Event, metrics_host: str, metri
             unsubscribe += [bus.subscribe(metrics.metrics) for bus in root.buses()]
         root.start()
         settings = root.settings
-        log.info("scheduling %d jobs and %d report templates from %s, state %s (pid %d on %s)",
-                 len(root.processor.specs), await asyncio.to_thread(_active_templates, root),
-                 mask_url(settings.source_url), mask_url(settings.resolved_state_url), os.getpid(), socket.gethostname())
+        log.info(
+            "scheduling %d jobs and %d report templates from %s, state %s (pid %d on %s)",
+            len(root.processor.specs),
+            await asyncio.to_thread(_active_templates, root),
+            mask_url(settings.source_url),
+            mask_url(settings.resolved_state_url),
+            os.getpid(),
+            socket.gethostname(),
+        )
         await stopping.wait()
     finally:
         root.stop(interrupt=True)
@@ -158,8 +173,9 @@ def _why_not(root: Services) -> str:
         return "DISABLE_AUTO_SYNC is set: serve has nothing to schedule"
     holder = processor.lock_holder()
     if holder is not None:
-        return (f"the scheduler lock is held by {holder.describe()}: it already schedules the jobs and reports "
-                "on this state database")
+        return (
+            f"the scheduler lock is held by {holder.describe()}: it already schedules the jobs and reports on this state database"
+        )
     error = processor.lease.lock.last_error if processor.lease.lock is not None else None
     return f"cannot take the scheduler lock{': ' + error if error else ''}"
 

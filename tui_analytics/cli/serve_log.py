@@ -26,9 +26,11 @@ LEFT_OUT = frozenset({"keys", "fields"})
 
 # The services' own lines that an event line says again with more detail: a failed run (job.failed,
 # report.failed), an alert sent or not (alert.sent, alert.failed): (logger, how it starts, what it holds).
-RESTATED = (("tui_analytics.processor.processor", "job ", " failed: "),
-            ("tui_analytics.reports.run", "report ", " failed: "),
-            ("tui_analytics.alerts.service", "alert ", " to "))
+RESTATED = (
+    ("tui_analytics.processor.processor", "job ", " failed: "),
+    ("tui_analytics.reports.run", "report ", " failed: "),
+    ("tui_analytics.alerts.service", "alert ", " to "),
+)
 
 
 class _NotRestated(logging.Filter):
@@ -42,8 +44,7 @@ class _NotRestated(logging.Filter):
         if not self.events:
             return True
         message = record.getMessage()
-        return not any(record.name == name and message.startswith(start) and holds in message
-                       for name, start, holds in RESTATED)
+        return not any(record.name == name and message.startswith(start) and holds in message for name, start, holds in RESTATED)
 
 
 def log_to_stderr(verbose: bool, *, events: bool = True) -> None:

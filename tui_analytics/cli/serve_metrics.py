@@ -45,14 +45,31 @@ class ServeMetrics:
         # No `_created` series beside each counter: they double the page and no dashboard reads them.
         disable_created_metrics()  # type: ignore[no-untyped-call]  # prometheus_client leaves this one unannotated
         self.registry = CollectorRegistry()
-        self.job_runs = Counter(f"{PREFIX}_job_runs", "Job runs that ended, by job and outcome (since serve started)",
-                                ["job", "outcome"], registry=self.registry)
-        self.job_duration = Histogram(f"{PREFIX}_job_duration_seconds", "Duration of completed and failed job runs",
-                                      ["job"], buckets=DURATION_BUCKETS, registry=self.registry)
-        self.last_success = Gauge(f"{PREFIX}_job_last_success_timestamp_seconds",
-                                  "When each job last completed (Unix time)", ["job"], registry=self.registry)
-        self.report_runs = Counter(f"{PREFIX}_report_runs", "Report generations that ended, by template and outcome "
-                                   "(since serve started)", ["template", "outcome"], registry=self.registry)
+        self.job_runs = Counter(
+            f"{PREFIX}_job_runs",
+            "Job runs that ended, by job and outcome (since serve started)",
+            ["job", "outcome"],
+            registry=self.registry,
+        )
+        self.job_duration = Histogram(
+            f"{PREFIX}_job_duration_seconds",
+            "Duration of completed and failed job runs",
+            ["job"],
+            buckets=DURATION_BUCKETS,
+            registry=self.registry,
+        )
+        self.last_success = Gauge(
+            f"{PREFIX}_job_last_success_timestamp_seconds",
+            "When each job last completed (Unix time)",
+            ["job"],
+            registry=self.registry,
+        )
+        self.report_runs = Counter(
+            f"{PREFIX}_report_runs",
+            "Report generations that ended, by template and outcome (since serve started)",
+            ["template", "outcome"],
+            registry=self.registry,
+        )
         self.registry.register(_ProcessorCollector(root))
         for job_id in root.processor.specs:  # every series exists from the first scrape, at 0
             for outcome in JOB_OUTCOMES:
@@ -99,16 +116,17 @@ class _ProcessorCollector(Collector):
         stats = processor.cache.stats()
         yield GaugeMetricFamily(f"{PREFIX}_cache_entries", "Datasets in the analytics cache", value=stats.size)
         yield GaugeMetricFamily(f"{PREFIX}_cache_max_entries", "The analytics cache's capacity", value=stats.maxsize)
-        yield GaugeMetricFamily(f"{PREFIX}_cache_stale_entries", "Cached datasets whose last refresh failed",
-                                value=stats.stale)
+        yield GaugeMetricFamily(f"{PREFIX}_cache_stale_entries", "Cached datasets whose last refresh failed", value=stats.stale)
         yield CounterMetricFamily(f"{PREFIX}_cache_hits", "Cache reads that found a dataset", value=stats.hits)
         yield CounterMetricFamily(f"{PREFIX}_cache_misses", "Cache reads that found nothing", value=stats.misses)
         rate = stats.hit_rate
-        yield GaugeMetricFamily(f"{PREFIX}_cache_hit_ratio", "Hits over reads, 0..1 (NaN before the first read)",
-                                value=float("nan") if rate is None else rate)
+        yield GaugeMetricFamily(
+            f"{PREFIX}_cache_hit_ratio",
+            "Hits over reads, 0..1 (NaN before the first read)",
+            value=float("nan") if rate is None else rate,
+        )
         state = processor.scheduler_state()
-        family = GaugeMetricFamily(f"{PREFIX}_scheduler_state", "The scheduler's state: 1 for the current one",
-                                   labels=["state"])
+        family = GaugeMetricFamily(f"{PREFIX}_scheduler_state", "The scheduler's state: 1 for the current one", labels=["state"])
         for name in SCHEDULER_STATES:
             family.add_metric([name], 1.0 if name == state else 0.0)
         yield family

@@ -22,7 +22,8 @@ if TYPE_CHECKING:
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     source = sub.add_parser(
-        "source", help=summary("source"),
+        "source",
+        help=summary("source"),
         description=__doc__.split("\n\n", 1)[1] if __doc__ else None,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -44,8 +45,10 @@ def _text(report: CheckReport) -> str:
         lines.append(f"the mapping does not work: {report.error}")
     else:
         warned = report.warnings
-        lines.append("the mapping works" + (f"; {warned} dataset{'s' if warned != 1 else ''} read a whole table "
-                                             "(run the CREATE INDEX above)" if warned else ""))
+        lines.append(
+            "the mapping works"
+            + (f"; {warned} dataset{'s' if warned != 1 else ''} read a whole table (run the CREATE INDEX above)" if warned else "")
+        )
     return "\n".join(lines)
 
 

@@ -24,8 +24,7 @@ class Column:
 def print_table(columns: Sequence[Column], rows: Iterable[Sequence[object]]) -> None:
     """Print the columns' titles, then the rows (one cell per column)."""
     cells = [[printable(str(cell)) for cell in row] for row in rows]
-    widths = [column.width or max([len(column.title), *(len(row[i]) for row in cells)])
-              for i, column in enumerate(columns)]
+    widths = [column.width or max([len(column.title), *(len(row[i]) for row in cells)]) for i, column in enumerate(columns)]
     for row in [[column.title for column in columns], *cells]:
         print(_line(columns, widths, row))
 

@@ -35,23 +35,35 @@ MAX_SESSIONS = 8  # open browser sessions at once: each is a dashboard process o
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     web = sub.add_parser(
-        "web", help=summary("web"),
+        "web",
+        help=summary("web"),
         description="Serve the dashboard on http://HOST:PORT/: each browser tab runs its own dashboard, which "
-                    "does not schedule the jobs and reports unless --schedule. There is no authentication: keep "
-                    "the default 127.0.0.1, or put it behind a reverse proxy that authenticates (see docs/deployment.md).",
+        "does not schedule the jobs and reports unless --schedule. There is no authentication: keep "
+        "the default 127.0.0.1, or put it behind a reverse proxy that authenticates (see docs/deployment.md).",
     )
     web.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1: this machine only)")
     web.add_argument("--port", type=port_number, default=8000, help="the port to listen on (default 8000)")
-    web.add_argument("--public-url", type=public_url, metavar="URL",
-                     help="the address browsers use, when it is not http://HOST:PORT (behind a reverse proxy: "
-                          "https://analytics.example.com)")
-    web.add_argument("--max-sessions", type=positive_count, default=MAX_SESSIONS, metavar="N",
-                     help=f"how many browser sessions (each a dashboard process) may be open at once; one more gets "
-                          f"HTTP 503 (default {MAX_SESSIONS})")
-    web.add_argument("--schedule", action="store_true",
-                     help="let a browser session's dashboard take the scheduler (run the jobs and reports) when no "
-                          "other process does; by default it attaches to the process that schedules (serve, a "
-                          "terminal dashboard) or shows the data without scheduling")
+    web.add_argument(
+        "--public-url",
+        type=public_url,
+        metavar="URL",
+        help="the address browsers use, when it is not http://HOST:PORT (behind a reverse proxy: https://analytics.example.com)",
+    )
+    web.add_argument(
+        "--max-sessions",
+        type=positive_count,
+        default=MAX_SESSIONS,
+        metavar="N",
+        help=f"how many browser sessions (each a dashboard process) may be open at once; one more gets "
+        f"HTTP 503 (default {MAX_SESSIONS})",
+    )
+    web.add_argument(
+        "--schedule",
+        action="store_true",
+        help="let a browser session's dashboard take the scheduler (run the jobs and reports) when no "
+        "other process does; by default it attaches to the process that schedules (serve, a "
+        "terminal dashboard) or shows the data without scheduling",
+    )
     web.set_defaults(handler=run_web)
 
 
@@ -89,8 +101,15 @@ def run_web(args: argparse.Namespace) -> int:
 
     _check_free(args.host, args.port)
     log_to_stderr(verbose=bool(getattr(args, "verbose", False)), events=False)
-    server = _server_class()(dashboard_command(args), host=args.host, port=args.port, title="tui-analytics",
-                             public_url=args.public_url, max_sessions=args.max_sessions, schedule=args.schedule)
+    server = _server_class()(
+        dashboard_command(args),
+        host=args.host,
+        port=args.port,
+        title="tui-analytics",
+        public_url=args.public_url,
+        max_sessions=args.max_sessions,
+        schedule=args.schedule,
+    )
     server.serve()
     log.info("stopped")
     return 0

@@ -62,11 +62,25 @@ def _bounded(value: object, fallback: int, limit: int) -> int:
 class DashboardSession(AppService):
     """textual-serve's AppService with bounds on size and lifetime (see the module's docstring)."""
 
-    def __init__(self, command: str, *, schedule: bool, write_bytes: Callable[[bytes], Awaitable[None]],
-                 write_str: Callable[[str], Awaitable[None]], close: Callable[[], Awaitable[None]],
-                 download_manager: DownloadManager, debug: bool = False) -> None:
-        super().__init__(command, write_bytes=self._to_client(write_bytes), write_str=self._to_client(write_str),
-                         close=close, download_manager=download_manager, debug=debug)
+    def __init__(
+        self,
+        command: str,
+        *,
+        schedule: bool,
+        write_bytes: Callable[[bytes], Awaitable[None]],
+        write_str: Callable[[str], Awaitable[None]],
+        close: Callable[[], Awaitable[None]],
+        download_manager: DownloadManager,
+        debug: bool = False,
+    ) -> None:
+        super().__init__(
+            command,
+            write_bytes=self._to_client(write_bytes),
+            write_str=self._to_client(write_str),
+            close=close,
+            download_manager=download_manager,
+            debug=debug,
+        )
         self.schedule = schedule
         self.size = DEFAULT_SIZE
         self.client_gone = False
@@ -137,8 +151,17 @@ class DashboardServer(Server):
     """textual-serve's Server with plain logging (ours) instead of its banner and Rich handler, the
     origin check, a cap on open sessions, and a DashboardSession for each."""
 
-    def __init__(self, command: str, host: str = "localhost", port: int = 8000, title: str | None = None,
-                 public_url: str | None = None, *, max_sessions: int = MAX_SESSIONS, schedule: bool = False) -> None:
+    def __init__(
+        self,
+        command: str,
+        host: str = "localhost",
+        port: int = 8000,
+        title: str | None = None,
+        public_url: str | None = None,
+        *,
+        max_sessions: int = MAX_SESSIONS,
+        schedule: bool = False,
+    ) -> None:
         super().__init__(command, host, port, title, public_url)
         self.sessions: set[asyncio.Task[object]] = set()
         self.origins = OriginPolicy(self.host, self.port, self.public_url)
@@ -149,21 +172,27 @@ class DashboardServer(Server):
         pass  # log_to_stderr has set up logging already
 
     async def on_startup(self, app: web.Application) -> None:
-        log.info("serving the dashboard on %s (no authentication: anyone who can reach it can use the dashboard)",
-                 self.public_url)
+        log.info("serving the dashboard on %s (no authentication: anyone who can reach it can use the dashboard)", self.public_url)
 
     # textual-serve declares a WebSocketResponse; aiohttp takes any response, and a refusal is a plain one.
     async def handle_websocket(self, request: web.Request) -> web.StreamResponse:  # type: ignore[override]
         origin = request.headers.get("Origin")
         # Both refusals come before the handshake: no dashboard process is started.
         if not self.origins.allows(origin):
-            log.warning("refused a session from %s: origin %r is not this dashboard's page (%s); "
-                        "behind a proxy, pass its address as --public-url", request.remote, origin,
-                        ", ".join(sorted(self.origins.allowed)))
+            log.warning(
+                "refused a session from %s: origin %r is not this dashboard's page (%s); "
+                "behind a proxy, pass its address as --public-url",
+                request.remote,
+                origin,
+                ", ".join(sorted(self.origins.allowed)),
+            )
             return web.Response(status=403, text="forbidden: this page's origin may not open a session\n")
         if len(self.sessions) >= self.max_sessions:
-            log.warning("refused a session from %s: %d sessions are open, the most allowed (--max-sessions)",
-                        request.remote, len(self.sessions))
+            log.warning(
+                "refused a session from %s: %d sessions are open, the most allowed (--max-sessions)",
+                request.remote,
+                len(self.sessions),
+            )
             return web.Response(status=503, text="too many sessions are open: close one, or try again later\n")
         task = asyncio.current_task()
         assert task is not None  # aiohttp runs each request in its own task
@@ -182,10 +211,16 @@ class DashboardServer(Server):
         session: DashboardSession | None = None
         try:
             await websocket.prepare(request)
-            session = DashboardSession(self.command, schedule=self.schedule, write_bytes=websocket.send_bytes,
-                                       # textual-serve wants a close that returns None; aiohttp's says whether it closed.
-                                       write_str=websocket.send_str, close=websocket.close,  # type: ignore[arg-type]
-                                       download_manager=self.download_manager, debug=self.debug)
+            session = DashboardSession(
+                self.command,
+                schedule=self.schedule,
+                write_bytes=websocket.send_bytes,
+                # textual-serve wants a close that returns None; aiohttp's says whether it closed.
+                write_str=websocket.send_str,
+                close=websocket.close,  # type: ignore[arg-type]
+                download_manager=self.download_manager,
+                debug=self.debug,
+            )
             await session.start(width, height)
             await self._process_messages(websocket, session)  # until the client leaves or the dashboard exits
         except asyncio.CancelledError:  # `web` stopping (on_shutdown): the page is closed once its dashboard ended

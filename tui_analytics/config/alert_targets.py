@@ -79,13 +79,15 @@ def parse_alerts(value: object, path: object, *, env: Mapping[str, str] | None =
 def _target(entry: Mapping[str, object], key: str, path: object, env: Mapping[str, str]) -> AlertTarget:
     unknown = sorted(set(entry) - _KEYS)
     if unknown:
-        raise ConfigError(f"unknown key(s) in {key} of {path}: {', '.join(shorten(k) for k in unknown)} "
-                          f"(use {', '.join(sorted(_KEYS))})")
+        raise ConfigError(
+            f"unknown key(s) in {key} of {path}: {', '.join(shorten(k) for k in unknown)} (use {', '.join(sorted(_KEYS))})"
+        )
     on = _events(entry.get("on"), f"{key}.on")
     given_url, email = entry.get("url"), entry.get("email")
     if (given_url is None) == (email is None):
-        raise ConfigError(f"{key} in {path} needs url (a webhook) or email (addresses), one of the two: "
-                          "make two [[alerts]] entries for both")
+        raise ConfigError(
+            f"{key} in {path} needs url (a webhook) or email (addresses), one of the two: make two [[alerts]] entries for both"
+        )
     url: str | None = None
     if given_url is not None:
         url = _url(given_url, f"{key}.url")
@@ -109,8 +111,9 @@ def _target(entry: Mapping[str, object], key: str, path: object, env: Mapping[st
         secret=secret,
         secret_header=header,
         timeout=parse_number(f"{key}.timeout", entry.get("timeout", DEFAULT_TIMEOUT), minimum=1, maximum=300),
-        attempts=int(parse_number(f"{key}.attempts", entry.get("attempts", DEFAULT_ATTEMPTS),
-                                  minimum=1, maximum=MAX_ATTEMPTS, whole=True)),
+        attempts=int(
+            parse_number(f"{key}.attempts", entry.get("attempts", DEFAULT_ATTEMPTS), minimum=1, maximum=MAX_ATTEMPTS, whole=True)
+        ),
     )
 
 
@@ -133,8 +136,10 @@ def _events(value: object, key: str) -> frozenset[str]:
         if event not in EVENTS:
             raise ConfigError(f"{key}: unknown event {shorten(event)} {usage}")
     if set(value) == {RECOVERED}:
-        raise ConfigError(f"{key}: 'recovered' alone never fires: it ends an incident the target was told about "
-                          f"(add {JOB_FAILED}, {JOB_LATE} or {REPORT_FAILED})")
+        raise ConfigError(
+            f"{key}: 'recovered' alone never fires: it ends an incident the target was told about "
+            f"(add {JOB_FAILED}, {JOB_LATE} or {REPORT_FAILED})"
+        )
     return frozenset(value)
 
 
@@ -154,8 +159,10 @@ def _url(value: object, key: str) -> str:
     if _UNSENDABLE.search(value.strip()):
         raise ConfigError(f"{key} holds a space, a control or a non-ASCII character: percent-encode it (%20 for a space)")
     if parts.username is not None or parts.password is not None:
-        raise ConfigError(f"{key} holds a user name or password (user:password@host), which is not sent: "
-                          "use secret or secret_env (a header) instead")
+        raise ConfigError(
+            f"{key} holds a user name or password (user:password@host), which is not sent: "
+            "use secret or secret_env (a header) instead"
+        )
     secret_part = parts.path + (f"?{parts.query}" if parts.query else "")
     if len(secret_part) >= MIN_MASKED_PATH:
         register_secret(secret_part)  # masked wherever it turns up: an error, the log, the deliveries table
@@ -205,10 +212,10 @@ def _unique_names(targets: list[AlertTarget], path: object) -> tuple[AlertTarget
         name = target.name
         if name in seen:
             if not target.name.startswith(("webhook ", "e-mail ")):
-                raise ConfigError(f"alerts[{index}].name {shorten(name)} in {path} is also alerts[{seen[name]}]'s: "
-                                  "names must differ")
+                raise ConfigError(
+                    f"alerts[{index}].name {shorten(name)} in {path} is also alerts[{seen[name]}]'s: names must differ"
+                )
             name = f"{name} ({index})"
         seen[name] = index
         out.append(target if name == target.name else replace(target, name=name))
     return tuple(out)
-

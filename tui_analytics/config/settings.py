@@ -75,8 +75,14 @@ MAX_QUERY_TIMEOUT = 24 * 3600.0
 MAX_RETRY_HOURS = 31 * 24.0
 
 # Keys whose TOML value must be a string.
-_TEXT_KEYS = frozenset(_KEYS) - {"smtp_timeout", "history_retention", "query_timeout", "disable_auto_sync", "alert_grace",
-                                 "report_retry_hours"}
+_TEXT_KEYS = frozenset(_KEYS) - {
+    "smtp_timeout",
+    "history_retention",
+    "query_timeout",
+    "disable_auto_sync",
+    "alert_grace",
+    "report_retry_hours",
+}
 
 _SECRET_QUERY_KEYS = re.compile(r"pass|pwd|secret|token|key|auth", re.IGNORECASE)
 
@@ -266,8 +272,7 @@ def _from_file(
     return table, keys, _source_of(table, config_path)
 
 
-def _from_env(env: Mapping[str, str], values: dict[str, object], intervals: dict[str, float],
-              origins: dict[str, str]) -> None:
+def _from_env(env: Mapping[str, str], values: dict[str, object], intervals: dict[str, float], origins: dict[str, str]) -> None:
     """The environment's settings over the file's (an empty variable leaves the file's value)."""
     for key, var in _KEYS.items():
         if env.get(var, "") != "":
@@ -296,9 +301,7 @@ def _url(values: Mapping[str, object], key: str, name: Callable[[str], str]) -> 
     return _check_url(name(key), str(values[key])) if values.get(key) else None
 
 
-def load_settings(
-    config_path: Path | str | None = None, env: Mapping[str, str] | None = None
-) -> Settings:
+def load_settings(config_path: Path | str | None = None, env: Mapping[str, str] | None = None) -> Settings:
     """Settings from the TOML file (if given, or TUI_ANALYTICS_CONFIG) overlaid by the environment."""
     env = os.environ if env is None else env
     config_path = config_path or env.get(ENV_PREFIX + "CONFIG")
@@ -317,8 +320,10 @@ def load_settings(
     data_dir = directory("data_dir") or _default_data_dir()
     smtp = _smtp(values, name)
     if source.mapped and not values.get("database_url"):
-        raise ConfigError(f"[source] in {shorten(str(config_path))} maps tables, but no database_url is set: "
-                          "the mapping describes your database, not the demo one")
+        raise ConfigError(
+            f"[source] in {shorten(str(config_path))} maps tables, but no database_url is set: "
+            "the mapping describes your database, not the demo one"
+        )
     timezone_name = str(values.get("timezone") or "local")
     resolve_timezone(timezone_name)  # fail now, with a clear message, not at the first report
     alerts: tuple[AlertTarget, ...] = ()
@@ -336,15 +341,18 @@ def load_settings(
         timezone_name=timezone_name,
         smtp=smtp,
         disable_auto_sync=parse_bool(name("disable_auto_sync"), values.get("disable_auto_sync", False)),
-        history_retention=int(parse_number(name("history_retention"), values.get("history_retention", 5000),
-                                            minimum=10, maximum=MAX_RETENTION, whole=True)),
-        query_timeout=parse_number(name("query_timeout"), values.get("query_timeout", 60),
-                                    minimum=1, maximum=MAX_QUERY_TIMEOUT),
+        history_retention=int(
+            parse_number(
+                name("history_retention"), values.get("history_retention", 5000), minimum=10, maximum=MAX_RETENTION, whole=True
+            )
+        ),
+        query_timeout=parse_number(name("query_timeout"), values.get("query_timeout", 60), minimum=1, maximum=MAX_QUERY_TIMEOUT),
         job_intervals=intervals,
         alerts=alerts,
         alert_grace=parse_grace(name("alert_grace"), values.get("alert_grace", 3)),
-        report_retry_hours=parse_number(name("report_retry_hours"), values.get("report_retry_hours", 24),
-                                        minimum=0, maximum=MAX_RETRY_HOURS),
+        report_retry_hours=parse_number(
+            name("report_retry_hours"), values.get("report_retry_hours", 24), minimum=0, maximum=MAX_RETRY_HOURS
+        ),
         source=source,
         keys=keys,
     )

@@ -127,8 +127,10 @@ def _text(value: object, what: str, entity: str | None, key: str) -> str:
 def _form(value: object, entity: str | None) -> str:
     text = _text(value, "timestamps", entity, "timestamps").lower()
     if text not in TIMESTAMP_FORMS:
-        raise ConfigError(f"{_where(entity)} timestamps must be one of {', '.join(TIMESTAMP_FORMS)}, "
-                          f"got {shorten(value)}{did_you_mean(text, TIMESTAMP_FORMS)}")
+        raise ConfigError(
+            f"{_where(entity)} timestamps must be one of {', '.join(TIMESTAMP_FORMS)}, "
+            f"got {shorten(value)}{did_you_mean(text, TIMESTAMP_FORMS)}"
+        )
     return text
 
 
@@ -146,24 +148,28 @@ def _zone(value: object, entity: str | None) -> str:
 def _unknown_keys(table: Mapping[str, object], allowed: tuple[str, ...], entity: str | None) -> None:
     for key in table:
         if key not in allowed:
-            raise ConfigError(f"{_where(entity)} has an unknown key {shorten(key)}{did_you_mean(str(key), allowed)} "
-                              f"(keys: {', '.join(allowed)})")
+            raise ConfigError(
+                f"{_where(entity)} has an unknown key {shorten(key)}{did_you_mean(str(key), allowed)} (keys: {', '.join(allowed)})"
+            )
 
 
 def _columns(entity: str, value: object) -> dict[str, str]:
     where = _where(entity)
     if not isinstance(value, dict):
-        raise ConfigError(f"{where} columns must be a table, e.g. columns = {{ id = \"id\", ... }}")
+        raise ConfigError(f'{where} columns must be a table, e.g. columns = {{ id = "id", ... }}')
     known = columns_of(entity)
     out: dict[str, str] = {}
     for canonical, name in value.items():
         if canonical not in known:
-            raise ConfigError(f"{where} columns: unknown column {shorten(canonical)}"
-                              f"{did_you_mean(str(canonical), known)} ({entity} have {', '.join(known)})")
+            raise ConfigError(
+                f"{where} columns: unknown column {shorten(canonical)}"
+                f"{did_you_mean(str(canonical), known)} ({entity} have {', '.join(known)})"
+            )
         name = _text(name, f"the column for {canonical}", entity, f"columns.{canonical}")
         if not _COLUMN.fullmatch(name):
-            raise ConfigError(f"{where} columns.{canonical}: {shorten(name)} is not a plain column name "
-                              "(use a query mapping for expressions)")
+            raise ConfigError(
+                f"{where} columns.{canonical}: {shorten(name)} is not a plain column name (use a query mapping for expressions)"
+            )
         out[canonical] = name
     for canonical in REQUIRED[entity]:
         if canonical not in out:
@@ -181,8 +187,9 @@ def _entity(entity: str, table: object) -> EntityMapping:
     if "table" in table and "query" in table:
         raise ConfigError(f"{where} has both table and query: give one")
     if "query" in table and "columns" in table:
-        raise ConfigError(f"{where} has both query and columns: a query names its columns itself "
-                          f"(SELECT ... AS {REQUIRED[entity][-1]})")
+        raise ConfigError(
+            f"{where} has both query and columns: a query names its columns itself (SELECT ... AS {REQUIRED[entity][-1]})"
+        )
     timestamps = _form(table["timestamps"], entity) if "timestamps" in table else None
     time_zone = _zone(table["time_zone"], entity) if "time_zone" in table else None
     if "query" in table:

@@ -11,9 +11,28 @@ from tui_analytics.runtime.errors import ConfigError
 
 MAX_ZONE_NAME = 255  # the longest file name: every IANA name is far shorter
 
-_UTC_NAMES = frozenset({"UTC", "Etc/UTC", "Etc/Universal", "Universal", "Zulu", "Etc/Zulu", "GMT", "Etc/GMT",
-                        "Etc/GMT0", "Etc/GMT+0", "Etc/GMT-0", "GMT0", "GMT+0", "GMT-0", "Etc/Greenwich", "Greenwich", "UCT",
-                        "Etc/UCT"})
+_UTC_NAMES = frozenset(
+    {
+        "UTC",
+        "Etc/UTC",
+        "Etc/Universal",
+        "Universal",
+        "Zulu",
+        "Etc/Zulu",
+        "GMT",
+        "Etc/GMT",
+        "Etc/GMT0",
+        "Etc/GMT+0",
+        "Etc/GMT-0",
+        "GMT0",
+        "GMT+0",
+        "GMT-0",
+        "Etc/Greenwich",
+        "Greenwich",
+        "UCT",
+        "Etc/UCT",
+    }
+)
 
 
 def plain_zone(zone: tzinfo) -> tzinfo:

@@ -14,6 +14,7 @@ from tui_analytics.runtime.errors import ConfigError
 APP_NAME = "tui-analytics"
 Table = dict[str, object]
 
+
 def read_toml(path: Path | str, text_keys: frozenset[str] = frozenset()) -> Table:
     """The settings table of a TOML file (top level, or a [tui-analytics] table); the values of
     `text_keys` must be non-empty text."""
@@ -67,8 +68,9 @@ def _check_table(table: Mapping[str, object], path: Path, text_keys: frozenset[s
         raise ConfigError(f"jobs in {path} must be a table ([jobs] with one interval per job)")
     keys = table.get("keys", {})
     if not isinstance(keys, dict):
-        raise ConfigError(f"keys in {path} must be a table ([keys] with one key per action, e.g. trigger = \"r\")")
+        raise ConfigError(f'keys in {path} must be a table ([keys] with one key per action, e.g. trigger = "r")')
     for action, key in keys.items():
         if not isinstance(key, str) or not key.strip():
-            raise ConfigError(f"keys.{str(action)[:60]} in {path} must be a key in quotes, such as \"r\" or \"ctrl+r\", "
-                              f"got {shorten(key)}")
+            raise ConfigError(
+                f'keys.{str(action)[:60]} in {path} must be a key in quotes, such as "r" or "ctrl+r", got {shorten(key)}'
+            )

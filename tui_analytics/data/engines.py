@@ -168,6 +168,7 @@ def _listen(engine: Engine, url: str, backend: str, path: Path | None, *, read_o
     event.listen(engine, "checkout", lambda conn, _rec, _proxy: querylimits.register(conn, backend))
     event.listen(engine, "checkin", lambda conn, _rec: querylimits.unregister(conn))
     if backend == "sqlite":
+
         def started(conn: Connection, *_args: object) -> None:
             limit = _query_timeouts.get(url)
             if limit:
@@ -341,8 +342,11 @@ def query_error(url: str, exc: BaseException, doing: str = "query failed on") ->
     """A one-line DatabaseError for a failed statement; `.transient` says whether a retry may help."""
     reason = querylimits.take_reason()
     text = str(getattr(exc, "orig", exc)).lower()
-    if reason is not None and reason[0] == querylimits.TIMEOUT or "statement timeout" in text or (
-        "max_execution_time" in text or "max_statement_time" in text
+    if (
+        reason is not None
+        and reason[0] == querylimits.TIMEOUT
+        or "statement timeout" in text
+        or ("max_execution_time" in text or "max_statement_time" in text)
     ):
         limit = (reason[1] if reason else None) or _query_timeouts.get(normalise_url(url))
         shown = f"the {limit:g} s" if limit else "the"

@@ -61,8 +61,11 @@ def send_message(smtp: SmtpSettings, message: EmailMessage, recipients: Sequence
     """Send one message; returns the recipients the server refused ({address: (code, text)})."""
     target = parse_smtp_url(smtp.url)
     context = ssl.create_default_context()
-    client = (smtplib.SMTP_SSL(target.host, target.port, timeout=smtp.timeout, context=context) if target.use_ssl
-              else smtplib.SMTP(target.host, target.port, timeout=smtp.timeout))
+    client = (
+        smtplib.SMTP_SSL(target.host, target.port, timeout=smtp.timeout, context=context)
+        if target.use_ssl
+        else smtplib.SMTP(target.host, target.port, timeout=smtp.timeout)
+    )
     with client:
         client.ehlo_or_helo_if_needed()
         if target.starttls:

@@ -59,8 +59,8 @@ def neutralise(text: str) -> str:
     if text[0] in _TRIGGER_SET:
         return text if _NUMBER.fullmatch(text) else "'" + text
     lead = _SKIPPED_LEAD.match(text)
-    if lead is not None and text[lead.end():lead.end() + 1] in _TRIGGER_SET:
-        rest = text[lead.end():]
+    if lead is not None and text[lead.end() : lead.end() + 1] in _TRIGGER_SET:
+        rest = text[lead.end() :]
         return text if _NUMBER.fullmatch(rest) else "'" + text
     return text
 
@@ -101,9 +101,7 @@ def cell_text(value: Any) -> str:
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, (list, tuple)):
-        return neutralise(
-            json.dumps(value, ensure_ascii=False, default=_json_default, separators=(", ", ": "))
-        )
+        return neutralise(json.dumps(value, ensure_ascii=False, default=_json_default, separators=(", ", ": ")))
     if isinstance(value, Mapping):  # only an empty one gets here (flatten expands the rest)
         return neutralise(json.dumps(value, ensure_ascii=False, default=_json_default))
     if isinstance(value, bytes):
@@ -279,9 +277,7 @@ class CsvStreamWriter:
         else:
             if not self._known.issuperset(flat):
                 extra = sorted(set(flat) - self._known)
-                raise ExportDataError(
-                    f"row {self.rows + 1} has column(s) not in the CSV header: {', '.join(extra)}"
-                )
+                raise ExportDataError(f"row {self.rows + 1} has column(s) not in the CSV header: {', '.join(extra)}")
             get = flat.get
             self._writer.writerow([_fast_cell(get(name)) for name in self._header])
         self.rows += 1

@@ -60,9 +60,7 @@ def check_filename(name: str) -> str:
     if "\x00" in name:
         raise ExportOptionsError(f"the file name {shown!r} contains a NUL character")
     if "/" in name or "\\" in name or name in (".", ".."):
-        raise ExportOptionsError(
-            f"the file name {shown!r} is a path; give a plain name (the file stays in the export directory)"
-        )
+        raise ExportOptionsError(f"the file name {shown!r} is a path; give a plain name (the file stays in the export directory)")
     if any(unicodedata.category(ch) == "Cc" for ch in name):
         raise ExportOptionsError(f"the file name {shown!r} contains control characters")
     bad = sorted(_FORBIDDEN_CHARS.intersection(name))
@@ -146,7 +144,7 @@ def numbered(path: Path, n: int) -> Path:
     name = path.name
     for ext in sorted((e + z for e in EXTENSIONS.values() for z in (".gz", "")), key=len, reverse=True):
         if name.lower().endswith(ext) and len(name) > len(ext):
-            return path.with_name(f"{name[: -len(ext)]}-{n}{name[-len(ext):]}")
+            return path.with_name(f"{name[: -len(ext)]}-{n}{name[-len(ext) :]}")
     return path.with_name(f"{name}-{n}")
 
 
@@ -165,7 +163,12 @@ class AtomicFile:
     """
 
     def __init__(
-        self, path: Path | str, *, overwrite: bool = True, unique: bool = False, make_dirs: bool = True,
+        self,
+        path: Path | str,
+        *,
+        overwrite: bool = True,
+        unique: bool = False,
+        make_dirs: bool = True,
         private: bool = False,
     ) -> None:
         self.path = Path(path)
@@ -194,9 +197,7 @@ class AtomicFile:
                 raise NotADirectoryError(errno.ENOTDIR, "Not a directory", str(directory)) from None
         remove_stale_temps(directory)
         try:
-            fd, self._tmp = tempfile.mkstemp(
-                dir=directory, prefix=f".{self.path.name[:100]}.{_owner_tag()}.", suffix=TEMP_SUFFIX
-            )
+            fd, self._tmp = tempfile.mkstemp(dir=directory, prefix=f".{self.path.name[:100]}.{_owner_tag()}.", suffix=TEMP_SUFFIX)
         except OSError as exc:
             raise _with_path(exc, self.path) from None
         try:
@@ -209,9 +210,7 @@ class AtomicFile:
             raise
         return self._fh
 
-    def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         fh = self._fh
         assert fh is not None
         if exc_type is not None:  # the writer failed or was interrupted: no file, no litter
@@ -343,8 +342,7 @@ def remove_stale_temps(directory: Path | str, older_than: float = STALE_TEMP_SEC
     return removed
 
 
-def write_atomic(path: Path | str, data: bytes, *, overwrite: bool = True, unique: bool = False,
-                 private: bool = False) -> Path:
+def write_atomic(path: Path | str, data: bytes, *, overwrite: bool = True, unique: bool = False, private: bool = False) -> Path:
     """Write bytes atomically; returns the final path."""
     writer = AtomicFile(path, overwrite=overwrite, unique=unique, private=private)
     with writer as fh:

@@ -100,9 +100,7 @@ def check_export_options(options: object) -> ExportOptions:
         raise ExportOptionsError(f"export options must be ExportOptions, got {type(options).__name__}")
     fmt = options.format
     if fmt not in FORMATS:
-        raise ExportOptionsError(
-            f"unknown export format {fmt!r}: use one of {', '.join(FORMATS)}"
-        )
+        raise ExportOptionsError(f"unknown export format {fmt!r}: use one of {', '.join(FORMATS)}")
     for name in ("include_metadata", "compression", "excel_bom"):
         if not isinstance(getattr(options, name), bool):
             raise ExportOptionsError(f"{name} must be true or false, got {getattr(options, name)!r}")
@@ -114,9 +112,7 @@ def check_export_options(options: object) -> ExportOptions:
             raise ExportOptionsError(f"date_range must be a DateRange, got {type(rng).__name__}")
         for bound in (rng.start, rng.end):
             if not isinstance(bound, (date, datetime)):
-                raise ExportOptionsError(
-                    f"date range bounds must be dates or datetimes, got {type(bound).__name__}"
-                )
+                raise ExportOptionsError(f"date range bounds must be dates or datetimes, got {type(bound).__name__}")
         rng.validate()
     return options
 
@@ -152,4 +148,3 @@ def build_filename(dataset: str, when: datetime, options: ExportOptions) -> str:
 
 def date_range_label(rng: DateRange | None) -> str | None:
     return rng.label() if rng is not None else None
-

@@ -65,4 +65,3 @@ def _empty_header(dataset: str) -> tuple[str, ...]:
     if dataset == "comprehensive":
         return ("section",) + tuple(f"summary.{c}" for c in DATASET_COLUMNS["summary"])
     return DATASET_COLUMNS[dataset]
-

@@ -164,9 +164,7 @@ class AnalyticsExportService:
         """Summary plus every dataset in one file (CSV: one table with a `section` column)."""
         return await self.export_dataset("comprehensive", options)
 
-    async def export_dataset(
-        self, dataset: str, options: ExportOptions | None = None, size: int | None = None
-    ) -> ExportResult:
+    async def export_dataset(self, dataset: str, options: ExportOptions | None = None, size: int | None = None) -> ExportResult:
         """Any dataset by id (`user-growth` ... `comprehensive`); `size` is months/days/rows."""
         options = self._checked(dataset, options, size)
         return await self._interruptible(dataset, self.render, dataset, options, size)
@@ -272,9 +270,7 @@ class AnalyticsExportService:
             with write_in_place(path) as fh:
                 rows, written, metadata = write(fh)
             return FileExport(path, rows, written, metadata, None, in_place=True)
-        atomic = AtomicFile(
-            path, overwrite=overwrite and not target.unique, unique=target.unique, make_dirs=not target.chosen
-        )
+        atomic = AtomicFile(path, overwrite=overwrite and not target.unique, unique=target.unique, make_dirs=not target.chosen)
         with atomic as fh:
             rows, written, metadata = write(fh)
         meta_path = None
@@ -311,8 +307,12 @@ class AnalyticsExportService:
         if dataset == "recent-activity":
             rows = self.repository.iter_recent_activity(size, date_range=options.date_range)
             return stream_rows(
-                rows, sink, options, generated_at=now,
-                empty_columns=DATASET_COLUMNS["recent-activity"], on_progress=on_progress,
+                rows,
+                sink,
+                options,
+                generated_at=now,
+                empty_columns=DATASET_COLUMNS["recent-activity"],
+                on_progress=on_progress,
             )
         result = render_export(dataset, self.fetch(dataset, options, size), options, now)
         data = result.to_bytes()

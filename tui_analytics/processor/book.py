@@ -138,11 +138,21 @@ class JobBook:
         with self._lock:
             s = self._jobs[spec.id]
             return JobStatus(
-                id=spec.id, name=spec.name, status=s.status, last_run=s.last_run,  # type: ignore[arg-type]
-                next_run=schedule.next_run, duration_ms=s.duration_ms, error=s.error, interval_s=schedule.interval_s,
-                runs=s.runs, failed_runs=s.failed, skipped_runs=s.skipped,
+                id=spec.id,
+                name=spec.name,
+                status=s.status,  # type: ignore[arg-type]
+                last_run=s.last_run,
+                next_run=schedule.next_run,
+                duration_ms=s.duration_ms,
+                error=s.error,
+                interval_s=schedule.interval_s,
+                runs=s.runs,
+                failed_runs=s.failed,
+                skipped_runs=s.skipped,
                 average_duration_ms=(s.duration_sum_ms / s.runs) if s.runs else None,
-                last_skipped=s.last_skipped, recent_durations_ms=tuple(s.recent), paused=schedule.paused,
+                last_skipped=s.last_skipped,
+                recent_durations_ms=tuple(s.recent),
+                paused=schedule.paused,
             )
 
     def metrics(self, last_cleanup: datetime | None) -> JobMetrics:
@@ -152,8 +162,10 @@ class JobBook:
             failed = sum(s.failed for s in states)
             duration = sum(s.duration_sum_ms for s in states)
             return JobMetrics(
-                total_jobs=total, successful_jobs=total - failed, failed_jobs=failed,
+                total_jobs=total,
+                successful_jobs=total - failed,
+                failed_jobs=failed,
                 average_job_duration_ms=duration / total if total else 0.0,
-                last_cleanup=last_cleanup, skipped_jobs=sum(s.skipped for s in states),
+                last_cleanup=last_cleanup,
+                skipped_jobs=sum(s.skipped for s in states),
             )
-

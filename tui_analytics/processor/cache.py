@@ -170,7 +170,11 @@ class AnalyticsCache:
                 return None
             life = old.ttl if ttl is None else float(ttl)
             entry = replace(
-                old, stale=True, error=error, failed_at=now, ttl=life,
+                old,
+                stale=True,
+                error=error,
+                failed_at=now,
+                ttl=life,
                 expires_at=now + timedelta(seconds=life),
             )
             self._data[key] = entry

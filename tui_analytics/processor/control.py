@@ -93,8 +93,7 @@ class JobControlMixin:
         if setting.is_default:
             self.job_settings.pop(job_id)
         self._apply_to_scheduler([job_id])
-        self.bus.publish(JobSettingsChanged(job_id, paused=setting.paused, interval_s=self.interval(job_id),
-                                            at=self.clock.now()))
+        self.bus.publish(JobSettingsChanged(job_id, paused=setting.paused, interval_s=self.interval(job_id), at=self.clock.now()))
         return setting
 
     async def apply_job_settings(self) -> list[str]:
@@ -109,8 +108,9 @@ class JobControlMixin:
         if changed:
             self._apply_to_scheduler(changed)
             for job_id in changed:
-                self.bus.publish(JobSettingsChanged(job_id, paused=self.is_paused(job_id), interval_s=self.interval(job_id),
-                                                    at=self.clock.now()))
+                self.bus.publish(
+                    JobSettingsChanged(job_id, paused=self.is_paused(job_id), interval_s=self.interval(job_id), at=self.clock.now())
+                )
         return changed
 
     async def poll_requests(self) -> None:
@@ -141,5 +141,9 @@ class JobControlMixin:
                 scheduler.pause_job(aps_id)
             elif job.next_run_time is None:
                 scheduler.resume_job(aps_id)
-            log.info("job %s: %s, every %s", job_id, "paused" if self.is_paused(job_id) else "scheduled",
-                     jobsettings.describe_interval(seconds))
+            log.info(
+                "job %s: %s, every %s",
+                job_id,
+                "paused" if self.is_paused(job_id) else "scheduled",
+                jobsettings.describe_interval(seconds),
+            )

@@ -71,8 +71,9 @@ class JobHistory(StateUser):
             "origin": process_label()[:200],
         }
 
-    def recent(self, job_id: str | None = None, limit: int = 50, *, status: str | None = None,
-               since: datetime | None = None) -> list[JobRun]:
+    def recent(
+        self, job_id: str | None = None, limit: int = 50, *, status: str | None = None, since: datetime | None = None
+    ) -> list[JobRun]:
         """The newest runs first, of one job or of all; `status` and `since` (started at or after) narrow them."""
         query = newest_runs(job_runs, "job_id", job_id, status=status, since=since, limit=limit)
         with self.engine.connect() as conn:
@@ -82,10 +83,14 @@ class JobHistory(StateUser):
     def _run(row: object) -> JobRun:
         m = row._mapping  # type: ignore[attr-defined]
         return JobRun(
-            job_id=m["job_id"], trigger=m["trigger"], status=m["status"],
+            job_id=m["job_id"],
+            trigger=m["trigger"],
+            status=m["status"],
             started_at=from_db(m["started_at"]),  # type: ignore[arg-type]
-            finished_at=from_db(m["finished_at"]), duration_ms=m["duration_ms"],
-            error=m["error"] and redact(m["error"]), scheduled_for=from_db(m["scheduled_for"]),
+            finished_at=from_db(m["finished_at"]),
+            duration_ms=m["duration_ms"],
+            error=m["error"] and redact(m["error"]),
+            scheduled_for=from_db(m["scheduled_for"]),
             origin=m.get("origin"),
         )
 
@@ -95,8 +100,9 @@ class JobHistory(StateUser):
         c = job_runs.c
         with self.engine.connect() as conn:
             counts = conn.execute(
-                select(c.job_id, c.status, func.count(), func.sum(c.duration_ms), func.max(c.started_at))
-                .group_by(c.job_id, c.status)
+                select(c.job_id, c.status, func.count(), func.sum(c.duration_ms), func.max(c.started_at)).group_by(
+                    c.job_id, c.status
+                )
             )
             for job_id, status, count, dsum, latest in counts:
                 t = totals.get(job_id)
@@ -125,9 +131,7 @@ class JobHistory(StateUser):
     def last_cleanup(self, job_id: str = "cache-cleanup") -> datetime | None:
         c = job_runs.c
         with self.engine.connect() as conn:
-            value = conn.execute(
-                select(func.max(c.finished_at)).where(c.job_id == job_id, c.status == COMPLETED)
-            ).scalar()
+            value = conn.execute(select(func.max(c.finished_at)).where(c.job_id == job_id, c.status == COMPLETED)).scalar()
         return from_db(value)
 
     def mark_interrupted(self, older_than: datetime) -> int:
@@ -145,9 +149,7 @@ class JobHistory(StateUser):
         c = job_runs.c
         with self.engine.begin() as conn:
             # Two statements: MySQL refuses a DELETE whose subquery reads the same table.
-            cutoff = conn.execute(
-                select(c.id).order_by(c.id.desc()).offset(self.retention).limit(1)
-            ).scalar()
+            cutoff = conn.execute(select(c.id).order_by(c.id.desc()).offset(self.retention).limit(1)).scalar()
             if cutoff is None:
                 return 0
             result = conn.execute(delete(job_runs).where(c.id <= cutoff))

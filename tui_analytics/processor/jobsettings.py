@@ -54,13 +54,15 @@ def parse_interval(text: str) -> float | None:
         match = _PART.match(compact, pos)
         # A bare number is seconds, alone only: "1h30" could mean 1h30m or 1h and 30 s.
         if match is None or (not match.group(2) and (parts or match.end() != len(compact))):
-            raise ConfigError(f"interval {shown} is not a length of time: use 30s, 5m, 1h, 1d or 1h30m "
-                              "(or 'default' for the configured interval)")
+            raise ConfigError(
+                f"interval {shown} is not a length of time: use 30s, 5m, 1h, 1d or 1h30m (or 'default' for the configured interval)"
+            )
         total += float(match.group(1)) * _UNITS[match.group(2)]
         pos, parts = match.end(), parts + 1
     if not parts or not raw.isascii():
-        raise ConfigError(f"interval {shown} is not a length of time: use 30s, 5m, 1h, 1d or 1h30m "
-                          "(or 'default' for the configured interval)")
+        raise ConfigError(
+            f"interval {shown} is not a length of time: use 30s, 5m, 1h, 1d or 1h30m (or 'default' for the configured interval)"
+        )
     return check_interval(total, shown)
 
 
@@ -96,12 +98,14 @@ def load(engine: object) -> dict[str, JobSetting]:
 
     with engine.connect() as conn:  # type: ignore[attr-defined]
         rows = conn.execute(select(job_settings.c.job_id, job_settings.c.paused, job_settings.c.interval_s))
-        return {job_id: JobSetting(bool(paused), float(interval) if interval is not None else None)
-                for job_id, paused, interval in rows}
+        return {
+            job_id: JobSetting(bool(paused), float(interval) if interval is not None else None) for job_id, paused, interval in rows
+        }
 
 
-def save(engine: object, job_id: str, now: datetime, *, paused: bool | None = None,
-         interval_s: float | None | bool = False) -> JobSetting:
+def save(
+    engine: object, job_id: str, now: datetime, *, paused: bool | None = None, interval_s: float | None | bool = False
+) -> JobSetting:
     """Change one job's overrides (`paused` None: unchanged; `interval_s` False: unchanged,
     None: back to the configured one); returns the job's settings after the change."""
     from sqlalchemy import delete, insert, select, update
@@ -120,11 +124,15 @@ def save(engine: object, job_id: str, now: datetime, *, paused: bool | None = No
         if new.is_default:
             conn.execute(delete(job_settings).where(c.job_id == job_id))
         elif row is None:
-            conn.execute(insert(job_settings).values(job_id=job_id, paused=new.paused, interval_s=new.interval_s,
-                                                     updated_at=to_db(now)))
+            conn.execute(
+                insert(job_settings).values(job_id=job_id, paused=new.paused, interval_s=new.interval_s, updated_at=to_db(now))
+            )
         else:
-            conn.execute(update(job_settings).where(c.job_id == job_id)
-                         .values(paused=new.paused, interval_s=new.interval_s, updated_at=to_db(now)))
+            conn.execute(
+                update(job_settings)
+                .where(c.job_id == job_id)
+                .values(paused=new.paused, interval_s=new.interval_s, updated_at=to_db(now))
+            )
     return new
 
 

@@ -76,4 +76,3 @@ class LoopLagProbe:
             "maxMs": round(max(samples), 2),
             "maxSinceLastMs": round(peak, 2),
         }
-

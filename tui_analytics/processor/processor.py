@@ -106,9 +106,7 @@ class AnalyticsBackgroundProcessor(SchedulingMixin, JobControlMixin, ReadingMixi
         self._opening = Once(self._open_state)
         self.retry = retry or RetryPolicy()
         self.retries = 0  # transient failures retried since start (Metrics pane)
-        self.lease = locking.Lease(
-            self.settings.resolved_state_url, self._lock_changed, scheduler_lock, on_claimed=self.recover
-        )
+        self.lease = locking.Lease(self.settings.resolved_state_url, self._lock_changed, scheduler_lock, on_claimed=self.recover)
         self._read_only = False
         self.history = JobHistory(self._state, self.settings.history_retention)
         self.cache = cache or AnalyticsCache(clock=self.clock)
@@ -224,8 +222,7 @@ class AnalyticsBackgroundProcessor(SchedulingMixin, JobControlMixin, ReadingMixi
         error: str | None = None
         detail: dict[str, Any] = {}
         try:
-            row_id = await self._history(self.history.start, JobRun(job_id, trigger, RUNNING, started,
-                                                                    scheduled_for=scheduled_for))
+            row_id = await self._history(self.history.start, JobRun(job_id, trigger, RUNNING, started, scheduled_for=scheduled_for))
             detail = await spec.run(self) or {}
         except asyncio.CancelledError:
             outcome, error = INTERRUPTED, "cancelled (the event loop is shutting down)"
@@ -241,8 +238,7 @@ class AnalyticsBackgroundProcessor(SchedulingMixin, JobControlMixin, ReadingMixi
                 self._write_history_now(row_id, run)  # cannot await while being cancelled
             else:
                 ended = JobFinished if outcome == COMPLETED else JobFailed
-                self.bus.publish(ended(job_id, trigger, duration_ms=duration, error=error, status=status,
-                                       at=self.clock.now()))
+                self.bus.publish(ended(job_id, trigger, duration_ms=duration, error=error, status=status, at=self.clock.now()))
         if row_id:
             await self._history(self.history.finish, row_id, run)
         else:
@@ -263,7 +259,7 @@ class AnalyticsBackgroundProcessor(SchedulingMixin, JobControlMixin, ReadingMixi
         prefix = self._token + ":"
         if not event.job_id.startswith(prefix):
             return
-        job_id = event.job_id[len(prefix):]
+        job_id = event.job_id[len(prefix) :]
         if job_id not in self.book:
             return
         run_times = getattr(event, "scheduled_run_times", None) or [None]

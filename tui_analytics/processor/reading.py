@@ -47,8 +47,9 @@ class ReadingMixin:
         """Executions (completed + failed) over all jobs, their average duration, the last cleanup."""
         return self.book.metrics(self.last_cleanup)
 
-    async def get_recent_runs(self, job_id: str | None = None, limit: int = 50, *, status: str | None = None,
-                              since: datetime | None = None) -> list[JobRun]:
+    async def get_recent_runs(
+        self, job_id: str | None = None, limit: int = 50, *, status: str | None = None, since: datetime | None = None
+    ) -> list[JobRun]:
         """History rows, newest first (from the state database, in a thread); `status` (completed,
         failed, skipped, interrupted, running) and `since` (started at or after) narrow them."""
         if job_id is not None:

@@ -130,9 +130,17 @@ class SchedulingMixin:
             if self.held_by_scheduler(spec.id):
                 first = None  # added paused (APScheduler's meaning of next_run_time=None)
             scheduler.add_job(
-                self._scheduled_run, "interval", seconds=interval, args=[spec.id],
-                id=self._aps_id(spec.id), name=spec.name, next_run_time=first, replace_existing=True,
-                max_instances=1, coalesce=True, misfire_grace_time=None,
+                self._scheduled_run,
+                "interval",
+                seconds=interval,
+                args=[spec.id],
+                id=self._aps_id(spec.id),
+                name=spec.name,
+                next_run_time=first,
+                replace_existing=True,
+                max_instances=1,
+                coalesce=True,
+                misfire_grace_time=None,
             )
         self._scheduler = scheduler
 

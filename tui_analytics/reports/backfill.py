@@ -59,9 +59,11 @@ class BackfillResult:
 
     def summary(self) -> str:
         """`10 periods: 8 made, 1 empty, 1 already made, 0 failed`."""
-        return (f"{len(self.items)} period{'s' if len(self.items) != 1 else ''}: {self.count(MADE)} made, "
-                f"{self.count(EMPTY)} empty, {self.count(ALREADY)} already made, {self.failed} failed"
-                + (f"; {self.not_over} not over yet, left out" if self.not_over else ""))
+        return (
+            f"{len(self.items)} period{'s' if len(self.items) != 1 else ''}: {self.count(MADE)} made, "
+            f"{self.count(EMPTY)} empty, {self.count(ALREADY)} already made, {self.failed} failed"
+            + (f"; {self.not_over} not over yet, left out" if self.not_over else "")
+        )
 
     def to_dict(self) -> dict[str, object]:
         data = asdict(self)
@@ -90,8 +92,10 @@ async def backfill(
     periods = periods_starting(template.schedule, template.effective_cron, tz, first, last)
     due = [p for p in periods if p.end_utc <= now]
     if not due:
-        raise ValueError(f"no {template.schedule} period of {template.name} that has ended starts between "
-                         f"{first.isoformat()} and {last.isoformat()}")
+        raise ValueError(
+            f"no {template.schedule} period of {template.name} that has ended starts between "
+            f"{first.isoformat()} and {last.isoformat()}"
+        )
     done = set() if request.force else await asyncio.to_thread(service._runs.covered, template.id)
     items: list[BackfillItem] = []
     for index, rng in enumerate(due, 1):

@@ -123,9 +123,7 @@ class JobFigures(Protocol):
     def get_job_metrics(self) -> JobCounts: ...
 
 
-def performance_figures(
-    repository: SourceRepository, scheduler_state: str, jobs: JobFigures | None = None
-) -> dict[str, object]:
+def performance_figures(repository: SourceRepository, scheduler_state: str, jobs: JobFigures | None = None) -> dict[str, object]:
     """Performance figures measured now, plus the processor's latest ones when one is given
     (without one: a report made by a process that runs no jobs). The composition root binds
     `jobs` to its own processor for the reports service."""
@@ -253,9 +251,7 @@ def build_report(
 ) -> ExportResult | None:
     """Fetch and render one report (blocking); None when the template skips empty periods and
     this one is empty (nothing rendered)."""
-    sections = fetch_sections(
-        repository, template.datasets, date_range, performance=performance, scheduler_state=scheduler_state
-    )
+    sections = fetch_sections(repository, template.datasets, date_range, performance=performance, scheduler_state=scheduler_state)
     if template.skip_empty and is_empty(sections):
         return None
     return render_report(template, sections, date_range, when)

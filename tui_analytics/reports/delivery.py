@@ -63,9 +63,7 @@ def build_message(
     if attachment is None:  # too large to attach: the body says where the file is
         return message
     maintype, subtype = _mime_type(attachment, content_type)
-    message.add_attachment(
-        attachment.read_bytes(), maintype=maintype, subtype=subtype, filename=attachment.name
-    )
+    message.add_attachment(attachment.read_bytes(), maintype=maintype, subtype=subtype, filename=attachment.name)
     return message
 
 
@@ -105,9 +103,7 @@ def send_report(
         return DeliveryResult(FAILED, outcome, "every recipient was refused")
     except (smtplib.SMTPException, OSError, ssl.SSLError) as exc:
         return _all_failed(recipients, describe_smtp_error(exc))
-    outcome = {
-        r: (f"refused: {_describe_refusal(refused[r])}" if r in refused else SENT) for r in recipients
-    }
+    outcome = {r: (f"refused: {_describe_refusal(refused[r])}" if r in refused else SENT) for r in recipients}
     status = SENT if not refused else (FAILED if len(refused) >= len(recipients) else PARTIAL)
     return DeliveryResult(status, outcome, note=note)
 

@@ -17,8 +17,20 @@ from tui_analytics.runtime.clock import Clock
 from tui_analytics.runtime.errors import TemplateValidationError, UnknownTemplateError, unknown
 
 # The fields a change is validated with (the stored ones, overlaid by the change).
-EDITED_FIELDS = ("name", "description", "schedule", "format", "include_metadata", "recipients",
-                 "is_active", "cron", "timezone", "datasets", "skip_empty", "max_attachment_mb")
+EDITED_FIELDS = (
+    "name",
+    "description",
+    "schedule",
+    "format",
+    "include_metadata",
+    "recipients",
+    "is_active",
+    "cron",
+    "timezone",
+    "datasets",
+    "skip_empty",
+    "max_attachment_mb",
+)
 
 
 class TemplateEditor:
@@ -42,9 +54,7 @@ class TemplateEditor:
             template_id = new_template_id()
             while self.templates.get(template_id) is not None:  # 48 random bits; belt and braces
                 template_id = new_template_id()
-            self.templates.insert(
-                {**clean, "id": template_id, "is_default": False, "created_at": now, "updated_at": now}
-            )
+            self.templates.insert({**clean, "id": template_id, "is_default": False, "created_at": now, "updated_at": now})
         return template_id
 
     def update(self, template_id: str, updates: dict[str, object]) -> None:
@@ -83,5 +93,4 @@ class TemplateEditor:
             # Commands take an id or a name: a name that is another template's id would make
             # `report delete NAME` delete that other template.
             if row["id"] != own_id and str(row["id"]).casefold() == wanted:
-                raise TemplateValidationError(f"{name.strip()!r} is the id of the template {row['name']!r}: "
-                                              "choose another name")
+                raise TemplateValidationError(f"{name.strip()!r} is the id of the template {row['name']!r}: choose another name")

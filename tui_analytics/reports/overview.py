@@ -15,6 +15,7 @@ class ReportsReader(Protocol):
     def get_scheduled_reports(self, limit: int | None = None, template_id: str | None = None) -> list[ScheduledReport]: ...
     def get_report_statistics(self) -> ReportStatistics: ...
 
+
 HISTORY_ROWS = 50  # the history the pane lists (its filter works on these)
 
 

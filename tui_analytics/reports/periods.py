@@ -39,11 +39,7 @@ def default_period(schedule: str, cron: str, tz: tzinfo, reference: datetime) ->
         return DateRange(_midnight(_shift_months(first, -3), tz), _midnight(first, tz))
     # custom: between the two latest fire times
     end = previous_fire_time(cron, tz, reference)
-    start = (
-        previous_fire_time(cron, tz, end.astimezone(timezone.utc) - timedelta(microseconds=1))
-        if end is not None
-        else None
-    )
+    start = previous_fire_time(cron, tz, end.astimezone(timezone.utc) - timedelta(microseconds=1)) if end is not None else None
     if end is None or start is None:
         # A cron that has not fired yet (or fires once): fall back to the previous day.
         return default_period("daily", cron, tz, reference)
@@ -63,8 +59,10 @@ def periods_starting(schedule: str, cron: str, tz: tzinfo, first: date, last: da
 
     def add(start: datetime, end: datetime) -> None:
         if len(out) >= MAX_BACKFILL_PERIODS:
-            raise ValueError(f"more than {MAX_BACKFILL_PERIODS:,} {schedule} periods start between {first.isoformat()} "
-                             f"and {last.isoformat()}: backfill a shorter range at a time")
+            raise ValueError(
+                f"more than {MAX_BACKFILL_PERIODS:,} {schedule} periods start between {first.isoformat()} "
+                f"and {last.isoformat()}: backfill a shorter range at a time"
+            )
         out.append(DateRange(start, end))
 
     if schedule in ("daily", "weekly"):

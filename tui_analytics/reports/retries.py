@@ -78,11 +78,16 @@ class SlotRetries:
         if not template.is_active or (template.created_at is not None and slot.scheduled_for <= template.created_at):
             return None
         self._trying.add(key)
-        log.info("report %s: retrying the slot of %s (attempt %d)", template.id,
-                 slot.scheduled_for.astimezone(timezone.utc).isoformat(timespec="minutes"), slot.attempts + 1)
+        log.info(
+            "report %s: retrying the slot of %s (attempt %d)",
+            template.id,
+            slot.scheduled_for.astimezone(timezone.utc).isoformat(timespec="minutes"),
+            slot.attempts + 1,
+        )
         try:
             report = await self.service.runner.generate(
-                template, self.service.timezone_of(template), None, "retry", slot.scheduled_for)
+                template, self.service.timezone_of(template), None, "retry", slot.scheduled_for
+            )
             return report.run_id
         except Exception as exc:  # recorded by the runner; the next pass tries again after its delay
             return getattr(exc, "run_id", None)

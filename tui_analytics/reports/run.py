@@ -146,9 +146,7 @@ class ReportRunner:
     ) -> GeneratedReport:
         started = self.clock.now()
         saved: Path | None = None
-        run_id = await asyncio.to_thread(
-            self.runs.start, template.id, template.name, trigger, scheduled_for, started
-        )
+        run_id = await asyncio.to_thread(self.runs.start, template.id, template.name, trigger, scheduled_for, started)
         self.publish(ReportStarted(template.id, run_id, trigger, template.name, at=self.clock.now()))
         try:
             rng = date_range or default_period(template.schedule, template.effective_cron, tz, scheduled_for or started)
@@ -158,7 +156,8 @@ class ReportRunner:
             state = self.scheduler_state()
             result = await retry_async(
                 lambda: to_thread_interruptible(self._build, template, rng, started, state),
-                self.retry, what=f"report {template.id}",
+                self.retry,
+                what=f"report {template.id}",
             )
             if result is None:  # skip_empty, and nothing happened in the period: no file, no e-mail
                 return await self._skipped(template, run_id, trigger, rng)
@@ -202,8 +201,10 @@ class ReportRunner:
             delivery: DeliveryResult = await asyncio.to_thread(self._deliver, template, path, content_type, rng, tz)
             return delivery
         # a backfill asked not to mail (the recipients had these periods, or should not get them all)
-        return DeliveryResult(NO_RECIPIENTS if not template.recipients else NOT_SENT,
-                              {r: "not sent: made without e-mail" for r in template.recipients})
+        return DeliveryResult(
+            NO_RECIPIENTS if not template.recipients else NOT_SENT,
+            {r: "not sent: made without e-mail" for r in template.recipients},
+        )
 
     async def _failed(self, template: ReportTemplate, run_id: int, trigger: str, exc: Exception, saved: Path | None) -> None:
         message = one_line(exc)
@@ -214,8 +215,15 @@ class ReportRunner:
         exc.run_id = run_id  # type: ignore[attr-defined]
 
     def _finished(
-        self, template: ReportTemplate, run_id: int, trigger: str, started: datetime, rng: DateRange,
-        path: Path, result: ExportResult, delivery: DeliveryResult,
+        self,
+        template: ReportTemplate,
+        run_id: int,
+        trigger: str,
+        started: datetime,
+        rng: DateRange,
+        path: Path,
+        result: ExportResult,
+        delivery: DeliveryResult,
     ) -> GeneratedReport:
         report = GeneratedReport(
             filename=path.name,
@@ -230,8 +238,19 @@ class ReportRunner:
             trigger=trigger,
             delivery=delivery.to_dict(),
         )
-        self.publish(ReportFinished(template.id, run_id, trigger, template.name, filename=path.name, path=str(path),
-                                    size=result.size, delivery=delivery.status, at=self.clock.now()))
+        self.publish(
+            ReportFinished(
+                template.id,
+                run_id,
+                trigger,
+                template.name,
+                filename=path.name,
+                path=str(path),
+                size=result.size,
+                delivery=delivery.status,
+                at=self.clock.now(),
+            )
+        )
         return report
 
     async def _skipped(self, template: ReportTemplate, run_id: int, trigger: str, rng: DateRange) -> GeneratedReport:
@@ -239,29 +258,51 @@ class ReportRunner:
         await asyncio.to_thread(self.runs.finish, run_id, status="skipped", error=SKIPPED_EMPTY, finished_at=finished)
         await asyncio.to_thread(self._prune)
         log.info("report %s skipped: the period %s is empty", template.id, rng.label())
-        self.publish(ReportFinished(template.id, run_id, trigger, template.name, filename=None, path=None, size=0,
-                                    delivery=None, skipped=SKIPPED_EMPTY, at=self.clock.now()))
-        return GeneratedReport(filename="", size=0, data="", content_type="", path="", template_id=template.id,
-                               run_id=run_id, generated_at=finished, date_range=rng.label(), trigger=trigger,
-                               status="skipped")
+        self.publish(
+            ReportFinished(
+                template.id,
+                run_id,
+                trigger,
+                template.name,
+                filename=None,
+                path=None,
+                size=0,
+                delivery=None,
+                skipped=SKIPPED_EMPTY,
+                at=self.clock.now(),
+            )
+        )
+        return GeneratedReport(
+            filename="",
+            size=0,
+            data="",
+            content_type="",
+            path="",
+            template_id=template.id,
+            run_id=run_id,
+            generated_at=finished,
+            date_range=rng.label(),
+            trigger=trigger,
+            status="skipped",
+        )
 
     def _build(self, template: ReportTemplate, rng: DateRange, when: datetime, state: str) -> ExportResult | None:
-        return build_report(
-            self.repository(), template, rng, when, performance=self.performance, scheduler_state=state
-        )
+        return build_report(self.repository(), template, rng, when, performance=self.performance, scheduler_state=state)
 
     def _deliver(self, template: ReportTemplate, path: Path, content_type: str, rng: DateRange, tz: tzinfo) -> DeliveryResult:
         period = period_text(rng, tz).replace("_", " to ")
         size = path.stat().st_size
         cap = template.max_attachment_mb
         attach = cap is None or size <= cap * MB
-        where = f"File: {path.name}" if attach else (
-            f"The report is {size / MB:,.1f} MB, over this template's {cap:g} MB limit for attachments, so it is "
-            f"not attached. It was saved as:\n{path}")
-        body = (
-            f"{template.name}\n{template.description}\n\n"
-            f"Period: {period} ({tz})\n{where}\n\n-- tui-analytics\n"
+        where = (
+            f"File: {path.name}"
+            if attach
+            else (
+                f"The report is {size / MB:,.1f} MB, over this template's {cap:g} MB limit for attachments, so it is "
+                f"not attached. It was saved as:\n{path}"
+            )
         )
+        body = f"{template.name}\n{template.description}\n\nPeriod: {period} ({tz})\n{where}\n\n-- tui-analytics\n"
         return send_report(
             self.settings.smtp,
             template.recipients,

@@ -96,8 +96,14 @@ class AnalyticsScheduledReportsService:
         self._opening = Once(self._open_state)
         self.auto_sync_disabled = bool(self.settings.disable_auto_sync)
         self.runner = ReportRunner(
-            self.settings, self.clock, self._runs, self._templates, self.bus.publish,
-            export_service=export_service, repository=repository, performance=performance,
+            self.settings,
+            self.clock,
+            self._runs,
+            self._templates,
+            self.bus.publish,
+            export_service=export_service,
+            repository=repository,
+            performance=performance,
             retry=retry,
         )
         self.schedule = ReportSchedule(self, scheduler, scheduler_lock)
@@ -133,9 +139,7 @@ class AnalyticsScheduledReportsService:
         now = self.clock.now()
         # Younger rows may be another live process's, unless nobody else used the database at our start.
         alone = was_alone(self.settings.resolved_state_url, "report_runs")
-        interrupted = self._runs.mark_interrupted(
-            now, started_before=None if alone else now - timedelta(seconds=STALE_RUN_SECONDS)
-        )
+        interrupted = self._runs.mark_interrupted(now, started_before=None if alone else now - timedelta(seconds=STALE_RUN_SECONDS))
         if interrupted:
             log.warning("%d report generation(s) were interrupted by the last shutdown", interrupted)
         self._runs.prune(self.settings.history_retention)
@@ -325,8 +329,9 @@ class AnalyticsScheduledReportsService:
 
     # -- history ---------------------------------------------------------------
 
-    def get_scheduled_reports(self, limit: int | None = None, template_id: str | None = None, *,
-                              status: str | None = None, since: datetime | None = None) -> list[ScheduledReport]:
+    def get_scheduled_reports(
+        self, limit: int | None = None, template_id: str | None = None, *, status: str | None = None, since: datetime | None = None
+    ) -> list[ScheduledReport]:
         """The report history, newest first (every generation: manual, scheduled, catch-up, backfill);
         `status` (see RUN_STATUSES) and `since` (started at or after) narrow it."""
         return [history_row(row) for row in self._runs.list(limit, template_id, status=status, since=since)]
@@ -376,4 +381,3 @@ class AnalyticsScheduledReportsService:
     async def wait_idle(self) -> None:
         """Wait for the catch-up pass and scheduled generations started so far (tests, shutdown)."""
         await self.schedule.wait_idle()
-

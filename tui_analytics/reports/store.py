@@ -85,12 +85,22 @@ class TemplateStore(StateUser):
     @staticmethod
     def _row(m: RowMapping) -> TemplateRow:
         return TemplateRow(
-            id=m["id"], name=m["name"], description=m["description"], schedule=m["schedule"], cron=m["cron"],
-            timezone=m["timezone"], format=m["format"], include_metadata=bool(m["include_metadata"]),
-            recipients=list(m["recipients"] or []), datasets=list(m["datasets"] or []),
-            is_active=bool(m["is_active"]), is_default=bool(m["is_default"]),
-            created_at=from_db(m["created_at"]), updated_at=from_db(m["updated_at"]),
-            last_generated=from_db(m["last_generated"]), last_scheduled_for=from_db(m["last_scheduled_for"]),
+            id=m["id"],
+            name=m["name"],
+            description=m["description"],
+            schedule=m["schedule"],
+            cron=m["cron"],
+            timezone=m["timezone"],
+            format=m["format"],
+            include_metadata=bool(m["include_metadata"]),
+            recipients=list(m["recipients"] or []),
+            datasets=list(m["datasets"] or []),
+            is_active=bool(m["is_active"]),
+            is_default=bool(m["is_default"]),
+            created_at=from_db(m["created_at"]),
+            updated_at=from_db(m["updated_at"]),
+            last_generated=from_db(m["last_generated"]),
+            last_scheduled_for=from_db(m["last_scheduled_for"]),
             skip_empty=bool(m["skip_empty"]),  # NULL in rows older than the column: off
             max_attachment_mb=m["max_attachment_mb"],
         )
@@ -209,21 +219,24 @@ class RunStore(StateUser):
         with self.engine.begin() as conn:
             rows = conn.execute(select(report_runs.c.id, report_runs.c.status, report_runs.c.path).where(where)).all()
             for run_id, status, path in rows:
-                values: dict[str, object] = {"status": "interrupted", "finished_at": done,
-                                          "error": "interrupted: the app stopped during generation"}
+                values: dict[str, object] = {
+                    "status": "interrupted",
+                    "finished_at": done,
+                    "error": "interrupted: the app stopped during generation",
+                }
                 if status == "writing" and path and Path(path).is_file():
                     values["error"] = "interrupted after the file was saved: it is complete but was not delivered"
                 else:
                     values.update(filename=None, path=None, size=None)
                 conn.execute(
-                    update(report_runs).where(and_(report_runs.c.id == run_id, report_runs.c.status == status))
-                    .values(**values)
+                    update(report_runs).where(and_(report_runs.c.id == run_id, report_runs.c.status == status)).values(**values)
                 )
                 count += 1
         return count
 
-    def list(self, limit: int | None = None, template_id: str | None = None, *, status: str | None = None,
-             since: datetime | None = None) -> list[RunRow]:
+    def list(
+        self, limit: int | None = None, template_id: str | None = None, *, status: str | None = None, since: datetime | None = None
+    ) -> list[RunRow]:
         """History rows, newest first; each filter given narrows them (all must hold)."""
         query = newest_runs(report_runs, "template_id", template_id, status=status, since=since, limit=limit)
         with self.engine.connect() as conn:
@@ -234,13 +247,23 @@ class RunStore(StateUser):
         started = from_db(m["started_at"])
         assert started is not None  # NOT NULL
         return RunRow(
-            id=m["id"], template_id=m["template_id"], template_name=m["template_name"], trigger=m["trigger"],
-            status=m["status"], scheduled_for=from_db(m["scheduled_for"]), started_at=started,
-            finished_at=from_db(m["finished_at"]), filename=m["filename"], path=m["path"], size=m["size"],
+            id=m["id"],
+            template_id=m["template_id"],
+            template_name=m["template_name"],
+            trigger=m["trigger"],
+            status=m["status"],
+            scheduled_for=from_db(m["scheduled_for"]),
+            started_at=started,
+            finished_at=from_db(m["finished_at"]),
+            filename=m["filename"],
+            path=m["path"],
+            size=m["size"],
             content_type=m["content_type"],
             # Rows written before masking covered them.
-            error=redact_value(m["error"]), delivery=redact_value(m["delivery"]),
-            period_start=from_db(m["period_start"]), period_end=from_db(m["period_end"]),
+            error=redact_value(m["error"]),
+            delivery=redact_value(m["delivery"]),
+            period_start=from_db(m["period_start"]),
+            period_end=from_db(m["period_end"]),
         )
 
     def covered(self, template_id: str) -> set[tuple[datetime, datetime]]:
@@ -278,14 +301,10 @@ class RunStore(StateUser):
     def prune(self, keep: int) -> int:
         """Keep the newest `keep` finished runs; never deletes a running one."""
         with self.engine.begin() as conn:
-            cutoff = conn.execute(
-                select(report_runs.c.id).order_by(report_runs.c.id.desc()).offset(keep).limit(1)
-            ).scalar()
+            cutoff = conn.execute(select(report_runs.c.id).order_by(report_runs.c.id.desc()).offset(keep).limit(1)).scalar()
             if cutoff is None:
                 return 0
             result = conn.execute(
-                delete(report_runs).where(
-                    and_(report_runs.c.id <= cutoff, report_runs.c.status.not_in(("running", "writing")))
-                )
+                delete(report_runs).where(and_(report_runs.c.id <= cutoff, report_runs.c.status.not_in(("running", "writing"))))
             )
         return result.rowcount

@@ -26,7 +26,6 @@ DATASETS_BY_SCHEDULE: dict[str, list[str]] = {
 }
 
 
-
 class DefaultTemplate(TypedDict):
     """What a default template says; default_rows adds the fields every default has alike."""
 

@@ -57,14 +57,14 @@ class ReportSchedule:
     """Keeps the scheduler's report jobs in step with the active templates."""
 
     def __init__(
-        self, service: AnalyticsScheduledReportsService, scheduler: JobScheduler | None = None,
+        self,
+        service: AnalyticsScheduledReportsService,
+        scheduler: JobScheduler | None = None,
         lock: locking.SchedulerLock | None = None,
     ) -> None:
         self.service = service
         self._injected = scheduler
-        self.lease = locking.Lease(
-            service.settings.resolved_state_url, self._lock_changed, lock, on_claimed=service.recover
-        )
+        self.lease = locking.Lease(service.settings.resolved_state_url, self._lock_changed, lock, on_claimed=service.recover)
         self._read_only_loop: asyncio.AbstractEventLoop | None = None
         self._scheduler: JobScheduler | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -108,7 +108,7 @@ class ReportSchedule:
         scheduler = self._scheduler
         if scheduler is None or not self.attached:
             return []
-        return sorted(j.id[len(JOB_PREFIX):] for j in scheduler.get_jobs() if j.id.startswith(JOB_PREFIX))
+        return sorted(j.id[len(JOB_PREFIX) :] for j in scheduler.get_jobs() if j.id.startswith(JOB_PREFIX))
 
     # -- lifecycle ---------------------------------------------------------------
 
@@ -141,8 +141,10 @@ class ReportSchedule:
             if not self.lease.claim():
                 self._read_only_loop = loop
                 holder = self.lease.holder()
-                log.warning("reports read-only: %s schedules them on this state database",
-                            holder.describe() if holder else "another process")
+                log.warning(
+                    "reports read-only: %s schedules them on this state database",
+                    holder.describe() if holder else "another process",
+                )
                 return False
             scheduler = self._injected if self._injected is not None else scheduling.get_scheduler(self.service.bus)
             self._scheduler, self._loop = scheduler, loop
@@ -163,8 +165,15 @@ class ReportSchedule:
                 if template.id not in synced:  # changed since the read: sync() has its job right
                     self._add(template)
             self._synced = None
-            self._scheduler.add_job(self._retry, trigger="interval", seconds=RETRY_EVERY, id=RETRY_JOB,
-                                    name="Report retries", replace_existing=True, **scheduling.JOB_DEFAULTS)
+            self._scheduler.add_job(
+                self._retry,
+                trigger="interval",
+                seconds=RETRY_EVERY,
+                id=RETRY_JOB,
+                name="Report retries",
+                replace_existing=True,
+                **scheduling.JOB_DEFAULTS,
+            )
         await self.service.catch_up()
 
     def stop(self) -> None:

@@ -66,9 +66,7 @@ def validate_description(value: object) -> str:
 def validate_schedule(value: object) -> str:
     schedule = _text("schedule", value).strip().lower()
     if schedule not in SCHEDULES:
-        raise TemplateValidationError(
-            f"unknown schedule {value!r} (use one of: {', '.join(SCHEDULES)})"
-        )
+        raise TemplateValidationError(f"unknown schedule {value!r} (use one of: {', '.join(SCHEDULES)})")
     return schedule
 
 
@@ -99,9 +97,7 @@ def validate_email(value: object) -> str:
     if not isinstance(value, str):
         raise TemplateValidationError(f"e-mail address must be text, got {type(value).__name__}")
     if _CONTROL.search(value):
-        raise TemplateValidationError(
-            f"e-mail address {value!r} contains a line break or control character"
-        )
+        raise TemplateValidationError(f"e-mail address {value!r} contains a line break or control character")
     address = value.strip()
     match = _EMAIL.fullmatch(address)
     if not match or len(address) > 254 or len(match.group(1)) > 64:
@@ -168,7 +164,8 @@ def validate_max_attachment_mb(value: object) -> float | None:
         shown = repr(value) if len(repr(value)) <= 30 else repr(value)[:27] + "..."
         raise TemplateValidationError(
             f"max_attachment_mb must be a number of megabytes over 0 and at most {MAX_ATTACHMENT_MB:,.0f} "
-            f"(or none for no cap), got {shown}")
+            f"(or none for no cap), got {shown}"
+        )
     return number
 
 
@@ -193,9 +190,7 @@ def validate_field(name: str, value: object) -> object:
     """Check one field (as the editor does on each change); returns the normalised value."""
     validator = _VALIDATORS.get(name)
     if validator is None:
-        raise TemplateValidationError(
-            f"unknown template field {name!r} (editable: {', '.join(EDITABLE_FIELDS)})"
-        )
+        raise TemplateValidationError(f"unknown template field {name!r} (editable: {', '.join(EDITABLE_FIELDS)})")
     return validator(value)
 
 

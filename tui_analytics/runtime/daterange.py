@@ -53,9 +53,7 @@ class DateRange:
         """
         start, end = _as_utc(self.start, end=False, zone=zone), _as_utc(self.end, end=True, zone=zone)
         if start >= end:
-            raise ExportOptionsError(
-                f"date range start {self.start.isoformat()} must be before end {self.end.isoformat()}"
-            )
+            raise ExportOptionsError(f"date range start {self.start.isoformat()} must be before end {self.end.isoformat()}")
         return start, end
 
     def is_valid(self) -> bool:
@@ -68,9 +66,7 @@ class DateRange:
     def validate(self) -> None:
         """Raise ExportOptionsError unless start comes before end."""
         if self.start_utc >= self.end_utc:
-            raise ExportOptionsError(
-                f"date range start {self.start.isoformat()} must be before end {self.end.isoformat()}"
-            )
+            raise ExportOptionsError(f"date range start {self.start.isoformat()} must be before end {self.end.isoformat()}")
 
     def label(self) -> str:
         """`start/end` in ISO 8601, as used in export metadata."""
@@ -108,9 +104,7 @@ def _parse_point(text: str, which: str) -> date | datetime:
         point = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
     except ValueError:
         shown = repr(text) if len(text) <= 40 else repr(text[:30] + "...")
-        raise ExportOptionsError(
-            f"'{which}' date {shown} is not an ISO date (YYYY-MM-DD) or date-time"
-        ) from None
+        raise ExportOptionsError(f"'{which}' date {shown} is not an ISO date (YYYY-MM-DD) or date-time") from None
     try:
         check_year(point, f"'{which}' date {text!r}")
     except ValueError as exc:

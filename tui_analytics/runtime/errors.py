@@ -52,13 +52,13 @@ class TemplateValidationError(TuiAnalyticsError, ValueError):
 
 
 def did_you_mean(typed: str, choices: Iterable[str]) -> str:
-    """" (did you mean 'user-growth'?)" with the closest one or two of `choices`, or "" when none is close."""
+    """ " (did you mean 'user-growth'?)" with the closest one or two of `choices`, or "" when none is close."""
     close = difflib.get_close_matches(typed, list(choices), n=2, cutoff=0.6)
     return f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
 
 
 def unknown(kind: str, name: object, choices: Iterable[str]) -> str:
-    """"unknown dataset 'user-grwoth' (did you mean 'user-growth'?); use one of: ..." for a name
+    """ "unknown dataset 'user-grwoth' (did you mean 'user-growth'?); use one of: ..." for a name
     that is not one of `choices` (the closest few suggested, when any is close)."""
     known = list(choices)
     hint = did_you_mean(str(name).lower(), known)

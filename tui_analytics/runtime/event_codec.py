@@ -48,8 +48,11 @@ def details(event: Event) -> list[tuple[str, object]]:
 
 def encode(event: Event) -> tuple[str, str, str]:
     """(kind, subject, JSON object of the other fields)."""
-    values = {name: list(value) if isinstance(value, tuple) else value for name, value in details(event)
-              if not (isinstance(value, tuple) and len(value) > MAX_LIST)}
+    values = {
+        name: list(value) if isinstance(value, tuple) else value
+        for name, value in details(event)
+        if not (isinstance(value, tuple) and len(value) > MAX_LIST)
+    }
     return event.kind, event.subject, json.dumps(values, default=str)
 
 
@@ -91,7 +94,8 @@ def _stored(cls: type[ServiceEvent]) -> tuple[_Stored, ...]:
     hints = get_type_hints(cls)
     return tuple(
         _Stored(f.name, _reader(hints[f.name]), f.default is not MISSING, get_origin(hints[f.name]) is tuple)
-        for f in fields(cls) if f.name not in _NOT_STORED and not f.metadata.get(LOCAL)
+        for f in fields(cls)
+        if f.name not in _NOT_STORED and not f.metadata.get(LOCAL)
     )
 
 

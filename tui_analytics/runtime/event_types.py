@@ -221,9 +221,7 @@ class AlertFailed(_AlertOutcome):
 
 JobRunEvent: TypeAlias = JobStarted | JobFinished | JobFailed | JobSkipped
 ReportEvent: TypeAlias = ReportStarted | ReportFinished | ReportFailed | TemplatesChanged
-Event: TypeAlias = (
-    JobRunEvent | JobSettingsChanged | CacheChanged | SchedulerStateChanged | ReportEvent | AlertSent | AlertFailed
-)
+Event: TypeAlias = JobRunEvent | JobSettingsChanged | CacheChanged | SchedulerStateChanged | ReportEvent | AlertSent | AlertFailed
 
 EVENT_TYPES: tuple[type[Event], ...] = get_args(Event)
 KINDS: dict[str, type[Event]] = {cls.kind: cls for cls in EVENT_TYPES}

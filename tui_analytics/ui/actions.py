@@ -58,8 +58,15 @@ class ActionsMixin(_Host):
         def show_activity(self, message: str, done: int | None = None, total: int | None = None) -> None: ...
         def hide_activity(self) -> None: ...
 
-    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
-               timeout: float | None = None, markup: bool = False) -> None:
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
         """Like Widget.notify, but plain text by default: errors quote paths and SQL with brackets."""
         self.app.notify(message, title=title, severity=severity, timeout=timeout, markup=markup)
 
@@ -103,8 +110,11 @@ class ActionsMixin(_Host):
                 self._clear()
 
         self.app.push_screen(
-            ConfirmDialog("Clear the cache?", f"Remove all {count} cached entries? The jobs fill them again on their "
-                          "next runs.", confirm_label="Clear"),
+            ConfirmDialog(
+                "Clear the cache?",
+                f"Remove all {count} cached entries? The jobs fill them again on their next runs.",
+                confirm_label="Clear",
+            ),
             answered,
         )
 
@@ -137,8 +147,9 @@ class ActionsMixin(_Host):
                     self._invalidate(pattern)
 
             self.app.push_screen(
-                ConfirmDialog("Invalidate?", f"Remove {fmt.plural(len(keys), 'key')} matching {pattern!r}?",
-                              confirm_label="Invalidate"),
+                ConfirmDialog(
+                    "Invalidate?", f"Remove {fmt.plural(len(keys), 'key')} matching {pattern!r}?", confirm_label="Invalidate"
+                ),
                 answered,
             )
 
@@ -230,14 +241,15 @@ class ActionsMixin(_Host):
         from tui_analytics.export.service import capped_note  # loaded with the export itself
 
         note = capped_note(request.dataset, result.rows, request.size, more="a size")
-        self.notify(f"{where}\n{rows}, {fmt.size_bytes(result.size)}" + (f"\n{note}" if note else ""),
-                    title="Export saved",
-                    timeout=10)
+        self.notify(
+            f"{where}\n{rows}, {fmt.size_bytes(result.size)}" + (f"\n{note}" if note else ""), title="Export saved", timeout=10
+        )
 
     # -- report templates --------------------------------------------------------------
 
-    def _editor(self, template: ReportTemplate | None, error: str | None = None,
-                values: FormValues | None = None, focus: str = "name") -> None:
+    def _editor(
+        self, template: ReportTemplate | None, error: str | None = None, values: FormValues | None = None, focus: str = "name"
+    ) -> None:
         from tui_analytics.ui.screens.template import TemplateDialog
 
         services = self.app.services
@@ -248,8 +260,7 @@ class ActionsMixin(_Host):
                 self._save_template(template, form)
 
         self.app.push_screen(
-            TemplateDialog(template=template, default_tz=zone, now=services.clock.now, error=error, values=values,
-                           focus=focus),
+            TemplateDialog(template=template, default_tz=zone, now=services.clock.now, error=error, values=values, focus=focus),
             saved,
         )
 
@@ -351,12 +362,17 @@ class ActionsMixin(_Host):
         finally:
             self.hide_activity()
         if report.status == "skipped":
-            self.notify("Nothing happened in its period: no file, no e-mail (the template skips empty periods).",
-                        title=f"{template.name} skipped")
+            self.notify(
+                "Nothing happened in its period: no file, no e-mail (the template skips empty periods).",
+                title=f"{template.name} skipped",
+            )
             self.app.refresh_panes("reports")
             return
-        self.notify(f"{self.app.services.display_path(report.path)}\n{fmt.size_bytes(report.size)}",
-                    title=f"{template.name} generated", timeout=10)
+        self.notify(
+            f"{self.app.services.display_path(report.path)}\n{fmt.size_bytes(report.size)}",
+            title=f"{template.name} generated",
+            timeout=10,
+        )
         self.app.refresh_panes("reports")
 
     # -- the rest -----------------------------------------------------------------------

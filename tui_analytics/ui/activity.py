@@ -39,7 +39,8 @@ class ActivityMixin(_Host):
     def on_startup_progress(self, message: StartupProgress) -> None:
         self.main_screen.show_activity(
             f"First start: creating the demo database ({message.stage}, {message.done:,}/{message.total:,})…",
-            message.done, message.total,
+            message.done,
+            message.total,
         )
 
     # -- exports (the export worker posts these) ------------------------------------------
@@ -51,8 +52,7 @@ class ActivityMixin(_Host):
         if not self.state.exports_running:
             return  # a late message from an export that has finished: its strip is already gone
         self.state.export_progress(message.dataset, message.rows)
-        self.main_screen.show_activity(
-            f"Exporting {message.dataset}… {message.rows:,} rows, {fmt.size_bytes(message.size)}")
+        self.main_screen.show_activity(f"Exporting {message.dataset}… {message.rows:,} rows, {fmt.size_bytes(message.size)}")
 
     def on_export_finished(self, message: ExportFinished) -> None:
         if self.state.export_finished():

@@ -77,9 +77,17 @@ class DashboardApp(ToastsMixin, PaneRefreshMixin, ActivityMixin, App[None]):
     COMMANDS = App.COMMANDS | {DashboardCommands}
     ENABLE_COMMAND_PALETTE = True
 
-    def __init__(self, services: DashboardServices, *, start_scheduler: bool = True, watch_stalls: bool = False,
-                 freeze_gc: bool = True, keymap: dict[str, str] | None = None,
-                 preferences: Preferences | None = None, after_first_frame: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        services: DashboardServices,
+        *,
+        start_scheduler: bool = True,
+        watch_stalls: bool = False,
+        freeze_gc: bool = True,
+        keymap: dict[str, str] | None = None,
+        preferences: Preferences | None = None,
+        after_first_frame: Callable[[], None] | None = None,
+    ) -> None:
         super().__init__()
         self.services = services
         # Keys moved by the configuration's [keys] (checked by keymap.check_keymap): binding id -> keys.
@@ -131,16 +139,35 @@ class DashboardApp(ToastsMixin, PaneRefreshMixin, ActivityMixin, App[None]):
         super().update_styles(node, animate=animate)
 
     if TYPE_CHECKING:  # Textual's two signatures: what a call returns depends on wait_for_dismiss
-        @overload
-        def push_screen(self, screen: Screen[ResultT] | str, callback: ScreenResultCallbackType[ResultT] | None = None,
-                        wait_for_dismiss: Literal[False] = False, *, mode: str | None = None) -> AwaitMount: ...
 
         @overload
-        def push_screen(self, screen: Screen[ResultT] | str, callback: ScreenResultCallbackType[ResultT] | None = None,
-                        wait_for_dismiss: Literal[True] = True, *, mode: str | None = None) -> asyncio.Future[ResultT]: ...
+        def push_screen(
+            self,
+            screen: Screen[ResultT] | str,
+            callback: ScreenResultCallbackType[ResultT] | None = None,
+            wait_for_dismiss: Literal[False] = False,
+            *,
+            mode: str | None = None,
+        ) -> AwaitMount: ...
 
-    def push_screen(self, screen: Screen[ResultT] | str, callback: ScreenResultCallbackType[ResultT] | None = None,
-                    wait_for_dismiss: bool = False, *, mode: str | None = None) -> AwaitMount | asyncio.Future[ResultT]:
+        @overload
+        def push_screen(
+            self,
+            screen: Screen[ResultT] | str,
+            callback: ScreenResultCallbackType[ResultT] | None = None,
+            wait_for_dismiss: Literal[True] = True,
+            *,
+            mode: str | None = None,
+        ) -> asyncio.Future[ResultT]: ...
+
+    def push_screen(
+        self,
+        screen: Screen[ResultT] | str,
+        callback: ScreenResultCallbackType[ResultT] | None = None,
+        wait_for_dismiss: bool = False,
+        *,
+        mode: str | None = None,
+    ) -> AwaitMount | asyncio.Future[ResultT]:
         """Textual's push_screen, with the collector held while the screen builds its first frame
         (see CollectorHold) when this app manages the process's collector (it opened its services)."""
         if self._owns_collector and not self.quitting:
@@ -211,7 +238,8 @@ class DashboardApp(ToastsMixin, PaneRefreshMixin, ActivityMixin, App[None]):
         when = first.written_at
         self.main_screen.show_activity(
             "Opening the database… showing the last known state"
-            + (f" ({when.astimezone(self.services.settings.tz):%H:%M:%S})" if when is not None else ""))
+            + (f" ({when.astimezone(self.services.settings.tz):%H:%M:%S})" if when is not None else "")
+        )
 
     def _theme_chosen(self, theme: Theme) -> None:
         if self.preferences is not None and theme.name != self.preferences.theme:
@@ -361,5 +389,11 @@ def build_app(
         from tui_analytics.ui.first_view import first_view
 
         dashboard_services.first = first_view(last_view, root.clock.now())
-    return DashboardApp(dashboard_services, start_scheduler=start_scheduler, watch_stalls=watch_stalls,
-                        keymap=keymap, preferences=preferences, after_first_frame=after_first_frame)
+    return DashboardApp(
+        dashboard_services,
+        start_scheduler=start_scheduler,
+        watch_stalls=watch_stalls,
+        keymap=keymap,
+        preferences=preferences,
+        after_first_frame=after_first_frame,
+    )

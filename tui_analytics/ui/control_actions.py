@@ -52,8 +52,10 @@ class ControlActionsMixin(_Host):
             self.notify(f"{job_id}: {one_line(exc)}", title="Not changed", severity="error")
             return
         if paused:
-            self.notify(f"{job_id} is left out by the scheduler until z resumes it; t still runs it."
-                        + self._where_applied(), title="Job paused")
+            self.notify(
+                f"{job_id} is left out by the scheduler until z resumes it; t still runs it." + self._where_applied(),
+                title="Job paused",
+            )
         else:
             self.notify(f"{job_id} runs on its schedule again." + self._where_applied(), title="Job resumed")
         self.app.refresh_panes("jobs")
@@ -131,6 +133,10 @@ class ControlActionsMixin(_Host):
             return
         finally:
             self.hide_activity()
-        self.notify(result.summary(), title=f"{template.name} backfilled",
-                    severity="warning" if result.failed else "information", timeout=10)
+        self.notify(
+            result.summary(),
+            title=f"{template.name} backfilled",
+            severity="warning" if result.failed else "information",
+            timeout=10,
+        )
         self.app.refresh_panes("reports")

@@ -115,9 +115,9 @@ class DashboardServices:
         text = str(path)
         data_dir = str(self.settings.data_dir)
         if self.shown_data_dir and text.startswith(data_dir):
-            return self.shown_data_dir + text[len(data_dir):]
+            return self.shown_data_dir + text[len(data_dir) :]
         home = str(Path.home())
-        return "~" + text[len(home):] if home not in ("", "/") and text.startswith(home + "/") else text
+        return "~" + text[len(home) :] if home not in ("", "/") and text.startswith(home + "/") else text
 
     # -- start and stop --------------------------------------------------------
 
@@ -150,7 +150,7 @@ class DashboardServices:
         return self.ready and self.processor.read_only
 
     def attached_label(self, holder_text: str | None = None) -> str | None:
-        """"attached to serve on db1 (pid 4242)" (and "paused" when it is), or None when not attached."""
+        """ "attached to serve on db1 (pid 4242)" (and "paused" when it is), or None when not attached."""
         if not self.attached:
             return None
         status = self.channel.status or {}
@@ -202,9 +202,13 @@ class DashboardServices:
             return self.first.metrics if self.first is not None else MetricsView()
         processor = self.processor
         alerts = self.alerts
-        return MetricsView(processor.get_job_metrics(), processor.cache_stats(), processor.latest_performance,
-                           alerts_configured=alerts is not None,
-                           last_alert=alerts.last_alert() if alerts is not None else None)
+        return MetricsView(
+            processor.get_job_metrics(),
+            processor.cache_stats(),
+            processor.latest_performance,
+            alerts_configured=alerts is not None,
+            last_alert=alerts.last_alert() if alerts is not None else None,
+        )
 
     def job_alerts(self) -> dict[str, AlertSummary | None] | None:
         """The last alert about each job (None when no alert target is configured)."""
@@ -279,9 +283,14 @@ class DashboardServices:
         self.processor.check_job(job_id)  # an unknown id fails here, before anything is asked
         answer = await self._ask("trigger", job_id)
         started = answer.get("startedAt")
-        return JobRun(job_id, "manual", answer.get("status", "completed"),
-                      datetime.fromisoformat(started) if started else self.clock.now(),
-                      duration_ms=answer.get("durationMs"), error=answer.get("error"))
+        return JobRun(
+            job_id,
+            "manual",
+            answer.get("status", "completed"),
+            datetime.fromisoformat(started) if started else self.clock.now(),
+            duration_ms=answer.get("durationMs"),
+            error=answer.get("error"),
+        )
 
     async def clear_cache(self) -> int:
         if not self.attached:
@@ -304,8 +313,9 @@ class DashboardServices:
         return self.settings.interval(job_id)
 
     async def backfill(self, template: ReportTemplate, request: BackfillRequest, on_progress: Progress) -> BackfillResult:
-        return await self.reports.backfill(template, request.first, request.last, force=request.force,
-                                           deliver=request.deliver, on_progress=on_progress)
+        return await self.reports.backfill(
+            template, request.first, request.last, force=request.force, deliver=request.deliver, on_progress=on_progress
+        )
 
     def toggle_scheduler(self) -> str:
         """Pause or resume the shared scheduler, report jobs included (on the UI loop); returns the new state."""
@@ -333,9 +343,15 @@ class DashboardServices:
 
         answer = await self._ask("generate", template.id)
         return GeneratedReport(
-            filename=str(answer.get("filename", "")), size=int(answer.get("size") or 0), data="",
-            content_type="", path=str(answer.get("path", "")), template_id=template.id,
-            run_id=int(answer.get("runId") or 0), generated_at=self.clock.now(), date_range="",
+            filename=str(answer.get("filename", "")),
+            size=int(answer.get("size") or 0),
+            data="",
+            content_type="",
+            path=str(answer.get("path", "")),
+            template_id=template.id,
+            run_id=int(answer.get("runId") or 0),
+            generated_at=self.clock.now(),
+            date_range="",
         )
 
     async def export(self, request: ExportRequest, on_progress: Callable[[int, int], None] | None = None) -> FileExport:
@@ -350,8 +366,13 @@ class DashboardServices:
         # A typed name never replaces an existing file (FileExistsError); generated names are unique.
         # Interruptible: quitting mid-export stops the query instead of waiting for it.
         return await to_thread_interruptible(
-            self.export_service.write_file, request.dataset, destination, request.options,
-            size=request.size, on_progress=on_progress, overwrite=False,
+            self.export_service.write_file,
+            request.dataset,
+            destination,
+            request.options,
+            size=request.size,
+            on_progress=on_progress,
+            overwrite=False,
         )
 
 

@@ -60,8 +60,7 @@ def _from_document(document: Mapping[str, object], entries: dict[str, CacheEntry
     metrics = _metrics(document.get("jobMetrics"), document.get("cache"), document.get("performance"))
     reports = _reports(document.get("reports"))
     written = document.get("writtenAt")
-    return FirstView(datetime.fromisoformat(written) if isinstance(written, str) else None, jobs, metrics, entries,
-                     reports)
+    return FirstView(datetime.fromisoformat(written) if isinstance(written, str) else None, jobs, metrics, entries, reports)
 
 
 def _items(value: object) -> list[object]:

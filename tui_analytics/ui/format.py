@@ -202,10 +202,10 @@ def truncate_path(path: str, width: int) -> str:
         return line
     head, sep, name = line.rpartition("/")
     if len(name) + 2 > width or not sep:
-        return "…" + line[len(line) - width + 1:]
+        return "…" + line[len(line) - width + 1 :]
     room = width - len(name) - 2  # "…" and the "/" before the name
     keep_start = room // 2
-    return head[:keep_start] + "…" + head[len(head) - (room - keep_start):] + "/" + name
+    return head[:keep_start] + "…" + head[len(head) - (room - keep_start) :] + "/" + name
 
 
 def path_lines(path: str, width: int) -> list[str]:

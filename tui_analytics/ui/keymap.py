@@ -46,8 +46,10 @@ def check_keymap(entries: Mapping[str, str]) -> dict[str, str]:
         normal = _normalize_key_list(keys)
         for key in normal.split(","):
             if not _valid(key):
-                raise ConfigError(f"[keys] {action} = {keys!r}: {key!r} is not a key Textual knows "
-                                  "(a character such as \"r\" or \"?\", or a name such as \"f5\", \"ctrl+r\")")
+                raise ConfigError(
+                    f"[keys] {action} = {keys!r}: {key!r} is not a key Textual knows "
+                    '(a character such as "r" or "?", or a name such as "f5", "ctrl+r")'
+                )
         keymap[action] = normal
     owners: dict[str, str] = {}
     for action, binding in known.items():
@@ -55,6 +57,7 @@ def check_keymap(entries: Mapping[str, str]) -> dict[str, str]:
             other = owners.setdefault(key, action)
             if other != action:
                 moved = action if action in keymap else other
-                raise ConfigError(f"[keys] {moved} = {format_key(key)!r}: that key is already "
-                                  f"{other if moved == action else action}'s")
+                raise ConfigError(
+                    f"[keys] {moved} = {format_key(key)!r}: that key is already {other if moved == action else action}'s"
+                )
     return keymap

@@ -24,16 +24,38 @@ class KeyGroup:
 JOBS = KeyGroup(
     "Jobs and cache",
     (
-        Binding("t", "trigger_job", "Run", id="trigger",
-                tooltip="Run the selected job now (skipped if it is already running). Jobs pane"),
+        Binding(
+            "t",
+            "trigger_job",
+            "Run",
+            id="trigger",
+            tooltip="Run the selected job now (skipped if it is already running). Jobs pane",
+        ),
         Binding("c", "clear_cache", "Clear", id="clear-cache", tooltip="Clear the whole analytics cache (asks first)"),
-        Binding("i", "invalidate", "Invalidate", id="invalidate",
-                tooltip="Invalidate cache keys matching a glob pattern such as user-growth*"),
+        Binding(
+            "i",
+            "invalidate",
+            "Invalidate",
+            id="invalidate",
+            tooltip="Invalidate cache keys matching a glob pattern such as user-growth*",
+        ),
         Binding("p", "toggle_scheduler", "Pause", id="pause", tooltip="Pause or resume the scheduler (manual triggers still work)"),
-        Binding("z", "toggle_job", "Pause job", id="pause-job", show=False,
-                tooltip="Pause or resume the selected job alone: the scheduler leaves it out, t still runs it. Jobs pane"),
-        Binding("s", "job_interval", "Interval", id="job-interval", show=False,
-                tooltip="Change how often the selected job runs (30s, 5m, 1h; kept across restarts). Jobs pane"),
+        Binding(
+            "z",
+            "toggle_job",
+            "Pause job",
+            id="pause-job",
+            show=False,
+            tooltip="Pause or resume the selected job alone: the scheduler leaves it out, t still runs it. Jobs pane",
+        ),
+        Binding(
+            "s",
+            "job_interval",
+            "Interval",
+            id="job-interval",
+            show=False,
+            tooltip="Change how often the selected job runs (30s, 5m, 1h; kept across restarts). Jobs pane",
+        ),
     ),
 )
 
@@ -42,12 +64,24 @@ DATA = KeyGroup(
     (
         Binding("e", "export", "Export", id="export", tooltip="Export a dataset to a CSV or JSON file"),
         Binding("n", "new_template", "New", id="new-template", tooltip="Create a report template"),
-        Binding("enter", "edit_template", "Edit", id="edit-template", show=False,
-                tooltip="Edit the selected report template. Reports pane"),
-        Binding("d", "delete_template", "Delete", id="delete-template",
-                tooltip="Delete the selected report template (asks first). Reports pane"),
-        Binding("g", "generate_report", "Generate", id="generate",
-                tooltip="Generate the selected report template now. Reports pane"),
+        Binding(
+            "enter",
+            "edit_template",
+            "Edit",
+            id="edit-template",
+            show=False,
+            tooltip="Edit the selected report template. Reports pane",
+        ),
+        Binding(
+            "d",
+            "delete_template",
+            "Delete",
+            id="delete-template",
+            tooltip="Delete the selected report template (asks first). Reports pane",
+        ),
+        Binding(
+            "g", "generate_report", "Generate", id="generate", tooltip="Generate the selected report template now. Reports pane"
+        ),
     ),
 )
 
@@ -61,13 +95,32 @@ NAVIGATION = KeyGroup(
         Binding("tab", "next_pane", "Next pane", id="next-pane", show=False, tooltip="Move to the next pane"),
         Binding("shift+tab", "previous_pane", "Previous pane", id="previous-pane", show=False, tooltip="Move to the previous pane"),
         Binding("question_mark", "help", "Help", id="help", key_display="?", tooltip="Show every key"),
-        Binding("v", "view_detail", "Details", id="details", show=False,
-                tooltip="The selected job, template or report run in full (error, path, recipients); y copies it"),
-        Binding("slash", "filter", "Filter", id="filter", key_display="/", show=False,
-                tooltip="Filter the rows of the Jobs, templates or history table by text (fail, a name, words "
-                        "of an error; status:failed, template:NAME); escape clears it"),
-        Binding("m", "messages", "Messages", id="messages", show=False,
-                tooltip="Notification history: every message and error in full, newest first"),
+        Binding(
+            "v",
+            "view_detail",
+            "Details",
+            id="details",
+            show=False,
+            tooltip="The selected job, template or report run in full (error, path, recipients); y copies it",
+        ),
+        Binding(
+            "slash",
+            "filter",
+            "Filter",
+            id="filter",
+            key_display="/",
+            show=False,
+            tooltip="Filter the rows of the Jobs, templates or history table by text (fail, a name, words "
+            "of an error; status:failed, template:NAME); escape clears it",
+        ),
+        Binding(
+            "m",
+            "messages",
+            "Messages",
+            id="messages",
+            show=False,
+            tooltip="Notification history: every message and error in full, newest first",
+        ),
         Binding("ctrl+p", "app.command_palette", "Commands", id="palette", show=False, tooltip="Search every command"),
         Binding("q", "quit", "Quit", id="quit", tooltip="Stop the scheduler and leave"),
     ),
@@ -93,8 +146,9 @@ BINDINGS: list[Binding] = [b for group in GROUPS for b in group.bindings]
 # Hidden twins of the pane keys: Textual tries a key's bindings in order, and the first is off while
 # its pane is out of sight, so the twin shows that pane and acts there (never on a row out of sight).
 # A twin has its binding's id, so a key remapped in the configuration ([keys]) moves both.
-ELSEWHERE: list[Binding] = [Binding(b.key, f"from_elsewhere({b.action!r})", show=False, id=b.id)
-                            for b in BINDINGS if b.action in PANE_ACTIONS]
+ELSEWHERE: list[Binding] = [
+    Binding(b.key, f"from_elsewhere({b.action!r})", show=False, id=b.id) for b in BINDINGS if b.action in PANE_ACTIONS
+]
 
 # The words an operator types into the palette for each action, beyond its name and tooltip.
 PALETTE_WORDS = {

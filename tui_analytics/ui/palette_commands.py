@@ -28,18 +28,31 @@ class DashboardCommands(Provider):
         """(title, help, words to match, what to run) for each binding and each template's recipients."""
         screen = self._main()
         commands: list[Command] = [
-            (f"{self._description(screen, binding)} ({key_label(binding, getattr(self.app, 'keymap', None))})",
-             binding.tooltip,
-             PALETTE_WORDS.get(binding.id or "", ""), partial(self._run, binding.action))
+            (
+                f"{self._description(screen, binding)} ({key_label(binding, getattr(self.app, 'keymap', None))})",
+                binding.tooltip,
+                PALETTE_WORDS.get(binding.id or "", ""),
+                partial(self._run, binding.action),
+            )
             for binding in palette_bindings()
         ]
         for template in getattr(screen, "templates", ()):
-            commands.append((f"Edit recipients of {template.name}", ", ".join(template.recipients) or "no recipients yet",
-                             "recipients e-mail email send to", partial(self._recipients, template.id)))
-            commands.append((f"Backfill {template.name}…",
-                             f"Make its report for every {template.schedule} period of a range of past days",
-                             "backfill fill missing past periods history regenerate catch up",
-                             partial(self._backfill, template.id)))
+            commands.append(
+                (
+                    f"Edit recipients of {template.name}",
+                    ", ".join(template.recipients) or "no recipients yet",
+                    "recipients e-mail email send to",
+                    partial(self._recipients, template.id),
+                )
+            )
+            commands.append(
+                (
+                    f"Backfill {template.name}…",
+                    f"Make its report for every {template.schedule} period of a range of past days",
+                    "backfill fill missing past periods history regenerate catch up",
+                    partial(self._backfill, template.id),
+                )
+            )
         return commands
 
     @staticmethod

@@ -66,8 +66,7 @@ class MainScreen(ControlActionsMixin, ActionsMixin, Screen[None]):
         if not self.is_grid:  # the grid shows no tab bar: mounted when a resize leaves the grid
             yield self._tab_bar()
         with Container(id="panes"):
-            for pane in (JobsPane(tz=self._tz), MetricsPane(tz=self._tz), AnalyticsPane(tz=self._tz),
-                         ReportsPane(tz=self._tz)):
+            for pane in (JobsPane(tz=self._tz), MetricsPane(tz=self._tz), AnalyticsPane(tz=self._tz), ReportsPane(tz=self._tz)):
                 # Mounted with the class on_mount's _activate gives it: changed after the mount, the
                 # class restyled the pane's whole subtree once more.
                 pane.set_class(pane.id == self.active_pane, "-active", update=False)
@@ -77,8 +76,11 @@ class MainScreen(ControlActionsMixin, ActionsMixin, Screen[None]):
     def _tab_bar(self) -> Tabs:
         from textual.widgets import Tab, Tabs
 
-        tabs = Tabs(*(Tab(f"{n + 1} {name.title()}", id=f"tab-{name}") for n, name in enumerate(PANES)),
-                    active=f"tab-{self.active_pane}", id="pane-tabs")
+        tabs = Tabs(
+            *(Tab(f"{n + 1} {name.title()}", id=f"tab-{name}") for n, name in enumerate(PANES)),
+            active=f"tab-{self.active_pane}",
+            id="pane-tabs",
+        )
         tabs.can_focus = False  # Tab and the number keys move between panes, not onto the tab bar
         return tabs
 
@@ -215,8 +217,7 @@ class MainScreen(ControlActionsMixin, ActionsMixin, Screen[None]):
         pane = self.pane(self.active_pane)
         found = pane.detail()
         if found is None:
-            self.notify("Nothing here to show in full: select a job (1) or a template or report run (4).",
-                        severity="warning")
+            self.notify("Nothing here to show in full: select a job (1) or a template or report run (4).", severity="warning")
             return
         self.app.push_screen(DetailScreen(*found, source=pane.detail))
 

@@ -59,12 +59,15 @@ def toast_for(event: Event) -> Toast | None:
             return Toast(f"{event.name}: {event.error or 'failed'}", "Report failed", "error", 10)
         case AlertFailed():
             about = event.subject_id.partition(":")[2]
-            return Toast(f"{event.event or 'alert'} {about} to {event.target}: {event.error or 'failed'}",
-                         "Alert not delivered", "warning", 10)
+            return Toast(
+                f"{event.event or 'alert'} {about} to {event.target}: {event.error or 'failed'}",
+                "Alert not delivered",
+                "warning",
+                10,
+            )
         case ReportFinished() if event.trigger not in STARTED_BY_HAND:
             if event.skipped:
-                return Toast(f"{event.name}: {event.skipped} (no file, no e-mail)", f"Report skipped ({event.trigger})",
-                             timeout=6)
+                return Toast(f"{event.name}: {event.skipped} (no file, no e-mail)", f"Report skipped ({event.trigger})", timeout=6)
             return Toast(f"{event.name}: {event.filename or ''}", f"Report generated ({event.trigger})", timeout=6)
     return None
 
@@ -73,11 +76,19 @@ def scheduler_toast(reported: str | None, was: str, now: str, holder: str | None
     """The toast for a change of the scheduler's state: `reported` by the event (None: the `p` key),
     the state the dashboard showed (`was`) and shows `now`, who holds the lock now and who held it."""
     if reported == "read-only":
-        return Toast(f"{holder} schedules the jobs and reports on this state database. This dashboard "
-                     "shows what it does, live; t, c, i, p and g act there.", "Attached", timeout=8)
+        return Toast(
+            f"{holder} schedules the jobs and reports on this state database. This dashboard "
+            "shows what it does, live; t, c, i, p and g act there.",
+            "Attached",
+            timeout=8,
+        )
     if was == "read-only" and now in ("running", "paused"):
-        return Toast(f"{gone or 'The scheduling process'} stopped. This dashboard schedules the jobs and reports now.",
-                     "Scheduler taken over", "warning", 12)
+        return Toast(
+            f"{gone or 'The scheduling process'} stopped. This dashboard schedules the jobs and reports now.",
+            "Scheduler taken over",
+            "warning",
+            12,
+        )
     return None
 
 
@@ -90,8 +101,15 @@ class ToastsMixin(_Host):
         @property
         def clock(self) -> Clock: ...
 
-    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
-               timeout: float | None = None, markup: bool = False) -> None:
+    def notify(
+        self,
+        message: str,
+        *,
+        title: str = "",
+        severity: SeverityLevel = "information",
+        timeout: float | None = None,
+        markup: bool = False,
+    ) -> None:
         """Plain text by default: messages quote errors, paths, SQL and names from the data, which may
         hold brackets; their control characters are shown escaped, never sent to the terminal."""
         message, title = printable(message, newlines=True), printable(title)

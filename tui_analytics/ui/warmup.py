@@ -47,8 +47,7 @@ def dialog_widgets() -> list[Widget]:
 
     from tui_analytics.ui.screens.base import Toggle
 
-    return [Button(), Checkbox(), Toggle(), Input(), Label(), Select([("a", "a")]), Static(), OptionList(),
-            CommandPalette()]
+    return [Button(), Checkbox(), Toggle(), Input(), Label(), Select([("a", "a")]), Static(), OptionList(), CommandPalette()]
 
 
 def register_styles(app: App[None], widget: Widget) -> float:
@@ -57,8 +56,7 @@ def register_styles(app: App[None], widget: Widget) -> float:
     The dashboard calls it once per widget of `dialog_widgets()`, one turn of the loop each."""
     started = time.perf_counter()
     for read_from, css, tie_breaker, scope in widget._get_default_css():
-        app.stylesheet.add_source(css, read_from=read_from, is_default_css=True, tie_breaker=tie_breaker,
-                                  scope=scope)
+        app.stylesheet.add_source(css, read_from=read_from, is_default_css=True, tie_breaker=tie_breaker, scope=scope)
     app.stylesheet.rules_map  # noqa: B018 - parses what was added
     return (time.perf_counter() - started) * 1000.0
 

@@ -70,13 +70,22 @@ class ReportsService(Protocol):
     ) -> ReportTemplate: ...
     def delete_report_template(self, template_id: str) -> bool: ...
     async def generate_report(
-        self, template: ReportTemplate | str | None = None, date_range: DateRange | None = None, *,
+        self,
+        template: ReportTemplate | str | None = None,
+        date_range: DateRange | None = None,
+        *,
         template_id: str | None = None,
     ) -> GeneratedReport: ...
     def get_scheduled_reports(self, limit: int | None = None, template_id: str | None = None) -> list[ScheduledReport]: ...
     def get_report_statistics(self) -> ReportStatistics: ...
     async def backfill(
-        self, template: ReportTemplate | str, first: date, last: date, *, force: bool = False, deliver: bool = True,
+        self,
+        template: ReportTemplate | str,
+        first: date,
+        last: date,
+        *,
+        force: bool = False,
+        deliver: bool = True,
         on_progress: Progress | None = None,
     ) -> BackfillResult: ...
 
@@ -91,8 +100,14 @@ class ExportService(Protocol):
     """The export service as the dashboard uses it."""
 
     def write_file(
-        self, dataset: str, destination: Path | str | IO[bytes] | None, options: ExportOptions, *,
-        size: int | None = None, on_progress: Callable[[int, int], None] | None = None, overwrite: bool = True,
+        self,
+        dataset: str,
+        destination: Path | str | IO[bytes] | None,
+        options: ExportOptions,
+        *,
+        size: int | None = None,
+        on_progress: Callable[[int, int], None] | None = None,
+        overwrite: bool = True,
     ) -> FileExport: ...
 
 

@@ -84,8 +84,12 @@ class Services:
             from tui_analytics.processor import AnalyticsBackgroundProcessor
 
             self._processor = AnalyticsBackgroundProcessor(
-                self.settings, bus=self.bus, clock=self.clock, repository=self.repository,
-                state_engine=self.state_engine, **self._processor_options,
+                self.settings,
+                bus=self.bus,
+                clock=self.clock,
+                repository=self.repository,
+                state_engine=self.state_engine,
+                **self._processor_options,
             )
         self._alert_on(self._processor.bus)
         return self._processor
@@ -104,9 +108,14 @@ class Services:
             from tui_analytics.reports import AnalyticsScheduledReportsService
 
             self._reports = AnalyticsScheduledReportsService(
-                self.settings, bus=self.bus, clock=self.clock, export_service=self.export,
-                repository=self.repository, state_engine=self.state_engine,
-                performance=self._performance, **self._reports_options,
+                self.settings,
+                bus=self.bus,
+                clock=self.clock,
+                export_service=self.export,
+                repository=self.repository,
+                state_engine=self.state_engine,
+                performance=self._performance,
+                **self._reports_options,
             )
         self._alert_on(self._reports.bus)
         return self._reports
@@ -137,8 +146,9 @@ class Services:
         if self._alerts is None and self.settings.alerts:
             from tui_analytics.alerts import AlertService
 
-            self._alerts = AlertService(self.settings, bus=self.bus, clock=self.clock, state_engine=self.open_state,
-                                        **self._alerts_options)
+            self._alerts = AlertService(
+                self.settings, bus=self.bus, clock=self.clock, state_engine=self.open_state, **self._alerts_options
+            )
         return self._alerts
 
     def _alert_on(self, bus: EventBus) -> None:
@@ -217,8 +227,10 @@ class Services:
             self.channel.follow(asyncio.get_running_loop())
         if self.alerts is not None:
             processor = self.processor
-            self.alerts.start(lambda: [(s.id, s.interval_s) for s in processor.get_job_statuses()],
-                              lambda: processor.scheduler_state() == "running")
+            self.alerts.start(
+                lambda: [(s.id, s.interval_s) for s in processor.get_job_statuses()],
+                lambda: processor.scheduler_state() == "running",
+            )
 
     def stop(self, *, interrupt: bool = False) -> None:
         """Unschedule everything this process scheduled; with `interrupt`, cancel running work

@@ -84,10 +84,12 @@ class CheckReport:
 
     def as_dict(self) -> dict[str, object]:
         return {
-            "source": self.source, "mapped": self.mapped, "ok": self.ok, "error": self.error,
+            "source": self.source,
+            "mapped": self.mapped,
+            "ok": self.ok,
+            "error": self.error,
             "entities": [vars(e) for e in self.entities],
-            "plans": [{"dataset": p.dataset, "ok": p.ok, "plan": p.plan, "scans": p.scans, "advice": p.advice}
-                      for p in self.plans],
+            "plans": [{"dataset": p.dataset, "ok": p.ok, "plan": p.plan, "scans": p.scans, "advice": p.advice} for p in self.plans],
             "warnings": self.warnings,
         }
 
@@ -121,8 +123,9 @@ def _captured(repo: AdminAnalyticsOptimizedRepository) -> Iterator[list[tuple[st
     seen: list[tuple[str, Any]] = []
     me = threading.get_ident()
 
-    def before(_conn: Connection, _cursor: DBAPICursor, statement: str, parameters: Any,
-               _context: ExecutionContext | None, _many: bool) -> None:
+    def before(
+        _conn: Connection, _cursor: DBAPICursor, statement: str, parameters: Any, _context: ExecutionContext | None, _many: bool
+    ) -> None:
         if threading.get_ident() == me:
             seen.append((statement, parameters))
 
@@ -153,8 +156,10 @@ def _plan_lines(dialect: str, plan: list[Any]) -> list[str]:
         return [str(r[3]) for r in plan]
     if dialect == "postgresql":  # the scans and their conditions: what says whether an index serves
         return [str(r).rstrip() for r in plan if re.search(r"Scan|Index Cond", str(r))]
-    return [" ".join(f"{k}={v}" for k, v in row.items() if v is not None and k in
-                     ("table", "type", "key", "rows", "Extra")) for row in plan]
+    return [
+        " ".join(f"{k}={v}" for k, v in row.items() if v is not None and k in ("table", "type", "key", "rows", "Extra"))
+        for row in plan
+    ]
 
 
 def _scanned(dialect: str, plan: list[Any], table: str, ordered: bool) -> bool:
@@ -180,14 +185,17 @@ def _sqlite_scanned(details: list[str], bare: str, ordered: bool) -> bool:
 def _index_advice(repo: AdminAnalyticsOptimizedRepository, entity: Entity) -> str:
     stamp = entity.time
     if stamp is not None and stamp.compare_form != stamp.stored.form:
-        return (f"{entity.name}: its times are text, compared through a cast on {repo.dialect}, which no index "
-                "serves; store them as DATETIME/TIMESTAMP, or map a query that exposes such a column")
+        return (
+            f"{entity.name}: its times are text, compared through a cast on {repo.dialect}, which no index "
+            "serves; store them as DATETIME/TIMESTAMP, or map a query that exposes such a column"
+        )
     if entity.table_name is None:
-        return (f"{entity.name} come from a query: index the time column of the table it reads "
-                "(with the item and user columns after it, for activities)")
+        return (
+            f"{entity.name} come from a query: index the time column of the table it reads "
+            "(with the item and user columns after it, for activities)"
+        )
     names = entity.column_names
-    wanted = [names["created_at"], names["item_id"], names["user_id"]] if entity.name == "activities" \
-        else [names["created_at"]]
+    wanted = [names["created_at"], names["item_id"], names["user_id"]] if entity.name == "activities" else [names["created_at"]]
     quote = repo.engine.dialect.identifier_preparer.quote
     schema, _, table = entity.table_name.rpartition(".")
     name = "ix_" + "_".join([table, *wanted]).lower()

@@ -39,10 +39,57 @@ HOUR_WEIGHTS = (2, 1, 1, 1, 1, 2, 4, 6, 8, 9, 9, 9, 10, 9, 9, 9, 9, 10, 11, 12, 
 CATEGORIES = ("Electronics", "Books", "Home", "Garden", "Toys", "Sports", "Fashion", "Music", "Games", "Food")
 _ADJ = ("Swift", "Quiet", "Bright", "Classic", "Urban", "Golden", "Smart", "Wild", "Tiny", "Grand", "Solar", "Velvet")
 _NOUN = ("Lamp", "Kettle", "Novel", "Drone", "Backpack", "Chair", "Speaker", "Puzzle", "Jacket", "Tent", "Grinder", "Watch")
-_FIRST = ("Ada", "Ben", "Chloe", "Dev", "Elif", "Finn", "Grace", "Hiro", "Ines", "Jonas", "Kemi", "Liam", "Mara",
-          "Nico", "Olga", "Priya", "Quinn", "Rosa", "Sami", "Tara", "Umar", "Vera", "Wen", "Yusuf", "Zoe")
-_LAST = ("Adams", "Berg", "Costa", "Dubois", "Evans", "Fischer", "Garcia", "Horvat", "Ito", "Jansen", "Kowalski",
-         "Larsen", "Moreau", "Novak", "Okafor", "Petrov", "Rossi", "Silva", "Tanaka", "Varga", "Weber", "Yilmaz")
+_FIRST = (
+    "Ada",
+    "Ben",
+    "Chloe",
+    "Dev",
+    "Elif",
+    "Finn",
+    "Grace",
+    "Hiro",
+    "Ines",
+    "Jonas",
+    "Kemi",
+    "Liam",
+    "Mara",
+    "Nico",
+    "Olga",
+    "Priya",
+    "Quinn",
+    "Rosa",
+    "Sami",
+    "Tara",
+    "Umar",
+    "Vera",
+    "Wen",
+    "Yusuf",
+    "Zoe",
+)
+_LAST = (
+    "Adams",
+    "Berg",
+    "Costa",
+    "Dubois",
+    "Evans",
+    "Fischer",
+    "Garcia",
+    "Horvat",
+    "Ito",
+    "Jansen",
+    "Kowalski",
+    "Larsen",
+    "Moreau",
+    "Novak",
+    "Okafor",
+    "Petrov",
+    "Rossi",
+    "Silva",
+    "Tanaka",
+    "Varga",
+    "Weber",
+    "Yilmaz",
+)
 
 
 # The most of each a demo database may hold: a century of history, rows a laptop can generate.
@@ -138,7 +185,7 @@ def generate_activities(
         carry = exact - c
         counts.append(c)
     counts[-1] += spec.activities - sum(counts)
-    item_cum = list(itertools.accumulate(1.0 / (r ** 1.1) for r in range(1, spec.items + 1)))
+    item_cum = list(itertools.accumulate(1.0 / (r**1.1) for r in range(1, spec.items + 1)))
     item_order = list(range(1, spec.items + 1))
     rng.shuffle(item_order)  # popularity is not the same as item id
     action_cum = list(itertools.accumulate(ACTION_WEIGHTS))
@@ -151,10 +198,7 @@ def generate_activities(
         hours = rng.choices(range(24), cum_weights=hour_cum, k=count)
         # The last day ends at `end`: later draws move to a random earlier second.
         limit = min(86_399, int((end - ds).total_seconds()))
-        secs = sorted(
-            s if s <= limit else rng.randrange(limit + 1)
-            for s in (h * 3600 + rng.randrange(3600) for h in hours)
-        )
+        secs = sorted(s if s <= limit else rng.randrange(limit + 1) for s in (h * 3600 + rng.randrange(3600) for h in hours))
         picks = rng.choices(item_order, cum_weights=item_cum, k=count)
         acts = rng.choices(ACTIONS, cum_weights=action_cum, k=count)
         for s, item_id, action in zip(secs, picks, acts):
@@ -184,9 +228,7 @@ def _reset_tables(engine: Engine, replace: bool) -> None:
         with engine.connect() as conn:
             has_rows = any(conn.execute(text(f"SELECT 1 FROM {t.name} LIMIT 1")).first() for t in present)
         if has_rows:
-            raise DatabaseError(
-                "the database already has users/items/activities; pass --replace to drop and regenerate them"
-            )
+            raise DatabaseError("the database already has users/items/activities; pass --replace to drop and regenerate them")
     with engine.begin() as conn:
         for table in present:  # activities first: it references the others
             conn.execute(DropTable(table))
@@ -194,8 +236,9 @@ def _reset_tables(engine: Engine, replace: bool) -> None:
             conn.execute(CreateTable(table))  # indexes come after the load
 
 
-def _insert(engine: Engine, table: Table, rows: Iterator[tuple[object, ...]], columns: list[str],
-            progress: Callable[[int], None]) -> None:
+def _insert(
+    engine: Engine, table: Table, rows: Iterator[tuple[object, ...]], columns: list[str], progress: Callable[[int], None]
+) -> None:
     dialect = engine.dialect.name
     raw = engine.raw_connection()
     try:
@@ -234,13 +277,21 @@ def load_demo_data(engine: Engine, spec: DemoSpec, *, replace: bool = False, pro
     _reset_tables(engine, replace)
     user_rows = generate_users(rng, spec, start, span)
     signups = [r[3] for r in user_rows]
-    _insert(engine, users, iter(user_rows), ["id", "name", "email", "created_at"],
-            lambda n: report("users", n, spec.users))
-    _insert(engine, items, iter(generate_items(rng, spec, start)), ["id", "name", "category", "created_at"],
-            lambda n: report("items", n, spec.items))
-    _insert(engine, activities, generate_activities(rng, spec, start, end, signups),
-            ["id", "user_id", "item_id", "action", "created_at"],
-            lambda n: report("activities", n, spec.activities))
+    _insert(engine, users, iter(user_rows), ["id", "name", "email", "created_at"], lambda n: report("users", n, spec.users))
+    _insert(
+        engine,
+        items,
+        iter(generate_items(rng, spec, start)),
+        ["id", "name", "category", "created_at"],
+        lambda n: report("items", n, spec.items),
+    )
+    _insert(
+        engine,
+        activities,
+        generate_activities(rng, spec, start, end, signups),
+        ["id", "user_id", "item_id", "action", "created_at"],
+        lambda n: report("activities", n, spec.activities),
+    )
     report("indexes", 0, 1)
     with engine.begin() as conn:
         for table in (users, items, activities):
@@ -248,9 +299,9 @@ def load_demo_data(engine: Engine, spec: DemoSpec, *, replace: bool = False, pro
                 index.create(conn)
         if engine.dialect.name == "postgresql":
             for table in (users, items, activities):
-                conn.execute(text(
-                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), (SELECT MAX(id) FROM {table.name}))"
-                ))
+                conn.execute(
+                    text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), (SELECT MAX(id) FROM {table.name}))")
+                )
             conn.execute(text("ANALYZE"))
         elif engine.dialect.name == "sqlite":
             conn.execute(text("ANALYZE"))

@@ -32,8 +32,7 @@ def sample_values(conn: Connection, source: FromClause, column: ColumnElement[An
     """Up to 3 x SAMPLE non-NULL values: oldest, newest, and first in stored order."""
     present = select(column).select_from(source).where(column.is_not(None))
     values: list[object] = []
-    for stmt in (present.order_by(column).limit(SAMPLE), present.order_by(column.desc()).limit(SAMPLE),
-                 present.limit(SAMPLE)):
+    for stmt in (present.order_by(column).limit(SAMPLE), present.order_by(column.desc()).limit(SAMPLE), present.limit(SAMPLE)):
         values.extend(row[0] for row in conn.execute(stmt))
     return values
 
@@ -109,8 +108,11 @@ def detect(
     """
     dialect = conn.dialect.name
     values = sample_values(conn, source, column)
-    how = f"auto: {len(values)} sampled value{'s' if len(values) != 1 else ''}" if configured == "auto" \
-        else f"timestamps = \"{configured}\""
+    how = (
+        f"auto: {len(values)} sampled value{'s' if len(values) != 1 else ''}"
+        if configured == "auto"
+        else f'timestamps = "{configured}"'
+    )
     kind, how = _kind_of(values, _declared(sql_type, dialect), how, where)
     form = _form_of(kind, configured, dialect, values, where)
     if form == "epoch":
@@ -132,8 +134,9 @@ def _kind_of(values: Sequence[object], declared: str | None, how: str, where: st
     if not values:
         return declared or "text", f"{how}, no rows: assumed from the " + ("declared type" if declared else "SQLite default")
     if len(kinds) > 1 and not kinds <= {"int", "real", "decimal"}:
-        raise SourceSchemaError(f"{where} holds values of different kinds ({', '.join(sorted(kinds))}); "
-                                "map a query that gives one kind")
+        raise SourceSchemaError(
+            f"{where} holds values of different kinds ({', '.join(sorted(kinds))}); map a query that gives one kind"
+        )
     # Numbers of several kinds (integers and reals in one SQLite column): the widest decides.
     kind = next((k for k in ("real", "decimal") if k in kinds), None) or kinds.pop()
     if kind == "native" and declared == "native-utc":
@@ -148,8 +151,11 @@ def _form_of(kind: str, configured: str, dialect: str, values: Sequence[object],
         return "text"  # SQLite has no date-time type: its "native" values are text
     if configured != "auto" and configured != form:
         shown = printable(str(values[0])[:40]) if values else ""
-        raise SourceSchemaError(f"{where}: timestamps = \"{configured}\", but the column holds {form} values"
-                                + (f" such as {shown!r}" if shown else "") + " (use auto, or map a query that converts)")
+        raise SourceSchemaError(
+            f'{where}: timestamps = "{configured}", but the column holds {form} values'
+            + (f" such as {shown!r}" if shown else "")
+            + " (use auto, or map a query that converts)"
+        )
     return form
 
 
@@ -157,8 +163,10 @@ def _epoch(values: Sequence[object], kind: str, how: str, where: str) -> StoredT
     # Only numbers get here: _kind_of refuses a mix of kinds, and _form_of a text column said to be epoch.
     numbers = [v for v in values if isinstance(v, (int, float, Decimal))]
     if numbers and max(abs(float(v)) for v in numbers) > MAX_EPOCH_SECONDS:
-        raise SourceSchemaError(f"{where} holds numbers such as {max(numbers)!r}: epoch milliseconds or "
-                                "microseconds are not supported (map a query dividing by 1000)")
+        raise SourceSchemaError(
+            f"{where} holds numbers such as {max(numbers)!r}: epoch milliseconds or "
+            "microseconds are not supported (map a query dividing by 1000)"
+        )
     numeric = kind if kind in ("int", "real", "decimal") else "int"
     return StoredTime("epoch", UTC, numeric=numeric, decided=how)
 
@@ -166,12 +174,20 @@ def _epoch(values: Sequence[object], kind: str, how: str, where: str) -> StoredT
 def _text_time(values: Sequence[object], dialect: str, zone: tzinfo, how: str, where: str) -> StoredTime:
     sep, suffix = _text_shape(values, where) if values else (" ", "")
     if suffix is None and dialect in ("mysql", "mariadb"):
-        raise SourceSchemaError(f"{where} holds text with different UTC offsets, which MySQL/MariaDB cannot "
-                                "convert without zone tables; map a query giving UTC date-times")
-    if suffix is None and dialect == "sqlite" and any(
-        (m := TEXT_SHAPE.fullmatch(str(v).strip())) and m["suffix"] and m["suffix"] != "Z" and ":" not in m["suffix"]
-        for v in values
+        raise SourceSchemaError(
+            f"{where} holds text with different UTC offsets, which MySQL/MariaDB cannot "
+            "convert without zone tables; map a query giving UTC date-times"
+        )
+    if (
+        suffix is None
+        and dialect == "sqlite"
+        and any(
+            (m := TEXT_SHAPE.fullmatch(str(v).strip())) and m["suffix"] and m["suffix"] != "Z" and ":" not in m["suffix"]
+            for v in values
+        )
     ):
-        raise SourceSchemaError(f"{where} holds offsets such as +0100 that differ from row to row; SQLite reads "
-                                "only +HH:MM: map a query that rewrites them")
+        raise SourceSchemaError(
+            f"{where} holds offsets such as +0100 that differ from row to row; SQLite reads "
+            "only +HH:MM: map a query that rewrites them"
+        )
     return StoredTime("text", zone, sep=sep, suffix=suffix, decided=how)

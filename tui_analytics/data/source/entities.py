@@ -131,12 +131,11 @@ def _query_entity(
     folded = {k.lower(): k for k in keys}
     for canonical in REQUIRED[em.entity]:
         if canonical not in folded:
-            raise SourceSchemaError(f"{where} query yields no column {canonical} (it yields {', '.join(keys) or 'none'}; "
-                                    f"use AS {canonical})")
+            raise SourceSchemaError(
+                f"{where} query yields no column {canonical} (it yields {', '.join(keys) or 'none'}; use AS {canonical})"
+            )
     source = text(em.query).columns(*(column(k) for k in keys)).subquery(f"ta_{em.entity}")
-    cols: dict[str, ColumnElement[Any] | None] = {
-        c: source.c[folded[c]] for c in columns_of(em.entity) if c in folded
-    }
+    cols: dict[str, ColumnElement[Any] | None] = {c: source.c[folded[c]] for c in columns_of(em.entity) if c in folded}
     return Entity(em.entity, em, source, cols), {}
 
 
@@ -149,8 +148,15 @@ def _entity(conn: Connection, mapping: SourceMapping, name: str, url: str) -> En
         shown = entity.column_names.get("created_at")
         where = f"{_where(mapping, name)} created_at" + (f" ({shown})" if shown and shown != "created_at" else "")
         try:
-            stored = detect(conn, entity.source, time_col, where=where, configured=mapping.timestamps_of(name),
-                            zone=mapping.zone_of(name), sql_type=types.get("created_at"))
+            stored = detect(
+                conn,
+                entity.source,
+                time_col,
+                where=where,
+                configured=mapping.timestamps_of(name),
+                zone=mapping.zone_of(name),
+                sql_type=types.get("created_at"),
+            )
         except SQLAlchemyError as exc:
             conn.rollback()
             raise SourceSchemaError(f"{where}: reading sample values failed: {describe_error(url, exc)}") from None

@@ -132,8 +132,9 @@ class RecentActivityQueries:
         except SQLAlchemyError as exc:
             raise query_error(self._url, exc) from None
 
-    def _recent_batches(self, limit: int | None, date_range: DateRange | None, batch_size: int
-                        ) -> Generator[RecentColumns, None, None]:
+    def _recent_batches(
+        self, limit: int | None, date_range: DateRange | None, batch_size: int
+    ) -> Generator[RecentColumns, None, None]:
         if limit is not None:
             positive("limit", limit)
         bounds = self._bounds(date_range)
@@ -172,6 +173,7 @@ def looked_up(
     build its whole result (every item) on each call; inside a scalar subquery it merges it and
     looks the row up by key. Both keep activities whose user or item is missing.
     """
+
     def shown(canonical: str, label: str) -> ColumnElement[Any]:
         if not entity.has(canonical):
             return entity.col(canonical).label(label)

@@ -36,6 +36,7 @@ class RecentColumns(NamedTuple):
     item_ids: Sequence[Ident | None]
     item_names: Sequence[str | None]
 
+
 _STORED_LEN = 26  # 'YYYY-MM-DD HH:MM:SS.ffffff'
 # Every ASCII digit becomes 0, so one comparison checks the shape of a whole batch.
 _DIGITS_TO_ZERO = str.maketrans("123456789", "000000000")
@@ -88,8 +89,9 @@ def int_column(values: Sequence[Any]) -> Sequence[Ident | None]:
     return [ident(v) for v in values]
 
 
-def recent_columns(rows: Sequence[Sequence[Any]],
-                   stamps: Callable[[Sequence[Any]], Sequence[str | None]] = iso_column) -> RecentColumns:
+def recent_columns(
+    rows: Sequence[Sequence[Any]], stamps: Callable[[Sequence[Any]], Sequence[str | None]] = iso_column
+) -> RecentColumns:
     """Fetched rows (created_at, user_id, user_name, action, item_id, item_name) as final columns;
     `stamps` turns the stored times of a batch into ISO text (StoredTime.iso_column).
     Names and actions are passed on as the driver gives them."""
@@ -102,8 +104,14 @@ def recent_columns(rows: Sequence[Sequence[Any]],
 def column_dicts(columns: RecentColumns) -> Iterator[RecentActivityRow]:
     """The rows of one batch (keys as RECENT_COLUMNS, spelled out: a dict display makes no pairs, as dict(zip()) would)."""
     for stamp, user_id, user_name, action, item_id, item_name in zip(*columns):
-        yield {"timestamp": stamp, "userId": user_id, "userName": user_name, "action": action,
-               "itemId": item_id, "itemName": item_name}
+        yield {
+            "timestamp": stamp,
+            "userId": user_id,
+            "userName": user_name,
+            "action": action,
+            "itemId": item_id,
+            "itemName": item_name,
+        }
 
 
 class RecentActivityStream(Iterator[RecentActivityRow]):

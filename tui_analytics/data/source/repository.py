@@ -280,9 +280,12 @@ class AdminAnalyticsOptimizedRepository(RecentActivityQueries):
             with self.engine.connect() as conn:
                 if acts.has("action"):
                     action = acts.col("action").label("action")
-                    by_action = {r[0]: int(r[1]) for r in conn.execute(
-                        select(action, func.count()).select_from(acts.source).where(in_window)
-                        .group_by(action).order_by(action))}
+                    by_action = {
+                        r[0]: int(r[1])
+                        for r in conn.execute(
+                            select(action, func.count()).select_from(acts.source).where(in_window).group_by(action).order_by(action)
+                        )
+                    }
                 else:
                     n = int(conn.execute(select(func.count()).select_from(acts.source).where(in_window)).scalar_one())
                     by_action = {DEFAULT_ACTION: n} if n else {}

@@ -126,8 +126,7 @@ def offset_changes(zone: tzinfo, start: datetime, end: datetime) -> tuple[dateti
     return tuple(found)
 
 
-def shift_segments(value_zone: tzinfo, report_zone: tzinfo, start: datetime, end: datetime
-                   ) -> list[tuple[datetime | None, int]]:
+def shift_segments(value_zone: tzinfo, report_zone: tzinfo, start: datetime, end: datetime) -> list[tuple[datetime | None, int]]:
     """[(from_instant, seconds to add)]: from each instant on (the first from the range's start),
     a wall time of `value_zone` plus that many seconds is the reporting zone's wall time."""
     zones = {report_zone, value_zone}
@@ -157,8 +156,7 @@ class TimeColumn:
         self.compare_form = stored.form
         self.expr: ColumnElement[Any] = expr
         if stored.form == "text" and dialect != "sqlite":
-            self.compare_form = "aware" if stored.suffix is None or (stored.suffix and dialect == "postgresql") \
-                else "native"
+            self.compare_form = "aware" if stored.suffix is None or (stored.suffix and dialect == "postgresql") else "native"
             self.expr = self._cast_text(expr)
 
     def _cast_text(self, expr: ColumnElement[Any]) -> ColumnElement[Any]:
@@ -205,8 +203,11 @@ class TimeColumn:
 
     def _cmp(self, op: str, moment: datetime) -> ColumnElement[bool]:
         if self.compare_form != "text":
-            value = bindparam(None, self._bind(moment), type_=DateTime(timezone=self.compare_form == "aware")) \
-                if self.compare_form in ("native", "aware") else bindparam(None, self._bind(moment))
+            value = (
+                bindparam(None, self._bind(moment), type_=DateTime(timezone=self.compare_form == "aware"))
+                if self.compare_form in ("native", "aware")
+                else bindparam(None, self._bind(moment))
+            )
             return self.expr >= value if op == ">=" else self.expr < value
         return self._text_cmp(op, moment)
 
@@ -223,13 +224,17 @@ class TimeColumn:
             return compare(col, text(text_bound(local_naive(moment, stored.zone), stored.sep)))
         if stored.suffix is None:  # offsets differ: SQLite normalises to UTC, to the millisecond
             day = moment.astimezone(UTC)
-            coarse = col >= text(f"{(day - timedelta(days=1)).date().isoformat()}") if op == ">=" else \
-                col < text(f"{(day + timedelta(days=2)).date().isoformat()}")
+            coarse = (
+                col >= text(f"{(day - timedelta(days=1)).date().isoformat()}")
+                if op == ">="
+                else col < text(f"{(day + timedelta(days=2)).date().isoformat()}")
+            )
             ms = moment.astimezone(UTC).replace(tzinfo=None)
             if ms.microsecond % 1000:
                 ms += timedelta(microseconds=1000 - ms.microsecond % 1000)
-            exact = compare(func.strftime("%Y-%m-%d %H:%M:%f", col),
-                            text(ms.strftime("%Y-%m-%d %H:%M:%S.") + f"{ms.microsecond // 1000:03d}"))
+            exact = compare(
+                func.strftime("%Y-%m-%d %H:%M:%f", col), text(ms.strftime("%Y-%m-%d %H:%M:%S.") + f"{ms.microsecond // 1000:03d}")
+            )
             return and_(coarse, exact)
         local = local_naive(moment, stored.value_zone)
         normal: ColumnElement[Any] = col

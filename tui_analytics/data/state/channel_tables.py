@@ -127,10 +127,18 @@ def post_command(engine: Engine, op: str, argument: str, now: datetime, origin: 
         raise ValueError(f"unknown command {op!r}")
     who = origin or origin_id()
     with engine.begin() as conn:
-        command_id = inserted_id(conn.execute(insert(channel_commands).values(
-            at=to_db(now), origin=who, op=op, argument=argument[:500], status="pending")))
-        event_id = inserted_id(conn.execute(insert(channel_events).values(
-            at=to_db(now), origin=who, kind=COMMAND_EVENT, subject=op, detail=json.dumps({"command": command_id}))))
+        command_id = inserted_id(
+            conn.execute(
+                insert(channel_commands).values(at=to_db(now), origin=who, op=op, argument=argument[:500], status="pending")
+            )
+        )
+        event_id = inserted_id(
+            conn.execute(
+                insert(channel_events).values(
+                    at=to_db(now), origin=who, kind=COMMAND_EVENT, subject=op, detail=json.dumps({"command": command_id})
+                )
+            )
+        )
         _notify(conn, event_id)
     return command_id
 
@@ -142,12 +150,16 @@ def claim_commands(engine: Engine, by: str, now: datetime) -> list[Command]:
     cutoff = to_db(now - timedelta(seconds=COMMAND_LIFETIME_S))
     claimed: list[Command] = []
     with engine.begin() as conn:
-        conn.execute(update(channel_commands).where(c.status == "pending", c.at < cutoff).values(
-            status="expired", done_at=to_db(now), result=json.dumps({"error": "no scheduling process took it in time"})))
+        conn.execute(
+            update(channel_commands)
+            .where(c.status == "pending", c.at < cutoff)
+            .values(status="expired", done_at=to_db(now), result=json.dumps({"error": "no scheduling process took it in time"}))
+        )
         rows = conn.execute(select(channel_commands).where(c.status == "pending").order_by(c.id)).all()
         for row in rows:
-            taken = conn.execute(update(channel_commands).where(c.id == row.id, c.status == "pending")
-                                 .values(status="running", done_by=by))
+            taken = conn.execute(
+                update(channel_commands).where(c.id == row.id, c.status == "pending").values(status="running", done_by=by)
+            )
             if taken.rowcount == 1:
                 claimed.append(Command(int(row.id), row.op, row.argument, row.origin, "running", None, by))
     return claimed
@@ -155,8 +167,11 @@ def claim_commands(engine: Engine, by: str, now: datetime) -> list[Command]:
 
 def finish_command(engine: Engine, command_id: int, ok: bool, result: Mapping[str, object], now: datetime) -> None:
     with engine.begin() as conn:
-        conn.execute(update(channel_commands).where(channel_commands.c.id == command_id).values(
-            status="done" if ok else "failed", result=json.dumps(result, default=str), done_at=to_db(now)))
+        conn.execute(
+            update(channel_commands)
+            .where(channel_commands.c.id == command_id)
+            .values(status="done" if ok else "failed", result=json.dumps(result, default=str), done_at=to_db(now))
+        )
 
 
 def read_command(engine: Engine, command_id: int) -> Command | None:
@@ -183,9 +198,18 @@ def write_snapshot(engine: Engine, entries: Iterable[SnapshotEntry], gone: Itera
     with engine.begin() as conn:
         conn.execute(delete(cache_snapshot).where(cache_snapshot.c.key.in_(sorted(remove))))
         for e in entries:
-            conn.execute(insert(cache_snapshot).values(
-                key=e.key, value=json.dumps(e.value, default=str), stored_at=to_db(e.stored_at),
-                expires_at=to_db(e.expires_at), ttl=e.ttl, stale=e.stale, error=e.error, failed_at=to_db(e.failed_at)))
+            conn.execute(
+                insert(cache_snapshot).values(
+                    key=e.key,
+                    value=json.dumps(e.value, default=str),
+                    stored_at=to_db(e.stored_at),
+                    expires_at=to_db(e.expires_at),
+                    ttl=e.ttl,
+                    stale=e.stale,
+                    error=e.error,
+                    failed_at=to_db(e.failed_at),
+                )
+            )
 
 
 def clear_snapshot(engine: Engine) -> None:
@@ -205,8 +229,9 @@ def read_snapshot(engine: Engine) -> list[SnapshotEntry]:
             continue
         stored, expires = from_db(row.stored_at), from_db(row.expires_at)
         assert stored is not None and expires is not None
-        found.append(SnapshotEntry(row.key, value, stored, expires, float(row.ttl), bool(row.stale), row.error,
-                                   from_db(row.failed_at)))
+        found.append(
+            SnapshotEntry(row.key, value, stored, expires, float(row.ttl), bool(row.stale), row.error, from_db(row.failed_at))
+        )
     return found
 
 

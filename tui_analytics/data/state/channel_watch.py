@@ -42,8 +42,9 @@ def _driver(raw: PoolProxiedConnection) -> ListeningDriver:
 class Watcher:
     """Calls `on_events(events)` in its own thread for each batch of new events (oldest first)."""
 
-    def __init__(self, engine: Engine, on_events: Callable[[list[channel.ChannelEvent]], None],
-                 *, interval: float = POLL_SECONDS) -> None:
+    def __init__(
+        self, engine: Engine, on_events: Callable[[list[channel.ChannelEvent]], None], *, interval: float = POLL_SECONDS
+    ) -> None:
         self.engine = engine
         self.on_events = on_events
         self.interval = interval

@@ -54,8 +54,15 @@ def inserted_id(result: InsertResult) -> int:
     return int(key[0])
 
 
-def newest_runs(table: Table, owner_column: str, owner: str | None = None, *, status: str | None = None,
-                since: datetime | None = None, limit: int | None = None) -> Select[Any]:
+def newest_runs(
+    table: Table,
+    owner_column: str,
+    owner: str | None = None,
+    *,
+    status: str | None = None,
+    since: datetime | None = None,
+    limit: int | None = None,
+) -> Select[Any]:
     """The rows of a run history (job_runs, report_runs), newest first; each filter given narrows them
     (all must hold): `owner` in `owner_column`, `status`, `since` (started at or after)."""
     c = table.c
@@ -152,8 +159,7 @@ def recover_interrupted(
         with engine.begin() as conn:
             for name, table, values in (
                 ("job_runs", job_runs, {"error": "the process stopped before the run finished"}),
-                ("report_runs", report_runs,
-                 {"error": "interrupted: the app stopped during generation", "finished_at": naive_now}),
+                ("report_runs", report_runs, {"error": "interrupted: the app stopped during generation", "finished_at": naive_now}),
             ):
                 if name not in tables:
                     continue

@@ -48,7 +48,7 @@ def state_file(url: str) -> Path | None:
     """The file of a plain `sqlite:///path` URL; None for anything else (a server, options, memory)."""
     for prefix in ("sqlite:///", "sqlite+pysqlite:///"):
         if url.startswith(prefix):
-            rest = url[len(prefix):]
+            rest = url[len(prefix) :]
             if not rest or "?" in rest or rest.startswith(("file:", ":memory:")):
                 return None
             return Path(rest).expanduser()
@@ -70,8 +70,9 @@ def read_last_view(url: str) -> LastView | None:
         return None
     try:
         raw = conn.execute("SELECT value FROM app_meta WHERE key = ?", (VIEW_KEY,)).fetchone()
-        rows = conn.execute("SELECT key, value, stored_at, expires_at, ttl, stale, error, failed_at "
-                            "FROM cache_snapshot ORDER BY key").fetchall()
+        rows = conn.execute(
+            "SELECT key, value, stored_at, expires_at, ttl, stale, error, failed_at FROM cache_snapshot ORDER BY key"
+        ).fetchall()
     except sqlite3.Error as exc:  # an older state database, or one busy beyond the timeout
         log.info("no last view: %s", exc)
         return None
@@ -106,7 +107,6 @@ def _entry(row: tuple[Any, ...]) -> SnapshotEntry | None:  # sqlite3's values, a
         stored, expires = stored_time(stored_at), stored_time(expires_at)
         if stored is None or expires is None:
             return None
-        return SnapshotEntry(str(key), json.loads(value), stored, expires, float(ttl), bool(stale), error,
-                             stored_time(failed_at))
+        return SnapshotEntry(str(key), json.loads(value), stored, expires, float(ttl), bool(stale), error, stored_time(failed_at))
     except (ValueError, TypeError):  # a damaged row is left out; the next refresh rewrites it
         return None

@@ -89,8 +89,7 @@ def open_lock_file(path: Path) -> int:
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, LOCK_FILE_MODE)
     except OSError as exc:
         if exc.errno == errno.ELOOP:  # what O_NOFOLLOW says of a symlink
-            raise OSError(exc.errno, "the lock file is a symlink: remove it (a lock file is never followed)",
-                          str(path)) from None
+            raise OSError(exc.errno, "the lock file is a symlink: remove it (a lock file is never followed)", str(path)) from None
         raise
     try:
         info = os.fstat(fd)
@@ -100,8 +99,9 @@ def open_lock_file(path: Path) -> int:
             os.fchmod(fd, LOCK_FILE_MODE)
             log.info("%s was open to other users: now 0600 (anyone who can open it can hold the lock)", path)
         elif info.st_uid != os.geteuid() and stat.S_IMODE(info.st_mode) & 0o077:
-            log.warning("%s belongs to another user (uid %d) and other users may open it: they can hold the lock",
-                        path, info.st_uid)
+            log.warning(
+                "%s belongs to another user (uid %d) and other users may open it: they can hold the lock", path, info.st_uid
+            )
     except BaseException:
         os.close(fd)
         raise
@@ -118,8 +118,7 @@ class ServerBackend:
         self.url = url
         self.key = key
         self.kind = make_url(url).get_backend_name()
-        self.engine = create_engine(url, poolclass=NullPool, isolation_level="AUTOCOMMIT",
-                                    connect_args={"connect_timeout": 10})
+        self.engine = create_engine(url, poolclass=NullPool, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 10})
         self._conn: Connection | None = None
         name = make_url(url).database or ""
         self._mysql_name = f"tui-analytics:{key}:{name}"[:64]

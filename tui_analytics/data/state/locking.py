@@ -103,8 +103,7 @@ class LockHolder:
 
     @classmethod
     def mine(cls) -> LockHolder:
-        return cls(os.getpid(), socket.gethostname(), _program_name(),
-                   datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        return cls(os.getpid(), socket.gethostname(), _program_name(), datetime.now(timezone.utc).isoformat(timespec="seconds"))
 
     @classmethod
     def parse(cls, text: str | None) -> LockHolder | None:

@@ -63,8 +63,12 @@ def describe(spec: CronSpec) -> str:
     return f"{when}, on {days} of the month and on any day that is {weekdays}"
 
 
-_PERIODS = {"daily": "the previous day", "weekly": "the previous week", "monthly": "the previous month",
-            "quarterly": "the previous quarter"}
+_PERIODS = {
+    "daily": "the previous day",
+    "weekly": "the previous week",
+    "monthly": "the previous month",
+    "quarterly": "the previous quarter",
+}
 
 
 def schedule_mismatch(schedule: str, spec: CronSpec) -> str | None:

@@ -131,7 +131,7 @@ def fire_times(spec: CronSpec, tz: tzinfo, start: datetime, forward: bool = True
             ready = _ready(pending, tz, day, step, forward)
             for instant in ready:
                 yield instant.replace(tzinfo=timezone.utc).astimezone(tz)
-            pending = pending[len(ready):]
+            pending = pending[len(ready) :]
         try:
             day += step
         except OverflowError:  # the calendar ends (year 1 or 9999)

@@ -82,7 +82,6 @@ class CachedBackdrop(Screen[ResultT]):
         # whole dashboard behind it as well: ~45 ms more of the opening's hold of the loop. Only a
         # real change of size (the terminal resized) goes on to Screen's handler.
         size = event.size
-        if self._compositor.size == size and all(
-                screen._compositor.size == size for screen in self.app._background_screens):
+        if self._compositor.size == size and all(screen._compositor.size == size for screen in self.app._background_screens):
             event.stop()
             event.prevent_default()

@@ -46,13 +46,17 @@ class BackfillDialog(Dialog[BackfillRequest]):
                     yield Label("From")
                     yield Input(start, id="start", compact=True, placeholder="YYYY-MM-DD", validators=[Raises(parse_day)])
                     yield Label("To")
-                    yield Input(end, id="end", compact=True, placeholder="YYYY-MM-DD (included)",
-                                validators=[Raises(parse_day)])
+                    yield Input(end, id="end", compact=True, placeholder="YYYY-MM-DD (included)", validators=[Raises(parse_day)])
                     yield Label("")
                     yield Toggle("Make again what was made", value=False, id="force", compact=True)
                     yield Label("")
-                    yield Toggle("E-mail the recipients", value=bool(self._template.recipients), id="deliver",
-                                 compact=True, disabled=not self._template.recipients)
+                    yield Toggle(
+                        "E-mail the recipients",
+                        value=bool(self._template.recipients),
+                        id="deliver",
+                        compact=True,
+                        disabled=not self._template.recipients,
+                    )
                 yield Static("", id="plan", classes="hint", markup=False)
                 error = Static("", id="error", classes="error", markup=False)
                 error.display = False

@@ -61,6 +61,8 @@ class QuitDialog(ConfirmDialog):
     BINDINGS = [Binding("q", "confirm", "Quit", id="confirm-quit", tooltip="Quit and cut the work short")]
 
     def __init__(self, lost: list[str]) -> None:
-        super().__init__("Quit while work is running?",
-                         "Quitting now stops:\n" + "\n".join(f"• {item}" for item in lost)
-                         + "\n\nPress q again to quit, n to stay.", confirm_label="Quit")
+        super().__init__(
+            "Quit while work is running?",
+            "Quitting now stops:\n" + "\n".join(f"• {item}" for item in lost) + "\n\nPress q again to quit, n to stay.",
+            confirm_label="Quit",
+        )

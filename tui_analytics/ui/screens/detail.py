@@ -28,8 +28,7 @@ class DetailScreen(Dialog[None]):
         Binding("y", "copy", "Copy", id="detail-copy", tooltip="Copy the text to the clipboard"),
     ]
 
-    def __init__(self, title: str, lines: list[str],
-                 source: Callable[[], tuple[str, list[str]] | None] | None = None) -> None:
+    def __init__(self, title: str, lines: list[str], source: Callable[[], tuple[str, list[str]] | None] | None = None) -> None:
         """`source` reads the selection again (the pane's `detail`): `tick()` redraws from it, so a
         countdown shown here moves as it does in the pane instead of staying as it was when opened."""
         super().__init__()

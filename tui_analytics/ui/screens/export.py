@@ -113,9 +113,7 @@ def check_name(text: str) -> str | None:
     return check_filename(text.strip()) if text.strip() else None
 
 
-def build_request(
-    dataset: str, fmt: str, start: str, end: str, size: str, name: str, metadata: bool, gzip: bool
-) -> ExportRequest:
+def build_request(dataset: str, fmt: str, start: str, end: str, size: str, name: str, metadata: bool, gzip: bool) -> ExportRequest:
     """The request the form describes; ExportOptionsError (one line) when anything is wrong."""
     first, last = check_date(start), check_date(end)
     date_range = None
@@ -127,9 +125,7 @@ def build_request(
             date_range.validate()
         except OverflowError:  # the day after 9999-12-31 (To is inclusive) does not exist
             raise ExportOptionsError("the period is out of range: To must be before 9999-12-31") from None
-    options = check_export_options(
-        ExportOptions(format=fmt, date_range=date_range, include_metadata=metadata, compression=gzip)
-    )
+    options = check_export_options(ExportOptions(format=fmt, date_range=date_range, include_metadata=metadata, compression=gzip))
     return ExportRequest(dataset, options, check_size(size), check_name(name))
 
 
@@ -144,8 +140,14 @@ class ExportDialog(Dialog[ExportRequest]):
         Binding("ctrl+s", "submit", "Export", id="export-submit", tooltip="Export with these settings"),
     ]
 
-    def __init__(self, export_dir: Path | str, *, dataset: str = "user-growth",
-                 today: Callable[[], date] | None = None, data_ends: date | None = None) -> None:
+    def __init__(
+        self,
+        export_dir: Path | str,
+        *,
+        dataset: str = "user-growth",
+        today: Callable[[], date] | None = None,
+        data_ends: date | None = None,
+    ) -> None:
         super().__init__()
         self._export_dir = export_dir
         self._dataset = dataset
@@ -164,22 +166,37 @@ class ExportDialog(Dialog[ExportRequest]):
                     yield Label("Dataset")
                     yield Select(DATASET_CHOICES, value=self._dataset, allow_blank=False, id="dataset", compact=True)
                     yield Label("Format")
-                    yield Select((("CSV", "csv"), ("JSON", "json")), value="csv", allow_blank=False, id="format",
-                                 compact=True)
+                    yield Select((("CSV", "csv"), ("JSON", "json")), value="csv", allow_blank=False, id="format", compact=True)
                     yield Label("Period")
-                    yield Select(self._periods, value="data" if self._data_ends else "", allow_blank=False,
-                                 id="period", compact=True)
+                    yield Select(
+                        self._periods, value="data" if self._data_ends else "", allow_blank=False, id="period", compact=True
+                    )
                     yield Label("From")
-                    yield Input(placeholder="YYYY-MM-DD (empty: default period)", id="start", compact=True,
-                                validators=[Raises(check_date)], valid_empty=True)
+                    yield Input(
+                        placeholder="YYYY-MM-DD (empty: default period)",
+                        id="start",
+                        compact=True,
+                        validators=[Raises(check_date)],
+                        valid_empty=True,
+                    )
                     yield Label("To")
-                    yield Input(placeholder="YYYY-MM-DD (included)", id="end", compact=True,
-                                validators=[Raises(check_date)], valid_empty=True)
+                    yield Input(
+                        placeholder="YYYY-MM-DD (included)",
+                        id="end",
+                        compact=True,
+                        validators=[Raises(check_date)],
+                        valid_empty=True,
+                    )
                     yield Label("Size")
                     yield Input(id="size", compact=True, validators=[Raises(check_size)], valid_empty=True)
                     yield Label("File name")
-                    yield Input(placeholder="automatic: dataset_time.ext", id="name", compact=True,
-                                validators=[Raises(check_name)], valid_empty=True)
+                    yield Input(
+                        placeholder="automatic: dataset_time.ext",
+                        id="name",
+                        compact=True,
+                        validators=[Raises(check_name)],
+                        valid_empty=True,
+                    )
                     yield Label("")
                     yield Toggle("Include metadata", value=True, id="metadata", compact=True)
                     yield Label("")
@@ -198,7 +215,8 @@ class ExportDialog(Dialog[ExportRequest]):
             first, last = period_dates("data", self._today(), self._data_ends) or (None, None)
             self._fill(str(first), str(last))
             self.query_one("#where", Static).update(
-                f"Saved in {self._export_dir} · the data ends {self._data_ends.isoformat()} (7: its last 30 days)")
+                f"Saved in {self._export_dir} · the data ends {self._data_ends.isoformat()} (7: its last 30 days)"
+            )
         self.query_one("#dataset", Select).focus()
 
     def _size_hint(self) -> None:
@@ -271,8 +289,12 @@ class ExportDialog(Dialog[ExportRequest]):
         return build_request(
             str(self.query_one("#dataset", Select).value),
             str(self.query_one("#format", Select).value),
-            value("#start"), value("#end"), size, value("#name"),
-            self.query_one("#metadata", Checkbox).value, self.query_one("#gzip", Checkbox).value,
+            value("#start"),
+            value("#end"),
+            size,
+            value("#name"),
+            self.query_one("#metadata", Checkbox).value,
+            self.query_one("#gzip", Checkbox).value,
         )
 
     @on(Input.Submitted)

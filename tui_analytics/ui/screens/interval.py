@@ -35,13 +35,23 @@ class IntervalDialog(Dialog[IntervalChoice]):
         with Vertical(id="dialog", classes="interval") as box:
             box.border_title = f"How often {self._job_id} runs"
             with dialog_body():
-                yield Label(f"Every (now {describe_interval(self._current)}; configured "
-                            f"{describe_interval(self._configured)}):", markup=False)
-                yield Input(describe_interval(self._current), id="interval", compact=True,
-                            placeholder="30s, 5m, 1h, 1d, or default", validators=[Raises(parse_interval)])
-                yield Static("30s, 5m, 1h, 1d or 1h30m, from 1s to 31d; 'default' for the configured interval. "
-                             "The next run is one interval from now; kept across restarts.", classes="hint",
-                             markup=False)
+                yield Label(
+                    f"Every (now {describe_interval(self._current)}; configured {describe_interval(self._configured)}):",
+                    markup=False,
+                )
+                yield Input(
+                    describe_interval(self._current),
+                    id="interval",
+                    compact=True,
+                    placeholder="30s, 5m, 1h, 1d, or default",
+                    validators=[Raises(parse_interval)],
+                )
+                yield Static(
+                    "30s, 5m, 1h, 1d or 1h30m, from 1s to 31d; 'default' for the configured interval. "
+                    "The next run is one interval from now; kept across restarts.",
+                    classes="hint",
+                    markup=False,
+                )
                 error = Static("", id="error", classes="error", markup=False)
                 error.display = False
                 yield error

@@ -31,8 +31,9 @@ class InvalidateDialog(Dialog[str]):
             box.border_title = "Invalidate cache keys"
             with dialog_body():
                 # Two short lines: one long line was cut at the dialog's width, losing the example's `*`.
-                yield Label("Glob pattern: * matches any text, ? one character.\nFor example: user-growth*",
-                            id="pattern-hint", markup=False)
+                yield Label(
+                    "Glob pattern: * matches any text, ? one character.\nFor example: user-growth*", id="pattern-hint", markup=False
+                )
                 yield Input(self._pattern, placeholder="user-growth*", id="pattern", compact=True)
                 yield Static("", id="matches", markup=False)
             with Horizontal(classes="buttons"):  # docked below the body: always in sight

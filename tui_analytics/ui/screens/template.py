@@ -66,12 +66,18 @@ def fire_label(moment: datetime, zone: tzinfo, here: tzinfo) -> str:
 def form_values(fields: Mapping[str, object]) -> FormValues:
     """Editor values (text fields as typed) from service fields, to reopen the form after a refused save."""
     return {
-        "name": _text(fields.get("name")), "description": _text(fields.get("description")),
-        "schedule": _text(fields.get("schedule"), "weekly"), "cron": _text(fields.get("cron")),
-        "timezone": _text(fields.get("timezone")), "format": _text(fields.get("format"), "csv"),
-        "datasets": _listed(fields.get("datasets")), "recipients": _listed(fields.get("recipients")),
-        "include_metadata": bool(fields.get("include_metadata", True)), "is_active": bool(fields.get("is_active", True)),
-        "skip_empty": bool(fields.get("skip_empty", False)), "max_attachment_mb": _mb_text(fields.get("max_attachment_mb")),
+        "name": _text(fields.get("name")),
+        "description": _text(fields.get("description")),
+        "schedule": _text(fields.get("schedule"), "weekly"),
+        "cron": _text(fields.get("cron")),
+        "timezone": _text(fields.get("timezone")),
+        "format": _text(fields.get("format"), "csv"),
+        "datasets": _listed(fields.get("datasets")),
+        "recipients": _listed(fields.get("recipients")),
+        "include_metadata": bool(fields.get("include_metadata", True)),
+        "is_active": bool(fields.get("is_active", True)),
+        "skip_empty": bool(fields.get("skip_empty", False)),
+        "max_attachment_mb": _mb_text(fields.get("max_attachment_mb")),
     }
 
 
@@ -122,15 +128,32 @@ class TemplateDialog(Dialog[TemplateForm]):
     @staticmethod
     def _from_template(template: ReportTemplate | None) -> FormValues:
         if template is None:
-            return {"name": "", "description": "", "schedule": "weekly", "cron": "", "timezone": "", "format": "csv",
-                    "datasets": "", "recipients": "", "include_metadata": True, "is_active": True, "skip_empty": False,
-                    "max_attachment_mb": ""}
+            return {
+                "name": "",
+                "description": "",
+                "schedule": "weekly",
+                "cron": "",
+                "timezone": "",
+                "format": "csv",
+                "datasets": "",
+                "recipients": "",
+                "include_metadata": True,
+                "is_active": True,
+                "skip_empty": False,
+                "max_attachment_mb": "",
+            }
         return {
-            "name": template.name, "description": template.description, "schedule": template.schedule,
-            "cron": template.cron or "", "timezone": template.timezone or "", "format": template.format,
+            "name": template.name,
+            "description": template.description,
+            "schedule": template.schedule,
+            "cron": template.cron or "",
+            "timezone": template.timezone or "",
+            "format": template.format,
             "datasets": ", ".join(template.datasets),
-            "recipients": ", ".join(template.recipients), "include_metadata": template.include_metadata,
-            "is_active": template.is_active, "skip_empty": template.skip_empty,
+            "recipients": ", ".join(template.recipients),
+            "include_metadata": template.include_metadata,
+            "is_active": template.is_active,
+            "skip_empty": template.skip_empty,
             "max_attachment_mb": _mb_text(template.max_attachment_mb),
         }
 
@@ -143,29 +166,52 @@ class TemplateDialog(Dialog[TemplateForm]):
                     yield Label("Name")
                     yield Input(v["name"], id="name", compact=True, validators=[Raises(lambda s: validate_field("name", s))])
                     yield Label("Description")
-                    yield Input(v["description"], id="description", compact=True,
-                                validators=[Raises(lambda s: validate_field("description", s))])
+                    yield Input(
+                        v["description"],
+                        id="description",
+                        compact=True,
+                        validators=[Raises(lambda s: validate_field("description", s))],
+                    )
                     yield Label("Schedule")
-                    yield Select([(s, s) for s in SCHEDULES], value=v["schedule"], allow_blank=False, id="schedule",
-                                 compact=True)
+                    yield Select([(s, s) for s in SCHEDULES], value=v["schedule"], allow_blank=False, id="schedule", compact=True)
                     yield Label("Cron")
                     yield Input(v["cron"], id="cron", compact=True, validators=[Raises(lambda s: validate_field("cron", s))])
                     yield Label("Time zone")
-                    yield Input(v["timezone"], id="timezone", compact=True, placeholder=f"{self._default_tz} (configured)",
-                                validators=[Raises(lambda s: validate_field("timezone", s))])
+                    yield Input(
+                        v["timezone"],
+                        id="timezone",
+                        compact=True,
+                        placeholder=f"{self._default_tz} (configured)",
+                        validators=[Raises(lambda s: validate_field("timezone", s))],
+                    )
                     yield Label("Format")
-                    yield Select((("CSV", "csv"), ("JSON", "json")), value=v["format"], allow_blank=False, id="format",
-                                 compact=True)
+                    yield Select(
+                        (("CSV", "csv"), ("JSON", "json")), value=v["format"], allow_blank=False, id="format", compact=True
+                    )
                     yield Label("Datasets")
-                    yield Input(v["datasets"], id="datasets", compact=True, placeholder="default for the schedule",
-                                validators=[Raises(lambda s: validate_field("datasets", s) if s.strip() else None)])
+                    yield Input(
+                        v["datasets"],
+                        id="datasets",
+                        compact=True,
+                        placeholder="default for the schedule",
+                        validators=[Raises(lambda s: validate_field("datasets", s) if s.strip() else None)],
+                    )
                     yield Label("Recipients")
-                    yield Input(v["recipients"], id="recipients", compact=True, placeholder="ops@example.com, …",
-                                validators=[Raises(lambda s: validate_field("recipients", s))])
+                    yield Input(
+                        v["recipients"],
+                        id="recipients",
+                        compact=True,
+                        placeholder="ops@example.com, …",
+                        validators=[Raises(lambda s: validate_field("recipients", s))],
+                    )
                     yield Label("Attach ≤ MB")
-                    yield Input(v["max_attachment_mb"], id="max_attachment_mb", compact=True,
-                                placeholder="no limit (a larger report is mailed as its path)",
-                                validators=[Raises(lambda s: validate_field("max_attachment_mb", s))])
+                    yield Input(
+                        v["max_attachment_mb"],
+                        id="max_attachment_mb",
+                        compact=True,
+                        placeholder="no limit (a larger report is mailed as its path)",
+                        validators=[Raises(lambda s: validate_field("max_attachment_mb", s))],
+                    )
                     yield Label("")
                     with Horizontal(classes="checks"):
                         yield Toggle("Include metadata", value=v["include_metadata"], id="include_metadata", compact=True)
@@ -298,5 +344,6 @@ class TemplateDialog(Dialog[TemplateForm]):
             if discard:
                 self.dismiss(None)
 
-        self.app.push_screen(ConfirmDialog("Discard changes?", "What you changed in this template will be lost.",
-                                           confirm_label="Discard"), answered)
+        self.app.push_screen(
+            ConfirmDialog("Discard changes?", "What you changed in this template will be lost.", confirm_label="Discard"), answered
+        )

@@ -117,15 +117,15 @@ class AnalyticsPane(Pane):
         growth = pick(entries, (USER_GROWTH,))
         rows = list(growth.value) if growth is not None else []
         if ended is not None and not any(r["newUsers"] for r in rows):  # say why, not 12 empty bars
-            self.query_one("#growth-chart", BarChart).set_points(
-                [], empty=f"no sign-ups lately: the data ends {self._day(ended)}")
+            self.query_one("#growth-chart", BarChart).set_points([], empty=f"no sign-ups lately: the data ends {self._day(ended)}")
         else:
             self.query_one("#growth-chart", BarChart).set_points([(r["month"], r["newUsers"]) for r in rows])
         activity = pick(entries, ACTIVITY)
         rows = list(activity.value) if activity is not None else []
         if ended is not None and not any(r["activities"] for r in rows):
             self.query_one("#activity-chart", BarChart).set_points(
-                [], empty=f"no activity lately: the data ends {self._day(ended)}")
+                [], empty=f"no activity lately: the data ends {self._day(ended)}"
+            )
         else:
             self.query_one("#activity-chart", BarChart).set_points([(r["date"][5:], r["activities"]) for r in rows])
         self._fill_tables(pick(entries, (TOP_ITEMS,)), pick(entries, (RECENT,)), now)
@@ -172,9 +172,10 @@ class AnalyticsPane(Pane):
         longest names (item, user) are cut first, in whichever table they are, and the grid
         gives each table the width its columns then take (no more equal halves)."""
         top_rows = self._top_rows(top)
-        recent_rows = [(str(index), [self._age(row, now), row["userName"], fmt.truncate(row["action"], 12),
-                                     row["itemName"]])
-                       for index, row in enumerate(list(recent.value if recent is not None else []))]
+        recent_rows = [
+            (str(index), [self._age(row, now), row["userName"], fmt.truncate(row["action"], 12), row["itemName"]])
+            for index, row in enumerate(list(recent.value if recent is not None else []))
+        ]
         room = self._tables_room()
         top_columns, fitted = self._fit(top_rows, recent_rows, room)
         top_width = total({k: w for k, w in fitted.items() if k[0] == "top"})
@@ -183,17 +184,30 @@ class AnalyticsPane(Pane):
         fits = top_width + total({k: w for k, w in fitted.items() if k[0] == "recent"}) <= room
         grid.styles.grid_columns = f"{top_width} 1fr" if fits else "1fr 1fr"
         self.query_one("#top-table", StyledTable).refill(
-            top_columns, ((key, cells[: len(top_columns)]) for key, cells in top_rows),
-            widths={"name": fitted[("top", "name")]})
+            top_columns, ((key, cells[: len(top_columns)]) for key, cells in top_rows), widths={"name": fitted[("top", "name")]}
+        )
         self.query_one("#recent-table", StyledTable).refill(
-            RECENT_COLUMNS, recent_rows, min_widths=AGE_MIN,
-            widths={"user": fitted[("recent", "user")], "item": fitted[("recent", "item")]})
+            RECENT_COLUMNS,
+            recent_rows,
+            min_widths=AGE_MIN,
+            widths={"user": fitted[("recent", "user")], "item": fitted[("recent", "item")]},
+        )
 
     @staticmethod
     def _top_rows(top: CacheEntry | None) -> list[tuple[str, list[str]]]:
-        return [(str(row["rank"]), [str(row["rank"]), row["name"], fmt.number(row["interactions"]),
-                                    fmt.number(row["uniqueUsers"]), fmt.truncate(row.get("category", ""), 12)])
-                for row in (top.value if top is not None else [])]
+        return [
+            (
+                str(row["rank"]),
+                [
+                    str(row["rank"]),
+                    row["name"],
+                    fmt.number(row["interactions"]),
+                    fmt.number(row["uniqueUsers"]),
+                    fmt.truncate(row.get("category", ""), 12),
+                ],
+            )
+            for row in (top.value if top is not None else [])
+        ]
 
     @staticmethod
     def _fit(
@@ -230,8 +244,11 @@ class AnalyticsPane(Pane):
         ended = data_end(entries)
         if ended is not None:
             parts.append(f"nothing in the last 30 days: the data ends {self._day(ended)} (e exports its last 30 days)")
-        empty = ("Cache empty: the next job runs refill it (t runs the selected job now)." if self._jobs_have_run
-                 else "Waiting for the first job runs…")
+        empty = (
+            "Cache empty: the next job runs refill it (t runs the selected job now)."
+            if self._jobs_have_run
+            else "Waiting for the first job runs…"
+        )
         show(self.query_one("#summary", Static), " · ".join(parts) or empty)
 
     def _day(self, moment: datetime) -> str:

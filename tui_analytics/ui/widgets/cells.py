@@ -18,15 +18,22 @@ from rich.text import Text
 _NO_STYLE = Style.null()  # what Rich's Padding gives its spaces (style "none")
 
 
-def plain_cell_lines(console: Console, cell: Text, width: int, padding: int, pre_style: Style,
-                     post_style: Style | None, justify: str | None) -> list[list[Segment]] | None:
+def plain_cell_lines(
+    console: Console, cell: Text, width: int, padding: int, pre_style: Style, post_style: Style | None, justify: str | None
+) -> list[list[Segment]] | None:
     """The one line of `cell` in a column `width` cells wide (padding included), styled as DataTable
     styles it (`pre_style` under the text's own styles, `post_style` over them); None when the
     cell needs Rich's general layout. `justify` is the console options' alignment."""
     room = width - 2 * padding
     plain = cell.plain
-    if (room < 1 or cell.justify not in (None, "default") or justify not in (None, "default")
-            or "\n" in plain or "\t" in plain or cell.cell_len > room):
+    if (
+        room < 1
+        or cell.justify not in (None, "default")
+        or justify not in (None, "default")
+        or "\n" in plain
+        or "\t" in plain
+        or cell.cell_len > room
+    ):
         return None
     # Rich lays a text out as its lines joined by "\n" (the text's style becomes a span): one line here.
     segments = list(Text("\n").join([cell]).render(console))

@@ -25,8 +25,9 @@ def cell_width(value: object) -> int:
     return value.cell_len if isinstance(value, Text) else cell_len(str(value))
 
 
-def measure(columns: Sequence[tuple[str, str]], rows: Iterable[Sequence[object]],
-            min_widths: Mapping[str, int] | None = None) -> dict[str, int]:
+def measure(
+    columns: Sequence[tuple[str, str]], rows: Iterable[Sequence[object]], min_widths: Mapping[str, int] | None = None
+) -> dict[str, int]:
     """Each column's width: its label's, its widest cell's, or its minimum, whichever is most."""
     widths = {key: max(cell_len(label), (min_widths or {}).get(key, 0)) for key, label in columns}
     for cells in rows:

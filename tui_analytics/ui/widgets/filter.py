@@ -80,8 +80,13 @@ class FilterInput(Input):
             self.field = field
 
     def __init__(self, table_id: str) -> None:
-        super().__init__(id=f"{table_id}-filter", classes="row-filter", compact=True, select_on_focus=False,
-                         placeholder="filter: words, status:failed, template:NAME · enter keeps · escape clears")
+        super().__init__(
+            id=f"{table_id}-filter",
+            classes="row-filter",
+            compact=True,
+            select_on_focus=False,
+            placeholder="filter: words, status:failed, template:NAME · enter keeps · escape clears",
+        )
         self.table_id = table_id
         self.display = False
 

@@ -86,8 +86,14 @@ class JobsPane(Pane):
         """Cells the table may take: its own width once laid out, else the pane's inside."""
         return self.table.size.width or max(0, self.size.width - 4)
 
-    def show_jobs(self, jobs: Sequence[JobStatus], now: datetime, *, scheduler: str = "running",
-                  alerts: Mapping[str, AlertSummary | None] | None = None) -> None:
+    def show_jobs(
+        self,
+        jobs: Sequence[JobStatus],
+        now: datetime,
+        *,
+        scheduler: str = "running",
+        alerts: Mapping[str, AlertSummary | None] | None = None,
+    ) -> None:
         """Redraw every row from the processor's JobStatus list (`alerts`: each job's last alert, for `v`)."""
         self._schedule_state = scheduler
         self._alerts = alerts
@@ -113,8 +119,7 @@ class JobsPane(Pane):
         rows = [(job.id, self._cells(job, now)) for job in jobs]
         widths: dict[str, int] | None = None
         if any(job.error for job in jobs):
-            fitted = fit(measure(columns, (cells for _, cells in rows), NEXT_MIN), self._room(), ["error"],
-                         {"error": ERROR_MIN})
+            fitted = fit(measure(columns, (cells for _, cells in rows), NEXT_MIN), self._room(), ["error"], {"error": ERROR_MIN})
             if total(fitted) <= self._room():
                 widths = {"error": fitted["error"]}
         if widths is None:
@@ -188,10 +193,10 @@ class JobsPane(Pane):
             note = f"{fmt.STATUS_SYMBOLS['failed']} failed: {', '.join(failing)} (select it to read the error)"
             show(problem, note if failing else "")
         durations = list(job.recent_durations_ms)
-        points = [("oldest" if i == 0 else ("latest" if i == len(durations) - 1 else ""), d)
-                  for i, d in enumerate(durations)]
-        chart.set_points(points, title=f"{job.id}: duration of the last {fmt.plural(len(durations), 'run')} (ms)",
-                         empty=f"{job.id}: no runs yet")
+        points = [("oldest" if i == 0 else ("latest" if i == len(durations) - 1 else ""), d) for i, d in enumerate(durations)]
+        chart.set_points(
+            points, title=f"{job.id}: duration of the last {fmt.plural(len(durations), 'run')} (ms)", empty=f"{job.id}: no runs yet"
+        )
 
     @staticmethod
     def _facts(job: JobStatus) -> list[str]:
@@ -213,8 +218,10 @@ class JobsPane(Pane):
         lines = [*self._facts(job), f"status: {job.status}"]
         now = self._now
         if job.last_run is not None and now is not None:
-            lines.append(f"last run: {fmt.short_datetime(job.last_run, self._tz, now)}"
-                         + (f", took {fmt.duration_ms(job.duration_ms)}" if job.duration_ms is not None else ""))
+            lines.append(
+                f"last run: {fmt.short_datetime(job.last_run, self._tz, now)}"
+                + (f", took {fmt.duration_ms(job.duration_ms)}" if job.duration_ms is not None else "")
+            )
         if job.next_run is not None and now is not None:
             lines.append(f"next run: {fmt.short_datetime(job.next_run, self._tz, now)} ({fmt.countdown(job.next_run, now)})")
         lines.append(f"error: {job.error}" if job.error else "no error")

@@ -70,16 +70,19 @@ class MetricsPane(Pane):
             ("DB latency", table.tone(f"failed: {fmt.truncate(str(db_error), 30)}", "bad") if db_error else _ms(latency)),
             ("Memory (RSS)", fmt.DASH if perf.get("memoryRssMb") is None else f"{perf['memoryRssMb']:.1f} MiB"),
             # read-only: another process schedules and this dashboard shows its figures (attached).
-            ("Scheduler", table.tone("attached" if scheduler == "read-only" else scheduler,
-                                     "warn" if scheduler == "paused" else None)),
+            (
+                "Scheduler",
+                table.tone("attached" if scheduler == "read-only" else scheduler, "warn" if scheduler == "paused" else None),
+            ),
             *([("Scheduled by", fmt.truncate(holder, 40))] if holder and scheduler == "read-only" else []),
             *([("Last alert", self._alert(table, view.last_alert, now))] if view.alerts_configured else []),
             ("Measured", fmt.age(measured, now) if perf else "not yet"),
         ]
         # The age moves with the clock's tick, between measurements (see tick).
         self._measured = (str(len(rows) - 1), measured) if measured else None
-        table.refill([("name", "Metric"), ("value", "Value")],
-                     ((str(index), [name, value]) for index, (name, value) in enumerate(rows)))
+        table.refill(
+            [("name", "Metric"), ("value", "Value")], ((str(index), [name, value]) for index, (name, value) in enumerate(rows))
+        )
 
     def _job_rows(self, table: StyledTable, jobs: JobMetrics | None, now: datetime) -> list[tuple[str, str | Text]]:
         if jobs is None:

@@ -72,8 +72,16 @@ class Pane(Vertical):
     # Tables `/` filters (see filter.py): table id -> what its rows are, named in the title when
     # the pane has more than one.
     FILTERS: dict[str, str] = {}
-    BINDINGS = [Binding("escape", "clear_table_filter", "Clear filter", id="filter-clear-table", show=False,
-                        tooltip="Clear the focused table's filter")]
+    BINDINGS = [
+        Binding(
+            "escape",
+            "clear_table_filter",
+            "Clear filter",
+            id="filter-clear-table",
+            show=False,
+            tooltip="Clear the focused table's filter",
+        )
+    ]
 
     def __init__(self, *, id: str) -> None:
         super().__init__(id=id, classes="pane")

@@ -21,10 +21,21 @@ if TYPE_CHECKING:  # the reports package loads SQLAlchemy and APScheduler: not b
 
 RUN_TONES = {"completed": "good", "failed": "bad", "interrupted": "bad", "running": "busy", "skipped": "muted"}
 DELIVERY_TONES = {"sent": "good", "partial": "warn", "failed": "bad"}
-TEMPLATE_COLUMNS = [("name", "Template"), ("schedule", "Schedule"), ("next", "Next"), ("recipients", "Recipients"),
-                    ("active", "On")]
-HISTORY_COLUMNS = [("when", "When"), ("template", "Template"), ("status", "Status"), ("size", "Size"),
-                   ("delivery", "Delivery"), ("file", "File")]
+TEMPLATE_COLUMNS = [
+    ("name", "Template"),
+    ("schedule", "Schedule"),
+    ("next", "Next"),
+    ("recipients", "Recipients"),
+    ("active", "On"),
+]
+HISTORY_COLUMNS = [
+    ("when", "When"),
+    ("template", "Template"),
+    ("status", "Status"),
+    ("size", "Size"),
+    ("delivery", "Delivery"),
+    ("file", "File"),
+]
 NARROW = 70  # history table width below which Size and Delivery move to the line under it
 DELIVERY_LABELS = {"no-recipients": "no one", "not-sent": "not sent", "pending": "sending"}
 
@@ -64,8 +75,7 @@ class ReportsPane(Pane):
         yield Static("", id="template-detail", classes="detail")
         yield Label("History", id="history-title", classes="section-title")
         yield StyledTable(id="history-table", cursor_type="row", classes="fill")
-        yield Static("No reports yet. Press g to generate the selected template now.", id="history-empty",
-                     classes="empty")
+        yield Static("No reports yet. Press g to generate the selected template now.", id="history-empty", classes="empty")
         yield Static("", id="history-detail", classes="detail")
 
     @property
@@ -100,8 +110,10 @@ class ReportsPane(Pane):
         stats = view.statistics
         title = "History"
         if stats is not None:
-            title += (f" · {fmt.plural(stats.total_reports, 'report')}, {stats.successful_reports} ok, "
-                      f"{stats.failed_reports} failed · {stats.active_templates}/{stats.total_templates} templates active")
+            title += (
+                f" · {fmt.plural(stats.total_reports, 'report')}, {stats.successful_reports} ok, "
+                f"{stats.failed_reports} failed · {stats.active_templates}/{stats.total_templates} templates active"
+            )
         show(self.query_one("#history-title", Label), title)
 
     def tick(self, now: datetime) -> None:
@@ -118,8 +130,9 @@ class ReportsPane(Pane):
             return fmt.DASH
         return fmt.zoned_datetime(template.next_generation, self._zone(template), now)
 
-    def _template_cells(self, template: ReportTemplate, view: ReportsView, now: datetime, name_room: int,
-                        schedule_room: int) -> list[str | Text]:
+    def _template_cells(
+        self, template: ReportTemplate, view: ReportsView, now: datetime, name_room: int, schedule_room: int
+    ) -> list[str | Text]:
         table = self.templates_table
         schedule = view.schedules.get(template.id) or template.schedule
         return [
@@ -143,10 +156,20 @@ class ReportsPane(Pane):
         name_room = max(10, room * 11 // 20)
         keys = [key for key, _ in columns]
         shown = self.filtered("templates-table", view.templates, self._template_fields)
-        table.refill(columns, (
-            (t.id, [cell for (key, _), cell in zip(TEMPLATE_COLUMNS, self._template_cells(
-                t, view, now, name_room, room - name_room)) if key in keys])
-            for t in shown))
+        table.refill(
+            columns,
+            (
+                (
+                    t.id,
+                    [
+                        cell
+                        for (key, _), cell in zip(TEMPLATE_COLUMNS, self._template_cells(t, view, now, name_room, room - name_room))
+                        if key in keys
+                    ],
+                )
+                for t in shown
+            ),
+        )
         # An explicit height (rows + header): `auto` waits for the table's idle pass to measure itself.
         table.styles.height = len(shown) + 1
 
@@ -160,13 +183,24 @@ class ReportsPane(Pane):
         rows = []
         for run in history:
             delivery = run.delivery_status or fmt.DASH
-            rows.append((run, {"when": fmt.zoned_datetime(run.started_at, self._tz, now),
-                               "status": fmt.status_label(run.status), "size": fmt.size_bytes(run.size),
-                               "delivery": DELIVERY_LABELS.get(delivery, delivery)}))
+            rows.append(
+                (
+                    run,
+                    {
+                        "when": fmt.zoned_datetime(run.started_at, self._tz, now),
+                        "status": fmt.status_label(run.status),
+                        "size": fmt.size_bytes(run.size),
+                        "delivery": DELIVERY_LABELS.get(delivery, delivery),
+                    },
+                )
+            )
         # The short columns keep their width; Template and File share the rest.
         labels = dict(columns)
-        fixed = sum(max([len(labels[key])] + [len(cells[key]) for _, cells in rows])
-                    for key in ("when", "status", "size", "delivery") if key in keys)
+        fixed = sum(
+            max([len(labels[key])] + [len(cells[key]) for _, cells in rows])
+            for key in ("when", "status", "size", "delivery")
+            if key in keys
+        )
         room = max(16, width - fixed - 2 * len(columns) - 1)
         name_room = max(8, room * 2 // 5)
 
@@ -176,8 +210,10 @@ class ReportsPane(Pane):
                 "template": fmt.truncate(run.template_name, name_room),
                 "status": table.tone(short["status"], RUN_TONES.get(run.status)),
                 "delivery": table.tone(short["delivery"], DELIVERY_TONES.get(run.delivery_status or "")),
-                "file": table.tone(fmt.truncate(run.filename or run.error or fmt.DASH, room - name_room),
-                                   None if run.filename else ("muted" if run.status == "skipped" else "bad")),
+                "file": table.tone(
+                    fmt.truncate(run.filename or run.error or fmt.DASH, room - name_room),
+                    None if run.filename else ("muted" if run.status == "skipped" else "bad"),
+                ),
             }
             return [out[key] for key in keys]
 
@@ -217,17 +253,26 @@ class ReportsPane(Pane):
 
     def _template_fields(self, template: ReportTemplate) -> dict[str, str]:
         """What `/` looks in on the templates: name, schedule, recipients; `status:inactive`."""
-        return {"template": f"{template.name} {template.id}", "id": template.id,
-                "schedule": f"{self._view.schedules.get(template.id, '')} {template.effective_cron} {template.schedule}",
-                "recipients": ", ".join(template.recipients), "format": template.format,
-                "datasets": ", ".join(template.datasets),
-                "status": "active" if template.is_active else "inactive"}
+        return {
+            "template": f"{template.name} {template.id}",
+            "id": template.id,
+            "schedule": f"{self._view.schedules.get(template.id, '')} {template.effective_cron} {template.schedule}",
+            "recipients": ", ".join(template.recipients),
+            "format": template.format,
+            "datasets": ", ".join(template.datasets),
+            "status": "active" if template.is_active else "inactive",
+        }
 
     def _run_fields(self, run: ScheduledReport) -> dict[str, str]:
         """What `/` looks in on the history: `template:weekly`, `status:failed`, `trigger:manual`, errors."""
-        return {"template": f"{run.template_name} {run.template_id}", "status": str(run.status),
-                "trigger": str(run.trigger), "delivery": run.delivery_status or "",
-                "file": self._where(run), "error": run.error or ""}
+        return {
+            "template": f"{run.template_name} {run.template_id}",
+            "status": str(run.status),
+            "trigger": str(run.trigger),
+            "delivery": run.delivery_status or "",
+            "file": self._where(run),
+            "error": run.error or "",
+        }
 
     def _where(self, run: ScheduledReport) -> str:
         return self._view.paths.get(run.id) or run.path or run.filename or ""
@@ -275,8 +320,10 @@ class ReportsPane(Pane):
         """What the line under the templates says (the detail view says it line by line)."""
         schedule = self._view.schedules.get(template.id) or template.schedule
         if template.is_active and template.next_generation is not None and self._now is not None:
-            when = (f"next {fmt.with_local(template.next_generation, self._zone(template), self._tz, self._now)} "
-                    f"({fmt.countdown(template.next_generation, self._now)})")
+            when = (
+                f"next {fmt.with_local(template.next_generation, self._zone(template), self._tz, self._now)} "
+                f"({fmt.countdown(template.next_generation, self._now)})"
+            )
         else:
             when = "inactive" if not template.is_active else "no next run"
         datasets = ", ".join(template.datasets) or "default datasets"

@@ -34,7 +34,6 @@ def literal(value: object) -> object:
     return value
 
 
-
 class StyledTable(DataTable[object]):
     """A DataTable whose cells can be styled by named component classes.
 
@@ -75,8 +74,10 @@ class StyledTable(DataTable[object]):
         """
         selected = self._selected_key(follow_top)
         given = dict(widths or {})
-        rows = [(key, [cut(literal(cell), given[col]) if col in given else literal(cell)
-                       for (col, _), cell in zip(columns, cells)]) for key, cells in rows]
+        rows = [
+            (key, [cut(literal(cell), given[col]) if col in given else literal(cell) for (col, _), cell in zip(columns, cells)])
+            for key, cells in rows
+        ]
         filled = (list(columns), rows, dict(min_widths or {}), given)
         if filled == self._filled and self.row_count == len(rows):
             return  # the same table again (an event that changed nothing shown): no repaint
@@ -97,16 +98,18 @@ class StyledTable(DataTable[object]):
             return None
         return self.coordinate_to_cell_key(Coordinate(self.cursor_row, 0)).row_key.value
 
-    def _render_cell(self, row_index: int, column_index: int, base_style: Style, width: int,
-                     cursor: bool = False, hover: bool = False) -> list[list[Segment]]:
+    def _render_cell(
+        self, row_index: int, column_index: int, base_style: Style, width: int, cursor: bool = False, hover: bool = False
+    ) -> list[list[Segment]]:
         """DataTable's cell, drawn the short way when it is one line that fits (see cells.py)."""
         lines = self._plain_cell(row_index, column_index, base_style, width, cursor, hover)
         if lines is None:
             return super()._render_cell(row_index, column_index, base_style, width, cursor, hover)
         return lines
 
-    def _plain_cell(self, row_index: int, column_index: int, base_style: Style, width: int,
-                    cursor: bool, hover: bool) -> list[list[Segment]] | None:
+    def _plain_cell(
+        self, row_index: int, column_index: int, base_style: Style, width: int, cursor: bool, hover: bool
+    ) -> list[list[Segment]] | None:
         if column_index < 0:  # a row label: none in the dashboard's tables
             return None
         header = row_index == -1
@@ -119,19 +122,26 @@ class StyledTable(DataTable[object]):
             return None
         fixed = not header and (row_index < self.fixed_rows or column_index < self.fixed_columns)
         component_style, post_style = self._get_styles_to_render_cell(
-            header, False, fixed, hover, cursor, self.show_cursor, self._show_hover_cursor,
-            self.cursor_foreground_priority == "css", self.cursor_background_priority == "css")
+            header,
+            False,
+            fixed,
+            hover,
+            cursor,
+            self.show_cursor,
+            self._show_hover_cursor,
+            self.cursor_foreground_priority == "css",
+            self.cursor_background_priority == "css",
+        )
         # The cell's place rides on its style, as DataTable's does (a click names its row and column).
         pre_style = base_style + Style.from_meta({"row": row_index, "column": column_index}) + component_style
-        return plain_cell_lines(self.app.console, cell, width, self.cell_padding, pre_style, post_style,
-                                self.app.console_options.justify)
+        return plain_cell_lines(
+            self.app.console, cell, width, self.cell_padding, pre_style, post_style, self.app.console_options.justify
+        )
 
-    def add_row(self, *cells: object, height: int | None = 1, key: str | None = None,
-                label: TextType | None = None) -> RowKey:
+    def add_row(self, *cells: object, height: int | None = 1, key: str | None = None, label: TextType | None = None) -> RowKey:
         return super().add_row(*(literal(cell) for cell in cells), height=height, key=key, label=label)
 
-    def update_cell(self, row_key: RowKey | str, column_key: ColumnKey | str, value: object, *,
-                    update_width: bool = False) -> None:
+    def update_cell(self, row_key: RowKey | str, column_key: ColumnKey | str, value: object, *, update_width: bool = False) -> None:
         super().update_cell(row_key, column_key, literal(value), update_width=update_width)
 
     def set_cell(self, row_key: str, column_key: str, value: object) -> bool:
