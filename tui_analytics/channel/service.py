@@ -27,6 +27,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from tui_analytics.channel.commands import execute_command
 from tui_analytics.channel.seams import Host, Jobs
 from tui_analytics.data.state import channel_tables as channel
 from tui_analytics.runtime.event_types import (
@@ -248,29 +249,40 @@ class ChannelService:
         if not theirs:
             return
         events = [row.event for row in theirs if row.event is not None]
-        processor = self.host.processor
-        if any(row.kind == channel.COMMAND_EVENT for row in theirs) and self.scheduling():
+        if _asks_for_commands(theirs) and self.scheduling():
             self._obey()
         attached = self.attached()
-        runs = [e for e in events if isinstance(e, JobRunEvent)]
-        if runs:
-            # The last word on each job in this batch: started (still running there) or ended.
-            processor.follow_runs({e.job_id: isinstance(e, JobStarted) for e in runs}, attached=attached)
+        kinds = {type(e) for e in events}
+        ran = self._follow_runs(events, attached)
         if attached:
-            self.load_remote_state(cache=bool(runs) or any(isinstance(e, CacheChanged) for e in events))
-        if any(isinstance(e, JobSettingsChanged) for e in events):
-            # A job paused, resumed or given another interval elsewhere: the scheduler applies it,
-            # an attached dashboard shows it.
-            if self.scheduling() and self.loop is not None:
-                asyncio.run_coroutine_threadsafe(processor.apply_job_settings(), self.loop)
-            else:
-                processor.load_job_settings()
-        if any(isinstance(e, TemplatesChanged) for e in events) and self.scheduling() and self.loop is not None:
+            self.load_remote_state(cache=ran or CacheChanged in kinds)
+        if JobSettingsChanged in kinds:
+            self._job_settings_changed()
+        if TemplatesChanged in kinds and self.scheduling() and self.loop is not None:
             # Another process created, edited or deleted a template: schedule what the table now says.
             self.loop.call_soon_threadsafe(self._reschedule_reports)
+        self._republish(events)
+
+    def _follow_runs(self, events: list[Event], attached: bool) -> bool:
+        """The last word on each job in this batch: started (still running there) or ended."""
+        runs = [e for e in events if isinstance(e, JobRunEvent)]
+        if runs:
+            self.host.processor.follow_runs({e.job_id: isinstance(e, JobStarted) for e in runs}, attached=attached)
+        return bool(runs)
+
+    def _job_settings_changed(self) -> None:
+        # A job paused, resumed or given another interval elsewhere: the scheduler applies it,
+        # an attached dashboard shows it.
+        processor = self.host.processor
+        if self.scheduling() and self.loop is not None:
+            asyncio.run_coroutine_threadsafe(processor.apply_job_settings(), self.loop)
+        else:
+            processor.load_job_settings()
+
+    def _republish(self, events: list[Event]) -> None:
         for e in events:
             if e.shared:  # marked `remote` (the origin) by the decoding: not told again, not alerted about
-                bus = self.host.reports.bus if isinstance(e, ReportEvent) else processor.bus
+                bus = self.host.reports.bus if isinstance(e, ReportEvent) else self.host.processor.bus
                 bus.publish(e)
 
     def _reschedule_reports(self) -> None:
@@ -317,28 +329,8 @@ class ChannelService:
             log.exception("could not answer command %s", command.id)
 
     async def execute(self, op: str, argument: str) -> dict[str, Any]:
-        """Do what a command asks, here (on the loop); returns its answer."""
-        processor = self.host.processor
-        if op == "trigger":
-            run = await processor.trigger_job(argument)
-            return {
-                "status": run.status,
-                "error": run.error,
-                "durationMs": run.duration_ms,
-                "startedAt": run.started_at.isoformat(),
-            }
-        if op == "clear":
-            return {"removed": await processor.clear_cache()}
-        if op == "invalidate":
-            return {"removed": await processor.invalidate_cache(argument)}
-        if op == "pause":
-            return {"state": processor.pause_scheduler()}
-        if op == "resume":
-            return {"state": processor.resume_scheduler()}
-        if op == "generate":
-            report = await self.host.reports.generate_report(template_id=argument)
-            return {"path": report.path, "size": report.size, "filename": report.filename, "runId": report.run_id}
-        raise ValueError(f"unknown command {op!r}")
+        """Do what a command asks, here (on the loop); returns its answer (commands.py)."""
+        return await execute_command(self.host, op, argument)
 
     # -- asking (an attached dashboard, a shell) -------------------------------------------------------
 
@@ -400,3 +392,8 @@ class ChannelService:
             self.flush()
         except Exception as exc:
             log.warning("could not write to the state database's channel: %s", exc)
+
+
+def _asks_for_commands(rows: list[channel.ChannelEvent]) -> bool:
+    """Whether a process posted a command (for the scheduling one to claim)."""
+    return any(row.kind == channel.COMMAND_EVENT for row in rows)

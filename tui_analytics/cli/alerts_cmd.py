@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from tui_analytics.cli.commands import summary
 from tui_analytics.cli.common import services, whole_number
-from tui_analytics.cli.table import Column, print_table
+from tui_analytics.cli.text_table import Column, print_table
 from tui_analytics.runtime.printable import printable
 
 if TYPE_CHECKING:

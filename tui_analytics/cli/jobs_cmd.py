@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from tui_analytics.cli.commands import summary
 from tui_analytics.cli.common import check_choice, services, since_moment, whole_number
-from tui_analytics.cli.table import Column, print_table
+from tui_analytics.cli.text_table import Column, print_table
 from tui_analytics.config.settings import load_settings
 from tui_analytics.processor.jobs import JOBS
 from tui_analytics.processor.models import RUN_OUTCOMES

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from tui_analytics.cli.commands import summary
 from tui_analytics.cli.common import camel_keys, check_choice, services, since_moment, whole_number
 from tui_analytics.cli.report_edit import add_template_options, template_fields
-from tui_analytics.cli.table import Column, print_table
+from tui_analytics.cli.text_table import Column, print_table
 from tui_analytics.config.settings import load_settings
 from tui_analytics.config.values import shorten
 from tui_analytics.reports.models import RUN_STATUSES

@@ -30,7 +30,6 @@ from tui_analytics.reports.backfill import backfill as run_backfill
 from tui_analytics.reports.content import PerformanceSource
 from tui_analytics.reports.cron import as_tz, next_fire_times, previous_fire_time
 from tui_analytics.reports.editing import TemplateEditor
-from tui_analytics.reports.history import history_row, statistics
 from tui_analytics.reports.models import (
     SCHEDULE_CRONS,
     BackfillRequest,
@@ -42,6 +41,7 @@ from tui_analytics.reports.models import (
 from tui_analytics.reports.overview import ReportsOverview, reports_overview
 from tui_analytics.reports.retries import SLOT_TRIGGERS, SlotRetries, UnfinishedSlot
 from tui_analytics.reports.run import ReportRunner
+from tui_analytics.reports.run_history import history_row, statistics
 from tui_analytics.reports.store import RunStore, TemplateStore
 from tui_analytics.reports.templates import canonical_fields, default_rows, sort_key, to_template, validate_whole
 from tui_analytics.reports.timetable import ReportSchedule
