@@ -44,8 +44,12 @@ def test_the_dashboard_shows_in_a_browser(data_dir) -> None:
     try:
         with browser() as driver:
             driver.get(url)
-            text = wait_for_text(driver, lambda t: "1 Jobs" in t and "tui-analytics" in t, what="the Jobs pane")
-            assert "2 Metrics" in text and "q Quit" in text
+            # the panes and the footer's keys can come a frame after the first: wait for all of them
+            wait_for_text(
+                driver,
+                lambda t: all(part in t for part in ("tui-analytics", "1 Jobs", "2 Metrics", "q Quit")),
+                what="the panes and the keys",
+            )
             # a browser tab does not take the scheduler: its dashboard attaches (here to nobody yet)
             wait_for_text(driver, lambda t: "attached to" in t, what="the dashboard attached")
             time.sleep(2 * SchedulerLock.takeover_interval)  # its look for a free lock has come round
