@@ -51,6 +51,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     add_backfill(rs)
 
+    _add_history(rs)
+    _add_editing(rs)
+    _add_cron(rs)
+
+
+def _add_history(rs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     hist = rs.add_parser(
         "history",
         help="the report history, newest first",
@@ -67,6 +73,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     hist.add_argument("--json", action="store_true", help="print JSON")
     hist.set_defaults(handler=cmd_history)
 
+
+def _add_editing(rs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     create = rs.add_parser("create", help="create a report template")
     add_template_options(create, creating=True)
     create.add_argument("--json", action="store_true", help="print the template as JSON")
@@ -86,6 +94,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     delete.add_argument("template_id", metavar="ID", help="the template's id or its name (report list shows them)")
     delete.set_defaults(handler=cmd_delete)
 
+
+def _add_cron(rs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     cron = rs.add_parser("cron", help="explain a cron expression and show its next fire times")
     cron.add_argument("expression", help="five crontab(5) fields, e.g. '30 6 * * 1-5', or @daily, @weekly ...")
     cron.add_argument("--timezone", help="IANA zone (default: the configured zone)")

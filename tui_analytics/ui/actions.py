@@ -3,7 +3,7 @@
 Every service call runs in a worker (`exit_on_error=False`) and reports its
 outcome as a notification; a failure never closes the app. Failures the
 services also publish as events (a failed job or report) are notified once,
-by the event handler in the app.
+by the event handler (ui/refresh.py).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from textual import work
 
 from tui_analytics.runtime.errors import TemplateValidationError, one_line
 from tui_analytics.ui import format as fmt
-from tui_analytics.ui.messages import ExportFinished, ExportProgress, ExportStarted, SchedulerToggled
+from tui_analytics.ui.messages import ExportFinished, ExportProgress, ExportStarted
 
 # The export and template dialogs import the export and reports packages (and SQLAlchemy):
 # they are imported when their key is first pressed, so start-up does not pay for them.
@@ -163,39 +163,6 @@ class ActionsMixin(_Host):
             self.notify(one_line(exc), title="Invalidate failed", severity="error")
             return
         self.notify(f"Removed {fmt.plural(removed, 'key')} matching {pattern!r}.", title="Cache invalidated")
-
-    def action_toggle_scheduler(self) -> None:
-        services = self._ready()
-        if services is None:
-            return
-        shown = self.app.state
-        if services.attached:
-            self._toggle_remote()
-            return
-        if shown.scheduler not in ("running", "paused"):
-            why = {
-                "disabled": "DISABLE_AUTO_SYNC is set",
-                "read-only": f"{shown.lock_holder or 'another process'} schedules on this state database",
-            }.get(shown.scheduler, "the scheduler is not running")
-            self.notify(f"Nothing to pause: {why}. Manual triggers (t) still work.", severity="warning")
-            return
-        state = services.toggle_scheduler()
-        self.app.post_message(SchedulerToggled())  # the app reads the new state and redraws
-        if state == "paused":
-            self.notify("No job or report runs until you press p again; t still runs a job.", title="Scheduler paused")
-        else:
-            self.notify("Runs missed while paused happen once now.", title="Scheduler resumed")
-
-    @work(group="trigger", exit_on_error=False)
-    async def _toggle_remote(self) -> None:
-        try:
-            state = await self.app.services.toggle_remote_scheduler()
-        except Exception as exc:
-            self.notify(one_line(exc), title="Pause failed", severity="error")
-            return
-        self.app.refresh_panes("header", "jobs", "metrics")
-        where = self.app.services.attached_label() or "the scheduling process"
-        self.notify(f"{where.removeprefix('attached to ')}: scheduler {state}.", title=f"Scheduler {state}")
 
     # -- export -------------------------------------------------------------------
 

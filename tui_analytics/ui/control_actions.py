@@ -1,5 +1,5 @@
-"""What `z` (pause or resume one job), `s` (a job's interval) and the palette's "Backfill <template>…"
-do. Mixed into the main screen beside ActionsMixin; the same rules: every service call in a
+"""What `p` (pause or resume the scheduler), `z` (one job), `s` (a job's interval) and the palette's
+"Backfill <template>…" do. Mixed into the main screen beside ActionsMixin; the same rules: every service call in a
 worker (`exit_on_error=False`), its outcome a notification."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from textual import work
 
 from tui_analytics.runtime.errors import one_line
 from tui_analytics.ui import format as fmt
+from tui_analytics.ui.messages import SchedulerToggled
 
 if TYPE_CHECKING:
     from tui_analytics.reports.backfill import BackfillItem
@@ -23,7 +24,40 @@ else:
 
 
 class ControlActionsMixin(_Host):
-    """Per-job control and backfill (see keys.py and commands.py)."""
+    """The scheduler's and each job's control, and backfill (see keys.py and palette_commands.py)."""
+
+    def action_toggle_scheduler(self) -> None:
+        services = self._ready()
+        if services is None:
+            return
+        shown = self.app.state
+        if services.attached:
+            self._toggle_remote()
+            return
+        if shown.scheduler not in ("running", "paused"):
+            why = {
+                "disabled": "DISABLE_AUTO_SYNC is set",
+                "read-only": f"{shown.lock_holder or 'another process'} schedules on this state database",
+            }.get(shown.scheduler, "the scheduler is not running")
+            self.notify(f"Nothing to pause: {why}. Manual triggers (t) still work.", severity="warning")
+            return
+        state = services.toggle_scheduler()
+        self.app.post_message(SchedulerToggled())  # the app reads the new state and redraws
+        if state == "paused":
+            self.notify("No job or report runs until you press p again; t still runs a job.", title="Scheduler paused")
+        else:
+            self.notify("Runs missed while paused happen once now.", title="Scheduler resumed")
+
+    @work(group="trigger", exit_on_error=False)
+    async def _toggle_remote(self) -> None:
+        try:
+            state = await self.app.services.toggle_remote_scheduler()
+        except Exception as exc:
+            self.notify(one_line(exc), title="Pause failed", severity="error")
+            return
+        self.app.refresh_panes("header", "jobs", "metrics")
+        where = self.app.services.attached_label() or "the scheduling process"
+        self.notify(f"{where.removeprefix('attached to ')}: scheduler {state}.", title=f"Scheduler {state}")
 
     def _where_applied(self) -> str:
         """Said after a change: a read-only dashboard only stores it; the scheduling process applies it."""

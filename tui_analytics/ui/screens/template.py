@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, tzinfo
-from typing import TypedDict
+from typing import TypedDict, cast
 
 from textual import on
 from textual.app import ComposeResult
@@ -157,6 +157,15 @@ class TemplateDialog(Dialog[TemplateForm]):
             "max_attachment_mb": _mb_text(template.max_attachment_mb),
         }
 
+    def _text_input(self, key: str, placeholder: str = "", *, optional: bool = False) -> Input:
+        """The field `key` of the form, checked as the service would check it (an optional one when given)."""
+
+        def check(text: str) -> object:
+            return None if optional and not text.strip() else validate_field(key, text)
+
+        value = str(cast(Mapping[str, object], self._values)[key])
+        return Input(value, id=key, compact=True, placeholder=placeholder, validators=[Raises(check)])
+
     def compose(self) -> ComposeResult:
         v = self._values
         with Vertical(id="dialog", classes="template") as box:
@@ -164,54 +173,25 @@ class TemplateDialog(Dialog[TemplateForm]):
             with dialog_body():
                 with Grid(classes="form"):
                     yield Label("Name")
-                    yield Input(v["name"], id="name", compact=True, validators=[Raises(lambda s: validate_field("name", s))])
+                    yield self._text_input("name")
                     yield Label("Description")
-                    yield Input(
-                        v["description"],
-                        id="description",
-                        compact=True,
-                        validators=[Raises(lambda s: validate_field("description", s))],
-                    )
+                    yield self._text_input("description")
                     yield Label("Schedule")
                     yield Select([(s, s) for s in SCHEDULES], value=v["schedule"], allow_blank=False, id="schedule", compact=True)
                     yield Label("Cron")
-                    yield Input(v["cron"], id="cron", compact=True, validators=[Raises(lambda s: validate_field("cron", s))])
+                    yield self._text_input("cron")
                     yield Label("Time zone")
-                    yield Input(
-                        v["timezone"],
-                        id="timezone",
-                        compact=True,
-                        placeholder=f"{self._default_tz} (configured)",
-                        validators=[Raises(lambda s: validate_field("timezone", s))],
-                    )
+                    yield self._text_input("timezone", f"{self._default_tz} (configured)")
                     yield Label("Format")
                     yield Select(
                         (("CSV", "csv"), ("JSON", "json")), value=v["format"], allow_blank=False, id="format", compact=True
                     )
                     yield Label("Datasets")
-                    yield Input(
-                        v["datasets"],
-                        id="datasets",
-                        compact=True,
-                        placeholder="default for the schedule",
-                        validators=[Raises(lambda s: validate_field("datasets", s) if s.strip() else None)],
-                    )
+                    yield self._text_input("datasets", "default for the schedule", optional=True)
                     yield Label("Recipients")
-                    yield Input(
-                        v["recipients"],
-                        id="recipients",
-                        compact=True,
-                        placeholder="ops@example.com, …",
-                        validators=[Raises(lambda s: validate_field("recipients", s))],
-                    )
+                    yield self._text_input("recipients", "ops@example.com, …")
                     yield Label("Attach ≤ MB")
-                    yield Input(
-                        v["max_attachment_mb"],
-                        id="max_attachment_mb",
-                        compact=True,
-                        placeholder="no limit (a larger report is mailed as its path)",
-                        validators=[Raises(lambda s: validate_field("max_attachment_mb", s))],
-                    )
+                    yield self._text_input("max_attachment_mb", "no limit (a larger report is mailed as its path)")
                     yield Label("")
                     with Horizontal(classes="checks"):
                         yield Toggle("Include metadata", value=v["include_metadata"], id="include_metadata", compact=True)
