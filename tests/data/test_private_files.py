@@ -78,3 +78,11 @@ def test_the_log_is_private_and_never_written_through_a_symlink(tmp_path) -> Non
     with pytest.raises(OSError):
         PrivateLog(link, maxBytes=1000, backupCount=1, encoding="utf-8")
     assert target.read_text() == "theirs\n"
+
+
+def test_a_data_folder_the_product_creates_is_private(tmp_path) -> None:
+    from tui_analytics.data.state.lock_backends import open_lock_file
+
+    folder = tmp_path / "fresh-data"
+    os.close(open_lock_file(folder / "state.sqlite3.scheduler.lock"))  # the first thing a start makes
+    assert mode(folder) == 0o700

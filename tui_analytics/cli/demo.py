@@ -66,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError("--url must not be empty (leave it out for the configured source database)")
     url = args.url or settings.source_url
     if settings.uses_demo_data and not args.url:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     end = None
     if args.end is not None:
         try:

@@ -28,7 +28,7 @@ def ensure_demo_database(settings: Settings, on_progress: Callable[[str, int, in
     with _demo_lock:
         if path.exists() and path.stat().st_size > 0:
             return False
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
         tmp = path.with_name(path.name + ".partial")
         tmp.unlink(missing_ok=True)
         # Build into a side file, then rename: a crash never leaves a half-filled demo DB.

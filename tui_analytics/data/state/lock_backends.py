@@ -84,7 +84,7 @@ class FileBackend:
 def open_lock_file(path: Path) -> int:
     """A read-write descriptor on the lock file at `path`, created 0600; an existing regular file of
     this user's is tightened to 0600. Raises OSError for a symlink or anything but a regular file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     try:
         fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, LOCK_FILE_MODE)
     except OSError as exc:
