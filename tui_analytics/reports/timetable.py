@@ -12,9 +12,10 @@ read-only schedule takes over when the lock frees.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Iterator, Sequence
 from typing import TYPE_CHECKING, Protocol
 
 from apscheduler.schedulers.base import STATE_PAUSED
@@ -252,34 +253,36 @@ class ReportSchedule:
             **scheduling.JOB_DEFAULTS,
         )
 
-    async def _fire(self, template_id: str) -> None:
+    @contextlib.contextmanager
+    def _tracked(self) -> Iterator[None]:
+        """The running task counts as this schedule's work while inside (wait_idle waits for it)."""
         task = asyncio.current_task()
         if task is not None:
             self._tasks.add(task)
         try:
-            try:
-                template = await asyncio.to_thread(self.service.get_report_template, template_id)
-            except UnknownTemplateError:
-                self.unschedule(template_id)  # deleted by another process
-                return
-            await self.service.serve_slot(template, "scheduled")
-        except Exception:
-            log.exception("scheduled report %s failed", template_id)
+            yield
         finally:
             if task is not None:
                 self._tasks.discard(task)
 
+    async def _fire(self, template_id: str) -> None:
+        with self._tracked():
+            try:
+                try:
+                    template = await asyncio.to_thread(self.service.get_report_template, template_id)
+                except UnknownTemplateError:
+                    self.unschedule(template_id)  # deleted by another process
+                    return
+                await self.service.serve_slot(template, "scheduled")
+            except Exception:
+                log.exception("scheduled report %s failed", template_id)
+
     async def _retry(self) -> None:
-        task = asyncio.current_task()
-        if task is not None:
-            self._tasks.add(task)
-        try:
-            await self.service.retries.retry_due()
-        except Exception:
-            log.exception("report retries failed")
-        finally:
-            if task is not None:
-                self._tasks.discard(task)
+        with self._tracked():
+            try:
+                await self.service.retries.retry_due()
+            except Exception:
+                log.exception("report retries failed")
 
     def _spawn(self, coro: Coroutine[object, object, None]) -> None:
         assert self._loop is not None
