@@ -20,7 +20,7 @@ FLOOD = 1000
 
 def completed_runs(port: int) -> float | None:
     try:
-        return value(scrape(port), "tui_analytics_job_runs_total", job="performance-metrics", outcome="completed")
+        return value(scrape(port), "tui_analytics_job_runs_total", job_id="performance-metrics", outcome="completed")
     except OSError:  # the slots are still held by idle connections
         return None
 

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, TypeAlias
 from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 if TYPE_CHECKING:
-    from wsgiref.types import WSGIApplication
+    from collections.abc import Iterable
+    from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 log = logging.getLogger(__name__)
 
@@ -63,6 +64,18 @@ class BoundedServer(ThreadingMixIn, WSGIServer):
             super().process_request_thread(request, client_address)
         finally:
             self._slots.release()
+
+
+def only_path(path: str, app: WSGIApplication) -> WSGIApplication:
+    """`app` at `path` (and `path/`), 404 elsewhere: a typo in a scrape config should fail loudly."""
+
+    def routed(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("PATH_INFO", "/").rstrip("/") == path:
+            return app(environ, start_response)
+        start_response("404 Not Found", [("Content-Type", "text/plain; charset=utf-8")])
+        return [f"not found: the metrics are at {path}\n".encode()]
+
+    return routed
 
 
 def start(app: WSGIApplication, host: str, port: int) -> tuple[BoundedServer, threading.Thread]:

@@ -10,17 +10,36 @@ is imported here only, when `--metrics-port` asks for it.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, disable_created_metrics, make_wsgi_app
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    Info,
+    ProcessCollector,
+    disable_created_metrics,
+    make_wsgi_app,
+)
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from tui_analytics.cli import metrics_server
 from tui_analytics.runtime.errors import TuiAnalyticsError
-from tui_analytics.runtime.event_types import Event, JobFailed, JobFinished, JobSkipped, ReportFailed, ReportFinished
+from tui_analytics.runtime.event_types import (
+    Event,
+    JobFailed,
+    JobFinished,
+    JobSkipped,
+    ReportFailed,
+    ReportFinished,
+    TemplatesChanged,
+)
+from tui_analytics.runtime.version import __version__
 
 if TYPE_CHECKING:
     from tui_analytics.wiring import Services
@@ -47,29 +66,33 @@ class ServeMetrics:
         self.registry = CollectorRegistry()
         self.job_runs = Counter(
             f"{PREFIX}_job_runs",
-            "Job runs that ended, by job and outcome (since serve started)",
-            ["job", "outcome"],
+            "Job runs this serve made that ended, by job and outcome (since it started)",
+            ["job_id", "outcome"],
             registry=self.registry,
         )
         self.job_duration = Histogram(
             f"{PREFIX}_job_duration_seconds",
-            "Duration of completed and failed job runs",
-            ["job"],
+            "Duration of this serve's completed and failed job runs",
+            ["job_id"],
             buckets=DURATION_BUCKETS,
             registry=self.registry,
         )
         self.last_success = Gauge(
             f"{PREFIX}_job_last_success_timestamp_seconds",
-            "When each job last completed (Unix time)",
-            ["job"],
+            "When each job last completed, in any process on the state database (Unix time)",
+            ["job_id"],
             registry=self.registry,
         )
         self.report_runs = Counter(
             f"{PREFIX}_report_runs",
-            "Report generations that ended, by template and outcome (since serve started)",
-            ["template", "outcome"],
+            "Report generations this serve made that ended, by template and outcome (since it started)",
+            ["template_id", "outcome"],
             registry=self.registry,
         )
+        Info(f"{PREFIX}_build", "The running tui-analytics", registry=self.registry).info({"version": __version__})
+        # process_cpu_seconds_total, process_resident_memory_bytes, process_open_fds, ...: what a
+        # scrape of any service has, read from /proc (nothing where there is no /proc).
+        ProcessCollector(registry=self.registry)
         self.registry.register(_ProcessorCollector(root))
         for job_id in root.processor.specs:  # every series exists from the first scrape, at 0
             for outcome in JOB_OUTCOMES:
@@ -82,10 +105,23 @@ class ServeMetrics:
             if status.status == "completed" and status.last_run is not None:
                 self.last_success.labels(status.id).set(status.last_run.timestamp())
         for template in self.root.reports.get_report_templates():
-            for outcome in REPORT_OUTCOMES:
-                self.report_runs.labels(template.id, outcome)
+            self._report_series(template.id)
+
+    def _report_series(self, template_id: str) -> None:
+        for outcome in REPORT_OUTCOMES:
+            self.report_runs.labels(template_id, outcome)
 
     def __call__(self, event: Event) -> None:
+        if isinstance(event, TemplatesChanged):
+            self._template_changed(event)
+            return
+        if event.remote is not None:
+            # Another process's run (a CLI `jobs run`, an attached dashboard) reaches this bus through
+            # the channel; its counters are that process's. Only the last success is the job's,
+            # whoever made it: it is what the run history says, and what an alert on staleness wants.
+            if isinstance(event, JobFinished):
+                self.last_success.labels(event.job_id).set(event.at.timestamp())
+            return
         match event:
             case JobFinished():
                 self._job_ended(event, "completed")
@@ -98,6 +134,14 @@ class ServeMetrics:
                 self.report_runs.labels(event.template_id, "completed").inc()
             case ReportFailed():
                 self.report_runs.labels(event.template_id, "failed").inc()
+
+    def _template_changed(self, event: TemplatesChanged) -> None:
+        if event.action == "deleted":
+            for outcome in REPORT_OUTCOMES:
+                with contextlib.suppress(KeyError):  # never had a series
+                    self.report_runs.remove(event.template_id, outcome)
+        else:  # created (here or elsewhere) or updated: its series exist from now, at 0
+            self._report_series(event.template_id)
 
     def _job_ended(self, event: JobFinished | JobFailed, outcome: str) -> None:
         self.job_runs.labels(event.job_id, outcome).inc()
@@ -120,11 +164,8 @@ class _ProcessorCollector(Collector):
         yield CounterMetricFamily(f"{PREFIX}_cache_hits", "Cache reads that found a dataset", value=stats.hits)
         yield CounterMetricFamily(f"{PREFIX}_cache_misses", "Cache reads that found nothing", value=stats.misses)
         rate = stats.hit_rate
-        yield GaugeMetricFamily(
-            f"{PREFIX}_cache_hit_ratio",
-            "Hits over reads, 0..1 (NaN before the first read)",
-            value=float("nan") if rate is None else rate,
-        )
+        if rate is not None:  # absent until the first read: a NaN would poison every rule over it
+            yield GaugeMetricFamily(f"{PREFIX}_cache_hit_ratio", "Hits over reads, 0..1", value=rate)
         state = processor.scheduler_state()
         family = GaugeMetricFamily(f"{PREFIX}_scheduler_state", "The scheduler's state: 1 for the current one", labels=["state"])
         for name in SCHEDULER_STATES:
@@ -138,7 +179,8 @@ class MetricsEndpoint:
     def __init__(self, root: Services, host: str, port: int) -> None:
         self.metrics = ServeMetrics(root)
         try:
-            self._server, self._thread = metrics_server.start(make_wsgi_app(self.metrics.registry), host, port)
+            app = metrics_server.only_path("/metrics", make_wsgi_app(self.metrics.registry))
+            self._server, self._thread = metrics_server.start(app, host, port)
         except OSError as exc:
             raise TuiAnalyticsError(f"cannot serve metrics on {host}:{port}: {exc.strerror or exc}") from exc
         self.host, self.port = host, int(self._server.server_address[1])
