@@ -205,7 +205,7 @@ def test_a_top_level_time_zone_gets_did_you_mean_timezone(tmp_path: Path, capsys
 
 def test_a_misspelt_command_gets_its_likely_fix(capsys: pytest.CaptureFixture[str]) -> None:
     assert _error_of(["serv"], capsys) == (
-        "tui-analytics: error: unknown command 'serv' (did you mean 'serve'?) (see tui-analytics --help)"
+        "tui-analytics: error: argument COMMAND: invalid choice: 'serv' (did you mean 'serve'?) (see tui-analytics --help)"
     )
     assert "did you mean 'status'?" in _error_of(["jobs", "statu"], capsys)
 

@@ -41,12 +41,13 @@ _INVALID_CHOICE = re.compile(r"argument (?P<what>[^:]+): invalid choice: '(?P<ty
 def _usage_hint(message: str) -> str:
     """argparse's message with the likely fix: the command meant by a typo ("serv": serve), and
     where a global option goes when it was given after the command."""
-    from tui_analytics.runtime.errors import unknown
+    from tui_analytics.runtime.errors import did_you_mean
 
     choice = _INVALID_CHOICE.fullmatch(message)
     if choice is not None:  # Python 3.12 lists the choices without quotes, 3.11 with them
         choices = [c.strip().strip("'") for c in choice["choices"].split(",")]
-        return unknown(choice["what"].lower(), choice["typed"], choices)
+        hint = did_you_mean(choice["typed"], choices)
+        return f"argument {choice['what']}: invalid choice: {choice['typed']!r}{hint}" if hint else message
     if message.startswith("unrecognized arguments:") and re.search(r"(^|\s)--c(o(n(f(i(g)?)?)?)?)?(=|\s|$)", message[22:]):
         return f"{message}: --config goes before the command (tui-analytics --config PATH COMMAND ...)"
     return message
