@@ -64,6 +64,7 @@ EDGES = [
     _utc(2025, 3, 31, 23, 30),  # 19:30 on 31 March in New York
     _utc(2025, 4, 1, 3, 30),  # 23:30 on 31 March in New York, 1 April in UTC
 ]
+SAME_AT = _utc(2026, 4, 25, 8, 0, 0)
 SIGN_UPS = [
     _utc(2026, 2, 28, 12, 30),  # 23:30 on 28 February in Lord Howe
     _utc(2026, 3, 31, 13, 30),  # 00:30 on 1 April in Lord Howe
@@ -106,6 +107,8 @@ def _events() -> list[tuple[int, int, int | None, datetime]]:
             out.append((len(out) + 1, 1 + k, item, TIES_AT + timedelta(minutes=len(out))))
     for at in EDGES:
         out.append((len(out) + 1, 1 + len(out) % 4, 1, at))
+    for item in (2, None, 3):  # three at one instant: the highest id first in recent activity
+        out.append((len(out) + 1, 2, item, SAME_AT))
     return out
 
 
@@ -255,3 +258,24 @@ async def test_a_new_york_monthly_report_has_the_months_days_and_one_month(sourc
     assert int(last["activityTrends.activities"]) == source.count_on(date(2025, 3, 31), NEW_YORK) == 2
     months = [(r["userGrowth.month"], r["userGrowth.newUsers"]) for r in rows if r["section"] == "userGrowth"]
     assert months == [("2025-03", "2")]  # 12:00 UTC on the 31st and 22:00 on the 31st in New York
+
+
+def test_recent_activity_at_one_instant_is_highest_id_first(source: Source) -> None:
+    rows = source.repository(UTC).recent_activity(10, DateRange(SAME_AT, SAME_AT + timedelta(seconds=1)))
+    assert [r["itemId"] for r in rows] == [3, None, 2]  # stored last first, as docs/data.md says
+    assert rows[1]["itemName"] is None and rows[0]["itemName"] == "Track 3"
+
+
+def test_docs_data_say_what_these_tests_hold() -> None:
+    """docs/data.md states each behaviour above (it said comprehensive held 12 months and 30 days
+    whatever the range, and nothing about ties, NULL items or clipped months)."""
+    text = " ".join((Path(__file__).resolve().parents[2] / "docs" / "data.md").read_text(encoding="utf-8").split())
+    for claim in (
+        "with one, every month and day of the range.",
+        "A range that starts or ends inside a month clips that month",
+        "by `itemId` ascending, and the activities without an item after them",
+        "`itemId` null is one row for every activity whose item is NULL",
+        "A date range given as date-times covers every day and month it touches in the reporting zone",
+        "activities at the same instant by `id`, highest (the one stored last) first",
+    ):
+        assert claim in text, claim
