@@ -68,7 +68,10 @@ def test_postgres_spelling_is_read_as_postgresql(tmp_path: Path) -> None:
     assert load_settings(env=env).database_url == "postgresql://app:secret@db.example:5432/shop"
     config = tmp_path / "c.toml"
     config.write_text('state_url = "postgres+psycopg://app@db.example/state"\n', encoding="utf-8")
-    assert load_settings(config, env={"TUI_ANALYTICS_DATA_DIR": str(tmp_path)}).state_url == "postgresql+psycopg://app@db.example/state"
+    assert (
+        load_settings(config, env={"TUI_ANALYTICS_DATA_DIR": str(tmp_path)}).state_url
+        == "postgresql+psycopg://app@db.example/state"
+    )
     assert normalise_url("postgres://app@db.example/shop") == "postgresql+psycopg://app@db.example/shop"
     # Only the scheme: a database or user called postgres is left alone.
     assert normalise_url("postgresql://postgres@h/postgres") == "postgresql+psycopg://postgres@h/postgres"

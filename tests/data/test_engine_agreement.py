@@ -45,8 +45,8 @@ P = "numbers_"
 TABLES = ("events", "items", "users")
 
 
-def _utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)  # type: ignore[misc]
+def _utc(year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 # (item id or None, how many events) in the top-items window: four items tied at 3.
