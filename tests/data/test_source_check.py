@@ -41,7 +41,8 @@ def _shop(tmp_path: Path, storage: str = "sqlite-django-text", *, index: bool = 
 def _run_advice(url: str, report: dict[str, Any]) -> list[str]:
     statements = sorted({a for p in report["plans"] for a in p["advice"]})
     engine = new_engine(url)
-    with engine.begin() as conn:
+    # As a shell would run them: CREATE INDEX CONCURRENTLY cannot run inside a transaction block.
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         for statement in statements:
             conn.execute(text(statement))
     engine.dispose()
@@ -155,3 +156,83 @@ def test_check_on_postgresql(tmp_path: Path, capsys: pytest.CaptureFixture[str],
     finally:
         foreign.drop(engine)
         engine.dispose()
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("database-servers")
+@pytest.mark.skipif(not POSTGRES_URL, reason="TUI_ANALYTICS_TEST_POSTGRES_URL is not set (.ci/run sets it)")
+def test_a_whole_table_read_through_an_unrelated_index_is_a_scan_on_postgresql(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As Django leaves a table: an index per foreign key and none on the time. With sequential
+    scans priced out, PostgreSQL walks a foreign key's index with no condition: all of the table."""
+    monkeypatch.setenv("TUI_ANALYTICS_DATA_DIR", str(tmp_path / "data"))
+    assert POSTGRES_URL
+    engine = new_engine(POSTGRES_URL)
+    foreign.build(engine, foreign.STORAGES["postgresql"], ROWS, index=False)
+    p = foreign.PREFIX
+    with engine.begin() as conn:
+        conn.execute(text(f"CREATE INDEX {p}events_product ON {p}events (product)"))
+        conn.execute(text(f"CREATE INDEX {p}events_account ON {p}events (account)"))
+    try:
+        config = foreign.write_config(tmp_path / "pg.toml", POSTGRES_URL, foreign.mapping())
+        code, out = _check(config, capsys, "--json")
+        plans = {p["dataset"]: p for p in json.loads(out)["plans"]}
+        for dataset in ("top-items", "recent-activity", "activity-trends"):
+            assert not plans[dataset]["ok"], plans[dataset]["plan"]
+            assert plans[dataset]["scans"] == [f"{p}events"]  # the users joined by id are not a scan
+        advice = plans["top-items"]["advice"]
+        assert advice == [
+            f"CREATE INDEX CONCURRENTLY ix_{p}events_occurred_at_product_account ON {p}events (occurred_at, product, account);"
+        ]
+        django = plans["top-items"]["django"][0]
+        assert django.startswith('Django: class Meta: indexes = [models.Index(fields=["occurred_at", "product", "account"], name="')
+        assert len(django.split('name="')[1].split('"')[0]) <= 30  # Django's limit for an index name
+        _run_advice(POSTGRES_URL, json.loads(out))
+        code, out = _check(config, capsys, "--json")
+        assert code == 0 and json.loads(out)["warnings"] == 0, out
+        code, out = _check(config, capsys)
+        assert "recent-activity  ok" in out and "top-items        ok" in out
+    finally:
+        foreign.drop(engine)
+        engine.dispose()
+
+
+PG_FOREIGN_KEY_WALK = """Limit  (cost=10000000142.79..10000000142.82 rows=10 width=24)
+  ->  Sort  (cost=10000000142.79..10000000142.82 rows=13 width=24)
+        Sort Key: (count(*)) DESC, ((shop_event.item_id IS NULL)), shop_event.item_id
+        ->  GroupAggregate  (cost=0.28..142.52 rows=13 width=24)
+              Group Key: shop_event.item_id
+              ->  Index Scan using shop_event_item_id_3c1b5b8e on shop_event  (cost=0.28..142.32 rows=13 width=8)
+                    Filter: ((created_at >= '2026-11-08 00:00:00+00'::timestamp with time zone))"""
+PG_ORDERED_BY_THE_TIME_INDEX = """Limit  (cost=0.28..1.49 rows=20 width=78)
+  ->  Incremental Sort  (cost=0.28..157.81 rows=2502 width=78)
+        Sort Key: shop_event.created_at DESC, shop_event.id DESC
+        Presorted Key: shop_event.created_at
+        ->  Index Scan Backward using ix_shop_event_created_at on shop_event  (cost=0.28..157.81 rows=2502 width=78)"""
+PG_SORTED_AFTER_A_WALK = """Limit  (cost=1.49..1.50 rows=20 width=78)
+  ->  Sort  (cost=1.49..1.50 rows=2502 width=78)
+        Sort Key: shop_event.created_at DESC, shop_event.id DESC
+        ->  Index Scan using shop_event_user_id_9a8c7e2d on shop_event  (cost=0.28..157.81 rows=2502 width=78)"""
+PG_RANGE = """Bitmap Heap Scan on shop_event  (cost=4.41..22.31 rows=13 width=36)
+  Recheck Cond: ((created_at >= '2026-11-09 00:00:00+00') AND (created_at < '2026-12-08 00:00:00+00'))
+  ->  Bitmap Index Scan on ix_shop_event_created_at  (cost=0.00..4.41 rows=13 width=0)
+        Index Cond: ((created_at >= '2026-11-09 00:00:00+00') AND (created_at < '2026-12-08 00:00:00+00'))"""
+
+
+@pytest.mark.parametrize(
+    ("plan", "ordered", "timed", "whole"),
+    [
+        (PG_FOREIGN_KEY_WALK, False, True, True),
+        (PG_ORDERED_BY_THE_TIME_INDEX, True, True, False),
+        (PG_SORTED_AFTER_A_WALK, True, True, True),
+        (PG_SORTED_AFTER_A_WALK, True, False, False),  # a table joined by id: its index walk is not the time's
+        (PG_RANGE, False, True, False),
+        ("Seq Scan on shop_event  (cost=0.00..43.02 rows=2489 width=8)", False, False, True),
+    ],
+    ids=["foreign-key-walk", "ordered-by-time-index", "sorted-after-walk", "joined-by-id", "range", "seq-scan"],
+)
+def test_postgresql_plans_are_judged_by_their_conditions(plan: str, ordered: bool, timed: bool, whole: bool) -> None:
+    from tui_analytics.data.source.check import _scanned
+
+    assert _scanned("postgresql", plan.splitlines(), "public.shop_event", ordered, timed) is whole

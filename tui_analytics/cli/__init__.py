@@ -29,9 +29,28 @@ class OneLineParser(argparse.ArgumentParser):
     """argparse, but a usage mistake is one line (what is wrong, and where to look)."""
 
     def error(self, message: str) -> NoReturn:
+        message = _usage_hint(message)
         prefix, suffix = f"{self.prog}: error: ", f" (see {self.prog} --help)"
         text = clip(redact(message), MAX_LINE - len(prefix) - len(suffix))
         self.exit(EXIT_USAGE, f"{prefix}{text}{suffix}\n")
+
+
+_INVALID_CHOICE = re.compile(r"argument (?P<what>[^:]+): invalid choice: '(?P<typed>[^']*)' \(choose from (?P<choices>.*)\)")
+
+
+def _usage_hint(message: str) -> str:
+    """argparse's message with the likely fix: the command meant by a typo ("serv": serve), and
+    where a global option goes when it was given after the command."""
+    from tui_analytics.runtime.errors import did_you_mean
+
+    choice = _INVALID_CHOICE.fullmatch(message)
+    if choice is not None:  # Python 3.12 lists the choices without quotes, 3.11 with them
+        choices = [c.strip().strip("'") for c in choice["choices"].split(",")]
+        hint = did_you_mean(choice["typed"], choices)
+        return f"argument {choice['what']}: invalid choice: {choice['typed']!r}{hint}" if hint else message
+    if message.startswith("unrecognized arguments:") and re.search(r"(^|\s)--c(o(n(f(i(g)?)?)?)?)?(=|\s|$)", message[22:]):
+        return f"{message}: --config goes before the command (tui-analytics --config PATH COMMAND ...)"
+    return message
 
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
@@ -75,7 +94,8 @@ def command_word(argv: Sequence[str]) -> str | None:
 # An error line stays under this many characters, prefix included: a quoted value over 60
 # characters is cut first, then the longest words (paths, URLs) in their middle.
 MAX_LINE = 199
-_LONG_QUOTE = re.compile(r"'([^'\n]{60,})'")
+# A quote that opens after a word's end and closes before one: not the span between two quoted words.
+_LONG_QUOTE = re.compile(r"(?<!\w)'([^'\n]{60,})'(?!\w)")
 
 
 def clip(message: str, room: int) -> str:
@@ -137,11 +157,32 @@ def _main(argv: Sequence[str] | None) -> int:
     except BrokenPipeError:
         return 0
     except (TuiAnalyticsError, ValueError, KeyError, OSError) as exc:
-        return fail(one_line(exc))
+        return fail(_data_dir_error(exc, args.config) or one_line(exc))
     except Exception as exc:  # a bug: one line for the operator, the traceback only when asked for
         if args.verbose:
             print(redact("".join(traceback.format_exception(exc))), file=sys.stderr, end="")
         return fail(f"unexpected {one_line(exc, with_type=True)[:300]} (run with -v for the traceback)")
+
+
+def _data_dir_error(exc: BaseException, config: str | None) -> str | None:
+    """For a file error on the data directory (or on the way to it: an unwritable HOME), a line
+    that says so and how to choose another one; None for any other error."""
+    if not isinstance(exc, OSError) or isinstance(exc, TuiAnalyticsError) or not exc.filename:
+        return None
+    from pathlib import Path
+
+    try:
+        from tui_analytics.config.settings import load_settings
+
+        data_dir = load_settings(config).data_dir.absolute()
+    except Exception:  # the settings themselves are broken: the error as it is says more
+        return None
+    failed = Path(str(exc.filename)).absolute()
+    if failed != data_dir and failed not in data_dir.parents and data_dir not in failed.parents:
+        return None
+    where = "" if failed == data_dir else f" at {failed}"
+    reason = exc.strerror or one_line(exc)
+    return f"data directory {data_dir}: {reason}{where}; set TUI_ANALYTICS_DATA_DIR to a directory you can write"
 
 
 @contextmanager

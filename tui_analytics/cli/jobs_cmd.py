@@ -12,6 +12,9 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -21,6 +24,7 @@ from tui_analytics.cli.text_table import Column, print_table
 from tui_analytics.config.settings import load_settings
 from tui_analytics.processor.jobs import JOBS
 from tui_analytics.processor.models import RUN_OUTCOMES
+from tui_analytics.runtime.errors import DatabaseError, one_line
 from tui_analytics.runtime.printable import printable
 
 if TYPE_CHECKING:
@@ -223,20 +227,64 @@ def run_jobs(args: argparse.Namespace) -> int:
     ids = list(processor.specs) if args.ids == ["all"] else list(dict.fromkeys(args.ids))
     for job_id in ids:
         processor._spec(job_id)  # every id checked before anything runs
+    _check_recordable(processor, root.settings.resolved_state_url)
 
     async def run_all() -> list[JobRun]:
         return [await processor.trigger_job(job_id) for job_id in ids]
 
     import asyncio
 
-    with root.telling():  # running dashboards see these runs as they happen
+    with _job_logs(args.verbose) as errors, root.telling():  # running dashboards see these runs as they happen
         runs = asyncio.run(run_all())
+    if errors:  # the runs happened but their record did not: claim nothing
+        record = errors[0]
+        cause = f": {one_line(record.exc_info[1])}" if record.exc_info and record.exc_info[1] else ""
+        raise DatabaseError(f"{record.getMessage()}{cause}; the runs were not recorded")
     if args.json:
         print(json.dumps([run_dict(r) for r in runs], indent=2))
     else:
         for r in runs:
             print(f"{r.job_id:<20} {r.status:<10} {_ms(r.duration_ms):>10}  {printable(r.error or '')}".rstrip())
     return 0 if all(r.status == "completed" for r in runs) else 1
+
+
+def _check_recordable(processor: AnalyticsBackgroundProcessor, state_url: str) -> None:
+    """One line, before anything runs, when the run history cannot be written (a data directory
+    of another user): a run nobody can see afterwards is not a run to report as completed."""
+    from tui_analytics.data.state.database import check_writable
+
+    try:
+        check_writable(processor.history.engine, state_url)
+    except DatabaseError as exc:
+        raise DatabaseError(f"{exc}; run as its owner or set TUI_ANALYTICS_DATA_DIR") from None
+
+
+@contextmanager
+def _job_logs(verbose: bool) -> Iterator[list[logging.LogRecord]]:
+    """While the jobs run, their log lines stay off the terminal (each run's line says how it
+    went, a failure with its error); the errors are kept for the caller. With -v, all is shown."""
+    kept: list[logging.LogRecord] = []
+    if verbose:
+        yield kept
+        return
+    package = logging.getLogger("tui_analytics")
+    keeper = _Keeper(kept)
+    propagate, package.propagate = package.propagate, False
+    package.addHandler(keeper)
+    try:
+        yield kept
+    finally:
+        package.removeHandler(keeper)
+        package.propagate = propagate
+
+
+class _Keeper(logging.Handler):
+    def __init__(self, kept: list[logging.LogRecord]) -> None:
+        super().__init__(logging.ERROR)
+        self.kept = kept
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.kept.append(record)
 
 
 def _history_filters(args: argparse.Namespace) -> tuple[str | None, datetime | None]:

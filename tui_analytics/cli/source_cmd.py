@@ -69,7 +69,7 @@ def _plan_lines(p: PlanReport) -> list[str]:
         lines = [f"  {p.dataset:<16} ok"]
     else:
         lines = [f"  {p.dataset:<16} WARNING: reads all of {', '.join(p.scans)}"]
-        lines.extend(f"  {'':<16} {advice}" for advice in p.advice)
+        lines.extend(f"  {'':<16} {advice}" for advice in [*p.advice, *p.django])
     lines.extend(f"  {'':<16} | {step}" for step in p.plan)
     return lines
 

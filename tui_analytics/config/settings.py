@@ -20,7 +20,7 @@ from tui_analytics.config.timezones import plain_zone as plain_zone  # still imp
 from tui_analytics.config.timezones import resolve_timezone
 from tui_analytics.config.toml_file import APP_NAME, Table, read_toml
 from tui_analytics.config.values import check_dir, check_sender, check_smtp_url, parse_bool, parse_grace, parse_number, shorten
-from tui_analytics.runtime.errors import ConfigError
+from tui_analytics.runtime.errors import ConfigError, did_you_mean
 from tui_analytics.runtime.redact import redact, register_secret, register_url, userinfo
 
 if TYPE_CHECKING:
@@ -242,7 +242,16 @@ def _check_url(name: str, url: str) -> str:
     port = shape.group("port") if shape else None
     if shape is None or (port and not port.isdigit()):
         raise ConfigError(f"{name} is not a database URL: {mask_url(url)}")
-    return url
+    return postgres_spelling(url)
+
+
+_POSTGRES_SPELLING = re.compile(r"postgres(?=[+:])", re.IGNORECASE)
+
+
+def postgres_spelling(url: str) -> str:
+    """`postgres://...` (Django's dj-database-url, Heroku) as `postgresql://...`, the name
+    SQLAlchemy knows; it refuses the short one by design. Any other URL is returned as it is."""
+    return _POSTGRES_SPELLING.sub("postgresql", url, count=1) if _POSTGRES_SPELLING.match(url) else url
 
 
 def _source_of(table: Mapping[str, object], path: Path | str) -> SourceMapping:
@@ -262,7 +271,8 @@ def _from_file(
     keys = {str(action): str(key).strip() for action, key in cast(Table, table.get("keys") or {}).items()}
     unknown = set(table) - set(_KEYS) - {"jobs", "alerts", "source", "keys"}
     if unknown:
-        raise ConfigError(f"unknown setting(s) in {config_path}: {', '.join(shorten(k) for k in sorted(unknown))}")
+        hint = did_you_mean(next(iter(unknown)), _KEYS) if len(unknown) == 1 else ""
+        raise ConfigError(f"unknown setting(s) in {config_path}: {', '.join(shorten(k) for k in sorted(unknown))}{hint}")
     values.update({k: v for k, v in table.items() if k in _KEYS})
     origins.update({k: f"{k} in {shorten(str(config_path))}" for k in table if k in _KEYS})
     for job_id, seconds in cast(Table, table.get("jobs") or {}).items():

@@ -148,8 +148,11 @@ def _zone(value: object, entity: str | None) -> str:
 def _unknown_keys(table: Mapping[str, object], allowed: tuple[str, ...], entity: str | None) -> None:
     for key in table:
         if key not in allowed:
+            # [source.user] arrives as a key `user` holding a table: name it as it was written
+            kind = "table" if isinstance(table[key], dict) else "key"
             raise ConfigError(
-                f"{_where(entity)} has an unknown key {shorten(key)}{did_you_mean(str(key), allowed)} (keys: {', '.join(allowed)})"
+                f"{_where(entity)} has an unknown {kind} {shorten(key)}{did_you_mean(str(key), allowed)} "
+                f"(valid keys: {', '.join(allowed)})"
             )
 
 

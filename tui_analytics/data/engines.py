@@ -40,7 +40,7 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
-from tui_analytics.config.settings import mask_url
+from tui_analytics.config.settings import mask_url, postgres_spelling
 from tui_analytics.data import querylimits
 from tui_analytics.runtime import retry
 from tui_analytics.runtime.errors import DatabaseError, SourceSchemaError
@@ -65,7 +65,7 @@ _DEFAULT_DRIVERS = {"postgresql": "postgresql+psycopg", "mysql": "mysql+pymysql"
 def normalise_url(url: str) -> str:
     """The URL with this project's default driver filled in (psycopg 3, PyMySQL)."""
     try:
-        parsed = make_url(url)
+        parsed = make_url(postgres_spelling(url))
     except ArgumentError:
         raise DatabaseError(f"not a database URL: {mask_url(url)}") from None
     if parsed.drivername in _DEFAULT_DRIVERS:

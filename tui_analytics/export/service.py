@@ -13,7 +13,7 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, NamedTuple, ParamSpec, TypeVar
 
@@ -334,15 +334,15 @@ def _write_sidecar(path: Path, metadata: ExportMetadata) -> Path:
 
 def default_size(dataset: str, date_range: DateRange | None, default: int | None = None) -> int:
     """The size used when none is given: months and days cover the whole date range when there is
-    one (a range of January exports every day of January, not the last 7), else the defaults."""
+    one (a range of January exports every day of January, not the last 7), else the defaults.
+
+    With a range the size is the largest allowed: the repository then gives every day and month of
+    the range in the reporting zone, which it knows (counting them here, in UTC, dropped the first
+    day of a range that starts before UTC midnight in a zone east of UTC)."""
     default = DEFAULT_SIZES[dataset] if default is None else default
-    if date_range is None or dataset not in ("user-growth", "activity-trends"):
+    if date_range is None or dataset not in _SIZE_MAXIMUMS:
         return default
-    start, last = date_range.start_utc, date_range.end_utc - timedelta(microseconds=1)
-    if dataset == "user-growth":
-        months = (last.year - start.year) * 12 + (last.month - start.month) + 1
-        return max(1, min(months, _SIZE_MAXIMUMS[dataset]))
-    return max(1, min((last.date() - start.date()).days + 1, _SIZE_MAXIMUMS[dataset]))
+    return _SIZE_MAXIMUMS[dataset]
 
 
 def capped_note(dataset: str, rows: int, size: int | None, more: str = "--limit N") -> str | None:

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Protocol
+from datetime import datetime, timedelta, timezone, tzinfo
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from tui_analytics.export import CONTENT_TYPES, ExportOptions, ExportResult, build_metadata, rows_to_csv
 from tui_analytics.export.jsonfmt import ExportMetadata, document, dumps
@@ -59,13 +59,25 @@ def expand_datasets(datasets: list[str]) -> list[str]:
     return [name for name in SECTION_ORDER if name in wanted]
 
 
-def period_sizes(date_range: DateRange) -> tuple[int, int]:
-    """(months, days) that cover the whole range, for the repository's window arguments."""
-    start, end = date_range.start_utc, date_range.end_utc
-    last = end - timedelta(microseconds=1)
+def period_sizes(date_range: DateRange, zone: tzinfo = timezone.utc) -> tuple[int, int]:
+    """(months, days) that cover the whole range in `zone`, for the repository's window arguments."""
+    start, last = date_range.start_utc.astimezone(zone), (date_range.end_utc - timedelta(microseconds=1)).astimezone(zone)
     days = (last.date() - start.date()).days + 1
     months = (last.year - start.year) * 12 + (last.month - start.month) + 1
     return max(1, months), max(1, days)
+
+
+@runtime_checkable
+class Rezoning(Protocol):
+    """A repository that can count in another zone's days and months (the real one can)."""
+
+    def in_zone(self, zone: tzinfo) -> SourceRepository: ...
+
+
+def in_zone(repository: SourceRepository, zone: tzinfo) -> SourceRepository:
+    """`repository` counting days and months in `zone` (a report template's zone): a repository that
+    cannot (a test's fake, a wrapper) keeps its own."""
+    return repository.in_zone(zone) if isinstance(repository, Rezoning) else repository
 
 
 def section_key(dataset: str) -> str:
@@ -77,11 +89,15 @@ def fetch_sections(
     datasets: list[str],
     date_range: DateRange,
     *,
+    zone: tzinfo | None = None,
     performance: PerformanceSource | None = None,
     scheduler_state: str = "unknown",
 ) -> dict[str, Row | Sequence[Row]]:
-    """The rows of every dataset the template lists, keyed by the export's section names."""
-    months, days = period_sizes(date_range)
+    """The rows of every dataset the template lists, keyed by the export's section names; days and
+    months are `zone`'s (the template's), as its period is (None: the repository's own)."""
+    if zone is not None:
+        repository = in_zone(repository, zone)
+    months, days = period_sizes(date_range, zone or timezone.utc)
     names = expand_datasets(datasets)
     recent = RECENT_ACTIVITY if "recent-activity" in datasets else COMPREHENSIVE_RECENT_ACTIVITY
     out: dict[str, Row | Sequence[Row]] = {}
@@ -246,12 +262,15 @@ def build_report(
     date_range: DateRange,
     when: datetime,
     *,
+    zone: tzinfo | None = None,
     performance: PerformanceSource | None = None,
     scheduler_state: str = "unknown",
 ) -> ExportResult | None:
     """Fetch and render one report (blocking); None when the template skips empty periods and
-    this one is empty (nothing rendered)."""
-    sections = fetch_sections(repository, template.datasets, date_range, performance=performance, scheduler_state=scheduler_state)
+    this one is empty (nothing rendered). Days and months are `zone`'s: the template's."""
+    sections = fetch_sections(
+        repository, template.datasets, date_range, zone=zone, performance=performance, scheduler_state=scheduler_state
+    )
     if template.skip_empty and is_empty(sections):
         return None
     return render_report(template, sections, date_range, when)

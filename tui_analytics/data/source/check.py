@@ -12,6 +12,7 @@ an index itself.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
 from collections.abc import Callable, Iterator
@@ -60,6 +61,7 @@ class PlanReport:
     plan: list[str]
     scans: list[str] = field(default_factory=list)  # tables read whole where an index should serve
     advice: list[str] = field(default_factory=list)  # CREATE INDEX statements, or what to do instead
+    django: list[str] = field(default_factory=list)  # the same indexes as a Django model's Meta.indexes
 
     @property
     def ok(self) -> bool:
@@ -89,7 +91,10 @@ class CheckReport:
             "ok": self.ok,
             "error": self.error,
             "entities": [vars(e) for e in self.entities],
-            "plans": [{"dataset": p.dataset, "ok": p.ok, "plan": p.plan, "scans": p.scans, "advice": p.advice} for p in self.plans],
+            "plans": [
+                {"dataset": p.dataset, "ok": p.ok, "plan": p.plan, "scans": p.scans, "advice": p.advice, "django": p.django}
+                for p in self.plans
+            ],
             "warnings": self.warnings,
         }
 
@@ -162,15 +167,69 @@ def _plan_lines(dialect: str, plan: list[Any]) -> list[str]:
     ]
 
 
-def _scanned(dialect: str, plan: list[Any], table: str, ordered: bool) -> bool:
-    """True when `plan` reads all of `table` (an ordered index scan stopping at a LIMIT is fine)."""
+def _scanned(dialect: str, plan: list[Any], table: str, ordered: bool, timed: bool = True) -> bool:
+    """True when `plan` reads all of `table` (an ordered index scan stopping at a LIMIT is fine).
+
+    `timed`: the statement filters or orders on the table's time column, so a walk through a whole
+    index (an unrelated one: a foreign key's) is a scan the time index would avoid; a table only
+    joined by id (the users beside recent activity) is judged by its sequential scans alone."""
     bare = table.rpartition(".")[2]
     if dialect == "sqlite":
         return _sqlite_scanned([str(r[3]) for r in plan], bare, ordered)
     if dialect == "postgresql":
-        return any(re.search(rf"Seq Scan on {re.escape(bare)}\b", str(line)) for line in plan)
-    whole = ("ALL",) if ordered else ("ALL", "index")
-    return any(row.get("type") in whole for row in plan if str(row.get("table")) == bare)
+        return _postgresql_scanned([str(line) for line in plan], bare, ordered, timed)
+    rows = [row for row in plan if str(row.get("table")) == bare]
+    if any(row.get("type") == "ALL" for row in rows):
+        return True
+    # A whole index read ("index") is a scan too, unless it gives the order a LIMIT stops (no filesort).
+    return any(
+        row.get("type") == "index" and (not ordered or (timed and "filesort" in str(row.get("Extra") or ""))) for row in rows
+    )
+
+
+def _mentions_time(statement: str, entity: Entity) -> bool:
+    """True when `statement` names `entity`'s time column (qualified by its table, quoted or not)."""
+    table = (entity.table_name or "").rpartition(".")[2]
+    column = entity.column_names.get("created_at")
+    if not table or not column:
+        return False
+    quote = '["`]?'
+    return re.search(rf"{quote}{re.escape(table)}{quote}\.{quote}{re.escape(column)}\b", statement, re.IGNORECASE) is not None
+
+
+# A plan node of PostgreSQL's EXPLAIN text: its indent, kind (a scan names its table after "on").
+_PG_NODE = re.compile(r"^(?P<indent> *)(?:-> +)?(?P<kind>[A-Z][A-Za-z ]*?)(?: using \S+)?(?: on (?P<table>\S+).*?)?  \(cost=")
+
+
+def _postgresql_scanned(lines: list[str], bare: str, ordered: bool, timed: bool) -> bool:
+    """True when a node reads all of `bare`: a sequential scan, or an index scan with no Index Cond
+    (the planner, with sequential scans priced out, walks any index, an unrelated one too, and
+    filters every row), unless it is an ordered read a LIMIT stops, with no Sort above it (an
+    Incremental Sort only orders ties of the index's order: it stops at the LIMIT too)."""
+    parents: list[tuple[int, str]] = []  # (indent, kind) of the nodes above the current line
+    scans: list[tuple[str, bool, bool]] = []  # (kind, has an index condition, has a Sort above)
+    for line in lines:
+        node = _PG_NODE.match(line)
+        if node is None:
+            if scans and line.strip().startswith(("Index Cond:", "Recheck Cond:")):
+                kind, _cond, sorted_above = scans[-1]
+                scans[-1] = (kind, True, sorted_above)
+            continue
+        indent = len(node["indent"])
+        while parents and parents[-1][0] >= indent:
+            parents.pop()
+        kind = node["kind"].removeprefix("Parallel ")
+        if node["table"] == bare and "Scan" in kind:
+            scans.append((kind, kind.startswith("Bitmap"), any(k == "Sort" for _i, k in parents)))
+        else:
+            scans.append(("other", True, False))
+        parents.append((indent, kind))
+    for kind, conditioned, sorted_above in scans:
+        if kind.startswith("Seq Scan"):
+            return True
+        if timed and kind.startswith("Index") and not conditioned and (not ordered or sorted_above):
+            return True
+    return False
 
 
 def _sqlite_scanned(details: list[str], bare: str, ordered: bool) -> bool:
@@ -194,14 +253,39 @@ def _index_advice(repo: AdminAnalyticsOptimizedRepository, entity: Entity) -> st
             f"{entity.name} come from a query: index the time column of the table it reads "
             "(with the item and user columns after it, for activities)"
         )
+    wanted, name = _index_of(entity)
+    quote = repo.engine.dialect.identifier_preparer.quote
+    schema, _, table = (entity.table_name or "").rpartition(".")
+    target = (f"{quote(schema)}." if schema else "") + quote(table)
+    # On PostgreSQL, CONCURRENTLY builds it without locking out the application's writes (a live
+    # table); it cannot run inside a transaction block.
+    how = "CREATE INDEX CONCURRENTLY" if repo.dialect == "postgresql" else "CREATE INDEX"
+    return f"{how} {quote(name)} ON {target} ({', '.join(quote(c) for c in wanted)});"
+
+
+def _index_of(entity: Entity) -> tuple[list[str], str]:
+    """The columns an index on `entity` needs, and its name."""
     names = entity.column_names
     wanted = [names["created_at"], names["item_id"], names["user_id"]] if entity.name == "activities" else [names["created_at"]]
-    quote = repo.engine.dialect.identifier_preparer.quote
-    schema, _, table = entity.table_name.rpartition(".")
+    table = (entity.table_name or "").rpartition(".")[2]
     name = "ix_" + "_".join([table, *wanted]).lower()
-    name = re.sub(r"[^a-z0-9_]", "_", name)[:MAX_NAME]
-    target = (f"{quote(schema)}." if schema else "") + quote(table)
-    return f"CREATE INDEX {quote(name)} ON {target} ({', '.join(quote(c) for c in wanted)});"
+    return wanted, re.sub(r"[^a-z0-9_]", "_", name)[:MAX_NAME]
+
+
+DJANGO_NAME = 30  # Django refuses a longer Index name (models.E034)
+
+
+def _django_advice(entity: Entity) -> str | None:
+    """The index as a Django model declares it, for a table (a query or text times: None)."""
+    stamp = entity.time
+    if entity.table_name is None or (stamp is not None and stamp.compare_form != stamp.stored.form):
+        return None
+    wanted, name = _index_of(entity)
+    if len(name) > DJANGO_NAME:
+        name = name[: DJANGO_NAME - 9] + "_" + hashlib.sha1(name.encode()).hexdigest()[:8]
+    # A foreign key's column is its field's name plus "_id"; Django's fields name the field.
+    fields = ", ".join(f'"{c.removesuffix("_id")}"' for c in wanted)
+    return f'Django: class Meta: indexes = [models.Index(fields=[{fields}], name="{name}")]'
 
 
 def _plans(repo: AdminAnalyticsOptimizedRepository, source: Source) -> list[PlanReport]:
@@ -222,9 +306,13 @@ def _plans(repo: AdminAnalyticsOptimizedRepository, source: Source) -> list[Plan
             ordered = "LIMIT" in upper and "GROUP BY" not in upper
             for entity in judged:
                 tables = [entity.table_name] if entity.table_name else []
-                if tables and _scanned(repo.dialect, plan, tables[0], ordered) and tables[0] not in report.scans:
+                timed = _mentions_time(statement, entity)
+                if tables and _scanned(repo.dialect, plan, tables[0], ordered, timed) and tables[0] not in report.scans:
                     report.scans.append(tables[0])
                     report.advice.append(_index_advice(repo, entity))
+                    django = _django_advice(entity)
+                    if django is not None:
+                        report.django.append(django)
         reports.append(report)
     return reports
 

@@ -18,7 +18,7 @@ import time
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from datetime import time as clock_time
 
-from sqlalchemy import distinct, func, literal_column, select
+from sqlalchemy import ColumnElement, case, distinct, func, literal_column, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql import Executable
@@ -45,6 +45,12 @@ BUCKET = "ta_bucket"
 def _add_months(year: int, month: int, delta: int) -> tuple[int, int]:
     index = year * 12 + (month - 1) + delta
     return index // 12, index % 12 + 1
+
+
+def _nulls_last(column: ColumnElement[object]) -> tuple[ColumnElement[int], ColumnElement[object]]:
+    """ORDER BY terms for ascending ids with NULL after every id, on every engine (PostgreSQL
+    sorts NULL last by default, SQLite and MariaDB first; MariaDB has no NULLS LAST)."""
+    return case((column.is_(None), 1), else_=0), column
 
 
 class AdminAnalyticsOptimizedRepository(RecentActivityQueries):
@@ -77,6 +83,16 @@ class AdminAnalyticsOptimizedRepository(RecentActivityQueries):
         self._source: Source | None = None
         self._lock = threading.Lock()
         self._statements = {}
+
+    def in_zone(self, zone: tzinfo) -> AdminAnalyticsOptimizedRepository:
+        """The same source counted in `zone`'s days and months (a report template's own zone);
+        it shares this one's engine and resolved mapping, so nothing is opened or looked up again."""
+        if plain_zone(zone) == self.zone:
+            return self
+        other = AdminAnalyticsOptimizedRepository(self.engine, clock=self.clock, mapping=self.mapping, zone=zone)
+        other._url = self._url
+        other._source = self._source
+        return other
 
     @property
     def url_masked(self) -> str:
@@ -211,12 +227,12 @@ class AdminAnalyticsOptimizedRepository(RecentActivityQueries):
             .select_from(acts.source)
             .where(acts.time.within(start, end))
             .group_by(item_id)
-            .order_by(func.count().desc(), item_id)
+            .order_by(func.count().desc(), *_nulls_last(item_id))
             .limit(limit)
             .subquery("ta_counts")
         )
         joined, names = looked_up(counts, items, counts.c.item_id, {"name": "name", "category": "category"})
-        stmt = select(counts, *names).select_from(joined).order_by(counts.c.interactions.desc(), counts.c.item_id)
+        stmt = select(counts, *names).select_from(joined).order_by(counts.c.interactions.desc(), *_nulls_last(counts.c.item_id))
         return [
             {
                 "rank": rank,

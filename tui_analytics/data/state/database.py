@@ -99,6 +99,22 @@ def open_state(settings: Settings, clock: Clock | None = None) -> Engine:
     return engine
 
 
+def check_writable(engine: Engine, url: str) -> None:
+    """DatabaseError (one line) unless this process may write to the state database: a command
+    whose work is a record there (`jobs run`) asks first, rather than run and record nothing.
+
+    A DELETE that matches no row writes nothing, but still needs write access: SQLite refuses
+    it on a file this user may only read ("attempt to write a readonly database"), a server
+    on a role without the privilege."""
+    from sqlalchemy import delete, false
+
+    try:
+        with engine.begin() as conn:
+            conn.execute(delete(job_runs).where(false()))
+    except SQLAlchemyError as exc:
+        raise DatabaseError(f"cannot write to the state database {describe_error(url, exc)}") from None
+
+
 def _create_tables(engine: Engine) -> None:
     # Several processes started together on a new state database (a shell loop, serve and a
     # dashboard) race between "does the table exist" and CREATE TABLE: the loser sees "already
