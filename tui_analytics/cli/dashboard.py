@@ -12,6 +12,7 @@ from pathlib import Path
 
 from tui_analytics.cli.web_child import end_with, may_schedule, web_parent
 from tui_analytics.config.settings import load_settings
+from tui_analytics.runtime.errors import ConfigError, SettingsError
 from tui_analytics.runtime.quiet_log import OneLineFormatter, RepeatFilter
 
 # The log rotates at this size, keeping this many old files (a dashboard left open for weeks).
@@ -63,7 +64,10 @@ def run_dashboard(args: argparse.Namespace) -> int:
         from tui_analytics.ui.keymap import check_keymap
         from tui_analytics.ui.preferences import Preferences
 
-        keymap = check_keymap(settings.keys)  # a mistake in [keys] is one line here, before the screen opens
+        try:
+            keymap = check_keymap(settings.keys)  # a mistake in [keys] is one line here, before the screen opens
+        except ConfigError as exc:
+            raise SettingsError(str(exc)) from None
         locking.set_program("dashboard")  # how other processes name us when we hold the scheduler lock
         if not may_schedule():
             locking.never_schedule()
