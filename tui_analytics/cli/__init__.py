@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from typing import NoReturn
 
 from tui_analytics.cli.commands import COMMANDS
+from tui_analytics.cli.ownership import TAKE_OVER_HELP
 from tui_analytics.runtime.errors import SettingsError, TuiAnalyticsError, one_line
 from tui_analytics.runtime.redact import RedactingWriter, install_log_redaction, redact, register_environment
 
@@ -45,6 +46,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     )
     parser.add_argument("--config", metavar="PATH", type=_not_empty, help="TOML settings file (environment variables win)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail to the log file / stderr")
+    parser.add_argument("--take-over", action="store_true", help=TAKE_OVER_HELP)
     from tui_analytics.runtime.version import __version__
 
     parser.add_argument("--version", action="version", version=f"tui-analytics {__version__}")

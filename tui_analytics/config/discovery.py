@@ -54,7 +54,8 @@ def find_config(named: Path | str | None, env: Mapping[str, str], system: Path |
         return ConfigChoice(Path(named), "--config")
     if env.get(CONFIG_VARIABLE):
         return ConfigChoice(Path(env[CONFIG_VARIABLE]), CONFIG_VARIABLE)
-    candidates = [(user_config(env), "XDG_CONFIG_HOME" if env.get("XDG_CONFIG_HOME") else "~/.config"), (system or SYSTEM_CONFIG, "/etc")]
+    user_origin = "XDG_CONFIG_HOME" if env.get("XDG_CONFIG_HOME") else "~/.config"
+    candidates = [(user_config(env), user_origin), (system or SYSTEM_CONFIG, "/etc")]
     looked = tuple(path for path, _origin in candidates if path is not None)
     for path, origin in candidates:
         if path is not None and (path.exists() or path.is_symlink()):  # a dangling link is an error when read, not skipped
