@@ -62,7 +62,7 @@ class JsonLineFormatter(logging.Formatter):
             "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": redact(record.getMessage()),  # again: a record made before the CLI's redaction is installed
         }
         event = getattr(record, "event", None)
         if isinstance(event, Event):
@@ -71,7 +71,7 @@ class JsonLineFormatter(logging.Formatter):
                 if key not in LEFT_OUT and key not in line and value is not None:
                     line[key] = _json_value(value)
         if record.exc_info and record.exc_info[1] is not None:
-            line["error"] = record.exc_text or self.formatException(record.exc_info)
+            line["traceback"] = redact(record.exc_text or self.formatException(record.exc_info))
         return json.dumps(line, ensure_ascii=True, default=str)
 
 
