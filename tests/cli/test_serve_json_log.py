@@ -45,7 +45,9 @@ def test_an_event_is_one_object_with_its_fields() -> None:
 
 def test_a_failure_is_a_warning_its_secret_masked_and_its_control_characters_escaped() -> None:
     register_secret("hunter2-json")
-    event = replace(SAMPLES[JobFailed], error='login failed for "app" with hunter2-json\n\x1b[31mred')
+    sample = SAMPLES[JobFailed]
+    assert isinstance(sample, JobFailed)
+    event = replace(sample, error='login failed for "app" with hunter2-json\n\x1b[31mred')
     line = logged(event)
     assert line["level"] == "WARNING" and line["event"] == "job.failed"
     assert "hunter2-json" not in json.dumps(line) and "***" in str(line["error"])

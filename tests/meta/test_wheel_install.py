@@ -52,7 +52,13 @@ def test_the_sdist_and_the_wheel_carry_the_license_and_the_sdist_the_docs_tests_
     sdist = next(dist.glob("tui_analytics-*.tar.gz"))
     with tarfile.open(sdist) as tar:
         inside = {"/".join(name.split("/")[1:]) for name in tar.getnames()}
-    expected = {"LICENSE", "docs/deployment.md", "tests/conftest.py", "deploy/tui-analytics.service", "deploy/tui-analytics@.service"}
+    expected = {
+        "LICENSE",
+        "docs/deployment.md",
+        "tests/conftest.py",
+        "deploy/tui-analytics.service",
+        "deploy/tui-analytics@.service",
+    }
     assert expected <= inside, expected - inside
     assert not any("__pycache__" in name for name in inside)
 
@@ -62,7 +68,8 @@ def test_the_wheel_installs_without_the_web_extra_and_with_it(dist: Path, tmp_pa
     wheel = next(dist.glob("tui_analytics-*.whl"))
     venv = tmp_path / "venv"
     run(sys.executable, "-m", "venv", venv, cwd=tmp_path)
-    python, pip = venv / "bin" / "python", [venv / "bin" / "python", "-m", "pip"]
+    python = venv / "bin" / "python"
+    pip: list[str | Path] = [python, "-m", "pip"]
     env = {**os.environ, "TUI_ANALYTICS_DATA_DIR": str(tmp_path / "data"), "PIP_DISABLE_PIP_VERSION_CHECK": "1"}
     env = {k: v for k, v in env.items() if k not in {"VIRTUAL_ENV", "PYTHONPATH"}}
     run(*pip, "install", "-q", wheel, cwd=tmp_path, env=env)
