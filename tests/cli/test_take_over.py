@@ -102,3 +102,31 @@ def test_serve_with_take_over_schedules(foreign_dir) -> None:
     finally:
         serve.close()
     assert code == 0, log
+
+
+@needs_root
+def test_what_root_creates_in_anothers_data_directory_belongs_to_that_user(foreign_dir) -> None:
+    """A root dashboard that opened a service's directory first (attached, not scheduling) must not
+    leave root's 0600 lock and database files there: the service could not open them next."""
+    from sqlalchemy import text
+
+    from tui_analytics.data.engines import new_engine
+    from tui_analytics.data.state.lock_backends import open_lock_file
+
+    os.close(open_lock_file(foreign_dir / "state.sqlite3.presence.lock"))
+    engine = new_engine(f"sqlite:///{foreign_dir / 'fresh.sqlite3'}")
+    with engine.begin() as conn:
+        conn.execute(text("PRAGMA journal_mode=WAL"))
+        conn.execute(text("CREATE TABLE t (x INTEGER)"))
+    owner = pwd.getpwnam(OTHER).pw_uid
+    made = [foreign_dir / "state.sqlite3.presence.lock", *foreign_dir.glob("fresh.sqlite3*")]
+    assert len(made) >= 2 and {path.name: path.stat().st_uid for path in made} == {path.name: owner for path in made}
+    engine.dispose()
+
+
+@needs_root
+def test_root_keeps_what_it_creates_in_its_own_directory(tmp_path) -> None:
+    from tui_analytics.data.state.lock_backends import open_lock_file
+
+    os.close(open_lock_file(tmp_path / "x.lock"))
+    assert (tmp_path / "x.lock").stat().st_uid == 0
