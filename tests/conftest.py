@@ -30,6 +30,9 @@ def _isolated_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> No
     monkeypatch.delenv("DISABLE_AUTO_SYNC", raising=False)
     monkeypatch.setenv("TUI_ANALYTICS_DATA_DIR", str(tmp_path / "default-data"))
     monkeypatch.setenv("TUI_ANALYTICS_LOG_DIR", str(tmp_path / "default-logs"))  # not the platform's log folder
+    # Nor the developer's ~/.config/tui-analytics/config.toml or the machine's /etc one.
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "default-config"))
+    monkeypatch.setattr("tui_analytics.config.discovery.SYSTEM_CONFIG", tmp_path / "etc" / "config.toml")
 
 
 @pytest.fixture(scope="session")

@@ -1,6 +1,7 @@
 """What the product writes about the operator's data is not world-readable: the state database
-(and its -wal/-shm), reports and their metadata, the dashboard's log; folders it creates are 0700;
-the log is never appended through a symlink."""
+(and its -wal/-shm) and the dashboard's log 0600 in 0700 folders, exports and reports 0640 in 0750
+folders; the log is never appended through a symlink. Every kind at once, from the commands:
+tests/cli/test_file_modes.py."""
 
 from __future__ import annotations
 
@@ -53,15 +54,17 @@ def test_an_existing_database_keeps_its_mode(tmp_path) -> None:
     assert mode(path) == 0o640  # the operator's file, the operator's choice
 
 
-async def test_a_report_and_its_metadata_are_0600_in_a_0700_folder(settings, repository, tmp_path) -> None:
+async def test_exports_and_reports_are_0640_in_0750_folders_whatever_the_umask(settings, repository, tmp_path) -> None:
     exports = AnalyticsExportService(repository, settings=settings)
     result = await exports.export_top_items(3, ExportOptions(include_metadata=True))
-    folder = tmp_path / "reports"
-    path = save_export(result, folder, private=True)
-    assert mode(folder) == 0o700 and mode(path) == 0o600
-    assert mode(path.with_name(path.name + ".meta.json")) == 0o600
-    shared = save_export(result, tmp_path / "exports")  # an operator's export: the umask decides, as a shell would
-    assert mode(shared) == 0o644
+    for umask in (0o022, 0o000):  # the usual umask, and one that would make them world-writable
+        os.umask(umask)
+        folder = tmp_path / f"reports-{umask:o}"
+        path = save_export(result, folder)
+        assert mode(folder) == 0o750 and mode(path) == 0o640
+        assert mode(path.with_name(path.name + ".meta.json")) == 0o640
+    private = save_export(result, tmp_path / "private", private=True)
+    assert mode(private.parent) == 0o700 and mode(private) == 0o600
 
 
 def test_the_log_is_private_and_never_written_through_a_symlink(tmp_path) -> None:

@@ -74,9 +74,9 @@ def test_a_bad_mapping_is_one_line_naming_entity_and_column(tmp_path: Path, sour
         assert word in message
 
 
-def test_the_cli_exits_1_with_that_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_cli_exits_78_with_that_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = _write(tmp_path, _broken(users__columns={"id": "id", "name": "username"}))
-    assert main(["--config", str(path), "source", "check"]) == 1
+    assert main(["--config", str(path), "source", "check"]) == 78  # EX_CONFIG: a mistake in the settings
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "[source.users] columns has no created_at" in err
 

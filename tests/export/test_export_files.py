@@ -92,14 +92,16 @@ def test_failing_rename_publishes_nothing(tmp_path, monkeypatch):
     assert listing(tmp_path) == []
 
 
-def test_atomic_write_replaces_and_uses_normal_permissions(tmp_path):
+def test_atomic_write_replaces_and_is_0640_whatever_the_umask(tmp_path):
     target = tmp_path / "out.csv"
     target.write_bytes(b"old")
-    assert write_atomic(target, b"new") == target
+    umask = os.umask(0o000)  # one that would make a plain open() world-writable
+    try:
+        assert write_atomic(target, b"new") == target
+    finally:
+        os.umask(umask)
     assert target.read_bytes() == b"new"
-    umask = os.umask(0o022)
-    os.umask(umask)
-    assert target.stat().st_mode & 0o777 == 0o666 & ~umask
+    assert target.stat().st_mode & 0o777 == 0o640  # the owner writes, its group reads, nobody else
 
 
 def test_no_clobber_modes(tmp_path):

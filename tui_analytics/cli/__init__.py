@@ -1,7 +1,7 @@
 """The `tui-analytics` command: the dashboard, plus sub-commands for scripts and servers.
 
 Each sub-command group lives in its own module with a `register(subparsers)`
-function; errors print one line and exit non-zero: usage mistakes too (argparse
+function; errors print one line and exit non-zero (78, EX_CONFIG, for a mistake in the settings): usage mistakes too (argparse
 would print its usage block first), and unexpected exceptions (the traceback
 only with -v). Every line printed for an error, and every log record, goes
 through `redact`, so no password reaches the terminal or a log file.
@@ -18,11 +18,13 @@ from contextlib import contextmanager
 from typing import NoReturn
 
 from tui_analytics.cli.commands import COMMANDS
-from tui_analytics.runtime.errors import TuiAnalyticsError, one_line
+from tui_analytics.cli.ownership import TAKE_OVER_HELP
+from tui_analytics.runtime.errors import SettingsError, TuiAnalyticsError, one_line
 from tui_analytics.runtime.redact import RedactingWriter, install_log_redaction, redact, register_environment
 
 EXIT_ERROR = 1
 EXIT_USAGE = 2
+EXIT_CONFIG = 78  # EX_CONFIG (sysexits.h): the unit's RestartPreventExitStatus= does not retry it
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -63,6 +65,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     )
     parser.add_argument("--config", metavar="PATH", type=_not_empty, help="TOML settings file (environment variables win)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail to the log file / stderr")
+    parser.add_argument("--take-over", action="store_true", help=TAKE_OVER_HELP)
     from tui_analytics.runtime.version import __version__
 
     parser.add_argument("--version", action="version", version=f"tui-analytics {__version__}")
@@ -156,6 +159,8 @@ def _main(argv: Sequence[str] | None) -> int:
         return fail("interrupted", 130)
     except BrokenPipeError:
         return 0
+    except SettingsError as exc:
+        return fail(one_line(exc), EXIT_CONFIG)
     except (TuiAnalyticsError, ValueError, KeyError, OSError) as exc:
         return fail(_data_dir_error(exc, args.config) or one_line(exc))
     except Exception as exc:  # a bug: one line for the operator, the traceback only when asked for

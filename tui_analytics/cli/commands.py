@@ -15,6 +15,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "cache": ("cache_cmd", "clear or invalidate the analytics cache of the scheduling process"),
     "alerts": ("alerts_cmd", "send a test alert; show alert targets, open incidents and deliveries"),
     "source": ("source_cmd", "check the source database and its mapping ([source] in the config file)"),
+    "config": ("config_cmd", "which settings file is read (config path)"),
     "serve": ("serve_cmd", "run the jobs and scheduled reports without a screen (for systemd or a container)"),
     "web": ("web_cmd", "serve the dashboard to a web browser (textual-serve; no authentication of its own)"),
 }

@@ -7,11 +7,14 @@ import io
 import logging
 import os
 import stat
+import sys
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
+from tui_analytics.cli.ownership import foreign_owner
 from tui_analytics.cli.web_child import end_with, may_schedule, web_parent
 from tui_analytics.config.settings import load_settings
+from tui_analytics.runtime.errors import ConfigError, SettingsError
 from tui_analytics.runtime.quiet_log import OneLineFormatter, RepeatFilter
 
 # The log rotates at this size, keeping this many old files (a dashboard left open for weeks).
@@ -63,9 +66,13 @@ def run_dashboard(args: argparse.Namespace) -> int:
         from tui_analytics.ui.keymap import check_keymap
         from tui_analytics.ui.preferences import Preferences
 
-        keymap = check_keymap(settings.keys)  # a mistake in [keys] is one line here, before the screen opens
+        try:
+            keymap = check_keymap(settings.keys)  # a mistake in [keys] is one line here, before the screen opens
+        except ConfigError as exc:
+            raise SettingsError(str(exc)) from None
         locking.set_program("dashboard")  # how other processes name us when we hold the scheduler lock
-        if not may_schedule():
+        foreign = None if getattr(args, "take_over", False) else foreign_owner(settings.data_dir)
+        if not may_schedule() or foreign is not None:
             locking.never_schedule()
         # The first frame shows what the state database held last (read with sqlite3, before SQLAlchemy loads).
         last_view = read_last_view(settings.resolved_state_url)
@@ -77,7 +84,12 @@ def run_dashboard(args: argparse.Namespace) -> int:
             last_view=last_view,
             after_first_frame=resume_collector,
         )
+        if foreign is not None:
+            logging.getLogger("tui_analytics.dashboard").warning("%s", foreign)
+            app.notify(foreign, severity="warning", timeout=30, markup=False)
         app.run()
+        if foreign is not None:  # the screen has gone: the line stays in the terminal
+            print(f"tui-analytics: {foreign}", file=sys.stderr)
     finally:
         resume_collector()  # when the app ended (or failed) before its first frame
     return int(app.return_code or 0)

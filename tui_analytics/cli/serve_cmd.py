@@ -5,7 +5,8 @@ It is the dashboard minus the screen, through the same composition root:
 loop, and on SIGTERM/SIGINT `stop(interrupt=True)`, which cancels running work
 (recorded as interrupted) as quitting the dashboard does. If another process
 holds the scheduler lock, it says who in one line and exits 1: a second
-scheduler would only sit read-only. Each event of the services is one log line
+scheduler would only sit read-only; so it does, without --take-over, when the data directory
+belongs to another OS user (cli/ownership.py). Each event of the services is one log line
 on stderr (see `serve_log`).
 """
 
@@ -19,6 +20,7 @@ import socket
 from typing import TYPE_CHECKING
 
 from tui_analytics.cli.commands import summary
+from tui_analytics.cli.ownership import TAKE_OVER_HELP, foreign_owner
 from tui_analytics.config.settings import load_settings, mask_url
 from tui_analytics.runtime.errors import TuiAnalyticsError
 
@@ -58,6 +60,14 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         metavar="HOST",
         help="the address the metrics endpoint listens on (default 127.0.0.1: this machine only)",
     )
+    serve.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default="text",
+        help="text: one plain line per record (default); json: one JSON object per line",
+    )
+    # SUPPRESS: `tui-analytics --take-over serve` (the global option) is not reset by this one's default.
+    serve.add_argument("--take-over", action="store_true", default=argparse.SUPPRESS, help=TAKE_OVER_HELP)
     serve.set_defaults(handler=run_serve)
 
 
@@ -76,8 +86,11 @@ def run_serve(args: argparse.Namespace) -> int:
     from tui_analytics.cli.serve_log import log_to_stderr
 
     port = args.metrics_port
-    log_to_stderr(verbose=bool(getattr(args, "verbose", False)))
+    log_to_stderr(verbose=bool(getattr(args, "verbose", False)), json_lines=getattr(args, "log_format", "text") == "json")
     settings = load_settings(getattr(args, "config", None))
+    foreign = None if getattr(args, "take_over", False) else foreign_owner(settings.data_dir)
+    if foreign is not None:
+        raise CannotServe(foreign)
     from tui_analytics.data.state import locking
     from tui_analytics.wiring import Services
 

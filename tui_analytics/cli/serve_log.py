@@ -8,6 +8,7 @@ in a URL or an error message shows as ***.
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 import time
@@ -15,6 +16,7 @@ import time
 from tui_analytics.runtime.event_codec import details
 from tui_analytics.runtime.event_types import AlertFailed, Event, JobFailed, ReportFailed
 from tui_analytics.runtime.quiet_log import OneLineFormatter, RepeatFilter
+from tui_analytics.runtime.redact import redact
 
 FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
 HANDLER_NAME = "tui-analytics stderr"
@@ -47,10 +49,47 @@ class _NotRestated(logging.Filter):
         return not any(record.name == name and message.startswith(start) and holds in message for name, start, holds in RESTATED)
 
 
-def log_to_stderr(verbose: bool, *, events: bool = True) -> None:
+class JsonLineFormatter(logging.Formatter):
+    """`--log-format json`: one JSON object per line, for a log shipper. `time` (UTC, ISO 8601), `level`,
+    `logger`, `message` (the plain line's text); an event's record adds `event`, `subject` and its
+    details as fields. ASCII only (json escapes the rest), so no value can forge a line or reach a
+    terminal as a control sequence; every text value goes through `redact` first."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        from datetime import datetime, timezone
+
+        line: dict[str, object] = {
+            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": redact(record.getMessage()),  # again: a record made before the CLI's redaction is installed
+        }
+        event = getattr(record, "event", None)
+        if isinstance(event, Event):
+            line.update({"event": event.kind, "subject": event.subject or None})
+            for key, value in [*details(event), ("remote", event.remote)]:
+                if key not in LEFT_OUT and key not in line and value is not None:
+                    line[key] = _json_value(value)
+        if record.exc_info and record.exc_info[1] is not None:
+            line["traceback"] = redact(record.exc_text or self.formatException(record.exc_info))
+        return json.dumps(line, ensure_ascii=True, default=str)
+
+
+def _json_value(value: object) -> object:
+    if isinstance(value, str):
+        return redact(value)
+    if isinstance(value, bool | int | float) or value is None:
+        return value
+    if isinstance(value, tuple | list):
+        return [_json_value(item) for item in value]
+    return redact(str(value))
+
+
+def log_to_stderr(verbose: bool, *, events: bool = True, json_lines: bool = False) -> None:
     """Replace the root handlers with one plain stderr handler: the package at INFO (DEBUG with -v),
     libraries at WARNING (APScheduler would add two lines to every run). With `events`, the
-    services' failure warnings that an event line restates are left out."""
+    services' failure warnings that an event line restates are left out; with `json_lines`, each
+    record is one JSON object (JsonLineFormatter)."""
     root = logging.getLogger()
     for handler in list(root.handlers):
         root.removeHandler(handler)
@@ -58,9 +97,12 @@ def log_to_stderr(verbose: bool, *, events: bool = True) -> None:
     handler.set_name(HANDLER_NAME)
     handler.addFilter(_NotRestated(events))
     handler.addFilter(RepeatFilter())
-    formatter = OneLineFormatter(FORMAT, datefmt="%Y-%m-%dT%H:%M:%SZ")
-    formatter.converter = time.gmtime
-    handler.setFormatter(formatter)
+    if json_lines:
+        handler.setFormatter(JsonLineFormatter())
+    else:
+        formatter = OneLineFormatter(FORMAT, datefmt="%Y-%m-%dT%H:%M:%SZ")
+        formatter.converter = time.gmtime
+        handler.setFormatter(formatter)
     root.addHandler(handler)
     root.setLevel(logging.DEBUG if verbose else logging.WARNING)
     logging.getLogger("tui_analytics").setLevel(logging.DEBUG if verbose else logging.INFO)
@@ -92,4 +134,4 @@ class EventLogger:
 
     def __call__(self, event: Event) -> None:
         level = logging.WARNING if isinstance(event, Failure) else logging.INFO
-        self.logger.log(level, "%s", describe(event))
+        self.logger.log(level, "%s", describe(event), extra={"event": event})

@@ -96,9 +96,28 @@ def dashboard_command(args: argparse.Namespace) -> str:
     return "exec " + shlex.join(argv)
 
 
+# What `pip install 'tui-analytics[web]'` adds (pyproject.toml); the rest of the product runs without them.
+WEB_MODULES = ("textual_serve", "aiohttp")
+WEB_MISSING = "tui-analytics web needs the web extra: pip install 'tui-analytics[web]'"
+
+
+def require_web_extra() -> None:
+    """One line saying how to install the web extra, when its packages are missing."""
+    import importlib
+
+    for name in WEB_MODULES:
+        try:
+            importlib.import_module(name)
+        except ImportError as exc:
+            if exc.name is None or exc.name.split(".")[0] == name:
+                raise TuiAnalyticsError(WEB_MISSING) from None
+            raise
+
+
 def run_web(args: argparse.Namespace) -> int:
     from tui_analytics.cli.serve_log import log_to_stderr
 
+    require_web_extra()
     _check_free(args.host, args.port)
     log_to_stderr(verbose=bool(getattr(args, "verbose", False)), events=False)
     server = _server_class()(

@@ -20,7 +20,7 @@ from tui_analytics.config.timezones import plain_zone as plain_zone  # still imp
 from tui_analytics.config.timezones import resolve_timezone
 from tui_analytics.config.toml_file import APP_NAME, Table, read_toml
 from tui_analytics.config.values import check_dir, check_sender, check_smtp_url, parse_bool, parse_grace, parse_number, shorten
-from tui_analytics.runtime.errors import ConfigError, did_you_mean
+from tui_analytics.runtime.errors import ConfigError, SettingsError, did_you_mean
 from tui_analytics.runtime.redact import redact, register_secret, register_url, userinfo
 
 if TYPE_CHECKING:
@@ -312,9 +312,20 @@ def _url(values: Mapping[str, object], key: str, name: Callable[[str], str]) -> 
 
 
 def load_settings(config_path: Path | str | None = None, env: Mapping[str, str] | None = None) -> Settings:
-    """Settings from the TOML file (if given, or TUI_ANALYTICS_CONFIG) overlaid by the environment."""
-    env = os.environ if env is None else env
-    config_path = config_path or env.get(ENV_PREFIX + "CONFIG")
+    """Settings from the TOML file (`config_path`, else the one `find_config` finds) overlaid by the environment.
+    Any mistake is a SettingsError (a ConfigError) of one line."""
+    try:
+        return _load_settings(config_path, os.environ if env is None else env)
+    except SettingsError:
+        raise
+    except ConfigError as exc:
+        raise SettingsError(str(exc)) from None
+
+
+def _load_settings(config_path: Path | str | None, env: Mapping[str, str]) -> Settings:
+    from tui_analytics.config.discovery import find_config
+
+    config_path = find_config(config_path, env).path
     values: dict[str, object] = {}
     origins: dict[str, str] = {}  # where each value came from, as an error names it
     intervals = dict(DEFAULT_INTERVALS)

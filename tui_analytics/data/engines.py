@@ -42,6 +42,7 @@ from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 from tui_analytics.config.settings import mask_url, postgres_spelling
 from tui_analytics.data import querylimits
+from tui_analytics.data.owner import give_to_directory_owner
 from tui_analytics.runtime import retry
 from tui_analytics.runtime.errors import DatabaseError, SourceSchemaError
 from tui_analytics.runtime.redact import redact as redact_known
@@ -305,7 +306,10 @@ def create_private_file(path: Path) -> None:
         return
     except OSError:
         return  # SQLite says why it cannot open the file, with its path
-    os.close(fd)
+    try:
+        give_to_directory_owner(fd, path.parent)  # root in a service's directory: the service's file
+    finally:
+        os.close(fd)
 
 
 def describe_error(url: str, exc: BaseException) -> str:

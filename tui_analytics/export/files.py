@@ -32,6 +32,9 @@ from tui_analytics.runtime.errors import ExportOptionsError
 
 TEMP_SUFFIX = ".tui-tmp"
 STALE_TEMP_SECONDS = 3600
+# Exports and reports: the owner writes, its group reads, nobody else (docs/deployment.md#file-modes).
+SHARED_FILE_MODE = 0o640
+SHARED_DIR_MODE = 0o750
 MAX_NAME_BYTES = 200
 
 # Windows device names are reserved with any extension (CON.csv opens the console).
@@ -119,16 +122,6 @@ def resolve_inside(directory: Path | str, name: str) -> Path:
     return target
 
 
-def _umask() -> int:
-    # os.umask can only be read by setting it, which races with other threads; Linux
-    # shows it in /proc.
-    with suppress(OSError, ValueError):
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("Umask:"):
-                return int(line.split()[1], 8)
-    return 0o022
-
-
 def _fsync_directory(directory: Path) -> None:
     # Makes the rename itself durable. Not possible on Windows; harmless to skip there.
     with suppress(OSError, AttributeError):
@@ -158,8 +151,9 @@ class AtomicFile:
     Anything else that is not a regular file (a device, a FIFO) is never replaced:
     ExportOptionsError (write into those with `write_in_place`). make_dirs=False
     (an operator's -o path) creates no directory, as a shell redirect creates none.
-    private=True (reports: they hold the operator's data and run as root on servers) makes the
-    file 0600 and any directory it creates 0700, whatever the umask.
+    The file is 0640 and any directory it creates 0750, whatever the umask: an export or a report
+    holds the operator's data, so it is never world-readable, but a team can share it through a group.
+    private=True makes them 0600 and 0700.
     """
 
     def __init__(
@@ -192,7 +186,7 @@ class AtomicFile:
                 raise FileNotFoundError(errno.ENOENT, "No such directory", str(directory))
         else:
             try:
-                directory.mkdir(parents=True, exist_ok=True, mode=0o700 if self._private else 0o777)
+                directory.mkdir(parents=True, exist_ok=True, mode=0o700 if self._private else SHARED_DIR_MODE)
             except FileExistsError:  # the "directory" is a file: say so, not "File exists"
                 raise NotADirectoryError(errno.ENOTDIR, "Not a directory", str(directory)) from None
         remove_stale_temps(directory)
@@ -202,7 +196,7 @@ class AtomicFile:
             raise _with_path(exc, self.path) from None
         try:
             with suppress(OSError, AttributeError):
-                os.fchmod(fd, 0o600 if self._private else 0o666 & ~_umask())  # else what open() would give
+                os.fchmod(fd, 0o600 if self._private else SHARED_FILE_MODE)
             self._fh = os.fdopen(fd, "wb")
         except BaseException:
             os.close(fd)

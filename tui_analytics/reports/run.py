@@ -333,7 +333,7 @@ class ReportRunner:
                 continue
             self.runs.writing(run_id, candidate, result.size, result.content_type)
             try:
-                return save_export(result, self.report_dir, candidate.name, overwrite=False, unique=False, private=True)
+                return save_export(result, self.report_dir, candidate.name, overwrite=False, unique=False)
             except FileExistsError:  # another writer took the name in between: the next one
                 continue
         raise FileExistsError(f"no free file name like {first}")

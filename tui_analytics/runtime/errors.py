@@ -21,6 +21,11 @@ class ConfigError(TuiAnalyticsError, ValueError):
     """A configuration value (environment, TOML file, option) is invalid."""
 
 
+class SettingsError(ConfigError):
+    """The settings themselves cannot be used (the file is missing or not TOML, a bad zone, a bad URL):
+    the CLI exits 78 (EX_CONFIG), which a service manager should not retry."""
+
+
 class DatabaseError(TuiAnalyticsError):
     """A database cannot be reached or used; the message names it with its password masked."""
 

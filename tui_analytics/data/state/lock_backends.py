@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, TypeAlias
 from sqlalchemy.engine import make_url
 
 from tui_analytics.data.engines import normalise_url
+from tui_analytics.data.owner import give_to_directory_owner
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -85,12 +86,23 @@ def open_lock_file(path: Path) -> int:
     """A read-write descriptor on the lock file at `path`, created 0600; an existing regular file of
     this user's is tightened to 0600. Raises OSError for a symlink or anything but a regular file."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    flags = os.O_RDWR | os.O_NOFOLLOW | os.O_CLOEXEC
     try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, LOCK_FILE_MODE)
+        try:
+            fd = os.open(path, flags | os.O_CREAT | os.O_EXCL, LOCK_FILE_MODE)
+        except FileExistsError:
+            fd = os.open(path, flags | os.O_CREAT, LOCK_FILE_MODE)  # O_CREAT still: it may have gone since
+        else:
+            give_to_directory_owner(fd, path.parent)  # made by root in a service's directory: the service's file
     except OSError as exc:
         if exc.errno == errno.ELOOP:  # what O_NOFOLLOW says of a symlink
             raise OSError(exc.errno, "the lock file is a symlink: remove it (a lock file is never followed)", str(path)) from None
         raise
+    return _checked(fd, path)
+
+
+def _checked(fd: int, path: Path) -> int:
+    """`fd` when it is a regular file, tightened to 0600 when ours (closed, OSError otherwise)."""
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
