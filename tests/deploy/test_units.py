@@ -36,7 +36,7 @@ def test_the_units_are_hardened_and_do_not_retry_a_configuration_error(unit: Pat
     for key, value in HARDENING.items():
         assert one(unit, key) == value, key
     assert "@system-service" in values(unit, "SystemCallFilter")
-    assert exec_start(unit)[0] == INSTALLED_AT and exec_start(unit)[1:] == ["serve"]
+    assert exec_start(unit)[0] == INSTALLED_AT and exec_start(unit)[1:] == ["serve", "--standby"]
 
 
 def test_the_plain_unit_reads_the_machines_config_and_keeps_its_state_in_its_directories() -> None:

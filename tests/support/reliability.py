@@ -30,6 +30,9 @@ WORKER = Path(__file__).resolve().parent / "reliability_worker.py"
 needs_postgres = pytest.mark.skipif(not POSTGRES_URL, reason="TUI_ANALYTICS_TEST_POSTGRES_URL is not set (.ci/run sets it)")
 
 
+TCP_REPAIR = 19  # linux/tcp.h; needs CAP_NET_ADMIN (root)
+
+
 class TcpProxy:
     """127.0.0.1:<port> -> target. `down()` refuses new connections and cuts open ones; `up()` serves again."""
 
@@ -65,6 +68,20 @@ class TcpProxy:
         for conn in conns:
             with contextlib.suppress(OSError):
                 conn.shutdown(socket.SHUT_RDWR)
+            conn.close()
+
+    def vanish(self) -> None:
+        """The host behind the proxy is gone: new connections refused, and every open one dropped
+        without a word to either end (no FIN, no RST: TCP_REPAIR closes a socket silently). A peer
+        finds out only when it next sends or probes: then it gets a reset."""
+        server, self._server = self._server, None
+        if server is not None:
+            server.close()
+        with self._lock:
+            conns, self._conns = self._conns, []
+        for conn in conns:
+            with contextlib.suppress(OSError):
+                conn.setsockopt(socket.IPPROTO_TCP, TCP_REPAIR, 1)
             conn.close()
 
     def _accept(self, server: socket.socket) -> None:

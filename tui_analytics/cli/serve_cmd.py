@@ -6,7 +6,9 @@ loop, and on SIGTERM/SIGINT `stop(interrupt=True)`, which cancels running work
 (recorded as interrupted) as quitting the dashboard does. If another process
 holds the scheduler lock, it says who in one line and exits 1: a second
 scheduler would only sit read-only; so it does, without --take-over, when the data directory
-belongs to another OS user (cli/ownership.py). Each event of the services is one log line
+belongs to another OS user (cli/ownership.py). With `--standby` it waits instead, attached to
+the holder as a dashboard is, and takes over within seconds of the holder's end (the lock's
+watch: locking.py). Each event of the services is one log line
 on stderr (see `serve_log`).
 """
 
@@ -46,7 +48,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         help=summary("serve"),
         description="Run the six jobs and the report schedule in the foreground, without a screen, logging one "
         "line per event to stderr. SIGTERM or SIGINT stops it (exit 0). Exits 1 when another "
-        "process already schedules on the state database.",
+        "process already schedules on the state database (unless --standby).",
     )
     serve.add_argument(
         "--metrics-port",
@@ -68,6 +70,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     )
     # SUPPRESS: `tui-analytics --take-over serve` (the global option) is not reset by this one's default.
     serve.add_argument("--take-over", action="store_true", default=argparse.SUPPRESS, help=TAKE_OVER_HELP)
+    serve.add_argument(
+        "--standby",
+        action="store_true",
+        help="when another process schedules, wait and take over when it stops (instead of exiting 1)",
+    )
     serve.set_defaults(handler=run_serve)
 
 
@@ -102,12 +109,12 @@ def run_serve(args: argparse.Namespace) -> int:
     import asyncio  # here, not at the top: --help must not pay for it
 
     # asyncio.run cancels what is left and waits for it: the interrupted runs are recorded by then.
-    code = asyncio.run(_serve(root, args.metrics_host, port))
+    code = asyncio.run(_serve(root, args.metrics_host, port, standby=bool(args.standby)))
     log.info("stopped")
     return code
 
 
-async def _serve(root: Services, metrics_host: str = "127.0.0.1", metrics_port: int | None = None) -> int:
+async def _serve(root: Services, metrics_host: str = "127.0.0.1", metrics_port: int | None = None, *, standby: bool = False) -> int:
     """Serve until SIGTERM, SIGINT or SIGHUP; returns the exit code (raises CannotServe: exit 1)."""
     import asyncio
 
@@ -119,13 +126,13 @@ async def _serve(root: Services, metrics_host: str = "127.0.0.1", metrics_port: 
     for signum in signals:
         loop.add_signal_handler(signum, _stop_on, stopping, signum)
     try:
-        return await _run(root, stopping, metrics_host, metrics_port)
+        return await _run(root, stopping, metrics_host, metrics_port, standby)
     finally:
         for signum in signals:
             loop.remove_signal_handler(signum)
 
 
-async def _run(root: Services, stopping: asyncio.Event, metrics_host: str, metrics_port: int | None) -> int:
+async def _run(root: Services, stopping: asyncio.Event, metrics_host: str, metrics_port: int | None, standby: bool) -> int:
     import asyncio
 
     from tui_analytics.cli.serve_log import EventLogger
@@ -133,8 +140,11 @@ async def _run(root: Services, stopping: asyncio.Event, metrics_host: str, metri
     await asyncio.to_thread(root.open, _progress())
     if stopping.is_set():  # told to stop while opening (a first start builds the demo database)
         return 0
-    if not await asyncio.to_thread(root.claim_scheduler):
-        raise CannotServe(_why_not(root))
+    waiting = not await asyncio.to_thread(root.claim_scheduler)
+    if waiting:
+        why = await asyncio.to_thread(_why_not, root)
+        if not standby or root.processor.auto_sync_disabled:
+            raise CannotServe(why)
     unsubscribe = [bus.subscribe(EventLogger(log)) for bus in root.buses()]
     metrics = None
     try:
@@ -143,6 +153,17 @@ async def _run(root: Services, stopping: asyncio.Event, metrics_host: str, metri
             unsubscribe += [bus.subscribe(metrics.metrics) for bus in root.buses()]
         root.start()
         settings = root.settings
+        if waiting:
+            holder = await asyncio.to_thread(root.processor.lock_holder)
+            log.info(
+                "standby: %s schedules on state %s; taking over when it stops (pid %d on %s)",
+                holder.describe() if holder is not None else "another process",
+                mask_url(settings.resolved_state_url),
+                os.getpid(),
+                socket.gethostname(),
+            )
+            await stopping.wait()
+            return 0
         log.info(
             "scheduling %d jobs and %d report templates from %s, state %s (pid %d on %s)",
             len(root.processor.specs),

@@ -120,6 +120,38 @@ def _checked(fd: int, path: Path) -> int:
     return fd
 
 
+# A lock session whose holder vanished (its host died, the network between it and the server went)
+# holds the lock until the server notices the session is dead. Left to the kernel's defaults that is
+# about two hours of nobody scheduling; these bound it to about a minute (docs/deployment.md#failover).
+KEEPALIVE_IDLE_S, KEEPALIVE_INTERVAL_S, KEEPALIVE_COUNT = 10, 5, 3
+# MariaDB has no per-session keepalive: the server ends a session idle this long. The holder's
+# `alive()` check (every SchedulerLock.refresh_interval, 15 s) keeps a live one from idling out.
+MYSQL_LOCK_IDLE_S = 60
+
+
+def lock_session_options(kind: str) -> dict[str, object]:
+    """The driver's connect arguments for a lock session on a `kind` server."""
+    if kind == "postgresql":
+        keepalive = (
+            f"-c tcp_keepalives_idle={KEEPALIVE_IDLE_S} -c tcp_keepalives_interval={KEEPALIVE_INTERVAL_S}"
+            f" -c tcp_keepalives_count={KEEPALIVE_COUNT}"
+        )
+        return {
+            "connect_timeout": 10,
+            # The server's end: it drops the session (and the lock) when this client stops answering.
+            "options": keepalive,
+            # This end: a holder cut off from the server finds out, instead of waiting in a read.
+            "keepalives": 1,
+            "keepalives_idle": KEEPALIVE_IDLE_S,
+            "keepalives_interval": KEEPALIVE_INTERVAL_S,
+            "keepalives_count": KEEPALIVE_COUNT,
+            "tcp_user_timeout": (KEEPALIVE_IDLE_S + KEEPALIVE_INTERVAL_S * KEEPALIVE_COUNT) * 1000,
+        }
+    if kind in ("mysql", "mariadb"):
+        return {"connect_timeout": 10, "read_timeout": 30, "write_timeout": 30}
+    return {"connect_timeout": 10}
+
+
 class ServerBackend:
     """PostgreSQL advisory lock / MySQL GET_LOCK on a dedicated autocommit session."""
 
@@ -130,14 +162,21 @@ class ServerBackend:
         self.url = url
         self.key = key
         self.kind = make_url(url).get_backend_name()
-        self.engine = create_engine(url, poolclass=NullPool, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 10})
+        self.engine = create_engine(
+            url, poolclass=NullPool, isolation_level="AUTOCOMMIT", connect_args=lock_session_options(self.kind)
+        )
         self._conn: Connection | None = None
         name = make_url(url).database or ""
         self._mysql_name = f"tui-analytics:{key}:{name}"[:64]
 
     def _session(self) -> Connection:
         if self._conn is None:
-            self._conn = self.engine.connect()
+            conn = self.engine.connect()
+            if self.kind != "postgresql":
+                from sqlalchemy import text
+
+                conn.execute(text(f"SET SESSION wait_timeout = {MYSQL_LOCK_IDLE_S}"))
+            self._conn = conn
         return self._conn
 
     def _sql(self, pg: str, mysql: str) -> object:
