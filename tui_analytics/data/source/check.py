@@ -25,6 +25,7 @@ from sqlalchemy.engine.interfaces import DBAPICursor, ExecutionContext
 from sqlalchemy.exc import SQLAlchemyError
 
 from tui_analytics.config.source_mapping import ENTITIES
+from tui_analytics.data.engines import query_error
 from tui_analytics.data.source.entities import Entity, Source
 from tui_analytics.data.source.repository import AdminAnalyticsOptimizedRepository
 from tui_analytics.runtime.errors import DatabaseError, one_line
@@ -244,9 +245,12 @@ def check_source(repo: AdminAnalyticsOptimizedRepository, *, mapped: bool) -> Ch
                     report.entities.append(_entity_report(conn, source.entity(name)))
                 except SQLAlchemyError as exc:
                     conn.rollback()
-                    report.error = f"{name}: {one_line(exc)}"
+                    # query_error names the time limit when the watchdog stopped the statement
+                    report.error = f"{name}: {one_line(query_error(repo.url, exc))}"
                     return report
         report.plans = _plans(repo, source)
-    except (SQLAlchemyError, DatabaseError) as exc:
+    except SQLAlchemyError as exc:
+        report.error = one_line(query_error(repo.url, exc))
+    except DatabaseError as exc:
         report.error = one_line(exc)
     return report

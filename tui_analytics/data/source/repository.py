@@ -79,6 +79,11 @@ class AdminAnalyticsOptimizedRepository(RecentActivityQueries):
         self._statements = {}
 
     @property
+    def url(self) -> str:
+        """The source's URL as given (with its password: for error texts that mask it)."""
+        return self._url
+
+    @property
     def url_masked(self) -> str:
         return mask_url(self._url)
 
