@@ -31,6 +31,7 @@ from tui_analytics.alerts.worker import SerialWorker, Ts
 from tui_analytics.config import alert_targets as on
 from tui_analytics.config.alert_targets import AlertTarget
 from tui_analytics.config.settings import Settings
+from tui_analytics.data.engines import write_error
 from tui_analytics.runtime.clock import Clock
 from tui_analytics.runtime.event_types import AlertFailed, AlertSent, Event, JobFailed, JobFinished, ReportFailed, ReportFinished
 from tui_analytics.runtime.events import EventBus
@@ -97,16 +98,16 @@ class AlertService:
         self.refresh()
         try:
             self.store.prune(self.settings.history_retention)
-        except Exception:
-            log.exception("could not prune the alert deliveries")
+        except Exception as exc:
+            log.warning("could not prune the alert deliveries: %s", write_error(self.settings.resolved_state_url, exc))
         return self
 
     def refresh(self) -> None:
         """Reload the last alerts from the state database (another process may have sent some)."""
         try:
             rows = self.store.recent(REMEMBERED)
-        except Exception:
-            log.exception("could not read the alert deliveries")
+        except Exception as exc:
+            log.warning("could not read the alert deliveries: %s", write_error(self.settings.resolved_state_url, exc))
             return
         with self._lock:
             self._known = {(d.alert_id, d.target): d for d in reversed(rows)}
@@ -297,8 +298,8 @@ class AlertService:
     def _send(self, alert: Alert, targets: list[AlertTarget]) -> None:
         try:
             pending = self.store.add_pending(alert, [t.name for t in targets])
-        except Exception:  # recorded or not, the alert goes out
-            log.exception("could not record the alert")
+        except Exception as exc:  # recorded or not, the alert goes out
+            log.warning("could not record the alert: %s", write_error(self.settings.resolved_state_url, exc))
             pending = [Delivery(alert.id, alert.at, alert.subject, alert.kind, t.name, "pending") for t in targets]
         self._remember(pending)
         for target, row in zip(targets, pending):
@@ -314,8 +315,8 @@ class AlertService:
             self.retries += max(0, outcome.attempts - 1)
         try:
             self.store.finish(delivery)
-        except Exception:
-            log.exception("could not record the alert's delivery")
+        except Exception as exc:
+            log.warning("could not record the alert's delivery: %s", write_error(self.settings.resolved_state_url, exc))
         self._remember([delivery])
         tries = f"{outcome.attempts} attempt{'s' if outcome.attempts != 1 else ''}"
         if delivery.delivered:
