@@ -18,7 +18,7 @@ import socket
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
@@ -41,6 +41,7 @@ log = logging.getLogger(__name__)
 ABANDON_AFTER = 5.0  # seconds a quitting process still gives its queued alerts
 CHECK_SECONDS = 30.0  # how often the scheduling process looks for late jobs (less for shorter intervals)
 REMEMBERED = 500  # deliveries kept in memory for the screen
+STALE_PENDING = 3600.0  # a pending delivery older than this has no live sender (attempts are bounded by their timeout)
 
 
 class AlertService:
@@ -94,13 +95,32 @@ class AlertService:
     # -- opening and following the state database (blocking) -----------------------------
 
     def open(self) -> AlertService:
-        """Read the last alerts (any process's) and keep the delivery log within the retention."""
+        """Record the deliveries a killed process left pending as not delivered, read the last alerts
+        (any process's) and keep the delivery log within the retention."""
+        self._abandon_pending()
         self.refresh()
         try:
             self.store.prune(self.settings.history_retention)
         except Exception as exc:
             log.warning("could not prune the alert deliveries: %s", write_error(self.settings.resolved_state_url, exc))
         return self
+
+    def _abandon_pending(self) -> None:
+        # A delivery left 'pending' by a process that is gone (SIGKILL mid-send) is never sent: it is
+        # recorded as not delivered, not retried (the alert is old news by the next start, and the
+        # target may have received it just before the kill). Rows younger than STALE_PENDING may be a
+        # live process's, unless nobody else used the state database when this process joined it.
+        from tui_analytics.data.state.locking import was_alone
+
+        now = self.clock.now()
+        alone = was_alone(self.settings.resolved_state_url, "alert_deliveries")
+        try:
+            count = self.store.abandon_pending(now if alone else now - timedelta(seconds=STALE_PENDING), messages.CUT_OFF)
+        except Exception as exc:
+            log.warning("could not close the pending alert deliveries: %s", write_error(self.settings.resolved_state_url, exc))
+            return
+        if count:
+            log.warning("%d alert deliveries were cut off by the last shutdown: recorded as not delivered", count)
 
     def refresh(self) -> None:
         """Reload the last alerts from the state database (another process may have sent some)."""
