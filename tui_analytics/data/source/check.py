@@ -53,6 +53,7 @@ class EntityReport:
     timestamps: str | None = None
     decided: str | None = None
     sample: dict[str, str] | None = None
+    unreadable: int | None = None  # rows whose time is no real date ('2026-02-30'), where that can be told
 
 
 @dataclass
@@ -115,6 +116,9 @@ def _entity_report(conn: Connection, entity: Entity) -> EntityReport:
         oldest = conn.execute(first.order_by(stamp.order_expr)).scalar()
         newest = conn.execute(first.order_by(stamp.order_expr.desc())).scalar()
         report.oldest, report.newest = stamp.stored.iso(oldest), stamp.stored.iso(newest)
+        bad = stamp.unreadable()
+        if bad is not None:
+            report.unreadable = int(conn.execute(select(func.count()).select_from(entity.source).where(bad)).scalar_one())
     return report
 
 
