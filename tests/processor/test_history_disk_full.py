@@ -49,7 +49,7 @@ async def test_a_full_disk_logs_one_line_per_problem_and_the_runs_are_closed_at_
     assert lines and all(r.exc_info is None for r in lines)  # no traceback
     assert {r.getMessage() for r in lines} == {lines[0].getMessage()}  # the same line each time
     message = lines[0].getMessage()
-    assert message.startswith("job history write failed: ") and message.endswith("database or disk is full")
+    assert message.startswith("could not write the job history: ") and message.endswith("database or disk is full")
     assert "UPDATE" not in message and "\n" not in message
     quiet = RepeatFilter(clock=lambda: 0.0)
     assert sum(quiet.filter(r) for r in lines) == 1  # what serve's log shows in the minute

@@ -247,6 +247,8 @@ def test_serve_on_a_full_state_disk_logs_each_problem_once_and_closes_its_runs_a
     problems = [line for line in during if " WARNING " in line or " ERROR " in line]
     assert "Traceback" not in "\n".join(during), during
     assert any("database or disk is full" in line for line in problems), problems
+    # the history's failed writes are said (once), not filtered away as if an event line restated them
+    assert sum("could not write the job history: " in line for line in problems) == 1, problems
     assert len(problems) <= 6, problems  # one per kind of write that failed, not one per run
     assert len({line.split("Z ", 1)[1] for line in problems}) == len(problems)  # none repeated within the minute
     with contextlib.closing(sqlite3.connect(d.path / "state.sqlite3")) as db:

@@ -338,10 +338,11 @@ class AnalyticsBackgroundProcessor(SchedulingMixin, JobControlMixin, ReadingMixi
 
     def _history_failed(self, exc: BaseException) -> None:
         # One line, the same for every write that fails the same way (no SQL, no parameters), so the
-        # log's repeat filter shows a full disk once a minute, not a traceback per run.
+        # log's repeat filter shows a full disk once a minute, not a traceback per run. Not worded
+        # "job ... failed: ", which serve's log drops as restated by a job.failed line (serve_log.py).
         from tui_analytics.data.engines import write_error
 
-        log.warning("job history write failed: %s", write_error(self.settings.resolved_state_url, exc))
+        log.warning("could not write the job history: %s", write_error(self.settings.resolved_state_url, exc))
 
     def _write_history_now(self, row_id: int | None, run: JobRun) -> None:
         try:
