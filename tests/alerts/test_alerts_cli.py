@@ -81,3 +81,23 @@ def test_a_failing_jobs_run_alerts_once_before_the_command_ends_and_recovers(tmp
         assert jobs_run() == 0
         assert [b["event"] for b in hook.bodies()] == ["job-failed", "recovered"]
         assert "recovered after 2 failed runs" in hook.bodies()[1]["text"]
+
+
+async def test_alerts_status_says_whom_an_incident_really_reached(make_services, frozen_clock, settings, capsys, monkeypatch):
+    from tests.alerts.conftest import target
+    from tests.support.processor_fakes import FakeRepository
+
+    monkeypatch.setenv("TUI_ANALYTICS_DATA_DIR", str(settings.data_dir))
+    repo = FakeRepository(frozen_clock)
+    repo.fail["top_items"] = RuntimeError("boom")
+    with Hook() as up, Hook(failures=99) as down:
+        root = await make_services(target("ops", up.url()), target("pager", down.url(), attempts=2), repository=repo)
+        await root.processor.trigger_job("top-items")
+        assert root.alerts.drain(10)
+    assert main(["alerts", "status"]) == 0
+    open_line = next(line for line in capsys.readouterr().out.splitlines() if line.startswith("open: "))
+    assert "told ops; not delivered to pager (every attempt failed); RuntimeError: boom" in open_line, open_line
+    assert "told ops, pager" not in open_line
+    assert main(["alerts", "status", "--json"]) == 0
+    incident = json.loads(capsys.readouterr().out)["incidents"][0]
+    assert (incident["told"], incident["notDelivered"], incident["sending"]) == (["ops"], ["pager"], [])

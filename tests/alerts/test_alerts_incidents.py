@@ -269,3 +269,28 @@ async def test_no_secret_reaches_the_alert_the_records_or_the_log(make_services,
     for secret in ("tok-4711-path", "hdr-s3cret-value", "db-pass-77"):
         assert secret not in shown
     assert "posting to *** with *** failed; db postgresql://app:***@db.example/x said no" in sent.body["text"]
+
+
+async def test_deliveries_a_killed_process_left_pending_are_recorded_not_delivered_at_the_next_start(
+    make_services, hook, frozen_clock, caplog
+):
+    """A SIGKILL mid-send leaves rows 'pending' for good; the next start says they were not delivered
+    (not retried: the alert is old news by then, and the target may have had it just before the kill)."""
+    from datetime import timedelta
+
+    from tui_analytics.alerts import wording
+    from tui_analytics.alerts.service import STALE_PENDING
+
+    root = await make_services(target("ops", hook.url()))
+    killed_at = frozen_clock.now() - timedelta(seconds=STALE_PENDING + 60)
+    alert = wording.build("job-failed", "job:top-items", "top-items", killed_at, host="gone", error="boom", since=killed_at)
+    root.alerts.store.add_pending(alert, ["ops"])  # what the killed process left
+    assert [d.status for d in root.alerts.store.recent(subject="job:top-items")] == ["pending"]
+
+    restarted = AlertService(root.settings, bus=EventBus(), clock=frozen_clock, state_engine=root.open_state())
+    restarted.open()
+    [row] = restarted.store.recent(subject="job:top-items")
+    assert (row.status, row.error) == ("failed", wording.CUT_OFF)
+    assert row.finished_at is not None
+    assert any("1 alert deliveries were cut off by the last shutdown" in r.getMessage() for r in caplog.records)
+    assert hook.received == []  # not sent late

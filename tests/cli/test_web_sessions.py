@@ -355,3 +355,64 @@ def test_the_header_does_not_name_a_scheduling_process_that_has_ended() -> None:
 
     assert label(os.getpid()) == f"attached to serve on {here} (pid {os.getpid()})"
     assert label(int(ended.stdout)) == "attached to another process"
+
+
+# Stands in for a dashboard that draws without pause: textual-serve's data packets, as fast as it can.
+FLOODING_DASHBOARD = """
+import sys
+out = sys.stdout.buffer
+out.write(b"__GANGLION__\\n")
+frame = b"\\x1b[H" + b"x" * 60000
+while True:
+    out.write(b"D" + len(frame).to_bytes(4, "big") + frame)
+    out.flush()
+"""
+
+
+async def test_a_client_that_drops_mid_send_is_one_quiet_line(tmp_path, caplog) -> None:
+    """A browser that vanishes (a reset, not a close) while its dashboard's output is being sent:
+    no traceback, nothing above INFO (the session's end is an event, not a fault)."""
+    import base64
+    import logging
+    import socket
+    import struct
+
+    from aiohttp import web
+
+    from tui_analytics.cli.web_cmd import _server_class
+
+    script = tmp_path / "flooding_dashboard.py"
+    script.write_text(FLOODING_DASHBOARD)
+    port = free_port()
+    server = _server_class()(f"exec {sys.executable} {script}", host="127.0.0.1", port=port)
+    runner = web.AppRunner(await server._make_app())
+    await runner.setup()
+    caplog.set_level(logging.DEBUG)
+    try:
+        await web.TCPSite(runner, "127.0.0.1", port).start()
+        for _ in range(3):
+            client = socket.socket()
+            client.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # reads nothing: the server's sends back up
+            await asyncio.to_thread(client.connect, ("127.0.0.1", port))
+            key = base64.b64encode(os.urandom(16)).decode()
+            client.sendall(
+                f"GET /ws HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nOrigin: http://127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+                f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n".encode()
+            )
+            deadline = time.monotonic() + WAIT
+            while not server.sessions:
+                assert time.monotonic() < deadline, "no session started"
+                await asyncio.sleep(0.05)
+            await asyncio.sleep(0.5)  # the flood is on its way, the client's window full
+            client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            client.close()  # a reset mid-send
+            while server.sessions:
+                assert time.monotonic() < deadline, "the session did not end"
+                await asyncio.sleep(0.05)
+    finally:
+        await runner.cleanup()
+    # (this fake never reads its quit message: being terminated for it is its own doing)
+    loud = [r for r in caplog.records if r.levelno >= logging.WARNING and "did not quit" not in r.getMessage()]
+    assert loud == [], [(r.name, r.getMessage()) for r in loud]
+    assert not [r for r in caplog.records if r.exc_info and r.levelno > logging.DEBUG]
+    assert sum("session closed" in r.getMessage() for r in caplog.records) == 3

@@ -236,3 +236,34 @@ def test_postgresql_plans_are_judged_by_their_conditions(plan: str, ordered: boo
     from tui_analytics.data.source.check import _scanned
 
     assert _scanned("postgresql", plan.splitlines(), "public.shop_event", ordered, timed) is whole
+
+
+RUNAWAY_ITEMS = (
+    "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000000000) "
+    f"SELECT t.id AS id, t.title AS name FROM {foreign.PREFIX}product t, (SELECT count(*) AS n FROM c) k WHERE k.n > 0"
+)
+RUNAWAY_USERS = (
+    "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 1000000000) "
+    f"SELECT u.id AS id, u.username AS name, u.date_joined AS created_at FROM {foreign.PREFIX}auth_user u, "
+    "(SELECT count(*) AS n FROM c) k WHERE k.n > 0"
+)
+
+
+@pytest.mark.parametrize(("entity", "query"), [("items", RUNAWAY_ITEMS), ("users", RUNAWAY_USERS)], ids=["items", "users"])
+def test_a_mapped_query_stopped_at_the_time_limit_is_reported_as_the_limit(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, entity: str, query: str
+) -> None:
+    """The watchdog interrupts SQLite's statement; the report names the limit and its setting, not
+    "(sqlite3.OperationalError) interrupted [SQL: ...]"."""
+    monkeypatch.setenv("TUI_ANALYTICS_DATA_DIR", str(tmp_path / "data"))
+    url, _ = _shop(tmp_path)
+    mapping = foreign.mapping(foreign.STORAGES["sqlite-django-text"])
+    mapping[entity] = {"query": query}
+    config = foreign.write_config(tmp_path / "slow.toml", url, mapping)
+    config.write_text("query_timeout = 1\n" + config.read_text(encoding="utf-8"), encoding="utf-8")
+    code, out = _check(config, capsys, "--json")
+    report = json.loads(out)
+    assert code == 1 and not report["ok"]
+    error = report["error"]
+    assert "took longer than the 1 s limit (TUI_ANALYTICS_QUERY_TIMEOUT) and was stopped" in error, error
+    assert "interrupted" not in error and "[SQL:" not in error and "\n" not in error

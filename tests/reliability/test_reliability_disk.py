@@ -8,9 +8,12 @@ and the service works again once the disk has room.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import shutil
+import signal
+import sqlite3
 import subprocess
 import tempfile
 from collections.abc import Iterator
@@ -22,6 +25,8 @@ from typing import Any
 import pytest
 
 from tests.support.reliability import temp_litter
+from tests.support.serving import WAIT, WARMED, Serve
+from tests.support.waiting import poll_until
 from tui_analytics.export import AnalyticsExportService, ExportOptions
 from tui_analytics.export import files as export_files
 from tui_analytics.reports import AnalyticsScheduledReportsService
@@ -208,3 +213,56 @@ async def test_full_state_disk_does_not_stop_the_jobs(settings, frozen_clock, di
     run = await processor.trigger_job("user-growth")
     assert run.status == "completed"
     assert processor.history.recent("user-growth", 1)[0].status == "completed"  # recorded again
+
+
+JOBS_EVERY_SECOND = {f"TUI_ANALYTICS_INTERVAL_{job.upper().replace('-', '_')}": "1" for job in WARMED + ("cache-cleanup",)}
+
+
+def test_serve_on_a_full_state_disk_logs_each_problem_once_and_closes_its_runs_at_stop(disk, tmp_path, demo_db_template) -> None:
+    """Every job runs each second while the state database's disk is full: each problem is one line
+    (no traceback) for the minute, and after the space comes back a clean stop leaves no run 'running'."""
+    d = disk("full", "state", "2m")
+    if not d.mounted:
+        pytest.skip("needs a real tiny tmpfs (root with mount rights) for a full SQLite disk")
+    assert d.filler is not None
+    d.filler.unlink()
+    source = tmp_path / "source.sqlite3"
+    shutil.copy(demo_db_template, source)
+    serve = Serve(d.path, env={"TUI_ANALYTICS_DATABASE_URL": f"sqlite:///{source}", **JOBS_EVERY_SECOND})
+    try:
+        serve.wait_until_warmed()
+        fill(d.path / "filler.bin")
+        before = len(serve.drain())
+
+        def rounds() -> bool:  # ten rounds of the six jobs on the full disk
+            return sum("job.finished" in line for line in serve.drain()[before:]) >= 60
+
+        poll_until(rounds, timeout=WAIT, interval=0.2)
+        during = serve.lines[before:]
+        (d.path / "filler.bin").unlink()  # room again, then a clean stop
+        code, log = serve.stop(signal.SIGTERM)
+    finally:
+        serve.close()
+    assert code == 0, log
+    problems = [line for line in during if " WARNING " in line or " ERROR " in line]
+    assert "Traceback" not in "\n".join(during), during
+    assert any("database or disk is full" in line for line in problems), problems
+    # the history's failed writes are said (once), not filtered away as if an event line restated them
+    assert sum("could not write the job history: " in line for line in problems) == 1, problems
+    assert len(problems) <= 6, problems  # one per kind of write that failed, not one per run
+    assert len({line.split("Z ", 1)[1] for line in problems}) == len(problems)  # none repeated within the minute
+    with contextlib.closing(sqlite3.connect(d.path / "state.sqlite3")) as db:
+        open_runs = db.execute("SELECT job_id, status FROM job_runs WHERE status = 'running'").fetchall()
+    assert open_runs == [], open_runs
+
+
+def fill(path: Path) -> None:
+    """Write zeros to `path` until the disk refuses more."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT)
+    try:
+        while True:
+            os.write(fd, b"\0" * 4096)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

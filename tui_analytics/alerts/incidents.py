@@ -18,13 +18,14 @@ from datetime import datetime
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from tui_analytics.alerts.models import PENDING, Alert, Delivery
+from tui_analytics.alerts.models import FAILED, PENDING, SENT, Alert, Delivery
 from tui_analytics.data.schema import alert_deliveries, alert_incidents, job_runs
 from tui_analytics.data.state.database import StateUser
 from tui_analytics.data.timestamps import from_db, to_db
 from tui_analytics.runtime.redact import redact
 
 MAX_ERROR = 1000  # characters of an error kept in a row
+REACH_ROWS = 500  # the newest deliveries of a subject looked at to say whom an incident reached
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,19 @@ class IncidentStore(StateUser):
             )
         return bool(result.rowcount)
 
+    def reach(self, incident: Incident) -> dict[str, str]:
+        """For each target told about the incident: 'sent' when one of its alerts reached it, 'pending'
+        while one is being tried, 'failed' when every one failed, 'unknown' without a record (pruned)."""
+        found: dict[str, set[str]] = {}
+        for delivery in self.recent(REACH_ROWS, subject=incident.subject):
+            if delivery.at >= incident.opened_at:
+                found.setdefault(delivery.target, set()).add(delivery.status)
+        reach = {}
+        for name in sorted(incident.notified):
+            states = found.get(name, set())
+            reach[name] = SENT if SENT in states else PENDING if PENDING in states else FAILED if states else "unknown"
+        return reach
+
     def close(self, incident: Incident) -> bool:
         """Close it; False when it was closed already (by another process)."""
         with self.engine.begin() as conn:
@@ -148,6 +162,18 @@ class IncidentStore(StateUser):
                     finished_at=to_db(delivery.finished_at),
                 )
             )
+
+    def abandon_pending(self, before: datetime, error: str) -> int:
+        """Deliveries still 'pending' from before `before` become 'failed' with `error` (a process
+        killed while sending left them); returns how many."""
+        c = alert_deliveries.c
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(alert_deliveries)
+                .where((c.status == PENDING) & (c.at < to_db(before)))
+                .values(status=FAILED, error=_error(error), finished_at=to_db(before))
+            )
+        return int(result.rowcount or 0)
 
     def recent(self, limit: int = 200, subject: str | None = None) -> list[Delivery]:
         """Deliveries, newest first."""

@@ -18,7 +18,7 @@ import socket
 import threading
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
@@ -31,6 +31,7 @@ from tui_analytics.alerts.worker import SerialWorker, Ts
 from tui_analytics.config import alert_targets as on
 from tui_analytics.config.alert_targets import AlertTarget
 from tui_analytics.config.settings import Settings
+from tui_analytics.data.engines import write_error
 from tui_analytics.runtime.clock import Clock
 from tui_analytics.runtime.event_types import AlertFailed, AlertSent, Event, JobFailed, JobFinished, ReportFailed, ReportFinished
 from tui_analytics.runtime.events import EventBus
@@ -40,6 +41,7 @@ log = logging.getLogger(__name__)
 ABANDON_AFTER = 5.0  # seconds a quitting process still gives its queued alerts
 CHECK_SECONDS = 30.0  # how often the scheduling process looks for late jobs (less for shorter intervals)
 REMEMBERED = 500  # deliveries kept in memory for the screen
+STALE_PENDING = 3600.0  # a pending delivery older than this has no live sender (attempts are bounded by their timeout)
 
 
 class AlertService:
@@ -93,20 +95,39 @@ class AlertService:
     # -- opening and following the state database (blocking) -----------------------------
 
     def open(self) -> AlertService:
-        """Read the last alerts (any process's) and keep the delivery log within the retention."""
+        """Record the deliveries a killed process left pending as not delivered, read the last alerts
+        (any process's) and keep the delivery log within the retention."""
+        self._abandon_pending()
         self.refresh()
         try:
             self.store.prune(self.settings.history_retention)
-        except Exception:
-            log.exception("could not prune the alert deliveries")
+        except Exception as exc:
+            log.warning("could not prune the alert deliveries: %s", write_error(self.settings.resolved_state_url, exc))
         return self
+
+    def _abandon_pending(self) -> None:
+        # A delivery left 'pending' by a process that is gone (SIGKILL mid-send) is never sent: it is
+        # recorded as not delivered, not retried (the alert is old news by the next start, and the
+        # target may have received it just before the kill). Rows younger than STALE_PENDING may be a
+        # live process's, unless nobody else used the state database when this process joined it.
+        from tui_analytics.data.state.locking import was_alone
+
+        now = self.clock.now()
+        alone = was_alone(self.settings.resolved_state_url, "alert_deliveries")
+        try:
+            count = self.store.abandon_pending(now if alone else now - timedelta(seconds=STALE_PENDING), messages.CUT_OFF)
+        except Exception as exc:
+            log.warning("could not close the pending alert deliveries: %s", write_error(self.settings.resolved_state_url, exc))
+            return
+        if count:
+            log.warning("%d alert deliveries were cut off by the last shutdown: recorded as not delivered", count)
 
     def refresh(self) -> None:
         """Reload the last alerts from the state database (another process may have sent some)."""
         try:
             rows = self.store.recent(REMEMBERED)
-        except Exception:
-            log.exception("could not read the alert deliveries")
+        except Exception as exc:
+            log.warning("could not read the alert deliveries: %s", write_error(self.settings.resolved_state_url, exc))
             return
         with self._lock:
             self._known = {(d.alert_id, d.target): d for d in reversed(rows)}
@@ -297,8 +318,8 @@ class AlertService:
     def _send(self, alert: Alert, targets: list[AlertTarget]) -> None:
         try:
             pending = self.store.add_pending(alert, [t.name for t in targets])
-        except Exception:  # recorded or not, the alert goes out
-            log.exception("could not record the alert")
+        except Exception as exc:  # recorded or not, the alert goes out
+            log.warning("could not record the alert: %s", write_error(self.settings.resolved_state_url, exc))
             pending = [Delivery(alert.id, alert.at, alert.subject, alert.kind, t.name, "pending") for t in targets]
         self._remember(pending)
         for target, row in zip(targets, pending):
@@ -314,8 +335,8 @@ class AlertService:
             self.retries += max(0, outcome.attempts - 1)
         try:
             self.store.finish(delivery)
-        except Exception:
-            log.exception("could not record the alert's delivery")
+        except Exception as exc:
+            log.warning("could not record the alert's delivery: %s", write_error(self.settings.resolved_state_url, exc))
         self._remember([delivery])
         tries = f"{outcome.attempts} attempt{'s' if outcome.attempts != 1 else ''}"
         if delivery.delivered:

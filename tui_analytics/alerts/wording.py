@@ -11,6 +11,7 @@ from tui_analytics.config.alert_targets import JOB_FAILED, JOB_LATE, RECOVERED, 
 from tui_analytics.runtime.redact import redact
 
 PREFIX = "[tui-analytics]"
+CUT_OFF = "not delivered: the process sending it stopped (killed) before it was sent"
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 

@@ -109,6 +109,21 @@ def run_test(args: argparse.Namespace) -> int:
     return 0 if all(d.delivered for d in results) else 1
 
 
+def _names(reach: dict[str, str], *states: str) -> list[str]:
+    return [name for name, state in reach.items() if state in states]
+
+
+def _reached(reach: dict[str, str]) -> str:
+    """'told ops; not delivered to pager (every attempt failed)': whom the incident really reached."""
+    told, failed, sending = _names(reach, "sent", "unknown"), _names(reach, "failed"), _names(reach, "pending")
+    parts = [f"told {', '.join(printable(n) for n in told)}"] if told else []
+    if failed:
+        parts.append(f"not delivered to {', '.join(printable(n) for n in failed)} (every attempt failed)")
+    if sending:
+        parts.append(f"sending to {', '.join(printable(n) for n in sending)}")
+    return "; ".join(parts) or "told nobody"
+
+
 def run_status(args: argparse.Namespace) -> int:
     if args.limit < 1:
         raise ValueError(f"--limit must be at least 1, got {args.limit}")
@@ -117,6 +132,7 @@ def run_status(args: argparse.Namespace) -> int:
     root = services(args)
     store = IncidentStore(root.open_state())
     incidents, deliveries = store.open_incidents(), store.recent(args.limit)
+    reach = {i.subject: store.reach(i) for i in incidents}
     targets = root.settings.alerts
     if args.json:
         print(
@@ -132,7 +148,9 @@ def run_status(args: argparse.Namespace) -> int:
                             "since": _iso(i.opened_at),
                             "failures": i.failures,
                             "lastError": i.last_error,
-                            "told": sorted(i.notified),
+                            "told": _names(reach[i.subject], "sent", "unknown"),
+                            "notDelivered": _names(reach[i.subject], "failed"),
+                            "sending": _names(reach[i.subject], "pending"),
                         }
                         for i in incidents
                     ],
@@ -153,7 +171,7 @@ def run_status(args: argparse.Namespace) -> int:
         for i in incidents:
             print(
                 f"open: {i.kind} {printable(i.subject)} since {_when(i.opened_at)}, {i.failures} failed run(s), "
-                f"told {', '.join(sorted(i.notified)) or 'nobody'}; {printable(i.last_error or '')}".rstrip("; ")
+                f"{_reached(reach[i.subject])}; {printable(i.last_error or '')}".rstrip("; ")
             )
     else:
         print("no open incident")

@@ -59,6 +59,11 @@ def _entity_lines(e: EntityReport) -> list[str]:
     lines = [f"{e.entity:<11} {e.mapping}", f"{'':<11} {counted}"]
     if e.timestamps:
         lines.append(f"{'':<11} timestamps: {e.timestamps} ({e.decided})")
+    if e.unreadable:
+        lines.append(
+            f"{'':<11} WARNING: {e.unreadable:,} row{'' if e.unreadable == 1 else 's'} with a time that is no real date "
+            "(such as 2026-02-30): left out of the datasets"
+        )
     if e.sample:
         lines.append(f"{'':<11} sample: " + " ".join(f"{k}={v}" for k, v in e.sample.items()))
     return lines

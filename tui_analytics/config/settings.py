@@ -47,6 +47,7 @@ _KEYS = {
     "disable_auto_sync": "DISABLE_AUTO_SYNC",
     "alert_grace": "TUI_ANALYTICS_ALERT_GRACE",
     "report_retry_hours": "TUI_ANALYTICS_REPORT_RETRY_HOURS",
+    "report_retry_delay": "TUI_ANALYTICS_REPORT_RETRY_DELAY",
 }
 
 JOB_IDS = (
@@ -73,6 +74,7 @@ MAX_INTERVAL = 31 * 24 * 3600.0
 MAX_RETENTION = 10_000_000
 MAX_QUERY_TIMEOUT = 24 * 3600.0
 MAX_RETRY_HOURS = 31 * 24.0
+MAX_RETRY_DELAY = 3600.0
 
 # Keys whose TOML value must be a string.
 _TEXT_KEYS = frozenset(_KEYS) - {
@@ -82,6 +84,7 @@ _TEXT_KEYS = frozenset(_KEYS) - {
     "disable_auto_sync",
     "alert_grace",
     "report_retry_hours",
+    "report_retry_delay",
 }
 
 _SECRET_QUERY_KEYS = re.compile(r"pass|pwd|secret|token|key|auth", re.IGNORECASE)
@@ -142,6 +145,7 @@ class Settings:
     alerts: tuple[AlertTarget, ...] = ()  # the [[alerts]] targets (alert_targets.py)
     alert_grace: float = 3.0  # a job is late after this many of its intervals without a successful run
     report_retry_hours: float = 24.0  # a report slot that failed or was interrupted is retried this long (0: never)
+    report_retry_delay: float = 60.0  # seconds before a slot's first retry (doubling after each attempt)
     # Where users, items and activities live in the source ([source] in the TOML file).
     source: SourceMapping = BUILTIN
     # [keys] of the TOML file: action id -> key(s), e.g. {"trigger": "r"}; the dashboard checks the
@@ -373,6 +377,9 @@ def _load_settings(config_path: Path | str | None, env: Mapping[str, str]) -> Se
         alert_grace=parse_grace(name("alert_grace"), values.get("alert_grace", 3)),
         report_retry_hours=parse_number(
             name("report_retry_hours"), values.get("report_retry_hours", 24), minimum=0, maximum=MAX_RETRY_HOURS
+        ),
+        report_retry_delay=parse_number(
+            name("report_retry_delay"), values.get("report_retry_delay", 60), minimum=1, maximum=MAX_RETRY_DELAY
         ),
         source=source,
         keys=keys,

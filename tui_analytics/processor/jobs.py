@@ -9,12 +9,15 @@ run fails with the error; the job's other datasets are still refreshed.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from tui_analytics.processor.models import JobSpec
 from tui_analytics.runtime.errors import one_line
 from tui_analytics.runtime.memory import process_memory
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:  # pragma: no cover
     from tui_analytics.data.source.protocol import SourceRepository
@@ -53,6 +56,7 @@ async def warm(ctx: AnalyticsBackgroundProcessor, job_id: str) -> dict[str, obje
     ttl = ctx.ttl_for(job_id)
     rows: dict[str, int] = {}
     failed: dict[str, list[str]] = {}  # message -> the keys that failed with it
+    unreadable: dict[str, int] = {}  # key -> source rows left out: their time is no real date
     for key in keys:
         try:
             value = await ctx.query(DATASETS[key], key)
@@ -63,12 +67,31 @@ async def warm(ctx: AnalyticsBackgroundProcessor, job_id: str) -> dict[str, obje
             continue
         ctx.cache.set(key, value, ttl=ttl)
         rows[key] = len(value)  # rows of a list; the summary's fields
+        bad = await _unreadable(ctx, key)
+        if bad:
+            unreadable[key] = bad
     if failed:
         # One cause (a locked or unreachable database) fails every key alike: say it once.
         if len(failed) == 1 and len(next(iter(failed.values()))) == len(keys):
             raise JobError(next(iter(failed)))
         raise JobError("; ".join(f"{', '.join(which)}: {message}" for message, which in failed.items()))
-    return {"keys": keys, "rows": rows}
+    return {"keys": keys, "rows": rows, "unreadable": unreadable} if unreadable else {"keys": keys, "rows": rows}
+
+
+async def _unreadable(ctx: AnalyticsBackgroundProcessor, key: str) -> int:
+    """How many source rows the refresh of `key` left out because their time is no real date (a
+    stored '2026-02-30'): said once per refresh, never dropped in silence."""
+    repository = await ctx.get_repository()
+    counts = getattr(repository, "unreadable", None)
+    bad = int(counts.get(key.split(":")[0].replace("-", "_"), 0)) if isinstance(counts, dict) else 0
+    if bad:
+        log.warning(
+            "%s: %d source row%s left out: the stored time is no real date (such as 2026-02-30); `source check` counts them",
+            key,
+            bad,
+            "" if bad == 1 else "s",
+        )
+    return bad
 
 
 def _scheduler_state() -> str:

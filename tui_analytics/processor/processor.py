@@ -116,6 +116,9 @@ class AnalyticsBackgroundProcessor(SchedulingMixin, JobControlMixin, ReadingMixi
         self._warm_on_start = warm_on_start
         self.specs: dict[str, JobSpec] = {spec.id: spec for spec in jobs}
         self.book = JobBook(self.specs)
+        # Runs whose closing write failed (a full disk): their rows still say 'running'. Retried at the
+        # next write and at stop, so a clean stop leaves no run open once the database takes writes again.
+        self._unclosed: dict[int, JobRun] = {}
         self.job_settings = {}  # run-time overrides (paused, interval), read by open()
         self.last_cleanup: datetime | None = None
         self.latest_performance: dict[str, Any] | None = None
@@ -240,7 +243,8 @@ class AnalyticsBackgroundProcessor(SchedulingMixin, JobControlMixin, ReadingMixi
                 ended = JobFinished if outcome == COMPLETED else JobFailed
                 self.bus.publish(ended(job_id, trigger, duration_ms=duration, error=error, status=status, at=self.clock.now()))
         if row_id:
-            await self._history(self.history.finish, row_id, run)
+            self._unclosed[row_id] = run
+            await self._history(self.close_open_runs)
         else:
             await self._history(self.history.add, run)
         return run
@@ -328,15 +332,36 @@ class AnalyticsBackgroundProcessor(SchedulingMixin, JobControlMixin, ReadingMixi
         # History is a record, not the job: a state-database hiccup is logged, never fails a run.
         try:
             return await asyncio.to_thread(fn, *args)
-        except Exception:
-            log.exception("job history write failed")
+        except Exception as exc:
+            self._history_failed(exc)
             return None
+
+    def _history_failed(self, exc: BaseException) -> None:
+        # One line, the same for every write that fails the same way (no SQL, no parameters), so the
+        # log's repeat filter shows a full disk once a minute, not a traceback per run. Not worded
+        # "job ... failed: ", which serve's log drops as restated by a job.failed line (serve_log.py).
+        from tui_analytics.data.engines import write_error
+
+        log.warning("could not write the job history: %s", write_error(self.settings.resolved_state_url, exc))
 
     def _write_history_now(self, row_id: int | None, run: JobRun) -> None:
         try:
-            self.history.finish(row_id, run) if row_id else self.history.add(run)
-        except Exception:
-            log.exception("job history write failed")
+            if row_id:
+                self._unclosed[row_id] = run
+                self.close_open_runs()
+            else:
+                self.history.add(run)
+        except Exception as exc:
+            self._history_failed(exc)
+
+    def close_open_runs(self) -> int:
+        """Write the end of each run whose closing write failed earlier (blocking); how many are left open.
+
+        Raises the first failure (the rest wait for the next try)."""
+        for row_id, run in sorted(self._unclosed.items()):
+            self.history.finish(row_id, run)
+            self._unclosed.pop(row_id, None)
+        return len(self._unclosed)
 
     def _cache_changed(self, action: str, keys: list[str]) -> None:
         self.bus.publish(CacheChanged(action, keys=tuple(keys), size=len(self.cache), at=self.clock.now()))

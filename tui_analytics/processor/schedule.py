@@ -22,6 +22,7 @@ from tui_analytics.data.state import locking
 from tui_analytics.processor.book import Schedule
 from tui_analytics.runtime import scheduling
 from tui_analytics.runtime.aio import cancel_task, running_loop
+from tui_analytics.runtime.errors import one_line
 from tui_analytics.runtime.event_types import SchedulerStateChanged
 
 if TYPE_CHECKING:  # what the processor provides
@@ -58,6 +59,9 @@ class SchedulingMixin:
         def _remote_next_run(self, job_id: str) -> datetime | None: ...
         async def _scheduled_run(self, job_id: str) -> None: ...
         def _on_scheduler_event(self, event: JobEvent) -> None: ...
+        def close_open_runs(self) -> int: ...
+
+        _unclosed: dict[int, Any]
 
     _wanted: bool  # jobs should be scheduled (start()/restart() called, stop() not)
     _read_only: bool
@@ -82,8 +86,23 @@ class SchedulingMixin:
         self.lease.drop()
         if interrupt:
             for task in self.book.running_tasks():
-                cancel_task(task)
+                cancel_task(task)  # each writes its end as it unwinds, retrying the runs left open
+        self._close_open_runs()
         self._scheduler_changed("stopped")
+
+    def _close_open_runs(self) -> None:
+        # A run whose end could not be written (a full disk) is retried here, once: the stop is its
+        # last chance in this process; otherwise the next start records it as interrupted.
+        if not self._unclosed:
+            return
+        try:
+            self.close_open_runs()
+        except Exception as exc:
+            log.warning(
+                "%d job run(s) could not be closed at stop (%s); the next start records them as interrupted",
+                len(self._unclosed),
+                one_line(exc),
+            )
 
     def restart(self) -> None:
         """Stop, then schedule every job again with fresh next-run times."""

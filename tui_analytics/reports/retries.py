@@ -3,10 +3,11 @@
 
 A scheduled or caught-up run that failed (the source was down, the disk full) or was interrupted (the
 process stopped or was killed during it) leaves its slot claimed but not made. The scheduling process
-looks for such slots every minute and retries each with a growing delay (1, 2, 4 ... 30 minutes after
-its last attempt), and at once when it takes the scheduler (the next start), for as long as the slot is
-younger than `report_retry_hours`. Runs are recorded with the trigger 'retry' and the slot's time, so
-the report covers the slot's period, and one run per slot completes in the end.
+looks for such slots every `report_retry_delay` (a minute by default) and retries each with a growing
+delay (1, 2, 4 ... 30 minutes after its last attempt, by default), and at once when it takes the
+scheduler (the next start), for as long as the slot is younger than `report_retry_hours`. Runs are
+recorded with the trigger 'retry' and the slot's time, so the report covers the slot's period, and one
+run per slot completes in the end.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 SLOT_TRIGGERS = ("scheduled", "catch-up", "retry")  # runs that serve a slot of the schedule
-FIRST_DELAY = 60.0
-LONGEST_DELAY = 1800.0
+FIRST_DELAY = 60.0  # report_retry_delay's default
+LONGEST_DELAY = 1800.0  # the cap of the doubling (or the first delay, if that is longer)
 
 
 @dataclass(frozen=True)
@@ -39,9 +40,9 @@ class UnfinishedSlot:
     last_finished: datetime | None  # aware UTC; None when no attempt recorded its end
 
 
-def delay_after(attempts: int) -> timedelta:
-    """How long after its last attempt a slot is tried again."""
-    return timedelta(seconds=min(FIRST_DELAY * 2 ** max(attempts - 1, 0), LONGEST_DELAY))
+def delay_after(attempts: int, first: float = FIRST_DELAY) -> timedelta:
+    """How long after its last attempt a slot is tried again (`first`: report_retry_delay)."""
+    return timedelta(seconds=min(first * 2 ** max(min(attempts, 32) - 1, 0), max(LONGEST_DELAY, first)))
 
 
 class SlotRetries:
@@ -60,7 +61,8 @@ class SlotRetries:
         slots = await asyncio.to_thread(self.service.unfinished_slots, now - timedelta(hours=hours))
         run_ids = []
         for slot in slots:
-            if not at_start and slot.last_finished is not None and now < slot.last_finished + delay_after(slot.attempts):
+            delay = delay_after(slot.attempts, self.service.settings.report_retry_delay)
+            if not at_start and slot.last_finished is not None and now < slot.last_finished + delay:
                 continue
             run_id = await self._retry(slot)
             if run_id is not None:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 from tui_analytics.config.settings import Settings
+from tui_analytics.data.engines import write_error
 from tui_analytics.data.querylimits import to_thread_interruptible
 from tui_analytics.export import safe_filename, save_export
 from tui_analytics.export.files import numbered
@@ -317,8 +318,8 @@ class ReportRunner:
         # The history stays within its retention while the app runs for weeks, not only at start.
         try:
             self.runs.prune(self.settings.history_retention)
-        except Exception:
-            log.exception("could not prune the report history")
+        except Exception as exc:
+            log.warning("could not prune the report history: %s", write_error(self.settings.resolved_state_url, exc))
 
     def _save(self, run_id: int, result: ExportResult, filename: str) -> Path:
         """Record the file's name ('writing'), then save it atomically; never replaces a file.
@@ -343,5 +344,7 @@ class ReportRunner:
         kept = {} if saved is not None else {"filename": None, "path": None, "size": None}
         try:
             self.runs.finish(run_id, status=status, finished_at=self.clock.now(), error=message, **kept)
-        except Exception:  # the database itself may be what failed; the log keeps the story
-            log.exception("could not record the outcome of report run %s", run_id)
+        except Exception as exc:  # the database itself may be what failed; the log keeps the story
+            log.warning(
+                "could not record the outcome of report run %s: %s", run_id, write_error(self.settings.resolved_state_url, exc)
+            )

@@ -33,7 +33,6 @@ log = logging.getLogger(__name__)
 
 JOB_PREFIX = "report:"
 RETRY_JOB = "reports-retry"  # looks for slots to make again (retries.py); not a template's job
-RETRY_EVERY = 60.0  # seconds between looks: the shortest retry delay
 
 
 def job_id(template_id: str) -> str:
@@ -169,7 +168,7 @@ class ReportSchedule:
             self._scheduler.add_job(
                 self._retry,
                 trigger="interval",
-                seconds=RETRY_EVERY,
+                seconds=self.service.settings.report_retry_delay,  # looks as often as the shortest delay
                 id=RETRY_JOB,
                 name="Report retries",
                 replace_existing=True,

@@ -26,6 +26,7 @@ from sqlalchemy.engine.interfaces import DBAPICursor, ExecutionContext
 from sqlalchemy.exc import SQLAlchemyError
 
 from tui_analytics.config.source_mapping import ENTITIES
+from tui_analytics.data.engines import query_error
 from tui_analytics.data.source.entities import Entity, Source
 from tui_analytics.data.source.repository import AdminAnalyticsOptimizedRepository
 from tui_analytics.runtime.errors import DatabaseError, one_line
@@ -53,6 +54,7 @@ class EntityReport:
     timestamps: str | None = None
     decided: str | None = None
     sample: dict[str, str] | None = None
+    unreadable: int | None = None  # rows whose time is no real date ('2026-02-30'), where that can be told
 
 
 @dataclass
@@ -119,6 +121,9 @@ def _entity_report(conn: Connection, entity: Entity) -> EntityReport:
         oldest = conn.execute(first.order_by(stamp.order_expr)).scalar()
         newest = conn.execute(first.order_by(stamp.order_expr.desc())).scalar()
         report.oldest, report.newest = stamp.stored.iso(oldest), stamp.stored.iso(newest)
+        bad = stamp.unreadable()
+        if bad is not None:
+            report.unreadable = int(conn.execute(select(func.count()).select_from(entity.source).where(bad)).scalar_one())
     return report
 
 
@@ -332,9 +337,12 @@ def check_source(repo: AdminAnalyticsOptimizedRepository, *, mapped: bool) -> Ch
                     report.entities.append(_entity_report(conn, source.entity(name)))
                 except SQLAlchemyError as exc:
                     conn.rollback()
-                    report.error = f"{name}: {one_line(exc)}"
+                    # query_error names the time limit when the watchdog stopped the statement
+                    report.error = f"{name}: {one_line(query_error(repo.url, exc))}"
                     return report
         report.plans = _plans(repo, source)
-    except (SQLAlchemyError, DatabaseError) as exc:
+    except SQLAlchemyError as exc:
+        report.error = one_line(query_error(repo.url, exc))
+    except DatabaseError as exc:
         report.error = one_line(exc)
     return report

@@ -22,7 +22,7 @@ from sqlalchemy.types import TypeEngine
 
 from tui_analytics.config.settings import mask_url
 from tui_analytics.config.source_mapping import ENTITIES, OPTIONAL, REQUIRED, EntityMapping, SourceMapping, columns_of
-from tui_analytics.data.engines import describe_error, query_error
+from tui_analytics.data.engines import query_error
 from tui_analytics.data.source.detect import detect
 from tui_analytics.data.source.timesql import TimeColumn
 from tui_analytics.runtime.errors import SourceSchemaError
@@ -67,6 +67,11 @@ class Source:
 
     def entity(self, name: str) -> Entity:
         return {"users": self.users, "items": self.items, "activities": self.activities}[name]
+
+
+def _failure(url: str, exc: SQLAlchemyError) -> str:
+    """Why a statement failed, in one line: the time limit and its setting when the watchdog stopped it."""
+    return str(query_error(url, exc, "")).strip()  # otherwise describe_error's text
 
 
 def _where(mapping: SourceMapping, entity: str) -> str:
@@ -127,7 +132,7 @@ def _query_entity(
         result.close()
     except SQLAlchemyError as exc:
         conn.rollback()
-        raise SourceSchemaError(f"{where} query failed: {describe_error(url, exc)}") from None
+        raise SourceSchemaError(f"{where} query failed: {_failure(url, exc)}") from None
     folded = {k.lower(): k for k in keys}
     for canonical in REQUIRED[em.entity]:
         if canonical not in folded:
@@ -159,7 +164,7 @@ def _entity(conn: Connection, mapping: SourceMapping, name: str, url: str) -> En
             )
         except SQLAlchemyError as exc:
             conn.rollback()
-            raise SourceSchemaError(f"{where}: reading sample values failed: {describe_error(url, exc)}") from None
+            raise SourceSchemaError(f"{where}: reading sample values failed: {_failure(url, exc)}") from None
         entity.time = TimeColumn(time_col, stored, conn.dialect.name)
     return entity
 

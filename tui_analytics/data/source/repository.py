@@ -18,10 +18,11 @@ import time
 from datetime import date, datetime, timedelta, timezone, tzinfo
 from datetime import time as clock_time
 
-from sqlalchemy import ColumnElement, case, distinct, func, literal_column, select
+from sqlalchemy import ColumnElement, case, distinct, func, literal, literal_column, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql import Executable
+from sqlalchemy.sql.elements import Label
 
 from tui_analytics.config.settings import mask_url, plain_zone
 from tui_analytics.config.source_mapping import BUILTIN, SourceMapping
@@ -30,6 +31,7 @@ from tui_analytics.data.source.entities import DEFAULT_ACTION, Source, resolve
 from tui_analytics.data.source.recent_query import RecentActivityQueries, UntypedRow, looked_up, positive
 from tui_analytics.data.source.recent_stream import RecentActivityStream, column_dicts, ident, recent_columns
 from tui_analytics.data.source.rows import ActivityTrendRow, RecentActivityRow, Summary, TopItemRow, UserGrowthRow
+from tui_analytics.data.source.timesql import TimeColumn
 from tui_analytics.data.timestamps import iso
 from tui_analytics.runtime.clock import SYSTEM_CLOCK, Clock
 from tui_analytics.runtime.daterange import DateRange
@@ -40,6 +42,7 @@ DEFAULT_WINDOW_DAYS = 30
 # The label of a bucket column. GROUP BY and ORDER BY name it rather than repeat the
 # expression: its bound values would be new parameters there, which PostgreSQL rejects.
 BUCKET = "ta_bucket"
+UNREADABLE = "unreadable"  # the bucket of a row whose time is no real date
 
 
 def _add_months(year: int, month: int, delta: int) -> tuple[int, int]:
@@ -83,6 +86,14 @@ class AdminAnalyticsOptimizedRepository(RecentActivityQueries):
         self._source: Source | None = None
         self._lock = threading.Lock()
         self._statements = {}
+        # Rows the last call of a dataset left out because their time is no real date (SQLite text
+        # such as '2026-02-30'), by dataset method: the jobs say how many (processor/jobs.py).
+        self.unreadable: dict[str, int] = {}
+
+    @property
+    def url(self) -> str:
+        """The source's URL as given (with its password: for error texts that mask it)."""
+        return self._url
 
     def in_zone(self, zone: tzinfo) -> AdminAnalyticsOptimizedRepository:
         """The same source counted in `zone`'s days and months (a report template's own zone);
@@ -190,7 +201,7 @@ class AdminAnalyticsOptimizedRepository(RecentActivityQueries):
         acts = self.source.activities
         stamp = acts.time
         assert stamp is not None
-        bucket = stamp.bucket("day", self.zone, start, end).label(BUCKET)
+        bucket = self._readable_bucket(stamp, "day", start, end)
         rows = self._rows(
             select(bucket, func.count().label("n"), func.count(distinct(acts.col("user_id"))).label("u"))
             .select_from(acts.source)
@@ -199,6 +210,7 @@ class AdminAnalyticsOptimizedRepository(RecentActivityQueries):
             .order_by(literal_column(BUCKET))
         )
         found = {str(r[0]): (int(r[1]), int(r[2])) for r in rows}
+        self.unreadable["activity_trends"] = found.pop(UNREADABLE, (0, 0))[0]
         out: list[ActivityTrendRow] = []
         day = first_day
         while day <= last_day:
@@ -206,6 +218,13 @@ class AdminAnalyticsOptimizedRepository(RecentActivityQueries):
             out.append({"date": day.isoformat(), "activities": n, "activeUsers": u})
             day += timedelta(days=1)
         return out
+
+    def _readable_bucket(self, stamp: TimeColumn, unit: str, start: datetime, end: datetime) -> Label[str]:
+        """The bucket of each row, or UNREADABLE for a time that is no real date: counted and said,
+        never put in another day (SQLite moves 2026-02-30 to 2026-03-02) or silently dropped."""
+        bucket = stamp.bucket(unit, self.zone, start, end)
+        bad = stamp.unreadable()
+        return (case((bad, literal(UNREADABLE)), else_=bucket) if bad is not None else bucket).label(BUCKET)
 
     def top_items(self, limit: int = 10, date_range: DateRange | None = None) -> list[TopItemRow]:
         """Most-interacted items: {rank, itemId, name, category, interactions, uniqueUsers}.

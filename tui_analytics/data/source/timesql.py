@@ -259,6 +259,17 @@ class TimeColumn:
     def within(self, start: datetime, end: datetime) -> ColumnElement[bool]:
         return and_(self.at_least(start), self.before(end))
 
+    def unreadable(self) -> ColumnElement[bool] | None:
+        """True for a stored value that is no real date ('2026-02-30', '2026-13-01'), where the
+        database would not say so itself: SQLite text, which its date functions move to another day
+        (date('2026-02-30', '+0 days') is 2026-03-02) or read as NULL. None elsewhere: PostgreSQL's
+        cast refuses such a value with an error, and the other forms hold real times."""
+        if self.dialect != "sqlite" or self.stored.form != "text":
+            return None
+        day = func.substr(self.raw, literal_column("1"), literal_column("10"))
+        real = func.coalesce(func.date(day, literal_column("'+0 days'")), literal_column("''"))
+        return and_(self.raw.is_not(None), real != day)
+
     # -- buckets --------------------------------------------------------------------
 
     def _shifted(self, unit: str, shift: int) -> ColumnElement[str]:
