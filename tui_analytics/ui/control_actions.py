@@ -1,6 +1,7 @@
 """What `p` (pause or resume the scheduler), `z` (one job), `s` (a job's interval) and the palette's
-"Backfill <template>…" and "Export <dataset>, last 30 days" do. Mixed into the main screen beside ActionsMixin; the same rules: every service call in a
-worker (`exit_on_error=False`), its outcome a notification."""
+"Backfill <template>…" and "Export <dataset>, last 30 days" do. Mixed into the main screen beside
+ActionsMixin; the same rules: every service call in a worker (`exit_on_error=False`), its outcome a
+notification."""
 
 from __future__ import annotations
 
