@@ -64,7 +64,8 @@ def check_choice(what: str, value: str, choices: tuple[str, ...]) -> str:
 
 
 def since_moment(text: str, tz: tzinfo) -> datetime:
-    """`--since`: an ISO date (its midnight) or date-time, read in `tz` when it has no offset; as UTC."""
+    """`--since`: an ISO date (its midnight) or date-time, read in `tz` (the zone the command prints
+    times in, shown_zone) when it has no offset; as UTC."""
     from datetime import date, time, timezone
 
     raw = text.strip()
@@ -82,3 +83,26 @@ def since_moment(text: str, tz: tzinfo) -> datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz)
     return moment.astimezone(timezone.utc)
+
+
+ZONE_HELP = "print times in UTC (default: the reporting zone, TUI_ANALYTICS_TIMEZONE; --since is read in the same zone)"
+
+
+def add_zone_option(parser: argparse.ArgumentParser) -> None:
+    """`--utc`, on every command that prints times (they carry their zone either way)."""
+    parser.add_argument("--utc", action="store_true", help=ZONE_HELP)
+
+
+def shown_zone(args: argparse.Namespace) -> tzinfo:
+    """The zone a command prints its times in, and reads `--since` in: the reporting zone, or UTC with --utc."""
+    from datetime import timezone
+
+    return timezone.utc if getattr(args, "utc", False) else load_settings(getattr(args, "config", None)).tz
+
+
+def zoned(value: datetime | None, tz: tzinfo, *, seconds: bool = True, none: str = "-") -> str:
+    """`2026-12-07 20:27:05 CST`: a stored time in `tz`, labelled with its zone; `none` for no time."""
+    if value is None:
+        return none
+    local = value.astimezone(tz)
+    return local.strftime("%Y-%m-%d %H:%M:%S %Z" if seconds else "%Y-%m-%d %H:%M %Z")
