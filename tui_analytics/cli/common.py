@@ -6,7 +6,7 @@ import argparse
 import re
 from datetime import datetime, tzinfo
 
-from tui_analytics.config.settings import load_settings
+from tui_analytics.config.settings import Settings, load_settings
 from tui_analytics.config.values import shorten
 from tui_analytics.wiring import Services
 
@@ -26,6 +26,15 @@ def _camel(key: str) -> str:
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
+def settings_of(args: argparse.Namespace) -> Settings:
+    """The settings `args` point to, read once per command (services and shown_zone share them)."""
+    found = getattr(args, "_settings", None)
+    if not isinstance(found, Settings):
+        found = load_settings(getattr(args, "config", None))
+        args._settings = found
+    return found
+
+
 def services(args: argparse.Namespace) -> Services:
     """The services over the configuration `args` point to (`--config`, the environment).
 
@@ -33,7 +42,7 @@ def services(args: argparse.Namespace) -> Services:
     command schedules nothing, whatever DISABLE_AUTO_SYNC says.
     """
     return Services(
-        load_settings(getattr(args, "config", None)),
+        settings_of(args),
         processor_options={"autostart": False, "probe_loop_lag": False},
         reports_options={"auto_start": False},
     )
@@ -97,7 +106,7 @@ def shown_zone(args: argparse.Namespace) -> tzinfo:
     """The zone a command prints its times in, and reads `--since` in: the reporting zone, or UTC with --utc."""
     from datetime import timezone
 
-    return timezone.utc if getattr(args, "utc", False) else load_settings(getattr(args, "config", None)).tz
+    return timezone.utc if getattr(args, "utc", False) else settings_of(args).tz
 
 
 def zoned(value: datetime | None, tz: tzinfo, *, seconds: bool = True, none: str = "-") -> str:
