@@ -15,6 +15,7 @@ from contextlib import closing
 from datetime import datetime
 from typing import IO, TYPE_CHECKING
 
+from tui_analytics.data.querylimits import raise_if_cancelled
 from tui_analytics.data.source.recent_stream import RecentActivityStream
 from tui_analytics.export.csvfmt import CsvStreamWriter
 from tui_analytics.export.jsonfmt import ExportMetadata, JsonStreamWriter, build_metadata
@@ -87,6 +88,7 @@ def stream_rows(
             total_records=writer.rows,
             export_format=options.format,
         )
+    raise_if_cancelled()  # cancelled during the last batch: no file either
     if isinstance(writer, JsonStreamWriter):
         writer.finish(metadata)
     else:
@@ -128,14 +130,17 @@ def _write_rows(
 ) -> None:
     for row in rows:
         writer.write(row)
-        if report is not None and writer.rows % PROGRESS_EVERY_ROWS == 0:
-            report()
+        if writer.rows % PROGRESS_EVERY_ROWS == 0:
+            raise_if_cancelled()  # the app quit: stop here (the atomic file leaves nothing behind)
+            if report is not None:
+                report()
 
 
 def _write_batches(writer: CsvStreamWriter, rows: RecentActivityStream, report: Callable[[], None] | None) -> None:
     names = rows.columns
     with closing(rows.column_batches()) as batches:
         for columns in batches:
+            raise_if_cancelled()  # the app quit: stop here (the atomic file leaves nothing behind)
             rest: Sequence[Sequence[object]] = columns
             if report is not None:  # report at the same row counts as row by row
                 rest = _write_up_to_marks(writer, names, columns, report)

@@ -30,9 +30,12 @@ RECENT = "recent-activity:20"
 SECTIONS = {
     "growth": ("New users per month", (USER_GROWTH,)),
     "activity": ("Activities per day", ACTIVITY),
+    # (the charts' titles count the bars they draw: "New users, 12 months", CHART_TITLES)
     "top": ("Top items", (TOP_ITEMS,)),
     "recent": ("Recent activity", (RECENT,)),
 }
+
+CHART_TITLES = {"growth": ("New users", "month"), "activity": ("Activities", "day")}
 
 TOP_COLUMNS = [("rank", "#"), ("name", "Item"), ("hits", "Hits"), ("users", "Users"), ("category", "Category")]
 RECENT_COLUMNS = [("age", "Age"), ("user", "User"), ("action", "Action"), ("item", "Item")]
@@ -86,6 +89,7 @@ class AnalyticsPane(Pane):
         self._entries: dict[str, CacheEntry] = {}
         self._jobs_have_run = False
         self._now: datetime | None = None
+        self._drawn: dict[str, int] = {}  # bars each chart draws (its title counts them)
 
     @property
     def shown_keys(self) -> set[str]:
@@ -135,12 +139,27 @@ class AnalyticsPane(Pane):
     def tick(self, now: datetime) -> None:
         """Redraw ages (section titles and recent activity)."""
         for name, (title, keys) in SECTIONS.items():
-            show(self.query_one(f"#{name}-title", Label), self._title(title, pick(self._entries, keys), now))
+            show(self.query_one(f"#{name}-title", Label), self._title(self._counted(name, title), pick(self._entries, keys), now))
         recent = pick(self._entries, (RECENT,))
         table = self.query_one("#recent-table", StyledTable)
         if recent is not None and table.row_count == len(recent.value):
             for index, row in enumerate(recent.value):
                 table.set_cell(str(index), "age", self._age(row, now))
+
+    def _counted(self, name: str, title: str) -> str:
+        """A chart's title with the bars it draws counted (the narrower the pane, the fewer days)."""
+        drawn = self._drawn.get(name, 0)
+        if name not in CHART_TITLES or not drawn:
+            return title
+        what, unit = CHART_TITLES[name]
+        return f"{what}, {fmt.plural(drawn, unit)}"
+
+    def on_bar_chart_shown(self, message: BarChart.Shown) -> None:
+        name = (message.chart.id or "").removesuffix("-chart")
+        if name in CHART_TITLES and self._drawn.get(name) != message.count:
+            self._drawn[name] = message.count
+            if self._now is not None:
+                self.tick(self._now)
 
     def _title(self, title: str, entry: CacheEntry | None, now: datetime) -> Text:
         """`Title ⚠ STALE · 2m ago · refresh failed 12:00:05`: the stale mark first, so a narrow pane keeps it."""
