@@ -26,7 +26,7 @@ from sqlalchemy import Engine
 from tui_analytics.alerts import wording as messages
 from tui_analytics.alerts.incidents import IncidentStore
 from tui_analytics.alerts.models import FAILED, TEST, Alert, AlertSummary, Delivery, summarise
-from tui_analytics.alerts.senders import Outcome, Wait, abandon_deliveries, deliver
+from tui_analytics.alerts.senders import Flights, Outcome, Wait, deliver
 from tui_analytics.alerts.worker import SerialWorker, Ts
 from tui_analytics.config import alert_targets as on
 from tui_analytics.config.alert_targets import AlertTarget
@@ -66,6 +66,7 @@ class AlertService:
         self.host = host if host is not None else socket.gethostname()
         self._closing = threading.Event()
         self._abandoned = threading.Event()  # set ABANDON_AFTER seconds after close()
+        self._flights = Flights()  # this service's webhook attempts in progress
         self._wait: Wait = wait or self._closing.wait
         self._lock = threading.Lock()
         self._work = SerialWorker("alerts")
@@ -291,7 +292,7 @@ class AlertService:
 
     def _abandon(self) -> None:
         self._abandoned.set()
-        abandon_deliveries()
+        self._flights.abandon()
 
     def drain(self, timeout: float = 30.0) -> bool:
         """Wait until every queued event is handled and every alert sent or given up (tests, the CLI)."""
@@ -329,7 +330,7 @@ class AlertService:
         if self._abandoned.is_set():
             outcome = Outcome(FAILED, 0, "not delivered: the app stopped before it was sent")
         else:
-            outcome = deliver(target, alert, self.settings.smtp, self._wait)
+            outcome = deliver(target, alert, self.settings.smtp, self._wait, flights=self._flights)
         delivery = replace(row, status=outcome.status, attempts=outcome.attempts, error=outcome.error, finished_at=self.clock.now())
         with self._lock:
             self.retries += max(0, outcome.attempts - 1)
