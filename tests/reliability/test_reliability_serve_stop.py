@@ -26,7 +26,9 @@ def test_sigterm_during_a_scheduled_report_logs_one_line_and_records_it_interrup
     assert code == 0, log
     assert "Traceback" not in log and "CancelledError" not in log, log
     said = [line for line in log.splitlines() if "daily-activity-summary interrupted" in line]
-    assert len(said) == 1 and said[0].endswith("scheduled report daily-activity-summary interrupted: the scheduler is stopping"), log
+    assert len(said) == 1 and said[0].endswith("scheduled report daily-activity-summary interrupted: the scheduler is stopping"), (
+        log
+    )
     assert log.rstrip().endswith("stopped")
     with contextlib.closing(sqlite3.connect(f"file:{data_dir / 'state.sqlite3'}?mode=ro", uri=True)) as db:
         runs = db.execute("SELECT template_id, trigger, status FROM report_runs").fetchall()

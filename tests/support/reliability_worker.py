@@ -293,7 +293,9 @@ def mode_serve_report(data_dir: str, template_id: str) -> None:
         # Through APScheduler, as at a fire time: the template as if made long ago, so a slot is due.
         def long_ago() -> None:
             with self.engine.begin() as conn:
-                conn.execute(update(report_templates).where(report_templates.c.id == template_id).values(created_at=datetime(2000, 1, 1)))
+                conn.execute(
+                    update(report_templates).where(report_templates.c.id == template_id).values(created_at=datetime(2000, 1, 1))
+                )
 
         await asyncio.to_thread(long_ago)
         scheduling.fire_now(job_id(template_id))
