@@ -180,3 +180,23 @@ async def test_a_run_cancelled_while_queued_by_the_shutdown_is_no_error(caplog) 
     assert not [r for r in caplog.records if r.levelno >= logging.ERROR], caplog.text
     assert "a queued run of due was cancelled" in caplog.text
     assert executor._instances == {}
+
+
+def test_a_pause_between_reading_the_two_clocks_is_no_step() -> None:
+    """A thread descheduled between the monotonic and the wall reading would see the wall clock
+    lag by the pause: the clocks are read again until both readings come together."""
+
+    class Preempted:
+        def __init__(self) -> None:
+            self.mono = [0.0, 0.0, 100.0, 106.0, 100.0, 100.0]  # the second look: 6 s lost mid-read, then clean
+            self.wall = [START, START + timedelta(seconds=100), START + timedelta(seconds=100)]
+
+        def now(self) -> datetime:
+            return self.wall.pop(0)
+
+        def monotonic(self) -> float:
+            return self.mono.pop(0)
+
+    watch = StepWatch(Preempted())
+    assert watch.observe() is None
+    assert watch.observe() is None  # not a -3 s "step"

@@ -19,6 +19,8 @@ from tui_analytics.runtime.clock import Clock
 # Seconds of disagreement that count as a step. NTP slews a clock by at most 0.5 ms per second,
 # so two looks a minute apart disagree by 30 ms at most; a step worth handling is far larger.
 TOLERANCE = 2.0
+# Seconds within which the two clocks must be read to count as read together.
+READ_WITHIN = 0.05
 # cron(8)'s line between a clock change it catches up on (or waits out) and one it re-anchors to.
 LARGE = timedelta(hours=3)
 
@@ -68,7 +70,7 @@ class StepWatch:
     def observe(self) -> ClockStep | None:
         """The step since the last look, or None (the first look only takes its bearings)."""
         with self._lock:
-            wall, mono = self.clock.now(), self.clock.monotonic()
+            wall, mono = self._read()
             last, self._last = self._last, (wall, mono)
         if last is None:
             return None
@@ -78,7 +80,12 @@ class StepWatch:
             return None
         return ClockStep(round(drift), expected, wall)
 
-    def reset(self) -> None:
-        """Forget the bearings: the next look takes new ones (a stopped scheduler starting again)."""
-        with self._lock:
-            self._last = None
+    def _read(self) -> tuple[datetime, float]:
+        # Both clocks at one moment: a thread paused between the two reads would look like a step.
+        for _ in range(3):
+            start = self.clock.monotonic()
+            wall = self.clock.now()
+            end = self.clock.monotonic()
+            if end - start < READ_WITHIN:
+                break
+        return wall, (start + end) / 2
