@@ -274,13 +274,15 @@ class AnalyticsScheduledReportsService:
         resolved = self._resolve(template, None)
         return await run_backfill(self, resolved, BackfillRequest(first, last, force, deliver), on_progress)
 
-    async def serve_slot(self, template: ReportTemplate, trigger: str) -> int | None:
-        """Make the template's latest due fire time if nobody has; returns the run id or None."""
+    async def serve_slot(self, template: ReportTemplate, trigger: str, slot: datetime | None = None) -> int | None:
+        """Make the template's latest due fire time (or `slot`, one of its fire times: a clock step's
+        catch-up) if nobody has; returns the run id or None."""
         if not template.is_active:
             return None
         try:
             tz = self.timezone_of(template)
-            slot = previous_fire_time(template.effective_cron, tz, self.clock.now())
+            if slot is None:
+                slot = previous_fire_time(template.effective_cron, tz, self.clock.now())
         except TemplateValidationError as exc:
             # A stored line this version refuses (an older one accepted `*/61`, `5/10`, `L`):
             # not scheduled (see ReportSchedule._add); the other templates are still served.
