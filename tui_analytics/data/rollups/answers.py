@@ -10,11 +10,11 @@ the horizon of the per-item and per-user rollups, every dataset is the full quer
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
 
 from tui_analytics.data.rollups.maintain import RollupMaintainer, fingerprint
 from tui_analytics.data.rollups.reading import Interval, SourceReader, count_from, day_of, midnight
@@ -46,16 +46,29 @@ class IncrementalRepository:
     the rollups up to date (`maintain`). Elsewhere the rollups are only read.
     """
 
-    def __init__(self, base: AdminAnalyticsOptimizedRepository, store: RollupStore, *, lateness_days: int = 2, writer: bool = False) -> None:
+    def __init__(
+        self, base: AdminAnalyticsOptimizedRepository, store: RollupStore, *, lateness_days: int = 2, writer: bool = False
+    ) -> None:
         self.base = base
         self.store = store
         self.clock = base.clock
         self.print = fingerprint(base.mapping, base.zone, lateness_days)
-        self.maintainer: RollupMaintainer | None = (
-            RollupMaintainer(self.reader, store, clock=base.clock, print_=self.print, lateness_days=lateness_days) if writer else None
-        )
-        self.horizon_days = RollupMaintainer(self.reader, store, clock=base.clock, print_="", lateness_days=lateness_days).horizon_days
+        self.lateness_days = lateness_days
+        self.maintainer: RollupMaintainer | None = None
+        self.horizon_days = RollupMaintainer(
+            self.reader, store, clock=base.clock, print_="", lateness_days=lateness_days
+        ).horizon_days
         self._reader: SourceReader | None = None
+        if writer:
+            self.enable_writing()
+
+    def enable_writing(self) -> RollupMaintainer:
+        """This process schedules: it builds and maintains the rollups (the others only read them)."""
+        if self.maintainer is None:
+            self.maintainer = RollupMaintainer(
+                self.reader, self.store, clock=self.base.clock, print_=self.print, lateness_days=self.lateness_days
+            )
+        return self.maintainer
 
     def reader(self) -> SourceReader:
         if self._reader is None:
@@ -64,7 +77,7 @@ class IncrementalRepository:
         return self._reader
 
     @property
-    def engine(self):  # type: ignore[no-untyped-def]
+    def engine(self) -> Engine:
         return self.base.engine
 
     @property
@@ -119,7 +132,11 @@ class IncrementalRepository:
             return self.base.activity_trends(days, date_range)
         zone = self.base.zone
         today = day_of(self.clock.now(), zone)
-        start, end = date_range.bounds(zone) if date_range is not None else (midnight(today - timedelta(days=days - 1), zone), self.clock.now())
+        start, end = (
+            date_range.bounds(zone)
+            if date_range is not None
+            else (midnight(today - timedelta(days=days - 1), zone), self.clock.now())
+        )
         last_day = day_of(end - timedelta(microseconds=1), zone)
         first_day = max(day_of(start, zone), last_day - timedelta(days=days - 1))
         start = max(start, midnight(first_day, zone))
@@ -181,7 +198,11 @@ class IncrementalRepository:
         if watermark is None:
             return self.base.top_items(limit, date_range)
         zone = self.base.zone
-        start, end = date_range.bounds(zone) if date_range is not None else (self.clock.now() - timedelta(days=DEFAULT_WINDOW_DAYS), self.clock.now())
+        start, end = (
+            date_range.bounds(zone)
+            if date_range is not None
+            else (self.clock.now() - timedelta(days=DEFAULT_WINDOW_DAYS), self.clock.now())
+        )
         split = self._split(start, end, watermark)
         if not self._in_horizon(split, watermark):
             return self.base.top_items(limit, date_range)
@@ -262,7 +283,9 @@ class IncrementalRepository:
     def recent_activity(self, limit: int = 20, date_range: DateRange | None = None) -> list[RecentActivityRow]:
         return self.base.recent_activity(limit, date_range)
 
-    def iter_recent_activity(self, limit: int | None = None, date_range: DateRange | None = None, batch_size: int = 5000) -> RecentActivityStream:
+    def iter_recent_activity(
+        self, limit: int | None = None, date_range: DateRange | None = None, batch_size: int = 5000
+    ) -> RecentActivityStream:
         return self.base.iter_recent_activity(limit, date_range, batch_size)
 
     def ping(self) -> float:
@@ -273,7 +296,3 @@ def _rank_key(key: str, interactions: int) -> tuple[int, bool, int | str]:
     """Most interactions first; among ties, a missing item id last, then by id."""
     raw = decode_raw(key)
     return (-interactions, raw is None, raw if raw is not None else 0)
-
-
-def _unused(_: Sequence[object]) -> None:  # pragma: no cover
-    return None

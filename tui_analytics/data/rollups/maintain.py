@@ -148,7 +148,13 @@ class RollupMaintainer:
         stamp = reader.acts_time
         from sqlalchemy import select
 
-        got = reader.rows(select(stamp.raw).select_from(reader.source.activities.source).where(stamp.raw.is_not(None)).order_by(stamp.order_expr).limit(1))
+        got = reader.rows(
+            select(stamp.raw)
+            .select_from(reader.source.activities.source)
+            .where(stamp.raw.is_not(None))
+            .order_by(stamp.order_expr)
+            .limit(1)
+        )
         return {"first_activity": stamp.stored.iso(got[0][0]) if got else None}
 
     def _roll(self, reader: SourceReader, first: date, stop: date, progress: Progress | None, *, newest: bool = True) -> None:
@@ -190,8 +196,14 @@ class RollupMaintainer:
         acts, users = reader.day_counts(first, stop), reader.day_counts(first, stop, users=True)
         stored = self.store.day_counts(first.isoformat(), stop.isoformat())
         days = sorted(set(acts) | set(users) | set(stored))
-        differ = [d for d in days if (acts.get(d, 0), users.get(d, 0)) != stored.get(d, (0, 0)) and first.isoformat() <= d < stop.isoformat()]
-        log.info("rollup check %s..%s: %d days differ (%.0f ms CPU)", first, stop, len(differ), (time.process_time() - started) * 1000)
+        differ = [
+            d
+            for d in days
+            if (acts.get(d, 0), users.get(d, 0)) != stored.get(d, (0, 0)) and first.isoformat() <= d < stop.isoformat()
+        ]
+        log.info(
+            "rollup check %s..%s: %d days differ (%.0f ms CPU)", first, stop, len(differ), (time.process_time() - started) * 1000
+        )
         for run_first, run_stop in _runs(differ):
             self._roll(reader, run_first, run_stop, None, newest=newest and run_stop == stop)
         return differ

@@ -17,10 +17,11 @@ from sqlalchemy import distinct, func, literal_column, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.sql import Executable
+from sqlalchemy.sql.elements import ColumnElement
 
 from tui_analytics.data.engines import query_error
 from tui_analytics.data.rollups.tables import encode_id
-from tui_analytics.data.source.entities import DEFAULT_ACTION, Source
+from tui_analytics.data.source.entities import Source
 from tui_analytics.data.source.timesql import TimeColumn
 
 BUCKET = "ta_bucket"
@@ -83,10 +84,7 @@ class SourceReader:
         start, end = midnight(first, self.zone), midnight(stop, self.zone)
         bucket = stamp.bucket("day", self.zone, start, end).label(BUCKET)
         stmt = (
-            select(bucket, func.count())
-            .select_from(entity.source)
-            .where(stamp.within(start, end))
-            .group_by(literal_column(BUCKET))
+            select(bucket, func.count()).select_from(entity.source).where(stamp.within(start, end)).group_by(literal_column(BUCKET))
         )
         return {str(r[0]): int(r[1]) for r in self.rows(stmt)}
 
@@ -114,9 +112,12 @@ class SourceReader:
             out.day[d] = [0, 0, 0]
         bucket = stamp.bucket("day", self.zone, start, end).label(BUCKET)
         window = stamp.within(start, end)
-        user, item = acts.col("user_id"), acts.col("item_id")
+        user = acts.col("user_id")
         for d, n, u in self.rows(
-            select(bucket, func.count(), func.count(distinct(user))).select_from(acts.source).where(window).group_by(literal_column(BUCKET))
+            select(bucket, func.count(), func.count(distinct(user)))
+            .select_from(acts.source)
+            .where(window)
+            .group_by(literal_column(BUCKET))
         ):
             out.day[str(d)][:2] = [int(n), int(u)]
         for d, n in self.day_counts(first, stop, users=True).items():
@@ -131,9 +132,7 @@ class SourceReader:
                 .group_by(literal_column(BUCKET), literal_column("ta_action"))
             )
         ]
-        newest = self.rows(
-            select(stamp.raw).select_from(acts.source).where(window).order_by(stamp.order_expr.desc()).limit(1)
-        )
+        newest = self.rows(select(stamp.raw).select_from(acts.source).where(window).order_by(stamp.order_expr.desc()).limit(1))
         out.newest = newest[0][0] if newest else None
         if stop > horizon:
             self._horizon_rows(out, max(first, horizon), stop)
@@ -155,7 +154,9 @@ class SourceReader:
                 .group_by(literal_column(BUCKET), literal_column("ta_item"))
             )
         ]
-        out.users = [(str(d), encode_id(u)) for d, u in self.rows(select(bucket, user).select_from(acts.source).where(window).distinct())]
+        out.users = [
+            (str(d), encode_id(u)) for d, u in self.rows(select(bucket, user).select_from(acts.source).where(window).distinct())
+        ]
         out.item_users = [
             (str(d), encode_id(i), encode_id(u))
             for d, i, u in self.rows(select(bucket, item, user).select_from(acts.source).where(window).distinct())
@@ -198,7 +199,12 @@ class SourceReader:
             return {}
         acts = self.source.activities
         action = acts.col("action").label("ta_action")
-        stmt = select(action, func.count()).select_from(acts.source).where(self._any(self.acts_time, parts)).group_by(literal_column("ta_action"))
+        stmt = (
+            select(action, func.count())
+            .select_from(acts.source)
+            .where(self._any(self.acts_time, parts))
+            .group_by(literal_column("ta_action"))
+        )
         return {r[0]: int(r[1]) for r in self.rows(stmt)}
 
     def distinct_users(self, parts: Sequence[Interval]) -> set[str]:
@@ -213,7 +219,12 @@ class SourceReader:
             return {}
         acts = self.source.activities
         item = acts.col("item_id").label("ta_item")
-        stmt = select(item, func.count()).select_from(acts.source).where(self._any(self.acts_time, parts)).group_by(literal_column("ta_item"))
+        stmt = (
+            select(item, func.count())
+            .select_from(acts.source)
+            .where(self._any(self.acts_time, parts))
+            .group_by(literal_column("ta_item"))
+        )
         return {encode_id(r[0]): int(r[1]) for r in self.rows(stmt)}
 
     def item_users(self, parts: Sequence[Interval], items: Sequence[object]) -> set[tuple[str, str]]:
@@ -223,17 +234,23 @@ class SourceReader:
         acts = self.source.activities
         item = acts.col("item_id")
         wanted = [i for i in items if i is not None]
-        cond = item.in_(wanted) if wanted else None
+        from sqlalchemy import or_
+
+        conds: list[ColumnElement[bool]] = [item.in_(wanted)] if wanted else []
         if None in items:
-            cond = item.is_(None) if cond is None else cond | item.is_(None)
-        assert cond is not None
+            conds.append(item.is_(None))
+        cond = or_(*conds)
         stmt = select(item, acts.col("user_id")).select_from(acts.source).where(self._any(self.acts_time, parts), cond).distinct()
         return {(encode_id(r[0]), encode_id(r[1])) for r in self.rows(stmt)}
 
     def newest(self, since: datetime) -> object:
         stamp = self.acts_time
         got = self.rows(
-            select(stamp.raw).select_from(self.source.activities.source).where(stamp.at_least(since)).order_by(stamp.order_expr.desc()).limit(1)
+            select(stamp.raw)
+            .select_from(self.source.activities.source)
+            .where(stamp.at_least(since))
+            .order_by(stamp.order_expr.desc())
+            .limit(1)
         )
         return got[0][0] if got else None
 

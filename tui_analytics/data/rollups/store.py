@@ -81,7 +81,11 @@ class RollupStore:
                     conn.execute(delete(table).where(table.c.day.in_(chunk)))
                 if table in HORIZON_TABLES:
                     conn.execute(delete(table).where(table.c.day < horizon))
-            _insert(conn, rollup_day, [{"day": d, "activities": v[0], "active_users": v[1], "new_users": v[2]} for d, v in agg.day.items()])
+            _insert(
+                conn,
+                rollup_day,
+                [{"day": d, "activities": v[0], "active_users": v[1], "new_users": v[2]} for d, v in agg.day.items()],
+            )
             _insert(conn, rollup_day_action, [{"day": d, "action": a, "activities": n} for d, a, n in agg.actions])
             _insert(conn, rollup_day_item, [{"day": d, "item": i, "interactions": n} for d, i, n in agg.items if d >= horizon])
             _insert(conn, rollup_day_user, [{"day": d, "user": u} for d, u in agg.users if d >= horizon])
