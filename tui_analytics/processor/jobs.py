@@ -119,8 +119,18 @@ async def cache_cleanup(ctx: AnalyticsBackgroundProcessor) -> dict[str, object]:
     """Drop expired cache entries and old history rows; stamps last_cleanup only on success."""
     expired = ctx.cache.expire()
     pruned = await ctx.prune_history()
+    verified = await ctx.query(_verify_rollups, "rollup verification")
     ctx.last_cleanup = ctx.clock.now()
-    return {"expired": expired, "prunedRuns": pruned}
+    out: dict[str, object] = {"expired": expired, "prunedRuns": pruned}
+    if verified is not None:
+        out["rollupDaysRebuilt"] = len(verified)
+    return out
+
+
+def _verify_rollups(repository: SourceRepository) -> list[str] | None:
+    """Once a day, the rollups' per-day counts against the source (docs/data.md#rollups)."""
+    verify = getattr(repository, "verify_rollups", None)  # the incremental repository only
+    return verify() if callable(verify) else None
 
 
 async def _user_growth(ctx: AnalyticsBackgroundProcessor) -> dict[str, object]:

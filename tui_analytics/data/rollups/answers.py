@@ -16,7 +16,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
-from tui_analytics.data.rollups.maintain import RollupMaintainer, fingerprint
+from tui_analytics.data.rollups.maintain import Progress, RollupMaintainer, RollupState, fingerprint
 from tui_analytics.data.rollups.reading import Interval, SourceReader, count_from, day_of, midnight
 from tui_analytics.data.rollups.store import RollupStore
 from tui_analytics.data.rollups.tables import decode_id, decode_raw
@@ -83,6 +83,22 @@ class IncrementalRepository:
     @property
     def url_masked(self) -> str:
         return self.base.url_masked
+
+    # -- upkeep (the scheduling process) ------------------------------------------------------
+
+    def verify_rollups(self) -> list[str] | None:
+        """The nightly check against the source (when due); the days rebuilt, None when not run."""
+        return self.maintainer.verify_if_due() if self.maintainer is not None else None
+
+    def rebuild_rollups(self, first: date | None = None, stop: date | None = None, progress: Progress | None = None) -> int:
+        """Roll up [first, stop) again (all without bounds); the number of days redone."""
+        return self.enable_writing().rebuild(first, stop, progress)
+
+    def rollup_state(self) -> RollupState:
+        if self.maintainer is not None:
+            return self.maintainer.state()
+        watermark = self.watermark()
+        return RollupState("ready", watermark=watermark) if watermark else RollupState("absent")
 
     # -- the watermark --------------------------------------------------------------------
 
@@ -296,3 +312,30 @@ def _rank_key(key: str, interactions: int) -> tuple[int, bool, int | str]:
     """Most interactions first; among ties, a missing item id last, then by id."""
     raw = decode_raw(key)
     return (-interactions, raw is None, raw if raw is not None else 0)
+
+
+def rebuild_span(repository: object, span: str, progress: Progress | None = None) -> int:
+    """`cache rebuild`: the days of 'FROM/TO' (dates, TO included; either may be empty) rolled up again."""
+    if not isinstance(repository, IncrementalRepository):
+        raise ValueError("the rollups are off here (rollups = false in the configuration)")
+    lo, hi = _span(span)
+    return repository.rebuild_rollups(lo, hi, progress)
+
+
+def check_span(span: str) -> str:
+    """'FROM/TO' checked (ValueError of one line), as given."""
+    _span(span)
+    return span
+
+
+def _span(span: str) -> tuple[date | None, date | None]:
+    first, _, last = span.partition("/")
+    try:
+        lo = date.fromisoformat(first) if first else None
+        hi = date.fromisoformat(last) + timedelta(days=1) if last else None
+    except ValueError:
+        raise ValueError(f"not a span of dates (YYYY-MM-DD/YYYY-MM-DD): {span[:40]!r}") from None
+    if lo is not None and hi is not None and lo >= hi:
+        raise ValueError(f"the rebuild's start {lo} is after its end {last}")
+    return lo, hi
+

@@ -225,6 +225,19 @@ class RollupMaintainer:
                 self.store.set_meta({"last_closed_activity": reader.acts_time.stored.iso(newest)})
             return differ
 
+    def verify_if_due(self) -> list[str] | None:
+        """The verification once a day (cache-cleanup runs hourly); None when not due or not ready."""
+        if self.state().status != "ready":
+            return None
+        today = self.today().isoformat()
+        if self.store.meta().get("verified_on") == today:
+            return None
+        started = time.process_time()
+        differ = self.verify()
+        self.store.set_meta({"verified_on": today})
+        log.info("rollups verified: %d days rebuilt (%.0f ms CPU)", len(differ), (time.process_time() - started) * 1000)
+        return differ
+
     def rebuild(self, first: date | None = None, stop: date | None = None, progress: Progress | None = None) -> int:
         """Roll up [first, stop) again (everything without bounds); the days redone."""
         with self._lock:
