@@ -136,6 +136,13 @@ class IncrementalRepository:
             raw.append((tail, end))
         return Split(first.isoformat() if first else _EARLIEST, stop.isoformat(), raw)
 
+    def _derived(self, split: Split, watermark: date) -> dict[str, str | None] | None:
+        """The meta when the derived tables answer this split (its stored days end at the watermark)."""
+        if split.first is None or split.stop != watermark.isoformat():
+            return None
+        meta = self.store.meta()
+        return meta if meta.get("derived_watermark") == split.stop else None
+
     def _in_horizon(self, split: Split, watermark: date) -> bool:
         return split.first is None or split.first >= (watermark - timedelta(days=self.horizon_days - 1)).isoformat()
 
@@ -223,16 +230,31 @@ class IncrementalRepository:
         if not self._in_horizon(split, watermark):
             return self.base.top_items(limit, date_range)
         reader = self.reader()
-        totals = self.store.item_totals(split.first, split.stop) if split.first is not None and split.stop is not None else {}
+        derived = self._derived(split, watermark)
+        stored = split.first is not None and split.stop is not None
+        if derived is not None and derived.get("derived_from") == split.first:
+            totals = self.store.window_totals()
+        else:
+            totals = self.store.item_totals(str(split.first), str(split.stop)) if stored else {}
         for key, n in reader.item_counts(split.raw).items():
             totals[key] = totals.get(key, 0) + n
         top = sorted(totals, key=lambda k: _rank_key(k, totals[k]))[:limit]
-        pairs = self.store.item_users(split.first, split.stop, top) if split.first is not None and split.stop is not None else set()
         raw_ids = [decode_raw(k) for k in top]
-        pairs |= reader.item_users(split.raw, raw_ids)
+        raw_pairs = reader.item_users(split.raw, raw_ids)
         unique: dict[str, int] = {}
-        for item, _user in pairs:
-            unique[item] = unique.get(item, 0) + 1
+        if derived is not None:
+            raw_users: dict[str, list[str]] = {}
+            for item, user in raw_pairs:
+                raw_users.setdefault(item, []).append(user)
+            for key in top:
+                among = raw_users.get(key, [])
+                first = str(split.first)
+                seen = self.store.item_active_since(key, first)
+                unique[key] = seen + len(among) - (self.store.item_active_since(key, first, among) if among else 0)
+        else:
+            pairs = self.store.item_users(str(split.first), str(split.stop), top) if stored else set()
+            for item, _user in pairs | raw_pairs:
+                unique[item] = unique.get(item, 0) + 1
         details = reader.item_details(raw_ids)
         return [
             {
@@ -264,8 +286,13 @@ class IncrementalRepository:
     def _summary(self, split: Split, act_start: datetime, end: datetime, watermark: date, *, all_time: bool) -> Summary:
         reader, store = self.reader(), self.store
         stored = split.first is not None and split.stop is not None
-        active = store.users(str(split.first), str(split.stop)) if stored else set()
-        active |= reader.distinct_users(split.raw)
+        raw_users = reader.distinct_users(split.raw)
+        if self._derived(split, watermark) is not None:
+            among = sorted(raw_users)
+            first = str(split.first)
+            active_n = store.active_since(first) + len(among) - (store.active_since(first, among) if among else 0)
+        else:
+            active_n = len((store.users(str(split.first), str(split.stop)) if stored else set()) | raw_users)
         acts_n, new_n = store.totals(str(split.first), str(split.stop)) if stored else (0, 0)
         acts_n += reader.count(split.raw)
         new_n += reader.count(split.raw, users=True)
@@ -283,7 +310,7 @@ class IncrementalRepository:
         total_items = int(reader.rows(select(func.count()).select_from(items.source))[0][0])
         return {
             "totalUsers": self._users(None, end, watermark),
-            "activeUsers": len(active),
+            "activeUsers": active_n,
             "totalItems": total_items,
             "totalActivities": acts_n,
             "newUsers": new_n,
@@ -338,4 +365,3 @@ def _span(span: str) -> tuple[date | None, date | None]:
     if lo is not None and hi is not None and lo >= hi:
         raise ValueError(f"the rebuild's start {lo} is after its end {last}")
     return lo, hi
-

@@ -140,9 +140,22 @@ class RollupMaintainer:
         span = reader.span()
         first = min(span[0], today) if span else today
         self._roll(reader, first, today, progress)
-        self.store.set_meta(
-            {"status": "ready", "watermark": today.isoformat(), "first_day": first.isoformat(), **self._first_activity(reader)}
-        )
+        self.store.set_meta({"watermark": today.isoformat(), "first_day": first.isoformat(), **self._first_activity(reader)})
+        self.derive(force=True)
+        self.store.set_meta({"status": "ready"})
+
+    def window_first(self) -> date:
+        """The first whole day of the default window (the last 30 days, ending now)."""
+        start = self.clock.now() - timedelta(days=WINDOW_DAYS)
+        day = day_of(start, self.zone)
+        return day if datetime.combine(day, datetime.min.time(), tzinfo=self.zone) == start else day + timedelta(days=1)
+
+    def derive(self, *, force: bool = False) -> None:
+        """The derived tables again, when days were replaced or the default window moved."""
+        meta = self.store.meta()
+        first, watermark = self.window_first().isoformat(), str(meta["watermark"])
+        if force or meta.get("derived_from") != first or meta.get("derived_watermark") != watermark:
+            self.store.derive(first, watermark)
 
     def _first_activity(self, reader: SourceReader) -> dict[str, str | None]:
         stamp = reader.acts_time
@@ -184,11 +197,15 @@ class RollupMaintainer:
             self._roll(reader, check_from, today, None)
             self.store.set_meta({"watermark": today.isoformat()})
             self._checked_at = now
+            self.derive(force=True)
             return [(check_from + timedelta(days=i)).isoformat() for i in range((today - check_from).days)]
         if self._checked_at is not None and (now - self._checked_at).total_seconds() < self.check_every_s:
+            self.derive()
             return []
         self._checked_at = now
-        return self.repair(reader, check_from, watermark)
+        differ = self.repair(reader, check_from, watermark)
+        self.derive(force=bool(differ))
+        return differ
 
     def repair(self, reader: SourceReader, first: date, stop: date, *, newest: bool = False) -> list[str]:
         """Compare per-day counts over [first, stop) with the source; roll up again the days that differ."""
@@ -220,6 +237,7 @@ class RollupMaintainer:
             first = min(span[0], date.fromisoformat(str(meta["first_day"]))) if span else watermark
             differ = self.repair(reader, first, watermark, newest=True)
             if differ:
+                self.derive(force=True)
                 self.store.set_meta({"first_day": first.isoformat(), **self._first_activity(reader)})
                 newest = reader.newest(datetime.combine(first, datetime.min.time(), tzinfo=self.zone))
                 self.store.set_meta({"last_closed_activity": reader.acts_time.stored.iso(newest)})
@@ -250,6 +268,7 @@ class RollupMaintainer:
             lo = max(first or date.fromisoformat(str(meta["first_day"])), date.fromisoformat(str(meta["first_day"])))
             hi = min(stop or watermark, watermark)
             self._roll(self._reader(), lo, hi, progress, newest=hi == watermark)
+            self.derive(force=True)
             return max((hi - lo).days, 0)
 
 

@@ -6,23 +6,28 @@ days is replaced in one transaction, so a reader sees a day either before or aft
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Text, bindparam, delete, func, literal_column, select
 from sqlalchemy.engine import Connection, Engine
 
 from tui_analytics.data.rollups.reading import DayAggregates
 from tui_analytics.data.rollups.tables import (
     DAY_TABLES,
+    DERIVED_TABLES,
     HORIZON_TABLES,
     rollup_day,
     rollup_day_action,
     rollup_day_item,
     rollup_day_item_user,
     rollup_day_user,
+    rollup_item_total,
+    rollup_item_user_last,
     rollup_meta,
     rollup_metadata,
+    rollup_user_last,
 )
 
 # Rows per INSERT batch (executemany).
@@ -68,7 +73,7 @@ class RollupStore:
         """Every rollup row gone, and the meta replaced by `meta` (a rebuild starts from here)."""
         self.ensure()
         with self.engine.begin() as conn:
-            for table in (*DAY_TABLES, *HORIZON_TABLES, rollup_meta):
+            for table in (*DAY_TABLES, *HORIZON_TABLES, *DERIVED_TABLES, rollup_meta):
                 conn.execute(delete(table))
             self._set_meta(conn, meta)
 
@@ -92,6 +97,75 @@ class RollupStore:
             _insert(conn, rollup_day_item_user, [{"day": d, "item": i, "user": u} for d, i, u in agg.item_users if d >= horizon])
             if meta:
                 self._set_meta(conn, meta)
+
+    def derive(self, window_first: str, watermark: str) -> None:
+        """The derived tables again from the horizon's rows: last days per user and per (item, user),
+        interactions per item over [window_first, watermark)."""
+        self.ensure()
+        du, diu, di = rollup_day_user, rollup_day_item_user, rollup_day_item
+        with self.engine.begin() as conn:
+            for table in DERIVED_TABLES:
+                conn.execute(delete(table))
+            conn.execute(
+                rollup_user_last.insert().from_select(
+                    ["user", "last_day"], select(du.c.user, func.max(du.c.day)).group_by(du.c.user)
+                )
+            )
+            conn.execute(
+                rollup_item_user_last.insert().from_select(
+                    ["item", "user", "last_day"],
+                    select(diu.c.item, diu.c.user, func.max(diu.c.day)).group_by(diu.c.item, diu.c.user),
+                )
+            )
+            conn.execute(
+                rollup_item_total.insert().from_select(
+                    ["item", "interactions"],
+                    select(di.c.item, func.sum(di.c.interactions))
+                    .where(di.c.day >= window_first, di.c.day < watermark)
+                    .group_by(di.c.item),
+                )
+            )
+            self._set_meta(conn, {"derived_from": window_first, "derived_watermark": watermark})
+
+    # -- reading what is derived (windows that end at the watermark) -----------------------
+
+    def active_since(self, first: str, among: Sequence[str] | None = None) -> int:
+        """Users active on a stored day from `first` on (of `among` only, when given)."""
+        t = rollup_user_last
+        if among is None:
+            return int(self._all(select(func.count()).select_from(t).where(t.c.last_day >= first))[0][0])
+        return sum(
+            int(self._all(select(func.count()).select_from(t).where(t.c.last_day >= first, self._among(t.c.user, chunk)))[0][0])
+            for chunk in _chunks(list(among), self._chunk)
+        )
+
+    def item_active_since(self, item: str, first: str, among: Sequence[str] | None = None) -> int:
+        """Users of `item` on a stored day from `first` on (of `among` only, when given)."""
+        t = rollup_item_user_last
+        where = (t.c.item == item, t.c.last_day >= first)
+        if among is None:
+            return int(self._all(select(func.count()).select_from(t).where(*where))[0][0])
+        return sum(
+            int(self._all(select(func.count()).select_from(t).where(*where, self._among(t.c.user, chunk)))[0][0])
+            for chunk in _chunks(list(among), self._chunk)
+        )
+
+    @property
+    def _chunk(self) -> int:
+        return 1_000_000 if self.engine.dialect.name == "sqlite" else 5000
+
+    def _among(self, col: Any, values: Sequence[str]) -> Any:
+        """`col IN values`: on SQLite one JSON parameter read by json_each (thousands of ids
+        would otherwise be thousands of parameters, each compiled and bound)."""
+        if self.engine.dialect.name == "sqlite":
+            ids = bindparam("ids", json.dumps(list(values)), type_=Text())
+            listed: Any = select(literal_column("value")).select_from(func.json_each(ids))
+            return col.in_(listed.scalar_subquery())
+        return col.in_(list(values))
+
+    def window_totals(self) -> dict[str, int]:
+        t = rollup_item_total
+        return {str(r[0]): int(r[1]) for r in self._all(select(t.c.item, t.c.interactions))}
 
     # -- reading --------------------------------------------------------------------------
 

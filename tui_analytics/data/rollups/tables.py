@@ -69,14 +69,45 @@ rollup_day_item_user = Table(
     Index("ix_rollup_item_user_item", "item", "day"),
 )
 
+# Derived from the three above whenever days are replaced (once a day, and after late rows):
+# what a window ending at the watermark reads. The last day each user, and each (item, user),
+# was active in the horizon, so "active since day D" is one index range; and the interactions
+# per item over the default window's whole days.
+rollup_user_last = Table(
+    "rollup_user_last",
+    rollup_metadata,
+    Column("user", String(255), primary_key=True),
+    Column("last_day", String(10), nullable=False),
+    Index("ix_rollup_user_last_day", "last_day"),
+)
+
+rollup_item_user_last = Table(
+    "rollup_item_user_last",
+    rollup_metadata,
+    Column("item", String(255), primary_key=True),
+    Column("user", String(255), primary_key=True),
+    Column("last_day", String(10), nullable=False),
+    Index("ix_rollup_item_user_last_day", "item", "last_day"),
+)
+
+rollup_item_total = Table(
+    "rollup_item_total",
+    rollup_metadata,
+    Column("item", String(255), primary_key=True),
+    Column("interactions", BigInteger, nullable=False),
+)
+
 DAY_TABLES = (rollup_day, rollup_day_action)
 HORIZON_TABLES = (rollup_day_item, rollup_day_user, rollup_day_item_user)
+DERIVED_TABLES = (rollup_user_last, rollup_item_user_last, rollup_item_total)
 
 
 def encode_id(value: object) -> str:
     """An id (or an action) as stored in a rollup: JSON text of the value as the source gives it
     (None is 'null'; a driver's Decimal or UUID as its text), so it can be looked up again as it is."""
-    if value is None or isinstance(value, (int, str)) and not isinstance(value, bool):
+    if type(value) is int:  # the common case, and json.dumps's text for it (a refresh encodes thousands)
+        return str(value)
+    if value is None or isinstance(value, str):
         return json.dumps(value)
     return json.dumps(str(value))
 
