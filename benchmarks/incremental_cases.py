@@ -44,7 +44,7 @@ def _sqlite_fill(url: str, n: int) -> None:
     engine = new_engine(url)
     users, items = max(n // 50, 10), max(n // 500, 10)
     start = int(TODAY.timestamp()) - (n // RATE) * 86400
-    step = 86400 / RATE
+    step, span = 86400 / RATE, (n // RATE) * 86400
     stamp = "strftime('%Y-%m-%d %H:%M:%S', {t}, 'unixepoch') || '.000000'"
     with engine.begin() as conn:
         conn.exec_driver_sql("PRAGMA journal_mode=OFF")
@@ -55,7 +55,7 @@ def _sqlite_fill(url: str, n: int) -> None:
         conn.exec_driver_sql(
             f"WITH RECURSIVE s(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM s WHERE k < {users}) "
             "INSERT INTO users (id, name, email, created_at) "
-            f"SELECT k, 'user ' || k, 'u' || k || '@example.com', {stamp.format(t=f'{start} + (k - 1) * {(n // RATE) * 86400 / users}')} FROM s"
+            f"SELECT k, 'user ' || k, 'u' || k || '@example.com', {stamp.format(t=f'{start} + (k - 1) * {span / users}')} FROM s"
         )
         conn.exec_driver_sql(
             f"WITH RECURSIVE s(k) AS (SELECT 1 UNION ALL SELECT k + 1 FROM s WHERE k < {items}) "
@@ -103,7 +103,8 @@ def _pg_fill(url: str, n: int) -> None:
         conn.execute(
             text(
                 "INSERT INTO activities (id, user_id, item_id, action, created_at) SELECT k, "
-                f"floor(random() * {users})::int + 1, floor(random() * {items})::int * floor(random() * {items})::int / {items} + 1, "
+                f"floor(random() * {users})::int + 1, "
+                f"floor(random() * {items})::int * floor(random() * {items})::int / {items} + 1, "
                 "(ARRAY['view','click','purchase','share'])[floor(random() * 4)::int + 1], "
                 f"CAST(:s AS timestamp) + (k - 1) * interval '{86400 / RATE} seconds' FROM generate_series(1, {n}) k"
             ),
@@ -145,18 +146,39 @@ def _insert_today(url: str, n: int, first_id: int) -> None:
     users, items = max(n // 50, 10), max(n // 500, 10)
     step = (NOW - TODAY).total_seconds() / RATE
     rows = [
-        {"id": first_id + k, "u": k * 7919 % users + 1, "i": k * 104729 % items + 1, "t": (TODAY + timedelta(seconds=k * step)).replace(tzinfo=None)}
+        {
+            "id": first_id + k,
+            "u": k * 7919 % users + 1,
+            "i": k * 104729 % items + 1,
+            "t": (TODAY + timedelta(seconds=k * step)).replace(tzinfo=None),
+        }
         for k in range(RATE)
     ]
     with engine.begin() as conn:
         conn.execute(text("DELETE FROM activities WHERE id >= :f"), {"f": first_id})
-        conn.execute(text("INSERT INTO activities (id, user_id, item_id, action, created_at) VALUES (:id, :u, :i, 'view', :t)"), rows)
+        conn.execute(
+            text("INSERT INTO activities (id, user_id, item_id, action, created_at) VALUES (:id, :u, :i, 'view', :t)"), rows
+        )
     engine.dispose()
+
+
+async def _refreshes(processor: Any, clock: Any, repeat: int) -> tuple[list[float], list[float]]:
+    """CPU and wall milliseconds of `repeat` full refreshes, after one warm-up."""
+    from benchmarks.refresh_cases import full_refresh
+
+    cpu_ms, wall_ms = [], []
+    await full_refresh(processor)
+    for _ in range(repeat):
+        clock.advance(timedelta(minutes=5))  # a job interval later: each refresh checks the lateness days
+        c, w = time.process_time(), time.perf_counter()
+        await full_refresh(processor)
+        cpu_ms.append((time.process_time() - c) * 1000)
+        wall_ms.append((time.perf_counter() - w) * 1000)
+    return cpu_ms, wall_ms
 
 
 def measure(url: str, n: int, workdir: Path, repeat: int, full: bool) -> dict[str, Any]:
     """In a fresh process: build, insert the day, time refreshes (CPU and wall)."""
-    from benchmarks.refresh_cases import full_refresh
     from tui_analytics.config.settings import Settings
     from tui_analytics.data.rollups.answers import IncrementalRepository
     from tui_analytics.data.rollups.store import RollupStore
@@ -184,21 +206,16 @@ def measure(url: str, n: int, workdir: Path, repeat: int, full: bool) -> dict[st
     for name, repo in (("incremental", inc), *((("full", base),) if full else ())):
         settings = Settings.for_dir(workdir / name, database_url=url, timezone_name="UTC")
         processor = AnalyticsBackgroundProcessor(
-            settings, bus=EventBus(), clock=SYSTEM_CLOCK, repository=repo, autostart=False, warm_on_start=False, probe_loop_lag=False
+            settings,
+            bus=EventBus(),
+            clock=SYSTEM_CLOCK,
+            repository=repo,
+            autostart=False,
+            warm_on_start=False,
+            probe_loop_lag=False,
         )
-        cpu_ms, wall_ms = [], []
-
-        async def refreshes() -> None:
-            await full_refresh(processor)  # warm-up
-            for _ in range(repeat):
-                clock.advance(timedelta(minutes=5))  # a job interval later: each refresh checks the lateness days
-                c, w = time.process_time(), time.perf_counter()
-                await full_refresh(processor)
-                cpu_ms.append((time.process_time() - c) * 1000)
-                wall_ms.append((time.perf_counter() - w) * 1000)
-
         try:
-            asyncio.run(refreshes())
+            cpu_ms, wall_ms = asyncio.run(_refreshes(processor, clock, repeat))
         finally:
             processor.stop()
         out[f"{name}CpuMs"] = sorted(cpu_ms)[len(cpu_ms) // 2]
@@ -206,6 +223,15 @@ def measure(url: str, n: int, workdir: Path, repeat: int, full: bool) -> dict[st
     with new_engine(url).begin() as conn:
         conn.execute(text("DELETE FROM activities WHERE id > :n"), {"n": n})
     return out
+
+
+def _line(engine_name: str, n: int, found: dict[str, Any]) -> str:
+    full = f"; full queries {found['fullCpuMs']:.0f} ms CPU, {found['fullWallMs']:.0f} ms wall" if "fullCpuMs" in found else ""
+    return (
+        f"{engine_name} {n / 1e6:g}M: refresh {found['incrementalCpuMs']:.1f} ms CPU, "
+        f"{found['incrementalWallMs']:.1f} ms wall{full}; first build {found['buildWallS']:.1f} s wall, "
+        f"{found['buildCpuS']:.1f} s CPU, +{found['buildPeakRssAddedMb']:.0f} MB peak RSS"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -227,17 +253,23 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[tuple[str, int], dict[str, Any]] = {}
     for engine_name, n in plan:
         url = source_url(engine_name, n, args.postgres)
-        cmd = [sys.executable, "-m", "benchmarks.incremental_cases", "--repeat", str(args.repeat), "--one", engine_name, str(n), url]
+        cmd = [
+            sys.executable,
+            "-m",
+            "benchmarks.incremental_cases",
+            "--repeat",
+            str(args.repeat),
+            "--one",
+            engine_name,
+            str(n),
+            url,
+        ]
         done = subprocess.run(cmd + (["--full"] if args.full else []), capture_output=True, text=True, check=False)
         if done.returncode:
             print(done.stderr, file=sys.stderr)
             return 1
         results[(engine_name, n)] = found = json.loads(done.stdout.strip().splitlines()[-1])
-        full = f"; full queries {found['fullCpuMs']:.0f} ms CPU, {found['fullWallMs']:.0f} ms wall" if "fullCpuMs" in found else ""
-        print(
-            f"{engine_name} {n / 1e6:g}M: refresh {found['incrementalCpuMs']:.1f} ms CPU, {found['incrementalWallMs']:.1f} ms wall{full}; "
-            f"first build {found['buildWallS']:.1f} s wall, {found['buildCpuS']:.1f} s CPU, +{found['buildPeakRssAddedMb']:.0f} MB peak RSS"
-        )
+        print(_line(engine_name, n, found))
     for engine_name in ("sqlite", "postgresql"):
         sizes = sorted(n for e, n in results if e == engine_name)
         if len(sizes) > 1:
