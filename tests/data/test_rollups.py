@@ -88,7 +88,8 @@ class Pair:
             for days in (400, 30, 7):
                 assert self.inc.activity_trends(days, rng) == self.base.activity_trends(days, rng), (name, days)
             assert self.inc.top_items(10, rng) == self.base.top_items(10, rng), name
-            assert self.inc.top_items(40, rng) == self.base.top_items(40, rng), name
+            for limit in (1, 3, 40):  # few: the candidates above a floor; many: every item
+                assert self.inc.top_items(limit, rng) == self.base.top_items(limit, rng), (name, limit)
             assert self.inc.summary(rng) == self.base.summary(rng), name
 
     def insert(self, event_id: int, account: int, product: int, when: datetime) -> None:
@@ -189,6 +190,8 @@ def test_a_refresh_reads_only_rows_after_the_watermark_less_lateness(tmp_path: A
         assert reads
         for stmt, params in reads:
             bounds = [v for v in params if isinstance(v, str) and v[:2] == "20"]
+            if not bounds and stmt.rstrip().endswith("occurred_at IS NULL"):
+                continue  # the rows without a time (in the total, in no day): an index seek on NULL
             assert bounds, stmt  # every read of the events is bounded below
             if len(bounds) == 1:  # at or after the open day (the total, the newest activity)
                 assert bounds[0] >= floor.strftime("%Y-%m-%d %H:%M:%S"), (stmt, params)

@@ -233,10 +233,13 @@ class IncrementalRepository:
         derived = self._derived(split, watermark)
         stored = split.first is not None and split.stop is not None
         if derived is not None and derived.get("derived_from") == split.first:
-            totals = self.store.window_totals()
+            # Only the items that can reach the top: the raw parts add at most item_max to any one.
+            totals, floor = self.store.window_totals(limit, reader.item_max(split.raw))
+            raw = reader.item_counts(split.raw, [decode_raw(k) for k in totals]) if floor > 0 else None
         else:
             totals = self.store.item_totals(str(split.first), str(split.stop)) if stored else {}
-        for key, n in reader.item_counts(split.raw).items():
+            raw = None
+        for key, n in (reader.item_counts(split.raw) if raw is None else raw).items():
             totals[key] = totals.get(key, 0) + n
         top = sorted(totals, key=lambda k: _rank_key(k, totals[k]))[:limit]
         raw_ids = [decode_raw(k) for k in top]

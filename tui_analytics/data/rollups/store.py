@@ -163,9 +163,17 @@ class RollupStore:
             return col.in_(listed.scalar_subquery())
         return col.in_(list(values))
 
-    def window_totals(self) -> dict[str, int]:
+    def window_totals(self, limit: int, raw_max: int) -> tuple[dict[str, int], int]:
+        """The items that can still be among the first `limit` once at most `raw_max` raw
+        interactions are added to any one of them: those within `raw_max` of the limit-th total
+        (every other item stays below `limit` items that already beat it), and that floor. With a
+        floor of 0 or less every stored item is there, and an item with raw rows only may still
+        be among the first."""
         t = rollup_item_total
-        return {str(r[0]): int(r[1]) for r in self._all(select(t.c.item, t.c.interactions))}
+        nth = self._all(select(t.c.interactions).order_by(t.c.interactions.desc()).limit(1).offset(limit - 1))
+        floor = int(nth[0][0]) - raw_max if nth else 0
+        rows = self._all(select(t.c.item, t.c.interactions).where(t.c.interactions >= floor))
+        return {str(r[0]): int(r[1]) for r in rows}, floor
 
     # -- reading --------------------------------------------------------------------------
 

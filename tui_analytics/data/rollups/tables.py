@@ -95,6 +95,7 @@ rollup_item_total = Table(
     rollup_metadata,
     Column("item", String(255), primary_key=True),
     Column("interactions", BigInteger, nullable=False),
+    Index("ix_rollup_item_total_n", "interactions"),
 )
 
 DAY_TABLES = (rollup_day, rollup_day_action)
@@ -113,6 +114,8 @@ def encode_id(value: object) -> str:
 
 
 def decode_raw(text: str) -> int | str | None:
+    if text[:1].isdigit() or text[:1] == "-":  # a whole number (encode_id wrote str(int))
+        return int(text)
     value = json.loads(text)
     return value if value is None or isinstance(value, (int, str)) else str(value)
 
