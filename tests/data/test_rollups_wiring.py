@@ -80,3 +80,20 @@ def test_the_verification_runs_once_a_day(settings: Settings, frozen_clock: Froz
     assert _verify_rollups(base) is None  # the full-query repository has nothing to verify
     with pytest.raises(ValueError, match="rollups are off"):
         rebuild_span(base, "/")
+
+
+def test_the_first_build_reports_its_progress(settings: Settings, frozen_clock: FrozenClock) -> None:
+    _base, inc = _pair(settings, frozen_clock)
+    assert inc.rollup_progress() is None  # not scheduling: nothing to say
+    maintainer = inc.enable_writing()
+    seen: list[tuple[int, int]] = []
+    maintainer.build(lambda done, total: seen.append((done, total)))
+    assert seen and seen[-1][0] == seen[-1][1] and all(total == seen[0][1] for _, total in seen)
+    assert inc.rollup_progress() is None  # built: no row in the Metrics pane
+    maintainer._progress = (3, 10)
+    with maintainer._lock:  # the background build waits for it: caught while it runs
+        maintainer.start_build()
+        assert inc.rollup_progress() == "building 3/10 days"
+        assert inc.watermark() is None  # the full queries answer meanwhile
+    maintainer.wait()
+    assert inc.rollup_progress() is None and inc.watermark() is not None

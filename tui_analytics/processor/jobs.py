@@ -108,6 +108,9 @@ async def performance_metrics(ctx: AnalyticsBackgroundProcessor) -> dict[str, ob
         "schedulerState": _scheduler_state() if not ctx.auto_sync_disabled else "disabled",
         "jobsRunning": ctx.running_job_count(),
     }
+    rollups = await ctx.query(_rollup_progress, "rollup progress")
+    if rollups:
+        value["rollups"] = rollups  # only while the first build runs (or failed): the pane shows a row then
     ctx.cache.set(PERFORMANCE_KEY, value, ttl=ctx.ttl_for("performance-metrics"))
     ctx.latest_performance = value
     if error:
@@ -125,6 +128,12 @@ async def cache_cleanup(ctx: AnalyticsBackgroundProcessor) -> dict[str, object]:
     if verified is not None:
         out["rollupDaysRebuilt"] = len(verified)
     return out
+
+
+def _rollup_progress(repository: SourceRepository) -> str | None:
+    progress = getattr(repository, "rollup_progress", None)  # the incremental repository only
+    said = progress() if callable(progress) else None
+    return str(said) if said else None
 
 
 def _verify_rollups(repository: SourceRepository) -> list[str] | None:

@@ -94,6 +94,16 @@ class IncrementalRepository:
         """Roll up [first, stop) again (all without bounds); the number of days redone."""
         return self.enable_writing().rebuild(first, stop, progress)
 
+    def rollup_progress(self) -> str | None:
+        """What the dashboard shows of the rollups while it has something to say: the first build's
+        progress, or why it failed (the datasets are the full queries meanwhile); None otherwise."""
+        if self.maintainer is None:
+            return None
+        state = self.maintainer.state()
+        if state.status == "building":
+            return f"building {state.days_done}/{state.days_total} days"
+        return f"failed: {state.error}" if state.status == "failed" else None
+
     def rollup_state(self) -> RollupState:
         if self.maintainer is not None:
             return self.maintainer.state()
