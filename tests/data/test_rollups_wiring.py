@@ -97,3 +97,22 @@ def test_the_first_build_reports_its_progress(settings: Settings, frozen_clock: 
         assert inc.watermark() is None  # the full queries answer meanwhile
     maintainer.wait()
     assert inc.rollup_progress() is None and inc.watermark() is not None
+
+
+def test_a_failed_build_leaves_the_full_queries_and_is_tried_again_later(settings: Settings, frozen_clock: FrozenClock) -> None:
+    base, inc = _pair(settings, frozen_clock)
+    maintainer = inc.enable_writing()
+    real = maintainer.build
+    maintainer.build = lambda progress=None: (_ for _ in ()).throw(RuntimeError("disk full"))  # type: ignore[method-assign]
+    assert inc.activity_trends(7) == base.activity_trends(7)  # starts the build, which fails
+    maintainer.wait()
+    said = inc.rollup_progress()
+    assert said is not None and said.startswith("failed: ") and "disk full" in said
+    maintainer.build = real  # type: ignore[method-assign]
+    inc.watermark()
+    maintainer.wait()
+    assert maintainer.state().status == "failed"  # not tried again at once
+    frozen_clock.advance(timedelta(minutes=11))
+    inc.watermark()
+    maintainer.wait()
+    assert maintainer.state().status == "ready" and inc.activity_trends(7) == base.activity_trends(7)

@@ -31,6 +31,9 @@ STEP_DAYS = 31
 # The longest default window a dataset asks for: top items and summary's last 30 days.
 WINDOW_DAYS = 30
 
+# A failed build is tried again this long after (the datasets are the full queries meanwhile).
+RETRY_AFTER = timedelta(minutes=10)
+
 Progress = Callable[[int, int], None]  # (days done, days in all)
 
 
@@ -76,6 +79,7 @@ class RollupMaintainer:
         self._progress = (0, 0)
         self._error: str | None = None
         self._checked_at: datetime | None = None
+        self._failed_at: datetime | None = None
 
     @property
     def zone(self) -> tzinfo:
@@ -101,7 +105,8 @@ class RollupMaintainer:
     def maintain(self) -> RollupState:
         """Start the first build in the background, or catch up; returns the state after it."""
         state = self.state()
-        if state.status == "absent":
+        failed_long_ago = state.status == "failed" and (self._failed_at is None or self._failed_at < self.clock.now() - RETRY_AFTER)
+        if state.status == "absent" or failed_long_ago:
             self.start_build()
             return self.state()
         if state.status == "ready":
@@ -130,6 +135,7 @@ class RollupMaintainer:
             from tui_analytics.runtime.errors import one_line
 
             self._error = one_line(exc)
+            self._failed_at = self.clock.now()
             log.warning("building the rollups failed: %s", self._error)
 
     def build(self, progress: Progress | None = None) -> None:
