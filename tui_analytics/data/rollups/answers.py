@@ -11,15 +11,17 @@ the horizon of the per-item and per-user rollups, every dataset is the full quer
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, tzinfo
 
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
+from tui_analytics.config.source_mapping import SourceMapping
 from tui_analytics.data.rollups.maintain import Progress, RollupMaintainer, RollupState, fingerprint
 from tui_analytics.data.rollups.reading import Interval, SourceReader, count_from, day_of, midnight
 from tui_analytics.data.rollups.store import RollupStore
 from tui_analytics.data.rollups.tables import decode_id, decode_raw
+from tui_analytics.data.source.entities import Source
 from tui_analytics.data.source.recent_query import positive
 from tui_analytics.data.source.recent_stream import RecentActivityStream
 from tui_analytics.data.source.repository import DEFAULT_WINDOW_DAYS, AdminAnalyticsOptimizedRepository, _add_months
@@ -83,6 +85,19 @@ class IncrementalRepository:
     @property
     def url_masked(self) -> str:
         return self.base.url_masked
+
+    # What callers read of the full repository (its zone, mapping and resolved source) reads through.
+    @property
+    def zone(self) -> tzinfo:
+        return self.base.zone
+
+    @property
+    def mapping(self) -> SourceMapping:
+        return self.base.mapping
+
+    @property
+    def source(self) -> Source:
+        return self.base.source
 
     # -- upkeep (the scheduling process) ------------------------------------------------------
 
