@@ -200,3 +200,27 @@ def test_a_refresh_reads_only_rows_after_the_watermark_less_lateness(tmp_path: A
                 if lo >= floor.strftime("%Y-%m-%d %H:%M:%S"):
                     continue
                 assert datetime.fromisoformat(hi) - datetime.fromisoformat(lo) <= timedelta(days=1), (stmt, params)
+
+
+def test_activities_mapped_as_a_query_and_a_change_of_lateness(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The activities as an SQL query of the mapping; a new lateness rebuilds (it is fingerprinted)."""
+    monkeypatch.setattr(foreign, "PREFIX", "rollups_")
+    storage = foreign.STORAGES["sqlite-django-text"]
+    engine = new_engine(f"sqlite:///{tmp_path / 'foreign.sqlite3'}")
+    foreign.build(engine, storage, foreign.make_rows([NOW - timedelta(days=30)]))
+    pair = Pair(engine, f"sqlite:///{tmp_path / 'state.sqlite3'}", storage)
+    mapping = foreign.mapping(storage)
+    mapping["activities"] = {
+        "query": "SELECT id, account AS user_id, product AS item_id, kind AS action, occurred_at AS created_at "
+        f"FROM {foreign.PREFIX}events"
+    }
+    pair.mapping = parse_source(mapping)
+    pair.rezone(BERLIN)
+    pair.ready()
+    pair.equal({"none": None, "recent-days": RANGES["recent-days"], "dst": RANGES["dst"]})
+    relaxed = IncrementalRepository(pair.base, RollupStore(pair.state), lateness_days=5, writer=True)
+    assert relaxed.watermark() is None  # built for a lateness of 2: rebuilt, the full queries meanwhile
+    assert relaxed.maintainer is not None
+    relaxed.maintainer.wait()
+    assert relaxed.watermark() == date(2026, 12, 15)
+    assert relaxed.top_items(5) == pair.base.top_items(5) and relaxed.summary() == pair.base.summary()
