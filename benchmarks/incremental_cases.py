@@ -133,6 +133,8 @@ def source_url(engine_name: str, n: int, pg_url: str | None) -> str:
     assert pg_url is not None
     marker = CACHE / f"incremental-pg-{n}.made"
     if not marker.exists():
+        for other in CACHE.glob("incremental-pg-*.made"):  # one size at a time in that database
+            other.unlink()
         started = time.perf_counter()
         _pg_fill(pg_url, n)
         marker.write_text(pg_url)
