@@ -39,6 +39,8 @@ _KEYS = {
     "report_dir": "TUI_ANALYTICS_REPORT_DIR",
     "log_dir": "TUI_ANALYTICS_LOG_DIR",
     "timezone": "TUI_ANALYTICS_TIMEZONE",
+    "rollups": "TUI_ANALYTICS_ROLLUPS",
+    "rollup_lateness_days": "TUI_ANALYTICS_ROLLUP_LATENESS_DAYS",
     "smtp_url": "TUI_ANALYTICS_SMTP_URL",
     "smtp_from": "TUI_ANALYTICS_SMTP_FROM",
     "smtp_timeout": "TUI_ANALYTICS_SMTP_TIMEOUT",
@@ -47,8 +49,6 @@ _KEYS = {
     "disable_auto_sync": "DISABLE_AUTO_SYNC",
     "alert_grace": "TUI_ANALYTICS_ALERT_GRACE",
     "report_retry_hours": "TUI_ANALYTICS_REPORT_RETRY_HOURS",
-    "rollups": "TUI_ANALYTICS_ROLLUPS",
-    "rollup_lateness_days": "TUI_ANALYTICS_ROLLUP_LATENESS_DAYS",
 }
 
 JOB_IDS = (
@@ -78,14 +78,14 @@ MAX_RETRY_HOURS = 31 * 24.0
 
 # Keys whose TOML value must be a string.
 _TEXT_KEYS = frozenset(_KEYS) - {
+    "rollups",
+    "rollup_lateness_days",
     "smtp_timeout",
     "history_retention",
     "query_timeout",
     "disable_auto_sync",
     "alert_grace",
     "report_retry_hours",
-    "rollups",
-    "rollup_lateness_days",
 }
 
 _SECRET_QUERY_KEYS = re.compile(r"pass|pwd|secret|token|key|auth", re.IGNORECASE)
@@ -146,15 +146,15 @@ class Settings:
     alerts: tuple[AlertTarget, ...] = ()  # the [[alerts]] targets (alert_targets.py)
     alert_grace: float = 3.0  # a job is late after this many of its intervals without a successful run
     report_retry_hours: float = 24.0  # a report slot that failed or was interrupted is retried this long (0: never)
-    # Incremental analytics: closed days rolled up in the state database (docs/data.md#rollups),
-    # re-read for late rows this many days back.
-    rollups: bool = True
-    rollup_lateness_days: int = 2
     # Where users, items and activities live in the source ([source] in the TOML file).
     source: SourceMapping = BUILTIN
     # [keys] of the TOML file: action id -> key(s), e.g. {"trigger": "r"}; the dashboard checks the
     # ids and key names (it knows them) when it starts.
     keys: dict[str, str] = field(default_factory=dict)
+    # Incremental analytics: closed days rolled up in the state database (docs/data.md#rollups),
+    # re-read for late rows this many days back.
+    rollups: bool = True
+    rollup_lateness_days: int = 2
 
     def __post_init__(self) -> None:
         # Whatever prints or logs later, these passwords are masked (redact.py).
@@ -361,10 +361,10 @@ def load_settings(config_path: Path | str | None = None, env: Mapping[str, str] 
         report_retry_hours=parse_number(
             name("report_retry_hours"), values.get("report_retry_hours", 24), minimum=0, maximum=MAX_RETRY_HOURS
         ),
+        source=source,
+        keys=keys,
         rollups=parse_bool(name("rollups"), values.get("rollups", True)),
         rollup_lateness_days=int(
             parse_number(name("rollup_lateness_days"), values.get("rollup_lateness_days", 2), minimum=0, maximum=30, whole=True)
         ),
-        source=source,
-        keys=keys,
     )
