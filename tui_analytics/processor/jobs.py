@@ -131,6 +131,9 @@ async def performance_metrics(ctx: AnalyticsBackgroundProcessor) -> dict[str, ob
         "schedulerState": _scheduler_state() if not ctx.auto_sync_disabled else "disabled",
         "jobsRunning": ctx.running_job_count(),
     }
+    rollups = await ctx.query(_rollup_progress, "rollup progress")
+    if rollups:
+        value["rollups"] = rollups  # only while the first build runs (or failed): the pane shows a row then
     ctx.cache.set(PERFORMANCE_KEY, value, ttl=ctx.ttl_for("performance-metrics"))
     ctx.latest_performance = value
     if error:
@@ -142,8 +145,24 @@ async def cache_cleanup(ctx: AnalyticsBackgroundProcessor) -> dict[str, object]:
     """Drop expired cache entries and old history rows; stamps last_cleanup only on success."""
     expired = ctx.cache.expire()
     pruned = await ctx.prune_history()
+    verified = await ctx.query(_verify_rollups, "rollup verification")
     ctx.last_cleanup = ctx.clock.now()
-    return {"expired": expired, "prunedRuns": pruned}
+    out: dict[str, object] = {"expired": expired, "prunedRuns": pruned}
+    if verified is not None:
+        out["rollupDaysRebuilt"] = len(verified)
+    return out
+
+
+def _rollup_progress(repository: SourceRepository) -> str | None:
+    progress = getattr(repository, "rollup_progress", None)  # the incremental repository only
+    said = progress() if callable(progress) else None
+    return str(said) if said else None
+
+
+def _verify_rollups(repository: SourceRepository) -> list[str] | None:
+    """Once a day, the rollups' per-day counts against the source (docs/data.md#rollups)."""
+    verify = getattr(repository, "verify_rollups", None)  # the incremental repository only
+    return verify() if callable(verify) else None
 
 
 async def _user_growth(ctx: AnalyticsBackgroundProcessor) -> dict[str, object]:
