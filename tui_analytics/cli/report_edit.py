@@ -14,7 +14,7 @@ def add_template_options(parser: argparse.ArgumentParser, *, creating: bool) -> 
     parser.add_argument("--schedule", help=" | ".join(SCHEDULES) + " (custom needs --cron)")
     parser.add_argument(
         "--cron",
-        help="a crontab(5) expression, e.g. '30 6 * * 1-5' (overrides the schedule's time)"
+        help="a crontab(5) expression, e.g. '30 6 * * 1-5' (day fields also take L, LW, 15W, 5L, 1#1)"
         + ("" if creating else "; '' for the schedule's standard one"),
     )
     parser.add_argument("--timezone", help="IANA zone for the cron (default: the configured zone)")
