@@ -25,6 +25,10 @@ CONTENT_TYPES = {
 
 EXTENSIONS = {"csv": ".csv", "json": ".json"}
 
+# The units `by` takes, and the datasets it applies to (comprehensive: its two trend sections).
+BY_UNITS = ("day", "week", "month")
+BY_DATASETS = ("user-growth", "activity-trends", "comprehensive")
+
 # Dataset ids (CLI names, file-name stems) and the keys of the comprehensive report.
 DATASETS = ("user-growth", "activity-trends", "top-items", "recent-activity", "comprehensive")
 
@@ -52,7 +56,9 @@ class ExportOptions:
     """How to export: format, period, metadata, gzip.
 
     `excel_bom` starts CSV text with a UTF-8 byte order mark so Excel reads it
-    as UTF-8 (CSV only: JSON must not carry a BOM, RFC 8259).
+    as UTF-8 (CSV only: JSON must not carry a BOM, RFC 8259). `by` counts user growth
+    and activity trends per `day`, `week` or `month` of the reporting zone instead of
+    their own unit (user growth by month, activity trends by day); None keeps those.
     """
 
     format: str = "csv"
@@ -60,6 +66,7 @@ class ExportOptions:
     include_metadata: bool = False
     compression: bool = False
     excel_bom: bool = False
+    by: str | None = None
 
 
 @dataclass
@@ -104,6 +111,8 @@ def check_export_options(options: object) -> ExportOptions:
     for name in ("include_metadata", "compression", "excel_bom"):
         if not isinstance(getattr(options, name), bool):
             raise ExportOptionsError(f"{name} must be true or false, got {getattr(options, name)!r}")
+    if options.by is not None and options.by not in BY_UNITS:
+        raise ExportOptionsError(f"unknown unit for by: {options.by!r}: use one of {', '.join(BY_UNITS)}")
     if options.excel_bom and fmt != "csv":
         raise ExportOptionsError("excel_bom applies to CSV only (JSON must not start with a byte order mark)")
     rng = options.date_range
@@ -133,6 +142,14 @@ def check_count(value: object, what: str, *, maximum: int = 1_000_000_000) -> in
     if value < 1 or value > maximum:
         raise ExportOptionsError(f"{what} must be between 1 and {maximum:,}, got {value}")
     return value
+
+
+def trend_columns(dataset: str, by: str | None) -> tuple[str, ...]:
+    """A trend's columns counted by `by`: its unit's column (`date`, `week`, `month`), then its figures."""
+    columns = DATASET_COLUMNS[dataset]
+    if by is None or dataset not in ("user-growth", "activity-trends"):
+        return columns
+    return ({"day": "date", "week": "week", "month": "month"}[by],) + columns[1:]
 
 
 def extension_for(options: ExportOptions) -> str:

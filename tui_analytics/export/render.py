@@ -11,7 +11,15 @@ from datetime import datetime
 
 from tui_analytics.export.csvfmt import rows_to_csv
 from tui_analytics.export.jsonfmt import build_metadata, document, dumps
-from tui_analytics.export.options import CONTENT_TYPES, DATASET_COLUMNS, SECTION_KEYS, ExportOptions, ExportResult, build_filename
+from tui_analytics.export.options import (
+    CONTENT_TYPES,
+    DATASET_COLUMNS,
+    SECTION_KEYS,
+    ExportOptions,
+    ExportResult,
+    build_filename,
+    trend_columns,
+)
 from tui_analytics.export.stream import GZIP_LEVEL
 
 # A row as the writers take it, and the comprehensive report: section key -> the summary or a dataset's rows.
@@ -40,7 +48,7 @@ def render_export(dataset: str, data: Sequence[Row] | Sections, options: ExportO
             generated_at=when, date_range=options.date_range, total_records=count, export_format=options.format
         )
     if options.format == "csv":
-        text, _ = rows_to_csv(table, columns=_empty_header(dataset), bom=options.excel_bom)
+        text, _ = rows_to_csv(table, columns=_empty_header(dataset, options.by), bom=options.excel_bom)
     else:
         text = dumps(document(data, metadata)) + "\n"
     payload: str | bytes = text
@@ -61,7 +69,7 @@ def render_export(dataset: str, data: Sequence[Row] | Sections, options: ExportO
     )
 
 
-def _empty_header(dataset: str) -> tuple[str, ...]:
+def _empty_header(dataset: str, by: str | None) -> tuple[str, ...]:
     if dataset == "comprehensive":
         return ("section",) + tuple(f"summary.{c}" for c in DATASET_COLUMNS["summary"])
-    return DATASET_COLUMNS[dataset]
+    return trend_columns(dataset, by)
