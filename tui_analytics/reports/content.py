@@ -22,6 +22,7 @@ from tui_analytics.export import CONTENT_TYPES, ExportOptions, ExportResult, bui
 from tui_analytics.export.jsonfmt import ExportMetadata, document, dumps
 from tui_analytics.export.options import DATASET_COLUMNS, SECTION_KEYS
 from tui_analytics.export.render import Row, Sections, render_export
+from tui_analytics.export.trends import other_unit, period_rows
 from tui_analytics.reports.models import ReportTemplate
 from tui_analytics.runtime.daterange import DateRange
 from tui_analytics.runtime.errors import one_line
@@ -79,8 +80,10 @@ def fetch_sections(
     *,
     performance: PerformanceSource | None = None,
     scheduler_state: str = "unknown",
+    by: str | None = None,
 ) -> dict[str, Row | Sequence[Row]]:
-    """The rows of every dataset the template lists, keyed by the export's section names."""
+    """The rows of every dataset the template lists, keyed by the export's section names; the
+    trends per `by` period when it names another unit than theirs."""
     months, days = period_sizes(date_range)
     names = expand_datasets(datasets)
     recent = RECENT_ACTIVITY if "recent-activity" in datasets else COMPREHENSIVE_RECENT_ACTIVITY
@@ -88,6 +91,9 @@ def fetch_sections(
     for name in names:
         if name == "summary":
             out[section_key(name)] = repository.summary(date_range=date_range)
+        elif other_unit(name, by) is not None:
+            assert by is not None
+            out[section_key(name)] = period_rows(repository, name, by, None, date_range, 1)
         elif name == "user-growth":
             out[section_key(name)] = repository.user_growth(months, date_range=date_range)
         elif name == "activity-trends":
@@ -160,7 +166,7 @@ def render_report(template: ReportTemplate, sections: Sections, date_range: Date
     exportFormat, version) plus the template's id and name. As with exports,
     CSV metadata travels beside the file (`save_export` writes `<file>.meta.json`).
     """
-    options = ExportOptions(format=template.format, date_range=date_range, include_metadata=False)
+    options = ExportOptions(format=template.format, date_range=date_range, include_metadata=False, by=template.by)
     names = [name for name in SECTION_ORDER if section_key(name) in sections]
     data: Sequence[Row] | Sections = sections
     if len(names) == 1 and names[0] in DATASET_COLUMNS and names[0] != "summary":
@@ -251,7 +257,9 @@ def build_report(
 ) -> ExportResult | None:
     """Fetch and render one report (blocking); None when the template skips empty periods and
     this one is empty (nothing rendered)."""
-    sections = fetch_sections(repository, template.datasets, date_range, performance=performance, scheduler_state=scheduler_state)
+    sections = fetch_sections(
+        repository, template.datasets, date_range, performance=performance, scheduler_state=scheduler_state, by=template.by
+    )
     if template.skip_empty and is_empty(sections):
         return None
     return render_report(template, sections, date_range, when)
