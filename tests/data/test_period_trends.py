@@ -26,7 +26,10 @@ def _day_counts(db: Any, table: str, day: date, start: datetime, end: datetime) 
     low = max(_midnight(day), start)
     high = min(_midnight(day + timedelta(days=1)), end)
     user = "id" if table == "users" else "user_id"
-    row = db.execute(f"SELECT count(*), count(DISTINCT {user}) FROM {table} WHERE us >= ? AND us < ?", (foreign.micros(low), foreign.micros(high)))
+    row = db.execute(
+        f"SELECT count(*), count(DISTINCT {user}) FROM {table} WHERE us >= ? AND us < ?",
+        (foreign.micros(low), foreign.micros(high)),
+    )
     n, u = row.fetchone()
     return int(n), int(u)
 

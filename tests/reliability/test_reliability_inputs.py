@@ -96,7 +96,9 @@ CASES: list[Case] = [
         ["report", "cron", "0 9 1-31/32 * *"],
     ),
     # the day-field extensions elsewhere than in the day fields, and other schedulers' `?`
-    Case("cron-last", "'L' (last) is an extension allowed only as", new_template(cron="0 L * * *"), create_cli("--cron", "0 L * * *")),
+    Case(
+        "cron-last", "'L' (last) is an extension allowed only as", new_template(cron="0 L * * *"), create_cli("--cron", "0 L * * *")
+    ),
     Case(
         "cron-nth",
         "in N#K, K must be between 1 and 5",

@@ -56,9 +56,7 @@ def _nearest_weekday_by_distance(year: int, month: int, n: int) -> date | None:
 @pytest.mark.parametrize("n", [1, 2, 6, 15, 28, 29, 30, 31])
 def test_nearest_weekday_stays_in_its_month(n):
     got = _days(f"0 9 {n}W * *", ZoneInfo("UTC"), 48)
-    expected = [
-        d for y in range(2026, 2040) for m in range(1, 13) if (d := _nearest_weekday_by_distance(y, m, n)) is not None
-    ]
+    expected = [d for y in range(2026, 2040) for m in range(1, 13) if (d := _nearest_weekday_by_distance(y, m, n)) is not None]
     assert got == expected[: len(got)] and len(got) == 48
 
 
@@ -227,7 +225,9 @@ def test_200_extension_lines_agree_with_cronsim_over_two_years_in_three_zones(ca
     assert len(set(lines)) >= 190
     kinds, unexplained, fires = _agreement(lines)
     with capsys.disabled():
-        print(f"\ncron extensions: {len(lines)} lines x {len(ZONES)} zones, {START:%Y}-{END.year - 1}, {fires} fire times; differences: {kinds}")
+        print(
+            f"\ncron extensions: {len(lines)} lines x {len(ZONES)} zones, {START:%Y}-{END.year - 1}, {fires} fire times; differences: {kinds}"
+        )
     assert fires > 50_000
     assert unexplained[:5] == [] and len(unexplained) == 0
 

@@ -63,7 +63,9 @@ def test_by_is_checked_like_the_other_fields(settings: Settings) -> None:
     assert made.by == "week" and made.to_dict()["by"] == "week"
 
 
-def test_report_create_and_update_take_by(settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+def test_report_create_and_update_take_by(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     monkeypatch.setenv("TUI_ANALYTICS_DATA_DIR", str(settings.data_dir))
     assert main(["report", "create", "--name", "signups", "--schedule", "daily", "--dataset", "user-growth", "--by", "day"]) == 0
     template_id = capsys.readouterr().out.strip().splitlines()[-1]

@@ -63,7 +63,8 @@ def _day_words(spec: CronSpec) -> str:
 
 def _weekday_words(spec: CronSpec) -> str:
     """The day-of-week field in words, extensions included: 'the first Monday of the month or a Friday'."""
-    words = [f"the {_NTH[n - 1]} {_WEEKDAY_NAMES[d]} of the month" for d, n in sorted(spec.nth_weekdays, key=lambda p: (p[1], p[0]))]
+    nth = sorted(spec.nth_weekdays, key=lambda pair: (pair[1], pair[0]))
+    words = [f"the {_NTH[n - 1]} {_WEEKDAY_NAMES[d]} of the month" for d, n in nth]
     words += [f"the last {_WEEKDAY_NAMES[d]} of the month" for d in sorted(spec.last_weekdays)]
     if spec.weekdays:
         words.append(_weekdays(sorted(spec.weekdays)))
