@@ -16,14 +16,15 @@ from tui_analytics.runtime.errors import ExportOptionsError
 if TYPE_CHECKING:
     from tui_analytics.export.jsonfmt import ExportMetadata
 
-FORMATS = ("csv", "json")
+FORMATS = ("csv", "json", "xlsx")
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "json": "application/json",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 
-EXTENSIONS = {"csv": ".csv", "json": ".json"}
+EXTENSIONS = {"csv": ".csv", "json": ".json", "xlsx": ".xlsx"}
 
 # The units `by` takes, and the datasets it applies to (comprehensive: its two trend sections).
 BY_UNITS = ("day", "week", "month")
@@ -114,7 +115,7 @@ def check_export_options(options: object) -> ExportOptions:
     if options.by is not None and options.by not in BY_UNITS:
         raise ExportOptionsError(f"unknown unit for by: {options.by!r}: use one of {', '.join(BY_UNITS)}")
     if options.excel_bom and fmt != "csv":
-        raise ExportOptionsError("excel_bom applies to CSV only (JSON must not start with a byte order mark)")
+        raise ExportOptionsError("excel_bom applies to CSV only (JSON must not start with a byte order mark; XLSX is not text)")
     rng = options.date_range
     if rng is not None:
         if not isinstance(rng, DateRange):
@@ -127,7 +128,7 @@ def check_export_options(options: object) -> ExportOptions:
 
 
 def validate_export_options(options: object) -> bool:
-    """True when the options can be honoured: a known format (csv, json) and start before end."""
+    """True when the options can be honoured: a known format (csv, json, xlsx) and start before end."""
     try:
         check_export_options(options)
     except ExportOptionsError:
@@ -153,7 +154,7 @@ def trend_columns(dataset: str, by: str | None) -> tuple[str, ...]:
 
 
 def extension_for(options: ExportOptions) -> str:
-    """`.csv`, `.json`, plus `.gz` when compressed."""
+    """`.csv`, `.json`, `.xlsx`, plus `.gz` when compressed."""
     return EXTENSIONS[options.format] + (".gz" if options.compression else "")
 
 

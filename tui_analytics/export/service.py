@@ -13,7 +13,7 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, tzinfo
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, NamedTuple, ParamSpec, TypeVar
 
@@ -85,7 +85,7 @@ class _Target(NamedTuple):
 
 
 class AnalyticsExportService:
-    """Exports analytics datasets as CSV or JSON (optionally gzip), in memory or to files.
+    """Exports analytics datasets as CSV, JSON or XLSX (optionally gzip), in memory or to files.
 
     With no repository it opens the configured source (`sources.open_source`) on
     first use, in a worker thread. The composition root passes the repository, settings and
@@ -141,7 +141,7 @@ class AnalyticsExportService:
             return self._repository
 
     def validate_export_options(self, options: object) -> bool:
-        """True when the format is known (csv, json) and the date range starts before it ends."""
+        """True when the format is known (csv, json, xlsx) and the date range starts before it ends."""
         return validate_export_options(options)
 
     # -- the exports of docs/api.md ---------------------------------------------
@@ -253,7 +253,12 @@ class AnalyticsExportService:
     def render(self, dataset: str, options: ExportOptions, size: int | None = None) -> ExportResult:
         """Fetch and render one export in memory (blocking)."""
         options = self._checked(dataset, options, size)
-        return render_export(dataset, self.fetch(dataset, options, size), options, self._clock.now())
+        return render_export(dataset, self.fetch(dataset, options, size), options, self._clock.now(), self._zone())
+
+    def _zone(self) -> tzinfo:
+        """The reporting zone, for XLSX's date-times: the repository's (the real one has it), else the settings'."""
+        zone = getattr(self._repository, "zone", None)
+        return zone if isinstance(zone, tzinfo) else self.settings.tz
 
     def write_file(
         self,
@@ -336,8 +341,9 @@ class AnalyticsExportService:
                 generated_at=now,
                 empty_columns=DATASET_COLUMNS["recent-activity"],
                 on_progress=on_progress,
+                zone=self._zone(),
             )
-        result = render_export(dataset, self.fetch(dataset, options, size), options, now)
+        result = render_export(dataset, self.fetch(dataset, options, size), options, now, self._zone())
         data = result.to_bytes()
         sink.write(data)
         sink.flush()

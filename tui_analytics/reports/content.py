@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone, tzinfo
 from typing import TYPE_CHECKING, Protocol
 
 from tui_analytics.export import CONTENT_TYPES, ExportOptions, ExportResult, build_metadata, rows_to_csv
 from tui_analytics.export.jsonfmt import ExportMetadata, document, dumps
-from tui_analytics.export.options import DATASET_COLUMNS, SECTION_KEYS
-from tui_analytics.export.render import Row, Sections, render_export
+from tui_analytics.export.options import DATASET_COLUMNS, SECTION_KEYS, trend_columns
+from tui_analytics.export.render import Row, Sections, render_export, xlsx_bytes
 from tui_analytics.export.trends import other_unit, period_rows
 from tui_analytics.reports.models import ReportTemplate
 from tui_analytics.runtime.daterange import DateRange
@@ -159,7 +159,9 @@ def performance_figures(repository: SourceRepository, scheduler_state: str, jobs
     return figures
 
 
-def render_report(template: ReportTemplate, sections: Sections, date_range: DateRange, when: datetime) -> ExportResult:
+def render_report(
+    template: ReportTemplate, sections: Sections, date_range: DateRange, when: datetime, zone: tzinfo = timezone.utc
+) -> ExportResult:
     """Render fetched sections in the template's format, with its metadata choice.
 
     The metadata block is the export's (generatedAt, dateRange, totalRecords,
@@ -173,9 +175,9 @@ def render_report(template: ReportTemplate, sections: Sections, date_range: Date
         rows = sections[section_key(names[0])]
         assert not isinstance(rows, Mapping)  # a dataset's rows: only the summary and performance are one mapping
         data = rows
-        result = render_export(names[0], data, options, when)
-    elif names == list(COMPREHENSIVE):
-        result = render_export("comprehensive", sections, options, when)
+        result = render_export(names[0], data, options, when, zone)
+    elif names == list(COMPREHENSIVE) or template.format == "xlsx":  # XLSX: a sheet per section
+        result = render_export("comprehensive", sections, options, when, zone)
     else:
         table = section_rows(sections)
         if template.format == "csv":
@@ -205,6 +207,10 @@ def render_report(template: ReportTemplate, sections: Sections, date_range: Date
             text = dumps(document(data, metadata)) + "\n"
             result.data = text
             result.size = len(text.encode("utf-8"))
+        elif template.format == "xlsx":  # XLSX too, as its last sheet
+            columns = trend_columns(names[0], template.by) if names[0] in DATASET_COLUMNS else ()
+            result.data = xlsx_bytes(names[0] if data is not sections else "report", data, metadata, zone, columns)
+            result.size = len(result.data)
     return result
 
 
@@ -254,12 +260,13 @@ def build_report(
     *,
     performance: PerformanceSource | None = None,
     scheduler_state: str = "unknown",
+    zone: tzinfo = timezone.utc,
 ) -> ExportResult | None:
     """Fetch and render one report (blocking); None when the template skips empty periods and
-    this one is empty (nothing rendered)."""
+    this one is empty (nothing rendered). XLSX date-times are in `zone` (the template's)."""
     sections = fetch_sections(
         repository, template.datasets, date_range, performance=performance, scheduler_state=scheduler_state, by=template.by
     )
     if template.skip_empty and is_empty(sections):
         return None
-    return render_report(template, sections, date_range, when)
+    return render_report(template, sections, date_range, when, zone)

@@ -15,7 +15,7 @@ SCHEDULE_CRONS: dict[str, str] = {
 }
 
 SCHEDULES = ("daily", "weekly", "monthly", "quarterly", "custom")
-FORMATS = ("csv", "json")
+FORMATS = ("csv", "json", "xlsx")
 # What a template can contain. "comprehensive" is every dataset plus the summary
 # (the export service's comprehensive report); "performance" adds the live
 # performance metrics (database latency, memory, cache, scheduler).

@@ -155,7 +155,7 @@ class ReportRunner:
             await asyncio.to_thread(self.runs.finish, run_id, **period)
             state = self.scheduler_state()
             result = await retry_async(
-                lambda: to_thread_interruptible(self._build, template, rng, started, state),
+                lambda: to_thread_interruptible(self._build, template, rng, started, state, tz),
                 self.retry,
                 what=f"report {template.id}",
             )
@@ -286,8 +286,10 @@ class ReportRunner:
             status="skipped",
         )
 
-    def _build(self, template: ReportTemplate, rng: DateRange, when: datetime, state: str) -> ExportResult | None:
-        return build_report(self.repository(), template, rng, when, performance=self.performance, scheduler_state=state)
+    def _build(self, template: ReportTemplate, rng: DateRange, when: datetime, state: str, tz: tzinfo) -> ExportResult | None:
+        return build_report(
+            self.repository(), template, rng, when, performance=self.performance, scheduler_state=state, zone=tz
+        )
 
     def _deliver(self, template: ReportTemplate, path: Path, content_type: str, rng: DateRange, tz: tzinfo) -> DeliveryResult:
         period = period_text(rng, tz).replace("_", " to ")

@@ -37,6 +37,8 @@ SIZE_HINTS = {
 }
 
 
+FORMAT_CHOICES = (("CSV", "csv"), ("JSON", "json"), ("XLSX", "xlsx"))
+
 # Per: the trends counted per day, week or month ("": their own units, month and day).
 BY_CHOICES = (("Own unit", ""), ("Day", "day"), ("Week", "week"), ("Month", "month"))
 BY_DATASETS = ("user-growth", "activity-trends", "comprehensive")
@@ -175,7 +177,7 @@ class ExportDialog(Dialog[ExportRequest]):
                     yield Label("Dataset")
                     yield Select(DATASET_CHOICES, value=self._dataset, allow_blank=False, id="dataset", compact=True)
                     yield Label("Format")
-                    yield Select((("CSV", "csv"), ("JSON", "json")), value="csv", allow_blank=False, id="format", compact=True)
+                    yield Select(FORMAT_CHOICES, value="csv", allow_blank=False, id="format", compact=True)
                     yield Label("Period")
                     yield Select(
                         self._periods, value="data" if self._data_ends else "", allow_blank=False, id="period", compact=True

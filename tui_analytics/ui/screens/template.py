@@ -184,7 +184,7 @@ class TemplateDialog(Dialog[TemplateForm]):
                     yield self._text_input("timezone", f"{self._default_tz} (configured)")
                     yield Label("Format")
                     yield Select(
-                        (("CSV", "csv"), ("JSON", "json")), value=v["format"], allow_blank=False, id="format", compact=True
+                        (("CSV", "csv"), ("JSON", "json"), ("XLSX", "xlsx")), value=v["format"], allow_blank=False, id="format", compact=True
                     )
                     yield Label("Datasets")
                     yield self._text_input("datasets", "default for the schedule", optional=True)
