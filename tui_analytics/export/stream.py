@@ -156,7 +156,9 @@ def _stream_xlsx(
     count = sheet.finish()
     metadata = None
     if options.include_metadata:
-        metadata = build_metadata(generated_at=generated_at, date_range=options.date_range, total_records=count, export_format="xlsx")
+        metadata = build_metadata(
+            generated_at=generated_at, date_range=options.date_range, total_records=count, export_format="xlsx"
+        )
         write_metadata(book, metadata)
     book.close()  # zips the sheets into the sink: the bytes are written now
     layers.close()

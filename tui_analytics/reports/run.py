@@ -287,9 +287,7 @@ class ReportRunner:
         )
 
     def _build(self, template: ReportTemplate, rng: DateRange, when: datetime, state: str, tz: tzinfo) -> ExportResult | None:
-        return build_report(
-            self.repository(), template, rng, when, performance=self.performance, scheduler_state=state, zone=tz
-        )
+        return build_report(self.repository(), template, rng, when, performance=self.performance, scheduler_state=state, zone=tz)
 
     def _deliver(self, template: ReportTemplate, path: Path, content_type: str, rng: DateRange, tz: tzinfo) -> DeliveryResult:
         period = period_text(rng, tz).replace("_", " to ")
