@@ -20,8 +20,7 @@ from benchmarks.xlsx_check import compare, unescape
 from tui_analytics.cli import main
 from tui_analytics.config.settings import Settings
 from tui_analytics.data.engines import new_engine
-from tui_analytics.export import AnalyticsExportService, ExportOptions, check_export_options, render_export
-from tui_analytics.export import xlsxfmt
+from tui_analytics.export import AnalyticsExportService, ExportOptions, check_export_options, render_export, xlsxfmt
 from tui_analytics.export.csvfmt import neutralise
 from tui_analytics.export.stream import stream_rows
 
