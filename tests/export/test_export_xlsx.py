@@ -99,7 +99,7 @@ def test_formula_payloads_are_quote_prefixed_text_cells(berlin: Settings, tmp_pa
 
 
 def test_typed_cells_and_long_numbers_in_memory() -> None:
-    rows = [
+    rows: list[dict[str, object]] = [
         {
             "n": 5,
             "f": 2.5,
