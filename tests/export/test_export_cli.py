@@ -109,7 +109,7 @@ def test_csv_metadata_on_stdout_goes_to_stderr(env, capsys):
     ("args", "message"),
     [
         (["export", "users"], "unknown dataset 'users'"),
-        (["export", "top-items", "--format", "xlsx"], "unknown export format 'xlsx'"),
+        (["export", "top-items", "--format", "ods"], "unknown export format 'ods'"),
         (["export", "top-items", "--from", "2026-01-01"], "needs both --from and --to"),
         (["export", "top-items", "--from", "2026-01-09", "--to", "2026-01-01"], "must be before end"),
         (["export", "top-items", "--from", "yesterday", "--to", "2026-01-01"], "not an ISO date"),

@@ -272,7 +272,7 @@ CASES: list[Case] = [
     Case("limit-jobs-history", "at least 1", None, ["jobs", "history", "--limit", "-1"]),
     Case("limit-cron-n", "between 1 and", None, ["report", "cron", "0 9 * * *", "-n", "0"]),
     # formats, names, unknown ids
-    Case("format-xlsx", "unknown export format", export_with(format="xlsx"), ["export", "user-growth", "--format", "xlsx"]),
+    Case("format-ods", "unknown export format", export_with(format="ods"), ["export", "user-growth", "--format", "ods"]),
     Case("format-template-pdf", "unknown format", new_template(format="pdf"), create_cli("--schedule", "daily", "--format", "pdf")),
     Case(
         "name-empty", "name must not be empty", new_template(name="  "), ["report", "create", "--name", "", "--schedule", "daily"]
