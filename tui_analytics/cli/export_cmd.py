@@ -171,8 +171,9 @@ def _checked(args: argparse.Namespace) -> tuple[str, ExportOptions]:
 def _destination(output: str | None, options: ExportOptions) -> Path | BinaryIO | None:
     """stdout's bytes for `-`, a path for -o PATH, None for the export directory."""
     if output == "-":
-        if options.compression and sys.stdout.isatty():
-            raise ExportOptionsError("refusing to write gzip data to a terminal; redirect it or use -o PATH")
+        if (options.compression or options.format == "xlsx") and sys.stdout.isatty():
+            what = "gzip" if options.compression else "XLSX"
+            raise ExportOptionsError(f"refusing to write {what} data to a terminal; redirect it or use -o PATH")
         sys.stdout.flush()
         return sys.stdout.buffer
     return Path(output) if output else None
