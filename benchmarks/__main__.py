@@ -41,6 +41,7 @@ CASES = {
     "refresh": refresh_cases.run,
     "lag": lag_cases.run,
     "export": export_cases.run,
+    "export-xlsx": export_cases.run_xlsx,
     "startup": startup_cases.run,
     "dialogs": dialog_cases.run,
     "cli": cli_cases.run,

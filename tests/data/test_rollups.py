@@ -224,3 +224,18 @@ def test_activities_mapped_as_a_query_and_a_change_of_lateness(tmp_path: Any, mo
     relaxed.maintainer.wait()
     assert relaxed.watermark() == date(2026, 12, 15)
     assert relaxed.top_items(5) == pair.base.top_items(5) and relaxed.summary() == pair.base.summary()
+
+
+def test_another_zones_days_and_periods_by_day_are_the_full_queries(pair: Pair) -> None:
+    """A report template's own zone: the rollups hold the reporting zone's days, so another zone's
+    counts come from the full queries in that zone; counting by day or week does too."""
+    pair.ready()
+    new_york = ZoneInfo("America/New_York")
+    assert pair.inc.in_zone(BERLIN) is pair.inc
+    other = pair.inc.in_zone(new_york)
+    assert getattr(other, "zone", None) == new_york
+    assert other.activity_trends(30, None) == AdminAnalyticsOptimizedRepository(
+        pair.engine, clock=pair.clock, zone=new_york, mapping=pair.mapping
+    ).activity_trends(30, None)
+    assert other.activity_trends(30, None) != pair.inc.activity_trends(30, None)  # the days differ
+    assert pair.inc.trend_by("user-growth", "day", 30) == pair.base.trend_by("user-growth", "day", 30)

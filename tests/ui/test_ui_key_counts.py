@@ -70,7 +70,7 @@ def test_ten_core_tasks_each_take_at_most_six_keys(tmp_path, demo_db_template) -
         op.keys("enter")
         wait(lambda s: "Invalidate?" in s, what="the confirmation")
         op.keys("y")
-        wait(lambda s: "Removed 1 key" in s, what="the invalidation")
+        wait(lambda s: "Removed 2 keys" in s, what="the invalidation")
         op.done("invalidate a pattern")
 
         op.keys("c", "y")  # 3. clear the cache

@@ -21,20 +21,38 @@ log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:  # pragma: no cover
     from tui_analytics.data.source.protocol import SourceRepository
-    from tui_analytics.data.source.rows import ActivityTrendRow, RecentActivityRow, Summary, TopItemRow, UserGrowthRow
+    from tui_analytics.data.source.rows import (
+        ActivityTrendRow,
+        PeriodRow,
+        RecentActivityRow,
+        Summary,
+        TopItemRow,
+        UserGrowthRow,
+    )
     from tui_analytics.processor.processor import AnalyticsBackgroundProcessor
 
     # What a dataset key holds: a list of rows, or the summary.
-    Dataset = list[UserGrowthRow] | list[ActivityTrendRow] | list[TopItemRow] | list[RecentActivityRow] | Summary
+    Dataset = list[UserGrowthRow] | list[ActivityTrendRow] | list[TopItemRow] | list[RecentActivityRow] | list[PeriodRow] | Summary
 
 
 class JobError(Exception):
     """A run failed; the message is what the Jobs pane shows."""
 
 
+def daily_signups(repository: SourceRepository) -> list[PeriodRow]:
+    """New users per day of the last 30 days (the dashboard's short view of user growth); none
+    from a source that cannot count by day."""
+    from tui_analytics.data.source.protocol import PeriodTrends
+
+    if not isinstance(repository, PeriodTrends):
+        return []
+    return repository.trend_by("user-growth", "day", 30)
+
+
 # cache key -> the repository call that fills it
 DATASETS: dict[str, Callable[[SourceRepository], Dataset]] = {
     "user-growth:12": lambda repository: repository.user_growth(months=12),
+    "user-growth:days:30": daily_signups,
     "activity-trends:7": lambda repository: repository.activity_trends(days=7),
     "activity-trends:30": lambda repository: repository.activity_trends(days=30),
     "activity-trends:summary": lambda repository: repository.summary(),

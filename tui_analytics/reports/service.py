@@ -182,7 +182,8 @@ class AnalyticsScheduledReportsService:
         or 'custom' with a cron), format ('csv'|'json'), include_metadata,
         recipients, is_active, cron, timezone, datasets, skip_empty (an empty period
         makes no file and no e-mail), max_attachment_mb (a larger report is mailed
-        as its path; None: no cap). Raises
+        as its path; None: no cap), by (day, week or month: the trends per that period;
+        None: user growth by month, activity trends by day). Raises
         TemplateValidationError (a ValueError) and saves nothing on bad input.
         """
         template_id = self._editor.create(canonical_fields(data, fields))

@@ -17,15 +17,17 @@ from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 
 from tui_analytics.config.source_mapping import SourceMapping
+from tui_analytics.config.timezones import plain_zone
 from tui_analytics.data.rollups.maintain import Progress, RollupMaintainer, RollupState, fingerprint
 from tui_analytics.data.rollups.reading import Interval, SourceReader, count_from, day_of, midnight
 from tui_analytics.data.rollups.store import RollupStore
 from tui_analytics.data.rollups.tables import decode_id, decode_raw
 from tui_analytics.data.source.entities import Source
+from tui_analytics.data.source.protocol import SourceRepository
 from tui_analytics.data.source.recent_query import positive
 from tui_analytics.data.source.recent_stream import RecentActivityStream
 from tui_analytics.data.source.repository import DEFAULT_WINDOW_DAYS, AdminAnalyticsOptimizedRepository, _add_months
-from tui_analytics.data.source.rows import ActivityTrendRow, RecentActivityRow, Summary, TopItemRow, UserGrowthRow
+from tui_analytics.data.source.rows import ActivityTrendRow, PeriodRow, RecentActivityRow, Summary, TopItemRow, UserGrowthRow
 from tui_analytics.data.timestamps import iso
 from tui_analytics.runtime.daterange import DateRange
 
@@ -98,6 +100,16 @@ class IncrementalRepository:
     @property
     def source(self) -> Source:
         return self.base.source
+
+    def in_zone(self, zone: tzinfo) -> SourceRepository:
+        """The source counted in `zone`'s days (a report template's zone). The rollups are days of
+        the reporting zone: another zone's days are the full queries' (the base repository's)."""
+        return self if plain_zone(zone) == self.base.zone else self.base.in_zone(zone)
+
+    def trend_by(self, dataset: str, by: str, count: int, date_range: DateRange | None = None) -> list[PeriodRow]:
+        """User growth or activity trends per day, week or month: the full query (the rollups keep
+        the datasets' own units)."""
+        return self.base.trend_by(dataset, by, count, date_range)
 
     # -- upkeep (the scheduling process) ------------------------------------------------------
 
