@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from tui_analytics.config.access import AccessSettings, parse_access
 from tui_analytics.config.source_mapping import BUILTIN, SourceMapping, parse_source
 from tui_analytics.config.timezones import plain_zone as plain_zone  # still importable from here
 from tui_analytics.config.timezones import resolve_timezone
@@ -147,6 +148,8 @@ class Settings:
     # [keys] of the TOML file: action id -> key(s), e.g. {"trigger": "r"}; the dashboard checks the
     # ids and key names (it knows them) when it starts.
     keys: dict[str, str] = field(default_factory=dict)
+    # [access] and [web.users]: read-only mode, the audit log's retention, who may log in to `web`.
+    access: AccessSettings = field(default_factory=AccessSettings)
 
     def __post_init__(self) -> None:
         # Whatever prints or logs later, these passwords are masked (redact.py).
@@ -260,7 +263,7 @@ def _from_file(
     """The file's table, [keys] and [source]; its settings go into `values`, its [jobs] into `intervals`."""
     table = read_toml(config_path, _TEXT_KEYS)  # its [keys] and [jobs] are tables (toml_file.py checks)
     keys = {str(action): str(key).strip() for action, key in cast(Table, table.get("keys") or {}).items()}
-    unknown = set(table) - set(_KEYS) - {"jobs", "alerts", "source", "keys"}
+    unknown = set(table) - set(_KEYS) - {"jobs", "alerts", "source", "keys", "access", "web"}
     if unknown:
         raise ConfigError(f"unknown setting(s) in {config_path}: {', '.join(shorten(k) for k in sorted(unknown))}")
     values.update({k: v for k, v in table.items() if k in _KEYS})
@@ -355,4 +358,5 @@ def load_settings(config_path: Path | str | None = None, env: Mapping[str, str] 
         ),
         source=source,
         keys=keys,
+        access=parse_access(table, shorten(str(config_path)), env),
     )

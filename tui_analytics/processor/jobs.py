@@ -116,11 +116,12 @@ async def performance_metrics(ctx: AnalyticsBackgroundProcessor) -> dict[str, ob
 
 
 async def cache_cleanup(ctx: AnalyticsBackgroundProcessor) -> dict[str, object]:
-    """Drop expired cache entries and old history rows; stamps last_cleanup only on success."""
+    """Drop expired cache entries, old history rows and old audit rows; stamps last_cleanup only on success."""
     expired = ctx.cache.expire()
     pruned = await ctx.prune_history()
+    audit_rows = await ctx.prune_audit()
     ctx.last_cleanup = ctx.clock.now()
-    return {"expired": expired, "prunedRuns": pruned}
+    return {"expired": expired, "prunedRuns": pruned, "prunedAudit": audit_rows}
 
 
 async def _user_growth(ctx: AnalyticsBackgroundProcessor) -> dict[str, object]:

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from tui_analytics.runtime.clock import Clock
     from tui_analytics.runtime.daterange import DateRange
     from tui_analytics.runtime.events import EventBus
+    from tui_analytics.wiring.audit import AuditTrail
 
 
 class ProcessorService(Protocol):
@@ -144,6 +145,8 @@ class DashboardRoot(Protocol):
     def alerts(self) -> AlertsService | None: ...
     @property
     def channel(self) -> CommandChannel: ...
+    @property
+    def audit(self) -> AuditTrail: ...
 
     def built(self, name: str) -> object: ...
     def open(self, on_progress: Callable[[str, int, int], None] | None = None) -> object: ...

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from tui_analytics.export import AnalyticsExportService
     from tui_analytics.processor import AnalyticsBackgroundProcessor
     from tui_analytics.reports import AnalyticsScheduledReportsService
+    from tui_analytics.wiring.audit import AuditTrail
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,7 @@ class Services:
         self._export = export
         self._reports = reports
         self._channel: ChannelService | None = None
+        self._audit: AuditTrail | None = None
         self.opened_source = False  # open() opened the source itself (it was not passed in)
         self._alerts: AlertService | None = None
         self._alerted_buses: list[EventBus] = []  # the buses the alert service listens to
@@ -128,6 +130,15 @@ class Services:
 
             self._channel = ChannelService(self)
         return self._channel
+
+    @property
+    def audit(self) -> AuditTrail:
+        """The audit trail of this process's changes (wiring/audit.py), in the state database."""
+        if self._audit is None:
+            from tui_analytics.wiring.audit import AuditTrail
+
+            self._audit = AuditTrail(self.open_state, self.clock)
+        return self._audit
 
     @contextlib.contextmanager
     def telling(self) -> Iterator[ChannelService]:
