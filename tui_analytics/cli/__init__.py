@@ -44,6 +44,11 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     )
     parser.add_argument("--config", metavar="PATH", type=_not_empty, help="TOML settings file (environment variables win)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail to the log file / stderr")
+    parser.add_argument(
+        "--read-only",
+        action="store_true",
+        help="look, change nothing: the dashboard's changing keys and every changing command refuse ([access] read_only)",
+    )
     from tui_analytics.runtime.version import __version__
 
     parser.add_argument("--version", action="version", version=f"tui-analytics {__version__}")
@@ -131,7 +136,7 @@ def _main(argv: Sequence[str] | None) -> int:
 
             return run_dashboard(args)
         with _redacted_output():
-            return int(handler(args) or 0)
+            return _run_command(args)
     except KeyboardInterrupt:
         return fail("interrupted", 130)
     except BrokenPipeError:
@@ -142,6 +147,24 @@ def _main(argv: Sequence[str] | None) -> int:
         if args.verbose:
             print(redact("".join(traceback.format_exception(exc))), file=sys.stderr, end="")
         return fail(f"unexpected {one_line(exc, with_type=True)[:300]} (run with -v for the traceback)")
+
+
+def _run_command(args: argparse.Namespace) -> int:
+    """The command's handler; a change is refused in read-only mode, else recorded in the audit log."""
+    from tui_analytics.cli.guard import EXIT_NOPERM, change_of, refusal, run_recorded
+    from tui_analytics.runtime.actor import set_face
+
+    set_face("cli")
+    change = change_of(args)
+    if change is None:
+        return int(args.handler(args) or 0)
+    from tui_analytics.config.settings import load_settings
+
+    settings = load_settings(getattr(args, "config", None))
+    refused = refusal(args, settings, change)
+    if refused is not None:
+        return fail(refused, EXIT_NOPERM)
+    return run_recorded(args, settings, change, lambda: int(args.handler(args) or 0))
 
 
 @contextmanager

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from textual import work
 
 from tui_analytics.runtime.errors import one_line
+from tui_analytics.ui.access import changing
 from tui_analytics.ui import format as fmt
 from tui_analytics.ui.messages import SchedulerToggled
 
@@ -26,6 +27,7 @@ else:
 class ControlActionsMixin(_Host):
     """The scheduler's and each job's control, and backfill (see keys.py and palette_commands.py)."""
 
+    @changing("pause")
     def action_toggle_scheduler(self) -> None:
         services = self._ready()
         if services is None:
@@ -67,8 +69,30 @@ class ControlActionsMixin(_Host):
         every = fmt.span(self.app.services.settings.interval("performance-metrics"))
         return f" {state.lock_holder or 'The process that schedules'} applies it within {every}."
 
+    # -- a: the audit log ---------------------------------------------------------------------
+
+    def action_audit(self) -> None:
+        self._show_audit()
+
+    @work(group="audit", exit_on_error=False)
+    async def _show_audit(self) -> None:
+        import asyncio
+
+        from tui_analytics.ui.screens.audit_log import SHOWN, AuditScreen
+
+        services = self._ready()
+        if services is None:
+            return
+        try:
+            rows = await asyncio.to_thread(services.audit.read, limit=SHOWN)
+        except Exception as exc:
+            self.notify(one_line(exc), title="Audit log not read", severity="error")
+            return
+        self.app.push_screen(AuditScreen(rows, services.settings.tz))
+
     # -- z: pause or resume the selected job ------------------------------------------
 
+    @changing("pause-job")
     def action_toggle_job(self) -> None:
         services = self._ready()
         job_id = self.jobs.selected_job
@@ -96,6 +120,7 @@ class ControlActionsMixin(_Host):
 
     # -- s: the selected job's interval ---------------------------------------------------
 
+    @changing("job-interval")
     def action_job_interval(self) -> None:
         services = self._ready()
         job_id = self.jobs.selected_job
@@ -131,6 +156,7 @@ class ControlActionsMixin(_Host):
 
     # -- the palette's "Backfill <template>…" ----------------------------------------------
 
+    @changing("backfill")
     def backfill(self, template_id: str) -> None:
         """Ask for a range of days, then make the template's report for each period in it."""
         services = self._ready()

@@ -10,11 +10,15 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from tui_analytics.runtime.actor import Actor, current_actor
 from tui_analytics.runtime.clock import Clock
 from tui_analytics.runtime.errors import one_line
+
+if TYPE_CHECKING:
+    from tui_analytics.data.state.audit import AuditEntry
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +45,12 @@ class AuditTrail:
             audit.record(self._open_state(), audit.entry(self._actor(), self._clock.now(), action, target, outcome))
         except Exception as exc:  # the change is made: a missing row is logged, the change not undone
             log.warning("could not record %s %s in the audit log: %s", action, target, one_line(exc))
+
+    def read(self, *, since: datetime | None = None, limit: int | None = None) -> list[AuditEntry]:
+        """The rows at or after `since`, newest first (blocking)."""
+        from tui_analytics.data.state import audit
+
+        return audit.read(self._open_state(), since=since, limit=limit)
 
     async def record_async(self, action: str, target: str, outcome: str) -> None:
         await asyncio.to_thread(self.record, action, target, outcome)
