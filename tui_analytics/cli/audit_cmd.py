@@ -54,9 +54,7 @@ def since_of(text: str, now: datetime, tz: object) -> datetime:
     try:
         return since_moment(text, tz)  # type: ignore[arg-type]
     except ValueError:
-        raise ValueError(
-            f"--since {shorten(text)} is not an age (30m, 12h, 7d) or an ISO date (YYYY-MM-DD) or date-time"
-        ) from None
+        raise ValueError(f"--since {shorten(text)} is not an age (30m, 12h, 7d) or an ISO date (YYYY-MM-DD) or date-time") from None
 
 
 def run_audit(args: argparse.Namespace) -> int:

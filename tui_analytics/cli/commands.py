@@ -17,7 +17,7 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "alerts": ("alerts_cmd", "send a test alert; show alert targets, open incidents and deliveries"),
     "source": ("source_cmd", "check the source database and its mapping ([source] in the config file)"),
     "serve": ("serve_cmd", "run the jobs and scheduled reports without a screen (for systemd or a container)"),
-    "web": ("web_cmd", "serve the dashboard to a web browser (textual-serve; no authentication of its own)"),
+    "web": ("web_cmd", "serve the dashboard to a web browser, behind a login (textual-serve)"),
 }
 
 

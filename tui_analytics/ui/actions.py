@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING
 from textual import work
 
 from tui_analytics.runtime.errors import TemplateValidationError, one_line
-from tui_analytics.ui.access import changing
 from tui_analytics.ui import format as fmt
+from tui_analytics.ui.access import changing
 from tui_analytics.ui.messages import ExportFinished, ExportProgress, ExportStarted
 
 # The export and template dialogs import the export and reports packages (and SQLAlchemy):

@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 from textual import work
 
 from tui_analytics.runtime.errors import one_line
-from tui_analytics.ui.access import changing
 from tui_analytics.ui import format as fmt
+from tui_analytics.ui.access import changing
 from tui_analytics.ui.messages import SchedulerToggled
 
 if TYPE_CHECKING:

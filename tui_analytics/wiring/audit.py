@@ -55,9 +55,7 @@ class AuditTrail:
     async def record_async(self, action: str, target: str, outcome: str) -> None:
         await asyncio.to_thread(self.record, action, target, outcome)
 
-    async def around(
-        self, action: str, target: str, call: Awaitable[ResultT], outcome: Callable[[ResultT], str] = ok
-    ) -> ResultT:
+    async def around(self, action: str, target: str, call: Awaitable[ResultT], outcome: Callable[[ResultT], str] = ok) -> ResultT:
         """Await `call` and record how it ended: `outcome(result)`, or "failed: <why>" (then re-raised)."""
         try:
             result = await call
