@@ -77,7 +77,9 @@ def run_recorded(args: argparse.Namespace, settings: Settings, change: tuple[str
     except KeyboardInterrupt:
         trail.record(action, target, "interrupted")
         raise
-    except (TuiAnalyticsError, ValueError, KeyError, OSError) as exc:
+    except ValueError:
+        raise  # bad input, refused before anything was opened or changed (check_choice...): not a change
+    except (TuiAnalyticsError, KeyError, OSError) as exc:
         trail.record(action, target, f"failed: {one_line(exc)}")
         raise
     except Exception as exc:

@@ -56,7 +56,7 @@ class Access:
 
     def refusal(self, what: str) -> str:
         """The one line a refused change shows."""
-        return f"{self.mode}: {what} is not allowed (it changes what the dashboards and the scheduler do)."
+        return f"{self.mode}: {what} is not allowed."
 
 
 def access_for(*, read_only: bool, web_user: str | None, web_role: str | None, exports: bool) -> Access:

@@ -383,7 +383,7 @@ def build_app(
     (see preferences.py); `last_view` (data/state/last_view.py) fills the first frame until the services are
     open; `after_first_frame` is called once that frame is drawn; `access` makes it read-only (ui/access.py)."""
     root = services if services is not None else Services(settings, clock=clock)
-    dashboard_services = DashboardServices(root)
+    dashboard_services = DashboardServices(root, read_only=access is not None and access.read_only)
     if last_view is not None and not dashboard_services.ready:
         from tui_analytics.ui.first_view import first_view
 

@@ -61,6 +61,7 @@ class DashboardServices:
     ready: bool = field(default=False)
     # The last known view (ui/first_view.py): what the panes show until the services are open.
     first: FirstView | None = None
+    read_only: bool = False  # a read-only dashboard (ui/access.py) writes nothing to the channel
     _recording: set[asyncio.Task[None]] = field(default_factory=set, repr=False)  # audit rows being written
 
     def __post_init__(self) -> None:
@@ -166,7 +167,7 @@ class DashboardServices:
 
     def attach(self) -> None:
         """Schedule the jobs and the report templates on the running loop (call on the UI loop)."""
-        self.root.start()
+        self.root.start(tell=not self.read_only)
 
     def detach(self) -> None:
         """Unschedule what `attach` scheduled, cancel work still running (it is recorded as

@@ -7,7 +7,6 @@ once per change; a failure to write the row is logged, never raised: the change 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
@@ -53,10 +52,14 @@ class AuditTrail:
         return audit.read(self._open_state(), since=since, limit=limit)
 
     async def record_async(self, action: str, target: str, outcome: str) -> None:
+        import asyncio  # not at the top: a CLI command's usage error loads no asyncio
+
         await asyncio.to_thread(self.record, action, target, outcome)
 
     async def around(self, action: str, target: str, call: Awaitable[ResultT], outcome: Callable[[ResultT], str] = ok) -> ResultT:
         """Await `call` and record how it ended: `outcome(result)`, or "failed: <why>" (then re-raised)."""
+        import asyncio
+
         try:
             result = await call
         except asyncio.CancelledError:

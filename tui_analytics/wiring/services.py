@@ -226,15 +226,17 @@ class Services:
         False: another process schedules, and this one runs read-only."""
         return self.processor.claim_scheduler()
 
-    def start(self, *, follow: bool = True) -> None:
+    def start(self, *, follow: bool = True, tell: bool = True) -> None:
         """Schedule the jobs and the report templates on the running loop (call on that loop);
-        with `follow`, also tell the channel what happens here and follow the other processes."""
+        with `follow`, also follow the other processes and, with `tell`, tell the channel what
+        happens here (a read-only dashboard does not: it writes nothing to the state database)."""
         import asyncio
 
         self.processor.start()
         self.reports.restart()
         if follow:
-            self.channel.tell()
+            if tell:
+                self.channel.tell()
             self.channel.follow(asyncio.get_running_loop())
         if self.alerts is not None:
             processor = self.processor
