@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-from collections.abc import Callable
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest

@@ -115,11 +115,18 @@ class ActionsMixin(_Host):
         self.app.push_screen(
             ConfirmDialog(
                 "Clear the cache?",
-                f"Remove all {count} cached entries? The jobs fill them again on their next runs.",
+                f"Remove all {count} cached entries? The jobs fill them again on their next runs." + self._shared_note(),
                 confirm_label="Clear",
             ),
             answered,
         )
+
+    def _shared_note(self) -> str:
+        """Who else sees a change, when another process schedules (" " + a sentence), else ""."""
+        others = self.app.services.attached_label()
+        if others is None:
+            return ""
+        return f" {others.removeprefix('attached to ').removesuffix(' · paused')} and every dashboard attached to it see it."
 
     @work(group="cache", exit_on_error=False)
     async def _clear(self) -> None:
@@ -301,7 +308,8 @@ class ActionsMixin(_Host):
             ConfirmDialog(
                 "Delete template?",
                 f"Delete {template.name} ({template.id})? Its schedule stops; its history stays."
-                + (" A deleted default template is not created again." if template.is_default else ""),
+                + (" A deleted default template is not created again." if template.is_default else "")
+                + self._shared_note(),
                 confirm_label="Delete",
             ),
             answered,

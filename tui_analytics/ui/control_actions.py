@@ -4,6 +4,7 @@ worker (`exit_on_error=False`), its outcome a notification."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from textual import work
@@ -34,7 +35,9 @@ class ControlActionsMixin(_Host):
             return
         shown = self.app.state
         if services.attached:
-            self._toggle_remote()
+            paused = (services.channel.status or {}).get("state") == "paused"
+            verb = "Resume" if paused else "Pause"
+            self._if_shared(f"{verb} the scheduler?", f"{verb} the jobs and reports of", verb, self._toggle_remote)
             return
         if shown.scheduler not in ("running", "paused"):
             why = {
@@ -100,7 +103,26 @@ class ControlActionsMixin(_Host):
             return
         status = next((s for s in services.job_statuses() if s.id == job_id), None)
         if status is not None:
-            self._set_paused(job_id, not status.paused)
+            verb = "Resume" if status.paused else "Pause"
+            go = lambda: self._set_paused(job_id, not status.paused)  # noqa: E731
+            self._if_shared(f"{verb} {job_id}?", f"{verb} {job_id} in the schedule of", verb, go)
+
+    def _if_shared(self, title: str, what: str, label: str, go: Callable[[], object]) -> None:
+        """`go` at once when this dashboard schedules; attached, ask first, naming who else sees the change."""
+        others = self.app.services.attached_label()
+        if others is None:
+            go()
+            return
+        from tui_analytics.ui.screens.confirm import ConfirmDialog
+
+        where = others.removeprefix("attached to ").removesuffix(" · paused")
+        text = f"{what} {where}? Every dashboard and browser attached to it sees the change."
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                go()
+
+        self.app.push_screen(ConfirmDialog(title, text, confirm_label=label), answered)
 
     @work(group="job-settings", exit_on_error=False)
     async def _set_paused(self, job_id: str, paused: bool) -> None:
