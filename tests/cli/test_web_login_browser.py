@@ -117,7 +117,7 @@ def test_login_then_a_viewer_looks_and_an_operator_acts(data_dir) -> None:
                 press(driver, key)
                 # the toast may wrap its line, but not inside "Run (t)"'s last word
                 wait_for_text(driver, shows(f"({key})"), what=f"{named} refused")
-            assert "Viewer bob (read-only)" in terminal_text(driver)
+            assert "Read-only mode (viewer bob)" in terminal_text(driver)
 
             # The operator: runs a job.
             log_in(driver, url, "alice", "alice-secret")

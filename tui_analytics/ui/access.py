@@ -62,7 +62,7 @@ class Access:
 def access_for(*, read_only: bool, web_user: str | None, web_role: str | None, exports: bool) -> Access:
     """The dashboard's access: a web viewer, the read-only mode, or everything."""
     if web_role == "viewer":
-        return Access(f"Viewer {web_user or ''}".strip() + " (read-only)", exports)
+        return Access(f"Read-only mode (viewer {web_user})" if web_user else "Read-only mode (viewer)", exports)
     if read_only:
         return Access("Read-only mode", exports)
     return Access()
