@@ -123,7 +123,7 @@ class ActionsMixin(_Host):
 
     def _shared_note(self) -> str:
         """Who else sees a change, when another process schedules (" " + a sentence), else ""."""
-        others = self.app.services.attached_label()
+        others = self.app.services.attached_label(self.app.state.lock_holder)
         if others is None:
             return ""
         return f" {others.removeprefix('attached to ').removesuffix(' · paused')} and every dashboard attached to it see it."

@@ -109,7 +109,7 @@ class ControlActionsMixin(_Host):
 
     def _if_shared(self, title: str, what: str, label: str, go: Callable[[], object]) -> None:
         """`go` at once when this dashboard schedules; attached, ask first, naming who else sees the change."""
-        others = self.app.services.attached_label()
+        others = self.app.services.attached_label(self.app.state.lock_holder)
         if others is None:
             go()
             return
