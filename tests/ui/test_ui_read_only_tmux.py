@@ -40,6 +40,15 @@ def shows(*parts: str) -> Callable[[str], bool]:
     return lambda screen: all(part in screen for part in parts)
 
 
+def top_hit(screen: str) -> str:
+    """The palette's first entry: the first line with text under its search line."""
+    lines = screen.splitlines()
+    start = next((i for i, line in enumerate(lines) if "🔎" in line), None)
+    if start is None:
+        return ""
+    return next((line.strip() for line in lines[start + 1 :] if line.strip() and "▁" not in line), "")
+
+
 def dump(data_dir: Path) -> list[str]:
     with contextlib.closing(sqlite3.connect(f"file:{data_dir / 'state.sqlite3'}?mode=ro", uri=True)) as db:
         return list(db.iterdump())
@@ -65,6 +74,8 @@ def test_read_only_refuses_every_change_and_writes_nothing(tmp_path) -> None:
             term.keys("C-p")
             term.wait_for(shows("Search for commands"), what="the palette")
             term.keys(typed, literal=True)
+            # enter runs the top hit: only once the list has caught up with what was typed
+            term.wait_for(lambda s, typed=typed: top_hit(s).startswith(typed), what=f"{typed} first in the palette")  # type: ignore[misc]
             term.keys("Enter")
             term.wait_for(lambda s, named=named: named in s and "Search for commands" not in s, what=f"{typed} refused")  # type: ignore[misc]
         term.keys("?")
