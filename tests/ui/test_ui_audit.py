@@ -12,6 +12,7 @@ from tests.support.sample import app_for, concrete
 from tests.support.ui import notes, settle
 from tui_analytics.data.state import audit
 from tui_analytics.runtime import actor
+from tui_analytics.runtime.errors import UnknownJobError
 from tui_analytics.ui.access import Access
 from tui_analytics.ui.screens.audit_log import AuditScreen
 
@@ -65,3 +66,39 @@ async def test_a_read_only_dashboard_refuses_and_records_nothing(services) -> No
     assert len(refusals) == 10 and all(r.startswith("Read-only mode: ") and "\n" not in r for r in refusals)
     assert rows(services) == []
     assert concrete(services).processor.get_job_status("user-growth").runs == runs  # t ran nothing
+
+
+async def test_every_dashboard_change_is_recorded_with_its_outcome(services, monkeypatch) -> None:
+    from datetime import date
+
+    from tui_analytics.export.options import ExportOptions
+    from tui_analytics.reports.models import BackfillRequest
+    from tui_analytics.ui.screens.export import ExportRequest
+
+    monkeypatch.setattr(actor, "_face", "web")
+    monkeypatch.setenv(actor.WEB_USER_VARIABLE, "alice")
+    await services.clear_cache()
+    await services.invalidate_cache("top*")
+    await services.set_job_interval("top-items", 300.0)
+    made = await services.save_template(None, {"name": "Audit me", "schedule": "daily", "datasets": ["user-growth"]})
+    await services.save_template(made.id, {"description": "edited"})
+    await services.generate_report(made)
+    await services.backfill(made, BackfillRequest(date(2026, 1, 10), date(2026, 1, 11), deliver=False), lambda *_: None)
+    await services.export(ExportRequest("top-items", ExportOptions(format="csv")))
+    await services.delete_template(made.id)
+    with pytest.raises(UnknownJobError):
+        await services.trigger_job("no-such-job")
+    found = [(r.action, r.outcome.split(":")[0]) for r in reversed(rows(services))]
+    assert found == [
+        ("cache.clear", "ok"),
+        ("cache.invalidate", "ok"),
+        ("job.interval", "ok"),
+        ("template.create", "ok"),
+        ("template.edit", "ok"),
+        ("report.generate", "ok"),
+        ("report.backfill", "2 periods"),
+        ("export", "ok"),
+        ("template.delete", "ok"),
+        ("job.run", "failed"),
+    ]
+    assert {(r.user, r.face) for r in rows(services)} == {("alice", "web")}
