@@ -144,3 +144,14 @@ def test_hash_password_prints_an_argon2_hash_that_checks(monkeypatch, capsys) ->
     assert main(["web", "--hash-password"]) == 0
     printed = capsys.readouterr().out.strip()
     assert printed.startswith("$argon2id$") and PasswordHasher().verify(printed, "correct horse")
+
+
+def test_read_only_web_passes_the_mode_to_every_sessions_dashboard() -> None:
+    import argparse
+
+    from tui_analytics.cli.web_cmd import dashboard_command
+
+    assert dashboard_command(argparse.Namespace(config=None, verbose=False, read_only=True)).endswith(
+        "-m tui_analytics --read-only"
+    )
+    assert "--read-only" not in dashboard_command(argparse.Namespace(config=None, verbose=False, read_only=False))

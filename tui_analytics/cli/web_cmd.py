@@ -109,6 +109,8 @@ def dashboard_command(args: argparse.Namespace) -> str:
         argv += ["--config", str(args.config)]
     if getattr(args, "verbose", False):
         argv.append("-v")
+    if getattr(args, "read_only", False):  # `tui-analytics --read-only web`: every session's dashboard only looks
+        argv.append("--read-only")
     return "exec " + shlex.join(argv)
 
 
