@@ -31,7 +31,7 @@ _ACCESS_KEYS = {"read_only", "read_only_exports", "audit_days"}
 
 @dataclass(frozen=True)
 class WebUser:
-    """A user `web` lets in: an argon2 (or bcrypt) hash of the password, never the password."""
+    """A user `web` lets in: an argon2 hash of the password, never the password."""
 
     name: str
     password_hash: str
@@ -90,7 +90,7 @@ def _web_user(name: str, entry: object, where: str) -> WebUser:
             raise ConfigError(f"web.users.{shorten(name)} in {where}: unknown key(s) {', '.join(sorted(map(str, unknown)))}")
         role = str(entry.get("role", "viewer"))
         entry = entry.get("password")
-    if not isinstance(entry, str) or not entry.startswith(("$argon2", "$2b$", "$2a$", "$2y$")):
+    if not isinstance(entry, str) or not entry.startswith("$argon2"):
         raise ConfigError(
             f"web.users.{shorten(name)} in {where} needs a password hash ($argon2id$...: tui-analytics web --hash-password), "
             "never a password"
