@@ -54,9 +54,10 @@ def environment_of(pid: int) -> dict[str, str]:
 
 
 def start_web(data_dir: Path, *args: str) -> tuple[Serve, int]:
-    """`web` on a free port, answering HTTP (its start-up line comes before it listens)."""
+    """`web` on a free port, answering HTTP (its start-up line comes before it listens); without a
+    login (--no-auth: these tests are about the sessions' bounds, test_web_auth.py about the login)."""
     port = free_port()
-    web = Serve(data_dir, "--port", str(port), *args, command="web")
+    web = Serve(data_dir, "--port", str(port), "--no-auth", *args, command="web")
 
     def answers() -> bool:
         try:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from tui_analytics.config.access import AccessSettings, parse_access
 from tui_analytics.config.source_mapping import BUILTIN, SourceMapping, parse_source
 from tui_analytics.config.timezones import plain_zone as plain_zone  # still importable from here
 from tui_analytics.config.timezones import resolve_timezone
@@ -159,6 +160,8 @@ class Settings:
     # re-read for late rows this many days back.
     rollups: bool = True
     rollup_lateness_days: int = 2
+    # [access] and [web.users]: read-only mode, the audit log's retention, who may log in to `web`.
+    access: AccessSettings = field(default_factory=AccessSettings)
 
     def __post_init__(self) -> None:
         # Whatever prints or logs later, these passwords are masked (redact.py).
@@ -281,7 +284,7 @@ def _from_file(
     """The file's table, [keys] and [source]; its settings go into `values`, its [jobs] into `intervals`."""
     table = read_toml(config_path, _TEXT_KEYS)  # its [keys] and [jobs] are tables (toml_file.py checks)
     keys = {str(action): str(key).strip() for action, key in cast(Table, table.get("keys") or {}).items()}
-    unknown = set(table) - set(_KEYS) - {"jobs", "alerts", "source", "keys"}
+    unknown = set(table) - set(_KEYS) - {"jobs", "alerts", "source", "keys", "access", "web"}
     if unknown:
         hint = did_you_mean(next(iter(unknown)), _KEYS) if len(unknown) == 1 else ""
         raise ConfigError(f"unknown setting(s) in {config_path}: {', '.join(shorten(k) for k in sorted(unknown))}{hint}")
@@ -395,4 +398,5 @@ def _load_settings(config_path: Path | str | None, env: Mapping[str, str]) -> Se
         rollup_lateness_days=int(
             parse_number(name("rollup_lateness_days"), values.get("rollup_lateness_days", 2), minimum=0, maximum=30, whole=True)
         ),
+        access=parse_access(table, shorten(str(config_path)), env),
     )

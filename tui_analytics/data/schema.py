@@ -235,3 +235,20 @@ job_settings = Table(
     Column("interval_s", Float, nullable=True),  # None: the configured interval
     Column("updated_at", DateTime, nullable=False),
 )
+
+# Every change an operator made (a run, a pause, a template edit, an export...): who, where, what,
+# how it ended (data/state/audit.py). Kept [access] audit_days, pruned by the cache-cleanup job.
+audit_log = Table(
+    "audit_log",
+    state_metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("at", DateTime, nullable=False),
+    Column("user", String(200), nullable=False),
+    Column("host", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("face", String(8), nullable=False),  # tui, web, cli, api
+    Column("action", String(40), nullable=False),
+    Column("target", String(500), nullable=False),
+    Column("outcome", String(500), nullable=False),
+    Index("ix_audit_log_at", "at"),
+)
