@@ -26,12 +26,17 @@ from sqlalchemy import Engine
 from tui_analytics.alerts import wording as messages
 from tui_analytics.alerts.incidents import IncidentStore
 from tui_analytics.alerts.models import FAILED, TEST, Alert, AlertSummary, Delivery, summarise
+from tui_analytics.alerts.policy import PolicyMixin
+from tui_analytics.alerts.quiet import MuteStore
+from tui_analytics.alerts.rules import Reading
 from tui_analytics.alerts.senders import Outcome, Wait, abandon_deliveries, deliver
 from tui_analytics.alerts.worker import SerialWorker, Ts
 from tui_analytics.config import alert_targets as on
+from tui_analytics.config.alert_rules import AlertPolicy
 from tui_analytics.config.alert_targets import AlertTarget
 from tui_analytics.config.settings import Settings
 from tui_analytics.data.engines import write_error
+from tui_analytics.data.source.protocol import SourceRepository
 from tui_analytics.runtime.clock import Clock
 from tui_analytics.runtime.event_types import AlertFailed, AlertSent, Event, JobFailed, JobFinished, ReportFailed, ReportFinished
 from tui_analytics.runtime.events import EventBus
@@ -44,7 +49,7 @@ REMEMBERED = 500  # deliveries kept in memory for the screen
 STALE_PENDING = 3600.0  # a pending delivery older than this has no live sender (attempts are bounded by their timeout)
 
 
-class AlertService:
+class AlertService(PolicyMixin):
     """The alerts of one process. Constructing it does no I/O; `open()` reads the last alerts."""
 
     def __init__(
@@ -56,6 +61,7 @@ class AlertService:
         state_engine: Any = None,
         wait: Wait | None = None,
         host: str | None = None,
+        source: Callable[[], SourceRepository | None] | None = None,
     ) -> None:
         self.settings = settings
         self.targets: tuple[AlertTarget, ...] = settings.alerts
@@ -63,6 +69,10 @@ class AlertService:
         self.bus = bus
         self._state_engine = state_engine  # an Engine, a function that opens one, or None: opened on first use
         self.store = IncidentStore(self._state)
+        self.mutes = MuteStore(self._state)
+        self.policy = settings.alert_policy or AlertPolicy()
+        self._source = source  # the source the rules read (the services' repository), None: no rules evaluated
+        self._readings: dict[str, Reading] = {}
         self.host = host if host is not None else socket.gethostname()
         self._closing = threading.Event()
         self._abandoned = threading.Event()  # set ABANDON_AFTER seconds after close()
@@ -164,6 +174,7 @@ class AlertService:
                 self._failure(f"report:{event.template_id}", on.REPORT_FAILED, name, event.error, event.at)
             case JobFinished():
                 self._success(f"job:{event.job_id}", event.at)
+                self.evaluate_rules(event.job_id)
             case ReportFinished():
                 self._success(f"report:{event.template_id}", event.at)
 
@@ -177,10 +188,16 @@ class AlertService:
         error = error or None
         wanting = [t for t in self.targets if t.wants(kind)]
         incident = self.store.get(subject)
+        quiet = self.quiet(subject, at) if wanting else None
         if incident is None:
             if not wanting:
                 return  # nobody to tell: no incident either
-            opened = self.store.open(subject, kind, name, at, error, [t.name for t in wanting], failures=int(counts))
+            # Quiet (muted, silenced): the incident opens telling nobody; check_open tells them later.
+            told = [] if quiet else [t.name for t in wanting]
+            opened = self.store.open(subject, kind, name, at, error, told, failures=int(counts))
+            if opened is not None and quiet:
+                log.info("alert %s %s not sent: %s", kind, subject, quiet)
+                return
             if opened is not None:
                 self._send(
                     messages.build(kind, subject, name, at, host=self.host, error=error, since=at, failures=opened.failures),
@@ -194,7 +211,7 @@ class AlertService:
             self.store.note_failure(incident, at, error)
         # An incident opened by one event (late) may concern targets that only want the other (failed).
         new = [t for t in wanting if t.name not in incident.notified]
-        if new and self.store.add_notified(incident, [t.name for t in new]):
+        if new and not quiet and self.store.add_notified(incident, [t.name for t in new]):
             self._send(
                 messages.build(
                     kind,
@@ -209,19 +226,17 @@ class AlertService:
                 new,
             )
 
-    def _success(self, subject: str, at: datetime) -> None:
+    def _success(self, subject: str, at: datetime, detail: str | None = None) -> None:
         incident = self.store.get(subject)
         # A success from before the incident opened (queued behind it, or another process's) ends nothing.
         if incident is None or at < incident.opened_at or not self.store.close(incident):
             return
         told = [t for t in self.targets if t.name in incident.notified and t.wants(on.RECOVERED)]
-        if told:
-            self._send(
-                messages.build(
-                    on.RECOVERED, subject, incident.name, at, host=self.host, since=incident.opened_at, failures=incident.failures
-                ),
-                told,
+        if told and self.quiet(subject, at) is None:
+            alert = messages.build(
+                on.RECOVERED, subject, incident.name, at, host=self.host, error=detail, since=incident.opened_at, failures=incident.failures
             )
+            self._send(alert, told)
 
     # -- late jobs ----------------------------------------------------------------------
 
@@ -270,6 +285,7 @@ class AlertService:
 
     def _periodic(self, jobs: list[tuple[str, float]], running: bool) -> None:
         self.check_late(jobs, running=running)
+        self.check_open()
         self.refresh()
 
     def stop(self) -> None:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from tui_analytics.config.alert_rules import parse_duration
 from tui_analytics.config.source_mapping import BUILTIN, SourceMapping, parse_source
 from tui_analytics.config.timezones import plain_zone as plain_zone  # still importable from here
 from tui_analytics.config.timezones import resolve_timezone
@@ -24,6 +25,7 @@ from tui_analytics.runtime.errors import ConfigError, SettingsError, did_you_mea
 from tui_analytics.runtime.redact import redact, register_secret, register_url, userinfo
 
 if TYPE_CHECKING:
+    from tui_analytics.config.alert_rules import AlertPolicy
     from tui_analytics.config.alert_targets import AlertTarget
 
 ENV_PREFIX = "TUI_ANALYTICS_"
@@ -46,6 +48,7 @@ _KEYS = {
     "query_timeout": "TUI_ANALYTICS_QUERY_TIMEOUT",
     "disable_auto_sync": "DISABLE_AUTO_SYNC",
     "alert_grace": "TUI_ANALYTICS_ALERT_GRACE",
+    "alert_remind_every": "TUI_ANALYTICS_ALERT_REMIND_EVERY",
     "report_retry_hours": "TUI_ANALYTICS_REPORT_RETRY_HOURS",
     "report_retry_delay": "TUI_ANALYTICS_REPORT_RETRY_DELAY",
 }
@@ -144,6 +147,8 @@ class Settings:
     job_intervals: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_INTERVALS))
     alerts: tuple[AlertTarget, ...] = ()  # the [[alerts]] targets (alert_targets.py)
     alert_grace: float = 3.0  # a job is late after this many of its intervals without a successful run
+    alert_remind_every: float | None = None  # seconds between reminders of an open incident (a target's own wins)
+    alert_policy: AlertPolicy | None = None  # [[alerts.rules]] and [[alerts.silence]] (alert_rules.py)
     report_retry_hours: float = 24.0  # a report slot that failed or was interrupted is retried this long (0: never)
     report_retry_delay: float = 60.0  # seconds before a slot's first retry (doubling after each attempt)
     # Where users, items and activities live in the source ([source] in the TOML file).
@@ -160,6 +165,7 @@ class Settings:
             register_url(target.url)
             register_secret(target.url)
             register_secret(target.secret)
+            register_secret(target.signing_secret)
         # Settings built in Python skip load_settings: an interval APScheduler cannot add is refused here too.
         for job_id, seconds in self.job_intervals.items():
             parse_number(f"the interval of {job_id}", seconds, minimum=MIN_INTERVAL, maximum=MAX_INTERVAL)
@@ -352,10 +358,15 @@ def _load_settings(config_path: Path | str | None, env: Mapping[str, str]) -> Se
     timezone_name = str(values.get("timezone") or "local")
     resolve_timezone(timezone_name)  # fail now, with a clear message, not at the first report
     alerts: tuple[AlertTarget, ...] = ()
+    policy: AlertPolicy | None = None
     if "alerts" in table:
+        from tui_analytics.config.alert_rules import parse_policy, split_alerts
         from tui_analytics.config.alert_targets import parse_alerts  # its URL, e-mail and header checks: only when alerts are set
 
-        alerts = parse_alerts(table["alerts"], config_path, env=env)
+        targets, rules, silences = split_alerts(table["alerts"])
+        alerts = parse_alerts(targets, config_path, env=env)
+        policy = parse_policy(rules, silences, config_path)
+    remind = values.get("alert_remind_every")
     return Settings(
         data_dir=data_dir,
         database_url=_url(values, "database_url", name),
@@ -375,6 +386,8 @@ def _load_settings(config_path: Path | str | None, env: Mapping[str, str]) -> Se
         job_intervals=intervals,
         alerts=alerts,
         alert_grace=parse_grace(name("alert_grace"), values.get("alert_grace", 3)),
+        alert_remind_every=parse_duration(name("alert_remind_every"), remind) if remind else None,
+        alert_policy=policy,
         report_retry_hours=parse_number(
             name("report_retry_hours"), values.get("report_retry_hours", 24), minimum=0, maximum=MAX_RETRY_HOURS
         ),

@@ -224,6 +224,15 @@ alert_deliveries = Table(
     Index("ix_alert_deliveries_subject", "subject", "id"),
 )
 
+# Alerts muted by hand (`alerts mute RULE|JOB|all --for 2h`) until `until`: `rule:<name>`, `job:<id>`, `all`.
+alert_mutes = Table(
+    "alert_mutes",
+    state_metadata,
+    Column("subject", String(150), primary_key=True),
+    Column("until", DateTime, nullable=False),
+    Column("muted_at", DateTime, nullable=False),
+)
+
 # Per-job overrides set at run time (`jobs pause|resume|interval`, the Jobs pane): the process that
 # schedules reads them at start and applies changes at its next poll (processor/jobsettings.py).
 job_settings = Table(

@@ -142,13 +142,14 @@ class Services:
 
     @property
     def alerts(self) -> AlertService | None:
-        """The alert service, when the settings name `[[alerts]]` targets (else None: nothing listens)."""
-        if self._alerts is None and self.settings.alerts:
+        """The alert service, when the settings name `[[alerts]]` targets or `[[alerts.rules]]` (else None:
+        nothing listens). Its rules read the figures through this composition's source repository."""
+        policy = self.settings.alert_policy
+        if self._alerts is None and (self.settings.alerts or (policy is not None and policy.rules)):
             from tui_analytics.alerts import AlertService
 
-            self._alerts = AlertService(
-                self.settings, bus=self.bus, clock=self.clock, state_engine=self.open_state, **self._alerts_options
-            )
+            options = {"source": lambda: self.repository, **self._alerts_options}
+            self._alerts = AlertService(self.settings, bus=self.bus, clock=self.clock, state_engine=self.open_state, **options)
         return self._alerts
 
     def _alert_on(self, bus: EventBus) -> None:

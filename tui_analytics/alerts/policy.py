@@ -1,0 +1,155 @@
+"""The alert service's rules on the data, quiet times and reminders (mixed into AlertService).
+
+A rule is an incident like a failing job: `rule:<name>` opens when its condition becomes true
+(one `data-alert`) and closes when it stops being true (one `recovered`), in the same
+`alert_incidents` table, so two processes evaluating the same rule alert once. While a subject
+is muted or silenced its incident still opens and closes, but nobody is told; once the quiet
+ends, a still-open incident is told at the next evaluation or periodic check. An open incident
+is told again every `remind_every` (the target's, else the global `alert_remind_every`).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from tui_analytics.alerts import wording as messages
+from tui_analytics.alerts.incidents import REACH_ROWS, Incident, IncidentStore
+from tui_analytics.alerts.quiet import Mute, MuteStore, quiet_reason
+from tui_analytics.alerts.rules import FIRING, OK, Reading, evaluate
+from tui_analytics.config import alert_targets as on
+from tui_analytics.config.alert_rules import AlertPolicy, AlertRule
+from tui_analytics.data.source.protocol import SourceRepository
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from tui_analytics.alerts.models import Alert
+    from tui_analytics.config.alert_targets import AlertTarget
+    from tui_analytics.config.settings import Settings
+    from tui_analytics.runtime.clock import Clock
+
+log = logging.getLogger(__name__)
+
+
+class PolicyMixin:
+    if TYPE_CHECKING:
+        settings: Settings
+        targets: tuple[AlertTarget, ...]
+        clock: Clock
+        store: IncidentStore
+        mutes: MuteStore
+        policy: AlertPolicy
+        host: str
+        _source: Callable[[], SourceRepository | None] | None
+        _readings: dict[str, Reading]
+
+        def _send(self, alert: Alert, targets: list[AlertTarget]) -> None: ...
+        def _failure(
+            self, subject: str, kind: str, name: str, error: str | None, at: datetime, *, counts: bool = True
+        ) -> None: ...
+        def _success(self, subject: str, at: datetime, detail: str | None = None) -> None: ...
+
+    # -- rules ---------------------------------------------------------------------------
+
+    def readings(self) -> dict[str, Reading]:
+        """The last reading of each rule evaluated by this process (memory only)."""
+        return dict(self._readings)
+
+    def evaluate_rules(self, job_id: str | None = None) -> list[Reading]:
+        """Evaluate the rules whose dataset `job_id` refreshes (every rule when None), and open or
+        close their incidents (blocking: SQL on the source and the state database)."""
+        repository = self._source() if self._source is not None else None
+        if repository is None:
+            return []
+        out = []
+        for rule in self.policy.rules:
+            if job_id is None or rule.job == job_id:
+                out.append(self.apply_reading(rule, evaluate(rule, repository)))
+        return out
+
+    def apply_reading(self, rule: AlertRule, reading: Reading) -> Reading:
+        self._readings[rule.name] = reading
+        now = self.clock.now()
+        if reading.state == FIRING:
+            self._failure(rule.subject, on.DATA_ALERT, rule.name, reading.detail, now, counts=False)
+        elif reading.state == OK:
+            self._success(rule.subject, now, reading.detail)
+        return reading  # unknown (no data, the source down): the incident stays as it is
+
+    # -- quiet -----------------------------------------------------------------------------
+
+    def active_mutes(self) -> list[Mute]:
+        try:
+            return self.mutes.active(self.clock.now())
+        except Exception as exc:  # an old or unreachable state database: nothing muted, say why
+            log.warning("could not read the alert mutes: %s", messages.clean(str(exc), 200))
+            return []
+
+    def quiet(self, subject: str, at: datetime | None = None) -> str | None:
+        """Why alerts about `subject` stay quiet now, or None (blocking: reads the mutes)."""
+        return quiet_reason(self.active_mutes(), self.policy.silences, subject, at or self.clock.now(), self.settings.tz)
+
+    # -- open incidents: catching up after a quiet time, reminders ------------------------------
+
+    def check_open(self) -> int:
+        """Tell the targets an open incident did not reach while it was quiet, and remind those due a
+        reminder; returns how many alerts were sent (blocking)."""
+        now = self.clock.now()
+        sent = 0
+        for incident in self.store.open_incidents():
+            if self.quiet(incident.subject, now) is not None:
+                continue
+            sent += self._catch_up(incident, now)
+            sent += self._remind(incident, now)
+        return sent
+
+    def _detail(self, incident: Incident) -> str | None:
+        reading = self._readings.get(incident.subject.partition(":")[2]) if incident.subject.startswith("rule:") else None
+        return reading.detail if reading is not None else incident.last_error
+
+    def _catch_up(self, incident: Incident, now: datetime) -> int:
+        new = [t for t in self.targets if t.wants(incident.kind) and t.name not in incident.notified]
+        if not new or not self.store.add_notified(incident, [t.name for t in new]):
+            return 0
+        alert = messages.build(
+            incident.kind,
+            incident.subject,
+            incident.name,
+            now,
+            host=self.host,
+            error=self._detail(incident),
+            since=incident.opened_at,
+            failures=incident.failures,
+        )
+        self._send(alert, new)
+        return 1
+
+    def _remind(self, incident: Incident, now: datetime) -> int:
+        last: dict[str, datetime] = {}
+        for delivery in self.store.recent(REACH_ROWS, subject=incident.subject):
+            if delivery.at >= incident.opened_at and delivery.target not in last:
+                last[delivery.target] = delivery.at  # newest first
+        due = []
+        for target in self.targets:
+            every = target.remind_every or self.settings.alert_remind_every
+            if every and target.name in incident.notified and now - last.get(target.name, incident.opened_at) >= timedelta(
+                seconds=every
+            ):
+                due.append(target)
+        if not due:
+            return 0
+        alert = messages.build(
+            incident.kind,
+            incident.subject,
+            incident.name,
+            now,
+            host=self.host,
+            error=self._detail(incident),
+            since=incident.opened_at,
+            failures=incident.failures,
+            reminder=True,
+        )
+        self._send(alert, due)
+        return 1
