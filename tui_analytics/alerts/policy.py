@@ -46,9 +46,7 @@ class PolicyMixin:
         _readings: dict[str, Reading]
 
         def _send(self, alert: Alert, targets: list[AlertTarget]) -> None: ...
-        def _failure(
-            self, subject: str, kind: str, name: str, error: str | None, at: datetime, *, counts: bool = True
-        ) -> None: ...
+        def _failure(self, subject: str, kind: str, name: str, error: str | None, at: datetime, *, counts: bool = True) -> None: ...
         def _success(self, subject: str, at: datetime, detail: str | None = None) -> None: ...
 
     # -- rules ---------------------------------------------------------------------------
@@ -134,8 +132,10 @@ class PolicyMixin:
         due = []
         for target in self.targets:
             every = target.remind_every or self.settings.alert_remind_every
-            if every and target.name in incident.notified and now - last.get(target.name, incident.opened_at) >= timedelta(
-                seconds=every
+            if (
+                every
+                and target.name in incident.notified
+                and now - last.get(target.name, incident.opened_at) >= timedelta(seconds=every)
             ):
                 due.append(target)
         if not due:

@@ -234,7 +234,14 @@ class AlertService(PolicyMixin):
         told = [t for t in self.targets if t.name in incident.notified and t.wants(on.RECOVERED)]
         if told and self.quiet(subject, at) is None:
             alert = messages.build(
-                on.RECOVERED, subject, incident.name, at, host=self.host, error=detail, since=incident.opened_at, failures=incident.failures
+                on.RECOVERED,
+                subject,
+                incident.name,
+                at,
+                host=self.host,
+                error=detail,
+                since=incident.opened_at,
+                failures=incident.failures,
             )
             self._send(alert, told)
 
@@ -345,7 +352,7 @@ class AlertService(PolicyMixin):
         if self._abandoned.is_set():
             outcome = Outcome(FAILED, 0, "not delivered: the app stopped before it was sent")
         else:
-            outcome = deliver(target, alert, self.settings.smtp, self._wait)
+            outcome = deliver(target, alert, self.settings.smtp, self._wait, now=lambda: self.clock.now().timestamp())
         delivery = replace(row, status=outcome.status, attempts=outcome.attempts, error=outcome.error, finished_at=self.clock.now())
         with self._lock:
             self.retries += max(0, outcome.attempts - 1)

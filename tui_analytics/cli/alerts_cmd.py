@@ -1,9 +1,10 @@
-"""`tui-analytics alerts test|status`: the [[alerts]] targets of the configuration from a shell.
+"""`tui-analytics alerts test|status|rules|mute|unmute`: the [[alerts]] targets of the configuration from a shell.
 
 Alerts are sent by whichever process runs the work (the dashboard, serve, jobs run,
 report run): one when a job or a report starts failing or a job is late, one
 "recovered" when it succeeds again. `test` sends a test alert to every target now;
-`status` shows the targets, the open incidents and the last deliveries.
+`status` shows the targets, the open incidents and the last deliveries; `rules` the
+[[alerts.rules]] figures now; `mute` and `unmute` quiet alerts for a while.
 """
 
 from __future__ import annotations
@@ -43,6 +44,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     status.add_argument("--limit", type=whole_number, default=10, metavar="N", help="how many deliveries (default 10)")
     status.add_argument("--json", action="store_true", help="print JSON")
     status.set_defaults(handler=run_status)
+    from tui_analytics.cli import alert_rules_cmd
+
+    alert_rules_cmd.register(cmds)
 
 
 def _when(value: datetime | None) -> str:
