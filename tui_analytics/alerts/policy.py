@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from tui_analytics.alerts import wording as messages
 from tui_analytics.alerts.incidents import REACH_ROWS, Incident, IncidentStore
 from tui_analytics.alerts.quiet import Mute, MuteStore, quiet_reason
-from tui_analytics.alerts.rules import FIRING, OK, Reading, evaluate
+from tui_analytics.alerts.rules import FIRING, OK, UNKNOWN, Reading, evaluate
 from tui_analytics.config import alert_targets as on
 from tui_analytics.config.alert_rules import AlertPolicy, AlertRule
 from tui_analytics.data.source.protocol import SourceRepository
@@ -52,8 +52,13 @@ class PolicyMixin:
     # -- rules ---------------------------------------------------------------------------
 
     def readings(self) -> dict[str, Reading]:
-        """The last reading of each rule evaluated by this process (memory only)."""
-        return dict(self._readings)
+        """The last reading of each rule by this process, in the rules' order; `unknown` "not read yet"
+        before the first refresh of its dataset here (memory only)."""
+        found = dict(self._readings)
+        return {
+            rule.name: found.get(rule.name) or Reading(rule.name, rule.figure, None, UNKNOWN, "not read yet")
+            for rule in self.policy.rules
+        }
 
     def evaluate_rules(self, job_id: str | None = None) -> list[Reading]:
         """Evaluate the rules whose dataset `job_id` refreshes (every rule when None), and open or
