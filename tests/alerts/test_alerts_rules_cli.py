@@ -142,3 +142,18 @@ def test_rules_mute_and_unmute_from_a_shell(tmp_path, data_dir, monkeypatch, cap
     assert "'nothing-such' is no rule or job (use one of: few-users, purchases-down, user-growth" in capsys.readouterr().err
     assert main([*config, "alerts", "mute", "few-users", "--for", "soon"]) == 1
     assert "--for must be a duration" in capsys.readouterr().err
+
+
+def test_status_lists_the_mutes_and_test_needs_a_target(tmp_path, data_dir, monkeypatch, capsys):
+    monkeypatch.setenv("TUI_ANALYTICS_DATA_DIR", str(data_dir))
+    path = tmp_path / "config.toml"
+    path.write_text(RULES)  # rules, no target
+    config = ["--config", str(path)]
+    assert main([*config, "alerts", "mute", "top-items", "--for", "1d"]) == 0
+    capsys.readouterr()
+    assert main([*config, "alerts", "status", "--json"]) == 0
+    assert [m["subject"] for m in json.loads(capsys.readouterr().out)["mutes"]] == ["job:top-items"]
+    assert main([*config, "alerts", "status"]) == 0
+    assert any(line.startswith("muted: job:top-items until ") for line in capsys.readouterr().out.splitlines())
+    assert main([*config, "alerts", "test"]) == 1
+    assert "no [[alerts]] targets in the configuration" in capsys.readouterr().err

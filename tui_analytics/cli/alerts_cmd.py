@@ -99,7 +99,7 @@ def _print_deliveries(rows: list[Delivery]) -> None:
 def run_test(args: argparse.Namespace) -> int:
     root = services(args)
     alerts = root.alerts
-    if alerts is None:
+    if alerts is None or not root.settings.alerts:  # rules alone build the service, with nobody to tell
         raise ValueError("no [[alerts]] targets in the configuration (see `tui-analytics alerts --help` and the README)")
     root.open_state()
     results = alerts.send_test()
@@ -132,10 +132,12 @@ def run_status(args: argparse.Namespace) -> int:
     if args.limit < 1:
         raise ValueError(f"--limit must be at least 1, got {args.limit}")
     from tui_analytics.alerts.incidents import IncidentStore
+    from tui_analytics.alerts.quiet import MuteStore
 
     root = services(args)
     store = IncidentStore(root.open_state())
     incidents, deliveries = store.open_incidents(), store.recent(args.limit)
+    mutes = MuteStore(root.open_state()).active(root.clock.now())
     reach = {i.subject: store.reach(i) for i in incidents}
     targets = root.settings.alerts
     if args.json:
@@ -159,6 +161,7 @@ def run_status(args: argparse.Namespace) -> int:
                         for i in incidents
                     ],
                     "deliveries": [delivery_dict(d) for d in deliveries],
+                    "mutes": [{"subject": m.subject, "until": _iso(m.until)} for m in mutes],
                 },
                 indent=2,
             )
@@ -170,6 +173,8 @@ def run_status(args: argparse.Namespace) -> int:
         unsent = " (no smtp_url: its alerts cannot be sent)" if t.kind == "email" and root.settings.smtp is None else ""
         print(f"{printable(t.name)}: {t.kind} {printable(t.where)} on {', '.join(sorted(t.on))}{unsent}")
     print(f"a job is late after {root.settings.alert_grace:g} of its intervals without a successful run")
+    for m in mutes:
+        print(f"muted: {printable(m.subject)} until {_when(m.until)}")
     print()
     if incidents:
         for i in incidents:
