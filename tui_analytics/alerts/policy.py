@@ -130,6 +130,8 @@ class PolicyMixin:
         return 1
 
     def _remind(self, incident: Incident, now: datetime) -> int:
+        if not self.settings.alert_remind_every and not any(t.remind_every for t in self.targets):
+            return 0  # no reminders configured: no need to read the deliveries
         last: dict[str, datetime] = {}
         for delivery in self.store.recent(REACH_ROWS, subject=incident.subject):
             if delivery.at >= incident.opened_at and delivery.target not in last:

@@ -179,7 +179,8 @@ def run_status(args: argparse.Namespace) -> int:
     if incidents:
         for i in incidents:
             print(
-                f"open: {i.kind} {printable(i.subject)} since {_when(i.opened_at)}, {i.failures} failed run(s), "
+                f"open: {i.kind} {printable(i.subject)} since {_when(i.opened_at)}, "
+                f"{'' if i.subject.startswith('rule:') else f'{i.failures} failed run(s), '}"
                 f"{_reached(reach[i.subject])}; {printable(i.last_error or '')}".rstrip("; ")
             )
     else:
