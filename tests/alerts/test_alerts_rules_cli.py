@@ -157,3 +157,22 @@ def test_status_lists_the_mutes_and_test_needs_a_target(tmp_path, data_dir, monk
     assert any(line.startswith("muted: job:top-items until ") for line in capsys.readouterr().out.splitlines())
     assert main([*config, "alerts", "test"]) == 1
     assert "no [[alerts]] targets in the configuration" in capsys.readouterr().err
+
+
+def test_a_cli_jobs_run_evaluates_the_rules_and_alerts_once(tmp_path, data_dir, monkeypatch, capsys):
+    from tests.support.webhook import Hook
+
+    monkeypatch.setenv("TUI_ANALYTICS_DATA_DIR", str(data_dir))
+    with Hook() as hook:
+        path = tmp_path / "config.toml"
+        path.write_text(TARGET.replace("https://hooks.example.com/T0/B0", hook.url()) + RULES)
+        config = ["--config", str(path)]
+        assert main([*config, "jobs", "run", "activity-trends"]) == 0
+        assert main([*config, "jobs", "run", "activity-trends"]) == 0
+        assert [(b["event"], b["subjectId"]) for b in hook.bodies()] == [("data-alert", "few-users")]
+        assert hook.bodies()[0]["text"] == "[tui-analytics] rule few-users: summary.totalUsers is 300, below 1,000 (on " + (
+            hook.bodies()[0]["host"] + ")"
+        )
+    capsys.readouterr()
+    assert main([*config, "alerts", "rules", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)[0]["openSince"] is not None
