@@ -165,3 +165,16 @@ def test_an_unreadable_source_is_unknown_not_a_recovery(frozen_clock):
     reading = evaluate(AlertRule("a", "summary.activeUsers", below=5), repo)
     assert reading.state == "unknown" and "database is locked" in reading.detail
     assert FROZEN_NOW.tzinfo is not None
+
+
+async def test_another_process_refresh_is_read_for_the_screen_but_alerts_nobody(make_services, hook, repository):
+    from tui_analytics.runtime.event_types import JobFinished
+
+    root, day_value = await firing_root(make_services, hook, repository)
+    assert root.alerts.readings()["few-activities"].detail == "not read yet"
+    relayed = JobFinished("activity-trends", "scheduled", 5.0, None, remote="db1:4242")
+    root.alerts._on_event(relayed)
+    assert root.alerts.drain(10)
+    reading = root.alerts.readings()["few-activities"]
+    assert reading.firing and reading.value == day_value
+    assert hook.bodies() == [] and root.alerts.store.get("rule:few-activities") is None  # that process alerts

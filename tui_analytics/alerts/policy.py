@@ -60,16 +60,19 @@ class PolicyMixin:
             for rule in self.policy.rules
         }
 
-    def evaluate_rules(self, job_id: str | None = None) -> list[Reading]:
-        """Evaluate the rules whose dataset `job_id` refreshes (every rule when None), and open or
-        close their incidents (blocking: SQL on the source and the state database)."""
+    def evaluate_rules(self, job_id: str | None = None, act: bool = True) -> list[Reading]:
+        """Evaluate the rules whose dataset `job_id` refreshes (every rule when None), and (`act`) open
+        or close their incidents (blocking: SQL on the source and the state database). Without `act`
+        the readings are only kept for the screen: the process that ran the job alerts."""
         repository = self._source() if self._source is not None else None
         if repository is None:
             return []
         out = []
         for rule in self.policy.rules:
             if job_id is None or rule.job == job_id:
-                out.append(self.apply_reading(rule, evaluate(rule, repository)))
+                reading = evaluate(rule, repository)
+                out.append(self.apply_reading(rule, reading) if act else reading)
+                self._readings[rule.name] = reading
         return out
 
     def apply_reading(self, rule: AlertRule, reading: Reading) -> Reading:

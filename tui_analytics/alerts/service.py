@@ -163,6 +163,8 @@ class AlertService(PolicyMixin):
         # another process (channel/service.py marks them `remote`) are that process's to alert about.
         if isinstance(event, JobFailed | JobFinished | ReportFailed | ReportFinished) and event.remote is None:
             self._work.submit(self._guarded, self.handle, event)
+        elif isinstance(event, JobFinished) and self.policy.rules:  # another process's refresh: read, for the screen
+            self._work.submit(self._guarded, self.evaluate_rules, event.job_id, False)
 
     def handle(self, event: Event) -> None:
         """Open, add to or close the incident the event is about, and send what that calls for (blocking)."""
