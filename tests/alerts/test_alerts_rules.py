@@ -178,3 +178,32 @@ async def test_another_process_refresh_is_read_for_the_screen_but_alerts_nobody(
     reading = root.alerts.readings()["few-activities"]
     assert reading.firing and reading.value == day_value
     assert hook.bodies() == [] and root.alerts.store.get("rule:few-activities") is None  # that process alerts
+
+
+def test_what_keeps_a_subject_quiet():
+    from zoneinfo import ZoneInfo
+
+    from tui_analytics.alerts.quiet import Mute, quiet_reason
+
+    now = FROZEN_NOW  # 12:00 UTC, 13:00 in Berlin
+    mutes = [Mute("job:top-items", now + timedelta(hours=1), now), Mute("rule:old", now - timedelta(seconds=1), now)]
+    assert quiet_reason(mutes, (), "job:top-items", now, timezone.utc) == "muted until 2026-01-15 13:00 UTC"
+    assert quiet_reason(mutes, (), "job:user-growth", now, timezone.utc) is None
+    assert quiet_reason(mutes, (), "rule:old", now, timezone.utc) is None  # expired
+    everything = [Mute("all", now + timedelta(minutes=5), now)]
+    assert quiet_reason(everything, (), "rule:any", now, timezone.utc) is not None
+    nightly = (Silence("0 13 * * *", 1800.0, match="rule:*"),)  # 13:00-13:30 in the zone given
+    berlin = ZoneInfo("Europe/Berlin")
+    assert quiet_reason([], nightly, "rule:x", now, berlin) == "silenced by '0 13 * * *' for 1800 s"
+    assert quiet_reason([], nightly, "job:x", now, berlin) is None  # match is a glob on the subject
+    assert quiet_reason([], nightly, "rule:x", now, timezone.utc) is None  # 12:00 UTC: before 13:00
+    assert quiet_reason([], nightly, "rule:x", now + timedelta(minutes=30), berlin) is None  # the window's end
+
+
+def test_the_global_reminder_interval_reads_from_the_environment(tmp_path):
+    from tui_analytics.config.settings import load_settings
+
+    path = tmp_path / "config.toml"
+    path.write_text('alert_remind_every = "2h"\n')
+    assert load_settings(path, env={}).alert_remind_every == 7200
+    assert load_settings(path, env={"TUI_ANALYTICS_ALERT_REMIND_EVERY": "1d"}).alert_remind_every == 86400

@@ -195,9 +195,9 @@ cache_snapshot = Table(
 alert_incidents = Table(
     "alert_incidents",
     state_metadata,
-    Column("subject", String(150), primary_key=True),  # job:<job id> | report:<template id>
+    Column("subject", String(150), primary_key=True),  # job:<job id> | report:<template id> | rule:<rule name>
     Column("incident_id", String(40), nullable=False),  # closes this incident, not a later one
-    Column("kind", String(20), nullable=False),  # the event that opened it: job-failed | job-late | report-failed
+    Column("kind", String(20), nullable=False),  # the event that opened it: job-failed | job-late | report-failed | data-alert
     Column("name", String(200), nullable=False),
     Column("opened_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
