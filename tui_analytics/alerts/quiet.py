@@ -36,7 +36,7 @@ class MuteStore(StateUser):
     def mute(self, subject: str, until: datetime, now: datetime) -> Mute:
         with self.engine.begin() as conn:
             conn.execute(delete(alert_mutes).where(alert_mutes.c.subject == subject))
-            conn.execute(insert(alert_mutes).values(subject=subject, until=to_db(until), muted_at=to_db(now)))
+            conn.execute(insert(alert_mutes).values(subject=subject, muted_until=to_db(until), muted_at=to_db(now)))
         return Mute(subject, until, now)
 
     def unmute(self, subject: str) -> int:
@@ -46,8 +46,8 @@ class MuteStore(StateUser):
 
     def active(self, now: datetime) -> list[Mute]:
         with self.engine.connect() as conn:
-            rows = conn.execute(select(alert_mutes).where(alert_mutes.c.until > to_db(now)).order_by(alert_mutes.c.subject))
-            return [Mute(r.subject, from_db(r.until) or now, from_db(r.muted_at) or now) for r in rows]
+            rows = conn.execute(select(alert_mutes).where(alert_mutes.c.muted_until > to_db(now)).order_by(alert_mutes.c.subject))
+            return [Mute(r.subject, from_db(r.muted_until) or now, from_db(r.muted_at) or now) for r in rows]
 
 
 def silenced_by(silences: tuple[Silence, ...], subject: str, now: datetime, zone: tzinfo) -> Silence | None:

@@ -229,7 +229,7 @@ alert_mutes = Table(
     "alert_mutes",
     state_metadata,
     Column("subject", String(150), primary_key=True),
-    Column("until", DateTime, nullable=False),
+    Column("muted_until", DateTime, nullable=False),
     Column("muted_at", DateTime, nullable=False),
 )
 
