@@ -294,7 +294,8 @@ class AlertService(PolicyMixin):
 
     def _periodic(self, jobs: list[tuple[str, float]], running: bool) -> None:
         self.check_late(jobs, running=running)
-        self.check_open()
+        if running:  # the process that schedules: one process reminds (a read-only dashboard would too)
+            self.check_open()
         self.refresh()
 
     def stop(self) -> None:
