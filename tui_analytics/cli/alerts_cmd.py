@@ -20,8 +20,11 @@ from tui_analytics.cli.text_table import Column, print_table
 from tui_analytics.runtime.printable import printable
 
 if TYPE_CHECKING:
+    from tui_analytics.alerts.incidents import Incident
     from tui_analytics.alerts.models import Delivery
+    from tui_analytics.alerts.quiet import Mute
     from tui_analytics.config.alert_targets import AlertTarget
+    from tui_analytics.config.settings import Settings
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -141,31 +144,7 @@ def run_status(args: argparse.Namespace) -> int:
     reach = {i.subject: store.reach(i) for i in incidents}
     targets = root.settings.alerts
     if args.json:
-        print(
-            json.dumps(
-                {
-                    "targets": [target_dict(t) for t in targets],
-                    "graceIntervals": root.settings.alert_grace,
-                    "incidents": [
-                        {
-                            "subject": i.subject,
-                            "kind": i.kind,
-                            "name": i.name,
-                            "since": _iso(i.opened_at),
-                            "failures": i.failures,
-                            "lastError": i.last_error,
-                            "told": _names(reach[i.subject], "sent", "unknown"),
-                            "notDelivered": _names(reach[i.subject], "failed"),
-                            "sending": _names(reach[i.subject], "pending"),
-                        }
-                        for i in incidents
-                    ],
-                    "deliveries": [delivery_dict(d) for d in deliveries],
-                    "mutes": [{"subject": m.subject, "until": _iso(m.until)} for m in mutes],
-                },
-                indent=2,
-            )
-        )
+        print(json.dumps(_status_json(root.settings, incidents, reach, deliveries, mutes), indent=2))
         return 0
     if not targets:
         print("no [[alerts]] targets configured: nothing is sent")
@@ -191,3 +170,28 @@ def run_status(args: argparse.Namespace) -> int:
     else:
         print("no alert sent yet")
     return 0
+
+
+def _status_json(
+    settings: Settings, incidents: list[Incident], reach: dict[str, dict[str, str]], deliveries: list[Delivery], mutes: list[Mute]
+) -> dict[str, object]:
+    return {
+        "targets": [target_dict(t) for t in settings.alerts],
+        "graceIntervals": settings.alert_grace,
+        "incidents": [
+            {
+                "subject": i.subject,
+                "kind": i.kind,
+                "name": i.name,
+                "since": _iso(i.opened_at),
+                "failures": i.failures,
+                "lastError": i.last_error,
+                "told": _names(reach[i.subject], "sent", "unknown"),
+                "notDelivered": _names(reach[i.subject], "failed"),
+                "sending": _names(reach[i.subject], "pending"),
+            }
+            for i in incidents
+        ],
+        "deliveries": [delivery_dict(d) for d in deliveries],
+        "mutes": [{"subject": m.subject, "until": _iso(m.until)} for m in mutes],
+    }

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
-from tui_analytics.config.alert_rules import parse_duration
+from tui_analytics.config.alert_rules import AlertPolicy, parse_duration, parse_policy, split_alerts
 from tui_analytics.config.values import check_sender, parse_bool, parse_number, shorten
 from tui_analytics.runtime.errors import ConfigError
 from tui_analytics.runtime.redact import register_secret
@@ -71,6 +71,14 @@ class AlertTarget:
 
     def wants(self, event: str) -> bool:
         return event in self.on
+
+
+def read_alerts(value: object, path: object, env: Mapping[str, str]) -> tuple[tuple[AlertTarget, ...], AlertPolicy | None]:
+    """The file's `alerts` value (None: not set): the `[[alerts]]` targets, and the rules and silences TOML put among them."""
+    if value is None:
+        return (), None
+    targets, rules, silences = split_alerts(value)
+    return parse_alerts(targets, path, env=env), parse_policy(rules, silences, path)
 
 
 def parse_alerts(value: object, path: object, *, env: Mapping[str, str] | None = None) -> tuple[AlertTarget, ...]:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from tui_analytics.config.alert_rules import parse_duration
+from tui_analytics.config.alert_targets import read_alerts
 from tui_analytics.config.source_mapping import BUILTIN, SourceMapping, parse_source
 from tui_analytics.config.timezones import plain_zone as plain_zone  # still importable from here
 from tui_analytics.config.timezones import resolve_timezone
@@ -357,15 +358,7 @@ def _load_settings(config_path: Path | str | None, env: Mapping[str, str]) -> Se
         )
     timezone_name = str(values.get("timezone") or "local")
     resolve_timezone(timezone_name)  # fail now, with a clear message, not at the first report
-    alerts: tuple[AlertTarget, ...] = ()
-    policy: AlertPolicy | None = None
-    if "alerts" in table:
-        from tui_analytics.config.alert_rules import parse_policy, split_alerts
-        from tui_analytics.config.alert_targets import parse_alerts  # its URL, e-mail and header checks: only when alerts are set
-
-        targets, rules, silences = split_alerts(table["alerts"])
-        alerts = parse_alerts(targets, config_path, env=env)
-        policy = parse_policy(rules, silences, config_path)
+    alerts, policy = read_alerts(table.get("alerts"), config_path, env)  # targets, rules, silences
     remind = values.get("alert_remind_every")
     return Settings(
         data_dir=data_dir,
