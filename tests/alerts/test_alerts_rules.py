@@ -207,3 +207,19 @@ def test_the_global_reminder_interval_reads_from_the_environment(tmp_path):
     path.write_text('alert_remind_every = "2h"\n')
     assert load_settings(path, env={}).alert_remind_every == 7200
     assert load_settings(path, env={"TUI_ANALYTICS_ALERT_REMIND_EVERY": "1d"}).alert_remind_every == 86400
+
+
+async def test_a_reading_is_published_when_its_state_or_value_changes(make_services, hook, repository, settings):
+    from tui_analytics.runtime.event_types import RuleRead
+
+    root, day_value = await firing_root(make_services, hook, repository)
+    seen: list[RuleRead] = []
+    root.bus.subscribe(lambda event: seen.append(event) if isinstance(event, RuleRead) else None)
+    await run(root)
+    await run(root)  # the same reading: nothing new to show
+    add_activities(settings, 1, datetime(2026, 1, 14, 9, 0, tzinfo=timezone.utc))
+    await run(root)
+    assert [(e.rule, e.state, e.value) for e in seen] == [
+        ("few-activities", "firing", day_value),
+        ("few-activities", "firing", day_value + 1),
+    ]

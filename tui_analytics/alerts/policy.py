@@ -21,6 +21,7 @@ from tui_analytics.alerts.rules import FIRING, OK, UNKNOWN, Reading, evaluate
 from tui_analytics.config import alert_targets as on
 from tui_analytics.config.alert_rules import AlertPolicy, AlertRule
 from tui_analytics.data.source.protocol import SourceRepository
+from tui_analytics.runtime.event_types import RuleRead
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from tui_analytics.config.alert_targets import AlertTarget
     from tui_analytics.config.settings import Settings
     from tui_analytics.runtime.clock import Clock
+    from tui_analytics.runtime.events import EventBus
 
 log = logging.getLogger(__name__)
 
@@ -41,6 +43,7 @@ class PolicyMixin:
         store: IncidentStore
         mutes: MuteStore
         policy: AlertPolicy
+        bus: EventBus
         host: str
         _source: Callable[[], SourceRepository | None] | None
         _readings: dict[str, Reading]
@@ -71,8 +74,11 @@ class PolicyMixin:
         for rule in self.policy.rules:
             if job_id is None or rule.job == job_id:
                 reading = evaluate(rule, repository)
+                before = self._readings.get(rule.name)
                 out.append(self.apply_reading(rule, reading) if act else reading)
                 self._readings[rule.name] = reading
+                if before is None or (before.state, before.value) != (reading.state, reading.value):
+                    self.bus.publish(RuleRead(rule.name, reading.state, reading.value, reading.detail, at=self.clock.now()))
         return out
 
     def apply_reading(self, rule: AlertRule, reading: Reading) -> Reading:
