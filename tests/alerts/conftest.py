@@ -68,16 +68,7 @@ def make_services(settings: Settings, frozen_clock: FrozenClock, waits: Waits) -
         return root
 
     yield make
-    from tui_analytics.alerts import service as alert_service
-
-    grace, alert_service.ABANDON_AFTER = alert_service.ABANDON_AFTER, 0.0
-    try:
-        for root in made:
-            root.stop(interrupt=True)
-            if root.alerts is not None:
-                root.alerts.drain(10)
-                # Its quitting grace ends now, not seconds into a later test: giving up the
-                # deliveries in flight is process-wide (senders.abandon_deliveries).
-                root.alerts._abandoned.wait(10)
-    finally:
-        alert_service.ABANDON_AFTER = grace
+    for root in made:
+        root.stop(interrupt=True)
+        if root.alerts is not None:
+            root.alerts.drain(10)

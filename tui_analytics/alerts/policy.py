@@ -1,4 +1,7 @@
-"""The alert service's rules on the data, quiet times and reminders (mixed into AlertService).
+"""What an event does to an incident, the rules on the data, quiet times and reminders (mixed into AlertService).
+
+A failure opens the subject's incident (or counts on it) and tells the targets that want it; a
+success closes it and tells those told that it recovered.
 
 A rule is an incident like a failing job: `rule:<name>` opens when its condition becomes true
 (one `data-alert`) and closes when it stops being true (one `recovered`), in the same
@@ -49,8 +52,69 @@ class PolicyMixin:
         _readings: dict[str, Reading]
 
         def _send(self, alert: Alert, targets: list[AlertTarget]) -> None: ...
-        def _failure(self, subject: str, kind: str, name: str, error: str | None, at: datetime, *, counts: bool = True) -> None: ...
-        def _success(self, subject: str, at: datetime, detail: str | None = None) -> None: ...
+
+    # -- events -> incidents ----------------------------------------------------------------
+
+    def _failure(self, subject: str, kind: str, name: str, error: str | None, at: datetime, *, counts: bool = True) -> None:
+        error = error or None
+        wanting = [t for t in self.targets if t.wants(kind)]
+        incident = self.store.get(subject)
+        quiet = self.quiet(subject, at) if wanting else None
+        if incident is None:
+            if not wanting:
+                return  # nobody to tell: no incident either
+            # Quiet (muted, silenced): the incident opens telling nobody; check_open tells them later.
+            told = [] if quiet else [t.name for t in wanting]
+            opened = self.store.open(subject, kind, name, at, error, told, failures=int(counts))
+            if opened is not None and quiet:
+                log.info("alert %s %s not sent: %s", kind, subject, quiet)
+                return
+            if opened is not None:
+                self._send(
+                    messages.build(kind, subject, name, at, host=self.host, error=error, since=at, failures=opened.failures),
+                    wanting,
+                )
+                return
+            incident = self.store.get(subject)  # another process opened it a moment ago
+            if incident is None:
+                return
+        if counts:
+            self.store.note_failure(incident, at, error)
+        # An incident opened by one event (late) may concern targets that only want the other (failed).
+        new = [t for t in wanting if t.name not in incident.notified]
+        if new and not quiet and self.store.add_notified(incident, [t.name for t in new]):
+            self._send(
+                messages.build(
+                    kind,
+                    subject,
+                    incident.name,
+                    at,
+                    host=self.host,
+                    error=error,
+                    since=incident.opened_at,
+                    failures=incident.failures + int(counts),
+                ),
+                new,
+            )
+
+    def _success(self, subject: str, at: datetime, detail: str | None = None) -> None:
+        incident = self.store.get(subject)
+        # A success from before the incident opened (queued behind it, or another process's) ends nothing.
+        if incident is None or at < incident.opened_at or not self.store.close(incident):
+            return
+        told = [t for t in self.targets if t.name in incident.notified and t.wants(on.RECOVERED)]
+        if told and self.quiet(subject, at) is None:
+            alert = messages.build(
+                on.RECOVERED,
+                subject,
+                incident.name,
+                at,
+                host=self.host,
+                error=detail,
+                since=incident.opened_at,
+                failures=incident.failures,
+            )
+            self._send(alert, told)
 
     # -- rules ---------------------------------------------------------------------------
 

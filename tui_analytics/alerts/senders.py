@@ -66,17 +66,19 @@ def deliver(
     smtp: SmtpSettings | None,
     wait: Wait,
     backoff: RetryPolicy = BACKOFF,
+    flights: Flights | None = None,
     now: Callable[[], float] = time.time,
 ) -> Outcome:
     """Send `alert` to `target`, up to `target.attempts` times; `wait(seconds)` between attempts
-    (the backoff's, or the server's Retry-After); `now()` is the signature's Unix time."""
+    (the backoff's, or the server's Retry-After). A webhook attempt is one of `flights` while it
+    runs (its owner may abandon them all); `now()` is the signature's Unix time."""
     attempt = 0
     while True:
         attempt += 1
         retry_after: float | None = None
         try:
             if target.url:
-                post_webhook(target, alert, now)
+                post_webhook(target, alert, flights or Flights(), now)
             else:
                 send_email(target, alert, smtp)
             return Outcome(SENT, attempt)
@@ -125,7 +127,7 @@ def retry_after(value: str | None, now: float) -> float | None:
     return min(max(0.0, seconds), RETRY_AFTER_MAX)
 
 
-def post_webhook(target: AlertTarget, alert: Alert, now: Callable[[], float] = time.time) -> None:
+def post_webhook(target: AlertTarget, alert: Alert, flights: Flights | None = None, now: Callable[[], float] = time.time) -> None:
     """One POST of the alert's JSON; raises _Failure when it is not answered with 2xx within
     `target.timeout` seconds, all of it: connecting, sending and reading the answer. (A socket
     timeout alone bounds each read, so a server that answers a byte a second never ends.)"""
@@ -141,7 +143,7 @@ def post_webhook(target: AlertTarget, alert: Alert, now: Callable[[], float] = t
         headers[SIGNATURE_HEADER] = sign(target.signing_secret, body, int(now()))
     kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
     connection = kind(parts.hostname or "", parts.port, timeout=target.timeout)
-    deadline = _Deadline(connection, target.timeout)
+    deadline = _Deadline(connection, target.timeout, flights or Flights())
     try:
         connection.request("POST", (parts.path or "/") + (f"?{parts.query}" if parts.query else ""), body, headers)
         response = connection.getresponse()
@@ -167,15 +169,15 @@ def post_webhook(target: AlertTarget, alert: Alert, now: Callable[[], float] = t
 
 class _Deadline:
     """Ends a connection's blocking reads and writes once `seconds` have passed since it was made,
-    or when the app gives up its deliveries on the way out (abandon_deliveries)."""
+    or when the app gives up its deliveries on the way out (Flights.abandon)."""
 
-    def __init__(self, connection: http.client.HTTPConnection, seconds: float) -> None:
+    def __init__(self, connection: http.client.HTTPConnection, seconds: float, flights: Flights) -> None:
         self.expired = self.abandoned = False
         self._connection = connection
         self._timer = threading.Timer(seconds, self._expire)
         self._timer.daemon = True
-        with _in_flight_lock:
-            _in_flight.add(self)
+        self._flights = flights
+        flights.add(self)
         self._timer.start()
 
     def _expire(self) -> None:
@@ -191,21 +193,32 @@ class _Deadline:
 
     def cancel(self) -> None:
         self._timer.cancel()
-        with _in_flight_lock:
-            _in_flight.discard(self)
+        self._flights.discard(self)
 
 
-_in_flight: set[_Deadline] = set()
-_in_flight_lock = threading.Lock()
+class Flights:
+    """The webhook attempts in progress for one owner (an alert service): what its quitting ends.
+    One per owner, not one per process: a service that quits must not cut another's deliveries."""
 
+    def __init__(self) -> None:
+        self._attempts: set[_Deadline] = set()
+        self._lock = threading.Lock()
 
-def abandon_deliveries() -> int:
-    """End every webhook attempt in progress now (quitting, after the grace); returns how many."""
-    with _in_flight_lock:
-        attempts = list(_in_flight)
-    for attempt in attempts:
-        attempt.abandon()
-    return len(attempts)
+    def add(self, attempt: _Deadline) -> None:
+        with self._lock:
+            self._attempts.add(attempt)
+
+    def discard(self, attempt: _Deadline) -> None:
+        with self._lock:
+            self._attempts.discard(attempt)
+
+    def abandon(self) -> int:
+        """End every attempt in progress now (quitting, after the grace); returns how many."""
+        with self._lock:
+            attempts = list(self._attempts)
+        for attempt in attempts:
+            attempt.abandon()
+        return len(attempts)
 
 
 def send_email(target: AlertTarget, alert: Alert, smtp: SmtpSettings | None) -> None:

@@ -7,7 +7,8 @@ listener only queues the event: the incident is opened or closed in the state
 database by a worker thread, and each target sends in a thread of its own (a slow or
 failing target holds up neither the jobs nor the other targets). The process that
 schedules also checks, every few seconds, for jobs without a successful run for
-longer than their grace period (`check_late`, on the injected clock).
+longer than their grace period (`check_late`, on the injected clock's monotonic time: a step
+of the wall clock neither makes a job late nor hides that it is).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from tui_analytics.alerts.models import FAILED, TEST, Alert, AlertSummary, Deliv
 from tui_analytics.alerts.policy import PolicyMixin
 from tui_analytics.alerts.quiet import MuteStore
 from tui_analytics.alerts.rules import Reading
-from tui_analytics.alerts.senders import Outcome, Wait, abandon_deliveries, deliver
+from tui_analytics.alerts.senders import Flights, Outcome, Wait, deliver
 from tui_analytics.alerts.worker import SerialWorker, Ts
 from tui_analytics.config import alert_targets as on
 from tui_analytics.config.alert_rules import AlertPolicy
@@ -76,14 +77,21 @@ class AlertService(PolicyMixin):
         self.host = host if host is not None else socket.gethostname()
         self._closing = threading.Event()
         self._abandoned = threading.Event()  # set ABANDON_AFTER seconds after close()
+        self._flights = Flights()  # this service's webhook attempts in progress
         self._wait: Wait = wait or self._closing.wait
         self._lock = threading.Lock()
         self._work = SerialWorker("alerts")
         self._senders: dict[str, SerialWorker] = {}
         self._known: dict[tuple[str, str], Delivery] = {}
         self._summaries: dict[str, AlertSummary] = {}
-        self._baseline: dict[str, datetime] = {}
-        self._watch_since: datetime | None = None
+        # Monotonic seconds: when watching a job began, when a success of it was last heard of (its
+        # event, or a newer success in the run history), when it was last looked at; and the
+        # newest success the run history showed then (wall-clock, compared for a change only).
+        self._baseline: dict[str, float] = {}
+        self._heard: dict[str, float] = {}
+        self._seen: dict[str, datetime | None] = {}
+        self._looked: dict[str, float] = {}
+        self._watch_since: float | None = None
         self._task: asyncio.Task[None] | None = None
         self.retries = 0  # attempts after the first, over every delivery of this process
 
@@ -161,6 +169,9 @@ class AlertService(PolicyMixin):
     def _on_event(self, event: Event) -> None:
         # In the publisher's thread (often the event loop): queue, nothing else. Events relayed from
         # another process (channel/service.py marks them `remote`) are that process's to alert about.
+        if isinstance(event, JobFinished):  # any process's: the job is not late
+            with self._lock:
+                self._heard[event.job_id] = self.clock.monotonic()
         if isinstance(event, JobFailed | JobFinished | ReportFailed | ReportFinished) and event.remote is None:
             self._work.submit(self._guarded, self.handle, event)
         elif isinstance(event, JobFinished) and self.policy.rules:  # another process's refresh: read, for the screen
@@ -186,77 +197,19 @@ class AlertService(PolicyMixin):
         except Exception:  # the state database may be what failed: logged, never raised into a job
             log.exception("alert handling failed")
 
-    def _failure(self, subject: str, kind: str, name: str, error: str | None, at: datetime, *, counts: bool = True) -> None:
-        error = error or None
-        wanting = [t for t in self.targets if t.wants(kind)]
-        incident = self.store.get(subject)
-        quiet = self.quiet(subject, at) if wanting else None
-        if incident is None:
-            if not wanting:
-                return  # nobody to tell: no incident either
-            # Quiet (muted, silenced): the incident opens telling nobody; check_open tells them later.
-            told = [] if quiet else [t.name for t in wanting]
-            opened = self.store.open(subject, kind, name, at, error, told, failures=int(counts))
-            if opened is not None and quiet:
-                log.info("alert %s %s not sent: %s", kind, subject, quiet)
-                return
-            if opened is not None:
-                self._send(
-                    messages.build(kind, subject, name, at, host=self.host, error=error, since=at, failures=opened.failures),
-                    wanting,
-                )
-                return
-            incident = self.store.get(subject)  # another process opened it a moment ago
-            if incident is None:
-                return
-        if counts:
-            self.store.note_failure(incident, at, error)
-        # An incident opened by one event (late) may concern targets that only want the other (failed).
-        new = [t for t in wanting if t.name not in incident.notified]
-        if new and not quiet and self.store.add_notified(incident, [t.name for t in new]):
-            self._send(
-                messages.build(
-                    kind,
-                    subject,
-                    incident.name,
-                    at,
-                    host=self.host,
-                    error=error,
-                    since=incident.opened_at,
-                    failures=incident.failures + int(counts),
-                ),
-                new,
-            )
-
-    def _success(self, subject: str, at: datetime, detail: str | None = None) -> None:
-        incident = self.store.get(subject)
-        # A success from before the incident opened (queued behind it, or another process's) ends nothing.
-        if incident is None or at < incident.opened_at or not self.store.close(incident):
-            return
-        told = [t for t in self.targets if t.name in incident.notified and t.wants(on.RECOVERED)]
-        if told and self.quiet(subject, at) is None:
-            alert = messages.build(
-                on.RECOVERED,
-                subject,
-                incident.name,
-                at,
-                host=self.host,
-                error=detail,
-                since=incident.opened_at,
-                failures=incident.failures,
-            )
-            self._send(alert, told)
-
     # -- late jobs ----------------------------------------------------------------------
 
     def check_late(self, jobs: Iterable[tuple[str, float]], *, running: bool = True) -> list[str]:
         """Alert for each job (id, interval in seconds) without a successful run for more than
         `alert_grace` intervals; returns the late ones (blocking). Time stops while the scheduler
-        does not run (paused, read-only, stopped): a job is not late for runs nobody was to make."""
-        now = self.clock.now()
+        does not run (paused, read-only, stopped): a job is not late for runs nobody was to make.
+
+        Time is the monotonic clock's: a success counts from when it was heard of (its event) or
+        first seen in the run history, whose wall-clock times a clock step would skew."""
+        now, mono = self.clock.now(), self.clock.monotonic()
         jobs = list(jobs)
         if not running:
-            self._baseline = {job_id: now for job_id, _ in jobs}
+            self._baseline = {job_id: mono for job_id, _ in jobs}
             return []
         if not any(t.wants(on.JOB_LATE) for t in self.targets):
             return []
@@ -264,21 +217,38 @@ class AlertService(PolicyMixin):
         grace = self.settings.alert_grace
         late: list[str] = []
         for job_id, interval in jobs:
-            since = self._baseline.setdefault(job_id, self._watch_since or now)
-            last = successes.get(job_id)
-            if last is not None and last > since:
-                since = last
-            waited = (now - since).total_seconds()
+            since = self._since(job_id, successes.get(job_id), mono)
+            waited = mono - since
             if waited > grace * interval:
                 late.append(job_id)
                 error = f"no successful run for {messages.span(waited)} (late after {grace:g} × {messages.span(interval)})"
                 self._failure(f"job:{job_id}", on.JOB_LATE, job_id, error, now, counts=False)
         return late
 
+    def _since(self, job_id: str, last: datetime | None, mono: float) -> float:
+        """The monotonic time a job's lateness counts from: the start of watching it, or its last
+        success heard of, whichever is later."""
+        since = self._baseline.setdefault(job_id, self._watch_since if self._watch_since is not None else mono)
+        with self._lock:
+            looked = job_id in self._seen
+            if not looked or last != self._seen[job_id]:
+                self._seen[job_id] = last
+                unheard = self._heard.get(job_id, since) <= self._looked.get(job_id, since)
+                if last is not None and unheard and (looked or last > self._wall_at(since, mono)):
+                    # A success recorded since the last look and no event of it heard (another
+                    # process's run): it counts from now, the latest it can have happened.
+                    self._heard[job_id] = mono
+            self._looked[job_id] = mono
+            heard = self._heard.get(job_id)
+        return since if heard is None else max(since, heard)
+
+    def _wall_at(self, mono: float, now_mono: float) -> datetime:
+        return self.clock.now() - timedelta(seconds=now_mono - mono)
+
     def start(self, jobs: Callable[[], Iterable[tuple[str, float]]], running: Callable[[], bool]) -> None:
         """Look for late jobs every few seconds on the running loop (the checks run in the worker)."""
         self.stop()
-        self._watch_since = self.clock.now()
+        self._watch_since = self.clock.monotonic()
         self._task = asyncio.get_running_loop().create_task(self._watch(jobs, running))
 
     async def _watch(self, jobs: Callable[[], Iterable[tuple[str, float]]], running: Callable[[], bool]) -> None:
@@ -317,7 +287,7 @@ class AlertService(PolicyMixin):
 
     def _abandon(self) -> None:
         self._abandoned.set()
-        abandon_deliveries()
+        self._flights.abandon()
 
     def drain(self, timeout: float = 30.0) -> bool:
         """Wait until every queued event is handled and every alert sent or given up (tests, the CLI)."""
@@ -355,7 +325,9 @@ class AlertService(PolicyMixin):
         if self._abandoned.is_set():
             outcome = Outcome(FAILED, 0, "not delivered: the app stopped before it was sent")
         else:
-            outcome = deliver(target, alert, self.settings.smtp, self._wait, now=lambda: self.clock.now().timestamp())
+            outcome = deliver(
+                target, alert, self.settings.smtp, self._wait, flights=self._flights, now=lambda: self.clock.now().timestamp()
+            )
         delivery = replace(row, status=outcome.status, attempts=outcome.attempts, error=outcome.error, finished_at=self.clock.now())
         with self._lock:
             self.retries += max(0, outcome.attempts - 1)

@@ -208,6 +208,11 @@ def _silence(entry: Mapping[str, object], key: str) -> Silence:
     return Silence(cron.strip(), duration, match.strip() if isinstance(match, str) else None)
 
 
+def optional_duration(key: str, value: object) -> float | None:
+    """A duration, or None when not set (None or empty)."""
+    return parse_duration(key, value) if value not in (None, "") else None
+
+
 def parse_duration(key: str, value: object) -> float:
     """'90s', '30m', '2h', '1d', '1h30m' (or a number of seconds) as seconds, at most a year."""
     if isinstance(value, int | float) and not isinstance(value, bool):

@@ -12,11 +12,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from tui_analytics.config.alert_rules import parse_duration
-from tui_analytics.config.alert_targets import read_alerts
+from tui_analytics.config.alert_rules import AlertPolicy, optional_duration
+from tui_analytics.config.alert_targets import AlertTarget, read_alerts
 from tui_analytics.config.source_mapping import BUILTIN, SourceMapping, parse_source
 from tui_analytics.config.timezones import plain_zone as plain_zone  # still importable from here
 from tui_analytics.config.timezones import resolve_timezone
@@ -24,10 +24,6 @@ from tui_analytics.config.toml_file import APP_NAME, Table, read_toml
 from tui_analytics.config.values import check_dir, check_sender, check_smtp_url, parse_bool, parse_grace, parse_number, shorten
 from tui_analytics.runtime.errors import ConfigError, SettingsError, did_you_mean
 from tui_analytics.runtime.redact import redact, register_secret, register_url, userinfo
-
-if TYPE_CHECKING:
-    from tui_analytics.config.alert_rules import AlertPolicy
-    from tui_analytics.config.alert_targets import AlertTarget
 
 ENV_PREFIX = "TUI_ANALYTICS_"
 DEFAULT_SENDER = "tui-analytics@localhost"  # SMTP_FROM when none is configured
@@ -42,6 +38,8 @@ _KEYS = {
     "report_dir": "TUI_ANALYTICS_REPORT_DIR",
     "log_dir": "TUI_ANALYTICS_LOG_DIR",
     "timezone": "TUI_ANALYTICS_TIMEZONE",
+    "rollups": "TUI_ANALYTICS_ROLLUPS",
+    "rollup_lateness_days": "TUI_ANALYTICS_ROLLUP_LATENESS_DAYS",
     "smtp_url": "TUI_ANALYTICS_SMTP_URL",
     "smtp_from": "TUI_ANALYTICS_SMTP_FROM",
     "smtp_timeout": "TUI_ANALYTICS_SMTP_TIMEOUT",
@@ -82,6 +80,8 @@ MAX_RETRY_DELAY = 3600.0
 
 # Keys whose TOML value must be a string.
 _TEXT_KEYS = frozenset(_KEYS) - {
+    "rollups",
+    "rollup_lateness_days",
     "smtp_timeout",
     "history_retention",
     "query_timeout",
@@ -157,6 +157,10 @@ class Settings:
     # [keys] of the TOML file: action id -> key(s), e.g. {"trigger": "r"}; the dashboard checks the
     # ids and key names (it knows them) when it starts.
     keys: dict[str, str] = field(default_factory=dict)
+    # Incremental analytics: closed days rolled up in the state database (docs/data.md#rollups),
+    # re-read for late rows this many days back.
+    rollups: bool = True
+    rollup_lateness_days: int = 2
 
     def __post_init__(self) -> None:
         # Whatever prints or logs later, these passwords are masked (redact.py).
@@ -164,9 +168,8 @@ class Settings:
             register_url(url)
         for target in self.alerts:  # a webhook URL's path or query is often its credential: masked whole
             register_url(target.url)
-            register_secret(target.url)
-            register_secret(target.secret)
-            register_secret(target.signing_secret)
+            for secret in (target.url, target.secret, target.signing_secret):
+                register_secret(secret)
         # Settings built in Python skip load_settings: an interval APScheduler cannot add is refused here too.
         for job_id, seconds in self.job_intervals.items():
             parse_number(f"the interval of {job_id}", seconds, minimum=MIN_INTERVAL, maximum=MAX_INTERVAL)
@@ -350,7 +353,6 @@ def _load_settings(config_path: Path | str | None, env: Mapping[str, str]) -> Se
         return check_dir(name(key), Path(str(values[key])).expanduser()) if values.get(key) else None
 
     data_dir = directory("data_dir") or _default_data_dir()
-    smtp = _smtp(values, name)
     if source.mapped and not values.get("database_url"):
         raise ConfigError(
             f"[source] in {shorten(str(config_path))} maps tables, but no database_url is set: "
@@ -359,7 +361,6 @@ def _load_settings(config_path: Path | str | None, env: Mapping[str, str]) -> Se
     timezone_name = str(values.get("timezone") or "local")
     resolve_timezone(timezone_name)  # fail now, with a clear message, not at the first report
     alerts, policy = read_alerts(table.get("alerts"), config_path, env)  # targets, rules, silences
-    remind = values.get("alert_remind_every")
     return Settings(
         data_dir=data_dir,
         database_url=_url(values, "database_url", name),
@@ -368,7 +369,7 @@ def _load_settings(config_path: Path | str | None, env: Mapping[str, str]) -> Se
         report_dir=directory("report_dir"),
         log_dir=directory("log_dir"),
         timezone_name=timezone_name,
-        smtp=smtp,
+        smtp=_smtp(values, name),
         disable_auto_sync=parse_bool(name("disable_auto_sync"), values.get("disable_auto_sync", False)),
         history_retention=int(
             parse_number(
@@ -379,7 +380,7 @@ def _load_settings(config_path: Path | str | None, env: Mapping[str, str]) -> Se
         job_intervals=intervals,
         alerts=alerts,
         alert_grace=parse_grace(name("alert_grace"), values.get("alert_grace", 3)),
-        alert_remind_every=parse_duration(name("alert_remind_every"), remind) if remind else None,
+        alert_remind_every=optional_duration(name("alert_remind_every"), values.get("alert_remind_every")),
         alert_policy=policy,
         report_retry_hours=parse_number(
             name("report_retry_hours"), values.get("report_retry_hours", 24), minimum=0, maximum=MAX_RETRY_HOURS
@@ -389,4 +390,8 @@ def _load_settings(config_path: Path | str | None, env: Mapping[str, str]) -> Se
         ),
         source=source,
         keys=keys,
+        rollups=parse_bool(name("rollups"), values.get("rollups", True)),
+        rollup_lateness_days=int(
+            parse_number(name("rollup_lateness_days"), values.get("rollup_lateness_days", 2), minimum=0, maximum=30, whole=True)
+        ),
     )

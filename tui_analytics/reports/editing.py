@@ -30,6 +30,7 @@ EDITED_FIELDS = (
     "datasets",
     "skip_empty",
     "max_attachment_mb",
+    "by",
 )
 
 
