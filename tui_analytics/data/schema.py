@@ -196,9 +196,9 @@ cache_snapshot = Table(
 alert_incidents = Table(
     "alert_incidents",
     state_metadata,
-    Column("subject", String(150), primary_key=True),  # job:<job id> | report:<template id>
+    Column("subject", String(150), primary_key=True),  # job:<job id> | report:<template id> | rule:<rule name>
     Column("incident_id", String(40), nullable=False),  # closes this incident, not a later one
-    Column("kind", String(20), nullable=False),  # the event that opened it: job-failed | job-late | report-failed
+    Column("kind", String(20), nullable=False),  # the event that opened it: job-failed | job-late | report-failed | data-alert
     Column("name", String(200), nullable=False),
     Column("opened_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
@@ -223,6 +223,15 @@ alert_deliveries = Table(
     Column("error", Text, nullable=True),
     Column("finished_at", DateTime, nullable=True),
     Index("ix_alert_deliveries_subject", "subject", "id"),
+)
+
+# Alerts muted by hand (`alerts mute RULE|JOB|all --for 2h`) until `until`: `rule:<name>`, `job:<id>`, `all`.
+alert_mutes = Table(
+    "alert_mutes",
+    state_metadata,
+    Column("subject", String(150), primary_key=True),
+    Column("muted_until", DateTime, nullable=False),
+    Column("muted_at", DateTime, nullable=False),
 )
 
 # Per-job overrides set at run time (`jobs pause|resume|interval`, the Jobs pane): the process that

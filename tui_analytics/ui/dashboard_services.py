@@ -214,8 +214,9 @@ class DashboardServices:
             processor.get_job_metrics(),
             processor.cache_stats(),
             processor.latest_performance,
-            alerts_configured=alerts is not None,
+            alerts_configured=alerts is not None and bool(self.root.settings.alerts),  # rules alone alert nobody
             last_alert=alerts.last_alert() if alerts is not None else None,
+            rules=tuple(alerts.readings().values()) if alerts is not None else (),
         )
 
     def job_alerts(self) -> dict[str, AlertSummary | None] | None:

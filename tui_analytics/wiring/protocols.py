@@ -19,6 +19,7 @@ from typing import IO, TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from tui_analytics.alerts.models import AlertSummary
+    from tui_analytics.alerts.rules import Reading
     from tui_analytics.config.settings import Settings
     from tui_analytics.data.state.channel_tables import Command
     from tui_analytics.data.state.locking import LockHolder
@@ -95,6 +96,10 @@ class AlertsService(Protocol):
     """The alert service as the dashboard reads it (memory only)."""
 
     def last_alert(self, subject: str | None = None) -> AlertSummary | None: ...
+
+    def readings(self) -> dict[str, Reading]:
+        """Each [[alerts.rules]] rule's last reading in this process."""
+        ...
 
 
 class ExportService(Protocol):

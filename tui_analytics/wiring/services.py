@@ -153,14 +153,24 @@ class Services:
 
     @property
     def alerts(self) -> AlertService | None:
-        """The alert service, when the settings name `[[alerts]]` targets (else None: nothing listens)."""
-        if self._alerts is None and self.settings.alerts:
+        """The alert service, when the settings name `[[alerts]]` targets or `[[alerts.rules]]` (else None:
+        nothing listens). Its rules read the figures through this composition's source repository."""
+        policy = self.settings.alert_policy
+        if self._alerts is None and (self.settings.alerts or (policy is not None and policy.rules)):
             from tui_analytics.alerts import AlertService
 
-            self._alerts = AlertService(
-                self.settings, bus=self.bus, clock=self.clock, state_engine=self.open_state, **self._alerts_options
-            )
+            options = {"source": self._rule_source, **self._alerts_options}
+            self._alerts = AlertService(self.settings, bus=self.bus, clock=self.clock, state_engine=self.open_state, **options)
         return self._alerts
+
+    def _rule_source(self) -> SourceRepository:
+        """The source the alert rules read (blocking; from the alert service's worker): this composition's,
+        opened here when nothing opened it (`jobs run` leaves the source to the processor)."""
+        if self.repository is None:
+            from tui_analytics.data.source.opening import open_source
+
+            self.repository = open_source(self.settings, clock=self.clock)
+        return self.repository
 
     def _alert_on(self, bus: EventBus) -> None:
         # Whichever process runs a job or a report alerts about it: the dashboard, serve, a CLI
