@@ -101,14 +101,12 @@ class IncrementalRepository:
     def source(self) -> Source:
         return self.base.source
 
+    # The rollups hold the reporting zone's days in the datasets' own units: another zone's days
+    # (a report template's) and counts by day, week or month are the full queries'.
     def in_zone(self, zone: tzinfo) -> SourceRepository:
-        """The source counted in `zone`'s days (a report template's zone). The rollups are days of
-        the reporting zone: another zone's days are the full queries' (the base repository's)."""
         return self if plain_zone(zone) == self.base.zone else self.base.in_zone(zone)
 
     def trend_by(self, dataset: str, by: str, count: int, date_range: DateRange | None = None) -> list[PeriodRow]:
-        """User growth or activity trends per day, week or month: the full query (the rollups keep
-        the datasets' own units)."""
         return self.base.trend_by(dataset, by, count, date_range)
 
     # -- upkeep (the scheduling process) ------------------------------------------------------
