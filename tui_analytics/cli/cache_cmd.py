@@ -97,7 +97,7 @@ def _check_day(option: str, value: str) -> None:
 
 
 def run_rebuild(args: argparse.Namespace) -> int:
-    from tui_analytics.data.rollups.answers import check_span
+    from tui_analytics.data.rollups.spans import check_span
     from tui_analytics.data.state.locking import scheduler_lock
 
     for option, value in (("--from", args.first), ("--to", args.last)):
