@@ -50,3 +50,18 @@ def test_a_time_copied_from_jobs_history_finds_its_run_with_since(chicago, capsy
     assert "user-growth" in found
     later = minute + timedelta(minutes=1)
     assert "no runs match" in printed(capsys, "jobs", "history", "--since", later.strftime("%Y-%m-%dT%H:%M"), *extra)
+
+
+def test_the_scheduling_process_is_named_with_its_start_in_the_zone_of_the_table() -> None:
+    from datetime import timezone
+    from zoneinfo import ZoneInfo
+
+    from tui_analytics.cli.jobs_cmd import holder_in_zone
+    from tui_analytics.data.state.locking import LockHolder
+
+    holder = LockHolder(pid=4121, host="db1", program="serve", since="2026-12-08T02:52:33.120+00:00")
+    chicago = holder_in_zone(holder, ZoneInfo("America/Chicago"))
+    assert chicago == "serve (pid 4121 on db1, since 2026-12-07 20:52:33 CST)"
+    assert holder_in_zone(holder, timezone.utc) == "serve (pid 4121 on db1, since 2026-12-08 02:52:33 UTC)"
+    unknown = LockHolder(pid=0, host="", program="another process", since="")
+    assert holder_in_zone(unknown, ZoneInfo("America/Chicago")) == "another process"

@@ -68,6 +68,24 @@ def test_cache_rebuild_from_the_shell_then_every_process_reads_the_rollups(
     assert "after its end" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize(
+    ("argv", "named"),
+    [
+        (["--from", "2026-13-01"], "--from '2026-13-01'"),
+        (["--to", "11/01/2026"], "--to '11/01/2026'"),
+        (["--from", "20261101", "--to", "2026-11-30"], "--from '20261101'"),
+    ],
+)
+def test_cache_rebuild_names_the_option_whose_day_is_wrong(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], argv: list[str], named: str
+) -> None:
+    monkeypatch.setenv("TUI_ANALYTICS_DATA_DIR", str(settings.data_dir))
+    monkeypatch.setenv("TUI_ANALYTICS_TIMEZONE", "UTC")
+    assert main(["cache", "rebuild", *argv]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"{named} is not a date (YYYY-MM-DD)" in err and "span" not in err
+
+
 def test_the_verification_runs_once_a_day(settings: Settings, frozen_clock: FrozenClock) -> None:
     base, inc = _pair(settings, frozen_clock)
     maintainer = inc.enable_writing()

@@ -54,6 +54,33 @@ async def test_q_during_a_job_run_asks_names_the_job_and_a_second_q_quits(settin
         gate.release.set()
 
 
+async def test_work_that_ends_while_the_question_is_up_is_no_longer_named(settings) -> None:
+    """The job held in its query is named; once it ends, the dialog says quitting loses nothing."""
+    services, gate = gated_services(settings, "user_growth")
+    app = app_for(services)
+    try:
+        async with app.run_test(size=WIDE) as pilot:
+            await settle(pilot)
+            await pilot.press("t")
+            await until(pilot, gate.entered.is_set)
+            await until(pilot, lambda: services.processor.get_job_status("user-growth").status == "running")
+            await pilot.press("q")
+            await until(pilot, lambda: isinstance(app.screen, QuitDialog))
+            dialog = app.screen
+            assert isinstance(dialog, QuitDialog)
+            assert "user-growth" in static_text(dialog.query_one("#message"))
+            gate.release.set()
+            await until(pilot, lambda: services.processor.get_job_status("user-growth").status != "running")
+            await until(pilot, lambda: not app.in_flight())
+            dialog.recheck()
+            message = static_text(dialog.query_one("#message"))
+            assert "user-growth" not in message and "quitting loses nothing" in message
+            await pilot.press("q")
+            await until(pilot, lambda: app.quitting)
+    finally:
+        gate.release.set()
+
+
 async def test_q_during_an_export_says_the_file_is_discarded(services) -> None:
     app = app_for(services)
     async with app.run_test(size=WIDE) as pilot:

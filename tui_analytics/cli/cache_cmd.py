@@ -80,10 +80,28 @@ def _rebuild_here(args: argparse.Namespace, span: str) -> dict[str, object]:
     return {"requested": False, "applied": True, "days": days, "message": f"rolled up {days} day{'s' if days != 1 else ''} again"}
 
 
+def _check_day(option: str, value: str) -> None:
+    """One option's day, named in the error: YYYY-MM-DD in ASCII digits and a real date (the
+    span's own check would quote the joined 'FROM/TO', which the operator never typed)."""
+    import re
+    from datetime import date
+
+    if not value:
+        return
+    try:
+        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value) is None:
+            raise ValueError
+        date.fromisoformat(value)
+    except ValueError:
+        raise ValueError(f"{option} {value[:40]!r} is not a date (YYYY-MM-DD)") from None
+
+
 def run_rebuild(args: argparse.Namespace) -> int:
-    from tui_analytics.data.rollups.answers import check_span
+    from tui_analytics.data.rollups.spans import check_span
     from tui_analytics.data.state.locking import scheduler_lock
 
+    for option, value in (("--from", args.first), ("--to", args.last)):
+        _check_day(option, value)
     span = check_span(f"{args.first}/{args.last}")
     root = services(args)
     root.open_state()

@@ -15,7 +15,7 @@ import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import datetime, timezone, tzinfo
 from typing import TYPE_CHECKING
 
 from tui_analytics.cli.commands import summary
@@ -27,6 +27,7 @@ from tui_analytics.runtime.errors import DatabaseError, one_line
 from tui_analytics.runtime.printable import printable
 
 if TYPE_CHECKING:
+    from tui_analytics.data.state.locking import LockHolder
     from tui_analytics.processor.models import JobRun, JobStatus
     from tui_analytics.processor.processor import AnalyticsBackgroundProcessor
 
@@ -204,11 +205,24 @@ def run_status(args: argparse.Namespace) -> int:
         f"last cleanup {zoned(metrics.last_cleanup, tz, none='never')}"
     )
     print(
-        f"scheduler: {holder.describe()} schedules the jobs"
+        f"scheduler: {holder_in_zone(holder, tz)} schedules the jobs"
         if holder
         else "scheduler: no running process schedules the jobs on this state database"
     )
     return 0
+
+
+def holder_in_zone(holder: LockHolder, tz: tzinfo) -> str:
+    """`serve (pid 4121 on db1, since 2026-12-07 20:52:33 CST)`: the holder with its start in the
+    zone of the table above it, not in UTC beside times in another zone."""
+    try:
+        since = datetime.fromisoformat(holder.since)
+    except ValueError:
+        since = None
+    if holder.pid <= 0 or since is None:
+        return holder.describe()
+    since = since if since.tzinfo else since.replace(tzinfo=timezone.utc)
+    return f"{holder.program} (pid {holder.pid} on {holder.host}, since {zoned(since, tz)})"
 
 
 def _schedule(s: JobStatus) -> str:

@@ -158,8 +158,7 @@ class Settings:
     # [keys] of the TOML file: action id -> key(s), e.g. {"trigger": "r"}; the dashboard checks the
     # ids and key names (it knows them) when it starts.
     keys: dict[str, str] = field(default_factory=dict)
-    # Incremental analytics: closed days rolled up in the state database (docs/data.md#rollups),
-    # re-read for late rows this many days back.
+    # Incremental analytics (docs/data.md#rollups); days re-read for late rows:
     rollups: bool = True
     rollup_lateness_days: int = 2
     # [access] and [web.users]: read-only mode, the audit log's retention, who may log in to `web`.

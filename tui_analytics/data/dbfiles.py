@@ -2,7 +2,8 @@
 
 An export path, or a demo-data target, that is the live state database or the
 source database (reached directly, through a symlink or a hard link) would
-replace or fill it. `own_database(settings, path)` says which one a path is.
+replace or fill it. `own_database(settings, path)` says which one a path is; and a new one is
+created private (`create_private_file`).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from tui_analytics.config.settings import Settings
+from tui_analytics.data.owner import give_to_directory_owner
 
 # What SQLite and the scheduler lock keep beside a database file.
 _COMPANIONS = ("", "-wal", "-shm", "-journal", ".scheduler.lock", ".presence.lock")
@@ -58,3 +60,20 @@ def own_database(settings: Settings, path: Path | str) -> str | None:
             if _same(Path(path), database.with_name(database.name + suffix)):
                 return what
     return None
+
+
+def create_private_file(path: Path) -> None:
+    """Create an SQLite database's file 0600 (its folders 0700) before SQLite does with the umask's
+    0644: the state database holds templates, recipients and history. SQLite gives its -wal and -shm
+    files the database's mode. An existing file, or anything that is not ours, is left alone."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
+    except FileExistsError:
+        return
+    except OSError:
+        return  # SQLite says why it cannot open the file, with its path
+    try:
+        give_to_directory_owner(fd, path.parent)  # root in a service's directory: the service's file
+    finally:
+        os.close(fd)

@@ -42,7 +42,7 @@ from sqlalchemy.pool import ConnectionPoolEntry, PoolProxiedConnection
 
 from tui_analytics.config.settings import mask_url, postgres_spelling
 from tui_analytics.data import querylimits
-from tui_analytics.data.owner import give_to_directory_owner
+from tui_analytics.data.dbfiles import create_private_file
 from tui_analytics.runtime import retry
 from tui_analytics.runtime.errors import DatabaseError, SourceSchemaError, one_line
 from tui_analytics.runtime.redact import redact as redact_known
@@ -302,23 +302,6 @@ def redact(text: str, url: str) -> str:
     for secret in url_secrets(url):
         text = text.replace(secret, "***")
     return redact_known(text)
-
-
-def create_private_file(path: Path) -> None:
-    """Create an SQLite database's file 0600 (its folders 0700) before SQLite does with the umask's
-    0644: the state database holds templates, recipients and history. SQLite gives its -wal and -shm
-    files the database's mode. An existing file, or anything that is not ours, is left alone."""
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0), 0o600)
-    except FileExistsError:
-        return
-    except OSError:
-        return  # SQLite says why it cannot open the file, with its path
-    try:
-        give_to_directory_owner(fd, path.parent)  # root in a service's directory: the service's file
-    finally:
-        os.close(fd)
 
 
 def describe_error(url: str, exc: BaseException) -> str:

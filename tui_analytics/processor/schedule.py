@@ -136,7 +136,7 @@ class SchedulingMixin:
             self._read_only = True
             holder = self.lease.holder()
             shown = holder.describe() if holder else "another process"
-            log.warning("read-only: %s schedules the jobs on this state database", shown)
+            log.info("read-only: %s schedules the jobs on this state database", shown)  # a normal state: attached
             self._scheduler_changed("read-only", shown)
             return
         scheduler = scheduling.get_scheduler(self.bus, self.clock)

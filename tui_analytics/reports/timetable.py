@@ -154,7 +154,7 @@ class ReportSchedule:
             if not self.lease.claim():
                 self._read_only_loop = loop
                 holder = self.lease.holder()
-                log.warning(
+                log.info(  # a normal state: attached to the process that schedules
                     "reports read-only: %s schedules them on this state database",
                     holder.describe() if holder else "another process",
                 )

@@ -391,4 +391,4 @@ class ActionsMixin(_Host):
                 log.warning("quit with work in flight: %s", "; ".join(lost))
                 self.app.exit()
 
-        self.app.push_screen(QuitDialog(lost), answered)
+        self.app.push_screen(QuitDialog(lost, self.app.in_flight), answered)

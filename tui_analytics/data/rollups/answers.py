@@ -20,6 +20,7 @@ from tui_analytics.config.source_mapping import SourceMapping
 from tui_analytics.config.timezones import plain_zone
 from tui_analytics.data.rollups.maintain import Progress, RollupMaintainer, RollupState, fingerprint
 from tui_analytics.data.rollups.reading import Interval, SourceReader, count_from, day_of, midnight
+from tui_analytics.data.rollups.spans import parse_span
 from tui_analytics.data.rollups.store import RollupStore
 from tui_analytics.data.rollups.tables import decode_id, decode_raw
 from tui_analytics.data.source.entities import Source
@@ -101,14 +102,12 @@ class IncrementalRepository:
     def source(self) -> Source:
         return self.base.source
 
+    # The rollups hold the reporting zone's days in the datasets' own units: another zone's days
+    # (a report template's) and counts by day, week or month are the full queries'.
     def in_zone(self, zone: tzinfo) -> SourceRepository:
-        """The source counted in `zone`'s days (a report template's zone). The rollups are days of
-        the reporting zone: another zone's days are the full queries' (the base repository's)."""
         return self if plain_zone(zone) == self.base.zone else self.base.in_zone(zone)
 
     def trend_by(self, dataset: str, by: str, count: int, date_range: DateRange | None = None) -> list[PeriodRow]:
-        """User growth or activity trends per day, week or month: the full query (the rollups keep
-        the datasets' own units)."""
         return self.base.trend_by(dataset, by, count, date_range)
 
     # -- upkeep (the scheduling process) ------------------------------------------------------
@@ -385,23 +384,5 @@ def rebuild_span(repository: object, span: str, progress: Progress | None = None
     """`cache rebuild`: the days of 'FROM/TO' (dates, TO included; either may be empty) rolled up again."""
     if not isinstance(repository, IncrementalRepository):
         raise ValueError("the rollups are off here (rollups = false in the configuration)")
-    lo, hi = _span(span)
+    lo, hi = parse_span(span)
     return repository.rebuild_rollups(lo, hi, progress)
-
-
-def check_span(span: str) -> str:
-    """'FROM/TO' checked (ValueError of one line), as given."""
-    _span(span)
-    return span
-
-
-def _span(span: str) -> tuple[date | None, date | None]:
-    first, _, last = span.partition("/")
-    try:
-        lo = date.fromisoformat(first) if first else None
-        hi = date.fromisoformat(last) + timedelta(days=1) if last else None
-    except ValueError:
-        raise ValueError(f"not a span of dates (YYYY-MM-DD/YYYY-MM-DD): {span[:40]!r}") from None
-    if lo is not None and hi is not None and lo >= hi:
-        raise ValueError(f"the rebuild's start {lo} is after its end {last}")
-    return lo, hi

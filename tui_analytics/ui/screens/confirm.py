@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -65,11 +67,29 @@ class QuitDialog(ConfirmDialog):
 
     BINDINGS = [Binding("q", "confirm", "Quit", id="confirm-quit", tooltip="Quit and cut the work short")]
 
-    def __init__(self, lost: list[str]) -> None:
-        super().__init__(
-            "Quit while work is running?",
-            "Quitting now stops:\n" + "\n".join(f"• {item}" for item in lost) + "\n\nPress q again to quit, n to stay.",
-            confirm_label="Quit",
-            confirm_key="q",
-            cancel_label="Stay",
-        )
+    RECHECK_S = 0.5  # how often the list of running work is read again while the dialog is up
+
+    def __init__(self, lost: list[str], running: Callable[[], list[str]] | None = None) -> None:
+        super().__init__("Quit while work is running?", _stops(lost), confirm_label="Quit", confirm_key="q", cancel_label="Stay")
+        self._lost = lost
+        self._in_flight = running  # what is in flight now: work may end while the question is asked
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        if self._in_flight is not None:
+            self.set_interval(self.RECHECK_S, self.recheck)
+
+    def recheck(self) -> None:
+        """Say what quitting stops now: an export that finished meanwhile is no longer lost."""
+        if self._in_flight is None:
+            return
+        lost = self._in_flight()
+        if lost != self._lost:
+            self._lost = lost
+            self.query_one("#message", Static).update(printable(_stops(lost), newlines=True))
+
+
+def _stops(lost: list[str]) -> str:
+    if not lost:
+        return "Nothing is running any more: quitting loses nothing.\n\nPress q to quit, n to stay."
+    return "Quitting now stops:\n" + "\n".join(f"• {item}" for item in lost) + "\n\nPress q again to quit, n to stay."
