@@ -90,7 +90,12 @@ def build_digest(sections: Sections, *, title: str, description: str, period: st
     bar = next((columns.index(name) for name in _BAR_COLUMNS if name in columns), None)
     if bar is not None and section:
         total = float(sum(_number(row.get(columns[bar])) or 0.0 for row in rows))
-        headline.append((f"{columns[bar]} ({section}, {len(rows):,} rows)", cell(int(total) if total.is_integer() else total)))
+        headline.append(
+            (
+                f"{columns[bar]} ({section}, {len(rows):,} row{'' if len(rows) == 1 else 's'})",
+                cell(int(total) if total.is_integer() else total),
+            )
+        )
     shown = list(rows)[:first_rows]
     return ReportDigest(
         title=clean(title),

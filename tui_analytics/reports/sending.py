@@ -15,7 +15,16 @@ from tui_analytics.config.settings import SmtpSettings
 from tui_analytics.export.render import Sections
 from tui_analytics.reports.delivery import DeliveryResult, combined, send_report
 from tui_analytics.reports.destinations import ChatMessage, send_to_urls, split_destinations
-from tui_analytics.reports.digest import CHAT_ROWS, ReportDigest, as_html, as_markdown, as_text, build_digest, code_span, escape_markdown
+from tui_analytics.reports.digest import (
+    CHAT_ROWS,
+    ReportDigest,
+    as_html,
+    as_markdown,
+    as_text,
+    build_digest,
+    code_span,
+    escape_markdown,
+)
 from tui_analytics.reports.models import ReportTemplate
 
 MB = 1024 * 1024

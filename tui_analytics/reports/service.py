@@ -42,8 +42,8 @@ from tui_analytics.reports.models import (
 from tui_analytics.reports.overview import ReportsOverview, reports_overview
 from tui_analytics.reports.retries import SLOT_TRIGGERS, SlotRetries, UnfinishedSlot
 from tui_analytics.reports.run import ReportRunner
-from tui_analytics.reports.sending import deliver_sample
 from tui_analytics.reports.run_history import history_row, statistics
+from tui_analytics.reports.sending import deliver_sample
 from tui_analytics.reports.store import RunStore, TemplateStore
 from tui_analytics.reports.templates import canonical_fields, default_rows, sort_key, to_template, validate_whole
 from tui_analytics.reports.timetable import ReportSchedule
