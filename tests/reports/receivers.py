@@ -13,8 +13,16 @@ import json
 import ssl
 import threading
 from dataclasses import dataclass
+from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+
+
+def part(message: EmailMessage, subtype: str) -> str:
+    """The text of a mail's text/`subtype` body part."""
+    body = message.get_body((subtype,))
+    assert body is not None, f"no text/{subtype} part"
+    return str(body.get_content())
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.reports.receivers import Receiver
+from tests.reports.receivers import Receiver, part
 from tests.reports.test_reports_delivery import service_with_smtp, smtp_server  # noqa: F401 - a fixture
 from tui_analytics.runtime.errors import TemplateValidationError
 from tui_analytics.runtime.redact import mask_destination, redact
@@ -61,8 +61,8 @@ async def test_a_report_reaches_every_destination_in_its_own_format(settings, fr
 
     # E-mail: text and HTML alternatives, then the file.
     message = email.message_from_bytes(mailbox.envelopes[0].content, policy=policy.default)
-    plain = message.get_body(("plain",)).get_content()
-    html = message.get_body(("html",)).get_content()
+    plain = part(message, "plain")
+    html = part(message, "html")
     assert "Period:" in plain and "activityTrends" in plain
     assert "<table" in html and "<script" not in html.lower()
     assert [part.get_filename() for part in message.iter_attachments()] == [Path(report.path).name]

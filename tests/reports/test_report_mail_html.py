@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.reports.receivers import part
 from tests.reports.test_reports_delivery import service_with_smtp, smtp_server  # noqa: F401 - a fixture
 from tests.support.browser import why_no_browser
 from tui_analytics.reports.digest import FIRST_ROWS, as_html, build_digest
@@ -55,15 +56,15 @@ async def test_the_mail_has_text_and_html_alternatives_then_the_file(settings, f
     alternative = next(message.iter_parts())
     assert alternative.get_content_type() == "multipart/alternative"
     assert [p.get_content_type() for p in alternative.iter_parts()] == ["text/plain", "text/html"]
-    plain = message.get_body(("plain",)).get_content()
+    plain = part(message, "plain")
     assert HOSTILE in plain  # the plain part is text: shown as it is, never run
     assert "totalUsers" in plain and "interactions" in plain and "Period: 2026-01-01 to 2026-01-15 (UTC)" in plain
-    html = message.get_body(("html",)).get_content()
+    html = part(message, "html")
     assert "<script>" not in html and "&lt;script&gt;alert(&#x27;x&#x27;)&lt;/script&gt;" in html
     assert "<img" not in html and "http://" not in html.replace("http://example.com/p.png&gt;", "")
     assert "Top items &lt;b&gt;bold&lt;/b&gt;" in html
     attachments = list(message.iter_attachments())
-    assert len(attachments) == 1 and attachments[0].get_filename().endswith(".csv")
+    assert len(attachments) == 1 and str(attachments[0].get_filename()).endswith(".csv")
 
 
 def test_the_table_stops_at_the_first_rows():
@@ -85,7 +86,7 @@ async def test_the_html_part_renders_in_chromium_with_nothing_fetched(settings, 
     mailbox, port = smtp_server
     message = await mailed_report(settings, frozen_clock, port, mailbox)
     page = tmp_path / "mail.html"
-    page.write_text(message.get_body(("html",)).get_content(), encoding="utf-8")
+    page.write_text(part(message, "html"), encoding="utf-8")
     with browser(900, 1400) as driver:
         driver.execute_cdp_cmd("Network.enable", {})
         driver.get(page.as_uri())

@@ -101,7 +101,8 @@ def _send_one(url: str, message: ChatMessage) -> str:
     # Each request is bounded too, so a stalled service frees its thread soon after the timeout.
     plugin.socket_connect_timeout = min(float(plugin.socket_connect_timeout), TIMEOUT_S / 2)
     plugin.socket_read_timeout = min(float(plugin.socket_read_timeout), TIMEOUT_S / 2)
-    plugin.include_image = False  # apprise's default icon is a link to github.com: no remote content
+    if hasattr(plugin, "include_image"):  # apprise's default icon is a link to github.com: no remote content
+        setattr(plugin, "include_image", False)  # noqa: B010 - an attribute only some plugins have
     markdown = NotifyFormat.MARKDOWN in _formats(plugin)
     attach = AppriseAttachment(str(message.attachment)) if message.attachment and _takes_files(plugin) else None
     body = message.markdown if markdown else message.text

@@ -15,9 +15,11 @@ from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 from tui_analytics.reports.cron import as_tz, describe_cron, next_fire_times
 from tui_analytics.reports.cron.describe import schedule_mismatch
 from tui_analytics.reports.cron.parse import parse_cron
+from tui_analytics.reports.destinations import unmask
 from tui_analytics.reports.models import SCHEDULE_CRONS, SCHEDULES, ReportTemplate
 from tui_analytics.reports.validation import validate_field, validate_fields, validate_timezone
 from tui_analytics.runtime.errors import TemplateValidationError
+from tui_analytics.runtime.redact import is_notification_url, mask_destination
 from tui_analytics.ui.screens.base import Dialog, Raises, Toggle, dialog_body
 from tui_analytics.ui.screens.confirm import ConfirmDialog
 
@@ -121,7 +123,11 @@ class TemplateDialog(Dialog[TemplateForm]):
         self._default_tz = default_tz
         self._now = now
         self._error = error
-        self._values = values or self._from_template(template)
+        values = values or self._from_template(template)
+        # Notification URLs are secrets: shown masked, and a masked one sent back means "keep it".
+        typed = _split(values["recipients"])
+        self._urls = [r for r in [*(template.recipients if template else []), *typed] if is_notification_url(r)]
+        self._values: FormValues = {**values, "recipients": ", ".join(mask_destination(r) for r in typed)}
         self._initial: dict[str, object] | None = None
         self._dirty = error is not None
 
@@ -161,6 +167,8 @@ class TemplateDialog(Dialog[TemplateForm]):
         """The field `key` of the form, checked as the service would check it (an optional one when given)."""
 
         def check(text: str) -> object:
+            if key == "recipients":
+                return validate_field(key, unmask(text, self._urls))
             return None if optional and not text.strip() else validate_field(key, text)
 
         value = str(cast(Mapping[str, object], self._values)[key])
@@ -224,7 +232,7 @@ class TemplateDialog(Dialog[TemplateForm]):
             "cron": text("cron").strip() or None,
             "timezone": text("timezone").strip() or None,
             "format": str(self.query_one("#format", Select).value),
-            "recipients": _split(text("recipients")),
+            "recipients": unmask(_split(text("recipients")), self._urls),
             "include_metadata": self.query_one("#include_metadata", Checkbox).value,
             "is_active": self.query_one("#is_active", Checkbox).value,
             "skip_empty": self.query_one("#skip_empty", Checkbox).value,
