@@ -152,3 +152,67 @@ def test_an_editor_that_sends_back_the_masked_form_keeps_the_url(settings, froze
     assert isinstance(shown, list)
     service.update_report_template("weekly-user-growth", recipients=", ".join([*shown, "team@example.com"]))
     assert service.get_report_template("weekly-user-growth").recipients == ["ops@example.com", SLACK, "team@example.com"]
+
+
+def test_the_cli_takes_urls_shows_them_masked_and_tests_every_destination(monkeypatch, data_dir, capsys, tmp_path):
+    from tui_analytics.cli import main
+
+    monkeypatch.setenv("TUI_ANALYTICS_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("TUI_ANALYTICS_TIMEZONE", "UTC")
+    with Receiver() as http:
+        good = f"json://127.0.0.1:{http.port}/hook?token=cli-s3cr3t"
+        bad = f"json://127.0.0.1:{http.port}/refuse/x"
+        argv = ["report", "create", "--name", "Chat digest", "--schedule", "daily", "--destination", good]
+        assert main([*argv, "--recipient", bad]) == 0
+        out = capsys.readouterr().out
+        assert "cli-s3cr3t" not in out
+        listed = [t for t in json.loads(_run(capsys, main, "report", "list", "--json")) if t["name"] == "Chat digest"]
+        assert listed[0]["recipients"] == [mask_destination(good), mask_destination(bad)]
+        assert main(["report", "test-delivery", "Chat digest"]) == 1  # one refused
+        lines = capsys.readouterr().out.splitlines()
+        assert lines == [f"{mask_destination(good)}  sent", f"{mask_destination(bad)}  " + lines[1].split("  ", 1)[1]]
+        assert "failed:" in lines[1] and len(http.on("/hook")) == 1
+        assert main(["report", "update", "Chat digest", "--destination", "nonsense://cli-s3cr3t"]) != 0
+        err = capsys.readouterr().err
+        assert len(err.strip().splitlines()) == 1 and "cli-s3cr3t" not in err and "nonsense://***~" in err
+
+
+def _run(capsys, main, *argv: str) -> str:
+    assert main(list(argv)) == 0
+    return str(capsys.readouterr().out)
+
+
+def test_a_stalled_destination_is_bounded_by_the_timeout(monkeypatch):
+    import threading
+
+    from tui_analytics.reports import destinations as dest
+
+    release = threading.Event()
+
+    def stalled(url: str, message: dest.ChatMessage) -> str:
+        if "stall" in url:
+            release.wait(30)
+        return dest.SENT
+
+    monkeypatch.setattr(dest, "_send_one", stalled)
+    message = dest.ChatMessage(title="t", markdown="m", text="m")
+    try:
+        outcome = dest.send_to_urls(["json://127.0.0.1:9/stall", "json://127.0.0.1:9/ok"], message, timeout=0.2)
+    finally:
+        release.set()
+    assert outcome == {
+        mask_destination("json://127.0.0.1:9/stall"): "failed: no answer within 0.2 s",
+        mask_destination("json://127.0.0.1:9/ok"): "sent",
+    }
+
+
+def test_chat_text_from_the_source_cannot_mention_link_or_break_the_table():
+    from tui_analytics.reports.digest import as_markdown, build_digest
+
+    rows = [{"rank": 1, "name": "@everyone <!channel> [x](http://evil) `code` *b*", "interactions": 3}]
+    text = as_markdown(build_digest({"topItems": rows}, title="<!here> *T*", description="", period="p"))
+    title = text.splitlines()[0]
+    assert title == "**\\<!here\\> \\*T\\***"
+    table = text.split("```")[1]
+    assert "`" not in table and "@everyone" in table  # inside the code block nothing is acted on
+    assert text.count("```") == 2

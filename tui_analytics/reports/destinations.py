@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -51,10 +52,29 @@ def split_destinations(recipients: Sequence[str]) -> tuple[list[str], list[str]]
     return emails, urls
 
 
-def _instantiate(url: str) -> object | None:
+_quiet = threading.local()
+
+
+class _QuietWhileValidating(logging.Filter):
+    """Drops apprise's own "Unparseable URL" lines while a URL is only being checked: the check
+    says what is wrong in one line of its own."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not getattr(_quiet, "on", False)
+
+
+_apprise_log = logging.getLogger("apprise")
+_apprise_log.addFilter(_QuietWhileValidating())
+
+
+def _instantiate(url: str, *, quiet: bool = False) -> object | None:
     import apprise  # here: loading its ~150 plugins costs a noticeable part of a second
 
-    return apprise.Apprise.instantiate(url, suppress_exceptions=True)
+    _quiet.on = quiet
+    try:
+        return apprise.Apprise.instantiate(url, suppress_exceptions=True)
+    finally:
+        _quiet.on = False
 
 
 def validate_url(value: str) -> str:
@@ -64,7 +84,7 @@ def validate_url(value: str) -> str:
     scheme = url.split("://", 1)[0].lower()
     if scheme in ("mailto", "mailtos"):
         raise TemplateValidationError(f"destination {mask_destination(url)}: give the e-mail address itself, not a mailto URL")
-    if _instantiate(url) is None:
+    if _instantiate(url, quiet=True) is None:
         hint = _RETIRED.get(scheme, "not a notification URL apprise can read (see https://appriseit.com/services/)")
         raise TemplateValidationError(f"destination {mask_destination(url)}: {hint}")
     return url
