@@ -185,16 +185,17 @@ def _run(capsys, main, *argv: str) -> str:
 def test_a_stalled_destination_is_bounded_by_the_timeout(monkeypatch):
     import threading
 
+    from tui_analytics.data import notify
     from tui_analytics.reports import destinations as dest
 
     release = threading.Event()
 
-    def stalled(url: str, message: dest.ChatMessage) -> str:
+    def stalled(url: str, message: dest.ChatMessage, timeout: float) -> str:
         if "stall" in url:
             release.wait(30)
         return dest.SENT
 
-    monkeypatch.setattr(dest, "_send_one", stalled)
+    monkeypatch.setattr(notify, "send_one", stalled)
     message = dest.ChatMessage(title="t", markdown="m", text="m")
     try:
         outcome = dest.send_to_urls(["json://127.0.0.1:9/stall", "json://127.0.0.1:9/ok"], message, timeout=0.2)

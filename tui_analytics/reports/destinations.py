@@ -1,48 +1,23 @@
-"""Notification-URL destinations (chat, paging, webhooks) sent through apprise.
+"""A report template's destinations: e-mail addresses and notification URLs side by side.
 
 A template's `recipients` hold e-mail addresses and notification URLs (`slack://...`,
 `workflows://...` for Teams, `discord://`, `matrix://`, `ntfy://`, `pagerduty://`, `json://`
-for a plain webhook: whatever apprise reads). A URL is a secret: it is registered with the
-redaction net, and everything stored or shown names it `scheme://***~fingerprint`.
-
-apprise is blocking (requests): `send_to_urls` runs each destination in its own worker thread,
-bounded by a timeout, and is itself called from a worker thread, never on the event loop.
+for a plain webhook: whatever apprise reads; sent by data/notify.py). A URL is a secret: it is
+registered with the redaction net, and everything stored or shown names it
+`scheme://***~fingerprint`; an editor that gets the masked form back keeps the stored URL.
 """
 
 from __future__ import annotations
 
-import logging
 import re
-import threading
-import time
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
-from dataclasses import dataclass
-from pathlib import Path
 
-from tui_analytics.runtime.errors import TemplateValidationError, one_line
-from tui_analytics.runtime.redact import is_notification_url, mask_destination, register_destination
+from tui_analytics.config.notify_urls import url_problem
+from tui_analytics.data.notify import SENT, ChatMessage, send_to_urls
+from tui_analytics.runtime.errors import TemplateValidationError
+from tui_analytics.runtime.redact import is_notification_url, mask_destination
 
-log = logging.getLogger(__name__)
-
-SENT = "sent"
-TIMEOUT_S = 20.0  # the whole of one destination's delivery, attachment included
-# Schemes older apprise releases had and 2.x dropped, with what replaced them.
-_RETIRED = {"msteams": "Microsoft retired Teams connectors; use workflows://HOST/WORKFLOW/SIGNATURE (Power Automate)"}
-
-
-@dataclass(frozen=True)
-class ChatMessage:
-    """One message to every URL destination: `markdown` for services that render it, `text` for
-    the others; `attachment` attached where the service takes files (None: the text names it)."""
-
-    title: str
-    markdown: str
-    text: str
-    attachment: Path | None = None
-    note_text: str = ""  # added where the file is not attached: its path and size
-    note_markdown: str = ""
+__all__ = ["SENT", "ChatMessage", "send_to_urls", "split_destinations", "validate_url", "shown", "unmask"]
 
 
 def split_destinations(recipients: Sequence[str]) -> tuple[list[str], list[str]]:
@@ -52,42 +27,12 @@ def split_destinations(recipients: Sequence[str]) -> tuple[list[str], list[str]]
     return emails, urls
 
 
-_quiet = threading.local()
-
-
-class _QuietWhileValidating(logging.Filter):
-    """Drops apprise's own "Unparseable URL" lines while a URL is only being checked: the check
-    says what is wrong in one line of its own."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        return not getattr(_quiet, "on", False)
-
-
-_apprise_log = logging.getLogger("apprise")
-_apprise_log.addFilter(_QuietWhileValidating())
-
-
-def _instantiate(url: str, *, quiet: bool = False) -> object | None:
-    import apprise  # here: loading its ~150 plugins costs a noticeable part of a second
-
-    _quiet.on = quiet
-    try:
-        return apprise.Apprise.instantiate(url, suppress_exceptions=True)
-    finally:
-        _quiet.on = False
-
-
 def validate_url(value: str) -> str:
     """`value` if apprise reads it as a notification service; else one masked line saying so."""
-    url = value.strip()
-    register_destination(url)
-    scheme = url.split("://", 1)[0].lower()
-    if scheme in ("mailto", "mailtos"):
-        raise TemplateValidationError(f"destination {mask_destination(url)}: give the e-mail address itself, not a mailto URL")
-    if _instantiate(url, quiet=True) is None:
-        hint = _RETIRED.get(scheme, "not a notification URL apprise can read (see https://appriseit.com/services/)")
-        raise TemplateValidationError(f"destination {mask_destination(url)}: {hint}")
-    return url
+    problem = url_problem(value)
+    if problem is not None:
+        raise TemplateValidationError(f"destination {problem}")
+    return value.strip()
 
 
 def shown(recipients: Sequence[str]) -> list[str]:
@@ -107,68 +52,3 @@ def unmask(value: object, stored: Sequence[str]) -> object:
     else:
         return value
     return [known.get(v.strip(), v) if isinstance(v, str) else v for v in items]
-
-
-def _send_one(url: str, message: ChatMessage) -> str:
-    from apprise import AppriseAttachment, NotifyFormat
-
-    plugin = _instantiate(url)
-    if plugin is None:
-        return "failed: not a notification URL apprise can read"
-    from apprise.plugins.base import NotifyBase
-
-    assert isinstance(plugin, NotifyBase)
-    # Each request is bounded too, so a stalled service frees its thread soon after the timeout.
-    plugin.socket_connect_timeout = min(float(plugin.socket_connect_timeout), TIMEOUT_S / 2)
-    plugin.socket_read_timeout = min(float(plugin.socket_read_timeout), TIMEOUT_S / 2)
-    if hasattr(plugin, "include_image"):  # apprise's default icon is a link to github.com: no remote content
-        setattr(plugin, "include_image", False)  # noqa: B010 - an attribute only some plugins have
-    markdown = NotifyFormat.MARKDOWN in _formats(plugin)
-    attach = AppriseAttachment(str(message.attachment)) if message.attachment and _takes_files(plugin) else None
-    body = message.markdown if markdown else message.text
-    if attach is None and message.note_text:
-        body += "\n" + (message.note_markdown if markdown else message.note_text) + "\n"
-    ok = plugin.notify(
-        body=body,
-        title=message.title,
-        body_format=NotifyFormat.MARKDOWN if markdown else NotifyFormat.TEXT,
-        attach=attach,
-    )
-    return SENT if ok else "failed: the service refused the message or could not be reached (see the log)"
-
-
-def _takes_files(plugin: object) -> bool:
-    # Slack takes files only as a bot (a webhook URL drops them with a warning).
-    mode = getattr(plugin, "mode", None)
-    if type(plugin).__name__ == "NotifySlack" and str(getattr(mode, "value", mode)).lower() != "bot":
-        return False
-    return bool(getattr(plugin, "attachment_support", False))
-
-
-def _formats(plugin: object) -> tuple[object, ...]:
-    formats = getattr(plugin, "notify_format", ())
-    return tuple(formats) if isinstance(formats, (tuple, list)) else (formats,)
-
-
-def send_to_urls(urls: Sequence[str], message: ChatMessage, timeout: float = TIMEOUT_S) -> dict[str, str]:
-    """Send `message` to every URL at once; {masked URL: 'sent' or why not}. Never raises."""
-    if not urls:
-        return {}
-    for url in urls:
-        register_destination(url)
-    outcome: dict[str, str] = {}
-    pool = ThreadPoolExecutor(max_workers=min(8, len(urls)), thread_name_prefix="destination")
-    try:
-        futures = {url: pool.submit(_send_one, url, message) for url in urls}
-        deadline = time.monotonic() + timeout  # they run at once: one timeout bounds them all
-        for url, future in futures.items():
-            try:
-                outcome[mask_destination(url)] = future.result(timeout=max(0.0, deadline - time.monotonic()))
-            except FutureTimeout:
-                outcome[mask_destination(url)] = f"failed: no answer within {timeout:g} s"
-            except Exception as exc:  # a plugin's own bug fails its destination, not the others
-                log.warning("destination %s failed: %s", mask_destination(url), one_line(exc))
-                outcome[mask_destination(url)] = f"failed: {one_line(exc)}"
-    finally:
-        pool.shutdown(wait=False, cancel_futures=True)  # a stalled request ends at its socket timeout
-    return outcome
