@@ -44,7 +44,12 @@ def test_a_refusing_notification_target_is_retried_then_failed(tmp_path):
         url = f"json://127.0.0.1:{http.port}/refuse"
         (target,) = settings_from(tmp_path, f'[[alerts]]\nurl = "{url}"\non = ["job-failed"]\nattempts = 2\n').alerts
         delays: list[float] = []
-        outcome = deliver(target, ALERT, None, wait=lambda s: bool(delays.append(s)))
+
+        def wait(seconds: float) -> bool:
+            delays.append(seconds)
+            return False
+
+        outcome = deliver(target, ALERT, None, wait=wait)
         assert outcome.status == "failed" and outcome.attempts == 2 and len(delays) == 1
         assert outcome.error is not None and outcome.error.startswith(mask_destination(url))
         assert len(http.on("/refuse")) == 2
