@@ -51,3 +51,9 @@ def url_problem(value: str) -> str | None:
     if instantiate(url, quiet=True) is None:
         return f"{mask_destination(url)}: {RETIRED.get(scheme, f'not a notification URL apprise can read (see {SERVICES})')}"
     return None
+
+
+def warm() -> None:
+    """Load apprise and its plugins now (blocking, ~1 s the first time): a worker thread calls it
+    so that checking a URL typed into the dashboard's editor never stalls the screen."""
+    instantiate("json://localhost", quiet=True)

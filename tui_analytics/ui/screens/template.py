@@ -12,6 +12,7 @@ from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
+from tui_analytics.config.notify_urls import warm as warm_notify_urls
 from tui_analytics.reports.cron import as_tz, describe_cron, next_fire_times
 from tui_analytics.reports.cron.describe import schedule_mismatch
 from tui_analytics.reports.cron.parse import parse_cron
@@ -167,8 +168,9 @@ class TemplateDialog(Dialog[TemplateForm]):
         """The field `key` of the form, checked as the service would check it (an optional one when given)."""
 
         def check(text: str) -> object:
-            if key == "recipients":
-                return validate_field(key, unmask(text, self._urls))
+            if key == "recipients":  # stored URLs were checked when saved: only new ones go to apprise here
+                items = unmask(text, self._urls)
+                return validate_field(key, [i for i in items if i not in self._urls] if isinstance(items, list) else items)
             return None if optional and not text.strip() else validate_field(key, text)
 
         value = str(cast(Mapping[str, object], self._values)[key])
@@ -214,6 +216,8 @@ class TemplateDialog(Dialog[TemplateForm]):
                 yield Button("Cancel", id="cancel", compact=True)
 
     def on_mount(self) -> None:
+        # Checking a notification URL loads apprise (~1 s the first time): in a thread, not on the loop.
+        self.run_worker(warm_notify_urls, thread=True, group="warm-apprise")
         self._refresh_preview()
         self.query_one(f"#{self._focus_field}", Input).focus()
         self._initial = self._fields()
