@@ -217,3 +217,14 @@ def test_chat_text_from_the_source_cannot_mention_link_or_break_the_table():
     table = text.split("```")[1]
     assert "`" not in table and "@everyone" in table  # inside the code block nothing is acted on
     assert text.count("```") == 2
+
+
+def test_a_registered_url_is_masked_in_a_service_log_line_naming_one_token():
+    from tui_analytics.runtime.redact import register_destination
+
+    url = "slack://T9ZZ3T3L2/A9BRTD4JD/Xx9ajkdnlazkcOXrIdevi7"
+    register_destination(url)
+    line = redact(
+        f"Slack POST https://hooks.slack.com/services/T9ZZ3T3L2/A9BRTD4JD/Xx9ajkdnlazkcOXrIdevi7 and Xx9ajkdnlazkcOXrIdevi7 ({url})"
+    )
+    assert "Xx9ajkdnlazkcOXrIdevi7" not in line and "T9ZZ3T3L2/A9BRTD4JD" not in line

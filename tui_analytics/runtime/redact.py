@@ -206,6 +206,7 @@ class RedactingWriter:
 # A notification URL (slack://T/B/C, json://host/hook?token=...) is a secret as a whole: whoever
 # has it can post. Only its scheme is shown, with a short fingerprint of the whole so that two
 # destinations of one kind can still be told apart (and a shown form matched to a stored URL).
+MIN_TOKEN = 12  # a piece of a notification URL this long is taken for a token of its own
 _NOTIFY_URL = re.compile(r"[a-z][a-z0-9+.-]*://\S*", re.IGNORECASE)
 
 
@@ -235,4 +236,9 @@ def register_destination(value: str) -> None:
     text = value.strip()
     if is_notification_url(text):
         register_secret(text)
-        register_secret(text.split("://", 1)[1])
+        rest = text.split("://", 1)[1]
+        register_secret(rest)
+        # A service's own log may name one token of it (Slack's B.../X..., a topic, a signature).
+        for piece in re.split(r"[/?&=@#]", rest):
+            if len(piece) >= MIN_TOKEN:
+                register_secret(piece)
