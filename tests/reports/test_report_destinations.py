@@ -87,7 +87,9 @@ async def test_a_report_reaches_every_destination_in_its_own_format(settings, fr
     assert body["attachments"][0]["filename"] == Path(report.path).name
 
     (tmp_path / "received.json").write_text(
-        json.dumps({"slack": slack[0].json(), "teams": teams[0].json(), "json": {**body, "attachments": "..."}}, indent=1)
+        json.dumps(
+            {"email": plain, "slack": slack[0].json(), "teams": teams[0].json(), "json": {**body, "attachments": "..."}}, indent=1
+        )
     )
 
     # The history keeps each outcome under the masked name; no URL's secret is in it anywhere.
