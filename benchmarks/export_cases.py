@@ -64,3 +64,53 @@ def run(ctx: Context) -> list[Row]:
     growth = peaks[big] / peaks[small]
     out.append(Row(f"export peak RSS {label(big)}/{label(small)} rows", growth, "x", target="<=1.1x", ok=check(growth, 1.1)))
     return out
+
+
+def run_xlsx(ctx: Context) -> list[Row]:
+    """The big export as XLSX beside CSV through the CLI: time, peak RSS (XLSX within 1.5x of
+    CSV's), and the XLSX read back by openpyxl equal to the CSV, cell by cell."""
+    from zoneinfo import ZoneInfo
+
+    from benchmarks.xlsx_check import compare
+
+    rows = ctx.size.export_rows[1]
+    db = ctx.size.export_db
+    env = compiled_env(
+        ctx,
+        TUI_ANALYTICS_DATABASE_URL=ctx.urls[db],
+        TUI_ANALYTICS_DATA_DIR=str(ctx.workdir / "export-data"),
+        TUI_ANALYTICS_TIMEZONE="Europe/Berlin",
+    )
+    found: dict[str, list[float]] = {"csv_s": [], "csv_mb": [], "xlsx_s": [], "xlsx_mb": []}
+    paths = {kind: ctx.workdir / f"export.{kind}" for kind in ("csv", "xlsx")}
+    for n in range(min(ctx.child_repeat, 2) + 1):  # the first round warms the page cache and .pyc files
+        for kind, path in paths.items():
+            args = [
+                "-m",
+                "tui_analytics",
+                "export",
+                "recent-activity",
+                "--limit",
+                str(rows),
+                "--format",
+                kind,
+                "-q",
+                "-o",
+                str(path),
+            ]
+            result = run_child(args, env)
+            if n:
+                found[f"{kind}_s"].append(result.seconds)
+                found[f"{kind}_mb"].append(result.peak_rss_mb)
+    compared, problems = compare(paths["csv"], paths["xlsx"], ZoneInfo("Europe/Berlin"))
+    for path in paths.values():
+        path.unlink()
+    if compared != rows or problems:
+        raise RuntimeError(f"xlsx read back: {compared} rows compared, differences: {problems[:3]}")
+    tag = label(rows)
+    xlsx_mb, csv_mb = median(found["xlsx_mb"]), median(found["csv_mb"])
+    return [
+        Row(f"export xlsx {tag} rows (vs csv)", median(found["xlsx_s"]), "s", median(found["csv_s"]), extra=found),
+        Row(f"export xlsx {tag} rows peak RSS (vs csv)", xlsx_mb, "MB", csv_mb, "<=1.5x", check(xlsx_mb / csv_mb, 1.5)),
+        Row(f"export xlsx {tag} rows read back by openpyxl = csv", float(compared), "rows", target="all equal", ok=True),
+    ]

@@ -4,6 +4,7 @@ frozen clock that the tests move; and how a late incident meets failures and rec
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import timedelta
 
 from tests.alerts.conftest import target
 from tests.support.processor_fakes import FakeRepository
@@ -142,3 +143,41 @@ async def test_a_success_from_before_the_incident_opened_does_not_close_it(make_
     assert root.alerts.store.open_incidents() == []
     assert root.alerts.drain(10)
     assert [b["event"] for b in hook.bodies()] == ["job-late", "recovered"]
+
+
+async def test_a_step_of_the_wall_clock_neither_makes_a_job_late_nor_hides_it(make_services, hook, frozen_clock):
+    """Lateness is the monotonic clock's: a step forward is no time without a success, and after a
+    step back a job that stopped succeeding is still late once its grace has passed."""
+    root = await make_services(target("ops", hook.url()))
+    alerts = root.alerts
+    assert (await root.processor.trigger_job("top-items")).status == "completed"
+    assert alerts.check_late(TOP) == []
+    frozen_clock.step(3 * 3600)  # +3 h by the wall clock, no time passed
+    assert alerts.check_late(TOP) == []
+    frozen_clock.advance(900)
+    assert (await root.processor.trigger_job("top-items")).status == "completed"
+    frozen_clock.step(-3 * 3600)  # back again: the success just made is dated 3 h after "now"
+    frozen_clock.advance(3 * 900)
+    assert alerts.check_late(TOP) == []  # exactly the grace since that success
+    frozen_clock.advance(1)
+    assert alerts.check_late(TOP) == ["top-items"]
+    assert alerts.drain(10)
+    assert [b["event"] for b in hook.bodies()] == ["job-late"]
+
+
+async def test_a_success_seen_only_in_the_run_history_counts_from_when_it_was_seen(make_services, hook, frozen_clock):
+    """Another process's run (no event heard here) counts from the look that first saw it, however
+    its wall-clock time compares with ours."""
+    from tui_analytics.processor.models import JobRun
+
+    root = await make_services(target("ops", hook.url()))
+    alerts = root.alerts
+    assert alerts.check_late(TOP) == []
+    frozen_clock.advance(2 * 900)
+    earlier = frozen_clock.now() - timedelta(hours=5)  # a peer whose clock is 5 h behind
+    root.processor.history.add(JobRun("top-items", "manual", "completed", earlier, finished_at=earlier))
+    assert alerts.check_late(TOP) == []
+    frozen_clock.advance(3 * 900)
+    assert alerts.check_late(TOP) == []  # the grace counts from the look that saw it
+    frozen_clock.advance(1)
+    assert alerts.check_late(TOP) == ["top-items"]

@@ -46,6 +46,7 @@ def test_serve_runs_the_jobs_then_stops_with_exit_0_on_sigterm(data_dir) -> None
     assert "Traceback" not in log
     assert "job.finished top-items trigger=scheduled" in log
     assert "SIGTERM received" in log and log.rstrip().endswith("stopped")
+    assert sum("state=stopped" in line for line in log.splitlines()) == 1, log  # said once, not by each part
     assert "\x1b[" not in log  # plain lines: no colour or cursor codes in a log
     assert job_statuses(data_dir)["scheduler"]["holder"] is None  # the lock was given back
 
@@ -176,4 +177,23 @@ def test_a_failed_run_is_one_line_not_two(capsys) -> None:
     assert [line.split(" ", 2)[2] for line in lines] == [
         "tui_analytics.serve: job.failed top-items trigger=scheduled error=boom",
         "tui_analytics.processor.processor: read-only: someone schedules",  # other warnings stay
+    ]
+
+
+def test_a_scheduler_state_is_logged_once_whichever_part_says_it(capsys) -> None:
+    from tui_analytics.cli.serve_log import EventLogger, log_to_stderr
+    from tui_analytics.runtime.event_types import SchedulerStateChanged
+
+    log_to_stderr(verbose=False)  # the root handlers are put back after the test (conftest.py)
+    logger = EventLogger(logging.getLogger("tui_analytics.serve"))
+    for source, state in [("scheduler", "running"), ("scheduler", "paused"), ("scheduler", "running")]:
+        logger(SchedulerStateChanged(source, state))
+    logger(SchedulerStateChanged("processor", "stopped"))  # SIGTERM: the processor, then the scheduler
+    logger(SchedulerStateChanged("scheduler", "stopped"))
+    lines = [line.split(": ", 1)[1] for line in capsys.readouterr().err.splitlines()]
+    assert lines == [
+        "scheduler.state scheduler state=running",
+        "scheduler.state scheduler state=paused",
+        "scheduler.state scheduler state=running",
+        "scheduler.state processor state=stopped",
     ]

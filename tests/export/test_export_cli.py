@@ -6,6 +6,7 @@ import csv
 import gzip
 import io
 import json
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -108,7 +109,7 @@ def test_csv_metadata_on_stdout_goes_to_stderr(env, capsys):
     ("args", "message"),
     [
         (["export", "users"], "unknown dataset 'users'"),
-        (["export", "top-items", "--format", "xlsx"], "unknown export format 'xlsx'"),
+        (["export", "top-items", "--format", "ods"], "unknown export format 'ods'"),
         (["export", "top-items", "--from", "2026-01-01"], "needs both --from and --to"),
         (["export", "top-items", "--from", "2026-01-09", "--to", "2026-01-01"], "must be before end"),
         (["export", "top-items", "--from", "yesterday", "--to", "2026-01-01"], "not an ISO date"),
@@ -204,3 +205,40 @@ def test_top_items_says_when_it_stopped_at_the_default_number_of_rows(env, capsy
     assert main(["export", "top-items", "--from", "2025-12-01", "--to", "2025-12-31", "--limit", "25", "-o", "-"]) == 0
     captured = capsys.readouterr()
     assert len(rows_of(captured.out)) - 1 == 25 and "note:" not in captured.err
+
+
+def test_by_day_week_and_month_on_the_command_line(env, capsys):
+    assert main(["export", "user-growth", "--by", "day", "--from", "2026-01-01", "--to", "2026-01-10", "-o", "-"]) == 0
+    rows = rows_of(capsys.readouterr().out)
+    assert rows[0] == ["date", "newUsers", "totalUsers"]
+    assert [r[0] for r in rows[1:]] == [f"2026-01-{d:02d}" for d in range(1, 11)]
+    repo = AdminAnalyticsOptimizedRepository(env.source_url)
+    with repo.engine.connect() as conn:
+        daily = [
+            conn.exec_driver_sql(
+                f"SELECT count(*) FROM users WHERE created_at >= '2026-01-{d:02d}' AND created_at < '2026-01-{d + 1:02d}'"
+            ).scalar_one()
+            for d in range(1, 11)
+        ]
+    assert [int(r[1]) for r in rows[1:]] == daily
+    assert main(["export", "activity-trends", "--by", "week", "--from", "2026-01-05", "--to", "2026-01-18", "-o", "-"]) == 0
+    weeks = rows_of(capsys.readouterr().out)
+    assert weeks[0] == ["week", "activities", "activeUsers"] and [w[0] for w in weeks[1:]] == ["2026-01-05", "2026-01-12"]
+    assert sum(int(w[1]) for w in weeks[1:]) == sql_count(env, "created_at >= '2026-01-05' AND created_at < '2026-01-19'")
+    assert main(["export", "activity-trends", "--by", "month", "--limit", "2", "-o", "-"]) == 0
+    now = datetime.now(timezone.utc)  # the command runs on the real clock, in UTC here
+    before = (now.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    assert [r[0] for r in rows_of(capsys.readouterr().out)[1:]] == [before, now.strftime("%Y-%m")]
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["export", "top-items", "--by", "day"], "--by applies to user-growth, activity-trends, comprehensive, not top-items"),
+        (["export", "user-growth", "--by", "hour"], "unknown unit for by: 'hour': use one of day, week, month"),
+    ],
+)
+def test_by_refused_with_one_line(env, capsys, argv, message):
+    assert main([*argv, "-o", "-"]) == 1
+    captured = capsys.readouterr()
+    assert captured.out == "" and message in captured.err and len(captured.err.strip().splitlines()) == 1

@@ -184,7 +184,7 @@ async def test_comprehensive_json_matches_csv_sections(service):
 # -- validation ---------------------------------------------------------------------------
 
 BAD_OPTIONS = [
-    (ExportOptions(format="xlsx"), "unknown export format 'xlsx'"),
+    (ExportOptions(format="ods"), "unknown export format 'ods'"),
     (ExportOptions(format="CSV "), "unknown export format"),
     (ExportOptions(date_range=DateRange(date(2026, 1, 31), date(2026, 1, 1))), "must be before end"),
     (ExportOptions(date_range=DateRange(NOW, NOW)), "must be before end"),

@@ -32,6 +32,7 @@ EXPECTED = [
     "export csv 20k rows (CLI vs bare loop)",
     "export csv 20k rows peak RSS",
     "export peak RSS 20k/5k rows",
+    "export xlsx 20k rows peak RSS (vs csv)",
     "start-up to first full frame",
     "cache read",
     "tui-analytics --help (vs bare argparse)",

@@ -33,6 +33,7 @@ def test_wheel_ships_and_loads_stylesheets(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     assert "tui_analytics/styles/dashboard.tcss" in names
     assert "tui_analytics/styles/dialogs.tcss" in names
+    assert {"tui_analytics/cli/web_page/app_index.html", "tui_analytics/cli/web_page/favicon.ico"} <= set(names)  # web's page
     # Install into an isolated target (no dependencies needed to locate the files).
     target = tmp_path / "site"
     subprocess.run(

@@ -59,14 +59,15 @@ async def test_status_goes_running_then_completed(make_processor, fake_repo, fro
 async def test_failure_is_recorded_and_a_later_success_clears_it(make_processor, fake_repo) -> None:
     processor = make_processor(fake_repo)
     events = Recorder(processor.bus)
-    fake_repo.fail["user_growth"] = DatabaseError("query failed on sqlite:///x: database is locked")
+    # A locked database fails both of the job's queries (its months and its days) alike.
+    fake_repo.fail["user_growth"] = fake_repo.fail["trend_by"] = DatabaseError("query failed on sqlite:///x: database is locked")
     result = await processor.trigger_job("user-growth")
     status = processor.get_job_status("user-growth")
     assert result.status == status.status == "failed"
     assert status.error == "query failed on sqlite:///x: database is locked"
     assert status.last_run is not None
     assert events.types("user-growth") == [JobStarted, JobFailed]
-    del fake_repo.fail["user_growth"]
+    del fake_repo.fail["user_growth"], fake_repo.fail["trend_by"]
     await processor.trigger_job("user-growth")
     status = processor.get_job_status("user-growth")
     assert (status.status, status.error, status.runs, status.failed_runs) == ("completed", None, 2, 1)
@@ -76,7 +77,8 @@ async def test_a_finished_or_failed_run_brings_the_jobs_new_status(make_processo
     processor = make_processor(fake_repo)
     events = Recorder(processor.bus)
     await processor.trigger_job("top-items")
-    fake_repo.fail["user_growth"] = DatabaseError("query failed on sqlite:///x: database is locked")
+    # A locked database fails both of the job's queries (its months and its days) alike.
+    fake_repo.fail["user_growth"] = fake_repo.fail["trend_by"] = DatabaseError("query failed on sqlite:///x: database is locked")
     await processor.trigger_job("user-growth")
     ended = [e for e in events.events if isinstance(e, JobFinished | JobFailed)]
     assert [(type(e), e.job_id) for e in ended] == [(JobFinished, "top-items"), (JobFailed, "user-growth")]
@@ -165,11 +167,12 @@ async def test_cache_keys_start_with_the_job_id_and_invalidate_by_glob(make_proc
         "recent-activity:20",
         "top-items:10",
         "user-growth:12",
+        "user-growth:days:30",
     ]
     assert all(k.split(":")[0] in ALL_JOBS for k in keys)
     assert await processor.invalidate_cache("activity-trends*", dry_run=True) == 3
-    assert len(processor.get_cache_entries()) == 7
-    assert await processor.invalidate_cache("user-growth*") == 1
+    assert len(processor.get_cache_entries()) == 8
+    assert await processor.invalidate_cache("user-growth*") == 2
     assert await processor.invalidate_cache("user-growth*") == 0
     assert await processor.invalidate_cache("*:7") == 1
     with pytest.raises(ValueError, match="empty cache pattern"):
@@ -216,7 +219,7 @@ async def test_performance_metrics_are_measured(make_processor, fake_repo) -> No
     value = processor.get_cached("performance-metrics").value
     assert value == processor.latest_performance
     assert value["databaseLatencyMs"] == 1.5  # what ping() returned, not a constant
-    assert value["cacheSize"] == 1  # user-growth:12 (measured before the metrics entry itself is stored)
+    assert value["cacheSize"] == 2  # user-growth:12 and :days:30 (measured before the metrics entry itself is stored)
     assert (value["cacheHits"], value["cacheMisses"], value["cacheHitRate"]) == (1, 1, 0.5)
     assert value["eventLoopLagMs"] is not None and value["eventLoopLagMs"] >= 0
     assert value["memoryRssMb"] > 1
@@ -247,14 +250,15 @@ async def test_jobs_query_in_worker_threads(make_processor, fake_repo) -> None:
 def test_fake_repository_matches_the_real_signatures() -> None:
     import inspect
 
-    from tui_analytics.data.source.protocol import SourceRepository
+    from tui_analytics.data.source.protocol import PeriodTrends, SourceRepository
     from tui_analytics.data.source.repository import AdminAnalyticsOptimizedRepository as Real
 
     # mypy holds both to the protocol's types; this holds the three to the same parameter names and defaults.
-    assert sorted(SOURCE_METHODS) == sorted(name for name in vars(SourceRepository) if not name.startswith("_"))
+    protocols = {name: proto for proto in (SourceRepository, PeriodTrends) for name in vars(proto) if not name.startswith("_")}
+    assert sorted(SOURCE_METHODS) == sorted(protocols)
     for name in SOURCE_METHODS:
         real = inspect.signature(getattr(Real, name)).parameters
-        assert list(inspect.signature(getattr(SourceRepository, name)).parameters) == list(real), name
+        assert list(inspect.signature(getattr(protocols[name], name)).parameters) == list(real), name
         fake = inspect.signature(getattr(FakeRepository, name)).parameters
         assert [(p.name, p.default) for p in fake.values()] == [(p.name, p.default) for p in real.values()], name
 

@@ -67,7 +67,7 @@ def test_cache_invalidate_dry_run_lists_matching_keys_and_requests_nothing(cli_e
 def test_cache_clear_with_nobody_scheduling_posts_nothing(cli_env, capsys) -> None:
     assert main(["cache", "invalidate", "user-growth*", "--json"]) == 0
     reply = json.loads(capsys.readouterr().out)
-    assert reply["matched"] == ["user-growth:12"] and reply["requested"] is False
+    assert reply["matched"] == ["user-growth:12", "user-growth:days:30"] and reply["requested"] is False
     assert main(["cache", "clear"]) == 0
     assert "no dashboard or serve process is scheduling on this state database" in capsys.readouterr().out
     assert _commands(cli_env) == []  # nobody to run it: a stale command must not fire at the next start

@@ -95,16 +95,18 @@ CASES: list[Case] = [
         new_template(cron="0 9 1-31/32 * *"),
         ["report", "cron", "0 9 1-31/32 * *"],
     ),
-    # other schedulers' extensions are not crontab(5)
-    Case("cron-last", "'L' (last) is not crontab(5) syntax", new_template(cron="0 9 L * *"), create_cli("--cron", "0 9 L * *")),
+    # the day-field extensions elsewhere than in the day fields, and other schedulers' `?`
+    Case(
+        "cron-last", "'L' (last) is an extension allowed only as", new_template(cron="0 L * * *"), create_cli("--cron", "0 L * * *")
+    ),
     Case(
         "cron-nth",
-        "'#' (nth weekday) is not crontab(5) syntax",
-        new_template(cron="0 9 * * 1#2"),
-        ["report", "cron", "0 9 * * 1#2"],
+        "in N#K, K must be between 1 and 5",
+        new_template(cron="0 9 * * 1#6"),
+        ["report", "cron", "0 9 * * 1#6"],
     ),
     Case("cron-question", "'?' (no specific value)", new_template(cron="0 9 ? * 1"), create_cli("--cron", "0 9 ? * 1")),
-    Case("cron-weekday-w", "'W' (nearest weekday)", new_template(cron="0 9 15W * *"), create_cli("--cron", "0 9 15W * *")),
+    Case("cron-weekday-w", "'W' (nearest weekday)", new_template(cron="0 9 * * 5W"), create_cli("--cron", "0 9 * * 5W")),
     Case("cron-backwards", "runs backwards", new_template(cron="0 9 * * 5-1"), ["report", "cron", "0 9 * * 5-1"]),
     Case("cron-custom-without-cron", "needs a cron", new_template(schedule="custom"), create_cli("--schedule", "custom")),
     Case(
@@ -270,7 +272,7 @@ CASES: list[Case] = [
     Case("limit-jobs-history", "at least 1", None, ["jobs", "history", "--limit", "-1"]),
     Case("limit-cron-n", "between 1 and", None, ["report", "cron", "0 9 * * *", "-n", "0"]),
     # formats, names, unknown ids
-    Case("format-xlsx", "unknown export format", export_with(format="xlsx"), ["export", "user-growth", "--format", "xlsx"]),
+    Case("format-ods", "unknown export format", export_with(format="ods"), ["export", "user-growth", "--format", "ods"]),
     Case("format-template-pdf", "unknown format", new_template(format="pdf"), create_cli("--schedule", "daily", "--format", "pdf")),
     Case(
         "name-empty", "name must not be empty", new_template(name="  "), ["report", "create", "--name", "", "--schedule", "daily"]

@@ -88,7 +88,8 @@ ARGS = [
     Arg("demo-replace", ("demo-data", "--replace=yes"), {"wrong-type": ""}, (), FLAG),
     # export
     Arg("export-dataset", ("export",), texts("users", "42", "üser-growth"), ("-q",)),
-    Arg("export-format", ("export", "top-items", "-q", "--format"), texts("xlsx", "1", "çsv")),
+    Arg("export-format", ("export", "top-items", "-q", "--format"), texts("ods", "1", "çsv")),
+    Arg("export-by", ("export", "user-growth", "-q", "--by"), texts("fortnight", "1", "dây")),
     Arg("export-from", ("export", "top-items", "-q", "--from"), DATES, ("--to", "2026-02-01")),
     Arg("export-to", ("export", "top-items", "-q", *PAIR), DATES | {"out-of-range": "9999-12-31T23:59:59-01:00"}),
     Arg("export-limit", ("export", "activity-trends", "-q", "--limit"), numbers() | {"out-of-range": "3000000"}),

@@ -184,7 +184,7 @@ BAD_CREATES = [
     ({"schedule": "hourly"}, "unknown schedule 'hourly'"),
     ({"schedule": None}, "schedule is required"),
     ({"schedule": "custom"}, "needs a cron expression"),
-    ({"format": "xlsx"}, "unknown format 'xlsx'"),
+    ({"format": "ods"}, "unknown format 'ods'"),
     ({"format": "pdf"}, "unknown format"),
     ({"cron": "0 9 * *"}, "has 4 field(s)"),
     ({"cron": "0 9 * * * *"}, "has 6 field(s)"),

@@ -16,9 +16,9 @@ import time
 from collections.abc import Generator
 from typing import TypeVar
 
-from tui_analytics.data.source.protocol import SourceRepository
+from tui_analytics.data.source.protocol import PeriodTrends, SourceRepository
 from tui_analytics.data.source.recent_stream import RecentActivityStream, RecentColumns
-from tui_analytics.data.source.rows import ActivityTrendRow, RecentActivityRow, Summary, TopItemRow, UserGrowthRow
+from tui_analytics.data.source.rows import ActivityTrendRow, PeriodRow, RecentActivityRow, Summary, TopItemRow, UserGrowthRow
 from tui_analytics.runtime.clock import FrozenClock
 from tui_analytics.runtime.daterange import DateRange
 from tui_analytics.runtime.event_types import Event
@@ -28,7 +28,16 @@ ALL_JOBS = ["user-growth", "activity-trends", "top-items", "recent-activity", "p
 
 T = TypeVar("T")
 # The methods of SourceRepository, as `fail`, `cost`, `sleep` and `gates` name them.
-SOURCE_METHODS = ("user_growth", "activity_trends", "top_items", "recent_activity", "iter_recent_activity", "summary", "ping")
+SOURCE_METHODS = (
+    "user_growth",
+    "trend_by",
+    "activity_trends",
+    "top_items",
+    "recent_activity",
+    "iter_recent_activity",
+    "summary",
+    "ping",
+)
 
 
 class FakeRepository:
@@ -78,6 +87,11 @@ class FakeRepository:
             {"month": f"2025-{m:02d}", "newUsers": m, "totalUsers": m * (m + 1) // 2} for m in range(1, months + 1)
         ]
         return self._call("user_growth", rows, months=months)
+
+    def trend_by(self, dataset: str, by: str, count: int, date_range: DateRange | None = None) -> list[PeriodRow]:
+        column = {"day": "date", "week": "week", "month": "month"}[by]
+        rows: list[PeriodRow] = [{column: f"p{n}", "newUsers": n, "totalUsers": n * (n + 1) // 2} for n in range(1, count + 1)]
+        return self._call("trend_by", rows, dataset=dataset, by=by, count=count)
 
     def activity_trends(self, days: int = 7, date_range: DateRange | None = None) -> list[ActivityTrendRow]:
         rows: list[ActivityTrendRow] = [
@@ -133,6 +147,12 @@ class WrappedRepository:
     def user_growth(self, months: int = 12, date_range: DateRange | None = None) -> list[UserGrowthRow]:
         self.before("user_growth")
         return self.inner.user_growth(months, date_range)
+
+    def trend_by(self, dataset: str, by: str, count: int, date_range: DateRange | None = None) -> list[PeriodRow]:
+        self.before("trend_by")
+        if not isinstance(self.inner, PeriodTrends):
+            raise TypeError("the wrapped repository cannot count by period")
+        return self.inner.trend_by(dataset, by, count, date_range)
 
     def activity_trends(self, days: int = 7, date_range: DateRange | None = None) -> list[ActivityTrendRow]:
         self.before("activity_trends")

@@ -14,6 +14,8 @@ mid-query), then waits to be killed or told to quit. Modes:
                     DATA_DIR/NAME.stop exists
   quit MODE         a job, an export and a report stuck in endless queries; SIGTERM quits
                     (MODE stop: as the dashboard does; cancel: only asyncio.run's clean-up)
+  serve-report ID   `tui-analytics serve` whose scheduled job of template ID fires at start (its
+                    latest fire time due) and whose generation is stuck in an endless query
 """
 
 from __future__ import annotations
@@ -267,6 +269,45 @@ def mode_quit(data_dir: str, how: str) -> None:
     say("EXITED")
 
 
+def mode_serve_report(data_dir: str, template_id: str) -> None:
+    """The real `serve` (its log on stderr); the report's data query never ends until interrupted."""
+    from datetime import datetime
+
+    from sqlalchemy import update
+
+    from tui_analytics.cli import main
+    from tui_analytics.data.schema import report_templates
+    from tui_analytics.reports.service import AnalyticsScheduledReportsService
+    from tui_analytics.reports.timetable import job_id
+    from tui_analytics.runtime import scheduling
+
+    original = AdminAnalyticsOptimizedRepository.recent_activity
+
+    def endless(self: AdminAnalyticsOptimizedRepository, limit: int = 20, date_range: Any = None) -> Any:
+        if date_range is None:  # the job's read (no period): as usual
+            return original(self, limit, date_range)
+        say("READY generating")
+        return self._rows(text(RUNAWAY))
+
+    async def fire_instead_of_catching_up(self: AnalyticsScheduledReportsService) -> list[Any]:
+        # Through APScheduler, as at a fire time: the template as if made long ago, so a slot is due.
+        def long_ago() -> None:
+            with self.engine.begin() as conn:
+                conn.execute(
+                    update(report_templates).where(report_templates.c.id == template_id).values(created_at=datetime(2000, 1, 1))
+                )
+
+        await asyncio.to_thread(long_ago)
+        scheduling.fire_now(job_id(template_id))
+        return []
+
+    AdminAnalyticsOptimizedRepository.recent_activity = endless  # type: ignore[method-assign]
+    AnalyticsScheduledReportsService.catch_up = fire_instead_of_catching_up  # type: ignore[method-assign]
+    os.environ["TUI_ANALYTICS_DATA_DIR"] = data_dir
+    os.environ["TUI_ANALYTICS_TIMEZONE"] = "UTC"
+    sys.exit(main(["serve"]))
+
+
 if __name__ == "__main__":
     mode, *args = sys.argv[1:]
     modes: dict[str, Callable[..., None]] = {
@@ -278,5 +319,6 @@ if __name__ == "__main__":
         "edits": mode_edits,
         "scheduler": mode_scheduler,
         "quit": mode_quit,
+        "serve-report": mode_serve_report,
     }
     modes[mode](*args)

@@ -101,3 +101,32 @@ async def test_the_export_dialog_says_what_is_wrong_with_size_and_end_date(servi
         assert not export_dir.exists() or not any(export_dir.iterdir())
         await pilot.press("escape")
         assert isinstance(app.screen, MainScreen)
+
+
+def test_the_export_form_counts_trends_per_the_unit_chosen() -> None:
+    assert build_request("user-growth", "csv", "2026-01-01", "2026-01-10", "", "", True, False, "day").options.by == "day"
+    assert build_request("comprehensive", "csv", "", "", "", "", True, False, "week").options.by == "week"
+    assert build_request("activity-trends", "csv", "", "", "", "", True, False, "").options.by is None
+    assert build_request("top-items", "csv", "", "", "", "", True, False, "day").options.by is None  # Per is off there
+
+
+@pytest.mark.slow
+async def test_the_export_dialog_exports_new_users_per_day(services) -> None:
+    app = app_for(services)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        await pilot.press("e")
+        dialog = app.screen
+        assert isinstance(dialog, ExportDialog)
+        dialog.query_one("#by", Select).value = "day"
+        await pilot.pause()
+        assert dialog.query_one("#size", Input).placeholder == "days (default 12)"
+        dialog.query_one("#start", Input).value = "2026-01-01"
+        dialog.query_one("#end", Input).value = "2026-01-07"
+        await pilot.pause()
+        request = dialog._validate()
+        assert request is not None and request.dataset == "user-growth" and request.options.by == "day"
+        dialog.query_one("#dataset", Select).value = "top-items"
+        await pilot.pause()
+        assert dialog.query_one("#by", Select).disabled
+        await pilot.press("escape")

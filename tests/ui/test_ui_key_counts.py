@@ -70,18 +70,21 @@ def test_ten_core_tasks_each_take_at_most_six_keys(tmp_path, demo_db_template) -
         op.keys("enter")
         wait(lambda s: "Invalidate?" in s, what="the confirmation")
         op.keys("y")
-        wait(lambda s: "Removed 1 key" in s, what="the invalidation")
+        wait(lambda s: "Removed 2 keys" in s, what="the invalidation")
         op.done("invalidate a pattern")
 
         op.keys("c", "y")  # 3. clear the cache
         wait(lambda s: "Cache cleared" in s or "Removed" in s, what="the cache cleared")
         op.done("clear the cache")
 
-        op.keys("e")  # 4. export the last 7 days
+        op.keys("e")  # 4. export another dataset than the first, over the last 30 days
         wait(lambda s: "1-6 period" in s, what="the export dialog")
-        op.keys("2", "C-s")
+        op.keys("enter", "down", "enter")  # the dataset list: activity trends
+        wait(lambda s: "Activity trends (per day)" in s and "1-6 period" in s, what="the dataset chosen")
+        op.keys("3", "C-s")  # the preset: last 30 days
         wait(lambda s: "Export saved" in s, what="the export")
-        assert any((data_dir / "exports").iterdir())
+        saved = sorted((data_dir / "exports").glob("activity-trends_*.csv"))
+        assert len(saved) == 1 and len(saved[0].read_text().splitlines()) == 31  # a header and 30 days
         op.done("export with a date range")
 
         op.keys("n")  # 5. create a template (name typed, weekly by default)
@@ -127,13 +130,15 @@ def test_ten_core_tasks_each_take_at_most_six_keys(tmp_path, demo_db_template) -
         wait(lambda s: "paused" in s, what="the scheduler paused")
         op.done("pause the scheduler")
 
-        op.keys("C-p")  # 10. find Export in the palette
+        op.keys("C-p")  # 10. an action from the palette: export user growth, last 30 days (top items has no table now)
         op.keys("e", "x", "p")
         wait(lambda s: "Export (e)" in s, what="the palette's Export entry")
+        op.type(" user growth")
+        wait(lambda s: "Export user growth, last 30 days" in s, what="the palette's dataset entry")
         op.keys("enter")
-        wait(lambda s: "1-6 period" in s, what="the export dialog from the palette")
+        wait(lambda s: "Export saved" in s and "user-growth_" in s, what="the export from the palette")
+        assert len(list((data_dir / "exports").glob("user-growth_*.csv"))) == 1
         op.done("find an action in the palette")
-        term.keys("escape")
     finally:
         term.close()
     print("\n".join(f"{task:<32} {count}  {keys}" for task, keys, count in op.table))

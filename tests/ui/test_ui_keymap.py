@@ -68,7 +68,7 @@ def test_the_dashboard_refuses_to_start_with_an_unknown_action(tmp_path, capsys,
     monkeypatch.setenv("TUI_ANALYTICS_LOG_DIR", str(tmp_path))
     config = tmp_path / "c.toml"
     config.write_text('[keys]\ntrigr = "r"\n')
-    assert main(["--config", str(config)]) == 1
+    assert main(["--config", str(config)]) == 78  # a settings mistake: EX_CONFIG
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["tui-analytics: error: [keys] unknown action 'trigr' (did you mean 'trigger'?)"]
 

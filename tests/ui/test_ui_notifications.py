@@ -68,3 +68,25 @@ async def test_m_shows_every_notification_whole_newest_first(services) -> None:
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, MessagesScreen)
+
+
+@pytest.mark.parametrize("key", ["question_mark", "m", "e"])
+async def test_no_toast_covers_a_dialog_at_80x24(services, key) -> None:
+    from textual.widgets._toast import Toast  # Textual's toast widget (no public name)
+
+    from tui_analytics.ui.screen import MainScreen
+
+    app = app_for(services)
+    async with app.run_test(size=NARROW, notifications=True) as pilot:
+        await settle(pilot)
+        app.notify("user-growth completed in 3 ms.", title="Job finished", timeout=60)
+        await pilot.pause()
+        assert any(t.display for t in app.screen.query(Toast))  # on the main screen it shows
+        await pilot.press(key)
+        await pilot.pause(0.2)
+        assert not isinstance(app.screen, MainScreen)
+        assert not any(t.display for t in app.screen.query(Toast))  # over the dialog it does not
+        assert showing(app) == ["user-growth completed in 3 ms."]  # still there, and in the log (m)
+        await pilot.press("escape")
+        await pilot.pause(0.2)
+        assert any(t.display for t in app.screen.query(Toast))  # back on the main screen

@@ -42,6 +42,7 @@ async def first_hit(pilot, query: str) -> str:
         ("resume", "Pause"),
         ("shortcuts", "Help"),
         ("flush", "Clear"),
+        ("export activity trends", "Export activity trends, last 30 days"),
     ],
 )
 async def test_the_palette_finds_an_action_by_an_operators_words(services, query, expected) -> None:

@@ -45,7 +45,7 @@ async def test_the_panes_show_jobs_metrics_analytics_and_reports(services) -> No
         metrics = screen.query_one("#metrics-table", DataTable)
         values = {str(metrics.get_row_at(i)[0]): str(metrics.get_row_at(i)[1]) for i in range(metrics.row_count)}
         assert values["Memory (RSS)"] == "86.4 MiB"
-        assert values["Cache hit rate"].startswith("85.7%")
+        assert values["Cache hit rate"].startswith("87.5%")
         assert "stopped" in static_text(screen.header.query_one("#scheduler"))
 
 
@@ -112,19 +112,19 @@ async def test_c_asks_first_and_clears_only_on_yes(services) -> None:
     cache = services.processor.cache
     async with app.run_test(size=WIDE, notifications=True) as pilot:
         await settle(pilot)
-        assert len(cache) == 6
+        assert len(cache) == 7
         await pilot.press("c")
         assert isinstance(app.screen, ConfirmDialog)
         await pilot.press("n")
         await settle(pilot)
-        assert len(cache) == 6 and isinstance(app.screen, MainScreen)
+        assert len(cache) == 7 and isinstance(app.screen, MainScreen)
         await pilot.press("c")
         await pilot.press("escape")
-        assert len(cache) == 6 and isinstance(app.screen, MainScreen)
+        assert len(cache) == 7 and isinstance(app.screen, MainScreen)
         await pilot.press("c", "y")
         await settle(pilot)
         assert len(cache) == 0
-        assert ("information", "Cache cleared", "Removed 6 cache entries.") in notes(app)
+        assert ("information", "Cache cleared", "Removed 7 cache entries.") in notes(app)
         assert "not loaded yet" in str(app.screen.query_one("#growth-title").render())
 
 
@@ -151,10 +151,10 @@ async def test_i_lists_matching_keys_live_then_confirms(services) -> None:
         assert isinstance(app.screen, ConfirmDialog)
         await pilot.press("y")
         await settle(pilot)
-        assert cache.keys("top-*") == [] and len(cache) == 5
+        assert cache.keys("top-*") == [] and len(cache) == 6
         assert ("information", "Cache invalidated", "Removed 1 key matching 'top-*'.") in notes(app)
         await pilot.press("i", "escape")
-        assert isinstance(app.screen, MainScreen) and len(cache) == 5
+        assert isinstance(app.screen, MainScreen) and len(cache) == 6
 
 
 async def test_p_pauses_and_resumes_the_scheduler_and_quit_shuts_it_down(settings) -> None:
@@ -261,12 +261,12 @@ async def test_events_from_another_thread_refresh_the_panes(services) -> None:
                 str(metrics.get_row_at(i)[1]) for i in range(metrics.row_count) if str(metrics.get_row_at(i)[0]) == "Cache entries"
             )
 
-        assert cache_row().startswith("6 /")
+        assert cache_row().startswith("7 /")
         worker = threading.Thread(target=concrete(services).processor.cache.set, args=("user-growth:99", [], 60))
         worker.start()
         worker.join()
         await settle(pilot)
-        assert cache_row().startswith("7 /")
+        assert cache_row().startswith("8 /")
 
 
 async def test_first_start_builds_the_demo_database_with_progress(tmp_path, monkeypatch, frozen_clock) -> None:

@@ -38,7 +38,7 @@ def test_first_start_live_panes_a_triggered_job_and_a_clean_quit(tmp_path) -> No
         )
         for title in ("1 Jobs", "2 Metrics", "3 Analytics", "4 Reports", "DEMO DATA", "Templates"):
             assert title in screen, title
-        term.wait_for(lambda s: "New users per month ·" in s and "ago" in s, what="analytics from the first job runs")
+        term.wait_for(lambda s: "New users, 12 months ·" in s and "ago" in s, what="analytics from the first job runs")
 
         term.keys("Down", "Down", "t")  # top-items
         term.wait_for(lambda s: "top-items completed in" in s, what="the job's completion notice")

@@ -52,8 +52,16 @@ class _Failure(Exception):
         self.transient = transient
 
 
-def deliver(target: AlertTarget, alert: Alert, smtp: SmtpSettings | None, wait: Wait, backoff: RetryPolicy = BACKOFF) -> Outcome:
-    """Send `alert` to `target`, up to `target.attempts` times; `wait(seconds)` between attempts."""
+def deliver(
+    target: AlertTarget,
+    alert: Alert,
+    smtp: SmtpSettings | None,
+    wait: Wait,
+    backoff: RetryPolicy = BACKOFF,
+    flights: Flights | None = None,
+) -> Outcome:
+    """Send `alert` to `target`, up to `target.attempts` times; `wait(seconds)` between attempts.
+    A webhook attempt is one of `flights` while it runs (its owner may abandon them all)."""
     attempt = 0
     while True:
         attempt += 1
@@ -61,7 +69,7 @@ def deliver(target: AlertTarget, alert: Alert, smtp: SmtpSettings | None, wait: 
             if target.url and target.kind == NOTIFY:
                 post_notification(target, alert)
             elif target.url:
-                post_webhook(target, alert)
+                post_webhook(target, alert, flights or Flights())
             else:
                 send_email(target, alert, smtp)
             return Outcome(SENT, attempt)
@@ -95,7 +103,7 @@ def post_notification(target: AlertTarget, alert: Alert) -> None:
         raise _Failure(f"{target.where}: {outcome.removeprefix('failed: ')}", transient=True)
 
 
-def post_webhook(target: AlertTarget, alert: Alert) -> None:
+def post_webhook(target: AlertTarget, alert: Alert, flights: Flights | None = None) -> None:
     """One POST of the alert's JSON; raises _Failure when it is not answered with 2xx within
     `target.timeout` seconds, all of it: connecting, sending and reading the answer. (A socket
     timeout alone bounds each read, so a server that answers a byte a second never ends.)"""
@@ -109,7 +117,7 @@ def post_webhook(target: AlertTarget, alert: Alert) -> None:
         headers[target.secret_header] = target.secret
     kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
     connection = kind(parts.hostname or "", parts.port, timeout=target.timeout)
-    deadline = _Deadline(connection, target.timeout)
+    deadline = _Deadline(connection, target.timeout, flights or Flights())
     try:
         connection.request("POST", (parts.path or "/") + (f"?{parts.query}" if parts.query else ""), body, headers)
         response = connection.getresponse()
@@ -133,15 +141,15 @@ def post_webhook(target: AlertTarget, alert: Alert) -> None:
 
 class _Deadline:
     """Ends a connection's blocking reads and writes once `seconds` have passed since it was made,
-    or when the app gives up its deliveries on the way out (abandon_deliveries)."""
+    or when the app gives up its deliveries on the way out (Flights.abandon)."""
 
-    def __init__(self, connection: http.client.HTTPConnection, seconds: float) -> None:
+    def __init__(self, connection: http.client.HTTPConnection, seconds: float, flights: Flights) -> None:
         self.expired = self.abandoned = False
         self._connection = connection
         self._timer = threading.Timer(seconds, self._expire)
         self._timer.daemon = True
-        with _in_flight_lock:
-            _in_flight.add(self)
+        self._flights = flights
+        flights.add(self)
         self._timer.start()
 
     def _expire(self) -> None:
@@ -157,21 +165,32 @@ class _Deadline:
 
     def cancel(self) -> None:
         self._timer.cancel()
-        with _in_flight_lock:
-            _in_flight.discard(self)
+        self._flights.discard(self)
 
 
-_in_flight: set[_Deadline] = set()
-_in_flight_lock = threading.Lock()
+class Flights:
+    """The webhook attempts in progress for one owner (an alert service): what its quitting ends.
+    One per owner, not one per process: a service that quits must not cut another's deliveries."""
 
+    def __init__(self) -> None:
+        self._attempts: set[_Deadline] = set()
+        self._lock = threading.Lock()
 
-def abandon_deliveries() -> int:
-    """End every webhook attempt in progress now (quitting, after the grace); returns how many."""
-    with _in_flight_lock:
-        attempts = list(_in_flight)
-    for attempt in attempts:
-        attempt.abandon()
-    return len(attempts)
+    def add(self, attempt: _Deadline) -> None:
+        with self._lock:
+            self._attempts.add(attempt)
+
+    def discard(self, attempt: _Deadline) -> None:
+        with self._lock:
+            self._attempts.discard(attempt)
+
+    def abandon(self) -> int:
+        """End every attempt in progress now (quitting, after the grace); returns how many."""
+        with self._lock:
+            attempts = list(self._attempts)
+        for attempt in attempts:
+            attempt.abandon()
+        return len(attempts)
 
 
 def send_email(target: AlertTarget, alert: Alert, smtp: SmtpSettings | None) -> None:

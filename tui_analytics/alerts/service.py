@@ -7,7 +7,8 @@ listener only queues the event: the incident is opened or closed in the state
 database by a worker thread, and each target sends in a thread of its own (a slow or
 failing target holds up neither the jobs nor the other targets). The process that
 schedules also checks, every few seconds, for jobs without a successful run for
-longer than their grace period (`check_late`, on the injected clock).
+longer than their grace period (`check_late`, on the injected clock's monotonic time: a step
+of the wall clock neither makes a job late nor hides that it is).
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from sqlalchemy import Engine
 from tui_analytics.alerts import wording as messages
 from tui_analytics.alerts.incidents import IncidentStore
 from tui_analytics.alerts.models import FAILED, TEST, Alert, AlertSummary, Delivery, summarise
-from tui_analytics.alerts.senders import Outcome, Wait, abandon_deliveries, deliver
+from tui_analytics.alerts.senders import Flights, Outcome, Wait, deliver
 from tui_analytics.alerts.worker import SerialWorker, Ts
 from tui_analytics.config import alert_targets as on
 from tui_analytics.config.alert_targets import AlertTarget
@@ -66,14 +67,21 @@ class AlertService:
         self.host = host if host is not None else socket.gethostname()
         self._closing = threading.Event()
         self._abandoned = threading.Event()  # set ABANDON_AFTER seconds after close()
+        self._flights = Flights()  # this service's webhook attempts in progress
         self._wait: Wait = wait or self._closing.wait
         self._lock = threading.Lock()
         self._work = SerialWorker("alerts")
         self._senders: dict[str, SerialWorker] = {}
         self._known: dict[tuple[str, str], Delivery] = {}
         self._summaries: dict[str, AlertSummary] = {}
-        self._baseline: dict[str, datetime] = {}
-        self._watch_since: datetime | None = None
+        # Monotonic seconds: when watching a job began, when a success of it was last heard of (its
+        # event, or a newer success in the run history), when it was last looked at; and the
+        # newest success the run history showed then (wall-clock, compared for a change only).
+        self._baseline: dict[str, float] = {}
+        self._heard: dict[str, float] = {}
+        self._seen: dict[str, datetime | None] = {}
+        self._looked: dict[str, float] = {}
+        self._watch_since: float | None = None
         self._task: asyncio.Task[None] | None = None
         self.retries = 0  # attempts after the first, over every delivery of this process
 
@@ -151,6 +159,9 @@ class AlertService:
     def _on_event(self, event: Event) -> None:
         # In the publisher's thread (often the event loop): queue, nothing else. Events relayed from
         # another process (channel/service.py marks them `remote`) are that process's to alert about.
+        if isinstance(event, JobFinished):  # any process's: the job is not late
+            with self._lock:
+                self._heard[event.job_id] = self.clock.monotonic()
         if isinstance(event, JobFailed | JobFinished | ReportFailed | ReportFinished) and event.remote is None:
             self._work.submit(self._guarded, self.handle, event)
 
@@ -228,11 +239,14 @@ class AlertService:
     def check_late(self, jobs: Iterable[tuple[str, float]], *, running: bool = True) -> list[str]:
         """Alert for each job (id, interval in seconds) without a successful run for more than
         `alert_grace` intervals; returns the late ones (blocking). Time stops while the scheduler
-        does not run (paused, read-only, stopped): a job is not late for runs nobody was to make."""
-        now = self.clock.now()
+        does not run (paused, read-only, stopped): a job is not late for runs nobody was to make.
+
+        Time is the monotonic clock's: a success counts from when it was heard of (its event) or
+        first seen in the run history, whose wall-clock times a clock step would skew."""
+        now, mono = self.clock.now(), self.clock.monotonic()
         jobs = list(jobs)
         if not running:
-            self._baseline = {job_id: now for job_id, _ in jobs}
+            self._baseline = {job_id: mono for job_id, _ in jobs}
             return []
         if not any(t.wants(on.JOB_LATE) for t in self.targets):
             return []
@@ -240,21 +254,38 @@ class AlertService:
         grace = self.settings.alert_grace
         late: list[str] = []
         for job_id, interval in jobs:
-            since = self._baseline.setdefault(job_id, self._watch_since or now)
-            last = successes.get(job_id)
-            if last is not None and last > since:
-                since = last
-            waited = (now - since).total_seconds()
+            since = self._since(job_id, successes.get(job_id), mono)
+            waited = mono - since
             if waited > grace * interval:
                 late.append(job_id)
                 error = f"no successful run for {messages.span(waited)} (late after {grace:g} × {messages.span(interval)})"
                 self._failure(f"job:{job_id}", on.JOB_LATE, job_id, error, now, counts=False)
         return late
 
+    def _since(self, job_id: str, last: datetime | None, mono: float) -> float:
+        """The monotonic time a job's lateness counts from: the start of watching it, or its last
+        success heard of, whichever is later."""
+        since = self._baseline.setdefault(job_id, self._watch_since if self._watch_since is not None else mono)
+        with self._lock:
+            looked = job_id in self._seen
+            if not looked or last != self._seen[job_id]:
+                self._seen[job_id] = last
+                unheard = self._heard.get(job_id, since) <= self._looked.get(job_id, since)
+                if last is not None and unheard and (looked or last > self._wall_at(since, mono)):
+                    # A success recorded since the last look and no event of it heard (another
+                    # process's run): it counts from now, the latest it can have happened.
+                    self._heard[job_id] = mono
+            self._looked[job_id] = mono
+            heard = self._heard.get(job_id)
+        return since if heard is None else max(since, heard)
+
+    def _wall_at(self, mono: float, now_mono: float) -> datetime:
+        return self.clock.now() - timedelta(seconds=now_mono - mono)
+
     def start(self, jobs: Callable[[], Iterable[tuple[str, float]]], running: Callable[[], bool]) -> None:
         """Look for late jobs every few seconds on the running loop (the checks run in the worker)."""
         self.stop()
-        self._watch_since = self.clock.now()
+        self._watch_since = self.clock.monotonic()
         self._task = asyncio.get_running_loop().create_task(self._watch(jobs, running))
 
     async def _watch(self, jobs: Callable[[], Iterable[tuple[str, float]]], running: Callable[[], bool]) -> None:
@@ -291,7 +322,7 @@ class AlertService:
 
     def _abandon(self) -> None:
         self._abandoned.set()
-        abandon_deliveries()
+        self._flights.abandon()
 
     def drain(self, timeout: float = 30.0) -> bool:
         """Wait until every queued event is handled and every alert sent or given up (tests, the CLI)."""
@@ -329,7 +360,7 @@ class AlertService:
         if self._abandoned.is_set():
             outcome = Outcome(FAILED, 0, "not delivered: the app stopped before it was sent")
         else:
-            outcome = deliver(target, alert, self.settings.smtp, self._wait)
+            outcome = deliver(target, alert, self.settings.smtp, self._wait, flights=self._flights)
         delivery = replace(row, status=outcome.status, attempts=outcome.attempts, error=outcome.error, finished_at=self.clock.now())
         with self._lock:
             self.retries += max(0, outcome.attempts - 1)

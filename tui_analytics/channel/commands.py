@@ -22,6 +22,8 @@ async def execute_command(host: Host, op: str, argument: str) -> dict[str, Any]:
         return {"removed": await processor.clear_cache()}
     if op == "invalidate":
         return {"removed": await processor.invalidate_cache(argument)}
+    if op == "rebuild":
+        return await processor.rebuild_rollups(argument)
     if op == "pause":
         return {"state": processor.pause_scheduler()}
     if op == "resume":

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import argparse
 import json
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import TYPE_CHECKING
 
 from tui_analytics.cli.commands import summary
-from tui_analytics.cli.common import services, whole_number
+from tui_analytics.cli.common import add_zone_option, services, shown_zone, whole_number, zoned
 from tui_analytics.cli.text_table import Column, print_table
 from tui_analytics.runtime.printable import printable
 
@@ -42,11 +42,8 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     status = cmds.add_parser("status", help="the targets, the open incidents and the last deliveries")
     status.add_argument("--limit", type=whole_number, default=10, metavar="N", help="how many deliveries (default 10)")
     status.add_argument("--json", action="store_true", help="print JSON")
+    add_zone_option(status)
     status.set_defaults(handler=run_status)
-
-
-def _when(value: datetime | None) -> str:
-    return value.astimezone().strftime("%Y-%m-%d %H:%M:%S") if value else "-"
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -78,7 +75,7 @@ def delivery_dict(d: Delivery) -> dict[str, object]:
 
 
 DELIVERY_COLUMNS = (
-    Column("AT", 19),
+    Column("AT", 23),
     Column("EVENT", 13, gap=2),
     Column("ABOUT", 28, cut=True),
     Column("TARGET", 24, cut=True),
@@ -88,8 +85,9 @@ DELIVERY_COLUMNS = (
 )
 
 
-def _print_deliveries(rows: list[Delivery]) -> None:
-    print_table(DELIVERY_COLUMNS, [[_when(d.at), d.kind, d.subject, d.target, d.status, d.attempts, d.error or ""] for d in rows])
+def _print_deliveries(rows: list[Delivery], tz: tzinfo) -> None:
+    rows_shown = [[zoned(d.at, tz), d.kind, d.subject, d.target, d.status, d.attempts, d.error or ""] for d in rows]
+    print_table(DELIVERY_COLUMNS, rows_shown)
 
 
 def run_test(args: argparse.Namespace) -> int:
@@ -167,17 +165,18 @@ def run_status(args: argparse.Namespace) -> int:
         print(f"{printable(t.name)}: {t.kind} {printable(t.where)} on {', '.join(sorted(t.on))}{unsent}")
     print(f"a job is late after {root.settings.alert_grace:g} of its intervals without a successful run")
     print()
+    tz = shown_zone(args)
     if incidents:
         for i in incidents:
             print(
-                f"open: {i.kind} {printable(i.subject)} since {_when(i.opened_at)}, {i.failures} failed run(s), "
+                f"open: {i.kind} {printable(i.subject)} since {zoned(i.opened_at, tz)}, {i.failures} failed run(s), "
                 f"{_reached(reach[i.subject])}; {printable(i.last_error or '')}".rstrip("; ")
             )
     else:
         print("no open incident")
     print()
     if deliveries:
-        _print_deliveries(deliveries)
+        _print_deliveries(deliveries, tz)
     else:
         print("no alert sent yet")
     return 0

@@ -6,6 +6,9 @@ command on the state database's channel instead; the scheduling process runs it
 within about a second and answers, and every attached dashboard redraws. With no
 process scheduling there is no cache to change, and nothing is posted.
 `--dry-run` and `keys` only show which of the keys the jobs write a pattern matches.
+`rebuild [--from DATE] [--to DATE]` rolls up the days again from the source (docs/data.md#rollups):
+the scheduling process does it when one runs (only it writes the rollups), else this command,
+with its progress on stderr.
 """
 
 from __future__ import annotations
@@ -39,6 +42,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     inv.add_argument("--dry-run", action="store_true", help="only list the keys the pattern matches")
     inv.add_argument("--json", action="store_true", help="print JSON")
     inv.set_defaults(handler=run_invalidate)
+    rebuild = cmds.add_parser("rebuild", help="roll up the days again from the source (all of them without --from/--to)")
+    rebuild.add_argument("--from", dest="first", metavar="DATE", default="", help="first day (YYYY-MM-DD)")
+    rebuild.add_argument("--to", dest="last", metavar="DATE", default="", help="last day, included (YYYY-MM-DD)")
+    rebuild.add_argument("--json", action="store_true", help="print JSON")
+    rebuild.set_defaults(handler=run_rebuild)
     keys = cmds.add_parser("keys", help="the cache keys the jobs write")
     keys.add_argument("--json", action="store_true", help="print JSON")
     keys.set_defaults(handler=run_keys)
@@ -48,6 +56,43 @@ NOBODY = (
     "no dashboard or serve process is scheduling on this state database now, so there is no cache to "
     "change; the next one to start begins from the last snapshot and refreshes it"
 )
+
+
+def _rebuild_here(args: argparse.Namespace, span: str) -> dict[str, object]:
+    """Nobody schedules: this process rolls the days up itself, its progress on stderr."""
+    import sys
+
+    from tui_analytics.data.rollups.answers import rebuild_span
+
+    root = services(args)
+    root.open()
+    shown = [-1]
+
+    def progress(done: int, total: int) -> None:
+        percent = 100 * done // max(total, 1)
+        if percent != shown[0]:
+            shown[0] = percent
+            print(f"\rrolling up: {done}/{total} days ({percent}%)", end="", file=sys.stderr, flush=True)
+
+    days = rebuild_span(root.repository, span, progress)
+    if shown[0] >= 0:
+        print(file=sys.stderr)
+    return {"requested": False, "applied": True, "days": days, "message": f"rolled up {days} day{'s' if days != 1 else ''} again"}
+
+
+def run_rebuild(args: argparse.Namespace) -> int:
+    from tui_analytics.data.rollups.answers import check_span
+    from tui_analytics.data.state.locking import scheduler_lock
+
+    span = check_span(f"{args.first}/{args.last}")
+    root = services(args)
+    root.open_state()
+    if scheduler_lock(root.settings.resolved_state_url).holder() is None:
+        reply = _rebuild_here(args, span)
+    else:
+        reply = _ask(args, "rebuild", span)
+    print(json.dumps({"op": "rebuild", **reply}) if args.json else reply["message"])
+    return 0
 
 
 def _ask(args: argparse.Namespace, op: str, pattern: str) -> dict[str, object]:
@@ -65,6 +110,9 @@ def _ask(args: argparse.Namespace, op: str, pattern: str) -> dict[str, object]:
     asked = asyncio.run(root.channel.ask(op, pattern, timeout=WAIT_SECONDS, poll=POLL_SECONDS))
     command = asked.command
     reply: dict[str, object] = {"requested": True, "id": asked.id, "by": holder.describe()}
+    if command is not None and command.status == "done" and op == "rebuild":
+        days = int((command.result or {}).get("days", 0))
+        return {**reply, "applied": True, "days": days, "message": f"{holder.describe()} rolled up {days} days again"}
     if command is not None and command.status == "done":
         removed = int((command.result or {}).get("removed", 0))
         return {

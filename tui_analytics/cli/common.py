@@ -6,7 +6,7 @@ import argparse
 import re
 from datetime import datetime, tzinfo
 
-from tui_analytics.config.settings import load_settings
+from tui_analytics.config.settings import Settings, load_settings
 from tui_analytics.config.values import shorten
 from tui_analytics.wiring import Services
 
@@ -26,6 +26,15 @@ def _camel(key: str) -> str:
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
+def settings_of(args: argparse.Namespace) -> Settings:
+    """The settings `args` point to, read once per command (services and shown_zone share them)."""
+    found = getattr(args, "_settings", None)
+    if not isinstance(found, Settings):
+        found = load_settings(getattr(args, "config", None))
+        args._settings = found
+    return found
+
+
 def services(args: argparse.Namespace) -> Services:
     """The services over the configuration `args` point to (`--config`, the environment).
 
@@ -33,7 +42,7 @@ def services(args: argparse.Namespace) -> Services:
     command schedules nothing, whatever DISABLE_AUTO_SYNC says.
     """
     return Services(
-        load_settings(getattr(args, "config", None)),
+        settings_of(args),
         processor_options={"autostart": False, "probe_loop_lag": False},
         reports_options={"auto_start": False},
     )
@@ -64,7 +73,8 @@ def check_choice(what: str, value: str, choices: tuple[str, ...]) -> str:
 
 
 def since_moment(text: str, tz: tzinfo) -> datetime:
-    """`--since`: an ISO date (its midnight) or date-time, read in `tz` when it has no offset; as UTC."""
+    """`--since`: an ISO date (its midnight) or date-time, read in `tz` (the zone the command prints
+    times in, shown_zone) when it has no offset; as UTC."""
     from datetime import date, time, timezone
 
     raw = text.strip()
@@ -82,3 +92,26 @@ def since_moment(text: str, tz: tzinfo) -> datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=tz)
     return moment.astimezone(timezone.utc)
+
+
+ZONE_HELP = "print times in UTC (default: the reporting zone, TUI_ANALYTICS_TIMEZONE; --since is read in the same zone)"
+
+
+def add_zone_option(parser: argparse.ArgumentParser) -> None:
+    """`--utc`, on every command that prints times (they carry their zone either way)."""
+    parser.add_argument("--utc", action="store_true", help=ZONE_HELP)
+
+
+def shown_zone(args: argparse.Namespace) -> tzinfo:
+    """The zone a command prints its times in, and reads `--since` in: the reporting zone, or UTC with --utc."""
+    from datetime import timezone
+
+    return timezone.utc if getattr(args, "utc", False) else settings_of(args).tz
+
+
+def zoned(value: datetime | None, tz: tzinfo, *, seconds: bool = True, none: str = "-") -> str:
+    """`2026-12-07 20:27:05 CST`: a stored time in `tz`, labelled with its zone; `none` for no time."""
+    if value is None:
+        return none
+    local = value.astimezone(tz)
+    return local.strftime("%Y-%m-%d %H:%M:%S %Z" if seconds else "%Y-%m-%d %H:%M %Z")

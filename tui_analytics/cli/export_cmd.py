@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from tui_analytics.cli.commands import summary
 from tui_analytics.cli.common import services, whole_number
 from tui_analytics.export import DATASETS, FORMATS, ExportOptions, check_export_options
+from tui_analytics.export.options import BY_DATASETS
 from tui_analytics.runtime.daterange import DateRange
 from tui_analytics.runtime.errors import ExportOptionsError, unknown
 
@@ -37,7 +38,7 @@ PROGRESS_EVERY_LOG = 5.0
 _LIMIT_HELP = (
     "how much: months for user-growth (default 12), days for activity-trends (default 7), "
     "rows for top-items (default 10) and recent-activity (default: every row in the range); "
-    "with --from/--to, months and days default to the whole period"
+    "with --from/--to, months and days default to the whole period; with --by, N counts those periods"
 )
 
 
@@ -53,6 +54,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p.add_argument("--from", dest="date_from", metavar="DATE", help="start of the period, ISO date or date-time (inclusive)")
     p.add_argument("--to", dest="date_to", metavar="DATE", help="end of the period (a date includes that whole day)")
     p.add_argument("--limit", type=whole_number, metavar="N", help=_LIMIT_HELP)
+    p.add_argument(
+        "--by",
+        metavar="UNIT",
+        help="day | week | month: count user-growth and activity-trends (and comprehensive's) per day, "
+        "week (Monday first) or month of the reporting zone (default: month for user-growth, day for activity-trends)",
+    )
     p.add_argument(
         "--metadata", action="store_true", help="add a metadata block (JSON: in the file; CSV: beside it as FILE.meta.json)"
     )
@@ -146,8 +153,11 @@ def _checked(args: argparse.Namespace) -> tuple[str, ExportOptions]:
             include_metadata=args.metadata,
             compression=args.gzip,
             excel_bom=args.excel,
+            by=args.by,
         )
     )
+    if args.by is not None and dataset not in BY_DATASETS:
+        raise ExportOptionsError(f"--by applies to {', '.join(BY_DATASETS)}, not {dataset}")
     if args.limit is not None and dataset == "comprehensive":
         raise ExportOptionsError("--limit does not apply to the comprehensive report")
     if args.output is not None and not args.output.strip():
@@ -161,8 +171,9 @@ def _checked(args: argparse.Namespace) -> tuple[str, ExportOptions]:
 def _destination(output: str | None, options: ExportOptions) -> Path | BinaryIO | None:
     """stdout's bytes for `-`, a path for -o PATH, None for the export directory."""
     if output == "-":
-        if options.compression and sys.stdout.isatty():
-            raise ExportOptionsError("refusing to write gzip data to a terminal; redirect it or use -o PATH")
+        if (options.compression or options.format == "xlsx") and sys.stdout.isatty():
+            what = "gzip" if options.compression else "XLSX"
+            raise ExportOptionsError(f"refusing to write {what} data to a terminal; redirect it or use -o PATH")
         sys.stdout.flush()
         return sys.stdout.buffer
     return Path(output) if output else None

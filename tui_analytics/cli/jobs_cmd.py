@@ -19,9 +19,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from tui_analytics.cli.commands import summary
-from tui_analytics.cli.common import check_choice, services, since_moment, whole_number
+from tui_analytics.cli.common import add_zone_option, check_choice, services, shown_zone, since_moment, whole_number, zoned
 from tui_analytics.cli.text_table import Column, print_table
-from tui_analytics.config.settings import load_settings
 from tui_analytics.processor.jobs import JOBS
 from tui_analytics.processor.models import RUN_OUTCOMES
 from tui_analytics.runtime.errors import DatabaseError, one_line
@@ -40,6 +39,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     status = cmds.add_parser("status", help="each job's last run, duration, averages and error (from the run history)")
     status.add_argument("--json", action="store_true", help="print JSON")
+    add_zone_option(status)
     status.set_defaults(handler=run_status)
 
     run = cmds.add_parser(
@@ -59,10 +59,11 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     history.add_argument(
         "--since",
         metavar="DATE",
-        help="only runs started at or after this ISO date or date-time (without an offset: in the configured zone)",
+        help="only runs started at or after this ISO date or date-time (without an offset: in the zone times are printed in)",
     )
     history.add_argument("--limit", type=whole_number, default=20, metavar="N", help="how many runs (default 20)")
     history.add_argument("--json", action="store_true", help="print JSON")
+    add_zone_option(history)
     history.set_defaults(handler=run_history)
 
     where = (
@@ -96,10 +97,6 @@ def _iso(value: datetime | None) -> str | None:
 
 def _ms(value: float | None) -> str:
     return "-" if value is None else (f"{value:,.0f} ms" if value >= 10 else f"{value:.1f} ms")
-
-
-def _when(value: datetime | None) -> str:
-    return value.astimezone().strftime("%Y-%m-%d %H:%M:%S") if value else "never"
 
 
 def status_dict(s: JobStatus) -> dict[str, object]:
@@ -139,7 +136,7 @@ STATUS_COLUMNS = (
     Column("JOB", 20),
     Column("STATUS", 10),
     Column("SCHEDULE", 15),
-    Column("LAST RUN", 19),
+    Column("LAST RUN", 23),
     Column("DURATION", 10, right=True),
     Column("AVERAGE", 10, right=True),
     Column("RUNS", 6, right=True),
@@ -148,7 +145,7 @@ STATUS_COLUMNS = (
     Column("ERROR", gap=2),
 )
 HISTORY_COLUMNS = (
-    Column("STARTED", 19),
+    Column("STARTED", 23),
     Column("JOB", 20, gap=2),
     Column("TRIGGER", 9),
     Column("STATUS", 11),
@@ -182,6 +179,7 @@ def run_status(args: argparse.Namespace) -> int:
             )
         )
         return 0
+    tz = shown_zone(args)
     print_table(
         STATUS_COLUMNS,
         [
@@ -189,7 +187,7 @@ def run_status(args: argparse.Namespace) -> int:
                 s.id,
                 s.status,
                 _schedule(s),
-                _when(s.last_run),
+                zoned(s.last_run, tz, none="never"),
                 _ms(s.duration_ms),
                 _ms(s.average_duration_ms),
                 s.runs,
@@ -203,7 +201,7 @@ def run_status(args: argparse.Namespace) -> int:
     print(
         f"\n{metrics.total_jobs} runs, {metrics.successful_jobs} completed, {metrics.failed_jobs} failed, "
         f"{metrics.skipped_jobs} skipped; average {_ms(metrics.average_job_duration_ms)}; "
-        f"last cleanup {_when(metrics.last_cleanup)}"
+        f"last cleanup {zoned(metrics.last_cleanup, tz, none='never')}"
     )
     print(
         f"scheduler: {holder.describe()} schedules the jobs"
@@ -294,7 +292,7 @@ def _history_filters(args: argparse.Namespace) -> tuple[str | None, datetime | N
     if args.id is not None and not args.id.strip():
         raise ValueError("the job id must not be empty (leave it out for every job)")
     status = check_choice("status", args.status, RUN_OUTCOMES) if args.status is not None else None
-    since = since_moment(args.since, load_settings(args.config).tz) if args.since is not None else None
+    since = since_moment(args.since, shown_zone(args)) if args.since is not None else None
     return status, since
 
 
@@ -311,9 +309,13 @@ def run_history(args: argparse.Namespace) -> int:
         filtered = args.id or status or since
         print("no runs match these filters" if filtered else "no runs recorded yet")
         return 0
+    tz = shown_zone(args)
     print_table(
         HISTORY_COLUMNS,
-        [[_when(r.started_at), r.job_id, r.trigger, r.status, _ms(r.duration_ms), r.origin or "-", r.error or ""] for r in runs],
+        [
+            [zoned(r.started_at, tz), r.job_id, r.trigger, r.status, _ms(r.duration_ms), r.origin or "-", r.error or ""]
+            for r in runs
+        ],
     )
     return 0
 

@@ -15,7 +15,16 @@ from datetime import datetime, timezone, tzinfo
 from typing import TYPE_CHECKING
 
 from tui_analytics.cli.commands import summary
-from tui_analytics.cli.common import camel_keys, check_choice, services, since_moment, whole_number
+from tui_analytics.cli.common import (
+    add_zone_option,
+    camel_keys,
+    check_choice,
+    services,
+    shown_zone,
+    since_moment,
+    whole_number,
+    zoned,
+)
 from tui_analytics.cli.report_edit import add_template_options, template_fields
 from tui_analytics.cli.text_table import Column, print_table
 from tui_analytics.config.settings import load_settings
@@ -38,6 +47,7 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
 
     ls = rs.add_parser("list", help="list the report templates")
     ls.add_argument("--json", action="store_true", help="print JSON")
+    add_zone_option(ls)
     ls.set_defaults(handler=cmd_list)
 
     run = rs.add_parser("run", help="generate a report now")
@@ -73,10 +83,11 @@ def _add_history(rs: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     hist.add_argument(
         "--since",
         metavar="DATE",
-        help="only runs started at or after this ISO date or date-time (without an offset: in the configured zone)",
+        help="only runs started at or after this ISO date or date-time (without an offset: in the zone times are printed in)",
     )
     hist.add_argument("--limit", type=whole_number, default=50, metavar="N", help="at most N rows (default 50)")
     hist.add_argument("--json", action="store_true", help="print JSON")
+    add_zone_option(hist)
     hist.set_defaults(handler=cmd_history)
 
 
@@ -153,12 +164,6 @@ def _telling(args: argparse.Namespace) -> Iterator[AnalyticsScheduledReportsServ
         yield root.reports.open()
 
 
-def _when(value: datetime | None, tz: tzinfo | None = None) -> str:
-    if value is None:
-        return "-"
-    return value.astimezone(tz).strftime("%Y-%m-%d %H:%M %Z") if tz else value.astimezone().strftime("%Y-%m-%d %H:%M %Z")
-
-
 def _print_json(value: object) -> None:
     json.dump(camel_keys(value), sys.stdout, indent=2, default=str)
     sys.stdout.write("\n")
@@ -177,8 +182,8 @@ def cmd_list(args: argparse.Namespace) -> int:
         _print_json([t.to_dict() for t in templates])
         return 0
     rows = []
+    tz = shown_zone(args)  # one zone for every template (each runs in its own: `report cron` shows that)
     for t in templates:
-        tz = service.timezone_of(t)
         rows.append(
             [
                 t.id,
@@ -186,8 +191,8 @@ def cmd_list(args: argparse.Namespace) -> int:
                 t.schedule if not t.cron else f"{t.schedule} ({t.cron})",
                 t.format,
                 "yes" if t.is_active else "no",
-                _when(t.next_generation, tz),
-                _when(t.last_generated, tz),
+                zoned(t.next_generation, tz, seconds=False),
+                zoned(t.last_generated, tz, seconds=False),
                 str(len(t.recipients)),
             ]
         )
@@ -254,7 +259,8 @@ def cmd_history(args: argparse.Namespace) -> int:
     if args.template is not None and not args.template.strip():
         raise UnknownTemplateError("--template must not be empty (leave it out for every template)")
     status = check_choice("status", args.status, RUN_STATUSES) if args.status is not None else None
-    since = since_moment(args.since, load_settings(args.config).tz) if args.since is not None else None
+    tz = shown_zone(args)
+    since = since_moment(args.since, tz) if args.since is not None else None
     service = _service(args)
     template = None
     if args.template:
@@ -272,7 +278,7 @@ def cmd_history(args: argparse.Namespace) -> int:
                 r.template_id,
                 r.trigger,
                 r.status,
-                _when(r.started_at),
+                zoned(r.started_at, tz),
                 f"{r.duration_ms:.0f}" if r.duration_ms is not None else "-",
                 r.delivery_status or "-",
                 r.filename or (r.error or "-"),  # a skipped run: "skipped: empty"

@@ -14,7 +14,7 @@ def add_template_options(parser: argparse.ArgumentParser, *, creating: bool) -> 
     parser.add_argument("--schedule", help=" | ".join(SCHEDULES) + " (custom needs --cron)")
     parser.add_argument(
         "--cron",
-        help="a crontab(5) expression, e.g. '30 6 * * 1-5' (overrides the schedule's time)"
+        help="a crontab(5) expression, e.g. '30 6 * * 1-5' (day fields also take L, LW, 15W, 5L, 1#1)"
         + ("" if creating else "; '' for the schedule's standard one"),
     )
     parser.add_argument("--timezone", help="IANA zone for the cron (default: the configured zone)")
@@ -52,6 +52,12 @@ def add_template_options(parser: argparse.ArgumentParser, *, creating: bool) -> 
         help="a larger report is e-mailed as its path instead of attached (up to 1024; "
         + ("default: no cap)" if creating else "'none': no cap)"),
     )
+    parser.add_argument(
+        "--by",
+        metavar="UNIT",
+        help="day | week | month: count the report's user growth and activity trends per day, week or month"
+        + (" (default: month and day)" if creating else "; 'none' for month and day"),
+    )
     if creating:
         parser.add_argument("--no-metadata", action="store_true", help="no metadata block")
         parser.add_argument("--inactive", action="store_true", help="create it inactive (not scheduled)")
@@ -78,6 +84,7 @@ def template_fields(args: argparse.Namespace, *, creating: bool) -> dict[str, ob
             "timezone": args.timezone,
             "datasets": args.datasets,
             "skip_empty": bool(args.skip_empty),
+            "by": args.by,
         }
         if args.max_attachment_mb is not None:
             fields["max_attachment_mb"] = args.max_attachment_mb
@@ -91,6 +98,7 @@ def template_fields(args: argparse.Namespace, *, creating: bool) -> dict[str, ob
         "recipients",
         "skip_empty",
         "max_attachment_mb",
+        "by",
         "include_metadata",
         "is_active",
         "timezone",

@@ -14,7 +14,7 @@ import sys
 import time
 
 from tui_analytics.runtime.event_codec import details
-from tui_analytics.runtime.event_types import AlertFailed, Event, JobFailed, ReportFailed
+from tui_analytics.runtime.event_types import AlertFailed, Event, JobFailed, ReportFailed, SchedulerStateChanged
 from tui_analytics.runtime.quiet_log import OneLineFormatter, RepeatFilter
 from tui_analytics.runtime.redact import redact
 
@@ -131,7 +131,14 @@ class EventLogger:
 
     def __init__(self, logger: logging.Logger) -> None:
         self.logger = logger
+        self._scheduler: str | None = None  # the scheduler state logged last
 
     def __call__(self, event: Event) -> None:
+        if isinstance(event, SchedulerStateChanged) and not event.remote:
+            # The processor and the loop's scheduler both say so on stopping (two "stopped"
+            # lines on SIGTERM): a state is logged once, whichever part said it first.
+            if event.state == self._scheduler:
+                return
+            self._scheduler = event.state
         level = logging.WARNING if isinstance(event, Failure) else logging.INFO
         self.logger.log(level, "%s", describe(event), extra={"event": event})

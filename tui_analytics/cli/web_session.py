@@ -9,7 +9,9 @@ terminal. Whoever reaches the page can open sessions, so here
 - the end is bounded: the dashboard is told to quit, then terminated, then killed, so a client
   that left never leaves its dashboard running (one busy drawing, or blocked writing output
   nobody reads any more, used to run on);
-- the dashboard is told who started it and whether it may schedule (web_child.py).
+- the dashboard is told who started it and whether it may schedule (web_child.py);
+- the page asks nothing of another site: our copy of textual-serve's page (web_page/) uses local
+  fonts instead of a web font, and /favicon.ico is served.
 
 Imports textual-serve and aiohttp: only `web` loads this module.
 """
@@ -21,6 +23,7 @@ import contextlib
 import logging
 import os
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import SupportsInt, TypeVar
 
 from aiohttp import web
@@ -42,6 +45,8 @@ TERMINATE_SECONDS = 1.0  # then SIGTERM; SIGKILL after this (the flock it may ho
 SESSION_CLOSE_SECONDS = 10.0  # how long a stop of `web` waits for the open sessions' dashboards to end
 
 DataT = TypeVar("DataT", bytes, str)
+
+WEB_PAGE = Path(__file__).parent / "web_page"  # app_index.html (textual-serve's, offline) and favicon.ico
 
 
 def bounded_size(width: object, height: object, current: tuple[int, int] = DEFAULT_SIZE) -> tuple[int, int]:
@@ -167,6 +172,15 @@ class DashboardServer(Server):
         self.origins = OriginPolicy(self.host, self.port, self.public_url)
         self.max_sessions = max_sessions
         self.schedule = schedule
+        self.templates_path = WEB_PAGE
+
+    async def _make_app(self) -> web.Application:
+        app = await super()._make_app()
+        app.router.add_get("/favicon.ico", self.handle_favicon)
+        return app
+
+    async def handle_favicon(self, request: web.Request) -> web.StreamResponse:
+        return web.FileResponse(WEB_PAGE / "favicon.ico", headers={"Content-Type": "image/x-icon"})
 
     def initialize_logging(self) -> None:
         pass  # log_to_stderr has set up logging already

@@ -39,6 +39,8 @@ _KEYS = {
     "report_dir": "TUI_ANALYTICS_REPORT_DIR",
     "log_dir": "TUI_ANALYTICS_LOG_DIR",
     "timezone": "TUI_ANALYTICS_TIMEZONE",
+    "rollups": "TUI_ANALYTICS_ROLLUPS",
+    "rollup_lateness_days": "TUI_ANALYTICS_ROLLUP_LATENESS_DAYS",
     "smtp_url": "TUI_ANALYTICS_SMTP_URL",
     "smtp_from": "TUI_ANALYTICS_SMTP_FROM",
     "smtp_timeout": "TUI_ANALYTICS_SMTP_TIMEOUT",
@@ -78,6 +80,8 @@ MAX_RETRY_DELAY = 3600.0
 
 # Keys whose TOML value must be a string.
 _TEXT_KEYS = frozenset(_KEYS) - {
+    "rollups",
+    "rollup_lateness_days",
     "smtp_timeout",
     "history_retention",
     "query_timeout",
@@ -151,6 +155,10 @@ class Settings:
     # [keys] of the TOML file: action id -> key(s), e.g. {"trigger": "r"}; the dashboard checks the
     # ids and key names (it knows them) when it starts.
     keys: dict[str, str] = field(default_factory=dict)
+    # Incremental analytics: closed days rolled up in the state database (docs/data.md#rollups),
+    # re-read for late rows this many days back.
+    rollups: bool = True
+    rollup_lateness_days: int = 2
 
     def __post_init__(self) -> None:
         # Whatever prints or logs later, these passwords are masked (redact.py).
@@ -383,4 +391,8 @@ def _load_settings(config_path: Path | str | None, env: Mapping[str, str]) -> Se
         ),
         source=source,
         keys=keys,
+        rollups=parse_bool(name("rollups"), values.get("rollups", True)),
+        rollup_lateness_days=int(
+            parse_number(name("rollup_lateness_days"), values.get("rollup_lateness_days", 2), minimum=0, maximum=30, whole=True)
+        ),
     )

@@ -55,6 +55,17 @@ def register(dbapi_conn: object, backend: str) -> None:
         _active[id(dbapi_conn)] = _Active(dbapi_conn, backend, ident)
 
 
+def raise_if_cancelled() -> None:
+    """In a worker thread of `to_thread_interruptible`: InterruptedError once its caller was
+    cancelled. Long loops call it between batches, since stopping the statement is not
+    enough: a driver may have fetched every row already (psycopg's client-side cursor), and
+    a server-side cursor's next FETCH is a new statement that nothing interrupts."""
+    with _cond:
+        cancelled = threading.get_ident() in _cancelled_threads
+    if cancelled:
+        raise InterruptedError("the work was cancelled")
+
+
 def unregister(dbapi_conn: object) -> None:
     """The connection went back to the pool (pool 'checkin' event)."""
     with _cond:

@@ -93,6 +93,7 @@ report_templates = Table(
     # Added after the first release (state.add_missing_columns adds them to an older state database).
     Column("skip_empty", Boolean, nullable=True, default=False),  # an empty period makes no file, no e-mail
     Column("max_attachment_mb", Float, nullable=True),  # a larger file is mailed as its path (None: no cap)
+    Column("trend_by", String(8), nullable=True),  # day | week | month for the trends (None: their own units)
 )
 
 report_runs = Table(

@@ -16,14 +16,19 @@ from tui_analytics.runtime.errors import ExportOptionsError
 if TYPE_CHECKING:
     from tui_analytics.export.jsonfmt import ExportMetadata
 
-FORMATS = ("csv", "json")
+FORMATS = ("csv", "json", "xlsx")
 
 CONTENT_TYPES = {
     "csv": "text/csv; charset=utf-8",
     "json": "application/json",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 
-EXTENSIONS = {"csv": ".csv", "json": ".json"}
+EXTENSIONS = {"csv": ".csv", "json": ".json", "xlsx": ".xlsx"}
+
+# The units `by` takes, and the datasets it applies to (comprehensive: its two trend sections).
+BY_UNITS = ("day", "week", "month")
+BY_DATASETS = ("user-growth", "activity-trends", "comprehensive")
 
 # Dataset ids (CLI names, file-name stems) and the keys of the comprehensive report.
 DATASETS = ("user-growth", "activity-trends", "top-items", "recent-activity", "comprehensive")
@@ -52,7 +57,9 @@ class ExportOptions:
     """How to export: format, period, metadata, gzip.
 
     `excel_bom` starts CSV text with a UTF-8 byte order mark so Excel reads it
-    as UTF-8 (CSV only: JSON must not carry a BOM, RFC 8259).
+    as UTF-8 (CSV only: JSON must not carry a BOM, RFC 8259). `by` counts user growth
+    and activity trends per `day`, `week` or `month` of the reporting zone instead of
+    their own unit (user growth by month, activity trends by day); None keeps those.
     """
 
     format: str = "csv"
@@ -60,6 +67,7 @@ class ExportOptions:
     include_metadata: bool = False
     compression: bool = False
     excel_bom: bool = False
+    by: str | None = None
 
 
 @dataclass
@@ -104,8 +112,10 @@ def check_export_options(options: object) -> ExportOptions:
     for name in ("include_metadata", "compression", "excel_bom"):
         if not isinstance(getattr(options, name), bool):
             raise ExportOptionsError(f"{name} must be true or false, got {getattr(options, name)!r}")
+    if options.by is not None and options.by not in BY_UNITS:
+        raise ExportOptionsError(f"unknown unit for by: {options.by!r}: use one of {', '.join(BY_UNITS)}")
     if options.excel_bom and fmt != "csv":
-        raise ExportOptionsError("excel_bom applies to CSV only (JSON must not start with a byte order mark)")
+        raise ExportOptionsError("excel_bom applies to CSV only (JSON must not start with a byte order mark; XLSX is not text)")
     rng = options.date_range
     if rng is not None:
         if not isinstance(rng, DateRange):
@@ -118,7 +128,7 @@ def check_export_options(options: object) -> ExportOptions:
 
 
 def validate_export_options(options: object) -> bool:
-    """True when the options can be honoured: a known format (csv, json) and start before end."""
+    """True when the options can be honoured: a known format (csv, json, xlsx) and start before end."""
     try:
         check_export_options(options)
     except ExportOptionsError:
@@ -135,8 +145,16 @@ def check_count(value: object, what: str, *, maximum: int = 1_000_000_000) -> in
     return value
 
 
+def trend_columns(dataset: str, by: str | None) -> tuple[str, ...]:
+    """A trend's columns counted by `by`: its unit's column (`date`, `week`, `month`), then its figures."""
+    columns = DATASET_COLUMNS[dataset]
+    if by is None or dataset not in ("user-growth", "activity-trends"):
+        return columns
+    return ({"day": "date", "week": "week", "month": "month"}[by],) + columns[1:]
+
+
 def extension_for(options: ExportOptions) -> str:
-    """`.csv`, `.json`, plus `.gz` when compressed."""
+    """`.csv`, `.json`, `.xlsx`, plus `.gz` when compressed."""
     return EXTENSIONS[options.format] + (".gz" if options.compression else "")
 
 

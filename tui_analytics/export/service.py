@@ -13,7 +13,7 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, NamedTuple, ParamSpec, TypeVar
 
@@ -31,6 +31,7 @@ from tui_analytics.export.files import (
 )
 from tui_analytics.export.jsonfmt import ExportMetadata, dumps
 from tui_analytics.export.options import (
+    BY_DATASETS,
     DATASET_COLUMNS,
     DATASETS,
     ExportOptions,
@@ -42,6 +43,7 @@ from tui_analytics.export.options import (
 )
 from tui_analytics.export.render import Row, Sections, render_export
 from tui_analytics.export.stream import ProgressFn, stream_rows
+from tui_analytics.export.trends import BY_MAXIMUMS, OWN_UNITS, other_unit, period_rows, with_by
 from tui_analytics.runtime.clock import SYSTEM_CLOCK, Clock
 from tui_analytics.runtime.daterange import DateRange
 from tui_analytics.runtime.errors import ExportOptionsError, unknown
@@ -83,7 +85,7 @@ class _Target(NamedTuple):
 
 
 class AnalyticsExportService:
-    """Exports analytics datasets as CSV or JSON (optionally gzip), in memory or to files.
+    """Exports analytics datasets as CSV, JSON or XLSX (optionally gzip), in memory or to files.
 
     With no repository it opens the configured source (`sources.open_source`) on
     first use, in a worker thread. The composition root passes the repository, settings and
@@ -139,18 +141,24 @@ class AnalyticsExportService:
             return self._repository
 
     def validate_export_options(self, options: object) -> bool:
-        """True when the format is known (csv, json) and the date range starts before it ends."""
+        """True when the format is known (csv, json, xlsx) and the date range starts before it ends."""
         return validate_export_options(options)
 
     # -- the exports of docs/api.md ---------------------------------------------
 
-    async def export_user_growth_trends(self, months: int = 12, options: ExportOptions | None = None) -> ExportResult:
-        """New and total users per month, for the last `months` months (or the date range)."""
-        return await self.export_dataset("user-growth", options, months)
+    async def export_user_growth_trends(
+        self, months: int = 12, options: ExportOptions | None = None, *, by: str | None = None
+    ) -> ExportResult:
+        """New and total users per month, for the last `months` months (or the date range);
+        `by="day"` or `"week"` counts per day or week instead (`months` is then that many periods)."""
+        return await self.export_dataset("user-growth", with_by(options, by), months)
 
-    async def export_activity_trends(self, days: int = 7, options: ExportOptions | None = None) -> ExportResult:
-        """Activities and active users per day, for the last `days` days (or the date range)."""
-        return await self.export_dataset("activity-trends", options, days)
+    async def export_activity_trends(
+        self, days: int = 7, options: ExportOptions | None = None, *, by: str | None = None
+    ) -> ExportResult:
+        """Activities and active users per day, for the last `days` days (or the date range);
+        `by="week"` or `"month"` counts per week or month instead (distinct users of the whole period)."""
+        return await self.export_dataset("activity-trends", with_by(options, by), days)
 
     async def export_top_items(self, limit: int = 10, options: ExportOptions | None = None) -> ExportResult:
         """The `limit` most-interacted items."""
@@ -201,8 +209,12 @@ class AnalyticsExportService:
         if dataset not in DATASETS:
             raise ExportOptionsError(unknown("dataset", dataset, DATASETS))
         options = check_export_options(options if options is not None else ExportOptions())
+        if options.by is not None and dataset not in BY_DATASETS:
+            raise ExportOptionsError(f"by applies to {', '.join(BY_DATASETS)}, not {dataset}")
         if size is not None:
-            check_count(size, _SIZE_NAMES.get(dataset, "size"), maximum=_SIZE_MAXIMUMS.get(dataset, 1_000_000_000))
+            by = other_unit(dataset, options.by)
+            maximum = BY_MAXIMUMS[by] if by else _SIZE_MAXIMUMS.get(dataset, 1_000_000_000)
+            check_count(size, f"{by}s" if by else _SIZE_NAMES.get(dataset, "size"), maximum=maximum)
         return options
 
     def fetch(self, dataset: str, options: ExportOptions, size: int | None = None) -> Sequence[Row] | Sections:
@@ -211,13 +223,17 @@ class AnalyticsExportService:
         rng = options.date_range
         if dataset == "comprehensive":
             sizes = {name: default_size(name, rng, COMPREHENSIVE_SIZES[name]) for name in COMPREHENSIVE_SIZES}
+            growth, trends = (self._by(options, name, None, COMPREHENSIVE_SIZES[name]) for name in OWN_UNITS)
             return {
                 "summary": repo.summary(date_range=rng),
-                "userGrowth": repo.user_growth(sizes["user-growth"], date_range=rng),
-                "activityTrends": repo.activity_trends(sizes["activity-trends"], date_range=rng),
+                "userGrowth": repo.user_growth(sizes["user-growth"], date_range=rng) if growth is None else growth,
+                "activityTrends": repo.activity_trends(sizes["activity-trends"], date_range=rng) if trends is None else trends,
                 "topItems": repo.top_items(sizes["top-items"], date_range=rng),
                 "recentActivity": repo.recent_activity(sizes["recent-activity"], date_range=rng),
             }
+        by_period = self._by(options, dataset, size, DEFAULT_SIZES.get(dataset, 0))
+        if by_period is not None:
+            return by_period
         size = size if size is not None else default_size(dataset, rng)
         methods: dict[str, Callable[[int, DateRange | None], Sequence[Row]]] = {
             "user-growth": repo.user_growth,
@@ -227,10 +243,22 @@ class AnalyticsExportService:
         }
         return methods[dataset](size, rng)
 
+    def _by(self, options: ExportOptions, dataset: str, size: int | None, default: int) -> Sequence[Row] | None:
+        """A trend's rows by another unit than its own (`options.by`), else None."""
+        by = other_unit(dataset, options.by)
+        if by is None:
+            return None
+        return period_rows(self.repository, dataset, by, size, options.date_range, default)
+
     def render(self, dataset: str, options: ExportOptions, size: int | None = None) -> ExportResult:
         """Fetch and render one export in memory (blocking)."""
         options = self._checked(dataset, options, size)
-        return render_export(dataset, self.fetch(dataset, options, size), options, self._clock.now())
+        return render_export(dataset, self.fetch(dataset, options, size), options, self._clock.now(), self._zone())
+
+    def _zone(self) -> tzinfo:
+        """The reporting zone, for XLSX's date-times: the repository's (the real one has it), else the settings'."""
+        zone = getattr(self._repository, "zone", None)
+        return zone if isinstance(zone, tzinfo) else self.settings.tz
 
     def write_file(
         self,
@@ -313,8 +341,9 @@ class AnalyticsExportService:
                 generated_at=now,
                 empty_columns=DATASET_COLUMNS["recent-activity"],
                 on_progress=on_progress,
+                zone=self._zone(),
             )
-        result = render_export(dataset, self.fetch(dataset, options, size), options, now)
+        result = render_export(dataset, self.fetch(dataset, options, size), options, now, self._zone())
         data = result.to_bytes()
         sink.write(data)
         sink.flush()

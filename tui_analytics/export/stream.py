@@ -12,13 +12,15 @@ import gzip
 import io
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import closing
-from datetime import datetime
+from datetime import datetime, timezone, tzinfo
 from typing import IO, TYPE_CHECKING
 
+from tui_analytics.data.querylimits import raise_if_cancelled
 from tui_analytics.data.source.recent_stream import RecentActivityStream
-from tui_analytics.export.csvfmt import CsvStreamWriter
+from tui_analytics.export.csvfmt import CsvStreamWriter, flatten
 from tui_analytics.export.jsonfmt import ExportMetadata, JsonStreamWriter, build_metadata
 from tui_analytics.export.options import ExportOptions
+from tui_analytics.export.xlsxfmt import XlsxBook, XlsxSheet, write_metadata
 
 if TYPE_CHECKING:
     from _typeshed import ReadableBuffer
@@ -59,14 +61,17 @@ def stream_rows(
     generated_at: datetime,
     empty_columns: Iterable[str] = (),
     on_progress: ProgressFn | None = None,
+    zone: tzinfo = timezone.utc,
 ) -> tuple[int, int, ExportMetadata | None]:
     """Write rows to `sink`; returns (rows, bytes written, metadata or None).
 
     The sink is flushed, not closed. JSON with metadata puts the block after the
     data (see JsonStreamWriter); CSV metadata is returned for the caller to store
-    beside the file.
+    beside the file; XLSX holds it in a last sheet (its times in `zone`).
     """
     layers = _Layers(sink, options.compression, int(generated_at.timestamp()))
+    if options.format == "xlsx":
+        return _stream_xlsx(rows, layers, options, generated_at, list(empty_columns), on_progress, zone)
     writer: CsvStreamWriter | JsonStreamWriter
     if options.format == "csv":
         writer = CsvStreamWriter(layers.text, bom=options.excel_bom, empty_columns=empty_columns)
@@ -87,6 +92,7 @@ def stream_rows(
             total_records=writer.rows,
             export_format=options.format,
         )
+    raise_if_cancelled()  # cancelled during the last batch: no file either
     if isinstance(writer, JsonStreamWriter):
         writer.finish(metadata)
     else:
@@ -110,6 +116,7 @@ class _Layers:
         # TextIOWrapper hands its encoder output on in 8 KiB pieces; a buffer in between
         # makes those 64 KiB writes, so the Python-level counting sink runs 8x less often.
         self._buffered = io.BufferedWriter(raw, buffer_size=WRITE_BUFFER)
+        self.binary: IO[bytes] = self._buffered  # for writers of bytes (XLSX), past the text layer
         self.text = io.TextIOWrapper(self._buffered, encoding="utf-8", newline="", write_through=False)
 
     def close(self) -> None:
@@ -123,19 +130,61 @@ class _Layers:
         self.counter.flush()
 
 
+def _stream_xlsx(
+    rows: Iterable[Mapping[str, object]],
+    layers: _Layers,
+    options: ExportOptions,
+    generated_at: datetime,
+    empty_columns: list[str],
+    on_progress: ProgressFn | None,
+    zone: tzinfo,
+) -> tuple[int, int, ExportMetadata | None]:
+    """Rows into one sheet of a workbook written through the byte layers (gzip, counting)."""
+    book = XlsxBook(layers.binary, zone)
+    sheet: XlsxSheet | None = None
+    if isinstance(rows, RecentActivityStream):
+        sheet = book.sheet("recent-activity", rows.columns)
+        with closing(rows.column_batches()) as batches:
+            for columns in batches:
+                for values in zip(*columns):
+                    sheet.write(values)
+                    if on_progress is not None and sheet.rows % PROGRESS_EVERY_ROWS == 0:
+                        on_progress(sheet.rows, layers.counter.count)
+    else:
+        for row in rows:
+            sheet = sheet or book.sheet("data", list(flatten(row)))
+            sheet.write_mapping(row)
+    sheet = sheet or book.sheet("data", empty_columns)
+    count = sheet.finish()
+    metadata = None
+    if options.include_metadata:
+        metadata = build_metadata(
+            generated_at=generated_at, date_range=options.date_range, total_records=count, export_format="xlsx"
+        )
+        write_metadata(book, metadata)
+    book.close()  # zips the sheets into the sink: the bytes are written now
+    layers.close()
+    if on_progress is not None:
+        on_progress(count, layers.counter.count)
+    return count, layers.counter.count, metadata
+
+
 def _write_rows(
     writer: CsvStreamWriter | JsonStreamWriter, rows: Iterable[Mapping[str, object]], report: Callable[[], None] | None
 ) -> None:
     for row in rows:
         writer.write(row)
-        if report is not None and writer.rows % PROGRESS_EVERY_ROWS == 0:
-            report()
+        if writer.rows % PROGRESS_EVERY_ROWS == 0:
+            raise_if_cancelled()  # the app quit: stop here (the atomic file leaves nothing behind)
+            if report is not None:
+                report()
 
 
 def _write_batches(writer: CsvStreamWriter, rows: RecentActivityStream, report: Callable[[], None] | None) -> None:
     names = rows.columns
     with closing(rows.column_batches()) as batches:
         for columns in batches:
+            raise_if_cancelled()  # the app quit: stop here (the atomic file leaves nothing behind)
             rest: Sequence[Sequence[object]] = columns
             if report is not None:  # report at the same row counts as row by row
                 rest = _write_up_to_marks(writer, names, columns, report)

@@ -21,20 +21,38 @@ log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:  # pragma: no cover
     from tui_analytics.data.source.protocol import SourceRepository
-    from tui_analytics.data.source.rows import ActivityTrendRow, RecentActivityRow, Summary, TopItemRow, UserGrowthRow
+    from tui_analytics.data.source.rows import (
+        ActivityTrendRow,
+        PeriodRow,
+        RecentActivityRow,
+        Summary,
+        TopItemRow,
+        UserGrowthRow,
+    )
     from tui_analytics.processor.processor import AnalyticsBackgroundProcessor
 
     # What a dataset key holds: a list of rows, or the summary.
-    Dataset = list[UserGrowthRow] | list[ActivityTrendRow] | list[TopItemRow] | list[RecentActivityRow] | Summary
+    Dataset = list[UserGrowthRow] | list[ActivityTrendRow] | list[TopItemRow] | list[RecentActivityRow] | list[PeriodRow] | Summary
 
 
 class JobError(Exception):
     """A run failed; the message is what the Jobs pane shows."""
 
 
+def daily_signups(repository: SourceRepository) -> list[PeriodRow]:
+    """New users per day of the last 30 days (the dashboard's short view of user growth); none
+    from a source that cannot count by day."""
+    from tui_analytics.data.source.protocol import PeriodTrends
+
+    if not isinstance(repository, PeriodTrends):
+        return []
+    return repository.trend_by("user-growth", "day", 30)
+
+
 # cache key -> the repository call that fills it
 DATASETS: dict[str, Callable[[SourceRepository], Dataset]] = {
     "user-growth:12": lambda repository: repository.user_growth(months=12),
+    "user-growth:days:30": daily_signups,
     "activity-trends:7": lambda repository: repository.activity_trends(days=7),
     "activity-trends:30": lambda repository: repository.activity_trends(days=30),
     "activity-trends:summary": lambda repository: repository.summary(),
@@ -131,6 +149,9 @@ async def performance_metrics(ctx: AnalyticsBackgroundProcessor) -> dict[str, ob
         "schedulerState": _scheduler_state() if not ctx.auto_sync_disabled else "disabled",
         "jobsRunning": ctx.running_job_count(),
     }
+    rollups = await ctx.query(_rollup_progress, "rollup progress")
+    if rollups:
+        value["rollups"] = rollups  # only while the first build runs (or failed): the pane shows a row then
     ctx.cache.set(PERFORMANCE_KEY, value, ttl=ctx.ttl_for("performance-metrics"))
     ctx.latest_performance = value
     if error:
@@ -142,8 +163,24 @@ async def cache_cleanup(ctx: AnalyticsBackgroundProcessor) -> dict[str, object]:
     """Drop expired cache entries and old history rows; stamps last_cleanup only on success."""
     expired = ctx.cache.expire()
     pruned = await ctx.prune_history()
+    verified = await ctx.query(_verify_rollups, "rollup verification")
     ctx.last_cleanup = ctx.clock.now()
-    return {"expired": expired, "prunedRuns": pruned}
+    out: dict[str, object] = {"expired": expired, "prunedRuns": pruned}
+    if verified is not None:
+        out["rollupDaysRebuilt"] = len(verified)
+    return out
+
+
+def _rollup_progress(repository: SourceRepository) -> str | None:
+    progress = getattr(repository, "rollup_progress", None)  # the incremental repository only
+    said = progress() if callable(progress) else None
+    return str(said) if said else None
+
+
+def _verify_rollups(repository: SourceRepository) -> list[str] | None:
+    """Once a day, the rollups' per-day counts against the source (docs/data.md#rollups)."""
+    verify = getattr(repository, "verify_rollups", None)  # the incremental repository only
+    return verify() if callable(verify) else None
 
 
 async def _user_growth(ctx: AnalyticsBackgroundProcessor) -> dict[str, object]:

@@ -15,6 +15,12 @@ from tui_analytics.processor.cache import CacheEntry, CacheStats, check_pattern
 from tui_analytics.processor.models import JobMetrics, JobRun, JobStatus
 
 if TYPE_CHECKING:  # what the processor provides
+    from collections.abc import Callable
+    from typing import TypeVar
+
+    from tui_analytics.data.source.protocol import SourceRepository
+
+    T = TypeVar("T")
     from tui_analytics.processor.book import JobBook, Schedule
     from tui_analytics.processor.cache import AnalyticsCache
     from tui_analytics.processor.history import JobHistory
@@ -35,6 +41,7 @@ class ReadingMixin:
         def _spec(self, job_id: str) -> JobSpec: ...
         def _schedule_of(self, job_id: str) -> Schedule: ...
         def _remote_cache_stats(self) -> CacheStats | None: ...
+        async def query(self, fetch: Callable[[SourceRepository], T], what: str) -> T: ...
 
     def get_job_statuses(self) -> list[JobStatus]:
         """The six jobs, in their documented order (a pure read of memory)."""
@@ -77,6 +84,14 @@ class ReadingMixin:
     async def clear_cache(self) -> int:
         """Empty the cache; returns how many entries were removed."""
         return self.cache.clear()
+
+    async def rebuild_rollups(self, span: str) -> dict[str, object]:
+        """Roll up again the days of `span` ('FROM/TO', dates, either may be empty: all of them), in a
+        worker thread; the cached datasets are then refreshed by their next runs."""
+        from tui_analytics.data.rollups.answers import rebuild_span
+
+        days = await self.query(lambda repository: rebuild_span(repository, span), "rollup rebuild")
+        return {"days": days}
 
     async def invalidate_cache(self, pattern: str, *, dry_run: bool = False) -> int:
         """Remove the keys matching a glob (`user-growth*`); returns how many. `dry_run` removes nothing."""

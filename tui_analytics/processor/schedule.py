@@ -139,7 +139,7 @@ class SchedulingMixin:
             log.warning("read-only: %s schedules the jobs on this state database", shown)
             self._scheduler_changed("read-only", shown)
             return
-        scheduler = scheduling.get_scheduler(self.bus)
+        scheduler = scheduling.get_scheduler(self.bus, self.clock)
         scheduler.add_listener(self._on_scheduler_event, EVENT_JOB_MAX_INSTANCES | EVENT_JOB_SUBMITTED | EVENT_JOB_MISSED)
         now = datetime.now(timezone.utc)  # APScheduler runs on real time, whatever clock we were given
         for spec in self.specs.values():

@@ -20,8 +20,9 @@ from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from tui_analytics.export import CONTENT_TYPES, ExportOptions, ExportResult, build_metadata, rows_to_csv
 from tui_analytics.export.jsonfmt import ExportMetadata, document, dumps
-from tui_analytics.export.options import DATASET_COLUMNS, SECTION_KEYS
-from tui_analytics.export.render import Row, Sections, render_export
+from tui_analytics.export.options import DATASET_COLUMNS, SECTION_KEYS, trend_columns
+from tui_analytics.export.render import Row, Sections, render_export, xlsx_bytes
+from tui_analytics.export.trends import other_unit, period_rows
 from tui_analytics.reports.models import ReportTemplate
 from tui_analytics.runtime.daterange import DateRange
 from tui_analytics.runtime.errors import one_line
@@ -92,9 +93,11 @@ def fetch_sections(
     zone: tzinfo | None = None,
     performance: PerformanceSource | None = None,
     scheduler_state: str = "unknown",
+    by: str | None = None,
 ) -> dict[str, Row | Sequence[Row]]:
     """The rows of every dataset the template lists, keyed by the export's section names; days and
-    months are `zone`'s (the template's), as its period is (None: the repository's own)."""
+    months are `zone`'s (the template's), as its period is (None: the repository's own); the
+    trends per `by` period when it names another unit than theirs."""
     if zone is not None:
         repository = in_zone(repository, zone)
     months, days = period_sizes(date_range, zone or timezone.utc)
@@ -104,6 +107,9 @@ def fetch_sections(
     for name in names:
         if name == "summary":
             out[section_key(name)] = repository.summary(date_range=date_range)
+        elif other_unit(name, by) is not None:
+            assert by is not None
+            out[section_key(name)] = period_rows(repository, name, by, None, date_range, 1)
         elif name == "user-growth":
             out[section_key(name)] = repository.user_growth(months, date_range=date_range)
         elif name == "activity-trends":
@@ -169,23 +175,25 @@ def performance_figures(repository: SourceRepository, scheduler_state: str, jobs
     return figures
 
 
-def render_report(template: ReportTemplate, sections: Sections, date_range: DateRange, when: datetime) -> ExportResult:
+def render_report(
+    template: ReportTemplate, sections: Sections, date_range: DateRange, when: datetime, zone: tzinfo = timezone.utc
+) -> ExportResult:
     """Render fetched sections in the template's format, with its metadata choice.
 
     The metadata block is the export's (generatedAt, dateRange, totalRecords,
     exportFormat, version) plus the template's id and name. As with exports,
     CSV metadata travels beside the file (`save_export` writes `<file>.meta.json`).
     """
-    options = ExportOptions(format=template.format, date_range=date_range, include_metadata=False)
+    options = ExportOptions(format=template.format, date_range=date_range, include_metadata=False, by=template.by)
     names = [name for name in SECTION_ORDER if section_key(name) in sections]
     data: Sequence[Row] | Sections = sections
     if len(names) == 1 and names[0] in DATASET_COLUMNS and names[0] != "summary":
         rows = sections[section_key(names[0])]
         assert not isinstance(rows, Mapping)  # a dataset's rows: only the summary and performance are one mapping
         data = rows
-        result = render_export(names[0], data, options, when)
-    elif names == list(COMPREHENSIVE):
-        result = render_export("comprehensive", sections, options, when)
+        result = render_export(names[0], data, options, when, zone)
+    elif names == list(COMPREHENSIVE) or template.format == "xlsx":  # XLSX: a sheet per section
+        result = render_export("comprehensive", sections, options, when, zone)
     else:
         table = section_rows(sections)
         if template.format == "csv":
@@ -215,6 +223,10 @@ def render_report(template: ReportTemplate, sections: Sections, date_range: Date
             text = dumps(document(data, metadata)) + "\n"
             result.data = text
             result.size = len(text.encode("utf-8"))
+        elif template.format == "xlsx":  # XLSX too, as its last sheet
+            columns = trend_columns(names[0], template.by) if names[0] in DATASET_COLUMNS else ()
+            result.data = xlsx_bytes(names[0] if data is not sections else "report", data, metadata, zone, columns)
+            result.size = len(result.data)
     return result
 
 
@@ -267,7 +279,8 @@ def build_report(
     scheduler_state: str = "unknown",
 ) -> ExportResult | None:
     """Fetch and render one report (blocking); None when the template skips empty periods and
-    this one is empty (nothing rendered). Days and months are `zone`'s: the template's."""
+    this one is empty (nothing rendered). Days and months are `zone`'s: the template's (XLSX
+    date-times too)."""
     built = build_report_parts(
         repository, template, date_range, when, zone=zone, performance=performance, scheduler_state=scheduler_state
     )
@@ -286,8 +299,14 @@ def build_report_parts(
 ) -> tuple[ExportResult, Sections] | None:
     """`build_report`, with the fetched sections too (what a mail or chat message shows of it)."""
     sections = fetch_sections(
-        repository, template.datasets, date_range, zone=zone, performance=performance, scheduler_state=scheduler_state
+        repository,
+        template.datasets,
+        date_range,
+        zone=zone,
+        performance=performance,
+        scheduler_state=scheduler_state,
+        by=template.by,
     )
     if template.skip_empty and is_empty(sections):
         return None
-    return render_report(template, sections, date_range, when), sections
+    return render_report(template, sections, date_range, when, zone or timezone.utc), sections

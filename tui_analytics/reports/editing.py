@@ -31,6 +31,7 @@ EDITED_FIELDS = (
     "datasets",
     "skip_empty",
     "max_attachment_mb",
+    "by",
 )
 
 

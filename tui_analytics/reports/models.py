@@ -17,7 +17,7 @@ SCHEDULE_CRONS: dict[str, str] = {
 }
 
 SCHEDULES = ("daily", "weekly", "monthly", "quarterly", "custom")
-FORMATS = ("csv", "json")
+FORMATS = ("csv", "json", "xlsx")
 # What a template can contain. "comprehensive" is every dataset plus the summary
 # (the export service's comprehensive report); "performance" adds the live
 # performance metrics (database latency, memory, cache, scheduler).
@@ -51,6 +51,7 @@ class TemplateFields(TypedDict, total=False):
     datasets: list[str]
     skip_empty: bool
     max_attachment_mb: float | None
+    by: str | None
 
 
 class DeliveryRecord(TypedDict, total=False):
@@ -92,6 +93,7 @@ class ReportTemplate:
     created_at: datetime | None = None
     skip_empty: bool = False  # an empty period makes no file and no e-mail; the history says "skipped: empty"
     max_attachment_mb: float | None = None  # a larger file is mailed as its path, not attached (None: no cap)
+    by: str | None = None  # user growth and activity trends per day | week | month (None: month and day)
 
     @property
     def effective_cron(self) -> str:

@@ -184,7 +184,8 @@ class AnalyticsScheduledReportsService:
         or 'custom' with a cron), format ('csv'|'json'), include_metadata,
         recipients, is_active, cron, timezone, datasets, skip_empty (an empty period
         makes no file and no e-mail), max_attachment_mb (a larger report is mailed
-        as its path; None: no cap). Raises
+        as its path; None: no cap), by (day, week or month: the trends per that period;
+        None: user growth by month, activity trends by day). Raises
         TemplateValidationError (a ValueError) and saves nothing on bad input.
         """
         template_id = self._editor.create(canonical_fields(data, fields))
@@ -283,13 +284,15 @@ class AnalyticsScheduledReportsService:
         resolved = self._resolve(template, None)
         return await run_backfill(self, resolved, BackfillRequest(first, last, force, deliver), on_progress)
 
-    async def serve_slot(self, template: ReportTemplate, trigger: str) -> int | None:
-        """Make the template's latest due fire time if nobody has; returns the run id or None."""
+    async def serve_slot(self, template: ReportTemplate, trigger: str, slot: datetime | None = None) -> int | None:
+        """Make the template's latest due fire time (or `slot`, one of its fire times: a clock step's
+        catch-up) if nobody has; returns the run id or None."""
         if not template.is_active:
             return None
         try:
             tz = self.timezone_of(template)
-            slot = previous_fire_time(template.effective_cron, tz, self.clock.now())
+            if slot is None:
+                slot = previous_fire_time(template.effective_cron, tz, self.clock.now())
         except TemplateValidationError as exc:
             # A stored line this version refuses (an older one accepted `*/61`, `5/10`, `L`):
             # not scheduled (see ReportSchedule._add); the other templates are still served.

@@ -46,6 +46,7 @@ class TemplateRow(TypedDict):
     last_scheduled_for: datetime | None
     skip_empty: bool
     max_attachment_mb: float | None
+    by: str | None
 
 
 class RunRow(TypedDict):
@@ -107,6 +108,7 @@ class TemplateStore(StateUser):
             last_scheduled_for=from_db(m["last_scheduled_for"]),
             skip_empty=bool(m["skip_empty"]),  # NULL in rows older than the column: off
             max_attachment_mb=m["max_attachment_mb"],
+            by=m["trend_by"],
         )
 
     def seed_defaults(self, defaults: Iterable[Mapping[str, object]], now: datetime) -> bool:
@@ -133,6 +135,8 @@ class TemplateStore(StateUser):
     @staticmethod
     def _to_db(values: Mapping[str, object]) -> dict[str, object]:
         out = dict(values)
+        if "by" in out:  # `by` is a word of SQL: the column is trend_by
+            out["trend_by"] = out.pop("by")
         for key in _TEMPLATE_TIMES:
             value = out.get(key)
             if isinstance(value, datetime):

@@ -91,6 +91,7 @@ def default_rows(now: datetime) -> list[dict[str, object]]:
             "is_active": True,
             "skip_empty": False,
             "max_attachment_mb": None,
+            "by": None,
             "is_default": True,
             "created_at": now,
             "updated_at": now,
@@ -149,6 +150,7 @@ def normalise_new(fields: Mapping[str, object]) -> TemplateFields:
         "timezone": None,
         "skip_empty": False,
         "max_attachment_mb": None,
+        "by": None,
         **fields,
     }
     if full.get("datasets") is None:
@@ -186,6 +188,7 @@ def to_template(row: TemplateRow, default_tz: tzinfo, now: datetime | None) -> R
         created_at=row.get("created_at"),
         skip_empty=bool(row.get("skip_empty")),  # NULL in rows older than the column: off
         max_attachment_mb=row.get("max_attachment_mb"),
+        by=row.get("by"),
     )
     if template.is_active and now is not None:
         try:

@@ -2,7 +2,10 @@
 
 A job's trigger is a CrontabTrigger, so it fires when Debian cron would (crontab(5)
 fields, cron(8) across clock changes, the template's zone). When it fires, the job asks the service to
-serve the template's latest due slot; the slot claim makes that idempotent.
+serve the template's latest due slot; the slot claim makes that idempotent. When the
+scheduler notices a step of the wall clock, each template's slots follow cron's rule for it
+(reports/cron/clock_steps.py): the slots to make are made in order, as a catch-up, and the job
+waits for its first fire time after the new time.
 Jobs are added on the running event loop; a service created outside one
 attaches on the first loop it is used from. Nothing is scheduled (and nothing
 caught up) unless this process holds the state database's scheduler lock; a
@@ -22,11 +25,16 @@ from apscheduler.schedulers.base import STATE_PAUSED
 
 from tui_analytics.data.state import locking
 from tui_analytics.reports.cron import CrontabTrigger
+from tui_analytics.reports.cron.clock_steps import after_step
 from tui_analytics.reports.models import ReportTemplate
 from tui_analytics.runtime import scheduling
+from tui_analytics.runtime.aio import running_loop
+from tui_analytics.runtime.clock_steps import ClockStep
 from tui_analytics.runtime.errors import TemplateValidationError, UnknownTemplateError
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from tui_analytics.reports.service import AnalyticsScheduledReportsService
 
 log = logging.getLogger(__name__)
@@ -42,6 +50,8 @@ def job_id(template_id: str) -> str:
 class Job(Protocol):
     @property
     def id(self) -> str: ...
+    @property
+    def trigger(self) -> object: ...
 
 
 class JobScheduler(Protocol):
@@ -51,6 +61,8 @@ class JobScheduler(Protocol):
     def get_job(self, job_id: str) -> Job | None: ...
     def add_job(self, func: Callable[..., object], trigger: object = None, **options: object) -> object: ...
     def remove_job(self, job_id: str) -> None: ...
+    def modify_job(self, job_id: str, jobstore: str | None = None, **changes: object) -> object: ...
+    def on_clock_step(self, listener: Callable[[ClockStep], None]) -> Callable[[], None]: ...
 
 
 class ReportSchedule:
@@ -74,6 +86,7 @@ class ReportSchedule:
         # Template ids synced while the jobs are being added after attaching (None otherwise).
         self._synced: set[str] | None = None
         self._attachments = 0  # counts attaches, so a late job-adding task of an earlier one does nothing
+        self._unwatch_clock: Callable[[], None] | None = None
         service.runner.scheduler_state = lambda: self.state
 
     # -- state -------------------------------------------------------------------
@@ -146,8 +159,9 @@ class ReportSchedule:
                     holder.describe() if holder else "another process",
                 )
                 return False
-            scheduler = self._injected if self._injected is not None else scheduling.get_scheduler(self.service.bus)
+            scheduler = self._injected or scheduling.get_scheduler(self.service.bus, self.service.clock)
             self._scheduler, self._loop = scheduler, loop
+            self._unwatch_clock = scheduler.on_clock_step(self._clock_stepped)
             self._synced = set()
             self._attachments += 1
             self._spawn(self._add_active_then_catch_up(self._attachments))
@@ -198,6 +212,9 @@ class ReportSchedule:
     def _detach(self) -> None:
         self._read_only_loop = None
         scheduler, self._scheduler, self._loop = self._scheduler, None, None
+        unwatch, self._unwatch_clock = self._unwatch_clock, None
+        if unwatch is not None:
+            unwatch()
         if scheduler is None:
             return
         try:
@@ -252,6 +269,48 @@ class ReportSchedule:
             **scheduling.JOB_DEFAULTS,
         )
 
+    # -- clock steps ---------------------------------------------------------------
+
+    def _clock_stepped(self, step: ClockStep) -> None:
+        """The scheduler noticed a wall-clock step (before running anything due): apply cron's rule
+        to each template's job. Called where the scheduler looked, usually its loop."""
+        with self._lock:
+            scheduler, loop = self._scheduler, self._loop
+            if scheduler is None or loop is None or not step.forward:
+                return  # a step back: nothing is made again and each job keeps its next fire time
+            for job in scheduler.get_jobs():
+                trigger = job.trigger
+                if not job.id.startswith(JOB_PREFIX) or not isinstance(trigger, CrontabTrigger):
+                    continue
+                plan = after_step(trigger.spec, trigger.timezone, step)
+                if plan.next_fire is not None:  # else APScheduler removes the job at its fire time
+                    scheduler.modify_job(job.id, next_run_time=plan.next_fire)
+                if plan.slots:
+                    template_id = job.id[len(JOB_PREFIX) :]
+                    log.info("clock stepped %s: %d slot(s) of %s to make", step.describe(), len(plan.slots), template_id)
+                    making = self._make_slots(template_id, plan.slots)
+                    if running_loop() is loop:
+                        self._spawn(making)
+                    else:  # a job added or changed from another thread noticed the step
+                        loop.call_soon_threadsafe(self._spawn_on, loop, making)
+
+    def _spawn_on(self, loop: asyncio.AbstractEventLoop, coro: Coroutine[object, object, None]) -> None:
+        if loop is not self._loop:  # detached meanwhile
+            coro.close()
+            return
+        self._spawn(coro)
+
+    async def _make_slots(self, template_id: str, slots: Sequence[datetime]) -> None:
+        try:
+            template = await asyncio.to_thread(self.service.get_report_template, template_id)
+        except UnknownTemplateError:
+            return
+        for slot in slots:  # oldest first: the claim only moves forward
+            try:
+                await self.service.serve_slot(template, "catch-up", slot)
+            except Exception:
+                log.exception("report %s for the slot %s failed", template_id, slot.isoformat())
+
     @contextlib.contextmanager
     def _tracked(self) -> Iterator[None]:
         """The running task counts as this schedule's work while inside (wait_idle waits for it)."""
@@ -273,6 +332,10 @@ class ReportSchedule:
                     self.unschedule(template_id)  # deleted by another process
                     return
                 await self.service.serve_slot(template, "scheduled")
+            except asyncio.CancelledError:
+                # Stopping (a signal, quitting): the runner has recorded the run as interrupted;
+                # raised on, APScheduler would log it as a crash with a traceback.
+                log.info("scheduled report %s interrupted: the scheduler is stopping", template_id)
             except Exception:
                 log.exception("scheduled report %s failed", template_id)
 
@@ -280,6 +343,8 @@ class ReportSchedule:
         with self._tracked():
             try:
                 await self.service.retries.retry_due()
+            except asyncio.CancelledError:
+                log.info("report retries interrupted: the scheduler is stopping")
             except Exception:
                 log.exception("report retries failed")
 

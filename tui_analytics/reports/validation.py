@@ -17,6 +17,8 @@ from tui_analytics.reports.models import DATASETS, FORMATS, MAX_ATTACHMENT_MB, S
 from tui_analytics.runtime.errors import TemplateValidationError, unknown
 from tui_analytics.runtime.redact import is_notification_url, mask_destination
 
+BY_UNITS = ("day", "week", "month")  # as the export's `by` takes them
+
 MAX_NAME = 200
 MAX_DESCRIPTION = 2000
 MAX_RECIPIENTS = 100
@@ -182,6 +184,16 @@ def validate_max_attachment_mb(value: object) -> float | None:
     return number
 
 
+def validate_by(value: object) -> str | None:
+    """The unit the trends are counted in: day, week or month, or None (their own: month and day)."""
+    if value is None or (isinstance(value, str) and value.strip().lower() in ("", "none")):
+        return None
+    unit = _text("by", value).strip().lower()
+    if unit not in BY_UNITS:
+        raise TemplateValidationError(unknown("by", value, BY_UNITS))
+    return unit
+
+
 _VALIDATORS: dict[str, Callable[[object], object]] = {
     "name": validate_name,
     "description": validate_description,
@@ -195,6 +207,7 @@ _VALIDATORS: dict[str, Callable[[object], object]] = {
     "is_active": lambda v: validate_bool("is_active", v),
     "skip_empty": lambda v: validate_bool("skip_empty", v),
     "max_attachment_mb": validate_max_attachment_mb,
+    "by": validate_by,
 }
 EDITABLE_FIELDS = tuple(_VALIDATORS)
 

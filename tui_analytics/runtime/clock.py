@@ -57,6 +57,14 @@ class FrozenClock:
             self._mono += seconds
             return self._now
 
+    def step(self, delta: timedelta | float) -> datetime:
+        """Step the wall clock by a timedelta or a number of seconds (either way), as `date -s` or NTP
+        does: durations (the monotonic clock) do not move. Returns the new time."""
+        seconds = delta.total_seconds() if isinstance(delta, timedelta) else float(delta)
+        with self._lock:
+            self._now += timedelta(seconds=seconds)
+            return self._now
+
     def set(self, when: datetime) -> None:
         """Jump to a given aware time (forward or back)."""
         if when.tzinfo is None:

@@ -1,6 +1,7 @@
 """What `p` (pause or resume the scheduler), `z` (one job), `s` (a job's interval) and the palette's
-"Backfill <template>…" do. Mixed into the main screen beside ActionsMixin; the same rules: every service call in a
-worker (`exit_on_error=False`), its outcome a notification."""
+"Backfill <template>…" and "Export <dataset>, last 30 days" do. Mixed into the main screen beside
+ActionsMixin; the same rules: every service call in a worker (`exit_on_error=False`), its outcome a
+notification."""
 
 from __future__ import annotations
 
@@ -174,3 +175,15 @@ class ControlActionsMixin(_Host):
             timeout=10,
         )
         self.app.refresh_panes("reports")
+
+    def export_last_days(self, dataset: str, days: int) -> None:
+        """The palette's "Export <dataset>, last 30 days": the dialog's defaults (CSV, metadata) and its
+        preset, without the dialog."""
+        services = self._ready()
+        if services is None:
+            return
+        from tui_analytics.ui.screens.export import build_request, period_dates
+
+        today = services.clock.now().astimezone(services.settings.tz).date()
+        first, last = period_dates(f"{days}d", today) or (today, today)
+        self._export(build_request(dataset, "csv", first.isoformat(), last.isoformat(), "", "", True, False))

@@ -159,7 +159,11 @@ class DashboardServices:
             label = f"attached to {holder.get('program') or 'another process'} on {holder.get('host', '?')} (pid {holder['pid']})"
         else:  # no status row yet (the scheduling process predates the channel, or has not written it)
             label = f"attached to {holder_text or 'another process'}"
-        return label + (" · paused" if status.get("state") == "paused" else "")
+        return label + (" · paused" if self.remote_paused() else "")
+
+    def remote_paused(self) -> bool:
+        """Attached, and the scheduling process is paused: nothing runs when the countdowns end."""
+        return self.attached and (self.channel.status or {}).get("state") == "paused"
 
     def attach(self) -> None:
         """Schedule the jobs and the report templates on the running loop (call on the UI loop)."""

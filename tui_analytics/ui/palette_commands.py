@@ -1,6 +1,6 @@
 """The command palette (ctrl+p): every key's action, found by the words an operator would type,
-from the same list as the keys; plus "Edit recipients of <template>" and "Backfill <template>…"
-for each template."""
+from the same list as the keys; plus "Export <dataset>, last 30 days" for each dataset, and "Edit
+recipients of <template>" and "Backfill <template>…" for each template."""
 
 from __future__ import annotations
 
@@ -17,6 +17,15 @@ from tui_analytics.ui.widgets.titles import help_markup, highlighted, title_text
 
 if TYPE_CHECKING:
     from tui_analytics.ui.screen import MainScreen
+
+# The palette's "Export <dataset>, last 30 days" entries: (dataset, its name in the entry).
+EXPORT_ENTRIES = (
+    ("user-growth", "user growth"),
+    ("activity-trends", "activity trends"),
+    ("top-items", "top items"),
+    ("recent-activity", "recent activity"),
+    ("comprehensive", "comprehensive report"),
+)
 
 # (title, help, words to match, what to run)
 Command: TypeAlias = tuple[str, str, str, Callable[[], Awaitable[None]]]
@@ -37,6 +46,15 @@ class DashboardCommands(Provider):
             )
             for binding in palette_bindings()
         ]
+        for dataset, name in EXPORT_ENTRIES:
+            commands.append(
+                (
+                    f"Export {name}, last 30 days",
+                    "CSV with its metadata file, saved in the export directory (e chooses the format and period)",
+                    f"export save file csv download {dataset} last 30 days month",
+                    partial(self._export_last_days, dataset),
+                )
+            )
         for template in getattr(screen, "templates", ()):
             commands.append(
                 (
@@ -69,6 +87,9 @@ class DashboardCommands(Provider):
 
     async def _run(self, action: str) -> None:
         await self._main().run_action(action)
+
+    async def _export_last_days(self, dataset: str) -> None:
+        self._main().export_last_days(dataset, 30)
 
     async def _recipients(self, template_id: str) -> None:
         self._main().edit_recipients(template_id)

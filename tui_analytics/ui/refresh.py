@@ -157,7 +157,9 @@ class PaneRefreshMixin(_Host):
         if not services.ready and services.first is None:
             return
         if "jobs" in dirty:
-            screen.jobs.show_jobs(services.job_statuses(), now, scheduler=state.scheduler, alerts=services.job_alerts())
+            # Attached to a paused process: its rows say paused, as they do where it is paused here.
+            scheduling = "paused" if services.ready and services.remote_paused() else state.scheduler
+            screen.jobs.show_jobs(services.job_statuses(), now, scheduler=scheduling, alerts=services.job_alerts())
         if "metrics" in dirty:
             screen.metrics.show(services.metrics(), now, state)
         if "analytics" in dirty:

@@ -217,7 +217,10 @@ class MainScreen(ControlActionsMixin, ActionsMixin, Screen[None]):
         pane = self.pane(self.active_pane)
         found = pane.detail()
         if found is None:
-            self.notify("Nothing here to show in full: select a job (1) or a template or report run (4).", severity="warning")
+            self.notify(
+                "Nothing here to show in full: select a job (1) or a template or report run (4); 3 then v: sign-ups per day.",
+                severity="warning",
+            )
             return
         self.app.push_screen(DetailScreen(*found, source=pane.detail))
 

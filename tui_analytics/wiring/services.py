@@ -194,6 +194,8 @@ class Services:
         if self.repository is None and (self._processor is None or self._export is None or self._reports is None):
             self.repository = open_source(self.settings, clock=self.clock, on_progress=on_progress)
             self.opened_source = True
+            if self.settings.rollups:
+                self.repository = self._incremental(self.repository)
         self.open_state()
         self.processor.open()
         self.export.open()
@@ -210,10 +212,28 @@ class Services:
             self.state_engine = open_state(self.settings, self.clock)
         return self.state_engine
 
+    def _incremental(self, base: Any) -> SourceRepository:
+        """The datasets from the rollups of the state database (docs/data.md#rollups), over `base`."""
+        from tui_analytics.data.rollups.answers import IncrementalRepository
+        from tui_analytics.data.rollups.store import RollupStore
+
+        return IncrementalRepository(base, RollupStore(self.open_state()), lateness_days=self.settings.rollup_lateness_days)
+
+    def rollups(self) -> Any:
+        """The incremental repository when the datasets come from rollups, else None."""
+        from tui_analytics.data.rollups.answers import IncrementalRepository
+
+        return self.repository if isinstance(self.repository, IncrementalRepository) else None
+
     def claim_scheduler(self) -> bool:
         """Try to take the state database's scheduler lock for this process (blocking).
-        False: another process schedules, and this one runs read-only."""
-        return self.processor.claim_scheduler()
+        False: another process schedules, and this one runs read-only. The scheduling process
+        is the one that writes the rollups."""
+        claimed = self.processor.claim_scheduler()
+        incremental = self.rollups()
+        if claimed and incremental is not None:
+            incremental.enable_writing()
+        return claimed
 
     def start(self, *, follow: bool = True) -> None:
         """Schedule the jobs and the report templates on the running loop (call on that loop);

@@ -8,10 +8,10 @@ to the same signatures. The methods block (SQL): services call them in worker th
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from tui_analytics.data.source.recent_stream import RecentActivityStream
-from tui_analytics.data.source.rows import ActivityTrendRow, RecentActivityRow, Summary, TopItemRow, UserGrowthRow
+from tui_analytics.data.source.rows import ActivityTrendRow, PeriodRow, RecentActivityRow, Summary, TopItemRow, UserGrowthRow
 from tui_analytics.runtime.daterange import DateRange
 
 
@@ -38,3 +38,11 @@ class SourceRepository(Protocol):
     def ping(self) -> float:
         """One round trip to the database, in milliseconds."""
         ...
+
+
+@runtime_checkable
+class PeriodTrends(Protocol):
+    """User growth and activity trends by day, week or month (`--by`), where a source has them
+    (the real repository does; the services say so in one line where one does not)."""
+
+    def trend_by(self, dataset: str, by: str, count: int, date_range: DateRange | None = None) -> list[PeriodRow]: ...

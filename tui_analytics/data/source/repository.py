@@ -28,6 +28,7 @@ from tui_analytics.config.settings import mask_url, plain_zone
 from tui_analytics.config.source_mapping import BUILTIN, SourceMapping
 from tui_analytics.data.engines import get_engine, query_error
 from tui_analytics.data.source.entities import DEFAULT_ACTION, Source, resolve
+from tui_analytics.data.source.period_trends import PeriodTrendQueries
 from tui_analytics.data.source.recent_query import RecentActivityQueries, UntypedRow, looked_up, positive
 from tui_analytics.data.source.recent_stream import RecentActivityStream, column_dicts, ident, recent_columns
 from tui_analytics.data.source.rows import ActivityTrendRow, RecentActivityRow, Summary, TopItemRow, UserGrowthRow
@@ -56,7 +57,7 @@ def _nulls_last(column: ColumnElement[object]) -> tuple[ColumnElement[int], Colu
     return case((column.is_(None), 1), else_=0), column
 
 
-class AdminAnalyticsOptimizedRepository(RecentActivityQueries):
+class AdminAnalyticsOptimizedRepository(RecentActivityQueries, PeriodTrendQueries):
     """Read-only analytics queries against the source database.
 
     `date_range` limits every dataset to [start, end); without one, trends use

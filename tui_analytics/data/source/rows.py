@@ -23,6 +23,11 @@ class UserGrowthRow(TypedDict):
     totalUsers: int
 
 
+# User growth or activity trends by another unit (`--by`): the unit's column (`date`, `week`,
+# `month`: its label) and the dataset's two figures, in that order.
+PeriodRow = dict[str, str | int]
+
+
 class ActivityTrendRow(TypedDict):
     """Activities and distinct active users of one day (`YYYY-MM-DD` of the reporting zone)."""
 

@@ -39,7 +39,7 @@ COMMAND_DONE = "command.done"
 # A command nobody claimed within this long is dropped: "run top-items" must not fire an
 # hour later because a scheduler finally started.
 COMMAND_LIFETIME_S = 60.0
-OPS = ("trigger", "clear", "invalidate", "pause", "resume", "generate")
+OPS = ("trigger", "clear", "invalidate", "pause", "resume", "generate", "rebuild")
 
 
 def origin_id() -> str:

@@ -102,6 +102,11 @@ class CrontabTrigger(BaseTrigger):  # type: ignore[misc]
         self.cron = self._spec.text
         self.timezone = as_tz(timezone)
 
+    @property
+    def spec(self) -> CronSpec:
+        """The line as read."""
+        return self._spec
+
     def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
         if previous_fire_time is not None:
             return next_fire_time(self._spec, self.timezone, previous_fire_time)

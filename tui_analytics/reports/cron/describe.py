@@ -4,7 +4,8 @@ cron-descriptor phrases the time and month fields well, but it reads a single-va
 (`3-3`) as "Wednesday through Wednesday" and words both day fields as "or" even when cron
 requires both (one of them starts with `*`). So it is given the canonical line (single
 values written as such), and when both day fields restrict, the days are worded here,
-saying whether a day needs both or either.
+saying whether a day needs both or either. The day-field extensions (`L`, `LW`, `15W`,
+`5L`, `1#2`) are worded here too: cron-descriptor words a list holding them as "day L".
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from tui_analytics.reports.cron.parse import CronSpec
 from tui_analytics.runtime.errors import TemplateValidationError
 
 _WEEKDAY_NAMES = ("Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday")
+_NTH = ("first", "second", "third", "fourth", "fifth")
 
 
 def _descriptor(text: str) -> str:
@@ -48,7 +50,44 @@ def _weekdays(values: list[int]) -> str:
     return "a " + ", ".join(names[:-1]) + f" or {names[-1]}"
 
 
+def _day_words(spec: CronSpec) -> str:
+    """The day-of-month field in words, extensions included: 'day 1 or the last day of the month'."""
+    words = [_series(sorted(spec.days), "day") + " of the month"] if spec.days else []
+    words += [f"the weekday nearest day {n} of the month" for n in sorted(spec.nearest_workdays)]
+    if spec.last_workday:
+        words.append("the last weekday (Monday to Friday) of the month")
+    if spec.last_day:
+        words.append("the last day of the month")
+    return " or ".join(words)
+
+
+def _weekday_words(spec: CronSpec) -> str:
+    """The day-of-week field in words, extensions included: 'the first Monday of the month or a Friday'."""
+    nth = sorted(spec.nth_weekdays, key=lambda pair: (pair[1], pair[0]))
+    words = [f"the {_NTH[n - 1]} {_WEEKDAY_NAMES[d]} of the month" for d, n in nth]
+    words += [f"the last {_WEEKDAY_NAMES[d]} of the month" for d in sorted(spec.last_weekdays)]
+    if spec.weekdays:
+        words.append(_weekdays(sorted(spec.weekdays)))
+    return " or ".join(words)
+
+
+def _describe_extended(spec: CronSpec) -> str:
+    minute, hour, _, month, _ = spec.canonical.split(" ")
+    when = _descriptor(f"{minute} {hour} * {month} *")
+    day_restricts = spec.day_extended or len(spec.days) < 31
+    weekday_restricts = bool(spec.last_weekdays or spec.nth_weekdays) or len(spec.weekdays) < 7
+    if not weekday_restricts:
+        return f"{when}, on {_day_words(spec)}"
+    if not day_restricts:
+        return f"{when}, on {_weekday_words(spec)}"
+    if spec.days_and:
+        return f"{when}, on {_day_words(spec)} when it is also {_weekday_words(spec)} (both must hold)"
+    return f"{when}, on {_day_words(spec)} and on {_weekday_words(spec)}"
+
+
 def describe(spec: CronSpec) -> str:
+    if spec.extended:
+        return _describe_extended(spec)
     minute, hour, dom, month, dow = spec.canonical.split(" ")
     both_restrict = len(spec.days) < 31 and len(spec.weekdays) < 7
     if not both_restrict:

@@ -4,11 +4,17 @@ Grammar per field: a comma-separated list of `*`, `N`, `N-M`, `*/S` or `N-M/S`, 
 and M are numbers or (month and weekday fields) three-letter English names in any case.
 A single-value range `N-N` is that one value. Weekday 0 and 7 are both Sunday.
 
-Beyond crontab(5) this module refuses, with the reason, what would silently mean
-something else elsewhere: a step larger than its field (`*/61` would fire hourly, not
-every 61 minutes), a step after a single number (`5/10`: Debian cron ignores the step,
-other crons read `5-59/10`), and the extensions of other schedulers (`L`, `W`, `#`, `?`,
-`H`), which crontab(5) does not have.
+Extensions beyond crontab(5), as cronsim (and Quartz, healthchecks) read them, in the day
+fields only: day of month `L` (the last day), `LW` (the last weekday, Monday to Friday),
+`NW` (the weekday nearest day N, within its month); day of week `NL` (the last weekday N of
+the month) and `N#K` (the K-th weekday N, K 1-5). Each is one part of a comma list (`1,L`),
+without a range or step. No line Debian cron accepts contains them, so every such line
+keeps its meaning.
+
+Beyond that this module refuses, with the reason, what would silently mean something else
+elsewhere: a step larger than its field (`*/61` would fire hourly, not every 61 minutes), a
+step after a single number (`5/10`: Debian cron ignores the step, other crons read
+`5-59/10`), the extensions elsewhere than above, and `?` and `H`.
 
 The flags `*_star` record whether a field *starts with* `*`, which is what cron(8) looks at:
 the day-of-month/day-of-week rule ("if both fields are restricted (i.e., don't start with
@@ -18,6 +24,7 @@ the day-of-month/day-of-week rule ("if both fields are restricted (i.e., don't s
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
 from datetime import date
@@ -40,6 +47,13 @@ _NAMES = {3: _MONTHS, 4: _WEEKDAYS}
 _PART = re.compile(r"^(?:(\*)|([0-9A-Za-z]+)(?:-([0-9A-Za-z]+))?)(?:/([0-9]+))?$")
 _NAME_WORDS = re.compile("(?i)" + "|".join([*_MONTHS, *_WEEKDAYS]))
 _EXTENSIONS = {"L": "last", "W": "nearest weekday", "#": "nth weekday", "?": "no specific value", "H": "hashed value"}
+_WHERE = {
+    "L": "L or LW in the day-of-month field, NL in the day-of-week field",
+    "W": "LW or NW in the day-of-month field",
+    "#": "N#K in the day-of-week field",
+}
+_DAY_EXTENSION = re.compile(r"^(?i:(L)|(LW)|([0-9]+)W)$")
+_WEEKDAY_EXTENSION = re.compile(r"^(?i:([0-9A-Za-z]+?)(?:(L)|#([0-9]+)))$")
 
 # crontab(5) nicknames; @reboot has no fire times, so it is refused.
 MACROS = {
@@ -69,6 +83,21 @@ class CronSpec:
     hour_star: bool
     day_star: bool
     weekday_star: bool
+    # The extensions (empty when the line is plain crontab(5)).
+    last_day: bool = False  # `L`
+    last_workday: bool = False  # `LW`
+    nearest_workdays: frozenset[int] = frozenset()  # `15W`: 15
+    last_weekdays: frozenset[int] = frozenset()  # `5L`: 5 (0-6)
+    nth_weekdays: frozenset[tuple[int, int]] = frozenset()  # `1#2`: (1, 2)
+
+    @property
+    def extended(self) -> bool:
+        """True when a day field uses an extension beyond crontab(5)."""
+        return bool(self.day_extended or self.last_weekdays or self.nth_weekdays)
+
+    @property
+    def day_extended(self) -> bool:
+        return self.last_day or self.last_workday or bool(self.nearest_workdays)
 
     @property
     def wildcard(self) -> bool:
@@ -83,9 +112,34 @@ class CronSpec:
     def matches_day(self, day: date) -> bool:
         if day.month not in self.months:
             return False
-        dom = day.day in self.days
-        dow = (day.isoweekday() % 7) in self.weekdays
+        dom = day.day in self.days or (self.day_extended and self._extended_day(day))
+        weekday = day.isoweekday() % 7
+        dow = weekday in self.weekdays or (self.extended and self._extended_weekday(day, weekday))
         return (dom and dow) if self.days_and else (dom or dow)
+
+    def _extended_day(self, day: date) -> bool:
+        length = calendar.monthrange(day.year, day.month)[1]
+        if self.last_day and day.day == length:
+            return True
+        if self.last_workday and day.day == nearest_workday(day.year, day.month, length):
+            return True
+        return any(n <= length and day.day == nearest_workday(day.year, day.month, n) for n in self.nearest_workdays)
+
+    def _extended_weekday(self, day: date, weekday: int) -> bool:
+        if weekday in self.last_weekdays and day.day + 7 > calendar.monthrange(day.year, day.month)[1]:
+            return True
+        return (weekday, (day.day + 6) // 7) in self.nth_weekdays
+
+
+def nearest_workday(year: int, month: int, day: int) -> int:
+    """The Monday-to-Friday day of the month nearest `day`, never leaving the month (Quartz's `W`)."""
+    length = calendar.monthrange(year, month)[1]
+    weekday = date(year, month, day).weekday()  # Monday 0
+    if weekday == 5:  # Saturday: the Friday before, or the Monday after on the 1st
+        return day - 1 if day > 1 else day + 2
+    if weekday == 6:  # Sunday: the Monday after, or the Friday before on the last day
+        return day + 1 if day < length else day - 2
+    return day
 
 
 def _refuse(text: str, why: str) -> TemplateValidationError:
@@ -106,20 +160,60 @@ def _number(text: str, index: int, token: str) -> int:
     return value
 
 
-def _field(text: str, index: int, field: str) -> tuple[set[int], str]:
+@dataclass
+class _Field:
+    """One field read: its plain values, its canonical spelling, and the extensions it names."""
+
+    values: set[int]
+    canonical: str
+    extensions: set[tuple[str, int, int]]  # ("L"|"LW"|"W"|"WL"|"#", value, nth)
+
+
+def _field(text: str, index: int, field: str) -> _Field:
     """The values of one field and its canonical spelling."""
-    name = _FIELDS[index][0]
-    bare = _NAME_WORDS.sub("", field).upper()  # names such as `jul` or `thu` hold these letters
-    for mark, meaning in _EXTENSIONS.items():
-        if mark in bare:
-            raise _refuse(text, f"{name} field {field!r}: {mark!r} ({meaning}) is not crontab(5) syntax")
-    values: set[int] = set()
+    read = _Field(set(), "", set())
     canonical = []
     for part in field.split(","):
+        extension = _extension(text, index, field, part)
+        if extension is not None:
+            read.extensions.add(extension)
+            canonical.append(part.upper())
+            continue
+        _refuse_marks(text, index, field, part)
         matched, spelled = _part(text, index, field, part)
-        values.update(matched)
+        read.values.update(matched)
         canonical.append(spelled)
-    return values, ",".join(canonical)
+    read.canonical = ",".join(canonical)
+    return read
+
+
+def _refuse_marks(text: str, index: int, field: str, part: str) -> None:
+    name = _FIELDS[index][0]
+    bare = _NAME_WORDS.sub("", part).upper()  # names such as `jul` or `thu` hold these letters
+    for mark, meaning in _EXTENSIONS.items():
+        if mark not in bare:
+            continue
+        if mark in _WHERE:
+            raise _refuse(text, f"{name} field {field!r}: {mark!r} ({meaning}) is an extension allowed only as {_WHERE[mark]}")
+        raise _refuse(text, f"{name} field {field!r}: {mark!r} ({meaning}) is not crontab(5) syntax")
+
+
+def _extension(text: str, index: int, field: str, part: str) -> tuple[str, int, int] | None:
+    """An extension part of a day field (`L`, `LW`, `15W`; `5L`, `1#2`), or None for a plain part."""
+    if index == 2 and (day := _DAY_EXTENSION.match(part)):
+        last, last_work, nearest = day.groups()
+        if nearest is not None:
+            return "W", _number(text, index, nearest), 0
+        return ("L", 0, 0) if last else ("LW", 0, 0) if last_work else None
+    if index == 4 and (weekday := _WEEKDAY_EXTENSION.match(part)):
+        value, last, nth = weekday.groups()
+        number = _number(text, index, value) % 7
+        if last:
+            return "WL", number, 0
+        if not 1 <= int(nth) <= 5:
+            raise _refuse(text, f"day of week field {field!r}: in N#K, K must be between 1 and 5")
+        return "#", number, int(nth)
+    return None
 
 
 def _part(text: str, index: int, field: str, part: str) -> tuple[range, str]:
@@ -160,21 +254,28 @@ def parse_cron(expr: object) -> CronSpec:
             f"cron expression {text!r} has {len(fields)} field(s); it needs 5: minute hour day-of-month month day-of-week"
         )
     parsed = [_field(text, i, f) for i, f in enumerate(fields)]
-    weekdays = {d % 7 for d in parsed[4][0]}
+    day_ext, weekday_ext = parsed[2].extensions, parsed[4].extensions
     spec = CronSpec(
         text=text,
-        canonical=" ".join(c for _, c in parsed),
-        minutes=frozenset(parsed[0][0]),
-        hours=frozenset(parsed[1][0]),
-        days=frozenset(parsed[2][0]),
-        months=frozenset(parsed[3][0]),
-        weekdays=frozenset(weekdays),
+        canonical=" ".join(p.canonical for p in parsed),
+        minutes=frozenset(parsed[0].values),
+        hours=frozenset(parsed[1].values),
+        days=frozenset(parsed[2].values),
+        months=frozenset(parsed[3].values),
+        weekdays=frozenset(d % 7 for d in parsed[4].values),
         minute_star=fields[0].startswith("*"),
         hour_star=fields[1].startswith("*"),
         day_star=fields[2].startswith("*"),
         weekday_star=fields[4].startswith("*"),
+        last_day=("L", 0, 0) in day_ext,
+        last_workday=("LW", 0, 0) in day_ext,
+        nearest_workdays=frozenset(v for kind, v, _ in day_ext if kind == "W"),
+        last_weekdays=frozenset(v for kind, v, _ in weekday_ext if kind == "WL"),
+        nth_weekdays=frozenset((v, n) for kind, v, n in weekday_ext if kind == "#"),
     )
     # A day of month that no chosen month has (30 February) never fires when it must match.
-    if spec.days_and and min(spec.days) > max(_DAYS_IN_MONTH[m - 1] for m in spec.months):
-        raise TemplateValidationError(f"cron expression {text!r} never matches a real date")
+    numbered = spec.days | spec.nearest_workdays
+    if spec.days_and and not (spec.last_day or spec.last_workday):
+        if min(numbered) > max(_DAYS_IN_MONTH[m - 1] for m in spec.months):
+            raise TemplateValidationError(f"cron expression {text!r} never matches a real date")
     return spec

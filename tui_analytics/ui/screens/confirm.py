@@ -26,11 +26,15 @@ class ConfirmDialog(Dialog[bool]):
         Binding("n", "cancel", "No", id="confirm-no", tooltip="Leave everything as it is"),
     ]
 
-    def __init__(self, title: str, message: str, *, confirm_label: str = "Yes") -> None:
+    def __init__(
+        self, title: str, message: str, *, confirm_label: str = "Yes", confirm_key: str = "y", cancel_label: str = "Cancel"
+    ) -> None:
         super().__init__()
         self._title = title
         self._message = message
         self._confirm_label = confirm_label
+        self._confirm_key = confirm_key  # the key the button names (the text says the same one)
+        self._cancel_label = cancel_label
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog", classes="confirm") as box:
@@ -38,8 +42,8 @@ class ConfirmDialog(Dialog[bool]):
             with dialog_body():
                 yield Static(printable(self._message, newlines=True), id="message", markup=False)
             with Horizontal(classes="buttons"):  # docked below the body: always in sight
-                yield Button(f"{self._confirm_label} (y)", id="yes", variant="error")
-                yield Button("Cancel (n)", id="no")
+                yield Button(f"{self._confirm_label} ({self._confirm_key})", id="yes", variant="error")
+                yield Button(f"{self._cancel_label} (n)", id="no")
 
     def on_mount(self) -> None:
         self.query_one("#no", Button).focus()  # the safe choice has focus: enter does not destroy
@@ -56,7 +60,8 @@ class ConfirmDialog(Dialog[bool]):
 
 
 class QuitDialog(ConfirmDialog):
-    """Asked by `q` while work is in flight; a second `q` (or `y`) quits."""
+    """Asked by `q` while work is in flight; a second `q` (or `y`) quits. The text and the
+    button both name q, the key the operator just pressed."""
 
     BINDINGS = [Binding("q", "confirm", "Quit", id="confirm-quit", tooltip="Quit and cut the work short")]
 
@@ -65,4 +70,6 @@ class QuitDialog(ConfirmDialog):
             "Quit while work is running?",
             "Quitting now stops:\n" + "\n".join(f"• {item}" for item in lost) + "\n\nPress q again to quit, n to stay.",
             confirm_label="Quit",
+            confirm_key="q",
+            cancel_label="Stay",
         )

@@ -1,4 +1,4 @@
-"""`e`: what to export (dataset, format, period, size, name, metadata, gzip), validated as typed."""
+"""`e`: what to export (dataset, format, period, per, size, name, metadata, gzip), validated as typed."""
 
 from __future__ import annotations
 
@@ -36,6 +36,12 @@ SIZE_HINTS = {
     "comprehensive": ("", None),
 }
 
+
+FORMAT_CHOICES = (("CSV", "csv"), ("JSON", "json"), ("XLSX", "xlsx"))
+
+# Per: the trends counted per day, week or month ("": their own units, month and day).
+BY_CHOICES = (("Own unit", ""), ("Day", "day"), ("Week", "week"), ("Month", "month"))
+BY_DATASETS = ("user-growth", "activity-trends", "comprehensive")
 
 # The period presets: (label, key). Keys 1-6 pick them when the focus is not in a text field.
 PERIODS = (
@@ -113,7 +119,9 @@ def check_name(text: str) -> str | None:
     return check_filename(text.strip()) if text.strip() else None
 
 
-def build_request(dataset: str, fmt: str, start: str, end: str, size: str, name: str, metadata: bool, gzip: bool) -> ExportRequest:
+def build_request(
+    dataset: str, fmt: str, start: str, end: str, size: str, name: str, metadata: bool, gzip: bool, by: str = ""
+) -> ExportRequest:
     """The request the form describes; ExportOptionsError (one line) when anything is wrong."""
     first, last = check_date(start), check_date(end)
     date_range = None
@@ -125,7 +133,10 @@ def build_request(dataset: str, fmt: str, start: str, end: str, size: str, name:
             date_range.validate()
         except OverflowError:  # the day after 9999-12-31 (To is inclusive) does not exist
             raise ExportOptionsError("the period is out of range: To must be before 9999-12-31") from None
-    options = check_export_options(ExportOptions(format=fmt, date_range=date_range, include_metadata=metadata, compression=gzip))
+    unit = by if by and dataset in BY_DATASETS else None
+    options = check_export_options(
+        ExportOptions(format=fmt, date_range=date_range, include_metadata=metadata, compression=gzip, by=unit)
+    )
     return ExportRequest(dataset, options, check_size(size), check_name(name))
 
 
@@ -166,7 +177,7 @@ class ExportDialog(Dialog[ExportRequest]):
                     yield Label("Dataset")
                     yield Select(DATASET_CHOICES, value=self._dataset, allow_blank=False, id="dataset", compact=True)
                     yield Label("Format")
-                    yield Select((("CSV", "csv"), ("JSON", "json")), value="csv", allow_blank=False, id="format", compact=True)
+                    yield Select(FORMAT_CHOICES, value="csv", allow_blank=False, id="format", compact=True)
                     yield Label("Period")
                     yield Select(
                         self._periods, value="data" if self._data_ends else "", allow_blank=False, id="period", compact=True
@@ -187,6 +198,8 @@ class ExportDialog(Dialog[ExportRequest]):
                         validators=[Raises(check_date)],
                         valid_empty=True,
                     )
+                    yield Label("Per")
+                    yield Select(BY_CHOICES, value="", allow_blank=False, id="by", compact=True)
                     yield Label("Size")
                     yield Input(id="size", compact=True, validators=[Raises(check_size)], valid_empty=True)
                     yield Label("File name")
@@ -222,11 +235,16 @@ class ExportDialog(Dialog[ExportRequest]):
     def _size_hint(self) -> None:
         dataset = self.query_one("#dataset", Select).value
         unit, default = SIZE_HINTS.get(str(dataset), ("", None))
+        per = self.query_one("#by", Select)
+        per.disabled = dataset not in BY_DATASETS
+        if per.value and not per.disabled and unit:
+            unit = f"{per.value}s"
         size = self.query_one("#size", Input)
         size.disabled = not unit
         size.placeholder = (f"{unit} (default {default})" if default else f"{unit} (default: all in period)") if unit else "n/a"
 
     @on(Select.Changed, "#dataset")
+    @on(Select.Changed, "#by")
     def _dataset_changed(self) -> None:
         self._size_hint()
         self._validate()
@@ -295,6 +313,7 @@ class ExportDialog(Dialog[ExportRequest]):
             value("#name"),
             self.query_one("#metadata", Checkbox).value,
             self.query_one("#gzip", Checkbox).value,
+            "" if self.query_one("#by", Select).disabled else str(self.query_one("#by", Select).value),
         )
 
     @on(Input.Submitted)

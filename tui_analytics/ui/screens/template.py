@@ -23,6 +23,7 @@ from tui_analytics.runtime.errors import TemplateValidationError
 from tui_analytics.runtime.redact import is_notification_url, mask_destination
 from tui_analytics.ui.screens.base import Dialog, Raises, Toggle, dialog_body
 from tui_analytics.ui.screens.confirm import ConfirmDialog
+from tui_analytics.ui.screens.export import FORMAT_CHOICES
 
 PREVIEW_COUNT = 5
 
@@ -193,9 +194,7 @@ class TemplateDialog(Dialog[TemplateForm]):
                     yield Label("Time zone")
                     yield self._text_input("timezone", f"{self._default_tz} (configured)")
                     yield Label("Format")
-                    yield Select(
-                        (("CSV", "csv"), ("JSON", "json")), value=v["format"], allow_blank=False, id="format", compact=True
-                    )
+                    yield Select(FORMAT_CHOICES, value=v["format"], allow_blank=False, id="format", compact=True)
                     yield Label("Datasets")
                     yield self._text_input("datasets", "default for the schedule", optional=True)
                     yield Label("Recipients")

@@ -22,6 +22,10 @@ if TYPE_CHECKING:  # the processor package loads SQLAlchemy: not before the firs
 
 # Cache keys the pane reads (written by the processor's jobs).
 USER_GROWTH = "user-growth:12"
+DAILY_SIGNUPS = "user-growth:days:30"
+# A history of sign-ups in this many months or fewer (of the twelve) is short: the growth chart
+# shows the last 30 days per day instead of twelve mostly empty months.
+SHORT_HISTORY_MONTHS = 2
 ACTIVITY = ("activity-trends:30", "activity-trends:7")
 SUMMARY = "activity-trends:summary"
 TOP_ITEMS = "top-items:10"
@@ -30,9 +34,12 @@ RECENT = "recent-activity:20"
 SECTIONS = {
     "growth": ("New users per month", (USER_GROWTH,)),
     "activity": ("Activities per day", ACTIVITY),
+    # (the charts' titles count the bars they draw: "New users, 12 months", CHART_TITLES)
     "top": ("Top items", (TOP_ITEMS,)),
     "recent": ("Recent activity", (RECENT,)),
 }
+
+CHART_TITLES = {"growth": ("New users", "month"), "activity": ("Activities", "day")}
 
 TOP_COLUMNS = [("rank", "#"), ("name", "Item"), ("hits", "Hits"), ("users", "Users"), ("category", "Category")]
 RECENT_COLUMNS = [("age", "Age"), ("user", "User"), ("action", "Action"), ("item", "Item")]
@@ -86,6 +93,8 @@ class AnalyticsPane(Pane):
         self._entries: dict[str, CacheEntry] = {}
         self._jobs_have_run = False
         self._now: datetime | None = None
+        self._drawn: dict[str, int] = {}  # bars each chart draws (its title counts them)
+        self._daily = False  # the growth chart shows new users per day
 
     @property
     def shown_keys(self) -> set[str]:
@@ -116,8 +125,14 @@ class AnalyticsPane(Pane):
         ended = data_end(entries)
         growth = pick(entries, (USER_GROWTH,))
         rows = list(growth.value) if growth is not None else []
+        daily = pick(entries, (DAILY_SIGNUPS,))
+        days = list(daily.value) if daily is not None else []
+        months_with_signups = sum(1 for r in rows if r["newUsers"])
+        self._daily = bool(rows) and months_with_signups <= SHORT_HISTORY_MONTHS and any(r["newUsers"] for r in days)
         if ended is not None and not any(r["newUsers"] for r in rows):  # say why, not 12 empty bars
             self.query_one("#growth-chart", BarChart).set_points([], empty=f"no sign-ups lately: the data ends {self._day(ended)}")
+        elif self._daily:  # a short history: its days, not twelve months that are mostly empty
+            self.query_one("#growth-chart", BarChart).set_points([(str(r["date"])[5:], int(r["newUsers"])) for r in days])
         else:
             self.query_one("#growth-chart", BarChart).set_points([(r["month"], r["newUsers"]) for r in rows])
         activity = pick(entries, ACTIVITY)
@@ -135,12 +150,29 @@ class AnalyticsPane(Pane):
     def tick(self, now: datetime) -> None:
         """Redraw ages (section titles and recent activity)."""
         for name, (title, keys) in SECTIONS.items():
-            show(self.query_one(f"#{name}-title", Label), self._title(title, pick(self._entries, keys), now))
+            if name == "growth" and self._daily:
+                title, keys = "New users per day", (DAILY_SIGNUPS,)
+            show(self.query_one(f"#{name}-title", Label), self._title(self._counted(name, title), pick(self._entries, keys), now))
         recent = pick(self._entries, (RECENT,))
         table = self.query_one("#recent-table", StyledTable)
         if recent is not None and table.row_count == len(recent.value):
             for index, row in enumerate(recent.value):
                 table.set_cell(str(index), "age", self._age(row, now))
+
+    def _counted(self, name: str, title: str) -> str:
+        """A chart's title with the bars it draws counted (the narrower the pane, the fewer days)."""
+        drawn = self._drawn.get(name, 0)
+        if name not in CHART_TITLES or not drawn:
+            return title
+        what, unit = CHART_TITLES[name]
+        return f"{what}, {fmt.plural(drawn, unit)}"
+
+    def on_bar_chart_shown(self, message: BarChart.Shown) -> None:
+        name = (message.chart.id or "").removesuffix("-chart")
+        if name in CHART_TITLES and self._drawn.get(name) != message.count:
+            self._drawn[name] = message.count
+            if self._now is not None:
+                self.tick(self._now)
 
     def _title(self, title: str, entry: CacheEntry | None, now: datetime) -> Text:
         """`Title ⚠ STALE · 2m ago · refresh failed 12:00:05`: the stale mark first, so a narrow pane keeps it."""
@@ -250,6 +282,16 @@ class AnalyticsPane(Pane):
             else "Waiting for the first job runs…"
         )
         show(self.query_one("#summary", Static), " · ".join(parts) or empty)
+
+    def detail(self) -> tuple[str, list[str]] | None:
+        """`v`: new users per day of the last 30 days, newest first, with the running total."""
+        daily = pick(self._entries, (DAILY_SIGNUPS,))
+        if daily is None or not daily.value:
+            return None
+        lines = [
+            f"{row['date']}  {fmt.number(row['newUsers']):>6} new  {fmt.number(row['totalUsers']):>9} in all" for row in daily.value
+        ]
+        return "New users per day, last 30 days", lines[::-1]
 
     def _day(self, moment: datetime) -> str:
         return fmt.as_utc(moment).astimezone(self._tz).date().isoformat()

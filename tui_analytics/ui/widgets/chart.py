@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rich.text import Text
+from textual.message import Message
 from textual.widget import Widget
 
 from tui_analytics.ui.format import number
@@ -41,6 +42,18 @@ class BarChart(Widget):
     | `barchart--empty` | the "no data" text |
     """
 
+    class Shown(Message):
+        """The number of points drawn changed (a resize, new data): a title that counts them redraws."""
+
+        def __init__(self, chart: BarChart, count: int) -> None:
+            super().__init__()
+            self.chart = chart
+            self.count = count
+
+        @property
+        def control(self) -> BarChart:
+            return self.chart
+
     COMPONENT_CLASSES = {"barchart--bar", "barchart--axis", "barchart--empty"}
 
     DEFAULT_CSS = """
@@ -52,6 +65,7 @@ class BarChart(Widget):
         self._points: list[tuple[str, float]] = []
         self._empty = empty
         self._title = ""
+        self._drawn = 0  # points drawn last time (Shown tells the parent when it changes)
 
     @property
     def points(self) -> list[tuple[str, float]]:
@@ -66,6 +80,16 @@ class BarChart(Widget):
         self._title = title
         if (self._points, self._empty, self._title) != drawn:  # the same chart again: nothing to repaint
             self.refresh()
+            self._tell_drawn()
+
+    def shown(self) -> int:
+        """How many points the chart draws at its present size (the newest ones); 0 when it draws none."""
+        width, height = self.content_size.width, self.content_size.height
+        if self._title and self._points:
+            height -= 1
+        if height < 3 or not self._points or width < 4:
+            return 0
+        return len(_layout(self._points, width)[1])
 
     def render(self) -> Text:
         width, height = self.content_size.width, self.content_size.height
@@ -78,10 +102,9 @@ class BarChart(Widget):
             return Text("")  # no room for a chart worth reading
         if not self._points or width < 4:
             return Text(self._empty, style=self.get_component_rich_style("barchart--empty", partial=True))
-        peak = max(v for _, v in self._points)
-        gutter = len(number(peak)) + 1
-        room = max(1, width - gutter)
-        points = self._points[-room:]
+        gutter, points = _layout(self._points, width)
+        peak = max(v for _, v in points)  # of the bars drawn: a day cut away does not label the axis
+        room = width - gutter
         slot = room // len(points)
         gap = 1 if slot >= 2 else 0
         bar_width = max(1, min(4, slot - gap))
@@ -102,3 +125,31 @@ class BarChart(Widget):
             footer = first + last.rjust(span - len(first))
         text.append(" " * gutter + footer, style=axis)
         return text
+
+    def on_resize(self) -> None:
+        self._tell_drawn()
+
+    def _tell_drawn(self) -> None:
+        """Post Shown when the count changed (not from render: Textual drops what it posts)."""
+        count = self.shown()
+        if count != self._drawn:
+            self._drawn = count
+            self.post_message(self.Shown(self, count))
+
+
+def _layout(points: Sequence[tuple[str, float]], width: int) -> tuple[int, list[tuple[str, float]]]:
+    """The y axis's width and the newest points that fit beside it, one column each at least.
+
+    The axis is labelled with the peak of the points drawn, so its width depends on them: a
+    narrower label leaves room for more points, whose peak must still fit it.
+    """
+    gutter = len(number(max(v for _, v in points))) + 1
+    drawn = list(points[-max(1, width - gutter) :])
+    while True:
+        narrower = len(number(max(v for _, v in drawn))) + 1
+        if narrower >= gutter:
+            return gutter, drawn
+        wider = list(points[-max(1, width - narrower) :])
+        if len(number(max(v for _, v in wider))) + 1 > narrower:
+            return narrower, drawn  # more points would need the wider label again: keep these
+        gutter, drawn = narrower, wider

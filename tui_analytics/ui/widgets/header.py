@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, tzinfo
+from urllib.parse import urlsplit
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -41,6 +42,40 @@ class TailLabel(Widget):
         return Text(text, no_wrap=True)
 
 
+MAPPED = " (mapped)"
+
+
+def fit_database(database: str, width: int) -> str:
+    """`db <url>` in `width` cells, keeping what tells the database apart: a server URL drops its
+    scheme, user and port, then keeps only host and name; a file keeps its path's end. The
+    "(mapped)" mark is kept whole ("… (mapped)" alone said nothing)."""
+    url, suffix = (database[: -len(MAPPED)], MAPPED) if database.endswith(MAPPED) else (database, "")
+    forms = [url]
+    parts = urlsplit(url) if "://" in url else None
+    if parts is not None and parts.hostname and not parts.scheme.startswith("sqlite"):
+        name = parts.path.lstrip("/")
+        forms += [f"{parts.hostname}/{name}" if name else parts.hostname] + ([name] if name else [])
+    elif parts is not None and parts.path[1:].strip("/"):
+        path = parts.path[1:].rstrip("/")  # sqlite:////srv/a.db is /srv/a.db, sqlite:///a.db is a.db
+        room = width - len("db …") - len(suffix)
+        name = path.rsplit("/", 1)[-1]
+        # a file: as much of its path's end as fits, its name at least
+        forms.append(path if room >= len(path) else ("…" + path[len(path) - room :] if room > len(name) else name))
+    for form in forms:
+        text = f"db {form}{suffix}"
+        if not width or len(text) <= width:
+            return text
+    text = f"db {forms[-1]}{suffix}"
+    return "…" + text[len(text) - width + 1 :] if width > 1 else text[:width]
+
+
+class DatabaseLabel(TailLabel):
+    """The header's database: see fit_database."""
+
+    def render(self) -> Text:
+        return Text(fit_database(self._text, self.content_size.width), no_wrap=True)
+
+
 class StatusHeader(Horizontal):
     """Title, clock, scheduler state, masked database URL and a demo-data badge.
 
@@ -75,7 +110,7 @@ class StatusHeader(Horizontal):
         yield Label(self._title, id="title")
         yield Label("--:--:--", id="clock")
         yield Label("", id="scheduler")
-        yield TailLabel(f"db {self._database}", id="database")
+        yield DatabaseLabel(self._database, id="database")
         yield Label("DEMO DATA", id="demo", classes="-shown" if self._demo else "")
 
     def set_time(self, now: datetime) -> None:
@@ -92,5 +127,5 @@ class StatusHeader(Horizontal):
         label.set_class(state not in ("running", "paused"), "-stopped")
 
     def set_database(self, database: str, *, demo: bool) -> None:
-        self.query_one("#database", TailLabel).update(f"db {database}")
+        self.query_one("#database", DatabaseLabel).update(database)
         self.query_one("#demo", Label).set_class(demo, "-shown")

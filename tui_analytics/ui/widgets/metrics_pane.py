@@ -69,6 +69,8 @@ class MetricsPane(Pane):
             *([("Loop stalls", self._stalls(table, *stalls))] if stalls is not None else []),
             ("DB latency", table.tone(f"failed: {fmt.truncate(str(db_error), 30)}", "bad") if db_error else _ms(latency)),
             ("Memory (RSS)", fmt.DASH if perf.get("memoryRssMb") is None else f"{perf['memoryRssMb']:.1f} MiB"),
+            # The first build of the rollups (the datasets are the full queries until it ends).
+            *([("Rollups", table.tone(fmt.truncate(str(perf["rollups"]), 40), "warn"))] if perf.get("rollups") else []),
             # read-only: another process schedules and this dashboard shows its figures (attached).
             (
                 "Scheduler",
