@@ -230,3 +230,22 @@ def test_a_registered_url_is_masked_in_a_service_log_line_naming_one_token():
         f"Slack POST https://hooks.slack.com/services/T9ZZ3T3L2/A9BRTD4JD/Xx9ajkdnlazkcOXrIdevi7 and Xx9ajkdnlazkcOXrIdevi7 ({url})"
     )
     assert "Xx9ajkdnlazkcOXrIdevi7" not in line and "T9ZZ3T3L2/A9BRTD4JD" not in line
+
+
+async def test_an_xlsx_report_is_attached_whole_by_mail_and_by_webhook(settings, frozen_clock, smtp_server, servers):  # noqa: F811
+    import base64
+
+    mailbox, port = smtp_server
+    http, _https = servers
+    url = f"json://127.0.0.1:{http.port}/hook"
+    service = service_with_smtp(settings, frozen_clock, port)
+    service.update_report_template("weekly-user-growth", format="xlsx", recipients=["ops@example.com", url])
+    report = await service.generate_report("weekly-user-growth")
+    assert report.delivery["status"] == "sent", report.delivery
+    saved = Path(report.path).read_bytes()
+    message = email.message_from_bytes(mailbox.envelopes[0].content, policy=policy.default)
+    (attached,) = [p for p in message.walk() if p.get_filename()]
+    assert attached.get_payload(decode=True) == saved
+    (hook,) = http.on("/hook")
+    body = hook.json()
+    assert isinstance(body, dict) and base64.b64decode(body["attachments"][0]["base64"]) == saved
