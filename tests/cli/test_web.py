@@ -28,7 +28,7 @@ def _answers(url: str) -> bool:
 
 def _start_web(data_dir, *args: str) -> tuple[Serve, str]:
     port = free_port()
-    web = Serve(data_dir, "--port", str(port), *args, command="web")
+    web = Serve(data_dir, "--port", str(port), "--no-auth", *args, command="web")
     url = f"http://127.0.0.1:{port}/"
     poll_until(lambda: _answers(url) or web.proc.poll() is not None, timeout=FIRST_START)
     assert web.proc.poll() is None, web.proc.communicate()
@@ -61,7 +61,7 @@ def test_the_dashboard_shows_in_a_browser(data_dir) -> None:
         web.close()
     assert code == 0, log
     assert "Traceback" not in log
-    assert f"serving the dashboard on {url.rstrip('/')} (no authentication" in log
+    assert f"serving the dashboard on {url.rstrip('/')} with --no-auth" in log
     assert "closing 1 open session(s)" in log and "session closed" in log
 
 
@@ -140,7 +140,7 @@ def test_web_on_a_port_in_use_is_one_line_and_exit_1(capsys) -> None:
 @pytest.mark.slow
 def test_behind_a_proxy_the_page_uses_the_public_url(data_dir) -> None:
     port = free_port()
-    web = Serve(data_dir, "--port", str(port), "--public-url", "https://analytics.example.com/", command="web")
+    web = Serve(data_dir, "--port", str(port), "--no-auth", "--public-url", "https://analytics.example.com/", command="web")
     url = f"http://127.0.0.1:{port}/"
     try:
         poll_until(lambda: _answers(url) or web.proc.poll() is not None, timeout=WAIT)
@@ -152,4 +152,4 @@ def test_behind_a_proxy_the_page_uses_the_public_url(data_dir) -> None:
     # the browser opens its terminal's WebSocket and loads the assets through the proxy, over TLS
     assert 'data-session-websocket-url="wss://analytics.example.com/ws"' in page
     assert 'src="https://analytics.example.com/static/js/textual.js"' in page
-    assert code == 0 and "serving the dashboard on https://analytics.example.com (no authentication" in log
+    assert code == 0 and "serving the dashboard on https://analytics.example.com with --no-auth" in log

@@ -104,7 +104,7 @@ async def _open(url: str, origin: str) -> int:
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to list the server's children")
 def test_a_foreign_origin_gets_403_and_no_dashboard_starts(data_dir) -> None:
     port = free_port()
-    web = Serve(data_dir, "--port", str(port), command="web")
+    web = Serve(data_dir, "--port", str(port), "--no-auth", command="web")  # the origin check, not the login
     try:
         web.wait_for_line("serving the dashboard", timeout=WAIT)  # read now: later lines come one by one
         _wait_until_listening(port, web)
@@ -123,7 +123,7 @@ def test_a_foreign_origin_gets_403_and_no_dashboard_starts(data_dir) -> None:
 @pytest.mark.slow
 def test_the_pages_own_origin_still_opens_a_session(data_dir) -> None:
     port = free_port()
-    web = Serve(data_dir, "--port", str(port), command="web")
+    web = Serve(data_dir, "--port", str(port), "--no-auth", command="web")  # the origin check, not the login
     try:
         web.wait_for_line("serving the dashboard", timeout=WAIT)  # read now: later lines come one by one
         _wait_until_listening(port, web)

@@ -54,9 +54,10 @@ def environment_of(pid: int) -> dict[str, str]:
 
 
 def start_web(data_dir: Path, *args: str) -> tuple[Serve, int]:
-    """`web` on a free port, answering HTTP (its start-up line comes before it listens)."""
+    """`web` on a free port, answering HTTP (its start-up line comes before it listens); without a
+    login (--no-auth: these tests are about the sessions' bounds, test_web_auth.py about the login)."""
     port = free_port()
-    web = Serve(data_dir, "--port", str(port), *args, command="web")
+    web = Serve(data_dir, "--port", str(port), "--no-auth", *args, command="web")
 
     def answers() -> bool:
         try:
@@ -411,8 +412,13 @@ async def test_a_client_that_drops_mid_send_is_one_quiet_line(tmp_path, caplog) 
                 await asyncio.sleep(0.05)
     finally:
         await runner.cleanup()
-    # (this fake never reads its quit message: being terminated for it is its own doing)
-    loud = [r for r in caplog.records if r.levelno >= logging.WARNING and "did not quit" not in r.getMessage()]
+    # (this fake never reads its quit message: being terminated for it is its own doing; and this
+    # server runs without a login, which it says once at start)
+    loud = [
+        r
+        for r in caplog.records
+        if r.levelno >= logging.WARNING and "did not quit" not in r.getMessage() and "with --no-auth" not in r.getMessage()
+    ]
     assert loud == [], [(r.name, r.getMessage()) for r in loud]
     assert not [r for r in caplog.records if r.exc_info and r.levelno > logging.DEBUG]
     assert sum("session closed" in r.getMessage() for r in caplog.records) == 3

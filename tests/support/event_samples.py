@@ -17,6 +17,7 @@ from tui_analytics.runtime.event_types import (
     ReportFailed,
     ReportFinished,
     ReportStarted,
+    RuleRead,
     SchedulerStateChanged,
     TemplatesChanged,
 )
@@ -88,4 +89,5 @@ SAMPLES: dict[type, Event] = {
     TemplatesChanged: TemplatesChanged("tpl-4f2a", "updated", ("cron", "name"), at=AT),
     AlertSent: AlertSent("job:top-items", event="job-failed", target="ops", attempts=1, error=None, at=AT),
     AlertFailed: AlertFailed("report:weekly", event="recovered", target="mail", attempts=4, error="refused", at=AT),
+    RuleRead: RuleRead("few-users", "firing", 412.0, "summary.activeUsers is 412, below 500", at=AT),
 }

@@ -76,7 +76,8 @@ class Terminal:
         )
 
 
-def dashboard(data_dir: Path, width: int, height: int, **terminal: Any) -> Terminal:
+def dashboard(data_dir: Path, width: int, height: int, *args: str, **terminal: Any) -> Terminal:
+    """The dashboard in tmux on `data_dir`, with the command-line `args` (e.g. --read-only)."""
     # COLUMNS/LINES win over the terminal's size in Python; the tmux server may carry stale ones.
     env = {
         "TUI_ANALYTICS_DATA_DIR": str(data_dir),
@@ -89,6 +90,6 @@ def dashboard(data_dir: Path, width: int, height: int, **terminal: Any) -> Termi
     assignments = " ".join(f"{key}={shlex.quote(value)}" for key, value in env.items())
     command = (
         f"cd {shlex.quote(str(Path(__file__).resolve().parents[2]))} && env {assignments} "
-        f"{shlex.quote(sys.executable)} -m tui_analytics; echo EXIT=$?; sleep 60"
+        f"{shlex.quote(sys.executable)} -m tui_analytics {shlex.join(args)}; echo EXIT=$?; sleep 60"
     )
     return Terminal(command, width, height, **terminal)

@@ -19,15 +19,23 @@ class Received:
     path: str
     headers: dict[str, str]
     body: Any
+    raw: bytes = b""  # the body as sent (a signature is over these bytes)
 
 
 class Hook:
     """`with Hook() as hook:` ... `hook.url`, `hook.received`, `hook.bodies(event=...)`."""
 
     def __init__(
-        self, *, failures: int = 0, fail_status: int = 500, redirect_to: str | None = None, gate: threading.Event | None = None
+        self,
+        *,
+        failures: int = 0,
+        fail_status: int = 500,
+        redirect_to: str | None = None,
+        gate: threading.Event | None = None,
+        retry_after: str | None = None,
     ) -> None:
         self.failures = failures
+        self.retry_after = retry_after  # the Retry-After header of a failing answer
         self.gate = gate
         self.fail_status = fail_status
         self.redirect_to = redirect_to
@@ -51,7 +59,7 @@ class Hook:
                 except ValueError:
                     body = raw.decode("utf-8", "replace")
                 with hook._lock:
-                    hook.received.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
+                    hook.received.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body, raw))
                     failing = hook.failures > 0
                     if failing:
                         hook.failures -= 1
@@ -60,6 +68,8 @@ class Hook:
                 self.send_response(status)
                 if status == 307 and hook.redirect_to:
                     self.send_header("Location", hook.redirect_to)
+                if failing and hook.retry_after is not None:
+                    self.send_header("Retry-After", hook.retry_after)
                 self.send_header("Content-Length", "2")
                 self.end_headers()
                 self.wfile.write(b"ok")

@@ -72,3 +72,22 @@ async def test_without_alert_targets_the_pane_has_no_alert_row(services) -> None
     async with app.run_test(size=WIDE) as pilot:
         await settle(pilot)
         assert metric(app, "Runs") and not metric(app, "Last alert")
+
+
+async def test_the_metrics_pane_has_a_row_per_data_rule(settings) -> None:
+    from tui_analytics.config.alert_rules import AlertPolicy, AlertRule
+
+    rules = (AlertRule("users-exist", "summary.totalUsers", above=0), AlertRule("many-users", "summary.totalUsers", above=10**9))
+    services = sample_services(replace(settings, alert_policy=AlertPolicy(rules=rules)), shown_paths=False)
+    alerts = concrete(services).alerts
+    assert alerts is not None  # rules alone build the alert service (nobody to tell: no Last alert row)
+    app = app_for(services)
+    async with app.run_test(size=WIDE) as pilot:
+        await settle(pilot)
+        assert metric(app, "Rule users-exist") == "not read yet" and not metric(app, "Last alert")
+        await asyncio.to_thread(alerts.evaluate_rules, "activity-trends")  # publishes RuleRead: the pane redraws
+        repository = concrete(services).repository
+        assert repository is not None
+        users = repository.summary()["totalUsers"]
+        await until(pilot, lambda: metric(app, "Rule users-exist") == f"FIRING · {users:,}")
+        assert metric(app, "Rule many-users") == f"ok · {users:,}"

@@ -330,7 +330,11 @@ async def test_a_second_dashboard_attaches_and_names_the_holder(settings) -> Non
             assert "◌ attached to other dashboard (pid" in static_text(app.screen.header.query_one("#scheduler"))
             told = [n for n in notes(app) if n[1] == "Attached"]
             assert told and "other dashboard (pid" in told[0][2]
-            await pilot.press("p")  # asks the scheduling process, through the state database
+            await pilot.press("p")  # a change every attached process sees: asked first, naming who schedules
+            await settle(pilot)
+            question = static_text(app.screen.query_one("#message"))
+            assert "Pause the jobs and reports of other dashboard" in question and "Every dashboard" in question
+            await pilot.press("y")  # then asks the scheduling process, through the state database
             await pilot.pause(0.3)
             engine = concrete(services).open_state()
             asked = channel.read_command(engine, 1)

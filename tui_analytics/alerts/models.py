@@ -15,8 +15,8 @@ TEST = "test"  # the kind of `tui-analytics alerts test`'s alert
 
 @dataclass(frozen=True)
 class Alert:
-    """One message about one incident: `kind` is job-failed, job-late, report-failed, recovered or test;
-    `subject` is `job:<job id>` or `report:<template id>`. `text` is already free of secrets."""
+    """One message about one incident: `kind` is job-failed, job-late, report-failed, data-alert, recovered or test;
+    `subject` is `job:<job id>`, `report:<template id>` or `rule:<rule name>`. `text` is already free of secrets."""
 
     id: str
     kind: str

@@ -2,24 +2,30 @@
 
 A failure the next attempt may not have (no connection, a timeout, HTTP 5xx, 408 or
 429, an SMTP 4xx) is retried, waiting longer each time; one it will have again (HTTP
-4xx, a refused address, a bad login) ends the delivery at once. Redirects are not
-followed: they would carry the secret header to wherever they point. Nothing here
-raises: the outcome says what happened, in words free of secrets.
+4xx, a refused address, a bad login) ends the delivery at once. A 429 or 503 with
+`Retry-After` waits what the server asks, at most RETRY_AFTER_MAX. Redirects are not
+followed: they would carry the secret header to wherever they point. With a signing
+secret the body is signed as Stripe does (`t=<unix>,v1=<HMAC-SHA256 of "<t>.<body>">`).
+Nothing here raises: the outcome says what happened, in words free of secrets.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import hmac
 import http.client
 import json
 import smtplib
 import socket
 import ssl
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate, make_msgid, parsedate_to_datetime
 from urllib.parse import urlsplit
 
 from tui_analytics.alerts.models import FAILED, SENT, Alert
@@ -37,6 +43,9 @@ from tui_analytics.runtime.retry import RetryPolicy
 BACKOFF = RetryPolicy(base_delay=1.0, max_delay=30.0, jitter=0.25)
 
 Wait = Callable[[float], bool]  # sleeps; True means "stop retrying" (the app is quitting)
+SIGNATURE_HEADER = "X-Tui-Analytics-Signature"
+# The longest wait a Retry-After may ask for: the longest the backoff itself waits between attempts.
+RETRY_AFTER_MAX = BACKOFF.max_delay
 
 
 @dataclass(frozen=True)
@@ -47,9 +56,10 @@ class Outcome:
 
 
 class _Failure(Exception):
-    def __init__(self, message: str, *, transient: bool) -> None:
+    def __init__(self, message: str, *, transient: bool, retry_after: float | None = None) -> None:
         super().__init__(message)
         self.transient = transient
+        self.retry_after = retry_after
 
 
 def deliver(
@@ -59,17 +69,20 @@ def deliver(
     wait: Wait,
     backoff: RetryPolicy = BACKOFF,
     flights: Flights | None = None,
+    now: Callable[[], float] = time.time,
 ) -> Outcome:
-    """Send `alert` to `target`, up to `target.attempts` times; `wait(seconds)` between attempts.
-    A webhook attempt is one of `flights` while it runs (its owner may abandon them all)."""
+    """Send `alert` to `target`, up to `target.attempts` times; `wait(seconds)` between attempts
+    (the backoff's, or the server's Retry-After). A webhook attempt is one of `flights` while it
+    runs (its owner may abandon them all); `now()` is the signature's Unix time."""
     attempt = 0
     while True:
         attempt += 1
+        retry_after: float | None = None
         try:
             if target.url and target.kind == NOTIFY:
                 post_notification(target, alert)
             elif target.url:
-                post_webhook(target, alert, flights or Flights())
+                post_webhook(target, alert, flights or Flights(), now)
             else:
                 send_email(target, alert, smtp)
             return Outcome(SENT, attempt)
@@ -77,9 +90,10 @@ def deliver(
             error = clean(_without_url(str(exc), target), 300)
             if not exc.transient or attempt >= target.attempts:
                 return Outcome(FAILED, attempt, error)
+            retry_after = exc.retry_after
         except Exception as exc:  # a bug in a sender must not reach the job: recorded as the failure
             return Outcome(FAILED, attempt, clean(_without_url(one_line(exc, with_type=True), target), 300))
-        if wait(backoff.delay(attempt)):
+        if wait(backoff.delay(attempt) if retry_after is None else retry_after):
             return Outcome(FAILED, attempt, f"{error} (not retried: the app stopped)")
 
 
@@ -103,7 +117,31 @@ def post_notification(target: AlertTarget, alert: Alert) -> None:
         raise _Failure(f"{target.where}: {outcome.removeprefix('failed: ')}", transient=True)
 
 
-def post_webhook(target: AlertTarget, alert: Alert, flights: Flights | None = None) -> None:
+def sign(secret: str, body: bytes, unix_time: int) -> str:
+    """The signature header's value: `t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>" keyed by the secret>`."""
+    digest = hmac.new(secret.encode("utf-8"), f"{unix_time}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={unix_time},v1={digest}"
+
+
+def retry_after(value: str | None, now: float) -> float | None:
+    """A Retry-After header (seconds, or an HTTP date) as seconds to wait, 0 to RETRY_AFTER_MAX; None when absent or unreadable."""
+    if not value or not value.strip():
+        return None
+    value = value.strip()
+    if value.isdigit():
+        seconds = float(value)
+    else:
+        try:
+            when = parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=timezone.utc)
+        seconds = when.timestamp() - datetime.fromtimestamp(now, timezone.utc).timestamp()
+    return min(max(0.0, seconds), RETRY_AFTER_MAX)
+
+
+def post_webhook(target: AlertTarget, alert: Alert, flights: Flights | None = None, now: Callable[[], float] = time.time) -> None:
     """One POST of the alert's JSON; raises _Failure when it is not answered with 2xx within
     `target.timeout` seconds, all of it: connecting, sending and reading the answer. (A socket
     timeout alone bounds each read, so a server that answers a byte a second never ends.)"""
@@ -115,6 +153,8 @@ def post_webhook(target: AlertTarget, alert: Alert, flights: Flights | None = No
     headers = {"Content-Type": "application/json", "User-Agent": f"tui-analytics/{__version__}"}
     if target.secret:
         headers[target.secret_header] = target.secret
+    if target.signing_secret:
+        headers[SIGNATURE_HEADER] = sign(target.signing_secret, body, int(now()))
     kind = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
     connection = kind(parts.hostname or "", parts.port, timeout=target.timeout)
     deadline = _Deadline(connection, target.timeout, flights or Flights())
@@ -122,7 +162,7 @@ def post_webhook(target: AlertTarget, alert: Alert, flights: Flights | None = No
         connection.request("POST", (parts.path or "/") + (f"?{parts.query}" if parts.query else ""), body, headers)
         response = connection.getresponse()
         response.read(64 * 1024)
-        code, reason = response.status, response.reason
+        code, reason, wait = response.status, response.reason, response.getheader("Retry-After")
     except (TimeoutError, OSError, http.client.HTTPException) as exc:
         if deadline.abandoned:
             raise _Failure("not delivered: the app stopped during the attempt", transient=False) from None
@@ -135,7 +175,9 @@ def post_webhook(target: AlertTarget, alert: Alert, flights: Flights | None = No
     if not 200 <= code < 300:
         transient = code >= 500 or code in (408, 429)
         raise _Failure(
-            f"HTTP {code} {reason}".strip() + (" (redirects are not followed)" if 300 <= code < 400 else ""), transient=transient
+            f"HTTP {code} {reason}".strip() + (" (redirects are not followed)" if 300 <= code < 400 else ""),
+            transient=transient,
+            retry_after=retry_after(wait, now()) if code in (429, 503) else None,
         )
 
 

@@ -27,12 +27,17 @@ from sqlalchemy import Engine
 from tui_analytics.alerts import wording as messages
 from tui_analytics.alerts.incidents import IncidentStore
 from tui_analytics.alerts.models import FAILED, TEST, Alert, AlertSummary, Delivery, summarise
+from tui_analytics.alerts.policy import PolicyMixin
+from tui_analytics.alerts.quiet import MuteStore
+from tui_analytics.alerts.rules import Reading
 from tui_analytics.alerts.senders import Flights, Outcome, Wait, deliver
 from tui_analytics.alerts.worker import SerialWorker, Ts
 from tui_analytics.config import alert_targets as on
+from tui_analytics.config.alert_rules import AlertPolicy
 from tui_analytics.config.alert_targets import AlertTarget
 from tui_analytics.config.settings import Settings
 from tui_analytics.data.engines import write_error
+from tui_analytics.data.source.protocol import SourceRepository
 from tui_analytics.runtime.clock import Clock
 from tui_analytics.runtime.event_types import AlertFailed, AlertSent, Event, JobFailed, JobFinished, ReportFailed, ReportFinished
 from tui_analytics.runtime.events import EventBus
@@ -45,7 +50,7 @@ REMEMBERED = 500  # deliveries kept in memory for the screen
 STALE_PENDING = 3600.0  # a pending delivery older than this has no live sender (attempts are bounded by their timeout)
 
 
-class AlertService:
+class AlertService(PolicyMixin):
     """The alerts of one process. Constructing it does no I/O; `open()` reads the last alerts."""
 
     def __init__(
@@ -57,6 +62,7 @@ class AlertService:
         state_engine: Any = None,
         wait: Wait | None = None,
         host: str | None = None,
+        source: Callable[[], SourceRepository | None] | None = None,
     ) -> None:
         self.settings = settings
         self.targets: tuple[AlertTarget, ...] = settings.alerts
@@ -64,6 +70,10 @@ class AlertService:
         self.bus = bus
         self._state_engine = state_engine  # an Engine, a function that opens one, or None: opened on first use
         self.store = IncidentStore(self._state)
+        self.mutes = MuteStore(self._state)
+        self.policy = settings.alert_policy or AlertPolicy()
+        self._source = source  # the source the rules read (the services' repository), None: no rules evaluated
+        self._readings: dict[str, Reading] = {}
         self.host = host if host is not None else socket.gethostname()
         self._closing = threading.Event()
         self._abandoned = threading.Event()  # set ABANDON_AFTER seconds after close()
@@ -164,6 +174,8 @@ class AlertService:
                 self._heard[event.job_id] = self.clock.monotonic()
         if isinstance(event, JobFailed | JobFinished | ReportFailed | ReportFinished) and event.remote is None:
             self._work.submit(self._guarded, self.handle, event)
+        elif isinstance(event, JobFinished) and self.policy.rules:  # another process's refresh: read, for the screen
+            self._work.submit(self._guarded, self.evaluate_rules, event.job_id, False)
 
     def handle(self, event: Event) -> None:
         """Open, add to or close the incident the event is about, and send what that calls for (blocking)."""
@@ -175,6 +187,7 @@ class AlertService:
                 self._failure(f"report:{event.template_id}", on.REPORT_FAILED, name, event.error, event.at)
             case JobFinished():
                 self._success(f"job:{event.job_id}", event.at)
+                self.evaluate_rules(event.job_id)
             case ReportFinished():
                 self._success(f"report:{event.template_id}", event.at)
 
@@ -183,56 +196,6 @@ class AlertService:
             fn(*args)
         except Exception:  # the state database may be what failed: logged, never raised into a job
             log.exception("alert handling failed")
-
-    def _failure(self, subject: str, kind: str, name: str, error: str | None, at: datetime, *, counts: bool = True) -> None:
-        error = error or None
-        wanting = [t for t in self.targets if t.wants(kind)]
-        incident = self.store.get(subject)
-        if incident is None:
-            if not wanting:
-                return  # nobody to tell: no incident either
-            opened = self.store.open(subject, kind, name, at, error, [t.name for t in wanting], failures=int(counts))
-            if opened is not None:
-                self._send(
-                    messages.build(kind, subject, name, at, host=self.host, error=error, since=at, failures=opened.failures),
-                    wanting,
-                )
-                return
-            incident = self.store.get(subject)  # another process opened it a moment ago
-            if incident is None:
-                return
-        if counts:
-            self.store.note_failure(incident, at, error)
-        # An incident opened by one event (late) may concern targets that only want the other (failed).
-        new = [t for t in wanting if t.name not in incident.notified]
-        if new and self.store.add_notified(incident, [t.name for t in new]):
-            self._send(
-                messages.build(
-                    kind,
-                    subject,
-                    incident.name,
-                    at,
-                    host=self.host,
-                    error=error,
-                    since=incident.opened_at,
-                    failures=incident.failures + int(counts),
-                ),
-                new,
-            )
-
-    def _success(self, subject: str, at: datetime) -> None:
-        incident = self.store.get(subject)
-        # A success from before the incident opened (queued behind it, or another process's) ends nothing.
-        if incident is None or at < incident.opened_at or not self.store.close(incident):
-            return
-        told = [t for t in self.targets if t.name in incident.notified and t.wants(on.RECOVERED)]
-        if told:
-            self._send(
-                messages.build(
-                    on.RECOVERED, subject, incident.name, at, host=self.host, since=incident.opened_at, failures=incident.failures
-                ),
-                told,
-            )
 
     # -- late jobs ----------------------------------------------------------------------
 
@@ -301,6 +264,8 @@ class AlertService:
 
     def _periodic(self, jobs: list[tuple[str, float]], running: bool) -> None:
         self.check_late(jobs, running=running)
+        if running:  # the process that schedules: one process reminds (a read-only dashboard would too)
+            self.check_open()
         self.refresh()
 
     def stop(self) -> None:
@@ -360,7 +325,9 @@ class AlertService:
         if self._abandoned.is_set():
             outcome = Outcome(FAILED, 0, "not delivered: the app stopped before it was sent")
         else:
-            outcome = deliver(target, alert, self.settings.smtp, self._wait, flights=self._flights)
+            outcome = deliver(
+                target, alert, self.settings.smtp, self._wait, flights=self._flights, now=lambda: self.clock.now().timestamp()
+            )
         delivery = replace(row, status=outcome.status, attempts=outcome.attempts, error=outcome.error, finished_at=self.clock.now())
         with self._lock:
             self.retries += max(0, outcome.attempts - 1)

@@ -7,7 +7,7 @@ import uuid
 from datetime import datetime, timezone
 
 from tui_analytics.alerts.models import TEST, Alert
-from tui_analytics.config.alert_targets import JOB_FAILED, JOB_LATE, RECOVERED, REPORT_FAILED
+from tui_analytics.config.alert_targets import DATA_ALERT, JOB_FAILED, JOB_LATE, RECOVERED, REPORT_FAILED
 from tui_analytics.runtime.redact import redact
 
 PREFIX = "[tui-analytics]"
@@ -41,6 +41,8 @@ def clean(text: str | None, limit: int = 500) -> str:
 def what(subject: str, name: str) -> str:
     """'job top-items' or "report 'Daily activity summary'"."""
     kind, _, ident = subject.partition(":")
+    if kind == "rule":
+        return f"rule {ident}"
     return f"job {ident}" if kind == "job" else f"report {name or ident!r}" if kind == "report" else subject
 
 
@@ -58,6 +60,7 @@ def build(
     error: str | None = None,
     since: datetime | None = None,
     failures: int = 0,
+    reminder: bool = False,
 ) -> Alert:
     """The alert for an incident's event; its text says what happened, since when, and on which host."""
     error = clean(error) or None
@@ -66,14 +69,19 @@ def build(
         line = f"{thing} failed: {error or 'no error given'}"
     elif kind == JOB_LATE:
         line = f"{thing} is late: {error}"
+    elif kind == DATA_ALERT:
+        line = f"{thing}: {error}"
     elif kind == RECOVERED:
         runs = f" after {failures} failed run{'s' if failures != 1 else ''}" if failures else ""
-        line = f"{thing} recovered{runs}"
+        line = f"{thing} recovered{runs}" + (f": {error}" if error else "")
         if since is not None:
-            line += f"; failing since {_clock(since)} ({span((at - since).total_seconds())})"
+            state = "firing" if subject.startswith("rule:") else "failing"
+            line += f"; {state} since {_clock(since)} ({span((at - since).total_seconds())})"
     elif kind == TEST:
         line = f"test alert to {name}: alerts reach this target"
     else:
         line = f"{thing}: {kind}"
+    if reminder and since is not None:
+        line = f"reminder, still open after {span((at - since).total_seconds())}: {line}"
     text = clean(f"{PREFIX} {line} (on {host})" if host else f"{PREFIX} {line}", 1000)
     return Alert(uuid.uuid4().hex, kind, subject, clean(name, 200), at, text, error, since, failures, clean(host, 100))

@@ -66,6 +66,11 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     parser.add_argument("--config", metavar="PATH", type=_not_empty, help="TOML settings file (environment variables win)")
     parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail to the log file / stderr")
     parser.add_argument("--take-over", action="store_true", help=TAKE_OVER_HELP)
+    parser.add_argument(
+        "--read-only",
+        action="store_true",
+        help="look, change nothing: the dashboard's changing keys and every changing command refuse ([access] read_only)",
+    )
     from tui_analytics.runtime.version import __version__
 
     parser.add_argument("--version", action="version", version=f"tui-analytics {__version__}")
@@ -154,7 +159,7 @@ def _main(argv: Sequence[str] | None) -> int:
 
             return run_dashboard(args)
         with _redacted_output():
-            return int(handler(args) or 0)
+            return _run_command(args)
     except KeyboardInterrupt:
         return fail("interrupted", 130)
     except BrokenPipeError:
@@ -188,6 +193,24 @@ def _data_dir_error(exc: BaseException, config: str | None) -> str | None:
     where = "" if failed == data_dir else f" at {failed}"
     reason = exc.strerror or one_line(exc)
     return f"data directory {data_dir}: {reason}{where}; set TUI_ANALYTICS_DATA_DIR to a directory you can write"
+
+
+def _run_command(args: argparse.Namespace) -> int:
+    """The command's handler; a change is refused in read-only mode, else recorded in the audit log."""
+    from tui_analytics.cli.guard import EXIT_NOPERM, change_of, refusal, run_recorded
+    from tui_analytics.runtime.actor import set_face
+
+    set_face("cli")
+    change = change_of(args)
+    if change is None:
+        return int(args.handler(args) or 0)
+    from tui_analytics.config.settings import load_settings
+
+    settings = load_settings(getattr(args, "config", None))
+    refused = refusal(args, settings, change)
+    if refused is not None:
+        return fail(refused, EXIT_NOPERM)
+    return run_recorded(args, settings, change, lambda: int(args.handler(args) or 0))
 
 
 @contextmanager

@@ -1,9 +1,10 @@
-"""`tui-analytics alerts test|status`: the [[alerts]] targets of the configuration from a shell.
+"""`tui-analytics alerts test|status|rules|mute|unmute`: the [[alerts]] targets of the configuration from a shell.
 
 Alerts are sent by whichever process runs the work (the dashboard, serve, jobs run,
 report run): one when a job or a report starts failing or a job is late, one
 "recovered" when it succeeds again. `test` sends a test alert to every target now;
-`status` shows the targets, the open incidents and the last deliveries.
+`status` shows the targets, the open incidents and the last deliveries; `rules` the
+[[alerts.rules]] figures now; `mute` and `unmute` quiet alerts for a while.
 """
 
 from __future__ import annotations
@@ -19,8 +20,11 @@ from tui_analytics.cli.text_table import Column, print_table
 from tui_analytics.runtime.printable import printable
 
 if TYPE_CHECKING:
+    from tui_analytics.alerts.incidents import Incident
     from tui_analytics.alerts.models import Delivery
+    from tui_analytics.alerts.quiet import Mute
     from tui_analytics.config.alert_targets import AlertTarget
+    from tui_analytics.config.settings import Settings
 
 
 def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -44,6 +48,9 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     status.add_argument("--json", action="store_true", help="print JSON")
     add_zone_option(status)
     status.set_defaults(handler=run_status)
+    from tui_analytics.cli import alert_rules_cmd
+
+    alert_rules_cmd.register(cmds)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -93,7 +100,7 @@ def _print_deliveries(rows: list[Delivery], tz: tzinfo) -> None:
 def run_test(args: argparse.Namespace) -> int:
     root = services(args)
     alerts = root.alerts
-    if alerts is None:
+    if alerts is None or not root.settings.alerts:  # rules alone build the service, with nobody to tell
         raise ValueError("no [[alerts]] targets in the configuration (see `tui-analytics alerts --help` and the README)")
     root.open_state()
     results = alerts.send_test()
@@ -126,37 +133,16 @@ def run_status(args: argparse.Namespace) -> int:
     if args.limit < 1:
         raise ValueError(f"--limit must be at least 1, got {args.limit}")
     from tui_analytics.alerts.incidents import IncidentStore
+    from tui_analytics.alerts.quiet import MuteStore
 
     root = services(args)
     store = IncidentStore(root.open_state())
     incidents, deliveries = store.open_incidents(), store.recent(args.limit)
+    mutes = MuteStore(root.open_state()).active(root.clock.now())
     reach = {i.subject: store.reach(i) for i in incidents}
     targets = root.settings.alerts
     if args.json:
-        print(
-            json.dumps(
-                {
-                    "targets": [target_dict(t) for t in targets],
-                    "graceIntervals": root.settings.alert_grace,
-                    "incidents": [
-                        {
-                            "subject": i.subject,
-                            "kind": i.kind,
-                            "name": i.name,
-                            "since": _iso(i.opened_at),
-                            "failures": i.failures,
-                            "lastError": i.last_error,
-                            "told": _names(reach[i.subject], "sent", "unknown"),
-                            "notDelivered": _names(reach[i.subject], "failed"),
-                            "sending": _names(reach[i.subject], "pending"),
-                        }
-                        for i in incidents
-                    ],
-                    "deliveries": [delivery_dict(d) for d in deliveries],
-                },
-                indent=2,
-            )
-        )
+        print(json.dumps(_status_json(root.settings, incidents, reach, deliveries, mutes), indent=2))
         return 0
     if not targets:
         print("no [[alerts]] targets configured: nothing is sent")
@@ -164,12 +150,15 @@ def run_status(args: argparse.Namespace) -> int:
         unsent = " (no smtp_url: its alerts cannot be sent)" if t.kind == "email" and root.settings.smtp is None else ""
         print(f"{printable(t.name)}: {t.kind} {printable(t.where)} on {', '.join(sorted(t.on))}{unsent}")
     print(f"a job is late after {root.settings.alert_grace:g} of its intervals without a successful run")
-    print()
     tz = shown_zone(args)
+    for m in mutes:
+        print(f"muted: {printable(m.subject)} until {zoned(m.until, tz)}")
+    print()
     if incidents:
         for i in incidents:
             print(
-                f"open: {i.kind} {printable(i.subject)} since {zoned(i.opened_at, tz)}, {i.failures} failed run(s), "
+                f"open: {i.kind} {printable(i.subject)} since {zoned(i.opened_at, tz)}, "
+                f"{'' if i.subject.startswith('rule:') else f'{i.failures} failed run(s), '}"
                 f"{_reached(reach[i.subject])}; {printable(i.last_error or '')}".rstrip("; ")
             )
     else:
@@ -180,3 +169,28 @@ def run_status(args: argparse.Namespace) -> int:
     else:
         print("no alert sent yet")
     return 0
+
+
+def _status_json(
+    settings: Settings, incidents: list[Incident], reach: dict[str, dict[str, str]], deliveries: list[Delivery], mutes: list[Mute]
+) -> dict[str, object]:
+    return {
+        "targets": [target_dict(t) for t in settings.alerts],
+        "graceIntervals": settings.alert_grace,
+        "incidents": [
+            {
+                "subject": i.subject,
+                "kind": i.kind,
+                "name": i.name,
+                "since": _iso(i.opened_at),
+                "failures": i.failures,
+                "lastError": i.last_error,
+                "told": _names(reach[i.subject], "sent", "unknown"),
+                "notDelivered": _names(reach[i.subject], "failed"),
+                "sending": _names(reach[i.subject], "pending"),
+            }
+            for i in incidents
+        ],
+        "deliveries": [delivery_dict(d) for d in deliveries],
+        "mutes": [{"subject": m.subject, "until": _iso(m.until)} for m in mutes],
+    }

@@ -13,11 +13,15 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "report": ("report_cmd", "scheduled report templates and history"),
     "jobs": ("jobs_cmd", "background job statuses, history and manual runs"),
     "cache": ("cache_cmd", "clear or invalidate the analytics cache of the scheduling process"),
-    "alerts": ("alerts_cmd", "send a test alert; show alert targets, open incidents and deliveries"),
+    "audit": ("audit_cmd", "who changed what, from where, and how it ended (the audit log)"),
+    "alerts": (
+        "alerts_cmd",
+        "send a test alert; show alert targets, open incidents and deliveries; the data rules now; mute alerts for a while",
+    ),
     "source": ("source_cmd", "check the source database and its mapping ([source] in the config file)"),
     "config": ("config_cmd", "which settings file is read (config path)"),
     "serve": ("serve_cmd", "run the jobs and scheduled reports without a screen (for systemd or a container)"),
-    "web": ("web_cmd", "serve the dashboard to a web browser (textual-serve; no authentication of its own)"),
+    "web": ("web_cmd", "serve the dashboard to a web browser, behind a login (textual-serve)"),
 }
 
 

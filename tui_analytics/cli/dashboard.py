@@ -10,12 +10,16 @@ import stat
 import sys
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tui_analytics.cli.ownership import foreign_owner
-from tui_analytics.cli.web_child import end_with, may_schedule, web_parent
-from tui_analytics.config.settings import load_settings
+from tui_analytics.cli.web_child import end_with, may_schedule, web_parent, web_user
+from tui_analytics.config.settings import Settings, load_settings
 from tui_analytics.runtime.errors import ConfigError, SettingsError
 from tui_analytics.runtime.quiet_log import OneLineFormatter, RepeatFilter
+
+if TYPE_CHECKING:
+    from tui_analytics.ui.access import Access
 
 # The log rotates at this size, keeping this many old files (a dashboard left open for weeks).
 LOG_BYTES = 1_000_000
@@ -72,7 +76,9 @@ def run_dashboard(args: argparse.Namespace) -> int:
             raise SettingsError(str(exc)) from None
         locking.set_program("dashboard")  # how other processes name us when we hold the scheduler lock
         foreign = None if getattr(args, "take_over", False) else foreign_owner(settings.data_dir)
-        if not may_schedule() or foreign is not None:
+        access = _access(args, settings)
+        # A read-only dashboard writes nothing: it never schedules; nor does one of another user's data directory.
+        if not may_schedule() or foreign is not None or access.read_only:
             locking.never_schedule()
         # The first frame shows what the state database held last (read with sqlite3, before SQLAlchemy loads).
         last_view = read_last_view(settings.resolved_state_url)
@@ -83,6 +89,7 @@ def run_dashboard(args: argparse.Namespace) -> int:
             preferences=Preferences.load(settings.data_dir),
             last_view=last_view,
             after_first_frame=resume_collector,
+            access=access,
         )
         if foreign is not None:
             logging.getLogger("tui_analytics.dashboard").warning("%s", foreign)
@@ -93,6 +100,18 @@ def run_dashboard(args: argparse.Namespace) -> int:
     finally:
         resume_collector()  # when the app ended (or failed) before its first frame
     return int(app.return_code or 0)
+
+
+def _access(args: argparse.Namespace, settings: Settings) -> Access:
+    """What this dashboard may change: a web viewer's and a read-only one's keys refuse (ui/access.py)."""
+    from tui_analytics.runtime.actor import set_face
+    from tui_analytics.ui.access import access_for
+
+    session = web_user()
+    set_face("web" if session is not None else "tui")
+    user, role = session if session is not None else (None, None)
+    read_only = bool(getattr(args, "read_only", False)) or settings.access.read_only
+    return access_for(read_only=read_only, web_user=user, web_role=role, exports=settings.access.read_only_exports)
 
 
 __all__ = ["run_dashboard"]

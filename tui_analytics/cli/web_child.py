@@ -23,13 +23,30 @@ from collections.abc import Mapping
 
 PARENT_VARIABLE = "TUI_ANALYTICS_WEB_PARENT"  # the pid of the `web` process that started this dashboard
 SCHEDULE_VARIABLE = "TUI_ANALYTICS_WEB_SCHEDULE"  # "1": `web --schedule`, this dashboard may take the scheduler lock
+USER_VARIABLE = "TUI_ANALYTICS_WEB_USER"  # who logged in to `web` (runtime/actor.py names them in the audit log)
+ROLE_VARIABLE = "TUI_ANALYTICS_WEB_ROLE"  # their role: "viewer" (a read-only dashboard) or "operator"
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 EXIT_GRACE_SECONDS = 3.0  # after `web` ended: how long the dashboard's own quit may take before a hard exit
 
 
-def child_environment(parent: int, schedule: bool) -> dict[str, str]:
-    """What `web` adds to the environment of a session's dashboard."""
-    return {PARENT_VARIABLE: str(parent), SCHEDULE_VARIABLE: "1" if schedule else "0"}
+def child_environment(parent: int, schedule: bool, user: str = "", role: str = "operator") -> dict[str, str]:
+    """What `web` adds to the environment of a session's dashboard: who started it, whether it may
+    schedule, and the user who logged in with their role."""
+    return {
+        PARENT_VARIABLE: str(parent),
+        SCHEDULE_VARIABLE: "1" if schedule else "0",
+        USER_VARIABLE: user,
+        ROLE_VARIABLE: role,
+    }
+
+
+def web_user(environ: Mapping[str, str] = os.environ) -> tuple[str, str] | None:
+    """(user, role) of a browser session's dashboard; None for a dashboard in a terminal. A role
+    that is not "operator" is a viewer's: a session `web` did not name is read-only."""
+    if web_parent(environ) is None:
+        return None
+    role = environ.get(ROLE_VARIABLE, "")
+    return environ.get(USER_VARIABLE, ""), "operator" if role == "operator" else "viewer"
 
 
 def web_parent(environ: Mapping[str, str] = os.environ) -> int | None:
@@ -81,4 +98,4 @@ def _exit_after(parent: int) -> None:
     threading.Thread(target=watch, name="tui-analytics web parent", daemon=True).start()
 
 
-__all__ = ["child_environment", "end_with", "may_schedule", "web_parent"]
+__all__ = ["child_environment", "end_with", "may_schedule", "web_parent", "web_user"]

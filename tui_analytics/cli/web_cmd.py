@@ -2,9 +2,10 @@
 
 textual-serve is a small web server: each browser tab that opens the page starts
 its own dashboard process (`python -m tui_analytics`, with this process's
-configuration) and relays its terminal over a WebSocket. It has no
-authentication of its own, so it listens on 127.0.0.1 unless told otherwise;
-the README shows how to put it behind a reverse proxy that authenticates.
+configuration) and relays its terminal over a WebSocket. Nobody gets a dashboard
+without logging in (web_auth.py): with a token printed at start, or as one of the
+`[web.users]` of the configuration, a viewer (read-only) or an operator.
+`--no-auth` is for this machine only: it is refused unless --host is a loopback address.
 
 Whoever reaches the page can open tabs, so each one is kept within bounds: a page
 of another site gets none (web_origin.py), at most --max-sessions are open, and
@@ -26,6 +27,10 @@ from tui_analytics.cli.serve_cmd import port_number
 from tui_analytics.runtime.errors import TuiAnalyticsError
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from tui_analytics.cli.web_auth import Authenticator
+    from tui_analytics.cli.web_origin import OriginPolicy
     from tui_analytics.cli.web_session import DashboardServer
 
 log = logging.getLogger("tui_analytics.web")
@@ -38,8 +43,19 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "web",
         help=summary("web"),
         description="Serve the dashboard on http://HOST:PORT/: each browser tab runs its own dashboard, which "
-        "does not schedule the jobs and reports unless --schedule. There is no authentication: keep "
-        "the default 127.0.0.1, or put it behind a reverse proxy that authenticates (see docs/deployment.md).",
+        "does not schedule the jobs and reports unless --schedule. A browser logs in first: with the token "
+        "printed at start (http://HOST:PORT/?token=...), or as a user of [web.users] in the configuration "
+        "(role viewer: read-only, or operator); see docs/deployment.md.",
+    )
+    web.add_argument(
+        "--no-auth",
+        action="store_true",
+        help="no login: whoever reaches the page is an operator (only with --host 127.0.0.1, ::1 or localhost)",
+    )
+    web.add_argument(
+        "--hash-password",
+        action="store_true",
+        help="print the argon2 hash of a password read from the terminal (or one line of stdin), for [web.users], and exit",
     )
     web.add_argument("--host", default="127.0.0.1", help="the address to listen on (default 127.0.0.1: this machine only)")
     web.add_argument("--port", type=port_number, default=8000, help="the port to listen on (default 8000)")
@@ -93,11 +109,13 @@ def dashboard_command(args: argparse.Namespace) -> str:
         argv += ["--config", str(args.config)]
     if getattr(args, "verbose", False):
         argv.append("-v")
+    if getattr(args, "read_only", False):  # `tui-analytics --read-only web`: every session's dashboard only looks
+        argv.append("--read-only")
     return "exec " + shlex.join(argv)
 
 
 # What `pip install 'tui-analytics[web]'` adds (pyproject.toml); the rest of the product runs without them.
-WEB_MODULES = ("textual_serve", "aiohttp")
+WEB_MODULES = ("textual_serve", "aiohttp", "argon2")
 WEB_MISSING = "tui-analytics web needs the web extra: pip install 'tui-analytics[web]'"
 
 
@@ -114,10 +132,18 @@ def require_web_extra() -> None:
             raise
 
 
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "[::1]", "localhost")
+
+
 def run_web(args: argparse.Namespace) -> int:
     from tui_analytics.cli.serve_log import log_to_stderr
 
     require_web_extra()
+    if args.hash_password:
+        return _print_hash()
+    if args.no_auth and args.host not in LOOPBACK_HOSTS:
+        raise TuiAnalyticsError(f"--no-auth is refused with --host {args.host}: only on 127.0.0.1, ::1 or localhost")
+    auth = None if args.no_auth else _authenticator(args)
     _check_free(args.host, args.port)
     log_to_stderr(verbose=bool(getattr(args, "verbose", False)), events=False)
     server = _server_class()(
@@ -128,9 +154,39 @@ def run_web(args: argparse.Namespace) -> int:
         public_url=args.public_url,
         max_sessions=args.max_sessions,
         schedule=args.schedule,
+        auth=auth,
     )
     server.serve()
     log.info("stopped")
+    return 0
+
+
+def _authenticator(args: argparse.Namespace) -> Callable[[OriginPolicy, bool], Authenticator]:
+    """How the server builds its Authenticator: [web.users], or a token made now when there are none."""
+    import secrets
+
+    from tui_analytics.cli.web_auth import Authenticator
+    from tui_analytics.config.settings import load_settings
+
+    users = load_settings(getattr(args, "config", None)).access.web_users
+    token = None if users else secrets.token_urlsafe(32)
+    return lambda origins, secure: Authenticator(users, token, origins, secure=secure)
+
+
+def _print_hash() -> int:
+    import getpass
+
+    from tui_analytics.cli.web_auth import hash_password
+
+    if sys.stdin.isatty():
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            raise TuiAnalyticsError("the two passwords differ")
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    if not password:
+        raise TuiAnalyticsError("an empty password is not a password")
+    print(hash_password(password))
     return 0
 
 

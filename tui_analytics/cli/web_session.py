@@ -22,6 +22,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import SupportsInt, TypeVar
@@ -31,6 +32,7 @@ from textual_serve.app_service import AppService
 from textual_serve.download_manager import DownloadManager
 from textual_serve.server import Server
 
+from tui_analytics.cli.web_auth import Authenticator, WebSession
 from tui_analytics.cli.web_child import child_environment
 from tui_analytics.cli.web_cmd import MAX_SESSIONS
 from tui_analytics.cli.web_origin import OriginPolicy
@@ -72,6 +74,7 @@ class DashboardSession(AppService):
         command: str,
         *,
         schedule: bool,
+        user: WebSession | None = None,
         write_bytes: Callable[[bytes], Awaitable[None]],
         write_str: Callable[[str], Awaitable[None]],
         close: Callable[[], Awaitable[None]],
@@ -87,6 +90,7 @@ class DashboardSession(AppService):
             debug=debug,
         )
         self.schedule = schedule
+        self.user = user  # who logged in (None: --no-auth, an operator nobody named)
         self.size = DEFAULT_SIZE
         self.client_gone = False
 
@@ -106,7 +110,8 @@ class DashboardSession(AppService):
 
     def _build_environment(self, width: int = 80, height: int = 24) -> dict[str, str]:
         environment = super()._build_environment(*bounded_size(width, height))
-        environment.update(child_environment(os.getpid(), self.schedule))
+        user, role = (self.user.user, self.user.role) if self.user is not None else ("", "operator")
+        environment.update(child_environment(os.getpid(), self.schedule, user, role))
         return environment
 
     async def start(self, width: int, height: int) -> None:
@@ -166,6 +171,7 @@ class DashboardServer(Server):
         *,
         max_sessions: int = MAX_SESSIONS,
         schedule: bool = False,
+        auth: Callable[[OriginPolicy, bool], Authenticator] | None = None,
     ) -> None:
         super().__init__(command, host, port, title, public_url)
         self.sessions: set[asyncio.Task[object]] = set()
@@ -173,11 +179,8 @@ class DashboardServer(Server):
         self.max_sessions = max_sessions
         self.schedule = schedule
         self.templates_path = WEB_PAGE
-
-    async def _make_app(self) -> web.Application:
-        app = await super()._make_app()
-        app.router.add_get("/favicon.ico", self.handle_favicon)
-        return app
+        # None: --no-auth. Built over this server's origins; Secure cookies when the page is https.
+        self.auth = auth(self.origins, self.public_url.startswith("https://")) if auth is not None else None
 
     async def handle_favicon(self, request: web.Request) -> web.StreamResponse:
         return web.FileResponse(WEB_PAGE / "favicon.ico", headers={"Content-Type": "image/x-icon"})
@@ -185,8 +188,40 @@ class DashboardServer(Server):
     def initialize_logging(self) -> None:
         pass  # log_to_stderr has set up logging already
 
+    async def _make_app(self) -> web.Application:
+        app = await super()._make_app()
+        app.router.add_get("/favicon.ico", self.handle_favicon)
+        app.on_response_prepare.append(_no_framing)
+        if self.auth is not None:
+            app.router.add_post("/login", self.auth.login)
+            app.router.add_post("/logout", self.auth.logout)
+        return app
+
     async def on_startup(self, app: web.Application) -> None:
-        log.info("serving the dashboard on %s (no authentication: anyone who can reach it can use the dashboard)", self.public_url)
+        if self.auth is None:
+            log.warning(
+                "serving the dashboard on %s with --no-auth: anyone who can reach it can use the dashboard", self.public_url
+            )
+        elif self.auth.token is not None:
+            log.info("serving the dashboard on %s to whoever opens it with its token", self.public_url)
+            # The one place the token is shown, as Jupyter shows its own: straight to the terminal that
+            # started `web` (the log, and everything else printed, mask it as a secret).
+            stream = sys.__stderr__ or sys.stderr
+            print(f"open the dashboard at {self.public_url}/?token={self.auth.token}", file=stream, flush=True)
+        else:
+            log.info("serving the dashboard on %s to %d user(s) of [web.users]", self.public_url, len(self.auth.users))
+
+    async def handle_index(self, request: web.Request) -> web.StreamResponse:
+        """The dashboard's page for a logged-in browser; the login page (or a token's login) otherwise."""
+        if self.auth is not None and self.auth.session_of(request) is None:
+            return self.auth.token_login(request) or self.auth.login_page()
+        response: web.StreamResponse = await super().handle_index(request)
+        return response
+
+    async def handle_download(self, request: web.Request) -> web.StreamResponse:
+        if self.auth is not None and self.auth.session_of(request) is None:
+            return web.Response(status=401, text="log in first\n")
+        return await super().handle_download(request)
 
     # textual-serve declares a WebSocketResponse; aiohttp takes any response, and a refusal is a plain one.
     async def handle_websocket(self, request: web.Request) -> web.StreamResponse:  # type: ignore[override]
@@ -201,6 +236,10 @@ class DashboardServer(Server):
                 ", ".join(sorted(self.origins.allowed)),
             )
             return web.Response(status=403, text="forbidden: this page's origin may not open a session\n")
+        user = self.auth.session_of(request) if self.auth is not None else None
+        if self.auth is not None and user is None:
+            log.warning("refused a session from %s: not logged in", request.remote)
+            return web.Response(status=401, text="log in first\n")
         if len(self.sessions) >= self.max_sessions:
             log.warning(
                 "refused a session from %s: %d sessions are open, the most allowed (--max-sessions)",
@@ -212,13 +251,13 @@ class DashboardServer(Server):
         assert task is not None  # aiohttp runs each request in its own task
         self.sessions.add(task)  # no await since the count above: a burst of requests cannot pass it together
         try:
-            log.info("session opened from %s", request.remote)
-            return await self._run_session(request)
+            log.info("session opened from %s%s", request.remote, f" by {user.user} ({user.role})" if user else "")
+            return await self._run_session(request, user)
         finally:
             self.sessions.discard(task)
             log.info("session closed")
 
-    async def _run_session(self, request: web.Request) -> web.WebSocketResponse:
+    async def _run_session(self, request: web.Request, user: WebSession | None) -> web.WebSocketResponse:
         """textual-serve's session, with a DashboardSession; it ends its dashboard whatever ends the session."""
         websocket = web.WebSocketResponse(heartbeat=15)
         width, height = bounded_size(request.query.get("width"), request.query.get("height"))
@@ -228,6 +267,7 @@ class DashboardServer(Server):
             session = DashboardSession(
                 self.command,
                 schedule=self.schedule,
+                user=user,
                 write_bytes=websocket.send_bytes,
                 # textual-serve wants a close that returns None; aiohttp's says whether it closed.
                 write_str=websocket.send_str,
@@ -260,6 +300,12 @@ class DashboardServer(Server):
             task.cancel()
         if sessions:
             await asyncio.wait(sessions, timeout=SESSION_CLOSE_SECONDS)
+
+
+async def _no_framing(_request: web.Request, response: web.StreamResponse) -> None:
+    # No other site may show the dashboard or the login in a frame (clickjacking a logged-in browser).
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Content-Security-Policy", "frame-ancestors 'none'")
 
 
 async def _exited(process: asyncio.subprocess.Process, timeout: float) -> bool:

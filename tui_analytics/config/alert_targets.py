@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
+from tui_analytics.config.alert_rules import AlertPolicy, parse_duration, parse_policy, split_alerts
 from tui_analytics.config.notify_urls import url_problem
 from tui_analytics.config.values import check_sender, parse_bool, parse_number, shorten
 from tui_analytics.runtime.errors import ConfigError
@@ -24,14 +25,18 @@ JOB_LATE = "job-late"
 REPORT_FAILED = "report-failed"
 NOTIFY = "notify"  # a target whose url is a notification URL (slack://, json://, ...) sent through apprise
 RECOVERED = "recovered"
-EVENTS = (JOB_FAILED, JOB_LATE, REPORT_FAILED, RECOVERED)
+DATA_ALERT = "data-alert"  # an [[alerts.rules]] condition became true (config/alert_rules.py)
+EVENTS = (JOB_FAILED, JOB_LATE, REPORT_FAILED, DATA_ALERT, RECOVERED)
 
 DEFAULT_SECRET_HEADER = "X-Tui-Analytics-Secret"
 DEFAULT_TIMEOUT = 10.0
 DEFAULT_ATTEMPTS = 4
 MAX_ATTEMPTS = 10
 
-_KEYS = frozenset({"name", "on", "url", "email", "slack", "secret", "secret_env", "secret_header", "timeout", "attempts"})
+_KEYS = frozenset(
+    {"name", "on", "url", "email", "slack", "secret", "secret_env", "secret_header", "timeout", "attempts"}
+    | {"remind_every", "signing_secret", "signing_secret_env"}
+)
 _HEADER = re.compile(r"[A-Za-z0-9-]{1,64}")
 _NAME = re.compile(r"[^\x00-\x1f\x7f]{1,60}")
 _UNSENDABLE = re.compile(r"[^\x21-\x7e]")  # what http.client refuses to send, and quotes back in its error
@@ -51,6 +56,8 @@ class AlertTarget:
     secret_header: str = DEFAULT_SECRET_HEADER
     timeout: float = DEFAULT_TIMEOUT
     attempts: int = DEFAULT_ATTEMPTS
+    remind_every: float | None = None  # seconds between reminders while an incident stays open
+    signing_secret: str | None = field(default=None, repr=False)  # HMAC-SHA256 key of the body's signature
 
     @property
     def kind(self) -> str:
@@ -74,10 +81,20 @@ class AlertTarget:
         return event in self.on
 
 
+def read_alerts(value: object, path: object, env: Mapping[str, str]) -> tuple[tuple[AlertTarget, ...], AlertPolicy | None]:
+    """The file's `alerts` value (None: not set): the `[[alerts]]` targets, and the rules and silences TOML put among them."""
+    if value is None:
+        return (), None
+    targets, rules, silences = split_alerts(value)
+    return parse_alerts(targets, path, env=env), parse_policy(rules, silences, path)
+
+
 def parse_alerts(value: object, path: object, *, env: Mapping[str, str] | None = None) -> tuple[AlertTarget, ...]:
     """The targets of the file's `alerts` value (an array of tables). An e-mail target without SMTP
     settings is accepted, as a report's recipients are: its deliveries fail, saying so."""
     env = os.environ if env is None else env
+    if value is None:  # `alerts` held only [[alerts.rules]] or [[alerts.silence]]
+        return ()
     if not isinstance(value, list) or not all(isinstance(entry, dict) for entry in value):
         raise ConfigError(f"alerts in {path} must be an array of tables ([[alerts]] entries), got {shorten(value)}")
     targets = [_target(entry, f"alerts[{index}]", path, env) for index, entry in enumerate(value, 1)]
@@ -101,15 +118,16 @@ def _target(entry: Mapping[str, object], key: str, path: object, env: Mapping[st
         url = _url(given_url, f"{key}.url")
         addresses: tuple[str, ...] = ()
         if not url.lower().startswith(("http://", "https://")):
-            for option in ("slack", "secret", "secret_env", "secret_header"):
+            for option in ("slack", "secret", "secret_env", "secret_header", "signing_secret", "signing_secret_env"):
                 if option in entry:
                     raise ConfigError(f"{key}.{option} in {path} applies to an http(s) webhook, not to a notification URL")
     else:
         addresses = _addresses(email, f"{key}.email")
-        for option in ("slack", "secret", "secret_env", "secret_header"):
+        for option in ("slack", "secret", "secret_env", "secret_header", "signing_secret", "signing_secret_env"):
             if option in entry:
                 raise ConfigError(f"{key}.{option} in {path} applies to a webhook (url), not to e-mail")
     secret = _secret(entry, key, env)
+    signing = _secret(entry, key, env, "signing_secret")
     header = entry.get("secret_header", DEFAULT_SECRET_HEADER)
     if not isinstance(header, str) or not _HEADER.fullmatch(header):
         raise ConfigError(f"{key}.secret_header must be an HTTP header name (letters, digits, -), got {shorten(header)}")
@@ -126,6 +144,8 @@ def _target(entry: Mapping[str, object], key: str, path: object, env: Mapping[st
         attempts=int(
             parse_number(f"{key}.attempts", entry.get("attempts", DEFAULT_ATTEMPTS), minimum=1, maximum=MAX_ATTEMPTS, whole=True)
         ),
+        remind_every=parse_duration(f"{key}.remind_every", entry["remind_every"]) if "remind_every" in entry else None,
+        signing_secret=signing,
     )
 
 
@@ -194,22 +214,24 @@ def _addresses(value: object, key: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(check_sender(key, address.strip()) for address in value))
 
 
-def _secret(entry: Mapping[str, object], key: str, env: Mapping[str, str]) -> str | None:
-    """The secret header's value: given (`secret`), or read from the variable `secret_env` names."""
-    if "secret" in entry and "secret_env" in entry:
-        raise ConfigError(f"{key}: give secret or secret_env, not both")
-    if "secret_env" in entry:
-        variable = entry["secret_env"]
+def _secret(entry: Mapping[str, object], key: str, env: Mapping[str, str], option: str = "secret") -> str | None:
+    """A secret (the header's, or the signing key): given (`secret`), or read from the variable `secret_env` names."""
+    if option in entry and f"{option}_env" in entry:
+        raise ConfigError(f"{key}: give {option} or {option}_env, not both")
+    if f"{option}_env" in entry:
+        variable = entry[f"{option}_env"]
         if not isinstance(variable, str) or not variable.strip():
-            raise ConfigError(f"{key}.secret_env must name an environment variable, got {shorten(variable)}")
+            raise ConfigError(f"{key}.{option}_env must name an environment variable, got {shorten(variable)}")
         if not env.get(variable):
-            raise ConfigError(f"{key}.secret_env names {shorten(variable)}, which is not set (or empty)")
+            raise ConfigError(f"{key}.{option}_env names {shorten(variable)}, which is not set (or empty)")
+        register_secret(env[variable])
         return env[variable]
-    secret = entry.get("secret")
+    secret = entry.get(option)
     if secret is None:
         return None
     if not isinstance(secret, str) or not secret or re.search(r"[\x00-\x1f\x7f]", secret):
-        raise ConfigError(f"{key}.secret must be text in quotes, without control characters")  # not quoted back
+        raise ConfigError(f"{key}.{option} must be text in quotes, without control characters")  # not quoted back
+    register_secret(secret)
     return secret
 
 

@@ -12,9 +12,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from tui_analytics.config.access import AccessSettings, parse_access
+from tui_analytics.config.alert_rules import AlertPolicy, optional_duration
+from tui_analytics.config.alert_targets import AlertTarget, read_alerts
 from tui_analytics.config.source_mapping import BUILTIN, SourceMapping, parse_source
 from tui_analytics.config.timezones import plain_zone as plain_zone  # still importable from here
 from tui_analytics.config.timezones import resolve_timezone
@@ -22,9 +25,6 @@ from tui_analytics.config.toml_file import APP_NAME, Table, read_toml
 from tui_analytics.config.values import check_dir, check_sender, check_smtp_url, parse_bool, parse_grace, parse_number, shorten
 from tui_analytics.runtime.errors import ConfigError, SettingsError, did_you_mean
 from tui_analytics.runtime.redact import redact, register_secret, register_url, userinfo
-
-if TYPE_CHECKING:
-    from tui_analytics.config.alert_targets import AlertTarget
 
 ENV_PREFIX = "TUI_ANALYTICS_"
 DEFAULT_SENDER = "tui-analytics@localhost"  # SMTP_FROM when none is configured
@@ -48,6 +48,7 @@ _KEYS = {
     "query_timeout": "TUI_ANALYTICS_QUERY_TIMEOUT",
     "disable_auto_sync": "DISABLE_AUTO_SYNC",
     "alert_grace": "TUI_ANALYTICS_ALERT_GRACE",
+    "alert_remind_every": "TUI_ANALYTICS_ALERT_REMIND_EVERY",
     "report_retry_hours": "TUI_ANALYTICS_REPORT_RETRY_HOURS",
     "report_retry_delay": "TUI_ANALYTICS_REPORT_RETRY_DELAY",
 }
@@ -148,6 +149,8 @@ class Settings:
     job_intervals: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_INTERVALS))
     alerts: tuple[AlertTarget, ...] = ()  # the [[alerts]] targets (alert_targets.py)
     alert_grace: float = 3.0  # a job is late after this many of its intervals without a successful run
+    alert_remind_every: float | None = None  # seconds between reminders of an open incident (a target's own wins)
+    alert_policy: AlertPolicy | None = None  # [[alerts.rules]] and [[alerts.silence]] (alert_rules.py)
     report_retry_hours: float = 24.0  # a report slot that failed or was interrupted is retried this long (0: never)
     report_retry_delay: float = 60.0  # seconds before a slot's first retry (doubling after each attempt)
     # Where users, items and activities live in the source ([source] in the TOML file).
@@ -159,6 +162,8 @@ class Settings:
     # re-read for late rows this many days back.
     rollups: bool = True
     rollup_lateness_days: int = 2
+    # [access] and [web.users]: read-only mode, the audit log's retention, who may log in to `web`.
+    access: AccessSettings = field(default_factory=AccessSettings)
 
     def __post_init__(self) -> None:
         # Whatever prints or logs later, these passwords are masked (redact.py).
@@ -166,8 +171,8 @@ class Settings:
             register_url(url)
         for target in self.alerts:  # a webhook URL's path or query is often its credential: masked whole
             register_url(target.url)
-            register_secret(target.url)
-            register_secret(target.secret)
+            for secret in (target.url, target.secret, target.signing_secret):
+                register_secret(secret)
         # Settings built in Python skip load_settings: an interval APScheduler cannot add is refused here too.
         for job_id, seconds in self.job_intervals.items():
             parse_number(f"the interval of {job_id}", seconds, minimum=MIN_INTERVAL, maximum=MAX_INTERVAL)
@@ -281,7 +286,7 @@ def _from_file(
     """The file's table, [keys] and [source]; its settings go into `values`, its [jobs] into `intervals`."""
     table = read_toml(config_path, _TEXT_KEYS)  # its [keys] and [jobs] are tables (toml_file.py checks)
     keys = {str(action): str(key).strip() for action, key in cast(Table, table.get("keys") or {}).items()}
-    unknown = set(table) - set(_KEYS) - {"jobs", "alerts", "source", "keys"}
+    unknown = set(table) - set(_KEYS) - {"jobs", "alerts", "source", "keys", "access", "web"}
     if unknown:
         hint = did_you_mean(next(iter(unknown)), _KEYS) if len(unknown) == 1 else ""
         raise ConfigError(f"unknown setting(s) in {config_path}: {', '.join(shorten(k) for k in sorted(unknown))}{hint}")
@@ -351,7 +356,6 @@ def _load_settings(config_path: Path | str | None, env: Mapping[str, str]) -> Se
         return check_dir(name(key), Path(str(values[key])).expanduser()) if values.get(key) else None
 
     data_dir = directory("data_dir") or _default_data_dir()
-    smtp = _smtp(values, name)
     if source.mapped and not values.get("database_url"):
         raise ConfigError(
             f"[source] in {shorten(str(config_path))} maps tables, but no database_url is set: "
@@ -359,11 +363,7 @@ def _load_settings(config_path: Path | str | None, env: Mapping[str, str]) -> Se
         )
     timezone_name = str(values.get("timezone") or "local")
     resolve_timezone(timezone_name)  # fail now, with a clear message, not at the first report
-    alerts: tuple[AlertTarget, ...] = ()
-    if "alerts" in table:
-        from tui_analytics.config.alert_targets import parse_alerts  # its URL, e-mail and header checks: only when alerts are set
-
-        alerts = parse_alerts(table["alerts"], config_path, env=env)
+    alerts, policy = read_alerts(table.get("alerts"), config_path, env)  # targets, rules, silences
     return Settings(
         data_dir=data_dir,
         database_url=_url(values, "database_url", name),
@@ -372,7 +372,7 @@ def _load_settings(config_path: Path | str | None, env: Mapping[str, str]) -> Se
         report_dir=directory("report_dir"),
         log_dir=directory("log_dir"),
         timezone_name=timezone_name,
-        smtp=smtp,
+        smtp=_smtp(values, name),
         disable_auto_sync=parse_bool(name("disable_auto_sync"), values.get("disable_auto_sync", False)),
         history_retention=int(
             parse_number(
@@ -383,6 +383,8 @@ def _load_settings(config_path: Path | str | None, env: Mapping[str, str]) -> Se
         job_intervals=intervals,
         alerts=alerts,
         alert_grace=parse_grace(name("alert_grace"), values.get("alert_grace", 3)),
+        alert_remind_every=optional_duration(name("alert_remind_every"), values.get("alert_remind_every")),
+        alert_policy=policy,
         report_retry_hours=parse_number(
             name("report_retry_hours"), values.get("report_retry_hours", 24), minimum=0, maximum=MAX_RETRY_HOURS
         ),
@@ -395,4 +397,5 @@ def _load_settings(config_path: Path | str | None, env: Mapping[str, str]) -> Se
         rollup_lateness_days=int(
             parse_number(name("rollup_lateness_days"), values.get("rollup_lateness_days", 2), minimum=0, maximum=30, whole=True)
         ),
+        access=parse_access(table, shorten(str(config_path)), env),
     )

@@ -196,9 +196,9 @@ cache_snapshot = Table(
 alert_incidents = Table(
     "alert_incidents",
     state_metadata,
-    Column("subject", String(150), primary_key=True),  # job:<job id> | report:<template id>
+    Column("subject", String(150), primary_key=True),  # job:<job id> | report:<template id> | rule:<rule name>
     Column("incident_id", String(40), nullable=False),  # closes this incident, not a later one
-    Column("kind", String(20), nullable=False),  # the event that opened it: job-failed | job-late | report-failed
+    Column("kind", String(20), nullable=False),  # the event that opened it: job-failed | job-late | report-failed | data-alert
     Column("name", String(200), nullable=False),
     Column("opened_at", DateTime, nullable=False),
     Column("updated_at", DateTime, nullable=False),
@@ -225,6 +225,15 @@ alert_deliveries = Table(
     Index("ix_alert_deliveries_subject", "subject", "id"),
 )
 
+# Alerts muted by hand (`alerts mute RULE|JOB|all --for 2h`) until `until`: `rule:<name>`, `job:<id>`, `all`.
+alert_mutes = Table(
+    "alert_mutes",
+    state_metadata,
+    Column("subject", String(150), primary_key=True),
+    Column("muted_until", DateTime, nullable=False),
+    Column("muted_at", DateTime, nullable=False),
+)
+
 # Per-job overrides set at run time (`jobs pause|resume|interval`, the Jobs pane): the process that
 # schedules reads them at start and applies changes at its next poll (processor/jobsettings.py).
 job_settings = Table(
@@ -234,4 +243,21 @@ job_settings = Table(
     Column("paused", Boolean, nullable=False, default=False),
     Column("interval_s", Float, nullable=True),  # None: the configured interval
     Column("updated_at", DateTime, nullable=False),
+)
+
+# Every change an operator made (a run, a pause, a template edit, an export...): who, where, what,
+# how it ended (data/state/audit.py). Kept [access] audit_days, pruned by the cache-cleanup job.
+audit_log = Table(
+    "audit_log",
+    state_metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("at", DateTime, nullable=False),
+    Column("user", String(200), nullable=False),
+    Column("host", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("face", String(8), nullable=False),  # tui, web, cli, api
+    Column("action", String(40), nullable=False),
+    Column("target", String(500), nullable=False),
+    Column("outcome", String(500), nullable=False),
+    Index("ix_audit_log_at", "at"),
 )

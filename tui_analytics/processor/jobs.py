@@ -160,12 +160,13 @@ async def performance_metrics(ctx: AnalyticsBackgroundProcessor) -> dict[str, ob
 
 
 async def cache_cleanup(ctx: AnalyticsBackgroundProcessor) -> dict[str, object]:
-    """Drop expired cache entries and old history rows; stamps last_cleanup only on success."""
+    """Drop expired cache entries, old history rows and old audit rows; stamps last_cleanup only on success."""
     expired = ctx.cache.expire()
     pruned = await ctx.prune_history()
     verified = await ctx.query(_verify_rollups, "rollup verification")
+    audit_rows = await ctx.prune_audit()
     ctx.last_cleanup = ctx.clock.now()
-    out: dict[str, object] = {"expired": expired, "prunedRuns": pruned}
+    out: dict[str, object] = {"expired": expired, "prunedRuns": pruned, "prunedAudit": audit_rows}
     if verified is not None:
         out["rollupDaysRebuilt"] = len(verified)
     return out

@@ -328,6 +328,12 @@ class AnalyticsBackgroundProcessor(SchedulingMixin, JobControlMixin, ReadingMixi
         await self._history(self.history.mark_interrupted, cutoff)
         return int(await self._history(self.history.prune) or 0)
 
+    async def prune_audit(self) -> int:
+        """Drop audit-log rows older than [access] audit_days (data/state/audit.py)."""
+        from tui_analytics.data.state import audit
+
+        return int(await self._history(audit.prune, self.state_engine, self.clock.now(), self.settings.access.audit_days) or 0)
+
     async def _history(self, fn: Any, *args: Any) -> Any:
         # History is a record, not the job: a state-database hiccup is logged, never fails a run.
         try:

@@ -219,9 +219,25 @@ class AlertFailed(_AlertOutcome):
     kind: ClassVar[str] = "alert.failed"
 
 
+@dataclass(frozen=True)
+class RuleRead(ServiceEvent):
+    """An [[alerts.rules]] rule's figure was read and its state or value changed: `state` firing, ok
+    or unknown (the Metrics pane's row). Kept in this process: each process reads its own."""
+
+    kind: ClassVar[str] = "alert.rule"
+    subject_field: ClassVar[str] = "rule"
+    shared: ClassVar[bool] = False
+    rule: str
+    state: str
+    value: float | None
+    detail: str
+
+
 JobRunEvent: TypeAlias = JobStarted | JobFinished | JobFailed | JobSkipped
 ReportEvent: TypeAlias = ReportStarted | ReportFinished | ReportFailed | TemplatesChanged
-Event: TypeAlias = JobRunEvent | JobSettingsChanged | CacheChanged | SchedulerStateChanged | ReportEvent | AlertSent | AlertFailed
+Event: TypeAlias = (
+    JobRunEvent | JobSettingsChanged | CacheChanged | SchedulerStateChanged | ReportEvent | AlertSent | AlertFailed | RuleRead
+)
 
 EVENT_TYPES: tuple[type[Event], ...] = get_args(Event)
 KINDS: dict[str, type[Event]] = {cls.kind: cls for cls in EVENT_TYPES}

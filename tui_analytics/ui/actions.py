@@ -16,6 +16,7 @@ from textual import work
 
 from tui_analytics.runtime.errors import TemplateValidationError, one_line
 from tui_analytics.ui import format as fmt
+from tui_analytics.ui.access import changing
 from tui_analytics.ui.messages import ExportFinished, ExportProgress, ExportStarted
 
 # The export and template dialogs import the export and reports packages (and SQLAlchemy):
@@ -79,6 +80,7 @@ class ActionsMixin(_Host):
 
     # -- jobs and cache ------------------------------------------------------------
 
+    @changing("trigger")
     def action_trigger_job(self) -> None:
         job_id = self.jobs.selected_job
         if self._ready() is not None and job_id is not None:
@@ -97,6 +99,7 @@ class ActionsMixin(_Host):
             self.notify(f"{job_id} completed in {fmt.duration_ms(run.duration_ms)}.", title="Job finished")
         # 'failed' is notified once, from the JobFailed event.
 
+    @changing("clear-cache")
     def action_clear_cache(self) -> None:
         services = self._ready()
         if services is None:
@@ -112,11 +115,18 @@ class ActionsMixin(_Host):
         self.app.push_screen(
             ConfirmDialog(
                 "Clear the cache?",
-                f"Remove all {count} cached entries? The jobs fill them again on their next runs.",
+                f"Remove all {count} cached entries? The jobs fill them again on their next runs." + self._shared_note(),
                 confirm_label="Clear",
             ),
             answered,
         )
+
+    def _shared_note(self) -> str:
+        """Who else sees a change, when another process schedules (" " + a sentence), else ""."""
+        others = self.app.services.attached_label(self.app.state.lock_holder)
+        if others is None:
+            return ""
+        return f" {others.removeprefix('attached to ').removesuffix(' · paused')} and every dashboard attached to it see it."
 
     @work(group="cache", exit_on_error=False)
     async def _clear(self) -> None:
@@ -127,6 +137,7 @@ class ActionsMixin(_Host):
             return
         self.notify(f"Removed {removed} cache entries.", title="Cache cleared")
 
+    @changing("invalidate")
     def action_invalidate(self) -> None:
         services = self._ready()
         if services is None:
@@ -166,6 +177,7 @@ class ActionsMixin(_Host):
 
     # -- export -------------------------------------------------------------------
 
+    @changing("export")
     def action_export(self) -> None:
         services = self._ready()
         if services is None:
@@ -235,6 +247,7 @@ class ActionsMixin(_Host):
     def templates(self) -> Sequence[ReportTemplate]:
         return self.reports.templates
 
+    @changing("recipients")
     def edit_recipients(self, template_id: str) -> None:
         """The palette's "Edit recipients of <template>": the editor, in its recipients field."""
         template = next((t for t in self.reports.templates if t.id == template_id), None)
@@ -250,10 +263,12 @@ class ActionsMixin(_Host):
             self.notify("No template selected (Reports pane, key 4).", severity="warning")
         return template
 
+    @changing("new-template")
     def action_new_template(self) -> None:
         if self._ready() is not None:
             self._editor(None)
 
+    @changing("edit-template")
     def action_edit_template(self) -> None:
         template = self._selected_template()
         if template is None:
@@ -277,6 +292,7 @@ class ActionsMixin(_Host):
         self.notify(f"{verb} {saved.name} ({saved.id}).", title="Template saved")
         self.app.refresh_panes("reports")
 
+    @changing("delete-template")
     def action_delete_template(self) -> None:
         template = self._selected_template()
         if template is None:
@@ -292,7 +308,8 @@ class ActionsMixin(_Host):
             ConfirmDialog(
                 "Delete template?",
                 f"Delete {template.name} ({template.id})? Its schedule stops; its history stays."
-                + (" A deleted default template is not created again." if template.is_default else ""),
+                + (" A deleted default template is not created again." if template.is_default else "")
+                + self._shared_note(),
                 confirm_label="Delete",
             ),
             answered,
@@ -311,6 +328,7 @@ class ActionsMixin(_Host):
             self.notify(f"{template.id} was already gone.", severity="warning")
         self.app.refresh_panes("reports")
 
+    @changing("generate")
     def action_generate_report(self) -> None:
         template = self._selected_template()
         if template is None:
@@ -348,7 +366,12 @@ class ActionsMixin(_Host):
         from tui_analytics.ui.screens.help import HelpScreen
 
         services = self.app.services
-        self.app.push_screen(HelpScreen(services.display_path(services.settings.dashboard_log), self.app.keymap))
+        from tui_analytics.ui.access import CHANGING
+
+        access = self.app.access
+        hidden = {change for change in CHANGING if access.refuses(change)}
+        log_path = services.display_path(services.settings.dashboard_log)
+        self.app.push_screen(HelpScreen(log_path, self.app.keymap, hidden, access.mode or ""))
 
     def action_messages(self) -> None:
         from tui_analytics.ui.screens.message_log import MessagesScreen

@@ -1,23 +1,18 @@
 """DashboardApp: hosts the scheduler on its loop, turns service events into pane refreshes.
 
-Life cycle: the first frame is drawn before anything slow happens; then the
-services are created in a worker thread (opening the source may first build
-the demo database, with progress shown), then the jobs
-and report schedules are attached to this loop's scheduler. Service events,
-published from any thread, arrive as messages; a one-second tick only redraws
-the clock and countdowns. On unmount the scheduler is shut down before the
-loop closes.
+Life cycle: the first frame is drawn before anything slow happens; then the services are created in a
+worker thread (opening the source may first build the demo database, with progress shown), then the jobs
+and report schedules are attached to this loop's scheduler. Service events, published from any thread,
+arrive as messages; a one-second tick only redraws the clock and countdowns. On unmount the scheduler is
+shut down before the loop closes.
 
-What the dashboard knows between redraws (the scheduler's state, who holds its
-lock, running exports, loop stalls) is a DashboardState (state.py) that this
-app owns and changes only in its message handlers; workers and listeners post
-messages (messages.py) instead of changing it.
+What the dashboard knows between redraws (the scheduler's state, who holds its lock, running exports,
+loop stalls) is a DashboardState (state.py) that this app owns and changes only in its message handlers;
+workers and listeners post messages (messages.py) instead of changing it.
 
 Mixed in: service events and redrawing the panes (refresh.py), toasts (toasts.py), and the activity strip,
-exports and loop stalls (activity.py).
-
-Methods here and in those must not reuse the name of a Textual method (`App._flush`,
-`MessagePump._attach`, ...): Textual calls those itself, with its own arguments.
+exports and loop stalls (activity.py). Methods here and in those must not reuse the name of a Textual
+method (`App._flush`, `MessagePump._attach`, ...): Textual calls those itself, with its own arguments.
 """
 
 from __future__ import annotations
@@ -37,6 +32,7 @@ from tui_analytics.runtime.clock import Clock
 from tui_analytics.runtime.collector import CollectorHold
 from tui_analytics.runtime.errors import one_line
 from tui_analytics.runtime.stall import StallMonitor
+from tui_analytics.ui.access import Access
 from tui_analytics.ui.activity import ActivityMixin
 from tui_analytics.ui.dashboard_services import DashboardServices
 from tui_analytics.ui.dashboard_state import DashboardState
@@ -87,8 +83,10 @@ class DashboardApp(ToastsMixin, PaneRefreshMixin, ActivityMixin, App[None]):
         keymap: dict[str, str] | None = None,
         preferences: Preferences | None = None,
         after_first_frame: Callable[[], None] | None = None,
+        access: Access | None = None,
     ) -> None:
         super().__init__()
+        self.access = access or Access()  # what this dashboard may change (ui/access.py)
         self.services = services
         # Keys moved by the configuration's [keys] (checked by keymap.check_keymap): binding id -> keys.
         self.keymap = dict(keymap or {})
@@ -376,15 +374,16 @@ def build_app(
     preferences: Preferences | None = None,
     last_view: LastView | None = None,
     after_first_frame: Callable[[], None] | None = None,
+    access: Access | None = None,
 ) -> DashboardApp:
     """The dashboard over `settings`, or over `services` built by the caller (tests, screenshots).
     Services not built yet are created and opened when the app starts (in a worker thread). With
-    `start_scheduler=False` nothing is scheduled (tests, screenshots); `watch_stalls` logs what
-    held the event loop (see runtime/stall.py); `keymap` moves keys (see keymap.check_keymap);
-    `preferences` remembers the theme (see preferences.py); `last_view` (data/state/last_view.py) fills
-    the first frame until the services are open; `after_first_frame` is called once that frame is drawn."""
+    `start_scheduler=False` nothing is scheduled (tests, screenshots); `watch_stalls` logs what held the event
+    loop (see runtime/stall.py); `keymap` moves keys (see keymap.check_keymap); `preferences` remembers the theme
+    (see preferences.py); `last_view` (data/state/last_view.py) fills the first frame until the services are
+    open; `after_first_frame` is called once that frame is drawn; `access` makes it read-only (ui/access.py)."""
     root = services if services is not None else Services(settings, clock=clock)
-    dashboard_services = DashboardServices(root)
+    dashboard_services = DashboardServices(root, read_only=access is not None and access.read_only)
     if last_view is not None and not dashboard_services.ready:
         from tui_analytics.ui.first_view import first_view
 
@@ -396,4 +395,5 @@ def build_app(
         keymap=keymap,
         preferences=preferences,
         after_first_frame=after_first_frame,
+        access=access,
     )

@@ -5,12 +5,14 @@ notification."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from textual import work
 
 from tui_analytics.runtime.errors import one_line
 from tui_analytics.ui import format as fmt
+from tui_analytics.ui.access import changing
 from tui_analytics.ui.messages import SchedulerToggled
 
 if TYPE_CHECKING:
@@ -27,13 +29,16 @@ else:
 class ControlActionsMixin(_Host):
     """The scheduler's and each job's control, and backfill (see keys.py and palette_commands.py)."""
 
+    @changing("pause")
     def action_toggle_scheduler(self) -> None:
         services = self._ready()
         if services is None:
             return
         shown = self.app.state
         if services.attached:
-            self._toggle_remote()
+            paused = (services.channel.status or {}).get("state") == "paused"
+            verb = "Resume" if paused else "Pause"
+            self._if_shared(f"{verb} the scheduler?", f"{verb} the jobs and reports of", verb, self._toggle_remote)
             return
         if shown.scheduler not in ("running", "paused"):
             why = {
@@ -68,8 +73,30 @@ class ControlActionsMixin(_Host):
         every = fmt.span(self.app.services.settings.interval("performance-metrics"))
         return f" {state.lock_holder or 'The process that schedules'} applies it within {every}."
 
+    # -- a: the audit log ---------------------------------------------------------------------
+
+    def action_audit(self) -> None:
+        self._show_audit()
+
+    @work(group="audit", exit_on_error=False)
+    async def _show_audit(self) -> None:
+        import asyncio
+
+        from tui_analytics.ui.screens.audit_log import SHOWN, AuditScreen
+
+        services = self._ready()
+        if services is None:
+            return
+        try:
+            rows = await asyncio.to_thread(services.audit.read, limit=SHOWN)
+        except Exception as exc:
+            self.notify(one_line(exc), title="Audit log not read", severity="error")
+            return
+        self.app.push_screen(AuditScreen(rows, services.settings.tz))
+
     # -- z: pause or resume the selected job ------------------------------------------
 
+    @changing("pause-job")
     def action_toggle_job(self) -> None:
         services = self._ready()
         job_id = self.jobs.selected_job
@@ -77,7 +104,26 @@ class ControlActionsMixin(_Host):
             return
         status = next((s for s in services.job_statuses() if s.id == job_id), None)
         if status is not None:
-            self._set_paused(job_id, not status.paused)
+            verb = "Resume" if status.paused else "Pause"
+            go = lambda: self._set_paused(job_id, not status.paused)  # noqa: E731
+            self._if_shared(f"{verb} {job_id}?", f"{verb} {job_id} in the schedule of", verb, go)
+
+    def _if_shared(self, title: str, what: str, label: str, go: Callable[[], object]) -> None:
+        """`go` at once when this dashboard schedules; attached, ask first, naming who else sees the change."""
+        others = self.app.services.attached_label(self.app.state.lock_holder)
+        if others is None:
+            go()
+            return
+        from tui_analytics.ui.screens.confirm import ConfirmDialog
+
+        where = others.removeprefix("attached to ").removesuffix(" · paused")
+        text = f"{what} {where}? Every dashboard and browser attached to it sees the change."
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                go()
+
+        self.app.push_screen(ConfirmDialog(title, text, confirm_label=label), answered)
 
     @work(group="job-settings", exit_on_error=False)
     async def _set_paused(self, job_id: str, paused: bool) -> None:
@@ -97,6 +143,7 @@ class ControlActionsMixin(_Host):
 
     # -- s: the selected job's interval ---------------------------------------------------
 
+    @changing("job-interval")
     def action_job_interval(self) -> None:
         services = self._ready()
         job_id = self.jobs.selected_job
@@ -132,6 +179,7 @@ class ControlActionsMixin(_Host):
 
     # -- the palette's "Backfill <template>…" ----------------------------------------------
 
+    @changing("backfill")
     def backfill(self, template_id: str) -> None:
         """Ask for a range of days, then make the template's report for each period in it."""
         services = self._ready()

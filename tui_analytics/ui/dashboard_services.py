@@ -20,6 +20,7 @@ from tui_analytics.config.settings import Settings, mask_url
 from tui_analytics.data.querylimits import to_thread_interruptible
 from tui_analytics.runtime.clock import Clock
 from tui_analytics.runtime.events import EventBus
+from tui_analytics.ui import service_answers as answers
 from tui_analytics.ui.widgets.metrics_pane import MetricsView
 from tui_analytics.ui.widgets.reports_pane import ReportsView
 
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from tui_analytics.reports.overview import ReportsOverview
     from tui_analytics.ui.first_view import FirstView
     from tui_analytics.ui.screens.export import ExportRequest
+    from tui_analytics.wiring.audit import AuditTrail
     from tui_analytics.wiring.protocols import (
         AlertsService,
         CommandChannel,
@@ -59,6 +61,8 @@ class DashboardServices:
     ready: bool = field(default=False)
     # The last known view (ui/first_view.py): what the panes show until the services are open.
     first: FirstView | None = None
+    read_only: bool = False  # a read-only dashboard (ui/access.py) writes nothing to the channel
+    _recording: set[asyncio.Task[None]] = field(default_factory=set, repr=False)  # audit rows being written
 
     def __post_init__(self) -> None:
         # Services passed in already built and opened (tests, screenshots) need no start-up worker.
@@ -167,7 +171,7 @@ class DashboardServices:
 
     def attach(self) -> None:
         """Schedule the jobs and the report templates on the running loop (call on the UI loop)."""
-        self.root.start()
+        self.root.start(tell=not self.read_only)
 
     def detach(self) -> None:
         """Unschedule what `attach` scheduled, cancel work still running (it is recorded as
@@ -210,8 +214,9 @@ class DashboardServices:
             processor.get_job_metrics(),
             processor.cache_stats(),
             processor.latest_performance,
-            alerts_configured=alerts is not None,
+            alerts_configured=alerts is not None and bool(self.root.settings.alerts),  # rules alone alert nobody
             last_alert=alerts.last_alert() if alerts is not None else None,
+            rules=tuple(alerts.readings().values()) if alerts is not None else (),
         )
 
     def job_alerts(self) -> dict[str, AlertSummary | None] | None:
@@ -277,86 +282,90 @@ class DashboardServices:
         """The scheduling process's answer to a command (RuntimeError with a one-line reason if none)."""
         return (await self.channel.request(op, argument)).result or {}
 
+    @property
+    def audit(self) -> AuditTrail:
+        """Where each change below is recorded, with who asked (wiring/audit.py)."""
+        return self.root.audit
+
     async def trigger_job(self, job_id: str) -> JobRun:
+        return await self.audit.around("job.run", job_id, self._trigger_job(job_id), answers.run_outcome)
+
+    async def _trigger_job(self, job_id: str) -> JobRun:
         if not self.attached:
             return await self.processor.trigger_job(job_id)
-        from datetime import datetime
-
-        from tui_analytics.processor.models import JobRun
-
         self.processor.check_job(job_id)  # an unknown id fails here, before anything is asked
-        answer = await self._ask("trigger", job_id)
-        started = answer.get("startedAt")
-        return JobRun(
-            job_id,
-            "manual",
-            answer.get("status", "completed"),
-            datetime.fromisoformat(started) if started else self.clock.now(),
-            duration_ms=answer.get("durationMs"),
-            error=answer.get("error"),
-        )
+        return answers.job_run(job_id, await self._ask("trigger", job_id), self.clock.now())
 
     async def clear_cache(self) -> int:
         if not self.attached:
-            return await self.processor.clear_cache()
-        return int((await self._ask("clear")).get("removed", 0))
+            return await self.audit.around("cache.clear", "*", self.processor.clear_cache(), answers.removed)
+        return int((await self.audit.around("cache.clear", "*", self._ask("clear"), answers.removed)).get("removed", 0))
 
     async def invalidate_cache(self, pattern: str) -> int:
         if not self.attached:
-            return await self.processor.invalidate_cache(pattern)
-        return int((await self._ask("invalidate", pattern)).get("removed", 0))
+            return await self.audit.around("cache.invalidate", pattern, self.processor.invalidate_cache(pattern), answers.removed)
+        answer = await self.audit.around("cache.invalidate", pattern, self._ask("invalidate", pattern), answers.removed)
+        return int(answer.get("removed", 0))
 
     async def set_job_paused(self, job_id: str, paused: bool) -> None:
         """Pause or resume one job (stored in the state database; applied here when this process schedules)."""
-        await (self.processor.pause_job(job_id) if paused else self.processor.resume_job(job_id))
+        change = self.processor.pause_job(job_id) if paused else self.processor.resume_job(job_id)
+        await self.audit.around("job.pause" if paused else "job.resume", job_id, change)
 
     async def set_job_interval(self, job_id: str, seconds: float | None) -> None:
-        await self.processor.set_job_interval(job_id, seconds)
+        target = f"{job_id} every {seconds:g} s" if seconds is not None else f"{job_id} configured interval"
+        await self.audit.around("job.interval", target, self.processor.set_job_interval(job_id, seconds))
 
     def configured_interval(self, job_id: str) -> float:
         return self.settings.interval(job_id)
 
     async def backfill(self, template: ReportTemplate, request: BackfillRequest, on_progress: Progress) -> BackfillResult:
-        return await self.reports.backfill(
+        making = self.reports.backfill(
             template, request.first, request.last, force=request.force, deliver=request.deliver, on_progress=on_progress
         )
+        target = f"{template.id} {request.first.isoformat()}..{request.last.isoformat()}"
+        return await self.audit.around("report.backfill", target, making, lambda result: result.summary())
 
     def toggle_scheduler(self) -> str:
         """Pause or resume the shared scheduler, report jobs included (on the UI loop); returns the new state."""
-        return self.processor.toggle_scheduler()
+        state = self.processor.toggle_scheduler()
+        self._record_soon("scheduler.pause" if state == "paused" else "scheduler.resume", "scheduler", state)
+        return state
+
+    def _record_soon(self, action: str, target: str, outcome: str) -> None:
+        """Record a change made on the UI loop, the row written in a worker thread."""
+        task = asyncio.get_running_loop().create_task(self.audit.record_async(action, target, outcome))
+        self._recording.add(task)
+        task.add_done_callback(self._recording.discard)
 
     async def toggle_remote_scheduler(self) -> str:
         """Attached: ask the scheduling process to pause (or resume, when it is paused); its new state."""
         paused = (self.channel.status or {}).get("state") == "paused"
-        answer = await self._ask("resume" if paused else "pause")
+        action = "scheduler.resume" if paused else "scheduler.pause"
+        answer = await self.audit.around(action, "scheduler", self._ask(action.split(".")[1]), lambda a: str(a.get("state")))
         await asyncio.to_thread(self.channel.load_remote_state, cache=False)
         return str(answer.get("state", "unknown"))
 
     async def save_template(self, template_id: str | None, fields: dict[str, Any]) -> ReportTemplate:
         if template_id is None:
-            return await asyncio.to_thread(self.reports.create_report_template, **fields)
-        return await asyncio.to_thread(self.reports.update_report_template, template_id, **fields)
+            making = asyncio.to_thread(self.reports.create_report_template, **fields)
+            return await self.audit.around("template.create", str(fields.get("name", "")), making, lambda t: f"ok: {t.id}")
+        editing = asyncio.to_thread(self.reports.update_report_template, template_id, **fields)
+        return await self.audit.around("template.edit", f"{template_id} ({', '.join(sorted(fields))})", editing)
 
     async def delete_template(self, template_id: str) -> bool:
-        return await asyncio.to_thread(self.reports.delete_report_template, template_id)
+        deleting = asyncio.to_thread(self.reports.delete_report_template, template_id)
+        return await self.audit.around("template.delete", template_id, deleting, lambda gone: "ok" if gone else "ok: already gone")
 
     async def generate_report(self, template: ReportTemplate) -> GeneratedReport:
+        return await self.audit.around(
+            "report.generate", template.id, self._generate_report(template), lambda r: f"ok: {r.filename}"
+        )
+
+    async def _generate_report(self, template: ReportTemplate) -> GeneratedReport:
         if not self.attached:
             return await self.reports.generate_report(template)
-        from tui_analytics.reports.models import GeneratedReport
-
-        answer = await self._ask("generate", template.id)
-        return GeneratedReport(
-            filename=str(answer.get("filename", "")),
-            size=int(answer.get("size") or 0),
-            data="",
-            content_type="",
-            path=str(answer.get("path", "")),
-            template_id=template.id,
-            run_id=int(answer.get("runId") or 0),
-            generated_at=self.clock.now(),
-            date_range="",
-        )
+        return answers.generated_report(template.id, await self._ask("generate", template.id), self.clock.now())
 
     async def export(self, request: ExportRequest, on_progress: Callable[[int, int], None] | None = None) -> FileExport:
         """Write the export into the export directory; returns the service's FileExport."""
@@ -369,7 +378,7 @@ class DashboardServices:
             await asyncio.to_thread(self.export_dir.mkdir, parents=True, exist_ok=True)
         # A typed name never replaces an existing file (FileExistsError); generated names are unique.
         # Interruptible: quitting mid-export stops the query instead of waiting for it.
-        return await to_thread_interruptible(
+        writing = to_thread_interruptible(
             self.export_service.write_file,
             request.dataset,
             destination,
@@ -378,6 +387,7 @@ class DashboardServices:
             on_progress=on_progress,
             overwrite=False,
         )
+        return await self.audit.around("export", request.dataset, writing, lambda r: f"ok: {r.rows} rows, {r.path}")
 
 
 def _has_ended(holder: dict[str, Any]) -> bool:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 if TYPE_CHECKING:
     from textual.app import App
 
+    from tui_analytics.ui.access import Access
     from tui_analytics.ui.dashboard_services import DashboardServices
     from tui_analytics.ui.dashboard_state import DashboardState
 
@@ -23,6 +24,7 @@ class DashboardHost(Protocol):
     state: DashboardState  # read by the header and the panes; changed only by the app's message handlers
     keymap: dict[str, str]  # binding id -> keys, from the configuration's [keys]
     quitting: bool
+    access: Access  # what this dashboard may change (ui/access.py: read-only mode, a web viewer)
 
     def refresh_panes(self, *names: str) -> None: ...
 

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from textual.binding import Binding
 from textual.keys import format_key
 
+from tui_analytics.ui.access import CHANGING
+
 
 @dataclass(frozen=True)
 class KeyGroup:
@@ -121,6 +123,14 @@ NAVIGATION = KeyGroup(
             show=False,
             tooltip="Notification history: every message and error in full, newest first",
         ),
+        Binding(
+            "a",
+            "audit",
+            "Audit",
+            id="audit",
+            show=False,
+            tooltip="Audit log: who changed what (runs, pauses, templates, exports), from where, and how it ended",
+        ),
         Binding("ctrl+p", "app.command_palette", "Commands", id="palette", show=False, tooltip="Search every command"),
         Binding("q", "quit", "Quit", id="quit", tooltip="Stop the scheduler and leave"),
     ),
@@ -142,6 +152,10 @@ PANE_ACTIONS = {
 # The app's BINDINGS. Tab / shift+tab are app bindings (not focus moves) so they
 # step between panes rather than between every focusable widget.
 BINDINGS: list[Binding] = [b for group in GROUPS for b in group.bindings]
+
+# Hidden twins of the changing keys, for a read-only dashboard (ui/access.py): the key itself is off
+# there (MainScreen.check_action), so its twin says in one line why nothing happens.
+REFUSALS: list[Binding] = [Binding(b.key, f"refuse({b.id!r})", show=False, id=b.id) for b in BINDINGS if b.id in CHANGING]
 
 # Hidden twins of the pane keys: Textual tries a key's bindings in order, and the first is off while
 # its pane is out of sight, so the twin shows that pane and acts there (never on a row out of sight).
@@ -165,6 +179,7 @@ PALETTE_WORDS = {
     "generate": "generate send make run report now",
     "details": "details why failed error errors full path view show",
     "messages": "messages notifications errors why failed history log",
+    "audit": "audit log who changed changes did trail history users",
     "filter": "filter search find rows failed status template history jobs",
     "help": "help keys shortcuts bindings",
     "quit": "quit exit leave close",

@@ -42,7 +42,7 @@ class DashboardCommands(Provider):
                 f"{self._description(screen, binding)} ({key_label(binding, getattr(self.app, 'keymap', None))})",
                 binding.tooltip,
                 PALETTE_WORDS.get(binding.id or "", ""),
-                partial(self._run, binding.action),
+                partial(self._run, binding.action, binding.id or ""),
             )
             for binding in palette_bindings()
         ]
@@ -85,8 +85,11 @@ class DashboardCommands(Provider):
         # The dashboard's main screen, where the bindings live (the current screen in an app without one).
         return cast("MainScreen", getattr(self.app, "main_screen", None) or self.screen)
 
-    async def _run(self, action: str) -> None:
-        await self._main().run_action(action)
+    async def _run(self, action: str, change: str) -> None:
+        main = self._main()
+        # A refused change is off (MainScreen.check_action), and run_action would say nothing: say why.
+        refused = getattr(self.app, "access", None) is not None and self.app.access.refuses(change)  # type: ignore[attr-defined]
+        await main.run_action(f"refuse({change!r})" if refused else action)
 
     async def _export_last_days(self, dataset: str) -> None:
         self._main().export_last_days(dataset, 30)

@@ -32,6 +32,7 @@ from tui_analytics.runtime.event_types import (
     ReportFailed,
     ReportFinished,
     ReportStarted,
+    RuleRead,
     SchedulerStateChanged,
     TemplatesChanged,
 )
@@ -66,6 +67,8 @@ def stale_panes(event: Event) -> tuple[str, ...]:
             return ("jobs", "metrics", "analytics")
         case JobSettingsChanged():
             return ("jobs",)
+        case RuleRead():
+            return ("metrics",)
         case CacheChanged():
             return ("metrics", "analytics")
         case SchedulerStateChanged():

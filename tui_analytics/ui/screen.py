@@ -15,9 +15,10 @@ from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import DataTable, Footer, Label
 
+from tui_analytics.ui.access import PALETTE_CHANGES
 from tui_analytics.ui.actions import ActionsMixin
 from tui_analytics.ui.control_actions import ControlActionsMixin
-from tui_analytics.ui.keys import BINDINGS, ELSEWHERE, PANE_ACTIONS
+from tui_analytics.ui.keys import BINDINGS, ELSEWHERE, PANE_ACTIONS, REFUSALS, key_label
 from tui_analytics.ui.widgets import AnalyticsPane, JobsPane, MetricsPane, ReportsPane, StatusHeader
 from tui_analytics.ui.widgets.pane import Pane, mounted, show
 
@@ -25,6 +26,7 @@ if TYPE_CHECKING:  # imported when first mounted: the grid shows neither (see _t
     from textual.widgets import ProgressBar, Tabs
 
 PANES = ("jobs", "metrics", "analytics", "reports")
+_IDS = {b.action: b.id for b in BINDINGS if b.id}  # action -> binding id, for the access checks
 
 # Width/height from which all four panes fit side by side; below either, one pane at a time.
 WIDE_FROM = 120
@@ -40,7 +42,7 @@ class MainScreen(ControlActionsMixin, ActionsMixin, Screen[None]):
 
     # keys.py's list, as Textual types BINDINGS; the hidden twins come after, so they act only when the
     # pane's own binding is off (its pane is not shown).
-    BINDINGS: ClassVar[list[BindingType]] = [*BINDINGS, *ELSEWHERE]
+    BINDINGS: ClassVar[list[BindingType]] = [*BINDINGS, *REFUSALS, *ELSEWHERE]
     HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (WIDE_FROM, "-wide")]
     VERTICAL_BREAKPOINTS = [(0, "-short"), (TALL_FROM, "-tall")]
     # The Jobs table takes the focus just after the first frame (on_mount), not while composing:
@@ -187,10 +189,25 @@ class MainScreen(ControlActionsMixin, ActionsMixin, Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if self.app.quitting:
             return False  # shutting down: a key typed after q must not open a dialog
+        access = self.app.access
+        if action == "refuse":  # a changing key's twin: on only where the key itself is refused
+            return bool(parameters) and access.refuses(str(parameters[0]))
+        changed = _IDS.get(str(parameters[0]) if action == "from_elsewhere" and parameters else action)
+        if changed is not None and access.refuses(changed):
+            return False  # off, and out of the footer; its twin in REFUSALS says why
         pane = PANE_ACTIONS.get(action)
         if pane is None or self.is_grid:
             return True
         return pane == self.active_pane
+
+    def action_refuse(self, change: str) -> None:
+        """A change this dashboard may not make: one line naming the mode, nothing done."""
+        binding = next((b for b in BINDINGS if b.id == change), None)
+        what = f"{binding.description} ({key_label(binding, self.app.keymap)})" if binding else PALETTE_CHANGES.get(change, change)
+        self.notify(self.app.access.refusal(what), title="Not allowed", severity="warning")
+
+    def refuse(self, change: str) -> None:
+        self.action_refuse(change)
 
     def action_from_elsewhere(self, action: str) -> None:
         """A pane's key typed on another tab: show that pane, then act on its selection in sight."""

@@ -19,6 +19,7 @@ from typing import IO, TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from tui_analytics.alerts.models import AlertSummary
+    from tui_analytics.alerts.rules import Reading
     from tui_analytics.config.settings import Settings
     from tui_analytics.data.state.channel_tables import Command
     from tui_analytics.data.state.locking import LockHolder
@@ -32,6 +33,7 @@ if TYPE_CHECKING:
     from tui_analytics.runtime.clock import Clock
     from tui_analytics.runtime.daterange import DateRange
     from tui_analytics.runtime.events import EventBus
+    from tui_analytics.wiring.audit import AuditTrail
 
 
 class ProcessorService(Protocol):
@@ -95,6 +97,10 @@ class AlertsService(Protocol):
 
     def last_alert(self, subject: str | None = None) -> AlertSummary | None: ...
 
+    def readings(self) -> dict[str, Reading]:
+        """Each [[alerts.rules]] rule's last reading in this process."""
+        ...
+
 
 class ExportService(Protocol):
     """The export service as the dashboard uses it."""
@@ -144,10 +150,12 @@ class DashboardRoot(Protocol):
     def alerts(self) -> AlertsService | None: ...
     @property
     def channel(self) -> CommandChannel: ...
+    @property
+    def audit(self) -> AuditTrail: ...
 
     def built(self, name: str) -> object: ...
     def open(self, on_progress: Callable[[str, int, int], None] | None = None) -> object: ...
     def claim_scheduler(self) -> bool: ...
-    def start(self, *, follow: bool = True) -> None: ...
+    def start(self, *, follow: bool = True, tell: bool = True) -> None: ...
     def stop(self, *, interrupt: bool = False) -> None: ...
     def buses(self) -> list[EventBus]: ...

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from tui_analytics.export import AnalyticsExportService
     from tui_analytics.processor import AnalyticsBackgroundProcessor
     from tui_analytics.reports import AnalyticsScheduledReportsService
+    from tui_analytics.wiring.audit import AuditTrail
 
 log = logging.getLogger(__name__)
 
@@ -69,6 +70,7 @@ class Services:
         self._export = export
         self._reports = reports
         self._channel: ChannelService | None = None
+        self._audit: AuditTrail | None = None
         self.opened_source = False  # open() opened the source itself (it was not passed in)
         self._alerts: AlertService | None = None
         self._alerted_buses: list[EventBus] = []  # the buses the alert service listens to
@@ -129,6 +131,15 @@ class Services:
             self._channel = ChannelService(self)
         return self._channel
 
+    @property
+    def audit(self) -> AuditTrail:
+        """The audit trail of this process's changes (wiring/audit.py), in the state database."""
+        if self._audit is None:
+            from tui_analytics.wiring.audit import AuditTrail
+
+            self._audit = AuditTrail(self.open_state, self.clock)
+        return self._audit
+
     @contextlib.contextmanager
     def telling(self) -> Iterator[ChannelService]:
         """For a short command: what the services do inside is written to the channel, so running
@@ -142,14 +153,24 @@ class Services:
 
     @property
     def alerts(self) -> AlertService | None:
-        """The alert service, when the settings name `[[alerts]]` targets (else None: nothing listens)."""
-        if self._alerts is None and self.settings.alerts:
+        """The alert service, when the settings name `[[alerts]]` targets or `[[alerts.rules]]` (else None:
+        nothing listens). Its rules read the figures through this composition's source repository."""
+        policy = self.settings.alert_policy
+        if self._alerts is None and (self.settings.alerts or (policy is not None and policy.rules)):
             from tui_analytics.alerts import AlertService
 
-            self._alerts = AlertService(
-                self.settings, bus=self.bus, clock=self.clock, state_engine=self.open_state, **self._alerts_options
-            )
+            options = {"source": self._rule_source, **self._alerts_options}
+            self._alerts = AlertService(self.settings, bus=self.bus, clock=self.clock, state_engine=self.open_state, **options)
         return self._alerts
+
+    def _rule_source(self) -> SourceRepository:
+        """The source the alert rules read (blocking; from the alert service's worker): this composition's,
+        opened here when nothing opened it (`jobs run` leaves the source to the processor)."""
+        if self.repository is None:
+            from tui_analytics.data.source.opening import open_source
+
+            self.repository = open_source(self.settings, clock=self.clock)
+        return self.repository
 
     def _alert_on(self, bus: EventBus) -> None:
         # Whichever process runs a job or a report alerts about it: the dashboard, serve, a CLI
@@ -235,15 +256,17 @@ class Services:
             incremental.enable_writing()
         return claimed
 
-    def start(self, *, follow: bool = True) -> None:
+    def start(self, *, follow: bool = True, tell: bool = True) -> None:
         """Schedule the jobs and the report templates on the running loop (call on that loop);
-        with `follow`, also tell the channel what happens here and follow the other processes."""
+        with `follow`, also follow the other processes and, with `tell`, tell the channel what
+        happens here (a read-only dashboard does not: it writes nothing to the state database)."""
         import asyncio
 
         self.processor.start()
         self.reports.restart()
         if follow:
-            self.channel.tell()
+            if tell:
+                self.channel.tell()
             self.channel.follow(asyncio.get_running_loop())
         if self.alerts is not None:
             processor = self.processor

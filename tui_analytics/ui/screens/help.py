@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 
 from rich.console import Group
 from rich.table import Table
@@ -25,11 +25,15 @@ def _keys_table(rows: list[tuple[str, str]]) -> Table:
     return table
 
 
-def help_table(keymap: Mapping[str, str] | None = None) -> Group:
-    """The keys by group: key, what it does (the binding's tooltip). Each group's title is a
-    line of its own (in the narrow key column it was cut to "Jobs and …")."""
+def help_table(keymap: Mapping[str, str] | None = None, hidden: Collection[str] = ()) -> Group:
+    """The keys by group: key, what it does (the binding's tooltip), but the `hidden` binding ids (a
+    read-only dashboard's changes). Each group's title is a line of its own (in the narrow key column
+    it was cut to "Jobs and …")."""
     sections: list[Text | Table] = []
-    groups = [(g.title, [(key_label(b, keymap), b.tooltip or b.description) for b in g.bindings]) for g in GROUPS]
+    groups = [
+        (g.title, [(key_label(b, keymap), b.tooltip or b.description) for b in g.bindings if b.id not in hidden]) for g in GROUPS
+    ]
+    groups = [(title, rows) for title, rows in groups if rows]
     groups.append(("In dialogs", [("escape", "Close the dialog without changes"), ("tab", "Next field")]))
     for index, (title, rows) in enumerate(groups):
         sections.append(Text(("\n" if index else "") + title, style="bold underline"))
@@ -44,8 +48,10 @@ class HelpScreen(Dialog[None]):
         Binding("question_mark,q", "cancel", "Close", id="help-close", tooltip="Close the help"),
     ]
 
-    def __init__(self, log: str, keymap: Mapping[str, str] | None = None) -> None:
+    def __init__(self, log: str, keymap: Mapping[str, str] | None = None, hidden: Collection[str] = (), mode: str = "") -> None:
         super().__init__()
+        self._hidden = frozenset(hidden)
+        self._mode = mode
         self._log = log
         self._keymap = dict(keymap or {})
 
@@ -53,7 +59,9 @@ class HelpScreen(Dialog[None]):
         with VerticalScroll(id="dialog", classes="help") as box:
             box.border_title = "Keys"
             box.border_subtitle = "escape closes"
-            yield Static(help_table(self._keymap), id="help-keys")
+            if self._mode:
+                yield Static(Text(f"{self._mode}: the keys that change something are left out.", style="bold"), id="help-mode")
+            yield Static(help_table(self._keymap, self._hidden), id="help-keys")
             yield Static(Text(f"\nLog: {self._log} (rotated; -v for debug detail)"), id="help-log")
 
     def on_mount(self) -> None:

@@ -18,6 +18,7 @@ from tui_analytics.ui.widgets.table import StyledTable
 # APScheduler before the first frame.
 if TYPE_CHECKING:
     from tui_analytics.alerts.models import AlertSummary
+    from tui_analytics.alerts.rules import Reading
     from tui_analytics.processor.cache import CacheStats
     from tui_analytics.processor.models import JobMetrics
     from tui_analytics.ui.dashboard_state import DashboardState
@@ -35,6 +36,7 @@ class MetricsView:
     performance: Mapping[str, object] | None = None  # the performance-metrics job's last value
     alerts_configured: bool = False  # [[alerts]] targets exist: the pane says how the last alert went
     last_alert: AlertSummary | None = None
+    rules: tuple[Reading, ...] = ()  # [[alerts.rules]]: a row each, firing toned
 
 
 def _ms(value: object) -> str:
@@ -78,6 +80,7 @@ class MetricsPane(Pane):
             ),
             *([("Scheduled by", fmt.truncate(holder, 40))] if holder and scheduler == "read-only" else []),
             *([("Last alert", self._alert(table, view.last_alert, now))] if view.alerts_configured else []),
+            *((f"Rule {fmt.truncate(r.rule, 20)}", self._rule(table, r)) for r in view.rules),
             ("Measured", fmt.age(measured, now) if perf else "not yet"),
         ]
         # The age moves with the clock's tick, between measurements (see tick).
@@ -112,6 +115,16 @@ class MetricsPane(Pane):
         # The panes read the cache without counting; the API, the CLI and reports count.
         hit_rate = f"{fmt.percent(cache.hit_rate)} ({cache.hits}/{reads})" if reads else "no API or report reads yet"
         return [("Cache entries", entries), ("Cache hit rate", hit_rate)]
+
+    @staticmethod
+    def _rule(table: StyledTable, reading: Reading) -> Text:
+        """`FIRING · 412` or `ok · 1,960` (the figure's last reading in this process)."""
+        value = fmt.DASH if reading.value is None else f"{reading.value:,.10g}"
+        if reading.state == "firing":
+            return table.tone(f"FIRING · {value}", "bad")
+        if reading.state == "ok":
+            return table.tone(f"ok · {value}", "good")
+        return table.tone(fmt.truncate(reading.detail, 40), "warn" if reading.detail != "not read yet" else None)
 
     def tick(self, now: datetime) -> None:
         """Redraw how long ago the figures were measured (its cell alone)."""
