@@ -30,8 +30,10 @@ from urllib.parse import urlsplit
 
 from tui_analytics.alerts.models import FAILED, SENT, Alert
 from tui_analytics.alerts.wording import clean
-from tui_analytics.config.alert_targets import AlertTarget
+from tui_analytics.config.alert_targets import NOTIFY, AlertTarget
 from tui_analytics.config.settings import SmtpSettings
+from tui_analytics.data.notify import SENT as NOTIFY_SENT
+from tui_analytics.data.notify import ChatMessage, send_to_urls
 from tui_analytics.data.smtp import describe_smtp_error, send_message
 from tui_analytics.runtime.errors import one_line
 from tui_analytics.runtime.redact import redact
@@ -77,7 +79,9 @@ def deliver(
         attempt += 1
         retry_after: float | None = None
         try:
-            if target.url:
+            if target.url and target.kind == NOTIFY:
+                post_notification(target, alert)
+            elif target.url:
                 post_webhook(target, alert, flights or Flights(), now)
             else:
                 send_email(target, alert, smtp)
@@ -101,6 +105,16 @@ def _without_url(text: str, target: AlertTarget) -> str:
             if len(secret) > 1:
                 text = text.replace(secret, target.where if secret == target.url else "/...")
     return redact(text)
+
+
+def post_notification(target: AlertTarget, alert: Alert) -> None:
+    """The alert's text to a notification URL through apprise (plain text: an error message is
+    not markdown); raises _Failure, transient, when it was not delivered within `target.timeout`."""
+    assert target.url is not None
+    message = ChatMessage(title=f"tui-analytics: {alert.name}", markdown="", text=alert.text, failure=alert.kind != "recovered")
+    outcome = send_to_urls([target.url], message, timeout=target.timeout)[target.where]
+    if outcome != NOTIFY_SENT:
+        raise _Failure(f"{target.where}: {outcome.removeprefix('failed: ')}", transient=True)
 
 
 def sign(secret: str, body: bytes, unix_time: int) -> str:

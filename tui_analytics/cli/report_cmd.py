@@ -57,6 +57,12 @@ def register(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     run.add_argument("--json", action="store_true", help="print the result as JSON")
     run.set_defaults(handler=cmd_run)
 
+    test = rs.add_parser(
+        "test-delivery", help="send a sample message to every destination of a template (one line per destination)"
+    )
+    test.add_argument("template_id", metavar="ID", help="the template's id or its name")
+    test.set_defaults(handler=cmd_test_delivery)
+
     from tui_analytics.cli.report_backfill import add_parser as add_backfill
 
     add_backfill(rs)
@@ -230,6 +236,21 @@ def cmd_run(args: argparse.Namespace) -> int:
     if delivery not in (None, "no-recipients"):
         print(f"delivery: {delivery}", file=sys.stderr)
     return 0
+
+
+def cmd_test_delivery(args: argparse.Namespace) -> int:
+    """Exit status 1 when a destination did not get the sample (or there is none)."""
+    import asyncio
+
+    service = _service(args)
+    template = service.get_report_template(template_id(service, args.template_id))
+    if not template.recipients:
+        raise ValueError(f"the template {template.id} has no destinations (report update {template.id} --recipient ...)")
+    result = asyncio.run(service.test_delivery(template))
+    width = max(len(name) for name in result.recipients)
+    for name, outcome in result.recipients.items():
+        print(f"{name.ljust(width)}  {outcome}")
+    return 0 if result.status == "sent" else 1
 
 
 def cmd_history(args: argparse.Namespace) -> int:

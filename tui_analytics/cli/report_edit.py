@@ -28,11 +28,13 @@ def add_template_options(parser: argparse.ArgumentParser, *, creating: bool) -> 
     )
     parser.add_argument(
         "--recipient",
+        "--destination",
         dest="recipients",
         action="append",
         default=[] if creating else None,
-        metavar="EMAIL",
-        help="repeatable: who receives the report by e-mail" + ("" if creating else "; replaces the list"),
+        metavar="EMAIL|URL",
+        help="repeatable: an e-mail address, or a notification URL apprise reads (slack://, workflows:// for Teams, "
+        "discord://, matrix://, ntfy://, pagerduty://, json:// for a webhook...)" + ("" if creating else "; replaces the list"),
     )
     if not creating:
         parser.add_argument("--no-recipients", action="store_true", help="remove every recipient")

@@ -15,13 +15,15 @@ from dataclasses import dataclass, field, replace
 from urllib.parse import urlsplit
 
 from tui_analytics.config.alert_rules import AlertPolicy, parse_duration, parse_policy, split_alerts
+from tui_analytics.config.notify_urls import url_problem
 from tui_analytics.config.values import check_sender, parse_bool, parse_number, shorten
 from tui_analytics.runtime.errors import ConfigError
-from tui_analytics.runtime.redact import register_secret
+from tui_analytics.runtime.redact import is_notification_url, mask_destination, register_secret
 
 JOB_FAILED = "job-failed"
 JOB_LATE = "job-late"
 REPORT_FAILED = "report-failed"
+NOTIFY = "notify"  # a target whose url is a notification URL (slack://, json://, ...) sent through apprise
 RECOVERED = "recovered"
 DATA_ALERT = "data-alert"  # an [[alerts.rules]] condition became true (config/alert_rules.py)
 EVENTS = (JOB_FAILED, JOB_LATE, REPORT_FAILED, DATA_ALERT, RECOVERED)
@@ -59,11 +61,17 @@ class AlertTarget:
 
     @property
     def kind(self) -> str:
-        return "webhook" if self.url else "email"
+        """webhook (http/https), notify (a notification URL apprise sends: slack://, json://...) or email."""
+        if self.url:
+            return "webhook" if self.url.lower().startswith(("http://", "https://")) else NOTIFY
+        return "email"
 
     @property
     def where(self) -> str:
-        """Where it sends, safe to show: the webhook's scheme and host (no path, no query), or the addresses."""
+        """Where it sends, safe to show: the webhook's scheme and host (no path, no query), a
+        notification URL masked, or the addresses."""
+        if self.url and self.kind == NOTIFY:
+            return mask_destination(self.url)
         if self.url:
             parts = urlsplit(self.url)
             return f"{parts.scheme}://{parts.hostname}{f':{parts.port}' if parts.port else ''}/..."
@@ -109,6 +117,10 @@ def _target(entry: Mapping[str, object], key: str, path: object, env: Mapping[st
     if given_url is not None:
         url = _url(given_url, f"{key}.url")
         addresses: tuple[str, ...] = ()
+        if not url.lower().startswith(("http://", "https://")):
+            for option in ("slack", "secret", "secret_env", "secret_header", "signing_secret", "signing_secret_env"):
+                if option in entry:
+                    raise ConfigError(f"{key}.{option} in {path} applies to an http(s) webhook, not to a notification URL")
     else:
         addresses = _addresses(email, f"{key}.email")
         for option in ("slack", "secret", "secret_env", "secret_header", "signing_secret", "signing_secret_env"):
@@ -165,7 +177,12 @@ def _events(value: object, key: str) -> frozenset[str]:
 
 def _url(value: object, key: str) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"{key} must be a URL in quotes (http:// or https://)")
+        raise ConfigError(f"{key} must be a URL in quotes (http:// or https://, or a notification URL such as slack://)")
+    if is_notification_url(value) and not value.strip().lower().startswith(("http://", "https://")):
+        problem = url_problem(value)  # registers it with the redaction net too
+        if problem is not None:
+            raise ConfigError(f"{key} must start with http:// or https://, or be a notification URL: {problem}")
+        return value.strip()
     try:
         parts = urlsplit(value.strip())
         host, _port = parts.hostname, parts.port
@@ -219,6 +236,8 @@ def _secret(entry: Mapping[str, object], key: str, env: Mapping[str, str], optio
 
 
 def _default_name(url: str | None, addresses: tuple[str, ...]) -> str:
+    if url and is_notification_url(url) and not url.lower().startswith(("http://", "https://")):
+        return mask_destination(url)
     if url:
         parts = urlsplit(url)
         return f"webhook {parts.hostname}{f':{parts.port}' if parts.port else ''}"

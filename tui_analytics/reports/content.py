@@ -281,6 +281,23 @@ def build_report(
     """Fetch and render one report (blocking); None when the template skips empty periods and
     this one is empty (nothing rendered). Days and months are `zone`'s: the template's (XLSX
     date-times too)."""
+    built = build_report_parts(
+        repository, template, date_range, when, zone=zone, performance=performance, scheduler_state=scheduler_state
+    )
+    return built[0] if built is not None else None
+
+
+def build_report_parts(
+    repository: SourceRepository,
+    template: ReportTemplate,
+    date_range: DateRange,
+    when: datetime,
+    *,
+    zone: tzinfo | None = None,
+    performance: PerformanceSource | None = None,
+    scheduler_state: str = "unknown",
+) -> tuple[ExportResult, Sections] | None:
+    """`build_report`, with the fetched sections too (what a mail or chat message shows of it)."""
     sections = fetch_sections(
         repository,
         template.datasets,
@@ -292,4 +309,4 @@ def build_report(
     )
     if template.skip_empty and is_empty(sections):
         return None
-    return render_report(template, sections, date_range, when, zone or timezone.utc)
+    return render_report(template, sections, date_range, when, zone or timezone.utc), sections

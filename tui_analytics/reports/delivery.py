@@ -51,8 +51,16 @@ class DeliveryResult:
 
 
 def build_message(
-    sender: str, recipients: Sequence[str], subject: str, body: str, attachment: Path | None, content_type: str
+    sender: str,
+    recipients: Sequence[str],
+    subject: str,
+    body: str,
+    attachment: Path | None,
+    content_type: str,
+    html: str | None = None,
 ) -> EmailMessage:
+    """The report mail: `body` as text/plain, with `html` beside it as text/html when given
+    (multipart/alternative: a text-only client shows the plain part), then the file."""
     message = EmailMessage()
     message["From"] = sender
     message["To"] = ", ".join(recipients)
@@ -60,6 +68,8 @@ def build_message(
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain="tui-analytics")
     message.set_content(body)
+    if html is not None:
+        message.add_alternative(html, subtype="html")
     if attachment is None:  # too large to attach: the body says where the file is
         return message
     maintype, subtype = _mime_type(attachment, content_type)
@@ -84,6 +94,7 @@ def send_report(
     attachment: Path | None,
     content_type: str,
     note: str | None = None,
+    html: str | None = None,
 ) -> DeliveryResult:
     """Mail the report file to every recipient (`attachment` None: a message without it, whose
     body names the file); never raises for delivery problems. `note` is kept with the outcome."""
@@ -93,7 +104,7 @@ def send_report(
         return DeliveryResult(NOT_SENT, {r: "not sent: no SMTP server configured" for r in recipients})
     try:
         parse_smtp_url(smtp.url)  # a bad URL fails every recipient with one clear line
-        message = build_message(smtp.sender, recipients, subject, body, attachment, content_type)
+        message = build_message(smtp.sender, recipients, subject, body, attachment, content_type, html)
     except (ConfigError, OSError, ValueError) as exc:
         return _all_failed(recipients, str(exc))
     try:
@@ -118,3 +129,23 @@ def _describe_refusal(value: object) -> str:
 
 def _all_failed(recipients: Sequence[str], error: str) -> DeliveryResult:
     return DeliveryResult(FAILED, {r: f"failed: {error}" for r in recipients}, error)
+
+
+def combined(mail: DeliveryResult, others: dict[str, str]) -> DeliveryResult:
+    """The e-mail outcome and the notification URLs' outcomes ({masked URL: outcome}) as one result:
+    sent when every destination got it, partial when some did, failed when none did (not-sent when
+    nothing was tried: no SMTP server and no URL)."""
+    if not others:
+        return mail
+    outcome = {**mail.recipients, **others}
+    sent = sum(1 for value in outcome.values() if value == SENT)
+    tried = [value for value in outcome.values() if not value.startswith("not sent")]
+    if sent == len(outcome):
+        status = SENT
+    elif sent:
+        status = PARTIAL
+    else:
+        status = FAILED if tried else NOT_SENT
+    failed = [key for key, value in outcome.items() if value != SENT]
+    error = mail.error if not failed else f"not delivered to: {', '.join(failed)}"
+    return DeliveryResult(status, outcome, error if status != SENT else None, note=mail.note)

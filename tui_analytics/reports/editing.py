@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 
+from tui_analytics.reports.destinations import unmask
 from tui_analytics.reports.store import TemplateStore
 from tui_analytics.reports.templates import SCHEDULE_FIELDS, check_known, new_template_id, normalise_new, validate_whole
 from tui_analytics.runtime.clock import Clock
@@ -67,6 +68,8 @@ class TemplateEditor:
                 raise self.unknown_template(template_id)
             stored: Mapping[str, object] = row
             current = {key: stored[key] for key in EDITED_FIELDS}
+            if "recipients" in updates:  # an editor shows URLs masked: unchanged ones come back masked
+                updates = {**updates, "recipients": unmask(updates["recipients"], list(row["recipients"] or []))}
             clean = validate_whole({**current, **updates})
             if "name" in updates:
                 self._refuse_taken_name(clean["name"], template_id)

@@ -6,6 +6,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import TypedDict
 
+from tui_analytics.runtime.redact import mask_destination
+
 # The cron line behind each named schedule (crontab(5) fields, in the template's zone).
 SCHEDULE_CRONS: dict[str, str] = {
     "daily": "0 9 * * *",
@@ -103,6 +105,7 @@ class ReportTemplate:
         for key in ("last_generated", "next_generation", "created_at"):
             data[key] = _iso(data[key])
         data["effective_cron"] = self.effective_cron
+        data["recipients"] = [mask_destination(r) for r in self.recipients]  # a notification URL is a secret
         return data
 
 

@@ -25,16 +25,19 @@ from tui_analytics.data.querylimits import to_thread_interruptible
 from tui_analytics.export import safe_filename, save_export
 from tui_analytics.export.files import numbered
 from tui_analytics.export.options import EXTENSIONS, ExportResult
-from tui_analytics.reports.content import PerformanceSource, build_report
-from tui_analytics.reports.delivery import NO_RECIPIENTS, NOT_SENT, DeliveryResult, send_report
+from tui_analytics.export.render import Sections
+from tui_analytics.reports.content import PerformanceSource, build_report_parts
+from tui_analytics.reports.delivery import NO_RECIPIENTS, NOT_SENT, DeliveryResult
 from tui_analytics.reports.models import SKIPPED_EMPTY, GeneratedReport, ReportTemplate
 from tui_analytics.reports.periods import default_period
+from tui_analytics.reports.sending import deliver_report
 from tui_analytics.reports.store import RunStore, TemplateStore
 from tui_analytics.runtime.aio import cancel_task
 from tui_analytics.runtime.clock import Clock
 from tui_analytics.runtime.daterange import DateRange
 from tui_analytics.runtime.errors import one_line
 from tui_analytics.runtime.event_types import Event, ReportFailed, ReportFinished, ReportStarted
+from tui_analytics.runtime.redact import mask_destination
 from tui_analytics.runtime.retry import RetryPolicy, retry_async
 
 if TYPE_CHECKING:
@@ -155,18 +158,19 @@ class ReportRunner:
             period = {"period_start": rng.start_utc, "period_end": rng.end_utc}
             await asyncio.to_thread(self.runs.finish, run_id, **period)
             state = self.scheduler_state()
-            result = await retry_async(
+            built = await retry_async(
                 lambda: to_thread_interruptible(self._build, template, rng, tz, started, state),
                 self.retry,
                 what=f"report {template.id}",
             )
-            if result is None:  # skip_empty, and nothing happened in the period: no file, no e-mail
+            if built is None:  # skip_empty, and nothing happened in the period: no file, no e-mail
                 return await self._skipped(template, run_id, trigger, rng)
+            result, sections = built
             filename = report_filename(template, rng, tz, started)
             path = await asyncio.to_thread(self._save, run_id, result, filename)
             saved = path
             await self._record_saved(run_id, path, result)
-            delivery = await self._mail(template, path, result.content_type, rng, tz, deliver)
+            delivery = await self._mail(template, path, result.content_type, rng, tz, deliver, sections)
             finished = self.clock.now()
             await asyncio.to_thread(self.runs.finish, run_id, finished_at=finished, delivery=delivery.to_dict())
             await asyncio.to_thread(self.templates.update, template.id, {"last_generated": finished})
@@ -196,15 +200,25 @@ class ReportRunner:
         )
 
     async def _mail(
-        self, template: ReportTemplate, path: Path, content_type: str, rng: DateRange, tz: tzinfo, deliver: bool
+        self,
+        template: ReportTemplate,
+        path: Path,
+        content_type: str,
+        rng: DateRange,
+        tz: tzinfo,
+        deliver: bool,
+        sections: Sections,
     ) -> DeliveryResult:
         if deliver:
-            delivery: DeliveryResult = await asyncio.to_thread(self._deliver, template, path, content_type, rng, tz)
+            period = period_text(rng, tz).replace("_", " to ")
+            delivery: DeliveryResult = await asyncio.to_thread(
+                deliver_report, self.settings.smtp, template, path, content_type, period, tz, sections
+            )
             return delivery
         # a backfill asked not to mail (the recipients had these periods, or should not get them all)
         return DeliveryResult(
             NO_RECIPIENTS if not template.recipients else NOT_SENT,
-            {r: "not sent: made without e-mail" for r in template.recipients},
+            {mask_destination(r): "not sent: made without e-mail" for r in template.recipients},
         )
 
     async def _failed(self, template: ReportTemplate, run_id: int, trigger: str, exc: Exception, saved: Path | None) -> None:
@@ -287,31 +301,11 @@ class ReportRunner:
             status="skipped",
         )
 
-    def _build(self, template: ReportTemplate, rng: DateRange, tz: tzinfo, when: datetime, state: str) -> ExportResult | None:
-        return build_report(self.repository(), template, rng, when, zone=tz, performance=self.performance, scheduler_state=state)
-
-    def _deliver(self, template: ReportTemplate, path: Path, content_type: str, rng: DateRange, tz: tzinfo) -> DeliveryResult:
-        period = period_text(rng, tz).replace("_", " to ")
-        size = path.stat().st_size
-        cap = template.max_attachment_mb
-        attach = cap is None or size <= cap * MB
-        where = (
-            f"File: {path.name}"
-            if attach
-            else (
-                f"The report is {size / MB:,.1f} MB, over this template's {cap:g} MB limit for attachments, so it is "
-                f"not attached. It was saved as:\n{path}"
-            )
-        )
-        body = f"{template.name}\n{template.description}\n\nPeriod: {period} ({tz})\n{where}\n\n-- tui-analytics\n"
-        return send_report(
-            self.settings.smtp,
-            template.recipients,
-            subject=f"{template.name}: {period}",
-            body=body,
-            attachment=path if attach else None,
-            content_type=content_type,
-            note=None if attach else f"not attached: {size / MB:,.1f} MB is over {cap:g} MB; the path was sent",
+    def _build(
+        self, template: ReportTemplate, rng: DateRange, tz: tzinfo, when: datetime, state: str
+    ) -> tuple[ExportResult, Sections] | None:
+        return build_report_parts(
+            self.repository(), template, rng, when, zone=tz, performance=self.performance, scheduler_state=state
         )
 
     def _prune(self) -> None:

@@ -29,6 +29,7 @@ from tui_analytics.reports.backfill import BackfillResult, Progress
 from tui_analytics.reports.backfill import backfill as run_backfill
 from tui_analytics.reports.content import PerformanceSource
 from tui_analytics.reports.cron import as_tz, next_fire_times, previous_fire_time
+from tui_analytics.reports.delivery import DeliveryResult
 from tui_analytics.reports.editing import TemplateEditor
 from tui_analytics.reports.models import (
     SCHEDULE_CRONS,
@@ -42,6 +43,7 @@ from tui_analytics.reports.overview import ReportsOverview, reports_overview
 from tui_analytics.reports.retries import SLOT_TRIGGERS, SlotRetries, UnfinishedSlot
 from tui_analytics.reports.run import ReportRunner
 from tui_analytics.reports.run_history import history_row, statistics
+from tui_analytics.reports.sending import deliver_sample
 from tui_analytics.reports.store import RunStore, TemplateStore
 from tui_analytics.reports.templates import canonical_fields, default_rows, sort_key, to_template, validate_whole
 from tui_analytics.reports.timetable import ReportSchedule
@@ -256,6 +258,13 @@ class AnalyticsScheduledReportsService:
         if date_range is not None:
             date_range.validate()  # bad input: refused before anything is recorded
         return await self.runner.generate(resolved, self.timezone_of(resolved), date_range, "manual", None)
+
+    async def test_delivery(self, template: ReportTemplate | str) -> DeliveryResult:
+        """Send a sample message to every destination of a template (no file, no history row)."""
+        if not self._opening.done:
+            await asyncio.to_thread(self.open)
+        resolved = self._resolve(template, None)
+        return await asyncio.to_thread(deliver_sample, self.settings.smtp, resolved, self.clock.now())
 
     async def backfill(
         self,

@@ -19,7 +19,7 @@ from tui_analytics.data.schema import app_meta, report_runs, report_templates
 from tui_analytics.data.state.database import StateUser, inserted_id, newest_runs
 from tui_analytics.data.timestamps import from_db, to_db
 from tui_analytics.reports.models import DeliveryRecord
-from tui_analytics.runtime.redact import redact_value
+from tui_analytics.runtime.redact import redact_value, register_destination
 
 SEEDED_KEY = "reports.default_templates_seeded"
 _TEMPLATE_TIMES = ("created_at", "updated_at", "last_generated", "last_scheduled_for")
@@ -85,6 +85,10 @@ class TemplateStore(StateUser):
 
     @staticmethod
     def _row(m: RowMapping) -> TemplateRow:
+        for recipient in m["recipients"] or []:
+            # A notification URL read from the database is masked in every log line and printout
+            # from now on, whichever code shows it (the redaction net; displays mask it anyway).
+            register_destination(str(recipient))
         return TemplateRow(
             id=m["id"],
             name=m["name"],

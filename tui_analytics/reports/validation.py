@@ -12,8 +12,10 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import cast
 
 from tui_analytics.reports.cron import as_tz, normalise_cron
+from tui_analytics.reports.destinations import validate_url
 from tui_analytics.reports.models import DATASETS, FORMATS, MAX_ATTACHMENT_MB, SCHEDULES, TemplateFields
 from tui_analytics.runtime.errors import TemplateValidationError, unknown
+from tui_analytics.runtime.redact import is_notification_url, mask_destination
 
 BY_UNITS = ("day", "week", "month")  # as the export's `by` takes them
 
@@ -107,13 +109,24 @@ def validate_email(value: object) -> str:
     return address
 
 
+def validate_destination(value: object) -> str:
+    """An e-mail address, or a notification URL apprise can read (`slack://...`, `json://...`)."""
+    if isinstance(value, str) and is_notification_url(value):
+        if _CONTROL.search(value):
+            raise TemplateValidationError(f"destination {mask_destination(value)} contains a line break or control character")
+        return validate_url(value)
+    return validate_email(value)
+
+
 def validate_recipients(value: object) -> list[str]:
-    """A list of addresses (or one string separated by commas/semicolons); duplicates dropped."""
+    """A list of e-mail addresses and notification URLs (or one string separated by commas or
+    semicolons); duplicates dropped."""
     if value is None:
         return []
     if isinstance(value, str):
         if _CONTROL.search(value):
-            raise TemplateValidationError(f"recipients {value!r} contain a line break or control character")
+            shown = "" if "://" in value else f" {value!r}"  # a URL is a secret: not echoed
+            raise TemplateValidationError(f"recipients{shown} contain a line break or control character")
         items: Iterable[object] = [part for part in re.split(r"[,;]", value) if part.strip()]
     elif isinstance(value, (list, tuple)):
         items = value
@@ -122,7 +135,7 @@ def validate_recipients(value: object) -> list[str]:
     out: list[str] = []
     seen: set[str] = set()
     for item in items:
-        address = validate_email(item)
+        address = validate_destination(item)
         if address.lower() not in seen:
             seen.add(address.lower())
             out.append(address)

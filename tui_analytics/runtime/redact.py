@@ -201,3 +201,44 @@ class RedactingWriter:
 
     def __getattr__(self, name: str) -> object:
         return getattr(self._stream, name)
+
+
+# A notification URL (slack://T/B/C, json://host/hook?token=...) is a secret as a whole: whoever
+# has it can post. Only its scheme is shown, with a short fingerprint of the whole so that two
+# destinations of one kind can still be told apart (and a shown form matched to a stored URL).
+MIN_TOKEN = 12  # a piece of a notification URL this long is taken for a token of its own
+_NOTIFY_URL = re.compile(r"[a-z][a-z0-9+.-]*://\S*", re.IGNORECASE)
+
+
+def is_notification_url(value: str) -> bool:
+    """True when `value` is a `scheme://...` notification URL rather than an e-mail address."""
+    return _NOTIFY_URL.fullmatch(value.strip()) is not None
+
+
+def url_fingerprint(url: str) -> str:
+    """Six hex characters of the URL's SHA-256: stable, and too short to say anything about it."""
+    import hashlib
+
+    return hashlib.sha256(url.strip().encode("utf-8")).hexdigest()[:6]
+
+
+def mask_destination(value: str) -> str:
+    """An e-mail address as it is; a notification URL as `scheme://***~fingerprint`."""
+    text = value.strip()
+    if not is_notification_url(text):
+        return text
+    scheme = text.split("://", 1)[0].lower()
+    return f"{scheme}://{MASK}~{url_fingerprint(text)}"
+
+
+def register_destination(value: str) -> None:
+    """Mask a notification URL wherever it turns up from now on (all of it but the scheme)."""
+    text = value.strip()
+    if is_notification_url(text):
+        register_secret(text)
+        rest = text.split("://", 1)[1]
+        register_secret(rest)
+        # A service's own log may name one token of it (Slack's B.../X..., a topic, a signature).
+        for piece in re.split(r"[/?&=@#]", rest):
+            if len(piece) >= MIN_TOKEN:
+                register_secret(piece)

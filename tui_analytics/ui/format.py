@@ -9,6 +9,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timezone, tzinfo
 
 from tui_analytics.runtime.printable import printable
+from tui_analytics.runtime.redact import mask_destination
 
 DASH = "—"
 
@@ -219,8 +220,8 @@ def path_lines(path: str, width: int) -> list[str]:
 
 
 def join_recipients(recipients: Iterable[str], width: int = 40) -> str:
-    """`a@x, b@y (+3)` within about `width` characters, or a dash."""
-    people = list(recipients)
+    """`a@x, b@y (+3)` within about `width` characters, or a dash; notification URLs masked."""
+    people = [mask_destination(r) for r in recipients]
     if not people:
         return DASH
     shown: list[str] = []

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, TypeAlias, cast
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
+from tui_analytics.runtime.redact import mask_destination
 from tui_analytics.ui.keys import PALETTE_WORDS, key_label, palette_bindings
 from tui_analytics.ui.widgets.titles import help_markup, highlighted, title_text
 
@@ -58,7 +59,7 @@ class DashboardCommands(Provider):
             commands.append(
                 (
                     f"Edit recipients of {template.name}",
-                    ", ".join(template.recipients) or "no recipients yet",
+                    ", ".join(mask_destination(r) for r in template.recipients) or "no recipients yet",
                     "recipients e-mail email send to",
                     partial(self._recipients, template.id),
                 )

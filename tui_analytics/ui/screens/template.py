@@ -12,12 +12,15 @@ from textual.app import ComposeResult
 from textual.containers import Grid, Horizontal, Vertical
 from textual.widgets import Button, Checkbox, Input, Label, Select, Static
 
+from tui_analytics.config.notify_urls import warm as warm_notify_urls
 from tui_analytics.reports.cron import as_tz, describe_cron, next_fire_times
 from tui_analytics.reports.cron.describe import schedule_mismatch
 from tui_analytics.reports.cron.parse import parse_cron
+from tui_analytics.reports.destinations import unmask
 from tui_analytics.reports.models import SCHEDULE_CRONS, SCHEDULES, ReportTemplate
 from tui_analytics.reports.validation import validate_field, validate_fields, validate_timezone
 from tui_analytics.runtime.errors import TemplateValidationError
+from tui_analytics.runtime.redact import is_notification_url, mask_destination
 from tui_analytics.ui.screens.base import Dialog, Raises, Toggle, dialog_body
 from tui_analytics.ui.screens.confirm import ConfirmDialog
 from tui_analytics.ui.screens.export import FORMAT_CHOICES
@@ -122,7 +125,11 @@ class TemplateDialog(Dialog[TemplateForm]):
         self._default_tz = default_tz
         self._now = now
         self._error = error
-        self._values = values or self._from_template(template)
+        values = values or self._from_template(template)
+        # Notification URLs are secrets: shown masked, and a masked one sent back means "keep it".
+        typed = _split(values["recipients"])
+        self._urls = [r for r in [*(template.recipients if template else []), *typed] if is_notification_url(r)]
+        self._values: FormValues = {**values, "recipients": ", ".join(mask_destination(r) for r in typed)}
         self._initial: dict[str, object] | None = None
         self._dirty = error is not None
 
@@ -162,6 +169,9 @@ class TemplateDialog(Dialog[TemplateForm]):
         """The field `key` of the form, checked as the service would check it (an optional one when given)."""
 
         def check(text: str) -> object:
+            if key == "recipients":  # stored URLs were checked when saved: only new ones go to apprise here
+                items = unmask(text, self._urls)
+                return validate_field(key, [i for i in items if i not in self._urls] if isinstance(items, list) else items)
             return None if optional and not text.strip() else validate_field(key, text)
 
         value = str(cast(Mapping[str, object], self._values)[key])
@@ -205,6 +215,8 @@ class TemplateDialog(Dialog[TemplateForm]):
                 yield Button("Cancel", id="cancel", compact=True)
 
     def on_mount(self) -> None:
+        # Checking a notification URL loads apprise (~1 s the first time): in a thread, not on the loop.
+        self.run_worker(warm_notify_urls, thread=True, group="warm-apprise")
         self._refresh_preview()
         self.query_one(f"#{self._focus_field}", Input).focus()
         self._initial = self._fields()
@@ -223,7 +235,7 @@ class TemplateDialog(Dialog[TemplateForm]):
             "cron": text("cron").strip() or None,
             "timezone": text("timezone").strip() or None,
             "format": str(self.query_one("#format", Select).value),
-            "recipients": _split(text("recipients")),
+            "recipients": unmask(_split(text("recipients")), self._urls),
             "include_metadata": self.query_one("#include_metadata", Checkbox).value,
             "is_active": self.query_one("#is_active", Checkbox).value,
             "skip_empty": self.query_one("#skip_empty", Checkbox).value,

@@ -12,6 +12,7 @@ from textual.app import ComposeResult
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Label, Static
 
+from tui_analytics.runtime.redact import mask_destination
 from tui_analytics.ui import format as fmt
 from tui_analytics.ui.widgets.pane import Pane, show
 from tui_analytics.ui.widgets.table import StyledTable
@@ -257,7 +258,7 @@ class ReportsPane(Pane):
             "template": f"{template.name} {template.id}",
             "id": template.id,
             "schedule": f"{self._view.schedules.get(template.id, '')} {template.effective_cron} {template.schedule}",
-            "recipients": ", ".join(template.recipients),
+            "recipients": ", ".join(mask_destination(r) for r in template.recipients),
             "format": template.format,
             "datasets": ", ".join(template.datasets),
             "status": "active" if template.is_active else "inactive",
@@ -327,7 +328,7 @@ class ReportsPane(Pane):
         else:
             when = "inactive" if not template.is_active else "no next run"
         datasets = ", ".join(template.datasets) or "default datasets"
-        recipients = ", ".join(template.recipients) or "no recipients"
+        recipients = ", ".join(mask_destination(r) for r in template.recipients) or "no recipients"
         facts = [template.id, template.format.upper(), f"{schedule} ({template.effective_cron})", when, datasets, recipients]
         if template.skip_empty:
             facts.append("empty periods skipped")
