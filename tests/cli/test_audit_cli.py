@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 import os
 import socket
 
@@ -54,7 +55,13 @@ def test_read_only_refuses_every_changing_command_in_one_line(data_dir) -> None:
     assert cli(data_dir, "--read-only", "jobs", "status").returncode == 0  # looking still works
 
 
-def test_a_failed_change_is_recorded_as_failed(data_dir) -> None:
+def test_a_failed_change_is_recorded_as_failed_and_bad_input_not_at_all(data_dir) -> None:
+    """A run that fails is a change tried: recorded. An unknown template is bad input, refused
+    before anything is done: like any bad input, it saves nothing, no audit row either."""
     assert cli(data_dir, "report", "delete", "no-such-template").returncode == 1
+    assert json.loads(cli(data_dir, "audit", "--json").stdout) == []
+    with sqlite3.connect(data_dir / "demo.sqlite3") as source:  # the source loses a table: the job fails
+        source.execute("ALTER TABLE activities RENAME TO activities_gone")
+    assert cli(data_dir, "jobs", "run", "top-items").returncode == 1
     (row,) = json.loads(cli(data_dir, "audit", "--json").stdout)
-    assert row["action"] == "template.delete" and row["outcome"].startswith("failed: unknown report template")
+    assert row["action"] == "job.run" and row["target"] == "top-items" and row["outcome"].startswith("failed")

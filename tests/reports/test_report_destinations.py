@@ -176,7 +176,8 @@ def test_the_cli_takes_urls_shows_them_masked_and_tests_every_destination(monkey
         assert "failed:" in lines[1] and len(http.on("/hook")) == 1
         assert main(["report", "update", "Chat digest", "--destination", "nonsense://cli-s3cr3t"]) != 0
         err = capsys.readouterr().err
-        assert len(err.strip().splitlines()) == 1 and "cli-s3cr3t" not in err and "nonsense://***~" in err
+        # (how much of the scheme shows depends on what else this process has registered as secret)
+        assert len(err.strip().splitlines()) == 1 and "cli-s3cr3t" not in err and "***~" in err
 
 
 def _run(capsys, main, *argv: str) -> str:

@@ -55,7 +55,7 @@ async def test_a_long_history_keeps_months_and_v_still_lists_days(settings) -> N
     async with app.run_test(size=(160, 50)) as pilot:
         await settle(pilot)
         pane = app.main_screen.analytics
-        assert static_text(pane.query_one("#growth-title", Label)).startswith("New users per month")
+        assert static_text(pane.query_one("#growth-title", Label)).startswith("New users, ")  # by month: "New users, 12 months"
         assert len(pane.query_one("#growth-chart", BarChart).points) == 12
         await pilot.press("3", "v")
         await pilot.pause()

@@ -115,14 +115,14 @@ def test_ten_core_tasks_each_take_at_most_six_keys(tmp_path, demo_db_template) -
 
         # 8. why a job failed: make top-items fail (its table gone), then read the error whole
         with sqlite3.connect(data_dir / "demo.sqlite3") as conn:
-            conn.execute("ALTER TABLE items RENAME TO items_gone")
+            conn.execute("ALTER TABLE activities RENAME TO activities_gone")  # the rollups need the open day's rows
         term.keys("1")
         wait(lambda s: "╭─ 1 Jobs" in s, what="the Jobs pane")
         term.keys("up", "up", "up", "up", "up", "down", "down", "t")
         wait(lambda s: any("top-items" in line and "✗ failed" in line for line in s.splitlines()), what="top-items failed")
         term.keys("up", "up")  # back to the start position: the Jobs pane, its first row (not counted)
         op.keys("down", "down", "enter")
-        wait(lambda s: "Job top-items" in s and "items" in s and "error:" in s, what="the job's detail")
+        wait(lambda s: "Job top-items" in s and "activities" in s and "error:" in s, what="the job's detail")
         op.done("read why a job failed")
         term.keys("escape")
 

@@ -11,7 +11,7 @@ import argparse
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from tui_analytics.runtime.errors import TuiAnalyticsError, one_line
+from tui_analytics.runtime.errors import DatabaseError, TuiAnalyticsError, one_line
 
 if TYPE_CHECKING:
     from tui_analytics.config.settings import Settings
@@ -77,9 +77,12 @@ def run_recorded(args: argparse.Namespace, settings: Settings, change: tuple[str
     except KeyboardInterrupt:
         trail.record(action, target, "interrupted")
         raise
-    except ValueError:
-        raise  # bad input, refused before anything was opened or changed (check_choice...): not a change
-    except (TuiAnalyticsError, KeyError, OSError) as exc:
+    except (ValueError, KeyError, OSError, DatabaseError):
+        # Bad input, refused before anything changed: a bad value (check_choice...), an unknown job
+        # or template, an output path or a database that cannot be opened. Not a change, and bad
+        # input saves nothing, the audit row included.
+        raise
+    except TuiAnalyticsError as exc:
         trail.record(action, target, f"failed: {one_line(exc)}")
         raise
     except Exception as exc:

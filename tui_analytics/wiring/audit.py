@@ -43,7 +43,11 @@ class AuditTrail:
         try:
             audit.record(self._open_state(), audit.entry(self._actor(), self._clock.now(), action, target, outcome))
         except Exception as exc:  # the change is made: a missing row is logged, the change not undone
-            log.warning("could not record %s %s in the audit log: %s", action, target, one_line(exc))
+            # The driver's reason without its statement and parameters (they repeat the row). A change
+            # that failed on the same database has said why already: its missing row is a detail.
+            reason = one_line(getattr(exc, "orig", None) or exc)
+            level = logging.DEBUG if outcome.startswith("failed") else logging.WARNING
+            log.log(level, "could not record %s %s in the audit log: %s", action, target, reason)
 
     def read(self, *, since: datetime | None = None, limit: int | None = None) -> list[AuditEntry]:
         """The rows at or after `since`, newest first (blocking)."""

@@ -165,6 +165,8 @@ class AnalyticsPane(Pane):
         if name not in CHART_TITLES or not drawn:
             return title
         what, unit = CHART_TITLES[name]
+        if name == "growth" and self._daily:  # a short history drawn by day
+            what, unit = "New users per day", "day"
         return f"{what}, {fmt.plural(drawn, unit)}"
 
     def on_bar_chart_shown(self, message: BarChart.Shown) -> None:
