@@ -4,9 +4,9 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 import os
 import socket
+import sqlite3
 
 import pytest
 
