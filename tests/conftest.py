@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,6 +19,7 @@ from tests.support.constants import DEMO_SPEC, FROZEN_NOW
 from tui_analytics.config.settings import Settings
 from tui_analytics.data.engines import dispose_all, new_engine
 from tui_analytics.data.source.demo_data import load_demo_data
+from tui_analytics.runtime import redact
 from tui_analytics.runtime.clock import FrozenClock
 
 
@@ -78,6 +80,18 @@ def repository(settings: Settings, frozen_clock: FrozenClock):
 def _dispose_engines():
     yield
     dispose_all()
+
+
+@pytest.fixture(autouse=True)
+def _secrets_forgotten() -> Iterator[None]:
+    """Each test's registered secrets end with it: the registry is process-wide, and a short
+    password another test configured ("p@sec") would mask words in this test's text."""
+    with redact._lock:
+        saved = set(redact._known)
+    yield
+    with redact._lock:
+        redact._known.clear()
+        redact._known.update(saved)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
