@@ -189,17 +189,7 @@ class PolicyMixin:
         new = [t for t in self.targets if t.wants(incident.kind) and t.name not in incident.notified]
         if not new or not self.store.add_notified(incident, [t.name for t in new]):
             return 0
-        alert = messages.build(
-            incident.kind,
-            incident.subject,
-            incident.name,
-            now,
-            host=self.host,
-            error=self._detail(incident),
-            since=incident.opened_at,
-            failures=incident.failures,
-        )
-        self._send(alert, new)
+        self._send(self._incident_alert(incident, now), new)
         return 1
 
     def _remind(self, incident: Incident, now: datetime) -> int:
@@ -220,7 +210,12 @@ class PolicyMixin:
                 due.append(target)
         if not due:
             return 0
-        alert = messages.build(
+        self._send(self._incident_alert(incident, now, reminder=True), due)
+        return 1
+
+    def _incident_alert(self, incident: Incident, now: datetime, *, reminder: bool = False) -> Alert:
+        """The alert an open incident sends late (a target told after a mute or silence) or again (a reminder)."""
+        return messages.build(
             incident.kind,
             incident.subject,
             incident.name,
@@ -229,7 +224,5 @@ class PolicyMixin:
             error=self._detail(incident),
             since=incident.opened_at,
             failures=incident.failures,
-            reminder=True,
+            reminder=reminder,
         )
-        self._send(alert, due)
-        return 1

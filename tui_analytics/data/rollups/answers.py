@@ -27,7 +27,7 @@ from tui_analytics.data.source.entities import Source
 from tui_analytics.data.source.protocol import SourceRepository
 from tui_analytics.data.source.recent_query import positive
 from tui_analytics.data.source.recent_stream import RecentActivityStream
-from tui_analytics.data.source.repository import DEFAULT_WINDOW_DAYS, AdminAnalyticsOptimizedRepository, _add_months
+from tui_analytics.data.source.repository import DEFAULT_WINDOW_DAYS, AdminAnalyticsOptimizedRepository, _add_months, month_rows
 from tui_analytics.data.source.rows import ActivityTrendRow, PeriodRow, RecentActivityRow, Summary, TopItemRow, UserGrowthRow
 from tui_analytics.data.timestamps import iso
 from tui_analytics.runtime.daterange import DateRange
@@ -240,16 +240,7 @@ class IncrementalRepository:
                 counts[d[:7]] = counts.get(d[:7], 0) + v[2]
         for month, (n, _) in self.reader().by_bucket("month", split.raw, users=True).items():
             counts[month] = counts.get(month, 0) + n
-        total = self._users(None, start, watermark)
-        out: list[UserGrowthRow] = []
-        first = start.astimezone(zone)
-        y, m = first.year, first.month
-        while (y, m) <= (last.year, last.month):
-            key = f"{y:04d}-{m:02d}"
-            total += counts.get(key, 0)
-            out.append({"month": key, "newUsers": counts.get(key, 0), "totalUsers": total})
-            y, m = _add_months(y, m, 1)
-        return out
+        return month_rows(start.astimezone(zone), last, counts, self._users(None, start, watermark))
 
     def top_items(self, limit: int = 10, date_range: DateRange | None = None) -> list[TopItemRow]:
         positive("limit", limit)

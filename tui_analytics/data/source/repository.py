@@ -173,16 +173,7 @@ class AdminAnalyticsOptimizedRepository(RecentActivityQueries, PeriodTrendQuerie
         )
         before = self._rows(select(func.count()).select_from(users.source).where(stamp.before(start)))[0][0]
         counts = {row[0]: int(row[1]) for row in per_month}
-        out: list[UserGrowthRow] = []
-        total = int(before)
-        first = self._local(start)
-        y, m = first.year, first.month
-        while (y, m) <= (last.year, last.month):
-            key = f"{y:04d}-{m:02d}"
-            total += counts.get(key, 0)
-            out.append({"month": key, "newUsers": counts.get(key, 0), "totalUsers": total})
-            y, m = _add_months(y, m, 1)
-        return out
+        return month_rows(self._local(start), last, counts, int(before))
 
     def activity_trends(self, days: int = 7, date_range: DateRange | None = None) -> list[ActivityTrendRow]:
         """Activities and distinct active users per day: {date, activities, activeUsers}.
@@ -349,3 +340,17 @@ class AdminAnalyticsOptimizedRepository(RecentActivityQueries, PeriodTrendQuerie
         started = time.perf_counter()
         self._rows(select(1))
         return (time.perf_counter() - started) * 1000.0
+
+
+def month_rows(first: datetime, last: datetime, counts: dict[str, int], before: int) -> list[UserGrowthRow]:
+    """One row per month from `first`'s to `last`'s (local times): its new users (`counts`, by
+    'YYYY-MM') and the running total, which starts at `before` (the users older than the range)."""
+    out: list[UserGrowthRow] = []
+    total = before
+    y, m = first.year, first.month
+    while (y, m) <= (last.year, last.month):
+        key = f"{y:04d}-{m:02d}"
+        total += counts.get(key, 0)
+        out.append({"month": key, "newUsers": counts.get(key, 0), "totalUsers": total})
+        y, m = _add_months(y, m, 1)
+    return out
