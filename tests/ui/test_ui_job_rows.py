@@ -23,6 +23,10 @@ async def test_a_finished_run_repaints_its_row_from_the_status_it_brings(service
         processor = concrete(services).processor
         table = app.main_screen.jobs.table
         assert "completed" in cell(table, "top-items", "status")
+        # No other run meanwhile: another job's run redraws every row from the processor, which
+        # would take back the status only the event brings (on a busy machine, before it is seen).
+        processor.toggle_scheduler()
+        await settle(pilot)
         # A status the processor does not hold: the pane can only have it from the event.
         brought = replace(processor.get_job_status("top-items"), status="failed", error="told by the event")
         processor.bus.publish(
